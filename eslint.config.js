@@ -1,0 +1,87 @@
+// Lint: TypeScript rules that catch real bugs, plus govflow's module-boundary rule.
+import path from 'node:path';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Which domain folders under src/ each folder may import, and only through their index.ts.
+ * The direction is one-way: kernel ← store ← engine ← api ← cli. Nothing imports cli (or, later, portal).
+ * Changing this table is an architecture decision: record it in docs/architecture.md.
+ */
+export const ALLOWED_DEPENDENCIES = {
+  kernel: [],
+  store: ['kernel'],
+  decisions: ['kernel'],
+  mining: ['kernel', 'store'],
+  ledger: ['kernel', 'store'],
+  engine: ['kernel', 'store', 'decisions'],
+  api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'api'],
+};
+
+const srcRoot = path.resolve('src');
+
+function domainOf(file) {
+  const rel = path.relative(srcRoot, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const [domain, ...rest] = rel.split(path.sep);
+  return rest.length > 0 ? domain : undefined;
+}
+
+const moduleBoundaries = {
+  meta: { type: 'problem', messages: {
+    deep: "'{{source}}' reaches into src/{{target}}/ internals: import '{{target}}/index.js' instead",
+    direction: "src/{{from}}/ may not depend on src/{{target}}/ (allowed: {{allowed}}); see ALLOWED_DEPENDENCIES in eslint.config.js",
+    unknown: "src/{{from}}/ is not a known domain folder: add it to ALLOWED_DEPENDENCIES in eslint.config.js",
+  } },
+  create(context) {
+    const file = context.filename;
+    const from = domainOf(file);
+    function check(node, source) {
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const resolved = path.resolve(path.dirname(file), source);
+      const target = domainOf(resolved) ?? (path.dirname(resolved) === srcRoot ? undefined : undefined);
+      if (!target || target === from) return;
+      const inner = path.relative(path.join(srcRoot, target), resolved);
+      if (!/^index\.(js|ts)$/.test(inner)) {
+        context.report({ node, messageId: 'deep', data: { source, target } });
+        return;
+      }
+      if (from === undefined) return; // tests and scripts may use any module's public surface
+      const allowed = ALLOWED_DEPENDENCIES[from];
+      if (!allowed) {
+        context.report({ node, messageId: 'unknown', data: { from } });
+        return;
+      }
+      if (!allowed.includes(target)) {
+        context.report({ node, messageId: 'direction', data: { from, target, allowed: allowed.join(', ') || 'none' } });
+      }
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'tck/**', 'dist/**', 'docs/**', 'test-results/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin, govflow: { rules: { 'module-boundaries': moduleBoundaries } } },
+    rules: {
+      'govflow/module-boundaries': 'error',
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['it', 'describe', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-debugger': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+);

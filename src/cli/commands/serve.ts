@@ -1,0 +1,11 @@
+import type { Command } from '../index.js';
+
+// Placeholder until the engine lands; it says so instead of pretending to work.
+export const command: Command = {
+  summary: '(not available yet)',
+  usage: 'govflow serve',
+  async run() {
+    console.error('govflow serve: not available yet');
+    return 1;
+  },
+};

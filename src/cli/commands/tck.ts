@@ -1,0 +1,11 @@
+import type { Command } from '../index.js';
+
+// Placeholder until its module lands; it says so instead of pretending to work.
+export const command: Command = {
+  summary: '(not available yet)',
+  usage: 'govflow tck',
+  async run() {
+    console.error('govflow tck: not available yet');
+    return 1;
+  },
+};

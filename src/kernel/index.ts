@@ -1,0 +1,7 @@
+/** The shared kernel: coded errors, logging and configuration. Every other folder may import it; it imports none. */
+export { ERROR_CATALOGUE, GovflowError, isGovflowError, toGovflowError } from './errors.js';
+export type { ErrorCode, ErrorDetail, ErrorKind, ErrorSpec } from './errors.js';
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { loadConfig } from './config.js';
+export type { GovflowConfig } from './config.js';

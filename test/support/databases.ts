@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { describe } from 'node:test';
+import pg from 'pg';
+import { openDatabase, type Backend, type Database } from '../../src/store/index.js';
+
+/** The PostgreSQL server started by scripts/run-tests.mjs, if any. */
+export const pgUrl = process.env['GOVFLOW_TEST_PG_URL'];
+
+/** A fresh, migrated database of the given backend: PGlite in memory, or a new database on the test server. */
+export async function freshDatabase(backend: Backend, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database & { url: string }> {
+  if (backend === 'pglite') {
+    const db = await openDatabase({ url: 'memory://', migrate: options.migrate ?? true });
+    return Object.assign(db, { url: 'memory://' });
+  }
+  const url = await createServerDatabase();
+  const db = await openDatabase({ url, poolSize: options.poolSize ?? 5, migrate: options.migrate ?? true });
+  return Object.assign(db, { url });
+}
+
+/** Creates an empty database on the test server and returns its URL. */
+export async function createServerDatabase(): Promise<string> {
+  if (!pgUrl) throw new Error('no PostgreSQL test server (GOVFLOW_TEST_PG_URL)');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Runs the same suite against every backend (a contract test, after Hono's router suites). Without a server the
+ * PostgreSQL half is skipped locally and fails under CI (GOVFLOW_REQUIRE_PG).
+ */
+export function describeEachBackend(name: string, suite: (backend: Backend) => void): void {
+  for (const backend of ['pglite', 'postgres'] as const) {
+    const unavailable = backend === 'postgres' && !pgUrl;
+    if (unavailable && process.env['GOVFLOW_REQUIRE_PG'] === '1') {
+      throw new Error('PostgreSQL test server required (CI=true) but GOVFLOW_TEST_PG_URL is not set');
+    }
+    describe(`${name} [${backend}]`, { skip: unavailable ? 'no PostgreSQL test server' : false }, () => suite(backend));
+  }
+}
