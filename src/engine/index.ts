@@ -1,1 +1,16 @@
-export {};
+/** The process engine: BPMN 2.0 compiled at deploy time and executed durably on the store. */
+export { createEngine, Engine } from './engine.js';
+export type {
+  ActivatedJob, DecisionEngine, DeployedProcess, DeploymentResult, DeployResource, EngineOptions, EventView, IncidentView, ProcessInstanceView, TaskView,
+} from './engine.js';
+export { createManualClock, systemClock } from './clock.js';
+export type { Clock, ManualClock } from './clock.js';
+export { compileBpmn, MAX_BPMN_BYTES } from './model/compile-bpmn.js';
+export type { CompiledDeployment } from './model/compile-bpmn.js';
+export type { ElementModel, ProcessModel } from './model/types.js';
+export { applyCommand } from './runtime/execution.js';
+export type { StepInput, StepResult } from './runtime/execution.js';
+export type { Command, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks, Variables } from './runtime/types.js';
+export { startWorkerLoop } from './worker-loop.js';
+export type { JobHandler } from './worker-loop.js';
+export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';

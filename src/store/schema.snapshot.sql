@@ -1,3 +1,19 @@
+table decision_definition
+  column id bigint not null default nextval('decision_definition_id_seq'::regclass)
+  column key text not null
+  column version integer not null
+  column name text
+  column checksum text not null
+  column deployment_id bigint not null
+  column resource_id bigint not null
+  column deployed_at timestamp with time zone not null default now()
+  constraint decision_definition_deployment_id_fkey FOREIGN KEY (deployment_id) REFERENCES deployment(id)
+  constraint decision_definition_key_version_key UNIQUE (key, version)
+  constraint decision_definition_pkey PRIMARY KEY (id)
+  constraint decision_definition_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES deployment_resource(id)
+  constraint decision_definition_version_check CHECK ((version > 0))
+  CREATE UNIQUE INDEX decision_definition_key_version_key ON decision_definition USING btree (key, version)
+  CREATE UNIQUE INDEX decision_definition_pkey ON decision_definition USING btree (id)
 table deployment
   column id bigint not null default nextval('deployment_id_seq'::regclass)
   column name text not null

@@ -32,6 +32,19 @@ create table process_definition (
   unique (key, version)
 );
 
+-- Decisions deployed with processes (DMN). The DMN XML stays in deployment_resource; one row per decision.
+create table decision_definition (
+  id bigserial primary key,
+  key text not null,
+  version integer not null check (version > 0),
+  name text,
+  checksum text not null,
+  deployment_id bigint not null references deployment(id),
+  resource_id bigint not null references deployment_resource(id),
+  deployed_at timestamptz not null default now(),
+  unique (key, version)
+);
+
 create table process_instance (
   id bigserial primary key,
   definition_id bigint not null references process_definition(id),

@@ -1,0 +1,96 @@
+import { evaluate, parseExpression } from 'feelin';
+import { GovflowError } from '../../kernel/index.js';
+
+/**
+ * FEEL is the only expression language models may use: no JavaScript (or JUEL, Groovy…) from a model is ever
+ * evaluated. Zeebe writes expressions with a leading `=`; static values have none.
+ */
+export function isExpression(text: string): boolean {
+  return text.trimStart().startsWith('=');
+}
+
+export function stripEquals(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.startsWith('=') ? trimmed.slice(1).trim() : trimmed;
+}
+
+/** Where an expression sits in a model, for messages that let a modeller find it. */
+export interface ExpressionSite {
+  readonly elementId: string;
+  readonly what: string;
+  readonly line?: number;
+}
+
+/** The position of the first syntax error in `expression`, or undefined when it parses. */
+export function feelSyntaxError(expression: string): { from: number; message: string } | undefined {
+  if (expression.trim() === '') return { from: 0, message: 'the expression is empty' };
+  let error: { from: number; message: string } | undefined;
+  try {
+    const tree = parseExpression(expression, {}, undefined);
+    tree.iterate({
+      enter(node) {
+        if (error) return false;
+        if (node.type.isError) {
+          error = { from: node.from, message: `unexpected ${node.from >= expression.length ? 'end of expression' : `'${expression.slice(node.from, node.from + 12)}'`} at position ${node.from + 1}` };
+          return false;
+        }
+        return undefined;
+      },
+    });
+  } catch (cause) {
+    error = { from: 0, message: cause instanceof Error ? cause.message : String(cause) };
+  }
+  return error;
+}
+
+export function assertFeel(expression: string, site: ExpressionSite): void {
+  const error = feelSyntaxError(expression);
+  if (error) {
+    throw new GovflowError('GOVFLOW_ERR_FEEL_SYNTAX', `FEEL syntax error in ${site.what} of ${site.elementId}: ${error.message}`, [
+      { where: site.elementId, line: site.line, message: `${site.what} '${expression}': ${error.message}` },
+    ]);
+  }
+}
+
+/** Converts FEEL values (temporal types, functions) to plain JSON so they can be stored as variables. */
+export function toJsonValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto !== Object.prototype && proto !== null) {
+      // FEEL dates, times and durations print themselves in ISO 8601.
+      const text = String(value);
+      return text === '[object Object]' ? null : text;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) out[key] = toJsonValue(entry);
+    return out;
+  }
+  return null;
+}
+
+export class FeelEvaluationError extends GovflowError {
+  constructor(expression: string, site: ExpressionSite, message: string) {
+    super('GOVFLOW_ERR_FEEL_EVALUATION', `${site.what} of ${site.elementId} could not be evaluated: ${message}`, [
+      { where: site.elementId, line: site.line, message: `'${expression}': ${message}` },
+    ]);
+  }
+}
+
+/** Evaluates FEEL against a context; throws a coded error on a syntax or evaluation failure. */
+export function evaluateFeel(expression: string, context: Record<string, unknown>, site: ExpressionSite): unknown {
+  try {
+    return toJsonValue(evaluate(expression, context).value);
+  } catch (cause) {
+    throw new FeelEvaluationError(expression, site, cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** A mapping source or attribute value: FEEL when it starts with `=`, otherwise the text itself. */
+export function evaluateValue(text: string, context: Record<string, unknown>, site: ExpressionSite): unknown {
+  return isExpression(text) ? evaluateFeel(stripEquals(text), context, site) : text;
+}

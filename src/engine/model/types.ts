@@ -1,0 +1,123 @@
+/**
+ * The compiled, validated form of a BPMN process: what the runtime executes and what is stored as
+ * `process_definition.model`. Plain JSON so it survives the database round trip unchanged; expressions stay as
+ * FEEL text (validated at deploy time, compiled lazily and cached at run time).
+ */
+export const ELEMENT_TYPES = [
+  'startEvent', 'endEvent', 'intermediateCatchEvent', 'intermediateThrowEvent', 'boundaryEvent',
+  'task', 'userTask', 'serviceTask', 'sendTask', 'receiveTask', 'manualTask', 'scriptTask', 'businessRuleTask',
+  'exclusiveGateway', 'parallelGateway', 'inclusiveGateway', 'eventBasedGateway',
+  'subProcess', 'callActivity',
+] as const;
+export type ElementType = (typeof ELEMENT_TYPES)[number];
+
+export type EventKind = 'none' | 'message' | 'timer' | 'signal' | 'error' | 'escalation' | 'terminate' | 'link';
+
+export interface TimerSpec {
+  readonly type: 'duration' | 'date' | 'cycle';
+  /** ISO 8601 text, or a FEEL expression when it starts with `=`. */
+  readonly expression: string;
+}
+
+export interface EventSpec {
+  readonly kind: EventKind;
+  readonly messageName?: string;
+  /** FEEL expression (without the leading `=`) giving the correlation key. */
+  readonly correlationKey?: string;
+  readonly timer?: TimerSpec;
+  readonly signalName?: string;
+  /** Error or escalation code; undefined on a catch event means "catch all". */
+  readonly code?: string;
+  readonly linkName?: string;
+}
+
+/** A FEEL expression (`source`) whose value is written to a variable path (`target`, dots for nesting). */
+export interface Mapping {
+  readonly source: string;
+  readonly target: string;
+}
+
+export interface MultiInstanceSpec {
+  readonly sequential: boolean;
+  readonly inputCollection?: string;
+  readonly inputElement?: string;
+  readonly outputCollection?: string;
+  readonly outputElement?: string;
+  readonly loopCardinality?: string;
+  readonly completionCondition?: string;
+}
+
+export interface UserTaskSpec {
+  readonly assignee?: string;
+  readonly candidateGroups?: string;
+  readonly candidateUsers?: string;
+  readonly dueDate?: string;
+  readonly followUpDate?: string;
+  readonly formKey?: string;
+  readonly priority?: string;
+}
+
+export interface ElementModel {
+  readonly id: string;
+  readonly type: ElementType;
+  readonly name?: string;
+  /** The enclosing sub-process, or null at process level. */
+  readonly parent: string | null;
+  readonly incoming: readonly string[];
+  readonly outgoing: readonly string[];
+  readonly defaultFlow?: string;
+  readonly event?: EventSpec;
+  /** Boundary events: the activity they are attached to, and whether they interrupt it. */
+  readonly attachedTo?: string;
+  readonly cancelActivity?: boolean;
+  /** Activities: the boundary events attached to them. */
+  readonly boundaryEvents?: readonly string[];
+  /** Service/send tasks and message throw events handled by workers: the job type. */
+  readonly taskType?: string;
+  readonly retries?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly userTask?: UserTaskSpec;
+  readonly inputs?: readonly Mapping[];
+  readonly outputs?: readonly Mapping[];
+  readonly script?: { readonly expression: string; readonly resultVariable?: string };
+  readonly decision?: { readonly decisionId: string; readonly resultVariable: string };
+  readonly calledElement?: {
+    readonly processId: string;
+    readonly propagateAllChildVariables: boolean;
+    readonly propagateAllParentVariables: boolean;
+  };
+  readonly multiInstance?: MultiInstanceSpec;
+  /** Sub-processes: an event sub-process is started by its start event, not by a flow. */
+  readonly triggeredByEvent?: boolean;
+  /** Scopes (sub-processes): their none start event and their event sub-processes. */
+  readonly startEvent?: string;
+  readonly eventSubProcesses?: readonly string[];
+  /** Where it is in the source file, for messages that point at it. */
+  readonly line?: number;
+}
+
+export interface FlowModel {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  /** FEEL condition (without `=`), if any. */
+  readonly condition?: string;
+}
+
+export interface ProcessModel {
+  readonly id: string;
+  readonly name?: string;
+  readonly isExecutable: boolean;
+  readonly elements: Readonly<Record<string, ElementModel>>;
+  readonly flows: Readonly<Record<string, FlowModel>>;
+  /** The process-level none start event (instances started by the API begin there). */
+  readonly startEvent?: string;
+  /** Process-level start events with a trigger (message, timer, signal). */
+  readonly triggeredStartEvents: readonly string[];
+  readonly eventSubProcesses: readonly string[];
+  /**
+   * For inclusive joins: per gateway, the elements from which a token can still reach it (same scope).
+   * Precomputed so the join check at run time is a set lookup.
+   */
+  readonly inclusiveJoinSources: Readonly<Record<string, readonly string[]>>;
+}

@@ -1,0 +1,98 @@
+/** The runtime's data: execution state stored per instance, the commands that drive it, and what it asks of storage. */
+
+export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident';
+
+export interface MultiInstanceState {
+  readonly sequential: boolean;
+  items: unknown[] | null;
+  total: number;
+  next: number;
+  completed: number;
+  active: number;
+  outputs: unknown[];
+}
+
+/** One element instance (a token), including scopes: the process itself, sub-processes and multi-instance bodies. */
+export interface Token {
+  readonly id: string;
+  readonly elementId: string;
+  /** The enclosing scope's token id; null for the process itself. */
+  readonly scope: string | null;
+  wait?: WaitKind;
+  /** Local variables (input mappings, multi-instance element, loop counter). */
+  vars?: Record<string, unknown>;
+  mi?: MultiInstanceState;
+  /** Multi-instance inner instance: its index in the collection. */
+  index?: number;
+  /** An event sub-process instance. */
+  esp?: boolean;
+  /** Something was scheduled for this token (job, timer, subscription, task) that must be cancelled with it. */
+  hasWaits?: boolean;
+  /** What to retry when an incident on this token is resolved. */
+  incident?: { phase: 'activate' | 'complete'; vars?: Record<string, unknown>; takeFlows?: string[] };
+}
+
+export interface ExecutionState {
+  nextId: number;
+  tokens: Record<string, Token>;
+  /** Arrivals at joining gateways: key `${scopeTokenId}|${gatewayId}` → the flows that arrived. */
+  joins: Record<string, string[]>;
+}
+
+export type Variables = Record<string, unknown>;
+
+export type Command =
+  | { readonly type: 'start'; readonly variables: Variables; readonly startEventId?: string }
+  | { readonly type: 'jobCompleted'; readonly elementInstance: string; readonly variables: Variables }
+  | { readonly type: 'jobError'; readonly elementInstance: string; readonly errorCode: string; readonly message?: string; readonly variables: Variables }
+  | { readonly type: 'taskCompleted'; readonly elementInstance: string; readonly variables: Variables }
+  | { readonly type: 'trigger'; readonly trigger: 'message' | 'timer' | 'signal'; readonly elementId: string; readonly elementInstance: string; readonly variables: Variables }
+  | { readonly type: 'childCompleted'; readonly elementInstance: string; readonly variables: Variables }
+  | { readonly type: 'childError'; readonly elementInstance: string; readonly errorCode: string; readonly message?: string; readonly variables: Variables }
+  | { readonly type: 'resolveIncident'; readonly elementInstance: string }
+  | { readonly type: 'setVariables'; readonly variables: Variables; readonly elementInstance?: string; readonly local?: boolean }
+  | { readonly type: 'cancel'; readonly reason?: string };
+
+export interface EngineEvent {
+  readonly type: string;
+  readonly elementId?: string;
+  readonly elementInstance?: string;
+  readonly data: Record<string, unknown>;
+}
+
+export type Effect =
+  | { readonly type: 'createJob'; readonly elementId: string; readonly elementInstance: string; readonly jobType: string; readonly retries: number; readonly headers: Record<string, string> }
+  | { readonly type: 'createTimer'; readonly elementId: string; readonly elementInstance: string; readonly dueAt: string; readonly cycle?: string }
+  | {
+      readonly type: 'createTask'; readonly elementId: string; readonly elementInstance: string; readonly name: string | null;
+      readonly assignee: string | null; readonly candidateGroups: string[]; readonly candidateUsers: string[];
+      readonly dueAt: string | null; readonly followUpAt: string | null; readonly formKey: string | null; readonly priority: number;
+    }
+  | { readonly type: 'subscribe'; readonly kind: 'message' | 'signal'; readonly name: string; readonly correlationKey: string | null; readonly elementId: string; readonly elementInstance: string }
+  /** Removes jobs, timers, subscriptions and open tasks owned by a token (only those of `elementIds` when given). */
+  | { readonly type: 'cancelWaits'; readonly elementInstance: string; readonly elementIds?: string[] }
+  | { readonly type: 'startChild'; readonly elementInstance: string; readonly processId: string; readonly variables: Variables }
+  | { readonly type: 'cancelChild'; readonly elementInstance: string }
+  | { readonly type: 'notifyParent'; readonly command: Command }
+  | { readonly type: 'broadcastSignal'; readonly name: string; readonly variables: Variables }
+  | { readonly type: 'publishMessage'; readonly name: string; readonly correlationKey: string | null; readonly variables: Variables }
+  | { readonly type: 'incident'; readonly elementId: string; readonly elementInstance: string; readonly kind: string; readonly message: string }
+  | { readonly type: 'resolveIncidents'; readonly elementInstance: string };
+
+export type InstanceStatus = 'active' | 'completed' | 'terminated';
+
+export interface DecisionOutcome {
+  readonly value: unknown;
+  /** Which decision and version ran, which rules matched and why; stored with the event. */
+  readonly explanation: unknown;
+  readonly decisionKey: string;
+  readonly version?: number;
+}
+
+export interface RuntimeHooks {
+  /** Service-task types run synchronously inside the step's transaction (pure, fast, deterministic). */
+  readonly inlineHandlers: ReadonlyMap<string, InlineHandler>;
+  readonly evaluateDecision?: (decisionId: string, context: Variables) => Promise<DecisionOutcome>;
+}
+
+export type InlineHandler = (input: { readonly variables: Variables; readonly headers: Readonly<Record<string, string>>; readonly elementId: string }) => Variables | undefined;
