@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
+import type { Engine } from '../engine/index.js';
+import type { Database } from '../store/index.js';
+import { buildOpenApiDocument } from './openapi.js';
+import type { RouteDefinition } from './route.js';
+import { engineRoutes } from './routes/engine-routes.js';
+
+export interface ApiServerOptions {
+  readonly engine: Engine;
+  readonly db: Database;
+  readonly logger?: Logger;
+  /** More routes from other modules (each a plugin with its own scope). */
+  readonly extraRoutes?: readonly RouteDefinition[];
+  readonly version?: string;
+}
+
+/** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
+export const BODY_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/** Turns Ajv's validation errors into the coded shape, naming each field. */
+function validationError(error: FastifyError): GovflowError {
+  const details = (error.validation ?? []).map((v) => {
+    const path = `${error.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
+    const missing = (v.params as { missingProperty?: string }).missingProperty;
+    return { where: missing ? `${path}.${missing}` : path, message: v.message ?? 'is not valid' };
+  });
+  return new GovflowError('GOVFLOW_ERR_VALIDATION', details.map((d) => `${d.where} ${d.message}`).join('; ') || error.message, details);
+}
+
+/** The HTTP API: a Fastify server whose routes, validation and OpenAPI document come from one route table. */
+export async function createApiServer(options: ApiServerOptions): Promise<{ server: FastifyInstance; routes: RouteDefinition[] }> {
+  const log = options.logger ?? createLogger({ name: 'api' });
+  const server: FastifyInstance = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  });
+  const routes = [...engineRoutes(options.engine), ...(options.extraRoutes ?? [])];
+  const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
+
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    let coded: GovflowError;
+    if (error.validation) coded = validationError(error);
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') coded = new GovflowError('GOVFLOW_ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${BODY_LIMIT_BYTES} bytes`);
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error.statusCode === 400 && !(error instanceof GovflowError))) {
+      coded = new GovflowError('GOVFLOW_ERR_VALIDATION', error.message);
+    } else coded = toGovflowError(error);
+    if (coded.kind === 'bug') {
+      // Our fault: full detail in the log, a reference for the caller, never a stack trace.
+      const reference = request.id;
+      log.error({ err: error, reference, url: request.url }, 'request failed');
+      void reply.status(500).send({ code: coded.code, message: `${coded.message} (reference ${reference})`, details: [] });
+      return;
+    }
+    void reply.status(coded.status).send(coded.toJSON());
+  });
+  server.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ code: 'GOVFLOW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] });
+  });
+
+  server.get('/api/health', async () => {
+    await options.db.query('select 1');
+    return { status: 'ok', database: options.db.backend };
+  });
+  server.get('/api/openapi.json', async () => document);
+
+  for (const r of routes) {
+    server.route({
+      method: r.method,
+      url: r.url,
+      schema: {
+        ...(r.params ? { params: r.params } : {}),
+        ...(r.query ? { querystring: r.query } : {}),
+        ...(r.body ? { body: r.body } : {}),
+      },
+      handler: async (request, reply) => {
+        const header = request.headers['x-govflow-user'];
+        const actor = typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : null;
+        const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor });
+        void reply.status(r.status);
+        return result;
+      },
+    });
+  }
+  return { server, routes };
+}

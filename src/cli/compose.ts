@@ -1,0 +1,35 @@
+import { createApiServer } from '../api/index.js';
+import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
+import { createLogger, loadConfig, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { openDatabaseFromConfig, type Database } from '../store/index.js';
+
+/** The composition root: the one place that wires the modules together for a running govflow process. */
+export interface Govflow {
+  readonly config: GovflowConfig;
+  readonly db: Database;
+  readonly engine: Engine;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openGovflow(options: { config?: GovflowConfig; engine?: EngineOptions } = {}): Promise<Govflow> {
+  const config = options.config ?? loadConfig();
+  const logger = createLogger();
+  const db = await openDatabaseFromConfig(config);
+  const engine = createEngine(db, { logger, ...options.engine });
+  return { config, db, engine, logger, close: () => db.close() };
+}
+
+export async function startServer(govflow: Govflow): Promise<{ url: string; worker: WorkerLoop; stop(): Promise<void> }> {
+  const { server } = await createApiServer({ engine: govflow.engine, db: govflow.db, logger: govflow.logger });
+  const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger });
+  const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
+  return {
+    url: address,
+    worker,
+    async stop() {
+      await server.close();
+      await worker.stop();
+    },
+  };
+}
