@@ -15,7 +15,8 @@ export const ALLOWED_DEPENDENCIES = {
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
   api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'api'],
+  portal: ['kernel', 'store', 'engine', 'decisions'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'api', 'portal'],
 };
 
 const srcRoot = path.resolve('src');

@@ -11,8 +11,10 @@ export interface ApiServerOptions {
   readonly engine: Engine;
   readonly db: Database;
   readonly logger?: Logger;
-  /** More routes from other modules (each a plugin with its own scope). */
+  /** More JSON routes from other modules, documented in the OpenAPI document. */
   readonly extraRoutes?: readonly RouteDefinition[];
+  /** Fastify plugins of other modules (e.g. the portal's HTML pages), each registered in its own scope. */
+  readonly plugins?: readonly ((server: FastifyInstance) => Promise<void>)[];
   readonly version?: string;
 }
 
@@ -66,6 +68,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     return { status: 'ok', database: options.db.backend };
   });
   server.get('/api/openapi.json', async () => document);
+
+  for (const plugin of options.plugins ?? []) await server.register(plugin);
 
   for (const r of routes) {
     server.route({

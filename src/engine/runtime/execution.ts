@@ -561,8 +561,11 @@ class Step {
       this.queue.push({ op: 'complete', token: owner.id, vars: variables });
     } else if (target.type === 'boundaryEvent' && target.attachedTo === owner.elementId) {
       this.triggerBoundary(owner, target, variables);
+      // A non-interrupting message or signal catch can fire again: the delivery consumed its subscription.
+      if (target.cancelActivity === false && kind !== 'timer') this.subscribeCatch(owner, target, owner.id);
     } else if (target.type === 'startEvent' && target.parent !== null && this.model.elements[target.parent]?.triggeredByEvent) {
       this.triggerEventSubProcess(owner, this.element(target.parent), target, variables);
+      if (target.cancelActivity === false && kind !== 'timer') this.subscribeCatch(owner, target, owner.id);
     } else if (owner.wait === 'gateway') {
       // Event-based gateway: the first event wins; the others are withdrawn.
       this.effects.push({ type: 'cancelWaits', elementInstance: owner.id });
@@ -662,7 +665,9 @@ class Step {
     let current: Token | undefined = origin;
     while (current) {
       const element = this.model.elements[current.elementId];
-      if (current !== origin || element?.type === 'callActivity' || element?.taskType || element?.type === 'businessRuleTask' || current.mi) {
+      // Boundary events belong to an activity's outermost token: the multi-instance body, not its inner instances.
+      const ownsBoundaries = current.index === undefined;
+      if (ownsBoundaries && (current !== origin || element?.type === 'callActivity' || element?.taskType || element?.type === 'businessRuleTask' || current.mi)) {
         const boundary = this.findCatch(element?.boundaryEvents ?? [], code, isError);
         if (boundary && current.scope !== null) {
           this.triggerBoundary(current, boundary, variables);
