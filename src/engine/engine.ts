@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { GovflowError, createLogger, type Logger } from '../kernel/index.js';
 import { transactionWithRetry, type Database, type Queryable } from '../store/index.js';
 import { systemClock, type Clock } from './clock.js';
+import { createDmnDecisionService } from './decision-service.js';
 import { compileBpmn } from './model/compile-bpmn.js';
 import { applyCommand, computeTimer } from './runtime/execution.js';
-import type { Command, DecisionOutcome, Effect, InlineHandler, Token, Variables } from './runtime/types.js';
+import type { Command, DecisionOutcome, Effect, EngineEvent, InlineHandler, Token, Variables } from './runtime/types.js';
 import {
-  appendEvents, insertInstance, latestDefinitionId, loadDefinition, lockInstance, saveInstance, type DefinitionRow, type InstanceRow,
+  appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, lockJobAndInstance, readJobAndInstance, saveJobStepIfUnchanged, saveStep, type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob,
 } from './persistence/instance-store.js';
 
 /** What the engine needs from a decision service (DMN); wired in by the composition root so the engine stays small. */
@@ -153,6 +154,10 @@ export class Engine {
   private readonly log: Logger;
   private readonly inlineHandlers: Map<string, InlineHandler>;
   private readonly definitions = new Map<number, DefinitionRow>();
+  /** The latest version of each process key seen here; checked by the statement that uses it (see startFast). */
+  private readonly latestByKey = new Map<string, DefinitionRow>();
+  private readonly pendingWakeTypes = new Set<string>();
+  private wakeScheduled = false;
   private readonly dmnSources = new Map<number, { xml: string; name: string }>();
   private readonly decisions: DecisionEngine | undefined;
   private readonly defaultMessageTtlMs: number;
@@ -162,7 +167,7 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? createLogger({ name: 'engine' });
     this.inlineHandlers = new Map(Object.entries({ ...BUILTIN_HANDLERS, ...options.inlineHandlers }));
-    this.decisions = options.decisions;
+    this.decisions = options.decisions ?? createDmnDecisionService();
     this.defaultMessageTtlMs = options.defaultMessageTtlMs ?? DEFAULT_MESSAGE_TTL_MS;
     this.defaultJobLockMs = options.defaultJobLockMs ?? DEFAULT_LOCK_MS;
   }
@@ -277,6 +282,10 @@ export class Engine {
 
   async startInstance(processKey: string, options: { variables?: unknown; businessKey?: string | null; version?: number; actor?: string } = {}): Promise<ProcessInstanceView> {
     const variables = checkVariables(options.variables);
+    if (options.version === undefined) {
+      const started = await this.startFast(processKey, variables, options.businessKey ?? null, options.actor ?? null);
+      if (started) return started;
+    }
     const id = await transactionWithRetry(this.db, async (tx) => {
       const definitionId = await latestDefinitionId(tx, processKey, options.version);
       if (definitionId === undefined) {
@@ -286,6 +295,41 @@ export class Engine {
       return this.createAndStart(tx, definition, { variables, businessKey: options.businessKey ?? null, actor: options.actor ?? null });
     });
     return this.getInstance(id);
+  }
+
+  /**
+   * The common start in one statement, without a transaction around it: the first step runs before anything is
+   * written (it needs no instance id), and the instance, its events and its jobs are inserted together, on the
+   * condition that the cached definition is still the latest version. Returns undefined when the step needs more
+   * (other effects) or the definition changed; the caller then takes the general path.
+   */
+  private async startFast(processKey: string, variables: Variables, businessKey: string | null, actor: string | null): Promise<ProcessInstanceView | undefined> {
+    const definition = this.latestByKey.get(processKey);
+    if (!definition) {
+      const id = await latestDefinitionId(this.db, processKey);
+      if (id !== undefined) this.latestByKey.set(processKey, await this.definition(this.db, id));
+      return undefined;
+    }
+    const now = this.clock.now();
+    const command: Command = { type: 'start', variables };
+    const result = await applyCommand({ model: definition.model, state: null, variables: {}, now, hasParent: false }, command,
+      { inlineHandlers: this.inlineHandlers, evaluateDecision: (decisionId, context) => this.evaluateDecisionIn(this.db, decisionId, context) });
+    const { jobs, cancels, rest } = foldEffects(result.effects);
+    if (rest.length > 0 || cancels.length > 0) return undefined;
+    const events = withCommand(result.events, command);
+    const inserted = await insertStartedInstance(this.db, definition, { execution: result.state, variables: result.variables, state: result.status, events, jobs, cancels },
+      { businessKey, actor, now, notify: false });
+    if (!inserted) {
+      this.latestByKey.delete(processKey);
+      return undefined;
+    }
+    this.wakeWorkers(jobs);
+    const tokens: Token[] = Object.values(result.state.tokens);
+    return {
+      id: inserted.id, definitionId: definition.id, processKey, version: definition.version, businessKey, state: result.status, variables: result.variables,
+      parentInstanceId: null, startedAt: iso(inserted.startedAt)!, endedAt: result.status === 'active' ? null : iso(now),
+      activeElements: tokens.filter((t) => t.scope !== null).map((t) => ({ elementId: t.elementId, elementInstance: t.id, waitingFor: t.wait ?? null })),
+    };
   }
 
   /** Starts an instance inside an open transaction (API starts, call activities, message/signal/timer starts). */
@@ -347,9 +391,11 @@ export class Engine {
     await transactionWithRetry(this.db, (tx) => this.process(tx, [{ instanceId, command }], actor));
   }
 
-  private async process(tx: Queryable, items: WorkItem[], actor: string | null, firstRow?: InstanceRow): Promise<void> {
+  /** `deleteJobId`: the completed job, deleted in the first step's write (one round trip fewer). */
+  private async process(tx: Queryable, items: WorkItem[], actor: string | null, firstRow?: InstanceRow, deleteJobId?: number): Promise<void> {
     let preloaded = firstRow;
     let first = true;
+    let pendingDelete = deleteJobId ?? null;
     while (items.length > 0) {
       const item = items.shift()!;
       const row = preloaded && preloaded.id === item.instanceId ? preloaded : await lockInstance(tx, item.instanceId);
@@ -370,12 +416,13 @@ export class Engine {
         item.command,
         { inlineHandlers: this.inlineHandlers, evaluateDecision: (decisionId, context) => this.evaluateDecisionIn(tx, decisionId, context) },
       );
-      // The command that caused this step is recorded with its first event, so a history can be replayed.
-      const events = result.events.length > 0 ? [{ ...result.events[0]!, data: { ...result.events[0]!.data, command: item.command } }, ...result.events.slice(1)] : result.events;
-      const lastSeq = row.last_seq + events.length;
-      await saveInstance(tx, row, result.state, result.variables, result.status, lastSeq, now);
-      await appendEvents(tx, row.id, row.last_seq + 1, events, actor, now);
-      for (const effect of result.effects) await this.applyEffect(tx, row, definition, effect, items, now);
+      const events = withCommand(result.events, item.command);
+      // The state, the events and the leading createJob effects go to the database in one statement; the
+      // remaining effects follow in their order.
+      const { jobs, cancels, rest } = foldEffects(result.effects);
+      await saveStep(tx, row, { execution: result.state, variables: result.variables, state: result.status, events, jobs, cancels }, actor, now, this.db.backend === 'postgres', pendingDelete);
+      pendingDelete = null;
+      for (const effect of rest) await this.applyEffect(tx, row, definition, effect, items, now);
     }
   }
 
@@ -408,8 +455,12 @@ export class Engine {
           [effect.kind, effect.name, effect.correlationKey, row.id, definition.id, effect.elementId, effect.elementInstance, now]);
         if (effect.kind === 'message') {
           // A message that arrived before anyone waited for it is delivered now.
+          // Delivered once: a message with an id stays behind as a marker (expires at -infinity) so a repeated publish is ignored.
           const buffered = await tx.query<{ id: number; variables: Variables }>(
-            `delete from message_buffer where id = (select id from message_buffer where name = $1 and correlation_key is not distinct from $2 and expires_at > $3 order by id limit 1 for update skip locked) returning id, variables`,
+            `with picked as (select id from message_buffer where name = $1 and correlation_key is not distinct from $2 and expires_at > $3 order by id limit 1 for update skip locked),
+               gone as (delete from message_buffer m using picked where m.id = picked.id and m.message_id is null returning m.id, m.variables),
+               kept as (update message_buffer m set expires_at = '-infinity' from picked where m.id = picked.id and m.message_id is not null returning m.id, m.variables)
+             select id, variables from gone union all select id, variables from kept`,
             [effect.name, effect.correlationKey, now],
           );
           const message = buffered.rows[0];
@@ -580,10 +631,72 @@ export class Engine {
   /** Completes a job locked by this worker and moves its instance on, in one transaction. */
   async completeJob(id: number, options: { worker: string; variables?: unknown }): Promise<void> {
     const variables = checkVariables(options.variables);
+    if (await this.completeJobOptimistically(id, options.worker, variables)) return;
     await transactionWithRetry(this.db, async (tx) => {
-      const job = await this.lockJob(tx, id, options.worker);
-      await tx.query('delete from job where id = $1', [id]);
-      await this.process(tx, [{ instanceId: job.instance_id, command: { type: 'jobCompleted', elementInstance: job.element_instance, variables } }], options.worker);
+      // Job and instance locked in one statement; the job is deleted by the step's own write.
+      const locked = await lockJobAndInstance(tx, id);
+      if (!locked) throw new GovflowError('GOVFLOW_ERR_JOB_NOT_FOUND', `job ${id} does not exist (it may have been completed or cancelled)`);
+      const { instance, job } = locked;
+      if (job.state !== 'locked' || job.lock_owner !== options.worker) {
+        throw new GovflowError('GOVFLOW_ERR_JOB_NOT_LOCKED', `job ${id} is not locked by worker '${options.worker}'${job.lock_owner ? ` (held by '${job.lock_owner}')` : ''}`);
+      }
+      await this.process(tx, [{ instanceId: instance.id, command: { type: 'jobCompleted', elementInstance: job.element_instance, variables } }], options.worker, instance, id);
+    });
+  }
+
+  /**
+   * The common completion in two round trips and no lock held while the runtime runs: read the job and its
+   * instance, run the step, write it in one statement that first checks (under row locks) that the instance is
+   * unchanged and the job still locked by this worker. A concurrent change means a fresh read and another try;
+   * a step with effects beyond new jobs, or anything unexpected, goes the general, locking way (false).
+   */
+  private async completeJobOptimistically(id: number, worker: string, variables: Variables): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const read = await readJobAndInstance(this.db, id);
+      if (!read || read.job.state !== 'locked' || read.job.lock_owner !== worker || read.instance.state !== 'active') return false;
+      const { instance, job } = read;
+      const definition = await this.definition(this.db, instance.definition_id);
+      const now = this.clock.now();
+      const command: Command = { type: 'jobCompleted', elementInstance: job.element_instance, variables };
+      let result: Awaited<ReturnType<typeof applyCommand>>;
+      try {
+        result = await applyCommand(
+          { model: definition.model, state: Object.keys(instance.execution.tokens).length > 0 ? instance.execution : null, variables: instance.variables, now, hasParent: instance.parent_instance_id !== null },
+          command,
+          { inlineHandlers: this.inlineHandlers, evaluateDecision: (decisionId, context) => this.evaluateDecisionIn(this.db, decisionId, context) },
+        );
+      } catch {
+        return false;
+      }
+      const { jobs, cancels, rest } = foldEffects(result.effects);
+      if (rest.length > 0) return false;
+      const saved = await saveJobStepIfUnchanged(this.db, instance, { id, worker }, { execution: result.state, variables: result.variables, state: result.status, events: withCommand(result.events, command), jobs, cancels },
+        worker, now, false);
+      if (saved) {
+        this.wakeWorkers(jobs);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * NOTIFY for jobs committed by a single-statement step, sent after the commit and coalesced per job type over
+   * one event-loop turn. A NOTIFY inside a transaction takes a database-wide lock until its commit is flushed,
+   * which serialises every committing step; one short notifying statement per turn does not.
+   */
+  private wakeWorkers(jobs: readonly NewJob[]): void {
+    if (this.db.backend !== 'postgres' || jobs.length === 0) return;
+    for (const job of jobs) this.pendingWakeTypes.add(job.jobType);
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      const types = [...this.pendingWakeTypes];
+      this.pendingWakeTypes.clear();
+      this.wakeScheduled = false;
+      this.db.query('select pg_notify($1, t) from unnest($2::text[]) as n(t)', [WAKE_CHANNEL, types]).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'job wake-up notification failed; workers find the jobs on their next poll');
+      });
     });
   }
 
@@ -685,15 +798,20 @@ export class Engine {
 
   private async correlateIn(tx: Queryable, message: { name: string; correlationKey: string | null; variables: Variables; timeToLiveMs: number; messageId?: string }, items: WorkItem[], now: Date, actor: string | null = null): Promise<{ correlatedInstances: number[]; startedInstances: number[]; buffered: boolean }> {
     if (message.messageId) {
-      const seen = await tx.query('select 1 from message_buffer where message_id = $1', [message.messageId]);
-      if (seen.rows.length > 0) return { correlatedInstances: [], startedInstances: [], buffered: true };
+      // Claim the message id first with a marker that is never delivered (expires at -infinity): a repeated or
+      // concurrent publish of the same message waits on the unique index, then finds the id taken and does nothing.
+      const claimed = await tx.query(`insert into message_buffer (name, correlation_key, message_id, variables, expires_at, created_at)
+        values ($1, $2, $3, '{}'::jsonb, '-infinity', $4) on conflict (message_id) do nothing returning id`, [message.name, message.correlationKey, message.messageId, now]);
+      if (claimed.rows.length === 0) return { correlatedInstances: [], startedInstances: [], buffered: true };
     }
     // One subscription per instance (the oldest): a message is one event for each instance that waits for it.
     const { rows } = await tx.query<{ id: number; instance_id: number; element_id: string; element_instance: string }>(
       `delete from event_subscription where id in (
-         select distinct on (instance_id) id from event_subscription
-         where kind = 'message' and name = $1 and correlation_key is not distinct from $2 and instance_id is not null
-         order by instance_id, id for update skip locked)
+         select s.id from event_subscription s
+         where s.kind = 'message' and s.name = $1 and s.correlation_key is not distinct from $2 and s.instance_id is not null
+           and not exists (select 1 from event_subscription o where o.kind = 'message' and o.name = $1 and o.correlation_key is not distinct from $2
+                           and o.instance_id = s.instance_id and o.id < s.id)
+         for update skip locked)
        returning id, instance_id, element_id, element_instance`,
       [message.name, message.correlationKey],
     );
@@ -718,7 +836,8 @@ export class Engine {
     }
     let buffered = false;
     if (rows.length === 0 && startedInstances.length === 0 && message.timeToLiveMs > 0) {
-      await tx.query('insert into message_buffer (name, correlation_key, message_id, variables, expires_at, created_at) values ($1, $2, $3, $4::jsonb, $5, $6)',
+      await tx.query(`insert into message_buffer (name, correlation_key, message_id, variables, expires_at, created_at) values ($1, $2, $3, $4::jsonb, $5, $6)
+        on conflict (message_id) do update set variables = excluded.variables, expires_at = excluded.expires_at`,
         [message.name, message.correlationKey, message.messageId ?? null, JSON.stringify(message.variables), new Date(now.getTime() + message.timeToLiveMs), now]);
       await appendEvents(tx, null, 0, [{ type: 'message.buffered', data: { name: message.name, correlationKey: message.correlationKey, timeToLiveMs: message.timeToLiveMs } }], actor, now);
       buffered = true;
@@ -778,7 +897,17 @@ export class Engine {
           const definition = await this.definition(tx, timer.definition_id);
           await this.createAndStart(tx, definition, { variables: {}, businessKey: null, actor: 'timer', startEventId: timer.element_id });
         } else {
-          await this.process(tx, [{ instanceId: timer.instance_id, command: { type: 'trigger', trigger: 'timer', elementId: timer.element_id, elementInstance: timer.element_instance!, variables: {} } }], 'timer');
+          // A timer whose instance or element has moved on is stale: undo the step to the savepoint and drop the
+          // timer (its deletion above stands) rather than roll back everything and fire it again forever.
+          await tx.query('savepoint timer_step');
+          try {
+            await this.process(tx, [{ instanceId: timer.instance_id, command: { type: 'trigger', trigger: 'timer', elementId: timer.element_id, elementInstance: timer.element_instance!, variables: {} } }], 'timer');
+            await tx.query('release savepoint timer_step');
+          } catch (error) {
+            if (!(error instanceof GovflowError) || error.kind !== 'user') throw error;
+            await tx.query('rollback to savepoint timer_step');
+            this.log.warn({ timerId: timer.id, instanceId: timer.instance_id, code: error.code }, 'dropped a stale timer');
+          }
         }
         return true;
       });
@@ -823,7 +952,7 @@ export class Engine {
 }
 
 /** Handlers every deployment has: `govflow:noop` does nothing; `govflow:set` copies its task headers into variables. */
-const BUILTIN_HANDLERS: Record<string, InlineHandler> = {
+export const BUILTIN_HANDLERS: Readonly<Record<string, InlineHandler>> = {
   'govflow:noop': () => undefined,
   'govflow:set': ({ headers }) => ({ ...headers }),
 };
@@ -849,6 +978,29 @@ function visibleVariables(variables: Variables, tokens: Record<string, Token>, e
   let context: Variables = { ...variables };
   for (let i = chain.length - 1; i >= 0; i--) if (chain[i]!.vars) context = { ...context, ...chain[i]!.vars };
   return context;
+}
+
+/**
+ * The effects at the head of a step's effects that are written with the step itself (createJob, cancelWaits),
+ * and the effects after them, applied one by one. A cancellation of a job created in the same run stops the
+ * folding: the statement's parts do not see each other's rows, so that one keeps its order.
+ */
+function foldEffects(effects: readonly Effect[]): { jobs: NewJob[]; cancels: CancelWaits[]; rest: readonly Effect[] } {
+  const jobs: NewJob[] = [];
+  const cancels: CancelWaits[] = [];
+  let n = 0;
+  for (; n < effects.length; n++) {
+    const effect = effects[n]!;
+    if (effect.type === 'createJob') jobs.push(effect);
+    else if (effect.type === 'cancelWaits' && !jobs.some((j) => j.elementInstance === effect.elementInstance)) cancels.push({ elementInstance: effect.elementInstance, elementIds: effect.elementIds });
+    else break;
+  }
+  return { jobs, cancels, rest: effects.slice(n) };
+}
+
+/** The command that caused a step is recorded with its first event, so a history can be replayed. */
+function withCommand(events: readonly EngineEvent[], command: Command): EngineEvent[] {
+  return events.length > 0 ? [{ ...events[0]!, data: { ...events[0]!.data, command } }, ...events.slice(1)] : [...events];
 }
 
 export function createEngine(db: Database, options: EngineOptions = {}): Engine {

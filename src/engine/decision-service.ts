@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import { evaluateDecision, parseDmn, type DmnModel } from '../decisions/index.js';
+import type { DecisionEngine } from './engine.js';
+
+/**
+ * The engine's default decision service: DMN through the decisions module. A DMN file is compiled once per
+ * content (deployed resources are immutable, so the checksum is a safe cache key) and evaluated purely.
+ */
+export function createDmnDecisionService(maxModels = 200): DecisionEngine {
+  const cache = new Map<string, DmnModel>();
+  const compiled = (xml: string, source: string): DmnModel => {
+    const key = createHash('sha256').update(xml).digest('hex');
+    let model = cache.get(key);
+    if (!model) {
+      model = parseDmn(xml, source);
+      if (cache.size >= maxModels) cache.delete(cache.keys().next().value!);
+      cache.set(key, model);
+    }
+    return model;
+  };
+  return {
+    describe: (xml, source) => ({ decisions: compiled(xml, source).decisions.map((d) => ({ id: d.id, name: d.name })) }),
+    evaluate: (xml, source, decisionId, context) => {
+      const result = evaluateDecision(compiled(xml, source), decisionId, context);
+      return { value: result.value, explanation: { decisionId: result.decisionId, warnings: result.warnings, trace: result.explanation } };
+    },
+  };
+}
