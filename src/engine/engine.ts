@@ -5,9 +5,9 @@ import { systemClock, type Clock } from './clock.js';
 import { createDmnDecisionService } from './decision-service.js';
 import { compileBpmn } from './model/compile-bpmn.js';
 import { applyCommand, computeTimer } from './runtime/execution.js';
-import type { Command, DecisionOutcome, Effect, EngineEvent, InlineHandler, Token, Variables } from './runtime/types.js';
+import type { Command, DecisionOutcome, Effect, EngineEvent, ExecutionState, InlineHandler, InstanceStatus, Token, Variables } from './runtime/types.js';
 import {
-  appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, lockJobAndInstance, readJobAndInstance, saveJobStepIfUnchanged, saveStep, type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob,
+  appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, lockJobAndInstance, readJobAndInstance, saveJobStepIfUnchanged, saveStep, type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob, type VersionedInstanceRow,
 } from './persistence/instance-store.js';
 
 /** What the engine needs from a decision service (DMN); wired in by the composition root so the engine stays small. */
@@ -130,6 +130,7 @@ interface WorkItem {
 const DEFAULT_MESSAGE_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_LOCK_MS = 5 * 60 * 1000;
 const WAKE_CHANNEL = 'govflow_jobs';
+const MAX_ACTIVATED_SNAPSHOTS = 10_000;
 
 function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
@@ -158,6 +159,8 @@ export class Engine {
   private readonly latestByKey = new Map<string, DefinitionRow>();
   private readonly pendingWakeTypes = new Set<string>();
   private wakeScheduled = false;
+  /** Instance versions seen by activateJobs, by job id (bounded; see completeJobOptimistically). */
+  private readonly activatedSnapshots = new Map<number, { job: { elementInstance: string }; instance: VersionedInstanceRow }>();
   private readonly dmnSources = new Map<number, { xml: string; name: string }>();
   private readonly decisions: DecisionEngine | undefined;
   private readonly defaultMessageTtlMs: number;
@@ -611,16 +614,33 @@ export class Engine {
   async activateJobs(options: { type: string; worker: string; maxJobs?: number; lockMs?: number }): Promise<ActivatedJob[]> {
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + (options.lockMs ?? this.defaultJobLockMs));
-    const { rows } = await this.db.query<{ id: number; type: string; instance_id: number; element_id: string; element_instance: string; retries: number; headers: Record<string, string>; lock_expires_at: Date; idempotency_key: string; process_key: string; variables: Variables; execution: { tokens: Record<string, Token> } }>(
+    const { rows } = await this.db.query<{
+      id: number; type: string; instance_id: number; element_id: string; element_instance: string; retries: number; headers: Record<string, string>; lock_expires_at: Date; idempotency_key: string;
+      process_key: string; variables: Variables; execution: ExecutionState; definition_id: number; business_key: string | null; last_seq: number; instance_state: InstanceStatus; parent_instance_id: number | null;
+      parent_element_instance: string | null; started_at: Date; row_version: string;
+    }>(
       `with picked as (
          select id from job
          where kind = 'task' and type = $1 and ((state = 'ready' and due_at <= $2) or (state = 'locked' and lock_expires_at < $2))
          order by due_at, id limit $3 for update skip locked)
        update job j set state = 'locked', lock_owner = $4, lock_expires_at = $5
        from picked, process_instance i where j.id = picked.id and i.id = j.instance_id
-       returning j.id, j.type, j.instance_id, j.element_id, j.element_instance, j.retries, j.headers, j.lock_expires_at, j.idempotency_key, i.process_key, i.variables, i.execution`,
+       returning j.id, j.type, j.instance_id, j.element_id, j.element_instance, j.retries, j.headers, j.lock_expires_at, j.idempotency_key, i.process_key, i.variables, i.execution,
+         i.definition_id, i.business_key, i.last_seq, i.state as instance_state, i.parent_instance_id, i.parent_element_instance, i.started_at, i.xmin::text as row_version`,
       [options.type, now, Math.max(1, Math.min(options.maxJobs ?? 10, 1000)), options.worker, lockUntil],
     );
+    for (const r of rows) {
+      // What the instance looked like at activation: completing the job tries that version first (one round trip).
+      this.activatedSnapshots.delete(r.id);
+      this.activatedSnapshots.set(r.id, {
+        job: { elementInstance: r.element_instance },
+        instance: {
+          id: r.instance_id, definition_id: r.definition_id, process_key: r.process_key, business_key: r.business_key, state: r.instance_state, execution: r.execution, variables: r.variables,
+          parent_instance_id: r.parent_instance_id, parent_element_instance: r.parent_element_instance, last_seq: r.last_seq, started_at: r.started_at, ended_at: null, row_version: r.row_version,
+        },
+      });
+    }
+    while (this.activatedSnapshots.size > MAX_ACTIVATED_SNAPSHOTS) this.activatedSnapshots.delete(this.activatedSnapshots.keys().next().value!);
     return rows.sort((a, b) => a.id - b.id).map((r) => ({
       id: r.id, type: r.type, instanceId: r.instance_id, processKey: r.process_key, elementId: r.element_id, elementInstance: r.element_instance,
       retries: r.retries, headers: r.headers, variables: visibleVariables(r.variables, r.execution.tokens, r.element_instance),
@@ -651,10 +671,20 @@ export class Engine {
    * a step with effects beyond new jobs, or anything unexpected, goes the general, locking way (false).
    */
   private async completeJobOptimistically(id: number, worker: string, variables: Variables): Promise<boolean> {
+    const snapshot = this.activatedSnapshots.get(id);
+    this.activatedSnapshots.delete(id);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const read = await readJobAndInstance(this.db, id);
-      if (!read || read.job.state !== 'locked' || read.job.lock_owner !== worker || read.instance.state !== 'active') return false;
-      const { instance, job } = read;
+      let instance: VersionedInstanceRow;
+      let job: { element_instance: string };
+      if (attempt === 0 && snapshot) {
+        // The instance as it was when the job was activated; the write checks that it still is.
+        instance = snapshot.instance;
+        job = { element_instance: snapshot.job.elementInstance };
+      } else {
+        const read = await readJobAndInstance(this.db, id);
+        if (!read || read.job.state !== 'locked' || read.job.lock_owner !== worker || read.instance.state !== 'active') return false;
+        ({ instance, job } = read);
+      }
       const definition = await this.definition(this.db, instance.definition_id);
       const now = this.clock.now();
       const command: Command = { type: 'jobCompleted', elementInstance: job.element_instance, variables };
@@ -666,6 +696,7 @@ export class Engine {
           { inlineHandlers: this.inlineHandlers, evaluateDecision: (decisionId, context) => this.evaluateDecisionIn(this.db, decisionId, context) },
         );
       } catch {
+        if (attempt === 0 && snapshot) continue;
         return false;
       }
       const { jobs, cancels, rest } = foldEffects(result.effects);

@@ -83,11 +83,20 @@ export class FeelEvaluationError extends GovflowError {
 
 /** Evaluates FEEL against a context; throws a coded error on a syntax or evaluation failure. */
 export function evaluateFeel(expression: string, context: Record<string, unknown>, site: ExpressionSite): unknown {
+  let result: ReturnType<typeof evaluate>;
   try {
-    return toJsonValue(evaluate(expression, context).value);
+    result = evaluate(expression, context);
   } catch (cause) {
     throw new FeelEvaluationError(expression, site, cause instanceof Error ? cause.message : String(cause));
   }
+  // A missing variable is null (as in Zeebe), but calling a function that does not exist is a failure, not null.
+  const failure = result.warnings?.find((w) => w.type === 'NO_FUNCTION_FOUND');
+  if (failure) {
+    const position = (failure as { position?: { from: number; to: number } }).position;
+    const callee = position ? expression.slice(position.from, position.to).replace(/\s*\([\s\S]*$/, '') : '';
+    throw new FeelEvaluationError(expression, site, callee ? `no function named '${callee}'` : failure.message);
+  }
+  return toJsonValue(result.value);
 }
 
 /** A mapping source or attribute value: FEEL when it starts with `=`, otherwise the text itself. */

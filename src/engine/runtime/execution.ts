@@ -273,7 +273,14 @@ class Step {
     if (operation.inner) {
       token.index = operation.inner.index;
       const spec = element.multiInstance!;
-      token.vars = { loopCounter: operation.inner.index + 1, ...(spec.inputElement ? { [spec.inputElement]: operation.inner.item } : {}) };
+      // As in Zeebe, an output element that names a variable is created local (null) on each inner instance, so
+      // parallel instances do not overwrite each other's result through a shared outer variable.
+      const outputVariable = spec.outputElement && /^[A-Za-z_][\w]*$/.test(spec.outputElement) ? spec.outputElement : undefined;
+      token.vars = {
+        ...(outputVariable ? { [outputVariable]: null } : {}),
+        loopCounter: operation.inner.index + 1,
+        ...(spec.inputElement ? { [spec.inputElement]: operation.inner.item } : {}),
+      };
     }
     this.emit('element.activated', token, operation.inner ? { loopCounter: operation.inner.index + 1 } : {});
     await this.runBehaviour(token, element, operation.triggered);
@@ -586,6 +593,7 @@ class Step {
   private triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
     if (start.cancelActivity !== false) {
       for (const child of Object.values(this.state.tokens).filter((t) => t.scope === scope.id)) this.cancelToken(child, false);
+      this.clearJoins(scope.id);
       const container = scope.scope === null ? this.model.eventSubProcesses : (this.model.elements[scope.elementId]?.eventSubProcesses ?? []);
       const starts = container.map((id) => this.model.elements[id]?.startEvent).filter((s): s is string => s !== undefined);
       if (starts.length > 0) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id, elementIds: starts });
@@ -701,7 +709,8 @@ class Step {
     let current: Token | undefined = origin;
     while (current) {
       const element = this.model.elements[current.elementId];
-      if (current !== origin) {
+      // As for errors: an inner multi-instance instance leaves the boundary events to its body.
+      if (current !== origin && current.index === undefined) {
         const boundary = this.findCatch(element?.boundaryEvents ?? [], code, isEscalation);
         if (boundary && current.scope !== null) {
           this.triggerBoundary(current, boundary, {});
@@ -853,7 +862,9 @@ class Step {
       for (const [target, value] of values) this.propagate(token.scope, target, value);
       return context;
     }
-    for (const [name, value] of Object.entries(result)) this.propagate(token.scope, name, value);
+    // An inner multi-instance instance keeps results in its own locals when it has them (input/output element).
+    const from = token.index !== undefined ? token.id : token.scope;
+    for (const [name, value] of Object.entries(result)) this.propagate(from, name, value);
     return result;
   }
 
@@ -886,6 +897,10 @@ class Step {
     if (!scope || scope.wait === 'mi' || scope.wait === 'incident') return;
     for (const t of Object.values(this.state.tokens)) if (t.scope === scopeId) return;
     if (this.queue.some((o) => o.op === 'activate' && o.scope === scopeId)) return;
+    // A token that waits at an inclusive join is still in the scope: the join fires once nothing else can arrive.
+    for (const [key, flows] of Object.entries(this.state.joins)) {
+      if (flows.length > 0 && key.startsWith(`${scopeId}|`) && this.model.elements[key.slice(scopeId.length + 1)]?.type === 'inclusiveGateway') return;
+    }
     if (scope.scope === null) {
       if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
       delete this.state.tokens[scope.id];
