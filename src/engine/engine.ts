@@ -186,6 +186,12 @@ export class Engine {
     const compiled: { resource: DeployResource; kind: 'bpmn' | 'dmn' | 'form' | 'other'; processes: Awaited<ReturnType<typeof compileBpmn>>['processes']; decisions: { id: string; name: string }[] }[] = [];
     const warnings: string[] = [];
     for (const resource of resources) {
+      const nul = resource.content.indexOf('\u0000');
+      if (nul >= 0) {
+        // XML does not allow it, and PostgreSQL cannot store it in text or jsonb: refuse it before anything else.
+        const line = resource.content.slice(0, nul).split('\n').length;
+        throw new GovflowError('GOVFLOW_ERR_BPMN_PARSE', `${resource.name} contains a NUL character (line ${line}), which XML does not allow`, [{ where: resource.name, line, message: 'NUL character' }]);
+      }
       const lower = resource.name.toLowerCase();
       if (lower.endsWith('.dmn') || /<(\w+:)?definitions[^>]*dmn/i.test(resource.content.slice(0, 2000))) {
         if (!this.decisions) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${resource.name}: this engine has no decision service to deploy DMN`);
@@ -628,6 +634,7 @@ export class Engine {
        returning j.id, j.type, j.instance_id, j.element_id, j.element_instance, j.retries, j.headers, j.lock_expires_at, j.idempotency_key, i.process_key, i.variables, i.execution,
          i.definition_id, i.business_key, i.last_seq, i.state as instance_state, i.parent_instance_id, i.parent_element_instance, i.started_at, i.xmin::text as row_version`,
       [options.type, now, Math.max(1, Math.min(options.maxJobs ?? 10, 1000)), options.worker, lockUntil],
+      { name: 'govflow_activate_jobs_v1' },
     );
     for (const r of rows) {
       // What the instance looked like at activation: completing the job tries that version first (one round trip).
@@ -712,21 +719,23 @@ export class Engine {
   }
 
   /**
-   * NOTIFY for jobs committed by a single-statement step, sent after the commit and coalesced per job type over
-   * one event-loop turn. A NOTIFY inside a transaction takes a database-wide lock until its commit is flushed,
-   * which serialises every committing step; one short notifying statement per turn does not.
+   * NOTIFY for jobs committed by a single-statement step, sent after the commit, coalesced per job type, with at
+   * most one notifying statement in flight. A NOTIFY takes a database-wide lock from its commit until the commit
+   * is flushed, so a NOTIFY in every step's transaction would serialise all committing steps.
    */
   private wakeWorkers(jobs: readonly NewJob[]): void {
-    if (this.db.backend !== 'postgres' || jobs.length === 0) return;
+    if (this.db.backend !== 'postgres') return;
     for (const job of jobs) this.pendingWakeTypes.add(job.jobType);
-    if (this.wakeScheduled) return;
+    if (this.wakeScheduled || this.pendingWakeTypes.size === 0) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       const types = [...this.pendingWakeTypes];
       this.pendingWakeTypes.clear();
-      this.wakeScheduled = false;
       this.db.query('select pg_notify($1, t) from unnest($2::text[]) as n(t)', [WAKE_CHANNEL, types]).catch((error: unknown) => {
         this.log.warn({ err: error }, 'job wake-up notification failed; workers find the jobs on their next poll');
+      }).finally(() => {
+        this.wakeScheduled = false;
+        if (this.pendingWakeTypes.size > 0) this.wakeWorkers([]);
       });
     });
   }

@@ -8,9 +8,17 @@ export interface QueryResult<R> {
   readonly rowCount: number;
 }
 
+export interface QueryOptions {
+  readonly name?: string;
+}
+
 export interface Queryable {
-  /** One statement, with `$1`-style parameters. */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * One statement, with `$1`-style parameters. `options.name` makes it a named prepared statement on a server
+   * (parsed and planned once per connection, then reused); give each distinct SQL text its own name. PGlite
+   * ignores it.
+   */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
   /** Several statements without parameters (migrations, DDL). */
   exec(sql: string): Promise<void>;
 }

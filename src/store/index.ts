@@ -1,5 +1,5 @@
 /** The system of record: one Database interface over embedded PGlite or a PostgreSQL server, and the migrations. */
-export type { Backend, Database, Queryable, QueryResult } from './database.js';
+export type { Backend, Database, Queryable, QueryOptions, QueryResult } from './database.js';
 export { isRetryableDatabaseError, transactionWithRetry } from './database.js';
 export { openDatabase, openDatabaseFromConfig } from './open-database.js';
 export type { OpenDatabaseOptions } from './open-database.js';

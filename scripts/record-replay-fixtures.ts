@@ -1,0 +1,241 @@
+/**
+ * Records the replay fixtures of test/engine/replay.test.ts: runs a handful of representative processes to
+ * completion on an in-memory database with a manual clock, then writes, per finished instance, the model XML and
+ * its full event history to test/engine/fixtures/replay/<scenario>-<processKey>-<n>.json.
+ *
+ *   node --import tsx scripts/record-replay-fixtures.ts [outDir]
+ *
+ * Re-record only when a behaviour change is intended, and review the diff of the fixtures: that diff is the
+ * behaviour change.
+ */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEngine, createManualClock, type Engine, type ManualClock } from '../src/engine/index.js';
+import { openDatabase, type Database } from '../src/store/index.js';
+import { bpmn, job, userTask } from '../test/engine/bpmn.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.resolve(process.argv[2] ?? path.join(root, 'test/engine/fixtures/replay'));
+const START = '2026-03-02T08:00:00.000Z';
+
+export interface ReplayFixture {
+  readonly scenario: string;
+  readonly processKey: string;
+  readonly hasParent: boolean;
+  readonly status: string;
+  /** The instance's variables when it finished. */
+  readonly variables: Record<string, unknown>;
+  readonly xml: string;
+  readonly events: { seq: number; type: string; elementId: string | null; elementInstance: string | null; actor: string | null; occurredAt: string; data: Record<string, unknown> }[];
+}
+
+interface Scenario {
+  readonly name: string;
+  /** BPMN files; each may hold several processes. */
+  readonly files: Record<string, string>;
+  run(engine: Engine, clock: ManualClock): Promise<void>;
+}
+
+const minute = 60_000;
+
+async function workAll(engine: Engine, clock: ManualClock, type: string, variables: (vars: Record<string, unknown>) => Record<string, unknown> = () => ({})): Promise<number> {
+  const jobs = await engine.activateJobs({ type, worker: 'recorder', maxJobs: 100 });
+  for (const j of jobs) {
+    clock.advance(minute);
+    await engine.completeJob(j.id, { worker: 'recorder', variables: variables(j.variables) });
+  }
+  return jobs.length;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    // User task with candidate group, claim (an appended event), completion with variables, exclusive gateway,
+    // an external job and an inline handler.
+    name: 'approval',
+    files: {
+      'approval.bpmn': bpmn('approval',
+        `<startEvent id="submitted"/>${userTask('review', '<zeebe:assignmentDefinition candidateGroups="clerks"/><zeebe:taskSchedule dueDate="=today() + duration(&quot;P3D&quot;)"/>')}
+         <exclusiveGateway id="decision"/>${job('notify', 'notify', '<zeebe:taskHeaders><zeebe:header key="template" value="approved"/></zeebe:taskHeaders>')}
+         <serviceTask id="archive"><extensionElements><zeebe:taskDefinition type="govflow:set"/><zeebe:taskHeaders><zeebe:header key="archived" value="yes"/></zeebe:taskHeaders></extensionElements></serviceTask>
+         <scriptTask id="fee"><extensionElements><zeebe:script expression="=amount * 2" resultVariable="fee"/></extensionElements></scriptTask>
+         <endEvent id="approved"/><endEvent id="rejected"/>`,
+        'submitted->review; review->decision; decision->notify [= approved = true]; decision->fee (default); notify->archive; archive->approved; fee->rejected'),
+    },
+    async run(engine, clock) {
+      for (const approved of [true, false]) {
+        await engine.startInstance('approval', { variables: { applicant: 'ann', amount: 120 }, businessKey: `A-${approved}`, actor: 'portal' });
+        clock.advance(minute);
+        const [task] = await engine.listTasks({ candidateGroups: ['clerks'] });
+        await engine.claimTask(task!.id, 'bob');
+        clock.advance(minute);
+        await engine.completeTask(task!.id, { actor: 'bob', variables: { approved, comment: approved ? 'fine' : 'missing papers' } });
+        await workAll(engine, clock, 'notify', () => ({ notifiedAt: clock.now().toISOString() }));
+      }
+    },
+  },
+  {
+    // Parallel split/join of external jobs, one of which fails once and is retried (job.failed is appended).
+    name: 'parallel-jobs',
+    files: {
+      'parallel.bpmn': bpmn('parallel',
+        `<startEvent id="s"/><parallelGateway id="fork"/>${job('registry', 'registry')}${job('tax', 'tax')}${job('police', 'police')}<parallelGateway id="join"/>
+         <inclusiveGateway id="extra"/>${job('audit', 'audit')}<serviceTask id="noop"><extensionElements><zeebe:taskDefinition type="govflow:noop"/></extensionElements></serviceTask><inclusiveGateway id="extraJoin"/><endEvent id="e"/>`,
+        's->fork; fork->registry; fork->tax; fork->police; registry->join; tax->join; police->join; join->extra; extra->audit [= risk > 5]; extra->noop (default); audit->extraJoin; noop->extraJoin; extraJoin->e'),
+    },
+    async run(engine, clock) {
+      await engine.startInstance('parallel', { variables: { risk: 7 } });
+      const [tax] = await engine.activateJobs({ type: 'tax', worker: 'recorder' });
+      clock.advance(minute);
+      await engine.failJob(tax!.id, { worker: 'recorder', errorMessage: 'tax office offline', backoffMs: 0 });
+      await workAll(engine, clock, 'police', () => ({ record: 'clean' }));
+      await workAll(engine, clock, 'tax', () => ({ taxDebt: 0 }));
+      await workAll(engine, clock, 'registry', () => ({ registered: true }));
+      await workAll(engine, clock, 'audit', () => ({ audited: true }));
+    },
+  },
+  {
+    // Timers on a manual clock: an interrupting timer boundary on a user task and an intermediate timer catch.
+    name: 'timers',
+    files: {
+      'timers.bpmn': bpmn('timers',
+        `<startEvent id="s"/><intermediateCatchEvent id="cooling"><timerEventDefinition><timeDuration xsi:type="tFormalExpression">PT2H</timeDuration></timerEventDefinition></intermediateCatchEvent>
+         ${userTask('decide', '<zeebe:assignmentDefinition assignee="carol"/>')}
+         <boundaryEvent id="late" attachedToRef="decide"><timerEventDefinition><timeDuration xsi:type="tFormalExpression">P1D</timeDuration></timerEventDefinition></boundaryEvent>
+         ${job('escalate', 'escalate')}<endEvent id="done"/><endEvent id="escalated"/>`,
+        's->cooling; cooling->decide; decide->done; late->escalate; escalate->escalated'),
+    },
+    async run(engine, clock) {
+      await engine.startInstance('timers', { variables: { case: 1 } });
+      clock.advance(2 * 60 * minute);
+      await engine.runDueTimers();
+      clock.advance(25 * 60 * minute);
+      await engine.runDueTimers();
+      await workAll(engine, clock, 'escalate');
+      await engine.startInstance('timers', { variables: { case: 2 } });
+      clock.advance(2 * 60 * minute + 1000);
+      await engine.runDueTimers();
+      clock.advance(minute);
+      const [task] = await engine.listTasks({ assignee: 'carol' });
+      await engine.completeTask(task!.id, { actor: 'carol', variables: { decided: 'yes' } });
+    },
+  },
+  {
+    // Messages: a correlated intermediate catch, a message that arrives before its catch event (buffered), and a
+    // non-interrupting message boundary on a receive-and-wait user task.
+    name: 'messages',
+    files: {
+      'messages.bpmn': bpmn('payment',
+        `<startEvent id="s"/>${job('invoice', 'invoice')}<intermediateCatchEvent id="paid"><messageEventDefinition messageRef="Paid"/></intermediateCatchEvent>
+         ${userTask('ship')}<boundaryEvent id="reminder" attachedToRef="ship" cancelActivity="false"><messageEventDefinition messageRef="Remind"/></boundaryEvent>
+         <serviceTask id="log"><extensionElements><zeebe:taskDefinition type="govflow:noop"/></extensionElements></serviceTask><endEvent id="logged"/><endEvent id="e"/>`,
+        's->invoice; invoice->paid; paid->ship; ship->e; reminder->log; log->logged',
+        `<message id="Paid" name="paid"><extensionElements><zeebe:subscription correlationKey="=orderId"/></extensionElements></message>
+         <message id="Remind" name="remind"><extensionElements><zeebe:subscription correlationKey="=orderId"/></extensionElements></message>`),
+    },
+    async run(engine, clock) {
+      await engine.startInstance('payment', { variables: { orderId: 'o-1' } });
+      await engine.startInstance('payment', { variables: { orderId: 'o-2' } });
+      clock.advance(minute);
+      // o-2 pays before its invoice job is done: the message waits in the buffer.
+      await engine.publishMessage({ name: 'paid', correlationKey: 'o-2', variables: { amount: 50 }, timeToLiveMs: 60 * minute });
+      await workAll(engine, clock, 'invoice', (v) => ({ invoiceNo: `INV-${String(v['orderId'])}` }));
+      clock.advance(minute);
+      await engine.publishMessage({ name: 'paid', correlationKey: 'o-1', variables: { amount: 70 } });
+      clock.advance(minute);
+      await engine.publishMessage({ name: 'remind', correlationKey: 'o-1', variables: { reminded: true } });
+      for (const task of await engine.listTasks({})) {
+        clock.advance(minute);
+        await engine.completeTask(task.id, { actor: 'dave' });
+      }
+    },
+  },
+  {
+    // An embedded sub-process with an error boundary (BPMN error thrown by a worker), parallel and sequential
+    // multi-instance with an output collection and a completion condition, and a call activity.
+    name: 'structure',
+    files: {
+      'structure.bpmn': bpmn('structure',
+        `<startEvent id="s"/>
+         <subProcess id="checks"><startEvent id="cs"/>${job('risky', 'risky')}<endEvent id="ce"/>
+           <sequenceFlow id="cf1" sourceRef="cs" targetRef="risky"/><sequenceFlow id="cf2" sourceRef="risky" targetRef="ce"/></subProcess>
+         <boundaryEvent id="failed" attachedToRef="checks"><errorEventDefinition errorRef="Rejected"/></boundaryEvent>
+         <serviceTask id="each"><extensionElements><zeebe:taskDefinition type="item"/></extensionElements>
+           <multiInstanceLoopCharacteristics><extensionElements><zeebe:loopCharacteristics inputCollection="=items" inputElement="item" outputCollection="results" outputElement="=score"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>
+         <userTask id="sign"><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="=signers" inputElement="signer"/></extensionElements>
+           <completionCondition xsi:type="tFormalExpression">=count(signed) &gt;= 2</completionCondition></multiInstanceLoopCharacteristics></userTask>
+         <callActivity id="call"><extensionElements><zeebe:calledElement processId="child" propagateAllChildVariables="true"/></extensionElements></callActivity>
+         <endEvent id="e"/>${job('fix', 'fix')}<endEvent id="fixed"/>`,
+        's->checks; checks->each; each->sign; sign->call; call->e; failed->fix; fix->fixed',
+        '<error id="Rejected" errorCode="REJECTED"/>'),
+      'child.bpmn': bpmn('child', `<startEvent id="cs"/>${job('childWork', 'child.work')}<endEvent id="ce"/>`, 'cs->childWork; childWork->ce'),
+    },
+    async run(engine, clock) {
+      // One instance goes through the error boundary.
+      await engine.startInstance('structure', { variables: { items: [1, 2, 3], signers: ['x', 'y', 'z'], signed: [] } });
+      const [risky] = await engine.activateJobs({ type: 'risky', worker: 'recorder' });
+      clock.advance(minute);
+      await engine.throwJobError(risky!.id, { worker: 'recorder', errorCode: 'REJECTED', errorMessage: 'documents forged', variables: { reason: 'forged' } });
+      await workAll(engine, clock, 'fix');
+      // The other runs the happy path: multi-instance jobs, sequential multi-instance signing, a called process.
+      await engine.startInstance('structure', { variables: { items: [1, 2, 3], signers: ['x', 'y', 'z'], signed: [] } });
+      await workAll(engine, clock, 'risky', () => ({ risk: 'low' }));
+      await workAll(engine, clock, 'item', (v) => ({ score: Number(v['item']) * 10 }));
+      for (let i = 0; i < 3; i++) {
+        const tasks = await engine.listTasks({});
+        if (tasks.length === 0) break;
+        clock.advance(minute);
+        const signedSoFar = (await engine.getInstance(tasks[0]!.instanceId)).variables['signed'] as string[];
+        await engine.completeTask(tasks[0]!.id, { actor: 'signer', variables: { signed: [...signedSoFar, `s${i}`] } });
+      }
+      await workAll(engine, clock, 'child.work', () => ({ childResult: 42 }));
+    },
+  },
+];
+
+async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]> {
+  const clock = createManualClock(START);
+  const engine = createEngine(db, { clock });
+  await engine.deploy(Object.entries(scenario.files).map(([name, content]) => ({ name, content })));
+  await scenario.run(engine, clock);
+  const instances = await db.query<{ id: number; process_key: string; state: string; parent_instance_id: number | null; variables: Record<string, unknown> }>('select id, process_key, state, parent_instance_id, variables from process_instance order by id');
+  const fixtures: ReplayFixture[] = [];
+  for (const instance of instances.rows) {
+    if (instance.state === 'active') throw new Error(`${scenario.name}: instance ${instance.id} (${instance.process_key}) did not finish`);
+    const xml = Object.values(scenario.files).find((content) => content.includes(`<process id="${instance.process_key}"`))!;
+    const events = await engine.getEvents(instance.id);
+    fixtures.push({
+      scenario: scenario.name,
+      processKey: instance.process_key,
+      hasParent: instance.parent_instance_id !== null,
+      status: instance.state,
+      variables: instance.variables,
+      xml,
+      events: events.map((e) => ({ seq: e.seq!, type: e.type, elementId: e.elementId, elementInstance: e.elementInstance, actor: e.actor, occurredAt: e.occurredAt, data: e.data })),
+    });
+  }
+  return fixtures;
+}
+
+async function main(): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  for (const file of await readdir(outDir)) if (file.endsWith('.json')) await rm(path.join(outDir, file));
+  for (const scenario of SCENARIOS) {
+    const db = await openDatabase({ url: 'memory://' });
+    try {
+      const fixtures = await record(db, scenario);
+      const counts = new Map<string, number>();
+      for (const fixture of fixtures) {
+        const n = (counts.get(fixture.processKey) ?? 0) + 1;
+        counts.set(fixture.processKey, n);
+        const file = path.join(outDir, `${scenario.name}-${fixture.processKey}-${n}.json`);
+        await writeFile(file, `${JSON.stringify(fixture, null, 1)}\n`);
+        console.log(`${path.relative(root, file)}: ${fixture.events.length} events, ${fixture.status}`);
+      }
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+await main();
