@@ -1,0 +1,410 @@
+/**
+ * The analyses behind `govflow mine --json` and the HTTP layer: one pass per analysis over the columnar log, with
+ * PM4Py's definitions (DFG pairs within a case in log order, performance = time between the two events, case
+ * duration = last minus first timestamp).
+ */
+import { LIFECYCLE_START, type EventLog } from './event-log.js';
+import { compareCodePoints, compareSequences, summarise } from './stats.js';
+
+export interface DfgEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+  readonly meanSeconds: number;
+  readonly medianSeconds: number;
+  readonly p90Seconds: number;
+}
+
+export interface Bottleneck {
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+  /** Total time spent between the two activities over all cases: what removing the wait would save. */
+  readonly totalSeconds: number;
+  readonly meanSeconds: number;
+  readonly medianSeconds: number;
+  readonly p90Seconds: number;
+  /** Share of all waiting time in the log. */
+  readonly share: number;
+}
+
+export interface ActivityStats {
+  readonly activity: string;
+  readonly events: number;
+  readonly cases: number;
+  /** Cases where the activity happens more than once. */
+  readonly reworkCases: number;
+  /** Executions beyond the first in a case. */
+  readonly repetitions: number;
+  /** Present only where start/complete pairs exist. */
+  readonly serviceMeanSeconds?: number;
+  readonly serviceMedianSeconds?: number;
+  readonly waitingMeanSeconds?: number;
+  readonly waitingMedianSeconds?: number;
+}
+
+export interface PingPong {
+  readonly a: string;
+  readonly b: string;
+  /** Occurrences of a→b→a or b→a→b hand-backs. */
+  readonly count: number;
+  readonly cases: number;
+}
+
+export interface SlaReport {
+  readonly basis: string;
+  readonly casesChecked: number;
+  readonly breached: number;
+  readonly breachRate: number;
+  readonly worst: readonly { caseId: string; overSeconds: number }[];
+}
+
+export interface MiningSummary {
+  readonly cases: number;
+  readonly events: number;
+  readonly activities: number;
+  readonly variants: number;
+  readonly topVariants: readonly { activities: readonly string[]; count: number }[];
+  readonly startActivities: Record<string, number>;
+  readonly endActivities: Record<string, number>;
+  readonly dfg: readonly DfgEdge[];
+  readonly caseDuration: { meanSeconds: number; medianSeconds: number; p90Seconds: number; minSeconds: number; maxSeconds: number };
+  readonly bottlenecks: readonly Bottleneck[];
+  readonly activityStats: readonly ActivityStats[];
+  readonly rework: { readonly cases: number; readonly share: number };
+  readonly pingPong: { readonly resources: readonly PingPong[]; readonly groups: readonly PingPong[] };
+  readonly sla?: SlaReport;
+  readonly skipped: { readonly events: number; readonly traces: number; readonly reasons: readonly string[] };
+}
+
+export interface AnalyzeOptions {
+  /** How many variants to list (default 10). */
+  readonly topVariants?: number;
+  /** How many bottlenecks to list (default 10). */
+  readonly bottlenecks?: number;
+  /** Case attribute holding the deadline (a date); default `deadline` when the log has it. */
+  readonly slaAttribute?: string;
+  /** A service level in seconds: cases that take longer breach it. */
+  readonly slaSeconds?: number;
+}
+
+const SECOND = 1000;
+
+/** Variants keyed by the activity-id sequence; value = [count, first case index]. */
+export function variantTable(log: EventLog): Map<string, { count: number; firstCase: number }> {
+  const table = new Map<string, { count: number; firstCase: number }>();
+  const cases = log.caseIds.length;
+  const parts: number[] = [];
+  for (let c = 0; c < cases; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    parts.length = 0;
+    for (let i = from; i < to; i++) parts.push(log.activity[i] ?? 0);
+    // Activity ids as UTF-16 code units make a compact, collision-free key when there are < 65,536 activities.
+    const key = log.activityNames.length < 0xffff ? String.fromCharCode(...parts) : parts.join(',');
+    const entry = table.get(key);
+    if (entry) entry.count++;
+    else table.set(key, { count: 1, firstCase: c });
+  }
+  return table;
+}
+
+export function caseActivities(log: EventLog, c: number): string[] {
+  const out: string[] = [];
+  for (let i = log.caseStart[c] ?? 0; i < (log.caseStart[c + 1] ?? 0); i++) out.push(log.activityNames[log.activity[i] ?? 0] ?? '');
+  return out;
+}
+
+/** All variants, most frequent first; ties by activity sequence (Python's tuple order), as PM4Py lists them. */
+export function variants(log: EventLog): { activities: string[]; count: number; cases: number[] }[] {
+  const table = variantTable(log);
+  const list = [...table.values()].map((v) => ({ activities: caseActivities(log, v.firstCase), count: v.count, cases: [] as number[] }));
+  list.sort((a, b) => b.count - a.count || compareSequences(a.activities, b.activities));
+  return list;
+}
+
+function sortedRecord(counts: Int32Array, names: readonly string[]): Record<string, number> {
+  const ids: number[] = [];
+  for (let i = 0; i < counts.length; i++) if ((counts[i] ?? 0) > 0) ids.push(i);
+  ids.sort((a, b) => compareCodePoints(names[a] ?? '', names[b] ?? ''));
+  const out: Record<string, number> = {};
+  for (const id of ids) out[names[id] ?? ''] = counts[id] ?? 0;
+  return out;
+}
+
+export function startEndActivities(log: EventLog): { startActivities: Record<string, number>; endActivities: Record<string, number> } {
+  const n = log.activityNames.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  for (let c = 0; c < log.caseIds.length; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    if (to <= from) continue;
+    starts[log.activity[from] ?? 0]!++;
+    ends[log.activity[to - 1] ?? 0]!++;
+  }
+  return { startActivities: sortedRecord(starts, log.activityNames), endActivities: sortedRecord(ends, log.activityNames) };
+}
+
+/** The directly-follows graph with performance, sorted by (from, to). */
+export function directlyFollows(log: EventLog): DfgEdge[] {
+  const n = log.activityNames.length;
+  const edgeIndex = new Map<number, number>();
+  const counts: number[] = [];
+  const edgeOf = new Int32Array(Math.max(0, log.activity.length));
+  edgeOf.fill(-1);
+  // Pass 1: count, remembering each pair's edge so pass 2 can place durations without a second lookup.
+  // A dense pair → edge table when it is small (the usual case), a Map otherwise.
+  const dense = n <= 2048 ? new Int32Array(n * n).fill(-1) : undefined;
+  for (let c = 0; c < log.caseIds.length; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    for (let i = from + 1; i < to; i++) {
+      const key = (log.activity[i - 1] ?? 0) * n + (log.activity[i] ?? 0);
+      let e = dense ? dense[key] : edgeIndex.get(key);
+      if (e === undefined || e < 0) {
+        if (dense) dense[key] = counts.length;
+        e = counts.length;
+        edgeIndex.set(key, e);
+        counts.push(0);
+      }
+      counts[e]!++;
+      edgeOf[i] = e;
+    }
+  }
+  const offsets = new Int32Array(counts.length + 1);
+  for (let e = 0; e < counts.length; e++) offsets[e + 1] = (offsets[e] ?? 0) + (counts[e] ?? 0);
+  const fill = offsets.slice(0, counts.length);
+  const durations = new Float64Array(offsets[counts.length] ?? 0);
+  for (let i = 0; i < edgeOf.length; i++) {
+    const e = edgeOf[i] ?? -1;
+    if (e < 0) continue;
+    durations[fill[e]!++] = ((log.timestamp[i] ?? 0) - (log.timestamp[i - 1] ?? 0)) / SECOND;
+  }
+  const edges: DfgEdge[] = [];
+  for (const [key, e] of edgeIndex) {
+    const stats = summarise(durations.subarray(offsets[e] ?? 0, offsets[e + 1] ?? 0));
+    edges.push({
+      from: log.activityNames[Math.floor(key / n)] ?? '',
+      to: log.activityNames[key % n] ?? '',
+      count: counts[e] ?? 0,
+      meanSeconds: stats.mean,
+      medianSeconds: stats.median,
+      p90Seconds: stats.p90,
+    });
+  }
+  edges.sort((a, b) => compareCodePoints(a.from, b.from) || compareCodePoints(a.to, b.to));
+  return edges;
+}
+
+export function caseDurations(log: EventLog): Float64Array {
+  const cases = log.caseIds.length;
+  const out = new Float64Array(cases);
+  for (let c = 0; c < cases; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    // PM4Py: last minus first event of the case, in log order.
+    out[c] = to > from ? ((log.timestamp[to - 1] ?? 0) - (log.timestamp[from] ?? 0)) / SECOND : 0;
+  }
+  return out;
+}
+
+export function bottlenecks(dfg: readonly DfgEdge[], limit = 10): Bottleneck[] {
+  let all = 0;
+  for (const e of dfg) all += Math.max(0, e.meanSeconds * e.count);
+  return dfg
+    .filter((e) => e.from !== e.to || e.count > 0)
+    .map((e) => ({
+      from: e.from,
+      to: e.to,
+      count: e.count,
+      totalSeconds: e.meanSeconds * e.count,
+      meanSeconds: e.meanSeconds,
+      medianSeconds: e.medianSeconds,
+      p90Seconds: e.p90Seconds,
+      share: all > 0 ? (e.meanSeconds * e.count) / all : 0,
+    }))
+    .sort((a, b) => b.totalSeconds - a.totalSeconds || compareCodePoints(a.from, b.from) || compareCodePoints(a.to, b.to))
+    .slice(0, limit);
+}
+
+/** Per-activity counts, rework, and waiting vs service time where start/complete pairs exist. */
+export function activityStatistics(log: EventLog): { stats: ActivityStats[]; reworkCases: number } {
+  const n = log.activityNames.length;
+  const events = new Int32Array(n);
+  const cases = new Int32Array(n);
+  const reworkCases = new Int32Array(n);
+  const repetitions = new Int32Array(n);
+  const seen = new Int32Array(n);
+  const service: number[][] = Array.from({ length: n }, () => []);
+  const waiting: number[][] = Array.from({ length: n }, () => []);
+  let hasStarts = false;
+  for (let i = 0; i < log.lifecycle.length; i++) {
+    if (log.lifecycle[i] === LIFECYCLE_START) {
+      hasStarts = true;
+      break;
+    }
+  }
+  let casesWithRework = 0;
+  const openStarts: number[][] = Array.from({ length: n }, () => []);
+  for (let c = 0; c < log.caseIds.length; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    seen.fill(0);
+    let lastComplete = log.timestamp[from] ?? 0;
+    for (let i = from; i < to; i++) {
+      const a = log.activity[i] ?? 0;
+      const ts = log.timestamp[i] ?? 0;
+      if (log.lifecycle[i] === LIFECYCLE_START) {
+        openStarts[a]!.push(ts);
+        waiting[a]!.push((ts - lastComplete) / SECOND);
+        continue;
+      }
+      events[a]!++;
+      seen[a]!++;
+      if (hasStarts) {
+        // FIFO pairing: the oldest open start of the same activity belongs to this completion.
+        const start = openStarts[a]!.shift();
+        if (start !== undefined) service[a]!.push((ts - start) / SECOND);
+      }
+      lastComplete = Math.max(lastComplete, ts);
+    }
+    let rework = false;
+    for (let a = 0; a < n; a++) {
+      const k = seen[a] ?? 0;
+      if (k > 0) cases[a]!++;
+      if (k > 1) {
+        reworkCases[a]!++;
+        repetitions[a]! += k - 1;
+        rework = true;
+      }
+      openStarts[a]!.length = 0;
+    }
+    if (rework) casesWithRework++;
+  }
+  const stats: ActivityStats[] = [];
+  for (let a = 0; a < n; a++) {
+    const base = {
+      activity: log.activityNames[a] ?? '',
+      events: events[a] ?? 0,
+      cases: cases[a] ?? 0,
+      reworkCases: reworkCases[a] ?? 0,
+      repetitions: repetitions[a] ?? 0,
+    };
+    const sv = service[a] ?? [];
+    const wt = waiting[a] ?? [];
+    if (hasStarts && (sv.length > 0 || wt.length > 0)) {
+      const s = summarise(Float64Array.from(sv));
+      const w = summarise(Float64Array.from(wt));
+      stats.push({ ...base, serviceMeanSeconds: s.mean, serviceMedianSeconds: s.median, waitingMeanSeconds: w.mean, waitingMedianSeconds: w.median });
+    } else {
+      stats.push(base);
+    }
+  }
+  stats.sort((x, y) => y.events - x.events || compareCodePoints(x.activity, y.activity));
+  return { stats, reworkCases: casesWithRework };
+}
+
+/** Hand-backs a→b→a between resources (or departments) within a case, ignoring consecutive events by the same one. */
+export function pingPong(log: EventLog, column: Int32Array, names: readonly string[], limit = 10): PingPong[] {
+  const pairs = new Map<number, { count: number; cases: number; lastCase: number }>();
+  const m = names.length;
+  for (let c = 0; c < log.caseIds.length; c++) {
+    let p2 = -1;
+    let p1 = -1;
+    for (let i = log.caseStart[c] ?? 0; i < (log.caseStart[c + 1] ?? 0); i++) {
+      const r = column[i] ?? -1;
+      if (r < 0 || r === p1) continue;
+      if (r === p2) {
+        const key = Math.min(r, p1) * m + Math.max(r, p1);
+        const entry = pairs.get(key) ?? { count: 0, cases: 0, lastCase: -1 };
+        entry.count++;
+        if (entry.lastCase !== c) {
+          entry.cases++;
+          entry.lastCase = c;
+        }
+        pairs.set(key, entry);
+      }
+      p2 = p1;
+      p1 = r;
+    }
+  }
+  return [...pairs.entries()]
+    .map(([key, v]) => ({ a: names[Math.floor(key / m)] ?? '', b: names[key % m] ?? '', count: v.count, cases: v.cases }))
+    .sort((x, y) => y.count - x.count || compareCodePoints(x.a, y.a) || compareCodePoints(x.b, y.b))
+    .slice(0, limit);
+}
+
+export function slaReport(log: EventLog, options: AnalyzeOptions): SlaReport | undefined {
+  const attribute = options.slaAttribute ?? (log.caseAttributes.has('deadline') ? 'deadline' : undefined);
+  const column = attribute ? log.caseAttributes.get(attribute) : undefined;
+  if (!column && options.slaSeconds === undefined) return undefined;
+  let checked = 0;
+  let breached = 0;
+  const worst: { caseId: string; overSeconds: number }[] = [];
+  for (let c = 0; c < log.caseIds.length; c++) {
+    const from = log.caseStart[c] ?? 0;
+    const to = log.caseStart[c + 1] ?? 0;
+    if (to <= from) continue;
+    const end = log.timestamp[to - 1] ?? NaN;
+    let limit = NaN;
+    if (column) {
+      const d = column[c];
+      // A deadline at the epoch is XES's "unknown" default (see the log's <global>), not a real deadline.
+      if (typeof d === 'number' && d > 86_400_000) limit = d;
+    } else if (options.slaSeconds !== undefined) {
+      limit = (log.timestamp[from] ?? 0) + options.slaSeconds * SECOND;
+    }
+    if (Number.isNaN(limit) || Number.isNaN(end)) continue;
+    checked++;
+    if (end > limit) {
+      breached++;
+      worst.push({ caseId: log.caseIds[c] ?? '', overSeconds: (end - limit) / SECOND });
+    }
+  }
+  worst.sort((a, b) => b.overSeconds - a.overSeconds);
+  return {
+    basis: column && attribute ? `case attribute '${attribute}'` : `case duration over ${options.slaSeconds ?? 0} s`,
+    casesChecked: checked,
+    breached,
+    breachRate: checked > 0 ? breached / checked : 0,
+    worst: worst.slice(0, 10),
+  };
+}
+
+/** Every analysis at once: the object `govflow mine --json` prints and the HTTP layer returns. */
+export function analyzeLog(log: EventLog, options: AnalyzeOptions = {}): MiningSummary {
+  const all = variants(log);
+  const { startActivities, endActivities } = startEndActivities(log);
+  const dfg = directlyFollows(log);
+  const durations = summarise(caseDurations(log));
+  const { stats, reworkCases } = activityStatistics(log);
+  const sla = slaReport(log, options);
+  const cases = log.caseIds.length;
+  return {
+    cases,
+    events: log.activity.length,
+    activities: log.activityNames.length,
+    variants: all.length,
+    topVariants: all.slice(0, options.topVariants ?? 10).map((v) => ({ activities: v.activities, count: v.count })),
+    startActivities,
+    endActivities,
+    dfg,
+    caseDuration: {
+      meanSeconds: durations.mean,
+      medianSeconds: durations.median,
+      p90Seconds: durations.p90,
+      minSeconds: durations.min,
+      maxSeconds: durations.max,
+    },
+    bottlenecks: bottlenecks(dfg, options.bottlenecks ?? 10),
+    activityStats: stats,
+    rework: { cases: reworkCases, share: cases > 0 ? reworkCases / cases : 0 },
+    pingPong: {
+      resources: pingPong(log, log.resource, log.resourceNames),
+      groups: pingPong(log, log.group, log.groupNames),
+    },
+    ...(sla ? { sla } : {}),
+    skipped: log.skipped,
+  };
+}
