@@ -6,6 +6,7 @@ import type { Database } from '../store/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RouteDefinition } from './route.js';
 import { engineRoutes } from './routes/engine-routes.js';
+import { miningRoutes } from './routes/mining-routes.js';
 
 export interface ApiServerOptions {
   readonly engine: Engine;
@@ -40,7 +41,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });
-  const routes = [...engineRoutes(options.engine), ...(options.extraRoutes ?? [])];
+  const routes = [...engineRoutes(options.engine), ...miningRoutes(options.db), ...(options.extraRoutes ?? [])];
   const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
 
   server.setErrorHandler((error: FastifyError, request, reply) => {

@@ -119,3 +119,28 @@ describeEachBackend('engine HTTP API', (backend) => {
     }
   });
 });
+
+describeEachBackend('process intelligence over HTTP', (backend) => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi(backend);
+  });
+  after(async () => api.close());
+
+  it('mines the event log of a deployed process: cases, variants and the directly-follows graph', async () => {
+    await api.request('POST', '/api/deployments', { resources: [{ name: 'approval.bpmn', content: approval }] });
+    for (let i = 0; i < 3; i++) {
+      const started = await api.request('POST', '/api/process-instances', { processKey: 'approval' });
+      const task = (await api.request('GET', `/api/tasks?instanceId=${started.body.id}`)).body[0];
+      await api.request('POST', `/api/tasks/${task.id}/complete`, { user: 'clerk' });
+      const jobs = await api.request('POST', '/api/jobs/activate', { type: 'notify', worker: 'w' });
+      await api.request('POST', `/api/jobs/${jobs.body[0].id}/complete`, { worker: 'w' });
+    }
+    const mined = await api.request('GET', '/api/process-definitions/approval/mining?version=1');
+    assert.equal(mined.status, 200, JSON.stringify(mined.body).slice(0, 300));
+    assert.equal(mined.body.cases, 3);
+    assert.equal(mined.body.variants, 1);
+    assert.ok(mined.body.dfg.some((e: { from: string; to: string; count: number }) => e.count === 3), 'each edge seen in all three cases');
+    assert.equal((await api.request('GET', '/api/process-definitions/nope/mining')).body.code, 'GOVFLOW_ERR_PROCESS_NOT_FOUND');
+  });
+});

@@ -1,0 +1,33 @@
+import { Type } from '@sinclair/typebox';
+import { GovflowError } from '../../kernel/index.js';
+import { analyzeLog, readEventLogFromDatabase } from '../../mining/index.js';
+import type { Database } from '../../store/index.js';
+import { route, type RouteDefinition } from '../route.js';
+
+/** Process intelligence over govflow's own event log, per process definition and version. */
+export function miningRoutes(db: Database): RouteDefinition[] {
+  return [
+    route({
+      method: 'GET', url: '/api/process-definitions/:key/mining', operationId: 'mineProcess', tag: 'process intelligence',
+      summary: 'Variants, directly-follows graph with times, case durations, rework, SLA and bottlenecks mined from the event log of a process (all versions, or one)',
+      params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 500 }) }),
+      query: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      response: Type.Object({
+        cases: Type.Integer(), events: Type.Integer(), activities: Type.Integer(), variants: Type.Integer(),
+      }, { additionalProperties: true }),
+      handler: async ({ params, query }) => {
+        let definitionId: number | undefined;
+        if (query.version !== undefined) {
+          const { rows } = await db.query<{ id: number }>('select id from process_definition where key = $1 and version = $2', [params.key, query.version]);
+          if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' version ${query.version} is deployed`);
+          definitionId = rows[0].id;
+        } else {
+          const { rows } = await db.query('select 1 from process_definition where key = $1 limit 1', [params.key]);
+          if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' is deployed`);
+        }
+        const log = await readEventLogFromDatabase(db, { processKey: params.key, ...(definitionId !== undefined ? { definitionId } : {}) });
+        return analyzeLog(log);
+      },
+    }),
+  ];
+}
