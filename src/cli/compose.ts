@@ -1,6 +1,7 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, loadConfig, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createPortalPlugin, DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../portal/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
@@ -21,7 +22,13 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
 }
 
 export async function startServer(govflow: Govflow): Promise<{ url: string; worker: WorkerLoop; stop(): Promise<void> }> {
-  const { server } = await createApiServer({ engine: govflow.engine, db: govflow.db, logger: govflow.logger });
+  // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
+  const catalogue = await loadCatalogue(process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
+  const portal = createPortalPlugin({
+    engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger,
+    ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
+  });
+  const { server } = await createApiServer({ engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [portal] });
   const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
   return {

@@ -1,0 +1,346 @@
+/**
+ * Camunda Forms (the form-js JSON schema), the subset the portal renders: textfield, textarea, number, checkbox,
+ * checklist, radio, select, datetime and text. A schema is checked once when the catalogue loads; answers are
+ * checked on every POST with the schema's rules (required, min/max, minLength/maxLength, pattern, email).
+ */
+export type FieldType = 'textfield' | 'textarea' | 'number' | 'checkbox' | 'checklist' | 'radio' | 'select' | 'datetime';
+export const FIELD_TYPES: readonly FieldType[] = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime'];
+
+export interface FieldValidation {
+  readonly required?: boolean;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly pattern?: string;
+  readonly validationType?: 'email';
+}
+
+export interface FieldComponent {
+  readonly type: FieldType;
+  readonly key: string;
+  readonly label: string;
+  readonly description?: string;
+  readonly validate: FieldValidation;
+  readonly values?: readonly { readonly label: string; readonly value: string }[];
+  /** datetime only: `date`, `time` or `datetime` (form-js `subtype`). */
+  readonly subtype?: 'date' | 'time' | 'datetime';
+  /** form-js `properties`: `patternMessage`, `autocomplete`, `checkboxLabel`, `width` (e.g. "10"). */
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface TextComponent {
+  readonly type: 'text';
+  readonly text: string;
+}
+
+export type FormComponent = FieldComponent | TextComponent;
+
+export interface FormSchema {
+  readonly id: string;
+  readonly components: readonly FormComponent[];
+}
+
+export interface SchemaProblem {
+  readonly where: string;
+  readonly message: string;
+}
+
+const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a form-js schema, collecting every problem (with its JSON path) instead of stopping at the first. */
+export function parseFormSchema(input: unknown): { schema?: FormSchema; problems: SchemaProblem[] } {
+  const problems: SchemaProblem[] = [];
+  const problem = (where: string, message: string): void => void problems.push({ where, message });
+  if (!isRecord(input)) return { problems: [{ where: '$', message: 'must be a JSON object (a form-js schema)' }] };
+  const id = typeof input['id'] === 'string' ? input['id'] : 'form';
+  if (!Array.isArray(input['components'])) {
+    problem('components', 'must be an array of form components');
+    return { problems };
+  }
+  const components: FormComponent[] = [];
+  const keys = new Set<string>();
+  input['components'].forEach((raw: unknown, index) => {
+    const at = `components[${index}]`;
+    if (!isRecord(raw)) return problem(at, 'must be an object');
+    const type = raw['type'];
+    if (type === 'text') {
+      if (typeof raw['text'] !== 'string') return problem(`${at}.text`, 'must be a string');
+      components.push({ type: 'text', text: raw['text'] });
+      return;
+    }
+    if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type)) {
+      return problem(`${at}.type`, `must be one of text, ${FIELD_TYPES.join(', ')}`);
+    }
+    const key = raw['key'];
+    if (typeof key !== 'string' || !KEY.test(key)) return problem(`${at}.key`, 'must be a name like floorArea (letters, digits, _)');
+    if (keys.has(key)) return problem(`${at}.key`, `'${key}' is used twice`);
+    keys.add(key);
+    const label = raw['label'];
+    if (typeof label !== 'string' || label.trim() === '') return problem(`${at}.label`, 'must be a non-empty string');
+    const description = raw['description'];
+    if (description !== undefined && typeof description !== 'string') problem(`${at}.description`, 'must be a string');
+    const validateRaw = raw['validate'] ?? {};
+    const validate: Record<string, unknown> = {};
+    if (!isRecord(validateRaw)) problem(`${at}.validate`, 'must be an object');
+    else {
+      for (const [name, value] of Object.entries(validateRaw)) {
+        if (name === 'required') {
+          if (typeof value !== 'boolean') problem(`${at}.validate.required`, 'must be true or false');
+          else validate[name] = value;
+        } else if (name === 'minLength' || name === 'maxLength' || name === 'min' || name === 'max') {
+          if (typeof value !== 'number' || !Number.isFinite(value)) problem(`${at}.validate.${name}`, 'must be a number');
+          else validate[name] = value;
+        } else if (name === 'pattern') {
+          if (typeof value !== 'string') problem(`${at}.validate.pattern`, 'must be a regular expression string');
+          else {
+            try {
+              new RegExp(value, 'u');
+              validate[name] = value;
+            } catch {
+              problem(`${at}.validate.pattern`, 'is not a valid regular expression');
+            }
+          }
+        } else if (name === 'validationType') {
+          if (value !== 'email') problem(`${at}.validate.validationType`, "only 'email' is supported");
+          else validate[name] = value;
+        }
+      }
+    }
+    const propertiesRaw = raw['properties'] ?? {};
+    const properties: Record<string, string> = {};
+    if (!isRecord(propertiesRaw)) problem(`${at}.properties`, 'must be an object of strings');
+    else for (const [name, value] of Object.entries(propertiesRaw)) if (typeof value === 'string') properties[name] = value;
+    let values: { label: string; value: string }[] | undefined;
+    if (type === 'radio' || type === 'select' || type === 'checklist') {
+      const rawValues = raw['values'];
+      if (!Array.isArray(rawValues) || rawValues.length === 0) problem(`${at}.values`, 'must be a non-empty array of { label, value }');
+      else {
+        values = [];
+        rawValues.forEach((v: unknown, j) => {
+          if (!isRecord(v) || typeof v['label'] !== 'string' || typeof v['value'] !== 'string' || v['value'] === '') problem(`${at}.values[${j}]`, 'must be { label, value } with non-empty strings');
+          else values!.push({ label: v['label'], value: v['value'] });
+        });
+      }
+    }
+    let subtype: 'date' | 'time' | 'datetime' | undefined;
+    if (type === 'datetime') {
+      const s = raw['subtype'] ?? 'date';
+      if (s !== 'date' && s !== 'time' && s !== 'datetime') problem(`${at}.subtype`, "must be 'date', 'time' or 'datetime'");
+      else subtype = s;
+    }
+    components.push({
+      type: type as FieldType, key, label,
+      ...(typeof description === 'string' && description !== '' ? { description } : {}),
+      validate: validate as FieldValidation, properties,
+      ...(values ? { values } : {}),
+      ...(subtype ? { subtype } : {}),
+    });
+  });
+  return problems.length > 0 ? { problems } : { schema: { id, components }, problems };
+}
+
+/** What the browser sent: urlencoded fields, repeated names as arrays. */
+export type RawInput = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export interface FieldError {
+  readonly key: string;
+  /** The id of the input the error summary links to. */
+  readonly anchor: string;
+  readonly message: string;
+}
+
+export type Answers = Record<string, unknown>;
+
+export const fields = (schema: FormSchema): FieldComponent[] => schema.components.filter((c): c is FieldComponent => c.type !== 'text');
+
+function one(input: RawInput, name: string): string {
+  const v = input[name];
+  const s = Array.isArray(v) ? (v[0] ?? '') : typeof v === 'string' ? v : '';
+  return s.trim();
+}
+
+function many(input: RawInput, name: string): string[] {
+  const v = input[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}
+
+const lcFirst = (s: string): string => (s.length > 1 && s[1] !== s[1]!.toUpperCase() ? s[0]!.toLowerCase() + s.slice(1) : s);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const NUMBER = /^-?\d{1,15}(\.\d{1,6})?$/;
+const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
+function dateAnchor(field: FieldComponent): string {
+  return field.subtype === 'time' ? `${field.key}-time` : `${field.key}-day`;
+}
+
+/** Validates one date (day, month, year fields); returns the ISO date or an error message. */
+function readDate(field: FieldComponent, input: RawInput): { value?: string; error?: string; empty: boolean } {
+  const [d, m, y] = ['day', 'month', 'year'].map((p) => one(input, `${field.key}-${p}`));
+  if (!d && !m && !y) return { empty: true };
+  const missing = [['day', d], ['month', m], ['year', y]].filter(([, v]) => !v).map(([n]) => n);
+  if (missing.length > 0) return { empty: false, error: `${field.label} must include a ${missing.join(' and ')}` };
+  if (![d, m, y].every((v) => /^\d+$/.test(v!)) || y!.length !== 4) return { empty: false, error: `${field.label} must be a real date` };
+  const day = Number(d), month = Number(m), year = Number(y);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return { empty: false, error: `${field.label} must be a real date` };
+  return { empty: false, value: `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}` };
+}
+
+/**
+ * Checks the answers to one form against its rules. Never throws, whatever the input: every problem becomes a
+ * message for the field, worded after the GOV.UK Design System's error messages.
+ */
+export function validateAnswers(schema: FormSchema, input: RawInput): { values: Answers; errors: FieldError[] } {
+  const values: Answers = {};
+  const errors: FieldError[] = [];
+  for (const field of fields(schema)) {
+    const v = field.validate;
+    const label = lcFirst(field.label);
+    const fail = (message: string, anchor = field.key): void => void errors.push({ key: field.key, anchor, message: field.properties['errorMessage'] ?? message });
+    switch (field.type) {
+      case 'textfield':
+      case 'textarea': {
+        const text = one(input, field.key);
+        if (text === '') {
+          if (v.required) fail(`Enter ${label}`);
+          break;
+        }
+        values[field.key] = text;
+        const length = [...text].length;
+        if (v.minLength !== undefined && length < v.minLength) fail(`${field.label} must be ${v.minLength} characters or more`);
+        else if (v.maxLength !== undefined && length > v.maxLength) fail(`${field.label} must be ${v.maxLength} characters or less`);
+        else if (v.validationType === 'email' && !EMAIL.test(text)) fail(`Enter ${label} in the correct format, like name@example.com`);
+        else if (v.pattern !== undefined && !new RegExp(`^(?:${v.pattern})$`, 'u').test(text)) fail(field.properties['patternMessage'] ?? `Enter ${label} in the correct format`);
+        break;
+      }
+      case 'number': {
+        const text = one(input, field.key).replace(/,/g, '');
+        if (text === '') {
+          if (v.required) fail(`Enter ${label}`);
+          break;
+        }
+        if (!NUMBER.test(text)) {
+          values[field.key] = text;
+          fail(`${field.label} must be a number`);
+          break;
+        }
+        const n = Number(text) + 0; // + 0 turns -0 into 0
+        values[field.key] = n;
+        if (v.min !== undefined && n < v.min) fail(`${field.label} must be ${v.min} or more`);
+        else if (v.max !== undefined && n > v.max) fail(`${field.label} must be ${v.max} or less`);
+        break;
+      }
+      case 'checkbox': {
+        const checked = many(input, field.key).includes('true');
+        values[field.key] = checked;
+        if (v.required && !checked) fail(`Select ${label}`);
+        break;
+      }
+      case 'checklist': {
+        const allowed = new Set((field.values ?? []).map((x) => x.value));
+        const chosen = many(input, field.key);
+        const valid = chosen.filter((c) => allowed.has(c));
+        values[field.key] = valid;
+        if (valid.length !== chosen.length) fail(`Select ${label} from the list`);
+        else if (v.required && valid.length === 0) fail(`Select ${label}`);
+        break;
+      }
+      case 'radio':
+      case 'select': {
+        const chosen = one(input, field.key);
+        if (chosen === '') {
+          if (v.required) fail(`Select ${label}`);
+          break;
+        }
+        if (!(field.values ?? []).some((x) => x.value === chosen)) fail(`Select ${label} from the list`);
+        else values[field.key] = chosen;
+        break;
+      }
+      case 'datetime': {
+        const anchor = dateAnchor(field);
+        let date: string | undefined;
+        let time: string | undefined;
+        let empty = true;
+        if (field.subtype !== 'time') {
+          const r = readDate(field, input);
+          empty = r.empty;
+          if (r.error) {
+            fail(r.error, anchor);
+            break;
+          }
+          date = r.value;
+        }
+        if (field.subtype !== 'date') {
+          const t = one(input, `${field.key}-time`);
+          if (t !== '') {
+            empty = false;
+            if (!TIME.test(t)) {
+              fail(`${field.label} must be a time, like 14:30`, field.subtype === 'time' ? anchor : `${field.key}-time`);
+              break;
+            }
+            time = t.padStart(5, '0');
+          }
+        }
+        if (empty) {
+          if (v.required) fail(`Enter ${label}`, anchor);
+          break;
+        }
+        if (field.subtype === 'datetime' && (!date || !time)) {
+          fail(`${field.label} must include a date and a time`, date ? `${field.key}-time` : anchor);
+          break;
+        }
+        values[field.key] = field.subtype === 'date' ? date : field.subtype === 'time' ? time : `${date}T${time}`;
+        break;
+      }
+    }
+  }
+  return { values, errors };
+}
+
+/** The inverse of {@link validateAnswers}: stored answers back into the raw fields a form shows. */
+export function answersToInput(schema: FormSchema, answers: Answers): Record<string, string | string[]> {
+  const input: Record<string, string | string[]> = {};
+  for (const field of fields(schema)) {
+    const value = answers[field.key];
+    if (value === undefined || value === null) continue;
+    if (field.type === 'checkbox') input[field.key] = value === true ? 'true' : '';
+    else if (field.type === 'checklist') input[field.key] = Array.isArray(value) ? value.map(String) : [];
+    else if (field.type === 'datetime') {
+      const text = String(value);
+      const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+      if (m) Object.assign(input, { [`${field.key}-day`]: String(Number(m[3])), [`${field.key}-month`]: String(Number(m[2])), [`${field.key}-year`]: m[1]! });
+      const t = /(\d{2}:\d{2})$/.exec(text);
+      if (t && field.subtype !== 'date') input[`${field.key}-time`] = t[1]!;
+    } else input[field.key] = String(value);
+  }
+  return input;
+}
+
+/** How an answer reads on the check-answers page. */
+export function displayAnswer(field: FieldComponent, value: unknown): string {
+  if (value === undefined || value === null || value === '') return 'Not given';
+  switch (field.type) {
+    case 'checkbox':
+      return value === true ? 'Yes' : 'No';
+    case 'checklist':
+      return Array.isArray(value) && value.length > 0 ? value.map((v) => field.values?.find((x) => x.value === v)?.label ?? String(v)).join(', ') : 'None';
+    case 'radio':
+    case 'select':
+      return field.values?.find((x) => x.value === value)?.label ?? String(value);
+    case 'datetime': {
+      const text = String(value);
+      const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+      const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+      const date = m ? `${Number(m[3])} ${months[Number(m[2]) - 1] ?? m[2]} ${m[1]}` : '';
+      const t = /(\d{2}:\d{2})$/.exec(text)?.[1] ?? '';
+      return [date, t].filter(Boolean).join(' at ') || text;
+    }
+    default:
+      return String(value);
+  }
+}

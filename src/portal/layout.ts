@@ -1,0 +1,77 @@
+import { html, type HtmlValue, type SafeHtml } from './html.js';
+
+export const SITE_NAME = 'govflow demo municipality';
+
+export interface PageOptions {
+  readonly title: string;
+  readonly content: HtmlValue;
+  /** The signed-in citizen's name, for the header's navigation. */
+  readonly citizen?: string | null;
+  readonly csrfToken?: string;
+  readonly backLink?: string;
+  readonly hasErrors?: boolean;
+  readonly current?: 'home' | 'applications' | 'sign-in';
+}
+
+/** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
+export function page(options: PageOptions): SafeHtml {
+  const nav = (href: string, label: string, key: PageOptions['current']): SafeHtml => options.current === key
+    ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${href}" aria-current="page"><strong class="govuk-service-navigation__active-fallback">${label}</strong></a></li>`
+    : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${href}">${label}</a></li>`;
+  return html`<!DOCTYPE html>
+<html lang="en" class="govuk-template">
+<head>
+<meta charset="utf-8">
+<title>${options.hasErrors ? 'Error: ' : ''}${options.title} – ${SITE_NAME}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="theme-color" content="#0b0c0c">
+<link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
+<link rel="stylesheet" href="/assets/govuk-frontend.min.css">
+</head>
+<body class="govuk-template__body">
+<a href="#main-content" class="govuk-skip-link">Skip to main content</a>
+<header class="govuk-generic-header">
+<div class="govuk-generic-header__container govuk-width-container">
+<div class="govuk-generic-header__logo">
+<a href="/" class="govuk-generic-header__homepage-link">${SITE_NAME}</a>
+</div>
+</div>
+</header>
+<section aria-label="Service information" class="govuk-service-navigation">
+<div class="govuk-width-container">
+<div class="govuk-service-navigation__container">
+<nav aria-label="Menu" class="govuk-service-navigation__wrapper">
+<ul class="govuk-service-navigation__list" id="navigation">
+${nav('/', 'Services', 'home')}
+${options.citizen ? nav('/applications', 'My applications', 'applications') : nav('/sign-in', 'Sign in (demo)', 'sign-in')}
+</ul>
+</nav>
+${options.citizen && options.csrfToken ? html`<form method="post" action="/sign-out" class="govflow-sign-out">
+<input type="hidden" name="csrf" value="${options.csrfToken}">
+<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen} (demo) <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
+</form>` : ''}
+</div>
+</div>
+</section>
+<div class="govuk-width-container">
+<div class="govuk-phase-banner">
+<p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">Demo</strong><span class="govuk-phase-banner__text">This is a demonstration of govflow. Do not enter real personal information.</span></p>
+</div>
+${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">Back</a>` : ''}
+<main class="govuk-main-wrapper" id="main-content">
+${options.content}
+</main>
+</div>
+<footer class="govuk-footer">
+<div class="govuk-width-container">
+<div class="govuk-footer__meta">
+<div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
+<p class="govuk-body-s govuk-!-margin-bottom-0">Run by ${SITE_NAME} with govflow, open source under the Apache 2.0 licence.</p>
+</div>
+</div>
+</div>
+</footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,164 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Database, Queryable } from '../store/index.js';
+import type { Answers } from './form-schema.js';
+
+/** The portal's own tables (migration 0003-portal.sql): sessions, drafts, submissions, the reference sequence. */
+export interface Session {
+  readonly id: string;
+  readonly citizenId: string | null;
+  readonly csrfToken: string;
+}
+
+export interface Draft {
+  readonly answers: Answers;
+  readonly pageVersions: Record<string, string>;
+}
+
+export interface Submission {
+  readonly reference: string;
+  readonly citizenId: string;
+  readonly serviceId: string;
+  readonly processKey: string;
+  readonly instanceId: number | null;
+  readonly answers: Answers;
+  readonly formVersions: Record<string, string>;
+  readonly submittedAt: string;
+}
+
+/** A session ends this many hours after it began (sign-in starts a new one); drafts outlive it. */
+export const SESSION_HOURS = 12;
+
+const token = (): string => randomBytes(24).toString('base64url');
+
+/** Signs a session id for the cookie, so a guessed or altered cookie is ignored. */
+export function signSessionId(id: string, secret: string): string {
+  return `${id}.${createHmac('sha256', secret).update(id).digest('base64url')}`;
+}
+
+export function verifySessionCookie(cookie: string | undefined, secret: string): string | null {
+  if (!cookie || cookie.length > 200) return null;
+  const dot = cookie.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const id = cookie.slice(0, dot);
+  const expected = Buffer.from(signSessionId(id, secret));
+  const given = Buffer.from(cookie);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+interface SubmissionRow {
+  reference: string; citizen_id: string; service_id: string; process_key: string; instance_id: string | number | null;
+  answers: Answers; form_versions: Record<string, string>; submitted_at: Date | string;
+}
+
+const toSubmission = (r: SubmissionRow): Submission => ({
+  reference: r.reference, citizenId: r.citizen_id, serviceId: r.service_id, processKey: r.process_key,
+  instanceId: r.instance_id === null ? null : Number(r.instance_id), answers: r.answers, formVersions: r.form_versions,
+  submittedAt: new Date(r.submitted_at).toISOString(),
+});
+
+export class PortalStore {
+  constructor(private readonly db: Database) {}
+
+  async getSession(id: string): Promise<Session | null> {
+    const { rows } = await this.db.query<{ id: string; citizen_id: string | null; csrf_token: string }>(`select id, citizen_id, csrf_token from portal_session where id = $1 and created_at > now() - interval '${SESSION_HOURS} hours'`, [id]);
+    const row = rows[0];
+    return row ? { id: row.id, citizenId: row.citizen_id, csrfToken: row.csrf_token } : null;
+  }
+
+  async createSession(citizenId: string | null = null): Promise<Session> {
+    const session = { id: token(), citizenId, csrfToken: token() };
+    await this.db.query('insert into portal_session (id, citizen_id, csrf_token) values ($1, $2, $3)', [session.id, citizenId, session.csrfToken]);
+    return session;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.db.query('delete from portal_session where id = $1', [id]);
+  }
+
+  async getDraft(citizenId: string, serviceId: string): Promise<Draft> {
+    const { rows } = await this.db.query<{ answers: Answers; page_versions: Record<string, string> }>(
+      'select answers, page_versions from portal_draft where citizen_id = $1 and service_id = $2', [citizenId, serviceId]);
+    return rows[0] ? { answers: rows[0].answers, pageVersions: rows[0].page_versions } : { answers: {}, pageVersions: {} };
+  }
+
+  /** Merges one page's answers into the draft and pins them to the form version they were given with. */
+  async savePage(citizenId: string, serviceId: string, pageId: string, formVersion: string, answers: Answers, keys: readonly string[]): Promise<void> {
+    await this.db.transaction(async (tx: Queryable) => {
+      const { rows } = await tx.query<{ answers: Answers; page_versions: Record<string, string> }>(
+        'select answers, page_versions from portal_draft where citizen_id = $1 and service_id = $2 for update', [citizenId, serviceId]);
+      const merged: Answers = { ...(rows[0]?.answers ?? {}) };
+      for (const key of keys) delete merged[key];
+      Object.assign(merged, answers);
+      const versions = { ...(rows[0]?.page_versions ?? {}), [pageId]: formVersion };
+      await tx.query(
+        `insert into portal_draft (citizen_id, service_id, answers, page_versions, updated_at) values ($1, $2, $3, $4, now())
+         on conflict (citizen_id, service_id) do update set answers = excluded.answers, page_versions = excluded.page_versions, updated_at = now()`,
+        [citizenId, serviceId, JSON.stringify(merged), JSON.stringify(versions)]);
+    });
+  }
+
+  /**
+   * Records a submission once per token: a second call with the same token (a double click, a resent form) gets
+   * the first submission back.
+   */
+  async recordSubmission(input: { token: string; citizenId: string; serviceId: string; processKey: string; prefix: string; year: number; answers: Answers; formVersions: Record<string, string> }): Promise<Submission> {
+    const { rows } = await this.db.query<SubmissionRow>(
+      `insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions)
+       values ($1, $2 || '-' || $3 || '-' || lpad(nextval('portal_reference_seq')::text, 6, '0'), $4, $5, $6, $7, $8)
+       on conflict (token) do nothing returning *`,
+      [input.token, input.prefix, String(input.year), input.citizenId, input.serviceId, input.processKey, JSON.stringify(input.answers), JSON.stringify(input.formVersions)]);
+    if (rows[0]) return toSubmission(rows[0]);
+    const existing = (await this.submissionByToken(input.token))!;
+    if (existing.citizenId !== input.citizenId) throw new Error('submission token reused by another citizen');
+    return existing;
+  }
+
+  /**
+   * Claims the start of a submission's case. Only one request holds the claim; a claim older than a minute (its
+   * process died) can be taken over.
+   */
+  async claimStart(reference: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `update portal_submission set start_claimed_at = now()
+       where reference = $1 and instance_id is null and (start_claimed_at is null or start_claimed_at < now() - interval '1 minute') returning reference`, [reference]);
+    return rows.length === 1;
+  }
+
+  async releaseStart(reference: string): Promise<void> {
+    await this.db.query('update portal_submission set start_claimed_at = null where reference = $1 and instance_id is null', [reference]);
+  }
+
+  async setInstance(reference: string, instanceId: number, citizenId: string, serviceId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('update portal_submission set instance_id = $2 where reference = $1', [reference, instanceId]);
+      await tx.query('delete from portal_draft where citizen_id = $1 and service_id = $2', [citizenId, serviceId]);
+    });
+  }
+
+  async submissionByToken(token: string): Promise<Submission | null> {
+    const { rows } = await this.db.query<SubmissionRow>('select * from portal_submission where token = $1', [token]);
+    return rows[0] ? toSubmission(rows[0]) : null;
+  }
+
+  /** The services the citizen has a draft for, the most recently changed first. */
+  async listDraftServices(citizenId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ service_id: string }>('select service_id from portal_draft where citizen_id = $1 order by updated_at desc', [citizenId]);
+    return rows.map((r) => r.service_id);
+  }
+
+  async getSubmission(reference: string): Promise<Submission | null> {
+    const { rows } = await this.db.query<SubmissionRow>('select * from portal_submission where reference = $1', [reference]);
+    return rows[0] ? toSubmission(rows[0]) : null;
+  }
+
+  async listSubmissions(citizenId: string, limit = 100): Promise<Submission[]> {
+    const { rows } = await this.db.query<SubmissionRow>('select * from portal_submission where citizen_id = $1 order by submitted_at desc, id desc limit $2', [citizenId, limit]);
+    return rows.map(toSubmission);
+  }
+}

@@ -1,0 +1,302 @@
+// The building-permit citizen journey in a real browser (Debian Chromium driven by playwright-core): with the
+// mouse, with JavaScript off and with the keyboard alone. Every page and state is checked with axe-core (WCAG 2.x
+// A/AA) and html-validate; the mouse journey saves the screenshots linked from docs/portal.md.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import axe from 'axe-core';
+import { HtmlValidate } from 'html-validate';
+import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
+import { DEMO_CITIZENS } from '../../src/portal/index.js';
+import type { Backend } from '../../src/store/index.js';
+import { describeEachBackend } from '../support/databases.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startTestPortal, type TestPortal } from './support.js';
+
+// Code run inside the page: the project compiles without the DOM library, so the little it uses is declared here.
+declare const document: { activeElement: { id: string; textContent: string | null } | null };
+
+const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const validator = new HtmlValidate({ extends: ['html-validate:recommended'], rules: {
+  // GOV.UK Frontend's own markup: the start button is a link with role="button" (its documented pattern).
+  'prefer-native-element': ['error', { exclude: ['button'] }],
+  'no-trailing-whitespace': 'off',
+  // GOV.UK's title pattern "Error: question – service – site" is longer than 70 characters by design.
+  'long-title': 'off',
+  // A checklist is several checkboxes sharing one name, as HTML intends.
+  'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
+} });
+
+type Mode = 'mouse' | 'keyboard' | 'no-js';
+/** Each journey signs in as its own demo citizen, so drafts and "My applications" do not mix. */
+const journeys: Mode[] = ['mouse', 'no-js', 'keyboard'];
+
+/** The citizen's actions, done with the mouse or with the keyboard alone. */
+class Citizen {
+  lastDocument: Promise<string> | undefined;
+  readonly checked: string[] = [];
+  constructor(readonly page: Page, readonly mode: Mode, readonly options: { audit: boolean; screenshots: boolean }) {
+    page.on('response', (response: Response) => {
+      // The HTML as the server sent it (a redirect has no page): html-validate checks this, not the browser's DOM.
+      const request = response.request();
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame() && (response.status() < 300 || response.status() >= 400)) {
+        this.lastDocument = response.text().catch(() => '');
+      }
+    });
+  }
+
+  /** Presses Tab until the element has the focus (a keyboard user's only way to get there). */
+  async tabTo(target: Locator): Promise<void> {
+    for (let i = 0; i < 80; i++) {
+      if (await target.evaluate((el) => el === document.activeElement)) return;
+      await this.page.keyboard.press('Tab');
+    }
+    throw new Error(`could not reach ${String(target)} with the Tab key`);
+  }
+
+  /** Follows a link or presses a button, and waits until the page it leads to (or the anchor) is there. */
+  async follow(link: Locator): Promise<void> {
+    // waitForNavigation (deprecated but kept) is the one wait that also covers same-document (#anchor) navigations.
+    const navigated = this.page.waitForNavigation({ waitUntil: 'load' });
+    if (this.mode === 'keyboard') {
+      await this.tabTo(link);
+      await this.page.keyboard.press('Enter');
+    } else await link.click();
+    await navigated;
+  }
+
+  async fill(label: string | RegExp, text: string): Promise<void> {
+    const field = this.page.getByLabel(label, { exact: typeof label === 'string' });
+    if (this.mode === 'keyboard') {
+      await this.tabTo(field);
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.press('Delete');
+      await this.page.keyboard.type(text);
+    } else await field.fill(text);
+  }
+
+  async choose(label: string): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true });
+    if (this.mode === 'keyboard') {
+      if ((await input.getAttribute('type')) === 'radio') {
+        // A radio group is one Tab stop; the arrow keys move the choice within it.
+        const name = await input.getAttribute('name');
+        await this.tabTo(this.page.locator(`input[name="${name}"]:checked`).or(this.page.locator(`input[name="${name}"]`).first()).first());
+        for (let i = 0; i < 10 && !(await input.isChecked()); i++) await this.page.keyboard.press('ArrowDown');
+      } else {
+        await this.tabTo(input);
+        await this.page.keyboard.press('Space');
+      }
+    } else await input.check();
+    assert.equal(await input.isChecked(), true, `${label} is chosen`);
+  }
+
+  async select(label: string, option: string): Promise<void> {
+    const select = this.page.getByLabel(label, { exact: true });
+    if (this.mode === 'keyboard') {
+      await this.tabTo(select);
+      await this.page.keyboard.type(option.slice(0, 4));
+    } else await select.selectOption({ label: option });
+  }
+
+  async press(button: string): Promise<void> {
+    await this.follow(this.page.getByRole('button', { name: button }));
+  }
+
+  async heading(): Promise<string> {
+    return (await this.page.locator('h1').first().innerText()).trim();
+  }
+
+  /** axe-core (WCAG 2.0–2.2 A/AA) and html-validate on the page as it is now; a screenshot when asked. */
+  async audit(name: string, screenshot?: string): Promise<void> {
+    this.checked.push(name);
+    const source = await this.lastDocument;
+    assert.ok(source, `${name}: the document was captured`);
+    const report = await validator.validateString(source, `${name}.html`);
+    const messages = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} ${m.line}:${m.column} ${m.message}`));
+    assert.deepEqual(messages, [], `${name}: html-validate`);
+    if (this.options.audit) {
+      const violations = await this.page.evaluate(async (tags) => {
+        const result = await (globalThis as unknown as { axe: typeof axe }).axe.run(document as never, { runOnly: { type: 'tag', values: tags } });
+        return { passes: result.passes.length, violations: result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`) };
+      }, WCAG_TAGS);
+      assert.ok(violations.passes > 0, `${name}: axe-core ran its rules`);
+      assert.deepEqual(violations.violations, [], `${name}: axe-core`);
+    }
+    if (screenshot && this.options.screenshots) await this.page.screenshot({ path: new URL(`${screenshot}.png`, SCREENSHOTS).pathname, fullPage: true });
+  }
+}
+
+describeEachBackend('the building-permit citizen journey in Chromium', (backend: Backend) => {
+  let portal: TestPortal;
+  let browser: Browser;
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    [portal, browser] = await Promise.all([startTestPortal(backend), chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })]);
+  });
+  after(async () => {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  async function journey(mode: Mode, options: { audit: boolean; screenshots: boolean }): Promise<string> {
+    const context = await browser.newContext({ javaScriptEnabled: mode !== 'no-js', bypassCSP: true, viewport: { width: 1024, height: 800 } });
+    // axe-core is loaded into every page before it runs (CSP is bypassed for the test's own script only).
+    if (options.audit) await context.addInitScript({ content: axe.source });
+    const page = await context.newPage();
+    const citizen = new Citizen(page, mode, options);
+    try {
+      await page.goto(`${portal.base}/`);
+      assert.equal(await citizen.heading(), 'Services');
+      if (mode === 'keyboard') {
+        await page.keyboard.press('Tab');
+        assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content', 'the skip link is the first Tab stop');
+      }
+      await citizen.audit('home');
+      await citizen.follow(page.getByRole('link', { name: 'Apply for a building permit' }));
+      assert.equal(await citizen.heading(), 'Apply for a building permit');
+      await citizen.audit('start', 'start-page');
+
+      await citizen.follow(page.getByRole('button', { name: 'Start now' }));
+      assert.equal(await citizen.heading(), 'Sign in (demo)');
+      await citizen.audit('sign-in');
+      await citizen.choose(`${DEMO_CITIZENS[journeys.indexOf(mode)]!.name} (demo citizen)`);
+      await citizen.press('Sign in');
+
+      assert.equal(await citizen.heading(), 'About you');
+      await citizen.audit('about-you');
+      await citizen.fill('Full name', 'Alex Demo');
+      await citizen.fill('Email address', 'alex@example.org');
+      await citizen.choose('Yes, I am the owner');
+      await citizen.press('Continue');
+
+      assert.equal(await citizen.heading(), 'About the building work');
+      await citizen.audit('the-building');
+      await citizen.fill('Address of the site', '1 Demo Street, Demo Town');
+      await citizen.select('Type of work', 'Extension');
+      await citizen.fill('Floor area in square metres', 'about 120');
+      await citizen.fill('Describe the work', 'A two-room extension at the back of the house.');
+      await citizen.fill('Day', '3');
+      await citizen.fill('Month', '4');
+      await citizen.fill('Year', '2027');
+      await citizen.press('Continue');
+
+      // The error state: the summary lists the problem and links to the field, which shows the same message.
+      assert.equal(await citizen.heading(), 'About the building work');
+      assert.match(await page.title(), /^Error: /);
+      const summary = page.locator('.govuk-error-summary');
+      assert.equal((await summary.locator('h2').innerText()).trim(), 'There is a problem');
+      const link = summary.getByRole('link', { name: 'Floor area in square metres must be a number' });
+      assert.equal(await link.getAttribute('href'), '#floorArea');
+      assert.match(await page.locator('#floorArea-error').innerText(), /Floor area in square metres must be a number/);
+      assert.equal(await page.getByLabel('Address of the site').inputValue(), '1 Demo Street, Demo Town', 'answers are kept');
+      await citizen.audit('the-building-with-errors', 'question-page-errors');
+      await citizen.follow(link);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'floorArea', 'the summary link takes the citizen to the field');
+      await citizen.fill('Floor area in square metres', '120');
+      await citizen.press('Continue');
+
+      assert.equal(await citizen.heading(), 'Declaration');
+      await citizen.audit('declaration');
+      await citizen.choose('I confirm that the information I have given is correct');
+      await citizen.press('Continue');
+
+      assert.equal(await citizen.heading(), 'Check your answers before sending your application');
+      const floorRow = page.locator('.govuk-summary-list__row', { hasText: 'Floor area in square metres' });
+      assert.match(await floorRow.innerText(), /120/);
+      assert.match(await page.locator('.govuk-summary-list__row', { hasText: 'When do you plan to start?' }).innerText(), /3 April 2027/);
+      await citizen.audit('check-answers', 'check-answers');
+      // A change link goes back to the question and returns to check answers.
+      await citizen.follow(floorRow.getByRole('link', { name: /Change/ }));
+      assert.equal(await citizen.heading(), 'About the building work');
+      await citizen.fill('Floor area in square metres', '150');
+      await citizen.press('Save and return to check your answers');
+      assert.equal(await citizen.heading(), 'Check your answers before sending your application');
+      assert.match(await page.locator('.govuk-summary-list__row', { hasText: 'Floor area in square metres' }).innerText(), /150/);
+      await citizen.press('Accept and send');
+
+      assert.equal(await citizen.heading(), 'Application sent');
+      const reference = (await page.locator('#reference').innerText()).trim();
+      assert.match(reference, /^BP-\d{4}-\d{6}$/);
+      await citizen.audit('confirmation', 'confirmation');
+
+      await citizen.follow(page.getByRole('link', { name: 'Follow the progress of your application' }));
+      assert.equal(await citizen.heading(), `Application ${reference}`);
+      assert.equal((await page.locator('#status').innerText()).trim(), 'Received');
+      assert.equal(await page.locator('#timeline > li').count(), 1);
+      await citizen.audit('status-received');
+
+      const [instance] = await portal.engine.listInstances({ businessKey: reference });
+      assert.ok(instance, 'the case was started with the reference as business key');
+      assert.equal(instance.variables['floorArea'], 150);
+      const expectedTimeline = ['In review'];
+      if (mode === 'mouse') {
+        // Intake asks for more information; the citizen answers on the status page (an error first).
+        const [intake] = await portal.engine.listTasks({ instanceId: instance.id, state: 'created' });
+        await portal.engine.completeTask(intake!.id, { variables: { complete: false, informationRequested: 'Please describe the roof of the extension.' }, actor: 'intake-officer' });
+        for (const job of await portal.engine.activateJobs({ type: 'notify-applicant', worker: 'test' })) await portal.engine.completeJob(job.id, { worker: 'test' });
+        await page.reload();
+        assert.equal((await page.locator('#status').innerText()).trim(), 'Information needed');
+        assert.equal((await page.locator('#question').innerText()).trim(), 'Please describe the roof of the extension.');
+        await citizen.audit('status-information-needed', 'information-needed');
+        await citizen.press('Send information');
+        assert.equal(await page.locator('#informationResponse-error').count(), 1);
+        await citizen.audit('status-information-needed-with-errors');
+        await citizen.fill('Your answer', 'A flat green roof.');
+        await citizen.press('Send information');
+        assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /Your information was sent/);
+        await citizen.audit('status-information-sent');
+        expectedTimeline.push('Received', 'Information needed');
+      }
+      // Intake finds the application complete: the reviews start and the citizen sees "In review".
+      const [task] = await portal.engine.listTasks({ instanceId: instance.id, state: 'created' });
+      await portal.engine.completeTask(task!.id, { variables: { complete: true }, actor: 'intake-officer' });
+      await page.reload();
+      assert.equal((await page.locator('#status').innerText()).trim(), 'In review');
+      assert.deepEqual((await page.locator('#timeline > li h3').allInnerTexts()).map((t) => t.trim()), [...expectedTimeline, 'Received']);
+      await citizen.audit('status-in-review', 'status');
+
+      await citizen.follow(page.getByRole('link', { name: 'My applications' }));
+      assert.equal(await citizen.heading(), 'My applications');
+      assert.equal(await page.getByRole('link', { name: reference }).count(), 1);
+      await citizen.audit('my-applications', 'my-applications');
+      if (mode === 'mouse') {
+        await citizen.follow(page.getByRole('link', { name: reference }));
+        await citizen.follow(page.getByRole('link', { name: 'Withdraw your application' }));
+        assert.match(await citizen.heading(), /^Are you sure you want to withdraw application/);
+        await citizen.audit('withdraw', 'withdraw');
+        await citizen.fill('Why are you withdrawing your application? (optional)', 'Plans changed.');
+        await citizen.press('Withdraw application');
+        assert.equal((await page.locator('#status').innerText()).trim(), 'Closed');
+        await citizen.audit('status-closed');
+      }
+      // Someone else's (or a mistyped) reference: the friendly not-found page.
+      const missing = await page.goto(`${portal.base}/applications/BP-2000-999999`);
+      assert.equal(missing?.status(), 404);
+      assert.equal(await citizen.heading(), 'Page not found');
+      await citizen.audit('not-found');
+      if (mode === 'mouse') {
+        assert.deepEqual(citizen.checked, ['home', 'start', 'sign-in', 'about-you', 'the-building', 'the-building-with-errors', 'declaration', 'check-answers', 'confirmation',
+          'status-received', 'status-information-needed', 'status-information-needed-with-errors', 'status-information-sent', 'status-in-review', 'my-applications', 'withdraw', 'status-closed', 'not-found']);
+      }
+      return reference;
+    } finally {
+      await context.close();
+    }
+  }
+
+  // The three journeys sign in as different citizens and share nothing else: they run side by side.
+  describe('journeys', { concurrency: true }, () => {
+    it('with the mouse: every page passes axe-core (WCAG 2.2 A/AA, on PGlite) and html-validate, screenshots saved', async () => {
+      await journey('mouse', { audit: backend === 'pglite', screenshots: backend === 'pglite' });
+    });
+
+    it('with JavaScript disabled', { skip: backend === 'postgres' ? 'the same pages; run once' : false }, async () => {
+      await journey('no-js', { audit: false, screenshots: false });
+    });
+
+    it('with the keyboard alone (Tab, Space, Enter)', { skip: backend === 'postgres' ? 'the same pages; run once' : false }, async () => {
+      await journey('keyboard', { audit: false, screenshots: false });
+    });
+  });
+});

@@ -1,0 +1,35 @@
+import type { AddressInfo } from 'node:net';
+import { createApiServer } from '../../src/api/index.js';
+import { createEngine, type Engine } from '../../src/engine/index.js';
+import { createPortalPlugin, DEFAULT_CATALOGUE_DIR, loadCatalogue, type Catalogue } from '../../src/portal/index.js';
+import type { Backend, Database } from '../../src/store/index.js';
+import { freshDatabase } from '../support/databases.js';
+
+export interface TestPortal {
+  readonly base: string;
+  readonly db: Database;
+  readonly engine: Engine;
+  readonly catalogue: Catalogue;
+  close(): Promise<void>;
+}
+
+/** A real govflow server (API + portal) on a loopback port over a fresh database, with the repository's catalogue. */
+export async function startTestPortal(backend: Backend, options: { catalogueDir?: string; deployProcesses?: boolean } = {}): Promise<TestPortal> {
+  const db = await freshDatabase(backend);
+  const engine = createEngine(db);
+  const catalogue = await loadCatalogue(options.catalogueDir ?? DEFAULT_CATALOGUE_DIR);
+  const portal = createPortalPlugin({ engine, db, catalogue, sessionSecret: 'test-secret', processingTimeCacheMs: 0, deployProcesses: options.deployProcesses ?? true });
+  const { server } = await createApiServer({ engine, db, plugins: [portal] });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  return {
+    base, db, engine, catalogue,
+    async close() {
+      await server.close();
+      await db.close();
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_PATH = '/usr/bin/chromium';
