@@ -1,1 +1,90 @@
-export {};
+/**
+ * Decisions: DMN 1.1–1.5 models with FEEL (through feelin), compiled once into closures and evaluated purely.
+ * Other modules use only what this file exports.
+ */
+import { compileModel, evaluateInModel, reviveJsonInputs } from './model.js';
+import type { CompiledModel, DecisionTrace } from './model.js';
+import { toJsonValue } from './values.js';
+import { compileExpression, compileUnaryTests } from './feel.js';
+
+export type { DecisionTrace } from './model.js';
+export { toJsonValue } from './values.js';
+export { runTck } from './tck-runner.js';
+export type { TckCounts, TckSummary, TckOptions } from './tck-runner.js';
+
+export interface DmnModel {
+  readonly namespace: string;
+  readonly name: string;
+  readonly decisions: readonly { id: string; name: string }[];
+  /** @internal compiled evaluators; do not rely on its shape. */
+  readonly compiled: CompiledModel;
+}
+
+export interface DecisionResult {
+  readonly decisionId: string;
+  /** The decision's output as JSON (dates, times and durations as ISO strings). */
+  readonly value: unknown;
+  readonly warnings: readonly string[];
+  /** One entry per decision evaluated in the requirements graph, in evaluation order. */
+  readonly explanation: readonly DecisionTrace[];
+}
+
+export interface ParseOptions {
+  /**
+   * Load a model whose expressions have FEEL syntax errors or references that do not resolve, making those parts
+   * evaluate to null with a warning instead of refusing the file. The TCK needs this; deployment keeps the
+   * strict default.
+   */
+  readonly lenient?: boolean;
+  /** Models this one imports (`<import namespace=…>`), matched by namespace. */
+  readonly imports?: readonly DmnModel[];
+}
+
+/**
+ * Reads and compiles a DMN model. Throws `GOVFLOW_ERR_DMN_PARSE` (not XML / not DMN), `GOVFLOW_ERR_DMN_INVALID`
+ * (unknown references, unsupported elements) or `GOVFLOW_ERR_FEEL_SYNTAX`, each naming the element and the problem.
+ */
+export function parseDmn(xml: string, source = 'model.dmn', options: ParseOptions = {}): DmnModel {
+  const compiled = compileModel(xml, source, { ...(options.lenient === undefined ? {} : { lenient: options.lenient }), imports: (options.imports ?? []).map((m) => m.compiled) });
+  return { namespace: compiled.namespace, name: compiled.name, decisions: compiled.decisions, compiled };
+}
+
+/** Evaluates a decision (or decision service) and the decisions it requires; never throws for runtime type errors. */
+export function evaluateDecision(model: DmnModel, decisionIdOrName: string, context: Record<string, unknown>): DecisionResult {
+  // Callers pass JSON: ISO strings become dates, times and durations where the input data is declared so.
+  const raw = evaluateDecisionRaw(model, decisionIdOrName, reviveJsonInputs(model.compiled, context));
+  return {
+    ...raw,
+    value: toJsonValue(raw.value),
+    explanation: raw.explanation.map((t) => ({ ...t, value: toJsonValue(t.value), ...(t.outputs ? { outputs: t.outputs.map(toJsonValue) } : {}), ...(t.inputs ? { inputs: t.inputs.map((i) => ({ expression: i.expression, value: toJsonValue(i.value) })) } : {}) })),
+  };
+}
+
+/** As {@link evaluateDecision} but keeps FEEL values (FeelDate, FeelDuration, functions) in the result. */
+export function evaluateDecisionRaw(
+  model: DmnModel,
+  decisionIdOrName: string,
+  context: Record<string, unknown>,
+  inputsByNamespace?: ReadonlyMap<string, Record<string, unknown>>,
+): DecisionResult {
+  const { node, value, ec } = evaluateInModel(model.compiled, decisionIdOrName, context, inputsByNamespace);
+  return { decisionId: node.id, value, warnings: [...ec.warnings], explanation: [...ec.traces] };
+}
+
+/**
+ * Evaluates one FEEL expression against a context (names → values). A syntax error throws
+ * `GOVFLOW_ERR_FEEL_SYNTAX` naming the expression; a runtime type error gives null and a warning.
+ */
+export function evaluateFeel(expression: string, context: Record<string, unknown> = {}): { value: unknown; warnings: readonly string[] } {
+  const compiled = compileExpression(expression, 'expression', undefined, Object.keys(context));
+  const warnings: string[] = [];
+  const value = compiled(context, warnings);
+  return { value, warnings };
+}
+
+/** Evaluates FEEL unary tests (a decision-table input entry) against an input value. */
+export function evaluateUnaryTests(tests: string, input: unknown, context: Record<string, unknown> = {}): { value: boolean; warnings: readonly string[] } {
+  const compiled = compileUnaryTests(tests, 'unary tests', undefined, Object.keys(context));
+  const warnings: string[] = [];
+  return { value: compiled(input, context, warnings), warnings };
+}

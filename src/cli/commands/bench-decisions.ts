@@ -1,0 +1,176 @@
+/**
+ * `govflow bench decisions [--json] [--seconds S]`: decision evaluations per second, one core, in-process.
+ *
+ * Scenarios:
+ * - `table-F` and `table-C+`: a 20-rule, 5-input decision table (ranges, comparisons, string lists, booleans,
+ *   don't-cares) with hit policy FIRST and COLLECT SUM, through the public `evaluateDecision`;
+ * - `drg-3-level`: a three-level decision requirements graph (two tables feeding a literal expression feeding a
+ *   table) evaluated from its top decision.
+ * Baseline (same run, same inputs): the table's rules matched by calling feelin's `unaryTest` on each input entry,
+ * the way an interpreter without a compile step evaluates a table; `speedup` is ours over that baseline.
+ */
+import { unaryTest } from 'feelin';
+import { evaluateDecision, parseDmn } from '../../decisions/index.js';
+
+export interface DecisionBenchLine {
+  scenario: 'table-F' | 'table-C+' | 'drg-3-level';
+  evaluations: number;
+  seconds: number;
+  evaluationsPerSecond: number;
+  baselineEvaluationsPerSecond?: number;
+  speedup?: number;
+}
+
+const CATEGORIES = ['"A"', '"B"', '"C"', '"D"'];
+
+/** Rule r of the 20-rule table: every input column gets a different kind of unary test. */
+function ruleEntries(r: number): string[] {
+  const lo = (r % 10) * 8;
+  return [
+    r % 5 === 4 ? '-' : `[${lo}..${lo + 15}]`,
+    r % 3 === 0 ? `>= ${r * 2500}` : `< ${(r + 5) * 3000}`,
+    r % 4 === 3 ? '-' : `${CATEGORIES[r % 4]}, ${CATEGORIES[(r + 1) % 4]}`,
+    r % 2 === 0 ? `> ${300 + r * 15}` : `(${250 + r * 10}..${700 + r * 5}]`,
+    r % 6 === 5 ? '-' : r % 2 === 0 ? 'true' : 'false',
+  ];
+}
+
+export const TABLE_INPUTS = ['age', 'income', 'category', 'score', 'member'] as const;
+
+export function tableModel(hitPolicy: 'FIRST' | 'COLLECT', aggregation?: 'SUM'): string {
+  const inputs = TABLE_INPUTS.map(
+    (name, i) => `<input id="in${i}" label="${name}"><inputExpression typeRef="${name === 'category' ? 'string' : name === 'member' ? 'boolean' : 'number'}"><text>${name}</text></inputExpression></input>`,
+  ).join('');
+  const rules = Array.from({ length: 20 }, (_, r) => {
+    const entries = ruleEntries(r)
+      .map((t, i) => `<inputEntry id="r${r}i${i}"><text>${t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</text></inputEntry>`)
+      .join('');
+    return `<rule id="rule${r + 1}">${entries}<outputEntry id="r${r}o"><text>${(r + 1) * 10}</text></outputEntry></rule>`;
+  }).join('');
+  const inputData = TABLE_INPUTS.map((name) => `<inputData id="id_${name}" name="${name}"><variable name="${name}"/></inputData>`).join('');
+  const reqs = TABLE_INPUTS.map((name) => `<informationRequirement><requiredInput href="#id_${name}"/></informationRequirement>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="bench" name="bench" namespace="https://govflow.dev/bench">
+  ${inputData}
+  <decision id="score" name="score"><variable name="score result" typeRef="number"/>${reqs}
+    <decisionTable id="table" hitPolicy="${hitPolicy}"${aggregation ? ` aggregation="${aggregation}"` : ''}>${inputs}<output id="out" name="points" typeRef="number"/>${rules}</decisionTable>
+  </decision>
+</definitions>`;
+}
+
+export function graphModel(): string {
+  const table = tableModel('FIRST').replace(/<\/definitions>\s*$/, '');
+  return `${table}
+  <decision id="band" name="band"><variable name="band"/>
+    <informationRequirement><requiredDecision href="#score"/></informationRequirement>
+    <informationRequirement><requiredInput href="#id_income"/></informationRequirement>
+    <literalExpression><text>if score = null then "none" else if score + income / 1000 > 150 then "high" else "low"</text></literalExpression>
+  </decision>
+  <decision id="eligible" name="eligible"><variable name="eligible"/>
+    <informationRequirement><requiredDecision href="#band"/></informationRequirement>
+    <informationRequirement><requiredInput href="#id_member"/></informationRequirement>
+    <decisionTable id="eligibleTable" hitPolicy="UNIQUE">
+      <input id="e1"><inputExpression typeRef="string"><text>band</text></inputExpression></input>
+      <input id="e2"><inputExpression typeRef="boolean"><text>member</text></inputExpression></input>
+      <output id="eo" name="eligible" typeRef="boolean"/>
+      <rule id="e_r1"><inputEntry><text>"high"</text></inputEntry><inputEntry><text>-</text></inputEntry><outputEntry><text>true</text></outputEntry></rule>
+      <rule id="e_r2"><inputEntry><text>"low"</text></inputEntry><inputEntry><text>true</text></inputEntry><outputEntry><text>true</text></outputEntry></rule>
+      <rule id="e_r3"><inputEntry><text>"low"</text></inputEntry><inputEntry><text>false</text></inputEntry><outputEntry><text>false</text></outputEntry></rule>
+      <rule id="e_r4"><inputEntry><text>"none"</text></inputEntry><inputEntry><text>-</text></inputEntry><outputEntry><text>false</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>`;
+}
+
+/** Deterministic inputs (a small LCG) so runs are comparable. */
+export function benchInputs(count: number): Record<string, unknown>[] {
+  let seed = 42;
+  const next = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  return Array.from({ length: count }, () => ({
+    age: Math.floor(next() * 90),
+    income: Math.floor(next() * 100000),
+    category: ['A', 'B', 'C', 'D'][Math.floor(next() * 4)] ?? 'A',
+    score: Math.floor(next() * 900),
+    member: next() < 0.5,
+  }));
+}
+
+function timeLoop(seconds: number, body: (i: number) => void): { evaluations: number; seconds: number } {
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() < deadline) {
+    for (let k = 0; k < 100; k++) body(n++);
+  }
+  return { evaluations: n, seconds: (performance.now() - start) / 1000 };
+}
+
+/** What the table computes, matched with plain feelin unary tests: no compile step, one parse per entry. */
+function baselineTable(inputs: Record<string, unknown>, collect: boolean): number | null {
+  let sum: number | null = null;
+  for (let r = 0; r < 20; r++) {
+    const entries = ruleEntries(r);
+    let ok = true;
+    for (let i = 0; i < entries.length; i++) {
+      const name = TABLE_INPUTS[i] as string;
+      if (unaryTest(entries[i] as string, { ...inputs, '?': inputs[name] }).value !== true) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      const out = (r + 1) * 10;
+      if (!collect) return out;
+      sum = (sum ?? 0) + out;
+    }
+  }
+  return sum;
+}
+
+export function measure(seconds: number): DecisionBenchLine[] {
+  const inputs = benchInputs(1000);
+  const pick = (i: number): Record<string, unknown> => inputs[i % inputs.length] as Record<string, unknown>;
+  const lines: DecisionBenchLine[] = [];
+  for (const [scenario, hp, agg] of [
+    ['table-F', 'FIRST', undefined],
+    ['table-C+', 'COLLECT', 'SUM'],
+  ] as const) {
+    const model = parseDmn(tableModel(hp, agg), `${scenario}.dmn`);
+    // Same answers as the baseline, or the comparison means nothing.
+    for (let i = 0; i < 50; i++) {
+      const ours = evaluateDecision(model, 'score', pick(i)).value;
+      const theirs = baselineTable(pick(i), hp === 'COLLECT');
+      if (ours !== theirs) throw new Error(`bench ${scenario}: engine gave ${String(ours)}, baseline ${String(theirs)} for input ${i}`);
+    }
+    const run = timeLoop(seconds, (i) => evaluateDecision(model, 'score', pick(i)));
+    const base = timeLoop(Math.max(seconds / 4, 0.05), (i) => baselineTable(pick(i), hp === 'COLLECT'));
+    const eps = run.evaluations / run.seconds;
+    const bps = base.evaluations / base.seconds;
+    lines.push({ scenario, evaluations: run.evaluations, seconds: round(run.seconds), evaluationsPerSecond: Math.round(eps), baselineEvaluationsPerSecond: Math.round(bps), speedup: round(eps / bps) });
+  }
+  const graph = parseDmn(graphModel(), 'drg.dmn');
+  const run = timeLoop(seconds, (i) => evaluateDecision(graph, 'eligible', pick(i)));
+  lines.push({ scenario: 'drg-3-level', evaluations: run.evaluations, seconds: round(run.seconds), evaluationsPerSecond: Math.round(run.evaluations / run.seconds) });
+  return lines;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const i = argv.indexOf('--seconds');
+  const seconds = i >= 0 ? Number(argv[i + 1]) : 2;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    console.error('govflow bench decisions [--json] [--seconds S]');
+    return 2;
+  }
+  const lines = measure(seconds);
+  if (json) console.log(JSON.stringify({ subject: 'decisions', node: process.version, cores: 1, results: lines }, null, 2));
+  else for (const l of lines) console.log(`${l.scenario.padEnd(12)} ${String(l.evaluationsPerSecond).padStart(9)} evals/s${l.baselineEvaluationsPerSecond ? `  (feelin unaryTest baseline ${l.baselineEvaluationsPerSecond}/s, ×${l.speedup})` : ''}`);
+  return Promise.resolve(0);
+}

@@ -1,0 +1,127 @@
+/**
+ * Closures for the unary tests that make up most decision tables (literals, comparisons, intervals, lists of
+ * them, `not(...)`). They are compiled once, so evaluating a table row costs a few comparisons instead of a FEEL
+ * parse. Anything outside this small grammar returns undefined and goes to feelin; semantics match FEEL: values
+ * of different types are not comparable, so the test does not match.
+ */
+type Test = (input: unknown) => boolean;
+type Literal = number | string | boolean | null;
+
+function splitTopLevel(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (inString) return undefined;
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
+const STRING = /^"([^"\\]*)"$/;
+
+function literal(text: string): { value: Literal } | undefined {
+  const t = text.trim();
+  if (NUMBER.test(t)) return { value: Number(t) };
+  const s = STRING.exec(t);
+  if (s) return { value: s[1] ?? '' };
+  if (t === 'true') return { value: true };
+  if (t === 'false') return { value: false };
+  if (t === 'null') return { value: null };
+  return undefined;
+}
+
+function comparable(a: unknown, b: Literal): boolean {
+  return (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+}
+
+function compileOne(text: string): Test | undefined {
+  const t = text.trim();
+  if (t === '-') return () => true;
+  const notMatch = /^not\s*\((.*)\)$/s.exec(t);
+  if (notMatch) {
+    const inner = compileFastUnaryTests(notMatch[1] ?? '');
+    if (!inner) return undefined;
+    return (input) => !inner(input, {}, []);
+  }
+  const cmp = /^(<=|>=|!=|<|>|=)\s*(.+)$/s.exec(t);
+  if (cmp) {
+    const lit = literal(cmp[2] ?? '');
+    if (!lit) return undefined;
+    const v = lit.value;
+    switch (cmp[1]) {
+      case '=':
+        return (input) => input === v;
+      case '!=':
+        return v === null ? (input) => input !== null : (input) => comparable(input, v) && input !== v;
+      case '<':
+        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) < (v as number);
+      case '<=':
+        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) <= (v as number);
+      case '>':
+        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) > (v as number);
+      case '>=':
+        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) >= (v as number);
+      default:
+        return undefined;
+    }
+  }
+  const range = /^([[(\]])\s*(.+?)\s*\.\.\s*(.+?)\s*([\])[])$/s.exec(t);
+  if (range) {
+    const lo = literal(range[2] ?? '');
+    const hi = literal(range[3] ?? '');
+    if (!lo || !hi) return undefined;
+    const a = lo.value;
+    const b = hi.value;
+    if (typeof a !== typeof b || (typeof a !== 'number' && typeof a !== 'string')) return undefined;
+    const openLo = range[1] !== '[';
+    const openHi = range[4] !== ']';
+    return (input) => {
+      if (!comparable(input, a)) return false;
+      const x = input as number;
+      const okLo = openLo ? x > (a as number) : x >= (a as number);
+      const okHi = openHi ? x < (b as number) : x <= (b as number);
+      return okLo && okHi;
+    };
+  }
+  const lit = literal(t);
+  if (lit) {
+    const v = lit.value;
+    return (input) => input === v;
+  }
+  return undefined;
+}
+
+export function compileFastUnaryTests(text: string): ((input: unknown, scope: unknown, warnings: unknown) => boolean) | undefined {
+  const parts = splitTopLevel(text);
+  if (!parts || parts.some((p) => p === '')) return undefined;
+  const tests: Test[] = [];
+  for (const p of parts) {
+    const test = compileOne(p);
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  if (tests.length === 1) {
+    const only = tests[0] as Test;
+    return (input) => only(input);
+  }
+  return (input) => {
+    for (const test of tests) if (test(input)) return true;
+    return false;
+  };
+}

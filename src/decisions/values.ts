@@ -1,0 +1,97 @@
+import { FeelDate, FeelDateTime, FeelDuration, FeelTime, FeelRange, FeelFunction, evaluate } from 'feelin';
+import { isContextValue } from './types.js';
+import { EXTENDED_YEAR_TEXT, extendedYear } from './feel-rewrite.js';
+
+/** FEEL value → JSON: temporals as their ISO text, functions as null (they cannot leave the engine). */
+export function toJsonValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof FeelDate || value instanceof FeelTime || value instanceof FeelDateTime || value instanceof FeelDuration) return value.toString();
+  if (value instanceof FeelFunction) return null;
+  if (value instanceof FeelRange) return String(value);
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v);
+    return out;
+  }
+  return null;
+}
+
+/** Builds a FEEL temporal from its XML Schema lexical form, through FEEL's own constructors. */
+export function temporalFromXsd(xsdType: string, text: string): unknown {
+  const fn: Record<string, string> = { date: 'date', dateTime: 'date and time', time: 'time', duration: 'duration', dayTimeDuration: 'duration', yearMonthDuration: 'duration' };
+  const name = fn[xsdType];
+  if (!name) return text;
+  if ((xsdType === 'date' || xsdType === 'dateTime') && EXTENDED_YEAR_TEXT.test(text.trim())) return extendedYear(text.trim());
+  try {
+    return evaluate(`${name}(${JSON.stringify(text.trim())})`).value ?? null;
+  } catch {
+    // feelin rejects some valid values (negative years); such a value is reported, not fatal.
+    return null;
+  }
+}
+
+const RELATIVE_TOLERANCE = 1e-12;
+
+function numbersEqual(a: number, b: number): boolean {
+  if (a === b) return true;
+  const scale = Math.max(Math.abs(a), Math.abs(b));
+  return Math.abs(a - b) <= RELATIVE_TOLERANCE * scale;
+}
+
+/**
+ * Equality for comparing results with expected values. Numbers are compared as decimals to 12 significant digits
+ * (feelin computes in binary doubles; the TCK writes decimals), everything else structurally.
+ */
+export function valuesEqual(actual: unknown, expected: unknown): boolean {
+  if (expected === null || expected === undefined) return actual === null || actual === undefined;
+  if (actual === null || actual === undefined) return false;
+  if (typeof expected === 'number') return typeof actual === 'number' && numbersEqual(actual, expected);
+  if (typeof expected === 'string' || typeof expected === 'boolean') return actual === expected;
+  if (expected instanceof FeelDuration) {
+    if (!(actual instanceof FeelDuration)) return false;
+    return actual.iso === expected.iso || durationSeconds(actual) === durationSeconds(expected);
+  }
+  if (expected instanceof FeelDate || expected instanceof FeelTime || expected instanceof FeelDateTime) {
+    // "Z", "+00:00" and "-00:00" spell the same offset.
+    const zulu = (iso: string): string => iso.replace(/[+-]00:00$/, 'Z');
+    return actual.constructor === expected.constructor && zulu((actual as { iso: string }).iso) === zulu(expected.iso);
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return false;
+    return expected.every((e, i) => valuesEqual(actual[i], e));
+  }
+  if (isContextValue(expected)) {
+    if (!isContextValue(actual)) return false;
+    const ek = Object.keys(expected);
+    const ak = Object.keys(actual);
+    if (ek.length !== ak.length) return false;
+    return ek.every((k) => k in actual && valuesEqual(actual[k], expected[k]));
+  }
+  return false;
+}
+
+function durationSeconds(d: FeelDuration): string {
+  if (d.yearsMonths) return `ym:${d.years * 12 + d.months}`;
+  return `dt:${((d.days * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds}`;
+}
+
+/** A short readable rendering of a FEEL value for reports. */
+export function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(toJsonValue(value));
+  } catch {
+    return String(value);
+  }
+}
+
+/** `date("…")`, `time("…")` and the like, through FEEL's own constructors; null if the text is not valid. */
+export function temporalFromText(constructor: string, text: string): unknown {
+  try {
+    return evaluate(`${constructor}(${JSON.stringify(text.trim())})`).value ?? null;
+  } catch {
+    return null;
+  }
+}
