@@ -565,6 +565,8 @@ export function compileModel(xml: string, source: string, options: ParseOptions 
     const { evaluator, kind } = c.boxed(exprEl, node.id || node.name, node.name, scopeNames(node));
     node.evaluator = evaluator;
     node.expressionKind = kind;
+    // A decision without logic would evaluate to null and let a process pass silently: refused when strict.
+    if (kind === 'none') c.invalid.push({ where: node.id || node.name, message: `decision '${node.name || node.id}' has no decision logic (decision table, literal expression…)` });
   }
   for (const { node, logic, fn } of pendingBkms) {
     if (logic) fn.eval = c.functionDefinition(logic, node.id || node.name, scopeNames(node));

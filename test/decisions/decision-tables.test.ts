@@ -266,3 +266,8 @@ describe('JSON inputs', () => {
     assert.deepEqual(r.warnings, []);
   });
 });
+
+it('a decision without decision logic is refused when loaded strictly, never evaluated to a silent null', () => {
+  const xml = '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x"><decision id="fee" name="fee"/></definitions>';
+  assert.throws(() => parseDmn(xml, 'empty.dmn'), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_DMN_INVALID' && error.details.some((d) => d.where === 'fee'));
+});
