@@ -47,6 +47,8 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_DATABASE_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The database is not reachable' },
   GOVFLOW_ERR_CONCURRENT_UPDATE: { kind: 'retry', status: 503, title: 'A concurrent update got in the way; try again' },
   GOVFLOW_ERR_INTERNAL: { kind: 'bug', status: 500, title: 'Something went wrong on our side' },
+  GOVFLOW_ERR_LEDGER_BEHIND: { kind: 'retry', status: 503, title: 'Sealing of the ledger is behind its limit; writes are paused' },
+  GOVFLOW_ERR_LEDGER_PROOF: { kind: 'user', status: 404, title: 'No ledger proof is available for that entry or tree size' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

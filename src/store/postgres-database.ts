@@ -56,16 +56,24 @@ export async function createPostgresDatabase(connectionString: string, poolSize 
     exec: base.exec,
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection that dies between two statements (server restart) emits 'error' on the client; without a
+      // listener that is an uncaught exception. Catch it, fail this transaction, and discard the client.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken ?? false);
       }
     },
     async listen(channel, onNotify) {

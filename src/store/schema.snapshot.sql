@@ -48,6 +48,7 @@ table event_log
   constraint event_log_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX event_log_instance_id_seq_key ON event_log USING btree (instance_id, seq)
   CREATE UNIQUE INDEX event_log_pkey ON event_log USING btree (id)
+  CREATE INDEX event_log_tx ON event_log USING btree (tx_id, id)
   CREATE INDEX event_log_type ON event_log USING btree (type, occurred_at)
 table event_subscription
   column id bigint not null default nextval('event_subscription_id_seq'::regclass)
@@ -118,6 +119,57 @@ table job
   CREATE INDEX job_locked ON job USING btree (lock_expires_at) WHERE (state = 'locked'::text)
   CREATE UNIQUE INDEX job_pkey ON job USING btree (id)
   CREATE INDEX job_ready ON job USING btree (kind, type, due_at) WHERE (state = 'ready'::text)
+table ledger_erasure
+  column event_id bigint not null
+  column erased_at timestamp with time zone not null default now()
+  column reason text not null
+  constraint ledger_erasure_pkey PRIMARY KEY (event_id)
+  CREATE UNIQUE INDEX ledger_erasure_pkey ON ledger_erasure USING btree (event_id)
+table ledger_key
+  column key_id text not null
+  column public_key bytea not null
+  column created_at timestamp with time zone not null default now()
+  constraint ledger_key_pkey PRIMARY KEY (key_id)
+  CREATE UNIQUE INDEX ledger_key_pkey ON ledger_key USING btree (key_id)
+table ledger_leaf
+  column leaf_index bigint not null
+  column event_id bigint not null
+  column tx_id xid8 not null
+  column data_salt bytea
+  column data_digest bytea not null
+  column leaf_hash bytea not null
+  column sealed_at timestamp with time zone not null default now()
+  constraint ledger_leaf_event_id_key UNIQUE (event_id)
+  constraint ledger_leaf_pkey PRIMARY KEY (leaf_index)
+  CREATE UNIQUE INDEX ledger_leaf_event_id_key ON ledger_leaf USING btree (event_id)
+  CREATE UNIQUE INDEX ledger_leaf_pkey ON ledger_leaf USING btree (leaf_index)
+table ledger_node
+  column level smallint not null
+  column idx bigint not null
+  column hash bytea not null
+  constraint ledger_node_level_check CHECK ((level > 0))
+  constraint ledger_node_pkey PRIMARY KEY (level, idx)
+  CREATE UNIQUE INDEX ledger_node_pkey ON ledger_node USING btree (level, idx)
+table ledger_state
+  column singleton boolean not null default true
+  column tree_size bigint not null default 0
+  column horizon xid8 not null default '0'::xid8
+  column caught_up_at timestamp with time zone not null default now()
+  constraint ledger_state_pkey PRIMARY KEY (singleton)
+  constraint ledger_state_singleton_check CHECK (singleton)
+  CREATE UNIQUE INDEX ledger_state_pkey ON ledger_state USING btree (singleton)
+table ledger_tree_head
+  column id bigint not null default nextval('ledger_tree_head_id_seq'::regclass)
+  column origin text not null
+  column tree_size bigint not null
+  column root_hash bytea not null
+  column signed_at timestamp with time zone not null
+  column key_id text not null
+  column signature bytea not null
+  constraint ledger_tree_head_key_id_fkey FOREIGN KEY (key_id) REFERENCES ledger_key(key_id)
+  constraint ledger_tree_head_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX ledger_tree_head_pkey ON ledger_tree_head USING btree (id)
+  CREATE INDEX ledger_tree_head_size ON ledger_tree_head USING btree (tree_size)
 table message_buffer
   column id bigint not null default nextval('message_buffer_id_seq'::regclass)
   column name text not null
@@ -131,6 +183,41 @@ table message_buffer
   CREATE INDEX message_buffer_lookup ON message_buffer USING btree (name, correlation_key, expires_at)
   CREATE UNIQUE INDEX message_buffer_message_id_key ON message_buffer USING btree (message_id)
   CREATE UNIQUE INDEX message_buffer_pkey ON message_buffer USING btree (id)
+table portal_draft
+  column citizen_id text not null
+  column service_id text not null
+  column answers jsonb not null default '{}'::jsonb
+  column page_versions jsonb not null default '{}'::jsonb
+  column updated_at timestamp with time zone not null default now()
+  constraint portal_draft_pkey PRIMARY KEY (citizen_id, service_id)
+  CREATE UNIQUE INDEX portal_draft_pkey ON portal_draft USING btree (citizen_id, service_id)
+table portal_session
+  column id text not null
+  column citizen_id text
+  column csrf_token text not null
+  column created_at timestamp with time zone not null default now()
+  column last_seen_at timestamp with time zone not null default now()
+  constraint portal_session_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX portal_session_pkey ON portal_session USING btree (id)
+table portal_submission
+  column id bigint not null default nextval('portal_submission_id_seq'::regclass)
+  column token text not null
+  column reference text not null
+  column citizen_id text not null
+  column service_id text not null
+  column process_key text not null
+  column instance_id bigint
+  column start_claimed_at timestamp with time zone
+  column answers jsonb not null
+  column form_versions jsonb not null
+  column submitted_at timestamp with time zone not null default now()
+  constraint portal_submission_pkey PRIMARY KEY (id)
+  constraint portal_submission_reference_key UNIQUE (reference)
+  constraint portal_submission_token_key UNIQUE (token)
+  CREATE INDEX portal_submission_citizen ON portal_submission USING btree (citizen_id, submitted_at DESC)
+  CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
+  CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
+  CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)
 table process_definition
   column id bigint not null default nextval('process_definition_id_seq'::regclass)
   column key text not null

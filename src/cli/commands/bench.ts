@@ -3,6 +3,9 @@ import type { Command } from '../index.js';
 // Each subject lives in its own file so the modules that own them can evolve independently.
 const SUBJECTS: Record<string, () => Promise<{ runBench(argv: string[]): Promise<number> }>> = {
   engine: () => import('./bench-engine.js'),
+  decisions: () => import('./bench-decisions.js'),
+  mining: () => import('./bench-mining.js'),
+  ledger: () => import('./bench-ledger.js'),
 };
 
 export const command: Command = {

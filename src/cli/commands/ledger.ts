@@ -1,11 +1,113 @@
+import path from 'node:path';
+import { loadConfig } from '../../kernel/index.js';
+import { openDatabaseFromConfig } from '../../store/index.js';
+import {
+  exportCheckpoint,
+  getConsistencyProof,
+  getInclusionProof,
+  latestTreeHead,
+  ledgerHealth,
+  loadOrCreateSigner,
+  publishTreeHead,
+  sealPending,
+  verifyLedger,
+} from '../../ledger/index.js';
 import type { Command } from '../index.js';
 
-// Placeholder until its module lands; it says so instead of pretending to work.
+const USAGE = `govflow ledger <command>
+  verify [--json]            recompute every leaf, the tree and every signed tree head from the database;
+                             prints the first bad entry and exits 1 if anything does not match
+  seal                       seal every committed event now and publish a signed tree head
+  head [--json]              the latest signed tree head
+  checkpoint                 the latest signed tree head as a checkpoint note (for anchoring elsewhere)
+  proof <eventId> [--size N] inclusion proof of one event (JSON)
+  consistency <m> <n>        consistency proof between tree sizes m and n (JSON)
+  health [--json]            unsealed events and sealing lag
+The signing key is GOVFLOW_LEDGER_KEY_FILE, or <data dir>/ledger-signing-key.pem (created on first use).`;
+
+function keyFile(dataDir: string): string {
+  return process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(dataDir, 'ledger-signing-key.pem');
+}
+
+const json = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v), 2);
+
 export const command: Command = {
-  summary: '(not available yet)',
-  usage: 'govflow ledger',
-  async run() {
-    console.error('govflow ledger: not available yet');
-    return 1;
+  summary: 'verify the tamper-evident ledger, show tree heads, proofs and checkpoints',
+  usage: USAGE,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (!sub || sub === '--help' || sub === '-h') {
+      console.log(USAGE);
+      return sub ? 0 : 2;
+    }
+    const config = loadConfig();
+    const db = await openDatabaseFromConfig(config, { poolSize: 2 });
+    try {
+      switch (sub) {
+        case 'verify': {
+          const report = await verifyLedger(db);
+          if (rest.includes('--json')) console.log(json(report));
+          else if (report.ok) {
+            console.log(`ledger OK: ${report.treeSize} entries, ${report.treeHeads} signed tree heads, ${report.erased} erased, ${report.pending} not yet sealed (${report.seconds.toFixed(2)} s)`);
+          } else {
+            const bad = report.firstBad!;
+            const where = [bad.leafIndex !== undefined ? `entry ${bad.leafIndex}` : undefined, bad.eventId !== undefined ? `event ${bad.eventId}` : undefined].filter(Boolean).join(', ');
+            console.error(`ledger FAILED at ${where}: ${bad.reason}`);
+          }
+          return report.ok ? 0 : 1;
+        }
+        case 'seal': {
+          const result = await sealPending(db, { waitMs: 5000 });
+          const head = await publishTreeHead(db, await loadOrCreateSigner(keyFile(config.dataDir)));
+          console.log(`sealed ${result.sealed}; tree size ${head.treeSize}, root ${head.rootHash.toString('hex')}, key ${head.keyId}`);
+          return 0;
+        }
+        case 'head': {
+          const head = await latestTreeHead(db);
+          if (!head) {
+            console.error('no signed tree head yet (run `govflow ledger seal`)');
+            return 1;
+          }
+          console.log(json(head));
+          return 0;
+        }
+        case 'checkpoint': {
+          const note = await exportCheckpoint(db);
+          if (!note) {
+            console.error('no signed tree head yet (run `govflow ledger seal`)');
+            return 1;
+          }
+          process.stdout.write(note);
+          return 0;
+        }
+        case 'proof': {
+          const id = Number(rest[0]);
+          const sizeAt = rest.indexOf('--size');
+          const size = sizeAt >= 0 ? Number(rest[sizeAt + 1]) : undefined;
+          if (!Number.isInteger(id)) {
+            console.error('usage: govflow ledger proof <eventId> [--size N]');
+            return 2;
+          }
+          console.log(json(await getInclusionProof(db, id, size === undefined ? {} : { treeSize: size })));
+          return 0;
+        }
+        case 'consistency': {
+          console.log(json(await getConsistencyProof(db, Number(rest[0]), Number(rest[1]))));
+          return 0;
+        }
+        case 'health': {
+          const health = await ledgerHealth(db);
+          if (rest.includes('--json')) console.log(json(health));
+          else console.log(`tree size ${health.treeSize}; ${health.unsealed} unsealed; lag ${health.lagSeconds.toFixed(1)} s; ${health.behind ? 'BEHIND' : 'ok'}`);
+          return health.behind ? 1 : 0;
+        }
+        default:
+          console.error(`govflow ledger: unknown command '${sub}'\n\n${USAGE}`);
+          return 2;
+      }
+    } finally {
+      await db.close();
+    }
   },
 };

@@ -1,0 +1,159 @@
+/**
+ * `govflow bench ledger`: sealing throughput, full verification time and proof latency over N events
+ * (default 1,000,000 on PostgreSQL). PostgreSQL is GOVFLOW_DATABASE_URL (a database is created on it), else a
+ * throwaway server started here (initdb/pg_ctl in a temp dir, default durability settings).
+ * The engine's straight-through rate with sealing on vs off needs the engine bench with `createSealer` running
+ * alongside; that figure is measured by the engine bench, not here.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../store/index.js';
+import { generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger } from '../../ledger/index.js';
+
+const USAGE = 'govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]';
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function throwawayServer(): Promise<{ url: string; stop(): void }> {
+  const base = '/usr/lib/postgresql';
+  const version = existsSync(base) ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a))[0] : undefined;
+  if (!version) throw new Error('no PostgreSQL installation found; set GOVFLOW_DATABASE_URL');
+  const bin = path.join(base, version, 'bin');
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-ledger-'));
+  chmodSync(dir, 0o777);
+  const dataDir = path.join(dir, 'data');
+  const port = await freePort();
+  const exec = (cmd: string, args: string[]): void => {
+    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    else execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  };
+  exec(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
+  exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50 -c shared_buffers=512MB -c max_wal_size=4GB`]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', 'stop']);
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function measure(db: Database, events: number, proofs: number): Promise<Record<string, number | string>> {
+  // Events shaped like the engine's: an instance-less row per event, a small jsonb payload with personal-looking data.
+  const loadStart = performance.now();
+  for (let from = 0; from < events; from += 100_000) {
+    await db.query(
+      `insert into event_log (type, element_id, element_instance, actor, occurred_at, data)
+       select 'element.completed', 'task_' || (g % 7), 'ei-' || g, 'clerk-' || (g % 13), now(),
+              jsonb_build_object('applicant', 'Person ' || g, 'amount', g % 1000, 'approved', g % 2 = 0)
+       from generate_series($1::int, $2::int) g`,
+      [from + 1, Math.min(events, from + 100_000)],
+    );
+  }
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+
+  const sealStart = performance.now();
+  const sealed = await sealPending(db, { batchSize: 10_000, waitMs: 60_000 });
+  const sealSeconds = (performance.now() - sealStart) / 1000;
+  await publishTreeHead(db, generateSigner());
+
+  const report = await verifyLedger(db);
+  if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.firstBad)}`);
+
+  const { rows } = await db.query<{ min: string; max: string }>('select min(event_id)::text as min, max(event_id)::text as max from ledger_leaf');
+  const min = Number(rows[0]!.min);
+  const span = Number(rows[0]!.max) - min + 1;
+  for (let i = 0; i < 50; i++) await getInclusionProof(db, min + Math.floor(Math.random() * span));
+  const latencies: number[] = [];
+  for (let i = 0; i < proofs; i++) {
+    const id = min + Math.floor(Math.random() * span);
+    const t = performance.now();
+    await getInclusionProof(db, id);
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, b) => a - b);
+  const consistency: number[] = [];
+  for (let i = 0; i < Math.min(proofs, 500); i++) {
+    const m = 1 + Math.floor(Math.random() * (sealed.treeSize - 1));
+    const t = performance.now();
+    await getConsistencyProof(db, m, sealed.treeSize);
+    consistency.push(performance.now() - t);
+  }
+  consistency.sort((a, b) => a - b);
+  return {
+    events: sealed.treeSize,
+    loadSeconds: Number(loadSeconds.toFixed(2)),
+    sealSeconds: Number(sealSeconds.toFixed(2)),
+    sealEventsPerSecond: Math.round(sealed.treeSize / sealSeconds),
+    verifySeconds: Number(report.seconds.toFixed(2)),
+    verifyPhases: Object.entries(report.phases).map(([k, v]) => `${k} ${v}s`).join(', '),
+    inclusionProofMsP50: Number(percentile(latencies, 50).toFixed(3)),
+    inclusionProofMsP99: Number(percentile(latencies, 99).toFixed(3)),
+    inclusionProofMsMean: Number((latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(3)),
+    consistencyProofMsP50: Number(percentile(consistency, 50).toFixed(3)),
+  };
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const backend = flag(argv, 'backend') ?? 'postgres';
+  const events = Number(flag(argv, 'events') ?? (backend === 'pglite' ? 100_000 : 1_000_000));
+  const proofs = Number(flag(argv, 'proofs') ?? 2000);
+  let stop = (): void => {};
+  let db: Database;
+  if (backend === 'pglite') {
+    db = await openDatabase({ url: 'memory://' });
+  } else {
+    let serverUrl = process.env['GOVFLOW_DATABASE_URL'];
+    if (!serverUrl) {
+      const server = await throwawayServer();
+      serverUrl = server.url;
+      stop = () => server.stop();
+    }
+    const name = `bench_ledger_${process.pid}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    db = await openDatabase({ url: url.toString(), poolSize: 4 });
+  }
+  try {
+    const result = { subject: 'ledger', backend, ...(await measure(db, events, proofs)), goals: 'verify 1,000,000 ≤ 5 s; inclusion proof ≤ 1 ms' };
+    console.log(argv.includes('--json') ? JSON.stringify(result) : result);
+    return 0;
+  } finally {
+    await db.close();
+    stop();
+  }
+}

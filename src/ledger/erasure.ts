@@ -1,0 +1,17 @@
+/**
+ * Lawful erasure of an event's data (retention rules, GDPR art. 17). The data is replaced by the marker and the salt
+ * is wiped; the leaf keeps its salted digest, so the tree and all proofs are unchanged, and nobody can later test a
+ * guess of the erased data against the digest. The erasure itself is recorded (who asked is the caller's audit).
+ */
+import { GovflowError } from '../kernel/index.js';
+import type { Database } from '../store/index.js';
+import { ERASED_DATA } from './leaf.js';
+
+export async function eraseEventData(db: Database, eventId: number, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rowCount } = await tx.query('update event_log set data = $2::jsonb where id = $1', [eventId, JSON.stringify(ERASED_DATA)]);
+    if (rowCount === 0) throw new GovflowError('GOVFLOW_ERR_NOT_FOUND', `no event ${eventId}`);
+    await tx.query('insert into ledger_erasure (event_id, reason) values ($1, $2) on conflict (event_id) do nothing', [eventId, reason]);
+    await tx.query('update ledger_leaf set data_salt = null where event_id = $1', [eventId]);
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * Full verification from the database: every leaf is recomputed from its event row, the whole tree is rebuilt from
+ * those leaves, and every signed tree head must match the rebuilt tree and carry a valid signature. Reports the
+ * first bad entry (lowest leaf index, or the event id of an event that should be sealed but is not).
+ *
+ * Division of work, for speed at a million events: the row → leaf hash step runs in SQL (the leaf format is SQL,
+ * leaf.ts, and PostgreSQL hashes without shipping every row to Node); Node fetches the leaf hashes in large
+ * aggregated chunks, rebuilds every internal node, and compares with the stored nodes and the signed heads.
+ */
+import type { Queryable } from '../store/index.js';
+import { ERASED_DATA, dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
+import { HASH_SIZE, MemoryTree } from './merkle.js';
+import { allTreeHeads, publicKeys, verifyTreeHead } from './tree-head.js';
+
+export interface BadEntry {
+  /** The leaf (position in the tree) first affected, when the problem is in a sealed entry. */
+  readonly leafIndex?: number;
+  readonly eventId?: number;
+  readonly reason: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly treeSize: number;
+  /** Events committed after the last seal (not yet covered; not an error). */
+  readonly pending: number;
+  readonly erased: number;
+  readonly treeHeads: number;
+  readonly firstBad?: BadEntry;
+  readonly seconds: number;
+  /** Seconds spent in each step, for the benchmark. */
+  readonly phases: Record<string, number>;
+}
+
+export interface VerifyOptions {
+  /**
+   * Public keys to trust (key id → raw Ed25519 key). Default: the keys recorded in the database, which proves
+   * integrity against anyone who cannot also replace those keys; an auditor passes keys obtained independently.
+   */
+  readonly trustedKeys?: ReadonlyMap<string, Buffer>;
+  /** Leaf hashes fetched per query. */
+  readonly chunk?: number;
+}
+
+const CHUNK = 1 << 16;
+
+export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = performance.now();
+  const phases: Record<string, number> = {};
+  let mark = started;
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = Number(((now - mark) / 1000).toFixed(3));
+    mark = now;
+  };
+  const { rows: stateRows } = await db.query<{ tree_size: string; horizon: string }>('select tree_size::text, horizon::text from ledger_state');
+  const treeSize = Number(stateRows[0]?.tree_size ?? 0);
+  const horizon = stateRows[0]?.horizon ?? '0';
+  const done = (firstBad: BadEntry | undefined, extra: { pending?: number; erased?: number; treeHeads?: number } = {}): VerifyReport => ({
+    ok: firstBad === undefined,
+    treeSize,
+    pending: extra.pending ?? 0,
+    erased: extra.erased ?? 0,
+    treeHeads: extra.treeHeads ?? 0,
+    ...(firstBad ? { firstBad } : {}),
+    seconds: (performance.now() - started) / 1000,
+    phases,
+  });
+
+  // 1. The leaves form 0 … treeSize-1 without gaps.
+  const { rows: shape } = await db.query<{ n: string; max: string | null }>('select count(*)::text as n, max(leaf_index)::text as max from ledger_leaf');
+  if (Number(shape[0]?.n) !== treeSize || (treeSize > 0 && Number(shape[0]?.max) !== treeSize - 1)) {
+    const { rows: gap } = await db.query<{ i: string }>(
+      `select min(i)::text as i from generate_series(0, greatest($1::bigint, (select coalesce(max(leaf_index), 0) from ledger_leaf))) i
+       where not exists (select 1 from ledger_leaf where leaf_index = i) or i >= $1::bigint`,
+      [String(treeSize)],
+    );
+    return done({ leafIndex: Number(gap[0]?.i ?? 0), reason: 'the ledger leaves are not a gap-free sequence matching the recorded tree size' });
+  }
+
+  phase('shape');
+
+  // Steps 2, 3 and 4–6 are independent; on a server they run on separate connections at once (the leaf check keeps
+  // PostgreSQL busy while Node rebuilds the tree). The reported entry is still the first by the fixed priority below.
+  const parallel = 'concurrency' in db && typeof db.concurrency === 'number' && db.concurrency > 1;
+  const run = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const result = await fn();
+    phases[name] = Number(((performance.now() - t) / 1000).toFixed(3));
+    return result;
+  };
+  const leaves = run('leaves', () => checkLeaves(db, horizon));
+  // Without a pool the steps run one after the other (a single connection or a transaction cannot interleave).
+  if (!parallel) await leaves;
+  const unsealedStep = run('unsealed', () => checkUnsealed(db, horizon, leaves.then((r) => r.sealedBelowHorizon)));
+  if (!parallel) await unsealedStep;
+  const treeStep = run('tree', () => checkTree(db, treeSize, options, parallel));
+  const [leafResult, unsealed, tree] = await Promise.all([leaves, unsealedStep, treeStep]);
+  return done(leafResult.bad ?? unsealed.bad ?? tree.bad, { pending: unsealed.pending, erased: unsealed.erased, treeHeads: tree.treeHeads });
+}
+
+/** 2. Each leaf against its event row, in SQL. Erased data is accepted only with an erasure record and the marker. */
+async function checkLeaves(db: Queryable, horizon: string): Promise<{ bad?: BadEntry; sealedBelowHorizon: number }> {
+  const checks = `
+       select l.leaf_index, l.event_id, e.id is null as missing, e.tx_id < $2::xid8 as below_horizon,
+              (x.event_id is null and l.data_digest is distinct from ${dataDigestSql('e', "coalesce(l.data_salt, ''::bytea)")}) as data_changed,
+              (x.event_id is not null and e.data is distinct from $1::jsonb) as erasure_bad,
+              l.leaf_hash is distinct from ${leafHashSql('e', 'l.data_digest')} as leaf_changed
+       from ledger_leaf l
+       left join event_log e on e.id = l.event_id
+       left join ledger_erasure x on x.event_id = l.event_id`;
+  // min() rather than "order by … limit 1": an aggregate lets PostgreSQL hash-join the two tables in parallel
+  // instead of walking the leaf index and looking up each event (about 3× faster at a million rows).
+  // The same pass counts sealed events below the horizon, so the unsealed check can compare counts (see there).
+  const { rows: first } = await db.query<{ leaf_index: string | null; below: string }>(
+    `select min(leaf_index) filter (where missing or data_changed or erasure_bad or leaf_changed)::text as leaf_index,
+            count(*) filter (where below_horizon)::text as below
+     from (${checks}) c`,
+    [JSON.stringify(ERASED_DATA), horizon],
+  );
+  const sealedBelowHorizon = Number(first[0]?.below ?? 0);
+  const leafIndex = first[0]?.leaf_index;
+  if (leafIndex === null || leafIndex === undefined) return { sealedBelowHorizon };
+  const { rows } = await db.query<{ event_id: string; missing: boolean; data_changed: boolean; erasure_bad: boolean }>(
+    `select event_id::text, missing, data_changed, erasure_bad from (${checks} where l.leaf_index = $3) c`,
+    [JSON.stringify(ERASED_DATA), horizon, leafIndex],
+  );
+  const bad = rows[0]!;
+  const reason = bad.missing
+    ? 'the event row was deleted'
+    : bad.erasure_bad
+      ? 'the event is recorded as erased but its data is not the erasure marker'
+      : bad.data_changed
+        ? "the event's data differs from what was sealed"
+        : "the event's columns differ from what was sealed (changed, renumbered or swapped)";
+  return { sealedBelowHorizon, bad: { leafIndex: Number(leafIndex), eventId: Number(bad.event_id), reason } };
+}
+
+/**
+ * 3. No event that should have been sealed is missing from the ledger (an inserted or back-dated row). Skipped (such
+ * events count as pending) when the xid counter is below the horizon: after a restore into another cluster, new
+ * events carry small xids until the sealer's next round resets the horizon (sealer.ts).
+ */
+async function checkUnsealed(db: Queryable, horizon: string, sealedBelowHorizon: Promise<number>): Promise<{ bad?: BadEntry; pending: number; erased: number }> {
+  const { rows: counts } = await db.query<{ below: string; pending: string; erased: string; regressed: boolean }>(
+    `select (select count(*) from event_log e where e.tx_id < $1::xid8)::text as below,
+            (select count(*) from event_log e
+             where (e.tx_id >= $1::xid8 or pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8)
+               and not exists (select 1 from ledger_leaf l where l.event_id = e.id))::text as pending,
+            (select count(*) from ledger_erasure)::text as erased,
+            pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 as regressed`,
+    [horizon],
+  );
+  const row = counts[0]!;
+  const extra = { pending: Number(row.pending), erased: Number(row.erased) };
+  // Every sealed event exists and is sealed once (ledger_leaf.event_id is unique; checkLeaves finds missing rows),
+  // so "as many events below the horizon as sealed events below it" means none below it is unsealed. Only when the
+  // counts differ is the (full-scan) anti-join run, to name the event.
+  if (row.regressed || Number(row.below) === (await sealedBelowHorizon)) return extra;
+  const { rows: stray } = await db.query<{ id: string }>(
+    `select e.id::text from event_log e
+     where e.tx_id < $1::xid8 and not exists (select 1 from ledger_leaf l where l.event_id = e.id)
+     order by e.id limit 1`,
+    [horizon],
+  );
+  if (stray[0]) {
+    return { ...extra, bad: { eventId: Number(stray[0].id), reason: 'an event older than the sealing horizon is not in the ledger (inserted after sealing?)' } };
+  }
+  return extra;
+}
+
+/** 4–6. Rebuild the tree from the stored leaf hashes (checked by step 2); compare with stored nodes and signed heads. */
+async function checkTree(db: Queryable, treeSize: number, options: VerifyOptions, parallel: boolean): Promise<{ bad?: BadEntry; treeHeads: number }> {
+  const leafHashes = Buffer.allocUnsafe(treeSize * HASH_SIZE);
+  const chunk = options.chunk ?? CHUNK;
+  for (let from = 0; from < treeSize; from += chunk) {
+    const { rows } = await db.query<{ hashes: unknown }>(
+      `select string_agg(leaf_hash, ''::bytea order by leaf_index) as hashes from ledger_leaf where leaf_index >= $1 and leaf_index < $2`,
+      [String(from), String(Math.min(treeSize, from + chunk))],
+    );
+    toBuffer(rows[0]?.hashes).copy(leafHashes, from * HASH_SIZE);
+  }
+  const fetchNodes = (level: number, from: number, to: number): Promise<Buffer> =>
+    db
+      .query<{ hashes: unknown }>(
+        `select string_agg(hash, ''::bytea order by idx) as hashes from ledger_node where level = $1 and idx >= $2 and idx < $3`,
+        [level, String(from), String(to)],
+      )
+      .then(({ rows }) => (rows[0]?.hashes == null ? Buffer.alloc(0) : toBuffer(rows[0].hashes)));
+  // With a pool, PostgreSQL aggregates the first (largest) level of stored nodes while Node rebuilds the tree.
+  const levelOneSize = Math.floor(treeSize / 2);
+  const prefetched = new Map<number, Promise<Buffer>>();
+  for (let from = 0; parallel && from < levelOneSize; from += chunk) {
+    const fetching = fetchNodes(1, from, Math.min(levelOneSize, from + chunk));
+    // Marked as handled: an early return below may leave some unawaited; a real failure surfaces when awaited.
+    fetching.catch(() => undefined);
+    prefetched.set(from, fetching);
+  }
+  const tree = new MemoryTree(leafHashes, treeSize);
+
+  // The stored internal nodes (what proofs are served from) must equal the rebuilt ones.
+  for (let level = 1; level < tree.levels.length; level++) {
+    const expected = tree.levels[level]!;
+    const count = expected.length / HASH_SIZE;
+    for (let from = 0; from < count; from += chunk) {
+      const to = Math.min(count, from + chunk);
+      const stored = await ((level === 1 ? prefetched.get(from) : undefined) ?? fetchNodes(level, from, to));
+      const want = expected.subarray(from * HASH_SIZE, to * HASH_SIZE);
+      if (!stored.equals(want)) {
+        let idx = from;
+        const at = (buf: Buffer, i: number): Buffer => buf.subarray((i - from) * HASH_SIZE, (i - from + 1) * HASH_SIZE);
+        while (idx < to && at(stored, idx).equals(at(want, idx))) idx++;
+        return { treeHeads: 0, bad: { leafIndex: idx * 2 ** level, reason: `stored tree node ${level}/${idx} does not match the leaves (the stored tree was altered)` } };
+      }
+    }
+  }
+  const { rows: extraNodes } = await db.query<{ n: string }>('select count(*)::text as n from ledger_node where idx >= ($1::bigint >> level)', [String(treeSize)]);
+  if (Number(extraNodes[0]?.n) > 0) return { treeHeads: 0, bad: { leafIndex: treeSize, reason: 'the stored tree has nodes beyond its size' } };
+
+  // Every signed head: genuine signature, and its root is the rebuilt tree's root at that size.
+  const heads = await allTreeHeads(db);
+  const keys = options.trustedKeys ?? (await publicKeys(db));
+  let coveredUpTo = 0;
+  for (const head of heads) {
+    const key = keys.get(head.keyId);
+    if (!key || !verifyTreeHead(head, key)) {
+      return { treeHeads: heads.length, bad: { leafIndex: Math.min(coveredUpTo, Math.max(0, head.treeSize - 1)), reason: `the signed tree head for size ${head.treeSize} has no valid signature by a trusted key (${head.keyId})` } };
+    }
+    if (head.treeSize > treeSize) {
+      return { treeHeads: heads.length, bad: { leafIndex: treeSize, reason: `a signed tree head covers ${head.treeSize} entries but only ${treeSize} are in the ledger (entries were removed)` } };
+    }
+    if (!tree.root(head.treeSize).equals(head.rootHash)) {
+      return { treeHeads: heads.length, bad: { leafIndex: coveredUpTo, reason: `the tree no longer matches the signed tree head for size ${head.treeSize}` } };
+    }
+    // A later mismatch can then only be named as "somewhere after the last head that matched".
+    coveredUpTo = Math.max(coveredUpTo, head.treeSize);
+  }
+  return { treeHeads: heads.length };
+}
