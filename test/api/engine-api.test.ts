@@ -144,3 +144,29 @@ describeEachBackend('process intelligence over HTTP', (backend) => {
     assert.equal((await api.request('GET', '/api/process-definitions/nope/mining')).body.code, 'GOVFLOW_ERR_PROCESS_NOT_FOUND');
   });
 });
+
+describeEachBackend('decisions over HTTP', (backend) => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi(backend);
+  });
+  after(async () => api.close());
+
+  it('deploys a DMN file with the other resources and evaluates it, saying which rules matched', async () => {
+    const dmn = await readFile(new URL('../conformance/fixtures/risk_check.dmn', import.meta.url), 'utf8');
+    const deployed = await api.request('POST', '/api/deployments', { resources: [{ name: 'risk_check.dmn', content: dmn }, { name: 'approval.bpmn', content: approval }] });
+    assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
+    assert.deepEqual(deployed.body.decisions.map((d: { key: string; version: number }) => [d.key, d.version]), [['risk_check', 1]]);
+    const result = await api.request('POST', '/api/decisions/risk_check/evaluate', { variables: { score: 300, applicant: { age: 16 } } });
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    assert.deepEqual(result.body.value, [{ riskLevel: 'red', risk: 'very low credit score' }, { riskLevel: 'red', risk: 'applicant is a minor' }]);
+    assert.equal(result.body.version, 1);
+    const matched = JSON.stringify(result.body.explanation);
+    assert.match(matched, /very_low_score/);
+    assert.match(matched, /minor/);
+    assert.equal((await api.request('POST', '/api/decisions/nope/evaluate', { variables: {} })).body.code, 'GOVFLOW_ERR_DECISION_NOT_FOUND');
+    const broken = await api.request('POST', '/api/deployments', { resources: [{ name: 'broken.dmn', content: dmn.replace('&lt; 400', '&lt; &lt;') }] });
+    assert.equal(broken.status, 422, JSON.stringify(broken.body));
+    assert.ok(broken.body.details.some((d: { where?: string }) => d.where !== undefined), 'names the element');
+  });
+});
