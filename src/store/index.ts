@@ -6,3 +6,5 @@ export type { OpenDatabaseOptions } from './open-database.js';
 export { listMigrations, migrate } from './migrate.js';
 export type { Migration } from './migrate.js';
 export { dumpSchema } from './schema-dump.js';
+export { findPostgresBin, startThrowawayPostgres } from './throwaway-postgres.js';
+export type { ThrowawayPostgres } from './throwaway-postgres.js';

@@ -16,13 +16,8 @@
  * For PostgreSQL the bench uses GOVFLOW_DATABASE_URL, else starts a throwaway server (initdb/pg_ctl, temp dir,
  * free port, default durability settings: fsync and synchronous_commit on) and stops it afterwards.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { createEngine, type Engine } from '../../engine/index.js';
-import { openDatabase, type Backend, type Database } from '../../store/index.js';
+import { openDatabase, startThrowawayPostgres, type Backend, type Database } from '../../store/index.js';
 // Types only (erased): the package is a devDependency, loaded with import() when present.
 import type * as BpmnEngineNs from 'bpmn-engine';
 
@@ -286,47 +281,8 @@ async function peerBpmnEngine(db: Database, options: Options, concurrency: numbe
 
 // ---------------------------------------------------------------------------- throwaway PostgreSQL
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function throwawayPostgres(): Promise<{ url: string; stop(): void } | undefined> {
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  const version = versions.includes('15') ? '15' : versions[0];
-  if (!version) return undefined;
-  const bin = path.join(base, version, 'bin');
-  const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-pg-'));
-  chmodSync(dir, 0o777);
-  const dataDir = path.join(dir, 'data');
-  const port = await freePort();
-  const exec = (cmd: string, args: string[]) => {
-    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    else execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  };
-  exec(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
-  // Default durability (fsync, synchronous_commit, full_page_writes on); only connections are raised.
-  exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop() {
-      try {
-        exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', 'stop']);
-      } catch { /* already stopped */ }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+// Default durability (fsync, synchronous_commit, full_page_writes on); only connections are raised.
+const throwawayPostgres = () => startThrowawayPostgres({ prefix: 'govflow-bench-pg-' });
 
 // ---------------------------------------------------------------------------- the command
 

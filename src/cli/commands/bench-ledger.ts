@@ -5,13 +5,8 @@
  * The engine's straight-through rate with sealing on vs off needs the engine bench with `createSealer` running
  * alongside; that figure is measured by the engine bench, not here.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../store/index.js';
+import { openDatabase, startThrowawayPostgres, type Database, type ThrowawayPostgres } from '../../store/index.js';
 import { generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger } from '../../ledger/index.js';
 
 const USAGE = 'govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]';
@@ -21,45 +16,10 @@ function flag(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function throwawayServer(): Promise<{ url: string; stop(): void }> {
-  const base = '/usr/lib/postgresql';
-  const version = existsSync(base) ? readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a))[0] : undefined;
-  if (!version) throw new Error('no PostgreSQL installation found; set GOVFLOW_DATABASE_URL');
-  const bin = path.join(base, version, 'bin');
-  const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-ledger-'));
-  chmodSync(dir, 0o777);
-  const dataDir = path.join(dir, 'data');
-  const port = await freePort();
-  const exec = (cmd: string, args: string[]): void => {
-    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    else execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  };
-  exec(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
-  exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50 -c shared_buffers=512MB -c max_wal_size=4GB`]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop() {
-      try {
-        exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', 'stop']);
-      } catch {
-        // already stopped
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+async function throwawayServer(): Promise<ThrowawayPostgres> {
+  const server = await startThrowawayPostgres({ prefix: 'govflow-bench-ledger-', settings: { max_connections: 50, shared_buffers: '512MB', max_wal_size: '4GB' } });
+  if (!server) throw new Error('no PostgreSQL installation found; set GOVFLOW_DATABASE_URL');
+  return server;
 }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
