@@ -4,6 +4,7 @@ import type { Compiler, EvalContext, Evaluator } from './model.js';
 import { child, childrenNamed, childText } from './xml-tree.js';
 import type { XmlElement } from './xml-tree.js';
 import { coerce } from './types.js';
+import { splitAtTopLevelCommas } from './fast-unary.js';
 import type { DmnType } from './types.js';
 
 /** The part of a decision's explanation that a table adds: which rules matched and on what inputs. */
@@ -48,28 +49,7 @@ const HIT_POLICIES: Record<string, string> = {
 const AGGREGATIONS: Record<string, string> = { SUM: '+', COUNT: '#', MIN: '<', MAX: '>' };
 
 function splitValues(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  const out: string[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start).trim());
-  return out.filter((s) => s !== '');
+  return text === undefined ? [] : splitAtTopLevelCommas(text).parts.filter((s) => s !== '');
 }
 
 export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, decisionName: string | undefined, names?: readonly string[]): Evaluator {

@@ -7,7 +7,11 @@
 type Test = (input: unknown) => boolean;
 type Literal = number | string | boolean | null;
 
-function splitTopLevel(text: string): string[] | undefined {
+/**
+ * Splits FEEL text at commas outside strings, parentheses and brackets (unary-test lists, output values).
+ * `unterminated` says a string literal was left open.
+ */
+export function splitAtTopLevelCommas(text: string): { parts: string[]; unterminated: boolean } {
   const parts: string[] = [];
   let depth = 0;
   let inString = false;
@@ -27,9 +31,13 @@ function splitTopLevel(text: string): string[] | undefined {
       start = i + 1;
     }
   }
-  if (inString) return undefined;
   parts.push(text.slice(start).trim());
-  return parts;
+  return { parts, unterminated: inString };
+}
+
+function splitTopLevel(text: string): string[] | undefined {
+  const { parts, unterminated } = splitAtTopLevelCommas(text);
+  return unterminated ? undefined : parts;
 }
 
 const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;

@@ -104,6 +104,8 @@ function parseCodes(get: (i: number) => number, start: number, len: number): num
   return ms + fraction;
 }
 
+// The byte twin of `digits`/`parseCodes` for the XES reader. Kept separate on purpose: routing bytes through
+// parseCodes' char getter made the bpic2012 import + analyses 15 % slower (0.46 s vs 0.37–0.40 s, 2026-11-28).
 function digitsB(buf: Uint8Array, from: number, count: number): number {
   let v = 0;
   for (let i = from; i < from + count; i++) {
