@@ -421,7 +421,7 @@ export class Engine {
       const definition = await this.definition(tx, row.definition_id);
       const now = this.clock.now();
       const result = await applyCommand(
-        { model: definition.model, state: row.state === 'active' && Object.keys(row.execution.tokens).length > 0 ? row.execution : null, variables: row.variables, now, hasParent: row.parent_instance_id !== null },
+        { model: definition.model, state: Object.keys(row.execution.tokens).length > 0 ? row.execution : null, variables: row.variables, now, hasParent: row.parent_instance_id !== null },
         item.command,
         { inlineHandlers: this.inlineHandlers, evaluateDecision: (decisionId, context) => this.evaluateDecisionIn(tx, decisionId, context) },
       );
@@ -509,7 +509,7 @@ export class Engine {
         }
         return;
       case 'broadcastSignal':
-        await this.signalIn(tx, effect.name, effect.variables, items, now);
+        await this.signalIn(tx, effect.name, effect.variables, items);
         return;
       case 'publishMessage':
         await this.correlateIn(tx, { name: effect.name, correlationKey: effect.correlationKey, variables: effect.variables, timeToLiveMs: 0 }, items, now);
@@ -890,13 +890,13 @@ export class Engine {
     const variables = checkVariables(options.variables);
     return transactionWithRetry(this.db, async (tx) => {
       const items: WorkItem[] = [];
-      const result = await this.signalIn(tx, options.name, variables, items, this.clock.now(), options.actor ?? null);
+      const result = await this.signalIn(tx, options.name, variables, items, options.actor ?? null);
       await this.process(tx, items, options.actor ?? null);
       return result;
     });
   }
 
-  private async signalIn(tx: Queryable, name: string, variables: Variables, items: WorkItem[], _now: Date, actor: string | null = null): Promise<{ triggeredInstances: number[]; startedInstances: number[] }> {
+  private async signalIn(tx: Queryable, name: string, variables: Variables, items: WorkItem[], actor: string | null = null): Promise<{ triggeredInstances: number[]; startedInstances: number[] }> {
     const { rows } = await tx.query<{ instance_id: number; element_id: string; element_instance: string }>(
       "delete from event_subscription where kind = 'signal' and name = $1 and instance_id is not null returning instance_id, element_id, element_instance", [name]);
     for (const r of rows.sort((a, b) => a.instance_id - b.instance_id || a.element_instance.localeCompare(b.element_instance))) {

@@ -810,7 +810,7 @@ class Step {
       this.finishMultiInstance(body, element);
     } else if (mi.sequential && mi.next < mi.total) {
       this.activateInner(body, element);
-    } else if (mi.completed + (mi.total - mi.next) === mi.completed && mi.active === 0) {
+    } else if (mi.next === mi.total && mi.active === 0) {
       this.finishMultiInstance(body, element);
     }
   }
@@ -821,7 +821,7 @@ class Step {
     this.emit('element.completed', body, { multiInstanceBody: true });
     if (body.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: body.id });
     delete this.state.tokens[body.id];
-    this.leave(element, body.scope!, undefined, body);
+    this.leave(element, body.scope!, undefined);
   }
 
   // ---------------------------------------------------------------- completion
@@ -846,7 +846,7 @@ class Step {
       this.emit('element.completed', token);
       if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
       delete this.state.tokens[token.id];
-      this.leave(element, token.scope!, flows, token);
+      this.leave(element, token.scope!, flows);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
       this.raiseIncident(token, error.kind, error.message, { phase: 'complete', ...(vars ? { vars } : {}), ...(takeFlows ? { takeFlows } : {}) });
@@ -882,7 +882,7 @@ class Step {
     return taken;
   }
 
-  private leave(element: ElementModel, scope: string, flows: string[] | undefined, _token: Token): void {
+  private leave(element: ElementModel, scope: string, flows: string[] | undefined): void {
     const outgoing = flows ?? element.outgoing;
     for (const flowId of outgoing) {
       const flow = this.model.flows[flowId];
