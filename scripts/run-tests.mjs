@@ -2,10 +2,8 @@
 // The whole test suite: static checks, a throwaway PostgreSQL server, then node's test runner over every
 // *.test.ts file (or the paths given as arguments). With CI=true a PostgreSQL server that cannot be started is a
 // failure, not a skip, because the suite's promise is "runs on both backends".
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -25,55 +23,19 @@ if (!skipStatic) {
   if (run('npx', ['eslint', '--max-warnings=0', '.']) !== 0) process.exit(1);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function findPgBin() {
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  // Prefer 15, the version the suite is specified against; any installed version will do otherwise.
-  const pick = versions.includes('15') ? '15' : versions[0];
-  return pick ? path.join(base, pick, 'bin') : undefined;
-}
-
 async function startPostgres() {
   if (process.env.GOVFLOW_TEST_PG_URL) return { url: process.env.GOVFLOW_TEST_PG_URL, stop() {} };
-  const bin = findPgBin();
+  // The store's own starter (TypeScript, loaded through tsx as bin/govflow.mjs does). fsync off: a throwaway
+  // server for tests; the crash tests kill govflow processes, not the server's disk.
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { findPostgresBin, startThrowawayPostgres } = await import('../src/store/index.ts');
+  const bin = findPostgresBin();
   if (!bin) return undefined;
-  const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'govflow-pg-'));
-  chmodSync(dir, 0o777);
-  const dataDir = path.join(dir, 'data');
-  const port = await freePort();
-  const wrap = (cmd, cmdArgs) => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...cmdArgs]] : [cmd, cmdArgs]);
-  const exec = (cmd, cmdArgs) => {
-    const [c, a] = wrap(cmd, cmdArgs);
-    execFileSync(c, a, { stdio: ['ignore', 'ignore', 'inherit'] });
-  };
-  exec(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
-  // fsync off: a throwaway server for tests; the crash tests kill govflow processes, not the server's disk.
-  exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`]);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  console.log(`» PostgreSQL from ${bin} on port ${port}`);
-  return {
-    url,
-    bin,
-    dataDir,
-    stop() {
-      try { exec(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']); } catch { /* already gone */ }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startThrowawayPostgres({ bin, settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+  if (!server) return undefined;
+  console.log(`» PostgreSQL from ${bin} at ${server.url}`);
+  return { url: server.url, bin, dataDir: path.join(server.dir, 'data'), stop: () => server.stop() };
 }
 
 function findTests(dir, out = []) {
