@@ -14,9 +14,12 @@ export const ALLOWED_DEPENDENCIES = {
   mining: ['kernel', 'store'],
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
-  api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger'],
-  portal: ['kernel', 'store', 'engine', 'decisions'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'api', 'portal'],
+  identity: ['kernel', 'store'],
+  web: ['kernel'],
+  catalogue: ['kernel', 'engine', 'web'],
+  api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity'],
+  portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal'],
 };
 
 const srcRoot = path.resolve('src');

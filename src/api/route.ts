@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { Principal, Role } from '../identity/index.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -6,9 +7,18 @@ export interface RouteInput<P, Q, B> {
   readonly params: P;
   readonly query: Q;
   readonly body: B;
-  /** Who is acting: from the authenticated session once identity lands; until then the `x-govflow-user` header. */
+  /** Who is acting, as written into the event log (`staff:ada`, `system:tax-office`). */
   readonly actor: string | null;
+  /** The authenticated caller; null only on public routes. */
+  readonly principal: Principal | null;
 }
+
+/**
+ * Who may call a route: `'public'` (anyone, signed in or not) or the roles of which the caller must hold one.
+ * Deny by default: there is no "any signed-in user"; department scope and case ownership are checked by the
+ * handler on top of this, against `principal`.
+ */
+export type RouteAccess = 'public' | readonly Role[];
 
 /**
  * One HTTP route, declared once: the schemas validate requests at the edge (Fastify/Ajv), document the API
@@ -25,6 +35,7 @@ export interface RouteDefinition {
   readonly body?: TSchema;
   readonly response: TSchema;
   readonly status: 200 | 201 | 202;
+  readonly access: RouteAccess;
   readonly handler: (input: RouteInput<unknown, unknown, unknown>) => Promise<unknown>;
 }
 
@@ -40,6 +51,7 @@ export function route<P extends TSchema = TSchema, Q extends TSchema = TSchema, 
   body?: B;
   response: TSchema;
   status?: 200 | 201 | 202;
+  access: RouteAccess;
   handler: (input: RouteInput<Static<P>, Static<Q>, Static<B>>) => Promise<unknown>;
 }): RouteDefinition {
   return { ...definition, status: definition.status ?? 200, handler: definition.handler as RouteDefinition['handler'] };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Engine } from '../engine/index.js';
+import { actorOf, hasRole, type Principal } from '../identity/index.js';
 import type { Database } from '../store/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RouteDefinition } from './route.js';
@@ -17,6 +18,11 @@ export interface ApiServerOptions {
   /** Fastify plugins of other modules (e.g. the portal's HTML pages), each registered in its own scope. */
   readonly plugins?: readonly ((server: FastifyInstance) => Promise<void>)[];
   readonly version?: string;
+  /**
+   * Resolves the caller of a request (session cookie, API key). Without it every caller is anonymous and only
+   * public routes answer: deny by default.
+   */
+  readonly authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
 }
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
@@ -82,9 +88,22 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
         ...(r.body ? { body: r.body } : {}),
       },
       handler: async (request, reply) => {
-        const header = request.headers['x-govflow-user'];
-        const actor = typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : null;
-        const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor });
+        const principal = options.authenticate ? await options.authenticate(request) : null;
+        // TRANSITIONAL (removed when identity lands in this session): servers built without `authenticate`
+        // keep the old behaviour, the actor taken from the x-govflow-user header and no access check.
+        if (!options.authenticate) {
+          const header = request.headers['x-govflow-user'];
+          const legacyActor = typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : null;
+          const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor: legacyActor, principal: null });
+          void reply.status(r.status);
+          return result;
+        }
+        if (r.access !== 'public') {
+          if (!principal) throw new GovflowError('GOVFLOW_ERR_UNAUTHENTICATED', 'sign in or send an API key to use this route');
+          if (!hasRole(principal, r.access)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', `this route needs one of the roles: ${r.access.join(', ')}`);
+        }
+        const actor = principal ? actorOf(principal) : null;
+        const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor, principal });
         void reply.status(r.status);
         return result;
       },

@@ -1,7 +1,8 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, loadConfig, type GovflowConfig, type Logger } from '../kernel/index.js';
-import { createPortalPlugin, DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../portal/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../catalogue/index.js';
+import { createPortalPlugin } from '../portal/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */

@@ -605,6 +605,21 @@ export class Engine {
     return rows[0];
   }
 
+  /**
+   * Records something that happened to a case outside the process model (a note, a registry call, a decision
+   * issued, a document uploaded) in the case's event log, with the next sequence number, so timelines, mining and
+   * the ledger see it. In the caller's transaction when `tx` is given.
+   */
+  async recordCaseEvent(instanceId: number, event: { type: string; elementId?: string; data: Record<string, unknown> }, options: { actor?: string | null; tx?: Queryable } = {}): Promise<void> {
+    const run = async (tx: Queryable): Promise<void> => {
+      const { rows } = await tx.query<{ id: number }>('select id from process_instance where id = $1', [instanceId]);
+      if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_INSTANCE_NOT_FOUND', `process instance ${instanceId} does not exist`);
+      await this.appendInstanceEvent(tx, instanceId, event, options.actor ?? null);
+    };
+    if (options.tx) await run(options.tx);
+    else await this.db.transaction(run);
+  }
+
   /** An event that does not change execution state (claims, job failures) still gets the next sequence number. */
   private async appendInstanceEvent(tx: Queryable, instanceId: number, event: { type: string; elementId?: string; elementInstance?: string; data: Record<string, unknown> }, actor: string | null): Promise<void> {
     const { rows } = await tx.query<{ last_seq: number }>('update process_instance set last_seq = last_seq + 1 where id = $1 returning last_seq', [instanceId]);

@@ -3,5 +3,6 @@ export { ERROR_CATALOGUE, GovflowError, isGovflowError, toGovflowError } from '.
 export type { ErrorCode, ErrorDetail, ErrorKind, ErrorSpec } from './errors.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { loadConfig } from './config.js';
+export { loadConfig, resolveMasterKey } from './config.js';
+export { openSecret, sealSecret } from './secret-box.js';
 export type { GovflowConfig } from './config.js';

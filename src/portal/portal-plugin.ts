@@ -6,13 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { createLogger, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
-import type { Catalogue, CitizenStatus, Service, ServicePage } from './catalogue.js';
-import { citizenStatus, citizenTimeline, explainStatus } from './citizen-status.js';
-import { answersToInput, displayAnswer, fields, parseFormSchema, validateAnswers, type FieldError, type RawInput } from './form-schema.js';
-import { renderErrorSummary, renderFormFields } from './form-render.js';
-import { html, type HtmlValue, type SafeHtml } from './html.js';
-import { page } from './layout.js';
-import { processingTimes } from './processing-time.js';
+import { citizenStatus, citizenTimeline, explainStatus, processingTimes, type Catalogue, type CitizenStatus, type Service, type ServicePage } from '../catalogue/index.js';
+import {
+  answersToInput, displayAnswer, fields, html, page, parseCookies, parseForm, parseFormSchema, readGovukAsset, renderErrorSummary, renderFormFields, SECURITY_HEADERS, validateAnswers, type FieldError, type HtmlValue, type RawInput, type SafeHtml,
+} from '../web/index.js';
 import { PortalStore, safeEqual, signSessionId, verifySessionCookie, type Session, type Submission } from './portal-store.js';
 
 /** Until issue 6 brings real identity: citizens to pick from on the clearly labelled demo sign-in page. */
@@ -44,41 +41,10 @@ const REFERENCE = /^[A-Z]{1,5}-\d{4}-\d{6,12}$/;
 const TOKEN = /^[0-9a-f-]{36}$/;
 const FORM_BODY_LIMIT = 256 * 1024;
 
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-};
-
-/** The govuk-frontend files served under /assets/: the stylesheet, its fonts and images. */
-const frontendDir = path.join(path.dirname(createRequire(import.meta.url).resolve('govuk-frontend/package.json')), 'dist', 'govuk');
-const ASSET_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.woff': 'font/woff', '.woff2': 'font/woff2', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
-
 class PortalHttpError extends Error {
   constructor(readonly status: number, readonly title: string, readonly body: string) {
     super(title);
   }
-}
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-function parseForm(body: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const [key, value] of new URLSearchParams(body)) {
-    const existing = out[key];
-    if (existing === undefined) out[key] = value;
-    else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return out;
 }
 
 /** The optional reason a citizen gives when withdrawing an application. */
@@ -202,18 +168,12 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
     // ------------------------------------------------------------------ assets
 
     const sendAsset = async (reply: FastifyReply, file: string): Promise<FastifyReply> => {
-      const type = ASSET_TYPES[path.extname(file)];
-      if (!type) throw new PortalHttpError(404, 'Page not found', 'There is no such file.');
-      const content = await readFile(path.join(frontendDir, file)).catch(() => null);
-      if (!content) throw new PortalHttpError(404, 'Page not found', 'There is no such file.');
-      return reply.type(type).header('cache-control', 'public, max-age=86400').send(content);
+      const asset = await readGovukAsset(file);
+      if (!asset) throw new PortalHttpError(404, 'Page not found', 'There is no such file.');
+      return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.content);
     };
     server.get('/assets/govuk-frontend.min.css', async (_request, reply) => sendAsset(reply, 'govuk-frontend.min.css'));
-    server.get<{ Params: { kind: string; file: string } }>('/assets/:kind/:file', async (request, reply) => {
-      const { kind, file } = request.params;
-      if ((kind !== 'fonts' && kind !== 'images') || !/^[a-z0-9-]+\.[a-z0-9]+$/.test(file)) throw new PortalHttpError(404, 'Page not found', 'There is no such file.');
-      return sendAsset(reply, path.join('assets', kind, file));
-    });
+    server.get<{ Params: { kind: string; file: string } }>('/assets/:kind/:file', async (request, reply) => sendAsset(reply, `${request.params.kind}/${request.params.file}`));
 
     // ------------------------------------------------------------------ sign-in (demo)
 

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Queryable } from '../store/index.js';
-import type { Answers } from './form-schema.js';
+import type { Answers } from '../web/index.js';
 
 /** The portal's own tables (migration 0003-portal.sql): sessions, drafts, submissions, the reference sequence. */
 export interface Session {

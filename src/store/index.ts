@@ -6,5 +6,7 @@ export type { OpenDatabaseOptions } from './open-database.js';
 export { listMigrations, migrate } from './migrate.js';
 export type { Migration } from './migrate.js';
 export { dumpSchema } from './schema-dump.js';
+export { appendEvent } from './event-log.js';
+export type { PlatformEvent } from './event-log.js';
 export { findPostgresBin, startThrowawayPostgres } from './throwaway-postgres.js';
 export type { ThrowawayPostgres } from './throwaway-postgres.js';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { answersToInput, describeProcessingTimes, html, parseFormSchema, renderErrorSummary, renderFormFields, validateAnswers, type FormSchema } from '../../src/portal/index.js';
+import { describeProcessingTimes } from '../../src/catalogue/index.js';
+import { answersToInput, html, parseFormSchema, renderErrorSummary, renderFormFields, validateAnswers, type FormSchema } from '../../src/web/index.js';
 
 const TYPES = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime'] as const;
 const nasty = fc.oneof(fc.string(), fc.constantFrom('<script>alert(1)</script>', '"><script>x</script>', "'onmouseover='x", '</textarea><script>', '&lt;script&gt;', '\u0000', '١٢٣', '1e400', '-0', ' 12 '));

@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/portal/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/catalogue/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
 import { startTestPortal, type TestPortal } from './support.js';
 

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../src/api/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { createPortalPlugin, DEFAULT_CATALOGUE_DIR, loadCatalogue, type Catalogue } from '../../src/portal/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogue, type Catalogue } from '../../src/catalogue/index.js';
+import { createPortalPlugin } from '../../src/portal/index.js';
 import type { Backend, Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
 

@@ -10,7 +10,7 @@ const Name = Type.String({ minLength: 1, maxLength: 500 });
 export function engineRoutes(engine: Engine): RouteDefinition[] {
   return [
     route({
-      method: 'POST', url: '/api/deployments', operationId: 'deploy', tag: 'deployments', status: 201,
+      method: 'POST', url: '/api/deployments', operationId: 'deploy', access: ['admin'], tag: 'deployments', status: 201,
       summary: 'Deploy BPMN processes, DMN decisions and forms (all files validated before anything is written)',
       body: Type.Object({
         name: Type.Optional(Name),
@@ -25,7 +25,7 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       handler: ({ body, actor }) => engine.deploy(body.resources, { ...(body.name ? { name: body.name } : {}), ...(actor ? { actor } : {}) }),
     }),
     route({
-      method: 'POST', url: '/api/process-instances', operationId: 'startInstance', tag: 'process instances', status: 201,
+      method: 'POST', url: '/api/process-instances', operationId: 'startInstance', access: ['admin', 'agency-system'], tag: 'process instances', status: 201,
       summary: 'Start an instance of the latest (or a given) version of a process',
       body: Type.Object({
         processKey: Name,
@@ -37,37 +37,37 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       handler: ({ body, actor }) => engine.startInstance(body.processKey, { variables: body.variables ?? {}, businessKey: body.businessKey ?? null, ...(body.version ? { version: body.version } : {}), ...(actor ? { actor } : {}) }),
     }),
     route({
-      method: 'GET', url: '/api/process-instances', operationId: 'listInstances', tag: 'process instances',
+      method: 'GET', url: '/api/process-instances', operationId: 'listInstances', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'List process instances, newest first',
       query: Type.Object({ processKey: Type.Optional(Name), state: Type.Optional(Type.String({ enum: ['active', 'completed', 'terminated'] })), businessKey: Type.Optional(Name), ...Paging }),
       response: Type.Array(ProcessInstance),
       handler: ({ query }) => engine.listInstances(query),
     }),
     route({
-      method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', tag: 'process instances',
+      method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'One process instance: state, variables and where its tokens are',
       params: IdParams, response: ProcessInstance,
       handler: ({ params }) => engine.getInstance(params.id),
     }),
     route({
-      method: 'GET', url: '/api/process-instances/:id/events', operationId: 'getInstanceEvents', tag: 'process instances',
+      method: 'GET', url: '/api/process-instances/:id/events', operationId: 'getInstanceEvents', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'The instance\'s event log in sequence order (its history and timeline)',
       params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event),
       handler: ({ params, query }) => engine.getEvents(params.id, query),
     }),
     route({
-      method: 'POST', url: '/api/process-instances/:id/cancel', operationId: 'cancelInstance', tag: 'process instances',
+      method: 'POST', url: '/api/process-instances/:id/cancel', operationId: 'cancelInstance', access: ['manager', 'admin'], tag: 'process instances',
       summary: 'Terminate a running instance (and the processes it called)',
       params: IdParams, body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }), response: ProcessInstance,
       handler: ({ params, body, actor }) => engine.cancelInstance(params.id, { ...(body.reason ? { reason: body.reason } : {}), ...(actor ? { actor } : {}) }),
     }),
     route({
-      method: 'PATCH', url: '/api/process-instances/:id/variables', operationId: 'setVariables', tag: 'process instances',
+      method: 'PATCH', url: '/api/process-instances/:id/variables', operationId: 'setVariables', access: ['caseworker', 'manager', 'admin'], tag: 'process instances',
       summary: 'Set process variables', params: IdParams, body: Type.Object({ variables: Variables }), response: ProcessInstance,
       handler: ({ params, body, actor }) => engine.setVariables(params.id, body.variables, actor ? { actor } : {}),
     }),
     route({
-      method: 'GET', url: '/api/tasks', operationId: 'listTasks', tag: 'user tasks',
+      method: 'GET', url: '/api/tasks', operationId: 'listTasks', access: ['caseworker', 'manager'], tag: 'user tasks',
       summary: 'User tasks, by state, assignee or candidate group (an inbox)',
       query: Type.Object({
         state: Type.Optional(Type.String({ enum: ['created', 'completed', 'cancelled'] })), assignee: Type.Optional(Name),
@@ -78,19 +78,19 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       handler: ({ query }) => engine.listTasks({ ...query, ...(query.candidateGroup ? { candidateGroups: query.candidateGroup } : {}) }),
     }),
     route({
-      method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', tag: 'user tasks', summary: 'One user task',
+      method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'One user task',
       params: IdParams, response: Task, handler: ({ params }) => engine.getTask(params.id),
     }),
     route({
-      method: 'POST', url: '/api/tasks/:id/claim', operationId: 'claimTask', tag: 'user tasks', summary: 'Claim a task (409 if someone else holds it)',
+      method: 'POST', url: '/api/tasks/:id/claim', operationId: 'claimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Claim a task (409 if someone else holds it)',
       params: IdParams, body: Type.Object({ user: Name }), response: Task, handler: ({ params, body }) => engine.claimTask(params.id, body.user),
     }),
     route({
-      method: 'POST', url: '/api/tasks/:id/unclaim', operationId: 'unclaimTask', tag: 'user tasks', summary: 'Give a claimed task back to its candidates',
+      method: 'POST', url: '/api/tasks/:id/unclaim', operationId: 'unclaimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Give a claimed task back to its candidates',
       params: IdParams, body: Type.Object({ user: Name }), response: Task, handler: ({ params, body }) => engine.unclaimTask(params.id, body.user),
     }),
     route({
-      method: 'POST', url: '/api/tasks/:id/complete', operationId: 'completeTask', tag: 'user tasks',
+      method: 'POST', url: '/api/tasks/:id/complete', operationId: 'completeTask', access: ['caseworker', 'manager'], tag: 'user tasks',
       summary: 'Complete a task with variables; a second completion gets 409',
       params: IdParams, body: Type.Object({ user: Type.Optional(Name), variables: Type.Optional(Variables) }), response: Task,
       handler: ({ params, body, actor }) => {
@@ -99,14 +99,14 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       },
     }),
     route({
-      method: 'POST', url: '/api/jobs/activate', operationId: 'activateJobs', tag: 'external workers',
+      method: 'POST', url: '/api/jobs/activate', operationId: 'activateJobs', access: ['agency-system', 'admin'], tag: 'external workers',
       summary: 'Lock up to maxJobs ready jobs of a type for a worker',
       body: Type.Object({ type: Name, worker: Worker, maxJobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), lockMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000 })) }),
       response: Type.Array(Job),
       handler: ({ body }) => engine.activateJobs(body),
     }),
     route({
-      method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', tag: 'external workers', summary: 'Complete a locked job',
+      method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers', summary: 'Complete a locked job',
       params: IdParams, body: Type.Object({ worker: Worker, variables: Type.Optional(Variables) }), response: Type.Object({ ok: Type.Boolean() }),
       handler: async ({ params, body }) => {
         await engine.completeJob(params.id, { worker: body.worker, variables: body.variables ?? {} });
@@ -114,7 +114,7 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       },
     }),
     route({
-      method: 'POST', url: '/api/jobs/:id/fail', operationId: 'failJob', tag: 'external workers',
+      method: 'POST', url: '/api/jobs/:id/fail', operationId: 'failJob', access: ['agency-system', 'admin'], tag: 'external workers',
       summary: 'Report a failed attempt: retried after the backoff while retries remain, then an incident',
       params: IdParams,
       body: Type.Object({ worker: Worker, retries: Type.Optional(Type.Integer({ minimum: 0 })), errorMessage: Type.Optional(Type.String({ maxLength: 4000 })), backoffMs: Type.Optional(Type.Integer({ minimum: 0 })) }),
@@ -122,7 +122,7 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       handler: ({ params, body }) => engine.failJob(params.id, body),
     }),
     route({
-      method: 'POST', url: '/api/jobs/:id/error', operationId: 'throwJobError', tag: 'external workers',
+      method: 'POST', url: '/api/jobs/:id/error', operationId: 'throwJobError', access: ['agency-system', 'admin'], tag: 'external workers',
       summary: 'Throw a BPMN error from a job (caught by an error boundary or event sub-process)',
       params: IdParams,
       body: Type.Object({ worker: Worker, errorCode: Name, errorMessage: Type.Optional(Type.String({ maxLength: 4000 })), variables: Type.Optional(Variables) }),
@@ -133,12 +133,12 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       },
     }),
     route({
-      method: 'GET', url: '/api/incidents', operationId: 'listIncidents', tag: 'incidents', summary: 'Open (or resolved) incidents',
+      method: 'GET', url: '/api/incidents', operationId: 'listIncidents', access: ['manager', 'admin'], tag: 'incidents', summary: 'Open (or resolved) incidents',
       query: Type.Object({ instanceId: Type.Optional(Type.Integer({ minimum: 1 })), state: Type.Optional(Type.String({ enum: ['open', 'resolved'] })) }),
       response: Type.Array(Incident), handler: ({ query }) => engine.listIncidents(query),
     }),
     route({
-      method: 'POST', url: '/api/incidents/:id/resolve', operationId: 'resolveIncident', tag: 'incidents',
+      method: 'POST', url: '/api/incidents/:id/resolve', operationId: 'resolveIncident', access: ['admin'], tag: 'incidents',
       summary: 'Resolve an incident: give a failed job retries, or retry a failed expression',
       params: IdParams, body: Type.Object({ retries: Type.Optional(Type.Integer({ minimum: 1 })) }), response: Type.Object({ ok: Type.Boolean() }),
       handler: async ({ params, body, actor }) => {
@@ -147,7 +147,7 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       },
     }),
     route({
-      method: 'POST', url: '/api/messages', operationId: 'publishMessage', tag: 'messages', summary: 'Publish a message (correlate, start, or buffer for timeToLiveMs)',
+      method: 'POST', url: '/api/messages', operationId: 'publishMessage', access: ['agency-system', 'admin'], tag: 'messages', summary: 'Publish a message (correlate, start, or buffer for timeToLiveMs)',
       body: Type.Object({
         name: Name, correlationKey: Type.Optional(Type.String({ maxLength: 500 })), variables: Type.Optional(Variables),
         timeToLiveMs: Type.Optional(Type.Integer({ minimum: 0 })), messageId: Type.Optional(Type.String({ maxLength: 200 })),
@@ -156,13 +156,13 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       handler: ({ body, actor }) => engine.publishMessage({ ...body, ...(actor ? { actor } : {}) }),
     }),
     route({
-      method: 'POST', url: '/api/signals', operationId: 'broadcastSignal', tag: 'messages', summary: 'Broadcast a signal to every waiting instance',
+      method: 'POST', url: '/api/signals', operationId: 'broadcastSignal', access: ['agency-system', 'admin'], tag: 'messages', summary: 'Broadcast a signal to every waiting instance',
       body: Type.Object({ name: Name, variables: Type.Optional(Variables) }),
       response: Type.Object({ triggeredInstances: Type.Array(Type.Integer()), startedInstances: Type.Array(Type.Integer()) }),
       handler: ({ body, actor }) => engine.broadcastSignal({ ...body, ...(actor ? { actor } : {}) }),
     }),
     route({
-      method: 'POST', url: '/api/decisions/:key/evaluate', operationId: 'evaluateDecision', tag: 'decisions',
+      method: 'POST', url: '/api/decisions/:key/evaluate', operationId: 'evaluateDecision', access: ['caseworker', 'manager', 'admin', 'agency-system'], tag: 'decisions',
       summary: 'Evaluate the latest version of a deployed decision with variables; the result says which rules matched',
       params: Type.Object({ key: Name }), body: Type.Object({ variables: Type.Optional(Variables) }),
       response: Type.Object({ decisionKey: Type.String(), version: Type.Optional(Type.Integer()), value: Type.Unknown(), explanation: Type.Unknown() }),

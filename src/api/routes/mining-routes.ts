@@ -8,7 +8,7 @@ import { route, type RouteDefinition } from '../route.js';
 export function miningRoutes(db: Database): RouteDefinition[] {
   return [
     route({
-      method: 'GET', url: '/api/process-definitions/:key/mining', operationId: 'mineProcess', tag: 'process intelligence',
+      method: 'GET', url: '/api/process-definitions/:key/mining', operationId: 'mineProcess', access: ['manager', 'admin', 'auditor'], tag: 'process intelligence',
       summary: 'Variants, directly-follows graph with times, case durations, rework, SLA and bottlenecks mined from the event log of a process (all versions, or one)',
       params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 500 }) }),
       query: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),

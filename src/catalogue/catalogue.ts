@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GovflowError, type ErrorDetail } from '../kernel/index.js';
-import { parseFormSchema, type FormSchema } from './form-schema.js';
+import { parseFormSchema, type FormSchema } from '../web/index.js';
 
 /** The citizen-facing statuses every engine state maps to (issue 5). */
 export const CITIZEN_STATUSES = ['Received', 'In review', 'Information needed', 'Decision made', 'Closed'] as const;

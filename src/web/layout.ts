@@ -2,20 +2,42 @@ import { html, type HtmlValue, type SafeHtml } from './html.js';
 
 export const SITE_NAME = 'govflow demo municipality';
 
+export interface NavigationItem {
+  readonly href: string;
+  readonly label: string;
+  readonly key: string;
+}
+
+/** The citizen portal's navigation; the workbench and admin pass their own. */
+const CITIZEN_NAVIGATION_SIGNED_IN: readonly NavigationItem[] = [{ href: '/', label: 'Services', key: 'home' }, { href: '/applications', label: 'My applications', key: 'applications' }];
+const CITIZEN_NAVIGATION_SIGNED_OUT: readonly NavigationItem[] = [{ href: '/', label: 'Services', key: 'home' }, { href: '/sign-in', label: 'Sign in (demo)', key: 'sign-in' }];
+
 export interface PageOptions {
   readonly title: string;
   readonly content: HtmlValue;
-  /** The signed-in citizen's name, for the header's navigation. */
+  /** The signed-in person's name, for the header's navigation. */
   readonly citizen?: string | null;
+  /** Navigation items instead of the citizen portal's; `current` names the active one by key. */
+  readonly navigation?: readonly NavigationItem[];
+  /** The name of the part of the site in the header (e.g. "Staff workbench"); the site name links home. */
+  readonly section?: { readonly name: string; readonly href: string };
+  /** Where the sign-out form posts (default /sign-out). */
+  readonly signOutAction?: string;
+  /** Scripts from 'self' (the modeller pages); no page has inline script. */
+  readonly scripts?: readonly string[];
+  readonly stylesheets?: readonly string[];
+  /** Wider than the GOV.UK reading width (staff pages with tables). */
+  readonly wide?: boolean;
   readonly csrfToken?: string;
   readonly backLink?: string;
   readonly hasErrors?: boolean;
-  readonly current?: 'home' | 'applications' | 'sign-in';
+  readonly current?: string;
 }
 
 /** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
 export function page(options: PageOptions): SafeHtml {
-  const nav = (href: string, label: string, key: PageOptions['current']): SafeHtml => options.current === key
+  const navigation = options.navigation ?? (options.citizen ? CITIZEN_NAVIGATION_SIGNED_IN : CITIZEN_NAVIGATION_SIGNED_OUT);
+  const nav = (href: string, label: string, key: string): SafeHtml => options.current === key
     ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${href}" aria-current="page"><strong class="govuk-service-navigation__active-fallback">${label}</strong></a></li>`
     : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${href}">${label}</a></li>`;
   return html`<!DOCTYPE html>
@@ -27,6 +49,8 @@ export function page(options: PageOptions): SafeHtml {
 <meta name="theme-color" content="#0b0c0c">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
+${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
+${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
@@ -35,6 +59,7 @@ export function page(options: PageOptions): SafeHtml {
 <div class="govuk-generic-header__logo">
 <a href="/" class="govuk-generic-header__homepage-link">${SITE_NAME}</a>
 </div>
+${options.section ? html`<div class="govuk-generic-header__content"><a href="${options.section.href}" class="govuk-generic-header__link govuk-generic-header__service-name">${options.section.name}</a></div>` : ''}
 </div>
 </header>
 <section aria-label="Service information" class="govuk-service-navigation">
@@ -42,18 +67,17 @@ export function page(options: PageOptions): SafeHtml {
 <div class="govuk-service-navigation__container">
 <nav aria-label="Menu" class="govuk-service-navigation__wrapper">
 <ul class="govuk-service-navigation__list" id="navigation">
-${nav('/', 'Services', 'home')}
-${options.citizen ? nav('/applications', 'My applications', 'applications') : nav('/sign-in', 'Sign in (demo)', 'sign-in')}
+${navigation.map((n) => nav(n.href, n.label, n.key))}
 </ul>
 </nav>
-${options.citizen && options.csrfToken ? html`<form method="post" action="/sign-out" class="govflow-sign-out">
+${options.citizen && options.csrfToken ? html`<form method="post" action="${options.signOutAction ?? '/sign-out'}" class="govflow-sign-out">
 <input type="hidden" name="csrf" value="${options.csrfToken}">
 <p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen} (demo) <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
 </form>` : ''}
 </div>
 </div>
 </section>
-<div class="govuk-width-container">
+<div class="govuk-width-container${options.wide ? ' govflow-wide' : ''}">
 <div class="govuk-phase-banner">
 <p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">Demo</strong><span class="govuk-phase-banner__text">This is a demonstration of govflow. Do not enter real personal information.</span></p>
 </div>

@@ -1,0 +1,9 @@
+/**
+ * The service catalogue: each public service's description, process, forms, statuses, SLAs and decisions, read
+ * from `services/<id>/`, and the citizen-facing view of a case (status, timeline, measured processing time).
+ */
+export { CITIZEN_STATUSES, DEFAULT_CATALOGUE_DIR, loadCatalogue, loadService } from './catalogue.js';
+export type { Catalogue, CitizenStatus, InformationRequest, Service, ServicePage } from './catalogue.js';
+export { citizenStatus, citizenTimeline, explainStatus } from './citizen-status.js';
+export type { TimelineEntry } from './citizen-status.js';
+export { describeProcessingTimes, processingTimes } from './processing-time.js';

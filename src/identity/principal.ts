@@ -1,0 +1,63 @@
+/**
+ * Who is making a request. Every route and page decides access from this one value; nothing else carries identity.
+ *
+ * Staff hold roles in departments (a caseworker in planning, a manager of building control); their `roles` and
+ * `departments` are the union of those memberships, kept for the common "may this person do X at all" checks,
+ * while department-scoped checks use `memberships`.
+ */
+export const STAFF_ROLES = ['caseworker', 'manager', 'admin', 'auditor'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** Every role the authorisation matrix knows; `anonymous` is the absence of a principal. */
+export const ROLES = ['citizen', ...STAFF_ROLES, 'agency-system'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Membership {
+  readonly department: string;
+  readonly role: StaffRole;
+}
+
+export interface CitizenPrincipal {
+  readonly kind: 'citizen';
+  /** Stable person id (from the national eID's `sub`), e.g. `person-3f2a…` or a demo id. */
+  readonly id: string;
+  readonly name: string;
+  readonly roles: readonly ['citizen'];
+  /** Businesses this person may act for (registry codes). */
+  readonly businesses: readonly string[];
+}
+
+export interface StaffPrincipal {
+  readonly kind: 'staff';
+  readonly id: string;
+  readonly name: string;
+  readonly roles: readonly StaffRole[];
+  readonly departments: readonly string[];
+  readonly memberships: readonly Membership[];
+}
+
+export interface AgencySystemPrincipal {
+  readonly kind: 'agency-system';
+  /** The API key's client id, e.g. `tax-office`. */
+  readonly id: string;
+  readonly name: string;
+  readonly roles: readonly ['agency-system'];
+  /** Services (catalogue ids) this client may act on. */
+  readonly services: readonly string[];
+}
+
+export type Principal = CitizenPrincipal | StaffPrincipal | AgencySystemPrincipal;
+
+export function hasRole(principal: Principal | null | undefined, roles: readonly Role[]): boolean {
+  return !!principal && principal.roles.some((r) => (roles as readonly string[]).includes(r));
+}
+
+/** True when the staff member holds `role` (any role when omitted) in `department`. */
+export function inDepartment(principal: Principal | null | undefined, department: string, role?: StaffRole): boolean {
+  return principal?.kind === 'staff' && principal.memberships.some((m) => m.department === department && (role === undefined || m.role === role));
+}
+
+/** The actor string written into the event log: `citizen:<id>`, `staff:<id>` or `system:<id>`. */
+export function actorOf(principal: Principal): string {
+  return `${principal.kind === 'agency-system' ? 'system' : principal.kind}:${principal.id}`;
+}

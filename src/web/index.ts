@@ -1,0 +1,13 @@
+/**
+ * The web edge shared by every server-rendered page (portal, workbench, admin, verification): escaping HTML
+ * templates, the GOV.UK-pattern page layout, forms from Camunda Forms (form-js) schemas, security headers and
+ * assets. It knows nothing about cases or services.
+ */
+export { escapeHtml, html, SafeHtml } from './html.js';
+export type { HtmlValue } from './html.js';
+export { page, SITE_NAME } from './layout.js';
+export type { NavigationItem, PageOptions } from './layout.js';
+export { answersToInput, displayAnswer, fields, FIELD_TYPES, parseFormSchema, validateAnswers } from './form-schema.js';
+export type { Answers, FieldComponent, FieldError, FieldType, FieldValidation, FormComponent, FormSchema, RawInput, SchemaProblem, TextComponent } from './form-schema.js';
+export { renderErrorSummary, renderField, renderFormFields } from './form-render.js';
+export { parseCookies, parseForm, readGovukAsset, SECURITY_HEADERS } from './http.js';
