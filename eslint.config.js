@@ -14,12 +14,17 @@ export const ALLOWED_DEPENDENCIES = {
   mining: ['kernel', 'store'],
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
-  identity: ['kernel', 'store'],
+  identity: ['kernel', 'store', 'privacy', 'web'],
+  privacy: ['kernel', 'store'],
   web: ['kernel'],
+  documents: ['kernel', 'store', 'engine', 'web'],
   catalogue: ['kernel', 'engine', 'web'],
-  api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity'],
-  portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal'],
+  registries: ['kernel', 'store', 'engine', 'privacy'],
+  notifications: ['kernel', 'store', 'engine'],
+  payments: ['kernel', 'store'],
+  api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'privacy'],
+  portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments'],
 };
 
 const srcRoot = path.resolve('src');

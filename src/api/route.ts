@@ -11,6 +11,8 @@ export interface RouteInput<P, Q, B> {
   readonly actor: string | null;
   /** The authenticated caller; null only on public routes. */
   readonly principal: Principal | null;
+  /** The request's headers (lower-case names), for the few routes that read one (e.g. `x-govflow-purpose`). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**

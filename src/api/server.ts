@@ -8,6 +8,10 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { RouteDefinition } from './route.js';
 import { engineRoutes } from './routes/engine-routes.js';
 import { miningRoutes } from './routes/mining-routes.js';
+import { privacyRoutes, type PrivacyRouteOptions } from './routes/privacy-routes.js';
+import type { Privacy } from '../privacy/index.js';
+import { ledgerHealth, type LedgerLimits, type WriteGuard } from '../ledger/index.js';
+import { ledgerRoutes, type LedgerApi } from './routes/ledger-routes.js';
 
 export interface ApiServerOptions {
   readonly engine: Engine;
@@ -23,6 +27,19 @@ export interface ApiServerOptions {
    * public routes answer: deny by default.
    */
   readonly authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+  /** The personal-data access log: reads of case data are logged, and findUsage / my-data are served. */
+  readonly privacy?: Privacy & { readonly routeOptions?: PrivacyRouteOptions };
+  /** The public address; when it is https, every response carries HSTS. */
+  readonly publicUrl?: string;
+  /** Which catalogue service a process belongs to: API keys of agency systems act only on their services. */
+  readonly serviceOfProcess?: (processKey: string) => string | undefined;
+  /** Called for every route as it is registered (the authorisation matrix test enumerates pages with it). */
+  readonly onRoute?: (route: { method: string | string[]; url: string }) => void;
+  /**
+   * The ledger (issue 6): the sealer (publish a head on demand), the limits /api/health judges lag against, and the
+   * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
+   */
+  readonly ledger?: LedgerApi & { readonly limits?: LedgerLimits; readonly guard?: WriteGuard };
 }
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
@@ -47,7 +64,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });
-  const routes = [...engineRoutes(options.engine), ...miningRoutes(options.db), ...(options.extraRoutes ?? [])];
+  const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
   const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
 
   server.setErrorHandler((error: FastifyError, request, reply) => {
@@ -70,14 +87,47 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     void reply.status(404).send({ code: 'GOVFLOW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] });
   });
 
-  server.get('/api/health', async () => {
+  // JSON API responses hold personal data: never cached, never sniffed; HSTS once served over https.
+  const hsts = options.publicUrl?.startsWith('https:') === true;
+  server.addHook('onSend', async (request, reply, payload) => {
+    if (hsts) void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (request.url.startsWith('/api/')) {
+      void reply.header('x-content-type-options', 'nosniff');
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
+
+  // X-Road style: while the ledger cannot keep up, writes are refused with a coded retry error (reads still work,
+  // and so does publishing a head, which helps it catch up). The guard's reading is refreshed in the background.
+  const guard = options.ledger?.guard;
+  if (guard) {
+    server.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      if (request.url.startsWith('/api/ledger/')) return;
+      guard.check();
+    });
+  }
+  server.get('/api/health', async (_request, reply) => {
     await options.db.query('select 1');
-    return { status: 'ok', database: options.db.backend };
+    if (!options.ledger) return { status: 'ok', database: options.db.backend };
+    const h = await ledgerHealth(options.db, options.ledger.limits);
+    const ledger = {
+      status: h.behind ? 'behind' : 'ok', sealedUpTo: h.treeSize, lagEvents: h.unsealed, lagSeconds: h.lagSeconds,
+      maxLagEvents: h.limits.maxUnsealed, maxLagSeconds: h.limits.maxLagSeconds,
+    };
+    if (h.behind) void reply.status(503);
+    return { status: h.behind ? 'degraded' : 'ok', database: options.db.backend, ledger };
   });
   server.get('/api/openapi.json', async () => document);
 
+  if (options.onRoute) {
+    const onRoute = options.onRoute;
+    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url }));
+  }
   for (const plugin of options.plugins ?? []) await server.register(plugin);
 
+  const principals = new WeakMap<FastifyRequest, Principal | null>();
   for (const r of routes) {
     server.route({
       method: r.method,
@@ -87,23 +137,19 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
         ...(r.query ? { querystring: r.query } : {}),
         ...(r.body ? { body: r.body } : {}),
       },
-      handler: async (request, reply) => {
+      // Access is decided before the body is validated, so a caller without the role learns nothing from a 400.
+      preValidation: async (request) => {
         const principal = options.authenticate ? await options.authenticate(request) : null;
-        // TRANSITIONAL (removed when identity lands in this session): servers built without `authenticate`
-        // keep the old behaviour, the actor taken from the x-govflow-user header and no access check.
-        if (!options.authenticate) {
-          const header = request.headers['x-govflow-user'];
-          const legacyActor = typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : null;
-          const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor: legacyActor, principal: null });
-          void reply.status(r.status);
-          return result;
-        }
+        principals.set(request, principal);
         if (r.access !== 'public') {
           if (!principal) throw new GovflowError('GOVFLOW_ERR_UNAUTHENTICATED', 'sign in or send an API key to use this route');
           if (!hasRole(principal, r.access)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', `this route needs one of the roles: ${r.access.join(', ')}`);
         }
+      },
+      handler: async (request, reply) => {
+        const principal = principals.get(request) ?? null;
         const actor = principal ? actorOf(principal) : null;
-        const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor, principal });
+        const result = await r.handler({ params: request.params, query: request.query ?? {}, body: request.body ?? {}, actor, principal, headers: request.headers });
         void reply.status(r.status);
         return result;
       },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GovflowError, type ErrorDetail } from '../kernel/index.js';
 import { parseFormSchema, type FormSchema } from '../web/index.js';
+import { parseDocuments, parsePayment, parseSla, readDecisions, type ServiceDecisionFile, type ServicePayment, type ServiceSla, type UploadRule } from './service-rules.js';
 
 /** The citizen-facing statuses every engine state maps to (issue 5). */
 export const CITIZEN_STATUSES = ['Received', 'In review', 'Information needed', 'Decision made', 'Closed'] as const;
@@ -38,6 +39,14 @@ export interface Service {
   readonly stateStatuses: Readonly<Record<string, CitizenStatus>>;
   /** How the citizen answers a request for more information, if the process asks for it. */
   readonly informationRequest: InformationRequest | null;
+  /** Case and per-task SLAs (ISO 8601 durations), if the service declares them. */
+  readonly sla: ServiceSla | null;
+  /** The service's DMN files, deployed together with its BPMN. */
+  readonly decisions: readonly ServiceDecisionFile[];
+  /** The fee as something to pay online, if the citizen pays one. */
+  readonly payment: ServicePayment | null;
+  /** Upload rules: page id (or `information-request`) → upload key → rule. */
+  readonly documents: Readonly<Record<string, Readonly<Record<string, UploadRule>>>>;
   readonly directory: string;
 }
 
@@ -209,10 +218,16 @@ export async function loadService(file: string, displayName = file): Promise<Ser
     if (bpmn) for (const elementId of Object.keys(elementStatuses)) if (!bpmn.includes(`id="${elementId}"`)) c.fail(`statuses.elements.${elementId}`, `names an element that is not in ${processRaw && isRecord(processRaw) ? String(processRaw['bpmn']) : 'the BPMN file'}`);
   }
 
+  const fail = (field: string, message: string): void => c.fail(field, message);
+  const sla = parseSla(raw['sla'], bpmn, fail);
+  const decisions = await readDecisions(raw['decisions'], directory, bpmn, fail);
+  const payment = parsePayment(raw['payment'], decisions, bpmn, fail);
+  const documents = parseDocuments(raw['documents'], pages.map((p) => p.id), fail);
+
   const service = {
     id, title: c.text(raw, 'title'), summary: c.text(raw, 'summary'), description: c.list(raw, 'description'), whoCanApply: c.list(raw, 'whoCanApply'),
     documentsNeeded: c.list(raw, 'documentsNeeded'), fee: c.text(raw, 'fee'), expectedTime: c.text(raw, 'expectedTime'), department: c.text(raw, 'department'),
-    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, directory,
+    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, sla, decisions, payment, documents, directory,
   };
   if (c.problems.length > 0) {
     throw new GovflowError('GOVFLOW_ERR_VALIDATION', `service catalogue: ${c.problems.map((p) => p.message).join('; ')}`, c.problems);

@@ -7,3 +7,5 @@ export type { Catalogue, CitizenStatus, InformationRequest, Service, ServicePage
 export { citizenStatus, citizenTimeline, explainStatus } from './citizen-status.js';
 export type { TimelineEntry } from './citizen-status.js';
 export { describeProcessingTimes, processingTimes } from './processing-time.js';
+export { isIsoDuration, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from './service-rules.js';
+export type { ServiceDecisionFile, ServicePayment, ServiceSla, UploadRule, UploadType } from './service-rules.js';

@@ -1,8 +1,17 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, loadConfig, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createLogger, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../catalogue/index.js';
 import { createPortalPlugin } from '../portal/index.js';
+import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
+import { createIdentity, hasRole, type Identity, type Principal } from '../identity/index.js';
+import { ensureCliAdminKey } from './api-client.js';
+import { setUpRegistryConnector } from '../registries/index.js';
+import { createPrivacy, startRetentionLoop } from '../privacy/index.js';
+import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
+import path from 'node:path';
+import { setUpNotifications } from '../notifications/index.js';
+import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages } from '../payments/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
@@ -22,22 +31,102 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
   return { config, db, engine, logger, close: () => db.close() };
 }
 
-export async function startServer(govflow: Govflow): Promise<{ url: string; worker: WorkerLoop; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
+  // Identity (issue 6): sessions, staff sign-in (password + TOTP), API keys; the demo organisation unless --no-demo.
+  const demo = options.demo ?? true;
+  const registered: { method: string | string[]; url: string }[] = [];
+  const identity = createIdentity({
+    db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
+    secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
+    // Citizens' national eID (any OpenID Connect provider); without it the portal's demo sign-in is used.
+    ...(process.env['GOVFLOW_OIDC_ISSUER'] ? { oidc: {
+      issuer: process.env['GOVFLOW_OIDC_ISSUER'], clientId: process.env['GOVFLOW_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_OIDC_CLIENT_SECRET'] ?? '',
+      publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    } } : {}),
+  });
+  if (demo) await identity.seedDemo();
+  // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
+  if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
+  // Personal-data protection (issue 6): access log of reads, findUsage, my-data, identifier vault.
+  const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config) });
   // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
   const catalogue = await loadCatalogue(process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
+  // Fee payments (issue 5): the built-in test provider (a hosted page at /payments/test/:id); a successful payment
+  // publishes payment-received to the case, message id = payment id so a replayed confirmation is one payment.
+  const payments = createPayments({
+    db: govflow.db, provider: createTestPaymentProvider({ db: govflow.db }),
+    onPaymentReceived: async (p) => {
+      await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: p.reference, messageId: p.paymentId, variables: { paymentId: p.paymentId }, actor: p.actor });
+    },
+  });
   const portal = createPortalPlugin({
-    engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger,
+    engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
     ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
   });
-  const { server } = await createApiServer({ engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [portal] });
-  const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger });
+  // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
+  // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
+  const documents = createDocuments({
+    db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger,
+    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    issuer: { agency: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' },
+  });
+  const documentsPlugin = createDocumentsPlugin({
+    documents,
+    canDownload: (principal) => hasRole(principal as Principal, ['caseworker', 'manager', 'admin']),
+  });
+  // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
+  // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
+  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
+  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
+  const sealer = createSealer(govflow.db, {
+    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
+    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
+  });
+  sealer.start();
+  const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
+  const { server } = await createApiServer({
+    ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    authenticate: identity.authenticate,
+    serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
+    onRoute: (r) => registered.push(r),
+    privacy: Object.assign(privacy, { routeOptions: { agencyCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' } }),
+    ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
+  });
+  // Other agencies' registries (issue 5): the agency simulator is spawned unless GOVFLOW_REGISTRY_URL is set.
+  const registries = await setUpRegistryConnector({
+    db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger,
+    privacy,
+  });
+  // Notifications (issue 5): outbox + sender; log-only unless GOVFLOW_SMTP_URL is set.
+  const notifications = await setUpNotifications({
+    db: govflow.db, logger: govflow.logger, agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+  });
+  const sender = notifications?.start();
+  // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
+  const retention = startRetentionLoop({ db: govflow.db, vault: privacy.vault, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger });
+  const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
+    'issue-decision': createIssueDecisionHandler(documents),
+    'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
+    ...(registries.handler ? { 'registry-lookup': registries.handler } : {}),
+    ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),
+  } });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
   return {
     url: address,
     worker,
+    identity,
+    routes: registered,
     async stop() {
       await server.close();
       await worker.stop();
+      ledgerGuard.stop();
+      await sealer.stop();
+      await sender?.stop();
+      await retention.stop();
+      await registries.stop();
     },
   };
 }

@@ -1,4 +1,7 @@
 import { isGovflowError, toGovflowError } from '../kernel/index.js';
+/** The composition root, for tests that need the whole server as `govflow serve` runs it (the authorisation matrix). */
+export { openGovflow, startServer } from './compose.js';
+export type { Govflow } from './compose.js';
 
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export interface Command {

@@ -61,3 +61,17 @@ export function inDepartment(principal: Principal | null | undefined, department
 export function actorOf(principal: Principal): string {
   return `${principal.kind === 'agency-system' ? 'system' : principal.kind}:${principal.id}`;
 }
+
+/**
+ * May this caller work on (and read) a case whose user tasks go to `candidateGroups`? Admins and auditors see all;
+ * staff see cases with a task for one of their departments (`planning`, or `planning/manager` for its managers);
+ * citizens and agency systems are scoped elsewhere (case ownership, services of the API key).
+ */
+export function inCaseScope(principal: Principal | null | undefined, candidateGroups: readonly string[]): boolean {
+  if (!principal || principal.kind !== 'staff') return false;
+  if (principal.roles.includes('admin') || principal.roles.includes('auditor')) return true;
+  return candidateGroups.some((group) => {
+    const [department, qualifier] = group.split('/');
+    return principal.memberships.some((m) => m.department === department && (qualifier === undefined || (qualifier === 'manager' && m.role === 'manager')));
+  });
+}

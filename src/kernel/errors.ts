@@ -22,6 +22,8 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_NOT_FOUND: { kind: 'user', status: 404, title: 'Not found' },
   GOVFLOW_ERR_CONFLICT: { kind: 'user', status: 409, title: 'The resource changed or was already handled' },
   GOVFLOW_ERR_PAYLOAD_TOO_LARGE: { kind: 'user', status: 413, title: 'The upload is too large' },
+  GOVFLOW_ERR_UPLOAD_TYPE: { kind: 'user', status: 415, title: 'The file is not of an allowed type' },
+  GOVFLOW_ERR_PAYMENT_PROVIDER: { kind: 'retry', status: 502, title: 'The payment provider could not be reached' },
   GOVFLOW_ERR_UNAUTHENTICATED: { kind: 'user', status: 401, title: 'Sign-in required' },
   GOVFLOW_ERR_FORBIDDEN: { kind: 'user', status: 403, title: 'Not allowed' },
   GOVFLOW_ERR_BPMN_PARSE: { kind: 'user', status: 400, title: 'The BPMN file could not be read' },
@@ -49,6 +51,13 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_INTERNAL: { kind: 'bug', status: 500, title: 'Something went wrong on our side' },
   GOVFLOW_ERR_LEDGER_BEHIND: { kind: 'retry', status: 503, title: 'Sealing of the ledger is behind its limit; writes are paused' },
   GOVFLOW_ERR_LEDGER_PROOF: { kind: 'user', status: 404, title: 'No ledger proof is available for that entry or tree size' },
+  GOVFLOW_ERR_DOCUMENT_INPUT: { kind: 'user', status: 422, title: 'The variables needed to issue a decision are missing or not valid' },
+  GOVFLOW_ERR_DOCUMENT_NOT_FOUND: { kind: 'user', status: 404, title: 'No signed decision has that verification code' },
+  GOVFLOW_ERR_REGISTRY_INPUT: { kind: 'user', status: 422, title: 'A registry lookup task is missing its purpose, registry or input variable' },
+  GOVFLOW_ERR_REGISTRY_NOT_FOUND: { kind: 'user', status: 404, title: 'The other agency\'s registry has no record for that identifier' },
+  GOVFLOW_ERR_REGISTRY_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The other agency\'s registry did not answer; try again' },
+  GOVFLOW_ERR_REGISTRY_SIGNATURE: { kind: 'bug', status: 500, title: 'A registry exchange was not signed as agreed' },
+  GOVFLOW_ERR_NOTIFICATION_INPUT: { kind: 'user', status: 422, title: 'A notification is missing its template, recipient or placeholders' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -12,7 +12,12 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     name: options.name ?? 'govflow',
     level,
     redact: {
-      paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token', 'headers.authorization', 'headers.cookie'],
+      // Fastify logs `req`/`res` objects, so headers appear one or two levels down; wildcards only cover one level.
+      paths: [
+        'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'totp', '*.totp', 'csrfToken', '*.csrfToken', 'apiKey', '*.apiKey',
+        'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', 'headers["x-govflow-api-key"]',
+        '*.headers.authorization', '*.headers.cookie', '*.headers["set-cookie"]', '*.headers["x-govflow-api-key"]',
+      ],
       censor: '[redacted]',
     },
   });

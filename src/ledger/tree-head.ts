@@ -67,7 +67,14 @@ export async function loadOrCreateSigner(file: string): Promise<LedgerSigner> {
   }
   const { privateKey } = generateKeyPairSync('ed25519');
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+  try {
+    await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another govflow process created it first: use theirs, so all processes sign with one key.
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return signerFromPrivateKey(createPrivateKey(await readFile(file, 'utf8')));
+  }
   await chmod(file, 0o600);
   return signerFromPrivateKey(privateKey);
 }
@@ -163,4 +170,16 @@ export async function exportCheckpoint(db: Database): Promise<string | undefined
   const key = (await publicKeys(db)).get(head.keyId);
   if (!key) throw new Error(`public key ${head.keyId} is not recorded`);
   return formatCheckpoint(head, key);
+}
+
+/** Every signed head whose tree has at least `sinceSize` leaves, oldest first, as signed-note checkpoints. */
+export async function checkpointsSince(q: Queryable, sinceSize = 0, limit = 1000): Promise<string[]> {
+  const { rows } = await q.query<HeadRow>(`select ${HEAD_COLUMNS} from ledger_tree_head where tree_size >= $1 order by id limit $2`, [String(sinceSize), limit]);
+  if (rows.length === 0) return [];
+  const keys = await publicKeys(q);
+  return rows.map(toHead).map((head) => {
+    const key = keys.get(head.keyId);
+    if (!key) throw new Error(`public key ${head.keyId} is not recorded`);
+    return formatCheckpoint(head, key);
+  });
 }

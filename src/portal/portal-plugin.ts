@@ -6,10 +6,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { createLogger, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
+import type { Identity } from '../identity/index.js';
 import { citizenStatus, citizenTimeline, explainStatus, processingTimes, type Catalogue, type CitizenStatus, type Service, type ServicePage } from '../catalogue/index.js';
 import {
   answersToInput, displayAnswer, fields, html, page, parseCookies, parseForm, parseFormSchema, readGovukAsset, renderErrorSummary, renderFormFields, SECURITY_HEADERS, validateAnswers, type FieldError, type HtmlValue, type RawInput, type SafeHtml,
 } from '../web/index.js';
+import { registerDataUsagePages } from './data-usage-page.js';
+import type { Privacy } from '../privacy/index.js';
+import { caseActions, registerPaymentPages } from './payment-pages.js';
+import { informationUploadRules, listUploads, registerUploadRoutes, uploadedDocumentsVariable, uploadForm } from './uploads.js';
+import type { Payments } from '../payments/index.js';
 import { PortalStore, safeEqual, signSessionId, verifySessionCookie, type Session, type Submission } from './portal-store.js';
 
 /** Until issue 6 brings real identity: citizens to pick from on the clearly labelled demo sign-in page. */
@@ -30,8 +36,17 @@ export interface PortalOptions {
   readonly secureCookies?: boolean;
   /** Deploys each service's BPMN file at start (unchanged files are not deployed again). Default true. */
   readonly deployProcesses?: boolean;
+  /** Fee payments (issue 5): the status page offers "Pay the fee" when the case waits for one. */
+  readonly payments?: Payments;
   /** How long the measured processing time of a service is cached (default 5 minutes). */
   readonly processingTimeCacheMs?: number;
+  /**
+   * Sessions and sign-in from the identity module (issue 6): its session cookie, CSRF token and citizen sign-in.
+   * Without it the portal keeps its own demo sessions (its older tests run that way).
+   */
+  readonly identity?: Pick<Identity, 'pageSession' | 'signInCitizen' | 'signOut'>;
+  /** "Who has seen my data" and the data download at /my-data (src/portal/data-usage-page.ts). */
+  readonly privacy?: Pick<Privacy, 'listAccess' | 'exportPersonData'>;
 }
 
 const COOKIE = 'govflow_session';
@@ -70,7 +85,9 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
 
   async function deployAll(): Promise<void> {
     for (const service of catalogue.services) {
-      if (service.process.bpmn) await engine.deploy([{ name: path.basename(service.process.bpmnFile ?? `${service.id}.bpmn`), content: service.process.bpmn }], { name: `service ${service.id}`, actor: 'portal' });
+      // The service's DMN files go in the same deployment, so a business rule task never runs before its table.
+      const decisions = service.decisions.map((d) => ({ name: path.basename(d.file), content: d.xml }));
+      if (service.process.bpmn) await engine.deploy([{ name: path.basename(service.process.bpmnFile ?? `${service.id}.bpmn`), content: service.process.bpmn }, ...decisions], { name: `service ${service.id}`, actor: 'portal' });
     }
   }
 
@@ -96,6 +113,14 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
      * its form has a CSRF token to carry.
      */
     async function session(request: FastifyRequest, reply: FastifyReply, how: { create?: boolean } = {}): Promise<Session> {
+      if (options.identity) {
+        const ps = await options.identity.pageSession(request, reply, how);
+        if (!ps.csrfToken) return NO_SESSION;
+        const citizen = ps.principal?.kind === 'citizen' ? ps.principal : null;
+        const s: Session = { id: 'identity', citizenId: citizen?.id ?? null, csrfToken: ps.csrfToken };
+        if (citizen) names.set(s, citizen.name);
+        return s;
+      }
       const id = verifySessionCookie(parseCookies(request.headers.cookie)[COOKIE], secret);
       const existing = id ? await store.getSession(id) : null;
       if (existing) return existing;
@@ -109,7 +134,8 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
       void reply.header('set-cookie', `${COOKIE}=${signSessionId(id, secret)}; Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`);
     }
 
-    const citizenName = (s: Session): string | null => DEMO_CITIZENS.find((c) => c.id === s.citizenId)?.name ?? null;
+    const names = new WeakMap<Session, string>();
+    const citizenName = (s: Session): string | null => names.get(s) ?? DEMO_CITIZENS.find((c) => c.id === s.citizenId)?.name ?? null;
 
     function send(reply: FastifyReply, s: Session, title: string, content: HtmlValue, extra: { status?: number; backLink?: string; hasErrors?: boolean; current?: 'home' | 'applications' | 'sign-in' | undefined } = {}): FastifyReply {
       const body = page({ title, content, citizen: citizenName(s), csrfToken: s.csrfToken, ...extra });
@@ -205,6 +231,10 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
       const { s, body } = await postSession(request, reply);
       const citizen = DEMO_CITIZENS.find((c) => c.id === body['citizen']);
       if (!citizen) throw new PortalHttpError(400, 'Choose a demo citizen', 'Go back and choose one of the demo citizens.');
+      if (options.identity) {
+        await options.identity.signInCitizen(request, reply, citizen.id);
+        return reply.redirect(safeNext(body['next']), 303);
+      }
       // A new session on sign-in, so a session id known before signing in is worth nothing after.
       await store.deleteSession(s.id);
       const signedIn = await store.createSession(citizen.id);
@@ -214,6 +244,10 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
 
     server.post('/sign-out', async (request, reply) => {
       const { s } = await postSession(request, reply);
+      if (options.identity) {
+        await options.identity.signOut(request, reply);
+        return reply.redirect('/', 303);
+      }
       await store.deleteSession(s.id);
       const fresh = await store.createSession();
       setCookie(reply, fresh.id);
@@ -447,6 +481,8 @@ ${form.sent || form.withdrawn ? html`<div class="govuk-notification-banner govuk
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Department</dt><dd class="govuk-summary-list__value">${svc.department}</dd></div>
 </dl>
 <p class="govuk-body">${explainStatus(status)}${status === 'Information needed' && !waiting ? ' We will tell you here what we need.' : ''}</p>
+${caseActions(svc, instance, submission.reference, s.csrfToken)}
+${instance?.state === 'active' && Object.keys(informationUploadRules(svc)).length > 0 ? uploadForm(svc, submission.reference, s.csrfToken, await listUploads(options.db, submission.reference), null) : ''}
 ${waiting && ir ? html`<div class="govuk-inset-text" id="information-request">
 <h2 class="govuk-heading-m">We need more information</h2>
 ${typeof question === 'string' && question.trim() !== '' ? html`<p class="govuk-body" id="question">${question}</p>` : ''}
@@ -476,6 +512,25 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
       if (!requireCitizen(s, request, reply)) return reply;
       const submission = await ownSubmission(s, request.params.ref);
       return statusPage(reply, s, submission, { input: {}, errors: [], sent: request.query.sent === '1', withdrawn: request.query.withdrawn === '1' });
+    });
+
+    // Fee payment pages (src/portal/payment-pages.ts), on this plugin's sessions and ownership checks.
+    registerPaymentPages(server, {
+      payments: options.payments, session, postSession, requireCitizen: requireCitizen as never, send: send as never,
+      ownCase: (async (s: Session, reference: string) => {
+        const submission = await ownSubmission(s, reference);
+        return { reference: submission.reference, serviceId: submission.serviceId, instance: await instanceOf(submission), service: serviceOr404(submission.serviceId) };
+      }) as never,
+    });
+
+    // Document uploads (src/portal/uploads.ts): multipart in its own scope; the CSRF token comes in the multipart body.
+    registerUploadRoutes(server, {
+      db: options.db, session, requireCitizen: requireCitizen as never, send: send as never,
+      checkCsrf: (s, given) => s.csrfToken !== '' && typeof given === 'string' && safeEqual(given, s.csrfToken),
+      ownCase: (async (s: Session, reference: string) => {
+        const submission = await ownSubmission(s, reference);
+        return { reference: submission.reference, serviceId: submission.serviceId, service: serviceOr404(submission.serviceId) };
+      }) as never,
     });
 
     // ------------------------------------------------------------------ withdrawal
@@ -540,7 +595,7 @@ ${renderFormFields(WITHDRAW_FORM, input, errors)}
       if (errors.length > 0) return statusPage(reply, s, submission, { input: body, errors, sent: false });
       try {
         // The token as message id: a resent form is one answer. Nothing is buffered if the case no longer waits.
-        await engine.publishMessage({ name: ir.message, correlationKey: submission.reference, variables: values, timeToLiveMs: 0, messageId: `portal-${token}`, actor: `citizen:${submission.citizenId}` });
+        await engine.publishMessage({ name: ir.message, correlationKey: submission.reference, variables: { ...values, ...(await uploadedDocumentsVariable(options.db, svc, submission.reference)) }, timeToLiveMs: 0, messageId: `portal-${token}`, actor: `citizen:${submission.citizenId}` });
       } catch (error) {
         if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_MESSAGE_NOT_CORRELATED')) throw error;
       }
@@ -581,5 +636,13 @@ ${rows.length === 0 ? html`<p class="govuk-body">You have not sent any applicati
 ${rows}</tbody>
 </table>`}`, { current: 'applications' });
     });
+
+    if (options.privacy) {
+      registerDataUsagePages(server, {
+        privacy: options.privacy,
+        citizen: async (request, reply) => requireCitizen(await session(request, reply), request, reply),
+        send: async (request, reply, title, content) => send(reply, await session(request, reply), title, content),
+      });
+    }
   };
 }

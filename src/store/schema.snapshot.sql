@@ -1,3 +1,21 @@
+table case_upload
+  column id bigint not null default nextval('case_upload_id_seq'::regclass)
+  column reference text
+  column owner text not null
+  column service_id text not null
+  column upload_key text not null
+  column filename text not null
+  column media_type text not null
+  column size_bytes integer not null
+  column sha256 text not null
+  column content bytea not null
+  column created_at timestamp with time zone not null
+  constraint case_upload_media_type_check CHECK ((media_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text])))
+  constraint case_upload_pkey PRIMARY KEY (id)
+  constraint case_upload_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
+  constraint case_upload_size_bytes_check CHECK ((size_bytes > 0))
+  CREATE UNIQUE INDEX case_upload_pkey ON case_upload USING btree (id)
+  CREATE INDEX case_upload_reference ON case_upload USING btree (reference)
 table decision_definition
   column id bigint not null default nextval('decision_definition_id_seq'::regclass)
   column key text not null
@@ -74,6 +92,94 @@ table govflow_migration
   column applied_at timestamp with time zone not null default now()
   constraint govflow_migration_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX govflow_migration_pkey ON govflow_migration USING btree (id)
+table identity_agency
+  column id text not null
+  column name text not null
+  constraint identity_agency_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX identity_agency_pkey ON identity_agency USING btree (id)
+table identity_api_client
+  column id text not null
+  column name text not null
+  column key_prefix text not null
+  column key_hash text not null
+  column roles text[] not null
+  column services text[] not null default '{}'::text[]
+  column created_at timestamp with time zone not null default now()
+  column created_by text
+  column revoked_at timestamp with time zone
+  constraint identity_api_client_key_hash_key UNIQUE (key_hash)
+  constraint identity_api_client_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX identity_api_client_key_hash_key ON identity_api_client USING btree (key_hash)
+  CREATE UNIQUE INDEX identity_api_client_pkey ON identity_api_client USING btree (id)
+table identity_department
+  column id text not null
+  column agency_id text not null
+  column name text not null
+  constraint identity_department_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES identity_agency(id)
+  constraint identity_department_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX identity_department_pkey ON identity_department USING btree (id)
+table identity_membership
+  column staff_id text not null
+  column department_id text not null
+  column role text not null
+  constraint identity_membership_department_id_fkey FOREIGN KEY (department_id) REFERENCES identity_department(id)
+  constraint identity_membership_pkey PRIMARY KEY (staff_id, department_id, role)
+  constraint identity_membership_role_check CHECK ((role = ANY (ARRAY['caseworker'::text, 'manager'::text, 'admin'::text, 'auditor'::text])))
+  constraint identity_membership_staff_id_fkey FOREIGN KEY (staff_id) REFERENCES identity_staff(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX identity_membership_pkey ON identity_membership USING btree (staff_id, department_id, role)
+table identity_person
+  column id text not null
+  column issuer text not null
+  column subject text not null
+  column name text not null
+  column email text
+  column created_at timestamp with time zone not null default now()
+  constraint identity_person_issuer_subject_key UNIQUE (issuer, subject)
+  constraint identity_person_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX identity_person_issuer_subject_key ON identity_person USING btree (issuer, subject)
+  CREATE UNIQUE INDEX identity_person_pkey ON identity_person USING btree (id)
+table identity_person_business
+  column person_id text not null
+  column business_code text not null
+  constraint identity_person_business_person_id_fkey FOREIGN KEY (person_id) REFERENCES identity_person(id) ON DELETE CASCADE
+  constraint identity_person_business_pkey PRIMARY KEY (person_id, business_code)
+  CREATE UNIQUE INDEX identity_person_business_pkey ON identity_person_business USING btree (person_id, business_code)
+table identity_session
+  column id_hash text not null
+  column csrf_token text not null
+  column principal_kind text
+  column principal_id text
+  column pending_staff_id text
+  column oidc_flow jsonb
+  column created_at timestamp with time zone not null default now()
+  column last_seen_at timestamp with time zone not null default now()
+  column expires_at timestamp with time zone not null
+  constraint identity_session_pkey PRIMARY KEY (id_hash)
+  constraint identity_session_principal_kind_check CHECK ((principal_kind = ANY (ARRAY['citizen'::text, 'staff'::text])))
+  CREATE INDEX identity_session_expiry ON identity_session USING btree (expires_at)
+  CREATE UNIQUE INDEX identity_session_pkey ON identity_session USING btree (id_hash)
+table identity_sign_in_attempt
+  column id bigint not null default nextval('identity_sign_in_attempt_id_seq'::regclass)
+  column account_key text not null
+  column ip text not null
+  column at timestamp with time zone not null default now()
+  constraint identity_sign_in_attempt_pkey PRIMARY KEY (id)
+  CREATE INDEX identity_sign_in_attempt_account ON identity_sign_in_attempt USING btree (account_key, at)
+  CREATE INDEX identity_sign_in_attempt_ip ON identity_sign_in_attempt USING btree (ip, at)
+  CREATE UNIQUE INDEX identity_sign_in_attempt_pkey ON identity_sign_in_attempt USING btree (id)
+table identity_staff
+  column id text not null
+  column username text not null
+  column name text not null
+  column email text
+  column password_hash text not null
+  column totp_secret_sealed text not null
+  column disabled boolean not null default false
+  column created_at timestamp with time zone not null default now()
+  constraint identity_staff_pkey PRIMARY KEY (id)
+  constraint identity_staff_username_key UNIQUE (username)
+  CREATE UNIQUE INDEX identity_staff_pkey ON identity_staff USING btree (id)
+  CREATE UNIQUE INDEX identity_staff_username_key ON identity_staff USING btree (username)
 table incident
   column id bigint not null default nextval('incident_id_seq'::regclass)
   column instance_id bigint not null
@@ -183,6 +289,89 @@ table message_buffer
   CREATE INDEX message_buffer_lookup ON message_buffer USING btree (name, correlation_key, expires_at)
   CREATE UNIQUE INDEX message_buffer_message_id_key ON message_buffer USING btree (message_id)
   CREATE UNIQUE INDEX message_buffer_pkey ON message_buffer USING btree (id)
+table notification_outbox
+  column id bigint not null default nextval('notification_outbox_id_seq'::regclass)
+  column template text not null
+  column template_version integer not null
+  column recipient text not null
+  column subject text not null
+  column text_body text not null
+  column html_body text not null
+  column instance_id bigint
+  column idempotency_key text
+  column status text not null default 'queued'::text
+  column attempts integer not null default 0
+  column next_attempt_at timestamp with time zone not null default now()
+  column last_error text
+  column provider_message_id text
+  column created_at timestamp with time zone not null default now()
+  column sent_at timestamp with time zone
+  constraint notification_outbox_idempotency_key_key UNIQUE (idempotency_key)
+  constraint notification_outbox_pkey PRIMARY KEY (id)
+  constraint notification_outbox_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text])))
+  CREATE INDEX notification_outbox_due ON notification_outbox USING btree (next_attempt_at) WHERE (status = 'queued'::text)
+  CREATE UNIQUE INDEX notification_outbox_idempotency_key_key ON notification_outbox USING btree (idempotency_key)
+  CREATE INDEX notification_outbox_instance ON notification_outbox USING btree (instance_id) WHERE (instance_id IS NOT NULL)
+  CREATE UNIQUE INDEX notification_outbox_pkey ON notification_outbox USING btree (id)
+table payment
+  column id text not null
+  column reference text not null
+  column amount_minor bigint not null
+  column currency text not null
+  column description text not null
+  column provider text not null
+  column provider_ref text
+  column state text not null
+  column message_sent_at timestamp with time zone
+  column created_by text not null
+  column created_at timestamp with time zone not null
+  column updated_at timestamp with time zone not null
+  constraint payment_amount_minor_check CHECK ((amount_minor > 0))
+  constraint payment_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text))
+  constraint payment_pkey PRIMARY KEY (id)
+  constraint payment_state_check CHECK ((state = ANY (ARRAY['created'::text, 'succeeded'::text, 'declined'::text, 'refunded'::text])))
+  CREATE UNIQUE INDEX payment_one_success ON payment USING btree (reference) WHERE (state = 'succeeded'::text)
+  CREATE UNIQUE INDEX payment_pkey ON payment USING btree (id)
+  CREATE INDEX payment_reference ON payment USING btree (reference, created_at)
+table payment_schedule
+  column instance_id bigint not null
+  column reference text not null
+  column instalment integer not null
+  column due_on date not null
+  column amount_minor bigint not null
+  column currency text not null
+  column created_at timestamp with time zone not null
+  constraint payment_schedule_amount_minor_check CHECK ((amount_minor >= 0))
+  constraint payment_schedule_instalment_check CHECK ((instalment > 0))
+  constraint payment_schedule_pkey PRIMARY KEY (instance_id, instalment)
+  CREATE UNIQUE INDEX payment_schedule_pkey ON payment_schedule USING btree (instance_id, instalment)
+table payment_test_session
+  column id text not null
+  column amount_minor bigint not null
+  column currency text not null
+  column description text not null
+  column return_url text not null
+  column state text not null
+  column created_at timestamp with time zone not null
+  constraint payment_test_session_pkey PRIMARY KEY (id)
+  constraint payment_test_session_state_check CHECK ((state = ANY (ARRAY['created'::text, 'succeeded'::text, 'declined'::text, 'refunded'::text])))
+  CREATE UNIQUE INDEX payment_test_session_pkey ON payment_test_session USING btree (id)
+table personal_data_access
+  column id bigint not null default nextval('personal_data_access_id_seq'::regclass)
+  column subject text not null
+  column actor text not null
+  column receiver_code text not null
+  column receiver_name text not null
+  column receiver_system text not null
+  column action text not null
+  column data_categories text[] not null default '{}'::text[]
+  column purpose text not null
+  column reference text
+  column logtime timestamp with time zone not null default now()
+  column event_id bigint
+  constraint personal_data_access_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX personal_data_access_pkey ON personal_data_access USING btree (id)
+  CREATE INDEX personal_data_access_subject ON personal_data_access USING btree (subject, logtime DESC, id DESC)
 table portal_draft
   column citizen_id text not null
   column service_id text not null
@@ -218,6 +407,34 @@ table portal_submission
   CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
   CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
   CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)
+table privacy_data_key
+  column key_id integer not null
+  column wrapped text not null
+  column created_at timestamp with time zone not null default now()
+  column current boolean not null default false
+  constraint privacy_data_key_pkey PRIMARY KEY (key_id)
+  CREATE UNIQUE INDEX privacy_data_key_one_current ON privacy_data_key USING btree (current) WHERE current
+  CREATE UNIQUE INDEX privacy_data_key_pkey ON privacy_data_key USING btree (key_id)
+table privacy_erasure
+  column instance_id bigint not null
+  column subject text
+  column rule text not null
+  column erased_at timestamp with time zone not null default now()
+  column event_id bigint
+  constraint privacy_erasure_pkey PRIMARY KEY (instance_id)
+  CREATE UNIQUE INDEX privacy_erasure_pkey ON privacy_erasure USING btree (instance_id)
+table privacy_identifier
+  column person_id text not null
+  column kind text not null
+  column key_id integer not null
+  column ciphertext text not null
+  column blind_index text not null
+  column updated_at timestamp with time zone not null default now()
+  constraint privacy_identifier_key_id_fkey FOREIGN KEY (key_id) REFERENCES privacy_data_key(key_id)
+  constraint privacy_identifier_pkey PRIMARY KEY (person_id, kind)
+  CREATE INDEX privacy_identifier_key ON privacy_identifier USING btree (key_id)
+  CREATE INDEX privacy_identifier_lookup ON privacy_identifier USING btree (kind, blind_index)
+  CREATE UNIQUE INDEX privacy_identifier_pkey ON privacy_identifier USING btree (person_id, kind)
 table process_definition
   column id bigint not null default nextval('process_definition_id_seq'::regclass)
   column key text not null
@@ -270,6 +487,43 @@ table process_instance
   CREATE INDEX process_instance_definition ON process_instance USING btree (definition_id, state)
   CREATE INDEX process_instance_parent ON process_instance USING btree (parent_instance_id) WHERE (parent_instance_id IS NOT NULL)
   CREATE UNIQUE INDEX process_instance_pkey ON process_instance USING btree (id)
+table registry_client_key
+  column key_id text not null
+  column public_key text not null
+  column private_key_box text not null
+  column created_at timestamp with time zone not null default now()
+  constraint registry_client_key_pkey PRIMARY KEY (key_id)
+  CREATE UNIQUE INDEX registry_client_key_pkey ON registry_client_key USING btree (key_id)
+table signed_decision
+  column code text not null
+  column instance_id bigint
+  column element_instance text
+  column reference text not null
+  column service_id text not null
+  column decision_type text not null
+  column kid text not null
+  column jws text not null
+  column pdf bytea not null
+  column issued_at timestamp with time zone not null
+  column revoked_at timestamp with time zone
+  column revoked_reason text
+  column revoked_by text
+  constraint signed_decision_instance_id_element_instance_key UNIQUE (instance_id, element_instance)
+  constraint signed_decision_kid_fkey FOREIGN KEY (kid) REFERENCES signing_key(kid)
+  constraint signed_decision_pkey PRIMARY KEY (code)
+  CREATE UNIQUE INDEX signed_decision_instance_id_element_instance_key ON signed_decision USING btree (instance_id, element_instance)
+  CREATE UNIQUE INDEX signed_decision_pkey ON signed_decision USING btree (code)
+  CREATE INDEX signed_decision_reference ON signed_decision USING btree (reference)
+table signing_key
+  column kid text not null
+  column public_jwk jsonb not null
+  column private_key_box text not null
+  column active boolean not null default false
+  column created_at timestamp with time zone not null default now()
+  column retired_at timestamp with time zone
+  constraint signing_key_pkey PRIMARY KEY (kid)
+  CREATE UNIQUE INDEX signing_key_one_active ON signing_key USING btree (active) WHERE active
+  CREATE UNIQUE INDEX signing_key_pkey ON signing_key USING btree (kid)
 table user_task
   column id bigint not null default nextval('user_task_id_seq'::regclass)
   column instance_id bigint not null

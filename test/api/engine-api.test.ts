@@ -25,7 +25,7 @@ describeEachBackend('engine HTTP API', (backend) => {
     assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
     assert.deepEqual(deployed.body.processes.map((p: { key: string; version: number }) => [p.key, p.version]), [['approval', 1]]);
 
-    const started = await api.request('POST', '/api/process-instances', { processKey: 'approval', variables: { applicant: 'Ada' }, businessKey: 'A-1' }, { 'x-govflow-user': 'citizen-1' });
+    const started = await api.request('POST', '/api/process-instances', { processKey: 'approval', variables: { applicant: 'Ada' }, businessKey: 'A-1' });
     assert.equal(started.status, 201);
     assert.deepEqual(started.body.activeElements.map((a: { elementId: string }) => a.elementId), ['review']);
 
@@ -51,7 +51,7 @@ describeEachBackend('engine HTTP API', (backend) => {
     assert.deepEqual(seqs, seqs.map((_: number, i: number) => i + 1), 'sequence numbers are gap-free');
     const types = events.body.map((e: { type: string }) => e.type);
     for (const type of ['process.started', 'task.created', 'task.claimed', 'task.completed', 'job.created', 'job.completed', 'process.completed']) assert.ok(types.includes(type), `history has ${type}`);
-    assert.equal(events.body[0].actor, 'citizen-1');
+    assert.equal(events.body[0].actor, 'staff:key-test-operator', 'the actor is the authenticated caller, not a header');
   });
 
   it('two people completing the same task at once: one success, one 409', async () => {

@@ -1,13 +1,37 @@
 import { Type } from '@sinclair/typebox';
 import type { Engine } from '../../engine/index.js';
+import type { Privacy } from '../../privacy/index.js';
+import { GovflowError } from '../../kernel/index.js';
+import { inCaseScope, type Principal } from '../../identity/index.js';
 import { route, type RouteDefinition } from '../route.js';
+import { caseReadLogger, type PrivacyRouteOptions } from './privacy-routes.js';
 import { Event, IdParams, Incident, Job, Paging, ProcessInstance, Task, Variables } from '../schemas.js';
 
 const Worker = Type.String({ minLength: 1, maxLength: 200, description: 'The worker\'s id; jobs are locked to it' });
 const Name = Type.String({ minLength: 1, maxLength: 500 });
 
 /** The engine's HTTP surface: deployments, instances, user tasks, the external worker API, incidents, messages. */
-export function engineRoutes(engine: Engine): RouteDefinition[] {
+export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?: PrivacyRouteOptions, serviceOfProcess?: (processKey: string) => string | undefined): RouteDefinition[] {
+  /** An agency system's API key names the services it may act on; a process outside them (or outside the catalogue) is refused. */
+  function requireServiceScope(principal: Principal | null, processKey: string): void {
+    if (principal?.kind !== 'agency-system') return;
+    const service = serviceOfProcess?.(processKey);
+    if (!service || !principal.services.includes(service)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this API key is not for the service of that process');
+  }
+
+  /**
+   * Department scope (issue 6): staff read a case only when one of its user tasks is for their department; agency
+   * systems and admins/auditors are not limited here. Checked before anything is read or logged.
+   */
+  async function requireCaseScope(principal: Principal | null, instanceId: number): Promise<void> {
+    if (principal?.kind === 'agency-system') return requireServiceScope(principal, (await engine.getInstance(instanceId)).processKey);
+    if (principal?.kind !== 'staff') return;
+    await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
+    const tasks = [...await engine.listTasks({ instanceId, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId, state: 'completed', limit: 1000 })];
+    if (!inCaseScope(principal, tasks.flatMap((t) => t.candidateGroups))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
+  }
+  // Reads of a case's personal data are logged for the person (docs/privacy.md).
+  const reads = caseReadLogger(privacy, privacyOptions);
   return [
     route({
       method: 'POST', url: '/api/deployments', operationId: 'deploy', access: ['admin'], tag: 'deployments', status: 201,
@@ -34,7 +58,10 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
         variables: Type.Optional(Variables),
       }),
       response: ProcessInstance,
-      handler: ({ body, actor }) => engine.startInstance(body.processKey, { variables: body.variables ?? {}, businessKey: body.businessKey ?? null, ...(body.version ? { version: body.version } : {}), ...(actor ? { actor } : {}) }),
+      handler: async ({ body, actor, principal }) => {
+        requireServiceScope(principal, body.processKey);
+        return engine.startInstance(body.processKey, { variables: body.variables ?? {}, businessKey: body.businessKey ?? null, ...(body.version ? { version: body.version } : {}), ...(actor ? { actor } : {}) });
+      },
     }),
     route({
       method: 'GET', url: '/api/process-instances', operationId: 'listInstances', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
@@ -47,13 +74,25 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
       method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'One process instance: state, variables and where its tokens are',
       params: IdParams, response: ProcessInstance,
-      handler: ({ params }) => engine.getInstance(params.id),
+      handler: async ({ params, principal, headers }) => {
+        await requireCaseScope(principal, params.id);
+        const purpose = reads.requirePurpose(principal, headers);
+        const instance = await engine.getInstance(params.id);
+        await reads.log(principal, purpose, params.id, { staff: 'case.viewed', system: 'api.process-instance.read' }, ['case', 'application-answers']);
+        return instance;
+      },
     }),
     route({
       method: 'GET', url: '/api/process-instances/:id/events', operationId: 'getInstanceEvents', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'The instance\'s event log in sequence order (its history and timeline)',
       params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event),
-      handler: ({ params, query }) => engine.getEvents(params.id, query),
+      handler: async ({ params, query, principal, headers }) => {
+        await requireCaseScope(principal, params.id);
+        const purpose = reads.requirePurpose(principal, headers);
+        const events = await engine.getEvents(params.id, query);
+        await reads.log(principal, purpose, params.id, { staff: 'case.events.viewed', system: 'api.process-instance.events.read' }, ['case-history']);
+        return events;
+      },
     }),
     route({
       method: 'POST', url: '/api/process-instances/:id/cancel', operationId: 'cancelInstance', access: ['manager', 'admin'], tag: 'process instances',
@@ -79,7 +118,14 @@ export function engineRoutes(engine: Engine): RouteDefinition[] {
     }),
     route({
       method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'One user task',
-      params: IdParams, response: Task, handler: ({ params }) => engine.getTask(params.id),
+      params: IdParams, response: Task,
+      handler: async ({ params, principal, headers }) => {
+        const purpose = reads.requirePurpose(principal, headers);
+        const task = await engine.getTask(params.id);
+        if (principal?.kind === 'staff' && !inCaseScope(principal, task.candidateGroups)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this task belongs to another department');
+        await reads.log(principal, purpose, task.instanceId, { staff: 'task.viewed', system: 'api.task.read' }, ['case']);
+        return task;
+      },
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/claim', operationId: 'claimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Claim a task (409 if someone else holds it)',

@@ -23,7 +23,7 @@ import type * as BpmnEngineNs from 'bpmn-engine';
 
 type BpmnEngineModule = typeof BpmnEngineNs;
 
-interface Options {
+export interface Options {
   json: boolean;
   instances: number;
   concurrency: number | undefined;
@@ -158,7 +158,7 @@ async function baselineCommits(db: Database, options: Options, concurrency: numb
   return run.done / run.seconds;
 }
 
-async function straightThrough(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[] }> {
+export async function straightThrough(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[] }> {
   const deadline = options.durationMs !== undefined ? performance.now() + options.durationMs : undefined;
   const run = await drive(options.instances, concurrency, deadline, async (i) => {
     await engine.startInstance('bench-straight', { variables: { amount: i % 20, n: i } });

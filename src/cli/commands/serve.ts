@@ -16,7 +16,7 @@ export const command: Command = {
       const seeded = await seedDemo(govflow.engine);
       if (seeded.length > 0) govflow.logger.info({ processes: seeded }, 'deployed the demo municipality\'s processes');
     }
-    const running = await startServer(govflow);
+    const running = await startServer(govflow, { demo: !values['no-demo'] });
     console.log(`govflow is running at ${running.url}  (database: ${govflow.db.backend === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL server'})`);
     console.log(`  API description: ${running.url}/api/openapi.json`);
     await new Promise<void>((resolve) => {

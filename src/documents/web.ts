@@ -1,0 +1,226 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GovflowError } from '../kernel/index.js';
+import { html, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
+import type { DecisionPayload } from './decision.js';
+import type { DecisionStatus, Documents, JwsVerification } from './service.js';
+import { parseVerificationCode } from './verification-code.js';
+
+/**
+ * The caller as resolved by identity's `authenticate`. Documents may not depend on identity (see
+ * ALLOWED_DEPENDENCIES), so the principal stays opaque here and the composition root supplies the policy.
+ */
+export type Authenticate = (request: FastifyRequest) => Promise<unknown>;
+/** May this caller download the decision of case `reference`? (The case's applicant and the department's staff.) */
+export type CanDownload = (principal: unknown, reference: string) => Promise<boolean> | boolean;
+
+/**
+ * What the public verification page shows. The holder's name is shown for permits and licences, because their
+ * purpose is to be shown to others (a builder's permit on the site fence, a licence on the wall) and the verifier
+ * must be able to check it belongs to the person presenting it. For benefits and other types the name is withheld:
+ * that someone receives a benefit is sensitive. Reasons and details are never shown publicly; the holder has them
+ * in the PDF, and `POST /api/verify` confirms every byte of a document the caller already holds.
+ */
+export const NAME_PUBLIC_FOR = new Set(['permit', 'licence']);
+
+export function publicView(payload: DecisionPayload): Record<string, string> {
+  return {
+    issuer: payload.issuer.name,
+    decisionType: payload.decisionType,
+    service: payload.service,
+    reference: payload.reference,
+    outcome: payload.outcome,
+    issuedAt: payload.issuedAt,
+    ...(payload.validFrom ? { validFrom: payload.validFrom } : {}),
+    ...(payload.validUntil ? { validUntil: payload.validUntil } : {}),
+    ...(NAME_PUBLIC_FOR.has(payload.decisionType) ? { holder: payload.subject.name } : {}),
+  };
+}
+
+function statusJson(status: DecisionStatus | null, code: string): Record<string, unknown> {
+  if (!status) return { code, status: 'unknown' };
+  return {
+    code: status.code, status: status.status, kid: status.kid,
+    revokedAt: status.revokedAt, revokedReason: status.revokedReason, decision: publicView(status.payload),
+  };
+}
+
+const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/**
+ * The JSON routes, shaped like the API route table's `RouteDefinition` (the composition root passes them to
+ * `createApiServer({ extraRoutes })`); access is declared on each.
+ */
+export function documentRoutes(documents: Documents) {
+  return [
+    {
+      method: 'GET' as const, url: '/.well-known/jwks.json', operationId: 'getDecisionSigningKeys', tag: 'signed decisions', status: 200 as const,
+      summary: 'The public keys (JWKS, Ed25519) that sign decisions: current and every retired key, for verification forever',
+      response: Type.Object({ keys: Type.Array(Type.Object({ kid: Type.String(), kty: Type.String(), crv: Type.String(), x: Type.String() }, { additionalProperties: true })) }),
+      access: 'public' as const,
+      handler: async () => documents.jwks(),
+    },
+    {
+      method: 'GET' as const, url: '/api/verify/:code', operationId: 'verifyDecisionCode', tag: 'signed decisions', status: 200 as const,
+      summary: 'Whether the decision with this verification code is current, revoked or unknown, with its publicly shown content',
+      params: CodeParams,
+      response: Type.Object({ code: Type.String(), status: Type.Union([Type.Literal('current'), Type.Literal('revoked'), Type.Literal('unknown')]) }, { additionalProperties: true }),
+      access: 'public' as const,
+      handler: async (input: { params: unknown }) => {
+        const { code } = input.params as { code: string };
+        const normal = parseVerificationCode(code);
+        return statusJson(normal ? await documents.status(normal) : null, normal ?? code);
+      },
+    },
+    {
+      method: 'POST' as const, url: '/api/verify', operationId: 'verifyDecisionDocument', tag: 'signed decisions', status: 200 as const,
+      summary: 'Checks a signed decision (the JWS, or the PDF as base64) against the JWKS, including retired keys, and its status',
+      body: Type.Object({
+        jws: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
+        pdf: Type.Optional(Type.String({ minLength: 1, maxLength: 5_000_000, description: 'the PDF file, base64' })),
+      }, { additionalProperties: false }),
+      response: Type.Object({ valid: Type.Boolean(), reason: Type.Optional(Type.String()), status: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      access: 'public' as const,
+      handler: async (input: { body: unknown }): Promise<JwsVerification> => {
+        const body = input.body as { jws?: string; pdf?: string };
+        if ((body.jws === undefined) === (body.pdf === undefined)) {
+          throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'send exactly one of body.jws or body.pdf', [{ where: 'body.jws', message: 'send exactly one of jws or pdf' }]);
+        }
+        if (body.jws !== undefined) return documents.verifyJws(body.jws);
+        if (!/^[A-Za-z0-9+/=\s]+$/.test(body.pdf!)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'body.pdf must be base64', [{ where: 'body.pdf', message: 'is not base64' }]);
+        return documents.verifyPdf(Buffer.from(body.pdf!, 'base64'));
+      },
+    },
+    {
+      method: 'POST' as const, url: '/api/decisions/:code/revoke', operationId: 'revokeDecision', tag: 'signed decisions', status: 200 as const,
+      summary: 'Revokes a signed decision; verification then says revoked, when and why (the reason is shown publicly)',
+      params: CodeParams,
+      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+      response: Type.Object({ code: Type.String(), status: Type.String() }, { additionalProperties: true }),
+      access: ['manager', 'admin'] as const,
+      handler: async (input: { params: unknown; body: unknown; actor: string | null }) => {
+        const revoked = await documents.revokeDecision((input.params as { code: string }).code, (input.body as { reason: string }).reason, input.actor);
+        return statusJson(revoked, revoked.code);
+      },
+    },
+  ];
+}
+
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const day = (iso: string): string => DATE.format(new Date(iso));
+const TYPE_NAMES: Record<string, string> = { permit: 'Permit', licence: 'Licence', benefit: 'Benefit decision' };
+
+function row(key: string, value: string | SafeHtml): SafeHtml {
+  return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
+}
+
+function codeForm(options: { value?: string; error?: string } = {}): SafeHtml {
+  const error = options.error;
+  return html`<form method="get" action="/verify" novalidate>
+<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
+<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">Check a decision is genuine</label></h1>
+<div id="code-hint" class="govuk-hint">Enter the verification code printed on the decision, for example K7QX-M2PA-9F3D</div>
+${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error}</p>` : ''}
+<input class="govuk-input govuk-input--width-20${error ? ' govuk-input--error' : ''}" id="code" name="code" type="text" spellcheck="false" autocomplete="off" value="${options.value ?? ''}" aria-describedby="code-hint${error ? ' code-error' : ''}">
+</div>
+<button type="submit" class="govuk-button" data-module="govuk-button">Check</button>
+</form>`;
+}
+
+function resultPage(code: string, status: DecisionStatus | null): { title: string; content: SafeHtml } {
+  if (!status) {
+    return { title: 'Decision not found', content: html`<h1 class="govuk-heading-l">We could not find a decision with this code</h1>
+<p class="govuk-body">No decision has the verification code <strong>${code}</strong>. Check the code on the document and <a class="govuk-link" href="/verify">try again</a>.</p>
+<p class="govuk-body">If the code is right, the document may not be genuine.</p>` };
+  }
+  const p = status.payload;
+  const view = publicView(p);
+  const banner = status.status === 'current'
+    ? html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">This decision is genuine</h1><div class="govuk-panel__body">It was issued by ${p.issuer.name} and has not been revoked</div></div>`
+    : html`<h1 class="govuk-heading-l">This decision has been revoked</h1>
+<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> It was revoked on ${day(status.revokedAt!)}: ${status.revokedReason ?? ''}</strong></div>`;
+  return {
+    title: status.status === 'current' ? 'Decision is genuine' : 'Decision revoked',
+    content: html`${banner}
+<h2 class="govuk-heading-m">What the decision says</h2>
+<dl class="govuk-summary-list">
+${row('Verification code', status.code)}
+${row('Issued by', p.issuer.name)}
+${row('Type', TYPE_NAMES[p.decisionType] ?? p.decisionType)}
+${row('Service', p.service)}
+${row('Reference', p.reference)}
+${row('Outcome', p.outcome === 'approved' ? 'Approved' : 'Refused')}
+${view['holder'] !== undefined ? row('Issued to', view['holder']) : ''}
+${row('Issued on', day(p.issuedAt))}
+${p.validFrom ? row('Valid from', day(p.validFrom)) : ''}
+${p.validUntil ? row('Valid until', day(p.validUntil)) : ''}
+${row('Status', status.status === 'current' ? 'Current' : `Revoked on ${day(status.revokedAt!)}`)}
+</dl>
+<p class="govuk-body">Compare these details with the document you were shown. ${NAME_PUBLIC_FOR.has(p.decisionType) ? '' : 'The name of the person and the reasons are not shown here, to protect their privacy.'}</p>
+<p class="govuk-body"><a class="govuk-link" href="/verify">Check another decision</a></p>` };
+}
+
+export interface DocumentsPluginOptions {
+  readonly documents: Documents;
+  readonly authenticate?: Authenticate;
+  readonly canDownload?: CanDownload;
+  /** Serve the GOV.UK assets under /assets (only when no other plugin, such as the portal, does). */
+  readonly serveAssets?: boolean;
+}
+
+/** The HTML pages (`/verify`, `/verify/:code`) and downloads (`/decisions/<code>.pdf|.jws`). */
+export function createDocumentsPlugin(options: DocumentsPluginOptions): (server: FastifyInstance) => Promise<void> {
+  const { documents } = options;
+  return async (server) => {
+    server.addHook('onSend', async (_request, reply, payload) => {
+      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(SECURITY_HEADERS);
+      return payload;
+    });
+    const send = (reply: { status(n: number): unknown; type(t: string): unknown; send(b: string): unknown }, status: number, title: string, content: SafeHtml) => {
+      reply.status(status);
+      reply.type('text/html; charset=utf-8');
+      return reply.send(page({ title, content, navigation: [{ key: 'verify', href: '/verify', label: 'Check a decision' }], current: 'verify' }).toString());
+    };
+    if (options.serveAssets) {
+      server.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) => {
+        const asset = await readGovukAsset(request.params['*']);
+        if (!asset) return reply.status(404).send({ code: 'GOVFLOW_ERR_NOT_FOUND', message: 'no such asset', details: [] });
+        return reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.content);
+      });
+    }
+    server.get<{ Querystring: { code?: string } }>('/verify', async (request, reply) => {
+      const typed = typeof request.query.code === 'string' ? request.query.code : undefined;
+      if (typed === undefined) return send(reply, 200, 'Check a decision is genuine', codeForm());
+      const normal = parseVerificationCode(typed);
+      if (!normal) {
+        const error = typed.trim() === '' ? 'Enter the verification code' : 'Enter the code as it is printed, 12 letters and numbers like K7QX-M2PA-9F3D';
+        return send(reply, 400, 'Check a decision is genuine', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="#code">${error}</a></li></ul></div></div></div>${codeForm({ value: typed.slice(0, 64), error })}`);
+      }
+      return reply.redirect(`/verify/${normal}`, 303);
+    });
+    server.get<{ Params: { code: string } }>('/verify/:code', async (request, reply) => {
+      const normal = parseVerificationCode(request.params.code);
+      if (normal && normal !== request.params.code) return reply.redirect(`/verify/${normal}`, 301);
+      const status = normal ? await documents.status(normal) : null;
+      const result = resultPage(normal ?? request.params.code.slice(0, 64), status);
+      return send(reply, status ? 200 : 404, result.title, result.content);
+    });
+    server.get<{ Params: { file: string } }>('/decisions/:file', async (request, reply) => {
+      const m = /^(.+)\.(pdf|jws)$/.exec(request.params.file);
+      const normal = m ? parseVerificationCode(m[1]!) : null;
+      const found = normal ? await documents.download(normal) : null;
+      if (!found) return send(reply, 404, 'Page not found', html`<h1 class="govuk-heading-l">Page not found</h1><p class="govuk-body">There is no decision document at this address.</p>`);
+      const principal = options.authenticate ? await options.authenticate(request) : null;
+      if (!principal) return send(reply, 401, 'Sign in', html`<h1 class="govuk-heading-l">Sign in to download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it. Anyone can <a class="govuk-link" href="/verify/${normal!}">check it is genuine</a>.</p>`);
+      if (!(await (options.canDownload ?? (() => false))(principal, found.reference))) {
+        return send(reply, 403, 'Not allowed', html`<h1 class="govuk-heading-l">You cannot download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it.</p>`);
+      }
+      const ext = m![2]!;
+      return reply
+        .header('cache-control', 'private, no-store')
+        .header('content-disposition', `attachment; filename="decision-${normal!}.${ext}"`)
+        .type(ext === 'pdf' ? 'application/pdf' : 'application/jose')
+        .send(ext === 'pdf' ? found.pdf : found.jws);
+    });
+  };
+}

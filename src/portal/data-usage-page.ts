@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeAction, describePurpose, type Privacy } from '../privacy/index.js';
+import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
+
+/** What the portal gives these pages: its session (who is signed in) and its page sender (layout, headers). */
+export interface DataUsagePageOptions {
+  readonly privacy: Pick<Privacy, 'listAccess' | 'exportPersonData'>;
+  /** The signed-in citizen's person id, or null after redirecting to sign-in. */
+  readonly citizen: (request: FastifyRequest, reply: FastifyReply) => Promise<string | null>;
+  readonly send: (request: FastifyRequest, reply: FastifyReply, title: string, content: HtmlValue) => Promise<FastifyReply>;
+}
+
+export const USAGE_PAGE_SIZE = 25;
+const PAGE = /^[1-9]\d{0,5}$/;
+
+const when = (iso: string): string => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }) + ' UTC';
+
+/**
+ * "Who has seen my data": the signed-in citizen's access log in plain language, newest first, 25 to a page, and
+ * the download of everything govflow holds about them. The pages live in the portal (its layout and session); the
+ * data comes from src/privacy.
+ */
+export function registerDataUsagePages(server: FastifyInstance, options: DataUsagePageOptions): void {
+  server.get('/my-data', async (request, reply) => {
+    const person = await options.citizen(request, reply);
+    if (!person) return reply;
+    const raw = (request.query as Record<string, unknown> | undefined)?.['page'];
+    // A page number that is not a whole number is treated as the first page rather than an error: it comes from a link.
+    const pageNo = typeof raw === 'string' && PAGE.test(raw) ? Number(raw) : 1;
+    const { total, entries } = await options.privacy.listAccess(person, { offset: (pageNo - 1) * USAGE_PAGE_SIZE, limit: USAGE_PAGE_SIZE });
+    const pages = Math.max(1, Math.ceil(total / USAGE_PAGE_SIZE));
+    const rows: SafeHtml[] = entries.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(e.logtime)}</td><td class="govuk-table__cell">${e.receiverName}</td><td class="govuk-table__cell">${describeAction(e.action)}</td><td class="govuk-table__cell">${describePurpose(e.purpose)}</td></tr>
+`);
+    const pager = pages > 1 ? html`<nav class="govuk-pagination" aria-label="Pages of the list">
+${pageNo > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo - 1)}" rel="prev"><span class="govuk-pagination__link-title">Newer</span></a></div>` : ''}
+<p class="govuk-body govuk-!-margin-bottom-0">Page ${String(Math.min(pageNo, pages))} of ${String(pages)}</p>
+${pageNo < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo + 1)}" rel="next"><span class="govuk-pagination__link-title">Older</span></a></div>` : ''}
+</nav>` : '';
+    return options.send(request, reply, 'Who has seen my data', html`<h1 class="govuk-heading-l">Who has seen my data</h1>
+<p class="govuk-body">Every time someone working on your applications, or another organisation's system, looks at your personal data, it is recorded here with the reason. The newest is first.</p>
+${rows.length === 0 ? html`<p class="govuk-body">Nobody has looked at your data yet.</p>` : html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--m">Uses of your data (${String(total)})</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">What they did</th><th scope="col" class="govuk-table__header">Why</th></tr></thead>
+<tbody class="govuk-table__body">
+${rows}</tbody>
+</table>`}
+${pager}
+<h2 class="govuk-heading-m">Download your data</h2>
+<p class="govuk-body">You can download everything we hold about you: your applications and answers, what happened on them, this list, and your identity numbers.</p>
+<p class="govuk-body"><a class="govuk-link" href="/my-data/download" download="my-data.json">Download all my data (JSON file)</a></p>`);
+  });
+
+  server.get('/my-data/download', async (request, reply) => {
+    const person = await options.citizen(request, reply);
+    if (!person) return reply;
+    const data = await options.privacy.exportPersonData(person);
+    return reply
+      .header('content-disposition', 'attachment; filename="my-data.json"')
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(data, null, 2));
+  });
+}

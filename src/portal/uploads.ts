@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { fileTypeFromBuffer } from 'file-type';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { MAX_UPLOAD_BYTES, type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
+import { GovflowError } from '../kernel/index.js';
+import type { Database } from '../store/index.js';
+import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
+
+/**
+ * Documents citizens upload with their case (issue 5). The type is read from the bytes (file-type), never from
+ * the name or the browser's Content-Type; empty files are refused; the SHA-256 is stored with the bytes in the
+ * database. The file name is a label only: it is cleaned for display and never used to build a path.
+ */
+
+export interface CheckedUpload {
+  readonly mediaType: UploadType;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly filename: string;
+}
+
+const TYPE_LABEL: Record<UploadType, string> = { 'application/pdf': 'PDF', 'image/png': 'PNG', 'image/jpeg': 'JPEG' };
+
+/** A display label from whatever name the browser sent: last path segment, printable characters, at most 120. */
+export function displayFilename(raw: string): string {
+  const last = raw.split(/[\\/]/).pop() ?? '';
+  const clean = last.replace(/[\u0000-\u001f\u007f-\u009f<>:"|?*]/g, '').replace(/^\.+/, '').trim().slice(0, 120);
+  return clean === '' ? 'document' : clean;
+}
+
+const mb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/** Checks one upload against its rule; the messages follow the GOV.UK file upload pattern and name the field. */
+export async function checkUpload(bytes: Uint8Array, filename: string, rule: UploadRule, field: string): Promise<CheckedUpload> {
+  if (bytes.length === 0) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `The selected file is empty`, [{ where: field, message: 'The selected file is empty' }]);
+  if (bytes.length > rule.maxBytes) throw new GovflowError('GOVFLOW_ERR_PAYLOAD_TOO_LARGE', `The selected file must be smaller than ${mb(rule.maxBytes)}`, [{ where: field, message: `The selected file must be smaller than ${mb(rule.maxBytes)}` }]);
+  // A malformed file can make the detector throw: that is "not an allowed type", not a server error.
+  const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
+  const mediaType = detected?.mime as UploadType | undefined;
+  if (!mediaType || !rule.types.includes(mediaType)) {
+    const allowed = rule.types.map((t) => TYPE_LABEL[t]).join(', ').replace(/, ([^,]*)$/, ' or $1');
+    throw new GovflowError('GOVFLOW_ERR_UPLOAD_TYPE', `The selected file must be a ${allowed}`, [{ where: field, message: `The selected file must be a ${allowed}` }]);
+  }
+  return { mediaType, sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), filename: displayFilename(filename) };
+}
+
+export async function storeUpload(db: Database, upload: CheckedUpload & { reference: string; owner: string; serviceId: string; key: string; bytes: Uint8Array; at?: Date }): Promise<number> {
+  const { rows } = await db.query<{ id: string | number }>(
+    `insert into case_upload (reference, owner, service_id, upload_key, filename, media_type, size_bytes, sha256, content, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+    [upload.reference, upload.owner, upload.serviceId, upload.key, upload.filename, upload.mediaType, upload.sizeBytes, upload.sha256, Buffer.from(upload.bytes), upload.at ?? new Date()],
+  );
+  return Number(rows[0]!.id);
+}
+
+export interface StoredUpload { id: number; key: string; filename: string; mediaType: string; sizeBytes: number; sha256: string; createdAt: string }
+
+export async function listUploads(db: Database, reference: string): Promise<StoredUpload[]> {
+  const { rows } = await db.query<{ id: string | number; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: Date | string }>(
+    'select id, upload_key, filename, media_type, size_bytes, sha256, created_at from case_upload where reference = $1 order by id', [reference]);
+  return rows.map((r) => ({ id: Number(r.id), key: r.upload_key, filename: r.filename, mediaType: r.media_type, sizeBytes: r.size_bytes, sha256: r.sha256, createdAt: new Date(r.created_at).toISOString() }));
+}
+
+/**
+ * The case's uploads as the answer's `informationDocuments` variable (id, name, type, size, SHA-256; never the
+ * bytes), so staff see with the answer which documents the citizen had sent by then.
+ */
+export async function uploadedDocumentsVariable(db: Database, service: Service, reference: string): Promise<{ informationDocuments?: { id: number; filename: string; mediaType: string; sizeBytes: number; sha256: string }[] }> {
+  if (Object.keys(informationUploadRules(service)).length === 0) return {};
+  const uploads = await listUploads(db, reference);
+  return { informationDocuments: uploads.map((u) => ({ id: u.id, filename: u.filename, mediaType: u.mediaType, sizeBytes: u.sizeBytes, sha256: u.sha256 })) };
+}
+
+/** The rules for documents sent with an answer to a request for more information. */
+export const informationUploadRules = (service: Service): Readonly<Record<string, UploadRule>> => service.documents['information-request'] ?? {};
+
+/** The upload form on the status page (plain HTML form: works without JavaScript; the CSRF token is a form field). */
+export function uploadForm(service: Service, reference: string, csrfToken: string, uploads: readonly StoredUpload[], error: { key: string; message: string } | null): SafeHtml {
+  const rules = Object.entries(informationUploadRules(service));
+  if (rules.length === 0) return html``;
+  return html`<div id="documents">
+<h2 class="govuk-heading-m">Send a document</h2>
+${uploads.length > 0 ? html`<ul class="govuk-list" id="uploaded">${uploads.map((u) => html`<li>${u.filename} (${TYPE_LABEL[u.mediaType as UploadType] ?? u.mediaType}, ${mb(u.sizeBytes)})</li>`)}</ul>` : ''}
+<form method="post" action="/applications/${reference}/documents" enctype="multipart/form-data" novalidate>
+<input type="hidden" name="csrf" value="${csrfToken}">
+${rules.map(([key, rule]) => html`<div class="govuk-form-group${error?.key === key ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label" for="${key}">${rule.label}</label>
+<div class="govuk-hint" id="${key}-hint">${rule.types.map((t) => TYPE_LABEL[t]).join(', ')}, up to ${mb(rule.maxBytes)}</div>
+${error?.key === key ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<input class="govuk-file-upload${error?.key === key ? ' govuk-file-upload--error' : ''}" id="${key}" name="${key}" type="file" accept="${rule.types.join(',')}" aria-describedby="${key}-hint${error?.key === key ? ` ${key}-error` : ''}">
+</div>`)}
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Upload</button>
+</form>
+</div>`;
+}
+
+export interface UploadDeps {
+  readonly db: Database;
+  readonly session: (request: FastifyRequest, reply: FastifyReply) => Promise<{ csrfToken: string; citizenId: string | null }>;
+  readonly checkCsrf: (s: { csrfToken: string }, given: unknown) => boolean;
+  readonly requireCitizen: (s: never, request: FastifyRequest, reply: FastifyReply) => string | null;
+  readonly ownCase: (s: never, reference: string) => Promise<{ reference: string; serviceId: string; service: Service }>;
+  readonly send: (reply: FastifyReply, s: never, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; hasErrors?: boolean; current?: 'applications' }) => FastifyReply;
+}
+
+/**
+ * `POST /applications/:ref/documents` (multipart/form-data). Registered in its own scope so the multipart parser
+ * applies to this route only; the CSRF token is read from the multipart body.
+ */
+export function registerUploadRoutes(server: FastifyInstance, deps: UploadDeps): void {
+  void server.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 10, fieldSize: 1024, parts: 15 } });
+    scope.post<{ Params: { ref: string } }>('/applications/:ref/documents', async (request, reply) => {
+      const s = await deps.session(request, reply);
+      if (!request.isMultipart()) return reply.status(415).type('text/plain; charset=utf-8').send('Send the form as multipart/form-data');
+      const fields: Record<string, string> = {};
+      const files: { key: string; filename: string; bytes: Buffer; truncated: boolean }[] = [];
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          const bytes = await part.toBuffer().catch(() => null);
+          files.push({ key: part.fieldname, filename: part.filename, bytes: bytes ?? Buffer.alloc(0), truncated: bytes === null || part.file.truncated });
+        } else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+      }
+      if (!deps.checkCsrf(s, fields['csrf'])) {
+        return deps.send(reply, s as never, 'Your session has expired', html`<h1 class="govuk-heading-l">Your session has expired</h1><p class="govuk-body">For your security, we could not accept that form. Go back, reload the page and try again.</p>`, { status: 403 });
+      }
+      if (!deps.requireCitizen(s as never, request, reply)) return reply;
+      const own = await deps.ownCase(s as never, request.params.ref);
+      const rules = informationUploadRules(own.service);
+      const problem = (key: string, message: string, status: number) => deps.send(reply, s as never, 'There is a problem with your document', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="/applications/${own.reference}#${key}">${message}</a></li></ul></div></div></div>
+<h1 class="govuk-heading-l">Your document was not uploaded</h1>
+<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}#documents">Go back and choose another file</a></p>`, { status, hasErrors: true, current: 'applications' });
+      const chosen = files.filter((f) => f.filename !== '' || f.bytes.length > 0);
+      const firstKey = Object.keys(rules)[0] ?? 'document';
+      if (chosen.length === 0) return problem(firstKey, 'Select a file', 400);
+      const checked: { key: string; bytes: Buffer; upload: Awaited<ReturnType<typeof checkUpload>> }[] = [];
+      for (const f of chosen) {
+        const rule = rules[f.key];
+        if (!rule) return problem(firstKey, 'Select a file', 400);
+        if (f.truncated) return problem(f.key, `The selected file must be smaller than ${mb(rule.maxBytes)}`, 413);
+        try {
+          checked.push({ key: f.key, bytes: f.bytes, upload: await checkUpload(f.bytes, f.filename, rule, f.key) });
+        } catch (error) {
+          if (error instanceof GovflowError) return problem(f.key, error.message, error.code === 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE' ? 413 : error.code === 'GOVFLOW_ERR_UPLOAD_TYPE' ? 415 : 400);
+          throw error;
+        }
+      }
+      // All files checked before any is stored: nothing half-written.
+      for (const c of checked) await storeUpload(deps.db, { ...c.upload, reference: own.reference, owner: `citizen:${s.citizenId ?? ''}`, serviceId: own.serviceId, key: c.key, bytes: c.bytes });
+      return reply.redirect(`/applications/${own.reference}?uploaded=1#documents`, 303);
+    });
+  });
+}

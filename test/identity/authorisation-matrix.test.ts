@@ -1,0 +1,202 @@
+/**
+ * The authorisation matrix: every route the composed server registers × every role, with the expected answer
+ * written down once below. A route without a row fails the test, so a new route must state who may call it.
+ *
+ * Allowed means "not refused for who you are": any status but 401/403 and no redirect to a sign-in page (a 404
+ * for the made-up ids below is fine). Denied means 401/403 or a redirect to `/sign-in?next=` / `/staff/sign-in?next=`.
+ * Browser roles carry a session with its CSRF token on every form post; agency systems send only their API key.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/kernel/index.js';
+import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
+
+const ROLES = ['anonymous', 'citizen', 'caseworker', 'manager', 'admin', 'auditor', 'agency-system'] as const;
+type MatrixRole = (typeof ROLES)[number];
+
+const ALL: readonly MatrixRole[] = ROLES;
+const BROWSER: readonly MatrixRole[] = ['anonymous', 'citizen', 'caseworker', 'manager', 'admin', 'auditor'];
+const CITIZEN: readonly MatrixRole[] = ['citizen'];
+const STAFF_READ: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'];
+const TASKS: readonly MatrixRole[] = ['caseworker', 'manager'];
+const WORKERS: readonly MatrixRole[] = ['agency-system', 'admin'];
+
+/** `METHOD url` → the roles allowed. Written by hand from the role model in docs/identity.md, not from the code. */
+const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
+  // identity pages
+  'GET /staff/sign-in': ALL,
+  'POST /staff/sign-in': BROWSER,
+  'GET /staff/sign-in/code': ALL,
+  'POST /staff/sign-in/code': ALL,
+  'POST /staff/sign-out': ALL,
+  // portal (citizen pages)
+  'GET /assets/govuk-frontend.min.css': ALL,
+  'GET /assets/:kind/:file': ALL,
+  'GET /assets/*': ALL,
+  'GET /sign-in': ALL,
+  'POST /sign-in': BROWSER,
+  'POST /sign-out': BROWSER,
+  'GET /': ALL,
+  'GET /services/:id': ALL,
+  'GET /services/*': ALL,
+  'GET /services/:id/apply': CITIZEN,
+  'GET /services/:id/apply/:page': CITIZEN,
+  'POST /services/:id/apply/:page': CITIZEN,
+  'GET /services/:id/check': CITIZEN,
+  'POST /services/:id/submit': CITIZEN,
+  'GET /applications': CITIZEN,
+  'GET /applications/*': CITIZEN,
+  'GET /applications/:ref': CITIZEN,
+  'GET /applications/:ref/confirmation': CITIZEN,
+  'GET /applications/:ref/withdraw': CITIZEN,
+  'POST /applications/:ref/withdraw': CITIZEN,
+  'POST /applications/:ref/information': CITIZEN,
+  'POST /applications/:ref/pay': CITIZEN,
+  'GET /applications/:ref/payment/:paymentId': CITIZEN,
+  'POST /applications/:ref/documents': CITIZEN,
+  // the built-in test payment provider's pages (stands in for a payment service provider)
+  'GET /payments/test/:id': ALL,
+  'POST /payments/test/:id': ALL,
+  // signed decisions
+  'GET /verify': ALL,
+  'GET /verify/:code': ALL,
+  'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
+  'GET /.well-known/jwks.json': ALL,
+  'GET /api/verify/:code': ALL,
+  'POST /api/verify': ALL,
+  'POST /api/decisions/:code/revoke': ['manager', 'admin'],
+  // engine API
+  'POST /api/deployments': ['admin'],
+  'POST /api/process-instances': ['admin', 'agency-system'],
+  'GET /api/process-instances': STAFF_READ,
+  'GET /api/process-instances/:id': STAFF_READ,
+  'GET /api/process-instances/:id/events': STAFF_READ,
+  'POST /api/process-instances/:id/cancel': ['manager', 'admin'],
+  'PATCH /api/process-instances/:id/variables': ['caseworker', 'manager', 'admin'],
+  'GET /api/tasks': TASKS,
+  'GET /api/tasks/:id': TASKS,
+  'POST /api/tasks/:id/claim': TASKS,
+  'POST /api/tasks/:id/unclaim': TASKS,
+  'POST /api/tasks/:id/complete': TASKS,
+  'POST /api/jobs/activate': WORKERS,
+  'POST /api/jobs/:id/complete': WORKERS,
+  'POST /api/jobs/:id/fail': WORKERS,
+  'POST /api/jobs/:id/error': WORKERS,
+  'GET /api/incidents': ['manager', 'admin'],
+  'POST /api/incidents/:id/resolve': ['admin'],
+  'POST /api/messages': WORKERS,
+  'POST /api/signals': WORKERS,
+  'POST /api/decisions/:key/evaluate': ['caseworker', 'manager', 'admin', 'agency-system'],
+  'GET /api/process-definitions/:key/mining': ['manager', 'admin', 'auditor'],
+  // privacy
+  'GET /api/v2/findUsage': ['citizen', 'auditor'],
+  'GET /api/v2/my-data': CITIZEN,
+  'GET /my-data': CITIZEN,
+  'GET /my-data/download': CITIZEN,
+  // ledger: reads public, as Certificate Transparency logs are (docs/ledger.md)
+  'GET /api/ledger/tree-head': ALL,
+  'POST /api/ledger/tree-heads': ['admin', 'auditor'],
+  'GET /api/ledger/proofs/inclusion': ALL,
+  'GET /api/ledger/proofs/consistency': ALL,
+  'GET /api/ledger/checkpoints': ALL,
+  'GET /api/ledger/keys': ALL,
+};
+
+/**
+ * Rows whose answer cannot be told from the status with made-up ids: the download answers 404 to everyone for a
+ * file that does not exist (so it does not reveal which exist). Their row still forces a decision; the documents
+ * module's own tests check the download policy with real files.
+ */
+const NEEDS_REAL_OBJECT = new Set([
+  'GET /decisions/:file',
+  // a multipart upload: a form-encoded probe is refused (415) for its content type before anyone is asked who they are
+  'POST /applications/:ref/documents',
+]);
+
+const PARAMS: Record<string, string> = { id: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval' };
+const concrete = (url: string): string => url.replace(/^\/services\/:id/, '/services/building-permit').replace(/:([a-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/\*$/, 'x');
+
+describe('authorisation matrix (every registered route × every role)', () => {
+  let govflow: Govflow;
+  let running: Awaited<ReturnType<typeof startServer>>;
+  let dataDir: string;
+  const credentials = new Map<MatrixRole, { cookie?: string; authorization?: string }>();
+
+  async function credentialFor(role: MatrixRole): Promise<{ cookie?: string; authorization?: string }> {
+    const base = running.url;
+    switch (role) {
+      case 'anonymous': {
+        const r = await fetch(`${base}/staff/sign-in`);
+        return { cookie: /govflow_session=[^;]*/.exec(r.headers.get('set-cookie') ?? '')![0] };
+      }
+      case 'citizen': return { cookie: await signInCitizen(base, 'alex') };
+      case 'caseworker': return { cookie: await signInStaff(base, 'pat') };
+      case 'manager': return { cookie: await signInStaff(base, 'mia') };
+      case 'admin': return { cookie: await signInStaff(base, 'ada') };
+      case 'auditor': return { cookie: await signInStaff(base, 'aud') };
+      case 'agency-system': return { authorization: `Bearer ${await apiKeyFor(govflow.db, { roles: ['agency-system'], services: ['building-permit', 'business-licence'] })}` };
+    }
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-matrix-'));
+    process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
+    const config = { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl: undefined };
+    govflow = await openGovflow({ config });
+    running = await startServer(govflow);
+    for (const role of ROLES) credentials.set(role, await credentialFor(role));
+  });
+  after(async () => {
+    await running.stop();
+    await govflow.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function call(method: string, url: string, role: MatrixRole): Promise<{ status: number; location: string }> {
+    // Sign-in and sign-out posts replace the session: give them a fresh one so the shared ones survive.
+    const replaces = /sign-(in|out)/.test(url) && method === 'POST';
+    const cred = replaces ? await credentialFor(role) : credentials.get(role)!;
+    let csrf = '';
+    if (cred.cookie && method !== 'GET') {
+      const page = await (await fetch(`${running.url}/staff/sign-in`, { headers: { cookie: cred.cookie } })).text();
+      csrf = /name="csrf" value="([^"]*)"/.exec(page)?.[1] ?? '';
+    }
+    const api = url.startsWith('/api/');
+    const headers: Record<string, string> = { ...(cred.cookie ? { cookie: cred.cookie } : {}), ...(cred.authorization ? { authorization: cred.authorization } : {}) };
+    let body: string | undefined;
+    if (method !== 'GET') {
+      headers['content-type'] = api ? 'application/json' : 'application/x-www-form-urlencoded';
+      body = api ? '{}' : new URLSearchParams({ csrf }).toString();
+    }
+    const r = await fetch(`${running.url}${concrete(url)}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+    await r.arrayBuffer();
+    return { status: r.status, location: r.headers.get('location') ?? '' };
+  }
+
+  it('has a row for every registered route (add one for each new route)', () => {
+    const registered = new Set(running.routes.flatMap((r) => [r.method].flat().filter((m) => m !== 'HEAD' && m !== 'OPTIONS').map((m) => `${m} ${r.url}`)));
+    const missing = [...registered].filter((k) => !(k in MATRIX) && k !== 'GET /api/health' && k !== 'GET /api/openapi.json');
+    assert.deepEqual(missing, [], 'routes without a row in MATRIX');
+    const stale = Object.keys(MATRIX).filter((k) => !registered.has(k));
+    assert.deepEqual(stale, [], 'rows for routes that are no longer registered');
+  });
+
+  it('answers every route as the matrix says, for every role', async () => {
+    const wrong: string[] = [];
+    for (const [key, allowed] of Object.entries(MATRIX)) {
+      if (NEEDS_REAL_OBJECT.has(key)) continue;
+      const [method, url] = key.split(' ') as [string, string];
+      for (const role of ROLES) {
+        const { status, location } = await call(method, url, role);
+        const denied = status === 401 || status === 403 || /^\/(staff\/)?sign-in\?next=/.test(location);
+        if (status >= 500) wrong.push(`${key} as ${role}: ${status}`);
+        else if (denied === allowed.includes(role)) wrong.push(`${key} as ${role}: ${status}${location ? ` → ${location}` : ''} (expected ${allowed.includes(role) ? 'allowed' : 'denied'})`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../support/databases.js';
+import { bpmn, userTask } from '../engine/bpmn.js';
+import { apiKeyFor, signInStaff } from '../support/sign-in.js';
+import { startIdentityServer, type IdentityServer } from './support.js';
+
+// A case whose only task is for building control.
+const renewal = bpmn('renewal', `<startEvent id="s"/>${userTask('check', '<zeebe:assignmentDefinition candidateGroups="licensing"/>')}<endEvent id="e"/>`, 's -> check; check -> e');
+const inspection = bpmn('inspection', `<startEvent id="s"/>${userTask('inspect', '<zeebe:assignmentDefinition candidateGroups="building-control"/>')}<endEvent id="e"/>`, 's -> inspect; inspect -> e');
+
+describeEachBackend('identity: department scope on cases', (backend) => {
+  let s: IdentityServer;
+  let instanceId: number;
+  let taskId: number;
+  before(async () => {
+    // The catalogue's mapping of processes to services, as compose.ts derives it from services/.
+    s = await startIdentityServer(backend, {}, 0, (key) => ({ inspection: 'building-permit', renewal: 'business-licence-renewal' } as Record<string, string>)[key]);
+    await s.engine.deploy([{ name: 'inspection.bpmn', content: inspection }, { name: 'renewal.bpmn', content: renewal }]);
+    instanceId = (await s.engine.startInstance('inspection', {})).id;
+    taskId = (await s.engine.listTasks({ instanceId }))[0]!.id;
+  });
+  after(() => s.close());
+
+  const status = async (path: string, headers: Record<string, string>) => (await fetch(`${s.base}${path}`, { headers })).status;
+
+  it('lets a building-control caseworker read the case and its task, but not a licensing caseworker', async () => {
+    const bob = { cookie: await signInStaff(s.base, 'bob') };
+    const lin = { cookie: await signInStaff(s.base, 'lin') };
+    for (const path of [`/api/process-instances/${instanceId}`, `/api/process-instances/${instanceId}/events`, `/api/tasks/${taskId}`]) {
+      assert.equal(await status(path, bob), 200, `bob: ${path}`);
+      assert.equal(await status(path, lin), 403, `lin: ${path}`);
+    }
+  });
+
+  it('lets the managers of the department, admins and auditors read it', async () => {
+    assert.equal(await status(`/api/process-instances/${instanceId}`, { cookie: await signInStaff(s.base, 'mia') }), 200);
+    assert.equal(await status(`/api/process-instances/${instanceId}`, { cookie: await signInStaff(s.base, 'aud') }), 200);
+    assert.equal(await status(`/api/process-instances/${instanceId}`, { authorization: `Bearer ${await apiKeyFor(s.db, { roles: ['admin'] })}` }), 200);
+  });
+
+  it('limits an agency system\'s API key to its services: start and read', async () => {
+    const headers = { authorization: `Bearer ${await apiKeyFor(s.db, { roles: ['agency-system'], services: ['building-permit'] })}`, 'content-type': 'application/json' };
+    const start = (processKey: string) => fetch(`${s.base}/api/process-instances`, { method: 'POST', headers, body: JSON.stringify({ processKey }) });
+    assert.equal((await start('inspection')).status, 201);
+    assert.equal((await start('renewal')).status, 403);
+    const other = (await s.engine.startInstance('renewal', {})).id;
+    assert.equal(await status(`/api/process-instances/${other}`, headers), 403);
+    assert.equal(await status(`/api/process-instances/${instanceId}`, headers), 200);
+    assert.equal((await s.engine.listInstances({ processKey: 'renewal' })).length, 1, 'the refused start created nothing');
+  });
+});

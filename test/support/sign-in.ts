@@ -1,0 +1,90 @@
+/**
+ * Signing in from tests, through the real pages (no back door): staff with password + TOTP code, citizens through
+ * the citizen sign-in page. The TOTP codes are computed from the documented demo secrets, like an authenticator.
+ */
+import { generateSync } from 'otplib';
+import type { Page } from 'playwright-core';
+import { createIdentity, DEMO_CITIZENS, DEMO_STAFF, type Role } from '../../src/identity/index.js';
+import type { Database } from '../../src/store/index.js';
+
+const COOKIE = 'govflow_session';
+
+function demoStaff(username: string): (typeof DEMO_STAFF)[number] {
+  const staff = DEMO_STAFF.find((s) => s.username === username);
+  if (!staff) throw new Error(`no demo staff member ${username}`);
+  return staff;
+}
+
+/** `alex` / `demo-citizen-alex` → the demo person's id. */
+function demoCitizenId(person: string): string {
+  const citizen = DEMO_CITIZENS.find((c) => c.username === person || c.id === person);
+  if (!citizen) throw new Error(`no demo citizen ${person}`);
+  return citizen.id;
+}
+
+/** The current TOTP code of a demo staff member. */
+export function totpFor(username: string): string {
+  return generateSync({ secret: demoStaff(username).totpSecret });
+}
+
+function sessionCookie(response: Response, fallback: string): string {
+  const set = response.headers.get('set-cookie');
+  const match = set ? new RegExp(`${COOKIE}=([^;]*)`).exec(set) : null;
+  return match ? `${COOKIE}=${match[1]}` : fallback;
+}
+
+const hidden = (page: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+
+async function form(url: string, cookie: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+}
+
+/** Signs a demo staff member in (password, then TOTP code); returns the `Cookie` header value to send. */
+export async function signInStaff(baseUrl: string, username: string): Promise<string> {
+  const staff = demoStaff(username);
+  const start = await fetch(`${baseUrl}/staff/sign-in`);
+  let cookie = sessionCookie(start, '');
+  const password = await form(`${baseUrl}/staff/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), username, password: staff.password, next: '/' });
+  if (password.status !== 303) throw new Error(`staff sign-in refused the password of ${username}: ${password.status}`);
+  cookie = sessionCookie(password, cookie);
+  const codePage = await fetch(`${baseUrl}/staff/sign-in/code`, { headers: { cookie } });
+  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: totpFor(username), next: '/' });
+  if (code.status !== 303) throw new Error(`staff sign-in refused the code of ${username}: ${code.status}`);
+  return sessionCookie(code, cookie);
+}
+
+/** Signs a demo citizen (`alex`, `sam`, `kim` or their ids) in through the citizen sign-in page. */
+export async function signInCitizen(baseUrl: string, person: string): Promise<string> {
+  const start = await fetch(`${baseUrl}/sign-in`);
+  const cookie = sessionCookie(start, '');
+  const response = await form(`${baseUrl}/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), citizen: demoCitizenId(person), next: '/' });
+  if (response.status !== 303) throw new Error(`citizen sign-in refused ${person}: ${response.status}`);
+  return sessionCookie(response, cookie);
+}
+
+export async function signInStaffInBrowser(page: Page, baseUrl: string, username: string): Promise<void> {
+  await page.goto(`${baseUrl}/staff/sign-in`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(demoStaff(username).password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Enter your security code').fill(totpFor(username));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/staff/sign-in'));
+}
+
+export async function signInCitizenInBrowser(page: Page, baseUrl: string, person: string): Promise<void> {
+  const id = demoCitizenId(person);
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.locator(`input[name="citizen"][value="${id}"]`).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname !== '/sign-in');
+}
+
+let keys = 0;
+/** A fresh API key (stored hashed like any other) with the given roles/services; returns the bearer token. */
+export async function apiKeyFor(db: Database, spec: { roles: readonly Role[]; services?: readonly string[] }): Promise<string> {
+  // Creating a key needs no master key (only TOTP secrets are sealed), so any value does here.
+  const identity = createIdentity({ db, masterKey: Buffer.alloc(32) });
+  const { key } = await identity.createApiKey({ id: `test-key-${process.pid}-${++keys}-${Date.now()}`, roles: spec.roles, ...(spec.services ? { services: spec.services } : {}) });
+  return key;
+}

@@ -1,0 +1,43 @@
+/**
+ * A real OpenID Connect provider (`oidc-provider`) on loopback, standing in for the national eID: the only part of a
+ * citizen's sign-in that is truly outside govflow. Its development login accepts any login name; the account's `sub`
+ * is that name and its claims come from PEOPLE (unknown logins get a generic name).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export const PEOPLE: Readonly<Record<string, { name: string; email: string }>> = {
+  'eid-alex': { name: 'Alex Demo', email: 'alex@example.org' },
+  'eid-riley': { name: 'Riley Tester', email: 'riley@example.org' },
+};
+
+export interface TestEid {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  close(): Promise<void>;
+}
+
+export async function startTestEid(redirectUri: () => string): Promise<TestEid> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clientId = 'govflow-test';
+  const clientSecret = 'test-eid-client-secret-0123456789abcdef';
+  let provider: Provider | undefined;
+  server.on('request', (request, response) => {
+    provider ??= new Provider(issuer, {
+      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri()], grant_types: ['authorization_code'], response_types: ['code'] }],
+      pkce: { required: () => true },
+      claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+      features: { devInteractions: { enabled: true } },
+      async findAccount(_ctx: unknown, sub: string) {
+        return { accountId: sub, claims: async () => ({ sub, ...(PEOPLE[sub] ?? { name: `Person ${sub}` }) }) };
+      },
+      cookies: { keys: ['test-eid-cookie-key'] },
+    });
+    provider.callback()(request, response);
+  });
+  return { issuer, clientId, clientSecret, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
