@@ -24,7 +24,8 @@ export const ALLOWED_DEPENDENCIES = {
   payments: ['kernel', 'store'],
   api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'privacy'],
   portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments'],
+  workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench'],
 };
 
 const srcRoot = path.resolve('src');

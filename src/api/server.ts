@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   readonly publicUrl?: string;
   /** Which catalogue service a process belongs to: API keys of agency systems act only on their services. */
   readonly serviceOfProcess?: (processKey: string) => string | undefined;
+  /** The process keys of these services (an API key's scope), for filtering lists. */
+  readonly processKeysOf?: (services: readonly string[]) => string[];
   /** Called for every route as it is registered (the authorisation matrix test enumerates pages with it). */
   readonly onRoute?: (route: { method: string | string[]; url: string }) => void;
   /**
@@ -64,7 +66,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });
-  const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
+  const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess, options.processKeysOf), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
   const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
 
   server.setErrorHandler((error: FastifyError, request, reply) => {

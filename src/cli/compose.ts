@@ -3,6 +3,7 @@ import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type Wo
 import { createLogger, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../catalogue/index.js';
 import { createPortalPlugin } from '../portal/index.js';
+import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { createIdentity, hasRole, type Identity, type Principal } from '../identity/index.js';
 import { ensureCliAdminKey } from './api-client.js';
@@ -87,9 +88,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
+    processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),
     privacy: Object.assign(privacy, { routeOptions: { agencyCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' } }),
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),

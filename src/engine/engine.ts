@@ -365,12 +365,19 @@ export class Engine {
     };
   }
 
-  async listInstances(filter: { processKey?: string; state?: string; businessKey?: string; limit?: number; offset?: number } = {}): Promise<ProcessInstanceView[]> {
+  /**
+   * `candidateGroups` keeps the cases that have (or had) a user task for one of these groups — a department's
+   * view of the cases; `processKeys` keeps the cases of these processes (an API client's services).
+   */
+  async listInstances(filter: { processKey?: string; processKeys?: readonly string[]; candidateGroups?: readonly string[]; state?: string; businessKey?: string; limit?: number; offset?: number } = {}): Promise<ProcessInstanceView[]> {
     const { rows } = await this.db.query<InstanceRow & { version: number }>(
       `select i.*, d.version from process_instance i join process_definition d on d.id = i.definition_id
        where ($1::text is null or i.process_key = $1) and ($2::text is null or i.state = $2) and ($3::text is null or i.business_key = $3)
+         and ($6::text[] is null or i.process_key = any($6::text[]))
+         and ($7::text[] is null or exists (select 1 from user_task t where t.instance_id = i.id and t.candidate_groups && $7::text[]))
        order by i.id desc limit $4 offset $5`,
-      [filter.processKey ?? null, filter.state ?? null, filter.businessKey ?? null, Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0],
+      [filter.processKey ?? null, filter.state ?? null, filter.businessKey ?? null, Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0,
+        filter.processKeys ? [...filter.processKeys] : null, filter.candidateGroups ? [...filter.candidateGroups] : null],
     );
     return rows.map((r) => this.view(r));
   }

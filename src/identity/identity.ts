@@ -58,6 +58,8 @@ export interface Identity {
   signInCitizen(request: FastifyRequest, reply: FastifyReply, personId: string): Promise<void>;
   signOut(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   readonly plugin: (server: FastifyInstance) => Promise<void>;
+  /** True when citizens sign in through an OpenID Connect provider (the national eID) at `/sign-in/oidc`. */
+  readonly oidcEnabled: boolean;
   /** Creates the demo organisation (idempotent); done by `plugin` too when `demo` is set. */
   seedDemo(): Promise<void>;
   createApiKey(request: ApiKeyRequest): Promise<{ id: string; key: string; prefix: string }>;
@@ -513,7 +515,7 @@ ${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk
     });
   };
 
-  return { authenticate, principalForApiKey: apiKeyPrincipal, pageSession, checkCsrf, signInCitizen, signOut, plugin, seedDemo, createApiKey, revokeApiKey, getPerson, setMembership };
+  return { authenticate, principalForApiKey: apiKeyPrincipal, pageSession, checkCsrf, signInCitizen, signOut, plugin, oidcEnabled: !!options.oidc, seedDemo, createApiKey, revokeApiKey, getPerson, setMembership };
 }
 
 // A real argon2id hash of a random string: verifying against it costs what verifying a real account costs.

@@ -75,3 +75,16 @@ export function inCaseScope(principal: Principal | null | undefined, candidateGr
     return principal.memberships.some((m) => m.department === department && (qualifier === undefined || (qualifier === 'manager' && m.role === 'manager')));
   });
 }
+
+/**
+ * The candidate groups a staff member works for: each department they belong to, and `<department>/manager` where
+ * they are a manager. Inboxes and case lists are filtered to these.
+ */
+export function candidateGroupsOf(principal: StaffPrincipal): string[] {
+  const groups = new Set<string>();
+  for (const m of principal.memberships) {
+    groups.add(m.department);
+    if (m.role === 'manager') groups.add(`${m.department}/manager`);
+  }
+  return [...groups];
+}

@@ -173,13 +173,19 @@ async function checkUnsealed(db: Queryable, horizon: string, sealedBelowHorizon:
 async function checkTree(db: Queryable, treeSize: number, options: VerifyOptions, parallel: boolean): Promise<{ bad?: BadEntry; treeHeads: number }> {
   const leafHashes = Buffer.allocUnsafe(treeSize * HASH_SIZE);
   const chunk = options.chunk ?? CHUNK;
-  for (let from = 0; from < treeSize; from += chunk) {
+  const fetchLeafChunk = async (from: number): Promise<void> => {
     const { rows } = await db.query<{ hashes: unknown }>(
       `select string_agg(leaf_hash, ''::bytea order by leaf_index) as hashes from ledger_leaf where leaf_index >= $1 and leaf_index < $2`,
       [String(from), String(Math.min(treeSize, from + chunk))],
     );
     toBuffer(rows[0]?.hashes).copy(leafHashes, from * HASH_SIZE);
-  }
+  };
+  // With a pool, all chunk queries are queued at once so every free connection fetches leaves (each chunk lands at
+  // its own offset, so arrival order does not matter); the rebuild cannot start before the last chunk anyway.
+  const leafChunks: number[] = [];
+  for (let from = 0; from < treeSize; from += chunk) leafChunks.push(from);
+  if (parallel) await Promise.all(leafChunks.map(fetchLeafChunk));
+  else for (const from of leafChunks) await fetchLeafChunk(from);
   const fetchNodes = (level: number, from: number, to: number): Promise<Buffer> =>
     db
       .query<{ hashes: unknown }>(

@@ -6,16 +6,10 @@ import { logOnlyTransport, smtpTransport } from './transports.js';
 /**
  * For the composition root: notifications configured from the environment. GOVFLOW_SMTP_URL (e.g.
  * `smtp://user:pass@mail.example:587`) sends real e-mail from GOVFLOW_MAIL_FROM; without it the log-only transport
- * records that a message would have been sent. Returns undefined while the outbox table is missing.
+ * records that a message would have been sent.
  */
 export async function setUpNotifications(options: { db: Database; logger?: Logger; publicUrl: string; agencyName: string; env?: NodeJS.ProcessEnv; getPerson?: (id: string) => Promise<{ name?: string; email?: string } | null> }): Promise<Notifications | undefined> {
   const env = options.env ?? process.env;
-  // TRANSITIONAL: until migration 0008 is in src/store/migrations the outbox table may be missing.
-  const table = await options.db.query<{ t: string | null }>("select to_regclass('notification_outbox')::text as t");
-  if (!table.rows[0]?.t) {
-    options.logger?.warn('notifications disabled: table notification_outbox is missing (migration 0008 not applied)');
-    return undefined;
-  }
   const smtpUrl = env['GOVFLOW_SMTP_URL'];
   const transport = smtpUrl ? smtpTransport(smtpUrl, env['GOVFLOW_MAIL_FROM'] ?? `${options.agencyName} <noreply@localhost>`) : logOnlyTransport(options.logger);
   return new Notifications({

@@ -44,7 +44,7 @@ export interface PortalOptions {
    * Sessions and sign-in from the identity module (issue 6): its session cookie, CSRF token and citizen sign-in.
    * Without it the portal keeps its own demo sessions (its older tests run that way).
    */
-  readonly identity?: Pick<Identity, 'pageSession' | 'signInCitizen' | 'signOut'>;
+  readonly identity?: Pick<Identity, 'pageSession' | 'signInCitizen' | 'signOut'> & Partial<Pick<Identity, 'oidcEnabled'>>;
   /** "Who has seen my data" and the data download at /my-data (src/portal/data-usage-page.ts). */
   readonly privacy?: Pick<Privacy, 'listAccess' | 'exportPersonData'>;
 }
@@ -208,9 +208,13 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
     server.get<{ Querystring: { next?: string } }>('/sign-in', async (request, reply) => {
       const s = await session(request, reply, { create: true });
       const next = safeNext(request.query.next);
+      // With a national eID configured, citizens sign in there; the demo picker stays only in demo mode, below it.
+      const eid = options.identity?.oidcEnabled ? html`<h2 class="govuk-heading-m">Sign in with your national eID</h2>
+<p class="govuk-body"><a class="govuk-button" href="/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" data-module="govuk-button">Continue to the eID sign-in</a></p>` : '';
       return send(reply, s, 'Sign in (demo)', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">Sign in (demo)</h1>
-<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. Real sign-in comes later.</strong></div>
+<h1 class="govuk-heading-l">${options.identity?.oidcEnabled ? 'Sign in' : 'Sign in (demo)'}</h1>
+${eid}
+<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
 <form method="post" action="/sign-in" novalidate>
 <input type="hidden" name="csrf" value="${s.csrfToken}">
 <input type="hidden" name="next" value="${next}">

@@ -26,16 +26,8 @@ export async function setUpRegistryConnector(options: {
   const env = options.env ?? process.env;
   const none: RegistryConnectorSetup = { handler: undefined, url: undefined, stop: async () => {} };
   if (env['GOVFLOW_REGISTRY'] === 'off') return none;
-  // TRANSITIONAL: until migration 0008 is in src/store/migrations the key table may be missing; run without it.
-  const table = await options.db.query<{ t: string | null }>("select to_regclass('registry_client_key')::text as t");
-  if (!table.rows[0]?.t) {
-    options.logger?.warn('registry connector disabled: table registry_client_key is missing (migration 0008 not applied)');
-    return none;
-  }
   const clientKey = await loadOrCreateClientKey(options.db, options.masterKey);
-  const accessLog = await options.db.query<{ t: string | null }>("select to_regclass('personal_data_access')::text as t");
-  if (options.privacy && !accessLog.rows[0]?.t) options.logger?.warn('registry lookups are not in the access log: table personal_data_access is missing');
-  const privacy = options.privacy && accessLog.rows[0]?.t ? { privacy: options.privacy } : {};
+  const privacy = options.privacy ? { privacy: options.privacy } : {};
   const common = { engine: options.engine, clientKey, ...privacy, ...(options.logger ? { logger: options.logger } : {}), ...(options.onPersonalDataRead ? { onPersonalDataRead: options.onPersonalDataRead } : {}) };
   if (env['GOVFLOW_REGISTRY_URL']) {
     const publicKey = env['GOVFLOW_REGISTRY_PUBLIC_KEY'];

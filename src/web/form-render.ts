@@ -100,7 +100,30 @@ ${(field.values ?? []).map((item) => html`<option value="${item.value}"${chosen 
     }
     case 'datetime':
       return renderDateTime(field, input, error, group);
+    case 'filepicker':
+      return renderFilePicker(field, error, group);
   }
+}
+
+/** Names the accepted types the way a citizen reads them: ".pdf,image/png" → "PDF, PNG". */
+export function acceptedTypesLabel(accept: string | undefined): string {
+  if (!accept) return '';
+  const names = accept.split(',').map((a) => a.trim()).filter(Boolean).map((a) => (a.startsWith('.') ? a.slice(1) : (a.split('/')[1] ?? a)).toUpperCase().replace(/^JPG$/, 'JPEG'));
+  return [...new Set(names)].join(', ');
+}
+
+function renderFilePicker(field: FieldComponent, error: FieldError | undefined, group: string): SafeHtml {
+  // The size limit comes from the service's documents rule, passed by the portal as properties.maxSize (e.g. "10 MB").
+  const types = acceptedTypesLabel(field.accept);
+  const size = field.properties['maxSize'];
+  const limits = [types ? `${types}` : '', size ? `up to ${size}` : ''].filter(Boolean).join(', ');
+  const hint = [field.description ?? '', limits].filter(Boolean).join('. ');
+  const describedBy = [hint ? `${field.key}-hint` : '', error ? `${field.key}-error` : ''].filter(Boolean).join(' ');
+  return html`<div class="${group}">
+<label class="govuk-label govuk-label--s" for="${field.key}">${field.label}</label>
+${hint ? html`<div id="${field.key}-hint" class="govuk-hint">${hint}</div>` : ''}${
+  error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<input class="govuk-file-upload${error ? ' govuk-file-upload--error' : ''}" id="${field.key}" name="${field.key}" type="file"${field.accept ? html` accept="${field.accept}"` : ''}${field.multiple ? html` multiple` : ''}${describedByAttr(describedBy)}>
+</div>`;
 }
 
 function renderDateTime(field: FieldComponent, input: RawInput, error: FieldError | undefined, group: string): SafeHtml {

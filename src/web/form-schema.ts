@@ -3,8 +3,8 @@
  * checklist, radio, select, datetime and text. A schema is checked once when the catalogue loads; answers are
  * checked on every POST with the schema's rules (required, min/max, minLength/maxLength, pattern, email).
  */
-export type FieldType = 'textfield' | 'textarea' | 'number' | 'checkbox' | 'checklist' | 'radio' | 'select' | 'datetime';
-export const FIELD_TYPES: readonly FieldType[] = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime'];
+export type FieldType = 'textfield' | 'textarea' | 'number' | 'checkbox' | 'checklist' | 'radio' | 'select' | 'datetime' | 'filepicker';
+export const FIELD_TYPES: readonly FieldType[] = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime', 'filepicker'];
 
 export interface FieldValidation {
   readonly required?: boolean;
@@ -25,6 +25,10 @@ export interface FieldComponent {
   readonly values?: readonly { readonly label: string; readonly value: string }[];
   /** datetime only: `date`, `time` or `datetime` (form-js `subtype`). */
   readonly subtype?: 'date' | 'time' | 'datetime';
+  /** filepicker only (form-js `accept`): comma-separated extensions or media types, e.g. ".pdf,.png,.jpg". */
+  readonly accept?: string;
+  /** filepicker only (form-js `multiple`). */
+  readonly multiple?: boolean;
   /** form-js `properties`: `patternMessage`, `autocomplete`, `checkboxLabel`, `width` (e.g. "10"). */
   readonly properties: Readonly<Record<string, string>>;
 }
@@ -47,6 +51,7 @@ export interface SchemaProblem {
 }
 
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const ACCEPT = /^\s*(\.[A-Za-z0-9]{1,10}|[a-z]+\/[a-z0-9.+*-]{1,60})(\s*,\s*(\.[A-Za-z0-9]{1,10}|[a-z]+\/[a-z0-9.+*-]{1,60}))*\s*$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -133,8 +138,21 @@ export function parseFormSchema(input: unknown): { schema?: FormSchema; problems
       if (s !== 'date' && s !== 'time' && s !== 'datetime') problem(`${at}.subtype`, "must be 'date', 'time' or 'datetime'");
       else subtype = s;
     }
+    let accept: string | undefined;
+    let multiple: boolean | undefined;
+    if (type === 'filepicker') {
+      const a = raw['accept'];
+      // Only extensions and media types: the value lands in an HTML attribute and the hint the citizen reads.
+      if (a !== undefined && (typeof a !== 'string' || !ACCEPT.test(a))) problem(`${at}.accept`, 'must be a comma-separated list like .pdf,.png,image/jpeg');
+      else if (typeof a === 'string') accept = a.replace(/\s+/g, '');
+      const m = raw['multiple'];
+      if (m !== undefined && typeof m !== 'boolean') problem(`${at}.multiple`, 'must be true or false');
+      else if (m === true) multiple = true;
+    }
     components.push({
       type: type as FieldType, key, label,
+      ...(accept ? { accept } : {}),
+      ...(multiple ? { multiple } : {}),
       ...(typeof description === 'string' && description !== '' ? { description } : {}),
       validate: validate as FieldValidation, properties,
       ...(values ? { values } : {}),
@@ -261,6 +279,14 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
         else values[field.key] = chosen;
         break;
       }
+      case 'filepicker': {
+        // The file bytes are checked (type by content, size) by the portal's multipart handling, which stores them
+        // and hands over the ids of the stored uploads here; this only enforces `required`.
+        const ids = many(input, field.key).filter((x) => /^\d{1,15}$/.test(x));
+        if (ids.length > 0) values[field.key] = field.multiple ? ids.map(Number) : Number(ids[0]);
+        else if (v.required) fail(`Select ${label}`);
+        break;
+      }
       case 'datetime': {
         const anchor = dateAnchor(field);
         let date: string | undefined;
@@ -310,6 +336,7 @@ export function answersToInput(schema: FormSchema, answers: Answers): Record<str
     if (value === undefined || value === null) continue;
     if (field.type === 'checkbox') input[field.key] = value === true ? 'true' : '';
     else if (field.type === 'checklist') input[field.key] = Array.isArray(value) ? value.map(String) : [];
+    else if (field.type === 'filepicker') input[field.key] = Array.isArray(value) ? value.map(String) : [String(value)];
     else if (field.type === 'datetime') {
       const text = String(value);
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
@@ -332,6 +359,11 @@ export function displayAnswer(field: FieldComponent, value: unknown): string {
     case 'radio':
     case 'select':
       return field.values?.find((x) => x.value === value)?.label ?? String(value);
+    case 'filepicker': {
+      // Names and sizes live with the stored uploads; the portal shows those. Here only how many there are.
+      const n = Array.isArray(value) ? value.length : 1;
+      return n === 0 ? 'Not given' : n === 1 ? '1 file' : `${n} files`;
+    }
     case 'datetime': {
       const text = String(value);
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);

@@ -59,12 +59,13 @@ ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
 <div class="govuk-generic-header__logo">
 <a href="/" class="govuk-generic-header__homepage-link">${SITE_NAME}</a>
 </div>
-${options.section ? html`<div class="govuk-generic-header__content"><a href="${options.section.href}" class="govuk-generic-header__link govuk-generic-header__service-name">${options.section.name}</a></div>` : ''}
+
 </div>
 </header>
 <section aria-label="Service information" class="govuk-service-navigation">
 <div class="govuk-width-container">
 <div class="govuk-service-navigation__container">
+${options.section ? html`<span class="govuk-service-navigation__service-name"><a href="${options.section.href}" class="govuk-service-navigation__link">${options.section.name}</a></span>` : ''}
 <nav aria-label="Menu" class="govuk-service-navigation__wrapper">
 <ul class="govuk-service-navigation__list" id="navigation">
 ${navigation.map((n) => nav(n.href, n.label, n.key))}

@@ -4,14 +4,13 @@
  * documents module receives `authenticate` injected, exactly as the composition root will pass identity's.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
 import { createDocumentsPlugin, documentRoutes, Documents } from '../../src/documents/index.js';
 import { createEngine, createManualClock, type Engine, type ManualClock } from '../../src/engine/index.js';
 import { hasRole, type Principal } from '../../src/identity/index.js';
-import { listMigrations, type Backend, type Database } from '../../src/store/index.js';
+import type { Backend, Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
 
 export interface DocumentsHarness {
@@ -42,32 +41,11 @@ async function authenticate(request: FastifyRequest): Promise<Principal | null> 
   return typeof raw === 'string' ? JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Principal : null;
 }
 
-const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url);
-
-/**
- * TRANSITIONAL: migrations must be numbered without gaps and 0004–0006 belong to other engineers who are writing
- * them now. Until they land, apply 0001–0003 plus 0007 by hand (same SQL, same order; later numbers are not ours
- * to depend on); once the sequence is whole, the ordinary migrate() runs.
- */
-async function documentsDatabase(backend: Backend): Promise<Database> {
-  try {
-    await listMigrations();
-    return await freshDatabase(backend);
-  } catch (error) {
-    if (!/without a gap/.test((error as Error).message)) throw error;
-  }
-  const db = await freshDatabase(backend, { migrate: false });
-  const files = readdirSync(MIGRATIONS).filter((f) => /^\d{4}-[a-z0-9-]+\.sql$/.test(f) && f < '0007').sort();
-  for (const file of files) await db.exec(readFileSync(new URL(file, MIGRATIONS), 'utf8'));
-  await db.exec(readFileSync(new URL('0007-documents.sql', MIGRATIONS), 'utf8'));
-  return db;
-}
-
 export function useDocuments(backend: Backend): DocumentsHarness {
   const h = {} as DocumentsHarness;
   let close: (() => Promise<void>) | undefined;
   before(async () => {
-    h.db = await documentsDatabase(backend);
+    h.db = await freshDatabase(backend);
     h.clock = createManualClock('2026-03-02T09:00:00Z');
     h.engine = createEngine(h.db, { clock: h.clock });
     h.masterKey = randomBytes(32).toString('base64url');

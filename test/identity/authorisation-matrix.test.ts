@@ -24,6 +24,7 @@ const CITIZEN: readonly MatrixRole[] = ['citizen'];
 const STAFF_READ: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'];
 const TASKS: readonly MatrixRole[] = ['caseworker', 'manager'];
 const WORKERS: readonly MatrixRole[] = ['agency-system', 'admin'];
+const STAFF: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'auditor'];
 
 /** `METHOD url` → the roles allowed. Written by hand from the role model in docs/identity.md, not from the code. */
 const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
@@ -33,6 +34,13 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /staff/sign-in/code': ALL,
   'POST /staff/sign-in/code': ALL,
   'POST /staff/sign-out': ALL,
+  // staff workbench: every staff member (an admin or auditor of no department sees an empty inbox; cases outside
+  // their departments are "not found")
+  'GET /staff': STAFF,
+  'GET /staff/cases/:id': STAFF,
+  'POST /staff/tasks/:id/claim': STAFF,
+  'POST /staff/tasks/:id/complete': STAFF,
+  'POST /staff/cases/:id/notes': STAFF,
   // portal (citizen pages)
   'GET /assets/govuk-frontend.min.css': ALL,
   'GET /assets/:kind/:file': ALL,

@@ -39,6 +39,18 @@ describeEachBackend('identity: department scope on cases', (backend) => {
     assert.equal(await status(`/api/process-instances/${instanceId}`, { authorization: `Bearer ${await apiKeyFor(s.db, { roles: ['admin'] })}` }), 200);
   });
 
+  it('limits lists to the caller\'s departments: inbox and cases', async () => {
+    const json = async (path: string, cookie: string) => (await (await fetch(`${s.base}${path}`, { headers: { cookie } })).json()) as { id: number; instanceId?: number }[];
+    const bob = await signInStaff(s.base, 'bob');
+    const lin = await signInStaff(s.base, 'lin');
+    assert.ok((await json('/api/tasks', bob)).some((t) => t.id === taskId), 'bob sees the building-control task');
+    assert.ok(!(await json('/api/tasks', lin)).some((t) => t.id === taskId), 'lin does not');
+    assert.ok(!(await json('/api/tasks?candidateGroup=building-control', lin)).some((t) => t.id === taskId), 'not even by asking for the group');
+    assert.ok(!(await json('/api/tasks?candidateUser=bob', lin)).some((t) => t.id === taskId), 'nor as another user');
+    assert.ok((await json('/api/process-instances', bob)).some((i) => i.id === instanceId));
+    assert.ok(!(await json('/api/process-instances', lin)).some((i) => i.id === instanceId));
+  });
+
   it('limits an agency system\'s API key to its services: start and read', async () => {
     const headers = { authorization: `Bearer ${await apiKeyFor(s.db, { roles: ['agency-system'], services: ['building-permit'] })}`, 'content-type': 'application/json' };
     const start = (processKey: string) => fetch(`${s.base}/api/process-instances`, { method: 'POST', headers, body: JSON.stringify({ processKey }) });
@@ -48,5 +60,7 @@ describeEachBackend('identity: department scope on cases', (backend) => {
     assert.equal(await status(`/api/process-instances/${other}`, headers), 403);
     assert.equal(await status(`/api/process-instances/${instanceId}`, headers), 200);
     assert.equal((await s.engine.listInstances({ processKey: 'renewal' })).length, 1, 'the refused start created nothing');
+    const listed = (await (await fetch(`${s.base}/api/process-instances`, { headers })).json()) as { processKey: string }[];
+    assert.ok(listed.length > 0 && listed.every((i) => i.processKey === 'inspection'), 'its list holds only its services\' cases');
   });
 });

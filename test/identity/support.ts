@@ -23,7 +23,9 @@ export async function startIdentityServer(backend: Backend, options: Partial<Ide
   const identity = createIdentity({ db, masterKey: randomBytes(32), demo: true, ...options });
   const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
   const portal = createPortalPlugin({ engine, db, catalogue, identity, deployProcesses: false, processingTimeCacheMs: 0 });
-  const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, plugins: [identity.plugin, portal], ...(serviceOfProcess ? { serviceOfProcess } : {}) });
+  // The inverse of serviceOfProcess over the processes the tests deploy, as compose.ts derives both from the catalogue.
+  const processKeysOf = (services: readonly string[]): string[] => ['inspection', 'renewal'].filter((key) => services.includes(serviceOfProcess?.(key) ?? ''));
+  const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, plugins: [identity.plugin, portal], ...(serviceOfProcess ? { serviceOfProcess, processKeysOf } : {}) });
   await server.listen({ host: '127.0.0.1', port });
   return {
     base: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, db, engine, identity,

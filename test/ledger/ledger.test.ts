@@ -165,6 +165,24 @@ describeEachBackend('ledger', (backend) => {
     }
   });
 
+  it('verifies in many small chunks (fetched at once through a pool) and names an altered stored node', async () => {
+    const db5 = await freshDatabase(backend);
+    try {
+      await insertEvents(db5, 37);
+      await sealPending(db5, { waitMs: 10_000 });
+      await publishTreeHead(db5, signer);
+      // 37 leaves in chunks of 3: a chunk copied to the wrong offset would rebuild nodes unlike the stored ones.
+      const clean = await verifyLedger(db5, { chunk: 3 });
+      assert.ok(clean.ok && clean.treeSize === 37, JSON.stringify(clean));
+      await db5.query(`update ledger_node set hash = sha256(hash) where level = 1 and idx = 11`);
+      const report = await verifyLedger(db5, { chunk: 3 });
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBad?.leafIndex, 22, JSON.stringify(report));
+    } finally {
+      await db5.close();
+    }
+  });
+
   it('recovers when the xid counter is below the stored horizon (database restored into another cluster)', async () => {
     const db3 = await freshDatabase(backend);
     try {

@@ -36,7 +36,7 @@ async function start(backend: 'pglite' | 'postgres', publicUrl?: string): Promis
   const tokens = Object.fromEntries(Object.keys(people).map((k) => [k, randomBytes(16).toString('hex')])) as Record<Who, string>;
   const byToken = new Map(Object.entries(tokens).map(([k, t]) => [t, people[k as Who] as Principal]));
   const authenticate = async (request: FastifyRequest): Promise<Principal | null> => byToken.get(String(request.headers.authorization ?? '').replace(/^Bearer /, '')) ?? null;
-  const { server } = await createApiServer({ engine, db, authenticate, privacy: Object.assign(privacy, { routeOptions: { agencyCode: 'demo-municipality', agencyName: 'Demo Municipality' } }), ...(publicUrl ? { publicUrl } : {}) });
+  const { server } = await createApiServer({ engine, db, authenticate, serviceOfProcess: (key) => (key === 'permit' ? 'building-permit' : undefined), privacy: Object.assign(privacy, { routeOptions: { agencyCode: 'demo-municipality', agencyName: 'Demo Municipality' } }), ...(publicUrl ? { publicUrl } : {}) });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   return {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
 import { GovflowError } from '../../kernel/index.js';
-import { inCaseScope, type Principal } from '../../identity/index.js';
+import { candidateGroupsOf, inCaseScope, type Principal } from '../../identity/index.js';
 import { route, type RouteDefinition } from '../route.js';
 import { caseReadLogger, type PrivacyRouteOptions } from './privacy-routes.js';
 import { Event, IdParams, Incident, Job, Paging, ProcessInstance, Task, Variables } from '../schemas.js';
@@ -11,7 +11,7 @@ const Worker = Type.String({ minLength: 1, maxLength: 200, description: 'The wor
 const Name = Type.String({ minLength: 1, maxLength: 500 });
 
 /** The engine's HTTP surface: deployments, instances, user tasks, the external worker API, incidents, messages. */
-export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?: PrivacyRouteOptions, serviceOfProcess?: (processKey: string) => string | undefined): RouteDefinition[] {
+export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?: PrivacyRouteOptions, serviceOfProcess?: (processKey: string) => string | undefined, processKeysOf?: (services: readonly string[]) => string[]): RouteDefinition[] {
   /** An agency system's API key names the services it may act on; a process outside them (or outside the catalogue) is refused. */
   function requireServiceScope(principal: Principal | null, processKey: string): void {
     if (principal?.kind !== 'agency-system') return;
@@ -29,6 +29,12 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
     const tasks = [...await engine.listTasks({ instanceId, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId, state: 'completed', limit: 1000 })];
     if (!inCaseScope(principal, tasks.flatMap((t) => t.candidateGroups))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
+  }
+  /** What a list of cases is limited to: staff see their departments' cases, an API key its services' processes. */
+  function listScope(principal: Principal | null): { candidateGroups?: string[]; processKeys?: string[] } {
+    if (principal?.kind === 'staff' && !principal.roles.includes('admin') && !principal.roles.includes('auditor')) return { candidateGroups: candidateGroupsOf(principal) };
+    if (principal?.kind === 'agency-system') return { processKeys: processKeysOf?.(principal.services) ?? [] };
+    return {};
   }
   // Reads of a case's personal data are logged for the person (docs/privacy.md).
   const reads = caseReadLogger(privacy, privacyOptions);
@@ -68,7 +74,7 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
       summary: 'List process instances, newest first',
       query: Type.Object({ processKey: Type.Optional(Name), state: Type.Optional(Type.String({ enum: ['active', 'completed', 'terminated'] })), businessKey: Type.Optional(Name), ...Paging }),
       response: Type.Array(ProcessInstance),
-      handler: ({ query }) => engine.listInstances(query),
+      handler: ({ query, principal }) => engine.listInstances({ ...query, ...listScope(principal) }),
     }),
     route({
       method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
@@ -114,7 +120,17 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
         processKey: Type.Optional(Name), ...Paging,
       }),
       response: Type.Array(Task),
-      handler: ({ query }) => engine.listTasks({ ...query, ...(query.candidateGroup ? { candidateGroups: query.candidateGroup } : {}) }),
+      handler: ({ query, principal }) => {
+        // An inbox is always limited to the caller's own groups; asking for another department's, or for
+        // another person's candidate tasks, gives nothing rather than someone else's work.
+        // Admins and auditors see every department (as inCaseScope says), so their filters apply as given.
+        if (listScope(principal).candidateGroups === undefined) return engine.listTasks({ ...query, ...(query.candidateGroup ? { candidateGroups: query.candidateGroup } : {}) });
+        const own = principal?.kind === 'staff' ? candidateGroupsOf(principal) : [];
+        const groups = query.candidateGroup ? query.candidateGroup.filter((g) => own.includes(g)) : own;
+        const { candidateUser, ...rest } = query;
+        const self = principal?.kind === 'staff' && candidateUser === principal.id ? { candidateUser } : {};
+        return engine.listTasks({ ...rest, ...self, candidateGroups: groups });
+      },
     }),
     route({
       method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'One user task',
