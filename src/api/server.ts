@@ -89,6 +89,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     void reply.status(404).send({ code: 'GOVFLOW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] });
   });
 
+  // PostgreSQL text cannot hold U+0000: refuse it at the edge, naming the field, for every route (API and pages),
+  // instead of letting the database fail the request later.
+  server.addHook('preValidation', async (request) => {
+    const where = findNul({ params: request.params, querystring: request.query, body: request.body });
+    if (where) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${where} must not contain the NUL character (U+0000)`, [{ where, message: 'must not contain the NUL character' }]);
+  });
+
   // JSON API responses hold personal data: never cached, never sniffed; HSTS once served over https.
   const hsts = options.publicUrl?.startsWith('https:') === true;
   server.addHook('onSend', async (request, reply, payload) => {
@@ -158,4 +165,17 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     });
   }
   return { server, routes };
+}
+
+/** The path of the first string (or key) holding U+0000 in request input, or null. Depth-limited: input is validated elsewhere. */
+function findNul(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 20 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return here;
+    const found = findNul(inner, here, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }

@@ -59,6 +59,11 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
     });
     server.setErrorHandler(async (error, request, reply) => {
       if (error instanceof WorkbenchHttpError) return send(reply, null, error.title, html`<h1 class="govuk-heading-l">${error.title}</h1><p class="govuk-body">${error.body}</p>`, error.status);
+      // Fastify's own refusals (body too large, unsupported media type) keep their 4xx status.
+      const fastifyStatus = (error as { statusCode?: number }).statusCode;
+      if (!isGovflowError(error) && fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500) {
+        return send(reply, null, 'There is a problem with your request', html`<h1 class="govuk-heading-l">There is a problem with your request</h1><p class="govuk-body">${fastifyStatus === 413 ? 'What you sent is too large.' : 'We could not read what you sent.'} Go back and try again.</p>`, fastifyStatus);
+      }
       const coded = isGovflowError(error) ? error : toGovflowError(error);
       if (coded.kind === 'user') return send(reply, null, 'There is a problem', html`<h1 class="govuk-heading-l">There is a problem</h1><p class="govuk-body">${coded.message}</p><p class="govuk-body"><a class="govuk-link" href="/staff">Back to the inbox</a></p>`, coded.status);
       log.error({ err: error, reference: request.id, url: request.url }, 'workbench request failed');

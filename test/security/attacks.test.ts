@@ -51,29 +51,6 @@ function enc(value: string): string {
 }
 const SLOW_MS = 4_000;
 
-/**
- * Real bugs this suite found, being fixed by the lead (see docs/security.md "Findings"): a NUL (U+0000) in a string
- * that reaches PostgreSQL unchecked fails with "invalid byte sequence for encoding UTF8: 0x00" → 500 instead of a
- * coded 400. Found (fixed list) on exactly these fields; the routes are kept out of the 5xx assertion *only* for
- * payloads that contain a NUL, so every other check still runs on them. Remove a line once its route is fixed.
- *   POST /staff/sign-in            form field `username`
- *   GET  /api/process-instances    query `processKey`
- *   POST /api/process-instances    body `processKey`
- *   POST /api/messages             body `name`
- *   POST /api/signals              body `name`
- *   POST /api/decisions/:key/evaluate        path `key`
- *   GET  /api/process-definitions/:key/mining path `key`
- */
-const KNOWN_NUL_500 = new Set(['POST /staff/sign-in', 'GET /api/process-instances', 'POST /api/process-instances', 'POST /api/messages', 'POST /api/signals', 'POST /api/decisions/:key/evaluate', 'GET /api/process-definitions/:key/mining']);
-/**
- * The workbench plugin's error handler (src/workbench/workbench-plugin.ts, in progress) turns Fastify's own 413 (body
- * too large) and 415 (unsupported media type) into a 500 page on its POST routes (`/staff/tasks/:id/claim|complete`,
- * `/staff/cases/:id/notes`): kept out of the assertion for exactly those two probes until fixed.
- */
-const knownWorkbenchBug = (label: string): boolean => /^POST \/staff\/(tasks|cases)\//.test(label) && /\((7 MB form)\)| multipart /.test(label);
-const knownBug = (label: string, status: number): boolean =>
-  status === 500 && (((label.includes('[nul') || label.includes('\\u0000')) && KNOWN_NUL_500.has(label.split(' ').slice(0, 2).join(' '))) || knownWorkbenchBug(label));
-
 /** `admin` calls the API with a bearer key; `admin-web` is the same role signed in through the staff pages (ada). */
 type Role = 'anonymous' | 'citizen' | 'caseworker' | 'admin' | 'admin-web';
 const ROLES: readonly Role[] = ['anonymous', 'citizen', 'caseworker', 'admin'];
@@ -166,7 +143,7 @@ describe('attacks and bad input on every registered route', () => {
     const response = await fetch(url, { redirect: 'manual', ...init });
     const text = await response.text();
     const took = Date.now() - started;
-    if (response.status >= 500 && !knownBug(label, response.status)) problems.push(`${label}: ${response.status} ${text.slice(0, 200)}`);
+    if (response.status >= 500) problems.push(`${label}: ${response.status} ${text.slice(0, 200)}`);
     if (took > SLOW_MS) problems.push(`${label}: took ${took} ms (pg_sleep?)`);
     const type = response.headers.get('content-type') ?? '';
     if (type.startsWith('text/html') || expect.html) {
@@ -362,7 +339,7 @@ describe('attacks and bad input on every registered route', () => {
       const res = await probe(problems, `POST ${r.url} (7 MB form)`, url, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: hugeForm });
       // A browser gets the GOV.UK error page (413, no code: people read it); anything else gets the coded JSON error.
       const readable = (res.headers.get('content-type') ?? '').startsWith('text/html') ? /<title>[^<]+<\/title>/.test(res.text) : /"code":"GOVFLOW_ERR_[A-Z_]+"/.test(res.text);
-      if (res.status !== 413 && !knownBug(`POST ${r.url} (7 MB form)`, res.status)) problems.push(`POST ${r.url} (7 MB form): ${res.status}, expected 413`);
+      if (res.status !== 413) problems.push(`POST ${r.url} (7 MB form): ${res.status}, expected 413`);
       else if (!readable) problems.push(`POST ${r.url} (7 MB form): 413 without an error page or code: ${res.text.slice(0, 120)}`);
       const wrong = await probe(problems, `POST ${r.url} (text/plain)`, url, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: `csrf=${csrf}` });
       // Refused: a 4xx, or sent back to sign in (pages that need a pending sign-in answer so before reading the body).
