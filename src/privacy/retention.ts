@@ -131,7 +131,7 @@ async function eraseCaseRows(tx: Queryable, vault: Vault, instanceId: number, ru
     `update portal_submission set answers = $2::jsonb where instance_id = any($1::bigint[]) returning citizen_id, service_id`, [ids, JSON.stringify(ERASED_MARKER)],
   );
   for (const s of submissions.rows) await tx.query('delete from portal_draft where citizen_id = $1 and service_id = $2', [s.citizen_id, s.service_id]);
-  // Uploads (migration 0011, table case_upload, linked by the submission's reference; a draft's uploads by owner and
+  // Uploads (migration 0008, table case_upload, linked by the submission's reference; a draft's uploads by owner and
   // service). Checked through the catalogue, not by trying: a failed statement would abort this transaction.
   const uploads = await tx.query<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'case_upload' and column_name in ('reference', 'owner', 'service_id') and table_schema = current_schema()`);
   if (uploads.rows[0]!.n === 3) {

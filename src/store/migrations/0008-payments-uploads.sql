@@ -1,4 +1,4 @@
--- 0011-payments-uploads (issue 5): fee payments through a payment provider, housing-benefit payment schedules,
+-- 0008-payments-uploads (issue 5): fee payments through a payment provider, housing-benefit payment schedules,
 -- and documents citizens upload with their case.
 
 -- One row per payment attempt. A declined attempt stays; the citizen retries with a new row. At most one
