@@ -25,7 +25,8 @@ export const ALLOWED_DEPENDENCIES = {
   api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'privacy'],
   portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
   workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench'],
+  admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin'],
 };
 
 const srcRoot = path.resolve('src');

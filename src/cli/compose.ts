@@ -1,11 +1,12 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../catalogue/index.js';
-import { createPortalPlugin } from '../portal/index.js';
+import { createLogger, isGovflowError, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
+import { createAdminPlugin } from '../admin/index.js';
+import { applicantContact, createPortalPlugin, isApplicant } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { createIdentity, hasRole, type Identity, type Principal } from '../identity/index.js';
+import { createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createPrivacy, startRetentionLoop } from '../privacy/index.js';
@@ -43,6 +44,14 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
     ...(process.env['GOVFLOW_OIDC_ISSUER'] ? { oidc: {
       issuer: process.env['GOVFLOW_OIDC_ISSUER'], clientId: process.env['GOVFLOW_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_OIDC_CLIENT_SECRET'] ?? '',
       publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+      ...(process.env['GOVFLOW_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_OIDC_SCOPE'] } : {}),
+      ...(process.env['GOVFLOW_OIDC_NATIONAL_ID_CLAIM'] ? { nationalIdClaim: process.env['GOVFLOW_OIDC_NATIONAL_ID_CLAIM'] } : {}),
+    } } : {}),
+    // Staff through their agency's OpenID Connect provider (docs/identity.md); password + TOTP stays available.
+    ...(process.env['GOVFLOW_STAFF_OIDC_ISSUER'] ? { staffOidc: {
+      issuer: process.env['GOVFLOW_STAFF_OIDC_ISSUER'], clientId: process.env['GOVFLOW_STAFF_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_STAFF_OIDC_CLIENT_SECRET'] ?? '',
+      publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+      ...(process.env['GOVFLOW_STAFF_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_STAFF_OIDC_SCOPE'] } : {}),
     } } : {}),
   });
   if (demo) await identity.seedDemo();
@@ -51,7 +60,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   // Personal-data protection (issue 6): access log of reads, findUsage, my-data, identifier vault.
   const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config) });
   // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
-  const catalogue = await loadCatalogue(process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
+  // Admins' edits (issue 5, src/admin/) are stored versions laid over the files; portal and workbench read the merge.
+  const catalogue = await loadCatalogueWithOverrides(govflow.db, process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
   // Fee payments (issue 5): the built-in test provider (a hosted page at /payments/test/:id); a successful payment
   // publishes payment-received to the case, message id = payment id so a replayed confirmation is one payment.
   const payments = createPayments({
@@ -62,6 +72,19 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   });
   const portal = createPortalPlugin({
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
+    // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
+    onSubmitted: async (tx, submitted) => {
+      const contact = applicantContact(submitted.answers);
+      if (!notifications || !contact.email) return;
+      try {
+        await notifications.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
+          values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
+      } catch (error) {
+        // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
+        if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
+        govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
+      }
+    },
     ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
   });
   // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
@@ -72,8 +95,18 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
     issuer: { agency: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' },
   });
   const documentsPlugin = createDocumentsPlugin({
-    documents,
-    canDownload: (principal) => hasRole(principal as Principal, ['caseworker', 'manager', 'admin']),
+    documents, authenticate: identity.authenticate,
+    // The applicant of the case (portal_submission), and staff whose departments work the case (as the workbench
+    // decides who may open it); admins and auditors everywhere. Agency systems read decisions through the API.
+    canDownload: async (principal, reference) => {
+      const p = principal as Principal;
+      if (p.kind === 'citizen') return isApplicant(govflow.db, p.id, reference);
+      if (p.kind !== 'staff') return false;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return false;
+      const tasks = [...await govflow.engine.listTasks({ instanceId: instance.id, state: 'created', limit: 1000 }), ...await govflow.engine.listTasks({ instanceId: instance.id, state: 'completed', limit: 1000 })];
+      return inCaseScope(p, tasks.flatMap((t) => t.candidateGroups));
+    },
   });
   // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
   // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
@@ -88,7 +121,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),

@@ -2,6 +2,9 @@ import { isGovflowError, toGovflowError } from '../kernel/index.js';
 /** The composition root, for tests that need the whole server as `govflow serve` runs it (the authorisation matrix). */
 export { openGovflow, startServer } from './compose.js';
 export type { Govflow } from './compose.js';
+/** `bench web`'s flag parser and load generator, for its tests. */
+export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL } from './commands/bench-web.js';
+export type { LoadSpec, TargetResult, WebBenchOptions, WebBenchResult } from './commands/bench-web.js';
 
 /** A CLI command: parses its own arguments, returns the process exit code. */
 export interface Command {

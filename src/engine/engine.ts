@@ -555,6 +555,25 @@ export class Engine {
     return rows.map(taskView);
   }
 
+  /**
+   * One page of open tasks for a work list (the staff inbox), filtered and counted in the database so that a
+   * department with thousands of tasks pages through them: unassigned or held by someone, services (process
+   * keys), a part of the case's business key (reference). Each task carries its case's business key.
+   */
+  async listTaskPage(filter: { candidateGroups: readonly string[]; assigned?: 'nobody' | 'anyone' | string; processKeys?: readonly string[]; businessKeyContains?: string; limit: number; offset: number }): Promise<{ tasks: (TaskView & { businessKey: string | null })[]; total: number }> {
+    const like = filter.businessKeyContains ? `%${filter.businessKeyContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const assigned = filter.assigned ?? 'anyone';
+    const where = `where t.state = 'created' and t.candidate_groups && $1::text[]
+         and ($2::text = 'anyone' or ($2::text = 'nobody' and t.assignee is null) or t.assignee = $2)
+         and ($3::text[] is null or i.process_key = any($3::text[])) and ($4::text is null or i.business_key ilike $4)`;
+    const params = [[...filter.candidateGroups], assigned, filter.processKeys ? [...filter.processKeys] : null, like];
+    const count = await this.db.query<{ n: string | number }>(`select count(*) as n from user_task t join process_instance i on i.id = t.instance_id ${where}`, params);
+    const { rows } = await this.db.query<TaskRow & { business_key: string | null }>(
+      `select t.*, i.process_key, i.business_key from user_task t join process_instance i on i.id = t.instance_id ${where} order by t.due_at nulls last, t.id limit $5 offset $6`,
+      [...params, Math.max(1, Math.min(filter.limit, 1000)), Math.max(0, filter.offset)]);
+    return { tasks: rows.map((r) => ({ ...taskView(r), businessKey: r.business_key })), total: Number(count.rows[0]?.n ?? 0) };
+  }
+
   async getTask(id: number): Promise<TaskView> {
     const { rows } = await this.db.query<TaskRow>(`${TASK_SELECT} where t.id = $1`, [id]);
     if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_TASK_NOT_FOUND', `task ${id} does not exist`);
@@ -583,6 +602,44 @@ export class Engine {
       await this.appendInstanceEvent(tx, task.instance_id, { type: 'task.unclaimed', elementId: task.element_id, elementInstance: task.element_instance, data: { taskId: id, previousAssignee: task.assignee } }, user);
     });
     return this.getTask(id);
+  }
+
+  /**
+   * Hands a task to someone (or to nobody) on another person's behalf — a manager reassigning work — unlike
+   * {@link claimTask}, whose actor is the new assignee. The event names both, so the timeline says who did it.
+   */
+  async assignTask(id: number, options: { assignee: string | null; actor: string; reason?: string }): Promise<TaskView> {
+    await transactionWithRetry(this.db, async (tx) => {
+      const task = await this.lockTask(tx, id);
+      if (task.state !== 'created') throw new GovflowError('GOVFLOW_ERR_TASK_ALREADY_COMPLETED', `task ${id} is ${task.state}`);
+      if (task.assignee === options.assignee) return;
+      await tx.query('update user_task set assignee = $2 where id = $1', [id, options.assignee]);
+      await this.appendInstanceEvent(tx, task.instance_id, { type: 'task.assigned', elementId: task.element_id, elementInstance: task.element_instance, data: { taskId: id, assignee: options.assignee, previousAssignee: task.assignee, ...(options.reason ? { reason: options.reason } : {}) } }, options.actor);
+    });
+    return this.getTask(id);
+  }
+
+  /**
+   * Sends an open task to other candidate groups (escalation to `<department>/manager`): nobody holds it afterwards,
+   * and the event keeps the groups it came from, the reason and who escalated it.
+   */
+  async escalateTask(id: number, options: { candidateGroups: readonly string[]; actor: string; reason: string }): Promise<TaskView> {
+    await transactionWithRetry(this.db, async (tx) => {
+      const { rows } = await tx.query<{ candidate_groups: string[] }>('select candidate_groups from user_task where id = $1', [id]);
+      const task = await this.lockTask(tx, id);
+      if (task.state !== 'created') throw new GovflowError('GOVFLOW_ERR_TASK_ALREADY_COMPLETED', `task ${id} is ${task.state}`);
+      await tx.query('update user_task set candidate_groups = $2::text[], assignee = null where id = $1', [id, [...options.candidateGroups]]);
+      await this.appendInstanceEvent(tx, task.instance_id, { type: 'task.escalated', elementId: task.element_id, elementInstance: task.element_instance, data: { taskId: id, from: rows[0]?.candidate_groups ?? [], to: [...options.candidateGroups], previousAssignee: task.assignee, reason: options.reason } }, options.actor);
+    });
+    return this.getTask(id);
+  }
+
+  /** The BPMN XML a process definition was deployed from (e.g. for a diagram of a case). */
+  async getProcessXml(definitionId: number): Promise<string> {
+    const { rows } = await this.db.query<{ content: string }>(
+      'select r.content from process_definition d join deployment_resource r on r.deployment_id = d.deployment_id and r.name = d.resource_name where d.id = $1 limit 1', [definitionId]);
+    if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `process definition ${definitionId} does not exist`);
+    return rows[0].content;
   }
 
   /**
@@ -637,9 +694,12 @@ export class Engine {
 
   /**
    * Locks up to `maxJobs` ready jobs of a type for a worker (`FOR UPDATE SKIP LOCKED`, so many workers and many
-   * govflow processes never get the same job). Jobs whose lock expired are handed out again.
+   * govflow processes never get the same job). Jobs whose lock expired are handed out again. With `processKeys`, only
+   * jobs of cases whose top-level process is one of them (including the processes those cases called): an agency
+   * system's API key works only for its services.
    */
-  async activateJobs(options: { type: string; worker: string; maxJobs?: number; lockMs?: number }): Promise<ActivatedJob[]> {
+  async activateJobs(options: { type: string; worker: string; maxJobs?: number; lockMs?: number; processKeys?: readonly string[] }): Promise<ActivatedJob[]> {
+    const scoped = options.processKeys !== undefined;
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + (options.lockMs ?? this.defaultJobLockMs));
     const { rows } = await this.db.query<{
@@ -647,16 +707,19 @@ export class Engine {
       process_key: string; variables: Variables; execution: ExecutionState; definition_id: number; business_key: string | null; last_seq: number; instance_state: InstanceStatus; parent_instance_id: number | null;
       parent_element_instance: string | null; started_at: Date; row_version: string;
     }>(
-      `with picked as (
+      `with ${scoped ? `recursive cases(id) as (
+         select id from process_instance where parent_instance_id is null and state = 'active' and process_key = any($6::text[])
+         union all
+         select c.id from process_instance c join cases on c.parent_instance_id = cases.id), ` : ''}picked as (
          select id from job
-         where kind = 'task' and type = $1 and ((state = 'ready' and due_at <= $2) or (state = 'locked' and lock_expires_at < $2))
+         where kind = 'task' and type = $1 and ((state = 'ready' and due_at <= $2) or (state = 'locked' and lock_expires_at < $2))${scoped ? ' and instance_id in (select id from cases)' : ''}
          order by due_at, id limit $3 for update skip locked)
        update job j set state = 'locked', lock_owner = $4, lock_expires_at = $5
        from picked, process_instance i where j.id = picked.id and i.id = j.instance_id
        returning j.id, j.type, j.instance_id, j.element_id, j.element_instance, j.retries, j.headers, j.lock_expires_at, j.idempotency_key, i.process_key, i.variables, i.execution,
          i.definition_id, i.business_key, i.last_seq, i.state as instance_state, i.parent_instance_id, i.parent_element_instance, i.started_at, i.xmin::text as row_version`,
-      [options.type, now, Math.max(1, Math.min(options.maxJobs ?? 10, 1000)), options.worker, lockUntil],
-      { name: 'govflow_activate_jobs_v1' },
+      [options.type, now, Math.max(1, Math.min(options.maxJobs ?? 10, 1000)), options.worker, lockUntil, ...(scoped ? [[...options.processKeys!]] : [])],
+      { name: scoped ? 'govflow_activate_jobs_scoped_v1' : 'govflow_activate_jobs_v1' },
     );
     for (const r of rows) {
       // What the instance looked like at activation: completing the job tries that version first (one round trip).

@@ -3,14 +3,45 @@ import type { Queryable } from '../store/index.js';
 import { decompose, foldBlocks, hashChildren, type Block, type Range } from './merkle.js';
 import { toBuffer } from './leaf.js';
 
-const key = (level: number, idx: number): string => `${level}:${idx}`;
+export const key = (level: number, idx: number): string => `${level}:${idx}`;
+
+/**
+ * Only nodes at this level and above are stored (the aligned subtrees of 16 leaves and up). The three levels below
+ * would be 7 of every 8 stored nodes — about one indexed row per event, a third of sealing's database work — while
+ * any of them is rebuilt from at most 8 leaf hashes, which proofs fetch with the leaves they already read.
+ */
+export const STORED_MIN_LEVEL = 4;
+
+/** The leaf indexes a block's hash is computed from when it is not stored (itself for a leaf, none when stored). */
+export function leavesOf(block: Block): number[] {
+  if (block.level === 0) return [block.idx];
+  if (block.level >= STORED_MIN_LEVEL) return [];
+  const first = block.idx * 2 ** block.level;
+  return Array.from({ length: 2 ** block.level }, (_, i) => first + i);
+}
+
+/**
+ * The hash of a block from leaf hashes and stored nodes in `found` (keys `level:idx`), computing levels below
+ * STORED_MIN_LEVEL from their leaves (and remembering them in `found`); undefined when something is missing.
+ */
+export function blockHash(found: Map<string, Buffer>, level: number, idx: number): Buffer | undefined {
+  const k = key(level, idx);
+  const known = found.get(k);
+  if (known || level === 0 || level >= STORED_MIN_LEVEL) return known;
+  const left = blockHash(found, level - 1, 2 * idx);
+  const right = left && blockHash(found, level - 1, 2 * idx + 1);
+  if (!left || !right) return undefined;
+  const h = hashChildren(left, right);
+  found.set(k, h);
+  return h;
+}
 
 /** Fetches the given blocks in one round trip; throws if one is missing (the tree would be incomplete). */
 export async function fetchBlocks(q: Queryable, blocks: readonly Block[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (blocks.length === 0) return found;
-  const leaves = blocks.filter((b) => b.level === 0).map((b) => String(b.idx));
-  const inner = blocks.filter((b) => b.level > 0);
+  const leaves = [...new Set(blocks.flatMap(leavesOf))].map(String);
+  const inner = blocks.filter((b) => b.level >= STORED_MIN_LEVEL);
   const { rows } = await q.query<{ level: number; idx: string; hash: unknown }>(
     `select 0 as level, leaf_index::text as idx, leaf_hash as hash from ledger_leaf where leaf_index = any($1::bigint[])
      union all
@@ -20,7 +51,7 @@ export async function fetchBlocks(q: Queryable, blocks: readonly Block[]): Promi
   );
   for (const row of rows) found.set(key(Number(row.level), Number(row.idx)), toBuffer(row.hash));
   for (const b of blocks) {
-    if (!found.has(key(b.level, b.idx))) throw new Error(`ledger tree node ${b.level}/${b.idx} is missing`);
+    if (!blockHash(found, b.level, b.idx)) throw new Error(`ledger tree node ${b.level}/${b.idx} is missing`);
   }
   return found;
 }
@@ -29,7 +60,7 @@ export async function fetchBlocks(q: Queryable, blocks: readonly Block[]): Promi
 export async function rangeHashes(q: Queryable, ranges: readonly Range[]): Promise<Buffer[]> {
   const perRange = ranges.map((r) => decompose(r.start, r.end));
   const nodes = await fetchBlocks(q, perRange.flat());
-  return perRange.map((blocks) => foldBlocks(blocks.map((b) => nodes.get(key(b.level, b.idx))!)));
+  return perRange.map((blocks) => foldBlocks(blocks.map((b) => blockHash(nodes, b.level, b.idx)!)));
 }
 
 export async function rootAt(q: Queryable, size: number): Promise<Buffer> {
@@ -43,23 +74,31 @@ export async function rootAt(q: Queryable, size: number): Promise<Buffer> {
  */
 export async function storeNewNodes(q: Queryable, from: number, newLeaves: readonly Buffer[]): Promise<void> {
   const to = from + newLeaves.length;
-  const nodes = await fetchBlocks(q, decompose(0, from));
-  newLeaves.forEach((h, i) => nodes.set(key(0, from + i), h));
+  const frontier = await fetchBlocks(q, decompose(0, from));
   const levels: number[] = [];
   const idxs: string[] = [];
   const hashes: string[] = [];
+  // One array per level (index `first` onwards) rather than a map entry per node: this runs for every sealed event.
+  let below: readonly Buffer[] = newLeaves;
+  let belowFirst = from;
   for (let level = 1; 2 ** level <= to; level++) {
-    const width = 2 ** level;
-    for (let idx = Math.floor(from / width); (idx + 1) * width <= to; idx++) {
-      const left = nodes.get(key(level - 1, 2 * idx));
-      const right = nodes.get(key(level - 1, 2 * idx + 1));
-      if (!left || !right) throw new Error(`ledger tree node ${level}/${idx} has a missing child`);
-      const h = hashChildren(left, right);
-      nodes.set(key(level, idx), h);
+    const child = (i: number): Buffer => {
+      const h = i >= belowFirst ? below[i - belowFirst] : blockHash(frontier, level - 1, i);
+      if (!h) throw new Error(`ledger tree node ${level - 1}/${i} is missing`);
+      return h;
+    };
+    const first = Math.floor(from / 2 ** level);
+    const current: Buffer[] = [];
+    for (let idx = first; (idx + 1) * 2 ** level <= to; idx++) {
+      const h = hashChildren(child(2 * idx), child(2 * idx + 1));
+      current.push(h);
+      if (level < STORED_MIN_LEVEL) continue;
       levels.push(level);
       idxs.push(String(idx));
       hashes.push(h.toString('hex'));
     }
+    below = current;
+    belowFirst = first;
   }
   if (levels.length === 0) return;
   await q.query(

@@ -11,6 +11,7 @@ import type { Queryable } from '../store/index.js';
 import { ERASED_DATA, dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
 import { HASH_SIZE, MemoryTree } from './merkle.js';
 import { allTreeHeads, publicKeys, verifyTreeHead } from './tree-head.js';
+import { STORED_MIN_LEVEL } from './tree-store.js';
 
 export interface BadEntry {
   /** The leaf (position in the tree) first affected, when the problem is in a sealed entry. */
@@ -193,30 +194,32 @@ async function checkTree(db: Queryable, treeSize: number, options: VerifyOptions
         [level, String(from), String(to)],
       )
       .then(({ rows }) => (rows[0]?.hashes == null ? Buffer.alloc(0) : toBuffer(rows[0].hashes)));
-  // With a pool, PostgreSQL aggregates the first (largest) level of stored nodes while Node rebuilds the tree.
-  const levelOneSize = Math.floor(treeSize / 2);
+  // With a pool, PostgreSQL aggregates the first (largest) stored level while Node rebuilds the tree.
+  const firstStoredSize = Math.floor(treeSize / 2 ** STORED_MIN_LEVEL);
   const prefetched = new Map<number, Promise<Buffer>>();
-  for (let from = 0; parallel && from < levelOneSize; from += chunk) {
-    const fetching = fetchNodes(1, from, Math.min(levelOneSize, from + chunk));
+  for (let from = 0; parallel && from < firstStoredSize; from += chunk) {
+    const fetching = fetchNodes(STORED_MIN_LEVEL, from, Math.min(firstStoredSize, from + chunk));
     // Marked as handled: an early return below may leave some unawaited; a real failure surfaces when awaited.
     fetching.catch(() => undefined);
     prefetched.set(from, fetching);
   }
   const tree = new MemoryTree(leafHashes, treeSize);
 
-  // The stored internal nodes (what proofs are served from) must equal the rebuilt ones.
-  for (let level = 1; level < tree.levels.length; level++) {
+  // The stored internal nodes (what proofs are served from) must equal the rebuilt ones. (Lower levels are not
+  // stored: proofs rebuild them from the leaf hashes, which step 2 checked.)
+  for (let level = STORED_MIN_LEVEL; level < tree.levels.length; level++) {
     const expected = tree.levels[level]!;
     const count = expected.length / HASH_SIZE;
     for (let from = 0; from < count; from += chunk) {
       const to = Math.min(count, from + chunk);
-      const stored = await ((level === 1 ? prefetched.get(from) : undefined) ?? fetchNodes(level, from, to));
+      const stored = await ((level === STORED_MIN_LEVEL ? prefetched.get(from) : undefined) ?? fetchNodes(level, from, to));
       const want = expected.subarray(from * HASH_SIZE, to * HASH_SIZE);
       if (!stored.equals(want)) {
         let idx = from;
         const at = (buf: Buffer, i: number): Buffer => buf.subarray((i - from) * HASH_SIZE, (i - from + 1) * HASH_SIZE);
         while (idx < to && at(stored, idx).equals(at(want, idx))) idx++;
-        return { treeHeads: 0, bad: { leafIndex: idx * 2 ** level, reason: `stored tree node ${level}/${idx} does not match the leaves (the stored tree was altered)` } };
+        const first = idx * 2 ** level;
+        return { treeHeads: 0, bad: { leafIndex: first, reason: `stored tree node ${level}/${idx} (leaves ${first}–${first + 2 ** level - 1}) does not match the leaves (a leaf hash or the stored tree was altered)` } };
       }
     }
   }
@@ -236,7 +239,11 @@ async function checkTree(db: Queryable, treeSize: number, options: VerifyOptions
       return { treeHeads: heads.length, bad: { leafIndex: treeSize, reason: `a signed tree head covers ${head.treeSize} entries but only ${treeSize} are in the ledger (entries were removed)` } };
     }
     if (!tree.root(head.treeSize).equals(head.rootHash)) {
-      return { treeHeads: heads.length, bad: { leafIndex: coveredUpTo, reason: `the tree no longer matches the signed tree head for size ${head.treeSize}` } };
+      // The stored nodes all matched, and they cover the complete blocks of 2^STORED_MIN_LEVEL leaves; so unless they
+      // were rewritten too, the change is in the newest leaves no stored node covers yet.
+      const storedUpTo = Math.floor(treeSize / 2 ** STORED_MIN_LEVEL) * 2 ** STORED_MIN_LEVEL;
+      const hint = storedUpTo > coveredUpTo && storedUpTo < head.treeSize ? ` (the stored nodes match leaves 0–${storedUpTo - 1}: unless they were rewritten too, the change is in leaves ${storedUpTo}–${head.treeSize - 1})` : '';
+      return { treeHeads: heads.length, bad: { leafIndex: coveredUpTo, reason: `the tree no longer matches the signed tree head for size ${head.treeSize}${hint}` } };
     }
     // A later mismatch can then only be named as "somewhere after the last head that matched".
     coveredUpTo = Math.max(coveredUpTo, head.treeSize);

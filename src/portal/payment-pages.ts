@@ -40,11 +40,63 @@ export function caseActions(service: Service, instance: ProcessInstanceView | nu
 <input type="hidden" name="csrf" value="${csrfToken}">
 <button type="submit" class="govuk-button" data-module="govuk-button">Pay the fee</button>
 </form>
-</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? html`<div class="govuk-inset-text" id="decision">
+</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}`;
+}
+
+export interface ScheduledPayment { readonly dueOn: string; readonly amount: number; readonly currency: string }
+
+/**
+ * The benefit's payment schedule as the record-payment-schedule job left it on the case; anything else (a hand-set
+ * variable of another shape) shows nothing rather than something wrong.
+ */
+export function paymentScheduleOf(raw: unknown): ScheduledPayment[] {
+  if (!Array.isArray(raw)) return [];
+  const out: ScheduledPayment[] = [];
+  for (const item of raw.slice(0, 120)) {
+    if (!item || typeof item !== 'object') return [];
+    const { dueOn, amount, currency } = item as Record<string, unknown>;
+    if (typeof dueOn !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(dueOn) || typeof amount !== 'number' || !Number.isFinite(amount) || typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) return [];
+    out.push({ dueOn, amount, currency });
+  }
+  return out;
+}
+
+const longDate = (isoDay: string): string => new Date(`${isoDay}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+function paymentScheduleTable(schedule: readonly ScheduledPayment[]): SafeHtml {
+  const total = schedule.reduce((sum, p) => sum + Math.round(p.amount * 100), 0) / 100;
+  const sameAmount = schedule.every((p) => p.amount === schedule[0]!.amount && p.currency === schedule[0]!.currency);
+  return html`<h3 class="govuk-heading-s">Your payments</h3>
+<p class="govuk-body" id="payment-schedule-summary">${sameAmount ? html`${schedule.length} payments of ${money(schedule[0]!.amount, schedule[0]!.currency)}` : html`${schedule.length} payments`}, ${money(total, schedule[0]!.currency)} in total.</p>
+<table class="govuk-table" id="payment-schedule">
+<caption class="govuk-table__caption govuk-visually-hidden">When we will pay you</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Payment date</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Amount</th></tr></thead>
+<tbody class="govuk-table__body">${schedule.map((p) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${longDate(p.dueOn)}</td><td class="govuk-table__cell govuk-table__cell--numeric">${money(p.amount, p.currency)}</td></tr>`)}</tbody>
+</table>`;
+}
+
+/** The reasons staff gave (a text or a list of texts), as the citizen reads them. */
+export function decisionReasonsOf(raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  return list.filter((r): r is string => typeof r === 'string' && r.trim() !== '').map((r) => r.trim()).slice(0, 50);
+}
+
+/**
+ * The decision on the status page: outcome, the reasons of a refusal (the citizen must be able to see why), the
+ * signed PDF (only the applicant and case staff may download it) and the code anyone can check at /verify.
+ */
+function decisionSection(code: string, outcome: unknown, reasonsRaw: unknown, schedule: readonly ScheduledPayment[]): SafeHtml {
+  const refused = outcome === 'refused';
+  const reasons = decisionReasonsOf(reasonsRaw);
+  return html`<div class="govuk-inset-text" id="decision">
 <h2 class="govuk-heading-m">Your decision</h2>
-<p class="govuk-body"><a class="govuk-link" href="/decisions/${decisionCode}.pdf" download>Download the signed decision (PDF)</a></p>
-<p class="govuk-body">Anyone you show it to can <a class="govuk-link" href="/verify/${decisionCode}">check that it is genuine</a> with the code ${decisionCode}.</p>
-</div>` : ''}`;
+${outcome === 'approved' || refused ? html`<p class="govuk-body" id="decision-outcome">Your application was <strong>${refused ? 'refused' : 'approved'}</strong>.</p>` : ''}
+${refused && reasons.length > 0 ? html`<h3 class="govuk-heading-s">Why your application was refused</h3>
+<ul class="govuk-list govuk-list--bullet" id="decision-reasons">${reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
+${outcome === 'approved' && schedule.length > 0 ? paymentScheduleTable(schedule) : ''}
+<p class="govuk-body"><a class="govuk-link" href="/decisions/${code}.pdf" download>Download your decision (PDF)</a></p>
+<p class="govuk-body">Verification code: <strong id="verification-code">${code}</strong>. Anyone you show the decision to can <a class="govuk-link" href="/verify/${code}">check that it is genuine at /verify/${code}</a>.</p>
+</div>`;
 }
 
 export function registerPaymentPages(server: FastifyInstance, deps: CaseActionDeps): void {

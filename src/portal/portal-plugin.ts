@@ -9,7 +9,7 @@ import type { Database } from '../store/index.js';
 import type { Identity } from '../identity/index.js';
 import { citizenStatus, citizenTimeline, explainStatus, processingTimes, type Catalogue, type CitizenStatus, type Service, type ServicePage } from '../catalogue/index.js';
 import {
-  answersToInput, displayAnswer, fields, html, page, parseCookies, parseForm, parseFormSchema, readGovukAsset, renderErrorSummary, renderFormFields, SECURITY_HEADERS, validateAnswers, type FieldError, type HtmlValue, type RawInput, type SafeHtml,
+  answersToInput, displayAnswer, fields, html, page, parseCookies, parseFormSchema, readGovukAsset, renderErrorSummary, renderFormFields, useHtmlPageEdge, validateAnswers, type FieldError, type HtmlValue, type RawInput, type SafeHtml,
 } from '../web/index.js';
 import { registerDataUsagePages } from './data-usage-page.js';
 import type { Privacy } from '../privacy/index.js';
@@ -17,6 +17,8 @@ import { caseActions, registerPaymentPages } from './payment-pages.js';
 import { informationUploadRules, listUploads, registerUploadRoutes, uploadedDocumentsVariable, uploadForm } from './uploads.js';
 import type { Payments } from '../payments/index.js';
 import { PortalStore, safeEqual, signSessionId, verifySessionCookie, type Session, type Submission } from './portal-store.js';
+import { answerText, attachDraftUploads, checkPageFiles, currentFiles, draftUploads, fileAnswerInput, formForPage, incomingFiles, keptFiles, pageFileRules, pageHasFiles, registerWithMultipart, storePageFiles, uploadIdsOf, type UploadSummary } from './question-uploads.js';
+import { caseStartVariables, type OnSubmitted } from './submission-hooks.js';
 
 /** Until issue 6 brings real identity: citizens to pick from on the clearly labelled demo sign-in page. */
 export const DEMO_CITIZENS = [
@@ -47,6 +49,11 @@ export interface PortalOptions {
   readonly identity?: Pick<Identity, 'pageSession' | 'signInCitizen' | 'signOut'> & Partial<Pick<Identity, 'oidcEnabled'>>;
   /** "Who has seen my data" and the data download at /my-data (src/portal/data-usage-page.ts). */
   readonly privacy?: Pick<Privacy, 'listAccess' | 'exportPersonData'>;
+  /**
+   * Called once per case, in the transaction that records the started case (the composition root queues the
+   * submission e-mail there): if it throws, nothing of that step is kept. The portal itself knows no e-mail.
+   */
+  readonly onSubmitted?: OnSubmitted;
 }
 
 const COOKIE = 'govflow_session';
@@ -97,14 +104,7 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
       await deployed;
     }
 
-    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-      done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
-    });
-
-    server.addHook('onSend', async (_request, reply, payload) => {
-      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(SECURITY_HEADERS);
-      return payload;
-    });
+    useHtmlPageEdge(server, { formBodyLimit: FORM_BODY_LIMIT });
 
     // ------------------------------------------------------------------ sessions
 
@@ -314,7 +314,7 @@ ${live ? html`<p class="govuk-body" id="measured-time">${live}</p>` : ''}
       return reply.redirect(next ? `/services/${svc.id}/apply/${next.id}` : `/services/${svc.id}/check`, 303);
     });
 
-    function questionPage(reply: FastifyReply, s: Session, svc: Service, p: ServicePage, input: RawInput, errors: FieldError[], opts: { change: boolean; updated: boolean }): FastifyReply {
+    function questionPage(reply: FastifyReply, s: Session, svc: Service, p: ServicePage, input: RawInput, errors: FieldError[], opts: { change: boolean; updated: boolean; uploads?: ReadonlyMap<number, UploadSummary> }): FastifyReply {
       const index = svc.pages.indexOf(p);
       const back = index > 0 ? `/services/${svc.id}/apply/${svc.pages[index - 1]!.id}` : `/services/${svc.id}`;
       return send(reply, s, `${p.title} – ${svc.title}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
@@ -323,9 +323,9 @@ ${opts.updated ? html`<div class="govuk-notification-banner" role="region" aria-
 <span class="govuk-caption-l">${svc.title}</span>
 <h1 class="govuk-heading-l">${p.title}</h1>
 <p class="govuk-body govuk-hint">Step ${index + 1} of ${svc.pages.length}</p>
-<form method="post" action="/services/${svc.id}/apply/${p.id}${opts.change ? '?change=1' : ''}" novalidate>
+<form method="post" action="/services/${svc.id}/apply/${p.id}${opts.change ? '?change=1' : ''}"${pageHasFiles(svc, p) ? html` enctype="multipart/form-data"` : ''} novalidate>
 <input type="hidden" name="csrf" value="${s.csrfToken}">
-${renderFormFields(p.form, input, errors)}
+${renderFormFields(formForPage(svc, p), input, errors, { files: currentFiles(svc, p, input, opts.uploads ?? new Map()) })}
 <button type="submit" class="govuk-button" data-module="govuk-button">${opts.change ? 'Save and return to check your answers' : 'Continue'}</button>
 </form>
 </div></div>`, { status: errors.length > 0 ? 400 : 200, backLink: back, hasErrors: errors.length > 0 });
@@ -339,23 +339,41 @@ ${renderFormFields(p.form, input, errors)}
       if (!citizen) return reply;
       const draft = await store.getDraft(citizen, svc.id);
       const updated = draft.pageVersions[p.id] !== undefined && draft.pageVersions[p.id] !== p.formVersion;
-      return questionPage(reply, s, svc, p, answersToInput(p.form, draft.answers), [], { change: request.query.change === '1', updated });
+      const uploads = pageHasFiles(svc, p) ? await draftUploads(options.db, citizen, svc.id) : undefined;
+      return questionPage(reply, s, svc, p, answersToInput(p.form, draft.answers), [], { change: request.query.change === '1', updated, ...(uploads ? { uploads } : {}) });
     });
 
-    server.post<{ Params: { id: string; page: string }; Querystring: { change?: string } }>('/services/:id/apply/:page', async (request, reply) => {
+    // A page with a file upload comes as multipart/form-data (src/portal/question-uploads.ts); others urlencoded.
+    registerWithMultipart(server, (scope) => scope.post<{ Params: { id: string; page: string }; Querystring: { change?: string } }>('/services/:id/apply/:page', async (request, reply) => {
       const { s, body } = await postSession(request, reply);
       const svc = serviceOr404(request.params.id);
       const p = pageOr404(svc, request.params.page);
       const citizen = requireCitizen(s, request, reply, `/services/${svc.id}/apply/${p.id}`);
       if (!citizen) return reply;
       const change = request.query.change === '1';
-      const { values, errors } = validateAnswers(p.form, body);
-      if (errors.length > 0) return questionPage(reply, s, svc, p, body, errors, { change, updated: false });
-      await store.savePage(citizen, svc.id, p.id, p.formVersion, values, fields(p.form).map((f) => f.key));
+      const rules = pageFileRules(svc, p);
+      const draft = rules.size > 0 ? await store.getDraft(citizen, svc.id) : null;
+      const files = rules.size > 0 ? await checkPageFiles(rules, incomingFiles(request)) : { accepted: new Map(), errors: [] };
+      const input = draft ? fileAnswerInput(body, rules, draft.answers, files.accepted, new Set(files.errors.map((e) => e.key))) : body;
+      const validated = validateAnswers(p.form, input);
+      // A file's own problem (type, size, empty) is the one message for its field.
+      const errors = [...files.errors, ...validated.errors.filter((e) => !files.errors.some((f) => f.key === e.key))];
+      if (errors.length > 0) {
+        // A good file is kept even when another field is wrong (browsers never refill a file input); a refused file
+        // stores nothing and the field keeps the file the draft held. The page shows what the draft now holds.
+        const kept: Record<string, unknown> = {};
+        const good = keptFiles(rules, files.accepted, errors);
+        if (good.accepted.size > 0) await store.saveFiles(citizen, svc.id, kept, (tx) => storePageFiles(tx, { citizenId: citizen, serviceId: svc.id, ...good, values: kept, at: engine.clock.now() }));
+        const shown = draft ? fileAnswerInput(body, rules, { ...draft.answers, ...kept }, new Map(), new Set()) : body;
+        return questionPage(reply, s, svc, p, shown, errors, { change, updated: false, ...(draft ? { uploads: await draftUploads(options.db, citizen, svc.id) } : {}) });
+      }
+      const { values } = validated;
+      await store.savePage(citizen, svc.id, p.id, p.formVersion, values, fields(p.form).map((f) => f.key),
+        rules.size > 0 ? (tx) => storePageFiles(tx, { citizenId: citizen, serviceId: svc.id, rules, accepted: files.accepted, values, at: engine.clock.now() }) : undefined);
       const index = svc.pages.indexOf(p);
       const next = svc.pages[index + 1];
       return reply.redirect(change || !next ? `/services/${svc.id}/check` : `/services/${svc.id}/apply/${next.id}`, 303);
-    });
+    }));
 
     // ------------------------------------------------------------------ check answers and submit
 
@@ -367,12 +385,13 @@ ${renderFormFields(p.form, input, errors)}
       const draft = await store.getDraft(citizen, svc.id);
       const incomplete = firstIncompletePage(svc, draft);
       if (incomplete) return reply.redirect(`/services/${svc.id}/apply/${incomplete.id}`, 303);
+      const uploads = await draftUploads(options.db, citizen, svc.id);
       return send(reply, s, `Check your answers – ${svc.title}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <span class="govuk-caption-l">${svc.title}</span>
 <h1 class="govuk-heading-l">Check your answers before sending your application</h1>
 ${svc.pages.map((p) => html`<h2 class="govuk-heading-m">${p.title}</h2>
 <dl class="govuk-summary-list govuk-!-margin-bottom-9">
-${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${f.label}</dt><dd class="govuk-summary-list__value">${displayAnswer(f, draft.answers[f.key])}</dd><dd class="govuk-summary-list__actions"><a class="govuk-link" href="/services/${svc.id}/apply/${p.id}?change=1">Change<span class="govuk-visually-hidden"> ${f.label.toLowerCase()}</span></a></dd></div>
+${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${f.label}</dt><dd class="govuk-summary-list__value">${answerText(f, draft.answers[f.key], uploads)}</dd><dd class="govuk-summary-list__actions"><a class="govuk-link" href="/services/${svc.id}/apply/${p.id}?change=1">Change<span class="govuk-visually-hidden"> ${f.label.toLowerCase()}</span></a></dd></div>
 `)}</dl>
 `)}
 <h2 class="govuk-heading-m">Now send your application</h2>
@@ -403,7 +422,8 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
       const answers: Record<string, unknown> = {};
       for (const p of svc.pages) Object.assign(answers, validateAnswers(p.form, answersToInput(p.form, draft.answers)).values);
       const formVersions = Object.fromEntries(svc.pages.map((p) => [p.id, p.formVersion]));
-      const recorded = await store.recordSubmission({ token, citizenId: citizen, serviceId: svc.id, processKey: svc.process.key, prefix: svc.referencePrefix, year: engine.clock.now().getUTCFullYear(), answers, formVersions });
+      const recorded = await store.recordSubmission({ token, citizenId: citizen, serviceId: svc.id, processKey: svc.process.key, prefix: svc.referencePrefix, year: engine.clock.now().getUTCFullYear(), answers, formVersions },
+        (tx, sub) => attachDraftUploads(tx, { reference: sub.reference, citizenId: citizen, serviceId: svc.id, ids: uploadIdsOf(svc, answers) }));
       await startCase(recorded);
       return reply.redirect(`/applications/${recorded.reference}/confirmation`, 303);
     });
@@ -417,12 +437,14 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
       if (!(await store.claimStart(submission.reference))) return null;
       try {
         const existing = (await engine.listInstances({ businessKey: submission.reference, limit: 1 }))[0];
+        const svc = catalogue.get(submission.serviceId);
         const instance = existing ?? await engine.startInstance(submission.processKey, {
           businessKey: submission.reference,
-          variables: { ...submission.answers, applicationId: submission.reference, serviceId: submission.serviceId, applicant: submission.citizenId, formVersions: submission.formVersions },
+          variables: await caseStartVariables(options.db, submission, svc),
           actor: `citizen:${submission.citizenId}`,
         });
-        await store.setInstance(submission.reference, instance.id, submission.citizenId, submission.serviceId);
+        await store.setInstance(submission.reference, instance.id, submission.citizenId, submission.serviceId,
+          options.onSubmitted ? (tx) => options.onSubmitted!(tx, { ...submission, instanceId: instance.id, serviceTitle: svc?.title ?? submission.serviceId }) : undefined);
         return instance.id;
       } catch (error) {
         await store.releaseStart(submission.reference);

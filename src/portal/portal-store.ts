@@ -88,8 +88,10 @@ export class PortalStore {
   }
 
   /** Merges one page's answers into the draft and pins them to the form version they were given with. */
-  async savePage(citizenId: string, serviceId: string, pageId: string, formVersion: string, answers: Answers, keys: readonly string[]): Promise<void> {
+  async savePage(citizenId: string, serviceId: string, pageId: string, formVersion: string, answers: Answers, keys: readonly string[], before?: (tx: Queryable) => Promise<void>): Promise<void> {
     await this.db.transaction(async (tx: Queryable) => {
+      // Files of the page are stored first, in the same transaction: their ids go into `answers`.
+      if (before) await before(tx);
       const { rows } = await tx.query<{ answers: Answers; page_versions: Record<string, string> }>(
         'select answers, page_versions from portal_draft where citizen_id = $1 and service_id = $2 for update', [citizenId, serviceId]);
       const merged: Answers = { ...(rows[0]?.answers ?? {}) };
@@ -104,16 +106,36 @@ export class PortalStore {
   }
 
   /**
+   * Keeps files a citizen sent with a page that has errors elsewhere: `before` stores them and sets their ids in
+   * `answers`, which are merged into the draft without pinning the page's version (the page still needs answering).
+   */
+  async saveFiles(citizenId: string, serviceId: string, answers: Answers, before: (tx: Queryable) => Promise<void>): Promise<void> {
+    await this.db.transaction(async (tx: Queryable) => {
+      await before(tx);
+      await tx.query(
+        `insert into portal_draft (citizen_id, service_id, answers, page_versions, updated_at) values ($1, $2, $3, '{}', now())
+         on conflict (citizen_id, service_id) do update set answers = portal_draft.answers || excluded.answers, updated_at = now()`,
+        [citizenId, serviceId, JSON.stringify(answers)]);
+    });
+  }
+
+  /**
    * Records a submission once per token: a second call with the same token (a double click, a resent form) gets
    * the first submission back.
    */
-  async recordSubmission(input: { token: string; citizenId: string; serviceId: string; processKey: string; prefix: string; year: number; answers: Answers; formVersions: Record<string, string> }): Promise<Submission> {
-    const { rows } = await this.db.query<SubmissionRow>(
-      `insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions)
-       values ($1, $2 || '-' || $3 || '-' || lpad(nextval('portal_reference_seq')::text, 6, '0'), $4, $5, $6, $7, $8)
-       on conflict (token) do nothing returning *`,
-      [input.token, input.prefix, String(input.year), input.citizenId, input.serviceId, input.processKey, JSON.stringify(input.answers), JSON.stringify(input.formVersions)]);
-    if (rows[0]) return toSubmission(rows[0]);
+  async recordSubmission(input: { token: string; citizenId: string; serviceId: string; processKey: string; prefix: string; year: number; answers: Answers; formVersions: Record<string, string> }, after?: (tx: Queryable, submission: Submission) => Promise<void>): Promise<Submission> {
+    // `after` runs in the same transaction (the draft's uploads get the reference): both or neither.
+    const first = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<SubmissionRow>(
+        `insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions)
+         values ($1, $2 || '-' || $3 || '-' || lpad(nextval('portal_reference_seq')::text, 6, '0'), $4, $5, $6, $7, $8)
+         on conflict (token) do nothing returning *`,
+        [input.token, input.prefix, String(input.year), input.citizenId, input.serviceId, input.processKey, JSON.stringify(input.answers), JSON.stringify(input.formVersions)]);
+      const recorded = rows[0] ? toSubmission(rows[0]) : null;
+      if (recorded && after) await after(tx, recorded);
+      return recorded;
+    });
+    if (first) return first;
     const existing = (await this.submissionByToken(input.token))!;
     if (existing.citizenId !== input.citizenId) throw new Error('submission token reused by another citizen');
     return existing;
@@ -134,10 +156,16 @@ export class PortalStore {
     await this.db.query('update portal_submission set start_claimed_at = null where reference = $1 and instance_id is null', [reference]);
   }
 
-  async setInstance(reference: string, instanceId: number, citizenId: string, serviceId: string): Promise<void> {
+  /**
+   * Records the case of a submission and ends the draft (with its uploads the submission did not take). `after`
+   * runs in the same transaction, only for the request that records the instance (the submission e-mail).
+   */
+  async setInstance(reference: string, instanceId: number, citizenId: string, serviceId: string, after?: (tx: Queryable) => Promise<void>): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.query('update portal_submission set instance_id = $2 where reference = $1', [reference, instanceId]);
+      const { rows } = await tx.query('update portal_submission set instance_id = $2 where reference = $1 and instance_id is null returning reference', [reference, instanceId]);
       await tx.query('delete from portal_draft where citizen_id = $1 and service_id = $2', [citizenId, serviceId]);
+      await tx.query('delete from case_upload where reference is null and owner = $1 and service_id = $2', [`citizen:${citizenId}`, serviceId]);
+      if (rows.length === 1 && after) await after(tx);
     });
   }
 
@@ -153,7 +181,10 @@ export class PortalStore {
   }
 
   async getSubmission(reference: string): Promise<Submission | null> {
-    const { rows } = await this.db.query<SubmissionRow>('select * from portal_submission where reference = $1', [reference]);
+    // On every status page view: a named prepared statement (planned once per connection), with its columns named
+    // so a later column does not invalidate the prepared plan.
+    const { rows } = await this.db.query<SubmissionRow>(
+      'select reference, citizen_id, service_id, process_key, instance_id, answers, form_versions, submitted_at from portal_submission where reference = $1', [reference], { name: 'portal-submission-by-reference' });
     return rows[0] ? toSubmission(rows[0]) : null;
   }
 

@@ -29,7 +29,8 @@ export function displayFilename(raw: string): string {
   return clean === '' ? 'document' : clean;
 }
 
-const mb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+/** A size as people read it: "5 MB", "1.5 MB", "200 KB" (a limit under 1 MB must not read "0 MB"). */
+const mb = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`);
 
 /** Checks one upload against its rule; the messages follow the GOV.UK file upload pattern and name the field. */
 export async function checkUpload(bytes: Uint8Array, filename: string, rule: UploadRule, field: string): Promise<CheckedUpload> {
@@ -57,7 +58,7 @@ export interface StoredUpload { id: number; key: string; filename: string; media
 
 export async function listUploads(db: Database, reference: string): Promise<StoredUpload[]> {
   const { rows } = await db.query<{ id: string | number; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: Date | string }>(
-    'select id, upload_key, filename, media_type, size_bytes, sha256, created_at from case_upload where reference = $1 order by id', [reference]);
+    'select id, upload_key, filename, media_type, size_bytes, sha256, created_at from case_upload where reference = $1 order by id', [reference], { name: 'portal-uploads-by-reference' });
   return rows.map((r) => ({ id: Number(r.id), key: r.upload_key, filename: r.filename, mediaType: r.media_type, sizeBytes: r.size_bytes, sha256: r.sha256, createdAt: new Date(r.created_at).toISOString() }));
 }
 

@@ -1,3 +1,24 @@
+table admin_form_version
+  column service_id text not null
+  column page_id text not null
+  column version integer not null
+  column checksum text not null
+  column schema text not null
+  column actor text
+  column created_at timestamp with time zone not null default now()
+  constraint admin_form_version_pkey PRIMARY KEY (service_id, page_id, version)
+  constraint admin_form_version_version_check CHECK ((version > 0))
+  CREATE INDEX admin_form_version_checksum ON admin_form_version USING btree (service_id, page_id, checksum)
+  CREATE UNIQUE INDEX admin_form_version_pkey ON admin_form_version USING btree (service_id, page_id, version)
+table admin_service_version
+  column service_id text not null
+  column version integer not null
+  column fields jsonb not null
+  column actor text
+  column created_at timestamp with time zone not null default now()
+  constraint admin_service_version_pkey PRIMARY KEY (service_id, version)
+  constraint admin_service_version_version_check CHECK ((version > 0))
+  CREATE UNIQUE INDEX admin_service_version_pkey ON admin_service_version USING btree (service_id, version)
 table case_upload
   column id bigint not null default nextval('case_upload_id_seq'::regclass)
   column reference text
@@ -14,6 +35,7 @@ table case_upload
   constraint case_upload_pkey PRIMARY KEY (id)
   constraint case_upload_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
   constraint case_upload_size_bytes_check CHECK ((size_bytes > 0))
+  CREATE INDEX case_upload_draft ON case_upload USING btree (owner, service_id) WHERE (reference IS NULL)
   CREATE UNIQUE INDEX case_upload_pkey ON case_upload USING btree (id)
   CREATE INDEX case_upload_reference ON case_upload USING btree (reference)
 table decision_definition

@@ -1,11 +1,17 @@
 import { fields, type FieldComponent, type FieldError, type FormSchema, type RawInput } from './form-schema.js';
 import { html, type SafeHtml } from './html.js';
 
+/** Extra things a form shows that are not in the raw input. */
+export interface RenderOptions {
+  /** filepicker key → the files its answer holds now (name and size as shown), so the citizen sees what is kept. */
+  readonly files?: Readonly<Record<string, readonly { readonly name: string; readonly size: string }[]>>;
+}
+
 /** Renders a form-js schema as GOV.UK Design System form groups, with the answers given so far and inline errors. */
-export function renderFormFields(schema: FormSchema, input: RawInput, errors: readonly FieldError[]): SafeHtml {
+export function renderFormFields(schema: FormSchema, input: RawInput, errors: readonly FieldError[], options: RenderOptions = {}): SafeHtml {
   const errorFor = new Map<string, FieldError>();
   for (const e of errors) if (!errorFor.has(e.key)) errorFor.set(e.key, e);
-  return html`${schema.components.map((c) => (c.type === 'text' ? renderText(c.text) : renderField(c, input, errorFor.get(c.key))))}`;
+  return html`${schema.components.map((c) => (c.type === 'text' ? renderText(c.text) : renderField(c, input, errorFor.get(c.key), options)))}`;
 }
 
 function renderText(text: string): SafeHtml {
@@ -38,7 +44,7 @@ const widthClass = (field: FieldComponent): string => {
   return w && /^(2|3|4|5|10|20|30)$/.test(w) ? ` govuk-input--width-${w}` : '';
 };
 
-export function renderField(field: FieldComponent, input: RawInput, error: FieldError | undefined): SafeHtml {
+export function renderField(field: FieldComponent, input: RawInput, error: FieldError | undefined, options: RenderOptions = {}): SafeHtml {
   const group = `govuk-form-group${error ? ' govuk-form-group--error' : ''}`;
   const { describedBy, parts } = hintAndError(field, error);
   const autocomplete = field.properties['autocomplete'];
@@ -101,7 +107,7 @@ ${(field.values ?? []).map((item) => html`<option value="${item.value}"${chosen 
     case 'datetime':
       return renderDateTime(field, input, error, group);
     case 'filepicker':
-      return renderFilePicker(field, error, group);
+      return renderFilePicker(field, error, group, options.files?.[field.key] ?? []);
   }
 }
 
@@ -112,16 +118,18 @@ export function acceptedTypesLabel(accept: string | undefined): string {
   return [...new Set(names)].join(', ');
 }
 
-function renderFilePicker(field: FieldComponent, error: FieldError | undefined, group: string): SafeHtml {
+function renderFilePicker(field: FieldComponent, error: FieldError | undefined, group: string, current: readonly { readonly name: string; readonly size: string }[]): SafeHtml {
   // The size limit comes from the service's documents rule, passed by the portal as properties.maxSize (e.g. "10 MB").
   const types = acceptedTypesLabel(field.accept);
   const size = field.properties['maxSize'];
   const limits = [types ? `${types}` : '', size ? `up to ${size}` : ''].filter(Boolean).join(', ');
-  const hint = [field.description ?? '', limits].filter(Boolean).join('. ');
-  const describedBy = [hint ? `${field.key}-hint` : '', error ? `${field.key}-error` : ''].filter(Boolean).join(' ');
+  const hint = [(field.description ?? '').replace(/\.\s*$/, ''), limits].filter(Boolean).join('. ');
+  const describedBy = [current.length > 0 ? `${field.key}-current` : '', hint ? `${field.key}-hint` : '', error ? `${field.key}-error` : ''].filter(Boolean).join(' ');
+  // A file already uploaded is kept when the page is sent without a new one (browsers never refill a file input).
+  const kept = current.length > 0 ? html`<p class="govuk-body" id="${field.key}-current">Uploaded: ${current.map((f, i) => html`${i > 0 ? ', ' : ''}<strong>${f.name}</strong> (${f.size})`)}. Choose a new file only if you want to replace ${current.length === 1 ? 'it' : 'them'}.</p>` : '';
   return html`<div class="${group}">
 <label class="govuk-label govuk-label--s" for="${field.key}">${field.label}</label>
-${hint ? html`<div id="${field.key}-hint" class="govuk-hint">${hint}</div>` : ''}${
+${kept}${hint ? html`<div id="${field.key}-hint" class="govuk-hint">${hint}</div>` : ''}${
   error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<input class="govuk-file-upload${error ? ' govuk-file-upload--error' : ''}" id="${field.key}" name="${field.key}" type="file"${field.accept ? html` accept="${field.accept}"` : ''}${field.multiple ? html` multiple` : ''}${describedByAttr(describedBy)}>
 </div>`;
 }

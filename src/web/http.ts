@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * What every server-rendered page of govflow (portal, workbench, admin, verification) shares at the HTTP edge:
@@ -51,4 +52,23 @@ export async function readGovukAsset(file: string): Promise<{ type: string; cont
   if (!ok || !type) return null;
   const content = await readFile(path.join(frontendDir, file === 'govuk-frontend.min.css' ? file : path.join('assets', file))).catch(() => null);
   return content ? { type, content } : null;
+}
+
+/**
+ * The HTML edge of one page plugin, in its own Fastify scope: HTML forms parsed up to `formBodyLimit` bytes (larger
+ * is a 413 before any handler runs), and the security headers on every HTML answer. `cspFor` lets a page that needs
+ * script (a bpmn-js diagram, an editor) relax the policy for that reply only.
+ */
+export function useHtmlPageEdge(server: FastifyInstance, options: { formBodyLimit: number; cspFor?: (reply: FastifyReply) => string | undefined }): void {
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.formBodyLimit }, (_request, body, done) => {
+    done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
+  });
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.headers(SECURITY_HEADERS);
+      const csp = options.cspFor?.(reply);
+      if (csp) reply.header('content-security-policy', csp);
+    }
+    return payload;
+  });
 }

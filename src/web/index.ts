@@ -10,4 +10,5 @@ export type { NavigationItem, PageOptions } from './layout.js';
 export { answersToInput, displayAnswer, fields, FIELD_TYPES, parseFormSchema, validateAnswers } from './form-schema.js';
 export type { Answers, FieldComponent, FieldError, FieldType, FieldValidation, FormComponent, FormSchema, RawInput, SchemaProblem, TextComponent } from './form-schema.js';
 export { renderErrorSummary, renderField, renderFormFields } from './form-render.js';
-export { parseCookies, parseForm, readGovukAsset, SECURITY_HEADERS } from './http.js';
+export type { RenderOptions } from './form-render.js';
+export { parseCookies, parseForm, readGovukAsset, SECURITY_HEADERS, useHtmlPageEdge } from './http.js';

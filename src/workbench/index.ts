@@ -1,5 +1,9 @@
 /** The staff workbench: inbox by department with SLA countdowns, the case page, and the actions on a task. */
-export { createWorkbenchPlugin } from './workbench-plugin.js';
+export { CASE_PAGE_CSP, createWorkbenchPlugin, INBOX_PAGE_SIZE } from './workbench-plugin.js';
 export type { WorkbenchOptions } from './workbench-plugin.js';
-export { slaState, taskKindOf } from './sla.js';
-export type { SlaState, TaskKind } from './sla.js';
+export { addIsoDuration, applicantPauses, caseSlaState, slaState } from './sla.js';
+export type { CaseSla, Pause, SlaState } from './sla.js';
+export { diagramOf } from './diagram.js';
+export type { ProcessDiagram } from './diagram.js';
+export { readTaskForm, requiredWhenRules } from './task-form.js';
+export type { RequiredWhen } from './task-form.js';

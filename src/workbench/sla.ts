@@ -22,16 +22,64 @@ export function slaState(dueAt: string, now: Date): SlaState {
   return left >= 0 ? { overdue: false, days: Math.max(1, Math.ceil(left / DAY_MS)) } : { overdue: true, days: Math.max(1, Math.ceil(-left / DAY_MS)) };
 }
 
+/** One stretch of time during which the case waited for the applicant. */
+export interface Pause {
+  readonly from: string;
+  readonly to: string | null;
+}
+
 /**
- * Which completion form a task gets. The three services name their tasks this way; until the catalogue declares a
- * form per staff task (not done), these names decide: a completeness check can ask the applicant for more
- * information, a decision task approves or refuses with reasons, any other task records findings.
+ * When the case waited for the applicant, from the event log: each activation of an element where the process
+ * waits for the applicant (the service's `informationRequest.waitingAt`, and its `payment.waitingAt`: the fee
+ * unpaid) opens a pause, the next event of that element (completed when the answer came, terminated when the case
+ * was withdrawn) closes it. A pause still open has `to: null`.
  */
-export type TaskKind = 'completeness' | 'decision' | 'review';
+export function applicantPauses(events: readonly { type: string; elementId: string | null; occurredAt: string }[], waitingAt: readonly string[]): Pause[] {
+  const pauses: Pause[] = [];
+  const open = new Map<string, string>();
+  for (const e of events) {
+    if (e.elementId === null || !waitingAt.includes(e.elementId)) continue;
+    if (e.type === 'element.activated') {
+      if (!open.has(e.elementId)) open.set(e.elementId, e.occurredAt);
+    } else if (open.has(e.elementId) && (e.type === 'element.completed' || e.type === 'element.terminated')) {
+      pauses.push({ from: open.get(e.elementId)!, to: e.occurredAt });
+      open.delete(e.elementId);
+    }
+  }
+  for (const from of open.values()) pauses.push({ from, to: null });
+  return pauses;
+}
 
-const DECISION_TASKS = new Set(['decide', 'clerk-review', 'caseworker-review']);
+export interface CaseSla extends SlaState {
+  readonly dueAt: string;
+  /** The clock is stopped now because the case waits for the applicant. */
+  readonly paused: boolean;
+  /** Whole milliseconds the clock was stopped so far. */
+  readonly pausedMs: number;
+}
 
-export function taskKindOf(elementId: string): TaskKind {
-  if (elementId === 'check-completeness') return 'completeness';
-  return DECISION_TASKS.has(elementId) ? 'decision' : 'review';
+/**
+ * The case SLA: `sla` (ISO 8601 duration) from the start of the case, moved later by every pause when the service
+ * says the clock stops while the case waits for the applicant. While paused, the days left are those at the start
+ * of the pause (the countdown stands still). Null when the SLA cannot be read.
+ */
+export function caseSlaState(startedAt: string, sla: string, pauses: readonly Pause[], now: Date, endedAt: string | null = null): CaseSla | null {
+  const base = addIsoDuration(startedAt, sla);
+  if (!base) return null;
+  const end = endedAt ? Math.min(Date.parse(endedAt), now.getTime()) : now.getTime();
+  let pausedMs = 0;
+  let paused = false;
+  // Overlapping pauses (waiting for an answer and a payment at once) count once: merge, then add up.
+  const spans = pauses.map((p) => {
+    if (p.to === null && !endedAt) paused = true;
+    return [Date.parse(p.from), p.to === null ? end : Math.min(Date.parse(p.to), end)] as [number, number];
+  }).filter(([from, to]) => to > from).sort((a, b) => a[0] - b[0]);
+  let reach = -Infinity;
+  for (const [from, to] of spans) {
+    if (to <= reach) continue;
+    pausedMs += to - Math.max(from, reach);
+    reach = to;
+  }
+  const dueAt = new Date(Date.parse(base) + pausedMs).toISOString();
+  return { ...slaState(dueAt, new Date(end)), dueAt, paused, pausedMs };
 }

@@ -51,6 +51,20 @@ describeEachBackend('identity: department scope on cases', (backend) => {
     assert.ok(!(await json('/api/process-instances', lin)).some((i) => i.id === instanceId));
   });
 
+  it('lets only the task\'s department claim, give back or complete it, and set the case\'s variables', async () => {
+    const send = async (method: string, path: string, cookie: string, body: unknown) => (await fetch(`${s.base}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    const lin = await signInStaff(s.base, 'lin');
+    const bob = await signInStaff(s.base, 'bob');
+    assert.equal(await send('POST', `/api/tasks/${taskId}/claim`, lin, { user: 'lin' }), 403);
+    assert.equal(await send('POST', `/api/tasks/${taskId}/complete`, lin, {}), 403);
+    assert.equal(await send('PATCH', `/api/process-instances/${instanceId}/variables`, lin, { variables: { hijacked: true } }), 403);
+    assert.equal((await s.engine.getTask(taskId)).assignee, null, 'nothing changed');
+    assert.equal((await s.engine.getInstance(instanceId)).variables['hijacked'], undefined);
+    assert.equal(await send('POST', `/api/tasks/${taskId}/claim`, bob, { user: 'bob' }), 200);
+    assert.equal(await send('POST', `/api/tasks/${taskId}/unclaim`, lin, { user: 'bob' }), 403);
+    assert.equal(await send('POST', `/api/tasks/${taskId}/unclaim`, bob, { user: 'bob' }), 200);
+  });
+
   it('limits an agency system\'s API key to its services: start and read', async () => {
     const headers = { authorization: `Bearer ${await apiKeyFor(s.db, { roles: ['agency-system'], services: ['building-permit'] })}`, 'content-type': 'application/json' };
     const start = (processKey: string) => fetch(`${s.base}/api/process-instances`, { method: 'POST', headers, body: JSON.stringify({ processKey }) });

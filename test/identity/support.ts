@@ -11,6 +11,8 @@ import { freshDatabase } from '../support/databases.js';
 export interface IdentityServer {
   readonly base: string;
   readonly db: Database;
+  /** The database's URL (`memory://` for PGlite): a PostgreSQL one can be given to pg_dump. */
+  readonly dbUrl: string;
   readonly engine: Engine;
   readonly identity: Identity;
   close(): Promise<void>;
@@ -28,7 +30,7 @@ export async function startIdentityServer(backend: Backend, options: Partial<Ide
   const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, plugins: [identity.plugin, portal], ...(serviceOfProcess ? { serviceOfProcess, processKeysOf } : {}) });
   await server.listen({ host: '127.0.0.1', port });
   return {
-    base: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, db, engine, identity,
+    base: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, db, dbUrl: db.url, engine, identity,
     async close() {
       await server.close();
       await db.close();

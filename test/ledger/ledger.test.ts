@@ -90,6 +90,14 @@ describeEachBackend('ledger', (backend) => {
         if (m > 0) assert.ok(verifyConsistency(m, n, hex(p.firstRoot), hex(p.secondRoot), p.path.map(hex)), `consistency ${m}→${n}`);
       }
     }
+    // Inclusion of every leaf in every tree size: the right edge and the leaf's own block of 16 are rebuilt from leaf
+    // hashes (subtrees below 16 leaves are not stored), so every size and position exercises a different mix.
+    for (let n = 1; n <= 37; n++) {
+      for (let m = 0; m < n; m++) {
+        const p = await getInclusionProof(db, Number(rows[m]!.id), { treeSize: n });
+        assert.ok(verifyInclusion(m, n, leaves[m]!, p.path.map(hex), mth(leaves.slice(0, n))), `inclusion of leaf ${m} in ${n}`);
+      }
+    }
     const consistency = await getConsistencyProof(db, 13, 37);
     assert.ok(verifyConsistency(13, 37, note1.root, note2.root, consistency.path.map(hex)));
     // Inclusion against an older size still verifies.
@@ -174,10 +182,10 @@ describeEachBackend('ledger', (backend) => {
       // 37 leaves in chunks of 3: a chunk copied to the wrong offset would rebuild nodes unlike the stored ones.
       const clean = await verifyLedger(db5, { chunk: 3 });
       assert.ok(clean.ok && clean.treeSize === 37, JSON.stringify(clean));
-      await db5.query(`update ledger_node set hash = sha256(hash) where level = 1 and idx = 11`);
+      await db5.query(`update ledger_node set hash = sha256(hash) where level = 4 and idx = 1`);
       const report = await verifyLedger(db5, { chunk: 3 });
       assert.equal(report.ok, false);
-      assert.equal(report.firstBad?.leafIndex, 22, JSON.stringify(report));
+      assert.equal(report.firstBad?.leafIndex, 16, JSON.stringify(report));
     } finally {
       await db5.close();
     }
@@ -225,7 +233,16 @@ describeEachBackend('ledger tamper', (backend) => {
     await db.close();
   });
 
-  const cases: Array<{ name: string; tamper: (db: Queryable, ids: number[]) => Promise<void>; expect: (ids: number[]) => { leafIndex?: number; eventId?: number } }> = [
+  // Changes an event and rewrites its sealed leaf hash to match (the leaf format spelled out here, not imported).
+  const rewriteLeaf = async (db: Queryable, eventId: number): Promise<void> => {
+    await db.query(`update event_log set type = 'test.rewritten' where id = $1`, [eventId]);
+    await db.query(
+      `update ledger_leaf l set leaf_hash = sha256('\\x00'::bytea || convert_to(json_build_array('govflow-event/1', e.id, e.instance_id, e.seq, e.type, e.element_id, e.element_instance, e.actor, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), encode(l.data_digest, 'hex'))::text, 'UTF8'))
+       from event_log e where e.id = l.event_id and l.event_id = $1`,
+      [eventId],
+    );
+  };
+  const cases: Array<{ name: string; tamper: (db: Queryable, ids: number[]) => Promise<void>; expect: (ids: number[]) => { leafIndex?: number; eventId?: number; reason?: string } }> = [
     {
       name: 'changing a column of event 17',
       tamper: (db, ids) => db.query(`update event_log set actor = 'someone-else' where id = $1`, [ids[17]]).then(() => undefined),
@@ -267,16 +284,17 @@ describeEachBackend('ledger tamper', (backend) => {
       expect: () => ({}),
     },
     {
-      name: 'rewriting a leaf hash to match a changed event',
-      tamper: async (db, ids) => {
-        await db.query(`update event_log set type = 'test.rewritten' where id = $1`, [ids[33]]);
-        await db.query(
-          `update ledger_leaf l set leaf_hash = sha256('\\x00'::bytea || convert_to(json_build_array('govflow-event/1', e.id, e.instance_id, e.seq, e.type, e.element_id, e.element_instance, e.actor, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), encode(l.data_digest, 'hex'))::text, 'UTF8'))
-           from event_log e where e.id = l.event_id and l.event_id = $1`,
-          [ids[33]],
-        );
-      },
-      expect: () => ({ leafIndex: 32 }),
+      // Leaf 20 is under the stored node 4/1 (leaves 16–31): that node no longer matches.
+      name: 'rewriting a leaf hash (leaf 20) to match a changed event',
+      tamper: async (db, ids) => rewriteLeaf(db, ids[20]!),
+      expect: () => ({ leafIndex: 16, reason: 'stored tree node 4/1 (leaves 16–31)' }),
+    },
+    {
+      // Leaves 32–39 are newer than every stored node (the block of 16 is not complete): only the signed head,
+      // which covers all 40, catches the rewrite, and the report says which leaves are suspect.
+      name: 'rewriting a leaf hash (leaf 33) to match a changed event',
+      tamper: async (db, ids) => rewriteLeaf(db, ids[33]!),
+      expect: () => ({ leafIndex: 0, reason: 'the change is in leaves 32–39' }),
     },
   ];
 
@@ -291,6 +309,7 @@ describeEachBackend('ledger tamper', (backend) => {
           const want = c.expect(ids);
           if (want.leafIndex !== undefined) assert.equal(report.firstBad?.leafIndex, want.leafIndex, JSON.stringify(report.firstBad));
           if (want.eventId !== undefined) assert.equal(report.firstBad?.eventId, want.eventId, JSON.stringify(report.firstBad));
+          if (want.reason !== undefined) assert.ok(report.firstBad?.reason.includes(want.reason), JSON.stringify(report.firstBad));
           if (c.name.startsWith('inserting')) {
             const { rows } = await tx.query<{ id: string }>(`select id::text from event_log where type = 'test.forged'`);
             assert.equal(report.firstBad?.eventId, Number(rows[0]!.id), JSON.stringify(report.firstBad));

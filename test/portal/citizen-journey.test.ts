@@ -5,27 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
-import { HtmlValidate } from 'html-validate';
 import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
 import { DEMO_CITIZENS } from '../../src/portal/index.js';
 import type { Backend } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/databases.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startTestPortal, type TestPortal } from './support.js';
+import { markupValidator, WCAG_TAGS } from '../support/page-audit.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, samplePdf, startTestPortal, type TestPortal } from './support.js';
 
 // Code run inside the page: the project compiles without the DOM library, so the little it uses is declared here.
 declare const document: { activeElement: { id: string; textContent: string | null } | null };
 
 const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-const validator = new HtmlValidate({ extends: ['html-validate:recommended'], rules: {
-  // GOV.UK Frontend's own markup: the start button is a link with role="button" (its documented pattern).
-  'prefer-native-element': ['error', { exclude: ['button'] }],
-  'no-trailing-whitespace': 'off',
-  // GOV.UK's title pattern "Error: question – service – site" is longer than 70 characters by design.
-  'long-title': 'off',
-  // A checklist is several checkboxes sharing one name, as HTML intends.
-  'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
-} });
+const validator = markupValidator;
 
 type Mode = 'mouse' | 'keyboard' | 'no-js';
 /** Each journey signs in as its own demo citizen, so drafts and "My applications" do not mix. */
@@ -99,6 +90,17 @@ class Citizen {
     } else await select.selectOption({ label: option });
   }
 
+  /** Chooses a file in a file input: clicked, or reached with Tab and opened with Space; the chooser gets the file. */
+  async upload(label: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true });
+    const chooser = this.page.waitForEvent('filechooser');
+    if (this.mode === 'keyboard') {
+      await this.tabTo(input);
+      await this.page.keyboard.press('Space');
+    } else await input.click();
+    await (await chooser).setFiles(file);
+  }
+
   async press(button: string): Promise<void> {
     await this.follow(this.page.getByRole('button', { name: button }));
   }
@@ -130,8 +132,10 @@ class Citizen {
 describeEachBackend('the building-permit citizen journey in Chromium', (backend: Backend) => {
   let portal: TestPortal;
   let browser: Browser;
+  let sitePlan: Buffer;
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    sitePlan = await samplePdf();
     [portal, browser] = await Promise.all([startTestPortal(backend), chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })]);
   });
   after(async () => {
@@ -179,6 +183,11 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       await citizen.fill('Day', '3');
       await citizen.fill('Month', '4');
       await citizen.fill('Year', '2027');
+      // The site plan: a small real PDF, sent with the page as multipart/form-data.
+      assert.equal(await page.locator('form[enctype="multipart/form-data"]').count(), 1);
+      // With the mouse the citizen first picks a text file named like a PDF: the type is read from the bytes.
+      if (mode === 'mouse') await citizen.upload('Site plan', { name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a PDF, only text') });
+      else await citizen.upload('Site plan', { name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: sitePlan });
       await citizen.press('Continue');
 
       // The error state: the summary lists the problem and links to the field, which shows the same message.
@@ -190,10 +199,20 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       assert.equal(await link.getAttribute('href'), '#floorArea');
       assert.match(await page.locator('#floorArea-error').innerText(), /Floor area in square metres must be a number/);
       assert.equal(await page.getByLabel('Address of the site').inputValue(), '1 Demo Street, Demo Town', 'answers are kept');
+      if (mode === 'mouse') {
+        // The wrong file: its message is in the summary and next to the field; nothing was kept.
+        assert.equal(await summary.getByRole('link', { name: 'The selected file must be a PDF, PNG or JPEG' }).getAttribute('href'), '#sitePlan');
+        assert.match(await page.locator('#sitePlan-error').innerText(), /The selected file must be a PDF, PNG or JPEG/);
+        assert.equal(await page.locator('#sitePlan-current').count(), 0);
+      } else {
+        // The site plan was fine: it is kept, and the page says so (a browser never refills a file input).
+        assert.match(await page.locator('#sitePlan-current').innerText(), /Uploaded: site-plan\.pdf/);
+      }
       await citizen.audit('the-building-with-errors', 'question-page-errors');
       await citizen.follow(link);
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'floorArea', 'the summary link takes the citizen to the field');
       await citizen.fill('Floor area in square metres', '120');
+      if (mode === 'mouse') await citizen.upload('Site plan', { name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: sitePlan });
       await citizen.press('Continue');
 
       assert.equal(await citizen.heading(), 'Declaration');
@@ -205,6 +224,7 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       const floorRow = page.locator('.govuk-summary-list__row', { hasText: 'Floor area in square metres' });
       assert.match(await floorRow.innerText(), /120/);
       assert.match(await page.locator('.govuk-summary-list__row', { hasText: 'When do you plan to start?' }).innerText(), /3 April 2027/);
+      assert.match(await page.locator('.govuk-summary-list__row', { hasText: 'Site plan' }).innerText(), new RegExp(`site-plan\\.pdf \\(${sitePlan.length} bytes\\)`));
       await citizen.audit('check-answers', 'check-answers');
       // A change link goes back to the question and returns to check answers.
       await citizen.follow(floorRow.getByRole('link', { name: /Change/ }));
@@ -229,6 +249,11 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       const [instance] = await portal.engine.listInstances({ businessKey: reference });
       assert.ok(instance, 'the case was started with the reference as business key');
       assert.equal(instance.variables['floorArea'], 150);
+      // The site plan went with the case: same bytes, the case's reference (sent again without a file: kept).
+      const { rows: files } = await portal.db.query<{ reference: string; filename: string; content: Uint8Array }>('select reference, filename, content from case_upload where id = $1', [instance.variables['sitePlan']]);
+      assert.equal(files[0]?.reference, reference);
+      assert.equal(files[0]?.filename, 'site-plan.pdf');
+      assert.ok(Buffer.from(files[0]!.content).equals(sitePlan), 'the stored bytes are the uploaded PDF');
       const expectedTimeline = ['In review'];
       if (mode === 'mouse') {
         // Intake asks for more information; the citizen answers on the status page (an error first).

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/catalogue/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
-import { startTestPortal, type TestPortal } from './support.js';
+import { samplePdf, startTestPortal, type TestPortal } from './support.js';
 
 /** A browser without a browser: keeps the session cookie, reads hidden fields, follows no redirects. */
 class Client {
@@ -21,10 +21,17 @@ class Client {
     for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     return this.send('POST', url, body.toString());
   }
-  private async send(method: string, url: string, body?: string) {
+  /** A form with a file input: multipart/form-data, as a browser sends it. */
+  async postMultipart(url: string, fields: Record<string, string | string[]>, files: Record<string, { bytes: Uint8Array; name: string }>): Promise<{ status: number; location: string | null; body: string; headers: Headers }> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
+    for (const [k, f] of Object.entries(files)) form.append(k, new Blob([f.bytes]), f.name);
+    return this.send('POST', url, form);
+  }
+  private async send(method: string, url: string, body?: string | FormData) {
     const response = await fetch(this.base + url, {
       method, redirect: 'manual',
-      headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       ...(body !== undefined ? { body } : {}),
     });
     const set = response.headers.get('set-cookie');
@@ -73,7 +80,10 @@ const ANSWERS: Record<string, Record<string, string | string[]>> = {
 async function fillAll(client: Client): Promise<string> {
   const csrf = await client.csrf();
   for (const [pageId, fields] of Object.entries(ANSWERS)) {
-    const r = await client.post(`/services/building-permit/apply/${pageId}`, { csrf, ...fields });
+    // The building page has the site plan: a file upload, so the browser sends it as multipart.
+    const r = pageId === 'the-building'
+      ? await client.postMultipart(`/services/building-permit/apply/${pageId}`, { csrf, ...fields }, { sitePlan: { bytes: await samplePdf(), name: 'site-plan.pdf' } })
+      : await client.post(`/services/building-permit/apply/${pageId}`, { csrf, ...fields });
     assert.equal(r.status, 303, `${pageId}: ${r.body.slice(0, 200)}`);
   }
   const check = await client.get('/services/building-permit/check');

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../src/api/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue, type Catalogue } from '../../src/catalogue/index.js';
-import { createPortalPlugin } from '../../src/portal/index.js';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { createPortalPlugin, type OnSubmitted } from '../../src/portal/index.js';
 import type { Backend, Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
 
@@ -15,11 +16,11 @@ export interface TestPortal {
 }
 
 /** A real govflow server (API + portal) on a loopback port over a fresh database, with the repository's catalogue. */
-export async function startTestPortal(backend: Backend, options: { catalogueDir?: string; deployProcesses?: boolean } = {}): Promise<TestPortal> {
+export async function startTestPortal(backend: Backend, options: { catalogueDir?: string; deployProcesses?: boolean; onSubmitted?: OnSubmitted } = {}): Promise<TestPortal> {
   const db = await freshDatabase(backend);
   const engine = createEngine(db);
   const catalogue = await loadCatalogue(options.catalogueDir ?? DEFAULT_CATALOGUE_DIR);
-  const portal = createPortalPlugin({ engine, db, catalogue, sessionSecret: 'test-secret', processingTimeCacheMs: 0, deployProcesses: options.deployProcesses ?? true });
+  const portal = createPortalPlugin({ engine, db, catalogue, sessionSecret: 'test-secret', processingTimeCacheMs: 0, deployProcesses: options.deployProcesses ?? true, ...(options.onSubmitted ? { onSubmitted: options.onSubmitted } : {}) });
   const { server } = await createApiServer({ engine, db, plugins: [portal] });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
@@ -34,3 +35,11 @@ export async function startTestPortal(backend: Backend, options: { catalogueDir?
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** A small but real PDF (made with pdf-lib), as a citizen's site plan. */
+export async function samplePdf(text = 'Site plan of 1 Demo Street'): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([400, 300]);
+  page.drawText(text, { x: 30, y: 150, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
+  return Buffer.from(await doc.save());
+}

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { isIsoDuration, loadCatalogue, loadService } from '../../src/catalogue/index.js';
 import { evaluateDecision, parseDmn } from '../../src/decisions/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
+import { COMPANIES } from '../../simulator/agency-simulator.js';
 import { SERVICES_DIR } from './support.js';
 
 const EXAMPLES = path.resolve(SERVICES_DIR, '..', 'examples');
@@ -80,10 +81,13 @@ describe('DMN tables, hand-worked', () => {
   it('licence renewal route: active and clean → auto-approve; otherwise review', async () => {
     const route = await table('business-licence-renewal.dmn');
     const r = (business: unknown) => evaluateDecision(route, 'licence-renewal-route', { business }).value;
-    assert.equal(r({ status: 'active', violations: [] }), 'auto-approve');
-    assert.equal(r({ status: 'active', violations: [{ description: 'late filing' }] }), 'review');
-    assert.equal(r({ status: 'suspended', violations: [] }), 'review');
+    assert.equal(r({ status: 'active', licenceViolations: [] }), 'auto-approve');
+    assert.equal(r({ status: 'active', licenceViolations: [{ description: 'late filing' }] }), 'review');
+    assert.equal(r({ status: 'suspended', licenceViolations: [] }), 'review');
     assert.equal(r({ status: 'active' }), 'auto-approve', 'no violations list = none recorded');
+    // The table reads the business registry's own record shape (the agency simulator's demo companies).
+    assert.equal(r(COMPANIES['BR-100200']), 'auto-approve');
+    assert.equal(r(COMPANIES['BR-300400']), 'review');
   });
 
   it('housing benefit eligibility: income limit first, then the rent share', async () => {

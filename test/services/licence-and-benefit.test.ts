@@ -25,7 +25,7 @@ describeEachBackend('business licence renewal process', (backend) => {
   };
 
   it('no violations: renewed by the DMN rule, no clerk task', async () => {
-    const id = await start('BL-2026-000001', { name: 'Example Bakery', address: '1 Mill Lane', status: 'active', violations: [] });
+    const id = await start('BL-2026-000001', { name: 'Example Bakery', address: '1 Mill Lane', status: 'active', licenceViolations: [] });
     assert.deepEqual(await openTaskIds(h, id), []);
     assert.equal((await variablesOf(h, id))['route'], 'auto-approve');
     const { issued, ends } = await finish(h, id, 'licence');
@@ -34,7 +34,7 @@ describeEachBackend('business licence renewal process', (backend) => {
   });
 
   it('violations: a licensing clerk reviews and refuses with reasons', async () => {
-    const id = await start('BL-2026-000002', { name: 'Example Bakery', address: '1 Mill Lane', status: 'active', violations: [{ date: '2025-11-02', description: 'hygiene inspection failed' }] });
+    const id = await start('BL-2026-000002', { name: 'Example Bakery', address: '1 Mill Lane', status: 'active', licenceViolations: [{ date: '2025-11-02', description: 'hygiene inspection failed' }] });
     const review = await openTask(h, id, 'clerk-review');
     assert.deepEqual(review.candidateGroups, ['licensing']);
     await h.engine.completeTask(review.id, { variables: { decision: 'refused', decisionReasons: 'The hygiene violation is not resolved.' }, actor: 'staff:lin' });
@@ -44,7 +44,7 @@ describeEachBackend('business licence renewal process', (backend) => {
   });
 
   it('a business that is not active goes to review even without violations; after 5 days a manager is alerted', async () => {
-    const id = await start('BL-2026-000003', { name: 'Closed Shop', address: '2 Mill Lane', status: 'dissolved', violations: [] });
+    const id = await start('BL-2026-000003', { name: 'Closed Shop', address: '2 Mill Lane', status: 'dissolved', licenceViolations: [] });
     assert.deepEqual(await openTaskIds(h, id), ['clerk-review']);
     h.clock.advance(5 * DAY + 1000);
     await h.engine.runDueTimers();

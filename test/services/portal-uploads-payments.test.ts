@@ -84,7 +84,17 @@ describeEachBackend('citizen uploads, payment and decision download over HTTP', 
       declaration: { declaration: 'true' },
     };
     for (const [pageId, fields] of Object.entries(answers)) {
-      const r = await alex.post(`/services/building-permit/apply/${pageId}`, { csrf, ...fields });
+      let r;
+      if (pageId === 'the-building') {
+        // This page asks for the site plan (a required file), so it is sent as multipart/form-data, as a browser does.
+        const form = new FormData();
+        form.append('csrf', csrf);
+        for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
+        form.append('sitePlan', new Blob([PDF]), 'site-plan.pdf');
+        r = await alex.request('POST', `/services/building-permit/apply/${pageId}`, form);
+      } else {
+        r = await alex.post(`/services/building-permit/apply/${pageId}`, { csrf, ...fields });
+      }
       assert.equal(r.status, 303, `${pageId}: ${r.body.slice(0, 300)}`);
     }
     const check = (await alex.get('/services/building-permit/check')).body;
@@ -108,15 +118,17 @@ describeEachBackend('citizen uploads, payment and decision download over HTTP', 
     const page = (await alex.get(`/applications/${reference}`)).body;
     assert.match(page, /<form method="post" action="\/applications\/[A-Z0-9-]+\/documents" enctype="multipart\/form-data"/);
     assert.match(page, /<input class="govuk-file-upload" id="supportingDocument" name="supportingDocument" type="file"/);
+    // The site plan sent with the question page belongs to the case from submission on.
+    assert.deepEqual((await stored()).map((row) => row.filename), ['site-plan.pdf']);
     const r = await upload({ bytes: PDF, name: 'site plan.pdf' });
     assert.equal(r.status, 303);
-    const rows = await stored();
+    const rows = (await stored()).slice(1);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.sha256, createHash('sha256').update(PDF).digest('hex'));
     assert.equal(rows[0]!.media_type, 'application/pdf');
     assert.equal(rows[0]!.filename, 'site plan.pdf');
     assert.deepEqual(Buffer.from(rows[0]!.content), PDF);
-    assert.match((await alex.get(`/applications/${reference}`)).body, /<li>site plan\.pdf \(PDF, 0 MB\)<\/li>/);
+    assert.match((await alex.get(`/applications/${reference}`)).body, /<li>site plan\.pdf \(PDF, 1 KB\)<\/li>/);
   });
 
   it('refuses a wrong type by content (a ZIP or text named .pdf), an empty file, an oversized file, no file; nothing stored', async () => {

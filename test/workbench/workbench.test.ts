@@ -1,17 +1,20 @@
+/** The staff workbench over real HTTP on PGlite and PostgreSQL: the composed server, the demo services, real sign-in. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import type { TaskView } from '../../src/engine/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
-import { slaState, taskKindOf } from '../../src/workbench/index.js';
+import { INBOX_PAGE_SIZE } from '../../src/workbench/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 import { signInCitizen, signInStaff } from '../support/sign-in.js';
 
-// A decision task as the services name it, for the planning managers.
-const decisionProcess = bpmn('decision-test', `<startEvent id="s"/>${userTask('decide', '<zeebe:assignmentDefinition candidateGroups="planning/manager"/>')}<endEvent id="e"/>`, 's -> decide; decide -> e');
+// A work list of many tasks for the benefits department, to page through.
+const pagingProcess = bpmn('paging-test', `<startEvent id="s"/>${userTask('sort-post', '<zeebe:assignmentDefinition candidateGroups="benefits"/>')}<endEvent id="e"/>`, 's -> sort-post; sort-post -> e');
 
 describeEachBackend('staff workbench', (backend) => {
   let dataDir: string;
@@ -19,6 +22,7 @@ describeEachBackend('staff workbench', (backend) => {
   let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let permitCase: number;
+  const reference = 'BP-2026-900001';
   const cookies = new Map<string, string>();
   const staff = async (who: string): Promise<string> => {
     if (!cookies.has(who)) cookies.set(who, await signInStaff(base, who));
@@ -26,13 +30,26 @@ describeEachBackend('staff workbench', (backend) => {
   };
   const get = async (url: string, cookie: string) => {
     const response = await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' });
-    return { status: response.status, text: await response.text(), location: response.headers.get('location') };
+    return { status: response.status, text: await response.text(), location: response.headers.get('location'), headers: response.headers };
   };
   const csrfOf = async (cookie: string): Promise<string> => /name="csrf" value="([^"]+)"/.exec((await get('/staff', cookie)).text)?.[1] ?? '';
   const post = async (url: string, cookie: string, fields: Record<string, string>, csrf?: string) => {
     const body = new URLSearchParams({ csrf: csrf ?? await csrfOf(cookie), ...fields });
     const response = await fetch(`${base}${url}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
     return { status: response.status, text: await response.text(), location: response.headers.get('location') };
+  };
+  const openTask = async (elementId: string, instanceId = permitCase): Promise<TaskView> => {
+    const task = (await govflow.engine.listTasks({ instanceId, state: 'created' })).find((t) => t.elementId === elementId);
+    assert.ok(task, `an open ${elementId} task`);
+    return task;
+  };
+  const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> => {
+    for (let i = 0; i < 200; i++) {
+      const value = await probe();
+      if (value) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
   };
 
   before(async () => {
@@ -42,8 +59,8 @@ describeEachBackend('staff workbench', (backend) => {
     govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
     running = await startServer(govflow);
     base = running.url;
-    await govflow.engine.deploy([{ name: 'decision-test.bpmn', content: decisionProcess }]);
-    permitCase = (await govflow.engine.startInstance('building-permit', { businessKey: 'BP-2026-900001', variables: { applicant: 'person-alex-test', applicantName: 'Alex Demo', applicationId: 'BP-2026-900001' } })).id;
+    await govflow.engine.deploy([{ name: 'paging-test.bpmn', content: pagingProcess }]);
+    permitCase = (await govflow.engine.startInstance('building-permit', { businessKey: reference, variables: { applicant: 'person-alex-test', applicantName: 'Alex Demo', applicationId: reference, reference, serviceId: 'building-permit', serviceName: 'Apply for a building permit', applicantEmail: 'alex@example.org', floorArea: 150 } })).id;
   });
   after(async () => {
     await running.stop();
@@ -51,73 +68,211 @@ describeEachBackend('staff workbench', (backend) => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('shows intake its unassigned task with the SLA countdown, and other departments nothing', async () => {
+  it('shows intake its unassigned task with the task and case SLA, and other departments nothing', async () => {
     const inbox = await get('/staff', await staff('pat'));
     assert.equal(inbox.status, 200);
     assert.match(inbox.text, /BP-2026-900001/);
     assert.match(inbox.text, /Check completeness/);
-    assert.match(inbox.text, /3 days left/, 'the catalogue gives the completeness check 3 days');
-    const bob = await get('/staff', await staff('bob'));
-    assert.doesNotMatch(bob.text, /BP-2026-900001/);
+    assert.match(inbox.text, /3 days left/, 'the completeness check is due in 3 days (P3D)');
+    assert.match(inbox.text, /60 days left/, 'the case SLA of the building permit is 60 days');
+    assert.doesNotMatch(inbox.headers.get('content-security-policy') ?? '', /script-src/, 'the inbox runs no script');
+    assert.doesNotMatch((await get('/staff', await staff('bob'))).text, /BP-2026-900001/);
     assert.equal((await get(`/staff/cases/${permitCase}`, await staff('lin'))).status, 404, 'a case of another department is not found');
+    assert.equal((await get(`/staff/cases/${permitCase}/diagram.bpmn`, await staff('lin'))).status, 404, 'so is its diagram');
   });
 
   it('keeps citizens and anonymous visitors out', async () => {
-    assert.equal((await get('/staff', await signInCitizen(base, 'alex'))).status, 403);
-    const anonymous = await fetch(`${base}/staff`, { redirect: 'manual' });
+    const alex = await signInCitizen(base, 'alex');
+    for (const url of ['/staff', `/staff/cases/${permitCase}`, `/staff/cases/${permitCase}/diagram.bpmn`]) assert.equal((await get(url, alex)).status, 403, url);
+    const anonymous = await fetch(`${base}/staff/cases/${permitCase}/diagram.bpmn`, { redirect: 'manual' });
     assert.equal(anonymous.status, 303);
     assert.match(anonymous.headers.get('location') ?? '', /^\/staff\/sign-in\?next=/);
   });
 
-  it('claims, notes (escaped) and asks the applicant for more information; the case waits and the read is logged', async () => {
+  it('serves the case diagram with the process layout and the page CSP that lets only the viewer run', async () => {
+    const pat = await staff('pat');
+    const diagram = await get(`/staff/cases/${permitCase}/diagram.bpmn`, pat);
+    assert.equal(diagram.status, 200);
+    assert.match(diagram.headers.get('content-type') ?? '', /^application\/xml/);
+    for (const id of ['check-completeness', 'zoning-review', 'decide', 'case-overdue']) assert.match(diagram.text, new RegExp(`<bpmndi:BPMNShape id="${id}_di" bpmnElement="${id}"`), id);
+    const page = await get(`/staff/cases/${permitCase}`, pat);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /connect-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-eval|script-src[^;]*unsafe-inline/);
+    assert.ok(!/<script>|<script [^>]*>[^<]/.test(page.text), 'no inline script');
+    assert.match(page.text, /data-src="\/staff\/cases\/\d+\/diagram.bpmn" data-active="check-completeness"/);
+    assert.match(page.text, /id="current-steps">Check completeness</, 'the current step in words, for a browser without JavaScript');
+    const js = await fetch(`${base}/staff/assets/bpmn-viewer.js`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type') ?? '', /javascript/);
+    assert.equal((await fetch(`${base}/staff/assets/..%2Fpackage.json`)).status, 404);
+  });
+
+  it('claims, notes (escaped), refuses an incomplete completeness form on the case page, asks the applicant; the SLA pauses', async () => {
     const pat = await staff('pat');
     assert.equal((await post(`/staff/tasks/999999/claim`, pat, {})).status, 404);
-    const task = (await govflow.engine.listTasks({ instanceId: permitCase }))[0]!;
+    const task = await openTask('check-completeness');
     assert.equal((await post(`/staff/tasks/${task.id}/claim`, pat, {}, 'not-the-token')).status, 403, 'a wrong CSRF token changes nothing');
     assert.equal((await govflow.engine.getTask(task.id)).assignee, null);
     assert.equal((await post(`/staff/tasks/${task.id}/claim`, pat, {})).status, 303);
     assert.equal((await govflow.engine.getTask(task.id)).assignee, 'staff:pat');
 
     assert.equal((await post(`/staff/cases/${permitCase}/notes`, pat, { note: '<script>alert(1)</script> site plan missing' })).status, 303);
+    const emptyNote = await post(`/staff/cases/${permitCase}/notes`, pat, { note: '  ' });
+    assert.equal(emptyNote.status, 400);
+    assert.match(emptyNote.text, /<a href="#note">Enter a note<\/a>/, 'the error summary links to the field');
     const page = await get(`/staff/cases/${permitCase}`, pat);
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>alert(1)</script>'));
     assert.match(page.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt; site plan missing/);
     assert.match(page.text, /case\.note-added/, 'the note is on the timeline from the event log');
+    assert.match(page.text, /name="complete" type="radio" value="false"/, 'the completeness form comes from the catalogue');
 
-    assert.equal((await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'no', question: '' })).status, 400, 'a question is required');
-    assert.equal((await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'no', question: 'Please send the site plan.' })).status, 303);
+    // "No" without a question: 400, the error next to the field and in the summary, on the case page; nothing changed.
+    const missing = await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'false', informationRequested: '' });
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /<title>Error: BP-2026-900001/);
+    assert.match(missing.text, /class="govuk-error-summary"[\s\S]*<a href="#informationRequested">Enter what the applicant should send<\/a>/);
+    assert.match(missing.text, /<p id="informationRequested-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:<\/span> Enter what the applicant should send<\/p>/);
+    assert.match(missing.text, /id="complete-2" name="complete" type="radio" value="false" checked/, 'the answer given is kept');
+    const unknown = await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'maybe' });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.text, /Select is the application complete\? from the list/);
+    assert.equal((await govflow.engine.getTask(task.id)).state, 'created', 'a refused form completes nothing');
+
+    assert.equal((await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'false', informationRequested: 'Please send the site plan.' })).status, 303);
     const instance = await govflow.engine.getInstance(permitCase);
-    assert.equal((instance.variables as Record<string, unknown>)['informationRequested'], 'Please send the site plan.');
+    const variables = instance.variables as Record<string, unknown>;
+    assert.equal(variables['complete'], false, 'a yes/no choice reaches the process as a boolean (the BPMN tests `complete = false`)');
+    assert.equal(variables['informationRequested'], 'Please send the site plan.');
     assert.equal((await govflow.engine.getTask(task.id)).state, 'completed');
+    const events = await govflow.engine.getEvents(permitCase);
+    assert.ok(events.some((e) => e.type === 'task.form-submitted' && e.data['formId'] === 'building-permit-check-completeness' && /^[0-9a-f]{16}$/.test(String(e.data['formVersion']))), 'the form version is recorded');
     const reads = await govflow.db.query<{ subject: string; actor: string; action: string; purpose: string }>('select subject, actor, action, purpose from personal_data_access');
     assert.ok(reads.rows.some((r) => r.subject === 'person-alex-test' && r.actor === 'staff:pat' && r.action === 'case.viewed' && r.purpose === 'case handling'), 'the case page read is in the applicant\'s access log');
+
+    // The case waits for the applicant: the case SLA stands still until the answer comes.
+    const waiting = await waitFor('the case to wait for the applicant', async () => {
+      const p = await get(`/staff/cases/${permitCase}`, pat);
+      return /Paused: waiting for the applicant/.test(p.text) && /id="current-steps">Information received</.test(p.text) ? p : null;
+    });
+    assert.match(waiting.text, /govuk-tag--blue">Paused: waiting for the applicant \(60 days left\)/);
+    await govflow.engine.publishMessage({ name: 'information-received', correlationKey: reference, variables: { informationResponse: 'Here it is.' } });
+    const again = await openTask('check-completeness');
+    const back = await get(`/staff/cases/${permitCase}`, pat);
+    assert.doesNotMatch(back.text, /Paused: waiting for the applicant/);
+    assert.match(back.text, /waited for the applicant/, 'the pause is accounted for');
+    await post(`/staff/tasks/${again.id}/claim`, pat, {});
+    assert.equal((await post(`/staff/tasks/${again.id}/complete`, pat, { complete: 'true' })).status, 303);
+    assert.equal(((await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>)['complete'], true);
   });
 
-  it('a manager approves or refuses with reasons, which become the decision variables', async () => {
-    const mia = await staff('mia');
-    for (const [decision, reasons] of [['refused', 'The building is higher than the zoning plan allows.'], ['approved', '']] as const) {
-      const id = (await govflow.engine.startInstance('decision-test', { businessKey: `T-${decision}` })).id;
-      const task = (await govflow.engine.listTasks({ instanceId: id }))[0]!;
-      assert.equal((await post(`/staff/tasks/${task.id}/claim`, await staff('pat'), {})).status, 404, 'a caseworker cannot take a managers\' task');
-      await post(`/staff/tasks/${task.id}/claim`, mia, {});
-      if (decision === 'refused') assert.equal((await post(`/staff/tasks/${task.id}/complete`, mia, { decision })).status, 400, 'a refusal needs reasons');
-      assert.equal((await post(`/staff/tasks/${task.id}/complete`, mia, { decision, reasons })).status, 303);
-      const done = await govflow.engine.getInstance(id);
-      assert.equal(done.state, 'completed');
-      assert.deepEqual([(done.variables as Record<string, unknown>)['decision'], (done.variables as Record<string, unknown>)['decisionReasons']], [decision, reasons]);
-      const events = await govflow.engine.getEvents(id);
-      assert.ok(events.some((e) => e.actor === 'staff:mia'), 'the decision is recorded with its author');
+  it('a manager reassigns within the department; the assignee releases; escalation goes to the managers with a reason', async () => {
+    const [pat, mia, bob] = [await staff('pat'), await staff('mia'), await staff('bob')];
+    const zoning = await openTask('zoning-review');
+    const casePage = await get(`/staff/cases/${permitCase}`, mia);
+    assert.match(casePage.text, /<select class="govuk-select" id="assignee-\d+" name="assignee"><option value="">Nobody<\/option><option value="staff:mia">[^<]+<\/option><option value="staff:pat">[^<]+<\/option><\/select>/, 'the planning staff to choose from');
+    assert.equal((await post(`/staff/tasks/${zoning.id}/assign`, pat, { assignee: 'staff:pat' })).status, 403, 'a caseworker does not reassign');
+    const outsider = await post(`/staff/tasks/${zoning.id}/assign`, mia, { assignee: 'staff:bob' });
+    assert.equal(outsider.status, 400, 'bob is not in planning');
+    assert.match(outsider.text, /id="assignee-\d+-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:<\/span> Select a colleague of planning from the list/);
+    assert.equal((await govflow.engine.getTask(zoning.id)).assignee, null);
+    assert.equal((await post(`/staff/tasks/${zoning.id}/assign`, mia, { assignee: 'staff:pat' })).status, 303);
+    assert.equal((await govflow.engine.getTask(zoning.id)).assignee, 'staff:pat');
+    let events = await govflow.engine.getEvents(permitCase);
+    assert.ok(events.some((e) => e.type === 'task.assigned' && e.actor === 'staff:mia' && e.data['assignee'] === 'staff:pat'), 'the reassignment is an event of the manager');
+
+    assert.equal((await post(`/staff/tasks/${zoning.id}/release`, mia, {})).status, 409, 'only the assignee releases');
+    assert.equal((await post(`/staff/tasks/${zoning.id}/release`, pat, {})).status, 303);
+    assert.equal((await govflow.engine.getTask(zoning.id)).assignee, null);
+
+    assert.equal((await post(`/staff/tasks/${zoning.id}/escalate`, bob, { reason: 'x' })).status, 404, 'outside the department the task does not exist');
+    assert.equal((await post(`/staff/tasks/${zoning.id}/escalate`, pat, { reason: 'x' })).status, 403, 'a caseworker escalates only their own task');
+    await post(`/staff/tasks/${zoning.id}/claim`, pat, {});
+    const noReason = await post(`/staff/tasks/${zoning.id}/escalate`, pat, { reason: ' ' });
+    assert.equal(noReason.status, 400);
+    assert.match(noReason.text, /<a href="#reason-\d+">Enter why a manager needs to take this task<\/a>/);
+    assert.match(noReason.text, /<details class="govuk-details" open>/, 'the escalation form stays open with its error');
+    assert.equal((await post(`/staff/tasks/${zoning.id}/escalate`, pat, { reason: 'Two zones meet at this site.' })).status, 303);
+    const escalated = await govflow.engine.getTask(zoning.id);
+    assert.deepEqual([escalated.candidateGroups, escalated.assignee], [['planning/manager'], null]);
+    events = await govflow.engine.getEvents(permitCase);
+    assert.ok(events.some((e) => e.type === 'task.escalated' && e.actor === 'staff:pat' && e.data['reason'] === 'Two zones meet at this site.'));
+    assert.match((await get('/staff', mia)).text, /Zoning review/, 'the managers have it in their inbox');
+    assert.equal((await post(`/staff/tasks/${zoning.id}/claim`, pat, {})).status, 404, 'the caseworker no longer works on it');
+  });
+
+  it('lists the applicant\'s uploads with a logged, scoped download, and decides with the catalogue form up to the verification link', async () => {
+    const [mia, pat, lin] = [await staff('mia'), await staff('pat'), await staff('lin')];
+    const content = Buffer.from('%PDF-1.4\n% a site plan\n');
+    const sha = createHash('sha256').update(content).digest('hex');
+    const { rows } = await govflow.db.query<{ id: number }>(
+      "insert into case_upload (reference, owner, service_id, upload_key, filename, media_type, size_bytes, sha256, content, created_at) values ($1, 'citizen:alex', 'building-permit', 'supportingDocument', 'site plan <1>.pdf', 'application/pdf', $2, $3, $4, now()) returning id",
+      [reference, content.length, sha, content]);
+    const other = await govflow.db.query<{ id: number }>(
+      "insert into case_upload (reference, owner, service_id, upload_key, filename, media_type, size_bytes, sha256, content, created_at) values ('BP-2026-999999', 'citizen:kim', 'building-permit', 'supportingDocument', 'other.pdf', 'application/pdf', $1, $2, $3, now()) returning id",
+      [content.length, sha, content]);
+    const uploadId = Number(rows[0]!.id);
+    const page = await get(`/staff/cases/${permitCase}`, pat);
+    assert.match(page.text, new RegExp(`href="/staff/cases/${permitCase}/documents/${uploadId}">site plan &lt;1&gt;.pdf</a></td><td class="govuk-table__cell">application/pdf</td><td class="govuk-table__cell">${content.length} bytes</td><td class="govuk-table__cell"><code class="govuk-!-font-size-14">${sha}</code>`));
+    assert.doesNotMatch(page.text, /other\.pdf/);
+    const download = await fetch(`${base}/staff/cases/${permitCase}/documents/${uploadId}`, { headers: { cookie: pat } });
+    assert.equal(download.status, 200);
+    assert.equal(download.headers.get('content-type'), 'application/pdf');
+    assert.match(download.headers.get('content-disposition') ?? '', /^attachment; filename="site plan _1_.pdf"; filename\*=UTF-8''site%20plan%20%3C1%3E.pdf$/);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), content);
+    const logged = await govflow.db.query<{ n: string | number }>("select count(*) as n from personal_data_access where subject = 'person-alex-test' and actor = 'staff:pat' and action = 'document.downloaded'");
+    assert.equal(Number(logged.rows[0]!.n), 1, 'the download is in the applicant\'s access log');
+    assert.equal((await get(`/staff/cases/${permitCase}/documents/${Number(other.rows[0]!.id)}`, pat)).status, 404, 'another case\'s upload is not reachable through this case');
+    assert.equal((await get(`/staff/cases/${permitCase}/documents/${uploadId}`, lin)).status, 404, 'nor from another department');
+
+    // The reviews (the zoning one by a manager now), the fee, then the decision: a refusal needs reasons.
+    const zoning = await openTask('zoning-review');
+    await post(`/staff/tasks/${zoning.id}/claim`, mia, {});
+    const noFindings = await post(`/staff/tasks/${zoning.id}/complete`, mia, { zoningOutcome: 'objection' });
+    assert.equal(noFindings.status, 400);
+    assert.match(noFindings.text, /<a href="#zoningFindings">Enter findings<\/a>/);
+    assert.equal((await post(`/staff/tasks/${zoning.id}/complete`, mia, { zoningOutcome: 'objection', zoningFindings: 'Too tall for the zone.' })).status, 303);
+    for (const [element, who, prefix] of [['structural-review', 'bob', 'structural'], ['fire-safety-review', 'fay', 'fireSafety']] as const) {
+      const t = await openTask(element);
+      const cookie = await staff(who);
+      await post(`/staff/tasks/${t.id}/claim`, cookie, {});
+      assert.equal((await post(`/staff/tasks/${t.id}/complete`, cookie, { [`${prefix}Outcome`]: 'no-objection', [`${prefix}Findings`]: 'Fine.' })).status, 303, element);
     }
+    const variables = (await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>;
+    assert.deepEqual([variables['zoningOutcome'], variables['structuralOutcome'], variables['fireSafetyFindings']], ['objection', 'no-objection', 'Fine.']);
+    await waitFor('the fee', async () => (await govflow.engine.getInstance(permitCase)).activeElements.some((a) => a.elementId === 'payment-received'));
+    await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: reference, variables: {} });
+    const decide = await openTask('decide');
+    await post(`/staff/tasks/${decide.id}/claim`, mia, {});
+    const noReasons = await post(`/staff/tasks/${decide.id}/complete`, mia, { decision: 'refused', decisionReasons: '' });
+    assert.equal(noReasons.status, 400);
+    assert.match(noReasons.text, /<p id="decisionReasons-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:<\/span> Enter the reasons for the refusal<\/p>/);
+    const reasons = 'The building is higher than the zoning plan allows.';
+    assert.equal((await post(`/staff/tasks/${decide.id}/complete`, mia, { decision: 'refused', decisionReasons: reasons })).status, 303);
+    const decided = (await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>;
+    assert.deepEqual([decided['decision'], decided['decisionReasons']], ['refused', reasons]);
+    const code = await waitFor('the signed decision', async () => ((await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>)['decisionCode'] as string | undefined);
+    assert.match((await get(`/staff/cases/${permitCase}`, mia)).text, new RegExp(`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`));
   });
-});
 
-it('SLA countdown: days left round up, overdue counts days past', () => {
-  const now = new Date('2026-03-10T12:00:00Z');
-  assert.deepEqual(slaState('2026-03-10T13:00:00Z', now), { overdue: false, days: 1 });
-  assert.deepEqual(slaState('2026-03-13T12:00:00Z', now), { overdue: false, days: 3 });
-  assert.deepEqual(slaState('2026-03-08T11:00:00Z', now), { overdue: true, days: 3 });
-  assert.equal(taskKindOf('check-completeness'), 'completeness');
-  assert.equal(taskKindOf('decide'), 'decision');
-  assert.equal(taskKindOf('zoning-review'), 'review');
+  it('pages the inbox beyond one page and keeps the filters across pages', async () => {
+    const total = INBOX_PAGE_SIZE + 7;
+    for (let i = 1; i <= total; i++) await govflow.engine.startInstance('paging-test', { businessKey: `PG-${String(i).padStart(4, '0')}` });
+    const ben = await staff('ben');
+    const first = await get('/staff', ben);
+    assert.match(first.text, new RegExp(`${total} tasks, showing 1 to ${INBOX_PAGE_SIZE}`));
+    assert.equal((first.text.match(/href="\/staff\/cases\/\d+">PG-/g) ?? []).length, INBOX_PAGE_SIZE);
+    assert.match(first.text, /href="\/staff\?view=unassigned&amp;page=2" rel="next"/);
+    const second = await get('/staff?view=unassigned&page=2', ben);
+    assert.equal((second.text.match(/href="\/staff\/cases\/\d+">PG-/g) ?? []).length, 7);
+    assert.match(second.text, /rel="prev"/);
+    const seen = new Set([...first.text.matchAll(/>(PG-\d{4})</g), ...second.text.matchAll(/>(PG-\d{4})</g)].map((m) => m[1]));
+    assert.equal(seen.size, total, 'every task once across the pages');
+    const search = await get('/staff?view=unassigned&q=pg-0042', ben);
+    assert.match(search.text, /1 task</);
+    assert.match(search.text, />PG-0042</);
+    assert.match((await get('/staff?view=unassigned&q=%25', ben)).text, /There are no tasks here/, 'a % in the search is a character, not a wildcard');
+  });
 });

@@ -20,15 +20,102 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
   }
 
   /**
-   * Department scope (issue 6): staff read a case only when one of its user tasks is for their department; agency
-   * systems and admins/auditors are not limited here. Checked before anything is read or logged.
+   * The process key of the case an instance belongs to: its own, or, for a process called by another (a call
+   * activity), the top-level caller's. Undefined for an unknown instance.
+   */
+  async function caseProcessKey(instanceId: number): Promise<string | undefined> {
+    const { rows } = await engine.db.query<{ process_key: string }>(
+      `with recursive up(id, parent, process_key, depth) as (
+         select id, parent_instance_id, process_key, 0 from process_instance where id = $1
+         union all
+         select p.id, p.parent_instance_id, p.process_key, up.depth + 1 from process_instance p join up on p.id = up.parent where up.depth < 100)
+       select process_key from up where parent is null`, [instanceId]);
+    return rows[0]?.process_key;
+  }
+  /** An agency system acts on an instance only when its case is of one of the key's services (404 first for an unknown one). */
+  async function requireInstanceServiceScope(principal: Principal | null, instanceId: number): Promise<void> {
+    if (principal?.kind !== 'agency-system') return;
+    const key = await caseProcessKey(instanceId);
+    if (key === undefined) await engine.getInstance(instanceId); // throws the usual 404
+    requireServiceScope(principal, key ?? '');
+  }
+  /** The same for a job: the case of the job's instance. An unknown job is left to the engine (404). */
+  async function requireJobScope(principal: Principal | null, jobId: number): Promise<void> {
+    if (principal?.kind !== 'agency-system') return;
+    const { rows } = await engine.db.query<{ instance_id: string | number }>("select instance_id from job where id = $1 and kind = 'task'", [jobId]);
+    if (rows[0]) await requireInstanceServiceScope(principal, Number(rows[0].instance_id));
+  }
+
+  /**
+   * What the deployed models say about reach, rebuilt when a process is deployed: which processes each calls,
+   * which catch each message or signal (start, intermediate, boundary events and receive tasks), which use each
+   * decision. Messages and signals go to whoever waits for them, so an agency system may publish one only when
+   * every process that can receive it belongs to its services (then no other service's case can, now or later).
+   */
+  let reach: { upTo: number; calls: Map<string, Set<string>>; message: Map<string, Set<string>>; signal: Map<string, Set<string>>; decision: Map<string, Set<string>> } | undefined;
+  async function modelReach(): Promise<NonNullable<typeof reach>> {
+    const latest = Number((await engine.db.query<{ n: string | number | null }>('select max(id) as n from process_definition')).rows[0]?.n ?? 0);
+    if (reach?.upTo === latest) return reach;
+    const { rows } = await engine.db.query<{ key: string; type: string; kind: string | null; message: string | null; signal: string | null; called: string | null; decision: string | null }>(
+      `select d.key, e.value->>'type' as type, e.value->'event'->>'kind' as kind, e.value->'event'->>'messageName' as message, e.value->'event'->>'signalName' as signal,
+              e.value->'calledElement'->>'processId' as called, e.value->'decision'->>'decisionId' as decision
+       from process_definition d cross join lateral jsonb_each(d.model->'elements') e where d.id <= $1`, [latest]);
+    const next = { upTo: latest, calls: new Map<string, Set<string>>(), message: new Map<string, Set<string>>(), signal: new Map<string, Set<string>>(), decision: new Map<string, Set<string>>() };
+    const add = (map: Map<string, Set<string>>, name: string, key: string) => map.set(name, (map.get(name) ?? new Set()).add(key));
+    const catching = new Set(['startEvent', 'intermediateCatchEvent', 'boundaryEvent', 'receiveTask']);
+    for (const r of rows) {
+      if (r.called) add(next.calls, r.key, r.called);
+      if (r.decision) add(next.decision, r.decision, r.key);
+      if (!catching.has(r.type)) continue;
+      if (r.kind === 'message' && r.message) add(next.message, r.message, r.key);
+      if (r.kind === 'signal' && r.signal) add(next.signal, r.signal, r.key);
+    }
+    reach = next;
+    return next;
+  }
+  /** The processes an agency key reaches: its services' processes and every process they call, transitively. */
+  function reachableKeys(r: NonNullable<typeof reach>, services: readonly string[]): Set<string> {
+    const keys = new Set(processKeysOf?.(services) ?? []);
+    for (const key of keys) for (const called of r.calls.get(key) ?? []) keys.add(called); // a Set iterates what is added
+    return keys;
+  }
+  async function requireReceiversInScope(principal: Principal | null, what: 'message' | 'signal', name: string): Promise<void> {
+    if (principal?.kind !== 'agency-system') return;
+    const r = await modelReach();
+    const receivers = r[what].get(name) ?? new Set<string>();
+    const mine = reachableKeys(r, principal.services);
+    if (receivers.size === 0 || [...receivers].some((key) => !mine.has(key))) {
+      throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', receivers.size === 0
+        ? `no process of this API key's services receives ${what} '${name}'`
+        : `${what} '${name}' is also received by processes of services this API key is not for`);
+    }
+  }
+  async function requireDecisionScope(principal: Principal | null, key: string): Promise<void> {
+    if (principal?.kind !== 'agency-system') return;
+    const r = await modelReach();
+    const mine = reachableKeys(r, principal.services);
+    if ([...r.decision.get(key) ?? []].some((k) => mine.has(k))) return;
+    const deployed = await engine.db.query('select 1 from decision_definition where key = $1 limit 1', [key]);
+    if (deployed.rows.length > 0) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', `decision '${key}' is not used by the services of this API key`);
+    // not deployed: the engine answers 404 as for anyone
+  }
+
+  /**
+   * Department scope (issue 6): staff read a case only when one of its user tasks is for their department; admins
+   * and auditors are not limited here; agency systems only when the case is of one of their services. Checked
+   * before anything is read or logged.
    */
   async function requireCaseScope(principal: Principal | null, instanceId: number): Promise<void> {
-    if (principal?.kind === 'agency-system') return requireServiceScope(principal, (await engine.getInstance(instanceId)).processKey);
+    if (principal?.kind === 'agency-system') return requireInstanceServiceScope(principal, instanceId);
     if (principal?.kind !== 'staff') return;
     await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
     const tasks = [...await engine.listTasks({ instanceId, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId, state: 'completed', limit: 1000 })];
     if (!inCaseScope(principal, tasks.flatMap((t) => t.candidateGroups))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
+  }
+  /** Staff act on a task (claim, give back, complete) only when it is for their department, as they read it. */
+  async function requireTaskScope(principal: Principal | null, taskId: number): Promise<void> {
+    if (principal?.kind !== 'staff') return;
+    if (!inCaseScope(principal, (await engine.getTask(taskId)).candidateGroups)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this task belongs to another department');
   }
   /** What a list of cases is limited to: staff see their departments' cases, an API key its services' processes. */
   function listScope(principal: Principal | null): { candidateGroups?: string[]; processKeys?: string[] } {
@@ -104,12 +191,18 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
       method: 'POST', url: '/api/process-instances/:id/cancel', operationId: 'cancelInstance', access: ['manager', 'admin'], tag: 'process instances',
       summary: 'Terminate a running instance (and the processes it called)',
       params: IdParams, body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }), response: ProcessInstance,
-      handler: ({ params, body, actor }) => engine.cancelInstance(params.id, { ...(body.reason ? { reason: body.reason } : {}), ...(actor ? { actor } : {}) }),
+      handler: async ({ params, body, actor, principal }) => {
+        await requireCaseScope(principal, params.id);
+        return engine.cancelInstance(params.id, { ...(body.reason ? { reason: body.reason } : {}), ...(actor ? { actor } : {}) });
+      },
     }),
     route({
       method: 'PATCH', url: '/api/process-instances/:id/variables', operationId: 'setVariables', access: ['caseworker', 'manager', 'admin'], tag: 'process instances',
       summary: 'Set process variables', params: IdParams, body: Type.Object({ variables: Variables }), response: ProcessInstance,
-      handler: ({ params, body, actor }) => engine.setVariables(params.id, body.variables, actor ? { actor } : {}),
+      handler: async ({ params, body, actor, principal }) => {
+        await requireCaseScope(principal, params.id);
+        return engine.setVariables(params.id, body.variables, actor ? { actor } : {});
+      },
     }),
     route({
       method: 'GET', url: '/api/tasks', operationId: 'listTasks', access: ['caseworker', 'manager'], tag: 'user tasks',
@@ -145,17 +238,26 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/claim', operationId: 'claimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Claim a task (409 if someone else holds it)',
-      params: IdParams, body: Type.Object({ user: Name }), response: Task, handler: ({ params, body }) => engine.claimTask(params.id, body.user),
+      params: IdParams, body: Type.Object({ user: Name }), response: Task,
+      handler: async ({ params, body, principal }) => {
+        await requireTaskScope(principal, params.id);
+        return engine.claimTask(params.id, body.user);
+      },
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/unclaim', operationId: 'unclaimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Give a claimed task back to its candidates',
-      params: IdParams, body: Type.Object({ user: Name }), response: Task, handler: ({ params, body }) => engine.unclaimTask(params.id, body.user),
+      params: IdParams, body: Type.Object({ user: Name }), response: Task,
+      handler: async ({ params, body, principal }) => {
+        await requireTaskScope(principal, params.id);
+        return engine.unclaimTask(params.id, body.user);
+      },
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/complete', operationId: 'completeTask', access: ['caseworker', 'manager'], tag: 'user tasks',
       summary: 'Complete a task with variables; a second completion gets 409',
       params: IdParams, body: Type.Object({ user: Type.Optional(Name), variables: Type.Optional(Variables) }), response: Task,
-      handler: ({ params, body, actor }) => {
+      handler: async ({ params, body, actor, principal }) => {
+        await requireTaskScope(principal, params.id);
         const user = body.user ?? actor;
         return engine.completeTask(params.id, { variables: body.variables ?? {}, ...(user ? { actor: user } : {}) });
       },
@@ -165,12 +267,14 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
       summary: 'Lock up to maxJobs ready jobs of a type for a worker',
       body: Type.Object({ type: Name, worker: Worker, maxJobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), lockMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000 })) }),
       response: Type.Array(Job),
-      handler: ({ body }) => engine.activateJobs(body),
+      // An agency system's worker gets only jobs of its services' cases.
+      handler: ({ body, principal }) => engine.activateJobs({ ...body, ...(principal?.kind === 'agency-system' ? { processKeys: processKeysOf?.(principal.services) ?? [] } : {}) }),
     }),
     route({
       method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers', summary: 'Complete a locked job',
       params: IdParams, body: Type.Object({ worker: Worker, variables: Type.Optional(Variables) }), response: Type.Object({ ok: Type.Boolean() }),
-      handler: async ({ params, body }) => {
+      handler: async ({ params, body, principal }) => {
+        await requireJobScope(principal, params.id);
         await engine.completeJob(params.id, { worker: body.worker, variables: body.variables ?? {} });
         return { ok: true };
       },
@@ -181,7 +285,10 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
       params: IdParams,
       body: Type.Object({ worker: Worker, retries: Type.Optional(Type.Integer({ minimum: 0 })), errorMessage: Type.Optional(Type.String({ maxLength: 4000 })), backoffMs: Type.Optional(Type.Integer({ minimum: 0 })) }),
       response: Type.Object({ retries: Type.Integer(), incident: Type.Boolean() }),
-      handler: ({ params, body }) => engine.failJob(params.id, body),
+      handler: async ({ params, body, principal }) => {
+        await requireJobScope(principal, params.id);
+        return engine.failJob(params.id, body);
+      },
     }),
     route({
       method: 'POST', url: '/api/jobs/:id/error', operationId: 'throwJobError', access: ['agency-system', 'admin'], tag: 'external workers',
@@ -189,7 +296,8 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
       params: IdParams,
       body: Type.Object({ worker: Worker, errorCode: Name, errorMessage: Type.Optional(Type.String({ maxLength: 4000 })), variables: Type.Optional(Variables) }),
       response: Type.Object({ ok: Type.Boolean() }),
-      handler: async ({ params, body }) => {
+      handler: async ({ params, body, principal }) => {
+        await requireJobScope(principal, params.id);
         await engine.throwJobError(params.id, body);
         return { ok: true };
       },
@@ -215,20 +323,29 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
         timeToLiveMs: Type.Optional(Type.Integer({ minimum: 0 })), messageId: Type.Optional(Type.String({ maxLength: 200 })),
       }),
       response: Type.Object({ correlatedInstances: Type.Array(Type.Integer()), startedInstances: Type.Array(Type.Integer()), buffered: Type.Boolean() }),
-      handler: ({ body, actor }) => engine.publishMessage({ ...body, ...(actor ? { actor } : {}) }),
+      handler: async ({ body, actor, principal }) => {
+        await requireReceiversInScope(principal, 'message', body.name);
+        return engine.publishMessage({ ...body, ...(actor ? { actor } : {}) });
+      },
     }),
     route({
       method: 'POST', url: '/api/signals', operationId: 'broadcastSignal', access: ['agency-system', 'admin'], tag: 'messages', summary: 'Broadcast a signal to every waiting instance',
       body: Type.Object({ name: Name, variables: Type.Optional(Variables) }),
       response: Type.Object({ triggeredInstances: Type.Array(Type.Integer()), startedInstances: Type.Array(Type.Integer()) }),
-      handler: ({ body, actor }) => engine.broadcastSignal({ ...body, ...(actor ? { actor } : {}) }),
+      handler: async ({ body, actor, principal }) => {
+        await requireReceiversInScope(principal, 'signal', body.name);
+        return engine.broadcastSignal({ ...body, ...(actor ? { actor } : {}) });
+      },
     }),
     route({
       method: 'POST', url: '/api/decisions/:key/evaluate', operationId: 'evaluateDecision', access: ['caseworker', 'manager', 'admin', 'agency-system'], tag: 'decisions',
       summary: 'Evaluate the latest version of a deployed decision with variables; the result says which rules matched',
       params: Type.Object({ key: Name }), body: Type.Object({ variables: Type.Optional(Variables) }),
       response: Type.Object({ decisionKey: Type.String(), version: Type.Optional(Type.Integer()), value: Type.Unknown(), explanation: Type.Unknown() }),
-      handler: ({ params, body }) => engine.evaluateDecision(params.key, body.variables ?? {}),
+      handler: async ({ params, body, principal }) => {
+        await requireDecisionScope(principal, params.key);
+        return engine.evaluateDecision(params.key, body.variables ?? {});
+      },
     }),
   ];
 }

@@ -6,6 +6,7 @@ const SUBJECTS: Record<string, () => Promise<{ runBench(argv: string[]): Promise
   decisions: () => import('./bench-decisions.js'),
   mining: () => import('./bench-mining.js'),
   ledger: () => import('./bench-ledger.js'),
+  web: () => import('./bench-web.js'),
 };
 
 export const command: Command = {

@@ -1,4 +1,4 @@
-import { evaluate, parseExpression } from 'feelin';
+import { evaluate, FeelFunction, parseDate, parseDateTime, parseExpression } from 'feelin';
 import { GovflowError } from '../../kernel/index.js';
 
 /**
@@ -81,11 +81,22 @@ export class FeelEvaluationError extends GovflowError {
   }
 }
 
+/**
+ * FEEL's `now()` and `today()` read the step's clock (UTC), not the machine's: a step replayed from the event log
+ * must compute the same due dates it computed when it first ran, whenever and wherever it is replayed. Process
+ * variables of the same names still win, as before.
+ */
+function withClock(expression: string, context: Record<string, unknown>, at: Date | undefined): Record<string, unknown> {
+  if (!at || !/\b(now|today)\b/.test(expression)) return context;
+  const iso = at.toISOString();
+  return { now: new FeelFunction(() => parseDateTime(iso), []), today: new FeelFunction(() => parseDate(iso.slice(0, 10)), []), ...context };
+}
+
 /** Evaluates FEEL against a context; throws a coded error on a syntax or evaluation failure. */
-export function evaluateFeel(expression: string, context: Record<string, unknown>, site: ExpressionSite): unknown {
+export function evaluateFeel(expression: string, context: Record<string, unknown>, site: ExpressionSite, at?: Date): unknown {
   let result: ReturnType<typeof evaluate>;
   try {
-    result = evaluate(expression, context);
+    result = evaluate(expression, withClock(expression, context, at));
   } catch (cause) {
     throw new FeelEvaluationError(expression, site, cause instanceof Error ? cause.message : String(cause));
   }
@@ -100,6 +111,6 @@ export function evaluateFeel(expression: string, context: Record<string, unknown
 }
 
 /** A mapping source or attribute value: FEEL when it starts with `=`, otherwise the text itself. */
-export function evaluateValue(text: string, context: Record<string, unknown>, site: ExpressionSite): unknown {
-  return isExpression(text) ? evaluateFeel(stripEquals(text), context, site) : text;
+export function evaluateValue(text: string, context: Record<string, unknown>, site: ExpressionSite, at?: Date): unknown {
+  return isExpression(text) ? evaluateFeel(stripEquals(text), context, site, at) : text;
 }

@@ -134,7 +134,7 @@ class Step {
   private feel(element: ElementModel, expression: string, tokenId: string | null, what: string, extra?: Variables): unknown {
     const context = extra ? { ...this.context(tokenId), ...extra } : this.context(tokenId);
     try {
-      return evaluateFeel(expression, context, this.site(element, what));
+      return evaluateFeel(expression, context, this.site(element, what), this.input.now);
     } catch (error) {
       throw new IncidentSignal('expression', error instanceof Error ? error.message : String(error));
     }
@@ -143,7 +143,7 @@ class Step {
   private value(element: ElementModel, text: string | undefined, tokenId: string, what: string): unknown {
     if (text === undefined) return undefined;
     try {
-      return evaluateValue(text, this.context(tokenId), this.site(element, what));
+      return evaluateValue(text, this.context(tokenId), this.site(element, what), this.input.now);
     } catch (error) {
       throw new IncidentSignal('expression', error instanceof Error ? error.message : String(error));
     }

@@ -1,0 +1,529 @@
+/**
+ * `govflow bench web [--json]`: requests per second and latency of the web tier, as deployed: govflow started by
+ * the composition root (`startServer`, real HTTP on loopback, every background loop running) in `--processes N`
+ * server processes (node:cluster) sharing one PostgreSQL database, over `--cases N` seeded building-permit cases
+ * (default 10,000), loaded by autocannon in a process of its own (so it never shares the server's event loop).
+ *
+ * Targets (each warmed up, then measured for `--duration` seconds):
+ * - `status-page`: `GET /applications/:reference`, a signed-in citizen (real session cookie from the sign-in page)
+ *   cycling through their own references, some received and some in review;
+ * - `staff-inbox`: `GET /staff`, a signed-in caseworker (password + TOTP through the staff sign-in pages);
+ * - `api-instance`: `GET /api/process-instances/:id`, an agency system's API key (bearer), cycling through cases;
+ * - `baseline`: `GET /` without a session (routing, layout and HTTP, no database), measured in the same run so
+ *   figures taken on a busy machine can be compared with each other.
+ * Only 2xx responses count as requests served; any other status, error or timeout fails the run.
+ *
+ * PostgreSQL: `--database-url` or GOVFLOW_DATABASE_URL (a database is created on it and dropped afterwards), else a
+ * throwaway server started here (initdb/pg_ctl in a temp dir, default durability).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateSync } from 'otplib';
+import pg from 'pg';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../catalogue/index.js';
+import { createIdentity, DEMO_CITIZENS, DEMO_STAFF } from '../../identity/index.js';
+import { loadConfig } from '../../kernel/index.js';
+import { sealPending } from '../../ledger/index.js';
+import { seedSubmittedCases } from '../../portal/index.js';
+import { startThrowawayPostgres } from '../../store/index.js';
+import type { Answers } from '../../web/index.js';
+import { openGovflow, startServer } from '../compose.js';
+
+const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
+  [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
+  [--database-url postgres://…] [--socket] [--server-log FILE]
+  --socket: the server processes reach the throwaway PostgreSQL through its Unix socket instead of TCP on loopback`;
+
+const TARGETS = ['status-page', 'staff-inbox', 'api-instance', 'baseline'] as const;
+type Target = (typeof TARGETS)[number];
+
+export interface WebBenchOptions {
+  json: boolean;
+  cases: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  processes: number;
+  targets: Target[];
+  citizenCases: number;
+  databaseUrl: string | undefined;
+  socket: boolean;
+  serverLog: string;
+}
+
+/** The goal of issue 5 (acceptance 5), for the status page on PostgreSQL. */
+export const STATUS_PAGE_GOAL = { requestsPerSecond: 2000, p99Ms: 50 } as const;
+
+/** Parses the command line; throws a message naming the flag for anything it cannot use. */
+export function parseWebBenchArgs(argv: readonly string[]): WebBenchOptions {
+  const options: WebBenchOptions = {
+    json: false, cases: 10_000, durationSeconds: 10, warmupSeconds: 2, connections: 10, processes: 1, targets: [...TARGETS], citizenCases: 20,
+    databaseUrl: process.env['GOVFLOW_DATABASE_URL'] || undefined, socket: false, serverLog: '/dev/null',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const number = (min: number, max: number, whole: boolean): number => {
+      const v = value();
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+        throw new Error(`${flag} must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}, not ${JSON.stringify(v)}\n${USAGE}`);
+      }
+      return n;
+    };
+    switch (flag) {
+      case '--json': options.json = true; break;
+      case '--socket': options.socket = true; break;
+      case '--cases': options.cases = number(1, 1_000_000, true); break;
+      case '--duration': options.durationSeconds = number(0.5, 3600, false); break;
+      case '--warmup': options.warmupSeconds = number(0, 600, false); break;
+      case '--connections': options.connections = number(1, 1000, true); break;
+      case '--processes': options.processes = number(1, 64, true); break;
+      case '--citizen-cases': options.citizenCases = number(1, 1000, true); break;
+      case '--database-url': {
+        const v = value();
+        if (!/^postgres(ql)?:\/\//.test(v)) throw new Error(`--database-url must be a postgres:// URL\n${USAGE}`);
+        options.databaseUrl = v;
+        break;
+      }
+      case '--server-log': options.serverLog = value(); break;
+      case '--targets': {
+        const list = value().split(',').map((t) => t.trim()).filter((t) => t !== '');
+        const unknown = list.filter((t) => !(TARGETS as readonly string[]).includes(t));
+        if (list.length === 0 || unknown.length > 0) throw new Error(`--targets takes a comma-separated list of ${TARGETS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}\n${USAGE}`);
+        options.targets = [...new Set(list)] as Target[];
+        break;
+      }
+      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  if (options.citizenCases > options.cases) options.citizenCases = options.cases;
+  if (options.socket && options.databaseUrl) throw new Error(`--socket is for the throwaway server; give a socket address in --database-url instead\n${USAGE}`);
+  return options;
+}
+
+// ---------------------------------------------------------------------------- the seeded cases
+
+const WORK_TYPES = ['new-building', 'extension', 'change-of-use'] as const;
+
+/** Answers a citizen could have given on the building permit's pages (the site plan is stored as a file). */
+function buildingPermitAnswers(i: number, applicant: { name: string; email: string }): Answers {
+  return {
+    applicantName: applicant.name, email: applicant.email, phone: `+358 40 ${String(1_000_000 + (i % 9_000_000)).slice(0, 7)}`, applicantRole: i % 4 === 0 ? 'agent' : 'owner',
+    siteAddress: `${1 + (i % 250)} Bench Street, Demo City`, workType: WORK_TYPES[i % 3]!, floorArea: 40 + (i % 900),
+    workDescription: 'A two-storey extension at the back of the house, with a new kitchen and a bedroom above it.',
+    plannedStart: `2027-${String(1 + (i % 12)).padStart(2, '0')}-01`, features: i % 5 === 0 ? ['basement'] : i % 7 === 0 ? ['multi-storey', 'public-access'] : [],
+    declaration: true,
+  };
+}
+
+/** A small but real PDF: the bytes a site plan upload is checked by (file-type reads `%PDF-`). */
+const SITE_PLAN = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
+
+// ---------------------------------------------------------------------------- sign-in through the real pages
+
+const SESSION_COOKIE = 'govflow_session';
+const hidden = (page: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+function cookieOf(response: Response, fallback: string): string {
+  const match = new RegExp(`${SESSION_COOKIE}=([^;]*)`).exec(response.headers.get('set-cookie') ?? '');
+  return match ? `${SESSION_COOKIE}=${match[1]}` : fallback;
+}
+const postForm = (url: string, cookie: string, fields: Record<string, string>): Promise<Response> =>
+  fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+async function signInCitizen(base: string, citizenId: string): Promise<string> {
+  const start = await fetch(`${base}/sign-in`);
+  const cookie = cookieOf(start, '');
+  const response = await postForm(`${base}/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), citizen: citizenId, next: '/' });
+  if (response.status !== 303) throw new Error(`citizen sign-in refused ${citizenId}: HTTP ${response.status}`);
+  return cookieOf(response, cookie);
+}
+
+async function signInStaff(base: string, username: string): Promise<string> {
+  const staff = DEMO_STAFF.find((s) => s.username === username);
+  if (!staff) throw new Error(`no demo staff member ${username}`);
+  const start = await fetch(`${base}/staff/sign-in`);
+  let cookie = cookieOf(start, '');
+  const password = await postForm(`${base}/staff/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), username, password: staff.password, next: '/staff' });
+  if (password.status !== 303) throw new Error(`staff sign-in refused the password of ${username}: HTTP ${password.status}`);
+  cookie = cookieOf(password, cookie);
+  const codePage = await fetch(`${base}/staff/sign-in/code`, { headers: { cookie } });
+  const code = await postForm(`${base}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: generateSync({ secret: staff.totpSecret }), next: '/staff' });
+  if (code.status !== 303) throw new Error(`staff sign-in refused the code of ${username}: HTTP ${code.status}`);
+  return cookieOf(code, cookie);
+}
+
+// ---------------------------------------------------------------------------- the load generator (own process)
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  headers: Record<string, string>;
+  paths: string[];
+}
+
+export interface TargetResult {
+  target: Target;
+  path: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  connections: number;
+  /** Responses of warm-up and measurement together (what the CPU figures are divided by). */
+  totalRequests: number;
+  /** CPU of all server processes per request (warm-up included); null when not measured. */
+  serverCpuMsPerRequest?: number | null;
+  /** CPU of the PostgreSQL server's processes per request (throwaway server only); null when not measured. */
+  postgresCpuMsPerRequest?: number | null;
+}
+
+/** Runs in a child `node` process: autocannon, warm-up then measurement; prints one JSON line. */
+const LOAD_GENERATOR = `
+const spec = JSON.parse(process.env.GOVFLOW_BENCH_SPEC);
+const { default: autocannon } = await import(process.env.GOVFLOW_AUTOCANNON_URL);
+const run = (seconds) => autocannon({
+  url: spec.url, connections: spec.connections, duration: seconds, headers: spec.headers, timeout: 10,
+  requests: spec.paths.map((path) => ({ method: 'GET', path })),
+});
+const w = spec.warmupSeconds > 0 ? await run(spec.warmupSeconds) : { '2xx': 0, non2xx: 0 };
+const r = await run(spec.durationSeconds);
+process.stdout.write(JSON.stringify({
+  ok: r['2xx'], non2xx: r.non2xx, total: w['2xx'] + w.non2xx + r['2xx'] + r.non2xx, errors: r.errors, timeouts: r.timeouts, seconds: r.duration,
+  p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, max: r.latency.max,
+}) + '\\n');
+`;
+
+export async function generateLoad(target: Target, spec: LoadSpec): Promise<TargetResult> {
+  const autocannonUrl = pathToFileURL(createRequire(import.meta.url).resolve('autocannon')).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_GENERATOR], {
+    env: { ...process.env, GOVFLOW_BENCH_SPEC: JSON.stringify(spec), GOVFLOW_AUTOCANNON_URL: autocannonUrl }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = out.trim().split('\n').at(-1);
+  if (code !== 0 || !line) throw new Error(`the load generator for ${target} failed (exit ${code}): ${err.slice(-2000)}`);
+  const r = JSON.parse(line) as { ok: number; non2xx: number; total: number; errors: number; timeouts: number; seconds: number; p50: number; p99: number; mean: number; max: number };
+  return {
+    target, path: spec.paths.length === 1 ? spec.paths[0]! : `${spec.paths[0]} (+${spec.paths.length - 1} more)`,
+    requestsPerSecond: Math.round((r.ok / r.seconds) * 10) / 10, p50Ms: r.p50, p99Ms: r.p99, meanMs: Math.round(r.mean * 100) / 100, maxMs: r.max,
+    ok: r.ok, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, seconds: r.seconds, connections: spec.connections, totalRequests: r.total,
+  };
+}
+
+// ---------------------------------------------------------------------------- server processes
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
+}
+
+const SERVE_WORKER_FLAG = '--serve-worker';
+
+/** A cluster worker: govflow as `govflow serve` runs it (config from the environment), until the primary says stop. */
+async function serveWorker(): Promise<number> {
+  const govflow = await openGovflow();
+  const running = await startServer(govflow, { demo: true });
+  process.send?.({ type: 'ready', url: running.url });
+  await new Promise<void>((resolve) => process.on('message', (m) => {
+    if (m === 'stop') resolve();
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system });
+    }
+  }));
+  await running.stop();
+  await govflow.close();
+  process.disconnect?.();
+  return 0;
+}
+
+/** Forks `count` server processes sharing one port (the primary hands out connections round-robin). */
+async function startWorkers(count: number, env: Record<string, string>, logFile: string): Promise<{ url: string; cpuMicros(): Promise<number>; stop(): Promise<void> }> {
+  const log = openSync(logFile, 'a');
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('../../../bin/govflow.mjs', import.meta.url)),
+    args: ['bench', 'web', SERVE_WORKER_FLAG],
+    // Only profiling flags pass on (a test runner's flags must not turn the workers into test runs).
+    execArgv: process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|prof|max-old-space-size)/.test(a)),
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  const workers: Worker[] = [];
+  try {
+    const urls = await Promise.all(Array.from({ length: count }, () => new Promise<string>((resolve, reject) => {
+      const worker = cluster.fork(env);
+      workers.push(worker);
+      worker.on('message', (m: { type?: string; url?: string }) => { if (m?.type === 'ready' && m.url) resolve(m.url); });
+      worker.on('exit', (code) => reject(new Error(`a server process exited with code ${code} before it was ready (log: ${logFile})`)));
+    })));
+    return {
+      url: urls[0]!,
+      /** CPU time (user + system) the server processes have used so far, asked of each over IPC. */
+      async cpuMicros() {
+        // A process that died (or does not answer within 5 s) makes the figure unknown rather than the run hang.
+        const each = await Promise.all(workers.map((w) => new Promise<number>((resolve) => {
+          if (w.isDead()) return resolve(Number.NaN);
+          const timer = setTimeout(() => done(Number.NaN), 5000);
+          const onMessage = (m: { type?: string; micros?: number }): void => {
+            if (m?.type === 'cpu') done(m.micros ?? Number.NaN);
+          };
+          const done = (micros: number): void => {
+            clearTimeout(timer);
+            w.off('message', onMessage);
+            resolve(micros);
+          };
+          w.on('message', onMessage);
+          w.send('cpu');
+        })));
+        return each.reduce((a, b) => a + b, 0);
+      },
+      async stop() {
+        await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+          if (w.isDead()) return resolve();
+          const timer = setTimeout(() => w.kill('SIGKILL'), 15_000);
+          w.once('exit', () => { clearTimeout(timer); resolve(); });
+          w.send('stop');
+        })));
+        closeSync(log);
+      },
+    };
+  } catch (error) {
+    for (const w of workers) if (!w.isDead()) w.kill('SIGKILL');
+    closeSync(log);
+    throw error;
+  }
+}
+
+/**
+ * CPU time (user + system, µs) of a local PostgreSQL server's processes (the postmaster's children, from /proc), or
+ * null when the server is not ours to look at. Backends live as long as the pool's connections, so a difference
+ * across one target is that target's database work.
+ */
+function postgresCpuMicros(dataDir: string | undefined): number | null {
+  if (!dataDir || process.platform !== 'linux') return null;
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const ticks = 1_000_000 / 100; // USER_HZ is 100 on Linux
+    let total = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const [ppid, utime, stime] = [Number(fields[1]), Number(fields[11]), Number(fields[12])];
+      if (Number(entry) === postmaster || ppid === postmaster) total += (utime + stime) * ticks;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------- the run
+
+export interface WebBenchResult {
+  subject: 'web';
+  backend: 'postgres';
+  startedAt: string;
+  cases: number;
+  seedSeconds: number;
+  casesPerSecondSeeded: number;
+  processes: number;
+  connections: number;
+  durationSeconds: number;
+  databaseTransport: 'tcp' | 'unix-socket';
+  logLevel: string;
+  targets: TargetResult[];
+  goals: { target: 'status-page'; requestsPerSecond: number; p99Ms: number; met: boolean | null; measured: { requestsPerSecond: number; p99Ms: number } | null }[];
+  allResponses2xx: boolean;
+  loadavgBefore: number[];
+  loadavgAfter: number[];
+  cpus: number;
+  node: string;
+}
+
+async function run(options: WebBenchOptions): Promise<WebBenchResult> {
+  const startedAt = new Date().toISOString();
+  const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-web-'));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(scratch, { recursive: true, force: true })];
+  try {
+    // ---- the database
+    let serverUrl = options.databaseUrl;
+    let pgDataDir: string | undefined;
+    let socketDir: string | undefined;
+    if (!serverUrl) {
+      const throwaway = await startThrowawayPostgres({ prefix: 'govflow-bench-web-pg-', settings: { max_connections: 200, shared_buffers: '256MB' } });
+      if (!throwaway) throw new Error('no PostgreSQL installation found; set GOVFLOW_DATABASE_URL or --database-url');
+      cleanups.push(() => throwaway.stop());
+      pgDataDir = path.join(throwaway.dir, 'data');
+      socketDir = throwaway.dir;
+      serverUrl = throwaway.url;
+    }
+    const dbName = `bench_web_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const admin = async (sql: string): Promise<void> => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`create database ${dbName}`);
+    cleanups.push(() => admin(`drop database if exists ${dbName} with (force)`).catch(() => {}));
+    const url = new URL(serverUrl);
+    url.pathname = `/${dbName}`;
+    // Same server, same database; only the transport differs (no TCP stack per query).
+    const databaseUrl = options.socket && socketDir ? `postgres://postgres@/${dbName}?host=${encodeURIComponent(socketDir)}&port=${url.port}` : url.toString();
+
+    // ---- one configuration for every process: shared master key and data dir, as a multi-process deployment needs
+    const env: Record<string, string> = {
+      GOVFLOW_DATABASE_URL: databaseUrl, GOVFLOW_DATA_DIR: scratch, GOVFLOW_MASTER_KEY: randomBytes(32).toString('base64url'),
+      GOVFLOW_HOST: '127.0.0.1', GOVFLOW_PORT: String(await freePort()),
+    };
+    const logLevel = process.env['GOVFLOW_LOG_LEVEL'] ?? 'info';
+    Object.assign(process.env, env, { GOVFLOW_LOG_LEVEL: 'warn' });
+
+    // ---- first start (migrations, demo organisation, deployments, keys) once, then the seed, in this process
+    const govflow = await openGovflow({ config: { ...loadConfig(), port: 0 } });
+    cleanups.push(() => govflow.close());
+    const first = await startServer(govflow, { demo: true });
+    await first.stop();
+    const catalogue = await loadCatalogue(process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
+    const citizen = DEMO_CITIZENS.find((c) => c.username === 'alex') ?? DEMO_CITIZENS[0]!;
+    const spread = Math.max(1, Math.floor(options.cases / options.citizenCases));
+    // The signed-in citizen's cases are spread through the whole run, the others belong to 1,000 other applicants.
+    const isCitizens = (i: number): boolean => i % spread === 0 && i / spread < options.citizenCases;
+    const seedStart = performance.now();
+    const seeded = await seedSubmittedCases({
+      db: govflow.db, engine: govflow.engine, catalogue, serviceId: 'building-permit', count: options.cases,
+      citizenOf: (i) => (isCitizens(i) ? citizen.id : `bench-citizen-${i % 1000}`),
+      answersOf: (i) => buildingPermitAnswers(i, isCitizens(i) ? { name: citizen.name, email: `${citizen.id}@example.org` } : { name: `Applicant ${i}`, email: `applicant-${i}@example.org` }),
+      files: { sitePlan: { filename: 'site-plan.pdf', bytes: SITE_PLAN } },
+    });
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    const own = seeded.filter((c) => c.citizenId === citizen.id);
+    // Half of the citizen's cases move on to the parallel reviews ("In review"), so pages differ as in real use.
+    for (const [k, c] of own.entries()) {
+      if (k % 2 === 0) continue;
+      const [task] = await govflow.engine.listTasks({ instanceId: c.instanceId, state: 'created', limit: 1 });
+      if (task) await govflow.engine.completeTask(task.id, { variables: { complete: true }, actor: 'staff:pat' });
+    }
+    const identity = createIdentity({ db: govflow.db, masterKey: env['GOVFLOW_MASTER_KEY']! });
+    const apiKey = await identity.createApiKey({ id: `bench-web-${process.pid}`, name: 'bench web: another agency\'s case system', roles: ['agency-system'], services: ['building-permit'] });
+    // The seed's events are sealed now, so no target pays for the sealer catching up with 10,000 cases.
+    await sealPending(govflow.db, { waitMs: 600_000 });
+    await govflow.close();
+    cleanups.pop();
+
+    // ---- the server processes, as in production (log level as configured; output to --server-log)
+    Object.assign(process.env, { GOVFLOW_LOG_LEVEL: logLevel });
+    const servers = await startWorkers(options.processes, { ...env, GOVFLOW_LOG_LEVEL: logLevel }, options.serverLog);
+    cleanups.push(() => servers.stop());
+    const base = servers.url;
+    const citizenCookie = await signInCitizen(base, citizen.id);
+    const staffCookie = await signInStaff(base, 'pat');
+
+    // Each target is checked once before load: the page it must be, not a redirect or an error page that says 200.
+    const step = Math.max(1, Math.floor(seeded.length / 200));
+    const specs: Record<Target, { headers: Record<string, string>; paths: string[]; expect: RegExp }> = {
+      'status-page': { headers: { cookie: citizenCookie }, paths: own.map((c) => `/applications/${c.reference}`), expect: /id="status"/ },
+      'staff-inbox': { headers: { cookie: staffCookie }, paths: ['/staff'], expect: /<h1 class="govuk-heading-l">Inbox<\/h1>/ },
+      'api-instance': {
+        headers: { authorization: `Bearer ${apiKey.key}`, 'x-govflow-purpose': 'benchmark: status of a building permit case' },
+        paths: seeded.filter((_, k) => k % step === 0).slice(0, 200).map((c) => `/api/process-instances/${c.instanceId}`), expect: /"processKey":"building-permit"/,
+      },
+      baseline: { headers: {}, paths: ['/'], expect: /<h1 class="govuk-heading-xl">Services<\/h1>/ },
+    };
+    for (const target of options.targets) {
+      const spec = specs[target];
+      const response = await fetch(`${base}${spec.paths[0]}`, { headers: spec.headers, redirect: 'manual' });
+      const body = await response.text();
+      if (response.status !== 200 || !spec.expect.test(body)) throw new Error(`${target}: ${spec.paths[0]} answered HTTP ${response.status} without the expected content`);
+    }
+
+    const results: TargetResult[] = [];
+    for (const target of options.targets) {
+      // CPU is read around the whole run of the load generator (warm-up included), so it is divided by all requests.
+      const [serverBefore, pgBefore] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
+      const result = await generateLoad(target, { url: base, connections: options.connections, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds, ...specs[target] });
+      const [serverAfter, pgAfter] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
+      const requests = result.totalRequests;
+      results.push({
+        ...result,
+        serverCpuMsPerRequest: requests > 0 && Number.isFinite(serverAfter - serverBefore) ? Math.round(((serverAfter - serverBefore) / 1000 / requests) * 1000) / 1000 : null,
+        // Negative when pool connections closed meanwhile (their backends' time leaves the sum): not measured then.
+        postgresCpuMsPerRequest: requests > 0 && pgBefore !== null && pgAfter !== null && pgAfter >= pgBefore ? Math.round(((pgAfter - pgBefore) / 1000 / requests) * 1000) / 1000 : null,
+      });
+    }
+    const status = results.find((r) => r.target === 'status-page');
+    const allOk = results.every((r) => r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0);
+    return {
+      subject: 'web', backend: 'postgres', startedAt, cases: seeded.length, seedSeconds: Math.round(seedSeconds * 100) / 100,
+      casesPerSecondSeeded: Math.round(seeded.length / seedSeconds), processes: options.processes, connections: options.connections,
+      durationSeconds: options.durationSeconds, databaseTransport: databaseUrl.includes('?host=') ? 'unix-socket' : 'tcp', logLevel, targets: results,
+      goals: [{
+        target: 'status-page', ...STATUS_PAGE_GOAL,
+        met: status ? status.requestsPerSecond >= STATUS_PAGE_GOAL.requestsPerSecond && status.p99Ms < STATUS_PAGE_GOAL.p99Ms && allOk : null,
+        measured: status ? { requestsPerSecond: status.requestsPerSecond, p99Ms: status.p99Ms } : null,
+      }],
+      allResponses2xx: allOk,
+      loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+  if (cluster.isWorker && argv.includes(SERVE_WORKER_FLAG)) return serveWorker();
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let options: WebBenchOptions;
+  try {
+    options = parseWebBenchArgs(argv);
+  } catch (error) {
+    console.error(`govflow bench web: ${(error as Error).message}`);
+    return 2;
+  }
+  const result = await run(options);
+  console.log(options.json ? JSON.stringify(result) : result);
+  return result.allResponses2xx ? 0 : 1;
+}
