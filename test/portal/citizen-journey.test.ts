@@ -1,16 +1,24 @@
-// The building-permit citizen journey in a real browser (Debian Chromium driven by playwright-core): with the
-// mouse, with JavaScript off and with the keyboard alone. Every page and state is checked with axe-core (WCAG 2.x
-// A/AA) and html-validate; the mouse journey saves the screenshots linked from docs/portal.md.
+// The building-permit citizen journey in a real browser (Debian Chromium driven by playwright-core) against the
+// whole server (`startServer`, worker loop included): with the mouse, with JavaScript off and with the keyboard
+// alone. Every page and state is checked with html-validate, and with axe-core (WCAG 2.x A/AA) on the mouse run; the
+// mouse journey saves the screenshots linked from docs/portal.md. All three answer a request for more information;
+// the mouse run then withdraws its application, the other two go on to pay the fee and download the signed decision
+// (staff steps are taken through the engine here; test/e2e drives them in the workbench).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
 import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/kernel/index.js';
 import { DEMO_CITIZENS } from '../../src/portal/index.js';
 import type { Backend } from '../../src/store/index.js';
-import { describeEachBackend } from '../support/databases.js';
+import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 import { markupValidator, WCAG_TAGS } from '../support/page-audit.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, samplePdf, startTestPortal, type TestPortal } from './support.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, samplePdf } from './support.js';
 
 // Code run inside the page: the project compiles without the DOM library, so the little it uses is declared here.
 declare const document: { activeElement: { id: string; textContent: string | null } | null };
@@ -130,21 +138,52 @@ class Citizen {
 }
 
 describeEachBackend('the building-permit citizen journey in Chromium', (backend: Backend) => {
-  let portal: TestPortal;
+  let portal: { base: string; govflow: Govflow; running: Awaited<ReturnType<typeof startServer>>; engine: Govflow['engine']; db: Govflow['db']; dataDir: string };
   let browser: Browser;
   let sitePlan: Buffer;
+  const savedRegistry = process.env['GOVFLOW_REGISTRY'];
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     sitePlan = await samplePdf();
-    [portal, browser] = await Promise.all([startTestPortal(backend), chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })]);
+    // The building permit asks no other agency; the registry connector and its simulator are not needed here.
+    process.env['GOVFLOW_REGISTRY'] = 'off';
+    process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
+    const dataDir = await mkdtemp(path.join(tmpdir(), `govflow-citizen-journey-${backend}-`));
+    const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
+    const govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl, publicUrl: undefined } });
+    const running = await startServer(govflow);
+    portal = { base: running.url, govflow, running, engine: govflow.engine, db: govflow.db, dataDir };
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();
-    await portal?.close();
+    await portal?.running.stop();
+    await portal?.govflow.close();
+    if (portal) await rm(portal.dataDir, { recursive: true, force: true });
+    if (savedRegistry === undefined) delete process.env['GOVFLOW_REGISTRY']; else process.env['GOVFLOW_REGISTRY'] = savedRegistry;
   });
 
+  /** Reloads the page, letting the worker loop run between tries, until the check holds (no fixed sleeps). */
+  async function until(page: Page, what: string, check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      await page.reload({ waitUntil: 'load' });
+      if (await check()) return;
+      await portal.running.worker.poll();
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
+  const openTask = async (instanceId: number, elementId: string) => {
+    for (let i = 0; i < 100; i++) {
+      const task = (await portal.engine.listTasks({ instanceId, state: 'created' })).find((t) => t.elementId === elementId);
+      if (task) return task;
+      await portal.running.worker.poll();
+    }
+    return assert.fail(`no open task ${elementId}`);
+  };
+  const status = async (page: Page): Promise<string> => (await page.locator('#status').innerText()).trim();
+
   async function journey(mode: Mode, options: { audit: boolean; screenshots: boolean }): Promise<string> {
-    const context = await browser.newContext({ javaScriptEnabled: mode !== 'no-js', bypassCSP: true, viewport: { width: 1024, height: 800 } });
+    const context = await browser.newContext({ javaScriptEnabled: mode !== 'no-js', bypassCSP: true, viewport: { width: 1024, height: 800 }, acceptDownloads: true });
     // axe-core is loaded into every page before it runs (CSP is bypassed for the test's own script only).
     if (options.audit) await context.addInitScript({ content: axe.source });
     const page = await context.newPage();
@@ -254,31 +293,24 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       assert.equal(files[0]?.reference, reference);
       assert.equal(files[0]?.filename, 'site-plan.pdf');
       assert.ok(Buffer.from(files[0]!.content).equals(sitePlan), 'the stored bytes are the uploaded PDF');
-      const expectedTimeline = ['In review'];
-      if (mode === 'mouse') {
-        // Intake asks for more information; the citizen answers on the status page (an error first).
-        const [intake] = await portal.engine.listTasks({ instanceId: instance.id, state: 'created' });
-        await portal.engine.completeTask(intake!.id, { variables: { complete: false, informationRequested: 'Please describe the roof of the extension.' }, actor: 'intake-officer' });
-        for (const job of await portal.engine.activateJobs({ type: 'notify-applicant', worker: 'test' })) await portal.engine.completeJob(job.id, { worker: 'test' });
-        await page.reload();
-        assert.equal((await page.locator('#status').innerText()).trim(), 'Information needed');
-        assert.equal((await page.locator('#question').innerText()).trim(), 'Please describe the roof of the extension.');
-        await citizen.audit('status-information-needed', 'information-needed');
-        await citizen.press('Send information');
-        assert.equal(await page.locator('#informationResponse-error').count(), 1);
-        await citizen.audit('status-information-needed-with-errors');
-        await citizen.fill('Your answer', 'A flat green roof.');
-        await citizen.press('Send information');
-        assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /Your information was sent/);
-        await citizen.audit('status-information-sent');
-        expectedTimeline.push('Received', 'Information needed');
-      }
+      // Intake asks for more information; the citizen answers on the status page (an empty answer first).
+      const intake = await openTask(instance.id, 'check-completeness');
+      await portal.engine.completeTask(intake.id, { variables: { complete: false, informationRequested: 'Please describe the roof of the extension.' }, actor: 'staff:intake-officer' });
+      await until(page, 'the request for information', async () => (await status(page)) === 'Information needed' && (await page.locator('#question').count()) > 0);
+      assert.equal((await page.locator('#question').innerText()).trim(), 'Please describe the roof of the extension.');
+      await citizen.audit('status-information-needed', 'information-needed');
+      await citizen.press('Send information');
+      assert.equal(await page.locator('#informationResponse-error').count(), 1);
+      await citizen.audit('status-information-needed-with-errors');
+      await citizen.fill('Your answer', 'A flat green roof.');
+      await citizen.press('Send information');
+      assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /Your information was sent/);
+      await citizen.audit('status-information-sent');
       // Intake finds the application complete: the reviews start and the citizen sees "In review".
-      const [task] = await portal.engine.listTasks({ instanceId: instance.id, state: 'created' });
-      await portal.engine.completeTask(task!.id, { variables: { complete: true }, actor: 'intake-officer' });
-      await page.reload();
-      assert.equal((await page.locator('#status').innerText()).trim(), 'In review');
-      assert.deepEqual((await page.locator('#timeline > li h3').allInnerTexts()).map((t) => t.trim()), [...expectedTimeline, 'Received']);
+      const again = await openTask(instance.id, 'check-completeness');
+      await portal.engine.completeTask(again.id, { variables: { complete: true }, actor: 'staff:intake-officer' });
+      await until(page, 'the reviews', async () => (await status(page)) === 'In review');
+      assert.deepEqual((await page.locator('#timeline > li h3').allInnerTexts()).map((t) => t.trim()), ['In review', 'Received', 'Information needed', 'Received']);
       await citizen.audit('status-in-review', 'status');
 
       await citizen.follow(page.getByRole('link', { name: 'My applications' }));
@@ -294,6 +326,42 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
         await citizen.press('Withdraw application');
         assert.equal((await page.locator('#status').innerText()).trim(), 'Closed');
         await citizen.audit('status-closed');
+      } else {
+        // The three reviews (planning, building, fire safety) agree; the fee from the DMN table (150 m², not open to
+        // the public: €600) is due and the citizen pays it with the test provider.
+        const reviews = { 'zoning-review': 'zoningOutcome', 'structural-review': 'structuralOutcome', 'fire-safety-review': 'fireSafetyOutcome' };
+        for (const [review, outcome] of Object.entries(reviews)) {
+          const task = await openTask(instance.id, review);
+          await portal.engine.completeTask(task.id, { variables: { [outcome]: 'no-objection' }, actor: 'staff:reviewer' });
+        }
+        await citizen.follow(page.getByRole('link', { name: reference }));
+        await until(page, 'the fee', async () => (await page.getByRole('button', { name: 'Pay the fee' }).count()) > 0);
+        assert.match(await page.locator('#fee-due').innerText(), /€600\.00/);
+        await citizen.audit('status-fee-due');
+        await citizen.press('Pay the fee');
+        assert.equal(await citizen.heading(), 'Pay €600.00');
+        await citizen.audit('test-payment-provider');
+        await citizen.press('Pay');
+        assert.equal(await citizen.heading(), 'Payment received');
+        await citizen.audit('payment-received');
+        // The manager approves; the worker loop issues the signed decision; the citizen downloads and checks it.
+        const decide = await openTask(instance.id, 'decide');
+        await portal.engine.completeTask(decide.id, { variables: { decision: 'approved', decisionReasons: 'The extension meets the zoning plan, the building code and the fire-safety rules.' }, actor: 'staff:manager' });
+        await citizen.follow(page.getByRole('link', { name: 'Follow the progress of your application' }));
+        const download = page.getByRole('link', { name: 'Download your decision (PDF)' });
+        await until(page, 'the signed decision', async () => (await status(page)) === 'Decision made' && (await download.count()) > 0);
+        assert.match(await page.locator('#decision').innerText(), /approved/);
+        await citizen.audit('status-decision-made');
+        const downloaded = page.waitForEvent('download');
+        if (mode === 'keyboard') {
+          await citizen.tabTo(download);
+          await page.keyboard.press('Enter');
+        } else await download.click();
+        const pdf = await readFile((await (await downloaded).path())!);
+        assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'the decision downloads as a PDF');
+        await citizen.follow(page.getByRole('link', { name: /check that it is genuine/ }));
+        assert.equal(await citizen.heading(), 'This decision is genuine');
+        await citizen.audit('verify');
       }
       // Someone else's (or a mistyped) reference: the friendly not-found page.
       const missing = await page.goto(`${portal.base}/applications/BP-2000-999999`);
