@@ -85,12 +85,14 @@ describeEachBackend('decisions and notifications of the three services, end to e
 
   /** Waits until the worker loop has moved the case on (jobs run in the background). */
   async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    for (let i = 0; i < 200; i++) {
+    // A generous deadline: on a crowded machine the worker loop's next poll can be seconds away.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
       const value = await probe();
       if (value) return value;
+      if (Date.now() > deadline) return assert.fail(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.fail(`timed out waiting for ${what}`);
   }
 
   async function completeTasks(instanceId: number, variables: (elementId: string) => Record<string, unknown>): Promise<string[]> {

@@ -44,12 +44,14 @@ describeEachBackend('staff workbench', (backend) => {
     return task;
   };
   const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> => {
-    for (let i = 0; i < 200; i++) {
+    // A generous deadline: on a crowded machine the worker loop's next poll can be seconds away.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
       const value = await probe();
       if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`timed out waiting for ${what}`);
   };
 
   before(async () => {
