@@ -62,7 +62,9 @@ interface AdminSession {
 type Body = Record<string, string | string[]>;
 const str = (body: Body, name: string): string => (typeof body[name] === 'string' ? (body[name] as string) : '');
 
-const formatDate = (value: string | Date): string => new Date(value).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }) + ' UTC';
+// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call.
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const formatDate = (value: string | Date): string => DATE_TIME.format(new Date(value)) + ' UTC';
 
 /** The problems of a refused deployment, one line each, naming the file, element and line where the engine did. */
 export function deploymentProblems(error: GovflowError, fallbackWhere: string): string[] {

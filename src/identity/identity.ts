@@ -181,7 +181,7 @@ export function createIdentity(options: IdentityOptions): Identity {
 
   async function apiKeyPrincipal(key: string): Promise<Principal | null> {
     const { rows } = await db.query<{ id: string; name: string; roles: string[]; services: string[] }>(
-      'select id, name, roles, services from identity_api_client where key_hash = $1 and revoked_at is null', [sha256(key)]);
+      'select id, name, roles, services from identity_api_client where key_hash = $1 and revoked_at is null', [sha256(key)], { name: 'identity-api-key' });
     const client = rows[0];
     if (!client) return null;
     if (client.roles.includes('agency-system')) return { kind: 'agency-system', id: client.id, name: client.name, roles: ['agency-system'], services: client.services };
@@ -198,14 +198,57 @@ export function createIdentity(options: IdentityOptions): Identity {
     const { rows } = await db.query<SessionRow>('select * from identity_session where id_hash = $1', [sha256(id)]);
     const row = rows[0];
     if (!row) return null;
+    return (await keepAlive(row)) ? row : null;
+  }
+
+  /** False (and the row deleted) for an expired or idle session; touches a live one at most once a minute. */
+  async function keepAlive(row: SessionRow): Promise<boolean> {
     const now = Date.now();
     if (new Date(row.expires_at).getTime() <= now || new Date(row.last_seen_at).getTime() + idleMs <= now) {
       await db.query('delete from identity_session where id_hash = $1', [row.id_hash]);
-      return null;
+      return false;
     }
     // Touch at most once a minute: idle expiry needs no finer grain, and reads stay reads.
     if (new Date(row.last_seen_at).getTime() + 60_000 < now) await db.query('update identity_session set last_seen_at = now() where id_hash = $1', [row.id_hash]);
-    return row;
+    return true;
+  }
+
+  /**
+   * The session and whoever it belongs to (person and businesses, or staff member and memberships) in one named
+   * statement: every page view and API call with a cookie runs it, so it is one round trip instead of three.
+   */
+  async function loadSessionWithPrincipal(request: FastifyRequest): Promise<{ row: SessionRow; principal: Principal | null } | null> {
+    const id = sessionIdFromCookies(request.headers.cookie);
+    if (!id) return null;
+    const { rows } = await db.query<SessionRow & { person_name: string | null; businesses: string[] | null; staff_name: string | null; staff_disabled: boolean | null; memberships: { department: string; role: StaffRole }[] | null }>(
+      `select s.id_hash, s.csrf_token, s.principal_kind, s.principal_id, s.pending_staff_id, s.oidc_flow, s.last_seen_at, s.expires_at,
+              p.name as person_name,
+              case when p.id is null then null else array(select b.business_code from identity_person_business b where b.person_id = p.id order by b.business_code) end as businesses,
+              st.name as staff_name, st.disabled as staff_disabled,
+              case when st.id is null then null else (select coalesce(json_agg(json_build_object('department', m.department_id, 'role', m.role) order by m.department_id, m.role), '[]'::json)
+                                                      from identity_membership m where m.staff_id = st.id) end as memberships
+       from identity_session s
+       left join identity_person p on s.principal_kind is distinct from 'staff' and p.id = s.principal_id
+       left join identity_staff st on s.principal_kind = 'staff' and st.id = s.principal_id
+       where s.id_hash = $1`, [sha256(id)], { name: 'identity-session-with-principal' });
+    const found = rows[0];
+    if (!found) return null;
+    const { person_name: personName, businesses, staff_name: staffName, staff_disabled: staffDisabled, memberships: m, ...row } = found;
+    if (!(await keepAlive(row))) return null;
+    let principal: Principal | null = null;
+    if (row.principal_id && row.principal_kind === 'staff') {
+      if (staffName !== null && !staffDisabled) {
+        const memberships = (m ?? []).map((x) => ({ department: x.department, role: x.role }));
+        principal = {
+          kind: 'staff', id: row.principal_id, name: staffName, memberships,
+          roles: STAFF_ROLES.filter((role) => memberships.some((x) => x.role === role)),
+          departments: [...new Set(memberships.map((x) => x.department))],
+        };
+      }
+    } else if (row.principal_id && personName !== null) {
+      principal = { kind: 'citizen', id: row.principal_id, name: personName, roles: ['citizen'], businesses: businesses ?? [] };
+    }
+    return { row, principal };
   }
 
   function setCookie(reply: FastifyReply, id: string): void {
@@ -236,12 +279,12 @@ export function createIdentity(options: IdentityOptions): Identity {
   async function authenticate(request: FastifyRequest): Promise<Principal | null> {
     const bearer = parseBearer(request.headers.authorization);
     if (bearer) return apiKeyPrincipal(bearer);
-    return principalOf(await loadSession(request));
+    return (await loadSessionWithPrincipal(request))?.principal ?? null;
   }
 
   async function pageSession(request: FastifyRequest, reply: FastifyReply, how: { create?: boolean } = {}): Promise<PageSession> {
-    const row = await loadSession(request);
-    if (row) return { principal: await principalOf(row), csrfToken: row.csrf_token };
+    const found = await loadSessionWithPrincipal(request);
+    if (found) return { principal: found.principal, csrfToken: found.row.csrf_token };
     if (!how.create) return { principal: null, csrfToken: '' };
     const created = await rotate(reply, null, { kind: null, id: null });
     return { principal: null, csrfToken: created.csrf_token };

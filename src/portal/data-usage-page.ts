@@ -13,7 +13,9 @@ export interface DataUsagePageOptions {
 export const USAGE_PAGE_SIZE = 25;
 const PAGE = /^[1-9]\d{0,5}$/;
 
-const when = (iso: string): string => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }) + ' UTC';
+// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call.
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const when = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' UTC';
 
 /**
  * "Who has seen my data": the signed-in citizen's access log in plain language, newest first, 25 to a page, and

@@ -18,7 +18,10 @@ export interface CaseActionDeps {
   readonly send: (reply: FastifyReply, s: never, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; current?: 'applications' }) => FastifyReply;
 }
 
-const money = (amount: number, currency: string): string => `${currency === 'EUR' ? '€' : `${currency} `}${amount.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+// Formatters made once: toLocaleString builds a new Intl formatter on every call (on the status page's fee box).
+const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const money = (amount: number, currency: string): string => `${currency === 'EUR' ? '€' : `${currency} `}${AMOUNT.format(amount)}`;
 
 /** The fee the case waits for, if it waits for one now. */
 export function feeDue(service: Service, instance: ProcessInstanceView | null): { amount: number; currency: string; amountMinor: number } | null {
@@ -61,7 +64,7 @@ export function paymentScheduleOf(raw: unknown): ScheduledPayment[] {
   return out;
 }
 
-const longDate = (isoDay: string): string => new Date(`${isoDay}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const longDate = (isoDay: string): string => LONG_DATE.format(new Date(`${isoDay}T00:00:00Z`));
 
 function paymentScheduleTable(schedule: readonly ScheduledPayment[]): SafeHtml {
   const total = schedule.reduce((sum, p) => sum + Math.round(p.amount * 100), 0) / 100;

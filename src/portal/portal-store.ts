@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
+import type { StoredUpload } from './uploads.js';
 
 /** The portal's own tables (migration 0003-portal.sql): sessions, drafts, submissions, the reference sequence. */
 export interface Session {
@@ -186,6 +187,25 @@ export class PortalStore {
     const { rows } = await this.db.query<SubmissionRow>(
       'select reference, citizen_id, service_id, process_key, instance_id, answers, form_versions, submitted_at from portal_submission where reference = $1', [reference], { name: 'portal-submission-by-reference' });
     return rows[0] ? toSubmission(rows[0]) : null;
+  }
+
+  /**
+   * The submission and its case's uploads in one named statement: the status page shows both on every view (the
+   * uploads only while the case runs, but reading them here costs less than a second round trip).
+   */
+  async getSubmissionWithUploads(reference: string): Promise<{ submission: Submission; uploads: StoredUpload[] } | null> {
+    const { rows } = await this.db.query<SubmissionRow & { uploads: { id: number | string; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: string }[] }>(
+      `select s.reference, s.citizen_id, s.service_id, s.process_key, s.instance_id, s.answers, s.form_versions, s.submitted_at,
+              coalesce((select json_agg(json_build_object('id', u.id, 'upload_key', u.upload_key, 'filename', u.filename, 'media_type', u.media_type,
+                                                          'size_bytes', u.size_bytes, 'sha256', u.sha256, 'created_at', u.created_at) order by u.id)
+                        from case_upload u where u.reference = s.reference), '[]'::json) as uploads
+       from portal_submission s where s.reference = $1`, [reference], { name: 'portal-submission-with-uploads' });
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      submission: toSubmission(row),
+      uploads: row.uploads.map((u) => ({ id: Number(u.id), key: u.upload_key, filename: u.filename, mediaType: u.media_type, sizeBytes: u.size_bytes, sha256: u.sha256, createdAt: new Date(u.created_at).toISOString() })),
+    };
   }
 
   async listSubmissions(citizenId: string, limit = 100): Promise<Submission[]> {

@@ -80,6 +80,38 @@ export async function recordAccess(tx: Queryable, entry: AccessRecord): Promise<
   return Number(rows[0]!.id);
 }
 
+/**
+ * Records a read of the data of the person behind a process instance (found as `subjectOfInstance` finds them:
+ * the citizen of the case's submission, else the `applicant` variable) as one statement: the subject, the
+ * `personal-data.accessed` event and the access row together, atomic without a transaction of its own and one
+ * round trip instead of five. Null, and nothing recorded, when the instance has no person.
+ */
+export async function recordInstanceAccess(q: Queryable, instanceId: number, entry: Omit<AccessRecord, 'subject'>): Promise<{ id: number; subject: string } | null> {
+  validate({ ...entry, subject: 'checked-by-the-statement' });
+  const at = entry.at ?? new Date();
+  const { rows } = await q.query<{ id: string | number; subject: string }>(
+    `with person as (
+       select coalesce((select nullif(s.citizen_id, '') from portal_submission s where s.instance_id = i.id order by s.id limit 1),
+                       case when jsonb_typeof(i.variables -> 'applicant') = 'string' and length(i.variables ->> 'applicant') between 1 and 200
+                            then i.variables ->> 'applicant' end) as subject
+       from process_instance i where i.id = $1::bigint
+     ), event as (
+       insert into event_log (instance_id, seq, type, element_id, actor, occurred_at, data)
+       select null, null, 'personal-data.accessed', null, $2::text, $10::timestamptz,
+              jsonb_build_object('subject', person.subject, 'action', $6::text, 'receiverCode', $3::text, 'receiverSystem', $5::text,
+                                 'dataCategories', to_jsonb($7::text[]), 'purpose', $8::text, 'reference', $9::text)
+       from person where person.subject is not null
+       returning id, data ->> 'subject' as subject
+     )
+     insert into personal_data_access (subject, actor, receiver_code, receiver_name, receiver_system, action, data_categories, purpose, reference, logtime, event_id)
+     select event.subject, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text, $9::text, $10::timestamptz, event.id from event
+     returning id, subject`,
+    [instanceId, entry.actor, entry.receiverCode, entry.receiverName, entry.receiverSystem, entry.action, [...entry.dataCategories], entry.purpose, entry.reference ?? null, at],
+    { name: 'privacy-record-instance-access' },
+  );
+  return rows[0] ? { id: Number(rows[0].id), subject: rows[0].subject } : null;
+}
+
 interface AccessRow {
   id: string | number; subject: string; actor: string; logtime: Date | string; action: string; receiver_code: string;
   receiver_name: string; receiver_system: string; data_categories: string[]; purpose: string; reference: string | null;

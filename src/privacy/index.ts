@@ -4,12 +4,12 @@
  * See docs/privacy.md.
  */
 import type { Database, Queryable } from '../store/index.js';
-import { listAccess, recordAccess, type AccessRecord } from './access-log.js';
+import { listAccess, recordAccess, recordInstanceAccess, type AccessRecord } from './access-log.js';
 import { exportPersonData } from './export.js';
 import { subjectOfInstance } from './subject.js';
 import { createVault } from './vault.js';
 
-export { DEFAULT_USAGE_LIMIT, MAX_USAGE_LIMIT, listAccess, recordAccess } from './access-log.js';
+export { DEFAULT_USAGE_LIMIT, MAX_USAGE_LIMIT, listAccess, recordAccess, recordInstanceAccess } from './access-log.js';
 export type { AccessEntry, AccessRecord } from './access-log.js';
 export { subjectOfInstance } from './subject.js';
 export { createVault } from './vault.js';
@@ -31,6 +31,8 @@ export function createPrivacy(options: { db: Database; masterKey: string | Buffe
     recordAccess: (tx: Queryable, entry: AccessRecord): Promise<number> => (tx === db ? db.transaction((t) => recordAccess(t, entry)) : recordAccess(tx, entry)),
     listAccess: (subject: string, page?: { offset?: number; limit?: number }) => listAccess(db, subject, page),
     subjectOfInstance: (instanceId: number) => subjectOfInstance(db, instanceId),
+    /** Records a read of the data of the person behind an instance in one statement; null when it has no person. */
+    recordInstanceAccess: (instanceId: number, entry: Omit<AccessRecord, 'subject'>) => recordInstanceAccess(db, instanceId, entry),
     exportPersonData: (personId: string) => db.transaction((tx) => exportPersonData(tx, vault, personId)),
   };
 }

@@ -426,6 +426,7 @@ table portal_submission
   constraint portal_submission_reference_key UNIQUE (reference)
   constraint portal_submission_token_key UNIQUE (token)
   CREATE INDEX portal_submission_citizen ON portal_submission USING btree (citizen_id, submitted_at DESC)
+  CREATE INDEX portal_submission_instance ON portal_submission USING btree (instance_id, id) WHERE (instance_id IS NOT NULL)
   CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
   CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
   CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)

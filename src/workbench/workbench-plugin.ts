@@ -18,7 +18,7 @@ export interface WorkbenchOptions {
   readonly catalogue: Catalogue;
   readonly identity: Pick<Identity, 'pageSession' | 'checkCsrf'>;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
-  readonly privacy?: Pick<Privacy, 'recordAccess' | 'subjectOfInstance' | 'db'>;
+  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'>;
   /** The database of uploads and the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
   readonly agency?: { readonly code: string; readonly name: string };
@@ -66,8 +66,12 @@ interface FormState {
   readonly errors: readonly FieldError[];
 }
 
-const formatDate = (iso: string): string => new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }) + ' UTC';
-const formatDay = (iso: string): string => new Date(iso).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call (≈ 0.15 ms each,
+// the largest single cost of a status page before).
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+const formatDate = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' UTC';
+const formatDay = (iso: string): string => DAY.format(new Date(iso));
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function slaTag(sla: SlaState | null): SafeHtml {
@@ -189,13 +193,13 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
       return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt);
     }
     const needsEvents = (processKey: string): boolean => !!serviceOf(processKey)?.sla?.pauseWhileWaitingForApplicant;
+    /** Every element where a case of a pausing service waits for the applicant: the only events an inbox row reads. */
+    const pauseElements = (): string[] => [...new Set(catalogue.services.filter((s) => s.sla?.pauseWhileWaitingForApplicant).flatMap((s) => [s.informationRequest?.waitingAt, s.payment?.waitingAt]).filter((x): x is string => !!x))];
 
     async function recordRead(principal: StaffPrincipal, instance: ProcessInstanceView, action: string, categories: string[]): Promise<void> {
       if (!options.privacy) return;
-      const subject = await options.privacy.subjectOfInstance(instance.id);
-      if (!subject) return;
-      await options.privacy.recordAccess(options.privacy.db, {
-        subject, actor: actorOf(principal), receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality',
+      await options.privacy.recordInstanceAccess(instance.id, {
+        actor: actorOf(principal), receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality',
         receiverSystem: 'govflow-workbench', action, dataCategories: categories, purpose: 'case handling', reference: instance.businessKey ?? `case:${instance.id}`,
       });
     }
@@ -228,13 +232,11 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
         limit: INBOX_PAGE_SIZE, offset: (pageNumber - 1) * INBOX_PAGE_SIZE,
       });
       const pages = Math.max(1, Math.ceil(total / INBOX_PAGE_SIZE));
-      // The case SLA needs the case (and, when the clock pauses, its events): only for the cases on this page.
+      // The case SLA needs the case (and, when the clock pauses, the events of where it waited for the applicant):
+      // the page's cases in one statement, not one (or two) per row.
+      const cases = await engine.getInstancesWithEvents(tasks.map((t) => t.instanceId), { eventsOfElements: pauseElements() });
       const caseSlas = new Map<number, CaseSla | null>();
-      for (const t of tasks) {
-        if (caseSlas.has(t.instanceId)) continue;
-        const instance = await engine.getInstance(t.instanceId);
-        caseSlas.set(t.instanceId, caseSla(instance, needsEvents(instance.processKey) ? await engine.getEvents(t.instanceId) : null));
-      }
+      for (const [id, { instance, events }] of cases) caseSlas.set(id, caseSla(instance, needsEvents(instance.processKey) ? events : null));
       const link = (p: number): string => `/staff?${new URLSearchParams({ view, ...(serviceFilter ? { service: serviceFilter } : {}), ...(q ? { q } : {}), ...(p > 1 ? { page: String(p) } : {}) }).toString()}`;
       const tab = (v: View, label: string): SafeHtml => html`<li class="govuk-service-navigation__item${v === view ? ' govuk-service-navigation__item--active' : ''}"><a class="govuk-service-navigation__link" href="/staff?view=${v}"${v === view ? html` aria-current="page"` : ''}>${label}</a></li>`;
       const first = (pageNumber - 1) * INBOX_PAGE_SIZE + 1;

@@ -86,6 +86,27 @@ describeEachBackend('privacy: access log, findUsage, vault, export', (backend) =
     }
   });
 
+  it('recordInstanceAccess writes in one statement what subjectOfInstance + recordAccess write, and nothing for a case without a person', async () => {
+    const entry = { actor: 'staff:pat', receiverCode: 'demo-municipality', receiverName: 'Demo Municipality', receiverSystem: 'govflow-api', action: 'case.viewed', dataCategories: ['case', 'application-answers'], purpose: 'case handling', reference: `case:${alexCase}` };
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    const one = await h.privacy.recordInstanceAccess(alexCase, { ...entry, at });
+    assert.equal(one?.subject, await h.privacy.subjectOfInstance(alexCase));
+    const two = await h.privacy.recordAccess(h.db, { ...entry, subject: one!.subject, at });
+    const rows = await h.db.query<Record<string, unknown>>('select subject, actor, receiver_code, receiver_name, receiver_system, action, data_categories, purpose, reference, logtime, event_id from personal_data_access where id = any($1::bigint[]) order by id', [[one!.id, two]]);
+    const events = await h.db.query<Record<string, unknown>>('select type, actor, element_id, instance_id, seq, occurred_at, data from event_log where id = any($1::bigint[]) order by id', [rows.rows.map((r) => r['event_id'])]);
+    assert.equal(rows.rows.length, 2);
+    assert.equal(events.rows.length, 2);
+    const { event_id: _a, ...first } = rows.rows[0]!;
+    const { event_id: _b, ...second } = rows.rows[1]!;
+    assert.deepEqual(first, second);
+    assert.deepEqual(events.rows[0], events.rows[1]);
+    const all = (await h.db.query<{ n: number }>('select count(*)::int as n from personal_data_access')).rows[0]!.n;
+    assert.equal(await h.privacy.recordInstanceAccess(anonymousCase, entry), null);
+    assert.equal(await h.privacy.recordInstanceAccess(999_999, entry), null);
+    assert.equal((await h.db.query<{ n: number }>('select count(*)::int as n from personal_data_access')).rows[0]!.n, all);
+    await assert.rejects(h.privacy.recordInstanceAccess(alexCase, { ...entry, purpose: '' }), (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_VALIDATION' && e.message.includes('purpose'));
+  });
+
   it('logs staff and API-client reads of a case for its applicant; agency systems must state a purpose', async () => {
     const before = await h.privacy.listAccess('person-alex');
     assert.equal((await h.get(`/api/process-instances/${alexCase}`, 'pat')).status, 200);

@@ -29,7 +29,7 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
          select id, parent_instance_id, process_key, 0 from process_instance where id = $1
          union all
          select p.id, p.parent_instance_id, p.process_key, up.depth + 1 from process_instance p join up on p.id = up.parent where up.depth < 100)
-       select process_key from up where parent is null`, [instanceId]);
+       select process_key from up where parent is null`, [instanceId], { name: 'api-case-process-key' });
     return rows[0]?.process_key;
   }
   /** An agency system acts on an instance only when its case is of one of the key's services (404 first for an unknown one). */

@@ -102,11 +102,10 @@ export function caseReadLogger(privacy: Privacy | undefined, options: PrivacyRou
     },
     async log(principal: Principal | null, purpose: string | null, instanceId: number, action: { staff: string; system: string }, categories: string[]): Promise<void> {
       if (!privacy || !principal || purpose === null || principal.kind === 'citizen') return;
-      const subject = await privacy.subjectOfInstance(instanceId);
-      if (!subject) return;
       const system = principal.kind === 'agency-system';
-      await privacy.recordAccess(privacy.db, {
-        subject, actor: `${system ? 'system' : 'staff'}:${principal.id}`, action: system ? action.system : action.staff,
+      // One statement finds the person and writes both the access row and its sealed event (nothing without a person).
+      await privacy.recordInstanceAccess(instanceId, {
+        actor: `${system ? 'system' : 'staff'}:${principal.id}`, action: system ? action.system : action.staff,
         receiverCode: system ? principal.id : agencyCode, receiverName: system ? principal.name : agencyName, receiverSystem: system ? principal.id : 'govflow-api',
         dataCategories: categories, purpose, reference: `case:${instanceId}`,
       });
