@@ -23,7 +23,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 describe('govflow bench web --json', { skip: pgUrl ? false : 'no PostgreSQL test server' }, () => {
   it('seeds the cases, signs in, loads every target and reports 200s only', { timeout: 240_000 }, async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, GOVFLOW_LOG_LEVEL: 'warn', GOVFLOW_DATABASE_URL: pgUrl };
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/govflow.mjs'), 'bench', 'web', '--json', '--cases', '200', '--duration', '1', '--warmup', '0.5', '--connections', '4', '--citizen-cases', '6'], { cwd: ROOT, env, maxBuffer: 1 << 20 });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/govflow.mjs'), 'bench', 'web', '--json', '--cases', '200', '--duration', '3', '--warmup', '0.5', '--connections', '4', '--citizen-cases', '6', '--processes', '1'], { cwd: ROOT, env, maxBuffer: 1 << 20 });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as WebBenchResult;
     assert.equal(result.subject, 'web');
     assert.equal(result.backend, 'postgres');
@@ -95,6 +95,7 @@ describe('bench web flags', () => {
         assert.equal(o.warmupSeconds, 2);
         assert.ok(o.citizenCases <= cases);
       }));
+    assert.equal(parseWebBenchArgs(['--json']).processes, 1);
   });
 
   it('refuses values out of range or not numbers, naming the flag', () => {

@@ -30,6 +30,14 @@ export function citizenStatus(service: Service, instance: Pick<ProcessInstanceVi
   return best ?? service.stateStatuses['active'] ?? 'Received';
 }
 
+const FINAL_EVENT_TYPES = new Set(['process.completed', 'process.terminated', 'process.canceled', 'process.cancelled']);
+
+/**
+ * The only event types the timeline reads: a caller may fetch just these (without their data) and get the same
+ * timeline as from the whole history.
+ */
+export const TIMELINE_EVENT_TYPES: readonly string[] = ['element.activated', 'element.completed', 'element.terminated', 'process.completed', 'process.terminated', 'process.canceled', 'process.cancelled'];
+
 /**
  * The citizen's timeline, a view of the event log: one entry each time the citizen-facing status changes. Staff
  * task names, actors and variables never reach it.
@@ -52,6 +60,8 @@ export function citizenTimeline(service: Service, events: readonly EventView[], 
       current = next;
       entries.push({ status: next, at: event.occurredAt, text: EXPLANATIONS[next] });
     }
+    // A finished case stays finished: whatever the log records after the process ended does not reopen it.
+    if (FINAL_EVENT_TYPES.has(event.type)) break;
   }
   return entries;
 }

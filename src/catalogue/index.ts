@@ -4,7 +4,7 @@
  */
 export { CITIZEN_STATUSES, DEFAULT_CATALOGUE_DIR, loadCatalogue, loadService } from './catalogue.js';
 export type { Catalogue, CitizenStatus, InformationRequest, Service, ServicePage } from './catalogue.js';
-export { citizenStatus, citizenTimeline, explainStatus } from './citizen-status.js';
+export { citizenStatus, citizenTimeline, explainStatus, TIMELINE_EVENT_TYPES } from './citizen-status.js';
 export type { TimelineEntry } from './citizen-status.js';
 export { describeProcessingTimes, processingTimes } from './processing-time.js';
 export { isIsoDuration, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from './service-rules.js';

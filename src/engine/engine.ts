@@ -147,6 +147,36 @@ const eventsOfInstance = (andWhere = ''): string => `coalesce((select json_agg(j
 
 interface EventJson { id: number; seq: number | null; type: string; element_id: string | null; element_instance: string | null; actor: string | null; occurred_at: string; data: Record<string, unknown> }
 
+function instanceView(row: InstanceRow & { version: number }): ProcessInstanceView {
+  const tokens: Token[] = Object.values(row.execution.tokens ?? {});
+  return {
+    id: row.id, definitionId: row.definition_id, processKey: row.process_key, version: row.version, businessKey: row.business_key,
+    state: row.state, variables: row.variables, parentInstanceId: row.parent_instance_id, startedAt: iso(row.started_at)!, endedAt: iso(row.ended_at),
+    activeElements: tokens.filter((t) => t.scope !== null).map((t) => ({ elementId: t.elementId, elementInstance: t.id, waitingFor: t.wait ?? null })),
+  };
+}
+
+/**
+ * For a module that reads a case together with rows of its own in one statement (the portal's status page reads
+ * the submission, its uploads and the case on every view): the SQL of a JSON value holding the instance that
+ * `idSql` (an SQL expression of the outer query) points at, with its events, or null. Read it back with
+ * `parseInstanceWithEvents`. The engine owns both halves, so its tables stay its own business.
+ */
+export function instanceWithEventsJson(idSql: string): string {
+  return `(select json_build_object('row', json_build_object('id', i.id, 'definition_id', i.definition_id, 'process_key', i.process_key,
+            'business_key', i.business_key, 'state', i.state, 'execution', i.execution, 'variables', i.variables,
+            'parent_instance_id', i.parent_instance_id, 'parent_element_instance', i.parent_element_instance, 'last_seq', i.last_seq,
+            'started_at', i.started_at, 'ended_at', i.ended_at, 'version', d.version), 'events', ${eventsOfInstance()})
+          from process_instance i join process_definition d on d.id = i.definition_id where i.id = ${idSql})`;
+}
+
+/** The value of an `instanceWithEventsJson` column (null when the id pointed at no instance). */
+export function parseInstanceWithEvents(value: unknown): { instance: ProcessInstanceView; events: EventView[] } | null {
+  if (value === null || value === undefined) return null;
+  const parsed = (typeof value === 'string' ? JSON.parse(value) : value) as { row: InstanceRow & { version: number }; events: EventJson[] };
+  return { instance: instanceView(parsed.row), events: parsed.events.map(eventFromJson) };
+}
+
 const eventFromJson = (r: EventJson): EventView => ({
   id: Number(r.id), seq: r.seq, type: r.type, elementId: r.element_id, elementInstance: r.element_instance, actor: r.actor, occurredAt: iso(r.occurred_at)!, data: r.data,
 });
@@ -371,12 +401,7 @@ export class Engine {
   }
 
   private view(row: InstanceRow & { version: number }): ProcessInstanceView {
-    const tokens: Token[] = Object.values(row.execution.tokens ?? {});
-    return {
-      id: row.id, definitionId: row.definition_id, processKey: row.process_key, version: row.version, businessKey: row.business_key,
-      state: row.state, variables: row.variables, parentInstanceId: row.parent_instance_id, startedAt: iso(row.started_at)!, endedAt: iso(row.ended_at),
-      activeElements: tokens.filter((t) => t.scope !== null).map((t) => ({ elementId: t.elementId, elementInstance: t.id, waitingFor: t.wait ?? null })),
-    };
+    return instanceView(row);
   }
 
   /**

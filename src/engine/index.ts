@@ -1,5 +1,5 @@
 /** The process engine: BPMN 2.0 compiled at deploy time and executed durably on the store. */
-export { BUILTIN_HANDLERS as builtinInlineHandlers, createEngine, Engine } from './engine.js';
+export { BUILTIN_HANDLERS as builtinInlineHandlers, createEngine, Engine, instanceWithEventsJson, parseInstanceWithEvents } from './engine.js';
 export type {
   ActivatedJob, DecisionEngine, DeployedProcess, DeploymentResult, DeployResource, EngineOptions, EventView, IncidentView, ProcessInstanceView, TaskView,
 } from './engine.js';

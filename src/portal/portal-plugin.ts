@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Engine } from '../engine/index.js';
+import type { Engine, EventView, ProcessInstanceView } from '../engine/index.js';
 import { createLogger, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
 import type { Identity } from '../identity/index.js';
@@ -494,13 +494,13 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
      * The status page reads three things, one statement each: the session (identity), the submission with its
      * uploads (here, `uploads` when the caller has them) and the case with its events (engine).
      */
-    async function statusPage(reply: FastifyReply, s: Session, submission: Submission, form: { input: RawInput; errors: FieldError[]; sent: boolean; withdrawn?: boolean }, uploads?: readonly StoredUpload[]): Promise<FastifyReply> {
+    async function statusPage(reply: FastifyReply, s: Session, submission: Submission, form: { input: RawInput; errors: FieldError[]; sent: boolean; withdrawn?: boolean }, preloaded?: { uploads: readonly StoredUpload[]; found: { instance: ProcessInstanceView; events: EventView[] } | null }): Promise<FastifyReply> {
       const svc = serviceOr404(submission.serviceId);
       const id = submission.instanceId ?? await startCase(submission).catch((error: unknown) => {
         log.warn({ err: error, reference: submission.reference }, 'the case of a submission could not be started yet');
         return null;
       });
-      const found = id === null ? null : await engine.getInstanceWithEvents(id);
+      const found = preloaded?.found ?? (id === null ? null : await engine.getInstanceWithEvents(id));
       const instance = found?.instance ?? null;
       const status = instance ? citizenStatus(svc, instance) : 'Received';
       const timeline = found ? citizenTimeline(svc, found.events, submission.submittedAt) : [{ status: 'Received' as const, at: submission.submittedAt, text: explainStatus('Received') }];
@@ -520,7 +520,7 @@ ${form.sent || form.withdrawn ? html`<div class="govuk-notification-banner govuk
 </dl>
 <p class="govuk-body">${explainStatus(status)}${status === 'Information needed' && !waiting ? ' We will tell you here what we need.' : ''}</p>
 ${caseActions(svc, instance, submission.reference, s.csrfToken)}
-${instance?.state === 'active' && Object.keys(informationUploadRules(svc)).length > 0 ? uploadForm(svc, submission.reference, s.csrfToken, uploads ?? await listUploads(options.db, submission.reference), null) : ''}
+${instance?.state === 'active' && Object.keys(informationUploadRules(svc)).length > 0 ? uploadForm(svc, submission.reference, s.csrfToken, preloaded?.uploads ?? await listUploads(options.db, submission.reference), null) : ''}
 ${waiting && ir ? html`<div class="govuk-inset-text" id="information-request">
 <h2 class="govuk-heading-m">We need more information</h2>
 ${typeof question === 'string' && question.trim() !== '' ? html`<p class="govuk-body" id="question">${question}</p>` : ''}
@@ -548,10 +548,10 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
     server.get<{ Params: { ref: string }; Querystring: { sent?: string; withdrawn?: string } }>('/applications/:ref', async (request, reply) => {
       const s = await session(request, reply);
       if (!requireCitizen(s, request, reply)) return reply;
-      const own = REFERENCE.test(request.params.ref) ? await store.getSubmissionWithUploads(request.params.ref) : null;
+      const own = REFERENCE.test(request.params.ref) ? await store.getSubmissionWithCase(request.params.ref) : null;
       // Someone else's reference looks exactly like one that does not exist (as in ownSubmission).
       if (!own || own.submission.citizenId !== s.citizenId) throw new PortalHttpError(404, 'Page not found', 'There is no application with this reference in your account.');
-      return statusPage(reply, s, own.submission, { input: {}, errors: [], sent: request.query.sent === '1', withdrawn: request.query.withdrawn === '1' }, own.uploads);
+      return statusPage(reply, s, own.submission, { input: {}, errors: [], sent: request.query.sent === '1', withdrawn: request.query.withdrawn === '1' }, own);
     });
 
     // Fee payment pages (src/portal/payment-pages.ts), on this plugin's sessions and ownership checks.

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { instanceWithEventsJson, parseInstanceWithEvents, type EventView, type ProcessInstanceView } from '../engine/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
 import type { StoredUpload } from './uploads.js';
@@ -190,19 +191,21 @@ export class PortalStore {
   }
 
   /**
-   * The submission and its case's uploads in one named statement: the status page shows both on every view (the
-   * uploads only while the case runs, but reading them here costs less than a second round trip).
+   * The submission, its case's uploads and the case with its events (the engine's own SQL and parser) in one named
+   * statement: the status page shows all three on every view, and each round trip costs more than the rows it reads.
    */
-  async getSubmissionWithUploads(reference: string): Promise<{ submission: Submission; uploads: StoredUpload[] } | null> {
-    const { rows } = await this.db.query<SubmissionRow & { uploads: { id: number | string; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: string }[] }>(
+  async getSubmissionWithCase(reference: string): Promise<{ submission: Submission; uploads: StoredUpload[]; found: { instance: ProcessInstanceView; events: EventView[] } | null } | null> {
+    const { rows } = await this.db.query<SubmissionRow & { uploads: { id: number | string; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: string }[]; case_json: unknown }>(
       `select s.reference, s.citizen_id, s.service_id, s.process_key, s.instance_id, s.answers, s.form_versions, s.submitted_at,
               coalesce((select json_agg(json_build_object('id', u.id, 'upload_key', u.upload_key, 'filename', u.filename, 'media_type', u.media_type,
                                                           'size_bytes', u.size_bytes, 'sha256', u.sha256, 'created_at', u.created_at) order by u.id)
-                        from case_upload u where u.reference = s.reference), '[]'::json) as uploads
-       from portal_submission s where s.reference = $1`, [reference], { name: 'portal-submission-with-uploads' });
+                        from case_upload u where u.reference = s.reference), '[]'::json) as uploads,
+              ${instanceWithEventsJson('s.instance_id')} as case_json
+       from portal_submission s where s.reference = $1`, [reference], { name: 'portal-submission-with-case' });
     const row = rows[0];
     if (!row) return null;
     return {
+      found: parseInstanceWithEvents(row.case_json),
       submission: toSubmission(row),
       uploads: row.uploads.map((u) => ({ id: Number(u.id), key: u.upload_key, filename: u.filename, mediaType: u.media_type, sizeBytes: u.size_bytes, sha256: u.sha256, createdAt: new Date(u.created_at).toISOString() })),
     };

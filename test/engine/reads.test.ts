@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { instanceWithEventsJson, parseInstanceWithEvents } from '../../src/engine/index.js';
 import { describeEachBackend } from '../support/databases.js';
 import { bpmn, userTask } from './bpmn.js';
 import { deploy, useEngine } from './harness.js';
@@ -23,6 +24,13 @@ describeEachBackend('engine: combined reads', (backend) => {
       assert.deepEqual(combined.instance, await h.engine.getInstance(id));
       assert.deepEqual(combined.events, await h.engine.getEvents(id));
     }
+
+    // The same read as a JSON column of another module's statement (the portal's status page): the same answer.
+    for (const id of [a.id, b.id]) {
+      const { rows } = await h.db.query<{ found: unknown }>(`select ${instanceWithEventsJson('$1::bigint')} as found`, [id]);
+      assert.deepEqual(parseInstanceWithEvents(rows[0]!.found), await h.engine.getInstanceWithEvents(id));
+    }
+    assert.equal(parseInstanceWithEvents((await h.db.query<{ found: unknown }>(`select ${instanceWithEventsJson('$1::bigint')} as found`, [999_999])).rows[0]!.found), null);
 
     const many = await h.engine.getInstancesWithEvents([a.id, b.id, a.id, 999_999], { eventsOfElements: ['first'] });
     assert.deepEqual([...many.keys()].sort((x, y) => x - y), [a.id, b.id], 'unknown ids are left out, duplicates read once');

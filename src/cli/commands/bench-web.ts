@@ -39,6 +39,7 @@ import { openGovflow, startServer } from '../compose.js';
 const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
   [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
   [--database-url postgres://…] [--socket] [--server-log FILE]
+  --processes: server processes sharing the port (default 1; node:cluster, round-robin)
   --socket: the server processes reach the throwaway PostgreSQL through its Unix socket instead of TCP on loopback`;
 
 const TARGETS = ['status-page', 'staff-inbox', 'api-instance', 'baseline'] as const;
