@@ -185,7 +185,14 @@ describeEachBackend('notification outbox', (backend) => {
     assert.equal(mail[0]!.subject, 'A decision was made on BP-2026-000123');
     assert.equal((mail[0]!.to as { text: string }).text, 'kim@example.test');
     assert.ok(mail[0]!.text?.includes('approved'));
-    const rows = await notifications.list({ instanceId: started.id });
+    // The message may have reached the server while the send that carried it has not yet recorded it: wait for
+    // the row to leave 'queued' (a send in flight holds its row; sendDue skips it).
+    let rows = await notifications.list({ instanceId: started.id });
+    for (const deadline = Date.now() + 30_000; rows.some((r) => r.status === 'queued') && Date.now() < deadline; rows = await notifications.list({ instanceId: started.id })) {
+      await new Promise((r) => setTimeout(r, 20));
+      await notifications.sendDue();
+    }
     assert.deepEqual(rows.map((r) => [r.template, r.templateVersion, r.status]), [['decision-made', 1, 'sent']]);
+    assert.equal(smtp.received.length - before, 1, 'sent once');
   });
 });
