@@ -125,6 +125,9 @@ describeEachBackend('decisions and notifications of the three services, end to e
     // Intake asks for more information; the notify-applicant job (real handler) queues the e-mail with the question.
     await completeTasks(instance.id, () => ({ complete: false, informationRequested: 'Please send the roof plan.' }));
     await until('the information-requested e-mail', async () => (await mails(instance.id)).some((m) => m.template === 'information-requested'));
+    // The e-mail is queued by the job before the job's completion moves the case on: the answer is sent (as the
+    // portal offers it) only once the case waits for it.
+    await until('the case waiting for the answer', async () => (await govflow.engine.getInstance(instance.id)).activeElements.some((e) => e.elementId === 'information-received'));
     await govflow.engine.publishMessage({ name: 'information-received', correlationKey: reference, messageId: `test-${reference}`, variables: { informationResponse: 'Attached.' } });
     await until('the case back at intake', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'check-completeness'));
     await completeTasks(instance.id, () => ({ complete: true }));
