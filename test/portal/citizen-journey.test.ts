@@ -165,7 +165,7 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
 
   /** Reloads the page, letting the worker loop run between tries, until the check holds (no fixed sleeps). */
   async function until(page: Page, what: string, check: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       await page.reload({ waitUntil: 'load' });
       if (await check()) return;
       await portal.running.worker.poll();
@@ -173,10 +173,11 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
     assert.fail(`timed out waiting for ${what}`);
   }
   const openTask = async (instanceId: number, elementId: string) => {
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       const task = (await portal.engine.listTasks({ instanceId, state: 'created' })).find((t) => t.elementId === elementId);
       if (task) return task;
       await portal.running.worker.poll();
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return assert.fail(`no open task ${elementId}`);
   };
