@@ -104,8 +104,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
       if (p.kind !== 'staff') return false;
       const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
       if (!instance) return false;
-      const tasks = [...await govflow.engine.listTasks({ instanceId: instance.id, state: 'created', limit: 1000 }), ...await govflow.engine.listTasks({ instanceId: instance.id, state: 'completed', limit: 1000 })];
-      return inCaseScope(p, tasks.flatMap((t) => t.candidateGroups));
+      return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
   });
   // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and

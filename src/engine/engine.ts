@@ -613,6 +613,17 @@ export class Engine {
 
   // ------------------------------------------------------------------ user tasks
 
+  /**
+   * The candidate groups of every user task the case has (open or done): who works, or worked, the case. Callers
+   * decide case scope from it (identity's inCaseScope) without reading the tasks themselves.
+   */
+  async caseCandidateGroups(instanceId: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ groups: string[] }>(
+      `select coalesce(array_agg(distinct g), '{}') as groups from user_task t cross join unnest(t.candidate_groups) g
+       where t.instance_id = $1 and t.state in ('created', 'completed')`, [instanceId], { name: 'engine-case-candidate-groups' });
+    return rows[0]?.groups ?? [];
+  }
+
   async listTasks(filter: { state?: string; assignee?: string; candidateGroups?: string[]; candidateUser?: string; instanceId?: number; processKey?: string; limit?: number; offset?: number } = {}): Promise<TaskView[]> {
     const { rows } = await this.db.query<TaskRow>(
       `${TASK_SELECT}

@@ -56,5 +56,10 @@ describeEachBackend('engine: combined reads', (backend) => {
     assert.deepEqual([filtered.total, filtered.tasks.map((t) => t.businessKey)], [1, ['P-3']]);
     assert.equal((await h.engine.listTaskPage({ candidateGroups: ['planning'], processKeys: ['other'], limit: 2, offset: 0 })).total, 0);
     assert.equal((await h.engine.listTaskPage({ candidateGroups: ['intake'], limit: 2, offset: 0 })).total, 0);
+    // Case scope: the groups of the case's open and done tasks, as listTasks gives them.
+    const [one] = await h.engine.listInstances({ businessKey: 'P-0' });
+    const tasksOfOne = [...await h.engine.listTasks({ instanceId: one!.id, state: 'created' }), ...await h.engine.listTasks({ instanceId: one!.id, state: 'completed' })];
+    assert.deepEqual(await h.engine.caseCandidateGroups(one!.id), [...new Set(tasksOfOne.flatMap((t) => t.candidateGroups))].sort());
+    assert.deepEqual(await h.engine.caseCandidateGroups(999_999), []);
   });
 });

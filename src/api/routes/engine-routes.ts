@@ -109,8 +109,7 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     if (principal?.kind === 'agency-system') return requireInstanceServiceScope(principal, instanceId);
     if (principal?.kind !== 'staff') return;
     await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
-    const tasks = [...await engine.listTasks({ instanceId, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId, state: 'completed', limit: 1000 })];
-    if (!inCaseScope(principal, tasks.flatMap((t) => t.candidateGroups))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
+    if (!inCaseScope(principal, await engine.caseCandidateGroups(instanceId))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
   }
   /** Staff act on a task (claim, give back, complete) only when it is for their department, as they read it. */
   async function requireTaskScope(principal: Principal | null, taskId: number): Promise<void> {
