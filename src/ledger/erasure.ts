@@ -12,6 +12,11 @@ export async function eraseEventData(db: Database, eventId: number, reason: stri
     const { rowCount } = await tx.query('update event_log set data = $2::jsonb where id = $1', [eventId, JSON.stringify(ERASED_DATA)]);
     if (rowCount === 0) throw new GovflowError('GOVFLOW_ERR_NOT_FOUND', `no event ${eventId}`);
     await tx.query('insert into ledger_erasure (event_id, reason) values ($1, $2) on conflict (event_id) do nothing', [eventId, reason]);
-    await tx.query('update ledger_leaf set data_salt = null where event_id = $1', [eventId]);
+    // The salt is overwritten with zeros inside its packed block (a GiST probe by event id finds the block).
+    await tx.query(
+      `update ledger_block set data_salts = overlay(data_salts placing '\\x00000000000000000000000000000000'::bytea from (array_position(event_ids, $1::bigint) - 1) * 16 + 1 for 16)
+       where id_range @> $1::bigint and $1::bigint = any(event_ids)`,
+      [eventId],
+    );
   });
 }

@@ -23,17 +23,19 @@ export interface LedgerHealth {
 
 export async function ledgerHealth(q: Queryable, limits: LedgerLimits = {}): Promise<LedgerHealth> {
   const resolved = { maxUnsealed: limits.maxUnsealed ?? 100_000, maxLagSeconds: limits.maxLagSeconds ?? 60 };
-  // Only events at or above the horizon can be unsealed (see sealer.ts), so this reads the tail of an index. The
-  // horizon is read first and passed as a value, so that PostgreSQL plans for the actual (small) tail; the "not
-  // sealed" test is a scalar subquery, one primary-key probe per such event. (As one statement with "not exists"
-  // it hash-anti-joined the whole of ledger_leaf: ≈ 47 ms at 200k events, on every write-guard refresh.)
-  const { rows: state } = await q.query<{ tree_size: string; horizon: string; since: number }>(
-    'select tree_size::text, horizon::text, extract(epoch from now() - caught_up_at)::float8 as since from ledger_state',
+  // Only events after the sealer's cursor can be unsealed (see sealer.ts), so this reads the tail of the index on
+  // event_log (tx_id, id). The cursor is read first and passed as a value, so that PostgreSQL plans for the actual
+  // (small) tail. While the sealer probes (after a restore into another cluster), sealed events may lie above the
+  // cursor: each event of the tail is then tested against its block (a GiST probe by event id).
+  const { rows: state } = await q.query<{ tree_size: string; horizon: string; horizon_id: string | null; probing: boolean; since: number }>(
+    'select tree_size::text, horizon::text, horizon_id::text, probing, extract(epoch from now() - caught_up_at)::float8 as since from ledger_state',
   );
   const { rows: tail } = await q.query<{ n: string }>(
-    `select count(*)::text as n from event_log e
-     where e.tx_id >= $1::xid8 and (select l.leaf_index from ledger_leaf l where l.event_id = e.id) is null`,
-    [state[0]?.horizon ?? '0'],
+    state[0]?.probing
+      ? `select count(*)::text as n from event_log e
+         where e.tx_id >= $1::xid8 and (select 1 from ledger_block b where b.id_range @> e.id and e.id = any(b.event_ids) limit 1) is null`
+      : `select count(*)::text as n from event_log e where (e.tx_id, e.id) > ($1::xid8, $2::bigint)`,
+    state[0]?.probing ? [state[0]?.horizon ?? '0'] : [state[0]?.horizon ?? '0', state[0]?.horizon_id ?? '-9223372036854775808'],
   );
   const waiting = Number(tail[0]?.n ?? 0);
   const rows = [{ tree_size: state[0]?.tree_size, unsealed: waiting, lag: waiting > 0 ? state[0]?.since : 0 }];

@@ -7,7 +7,7 @@
  * SHA-256(salt || data::text). jsonb's text form is canonical (keys sorted, one spacing), so the same value always
  * gives the same bytes, on PGlite and PostgreSQL and after a pg_dump/restore.
  *
- * The data is committed only through a salted digest, with a random 16-byte salt per event kept in ledger_leaf:
+ * The data is committed only through a salted digest, with a random 16-byte salt per event kept in ledger_block:
  * erasing the data (and the salt) leaves the digest, so the leaf and every proof stay valid, while the digest alone
  * does not let anyone confirm a guess of small personal data (a yes/no answer, a birth date) because the salt is gone.
  */

@@ -3,7 +3,7 @@ import { GovflowError } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { consistencyRanges, decompose, foldBlocks, inclusionRanges } from './merkle.js';
 import { leafBytesSql, toBuffer } from './leaf.js';
-import { STORED_MIN_LEVEL, blockHash, key, rangeHashes, rootAt } from './tree-store.js';
+import { LEAF_BLOCK, STORED_MIN_LEVEL, addRows, blockHash, packedLeavesSql, rangeHashes, rootAt } from './tree-store.js';
 import { treeHeadById, type TreeHead } from './tree-head.js';
 
 export interface InclusionProof {
@@ -31,28 +31,28 @@ export async function getInclusionProof(q: Queryable, eventId: number, options: 
   const { rows } = await q.query<{ kind: string; level: number | null; idx: string | null; hash: unknown; leaf_index: string | null; leaf: string | null; head_id: string | null; size: string | null; sealed: string | null }>(
     `with h as (select id, tree_size from ledger_tree_head order by id desc limit 1),
      n as (select coalesce($2::bigint, (select tree_size from h)) as n),
-     l as (select l.leaf_index, l.leaf_hash, convert_from(${leafBytesSql('e', 'l.data_digest')}, 'UTF8') as leaf
-           from ledger_leaf l join event_log e on e.id = l.event_id where l.event_id = $1),
+     -- The event's block: a GiST probe of the blocks whose id range holds the event id, then its place in the block.
+     l as (select b.first_leaf + p.pos - 1 as leaf_index, substring(b.leaf_hashes from (p.pos - 1) * 32 + 1 for 32) as leaf_hash,
+                  convert_from(${leafBytesSql('e', 'substring(b.data_digests from (p.pos - 1) * 32 + 1 for 32)')}, 'UTF8') as leaf
+           from event_log e
+           join ledger_block b on b.id_range @> e.id
+           cross join lateral (select array_position(b.event_ids, e.id) as pos) p
+           where e.id = $1 and p.pos is not null
+           limit 1),
      blocks as (
        select lv as level, (l.leaf_index >> lv) # 1 as idx from l, n, generate_series(0, 48) lv
         where (((l.leaf_index >> lv) # 1) + 1) << lv <= n.n
        union
        select lv, (n.n >> lv) - 1 from n, generate_series(0, 48) lv where (n.n >> lv) & 1 = 1
-     ),
-     -- Blocks below the stored levels are rebuilt from their leaves (tree-store.ts): at most 2 × 15 leaf hashes.
-     -- Fetched with "= any(array(…))" so that PostgreSQL probes the primary key; joined with the generated set,
-     -- whose size it cannot estimate, it hashed the whole ledger_leaf (≈ 9 ms per proof at 1M events).
-     leaves as (
-       select idx from blocks where level = 0
-       union
-       select g from blocks, generate_series(idx << level, ((idx + 1) << level) - 1) g where level between 1 and ${STORED_MIN_LEVEL - 1}
      )
      select 'leaf' as kind, null::int as level, null::text as idx, l.leaf_hash as hash, l.leaf_index::text as leaf_index, l.leaf,
             (select id from h)::text as head_id, (select n from n)::text as size, (select tree_size from ledger_state)::text as sealed
        from l
      union all
-     select 'node', 0, ll.leaf_index::text, ll.leaf_hash, null, null, null, null, null
-       from ledger_leaf ll where ll.leaf_index = any(array(select idx from leaves))
+     -- Blocks below the stored levels are rebuilt from their leaves (tree-store.ts), which all lie in the leaf's own
+     -- aligned block of ${LEAF_BLOCK} or in the incomplete one at the right edge: at most two packed blocks.
+     select 'node', level, idx, hash, null, null, null, null, null
+       from (${packedLeavesSql(`(select array[l.leaf_index >> 4, n.n >> 4] from l, n)`)}) pl
      union all
      select 'node', nn.level::int, nn.idx::text, nn.hash, null, null, null, null, null
        from (select level, idx from blocks where level >= ${STORED_MIN_LEVEL}) w
@@ -73,7 +73,7 @@ export async function getInclusionProof(q: Queryable, eventId: number, options: 
   }
   const head = options.treeSize === undefined && row.head_id !== null ? await treeHeadById(q, row.head_id) : undefined;
   const nodes = new Map<string, Buffer>();
-  for (const r of rows) if (r.kind === 'node') nodes.set(key(Number(r.level), Number(r.idx)), toBuffer(r.hash));
+  addRows(nodes, rows.filter((r) => r.kind === 'node'));
   const fold = (range: { start: number; end: number }): Buffer =>
     foldBlocks(
       decompose(range.start, range.end).map((b) => {

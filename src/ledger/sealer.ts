@@ -12,11 +12,16 @@
  * process seals and however the rounds fall, and all events of one transaction stay together. (Exact commit order
  * is not visible to SQL; ordering by id instead would be just as safe, since completeness comes from the horizon.)
  *
- * Why "not yet sealed" is also checked (anti-join on ledger_leaf.event_id, unique): it makes a retried or
- * interrupted round harmless (a sealer killed mid-round rolls back; the next one starts from the same state) and
- * copes with a database restored into another cluster, whose xid counter may be lower than the stored horizon
- * (then the round scans from 0 once) or whose restored rows carry xids above the new snapshot's xmax (visible rows
- * with tx_id ≥ xmax can only come from elsewhere, and are committed, so they are sealed at once).
+ * Why a cursor and no "already sealed?" test per event: in [horizon, xmin) the set of events is fixed, so a round
+ * that stops at its batch limit remembers the last event sealed (horizon = its tx_id, horizon_id = its id) and the
+ * next round continues after it in (tx_id, id) order — one index range scan, nothing tested per event. A round that
+ * catches up moves the horizon to xmin. A sealer killed mid-round rolls back, and the next starts from the same state.
+ *
+ * Restores are the exception: in a cluster whose xid counter is lower than the stored horizon (xmin < horizon), or
+ * with restored rows visible above xmax, sealed events can lie above the cursor. The sealer then "probes": each
+ * candidate in [horizon, xmin) and above xmax is tested against ledger_block (a GiST probe by event id), and after
+ * a regression the window starts from 0 once. Probing ends when a round catches up with xmin above the highest
+ * tx_id ever sealed (ledger_state.max_sealed_tx): nothing sealed can lie above the cursor any more.
  *
  * One sealer at a time: the round locks the single ledger_state row (select … for update), which serialises sealers
  * across govflow processes and is released by commit or by the connection dying. The engine never touches that row.
@@ -25,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import { dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
+import { HASH_SIZE } from './merkle.js';
 import { storeNewNodes } from './tree-store.js';
 import { publishTreeHead, type LedgerSigner } from './tree-head.js';
 
@@ -47,81 +53,150 @@ async function sealRoundIn(tx: Queryable, batchSize: number): Promise<SealResult
   // large table that cost estimate switches on JIT compilation (tens of ms per round) for a statement that reads a
   // few thousand rows by index.
   await tx.query('set local jit = off');
-  const { rows: stateRows } = await tx.query<{ tree_size: string; horizon: string }>(
-    'select tree_size::text, horizon::text from ledger_state for update',
+  const { rows: stateRows } = await tx.query<{ tree_size: string; horizon: string; horizon_id: string | null; max_sealed_tx: string; probing: boolean }>(
+    'select tree_size::text, horizon::text, horizon_id::text, max_sealed_tx::text, probing from ledger_state for update',
   );
   const state = stateRows[0];
   if (!state) throw new Error('ledger_state row is missing');
   const treeSize = Number(state.tree_size);
+  // Read after the lock, so the horizon compared is the one the previous sealer committed. The snapshot's xmin never
+  // moves backwards within a cluster, so if it is not below the horizon now, the round's statement will not see it
+  // below either; if it is, the database was restored into a cluster whose xid counter is lower (see above).
+  let probing = state.probing;
+  if (!probing) {
+    const { rows } = await tx.query<{ regressed: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 as regressed', [state.horizon]);
+    probing = rows[0]?.regressed === true;
+  }
   // The snapshot bounds are read in the same statement that selects the events: in READ COMMITTED every statement
   // has its own snapshot, and pg_current_snapshot() is that statement's. Reading them in an earlier statement would
   // let transactions that commit in between look like restored rows (tx_id ≥ an older xmax) and seal out of order.
   // The lock above was taken first, so this snapshot also sees everything the previous sealer committed.
-  const { rows } = await tx.query<{ kind: string; leaf_index: string | null; leaf_hash: unknown; tx_id: string | null; xmin: string | null; regressed: boolean | null }>(
-    `with snap as (
-       select pg_snapshot_xmin(s) as xmin, pg_snapshot_xmax(s) as xmax from pg_current_snapshot() as s
-     ), batch as (
+  const { rows } = await tx.query<{ kind: string; first_leaf: string | null; leaf_hashes: unknown; last_tx: string | null; last_id: string | null; above: string | null; max_tx: string | null; xmin: string | null; regressed: boolean | null }>(
+    `with batch as (
        select c.*, $3::bigint + c.rn - 1 as leaf_index,
               -- The salts come from Node (crypto.randomBytes, one call per round): gen_random_uuid() cost ≈ 2 µs per
-              -- event in PostgreSQL, an eighth of the whole sealing cost.
+              -- event in PostgreSQL.
               substring($4::bytea from (c.rn::int - 1) * 16 + 1 for 16) as salt
        from (select c.*, row_number() over (order by c.tx_id, c.id) as rn from (
-         -- Two index range scans on event_log (tx_id, id), each with an index probe of ledger_leaf per event (a
-         -- scalar subquery, not "not exists", which the planner may turn into hashing all of ledger_leaf).
-         -- The bounds are expressions of this statement's snapshot (stable, so usable as index bounds), not columns
-         -- of a CTE joined with an OR: that form seq-scanned all of event_log and hashed all of ledger_leaf on every
-         -- round, which was most of the sealer's cost while the engine ran (auto_explain, docs/benchmarks.md).
+         ${probing ? probingWindows : cursorWindows}
+       ) c
+       order by c.tx_id, c.id
+       limit $2) c
+     ), leaves as materialized (
+       select b.leaf_index, b.id, b.tx_id, b.salt, d.digest, ${leafHashSql('b', 'd.digest')} as leaf_hash
+       from batch b
+       cross join lateral (select ${dataDigestSql('b', 'b.salt')} as digest) d
+     ), ins as (
+       -- One row per aligned block of 16 leaves (a round's first and last rows may be partial).
+       insert into ledger_block (first_leaf, id_range, event_ids, data_salts, data_digests, leaf_hashes)
+       select min(leaf_index), int8range(min(id), max(id), '[]'), array_agg(id order by leaf_index),
+              string_agg(salt, ''::bytea order by leaf_index), string_agg(digest, ''::bytea order by leaf_index),
+              string_agg(leaf_hash, ''::bytea order by leaf_index)
+       from leaves group by leaf_index >> 4
+       returning first_leaf, leaf_hashes
+     ), below as (
+       select tx_id, id from leaves where tx_id < pg_snapshot_xmin(pg_current_snapshot()) order by leaf_index desc limit 1
+     )
+     select 'block' as kind, first_leaf::text, leaf_hashes, null::text as last_tx, null::text as last_id, null::text as above,
+            null::text as max_tx, null::text as xmin, null::boolean as regressed
+       from ins
+     union all
+     select 'round', null, null, (select tx_id::text from below), (select id::text from below),
+            (select count(*) from leaves where tx_id >= pg_snapshot_xmax(pg_current_snapshot()))::text,
+            (select tx_id::text from leaves order by tx_id desc limit 1),
+            pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8`,
+    probing
+      ? [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize)]
+      : [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize), state.horizon_id ?? MIN_ID],
+  );
+  const round = rows.find((r) => r.kind === 'round');
+  const xmin = round?.xmin;
+  if (!round || !xmin) throw new Error('no snapshot row');
+  const blocks = rows.filter((r) => r.kind === 'block').map((r) => ({ first: Number(r.first_leaf), hashes: toBuffer(r.leaf_hashes) })).sort((a, b) => a.first - b.first);
+  const hashes: Buffer[] = [];
+  for (const block of blocks) for (let at = 0; at < block.hashes.length; at += HASH_SIZE) hashes.push(block.hashes.subarray(at, at + HASH_SIZE));
+  if (hashes.length > 0) await storeNewNodes(tx, treeSize, hashes);
+  const caughtUp = hashes.length < batchSize;
+  const newSize = treeSize + hashes.length;
+  const maxSealedTx = round.max_tx !== null && BigInt(round.max_tx) > BigInt(state.max_sealed_tx) ? round.max_tx : state.max_sealed_tx;
+  const regressed = round.regressed === true;
+  let horizon: string;
+  let horizonId: string | null = null;
+  if (!probing) {
+    if (Number(round.above) > 0) {
+      // Visible rows above xmax can only come from elsewhere (a restore); sealed out of order, they sit above the
+      // cursor, so later rounds must probe. They sort after the whole window below xmin, which was therefore sealed.
+      horizon = xmin;
+      probing = true;
+    } else if (caughtUp) {
+      horizon = xmin;
+    } else {
+      // Stopped at the batch limit: the cursor moves to the last event sealed, inside its transaction.
+      horizon = round.last_tx!;
+      horizonId = round.last_id;
+    }
+  } else {
+    // When a round stops at the batch limit, every event with a tx_id below the last one sealed is sealed (they were
+    // all visible and came first in (tx_id, id) order), so the horizon may move up to that tx_id. Without this, each
+    // round of a large backlog would re-walk everything already sealed above the old horizon (quadratic). Not done
+    // after an xid regression, whose order says nothing about the window below xmin.
+    horizon = caughtUp ? xmin : state.horizon;
+    if (!caughtUp && !regressed && round.last_tx !== null) {
+      const lastTx = BigInt(round.last_tx);
+      if (lastTx < BigInt(xmin) && lastTx > BigInt(state.horizon)) horizon = round.last_tx;
+    }
+    // Once every transaction up to the highest one ever sealed has finished and is sealed, nothing sealed lies above
+    // the cursor any more: back to plain cursor rounds.
+    if (caughtUp && !regressed && BigInt(xmin) > BigInt(maxSealedTx)) probing = false;
+  }
+  await tx.query(
+    `update ledger_state set tree_size = $1, horizon = $3::xid8, horizon_id = $4::bigint, max_sealed_tx = $5::xid8, probing = $6,
+       caught_up_at = case when $2 then now() else caught_up_at end`,
+    [String(newSize), caughtUp, horizon, horizonId, maxSealedTx, probing],
+  );
+  return { sealed: hashes.length, treeSize: newSize, caughtUp, horizon };
+}
+
+/** Below every event id; the cursor's id when no event of the horizon's transaction is sealed yet. */
+const MIN_ID = '-9223372036854775808';
+
+/**
+ * The usual round: everything sealed is at or below the cursor (horizon, horizon_id) in (tx_id, id) order, and
+ * nothing below xmin can still appear, so the events to seal are the next ones after the cursor: one index range
+ * scan on event_log (tx_id, id), no test per event. Rows visible at or above xmax (restored from elsewhere) are
+ * sealed at once, and switch the sealer to probing.
+ */
+const cursorWindows = `
          (select e.* from event_log e
-           where e.tx_id >= (case when pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 then '0'::xid8 else $1::xid8 end)
-             -- xmin below the stored horizon: the xid counter went backwards (restored into another cluster); scan from 0 once.
-             and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-             and (select l.leaf_index from ledger_leaf l where l.event_id = e.id) is null
+           where (e.tx_id, e.id) > ($1::xid8, $5::bigint) and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
            order by e.tx_id, e.id
            limit $2)
          union all
          (select e.* from event_log e
            where e.tx_id >= pg_snapshot_xmax(pg_current_snapshot())
-             and (select l.leaf_index from ledger_leaf l where l.event_id = e.id) is null
+           order by e.tx_id, e.id
+           limit $2)`;
+
+/**
+ * After a restore into another cluster, sealed events may lie anywhere relative to the new cluster's xids: each
+ * candidate is tested against ledger_block (a GiST probe of the blocks whose id range contains it; a scalar
+ * subquery, not "not exists", which the planner may turn into hashing every block). If xmin is below the stored
+ * horizon the xid counter went backwards, and the window starts from 0 once.
+ */
+const notSealed = `(select 1 from ledger_block lb where lb.id_range @> e.id and e.id = any(lb.event_ids) limit 1) is null`;
+const probingWindows = `
+         (select e.* from event_log e
+           where e.tx_id >= (case when pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 then '0'::xid8 else $1::xid8 end)
+             and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+             and ${notSealed}
            order by e.tx_id, e.id
            limit $2)
-       ) c
-       order by c.tx_id, c.id
-       limit $2) c
-     ), ins as (
-       insert into ledger_leaf (leaf_index, event_id, tx_id, data_salt, data_digest, leaf_hash)
-       select b.leaf_index, b.id, b.tx_id, b.salt, d.digest, ${leafHashSql('b', 'd.digest')}
-       from batch b
-       cross join lateral (select ${dataDigestSql('b', 'b.salt')} as digest) d
-       returning leaf_index, leaf_hash, tx_id
-     )
-     select 'leaf' as kind, leaf_index::text, leaf_hash, tx_id::text, null::text as xmin, null::boolean as regressed from ins
-     union all
-     select 'snap', null, null, null, xmin::text, xmin < $1::xid8 from snap`,
-    [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize)],
-  );
-  const snap = rows.find((r) => r.kind === 'snap');
-  const xmin = snap?.xmin;
-  if (!xmin) throw new Error('no snapshot row');
-  const leaves = rows.filter((r) => r.kind === 'leaf').map((r) => ({ index: Number(r.leaf_index), hash: toBuffer(r.leaf_hash) })).sort((a, b) => a.index - b.index);
-  if (leaves.length > 0) await storeNewNodes(tx, treeSize, leaves.map((l) => l.hash));
-  const caughtUp = leaves.length < batchSize;
-  const newSize = treeSize + leaves.length;
-  // When a round stops at the batch limit, every event with a tx_id below the last one sealed is sealed (they were
-  // all visible and came first in (tx_id, id) order), so the horizon may move up to that tx_id. Without this, each
-  // round of a large backlog would re-walk everything already sealed above the old horizon (quadratic). Not done
-  // after an xid regression or for restored rows above xmax, whose order says nothing about the window below xmin.
-  let horizon = caughtUp ? xmin : state.horizon;
-  if (!caughtUp && !snap.regressed) {
-    const lastTx = rows.reduce((max, r) => (r.kind === 'leaf' && r.tx_id !== null && BigInt(r.tx_id) > max ? BigInt(r.tx_id) : max), 0n);
-    if (lastTx < BigInt(xmin) && lastTx > BigInt(state.horizon)) horizon = lastTx.toString();
-  }
-  await tx.query(
-    `update ledger_state set tree_size = $1, horizon = $3::xid8,
-       caught_up_at = case when $2 then now() else caught_up_at end`,
-    [String(newSize), caughtUp, horizon],
-  );
-  return { sealed: leaves.length, treeSize: newSize, caughtUp, horizon };
-}
+         union all
+         (select e.* from event_log e
+           where e.tx_id >= pg_snapshot_xmax(pg_current_snapshot())
+             and ${notSealed}
+           order by e.tx_id, e.id
+           limit $2)`;
 
 export interface SealPendingOptions {
   readonly batchSize?: number | undefined;

@@ -1,6 +1,6 @@
-/** The Merkle tree as stored: leaf hashes in ledger_leaf, complete aligned subtrees above them in ledger_node. */
+/** The Merkle tree as stored: leaf hashes packed in ledger_block, complete aligned subtrees above them in ledger_node. */
 import type { Queryable } from '../store/index.js';
-import { decompose, foldBlocks, hashChildren, type Block, type Range } from './merkle.js';
+import { HASH_SIZE, decompose, foldBlocks, hashChildren, type Block, type Range } from './merkle.js';
 import { toBuffer } from './leaf.js';
 
 export const key = (level: number, idx: number): string => `${level}:${idx}`;
@@ -40,20 +40,50 @@ export function blockHash(found: Map<string, Buffer>, level: number, idx: number
 export async function fetchBlocks(q: Queryable, blocks: readonly Block[]): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   if (blocks.length === 0) return found;
-  const leaves = [...new Set(blocks.flatMap(leavesOf))].map(String);
+  // Leaf hashes are packed by aligned blocks of 16 (ledger_block rows never cross one): fetch whole blocks.
+  const packed = [...new Set(blocks.flatMap(leavesOf).map((leaf) => Math.floor(leaf / LEAF_BLOCK)))].map(String);
   const inner = blocks.filter((b) => b.level >= STORED_MIN_LEVEL);
   const { rows } = await q.query<{ level: number; idx: string; hash: unknown }>(
-    `select 0 as level, leaf_index::text as idx, leaf_hash as hash from ledger_leaf where leaf_index = any($1::bigint[])
+    `${packedLeavesSql('$1')}
      union all
      select n.level::int, n.idx::text, n.hash from ledger_node n
        join unnest($2::int[], $3::bigint[]) as w(level, idx) on n.level = w.level and n.idx = w.idx`,
-    [leaves, inner.map((b) => b.level), inner.map((b) => String(b.idx))],
+    [packed, inner.map((b) => b.level), inner.map((b) => String(b.idx))],
   );
-  for (const row of rows) found.set(key(Number(row.level), Number(row.idx)), toBuffer(row.hash));
+  addRows(found, rows);
   for (const b of blocks) {
     if (!blockHash(found, b.level, b.idx)) throw new Error(`ledger tree node ${b.level}/${b.idx} is missing`);
   }
   return found;
+}
+
+/** Leaves per ledger_block row at most; rows never cross a multiple of it. */
+export const LEAF_BLOCK = 16;
+
+/**
+ * SQL selecting (level 0, first leaf, packed leaf hashes) of every ledger_block row in the aligned blocks of 16 whose
+ * numbers are in the bigint[] expression `blocks`: one primary-key range scan per block.
+ */
+export function packedLeavesSql(blocks: string): string {
+  return `select -1 as level, b.first_leaf::text as idx, b.leaf_hashes as hash
+     from unnest(${blocks}::bigint[]) as k(k)
+     join ledger_block b on b.first_leaf >= k.k * ${LEAF_BLOCK} and b.first_leaf < (k.k + 1) * ${LEAF_BLOCK}`;
+}
+
+/**
+ * Puts query rows into `found`: level -1 rows are packed leaf hashes starting at leaf `idx` (split into level-0
+ * entries), others one stored node each.
+ */
+export function addRows(found: Map<string, Buffer>, rows: ReadonlyArray<{ level: number | null; idx: string | null; hash: unknown }>): void {
+  for (const row of rows) {
+    const hash = toBuffer(row.hash);
+    if (Number(row.level) === -1) {
+      const first = Number(row.idx);
+      for (let i = 0; i * HASH_SIZE < hash.length; i++) found.set(key(0, first + i), hash.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+    } else {
+      found.set(key(Number(row.level), Number(row.idx)), hash);
+    }
+  }
 }
 
 /** MTH of each range, fetching every block they need in one query. */

@@ -11,7 +11,7 @@ import type { Queryable } from '../store/index.js';
 import { ERASED_DATA, dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
 import { HASH_SIZE, MemoryTree } from './merkle.js';
 import { allTreeHeads, publicKeys, verifyTreeHead } from './tree-head.js';
-import { STORED_MIN_LEVEL } from './tree-store.js';
+import { LEAF_BLOCK, STORED_MIN_LEVEL } from './tree-store.js';
 
 export interface BadEntry {
   /** The leaf (position in the tree) first affected, when the problem is in a sealed entry. */
@@ -68,15 +68,20 @@ export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): 
     phases,
   });
 
-  // 1. The leaves form 0 … treeSize-1 without gaps.
-  const { rows: shape } = await db.query<{ n: string; max: string | null }>('select count(*)::text as n, max(leaf_index)::text as max from ledger_leaf');
-  if (Number(shape[0]?.n) !== treeSize || (treeSize > 0 && Number(shape[0]?.max) !== treeSize - 1)) {
-    const { rows: gap } = await db.query<{ i: string }>(
-      `select min(i)::text as i from generate_series(0, greatest($1::bigint, (select coalesce(max(leaf_index), 0) from ledger_leaf))) i
-       where not exists (select 1 from ledger_leaf where leaf_index = i) or i >= $1::bigint`,
-      [String(treeSize)],
-    );
-    return done({ leafIndex: Number(gap[0]?.i ?? 0), reason: 'the ledger leaves are not a gap-free sequence matching the recorded tree size' });
+  // 1. The packed blocks tile 0 … treeSize-1 without gaps or overlaps, each well-formed: 1–16 leaves within one
+  // aligned block of 16, byte strings of the right lengths, an id range that is exactly its events' (what proofs and
+  // erasure find the block by). The first leaf where the tiling breaks is reported.
+  const { rows: shape } = await db.query<{ n: string; bad: string | null }>(
+    `select coalesce(sum(n), 0)::text as n, min(expected) filter (where first_leaf <> expected or malformed)::text as bad
+     from (select first_leaf, n, sum(n) over (order by first_leaf) - n as expected,
+                  (n < 1 or n > 16 or (first_leaf >> 4) <> ((first_leaf + n - 1) >> 4)
+                   or octet_length(data_salts) <> 16 * n or octet_length(data_digests) <> 32 * n or octet_length(leaf_hashes) <> 32 * n
+                   or id_range <> (select int8range(min(v), max(v), '[]') from unnest(event_ids) v)) as malformed
+           from (select *, coalesce(cardinality(event_ids), 0) as n from ledger_block) b) x`,
+  );
+  const bad = shape[0]?.bad;
+  if (Number(shape[0]?.n) !== treeSize || (bad !== null && bad !== undefined)) {
+    return done({ leafIndex: bad === null || bad === undefined ? Math.min(treeSize, Number(shape[0]?.n)) : Number(bad), reason: 'the ledger leaves are not a gap-free sequence matching the recorded tree size' });
   }
 
   phase('shape');
@@ -143,18 +148,25 @@ async function checkLeaves(db: Queryable, horizon: string): Promise<{ bad?: BadE
  * events carry small xids until the sealer's next round resets the horizon (sealer.ts).
  */
 async function checkUnsealed(db: Queryable, horizon: string, sealedBelowHorizon: Promise<number>): Promise<{ bad?: BadEntry; pending: number; erased: number }> {
-  const { rows: counts } = await db.query<{ below: string; pending: string; erased: string; regressed: boolean }>(
+  const countsQuery = db.query<{ below: string; pending: string; erased: string; regressed: boolean }>(
     `select (select count(*) from event_log e where e.tx_id < $1::xid8)::text as below,
             (select count(*) from event_log e
              where (e.tx_id >= $1::xid8 or pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8)
-               and not exists (select 1 from ledger_leaf l where l.event_id = e.id))::text as pending,
+               and (select 1 from ledger_block b where b.id_range @> e.id and e.id = any(b.event_ids) limit 1) is null)::text as pending,
             (select count(*) from ledger_erasure)::text as erased,
             pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 as regressed`,
     [horizon],
   );
+  // Nothing in the storage itself prevents an event from being sealed twice (the sealer's cursor does): look for it.
+  // A second leaf of one event is reported at its own position.
+  const twiceQuery = db.query<{ event_id: string; leaf_index: string }>(
+    `select event_id::text, max(leaf_index)::text as leaf_index from ledger_leaf group by event_id having count(*) > 1 order by 2 limit 1`,
+  );
+  const [{ rows: counts }, { rows: twice }] = await Promise.all([countsQuery, twiceQuery]);
   const row = counts[0]!;
   const extra = { pending: Number(row.pending), erased: Number(row.erased) };
-  // Every sealed event exists and is sealed once (ledger_leaf.event_id is unique; checkLeaves finds missing rows),
+  if (twice[0]) return { ...extra, bad: { leafIndex: Number(twice[0].leaf_index), eventId: Number(twice[0].event_id), reason: 'the event is sealed more than once' } };
+  // Every sealed event exists and is sealed once (checked just above; checkLeaves finds missing rows),
   // so "as many events below the horizon as sealed events below it" means none below it is unsealed. Only when the
   // counts differ is the (full-scan) anti-join run, to name the event.
   if (row.regressed || Number(row.below) === (await sealedBelowHorizon)) return extra;
@@ -174,17 +186,20 @@ async function checkUnsealed(db: Queryable, horizon: string, sealedBelowHorizon:
 async function checkTree(db: Queryable, treeSize: number, options: VerifyOptions, parallel: boolean): Promise<{ bad?: BadEntry; treeHeads: number }> {
   const leafHashes = Buffer.allocUnsafe(treeSize * HASH_SIZE);
   const chunk = options.chunk ?? CHUNK;
+  // Leaf chunks are whole packed blocks of 16 leaves.
+  const leafChunk = Math.ceil(chunk / LEAF_BLOCK) * LEAF_BLOCK;
   const fetchLeafChunk = async (from: number): Promise<void> => {
+    // Step 1 checked that the blocks tile the leaves and never cross a multiple of 16, which the chunks are.
     const { rows } = await db.query<{ hashes: unknown }>(
-      `select string_agg(leaf_hash, ''::bytea order by leaf_index) as hashes from ledger_leaf where leaf_index >= $1 and leaf_index < $2`,
-      [String(from), String(Math.min(treeSize, from + chunk))],
+      `select string_agg(leaf_hashes, ''::bytea order by first_leaf) as hashes from ledger_block where first_leaf >= $1 and first_leaf < $2`,
+      [String(from), String(Math.min(treeSize, from + leafChunk))],
     );
     toBuffer(rows[0]?.hashes).copy(leafHashes, from * HASH_SIZE);
   };
   // With a pool, all chunk queries are queued at once so every free connection fetches leaves (each chunk lands at
   // its own offset, so arrival order does not matter); the rebuild cannot start before the last chunk anyway.
   const leafChunks: number[] = [];
-  for (let from = 0; from < treeSize; from += chunk) leafChunks.push(from);
+  for (let from = 0; from < treeSize; from += leafChunk) leafChunks.push(from);
   if (parallel) await Promise.all(leafChunks.map(fetchLeafChunk));
   else for (const from of leafChunks) await fetchLeafChunk(from);
   const fetchNodes = (level: number, from: number, to: number): Promise<Buffer> =>

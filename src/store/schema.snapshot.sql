@@ -247,6 +247,18 @@ table job
   CREATE INDEX job_locked ON job USING btree (lock_expires_at) WHERE (state = 'locked'::text)
   CREATE UNIQUE INDEX job_pkey ON job USING btree (id)
   CREATE INDEX job_ready ON job USING btree (kind, type, due_at) WHERE (state = 'ready'::text)
+table ledger_block
+  column first_leaf bigint not null
+  column id_range int8range not null
+  column event_ids bigint[] not null
+  column data_salts bytea not null
+  column data_digests bytea not null
+  column leaf_hashes bytea not null
+  column sealed_at timestamp with time zone not null default now()
+  constraint ledger_block_check CHECK ((((cardinality(event_ids) >= 1) AND (cardinality(event_ids) <= 16)) AND ((first_leaf >> 4) = (((first_leaf + cardinality(event_ids)) - 1) >> 4))))
+  constraint ledger_block_pkey PRIMARY KEY (first_leaf)
+  CREATE INDEX ledger_block_ids ON ledger_block USING gist (id_range)
+  CREATE UNIQUE INDEX ledger_block_pkey ON ledger_block USING btree (first_leaf)
 table ledger_erasure
   column event_id bigint not null
   column erased_at timestamp with time zone not null default now()
@@ -259,18 +271,14 @@ table ledger_key
   column created_at timestamp with time zone not null default now()
   constraint ledger_key_pkey PRIMARY KEY (key_id)
   CREATE UNIQUE INDEX ledger_key_pkey ON ledger_key USING btree (key_id)
-table ledger_leaf
-  column leaf_index bigint not null
-  column event_id bigint not null
-  column tx_id xid8 not null
+view ledger_leaf
+  column leaf_index bigint
+  column event_id bigint
   column data_salt bytea
-  column data_digest bytea not null
-  column leaf_hash bytea not null
-  column sealed_at timestamp with time zone not null default now()
-  constraint ledger_leaf_event_id_key UNIQUE (event_id)
-  constraint ledger_leaf_pkey PRIMARY KEY (leaf_index)
-  CREATE UNIQUE INDEX ledger_leaf_event_id_key ON ledger_leaf USING btree (event_id)
-  CREATE UNIQUE INDEX ledger_leaf_pkey ON ledger_leaf USING btree (leaf_index)
+  column data_digest bytea
+  column leaf_hash bytea
+  column sealed_at timestamp with time zone
+  as SELECT b.first_leaf + u.o - 1 AS leaf_index, u.event_id, SUBSTRING(b.data_salts FROM (u.o::integer - 1) * 16 + 1 FOR 16) AS data_salt, SUBSTRING(b.data_digests FROM (u.o::integer - 1) * 32 + 1 FOR 32) AS data_digest, SUBSTRING(b.leaf_hashes FROM (u.o::integer - 1) * 32 + 1 FOR 32) AS leaf_hash, b.sealed_at FROM ledger_block b CROSS JOIN LATERAL unnest(b.event_ids) WITH ORDINALITY u(event_id, o);
 table ledger_node
   column level smallint not null
   column idx bigint not null
@@ -283,6 +291,9 @@ table ledger_state
   column tree_size bigint not null default 0
   column horizon xid8 not null default '0'::xid8
   column caught_up_at timestamp with time zone not null default now()
+  column horizon_id bigint
+  column max_sealed_tx xid8 not null default '0'::xid8
+  column probing boolean not null default false
   constraint ledger_state_pkey PRIMARY KEY (singleton)
   constraint ledger_state_singleton_check CHECK (singleton)
   CREATE UNIQUE INDEX ledger_state_pkey ON ledger_state USING btree (singleton)

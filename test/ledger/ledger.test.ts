@@ -213,6 +213,41 @@ describeEachBackend('ledger', (backend) => {
     }
   });
 
+  it('seals rows carrying xids above the server (restored from elsewhere) at once, and nothing twice as xids catch up', async () => {
+    const db6 = await freshDatabase(backend);
+    const counts = async (): Promise<{ events: string; leaves: string; distinct: string; probing: boolean }> =>
+      (
+        await db6.query<{ events: string; leaves: string; distinct: string; probing: boolean }>(
+          `select (select count(*) from event_log)::text as events, (select count(*) from ledger_leaf)::text as leaves,
+                  (select count(distinct event_id) from ledger_leaf)::text as distinct, (select probing from ledger_state)`,
+        )
+      ).rows[0]!;
+    try {
+      await insertEvents(db6, 5);
+      await sealPending(db6, { waitMs: 10_000 });
+      // A committed, visible row whose tx_id is above every xid this server has handed out (as after a restore into a
+      // younger cluster), with a small id: it is sealed at once, out of (tx_id, id) order, and the sealer starts probing.
+      await db6.query(
+        `insert into event_log (type, occurred_at, data, tx_id) values ('test.restored', now(), '{}', (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 6)::text::xid8)`,
+      );
+      await insertEvents(db6, 3);
+      await sealPending(db6, { waitMs: 10_000 });
+      const probing = await counts();
+      assert.deepEqual(probing, { events: '9', leaves: '9', distinct: '9', probing: true });
+      // New transactions walk the xids past the restored row's, each sealed once; then plain cursor rounds resume.
+      for (let i = 0; i < 8; i++) await insertEvents(db6, 2);
+      await sealPending(db6, { batchSize: 3, waitMs: 10_000 });
+      await insertEvents(db6, 2);
+      await sealPending(db6, { waitMs: 10_000 });
+      assert.deepEqual(await counts(), { events: '27', leaves: '27', distinct: '27', probing: false });
+      await publishTreeHead(db6, signer);
+      const report = await verifyLedger(db6);
+      assert.ok(report.ok && report.treeSize === 27 && report.pending === 0, JSON.stringify(report));
+    } finally {
+      await db6.close();
+    }
+  });
+
 });
 
 describeEachBackend('ledger tamper', (backend) => {
@@ -237,8 +272,9 @@ describeEachBackend('ledger tamper', (backend) => {
   const rewriteLeaf = async (db: Queryable, eventId: number): Promise<void> => {
     await db.query(`update event_log set type = 'test.rewritten' where id = $1`, [eventId]);
     await db.query(
-      `update ledger_leaf l set leaf_hash = sha256('\\x00'::bytea || convert_to(json_build_array('govflow-event/1', e.id, e.instance_id, e.seq, e.type, e.element_id, e.element_instance, e.actor, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), encode(l.data_digest, 'hex'))::text, 'UTF8'))
-       from event_log e where e.id = l.event_id and l.event_id = $1`,
+      `update ledger_block b set leaf_hashes = overlay(b.leaf_hashes placing sha256('\\x00'::bytea || convert_to(json_build_array('govflow-event/1', e.id, e.instance_id, e.seq, e.type, e.element_id, e.element_instance, e.actor, to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), encode(substring(b.data_digests from (p.pos - 1) * 32 + 1 for 32), 'hex'))::text, 'UTF8')) from (p.pos - 1) * 32 + 1 for 32)
+       from event_log e, ledger_block b2 cross join lateral (select array_position(b2.event_ids, $1::bigint) as pos) p
+       where e.id = $1 and b2.first_leaf = b.first_leaf and p.pos is not null`,
       [eventId],
     );
   };
