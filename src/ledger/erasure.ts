@@ -13,10 +13,19 @@ export async function eraseEventData(db: Database, eventId: number, reason: stri
     if (rowCount === 0) throw new GovflowError('GOVFLOW_ERR_NOT_FOUND', `no event ${eventId}`);
     await tx.query('insert into ledger_erasure (event_id, reason) values ($1, $2) on conflict (event_id) do nothing', [eventId, reason]);
     // The salt is overwritten with zeros inside its packed block (a GiST probe by event id finds the block).
-    await tx.query(
+    const { rowCount: blocks } = await tx.query(
       `update ledger_block set data_salts = overlay(data_salts placing '\\x00000000000000000000000000000000'::bytea from (array_position(event_ids, $1::bigint) - 1) * 16 + 1 for 16)
        where id_range @> $1::bigint and $1::bigint = any(event_ids)`,
       [eventId],
     );
+    if (blocks === 1) return;
+    // Not sealed yet is fine (it will be sealed with the marker as its data). Sealed but not found by its block's id
+    // range would leave the salt behind: refuse, and the transaction keeps the data.
+    const { rows } = await tx.query<{ pending: boolean }>(
+      `select (e.tx_id, e.id) > (s.horizon, coalesce(s.horizon_id, -9223372036854775808)) or pg_snapshot_xmin(pg_current_snapshot()) < s.horizon as pending
+       from event_log e, ledger_state s where e.id = $1`,
+      [eventId],
+    );
+    if (rows[0]?.pending !== true) throw new Error(`ledger: the block holding event ${eventId} was not found by its id range; data not erased`);
   });
 }
