@@ -115,8 +115,10 @@ async function checkLeaves(db: Queryable): Promise<{ bad?: BadEntry; sealedSum: 
        from ledger_leaf l
        left join event_log e on e.id = l.event_id
        left join ledger_erasure x on x.event_id = l.event_id`;
-  // min() rather than "order by … limit 1": an aggregate lets PostgreSQL hash-join the two tables in parallel
-  // instead of walking the leaf index and looking up each event (about 3× faster at a million rows).
+  // min() rather than "order by … limit 1": an aggregate lets PostgreSQL run the pass with parallel workers instead of
+  // walking the leaves in order (about 3× faster at a million rows). The leaves come from unnesting ledger_block (the
+  // ledger_leaf view); PostgreSQL then looks each event up by primary key, ≈ 15 % slower than the hash join it chose
+  // for the old one-row-per-leaf table (docs/benchmarks.md, 2026-12-02).
   // The same pass sums a hash of every sealed event id (hashint8, 32 bits, summed as bigint: cheaper than numeric),
   // so the unsealed check can compare the sealed events with the event log as multisets (see there).
   const { rows: first } = await db.query<{ leaf_index: string | null; sealed_sum: string | null }>(
