@@ -52,7 +52,11 @@ async function sealRoundIn(tx: Queryable, batchSize: number): Promise<SealResult
   // The planner cannot estimate ranges bounded by the snapshot functions and guesses a third of event_log; on a
   // large table that cost estimate switches on JIT compilation (tens of ms per round) for a statement that reads a
   // few thousand rows by index.
-  await tx.query('set local jit = off');
+  // The plan must be the index range scan on event_log (tx_id, id) in order, stopping at the batch size. Before
+  // autovacuum has analysed a growing event_log, PostgreSQL may instead pick a bitmap scan of every row after the
+  // cursor and a sort (every pending row hashed, most of them thrown away): 6 µs per event instead of 0.7
+  // (docs/benchmarks.md, 2026-12-02 evening).
+  await tx.query("select set_config('jit', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)");
   const { rows: stateRows } = await tx.query<{ tree_size: string; horizon: string; horizon_id: string | null; max_sealed_tx: string; probing: boolean }>(
     'select tree_size::text, horizon::text, horizon_id::text, max_sealed_tx::text, probing from ledger_state for update',
   );
@@ -82,10 +86,13 @@ async function sealRoundIn(tx: Queryable, batchSize: number): Promise<SealResult
        ) c
        order by c.tx_id, c.id
        limit $2) c
+     ), digested as materialized (
+       -- Its own materialised step: written as a lateral subquery, PostgreSQL pulls the digest expression up into
+       -- both places that use it and hashes the data twice per event.
+       select b.*, ${dataDigestSql('b', 'b.salt')} as digest from batch b
      ), leaves as materialized (
-       select b.leaf_index, b.id, b.tx_id, b.salt, d.digest, ${leafHashSql('b', 'd.digest')} as leaf_hash
-       from batch b
-       cross join lateral (select ${dataDigestSql('b', 'b.salt')} as digest) d
+       select b.leaf_index, b.id, b.tx_id, b.salt, b.digest, ${leafHashSql('b', 'b.digest')} as leaf_hash
+       from digested b
      ), ins as (
        -- One row per aligned block of 16 leaves (a round's first and last rows may be partial).
        insert into ledger_block (first_leaf, id_range, event_ids, data_salts, data_digests, leaf_hashes)
