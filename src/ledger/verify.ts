@@ -95,7 +95,7 @@ export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): 
     phases[name] = Number(((performance.now() - t) / 1000).toFixed(3));
     return result;
   };
-  const leaves = run('leaves', () => checkLeaves(db));
+  const leaves = run('leaves', () => checkLeaves(db, treeSize));
   // Without a pool the steps run one after the other (a single connection or a transaction cannot interleave).
   if (!parallel) await leaves;
   const unsealedStep = run('unsealed', () => checkUnsealed(db, horizon, treeSize, leaves.then((r) => r.sealedSum)));
@@ -106,33 +106,54 @@ export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): 
 }
 
 /** 2. Each leaf against its event row, in SQL. Erased data is accepted only with an erasure record and the marker. */
-async function checkLeaves(db: Queryable): Promise<{ bad?: BadEntry; sealedSum: bigint }> {
+async function checkLeaves(db: Queryable, treeSize: number): Promise<{ bad?: BadEntry; sealedSum: bigint }> {
+  const erased = JSON.stringify(ERASED_DATA);
+  const verdicts = (leaf: string, event: string): string => `
+              (x.event_id is null and ${leaf}.data_digest is distinct from ${dataDigestSql(event, `coalesce(${leaf}.data_salt, ''::bytea)`)}) as data_changed,
+              (x.event_id is not null and ${event}.data is distinct from $1::jsonb) as erasure_bad,
+              ${leaf}.leaf_hash is distinct from ${leafHashSql(event, `${leaf}.data_digest`)} as leaf_changed`;
+  // The fast pass, which only says whether everything holds. It walks the blocks and reads each block's events with
+  // one index range scan over its id range (a block's ids are nearly always a short run), placing each event by its
+  // position in the block: at a million events ≈ 1 s less than looking up every leaf's event by primary key, which
+  // is what PostgreSQL does with the ledger_leaf view below. Events that no leaf names are simply not matched, so
+  // "every leaf matched and nothing differs" is "as many matches as leaves, none bad": an event listed in two blocks
+  // would match twice, but then the second leaf's hash (another event's, sealed there) cannot equal this event's.
+  // An aggregate lets PostgreSQL run it with parallel workers. The same pass sums a hash of every sealed event id
+  // (hashint8, 32 bits, summed as bigint: cheaper than numeric), so the unsealed check can compare the sealed events
+  // with the event log as multisets (see there).
+  const { rows: fast } = await db.query<{ n: string; bad: boolean | null; sealed_sum: string | null }>(
+    `select count(*)::text as n, bool_or(data_changed or erasure_bad or leaf_changed) as bad, sum(hashint8(event_id))::text as sealed_sum
+     from (select e.id as event_id, ${verdicts('l', 'e')}
+           from ledger_block b
+           join event_log e on e.id >= lower(b.id_range) and e.id < upper(b.id_range)
+           cross join lateral (select array_position(b.event_ids, e.id) as o) p
+           cross join lateral (select substring(b.data_salts from (p.o - 1) * 16 + 1 for 16) as data_salt,
+                                      substring(b.data_digests from (p.o - 1) * 32 + 1 for 32) as data_digest,
+                                      substring(b.leaf_hashes from (p.o - 1) * 32 + 1 for 32) as leaf_hash) l
+           left join ledger_erasure x on x.event_id = e.id
+           where p.o is not null) c`,
+    [erased],
+  );
+  if (Number(fast[0]?.n) === treeSize && fast[0]?.bad !== true) return { sealedSum: BigInt(fast[0]?.sealed_sum ?? 0) };
+
+  // Something is wrong: the precise pass, leaf by leaf, names the first affected leaf.
   const checks = `
-       select l.leaf_index, l.event_id, e.id is null as missing,
-              (x.event_id is null and l.data_digest is distinct from ${dataDigestSql('e', "coalesce(l.data_salt, ''::bytea)")}) as data_changed,
-              (x.event_id is not null and e.data is distinct from $1::jsonb) as erasure_bad,
-              l.leaf_hash is distinct from ${leafHashSql('e', 'l.data_digest')} as leaf_changed
+       select l.leaf_index, l.event_id, e.id is null as missing, ${verdicts('l', 'e')}
        from ledger_leaf l
        left join event_log e on e.id = l.event_id
        left join ledger_erasure x on x.event_id = l.event_id`;
-  // min() rather than "order by … limit 1": an aggregate lets PostgreSQL run the pass with parallel workers instead of
-  // walking the leaves in order (about 3× faster at a million rows). The leaves come from unnesting ledger_block (the
-  // ledger_leaf view); PostgreSQL then looks each event up by primary key, ≈ 15 % slower than the hash join it chose
-  // for the old one-row-per-leaf table (docs/benchmarks.md, 2026-12-02).
-  // The same pass sums a hash of every sealed event id (hashint8, 32 bits, summed as bigint: cheaper than numeric),
-  // so the unsealed check can compare the sealed events with the event log as multisets (see there).
   const { rows: first } = await db.query<{ leaf_index: string | null; sealed_sum: string | null }>(
     `select min(leaf_index) filter (where missing or data_changed or erasure_bad or leaf_changed)::text as leaf_index,
             sum(hashint8(event_id))::text as sealed_sum
      from (${checks}) c`,
-    [JSON.stringify(ERASED_DATA)],
+    [erased],
   );
   const sealedSum = BigInt(first[0]?.sealed_sum ?? 0);
   const leafIndex = first[0]?.leaf_index;
   if (leafIndex === null || leafIndex === undefined) return { sealedSum };
   const { rows } = await db.query<{ event_id: string; missing: boolean; data_changed: boolean; erasure_bad: boolean }>(
     `select event_id::text, missing, data_changed, erasure_bad from (${checks} where l.leaf_index = $2) c`,
-    [JSON.stringify(ERASED_DATA), leafIndex],
+    [erased, leafIndex],
   );
   const bad = rows[0]!;
   const reason = bad.missing
