@@ -65,9 +65,14 @@ export const LEAF_BLOCK = 16;
  * numbers are in the bigint[] expression `blocks`: one primary-key range scan per block.
  */
 export function packedLeavesSql(blocks: string): string {
+  // A lateral subquery with a limit (at most 16 rows can start in an aligned block of 16), so that each block number
+  // is one primary-key range probe: as a plain join, once ledger_block had been analysed, PostgreSQL guessed a
+  // third of the table per range and scanned all of it instead (≈ 35 ms per proof at a million events, not 0.5).
   return `select -1 as level, b.first_leaf::text as idx, b.leaf_hashes as hash
      from unnest(${blocks}::bigint[]) as k(k)
-     join ledger_block b on b.first_leaf >= k.k * ${LEAF_BLOCK} and b.first_leaf < (k.k + 1) * ${LEAF_BLOCK}`;
+     cross join lateral (select first_leaf, leaf_hashes from ledger_block
+                         where first_leaf >= k.k * ${LEAF_BLOCK} and first_leaf < (k.k + 1) * ${LEAF_BLOCK}
+                         order by first_leaf limit ${LEAF_BLOCK}) b`;
 }
 
 /**
