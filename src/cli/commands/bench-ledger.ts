@@ -171,8 +171,13 @@ async function measure(db: Database, events: number, proofs: number, dataDir: st
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
   const sealStart = performance.now();
+  const sealNode0 = process.cpuUsage();
+  const sealServer0 = serverCpuSeconds(dataDir);
   const sealed = await sealPending(db, { batchSize: 10_000, waitMs: 60_000 });
+  const sealNode = process.cpuUsage(sealNode0);
+  const sealServer1 = serverCpuSeconds(dataDir);
   const sealSeconds = (performance.now() - sealStart) / 1000;
+  const perEvent = (seconds: number): string => ((seconds / Math.max(1, sealed.treeSize)) * 1e6).toFixed(1);
   await publishTreeHead(db, generateSigner());
   // What autovacuum does within a minute of a bulk load, done now: otherwise it starts on the million new rows at
   // some moment during verification, and the figure says more about that moment than about verification (runs of
@@ -222,6 +227,7 @@ async function measure(db: Database, events: number, proofs: number, dataDir: st
     loadSeconds: Number(loadSeconds.toFixed(2)),
     sealSeconds: Number(sealSeconds.toFixed(2)),
     sealEventsPerSecond: Math.round(sealed.treeSize / sealSeconds),
+    sealCpuMicrosPerEvent: `node ${perEvent((sealNode.user + sealNode.system) / 1e6)} + postgres ${sealServer0 !== undefined && sealServer1 !== undefined ? perEvent(sealServer1 - sealServer0) : '?'}`,
     verifySeconds: Number(report.seconds.toFixed(2)),
     verifySecondsRuns: runs.map((r) => r.report.seconds.toFixed(2)).join(' '),
     verifyCpuSeconds: `node ${median.node.toFixed(2)} + postgres ${median.server !== undefined ? median.server.toFixed(2) : '?'}`,
