@@ -19,6 +19,7 @@ import type { Backend } from '../../src/store/index.js';
 import { COMPANIES, PEOPLE } from '../../simulator/agency-simulator.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { markupValidator, WCAG_TAGS } from '../support/page-audit.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 
@@ -59,14 +60,8 @@ async function startGovflow(backend: Backend): Promise<RunningGovflow> {
  * Waits for a condition that background work (the worker loop's jobs: registry lookups, notifications, signed
  * decisions) brings about: checks, then lets the worker loop run a full poll, and checks again. No fixed sleeps.
  */
-async function until<T>(server: RunningGovflow, what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await whereCasesAre(server)}`);
-    await server.running.worker.poll();
-  }
+function until<T>(server: RunningGovflow, what: string, check: () => Promise<T | null | undefined | false>): Promise<T> {
+  return eventually(what, check, { between: () => server.running.worker.poll(), describe: () => whereCasesAre(server) });
 }
 
 /** Where every case is (tokens, open incidents): what a failed wait reports, so the blocker is named. */

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/kernel/index.js';
 import { DEMO_CITIZENS } from '../../src/portal/index.js';
 import type { Backend } from '../../src/store/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { markupValidator, WCAG_TAGS } from '../support/page-audit.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, samplePdf } from './support.js';
 
@@ -165,22 +166,18 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
 
   /** Reloads the page, letting the worker loop run between tries, until the check holds (no fixed sleeps). */
   async function until(page: Page, what: string, check: () => Promise<boolean>): Promise<void> {
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    await eventually(what, async () => {
       await page.reload({ waitUntil: 'load' });
-      if (await check()) return;
-      await portal.running.worker.poll();
-    }
-    assert.fail(`timed out waiting for ${what}`);
+      return check();
+    }, { between: () => portal.running.worker.poll() });
   }
-  const openTask = async (instanceId: number, elementId: string) => {
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-      const task = (await portal.engine.listTasks({ instanceId, state: 'created' })).find((t) => t.elementId === elementId);
-      if (task) return task;
-      await portal.running.worker.poll();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return assert.fail(`no open task ${elementId}`);
-  };
+  const openTask = (instanceId: number, elementId: string) =>
+    eventually(`an open ${elementId} task`, async () => (await portal.engine.listTasks({ instanceId, state: 'created' })).find((t) => t.elementId === elementId), {
+      between: async () => {
+        await portal.running.worker.poll();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    });
   const status = async (page: Page): Promise<string> => (await page.locator('#status').innerText()).trim();
 
   async function journey(mode: Mode, options: { audit: boolean; screenshots: boolean }): Promise<string> {

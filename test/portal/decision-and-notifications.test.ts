@@ -13,6 +13,7 @@ import { after, before, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { signInCitizen, signInStaff } from '../support/sign-in.js';
 import { samplePdf } from './support.js';
 
@@ -84,16 +85,7 @@ describeEachBackend('decisions and notifications of the three services, end to e
   }
 
   /** Waits until the worker loop has moved the case on (jobs run in the background). */
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    // A generous deadline: on a crowded machine the worker loop's next poll can be seconds away.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) return assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const until = <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => eventually(what, probe);
 
   async function completeTasks(instanceId: number, variables: (elementId: string) => Record<string, unknown>): Promise<string[]> {
     const tasks = (await govflow.engine.listTasks({ instanceId, state: 'created' })).filter((t) => t.elementId !== 'escalate');

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/kernel/index.js';
 import { INBOX_PAGE_SIZE } from '../../src/workbench/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { signInCitizen, signInStaff } from '../support/sign-in.js';
 
 // A work list of many tasks for the benefits department, to page through.
@@ -43,16 +44,7 @@ describeEachBackend('staff workbench', (backend) => {
     assert.ok(task, `an open ${elementId} task`);
     return task;
   };
-  const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> => {
-    // A generous deadline: on a crowded machine the worker loop's next poll can be seconds away.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = <T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> => eventually(what, probe);
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-workbench-'));
