@@ -12,7 +12,7 @@ import {
   type Identity, type StaffPrincipal,
 } from '../identity/index.js';
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
-import { appendEvent, type Database } from '../store/index.js';
+import { appendEvent, type Database, type Queryable } from '../store/index.js';
 import { fields as formFields, html, page, renderErrorSummary, useHtmlPageEdge, type FieldError, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
 import { readAdminAsset } from './admin-assets.js';
 import { withDiagram } from './auto-layout.js';
@@ -300,6 +300,7 @@ ${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><spa
 <div id="modeller-canvas" class="govflow-modeller" hidden></div>
 <form method="post" action="/admin/modeller/${encodeURIComponent(key)}" id="modeller-form" novalidate>
 ${csrfField(admin)}
+<input type="hidden" name="base-version" value="${latestVersion}">
 <div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="xml-group">
 <label class="govuk-label" for="xml">BPMN XML</label>
 ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The model was not deployed</p>` : ''}
@@ -338,6 +339,12 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
       const key = request.params.key;
       const latest = await latestProcess(key);
       const xml = str(body, 'xml');
+      // Two admins editing the same process: the later save must not silently replace the version the other one just
+      // deployed. The page carries the version it was opened on; the form comes back with the admin's model kept.
+      const base = str(body, 'base-version');
+      if (base !== '' && base !== String(latest.version)) {
+        return modellerPage(reply, admin, key, latest.version, xml, [`Someone else deployed version ${latest.version} of ${key} after you opened this page. Your model was not deployed and is shown below: check version ${latest.version}, then save again to deploy yours after it`], 409);
+      }
       if (xml.trim() === '') return modellerPage(reply, admin, key, latest.version, xml, ['Enter the BPMN XML of the process'], 400);
       if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return modellerPage(reply, admin, key, latest.version, xml, [`The model must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`], 413);
       const name = `${key}.bpmn`;
@@ -373,6 +380,8 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
 
     async function servicePage(reply: FastifyReply, admin: AdminSession, service: Service, values: Record<string, string>, errors: readonly ServiceFieldError[], saved: number | null, status = 200): Promise<FastifyReply> {
       const versions = await listServiceVersions(db, service.id);
+      // The version this page shows (0: the file): a save made on top of an older one is refused (see the post).
+      const baseVersion = versions[0]?.version ?? 0;
       const input = (name: string, label: string, hint?: string): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label>${hint ? html`<div id="${name}-hint" class="govuk-hint">${hint}</div>` : ''}${fieldError(errors, name)}<input class="govuk-input${errors.some((e) => e.field === name) ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${values[name] ?? ''}"${describedBy(errors, name, hint ? `${name}-hint` : undefined)}></div>`;
       const area = (name: string, label: string, hint: string, rows = 5): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(errors, name)}<textarea class="govuk-textarea${errors.some((e) => e.field === name) ? ' govuk-textarea--error' : ''}" id="${name}" name="${name}" rows="${rows}"${describedBy(errors, name, `${name}-hint`)}>${values[name] ?? ''}</textarea></div>`;
       return send(reply, admin, `Edit ${service.title}`, html`${summary(errors)}${saved !== null ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="saved-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Saved as version ${saved}. Citizens see it now.</p></div></div>` : ''}
@@ -380,6 +389,7 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
 <h1 class="govuk-heading-l">Edit ${service.title}</h1>
 <form method="post" action="/admin/services/${service.id}" novalidate>
 ${csrfField(admin)}
+<input type="hidden" name="base-version" value="${baseVersion}">
 ${input('title', 'Title')}
 ${input('summary', 'Summary', 'One sentence for the list of services.')}
 ${area('description', 'Description', 'Leave a blank line between paragraphs.')}
@@ -394,7 +404,7 @@ ${Object.keys(service.sla?.tasks ?? {}).map((elementId) => input(slaTaskField(el
 </fieldset>
 <button type="submit" class="govuk-button" data-module="govuk-button">Save a new version</button>
 </form>
-<h2 class="govuk-heading-m">Versions</h2>
+<h2 class="govuk-heading-m" id="versions">Versions</h2>
 ${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens see the file in services/${service.id}/.</p>` : html`<ul class="govuk-list">${versions.map((v) => html`<li>Version ${v.version}, ${formatDate(v.createdAt)} by ${v.actor ?? 'unknown'}</li>`)}</ul>`}`, { current: 'services', status, hasErrors: errors.length > 0, backLink: '/admin/services' });
     }
 
@@ -419,13 +429,25 @@ ${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens se
         return servicePage(reply, admin, service, values, errors, null, 400);
       }
       const before = valuesOf(service);
+      const base = str(body, 'base-version');
       const version = await db.transaction(async (tx) => {
+        // One save of a service at a time (two at once would both number theirs max + 1), and none on top of a version
+        // the admin has not seen.
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-service:${service.id}`]);
+        const { rows } = await tx.query<{ version: number | null; actor: string | null }>('select version, actor from admin_service_version where service_id = $1 order by version desc limit 1', [service.id]);
+        const latest = rows[0] ? Number(rows[0].version) : 0;
+        if (base !== '' && base !== String(latest)) return { conflict: latest, by: rows[0]?.actor ?? null };
         const v = await insertServiceVersion(tx, service.id, fields, actor);
         const after = valuesOf({ ...service, ...fields });
         const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
         await appendEvent(tx, { type: 'catalogue.service-changed', actor, data: { service: service.id, version: v, changed } });
         return v;
       });
+      if (typeof version !== 'number') {
+        await catalogue.refresh();
+        const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'csrf' && k !== 'base-version').map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v]));
+        return servicePage(reply, admin, catalogue.get(service.id) ?? service, values, [{ field: 'versions', message: `Someone else saved version ${version.conflict} of this service${version.by ? ` (${version.by})` : ''} after you opened this page. Your changes were not saved and are shown below: check version ${version.conflict}, then save again to replace it` }], null, 409);
+      }
       await catalogue.refresh();
       return reply.redirect(`/admin/services/${service.id}?saved=${version}`, 303);
     });
@@ -449,6 +471,7 @@ ${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens se
 <div id="form-editor" class="govflow-form-editor" hidden></div>
 <form method="post" action="/admin/services/${service.id}/forms/${pageId}" id="form-editor-form" novalidate>
 ${csrfField(admin)}
+<input type="hidden" name="base-form-version" value="${questionPage.formVersion}">
 <div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="schema-group">
 <label class="govuk-label" for="schema">Form (Camunda Forms JSON)</label>
 ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The form was not saved</p>` : ''}
@@ -479,6 +502,18 @@ ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><s
       const service = serviceOr404(request.params.id);
       const questionPage = pageOr404(service, request.params.page);
       const text = str(body, 'schema');
+      const base = str(body, 'base-form-version');
+      const conflict = async (): Promise<FastifyReply> => {
+        await catalogue.refresh();
+        const now = catalogue.get(service.id) ?? service;
+        return formPage(reply, admin, now, questionPage.id, text, [`Someone else saved a new version of this form after you opened this page. Your form was not saved and is shown below: check the current version, then save again to replace it`], null, 409);
+      };
+      // The stored versions are the truth (another govflow process may have saved one this catalogue has not read).
+      const currentVersion = async (q: Pick<Queryable, 'query'>): Promise<string> => {
+        const { rows } = await q.query<{ checksum: string }>('select checksum from admin_form_version where service_id = $1 and page_id = $2 order by version desc limit 1', [service.id, questionPage.id]);
+        return rows[0]?.checksum ?? questionPage.formVersion;
+      };
+      if (base !== '' && base !== (await currentVersion(db))) return conflict();
       const required = formFields(questionPage.form).map((f) => f.key);
       const { schema, problems } = parseFormVersion(text, required);
       if (schema) {
@@ -491,13 +526,16 @@ ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><s
       const normalised = JSON.stringify(JSON.parse(text), null, 2);
       const current = (await listFormVersions(db, service.id, questionPage.id))[0];
       if (current && current.schema === normalised && current.checksum === questionPage.formVersion) return reply.redirect(`/admin/services/${service.id}/forms/${questionPage.id}?saved=${current.version}`, 303);
-      const { version } = await db.transaction(async (tx) => {
+      const saved = await db.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-form:${service.id}/${questionPage.id}`]);
+        if (base !== '' && base !== (await currentVersion(tx))) return null;
         const v = await insertFormVersion(tx, service.id, questionPage.id, normalised, actor);
         await appendEvent(tx, { type: 'catalogue.service-changed', actor, data: { service: service.id, page: questionPage.id, formVersion: v.checksum, version: v.version } });
         return v;
       });
+      if (!saved) return conflict();
       await catalogue.refresh();
-      return reply.redirect(`/admin/services/${service.id}/forms/${questionPage.id}?saved=${version}`, 303);
+      return reply.redirect(`/admin/services/${service.id}/forms/${questionPage.id}?saved=${saved.version}`, 303);
     });
 
     server.get<{ Params: { id: string; page: string; version: string } }>('/admin/services/:id/forms/:page/versions/:version', async (request, reply) => {

@@ -244,6 +244,69 @@ describeEachBackend('admin pages', (backend) => {
     assert.match(question.text, /The questions on this page have changed/);
   });
 
+  it('refuses a save made on a page opened before someone else saved (service, form, model): 409, input kept, saved after review', async () => {
+    const hiddenBase = (text: string, name: string): string => new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(text)?.[1] ?? assert.fail(`no ${name} field`);
+    const fieldsOf = (text: string): Record<string, string> => {
+      const unescape = (v: string): string => v.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      return {
+        ...Object.fromEntries([...text.matchAll(/<input class="govuk-input[^"]*" id="([^"]+)" name="[^"]+" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, unescape(m[2]!)])),
+        ...Object.fromEntries([...text.matchAll(/<textarea[^>]* id="([^"]+)" name="[^"]+"[^>]*>([\s\S]*?)<\/textarea>/g)].map((m) => [m[1]!, unescape(m[2]!)])),
+      };
+    };
+
+    // The service page, open in two tabs; the first tab saves, then the second.
+    const tabA = await get('/admin/services/building-permit', ada);
+    const tabB = await get('/admin/services/building-permit', ada);
+    const stale = hiddenBase(tabA.text, 'base-version');
+    assert.equal(hiddenBase(tabB.text, 'base-version'), stale);
+    const first = await post('/admin/services/building-permit', ada, { ...fieldsOf(tabB.text), 'base-version': stale, title: 'Apply for building permission' });
+    assert.equal(first.status, 303, first.text.slice(0, 400));
+    const saves = await count("select count(*) as n from admin_service_version where service_id = 'building-permit'");
+    const late = await post('/admin/services/building-permit', ada, { ...fieldsOf(tabA.text), 'base-version': stale, title: 'My own title' });
+    assert.equal(late.status, 409);
+    assert.match(late.text, /Someone else saved version \d+ of this service \(staff:ada\) after you opened this page/);
+    assert.match(late.text, /<a href="#versions">/, 'the error summary links to the version list');
+    assert.match(late.text, /value="My own title"/, 'what the admin typed is kept');
+    assert.equal(await count("select count(*) as n from admin_service_version where service_id = 'building-permit'"), saves, 'nothing saved');
+    assert.match((await (await fetch(`${base}/services/building-permit`)).text()), /Apply for building permission/);
+    // Saving again from the returned page (which now carries the current version) is the admin's informed choice.
+    const again = await post('/admin/services/building-permit', ada, { ...fieldsOf(late.text), 'base-version': hiddenBase(late.text, 'base-version') });
+    assert.equal(again.status, 303, again.text.slice(0, 400));
+    assert.equal(await count("select count(*) as n from admin_service_version where service_id = 'building-permit'"), saves + 1);
+
+    // A question page's form.
+    const url = '/admin/services/housing-benefit/forms/about-you';
+    const formFile = JSON.parse(await readFile(path.resolve('services', 'housing-benefit', 'forms', 'about-you.form'), 'utf8')) as { components: { key?: string; label?: string }[] };
+    const formA = await get(url, ada);
+    const staleForm = hiddenBase(formA.text, 'base-form-version');
+    const edited = structuredClone(formFile);
+    edited.components.find((c) => c.key && c.label)!.label = 'Edited in tab B';
+    assert.equal((await post(url, ada, { schema: JSON.stringify(edited), 'base-form-version': staleForm })).status, 303);
+    const formVersions = await count("select count(*) as n from admin_form_version where service_id = 'housing-benefit' and page_id = 'about-you'");
+    const mine = structuredClone(formFile);
+    mine.components.find((c) => c.key && c.label)!.label = 'Edited in tab A';
+    const lateForm = await post(url, ada, { schema: JSON.stringify(mine), 'base-form-version': staleForm });
+    assert.equal(lateForm.status, 409);
+    assert.match(lateForm.text, /Someone else saved a new version of this form after you opened this page/);
+    assert.match(lateForm.text, /Edited in tab A/);
+    assert.notEqual(hiddenBase(lateForm.text, 'base-form-version'), staleForm, 'the returned page carries the current version');
+    assert.equal(await count("select count(*) as n from admin_form_version where service_id = 'housing-benefit' and page_id = 'about-you'"), formVersions);
+
+    // A process model.
+    const modeller = await get('/admin/modeller/housing-benefit', ada);
+    const staleModel = hiddenBase(modeller.text, 'base-version');
+    const original = await readFile(path.resolve('examples', 'housing-benefit.bpmn'), 'utf8');
+    const renamed = (name: string): string => original.replace(/(<bpmn:userTask id="[^"]+" name=")[^"]*"/, `$1${name}"`);
+    assert.notEqual(renamed('B'), original);
+    const deployed = await versionsOf('housing-benefit');
+    assert.equal((await post('/admin/modeller/housing-benefit', ada, { xml: renamed('Renamed in tab B'), 'base-version': staleModel })).status, 303);
+    const lateModel = await post('/admin/modeller/housing-benefit', ada, { xml: renamed('Renamed in tab A'), 'base-version': staleModel });
+    assert.equal(lateModel.status, 409);
+    assert.match(lateModel.text, /Someone else deployed version \d+ of housing-benefit after you opened this page/);
+    assert.match(lateModel.text, /Renamed in tab A/);
+    assert.deepEqual(await versionsOf('housing-benefit'), [...deployed, deployed.length + 1], 'only tab B deployed');
+  });
+
   it('manages departments, staff accounts (shown once), memberships and deactivation', async () => {
     const bad = await post('/admin/departments', ada, { 'department-id': 'Not An Id', 'department-name': '', agency: 'demo-municipality' });
     assert.equal(bad.status, 400);
