@@ -8,7 +8,7 @@ import {
 } from '../catalogue/index.js';
 import { compileBpmn, MAX_BPMN_BYTES, type Engine } from '../engine/index.js';
 import {
-  actorOf, createDepartment, createStaff, getStaff, hasRole, listAgencies, listDepartments, listStaff, parseMembership, setStaffDisabled, STAFF_ROLES,
+  actorOf, createDepartment, createStaff, getStaff, hasRole, listAgencies, listDepartments, listStaff, parseMembership, resetStaffCredentials, setStaffDisabled, STAFF_ROLES,
   type Identity, type StaffPrincipal,
 } from '../identity/index.js';
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
@@ -633,6 +633,18 @@ ${csrf}<input type="hidden" name="action" value="grant">
 <div class="${groupClass(errors, 'role')}"><label class="govuk-label" for="role">Role</label>${fieldError(errors, 'role')}<select class="govuk-select" id="role" name="role">${STAFF_ROLES.map((r) => html`<option value="${r}">${r}</option>`)}</select></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Give role</button>
 </form>
+<h2 class="govuk-heading-m">Reset sign-in</h2>
+<p class="govuk-body">For a forgotten password or a lost authenticator. Every session of the account ends; the new values are shown once.</p>
+<form method="post" action="/admin/staff/${staff.id}/credentials" novalidate>
+${csrf}
+<div class="${groupClass(errors, 'reset')}"><fieldset class="govuk-fieldset"${errors.some((e) => e.field === 'reset') ? html` aria-describedby="reset-error"` : ''}><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">What to reset</legend>${fieldError(errors, 'reset')}
+<div class="govuk-radios" data-module="govuk-radios">
+<div class="govuk-radios__item"><input class="govuk-radios__input" id="reset" name="reset" type="radio" value="password"><label class="govuk-label govuk-radios__label" for="reset">The password</label></div>
+<div class="govuk-radios__item"><input class="govuk-radios__input" id="reset-authenticator" name="reset" type="radio" value="authenticator"><label class="govuk-label govuk-radios__label" for="reset-authenticator">The authenticator (TOTP) secret</label></div>
+<div class="govuk-radios__item"><input class="govuk-radios__input" id="reset-both" name="reset" type="radio" value="both"><label class="govuk-label govuk-radios__label" for="reset-both">Both</label></div>
+</div></fieldset></div>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Reset and show the new values</button>
+</form>
 <h2 class="govuk-heading-m">${staff.disabled ? 'Reactivate' : 'Deactivate'}</h2>
 <form method="post" action="/admin/staff/${staff.id}/status" novalidate>
 ${csrf}<input type="hidden" name="action" value="${staff.disabled ? 'reactivate' : 'deactivate'}">
@@ -661,6 +673,23 @@ ${csrf}<input type="hidden" name="action" value="${staff.disabled ? 'reactivate'
       }
       await identity.setMembership(staff.id, membership, action === 'grant', actor);
       return reply.redirect(`/admin/staff/${staff.id}`, 303);
+    });
+
+    server.post<{ Params: { id: string } }>('/admin/staff/:id/credentials', async (request, reply) => {
+      const { admin, body, actor } = await post(request);
+      const staff = await getStaff(db, request.params.id);
+      if (!staff) throw new AdminHttpError(404, 'Page not found', 'There is no such staff account.');
+      const reset = str(body, 'reset');
+      if (reset !== 'password' && reset !== 'authenticator' && reset !== 'both') return staffPage(reply, admin, staff.id, [{ field: 'reset', message: 'Choose what to reset' }], 400);
+      // Resetting one's own sign-in here would end this session mid-page; and a second administrator is the check.
+      if (staff.id === admin.principal.id) throw new AdminHttpError(409, 'You cannot reset your own sign-in', 'Ask another administrator to do it.');
+      const issued = await resetStaffCredentials(db, options.masterKey, staff.id, reset, actor);
+      if (!issued) throw new AdminHttpError(404, 'Page not found', 'There is no such staff account.');
+      // Shown once, on this response only (not a redirect), as when the account was created.
+      return send(reply, admin, 'Sign-in reset', html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Sign-in reset</h1><div class="govuk-panel__body">Username <strong>${staff.id}</strong></div></div>
+<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is the only time ${issued.password !== undefined && issued.totpSecret !== undefined ? 'these values are' : 'this value is'} shown. Give ${issued.password !== undefined && issued.totpSecret !== undefined ? 'them' : 'it'} to the person in a safe way. Their sessions have ended.</strong></div>
+<dl class="govuk-summary-list">${issued.password !== undefined ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">New password</dt><dd class="govuk-summary-list__value"><code id="new-password">${issued.password}</code></dd></div>` : ''}${issued.totpSecret !== undefined ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">New authenticator secret (TOTP)</dt><dd class="govuk-summary-list__value"><code id="new-totp-secret">${issued.totpSecret}</code></dd></div>` : ''}</dl>
+<p class="govuk-body"><a class="govuk-link" href="/admin/staff/${staff.id}">Back to ${staff.name}</a></p>`, { current: 'organisation' });
     });
 
     server.post<{ Params: { id: string } }>('/admin/staff/:id/status', async (request, reply) => {

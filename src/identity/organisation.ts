@@ -78,7 +78,7 @@ export async function createStaff(db: Database, masterKey: string | Buffer, inpu
   if (!ORGANISATION_ID.test(username)) throw invalid('username', 'Enter a username of 2 to 40 lower-case letters, digits and dashes, starting with a letter');
   if (name === '' || name.length > 120) throw invalid('name', 'Enter a full name of 120 characters or fewer');
   if (email !== '' && !EMAIL.test(email)) throw invalid('email', 'Enter an email address in the correct format, like name@example.org');
-  // 18 random bytes: 24 base64url characters, far beyond guessing; the person changes nothing (no reset flow yet).
+  // 18 random bytes: 24 base64url characters, far beyond guessing (an administrator can issue a new one: below).
   const password = randomBytes(18).toString('base64url');
   const totpSecret = generateSecret();
   const passwordHash = await argonHash(password);
@@ -103,6 +103,30 @@ export async function setStaffDisabled(db: Database, staffId: string, disabled: 
     if (disabled) await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
     await appendEvent(tx, { type: disabled ? 'identity.staff-deactivated' : 'identity.staff-reactivated', actor, data: { staff: staffId } });
     return true;
+  });
+}
+
+/**
+ * An administrator resets a staff member's sign-in: a new random password, a new authenticator (TOTP) secret, or
+ * both — the lost phone and the forgotten password of a back office, where a self-service e-mail link would make
+ * the mailbox the second factor. Every session of the account ends and its failed-attempt count (lockout) is
+ * cleared, so the person can sign in with what they are given. Returns the new values, to be shown once.
+ */
+export async function resetStaffCredentials(db: Database, masterKey: string | Buffer, staffId: string, reset: 'password' | 'authenticator' | 'both', actor: string | null): Promise<{ password?: string; totpSecret?: string } | undefined> {
+  const password = reset === 'authenticator' ? undefined : randomBytes(18).toString('base64url');
+  const totpSecret = reset === 'password' ? undefined : generateSecret();
+  const passwordHash = password === undefined ? null : await argonHash(password);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query(
+      `update identity_staff set password_hash = coalesce($2, password_hash), totp_secret_sealed = coalesce($3, totp_secret_sealed)
+       where id = $1 returning id`,
+      [staffId, passwordHash, totpSecret === undefined ? null : sealSecret(totpSecret, masterKey, `totp:${staffId}`)],
+    );
+    if (rows.length === 0) return undefined;
+    await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
+    await tx.query('delete from identity_sign_in_attempt where account_key = $1', [`staff:${staffId}`]);
+    await appendEvent(tx, { type: 'identity.staff-credentials-reset', actor, data: { staff: staffId, password: password !== undefined, authenticator: totpSecret !== undefined } });
+    return { ...(password !== undefined ? { password } : {}), ...(totpSecret !== undefined ? { totpSecret } : {}) };
   });
 }
 

@@ -11,7 +11,7 @@ import { MAX_BPMN_BYTES } from '../../src/engine/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
-import { signInCitizen, signInStaff } from '../support/sign-in.js';
+import { signInCitizen, signInStaff, signInStaffWith } from '../support/sign-in.js';
 
 const sha16 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 const small = (taskName: string): string => bpmn('admin-test', `<startEvent id="s"/>${userTask('review', '<zeebe:assignmentDefinition candidateGroups="planning"/>').replace('name="review"', `name="${taskName}"`)}<endEvent id="e"/>`, 's -> review; review -> e');
@@ -357,5 +357,48 @@ describeEachBackend('admin pages', (backend) => {
     assert.equal((await signIn()).status, 400, 'a deactivated account cannot sign in');
     assert.match((await get('/admin/staff/gus', ada)).text, /deactivated: it cannot sign in/);
     assert.equal(await count("select count(*) as n from event_log where type = 'identity.staff-deactivated' and actor = 'staff:ada'"), 1);
+  });
+
+  it('resets a staff member\'s password or authenticator: shown once, sessions end, lockout cleared, the old ones stop working', async () => {
+    const created = await post('/admin/staff', ada, { username: 'hal', name: 'Hal Helpdesk', email: '' });
+    assert.equal(created.status, 201);
+    const initialPassword = /<code id="initial-password">([^<]+)<\/code>/.exec(created.text)![1]!;
+    const initialSecret = /<code id="totp-secret">([^<]+)<\/code>/.exec(created.text)![1]!;
+    assert.equal((await post('/admin/staff/hal/memberships', ada, { action: 'grant', department: 'building-control', role: 'caseworker' })).status, 303);
+    const hal = await signInStaffWith(base, 'hal', initialPassword, initialSecret);
+    assert.equal((await get('/staff', hal)).status, 200);
+
+    const unchosen = await post('/admin/staff/hal/credentials', ada, {});
+    assert.equal(unchosen.status, 400);
+    assert.match(unchosen.text, /<a href="#reset">Choose what to reset<\/a>/);
+    assert.equal((await post('/admin/staff/ada/credentials', ada, { reset: 'both' })).status, 409, 'not one\'s own');
+
+    // Hal forgot the password and then locked the account guessing.
+    for (let i = 0; i < 6; i++) await signInStaffWith(base, 'hal', `wrong-${i}`, initialSecret).catch(() => undefined);
+    await assert.rejects(signInStaffWith(base, 'hal', initialPassword, initialSecret), /refused the password/, 'locked out');
+    const reset = await post('/admin/staff/hal/credentials', ada, { reset: 'password' });
+    assert.equal(reset.status, 200, reset.text.slice(0, 300));
+    const newPassword = /<code id="new-password">([^<]+)<\/code>/.exec(reset.text)![1]!;
+    assert.doesNotMatch(reset.text, /new-totp-secret/, 'only what was asked for is replaced');
+    assert.notEqual(newPassword, initialPassword);
+    assert.notEqual((await get('/staff', hal)).status, 200, 'the old session ended');
+    await assert.rejects(signInStaffWith(base, 'hal', initialPassword, initialSecret), /refused the password/);
+    const again = await signInStaffWith(base, 'hal', newPassword, initialSecret);
+    assert.equal((await get('/staff', again)).status, 200, 'the lockout was cleared and the authenticator kept');
+
+    // A lost phone: a new authenticator secret; the old one's codes stop working, the password stays.
+    const newAuthenticator = await post('/admin/staff/hal/credentials', ada, { reset: 'authenticator' });
+    assert.equal(newAuthenticator.status, 200);
+    const newSecret = /<code id="new-totp-secret">([^<]+)<\/code>/.exec(newAuthenticator.text)![1]!;
+    assert.doesNotMatch(newAuthenticator.text, /new-password/);
+    assert.notEqual((await get('/staff', again)).status, 200);
+    await assert.rejects(signInStaffWith(base, 'hal', newPassword, initialSecret), /refused the code/);
+    assert.equal((await get('/staff', await signInStaffWith(base, 'hal', newPassword, newSecret))).status, 200);
+
+    const events = (await govflow.db.query<{ data: unknown }>("select data from event_log where type = 'identity.staff-credentials-reset' and actor = 'staff:ada' order by id")).rows
+      .map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>);
+    assert.deepEqual(events, [{ staff: 'hal', password: true, authenticator: false }, { staff: 'hal', password: false, authenticator: true }]);
+    const log = JSON.stringify(await govflow.db.query('select data from event_log'));
+    assert.ok(!log.includes(newPassword) && !log.includes(newSecret), 'no secret in the event log');
   });
 });

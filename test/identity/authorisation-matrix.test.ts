@@ -62,6 +62,7 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /admin/staff/:id': ['admin'],
   'POST /admin/staff/:id/memberships': ['admin'],
   'POST /admin/staff/:id/status': ['admin'],
+  'POST /admin/staff/:id/credentials': ['admin'],
   'POST /staff/tasks/:id/release': STAFF,
   'POST /staff/tasks/:id/assign': STAFF,
   'POST /staff/tasks/:id/escalate': STAFF,

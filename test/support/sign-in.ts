@@ -42,13 +42,18 @@ async function form(url: string, cookie: string, fields: Record<string, string>)
 /** Signs a demo staff member in (password, then TOTP code); returns the `Cookie` header value to send. */
 export async function signInStaff(baseUrl: string, username: string): Promise<string> {
   const staff = demoStaff(username);
+  return signInStaffWith(baseUrl, username, staff.password, staff.totpSecret);
+}
+
+/** Signs any staff account in with the given password and authenticator secret; throws when a step is refused. */
+export async function signInStaffWith(baseUrl: string, username: string, passwordText: string, totpSecret: string): Promise<string> {
   const start = await fetch(`${baseUrl}/staff/sign-in`);
   let cookie = sessionCookie(start, '');
-  const password = await form(`${baseUrl}/staff/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), username, password: staff.password, next: '/' });
+  const password = await form(`${baseUrl}/staff/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), username, password: passwordText, next: '/' });
   if (password.status !== 303) throw new Error(`staff sign-in refused the password of ${username}: ${password.status}`);
   cookie = sessionCookie(password, cookie);
   const codePage = await fetch(`${baseUrl}/staff/sign-in/code`, { headers: { cookie } });
-  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: totpFor(username), next: '/' });
+  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: generateSync({ secret: totpSecret }), next: '/' });
   if (code.status !== 303) throw new Error(`staff sign-in refused the code of ${username}: ${code.status}`);
   return sessionCookie(code, cookie);
 }
