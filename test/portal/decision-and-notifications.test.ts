@@ -189,4 +189,33 @@ describeEachBackend('decisions and notifications of the three services, end to e
     assert.equal((await get(`/decisions/${code}.pdf`, kim)).status, 200);
     assert.equal((await get(`/decisions/${code}.pdf`, sam)).status, 403, 'not the applicant');
   });
+
+  it('housing benefit: the caseworker asks for more information; the applicant answers on the status page and the claim returns to review', async () => {
+    const kim = await signInCitizen(base, 'kim');
+    // Income 1,000 alone, rent 270: an edge case for a benefits caseworker.
+    const reference = await apply(kim, 'housing-benefit', {
+      'about-you': { fields: { applicantName: 'Kim Sample', email: 'kim@example.org', nationalId: '19850412-1001' } },
+      'income-and-rent': { fields: { monthlyIncome: '1000', monthlyRent: '270' } },
+      declaration: { fields: { declaration: 'true' } },
+    });
+    const instance = await instanceOf(reference);
+    await answerRegistry(instance.id, { person: { name: 'Kim Sample', householdMembers: [] } });
+    await until('the caseworker review', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'caseworker-review'));
+    await completeTasks(instance.id, () => ({ decision: 'information', informationRequested: 'Please send your tenancy agreement.' }));
+    await until('the case waiting for the answer', async () => (await govflow.engine.getInstance(instance.id)).activeElements.some((e) => e.elementId === 'information-received'));
+    await until('the information-requested e-mail', async () => (await mails(instance.id)).some((m) => m.template === 'information-requested'));
+
+    const status = await get(`/applications/${reference}`, kim);
+    assert.match(status.body, /<strong class="govuk-tag [^"]*" id="status">Information needed<\/strong>/);
+    assert.match(status.body, /<p class="govuk-body" id="question">Please send your tenancy agreement.<\/p>/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(status.body)![1]!;
+    const token = /<form method="post" action="\/applications\/[^"]+\/information"[\s\S]*?name="token" value="([^"]+)"/.exec(status.body)![1]!;
+    const empty = await fetch(`${base}/applications/${reference}/information`, { method: 'POST', redirect: 'manual', headers: { cookie: kim, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, token, informationResponse: '' }).toString() });
+    assert.equal(empty.status, 400, 'an empty answer is refused on the page');
+    const answered = await fetch(`${base}/applications/${reference}/information`, { method: 'POST', redirect: 'manual', headers: { cookie: kim, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, token, informationResponse: 'The agreement is attached; the rent includes 40 of service charges.' }).toString() });
+    assert.equal(answered.status, 303);
+    await until('the claim back at review', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'caseworker-review'));
+    assert.equal((await govflow.engine.getInstance(instance.id)).variables['informationResponse'], 'The agreement is attached; the rent includes 40 of service charges.');
+    assert.match((await get(`/applications/${reference}`, kim)).body, /id="status">In review</);
+  });
 });

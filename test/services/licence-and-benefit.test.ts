@@ -43,6 +43,22 @@ describeEachBackend('business licence renewal process', (backend) => {
     assert.ok(ends.includes('renewal-refused'));
   });
 
+  it('the clerk asks for more information; the answer brings the renewal back to review, then it is renewed', async () => {
+    const ref = 'BL-2026-000009';
+    const id = await start(ref, { name: 'Example Bakery', address: '1 Mill Lane', status: 'active', licenceViolations: [{ date: '2025-11-02', description: 'fire exit blocked' }] });
+    const review = await openTask(h, id, 'clerk-review');
+    await h.engine.completeTask(review.id, { variables: { decision: 'information', informationRequested: 'Send the fire inspection report for 2026.' }, actor: 'staff:lin' });
+    const request = await completeJob(h, id, 'notify-applicant');
+    assert.equal(request.elementId, 'request-information');
+    assert.equal(request.variables['informationRequest'], 'Send the fire inspection report for 2026.');
+    assert.deepEqual(await openTaskIds(h, id), []);
+    await h.engine.publishMessage({ name: 'information-received', correlationKey: ref, variables: { informationResponse: 'The report is attached.' } });
+    const again = await openTask(h, id, 'clerk-review');
+    await h.engine.completeTask(again.id, { variables: { decision: 'approved', decisionReasons: 'The inspection report shows the violations were fixed.' }, actor: 'staff:lin' });
+    const { issued } = await finish(h, id, 'licence');
+    assert.equal(issued.variables['decision'], 'approved');
+  });
+
   it('a business that is not active goes to review even without violations; after 5 days a manager is alerted', async () => {
     const id = await start('BL-2026-000003', { name: 'Closed Shop', address: '2 Mill Lane', status: 'dissolved', licenceViolations: [] });
     assert.deepEqual(await openTaskIds(h, id), ['clerk-review']);
@@ -113,6 +129,29 @@ describeEachBackend('housing benefit process', (backend) => {
     assert.equal(out.paymentSchedule[0]!.amount, 20); // 270 − 0.25 × 1,000
     const { ends } = await finish(h, id, 'benefit');
     assert.ok(ends.includes('benefit-awarded'));
+  });
+
+  it('edge case: the caseworker asks for more information; the answer brings the claim back to review', async () => {
+    const ref = 'HB-2026-000005';
+    const id = await start(ref, 1000, 270, 0);
+    const review = await openTask(h, id, 'caseworker-review');
+    await h.engine.completeTask(review.id, { variables: { decision: 'information', informationRequested: 'Send your tenancy agreement showing the service charges.' }, actor: 'staff:ben' });
+    const request = await completeJob(h, id, 'notify-applicant');
+    assert.equal(request.elementId, 'request-information');
+    assert.deepEqual(request.headers, { template: 'information-requested' });
+    assert.equal(request.variables['informationRequest'], 'Send your tenancy agreement showing the service charges.');
+    assert.deepEqual(await openTaskIds(h, id), [], 'no task while the applicant is asked');
+    const waiting = await h.engine.getInstance(id);
+    assert.deepEqual(waiting?.activeElements.map((e) => e.elementId).filter((e) => e !== 'handle-claim'), ['information-received']);
+
+    // The portal publishes the answer as the message the claim waits for, correlated by the reference.
+    await h.engine.publishMessage({ name: 'information-received', correlationKey: ref, variables: { informationResponse: 'Attached: the agreement; service charges are 40 a month.' } });
+    const again = await openTask(h, id, 'caseworker-review');
+    assert.equal((await variablesOf(h, id))['informationResponse'], 'Attached: the agreement; service charges are 40 a month.');
+    await h.engine.completeTask(again.id, { variables: { decision: 'refused', decisionReasons: 'The service charges are not eligible housing costs.' }, actor: 'staff:ben' });
+    const { issued, ends } = await finish(h, id, 'benefit');
+    assert.equal(issued.variables['decision'], 'refused');
+    assert.ok(ends.includes('claim-refused'));
   });
 
   it('after 30 days without a decision a benefits manager is alerted', async () => {
