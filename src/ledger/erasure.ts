@@ -6,6 +6,7 @@
 import { GovflowError } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
 import { ERASED_DATA } from './leaf.js';
+import { MIN_EVENT_ID } from './tree-store.js';
 
 export async function eraseEventData(db: Database, eventId: number, reason: string): Promise<void> {
   await db.transaction(async (tx) => {
@@ -22,9 +23,9 @@ export async function eraseEventData(db: Database, eventId: number, reason: stri
     // Not sealed yet is fine (it will be sealed with the marker as its data). Sealed but not found by its block's id
     // range would leave the salt behind: refuse, and the transaction keeps the data.
     const { rows } = await tx.query<{ pending: boolean }>(
-      `select (e.tx_id, e.id) > (s.horizon, coalesce(s.horizon_id, -9223372036854775808)) or pg_snapshot_xmin(pg_current_snapshot()) < s.horizon as pending
+      `select (e.tx_id, e.id) > (s.horizon, coalesce(s.horizon_id, $2::bigint)) or pg_snapshot_xmin(pg_current_snapshot()) < s.horizon as pending
        from event_log e, ledger_state s where e.id = $1`,
-      [eventId],
+      [eventId, MIN_EVENT_ID],
     );
     if (rows[0]?.pending !== true) throw new Error(`ledger: the block holding event ${eventId} was not found by its id range; data not erased`);
   });

@@ -4,6 +4,7 @@
  */
 import { GovflowError } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
+import { MIN_EVENT_ID, notSealedSql } from './tree-store.js';
 
 export interface LedgerLimits {
   /** Most unsealed events tolerated. Default 100 000. */
@@ -33,9 +34,9 @@ export async function ledgerHealth(q: Queryable, limits: LedgerLimits = {}): Pro
   const { rows: tail } = await q.query<{ n: string }>(
     state[0]?.probing
       ? `select count(*)::text as n from event_log e
-         where e.tx_id >= $1::xid8 and (select 1 from ledger_block b where b.id_range @> e.id and e.id = any(b.event_ids) limit 1) is null`
+         where e.tx_id >= $1::xid8 and ${notSealedSql('e.id')}`
       : `select count(*)::text as n from event_log e where (e.tx_id, e.id) > ($1::xid8, $2::bigint)`,
-    state[0]?.probing ? [state[0]?.horizon ?? '0'] : [state[0]?.horizon ?? '0', state[0]?.horizon_id ?? '-9223372036854775808'],
+    state[0]?.probing ? [state[0]?.horizon ?? '0'] : [state[0]?.horizon ?? '0', state[0]?.horizon_id ?? MIN_EVENT_ID],
   );
   const waiting = Number(tail[0]?.n ?? 0);
   const rows = [{ tree_size: state[0]?.tree_size, unsealed: waiting, lag: waiting > 0 ? state[0]?.since : 0 }];

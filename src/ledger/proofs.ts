@@ -3,7 +3,7 @@ import { GovflowError } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { consistencyRanges, decompose, foldBlocks, inclusionRanges } from './merkle.js';
 import { leafBytesSql, toBuffer } from './leaf.js';
-import { LEAF_BLOCK, STORED_MIN_LEVEL, addRows, blockHash, packedLeavesSql, rangeHashes, rootAt } from './tree-store.js';
+import { LEAF_BLOCK, STORED_MIN_LEVEL, addRows, blockHash, packedLeafSql, packedLeavesSql, rangeHashes, rootAt } from './tree-store.js';
 import { treeHeadById, type TreeHead } from './tree-head.js';
 
 export interface InclusionProof {
@@ -28,12 +28,13 @@ export async function getInclusionProof(q: Queryable, eventId: number, options: 
   // One round trip: the leaf, the tree size (given, or the latest signed head's) and every node the proof can need.
   // Those are the complete siblings of the leaf's ancestors, (level, (index >> level) xor 1), plus the blocks of the
   // binary decomposition of the size (the right edge, where subtrees are incomplete) — see merkle.ts.
+  const packed = packedLeafSql('b', 'p.pos');
   const { rows } = await q.query<{ kind: string; level: number | null; idx: string | null; hash: unknown; leaf_index: string | null; leaf: string | null; head_id: string | null; size: string | null; sealed: string | null }>(
     `with h as (select id, tree_size from ledger_tree_head order by id desc limit 1),
      n as (select coalesce($2::bigint, (select tree_size from h)) as n),
      -- The event's block: a GiST probe of the blocks whose id range holds the event id, then its place in the block.
-     l as (select b.first_leaf + p.pos - 1 as leaf_index, substring(b.leaf_hashes from (p.pos - 1) * 32 + 1 for 32) as leaf_hash,
-                  convert_from(${leafBytesSql('e', 'substring(b.data_digests from (p.pos - 1) * 32 + 1 for 32)')}, 'UTF8') as leaf
+     l as (select b.first_leaf + p.pos - 1 as leaf_index, ${packed.leafHash} as leaf_hash,
+                  convert_from(${leafBytesSql('e', packed.digest)}, 'UTF8') as leaf
            from event_log e
            join ledger_block b on b.id_range @> e.id
            cross join lateral (select array_position(b.event_ids, e.id) as pos) p

@@ -31,7 +31,7 @@ import { createLogger, type Logger } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import { dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
 import { HASH_SIZE } from './merkle.js';
-import { storeNewNodes } from './tree-store.js';
+import { MIN_EVENT_ID, notSealedSql, storeNewNodes } from './tree-store.js';
 import { publishTreeHead, type LedgerSigner } from './tree-head.js';
 
 export interface SealResult {
@@ -114,7 +114,7 @@ async function sealRoundIn(tx: Queryable, batchSize: number): Promise<SealResult
             pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8`,
     probing
       ? [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize)]
-      : [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize), state.horizon_id ?? MIN_ID],
+      : [state.horizon, batchSize, String(treeSize), randomBytes(16 * batchSize), state.horizon_id ?? MIN_EVENT_ID],
   );
   const round = rows.find((r) => r.kind === 'round');
   const xmin = round?.xmin;
@@ -164,9 +164,6 @@ async function sealRoundIn(tx: Queryable, batchSize: number): Promise<SealResult
   return { sealed: hashes.length, treeSize: newSize, caughtUp, horizon };
 }
 
-/** Below every event id; the cursor's id when no event of the horizon's transaction is sealed yet. */
-const MIN_ID = '-9223372036854775808';
-
 /**
  * The usual round: everything sealed is at or below the cursor (horizon, horizon_id) in (tx_id, id) order, and
  * nothing below xmin can still appear, so the events to seal are the next ones after the cursor: one index range
@@ -186,11 +183,10 @@ const cursorWindows = `
 
 /**
  * After a restore into another cluster, sealed events may lie anywhere relative to the new cluster's xids: each
- * candidate is tested against ledger_block (a GiST probe of the blocks whose id range contains it; a scalar
- * subquery, not "not exists", which the planner may turn into hashing every block). If xmin is below the stored
- * horizon the xid counter went backwards, and the window starts from 0 once.
+ * candidate is tested against ledger_block (notSealedSql). If xmin is below the stored horizon the xid counter went
+ * backwards, and the window starts from 0 once.
  */
-const notSealed = `(select 1 from ledger_block lb where lb.id_range @> e.id and e.id = any(lb.event_ids) limit 1) is null`;
+const notSealed = notSealedSql('e.id');
 const probingWindows = `
          (select e.* from event_log e
            where e.tx_id >= (case when pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8 then '0'::xid8 else $1::xid8 end)

@@ -75,6 +75,26 @@ export function packedLeavesSql(blocks: string): string {
                          order by first_leaf limit ${LEAF_BLOCK}) b`;
 }
 
+/** Below every event id: the cursor's id when no event of the horizon's transaction is sealed yet. */
+export const MIN_EVENT_ID = '-9223372036854775808';
+
+/**
+ * SQL true when no ledger_block row holds the event id expression `id`: a GiST probe of the blocks whose id range
+ * contains it, as a scalar subquery (as "not exists" the planner may hash every block instead).
+ */
+export function notSealedSql(id: string): string {
+  return `(select 1 from ledger_block sb where sb.id_range @> ${id} and ${id} = any(sb.event_ids) limit 1) is null`;
+}
+
+/** SQL for the salt, data digest and leaf hash of the leaf at 1-based position `pos` of ledger_block row `b`. */
+export function packedLeafSql(b: string, pos: string): { salt: string; digest: string; leafHash: string } {
+  return {
+    salt: `substring(${b}.data_salts from (${pos} - 1) * 16 + 1 for 16)`,
+    digest: `substring(${b}.data_digests from (${pos} - 1) * ${HASH_SIZE} + 1 for ${HASH_SIZE})`,
+    leafHash: `substring(${b}.leaf_hashes from (${pos} - 1) * ${HASH_SIZE} + 1 for ${HASH_SIZE})`,
+  };
+}
+
 /**
  * Puts query rows into `found`: level -1 rows are packed leaf hashes starting at leaf `idx` (split into level-0
  * entries), others one stored node each.

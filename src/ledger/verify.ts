@@ -11,7 +11,7 @@ import type { Queryable } from '../store/index.js';
 import { ERASED_DATA, dataDigestSql, leafHashSql, toBuffer } from './leaf.js';
 import { HASH_SIZE, MemoryTree } from './merkle.js';
 import { allTreeHeads, publicKeys, verifyTreeHead } from './tree-head.js';
-import { LEAF_BLOCK, STORED_MIN_LEVEL } from './tree-store.js';
+import { LEAF_BLOCK, STORED_MIN_LEVEL, notSealedSql, packedLeafSql } from './tree-store.js';
 
 export interface BadEntry {
   /** The leaf (position in the tree) first affected, when the problem is in a sealed entry. */
@@ -108,6 +108,7 @@ export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): 
 /** 2. Each leaf against its event row, in SQL. Erased data is accepted only with an erasure record and the marker. */
 async function checkLeaves(db: Queryable, treeSize: number): Promise<{ bad?: BadEntry; sealedSum: bigint }> {
   const erased = JSON.stringify(ERASED_DATA);
+  const packed = packedLeafSql('b', 'p.o');
   const verdicts = (leaf: string, event: string): string => `
               (x.event_id is null and ${leaf}.data_digest is distinct from ${dataDigestSql(event, `coalesce(${leaf}.data_salt, ''::bytea)`)}) as data_changed,
               (x.event_id is not null and ${event}.data is distinct from $1::jsonb) as erasure_bad,
@@ -127,9 +128,7 @@ async function checkLeaves(db: Queryable, treeSize: number): Promise<{ bad?: Bad
            from ledger_block b
            join event_log e on e.id >= lower(b.id_range) and e.id < upper(b.id_range)
            cross join lateral (select array_position(b.event_ids, e.id) as o) p
-           cross join lateral (select substring(b.data_salts from (p.o - 1) * 16 + 1 for 16) as data_salt,
-                                      substring(b.data_digests from (p.o - 1) * 32 + 1 for 32) as data_digest,
-                                      substring(b.leaf_hashes from (p.o - 1) * 32 + 1 for 32) as leaf_hash) l
+           cross join lateral (select ${packed.salt} as data_salt, ${packed.digest} as data_digest, ${packed.leafHash} as leaf_hash) l
            left join ledger_erasure x on x.event_id = e.id
            where p.o is not null) c`,
     [erased],
@@ -181,7 +180,7 @@ async function checkUnsealed(db: Queryable, horizon: string, treeSize: number, s
      from (select count(*) as events, sum(hashint8(id)) as event_sum from event_log) a,
           (select count(*) as pending, sum(hashint8(e.id)) as pending_sum from event_log e
            where (e.tx_id >= $1::xid8 or pg_snapshot_xmin(pg_current_snapshot()) < $1::xid8)
-             and (select 1 from ledger_block b where b.id_range @> e.id and e.id = any(b.event_ids) limit 1) is null) p`,
+             and ${notSealedSql('e.id')}) p`,
     [horizon],
   );
   const row = counts[0]!;
