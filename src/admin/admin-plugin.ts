@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, listServiceVersions, parseFormVersion, parseServiceFields, slaTaskField,
-  type LiveCatalogue, type Service, type ServiceFieldError,
+  type FormVersionRow, type LiveCatalogue, type Service, type ServiceFieldError,
 } from '../catalogue/index.js';
 import { compileBpmn, MAX_BPMN_BYTES, type Engine } from '../engine/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type Identity, type StaffPrincipal,
 } from '../identity/index.js';
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
-import { appendEvent, type Database, type Queryable } from '../store/index.js';
+import { appendEvent, type Database } from '../store/index.js';
 import { fields as formFields, html, page, renderErrorSummary, useHtmlPageEdge, type FieldError, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
 import { readAdminAsset } from './admin-assets.js';
 import { withDiagram } from './auto-layout.js';
@@ -434,9 +434,8 @@ ${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens se
         // One save of a service at a time (two at once would both number theirs max + 1), and none on top of a version
         // the admin has not seen.
         await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-service:${service.id}`]);
-        const { rows } = await tx.query<{ version: number | null; actor: string | null }>('select version, actor from admin_service_version where service_id = $1 order by version desc limit 1', [service.id]);
-        const latest = rows[0] ? Number(rows[0].version) : 0;
-        if (base !== '' && base !== String(latest)) return { conflict: latest, by: rows[0]?.actor ?? null };
+        const [latest] = await listServiceVersions(tx, service.id);
+        if (base !== '' && base !== String(latest?.version ?? 0)) return { conflict: latest?.version ?? 0, by: latest?.actor ?? null };
         const v = await insertServiceVersion(tx, service.id, fields, actor);
         const after = valuesOf({ ...service, ...fields });
         const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
@@ -509,11 +508,9 @@ ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><s
         return formPage(reply, admin, now, questionPage.id, text, [`Someone else saved a new version of this form after you opened this page. Your form was not saved and is shown below: check the current version, then save again to replace it`], null, 409);
       };
       // The stored versions are the truth (another govflow process may have saved one this catalogue has not read).
-      const currentVersion = async (q: Pick<Queryable, 'query'>): Promise<string> => {
-        const { rows } = await q.query<{ checksum: string }>('select checksum from admin_form_version where service_id = $1 and page_id = $2 order by version desc limit 1', [service.id, questionPage.id]);
-        return rows[0]?.checksum ?? questionPage.formVersion;
-      };
-      if (base !== '' && base !== (await currentVersion(db))) return conflict();
+      const currentVersion = (stored: FormVersionRow | undefined): string => stored?.checksum ?? questionPage.formVersion;
+      const [current] = await listFormVersions(db, service.id, questionPage.id);
+      if (base !== '' && base !== currentVersion(current)) return conflict();
       const required = formFields(questionPage.form).map((f) => f.key);
       const { schema, problems } = parseFormVersion(text, required);
       if (schema) {
@@ -524,11 +521,10 @@ ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><s
       if (!schema || problems.length > 0) return formPage(reply, admin, service, questionPage.id, text, problems.length > 0 ? problems : ['The form is not valid'], null, 400);
       // Stored as formatted JSON, so a version differs from the last only when the form does.
       const normalised = JSON.stringify(JSON.parse(text), null, 2);
-      const current = (await listFormVersions(db, service.id, questionPage.id))[0];
       if (current && current.schema === normalised && current.checksum === questionPage.formVersion) return reply.redirect(`/admin/services/${service.id}/forms/${questionPage.id}?saved=${current.version}`, 303);
       const saved = await db.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-form:${service.id}/${questionPage.id}`]);
-        if (base !== '' && base !== (await currentVersion(tx))) return null;
+        if (base !== '' && base !== currentVersion((await listFormVersions(tx, service.id, questionPage.id))[0])) return null;
         const v = await insertFormVersion(tx, service.id, questionPage.id, normalised, actor);
         await appendEvent(tx, { type: 'catalogue.service-changed', actor, data: { service: service.id, page: questionPage.id, formVersion: v.checksum, version: v.version } });
         return v;

@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { generateSync } from 'otplib';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { MAX_BPMN_BYTES } from '../../src/engine/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
@@ -38,6 +37,14 @@ describeEachBackend('admin pages', (backend) => {
     form.append('file', new Blob([content]), filename);
     const response = await fetch(`${base}/admin/processes`, { method: 'POST', headers: { cookie }, body: form, redirect: 'manual' });
     return { status: response.status, text: await response.text(), location: response.headers.get('location') };
+  };
+  /** The text inputs and textareas of a rendered form, unescaped: what a browser would post back unchanged. */
+  const fieldsOf = (text: string): Record<string, string> => {
+    const unescape = (v: string): string => v.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return {
+      ...Object.fromEntries([...text.matchAll(/<input class="govuk-input[^"]*" id="([^"]+)" name="[^"]+" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, unescape(m[2]!)])),
+      ...Object.fromEntries([...text.matchAll(/<textarea[^>]* id="([^"]+)" name="[^"]+"[^>]*>([\s\S]*?)<\/textarea>/g)].map((m) => [m[1]!, unescape(m[2]!)])),
+    };
   };
   const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await govflow.db.query<{ n: string | number }>(sql, params)).rows[0]!.n);
   const versionsOf = async (key: string): Promise<number[]> => (await govflow.db.query<{ version: number }>('select version from process_definition where key = $1 order by version', [key])).rows.map((r) => Number(r.version));
@@ -178,9 +185,7 @@ describeEachBackend('admin pages', (backend) => {
     assert.equal(await count("select count(*) as n from admin_service_version where service_id = 'housing-benefit'"), 0);
 
     const form = await get('/admin/services/housing-benefit', ada);
-    const values = Object.fromEntries([...form.text.matchAll(/<input class="govuk-input[^"]*" id="([^"]+)" name="[^"]+" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"')]));
-    const areas = Object.fromEntries([...form.text.matchAll(/<textarea[^>]* id="([^"]+)" name="[^"]+"[^>]*>([\s\S]*?)<\/textarea>/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'")]));
-    const saved = await post('/admin/services/housing-benefit', ada, { ...values, ...areas, title: 'Claim help with your rent', 'sla-case': 'P25D' });
+    const saved = await post('/admin/services/housing-benefit', ada, { ...fieldsOf(form.text), title: 'Claim help with your rent', 'sla-case': 'P25D' });
     assert.equal(saved.status, 303, saved.text.slice(0, 600));
     const home = await (await fetch(`${base}/`)).text();
     assert.match(home, /Claim help with your rent/, 'the portal reads the merged catalogue');
@@ -246,13 +251,6 @@ describeEachBackend('admin pages', (backend) => {
 
   it('refuses a save made on a page opened before someone else saved (service, form, model): 409, input kept, saved after review', async () => {
     const hiddenBase = (text: string, name: string): string => new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(text)?.[1] ?? assert.fail(`no ${name} field`);
-    const fieldsOf = (text: string): Record<string, string> => {
-      const unescape = (v: string): string => v.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-      return {
-        ...Object.fromEntries([...text.matchAll(/<input class="govuk-input[^"]*" id="([^"]+)" name="[^"]+" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, unescape(m[2]!)])),
-        ...Object.fromEntries([...text.matchAll(/<textarea[^>]* id="([^"]+)" name="[^"]+"[^>]*>([\s\S]*?)<\/textarea>/g)].map((m) => [m[1]!, unescape(m[2]!)])),
-      };
-    };
 
     // The service page, open in two tabs; the first tab saves, then the second.
     const tabA = await get('/admin/services/building-permit', ada);
@@ -336,25 +334,13 @@ describeEachBackend('admin pages', (backend) => {
     assert.deepEqual(roleEvents.map((d) => [d['staff'], d['department'], d['role'], d['granted']]), [['gus', 'parks', 'caseworker', true]]);
 
     // The new account signs in with what was shown once.
-    const signIn = async (): Promise<{ status: number; cookie: string }> => {
-      const start = await fetch(`${base}/staff/sign-in`);
-      let cookie = /govflow_session=[^;]*/.exec(start.headers.get('set-cookie') ?? '')![0];
-      const csrf = /name="csrf" value="([^"]*)"/.exec(await start.text())![1]!;
-      const pw = await fetch(`${base}/staff/sign-in`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, username: 'gus', password, next: '/' }) });
-      if (pw.status !== 303) return { status: pw.status, cookie };
-      cookie = /govflow_session=[^;]*/.exec(pw.headers.get('set-cookie') ?? '')?.[0] ?? cookie;
-      const codePage = await (await fetch(`${base}/staff/sign-in/code`, { headers: { cookie } })).text();
-      const code = await fetch(`${base}/staff/sign-in/code`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: /name="csrf" value="([^"]*)"/.exec(codePage)![1]!, code: generateSync({ secret }), next: '/staff' }) });
-      return { status: code.status, cookie: /govflow_session=[^;]*/.exec(code.headers.get('set-cookie') ?? '')?.[0] ?? cookie };
-    };
-    const gus = await signIn();
-    assert.equal(gus.status, 303);
-    assert.equal((await get('/staff', gus.cookie)).status, 200);
+    const gus = await signInStaffWith(base, 'gus', password, secret);
+    assert.equal((await get('/staff', gus)).status, 200);
 
     assert.equal((await post('/admin/staff/ada/status', ada, { action: 'deactivate' })).status, 409, 'an admin cannot lock themselves out');
     assert.equal((await post('/admin/staff/gus/status', ada, { action: 'deactivate' })).status, 303);
-    assert.notEqual((await get('/staff', gus.cookie)).status, 200, 'the session of a deactivated account ends');
-    assert.equal((await signIn()).status, 400, 'a deactivated account cannot sign in');
+    assert.notEqual((await get('/staff', gus)).status, 200, 'the session of a deactivated account ends');
+    await assert.rejects(signInStaffWith(base, 'gus', password, secret), /refused the password of gus: 400/, 'a deactivated account cannot sign in');
     assert.match((await get('/admin/staff/gus', ada)).text, /deactivated: it cannot sign in/);
     assert.equal(await count("select count(*) as n from event_log where type = 'identity.staff-deactivated' and actor = 'staff:ada'"), 1);
   });
