@@ -71,6 +71,14 @@ export async function getStaff(db: Queryable, id: string): Promise<StaffView | n
  * A new staff account with a random initial password and TOTP secret, returned once (to be shown once and handed
  * over); only the argon2id hash and the sealed secret are stored.
  */
+/** 18 random bytes: 24 base64url characters, far beyond guessing. Shown once, stored only as an argon2id hash. */
+const newPassword = (): string => randomBytes(18).toString('base64url');
+
+/** Ends every session of a staff account, signed in or half-way through the sign-in (password given, code not yet). */
+async function endStaffSessions(tx: Queryable, staffId: string): Promise<void> {
+  await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
+}
+
 export async function createStaff(db: Database, masterKey: string | Buffer, input: { username: string; name: string; email: string }, actor: string | null): Promise<{ id: string; password: string; totpSecret: string }> {
   const username = input.username.trim();
   const name = input.name.trim();
@@ -78,8 +86,7 @@ export async function createStaff(db: Database, masterKey: string | Buffer, inpu
   if (!ORGANISATION_ID.test(username)) throw invalid('username', 'Enter a username of 2 to 40 lower-case letters, digits and dashes, starting with a letter');
   if (name === '' || name.length > 120) throw invalid('name', 'Enter a full name of 120 characters or fewer');
   if (email !== '' && !EMAIL.test(email)) throw invalid('email', 'Enter an email address in the correct format, like name@example.org');
-  // 18 random bytes: 24 base64url characters, far beyond guessing (an administrator can issue a new one: below).
-  const password = randomBytes(18).toString('base64url');
+  const password = newPassword();
   const totpSecret = generateSecret();
   const passwordHash = await argonHash(password);
   await db.transaction(async (tx) => {
@@ -100,7 +107,7 @@ export async function setStaffDisabled(db: Database, staffId: string, disabled: 
   return db.transaction(async (tx) => {
     const { rows } = await tx.query('update identity_staff set disabled = $2 where id = $1 and disabled <> $2 returning id', [staffId, disabled]);
     if (rows.length === 0) return false;
-    if (disabled) await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
+    if (disabled) await endStaffSessions(tx, staffId);
     await appendEvent(tx, { type: disabled ? 'identity.staff-deactivated' : 'identity.staff-reactivated', actor, data: { staff: staffId } });
     return true;
   });
@@ -113,7 +120,7 @@ export async function setStaffDisabled(db: Database, staffId: string, disabled: 
  * cleared, so the person can sign in with what they are given. Returns the new values, to be shown once.
  */
 export async function resetStaffCredentials(db: Database, masterKey: string | Buffer, staffId: string, reset: 'password' | 'authenticator' | 'both', actor: string | null): Promise<{ password?: string; totpSecret?: string } | undefined> {
-  const password = reset === 'authenticator' ? undefined : randomBytes(18).toString('base64url');
+  const password = reset === 'authenticator' ? undefined : newPassword();
   const totpSecret = reset === 'password' ? undefined : generateSecret();
   const passwordHash = password === undefined ? null : await argonHash(password);
   return db.transaction(async (tx) => {
@@ -123,7 +130,7 @@ export async function resetStaffCredentials(db: Database, masterKey: string | Bu
       [staffId, passwordHash, totpSecret === undefined ? null : sealSecret(totpSecret, masterKey, `totp:${staffId}`)],
     );
     if (rows.length === 0) return undefined;
-    await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
+    await endStaffSessions(tx, staffId);
     await tx.query('delete from identity_sign_in_attempt where account_key = $1', [`staff:${staffId}`]);
     await appendEvent(tx, { type: 'identity.staff-credentials-reset', actor, data: { staff: staffId, password: password !== undefined, authenticator: totpSecret !== undefined } });
     return { ...(password !== undefined ? { password } : {}), ...(totpSecret !== undefined ? { totpSecret } : {}) };
