@@ -332,6 +332,38 @@ describeEachBackend('ledger tamper', (backend) => {
       tamper: async (db, ids) => rewriteLeaf(db, ids[33]!),
       expect: () => ({ leafIndex: 0, reason: 'the change is in leaves 32–39' }),
     },
+    // The edges of the tree: leaf 0, the last leaf (39), and both sides of each boundary between packed blocks of
+    // 16 (15 | 16 and 31 | 32; leaves 32–39 are the incomplete block no stored node covers yet). A verifier that
+    // skips the first or last leaf of the tree or of a block, or is off by one at a boundary, misses one of these.
+    ...[0, 15, 16, 31, 32, 39].flatMap((leaf) => [
+      {
+        name: `changing a column of event ${leaf}`,
+        tamper: (db: Queryable, ids: number[]) => db.query(`update event_log set element_id = 'moved' where id = $1`, [ids[leaf]]).then(() => undefined),
+        expect: (ids: number[]) => ({ leafIndex: leaf, eventId: ids[leaf]!, reason: 'columns differ' }),
+      },
+      {
+        name: `changing the data of event ${leaf}`,
+        tamper: (db: Queryable, ids: number[]) => db.query(`update event_log set data = data || '{"extra": 1}' where id = $1`, [ids[leaf]]).then(() => undefined),
+        expect: (ids: number[]) => ({ leafIndex: leaf, eventId: ids[leaf]!, reason: 'data differs' }),
+      },
+      {
+        name: `rewriting a leaf hash (leaf ${leaf}) to match a changed event`,
+        tamper: (db: Queryable, ids: number[]) => rewriteLeaf(db, ids[leaf]!),
+        expect: () => (leaf < 32
+          ? { leafIndex: leaf < 16 ? 0 : 16, reason: `stored tree node 4/${leaf < 16 ? 0 : 1} (leaves ${leaf < 16 ? '0–15' : '16–31'})` }
+          : { leafIndex: 0, reason: 'the change is in leaves 32–39' }),
+      },
+    ]),
+    {
+      name: 'deleting the last event (39)',
+      tamper: (db, ids) => db.query('delete from event_log where id = $1', [ids[39]]).then(() => undefined),
+      expect: (ids) => ({ leafIndex: 39, eventId: ids[39]!, reason: 'deleted' }),
+    },
+    {
+      name: 'deleting the first event (0)',
+      tamper: (db, ids) => db.query('delete from event_log where id = $1', [ids[0]]).then(() => undefined),
+      expect: (ids) => ({ leafIndex: 0, eventId: ids[0]!, reason: 'deleted' }),
+    },
   ];
 
   for (const c of cases) {
