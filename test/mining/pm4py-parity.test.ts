@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { analyzeLog, readEventLogFile, type MiningSummary } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA_DIR}/`;
 const logsDir = `${shared}event-logs/`;
 const expectedDir = `${shared}expected/pm4py/`;
 
@@ -28,7 +29,7 @@ function close(actual: number, expected: number, what: string): void {
 const logs = existsSync(logsDir) ? readdirSync(logsDir).filter((f) => /\.xes(\.gz)?$/.test(f)) : [];
 const withExpected = logs.filter((f) => existsSync(`${expectedDir}${f.replace(/\.xes(\.gz)?$/, '')}.json`));
 
-describe('PM4Py parity', { skip: withExpected.length === 0 ? 'shared data not found' : false }, () => {
+describe('PM4Py parity', { skip: skipWithoutSharedData('event-logs/', 'expected/pm4py/') || (withExpected.length === 0 ? `no log in ${logsDir} has an expected file in ${expectedDir}` : false) }, () => {
   it('covers every log that has an expected file', () => {
     assert.ok(withExpected.length >= 4, `found ${withExpected.join(', ')}`);
   });
