@@ -19,6 +19,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     full: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
+    mutate: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -26,7 +27,8 @@ const usage = `usage: npm run mutate -- <module> [--concurrency N] [--full] [--d
 modules: ${Object.keys(MUTATION_MODULES).join(', ')}
   --concurrency N  test processes at once (default 1: the machine is shared)
   --full           ignore the previous run's results (incremental is the default)
-  --dry-run        only check that the tests pass on the instrumented code and count the mutants`;
+  --dry-run        only check that the tests pass on the instrumented code and count the mutants
+  --mutate SPEC    only part of the module, in Stryker's form: file[:startLine-endLine], comma-separated`;
 const name = positionals[0];
 if (values.help || !name) {
   console.log(usage);
@@ -47,7 +49,7 @@ for (const key of ['GOVFLOW_TEST_PG_URL', 'GOVFLOW_TEST_PG_BIN', 'GOVFLOW_TEST_P
 // The sandbox is a copy under .stryker-tmp/, so ../shared is not beside it: tell the data-backed helpers where it is.
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
-const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : [])];
+const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : []), ...(values.mutate ? ['--mutate', values.mutate] : [])];
 const child = spawn('npx', args, { stdio: 'inherit', cwd: root, env });
 process.on('SIGINT', () => child.kill('SIGINT'));
 child.on('exit', (code) => process.exit(code ?? 1));
