@@ -20,7 +20,6 @@ export {
   flattenOcel,
   ocelToJsonText,
   ocelToXmlText,
-  parseOcelJson,
   readOcelFile,
   readOcelXml,
   writeOcelFile,
@@ -28,6 +27,7 @@ export {
   type OcelEvent,
   type OcelObject,
 } from './ocel.js';
+export { parseOcelJson, readOcelJson } from './ocel-json.js';
 export {
   analyzeLog,
   activityStatistics,
