@@ -11,6 +11,7 @@ import pg from 'pg';
 import { openDatabase, startThrowawayPostgres, type Database, type ThrowawayPostgres } from '../../store/index.js';
 import { createEngine } from '../../engine/index.js';
 import { STRAIGHT_THROUGH_XML, straightThrough } from './bench-engine.js';
+import { printMachineLoad } from './bench-load.js';
 import { createSealer, generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger } from '../../ledger/index.js';
 
 const USAGE = `govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]
@@ -289,6 +290,7 @@ export async function runBench(argv: string[]): Promise<number> {
     url.pathname = `/${name}_engine`;
     engineUrl = url.toString();
   }
+  printMachineLoad('before');
   try {
     const result = {
       subject: 'ledger', backend, date: new Date().toISOString(), loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
@@ -297,6 +299,7 @@ export async function runBench(argv: string[]): Promise<number> {
       loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
       goals: 'verify 1,000,000 ≤ 5 s; inclusion proof ≤ 1 ms; straight-through with sealing on ≥ 0.9 × off',
     };
+    printMachineLoad('after');
     console.log(argv.includes('--json') ? JSON.stringify(result) : result);
     return 0;
   } finally {

@@ -18,23 +18,24 @@ export interface LoadAround {
   readonly underLoad: boolean;
 }
 
-function sample(): MachineLoad {
+export function sampleMachineLoad(): MachineLoad {
   const [a = 0, b = 0, c = 0] = loadavg();
   const r = (x: number): number => Math.round(x * 100) / 100;
   return { loadAverage: [r(a), r(b), r(c)], cores: cpus().length, at: new Date().toISOString() };
 }
 
-function print(when: string, load: MachineLoad): void {
+/** Prints the load now on stderr, for benches that keep their own load figures in their JSON. */
+export function printMachineLoad(when: 'before' | 'after', load: MachineLoad = sampleMachineLoad()): void {
   console.error(`machine load ${when}: ${load.loadAverage.join(' ')} (1/5/15 min) on ${load.cores} cores`);
 }
 
 /** Samples and prints the load before `body`, again after, and returns both with the body's result. */
 export async function withMachineLoad<T>(body: () => Promise<T>): Promise<{ result: T; load: LoadAround }> {
-  const before = sample();
-  print('before', before);
+  const before = sampleMachineLoad();
+  printMachineLoad('before', before);
   const result = await body();
-  const after = sample();
-  print('after', after);
+  const after = sampleMachineLoad();
+  printMachineLoad('after', after);
   const underLoad = Math.max(before.loadAverage[0], after.loadAverage[0]) >= before.cores * 0.75;
   return { result, load: { before, after, underLoad } };
 }

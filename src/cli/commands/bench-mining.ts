@@ -17,7 +17,7 @@
  * `--big` also generates a ~1 GB XES and reads it in a child process to show peak RSS stays bounded.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,23 +68,40 @@ interface Figures {
 
 interface ProcessRun {
   wallSeconds: number;
+  /** User + system CPU seconds of the whole process (threads included), NaN where /usr/bin/time is missing. */
+  cpuSeconds: number;
   inProcessSeconds: number;
   figures: Figures;
 }
 
-/** Spawns a command, times it from spawn to exit and parses the JSON it prints. */
-function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): { wallSeconds: number; out: unknown } {
+const TIME = '/usr/bin/time';
+
+/**
+ * Spawns a command, times it from spawn to exit (and its CPU seconds through /usr/bin/time: on a loaded machine CPU
+ * time moves far less than wall time) and parses the JSON it prints.
+ */
+function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): { wallSeconds: number; cpuSeconds: number; out: unknown } {
+  const cpuFile = path.join(tmpdir(), `govflow-bench-cpu-${process.pid}.txt`);
+  const withTime = existsSync(TIME);
   const t0 = performance.now();
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, env: env ?? process.env });
+  const r = withTime
+    ? spawnSync(TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: env ?? process.env })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, env: env ?? process.env });
   const wallSeconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${path.basename(command)} ${args.slice(0, 2).join(' ')} failed: ${(r.stderr || String(r.error ?? '')).slice(-1500)}`);
-  return { wallSeconds, out: JSON.parse(r.stdout) as unknown };
+  let cpuSeconds = NaN;
+  if (withTime) {
+    const [user = NaN, system = NaN] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+    cpuSeconds = user + system;
+    rmSync(cpuFile, { force: true });
+  }
+  return { wallSeconds, cpuSeconds, out: JSON.parse(r.stdout) as unknown };
 }
 
 function govflowRun(file: string): ProcessRun {
   const whole = timed(process.execPath, [path.join(root, 'bin/govflow.mjs'), 'mine', file, '--json']);
   const inner = measureInChild(file);
-  return { wallSeconds: whole.wallSeconds, inProcessSeconds: (inner['importSeconds'] ?? NaN) + (inner['analyseSeconds'] ?? NaN), figures: whole.out as Figures };
+  return { wallSeconds: whole.wallSeconds, cpuSeconds: whole.cpuSeconds, inProcessSeconds: (inner['importSeconds'] ?? NaN) + (inner['analyseSeconds'] ?? NaN), figures: whole.out as Figures };
 }
 
 interface Pm4pyPeer {
@@ -105,9 +122,9 @@ function findPm4py(): Pm4pyPeer | { missing: string } {
 }
 
 function pm4pyRun(peer: Pm4pyPeer, file: string): ProcessRun {
-  const { wallSeconds, out } = timed(peer.python, [peer.script, file], { ...process.env, PYTHONPATH: peer.src });
+  const { wallSeconds, cpuSeconds, out } = timed(peer.python, [peer.script, file], { ...process.env, PYTHONPATH: peer.src });
   const figures = out as Figures & { seconds: { import: number; analyse: number } };
-  return { wallSeconds, inProcessSeconds: figures.seconds.import + figures.seconds.analyse, figures };
+  return { wallSeconds, cpuSeconds, inProcessSeconds: figures.seconds.import + figures.seconds.analyse, figures };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -129,7 +146,9 @@ async function defaultLogs(): Promise<{ file: string; note?: string }[]> {
     const generated = path.join(tmpdir(), 'govflow-bench', 'road-traffic-fines-like-561470.csv');
     if (!existsSync(generated)) {
       mkdirSync(path.dirname(generated), { recursive: true });
-      await generateFinesCsv(generated, 561_470);
+      // Written aside and renamed, so an interrupted run never leaves a short log to be measured next time.
+      await generateFinesCsv(`${generated}.partial`, 561_470);
+      renameSync(`${generated}.partial`, generated);
     }
     logs.push({ file: generated, note: 'generated: Road Traffic Fines CSV not in ../shared/data/event-logs; same size (561,470 events), same activities' });
   }
@@ -150,33 +169,41 @@ function recordedPm4py(file: string): { importSeconds: number; analyseSeconds: n
 async function compare(file: string, note: string | undefined, runs: number, peer: Pm4pyPeer | { missing: string }): Promise<Record<string, unknown>> {
   const ours: ProcessRun[] = [];
   const theirs: ProcessRun[] = [];
+  let failure: string | undefined;
   for (let i = 0; i < runs; i++) {
     // Alternate who goes first, so a burst of load from elsewhere does not always land on the same tool.
-    if (i % 2 === 0 || 'missing' in peer) ours.push(govflowRun(file));
-    if (!('missing' in peer)) theirs.push(pm4pyRun(peer, file));
-    if (i % 2 === 1 && !('missing' in peer)) ours.push(govflowRun(file));
+    const live = !('missing' in peer) && failure === undefined;
+    if (i % 2 === 0 || !live) ours.push(govflowRun(file));
+    if (live) {
+      try {
+        theirs.push(pm4pyRun(peer, file));
+      } catch (error) {
+        failure = (error as Error).message.trim().split('\n').pop();
+      }
+    }
+    if (i % 2 === 1 && live) ours.push(govflowRun(file));
   }
-  const govflow = {
-    wholeProcessSeconds: r3(median(ours.map((r) => r.wallSeconds))),
-    inProcessSeconds: r3(median(ours.map((r) => r.inProcessSeconds))),
-    samples: ours.map((r) => ({ wholeProcessSeconds: r3(r.wallSeconds), inProcessSeconds: r3(r.inProcessSeconds) })),
-  };
+  const summary = (xs: ProcessRun[]) => ({
+    wholeProcessSeconds: r3(median(xs.map((r) => r.wallSeconds))),
+    wholeProcessCpuSeconds: r3(median(xs.map((r) => r.cpuSeconds))),
+    inProcessSeconds: r3(median(xs.map((r) => r.inProcessSeconds))),
+    samples: xs.map((r) => ({ wholeProcessSeconds: r3(r.wallSeconds), wholeProcessCpuSeconds: r3(r.cpuSeconds), inProcessSeconds: r3(r.inProcessSeconds) })),
+  });
+  const govflow = summary(ours);
   const first = ours[0]?.figures;
   const base = {
-    log: path.relative(root, file),
+    log: file.startsWith(path.dirname(root)) ? path.relative(root, file) : file,
     ...(note ? { note } : {}),
     cases: first?.cases,
     events: first?.events,
     runs,
     govflow,
   };
+  if (failure !== undefined) {
+    return { ...base, pm4py: { source: 'live run failed in this run', error: failure }, ratios: { sameRun: false, wholeProcess: null, inProcess: null } };
+  }
   if (!('missing' in peer)) {
-    const pm4py = {
-      source: 'live, this run',
-      wholeProcessSeconds: r3(median(theirs.map((r) => r.wallSeconds))),
-      inProcessSeconds: r3(median(theirs.map((r) => r.inProcessSeconds))),
-      samples: theirs.map((r) => ({ wholeProcessSeconds: r3(r.wallSeconds), inProcessSeconds: r3(r.inProcessSeconds) })),
-    };
+    const pm4py = { source: 'live, this run', ...summary(theirs) };
     const same = theirs[0]?.figures;
     return {
       ...base,
@@ -186,6 +213,7 @@ async function compare(file: string, note: string | undefined, runs: number, pee
       ratios: {
         sameRun: true,
         wholeProcess: r1(pm4py.wholeProcessSeconds / govflow.wholeProcessSeconds),
+        wholeProcessCpu: r1(pm4py.wholeProcessCpuSeconds / govflow.wholeProcessCpuSeconds),
         inProcess: r1(pm4py.inProcessSeconds / govflow.inProcessSeconds),
       },
     };
@@ -257,11 +285,11 @@ export async function runBench(argv: string[]): Promise<number> {
     for (const l of perLog) {
       const g = l['govflow'] as { wholeProcessSeconds: number; inProcessSeconds: number };
       const p = l['pm4py'] as { source: string; wholeProcessSeconds?: number | null; inProcessSeconds?: number | null };
-      const ratios = l['ratios'] as { sameRun: boolean; wholeProcess: number | null; inProcess: number | null };
+      const ratios = l['ratios'] as { sameRun: boolean; wholeProcess: number | null; wholeProcessCpu?: number | null; inProcess: number | null };
       console.log(
         `${String(l['log'])}: govflow ${g.wholeProcessSeconds} s whole process, ${g.inProcessSeconds} s in-process; ` +
           `PM4Py (${p.source}) ${p.wholeProcessSeconds ?? '–'} s / ${p.inProcessSeconds ?? '–'} s; ` +
-          `×${ratios.wholeProcess ?? '–'} whole, ×${ratios.inProcess ?? '–'} in-process${ratios.sameRun ? ' (same run)' : ' (NOT the same run)'}`,
+          `×${ratios.wholeProcess ?? '–'} whole (CPU ×${ratios.wholeProcessCpu ?? '–'}), ×${ratios.inProcess ?? '–'} in-process${ratios.sameRun ? ' (same run)' : ' (NOT the same run)'}`,
       );
     }
     if (result['big']) console.log(`big XES: ${JSON.stringify(result['big'])}`);

@@ -35,6 +35,7 @@ import { seedSubmittedCases } from '../../portal/index.js';
 import { startThrowawayPostgres } from '../../store/index.js';
 import type { Answers } from '../../web/index.js';
 import { openGovflow, startServer } from '../compose.js';
+import { printMachineLoad } from './bench-load.js';
 
 const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
   [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
@@ -524,7 +525,9 @@ export async function runBench(argv: string[]): Promise<number> {
     console.error(`govflow bench web: ${(error as Error).message}`);
     return 2;
   }
+  printMachineLoad('before');
   const result = await run(options);
+  printMachineLoad('after');
   console.log(options.json ? JSON.stringify(result) : result);
   return result.allResponses2xx ? 0 : 1;
 }
