@@ -150,6 +150,7 @@ async function sealingOnVsOff(url: string, options: OnOffOptions): Promise<Recor
       // Total CPU per instance, off ÷ on: what the rate ratio tends to on a machine the workload saturates.
       cpuRatioOffOverOn: Math.round(((cpuOff / cpu.off.instances) / (cpuOn / cpu.on.instances)) * 1000) / 1000,
       sealerCpuMicrosPerEvent: Math.round(((cpuOn / cpu.on.instances - cpuOff / cpu.off.instances) / eventsPerInstance) * 1e6 * 10) / 10,
+      sameRun: 'sealingOnVsOff* and cpuRatioOffOverOn compare off and on runs alternated within this bench run',
     };
   } finally {
     await sealerDb.close();

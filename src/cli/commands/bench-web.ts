@@ -374,6 +374,8 @@ export interface WebBenchResult {
   allResponses2xx: boolean;
   loadavgBefore: number[];
   loadavgAfter: number[];
+  /** Which figures compare measurements taken in this same run. */
+  sameRun: string;
   cpus: number;
   node: string;
 }
@@ -505,6 +507,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         measured: status ? { requestsPerSecond: status.requestsPerSecond, p99Ms: status.p99Ms } : null,
       }],
       allResponses2xx: allOk,
+      sameRun: 'every target, the no-database baseline included, was measured in this run against the same servers',
       loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
     };
   } finally {
