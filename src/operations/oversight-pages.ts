@@ -114,9 +114,9 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
       return send(reply, viewer, 'Sorry, there is a problem with the service', html`<h1 class="govuk-heading-l">Sorry, there is a problem with the service</h1><p class="govuk-body">Try again later. Reference: ${request.id}</p>`, '', 500);
     });
 
-    function send(reply: FastifyReply, viewer: Viewer | null, title: string, content: HtmlValue, current: string, status = 200): FastifyReply {
+    function send(reply: FastifyReply, viewer: Viewer | null, title: string, content: HtmlValue, current: string, status = 200, hasErrors = false): FastifyReply {
       return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({
-        title, content, navigation: NAVIGATION, current, section: { name: 'Operations', href: '/operations' }, wide: true,
+        title, content, hasErrors, navigation: NAVIGATION, current, section: { name: 'Operations', href: '/operations' }, wide: true,
         citizen: viewer?.principal.name ?? null, signOutAction: '/staff/sign-out', ...(viewer ? { csrfToken: viewer.csrfToken } : {}),
       }).value);
     }
@@ -192,7 +192,7 @@ ${errors.length > 0 ? '' : events.length === 0 ? html`<p class="govuk-body">No e
 <tbody class="govuk-table__body">
 ${events.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(e.occurredAt)}</td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${e.actor ?? 'the platform'}</td><td class="govuk-table__cell">${e.instanceId === null ? '–' : html`<a class="govuk-link" href="/staff/cases/${e.instanceId}">${e.instanceId}</a>`}</td><td class="govuk-table__cell">${e.elementId ?? '–'}</td></tr>`)}
 </tbody></table>
-${next ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/audit?${next}">Older events</a></p>` : ''}`}`, 'audit', errors.length > 0 ? 400 : 200);
+${next ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/audit?${next}">Older events</a></p>` : ''}`}`, 'audit', errors.length > 0 ? 400 : 200, errors.length > 0);
     });
 
     // ------------------------------------------------------------------ incidents
