@@ -82,7 +82,9 @@ export async function startChangeFeed(options: { db: Database; catalogue: LiveCa
     async refresh() {
       await catalogue.refresh();
       const message: ChangeMessage = { kind: 'catalogue', origin };
-      await db.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(message)]);
+      // The edit is saved: if the others cannot be told now, they pick it up at their next resync, not never.
+      await db.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(message)])
+        .catch((error: unknown) => logger?.warn({ err: error }, 'other processes could not be told of a catalogue change; they reload it within a minute'));
     },
   };
   return {
