@@ -21,7 +21,8 @@ const NAVIGATION: readonly NavigationItem[] = [
 ];
 
 const PAGE_SIZE = 50;
-const ID = /^[1-9][0-9]{0,15}$/;
+// Up to 15 digits: every such number is exact in JavaScript and fits the bigint ids.
+const ID = /^[1-9][0-9]{0,14}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const when = (iso: string): string => `${DATE_TIME.format(new Date(iso))} UTC`;
@@ -135,7 +136,7 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
     };
     const idParam = (request: FastifyRequest, what: string): number => {
       const id = (request.params as { id?: string }).id ?? '';
-      if (!ID.test(id)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `the ${what} number must be a whole number between 1 and 9999999999999999`);
+      if (!ID.test(id)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `the ${what} number must be a whole number between 1 and 999999999999999`);
       return Number(id);
     };
     const banner = (text: string): SafeHtml => html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="done-title" data-module="govuk-notification-banner">
