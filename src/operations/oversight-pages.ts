@@ -21,6 +21,8 @@ const NAVIGATION: readonly NavigationItem[] = [
 ];
 
 const PAGE_SIZE = 50;
+/** The forms here carry a CSRF token and nothing else. */
+const FORM_BODY_LIMIT = 16 * 1024;
 // Up to 15 digits: every such number is exact in JavaScript and fits the bigint ids.
 const ID = /^[1-9][0-9]{0,14}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -91,9 +93,13 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
   const viewers = new WeakMap<FastifyRequest, Viewer>();
 
   return async (server: FastifyInstance) => {
-    useHtmlPageEdge(server, { formBodyLimit: 16 * 1024 });
+    useHtmlPageEdge(server, { formBodyLimit: FORM_BODY_LIMIT });
     server.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/operations')) return;
+      // A body declared larger than any of these forms is refused as such, for everyone, before anything else.
+      if (Number(request.headers['content-length'] ?? 0) > FORM_BODY_LIMIT) {
+        throw new OversightHttpError(413, 'There is a problem with your request', 'What you sent is too large. Go back and try again.');
+      }
       const s = await identity.pageSession(request, reply, { create: true });
       if (s.principal?.kind === 'staff' && hasRole(s.principal, ['admin', 'auditor'])) {
         viewers.set(request, { principal: s.principal, csrfToken: s.csrfToken, canAct: hasRole(s.principal, ['admin']) });
