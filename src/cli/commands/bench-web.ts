@@ -419,6 +419,8 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     const env: Record<string, string> = {
       GOVFLOW_DATABASE_URL: databaseUrl, GOVFLOW_DATA_DIR: scratch, GOVFLOW_MASTER_KEY: randomBytes(32).toString('base64url'),
       GOVFLOW_HOST: '127.0.0.1', GOVFLOW_PORT: String(await freePort()),
+      // One load generator on one address is what the rate limits refuse: the bench measures the server without them.
+      GOVFLOW_RATE_LIMITS: 'off',
     };
     const logLevel = process.env['GOVFLOW_LOG_LEVEL'] ?? 'info';
     Object.assign(process.env, env, { GOVFLOW_LOG_LEVEL: 'warn' });
