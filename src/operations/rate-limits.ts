@@ -87,7 +87,7 @@ const INCREMENT = `insert into rate_limit_counter as c (key, hits, window_ends_a
     window_ends_at = case when c.window_ends_at <= now() then excluded.window_ends_at else c.window_ends_at end
   returning hits, greatest(0, ceil(extract(epoch from (window_ends_at - now())) * 1000))::float8 as ttl`;
 
-/** @fastify/rate-limit's store interface over the `rate_limit_counter` table (migration 0016). */
+/** @fastify/rate-limit's store interface over the `rate_limit_counter` table (migration 0014). */
 function databaseStore(db: Database, log: Logger | undefined): FastifyRateLimitStore {
   const store: FastifyRateLimitStore = {
     incr(key, callback, timeWindow) {
