@@ -11,6 +11,9 @@
  */
 import { unaryTest } from 'feelin';
 import { evaluateDecision, parseDmn } from '../../decisions/index.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
+
+export const USAGE = 'govflow bench decisions [--json] [--seconds S]';
 
 export interface DecisionBenchLine {
   scenario: 'table-F' | 'table-C+' | 'drg-3-level';
@@ -162,13 +165,9 @@ function round(x: number): number {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const i = argv.indexOf('--seconds');
-  const seconds = i >= 0 ? Number(argv[i + 1]) : 2;
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    console.error('govflow bench decisions [--json] [--seconds S]');
-    return 2;
-  }
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, seconds: { type: 'string' } });
+  const json = values.json === true;
+  const seconds = numberFlag('--seconds', values.seconds, 2, { min: 0.001 });
   const lines = measure(seconds);
   if (json) console.log(JSON.stringify({ subject: 'decisions', node: process.version, cores: 1, results: lines }, null, 2));
   else for (const l of lines) console.log(`${l.scenario.padEnd(12)} ${String(l.evaluationsPerSecond).padStart(9)} evals/s${l.baselineEvaluationsPerSecond ? `  (feelin unaryTest baseline ${l.baselineEvaluationsPerSecond}/s, ×${l.speedup})` : ''}`);

@@ -9,14 +9,13 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeLog, generateXes, readEventLogFile } from '../../mining/index.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+export const USAGE = `govflow bench mining [--json] [--file LOG] [--expected PM4PY.json] [--runs N] [--big [--size-mb MB]]
+  --read FILE: read and analyse one file, print JSON (what --big runs in a child process)`;
 
 const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
@@ -45,15 +44,19 @@ export function measureInChild(file: string, extraNodeArgs: string[] = []): Reco
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const read = flag(argv, 'read');
-  if (read) {
-    console.log(JSON.stringify(await readOnce(read)));
+  const { values } = parseCommandArgs(argv, {
+    read: { type: 'string' }, json: { type: 'boolean' }, file: { type: 'string' }, expected: { type: 'string' }, runs: { type: 'string' },
+    big: { type: 'boolean' }, 'size-mb': { type: 'string' },
+  });
+  if (values.read !== undefined) {
+    console.log(JSON.stringify(await readOnce(values.read)));
     return 0;
   }
-  const json = argv.includes('--json');
-  const file = flag(argv, 'file') ?? path.join(root, '../shared/data/event-logs/bpic2012.xes.gz');
-  const expectedFile = flag(argv, 'expected') ?? path.join(root, '../shared/data/expected/pm4py/bpic2012.json');
-  const runs = Number(flag(argv, 'runs') ?? 5);
+  const json = values.json === true;
+  const file = values.file ?? path.join(root, '../shared/data/event-logs/bpic2012.xes.gz');
+  const expectedFile = values.expected ?? path.join(root, '../shared/data/expected/pm4py/bpic2012.json');
+  const runs = numberFlag('--runs', values.runs, 5, { min: 1, integer: true });
+  const sizeMb = numberFlag('--size-mb', values['size-mb'], 1024, { min: 1 });
   const expected = existsSync(expectedFile) ? (JSON.parse(readFileSync(expectedFile, 'utf8')) as { seconds?: { import?: number; analyse?: number } }) : {};
   const pm4pyImport = expected.seconds?.import ?? NaN;
   const pm4pyAnalyse = expected.seconds?.analyse ?? NaN;
@@ -97,8 +100,7 @@ export async function runBench(argv: string[]): Promise<number> {
     eventsPerSecond: Math.round(events / importS),
     peakRssMb: Math.round(rssMb()),
   };
-  if (argv.includes('--big')) {
-    const sizeMb = Number(flag(argv, 'size-mb') ?? 1024);
+  if (values.big) {
     const big = path.join(root, `tmp/bench-mining-${sizeMb}mb.xes`);
     mkdirSync(path.dirname(big), { recursive: true });
     if (!existsSync(big) || statSync(big).size < sizeMb * 1048576 * 0.95) await generateXes(big, sizeMb * 1048576);

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The build: src/**/*.ts → dist/**/*.js, one file per file (no bundle), so every module keeps its own
+// import.meta.url at the same depth below the repository root as its source (paths to examples/, services/ and
+// bin/ stay right), and the files that are not TypeScript (html, css, browser js, json templates, sql migrations)
+// are copied beside them. esbuild only strips types: `npm run typecheck` is the type check. Runs at `npm install`
+// (the `prepare` script) and whenever `npm run build` is asked for; bin/govflow.mjs falls back to tsx while dist/
+// is older than src/.
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const src = path.join(root, 'src');
+const dist = path.join(root, 'dist');
+// A fresh directory swapped in at the end: a process starting meanwhile sees the old build or the new one, whole.
+const staging = path.join(root, `dist.building-${process.pid}`);
+const startedAt = Date.now();
+
+const sources = [];
+const assets = [];
+for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile()) continue;
+  const file = path.join(entry.parentPath ?? entry.path, entry.name);
+  if (entry.name.endsWith('.test.ts') || entry.name.endsWith('.d.ts')) continue;
+  (entry.name.endsWith('.ts') ? sources : assets).push(file);
+}
+
+rmSync(staging, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: sources,
+    outdir: staging,
+    outbase: src,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.10',
+    bundle: false,
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+  });
+  for (const file of assets) {
+    const to = path.join(staging, path.relative(src, file));
+    mkdirSync(path.dirname(to), { recursive: true });
+    cpSync(file, to);
+  }
+  // bin/govflow.mjs compares this time with the newest file under src/: taken before reading, so an edit made
+  // during the build still counts as newer.
+  writeFileSync(path.join(staging, 'build.json'), `${JSON.stringify({ builtAt: startedAt, files: sources.length, assets: assets.length })}\n`);
+  const old = `${dist}.old-${process.pid}`;
+  let hadOld = true;
+  try {
+    renameSync(dist, old);
+  } catch {
+    hadOld = false;
+  }
+  renameSync(staging, dist);
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+} catch (error) {
+  rmSync(staging, { recursive: true, force: true });
+  throw error;
+}
+if (!process.argv.includes('--quiet')) {
+  console.log(`govflow build: ${sources.length} modules and ${assets.length} assets → dist/ in ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
+}
+void statSync;
