@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { GovflowError } from '../kernel/index.js';
-import { lockDataDir } from './open-database.js';
+import type { Database } from './database.js';
+import { lockDataDir, openDatabase } from './open-database.js';
+import { createPgliteDatabase } from './pglite-database.js';
 
 export type BackupFormat = 'pglite' | 'pg_dump';
 
@@ -60,15 +61,25 @@ function shown(url: string): string {
   return u.toString();
 }
 
-/** Writes a backup of the target to `file` (refuses to overwrite one); returns its format and size. */
-export async function backupDatabase(target: BackupTarget, file: string): Promise<{ format: BackupFormat; bytes: number }> {
+/**
+ * Writes a backup of the target to `file` (refuses to overwrite one); returns its format, size and what `inspect`
+ * found in the database just before (on the embedded database, through the same handle that is then dumped).
+ */
+export async function backupDatabase<T>(target: BackupTarget, file: string, inspect: (db: Database) => Promise<T>): Promise<{ format: BackupFormat; bytes: number; inspected: T }> {
   if (existsSync(file)) throw backupError(`${file} exists already: choose another --out (a backup is never overwritten)`);
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const partial = `${file}.partial-${process.pid}`;
   try {
     let format: BackupFormat;
+    let inspected: T;
     if (isServer(target)) {
       format = 'pg_dump';
+      const db = await openDatabase({ url: target.url, poolSize: 1, migrate: false });
+      try {
+        inspected = await inspect(db);
+      } finally {
+        await db.close();
+      }
       await runTool(pgTool('pg_dump'), ['--format=custom', '--no-owner', '--no-privileges', `--file=${partial}`, `--dbname=${target.url}`]);
     } else {
       format = 'pglite';
@@ -77,9 +88,10 @@ export async function backupDatabase(target: BackupTarget, file: string): Promis
       // The lock of `govflow serve`: an embedded database is copied only while no other process has it open.
       const release = await lockDataDir(dir);
       try {
-        const db = await PGlite.create(dir);
+        const db = await createPgliteDatabase(dir);
         try {
-          const dump = await db.dumpDataDir('gzip');
+          inspected = await inspect(db);
+          const dump = await db.dumpDataDir();
           await writeFile(partial, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
         } finally {
           await db.close();
@@ -89,7 +101,7 @@ export async function backupDatabase(target: BackupTarget, file: string): Promis
       }
     }
     await rename(partial, file);
-    return { format, bytes: (await stat(file)).size };
+    return { format, bytes: (await stat(file)).size, inspected };
   } finally {
     await rm(partial, { force: true });
   }
@@ -149,7 +161,7 @@ export async function restoreDatabase(target: BackupTarget, file: string, option
   try {
     await rm(staging, { recursive: true, force: true });
     // PGlite unpacks its own dump into an empty directory; it is swapped in only once that has worked.
-    const db = await PGlite.create(staging, { loadDataDir: new Blob([await readFile(file)]) }).catch((error: unknown) => {
+    const db = await createPgliteDatabase(staging, { loadDataDir: new Blob([await readFile(file)]) }).catch((error: unknown) => {
       throw backupError(`${file} could not be unpacked as a PGlite database: ${error instanceof Error ? error.message : String(error)}`, error);
     });
     await db.close();

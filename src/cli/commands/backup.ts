@@ -1,6 +1,6 @@
 import { loadConfig } from '../../kernel/index.js';
 import { ledgerHealth } from '../../ledger/index.js';
-import { backupDatabase, openDatabaseFromConfig } from '../../store/index.js';
+import { backupDatabase } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -16,14 +16,7 @@ export const command: Command = {
     const server = config.databaseUrl !== undefined;
     const out = values.out ?? `govflow-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.${server ? 'pgdump' : 'tar.gz'}`;
     // What the ledger covered when the backup was taken, printed so a restore can be compared with it.
-    const db = await openDatabaseFromConfig(config, { poolSize: 1, migrate: false });
-    let health;
-    try {
-      health = await ledgerHealth(db);
-    } finally {
-      await db.close();
-    }
-    const { format, bytes } = await backupDatabase({ url: config.databaseUrl, dataDir: config.dataDir }, out);
+    const { format, bytes, inspected: health } = await backupDatabase({ url: config.databaseUrl, dataDir: config.dataDir }, out, ledgerHealth);
     console.log(`backup written to ${out} (${format}, ${(bytes / 1048576).toFixed(1)} MB); ledger tree size ${health.treeSize}, ${health.unsealed} events not yet sealed`);
     return 0;
   },
