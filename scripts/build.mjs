@@ -5,16 +5,18 @@
 // are copied beside them. esbuild only strips types: `npm run typecheck` is the type check. Runs at `npm install`
 // (the `prepare` script) and whenever `npm run build` is asked for; bin/govflow.mjs falls back to tsx while dist/
 // is older than src/.
-import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
-const dist = path.join(root, 'dist');
+// `--out DIR` (a sibling of dist/, so paths relative to the repository root still hold) is for the build's own test.
+const outAt = process.argv.indexOf('--out');
+const dist = outAt > 0 ? path.resolve(process.argv[outAt + 1]) : path.join(root, 'dist');
 // A fresh directory swapped in at the end: a process starting meanwhile sees the old build or the new one, whole.
-const staging = path.join(root, `dist.building-${process.pid}`);
+const staging = `${dist}.building-${process.pid}`;
 const startedAt = Date.now();
 
 const sources = [];
@@ -62,6 +64,5 @@ try {
   throw error;
 }
 if (!process.argv.includes('--quiet')) {
-  console.log(`govflow build: ${sources.length} modules and ${assets.length} assets → dist/ in ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
+  console.log(`govflow build: ${sources.length} modules and ${assets.length} assets → ${path.relative(root, dist)}/ in ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
 }
-void statSync;
