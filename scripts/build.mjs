@@ -42,6 +42,18 @@ try {
     sourcesContent: false,
     logLevel: process.argv.includes('--if-possible') ? 'silent' : 'warning',
   });
+  // The agency simulator (simulator/, beside src/) goes to dist/simulator/: its imports of ../src/<module>/ become
+  // ../<module>/, the same modules compiled.
+  const simulator = path.join(root, 'simulator');
+  const simulatorSources = readdirSync(simulator).filter((f) => f.endsWith('.ts')).map((f) => path.join(simulator, f));
+  const simulatorOut = await build({
+    entryPoints: simulatorSources, outdir: path.join(staging, 'simulator'), outbase: simulator, write: false,
+    format: 'esm', platform: 'node', target: 'node20.10', bundle: false, logLevel: 'silent',
+  });
+  for (const file of simulatorOut.outputFiles) {
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.text.replace(/(from\s+|import\()(["'])\.\.\/src\//g, '$1$2../'));
+  }
   for (const file of assets) {
     const to = path.join(staging, path.relative(src, file));
     mkdirSync(path.dirname(to), { recursive: true });
@@ -49,7 +61,7 @@ try {
   }
   // bin/govflow.mjs compares this time with the newest file under src/: taken before reading, so an edit made
   // during the build still counts as newer.
-  writeFileSync(path.join(staging, 'build.json'), `${JSON.stringify({ builtAt: startedAt, files: sources.length, assets: assets.length })}\n`);
+  writeFileSync(path.join(staging, 'build.json'), `${JSON.stringify({ builtAt: startedAt, files: sources.length + simulatorSources.length, assets: assets.length })}\n`);
   const old = `${dist}.old-${process.pid}`;
   let hadOld = true;
   try {
@@ -69,5 +81,5 @@ try {
   process.exit(0);
 }
 if (!process.argv.includes('--quiet')) {
-  console.log(`govflow build: ${sources.length} modules and ${assets.length} assets → ${path.relative(root, dist)}/ in ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
+  console.log(`govflow build: ${sources.length} modules, the agency simulator and ${assets.length} assets → ${path.relative(root, dist)}/ in ${((Date.now() - startedAt) / 1000).toFixed(2)} s`);
 }

@@ -35,23 +35,26 @@ describe('the build', () => {
     assert.ok(!readdirSync(out, { recursive: true }).some((f) => String(f).endsWith('.ts')), 'no TypeScript in the build');
   });
 
-  it('the compiled modules find their migrations, templates and the service catalogue', async () => {
+  it('the compiled modules find their migrations, templates and the service catalogue; the simulator loads', async () => {
     const url = (p: string): string => pathToFileURL(path.join(out, p)).href;
     const script = `
       const { listMigrations } = await import(${JSON.stringify(url('store/index.js'))});
       const { DEFAULT_TEMPLATES_DIR } = await import(${JSON.stringify(url('notifications/index.js'))});
       const { DEFAULT_CATALOGUE_DIR, loadCatalogue } = await import(${JSON.stringify(url('catalogue/index.js'))});
+      const { main } = await import(${JSON.stringify(url('simulator/agency-simulator.js'))});
       const fs = await import('node:fs');
       console.log(JSON.stringify({
         migrations: (await listMigrations()).map((m) => m.name + ' ' + m.checksum),
         templates: fs.readdirSync(DEFAULT_TEMPLATES_DIR).sort(),
         services: (await loadCatalogue(DEFAULT_CATALOGUE_DIR)).services.map((s) => s.id).sort(),
+        simulator: typeof main,
       }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 120_000 });
-    const found = JSON.parse(stdout) as { migrations: string[]; templates: string[]; services: string[] };
+    const found = JSON.parse(stdout) as { migrations: string[]; templates: string[]; services: string[]; simulator: string };
     const expected = (await listMigrations()).map((m) => `${m.name} ${m.checksum}`);
     assert.ok(expected.length > 10);
     assert.deepEqual(found.migrations, expected);
+    assert.equal(found.simulator, 'function', 'the agency simulator compiled with its imports pointing at the compiled modules');
     assert.deepEqual(found.templates, readdirSync(path.join(src, 'notifications', 'templates')).sort());
     assert.deepEqual(found.services, readdirSync(path.join(root, 'services')).filter((d) => existsSync(path.join(root, 'services', d, 'service.json'))).sort());
   });
