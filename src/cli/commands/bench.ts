@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 
 // Each subject lives in its own file so the modules that own them can evolve independently; each parses the rest
 // of the command line with parseCommandArgs.
-const SUBJECTS: Record<string, () => Promise<{ USAGE: string; runBench(argv: string[]): Promise<number> }>> = {
+const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }>> = {
   engine: () => import('./bench-engine.js'),
   decisions: () => import('./bench-decisions.js'),
   mining: () => import('./bench-mining.js'),
@@ -11,7 +11,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE: string; runBench(argv: str
   web: () => import('./bench-web.js'),
 };
 
-function subjectOf(subject: string | undefined): () => Promise<{ USAGE: string; runBench(argv: string[]): Promise<number> }> {
+function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
   const load = subject !== undefined && Object.hasOwn(SUBJECTS, subject) ? SUBJECTS[subject] : undefined;
   if (!load) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${subject === undefined ? 'name what to measure' : `unknown subject '${subject}'`}: one of ${Object.keys(SUBJECTS).join(', ')}`);
   return load;
@@ -21,7 +21,7 @@ export const command: Command = {
   usage: `govflow bench <${Object.keys(SUBJECTS).join('|')}> [--json] (govflow bench <subject> --help for its options)`,
   async help(argv) {
     const subject = argv[0];
-    return subject === undefined || subject.startsWith('-') ? `Usage: ${this.usage}` : `Usage: ${(await subjectOf(subject)()).USAGE}`;
+    return subject === undefined || subject.startsWith('-') ? `Usage: ${this.usage}` : `Usage: ${(await subjectOf(subject)()).USAGE ?? this.usage}`;
   },
   async run(argv) {
     const [subject, ...rest] = argv;
