@@ -78,7 +78,7 @@ const moduleBoundaries = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'tck/**', 'dist/**', 'docs/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'tck/**', 'dist/**', 'dist.*/**', 'docs/**', 'test-results/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

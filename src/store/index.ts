@@ -10,3 +10,5 @@ export { appendEvent, listAuditEvents } from './event-log.js';
 export type { AuditEvent, AuditFilter, PlatformEvent } from './event-log.js';
 export { findPostgresBin, startThrowawayPostgres } from './throwaway-postgres.js';
 export type { ThrowawayPostgres } from './throwaway-postgres.js';
+export { backupDatabase, backupFormatOf, restoreDatabase } from './backup.js';
+export type { BackupFormat, BackupTarget } from './backup.js';

@@ -17,7 +17,10 @@
  */
 import { evaluate, FeelFunction, unaryTest } from 'feelin';
 import { evaluateDecision, parseDmn } from '../../decisions/index.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
 import { withMachineLoad } from './bench-load.js';
+
+export const USAGE = 'govflow bench decisions [--json] [--seconds S]';
 
 export interface BaselineFigure {
   name: 'feelin-unaryTest-per-entry' | 'feelin-compiled-function';
@@ -229,13 +232,9 @@ function round(x: number): number {
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const i = argv.indexOf('--seconds');
-  const seconds = i >= 0 ? Number(argv[i + 1]) : 2;
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    console.error('govflow bench decisions [--json] [--seconds S]');
-    return 2;
-  }
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, seconds: { type: 'string' } });
+  const json = values.json === true;
+  const seconds = numberFlag('--seconds', values.seconds, 2, { min: 0.001 });
   const { result: lines, load } = await withMachineLoad(() => Promise.resolve(measure(seconds)));
   if (json) console.log(JSON.stringify({ subject: 'decisions', node: process.version, cores: 1, baselines: BASELINES, machineLoad: load, results: lines }, null, 2));
   else {

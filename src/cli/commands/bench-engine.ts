@@ -27,6 +27,7 @@ import { createEngine, type Engine } from '../../engine/index.js';
 import { openDatabase, startThrowawayPostgres, type Backend, type Database } from '../../store/index.js';
 // Types only (erased): the package is a devDependency, loaded with import() when present.
 import type * as BpmnEngineNs from 'bpmn-engine';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args.js';
 import { withMachineLoad } from './bench-load.js';
 
 type BpmnEngineModule = typeof BpmnEngineNs;
@@ -63,41 +64,23 @@ export interface BenchLine {
 /** Warm-up instances (JIT, definition cache, connections) run by govflow and by the peer before measuring. */
 const WARM_UP = 300;
 
-const USAGE = `govflow bench engine [--json] [--backend pglite|postgres|both] [--instances N] [--concurrency C] [--workers W] [--duration SECONDS] [--no-peer]`;
+export const USAGE = `govflow bench engine [--json] [--backend pglite|postgres|both] [--instances N] [--concurrency C] [--workers W] [--duration SECONDS] [--no-peer]`;
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = { json: false, instances: 2000, concurrency: undefined, workers: 0, backends: ['pglite', 'postgres'], durationMs: undefined, peer: true };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const positive = (v: string) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number\n${USAGE}`);
-      return n;
-    };
-    switch (flag) {
-      case '--json': options.json = true; break;
-      case '--instances': options.instances = Math.floor(positive(value())); break;
-      case '--concurrency': options.concurrency = Math.floor(positive(value())); break;
-      case '--workers': options.workers = Math.floor(positive(value())); break;
-      case '--duration': options.durationMs = positive(value()) * 1000; break;
-      case '--no-peer': options.peer = false; break;
-      case '--backend': {
-        const v = value();
-        if (v === 'both') options.backends = ['pglite', 'postgres'];
-        else if (v === 'pglite' || v === 'postgres') options.backends = [v];
-        else throw new Error(`--backend must be pglite, postgres or both\n${USAGE}`);
-        break;
-      }
-      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
-    }
-  }
-  return options;
+function parseOptions(argv: string[]): Options {
+  const { values } = parseCommandArgs(argv, {
+    json: { type: 'boolean' }, instances: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' },
+    duration: { type: 'string' }, 'no-peer': { type: 'boolean' }, backend: { type: 'string' },
+  });
+  const backend = choiceFlag('--backend', values.backend, ['pglite', 'postgres', 'both'], 'both');
+  return {
+    json: values.json === true,
+    instances: numberFlag('--instances', values.instances, 2000, { min: 1, integer: true }),
+    concurrency: values.concurrency === undefined ? undefined : numberFlag('--concurrency', values.concurrency, 1, { min: 1, integer: true }),
+    workers: numberFlag('--workers', values.workers, 0, { min: 1, integer: true }),
+    backends: backend === 'both' ? ['pglite', 'postgres'] : [backend],
+    durationMs: values.duration === undefined ? undefined : numberFlag('--duration', values.duration, 0, { min: Number.MIN_VALUE }) * 1000,
+    peer: values['no-peer'] !== true,
+  };
 }
 
 // ---------------------------------------------------------------------------- models
@@ -364,13 +347,7 @@ async function benchBackend(backend: Backend, url: string, options: Options, emi
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(argv);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    return 2;
-  }
+  const options = parseOptions(argv);
   const emit = (line: BenchLine) => {
     if (options.json) console.log(JSON.stringify(line));
     else {

@@ -21,8 +21,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { analyzeLog, generateFinesCsv, generateXes, readEventLogFile } from '../../mining/index.js';
+import { numberFlag, parseCommandArgs, usageError } from '../args.js';
 import { withMachineLoad } from './bench-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -233,34 +233,23 @@ async function compare(file: string, note: string | undefined, runs: number, pee
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      read: { type: 'string' },
-      json: { type: 'boolean' },
-      log: { type: 'string', multiple: true },
-      runs: { type: 'string' },
-      big: { type: 'boolean' },
-      'size-mb': { type: 'string' },
-    },
-    strict: true,
+  const { values } = parseCommandArgs(argv, {
+    read: { type: 'string' },
+    json: { type: 'boolean' },
+    log: { type: 'string', multiple: true },
+    runs: { type: 'string' },
+    big: { type: 'boolean' },
+    'size-mb': { type: 'string' },
   });
   if (values.read !== undefined) {
     console.log(JSON.stringify(await readOnce(values.read)));
     return 0;
   }
-  const runs = Number(values.runs ?? 3);
-  const sizeMb = Number(values['size-mb'] ?? 1024);
-  if (!Number.isInteger(runs) || runs < 1 || !Number.isFinite(sizeMb) || sizeMb <= 0) {
-    console.error(USAGE);
-    return 2;
-  }
+  const runs = numberFlag('--runs', values.runs, 3, { min: 1, integer: true });
+  const sizeMb = numberFlag('--size-mb', values['size-mb'], 1024, { min: 1 });
   const logs = values.log?.map((file) => ({ file, note: undefined })) ?? (await defaultLogs());
   const missingLog = logs.find((l) => !existsSync(l.file));
-  if (missingLog) {
-    console.error(`govflow bench mining: no such log ${missingLog.file}`);
-    return 2;
-  }
+  if (missingLog) throw usageError(`--log ${missingLog.file}: no such file`);
   const peer = findPm4py();
   if ('missing' in peer) console.error(`PM4Py not run (${peer.missing}): falling back to recorded PM4Py figures; those ratios are not from this run`);
   const { result: perLog, load } = await withMachineLoad(async () => {
