@@ -148,6 +148,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; r
   const notifications = await setUpNotifications({
     db: govflow.db, logger: govflow.logger, agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
     publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
   });
   const sender = notifications?.start();
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
