@@ -8,7 +8,9 @@ export function awardDmn(versionTag: string, lowIncomeAmount: number, otherAmoun
   return `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:camunda="http://camunda.org/schema/1.0/dmn"
   id="award_defs" name="Award" namespace="http://govflow.test/award">
+  <inputData id="income_input" name="income"><variable id="income_var" name="income" typeRef="number"/></inputData>
   <decision id="award" name="Award"${tagAttr}>${tagElement}
+    <informationRequirement id="award_needs_income"><requiredInput href="#income_input"/></informationRequirement>
     <decisionTable id="award_table" hitPolicy="UNIQUE">
       <input id="in_income" label="Income"><inputExpression id="ie_income" typeRef="number"><text>income</text></inputExpression></input>
       <output id="out_amount" name="amount" typeRef="number"/>
