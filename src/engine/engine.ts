@@ -6,8 +6,7 @@ import { createDmnDecisionService } from './decision-service.js';
 import { deployResources } from './deployment.js';
 import type { CaseEventType } from './event-types.js';
 import { insertIncident } from './persistence/effect-store.js';
-import { lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
-import { latestDefinitionId } from './persistence/instance-store.js';
+import { JOB_WAKE_CHANNEL, latestDefinitionId, lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
 import * as reads from './persistence/read-store.js';
 import * as work from './persistence/work-store.js';
 import { computeTimer } from './runtime/timers.js';
@@ -334,7 +333,7 @@ export class Engine {
 
   /** Subscribes to job wake-ups (PostgreSQL NOTIFY when a job is created); resolves to an unsubscribe function. */
   onJobsAvailable(listener: (type: string) => void): Promise<() => Promise<void>> {
-    return this.db.listen('govflow_jobs', listener);
+    return this.db.listen(JOB_WAKE_CHANNEL, listener);
   }
 
   // ------------------------------------------------------------------ incidents

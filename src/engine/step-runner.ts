@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { DecisionBinder } from './decision-binding.js';
 import * as effects from './persistence/effect-store.js';
 import {
-  appendEvents, insertInstance, insertStartedInstance, JOB_WAKE_CHANNEL, latestDefinitionId, loadDefinition, lockInstance, readJobAndInstance, saveJobStepIfUnchanged, saveStep,
+  appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, notifyJobTypes, readJobAndInstance, saveJobStepIfUnchanged, saveStep,
   type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob, type VersionedInstanceRow,
 } from './persistence/instance-store.js';
 import * as work from './persistence/work-store.js';
@@ -259,7 +259,7 @@ export class StepRunner {
     setImmediate(() => {
       const types = [...this.pendingWakeTypes];
       this.pendingWakeTypes.clear();
-      this.db.query('select pg_notify($1, t) from unnest($2::text[]) as n(t)', [JOB_WAKE_CHANNEL, types]).catch((error: unknown) => {
+      notifyJobTypes(this.db, types).catch((error: unknown) => {
         this.log.warn({ err: error }, 'job wake-up notification failed; workers find the jobs on their next poll');
       }).finally(() => {
         this.wakeScheduled = false;

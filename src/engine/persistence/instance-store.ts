@@ -108,6 +108,11 @@ export interface StepWrite {
 
 export const JOB_WAKE_CHANNEL = 'govflow_jobs';
 
+/** Wakes the workers of these job types (PostgreSQL NOTIFY), outside any step's transaction. */
+export async function notifyJobTypes(db: Queryable, types: readonly string[]): Promise<void> {
+  await db.query('select pg_notify($1, t) from unnest($2::text[]) as n(t)', [JOB_WAKE_CHANNEL, [...types]]);
+}
+
 const statementNames = new Map<string, { name: string }>();
 
 /**
