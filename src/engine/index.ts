@@ -19,3 +19,5 @@ export type {
 export { startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
+export { workBacklog } from './persistence/backlog.js';
+export type { WorkBacklog } from './persistence/backlog.js';
