@@ -47,6 +47,7 @@ table decision_definition
   column deployment_id bigint not null
   column resource_id bigint not null
   column deployed_at timestamp with time zone not null default now()
+  column version_tag text
   constraint decision_definition_deployment_id_fkey FOREIGN KEY (deployment_id) REFERENCES deployment(id)
   constraint decision_definition_key_version_key UNIQUE (key, version)
   constraint decision_definition_pkey PRIMARY KEY (id)
@@ -54,6 +55,7 @@ table decision_definition
   constraint decision_definition_version_check CHECK ((version > 0))
   CREATE UNIQUE INDEX decision_definition_key_version_key ON decision_definition USING btree (key, version)
   CREATE UNIQUE INDEX decision_definition_pkey ON decision_definition USING btree (id)
+  CREATE INDEX decision_definition_version_tag ON decision_definition USING btree (key, version_tag, version) WHERE (version_tag IS NOT NULL)
 table deployment
   column id bigint not null default nextval('deployment_id_seq'::regclass)
   column name text not null
@@ -513,6 +515,7 @@ table process_instance
   column last_seq integer not null default 0
   column started_at timestamp with time zone not null
   column ended_at timestamp with time zone
+  column decision_bindings jsonb not null default '{}'::jsonb
   constraint process_instance_definition_id_fkey FOREIGN KEY (definition_id) REFERENCES process_definition(id)
   constraint process_instance_parent_instance_id_fkey FOREIGN KEY (parent_instance_id) REFERENCES process_instance(id)
   constraint process_instance_pkey PRIMARY KEY (id)
