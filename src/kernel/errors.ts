@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_REGISTRY_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The other agency\'s registry did not answer; try again' },
   GOVFLOW_ERR_REGISTRY_SIGNATURE: { kind: 'bug', status: 500, title: 'A registry exchange was not signed as agreed' },
   GOVFLOW_ERR_NOTIFICATION_INPUT: { kind: 'user', status: 422, title: 'A notification is missing its template, recipient or placeholders' },
+  GOVFLOW_ERR_CONFIG: { kind: 'user', status: 400, title: 'A setting is not valid, or not safe in production mode' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
