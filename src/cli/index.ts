@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   mine: () => import('./commands/mine.js'),
   tck: () => import('./commands/tck.js'),
   ledger: () => import('./commands/ledger.js'),
+  admin: () => import('./commands/admin.js'),
 };
 
 async function help(): Promise<string> {
