@@ -44,7 +44,7 @@ export function passwordProblem(password: string, confirm: string, avoid: readon
   if (password.length > 200) return 'Enter a password of 200 characters or fewer';
   if (password !== confirm) return 'Enter the same password twice';
   const lower = password.toLowerCase();
-  if (avoid.some((a) => a !== '' && lower.includes(a.toLowerCase()))) return 'Enter a password that does not contain your username or e-mail address';
+  if (avoid.some((a) => a.length >= 4 && lower.includes(a.toLowerCase()))) return 'Enter a password that does not contain your username or e-mail address';
   return null;
 }
 
