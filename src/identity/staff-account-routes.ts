@@ -1,5 +1,5 @@
 import { verify as argonVerify } from '@node-rs/argon2';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../web/index.js';
 import type { IdentityContext } from './context.js';
 import { field, passkeyButton, passwordProblem, safeNext, sendPage } from './pages.js';
@@ -11,7 +11,7 @@ import { safeEqual } from './tokens.js';
  * A signed-in staff member's own account: change their password (the current one asked again, every other session
  * of theirs ended) and add a passkey. Sign-out lives here too.
  */
-export function registerStaffAccount(server: FastifyInstance, ctx: IdentityContext, signOut: (request: Parameters<typeof ctx.sessions.load>[0], reply: Parameters<typeof ctx.sessions.rotate>[0]) => Promise<void>): void {
+export function registerStaffAccount(server: FastifyInstance, ctx: IdentityContext, signOut: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
   const { db, sessions } = ctx;
   const own = { action: '/staff/account/password', current: true, heading: 'Change your password', intro: 'You will stay signed in here; your other sessions end.' };
 
@@ -37,7 +37,7 @@ ${passkeyButton({ label: 'Add a passkey', mode: 'register', options: '/staff/acc
 
   server.post('/staff/account/password', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
-    if (found?.principal?.kind !== 'staff' || !safeEqual(field(request.body, 'csrf'), found.row.csrf_token)) return reply.redirect('/staff/sign-in', 303);
+    if (found?.principal?.kind !== 'staff' || !safeEqual(field(request.body, 'csrf'), found.row.csrf_token)) return reply.redirect('/staff/sign-in?next=/staff/account/password', 303);
     const staffId = found.principal.id;
     const next = safeNext(field(request.body, 'next'), '/staff/account');
     const accountKey = `staff:${staffId}`;

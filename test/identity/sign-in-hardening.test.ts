@@ -48,6 +48,13 @@ describeEachBackend('identity: staff sign-in hardening (issue 13)', (backend) =>
     await proxied.close();
   });
 
+  it('shows the demo as a demo: a "Demo" phase banner on the sign-in pages', async () => {
+    for (const path of ['/staff/sign-in', '/sign-in', '/']) {
+      const page = await (await fetch(`${s.base}${path}`)).text();
+      assert.match(page, /<strong class="govuk-tag govuk-phase-banner__content__tag">Demo<\/strong>/, path);
+    }
+  });
+
   it('accepts an authenticator code once: the same code is refused afterwards, also when two sign-ins race with it', async () => {
     const c = client(s.base);
     const code = await freshTotp(demo('bob').totpSecret);
