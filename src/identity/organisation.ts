@@ -134,6 +134,8 @@ export async function resetStaffCredentials(db: Database, masterKey: string | Bu
     );
     if (rows.length === 0) return undefined;
     await endStaffSessions(tx, staffId);
+    // A lost or stolen phone may hold a passkey too: a new authenticator removes them (they can be added again).
+    if (totpSecret !== undefined) await tx.query('delete from identity_passkey where staff_id = $1', [staffId]);
     await tx.query('delete from identity_sign_in_attempt where account_key = $1', [`staff:${staffId}`]);
     await appendEvent(tx, { type: 'identity.staff-credentials-reset', actor, data: { staff: staffId, password: password !== undefined, authenticator: totpSecret !== undefined } });
     return { ...(password !== undefined ? { password } : {}), ...(totpSecret !== undefined ? { totpSecret } : {}) };
