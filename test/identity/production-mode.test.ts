@@ -12,6 +12,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jsQRModule from 'jsqr';
 import { chromium, type Browser } from 'playwright-core';
+import { openGovflow, startServer } from '../../src/cli/index.js';
+import { activeDemoAccounts, createIdentity, disableDemoAccounts } from '../../src/identity/index.js';
+import { deploymentMode, isGovflowError, loadConfig } from '../../src/kernel/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
 import { freshTotp } from '../support/sign-in.js';
@@ -95,6 +98,22 @@ describe('production mode (issue 13)', () => {
       assert.match(lines[0]!, /^govflow serve: production mode refuses to start while .+ enabled: set /);
       assert.ok(lines[0]!.endsWith(c.named), `${lines[0]} names ${c.named}`);
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('refuses a database in which the demo staff accounts are still active, until `admin disable-demo`', async () => {
+    const demoDir = await mkdtemp(path.join(tmpdir(), 'govflow-demo-db-'));
+    const govflow = await openGovflow({ config: { ...loadConfig({}), dataDir: demoDir, port: 0, ...(pgUrl ? { databaseUrl: await createServerDatabase() } : {}) } });
+    try {
+      await createIdentity({ db: govflow.db, masterKey: randomBytes(32), demo: true }).seedDemo();
+      const production = deploymentMode({ GOVFLOW_ENV: 'production' });
+      await assert.rejects(startServer(govflow, { mode: production }), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_CONFIG'
+        && /demo staff accounts \(ada, aud, ben, bob, fay, lin, mia, pat\) are active in the database: run npx govflow admin disable-demo$/.test(error.message));
+      assert.deepEqual((await disableDemoAccounts(govflow.db, 'system:test')).length, 8);
+      assert.deepEqual(await activeDemoAccounts(govflow.db), [], 'nothing left to refuse');
+    } finally {
+      await govflow.close();
+      await rm(demoDir, { recursive: true, force: true });
     }
   });
 
