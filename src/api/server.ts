@@ -47,6 +47,11 @@ export interface ApiServerOptions {
    * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
    */
   readonly ledger?: LedgerApi & { readonly limits?: LedgerLimits; readonly guard?: WriteGuard };
+  /**
+   * Which proxies may name the client in X-Forwarded-For (GOVFLOW_TRUST_PROXY): `request.ip`, and so the sign-in
+   * lockout per client, is the real client behind a TLS proxy only when it is set. Default: none.
+   */
+  readonly trustProxy?: boolean | number | string;
 }
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
@@ -83,6 +88,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
+    // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
+    trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });

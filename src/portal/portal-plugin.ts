@@ -54,6 +54,8 @@ export interface PortalOptions {
    * submission e-mail there): if it throws, nothing of that step is kept. The portal itself knows no e-mail.
    */
   readonly onSubmitted?: OnSubmitted;
+  /** The demo citizen picker at /sign-in (GOVFLOW_DEMO_SIGN_IN); default on. Production turns it off. */
+  readonly demoSignIn?: boolean;
 }
 
 const COOKIE = 'govflow_session';
@@ -217,7 +219,7 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
       return send(reply, s, 'Sign in (demo)', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">${options.identity?.oidcEnabled ? 'Sign in' : 'Sign in (demo)'}</h1>
 ${eid}
-<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
+${options.demoSignIn === false ? (options.identity?.oidcEnabled ? '' : html`<p class="govuk-body">Signing in is not available yet. Try again later.</p>`) : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
 <form method="post" action="/sign-in" novalidate>
 <input type="hidden" name="csrf" value="${s.csrfToken}">
 <input type="hidden" name="next" value="${next}">
@@ -230,12 +232,13 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
 </fieldset>
 </div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
-</form>
+</form>`}
 </div></div>`, { current: 'sign-in' });
     });
 
     server.post('/sign-in', async (request, reply) => {
       const { s, body } = await postSession(request, reply);
+      if (options.demoSignIn === false) throw new PortalHttpError(404, 'Page not found', 'If you typed the web address, check it is correct.');
       const citizen = DEMO_CITIZENS.find((c) => c.id === body['citizen']);
       if (!citizen) throw new PortalHttpError(400, 'Choose a demo citizen', 'Go back and choose one of the demo citizens.');
       if (options.identity) {
