@@ -3,7 +3,7 @@ import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type Wo
 import { createLogger, isGovflowError, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
-import { applicantContact, createPortalPlugin, isApplicant } from '../portal/index.js';
+import { applicantContact, caseDocuments, createPortalPlugin, isApplicant, portalPersonalData } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
@@ -58,7 +58,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
   // Personal-data protection (issue 6): access log of reads, findUsage, my-data, identifier vault.
-  const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config) });
+  const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config), holders: [portalPersonalData] });
   // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
   // Admins' edits (issue 5, src/admin/) are stored versions laid over the files; portal and workbench read the merge.
   const catalogue = await loadCatalogueWithOverrides(govflow.db, process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
@@ -120,7 +120,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
@@ -140,7 +140,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   });
   const sender = notifications?.start();
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
-  const retention = startRetentionLoop({ db: govflow.db, vault: privacy.vault, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger });
+  const retention = startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger });
   const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
     'issue-decision': createIssueDecisionHandler(documents),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),

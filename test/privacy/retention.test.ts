@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { eraseEventData, sealPending, verifyLedger } from '../../src/ledger/index.js';
 import { addDuration, createPrivacy, loadRetentionRules, parseIsoDuration, runRetention, type Privacy } from '../../src/privacy/index.js';
+import { portalPersonalData } from '../../src/portal/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
@@ -82,7 +83,7 @@ describeEachBackend('privacy: retention erases personal data of ended cases and 
     await sealPending(db, { waitMs: 2000 });
     const ended = (await db.query<{ ended_at: Date }>('select ended_at from process_instance where id = $1', [oldCase])).rows[0]!.ended_at;
     const nearlyTwoYears = new Date(addDuration(new Date(ended), parseIsoDuration('P2Y')).getTime() - 60_000);
-    const options = { db, vault: privacy.vault, rules, eraseEventData };
+    const options = { db, vault: privacy.vault, holders: [portalPersonalData], rules, eraseEventData };
 
     const early = await runRetention({ ...options, now: () => nearlyTwoYears });
     assert.deepEqual(early.erasedCases, [], 'not yet past retention');
