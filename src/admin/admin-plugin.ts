@@ -108,7 +108,8 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
       if (Number(request.headers['content-length'] ?? 0) > FORM_BODY_LIMIT) {
         throw new AdminHttpError(413, 'There is a problem with your request', 'What you sent is too large. Go back and try again.');
       }
-      const s = await identity.pageSession(request, reply, { create: true });
+      // No session is created here (a read never writes): the sign-in page it redirects to makes one.
+      const s = await identity.pageSession(request, reply);
       if (s.principal?.kind === 'staff' && hasRole(s.principal, ['admin'])) {
         sessions.set(request, { principal: s.principal, csrfToken: s.csrfToken });
         return;

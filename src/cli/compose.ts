@@ -3,7 +3,7 @@ import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type Wo
 import { createLogger, isGovflowError, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
-import { applicantContact, caseDocuments, createPortalPlugin, isApplicant, portalPersonalData } from '../portal/index.js';
+import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
@@ -33,9 +33,14 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
   return { config, db, engine, logger, close: () => db.close() };
 }
 
-export async function startServer(govflow: Govflow, options: { demo?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
+/**
+ * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
+ * tests that compare the database before and after a request, so that only the request can have changed it.
+ */
+export async function startServer(govflow: Govflow, options: { demo?: boolean; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
   // Identity (issue 6): sessions, staff sign-in (password + TOTP), API keys; the demo organisation unless --no-demo.
   const demo = options.demo ?? true;
+  const background = options.background ?? true;
   const registered: { method: string | string[]; url: string }[] = [];
   const identity = createIdentity({
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
@@ -70,7 +75,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
       await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: p.reference, messageId: p.paymentId, variables: { paymentId: p.paymentId }, actor: p.actor });
     },
   });
-  const portal = createPortalPlugin({
+  const portalOptions: PortalOptions = {
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
     // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
     onSubmitted: async (tx, submitted) => {
@@ -86,7 +91,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
       }
     },
     ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
-  });
+  };
+  const portal = createPortalPlugin(portalOptions);
+  // A submission whose case did not start (a failed start, a process that died) is started here, never by a page.
+  const caseStarts = background ? createCaseStarts(portalOptions).startLoop() : undefined;
   // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
   // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
   const documents = createDocuments({
@@ -116,7 +124,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
     logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
     signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
   });
-  sealer.start();
+  if (background) sealer.start();
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
@@ -138,10 +146,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
     db: govflow.db, logger: govflow.logger, agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
     publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
   });
-  const sender = notifications?.start();
+  const sender = background ? notifications?.start() : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
-  const retention = startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger });
-  const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
+  const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
+  const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
     'issue-decision': createIssueDecisionHandler(documents),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': registries.handler } : {}),
@@ -159,7 +167,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
       ledgerGuard.stop();
       await sealer.stop();
       await sender?.stop();
-      await retention.stop();
+      await retention?.stop();
+      await caseStarts?.stop();
       await registries.stop();
     },
   };

@@ -1,9 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidcClient from 'openid-client';
 import { verifySync } from 'otplib';
-import { createLogger, GovflowError, openSecret, sealSecret, type Logger } from '../kernel/index.js';
+import { createLogger, GovflowError, openSecret, safeEqual, sealSecret, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database, type Queryable } from '../store/index.js';
 import { html, page, parseCookies, parseForm, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
@@ -116,12 +116,6 @@ const sha256 = (value: string): string => createHash('sha256').update(value).dig
 const token = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 /** Session ids and API keys are 43-character base64url strings; anything else is refused before a lookup. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** `Authorization: Bearer gfk_…` → the key, or null for any other shape. */
 export function parseBearer(header: unknown): string | null {

@@ -6,3 +6,6 @@ export type { Logger } from './logger.js';
 export { loadConfig, resolveMasterKey } from './config.js';
 export { openSecret, sealSecret } from './secret-box.js';
 export type { GovflowConfig } from './config.js';
+export { addDuration, isIsoPeriod, isoPeriod, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
+export type { IsoCycle, IsoDuration } from './iso-time.js';
+export { safeEqual } from './safe-equal.js';

@@ -1,5 +1,5 @@
 /** The citizen portal: server-rendered GOV.UK-style pages over the catalogue and the engine's public API. */
-export { createPortalPlugin, DEMO_CITIZENS } from './portal-plugin.js';
+export { createPortalPlugin } from './portal-plugin.js';
 export type { PortalOptions } from './portal-plugin.js';
 export { caseDocuments, checkUpload, displayFilename, listUploads, readUpload } from './uploads.js';
 export type { CheckedUpload, StoredUpload } from './uploads.js';
@@ -12,3 +12,5 @@ export { paymentScheduleOf } from './payment-pages.js';
 export type { ScheduledPayment } from './payment-pages.js';
 export type { SeedCasesOptions, SeededCase } from './seed-cases.js';
 export { portalPersonalData } from './personal-data.js';
+export { createCaseStarts } from './case-starts.js';
+export type { CaseStarts } from './case-starts.js';

@@ -17,8 +17,6 @@ export type { PersonalDataHolder } from './holders.js';
 export { createVault } from './vault.js';
 export type { IdentifierReader, Vault } from './vault.js';
 export { describeAction, describePurpose } from './wording.js';
-export { addDuration, parseIsoDuration } from './duration.js';
-export type { IsoDuration } from './duration.js';
 export { ERASED_MARKER, loadRetentionRules, runRetention, startRetentionLoop } from './retention.js';
 export type { RetentionOptions, RetentionResult, RetentionRule } from './retention.js';
 

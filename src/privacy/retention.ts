@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instancesOfApplicant } from '../engine/index.js';
+import { addDuration, isoPeriod, type IsoDuration } from '../kernel/index.js';
 import { appendEvent, type Database, type Queryable } from '../store/index.js';
-import { addDuration, parseIsoDuration, type IsoDuration } from './duration.js';
 import { subjectSql, type PersonalDataHolder } from './holders.js';
 import type { Vault } from './vault.js';
 
@@ -45,7 +45,7 @@ export async function loadRetentionRules(servicesDir: string): Promise<{ rules: 
       continue;
     }
     try {
-      rules.push({ processKey, serviceId: typeof service.id === 'string' ? service.id : dir, personalData, period: parseIsoDuration(personalData, `${dir}: retention.personalData`) });
+      rules.push({ processKey, serviceId: typeof service.id === 'string' ? service.id : dir, personalData, period: isoPeriod(personalData, `${dir}: retention.personalData`) });
     } catch (error) {
       problems.push((error as Error).message);
     }

@@ -153,7 +153,8 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
 
     /** The signed-in staff member, or a redirect to the staff sign-in (null is returned after replying). */
     async function staffSession(request: FastifyRequest, reply: FastifyReply): Promise<StaffSession | null> {
-      const s = await identity.pageSession(request, reply, { create: true });
+      // No session is created here (a read never writes): the sign-in page it redirects to makes one.
+      const s = await identity.pageSession(request, reply);
       if (s.principal?.kind === 'staff') return { principal: s.principal, csrfToken: s.csrfToken };
       if (s.principal) throw new WorkbenchHttpError(403, 'You cannot use the staff workbench', 'This part of the site is for the staff of the municipality.');
       await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
