@@ -9,7 +9,7 @@
  * say who owns its tables land in the same diff and are reviewed together; and the store, the lowest floor but
  * the kernel, is the one place every module may read without new import edges. A module that needs another's rows
  * calls the owner's exported function or embeds the owner's exported SQL fragment (written in the owner's file,
- * so the test sees it there), e.g. `instanceWithEventsJson` in engine/ or `submissionCitizenSql` in portal/.
+ * so the test sees it there), e.g. `instanceWithEventsJson` in engine/ or `portalPersonalData.subjectOfCaseSql` in portal/.
  */
 export type Access = 'read' | 'write';
 
