@@ -26,7 +26,8 @@ export const ALLOWED_DEPENDENCIES = {
   portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
   workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
   admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin'],
+  operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations'],
 };
 
 const srcRoot = path.resolve('src');

@@ -19,3 +19,5 @@ export type { DeployedDefinition, ElementReach } from './persistence/shared-read
 export {
   applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instanceForExport, instancesOfApplicant,
 } from './persistence/personal-data.js';
+export { workBacklog } from './persistence/backlog.js';
+export type { WorkBacklog } from './persistence/backlog.js';

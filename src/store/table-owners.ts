@@ -85,6 +85,8 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0009 the catalogue's stored versions (the admin pages edit them through the catalogue).
   admin_service_version: { owner: 'catalogue' },
   admin_form_version: { owner: 'catalogue' },
+  // 0016 the whole server's rate limits (counters shared by every process).
+  rate_limit_counter: { owner: 'operations' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

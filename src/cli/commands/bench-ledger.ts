@@ -11,6 +11,7 @@ import pg from 'pg';
 import { openDatabase, startThrowawayPostgres, type Database, type ThrowawayPostgres } from '../../store/index.js';
 import { createEngine } from '../../engine/index.js';
 import { STRAIGHT_THROUGH_XML, straightThrough } from './bench-engine.js';
+import { printMachineLoad } from './bench-load.js';
 import { createSealer, generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger } from '../../ledger/index.js';
 
 const USAGE = `govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]
@@ -149,6 +150,7 @@ async function sealingOnVsOff(url: string, options: OnOffOptions): Promise<Recor
       // Total CPU per instance, off ÷ on: what the rate ratio tends to on a machine the workload saturates.
       cpuRatioOffOverOn: Math.round(((cpuOff / cpu.off.instances) / (cpuOn / cpu.on.instances)) * 1000) / 1000,
       sealerCpuMicrosPerEvent: Math.round(((cpuOn / cpu.on.instances - cpuOff / cpu.off.instances) / eventsPerInstance) * 1e6 * 10) / 10,
+      sameRun: 'sealingOnVsOff* and cpuRatioOffOverOn compare off and on runs alternated within this bench run',
     };
   } finally {
     await sealerDb.close();
@@ -289,6 +291,7 @@ export async function runBench(argv: string[]): Promise<number> {
     url.pathname = `/${name}_engine`;
     engineUrl = url.toString();
   }
+  printMachineLoad('before');
   try {
     const result = {
       subject: 'ledger', backend, date: new Date().toISOString(), loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
@@ -297,6 +300,7 @@ export async function runBench(argv: string[]): Promise<number> {
       loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
       goals: 'verify 1,000,000 ≤ 5 s; inclusion proof ≤ 1 ms; straight-through with sealing on ≥ 0.9 × off',
     };
+    printMachineLoad('after');
     console.log(argv.includes('--json') ? JSON.stringify(result) : result);
     return 0;
   } finally {

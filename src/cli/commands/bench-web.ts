@@ -35,6 +35,7 @@ import { seedSubmittedCases } from '../../portal/index.js';
 import { startThrowawayPostgres } from '../../store/index.js';
 import type { Answers } from '../../web/index.js';
 import { openGovflow, startServer } from '../compose.js';
+import { printMachineLoad } from './bench-load.js';
 
 const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
   [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
@@ -373,6 +374,8 @@ export interface WebBenchResult {
   allResponses2xx: boolean;
   loadavgBefore: number[];
   loadavgAfter: number[];
+  /** Which figures compare measurements taken in this same run. */
+  sameRun: string;
   cpus: number;
   node: string;
 }
@@ -416,6 +419,8 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     const env: Record<string, string> = {
       GOVFLOW_DATABASE_URL: databaseUrl, GOVFLOW_DATA_DIR: scratch, GOVFLOW_MASTER_KEY: randomBytes(32).toString('base64url'),
       GOVFLOW_HOST: '127.0.0.1', GOVFLOW_PORT: String(await freePort()),
+      // One load generator on one address is what the rate limits refuse: the bench measures the server without them.
+      GOVFLOW_RATE_LIMITS: 'off',
     };
     const logLevel = process.env['GOVFLOW_LOG_LEVEL'] ?? 'info';
     Object.assign(process.env, env, { GOVFLOW_LOG_LEVEL: 'warn' });
@@ -504,6 +509,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         measured: status ? { requestsPerSecond: status.requestsPerSecond, p99Ms: status.p99Ms } : null,
       }],
       allResponses2xx: allOk,
+      sameRun: 'every target, the no-database baseline included, was measured in this run against the same servers',
       loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
     };
   } finally {
@@ -524,7 +530,9 @@ export async function runBench(argv: string[]): Promise<number> {
     console.error(`govflow bench web: ${(error as Error).message}`);
     return 2;
   }
+  printMachineLoad('before');
   const result = await run(options);
+  printMachineLoad('after');
   console.log(options.json ? JSON.stringify(result) : result);
   return result.allResponses2xx ? 0 : 1;
 }
