@@ -16,7 +16,7 @@ export const ALLOWED_DEPENDENCIES = {
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
   identity: ['kernel', 'store', 'privacy', 'web'],
-  privacy: ['kernel', 'store'],
+  privacy: ['kernel', 'store', 'engine'],
   web: ['kernel'],
   documents: ['kernel', 'store', 'engine', 'web'],
   catalogue: ['kernel', 'engine', 'web'],

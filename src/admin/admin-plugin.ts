@@ -6,7 +6,7 @@ import {
   getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, listServiceVersions, parseFormVersion, parseServiceFields, slaTaskField,
   type FormVersionRow, type LiveCatalogue, type Service, type ServiceFieldError,
 } from '../catalogue/index.js';
-import { compileBpmn, MAX_BPMN_BYTES, type Engine } from '../engine/index.js';
+import { compileBpmn, deployedSource, listDeployedDefinitions, MAX_BPMN_BYTES, type DeployedDefinition, type Engine } from '../engine/index.js';
 import {
   actorOf, createDepartment, createStaff, getStaff, hasRole, listAgencies, listDepartments, listStaff, parseMembership, resetStaffCredentials, setStaffDisabled, STAFF_ROLES,
   type Identity, type StaffPrincipal,
@@ -108,7 +108,8 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
       if (Number(request.headers['content-length'] ?? 0) > FORM_BODY_LIMIT) {
         throw new AdminHttpError(413, 'There is a problem with your request', 'What you sent is too large. Go back and try again.');
       }
-      const s = await identity.pageSession(request, reply, { create: true });
+      // No session is created here (a read never writes): the sign-in page it redirects to makes one.
+      const s = await identity.pageSession(request, reply);
       if (s.principal?.kind === 'staff' && hasRole(s.principal, ['admin'])) {
         sessions.set(request, { principal: s.principal, csrfToken: s.csrfToken });
         return;
@@ -175,20 +176,17 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
 
     // ------------------------------------------------------------------ processes and decisions
 
-    interface DefinitionRow { key: string; version: number; name: string | null; deployed_at: Date | string; deployment_id: number | string }
-
     async function processesPage(reply: FastifyReply, admin: AdminSession, problems: string[], status: number, deploymentId: number | null): Promise<FastifyReply> {
-      const processes = (await db.query<DefinitionRow>('select key, version, name, deployed_at, deployment_id from process_definition order by key, version desc')).rows;
-      const decisions = (await db.query<DefinitionRow>('select key, version, name, deployed_at, deployment_id from decision_definition order by key, version desc')).rows;
+      const { processes, decisions } = await listDeployedDefinitions(db);
       let banner: SafeHtml | '' = '';
       if (deploymentId !== null) {
-        const made = [...processes.filter((p) => Number(p.deployment_id) === deploymentId).map((p) => `process ${p.key} version ${p.version}`), ...decisions.filter((d) => Number(d.deployment_id) === deploymentId).map((d) => `decision ${d.key} version ${d.version}`)];
+        const made = [...processes.filter((p) => p.deploymentId === deploymentId).map((p) => `process ${p.key} version ${p.version}`), ...decisions.filter((d) => d.deploymentId === deploymentId).map((d) => `decision ${d.key} version ${d.version}`)];
         banner = html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="deployed-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="deployed-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${made.length > 0 ? `Deployed ${made.join(', ')}` : 'Nothing new was deployed: the files are identical to the latest versions'}</p></div></div>`;
       }
-      const latest = (rows: DefinitionRow[], key: string): number => Math.max(...rows.filter((r) => r.key === key).map((r) => Number(r.version)));
-      const table = (rows: DefinitionRow[], kind: 'processes' | 'decisions', caption: string): SafeHtml => rows.length === 0 ? html`<p class="govuk-body">None deployed yet.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
+      const latest = (rows: DeployedDefinition[], key: string): number => Math.max(...rows.filter((r) => r.key === key).map((r) => Number(r.version)));
+      const table = (rows: DeployedDefinition[], kind: 'processes' | 'decisions', caption: string): SafeHtml => rows.length === 0 ? html`<p class="govuk-body">None deployed yet.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key</th><th scope="col" class="govuk-table__header">Version</th><th scope="col" class="govuk-table__header">Name</th><th scope="col" class="govuk-table__header">Deployed</th><th scope="col" class="govuk-table__header">New cases</th></tr></thead>
-<tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">Version ${r.version}<span class="govuk-visually-hidden"> of ${r.key}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployed_at)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? 'Start on this version' : 'Evaluated'}</strong>` : ''}</td></tr>`)}</tbody></table>`;
+<tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">Version ${r.version}<span class="govuk-visually-hidden"> of ${r.key}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployedAt)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? 'Start on this version' : 'Evaluated'}</strong>` : ''}</td></tr>`)}</tbody></table>`;
       const keys = [...new Set(processes.map((p) => p.key))];
       return send(reply, admin, 'Processes and decisions', html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'file', anchor: 'file', message }))) : ''}${banner}
 <h1 class="govuk-heading-l">Processes and decisions</h1>
@@ -265,14 +263,7 @@ ${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><spa
       });
     });
 
-    async function xmlOf(kind: 'processes' | 'decisions', key: string, version: number): Promise<{ xml: string; name: string | null; resource: string } | null> {
-      const { rows } = kind === 'processes'
-        ? await db.query<{ xml: string; name: string | null; resource: string }>(
-          'select r.content as xml, p.name, r.name as resource from process_definition p join deployment_resource r on r.deployment_id = p.deployment_id and r.name = p.resource_name where p.key = $1 and p.version = $2 order by r.id limit 1', [key, version])
-        : await db.query<{ xml: string; name: string | null; resource: string }>(
-          'select r.content as xml, d.name, r.name as resource from decision_definition d join deployment_resource r on r.id = d.resource_id where d.key = $1 and d.version = $2', [key, version]);
-      return rows[0] ?? null;
-    }
+    const xmlOf = (kind: 'processes' | 'decisions', key: string, version: number) => deployedSource(db, kind === 'processes' ? 'process' : 'decision', key, version);
 
     for (const kind of ['processes', 'decisions'] as const) {
       server.get<{ Params: { key: string; version: string } }>(`/admin/${kind}/:key/:version`, async (request, reply) => {
@@ -315,11 +306,9 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
     }
 
     async function latestProcess(key: string): Promise<{ version: number; xml: string }> {
-      const { rows } = KEY.test(key) ? await db.query<{ version: number }>('select max(version) as version from process_definition where key = $1', [key]) : { rows: [] };
-      const version = rows[0]?.version === null || rows[0]?.version === undefined ? null : Number(rows[0].version);
-      const found = version === null ? null : await xmlOf('processes', key, version);
-      if (version === null || !found) throw new AdminHttpError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file.');
-      return { version, xml: found.xml };
+      const found = KEY.test(key) ? await deployedSource(db, 'process', key) : null;
+      if (!found) throw new AdminHttpError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file.');
+      return { version: found.version, xml: found.xml };
     }
 
     /** The XML with a diagram for bpmn-js (see auto-layout.ts); when layout fails, the page falls back to the XML. */

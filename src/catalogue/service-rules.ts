@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isIsoPeriod } from '../kernel/index.js';
 
 /**
  * The parts of a service file that drive case handling rather than the citizen's pages: SLAs, DMN decisions,
@@ -7,12 +8,8 @@ import path from 'node:path';
  * process parts of the file can change independently.
  */
 
-/** ISO 8601 duration as used by BPMN timers: years, months, weeks, days, hours, minutes, seconds (no fractions). */
-const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
-
-export function isIsoDuration(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 40 && ISO_DURATION.test(value);
-}
+/** An SLA period (whole years, months, weeks, days, hours, minutes, seconds): the kernel's one ISO 8601 module. */
+export const isIsoDuration = isIsoPeriod;
 
 export interface ServiceSla {
   /** The whole case, e.g. P60D. */

@@ -3,7 +3,7 @@ import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type Wo
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
-import { applicantContact, createPortalPlugin, isApplicant } from '../portal/index.js';
+import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
@@ -44,6 +44,7 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
 }
 
 /**
+/**
  * Demo or production (issue 13): production refuses to start with any demo setting on, or with the demo staff
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
@@ -57,12 +58,17 @@ async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> 
   }
 }
 
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
+/**
+ * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
+ * tests that compare the database before and after a request, so that only the request can have changed it.
+ */
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
   // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
   const demo = mode.demoAccounts;
+  const background = options.background ?? true;
   const registered: { method: string | string[]; url: string }[] = [];
   const identity = createIdentity({
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
@@ -86,7 +92,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
   // Personal-data protection (issue 6): access log of reads, findUsage, my-data, identifier vault.
-  const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config) });
+  const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config), holders: [portalPersonalData] });
   // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
   // Admins' edits (issue 5, src/admin/) are stored versions laid over the files; portal and workbench read the merge.
   // Several processes on one database (docs/operations.md): an admin's catalogue edit in any process reaches this one
@@ -101,7 +107,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: p.reference, messageId: p.paymentId, variables: { paymentId: p.paymentId }, actor: p.actor });
     },
   });
-  const portal = createPortalPlugin({
+  const portalOptions: PortalOptions = {
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
     // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
     onSubmitted: async (tx, submitted) => {
@@ -118,7 +124,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     },
     ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
     demoSignIn: mode.demoSignIn,
-  });
+  };
+  const portal = createPortalPlugin(portalOptions);
+  // A submission whose case did not start (a failed start, a process that died) is started here, never by a page.
+  const caseStarts = background ? createCaseStarts(portalOptions).startLoop() : undefined;
   // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
   // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
   const documents = createDocuments({
@@ -148,7 +157,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
     signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
   });
-  sealer.start();
+  if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
   const metrics = createMetrics({ db: govflow.db, engine: govflow.engine, logger: govflow.logger, authenticate: identity.authenticate, ...(process.env['GOVFLOW_METRICS_TOKEN'] ? { token: process.env['GOVFLOW_METRICS_TOKEN'] } : {}) });
@@ -159,7 +168,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
@@ -179,10 +188,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
     onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
   });
-  const sender = notifications?.start();
+  const sender = background ? notifications?.start() : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
-  const retention = startRetentionLoop({ db: govflow.db, vault: privacy.vault, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger });
-  const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
+  const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
+  const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
     'issue-decision': createIssueDecisionHandler(documents),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
@@ -200,7 +209,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       ledgerGuard.stop();
       await sealer.stop();
       await sender?.stop();
-      await retention.stop();
+      await retention?.stop();
+      await caseStarts?.stop();
       await registries.stop();
       await changeFeed.stop();
       await tracing?.shutdown();

@@ -2,7 +2,11 @@ import { FeelDate, FeelDateTime, FeelDuration, FeelTime, FeelRange, FeelFunction
 import { isContextValue } from './types.js';
 import { EXTENDED_YEAR_TEXT, extendedYear } from './feel-rewrite.js';
 
-/** FEEL value → JSON: temporals as their ISO text, functions as null (they cannot leave the engine). */
+/**
+ * FEEL value → JSON, the one conversion (issue 14): DMN results and the engine's FEEL expressions (mappings,
+ * scripts, conditions' variables) store values the same way. Temporals as their ISO text, functions as null
+ * (they cannot leave the evaluator), JavaScript dates as ISO instants.
+ */
 export function toJsonValue(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
@@ -10,8 +14,15 @@ export function toJsonValue(value: unknown): unknown {
   if (value instanceof FeelDate || value instanceof FeelTime || value instanceof FeelDateTime || value instanceof FeelDuration) return value.toString();
   if (value instanceof FeelFunction) return null;
   if (value instanceof FeelRange) return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto !== Object.prototype && proto !== null) {
+      // Another value class of the evaluator: it prints itself (ISO 8601 for temporals), else it has no JSON form.
+      const text = String(value);
+      return text === '[object Object]' ? null : text;
+    }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v);
     return out;

@@ -19,5 +19,10 @@ export type {
 export { startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
+export { caseProcessKey, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
+export type { DeployedDefinition, ElementReach } from './persistence/shared-reads.js';
+export {
+  applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instanceForExport, instancesOfApplicant,
+} from './persistence/personal-data.js';
 export { workBacklog } from './persistence/backlog.js';
 export type { WorkBacklog } from './persistence/backlog.js';

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { safeEqual } from '../kernel/index.js';
 import { parseCookies } from '../web/index.js';
 
 export const SESSION_COOKIE = 'govflow_session';
@@ -8,11 +9,8 @@ export const token = (bytes = 32): string => randomBytes(bytes).toString('base64
 /** Session ids and API keys are 43-character base64url strings; anything else is refused before a lookup. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** The kernel's one constant-time comparison, re-exported for identity's route modules. */
+export { safeEqual };
 
 /** True for a string shaped like a token we issue (session ids, API keys, enrolment links). */
 export const isTokenShaped = (value: unknown): value is string => typeof value === 'string' && TOKEN_SHAPE.test(value);

@@ -8,3 +8,6 @@ export { openSecret, sealSecret } from './secret-box.js';
 export type { GovflowConfig } from './config.js';
 export { deploymentMode, productionRefusal, trustProxySetting } from './mode.js';
 export type { DeploymentMode, TrustProxy } from './mode.js';
+export { addDuration, isIsoPeriod, isoPeriod, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
+export type { IsoCycle, IsoDuration } from './iso-time.js';
+export { safeEqual } from './safe-equal.js';

@@ -100,7 +100,8 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
       if (Number(request.headers['content-length'] ?? 0) > FORM_BODY_LIMIT) {
         throw new OversightHttpError(413, 'There is a problem with your request', 'What you sent is too large. Go back and try again.');
       }
-      const s = await identity.pageSession(request, reply, { create: true });
+      // No session is created here (a read never writes): the sign-in page it redirects to makes one.
+      const s = await identity.pageSession(request, reply);
       if (s.principal?.kind === 'staff' && hasRole(s.principal, ['admin', 'auditor'])) {
         viewers.set(request, { principal: s.principal, csrfToken: s.csrfToken, canAct: hasRole(s.principal, ['admin']) });
         return;

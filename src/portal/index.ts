@@ -1,7 +1,7 @@
 /** The citizen portal: server-rendered GOV.UK-style pages over the catalogue and the engine's public API. */
-export { createPortalPlugin, DEMO_CITIZENS } from './portal-plugin.js';
+export { createPortalPlugin } from './portal-plugin.js';
 export type { PortalOptions } from './portal-plugin.js';
-export { checkUpload, displayFilename, listUploads } from './uploads.js';
+export { caseDocuments, checkUpload, displayFilename, listUploads, readUpload } from './uploads.js';
 export type { CheckedUpload, StoredUpload } from './uploads.js';
 export { answerText, checkPageFiles, fileAnswerInput, formatSize, pageFileRules, readMultipart, typesFromAccept } from './question-uploads.js';
 export type { IncomingFile, PageFileRule, UploadSummary } from './question-uploads.js';
@@ -11,3 +11,6 @@ export { seedSubmittedCases } from './seed-cases.js';
 export { paymentScheduleOf } from './payment-pages.js';
 export type { ScheduledPayment } from './payment-pages.js';
 export type { SeedCasesOptions, SeededCase } from './seed-cases.js';
+export { portalPersonalData } from './personal-data.js';
+export { createCaseStarts } from './case-starts.js';
+export type { CaseStarts } from './case-starts.js';

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine, EventView, ProcessInstanceView } from '../engine/index.js';
-import { createLogger, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
+import { createLogger, isGovflowError, safeEqual, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
-import type { Identity } from '../identity/index.js';
+// The citizens of the clearly labelled demo sign-in: the demo organisation's one list.
+import { DEMO_CITIZENS, type Identity } from '../identity/index.js';
 import { citizenStatus, citizenTimeline, explainStatus, processingTimes, type Catalogue, type CitizenStatus, type Service, type ServicePage } from '../catalogue/index.js';
 import {
   answersToInput, displayAnswer, fields, html, page, parseCookies, parseFormSchema, readGovukAsset, renderErrorSummary, renderFormFields, useHtmlPageEdge, validateAnswers, type FieldError, type HtmlValue, type RawInput, type SafeHtml,
@@ -16,16 +17,11 @@ import type { Privacy } from '../privacy/index.js';
 import { caseActions, registerPaymentPages } from './payment-pages.js';
 import { informationUploadRules, listUploads, registerUploadRoutes, uploadedDocumentsVariable, uploadForm, type StoredUpload } from './uploads.js';
 import type { Payments } from '../payments/index.js';
-import { PortalStore, safeEqual, signSessionId, verifySessionCookie, type Session, type Submission } from './portal-store.js';
+import { PortalStore, signSessionId, verifySessionCookie, type Session, type Submission } from './portal-store.js';
 import { answerText, attachDraftUploads, checkPageFiles, currentFiles, draftUploads, fileAnswerInput, formForPage, incomingFiles, keptFiles, pageFileRules, pageHasFiles, registerWithMultipart, storePageFiles, uploadIdsOf, type UploadSummary } from './question-uploads.js';
-import { caseStartVariables, type OnSubmitted } from './submission-hooks.js';
+import { createCaseStarts } from './case-starts.js';
+import type { OnSubmitted } from './submission-hooks.js';
 
-/** Until issue 6 brings real identity: citizens to pick from on the clearly labelled demo sign-in page. */
-export const DEMO_CITIZENS = [
-  { id: 'demo-citizen-alex', name: 'Alex Demo' },
-  { id: 'demo-citizen-sam', name: 'Sam Example' },
-  { id: 'demo-citizen-kim', name: 'Kim Sample' },
-] as const;
 
 export interface PortalOptions {
   readonly engine: Engine;
@@ -90,6 +86,7 @@ const formatDate = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' 
 export function createPortalPlugin(options: PortalOptions): (server: FastifyInstance) => Promise<void> {
   const { engine, catalogue } = options;
   const store = new PortalStore(options.db);
+  const starts = createCaseStarts(options);
   const log = options.logger ?? createLogger({ name: 'portal' });
   const secret = options.sessionSecret ?? randomBytes(32).toString('hex');
   let deployed: Promise<void> | undefined;
@@ -430,33 +427,9 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
       const formVersions = Object.fromEntries(svc.pages.map((p) => [p.id, p.formVersion]));
       const recorded = await store.recordSubmission({ token, citizenId: citizen, serviceId: svc.id, processKey: svc.process.key, prefix: svc.referencePrefix, year: engine.clock.now().getUTCFullYear(), answers, formVersions },
         (tx, sub) => attachDraftUploads(tx, { reference: sub.reference, citizenId: citizen, serviceId: svc.id, ids: uploadIdsOf(svc, answers) }));
-      await startCase(recorded);
+      await starts.start(recorded);
       return reply.redirect(`/applications/${recorded.reference}/confirmation`, 303);
     });
-
-    /**
-     * Starts the case of a recorded submission, unless it has one or another request is starting it. Called on
-     * submit, and again whenever the citizen looks at a submission without a case (a start that failed or died).
-     */
-    async function startCase(submission: Submission): Promise<number | null> {
-      if (submission.instanceId !== null) return submission.instanceId;
-      if (!(await store.claimStart(submission.reference))) return null;
-      try {
-        const existing = (await engine.listInstances({ businessKey: submission.reference, limit: 1 }))[0];
-        const svc = catalogue.get(submission.serviceId);
-        const instance = existing ?? await engine.startInstance(submission.processKey, {
-          businessKey: submission.reference,
-          variables: await caseStartVariables(options.db, submission, svc),
-          actor: `citizen:${submission.citizenId}`,
-        });
-        await store.setInstance(submission.reference, instance.id, submission.citizenId, submission.serviceId,
-          options.onSubmitted ? (tx) => options.onSubmitted!(tx, { ...submission, instanceId: instance.id, serviceTitle: svc?.title ?? submission.serviceId }) : undefined);
-        return instance.id;
-      } catch (error) {
-        await store.releaseStart(submission.reference);
-        throw error;
-      }
-    }
 
     // ------------------------------------------------------------------ applications
 
@@ -467,13 +440,8 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
       return submission;
     }
 
-    async function instanceOf(submission: Submission) {
-      const id = submission.instanceId ?? await startCase(submission).catch((error: unknown) => {
-        log.warn({ err: error, reference: submission.reference }, 'the case of a submission could not be started yet');
-        return null;
-      });
-      return id === null ? null : engine.getInstance(id);
-    }
+    // Pages only read: a submission without a case is "Received" until the case-start loop starts it (case-starts.ts).
+    const instanceOf = (submission: Submission) => (submission.instanceId === null ? null : engine.getInstance(submission.instanceId));
 
     server.get<{ Params: { ref: string } }>('/applications/:ref/confirmation', async (request, reply) => {
       const s = await session(request, reply);
@@ -499,10 +467,7 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
      */
     async function statusPage(reply: FastifyReply, s: Session, submission: Submission, form: { input: RawInput; errors: FieldError[]; sent: boolean; withdrawn?: boolean }, preloaded?: { uploads: readonly StoredUpload[]; found: { instance: ProcessInstanceView; events: EventView[] } | null }): Promise<FastifyReply> {
       const svc = serviceOr404(submission.serviceId);
-      const id = submission.instanceId ?? await startCase(submission).catch((error: unknown) => {
-        log.warn({ err: error, reference: submission.reference }, 'the case of a submission could not be started yet');
-        return null;
-      });
+      const id = submission.instanceId;
       const found = preloaded?.found ?? (id === null ? null : await engine.getInstanceWithEvents(id));
       const instance = found?.instance ?? null;
       const status = instance ? citizenStatus(svc, instance) : 'Received';

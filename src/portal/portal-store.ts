@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { safeEqual } from '../kernel/index.js';
 import { instanceWithEventsJson, parseInstanceWithEvents, type EventView, type ProcessInstanceView } from '../engine/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
@@ -42,15 +43,7 @@ export function verifySessionCookie(cookie: string | undefined, secret: string):
   const dot = cookie.lastIndexOf('.');
   if (dot <= 0) return null;
   const id = cookie.slice(0, dot);
-  const expected = Buffer.from(signSessionId(id, secret));
-  const given = Buffer.from(cookie);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return safeEqual(signSessionId(id, secret), cookie) ? id : null;
 }
 
 interface SubmissionRow {
@@ -152,6 +145,18 @@ export class PortalStore {
       `update portal_submission set start_claimed_at = now()
        where reference = $1 and instance_id is null and (start_claimed_at is null or start_claimed_at < now() - interval '1 minute') returning reference`, [reference]);
     return rows.length === 1;
+  }
+
+  /**
+   * Submissions without a case, recorded at least `graceMs` ago (the submit request is still starting younger
+   * ones) and not held by a live start claim: the outbox of case starts, oldest first.
+   */
+  async submissionsWithoutCase(limit: number, graceMs: number): Promise<Submission[]> {
+    const { rows } = await this.db.query<SubmissionRow>(
+      `select * from portal_submission where instance_id is null and submitted_at < now() - $2 * interval '1 millisecond'
+         and (start_claimed_at is null or start_claimed_at < now() - interval '1 minute')
+       order by submitted_at, id limit $1`, [limit, graceMs]);
+    return rows.map(toSubmission);
   }
 
   async releaseStart(reference: string): Promise<void> {

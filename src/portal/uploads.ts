@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { MAX_UPLOAD_BYTES, type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
 import { GovflowError } from '../kernel/index.js';
-import type { Database } from '../store/index.js';
+import type { Database, Queryable } from '../store/index.js';
 import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
 
 /**
@@ -60,6 +60,18 @@ export async function listUploads(db: Database, reference: string): Promise<Stor
   const { rows } = await db.query<{ id: string | number; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: Date | string }>(
     'select id, upload_key, filename, media_type, size_bytes, sha256, created_at from case_upload where reference = $1 order by id', [reference], { name: 'portal-uploads-by-reference' });
   return rows.map((r) => ({ id: Number(r.id), key: r.upload_key, filename: r.filename, mediaType: r.media_type, sizeBytes: r.size_bytes, sha256: r.sha256, createdAt: new Date(r.created_at).toISOString() }));
+}
+
+/** One upload of a case with its bytes (a staff download), or null when the case has no such upload. */
+export async function readUpload(db: Queryable, id: number, reference: string): Promise<{ filename: string; mediaType: string; content: Uint8Array } | null> {
+  const { rows } = await db.query<{ filename: string; media_type: string; content: Uint8Array }>(
+    'select filename, media_type, content from case_upload where id = $1 and reference = $2', [id, reference]);
+  return rows[0] ? { filename: rows[0].filename, mediaType: rows[0].media_type, content: rows[0].content } : null;
+}
+
+/** The citizens' uploads of a case as other modules read them (the workbench's case page and downloads), wired by the composition root. */
+export function caseDocuments(db: Database): { list(reference: string): Promise<StoredUpload[]>; read(id: number, reference: string): Promise<{ filename: string; mediaType: string; content: Uint8Array } | null> } {
+  return { list: (reference) => listUploads(db, reference), read: (id, reference) => readUpload(db, id, reference) };
 }
 
 /**

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { applicantOfInstanceSql } from '../engine/index.js';
 import { GovflowError } from '../kernel/index.js';
-import { appendEvent, type Queryable } from '../store/index.js';
+import { appendEvent, INSERT_PLATFORM_EVENTS_SQL, type Queryable } from '../store/index.js';
+import { subjectSql, type PersonalDataHolder } from './holders.js';
 
 /** One read of a person's data: who (actor, receiver), what (action, data categories), why (purpose), when. */
 export interface AccessRecord {
@@ -82,21 +85,17 @@ export async function recordAccess(tx: Queryable, entry: AccessRecord): Promise<
 
 /**
  * Records a read of the data of the person behind a process instance (found as `subjectOfInstance` finds them:
- * the citizen of the case's submission, else the `applicant` variable) as one statement: the subject, the
+ * the person a holder links to the case, else the `applicant` variable) as one statement: the subject, the
  * `personal-data.accessed` event and the access row together, atomic without a transaction of its own and one
  * round trip instead of five. Null, and nothing recorded, when the instance has no person.
  */
-export async function recordInstanceAccess(q: Queryable, instanceId: number, entry: Omit<AccessRecord, 'subject'>): Promise<{ id: number; subject: string } | null> {
+export async function recordInstanceAccess(q: Queryable, holders: readonly PersonalDataHolder[], instanceId: number, entry: Omit<AccessRecord, 'subject'>): Promise<{ id: number; subject: string } | null> {
   validate({ ...entry, subject: 'checked-by-the-statement' });
   const at = entry.at ?? new Date();
-  const { rows } = await q.query<{ id: string | number; subject: string }>(
-    `with person as (
-       select coalesce((select nullif(s.citizen_id, '') from portal_submission s where s.instance_id = i.id order by s.id limit 1),
-                       case when jsonb_typeof(i.variables -> 'applicant') = 'string' and length(i.variables ->> 'applicant') between 1 and 200
-                            then i.variables ->> 'applicant' end) as subject
-       from process_instance i where i.id = $1::bigint
+  const sql = `with person as (
+       select ${subjectSql(holders, '$1::bigint', applicantOfInstanceSql('$1::bigint'))} as subject
      ), event as (
-       insert into event_log (instance_id, seq, type, element_id, actor, occurred_at, data)
+       ${INSERT_PLATFORM_EVENTS_SQL}
        select null, null, 'personal-data.accessed', null, $2::text, $10::timestamptz,
               jsonb_build_object('subject', person.subject, 'action', $6::text, 'receiverCode', $3::text, 'receiverSystem', $5::text,
                                  'dataCategories', to_jsonb($7::text[]), 'purpose', $8::text, 'reference', $9::text)
@@ -105,9 +104,12 @@ export async function recordInstanceAccess(q: Queryable, instanceId: number, ent
      )
      insert into personal_data_access (subject, actor, receiver_code, receiver_name, receiver_system, action, data_categories, purpose, reference, logtime, event_id)
      select event.subject, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text, $9::text, $10::timestamptz, event.id from event
-     returning id, subject`,
+     returning id, subject`;
+  const { rows } = await q.query<{ id: string | number; subject: string }>(
+    sql,
     [instanceId, entry.actor, entry.receiverCode, entry.receiverName, entry.receiverSystem, entry.action, [...entry.dataCategories], entry.purpose, entry.reference ?? null, at],
-    { name: 'privacy-record-instance-access' },
+    // Named per text: the holders wired in decide the statement, and one connection may serve two configurations.
+    { name: `privacy-record-instance-access-${createHash('sha256').update(sql).digest('hex').slice(0, 12)}` },
   );
   return rows[0] ? { id: Number(rows[0].id), subject: rows[0].subject } : null;
 }

@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instancesOfApplicant } from '../engine/index.js';
+import { addDuration, isoPeriod, type IsoDuration } from '../kernel/index.js';
 import { appendEvent, type Database, type Queryable } from '../store/index.js';
-import { addDuration, parseIsoDuration, type IsoDuration } from './duration.js';
+import { subjectSql, type PersonalDataHolder } from './holders.js';
 import type { Vault } from './vault.js';
 
 /** How long a service keeps personal data after its case ends, by process key. */
@@ -43,7 +45,7 @@ export async function loadRetentionRules(servicesDir: string): Promise<{ rules: 
       continue;
     }
     try {
-      rules.push({ processKey, serviceId: typeof service.id === 'string' ? service.id : dir, personalData, period: parseIsoDuration(personalData, `${dir}: retention.personalData`) });
+      rules.push({ processKey, serviceId: typeof service.id === 'string' ? service.id : dir, personalData, period: isoPeriod(personalData, `${dir}: retention.personalData`) });
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -64,6 +66,8 @@ export interface RetentionOptions {
    * may not depend on the ledger: it keeps the Merkle proofs valid while the data goes.
    */
   readonly eraseEventData: (db: Database, eventId: number, reason: string) => Promise<void>;
+  /** The modules that keep personal data about a case besides the engine (the portal); each erases its own rows. */
+  readonly holders?: readonly PersonalDataHolder[];
   readonly now?: () => Date;
   readonly actor?: string;
 }
@@ -87,16 +91,15 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
   let erasedEvents = 0;
   for (const rule of options.rules) {
     const { rows } = await options.db.query<{ id: string | number; ended_at: Date | string }>(
-      `select i.id, i.ended_at from process_instance i
-       where i.process_key = $1 and i.state in ('completed', 'terminated') and i.ended_at is not null and i.parent_instance_id is null
-         and not exists (select 1 from privacy_erasure e where e.instance_id = i.id)
-       order by i.ended_at, i.id limit 1000`,
+      `select c.id, c.ended_at from ${endedCasesSql} c
+       where c.process_key = $1 and not exists (select 1 from privacy_erasure e where e.instance_id = c.id)
+       order by c.ended_at, c.id limit 1000`,
       [rule.processKey],
     );
     for (const row of rows) {
       if (addDuration(new Date(row.ended_at), rule.period) > now) continue;
       const instanceId = Number(row.id);
-      const claimed = await options.db.transaction(async (tx) => eraseCaseRows(tx, options.vault, instanceId, rule, actor));
+      const claimed = await options.db.transaction(async (tx) => eraseCaseRows(tx, options.vault, options.holders ?? [], instanceId, rule, actor));
       if (!claimed) continue;
       // The events' data goes through the ledger, one event per transaction (its own API), after the case rows.
       for (const eventId of claimed.eventIds) {
@@ -109,52 +112,31 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
   return { erasedCases, erasedEvents };
 }
 
-async function eraseCaseRows(tx: Queryable, vault: Vault, instanceId: number, rule: RetentionRule, actor: string): Promise<{ eventIds: number[] } | null> {
-  const subjectRow = await tx.query<{ citizen_id: string | null; applicant: unknown }>(
-    `select (select s.citizen_id from portal_submission s where s.instance_id = i.id order by s.id limit 1) as citizen_id, i.variables -> 'applicant' as applicant
-     from process_instance i where i.id = $1`, [instanceId],
-  );
-  const subject = subjectRow.rows[0]?.citizen_id ?? (typeof subjectRow.rows[0]?.applicant === 'string' ? subjectRow.rows[0].applicant : null);
+async function eraseCaseRows(tx: Queryable, vault: Vault, holders: readonly PersonalDataHolder[], instanceId: number, rule: RetentionRule, actor: string): Promise<{ eventIds: number[] } | null> {
+  const subjectRow = await tx.query<{ subject: string | null }>(`select ${subjectSql(holders, '$1::bigint', applicantOfInstanceSql('$1::bigint'))} as subject`, [instanceId]);
+  const subject = subjectRow.rows[0]?.subject ?? null;
   const claim = await tx.query('insert into privacy_erasure (instance_id, subject, rule) values ($1, $2, $3) on conflict do nothing', [instanceId, subject, `${rule.serviceId}:${rule.personalData}`]);
   if (claim.rowCount === 0) return null;
-  // The case and the processes it called.
-  const family = await tx.query<{ id: string | number }>(
-    `with recursive f(id) as (select $1::bigint union all select c.id from process_instance c join f on c.parent_instance_id = f.id) select id from f`, [instanceId],
-  );
-  const ids = family.rows.map((r) => Number(r.id));
-  await tx.query(
-    `update process_instance set variables = (select coalesce(jsonb_object_agg(key, value), '{}'::jsonb) from jsonb_each(variables) where key = any($2::text[])) || $3::jsonb
-     where id = any($1::bigint[])`,
-    [ids, KEPT_VARIABLES, JSON.stringify(ERASED_MARKER)],
-  );
-  const submissions = await tx.query<{ citizen_id: string; service_id: string }>(
-    `update portal_submission set answers = $2::jsonb where instance_id = any($1::bigint[]) returning citizen_id, service_id`, [ids, JSON.stringify(ERASED_MARKER)],
-  );
-  for (const s of submissions.rows) await tx.query('delete from portal_draft where citizen_id = $1 and service_id = $2', [s.citizen_id, s.service_id]);
-  // Uploads (migration 0008, table case_upload, linked by the submission's reference; a draft's uploads by owner and
-  // service). Checked through the catalogue, not by trying: a failed statement would abort this transaction.
-  const uploads = await tx.query<{ n: number }>(`select count(*)::int as n from information_schema.columns where table_name = 'case_upload' and column_name in ('reference', 'owner', 'service_id') and table_schema = current_schema()`);
-  if (uploads.rows[0]!.n === 3) {
-    await tx.query('delete from case_upload where reference in (select reference from portal_submission where instance_id = any($1::bigint[]))', [ids]);
-    for (const sub of submissions.rows) await tx.query('delete from case_upload where reference is null and owner = $1 and service_id = $2', [`citizen:${sub.citizen_id}`, sub.service_id]);
+  // The case and the processes it called: the engine's variables, then each holder's rows (answers, drafts, uploads).
+  const ids = await caseFamily(tx, instanceId);
+  await eraseInstanceVariables(tx, ids, KEPT_VARIABLES, ERASED_MARKER);
+  const counts: Record<string, number> = {};
+  for (const holder of holders) {
+    for (const [key, n] of Object.entries(await holder.eraseCases(tx, ids, ERASED_MARKER))) counts[key] = (counts[key] ?? 0) + n;
   }
   let identifiers = 0;
   if (subject) {
-    const others = await tx.query<{ n: number }>(
-      `select count(*)::int as n from process_instance i
-       where (i.variables ->> 'applicant' = $1 or exists (select 1 from portal_submission s where s.instance_id = i.id and s.citizen_id = $1))
-         and i.parent_instance_id is null and not exists (select 1 from privacy_erasure e where e.instance_id = i.id)`, [subject],
-    );
-    if (others.rows[0]!.n === 0) identifiers = await vault.eraseIdentifiers(tx, subject);
+    // The vault's identifiers go with the person's last case not yet erased (this one is claimed above).
+    const known = new Set(await instancesOfApplicant(tx, subject, { casesOnly: true }));
+    for (const holder of holders) for (const id of await holder.casesOf(tx, subject)) known.add(id);
+    const cases = await casesAmong(tx, [...known]);
+    const erased = await tx.query<{ instance_id: string | number }>('select instance_id from privacy_erasure where instance_id = any($1::bigint[])', [cases]);
+    if (erased.rows.length === cases.length) identifiers = await vault.eraseIdentifiers(tx, subject);
   }
-  const events = await tx.query<{ id: string | number }>(
-    `select e.id from event_log e where e.instance_id = any($1::bigint[]) and e.data <> '{}'::jsonb and e.data <> $2::jsonb order by e.id`,
-    [ids, JSON.stringify({ 'govflow:erased': true })],
-  );
-  const eventIds = events.rows.map((r) => Number(r.id));
+  const eventIds = await eventsWithData(tx, ids, ERASED_MARKER);
   const eventId = await appendEvent(tx, {
     type: 'personal-data.erased', actor,
-    data: { instanceId, rule: `${rule.serviceId}:${rule.personalData}`, cases: ids.length, submissions: submissions.rowCount, identifiers, events: eventIds.length },
+    data: { instanceId, rule: `${rule.serviceId}:${rule.personalData}`, cases: ids.length, submissions: counts['submissions'] ?? 0, identifiers, events: eventIds.length },
   });
   await tx.query('update privacy_erasure set event_id = $2 where instance_id = $1', [instanceId, eventId]);
   return { eventIds };

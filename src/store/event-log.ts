@@ -13,9 +13,16 @@ export interface PlatformEvent {
   readonly occurredAt?: Date;
 }
 
+/**
+ * The head of an insert of platform events, for a module that appends one inside a larger statement (privacy's
+ * one-round-trip access record): follow it with a `select` of (instance_id, seq, type, element_id, actor,
+ * occurred_at, data), instance_id and seq null.
+ */
+export const INSERT_PLATFORM_EVENTS_SQL = 'insert into event_log (instance_id, seq, type, element_id, actor, occurred_at, data)';
+
 export async function appendEvent(tx: Queryable, event: PlatformEvent): Promise<number> {
   const { rows } = await tx.query<{ id: number | string }>(
-    `insert into event_log (instance_id, seq, type, element_id, actor, occurred_at, data)
+    `${INSERT_PLATFORM_EVENTS_SQL}
      values (null, null, $1, $2, $3, $4, $5::jsonb) returning id`,
     [event.type, event.elementId ?? null, event.actor, event.occurredAt ?? new Date(), JSON.stringify(event.data ?? {})],
   );

@@ -1,5 +1,5 @@
 import type { EventType } from '../engine/index.js';
-import { addDuration, parseIsoDuration } from '../privacy/index.js';
+import { addDuration, isoPeriod } from '../kernel/index.js';
 
 export interface SlaState {
   readonly overdue: boolean;
@@ -12,7 +12,7 @@ const DAY_MS = 86_400_000;
 /** The deadline of a task created at `createdAt` with an ISO 8601 SLA such as `P10D`; null when the SLA is unreadable. */
 export function addIsoDuration(createdAt: string, sla: string): string | null {
   try {
-    return addDuration(new Date(createdAt), parseIsoDuration(sla)).toISOString();
+    return addDuration(new Date(createdAt), isoPeriod(sla)).toISOString();
   } catch {
     return null; // the catalogue validates SLAs at load; an unreadable one shows as "no deadline", not an error page
   }

@@ -19,8 +19,13 @@ export interface WorkbenchOptions {
   readonly identity: Pick<Identity, 'pageSession' | 'checkCsrf'>;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
   readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'>;
-  /** The database of uploads and the staff directory; defaults to the privacy module's. */
+  /** The database of the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
+  /** The applicant's uploaded documents of a case (the portal's `caseDocuments`); none shown when not given. */
+  readonly caseDocuments?: {
+    list(reference: string): Promise<readonly { id: number; key: string; filename: string; mediaType: string; sizeBytes: number; sha256: string; createdAt: string }[]>;
+    read(id: number, reference: string): Promise<{ filename: string; mediaType: string; content: Uint8Array } | null>;
+  };
   readonly agency?: { readonly code: string; readonly name: string };
   readonly logger?: Logger;
   readonly now?: () => Date;
@@ -148,7 +153,8 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
 
     /** The signed-in staff member, or a redirect to the staff sign-in (null is returned after replying). */
     async function staffSession(request: FastifyRequest, reply: FastifyReply): Promise<StaffSession | null> {
-      const s = await identity.pageSession(request, reply, { create: true });
+      // No session is created here (a read never writes): the sign-in page it redirects to makes one.
+      const s = await identity.pageSession(request, reply);
       if (s.principal?.kind === 'staff') return { principal: s.principal, csrfToken: s.csrfToken };
       if (s.principal) throw new WorkbenchHttpError(403, 'You cannot use the staff workbench', 'This part of the site is for the staff of the municipality.');
       await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
@@ -268,12 +274,7 @@ ${pageNumber < pages ? html`<div class="govuk-pagination__next"><a class="govuk-
       return renderCase(reply, staff, caseId(request.params.id), null);
     });
 
-    async function uploadsOf(reference: string | null): Promise<{ id: number; key: string; filename: string; mediaType: string; sizeBytes: number; sha256: string; createdAt: string }[]> {
-      if (!db || !reference) return [];
-      const { rows } = await db.query<{ id: number | string; upload_key: string; filename: string; media_type: string; size_bytes: number; sha256: string; created_at: Date | string }>(
-        'select id, upload_key, filename, media_type, size_bytes, sha256, created_at from case_upload where reference = $1 order by id', [reference]);
-      return rows.map((r) => ({ id: Number(r.id), key: r.upload_key, filename: r.filename, mediaType: r.media_type, sizeBytes: Number(r.size_bytes), sha256: r.sha256, createdAt: new Date(r.created_at).toISOString() }));
-    }
+    const uploadsOf = async (reference: string | null) => (options.caseDocuments && reference ? options.caseDocuments.list(reference) : []);
 
     async function renderCase(reply: FastifyReply, staff: StaffSession, id: number, state: FormState | null): Promise<FastifyReply> {
       const { instance, tasks } = await caseInScope(staff.principal, id);
@@ -408,14 +409,11 @@ ${noteField(state)}
       if (!staff) return reply;
       const { instance } = await caseInScope(staff.principal, caseId(request.params.id));
       const uploadId = /^\d{1,15}$/.test(request.params.uploadId) ? Number(request.params.uploadId) : 0;
-      const { rows } = db && instance.businessKey && uploadId > 0
-        ? await db.query<{ filename: string; media_type: string; content: Uint8Array }>('select filename, media_type, content from case_upload where id = $1 and reference = $2', [uploadId, instance.businessKey])
-        : { rows: [] };
-      const upload = rows[0];
+      const upload = options.caseDocuments && instance.businessKey && uploadId > 0 ? await options.caseDocuments.read(uploadId, instance.businessKey) : null;
       if (!upload) throw new WorkbenchHttpError(404, 'Page not found', 'There is no such document on this case.');
       // A document of the applicant is personal data: each download is in their access log.
       await recordRead(staff.principal, instance, 'document.downloaded', ['documents']);
-      return reply.type(upload.media_type).header('content-disposition', dispositionOf(upload.filename)).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
+      return reply.type(upload.mediaType).header('content-disposition', dispositionOf(upload.filename)).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'; sandbox").send(Buffer.from(upload.content));
     });
 

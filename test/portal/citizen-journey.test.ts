@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
-import { DEMO_CITIZENS } from '../../src/portal/index.js';
+import { DEMO_CITIZENS } from '../../src/identity/index.js';
 import type { Backend } from '../../src/store/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';

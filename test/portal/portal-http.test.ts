@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/catalogue/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
+import { createCaseStarts } from '../../src/portal/index.js';
 import { samplePdf, startTestPortal, type TestPortal } from './support.js';
 
 /** A browser without a browser: keeps the session cookie, reads hidden fields, follows no redirects. */
@@ -353,19 +354,27 @@ describe('a case whose start fails', () => {
     assert.equal((await portal.db.query('select 1 from portal_draft')).rows.length, 0, 'the draft is gone once the case started');
   });
 
-  it('a submission left without a case gets one when the citizen looks at it', async () => {
+  it('a submission left without a case: the status page only reads (Received), the case-start loop starts it once', async () => {
     const client = new Client(portal.base);
     await client.signIn('demo-citizen-kim');
     const check = await fillAll(client);
     const form = { csrf: Client.hidden(check, 'csrf'), token: Client.hidden(check, 'token') };
     // Simulate a process that died between recording the submission and starting the case.
-    await portal.db.query(`insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions, start_claimed_at)
-      values ($1, 'BP-2026-900001', 'demo-citizen-kim', 'building-permit', 'building-permit', '{"floorArea": 42}', '{}', now() - interval '2 minutes')`, [form.token]);
+    await portal.db.query(`insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions, start_claimed_at, submitted_at)
+      values ($1, 'BP-2026-900001', 'demo-citizen-kim', 'building-permit', 'building-permit', '{"floorArea": 42}', '{}', now() - interval '2 minutes', now() - interval '2 minutes')`, [form.token]);
     const status = await client.get('/applications/BP-2026-900001');
     assert.equal(status.status, 200);
-    const [instance] = await portal.engine.listInstances({ businessKey: 'BP-2026-900001' });
-    assert.equal(instance?.variables['floorArea'], 42);
     assert.match(status.body, /id="status">Received</);
+    assert.deepEqual(await portal.engine.listInstances({ businessKey: 'BP-2026-900001' }), [], 'a GET starts no case');
+    const starts = createCaseStarts({ engine: portal.engine, db: portal.db, catalogue: portal.catalogue });
+    assert.equal(await starts.startPending(), 1);
+    assert.equal(await starts.startPending(), 0, 'started once');
+    const [instance, ...more] = await portal.engine.listInstances({ businessKey: 'BP-2026-900001' });
+    assert.equal(instance?.variables['floorArea'], 42);
+    assert.equal(more.length, 0);
+    const after = await client.get('/applications/BP-2026-900001');
+    assert.match(after.body, /id="status">Received</);
+    assert.equal(Number((await portal.db.query<{ instance_id: string | number }>(`select instance_id from portal_submission where reference = 'BP-2026-900001'`)).rows[0]!.instance_id), instance.id);
   });
 });
 

@@ -12,7 +12,7 @@ import { createApiServer } from '../../src/api/index.js';
 import { loadCatalogue, DEFAULT_CATALOGUE_DIR } from '../../src/catalogue/index.js';
 import { createEngine } from '../../src/engine/index.js';
 import { createIdentity } from '../../src/identity/index.js';
-import { createPortalPlugin } from '../../src/portal/index.js';
+import { createPortalPlugin, portalPersonalData } from '../../src/portal/index.js';
 import { createPrivacy, describeAction, type Privacy } from '../../src/privacy/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
@@ -32,7 +32,7 @@ describeEachBackend('"Who has seen my data" page', (backend) => {
     db = await freshDatabase(backend);
     const engine = createEngine(db);
     const masterKey = randomBytes(32);
-    privacy = createPrivacy({ db, masterKey });
+    privacy = createPrivacy({ db, masterKey, holders: [portalPersonalData] });
     const identity = createIdentity({ db, masterKey, demo: true });
     await identity.seedDemo();
     const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);

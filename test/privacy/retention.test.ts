@@ -7,7 +7,9 @@ import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { eraseEventData, sealPending, verifyLedger } from '../../src/ledger/index.js';
-import { addDuration, createPrivacy, loadRetentionRules, parseIsoDuration, runRetention, type Privacy } from '../../src/privacy/index.js';
+import { addDuration, isoPeriod as parseIsoDuration } from '../../src/kernel/index.js';
+import { createPrivacy, loadRetentionRules, runRetention, type Privacy } from '../../src/privacy/index.js';
+import { portalPersonalData } from '../../src/portal/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
@@ -75,6 +77,17 @@ describeEachBackend('privacy: retention erases personal data of ended cases and 
       await db.query(`insert into case_upload (reference, owner, service_id, upload_key, filename, media_type, size_bytes, sha256, content, created_at)
         values ($1, 'citizen:person-alex', 'permit-service', 'plans', 'plan.pdf', 'application/pdf', 3, $2, '\\x414243', now())`, [reference, 'a'.repeat(64)]);
     }
+    // Who a case is about comes from the holders first (the portal's submission), then the applicant variable; the
+    // export has the holder's sections and the case the submission links.
+    const zedCase = await start('other', 'zed-applicant-variable', 'SECRET-ZED');
+    await db.query(`insert into portal_submission (token, reference, citizen_id, service_id, process_key, instance_id, answers, form_versions)
+      values ('00000000-0000-0000-0000-000000000002', 'BP-2026-000002', 'person-zed', 'no-rule', 'other', $1, '{}', '{}')`, [zedCase]);
+    const withPortal = createPrivacy({ db, masterKey: randomBytes(32), holders: [portalPersonalData] });
+    assert.equal(await withPortal.subjectOfInstance(zedCase), 'person-zed');
+    assert.equal(await privacy.subjectOfInstance(zedCase), 'zed-applicant-variable', 'without the portal, the variable');
+    const exported = await withPortal.exportPersonData('person-zed') as { submissions: { reference: string }[]; cases: { instanceId: number }[] };
+    assert.deepEqual(exported.submissions.map((x) => x.reference), ['BP-2026-000002']);
+    assert.deepEqual(exported.cases.map((c) => c.instanceId), [zedCase]);
     await db.transaction(async (tx) => {
       await privacy.vault.putIdentifier(tx, 'person-alex', 'national-id', '38001010014');
       await privacy.vault.putIdentifier(tx, 'person-kim', 'national-id', '49002020025');
@@ -82,7 +95,7 @@ describeEachBackend('privacy: retention erases personal data of ended cases and 
     await sealPending(db, { waitMs: 2000 });
     const ended = (await db.query<{ ended_at: Date }>('select ended_at from process_instance where id = $1', [oldCase])).rows[0]!.ended_at;
     const nearlyTwoYears = new Date(addDuration(new Date(ended), parseIsoDuration('P2Y')).getTime() - 60_000);
-    const options = { db, vault: privacy.vault, rules, eraseEventData };
+    const options = { db, vault: privacy.vault, holders: [portalPersonalData], rules, eraseEventData };
 
     const early = await runRetention({ ...options, now: () => nearlyTwoYears });
     assert.deepEqual(early.erasedCases, [], 'not yet past retention');

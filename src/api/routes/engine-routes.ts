@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { Engine } from '../../engine/index.js';
+import { caseProcessKey, deployedReach, instanceOfJob, isDecisionDeployed, type Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
 import { GovflowError } from '../../kernel/index.js';
 import { candidateGroupsOf, inCaseScope, type Principal } from '../../identity/index.js';
@@ -19,31 +19,18 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     if (!service || !principal.services.includes(service)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this API key is not for the service of that process');
   }
 
-  /**
-   * The process key of the case an instance belongs to: its own, or, for a process called by another (a call
-   * activity), the top-level caller's. Undefined for an unknown instance.
-   */
-  async function caseProcessKey(instanceId: number): Promise<string | undefined> {
-    const { rows } = await engine.db.query<{ process_key: string }>(
-      `with recursive up(id, parent, process_key, depth) as (
-         select id, parent_instance_id, process_key, 0 from process_instance where id = $1
-         union all
-         select p.id, p.parent_instance_id, p.process_key, up.depth + 1 from process_instance p join up on p.id = up.parent where up.depth < 100)
-       select process_key from up where parent is null`, [instanceId], { name: 'api-case-process-key' });
-    return rows[0]?.process_key;
-  }
   /** An agency system acts on an instance only when its case is of one of the key's services (404 first for an unknown one). */
   async function requireInstanceServiceScope(principal: Principal | null, instanceId: number): Promise<void> {
     if (principal?.kind !== 'agency-system') return;
-    const key = await caseProcessKey(instanceId);
+    const key = await caseProcessKey(engine.db, instanceId);
     if (key === undefined) await engine.getInstance(instanceId); // throws the usual 404
     requireServiceScope(principal, key ?? '');
   }
   /** The same for a job: the case of the job's instance. An unknown job is left to the engine (404). */
   async function requireJobScope(principal: Principal | null, jobId: number): Promise<void> {
     if (principal?.kind !== 'agency-system') return;
-    const { rows } = await engine.db.query<{ instance_id: string | number }>("select instance_id from job where id = $1 and kind = 'task'", [jobId]);
-    if (rows[0]) await requireInstanceServiceScope(principal, Number(rows[0].instance_id));
+    const instanceId = await instanceOfJob(engine.db, jobId);
+    if (instanceId !== null) await requireInstanceServiceScope(principal, instanceId);
   }
 
   /**
@@ -54,21 +41,17 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
    */
   let reach: { upTo: number; calls: Map<string, Set<string>>; message: Map<string, Set<string>>; signal: Map<string, Set<string>>; decision: Map<string, Set<string>> } | undefined;
   async function modelReach(): Promise<NonNullable<typeof reach>> {
-    const latest = Number((await engine.db.query<{ n: string | number | null }>('select max(id) as n from process_definition')).rows[0]?.n ?? 0);
-    if (reach?.upTo === latest) return reach;
-    const { rows } = await engine.db.query<{ key: string; type: string; kind: string | null; message: string | null; signal: string | null; called: string | null; decision: string | null }>(
-      `select d.key, e.value->>'type' as type, e.value->'event'->>'kind' as kind, e.value->'event'->>'messageName' as message, e.value->'event'->>'signalName' as signal,
-              e.value->'calledElement'->>'processId' as called, e.value->'decision'->>'decisionId' as decision
-       from process_definition d cross join lateral jsonb_each(d.model->'elements') e where d.id <= $1`, [latest]);
-    const next = { upTo: latest, calls: new Map<string, Set<string>>(), message: new Map<string, Set<string>>(), signal: new Map<string, Set<string>>(), decision: new Map<string, Set<string>>() };
+    const { upTo, elements } = await deployedReach(engine.db, reach?.upTo);
+    if (reach && !elements) return reach;
+    const next = { upTo, calls: new Map<string, Set<string>>(), message: new Map<string, Set<string>>(), signal: new Map<string, Set<string>>(), decision: new Map<string, Set<string>>() };
     const add = (map: Map<string, Set<string>>, name: string, key: string) => map.set(name, (map.get(name) ?? new Set()).add(key));
     const catching = new Set(['startEvent', 'intermediateCatchEvent', 'boundaryEvent', 'receiveTask']);
-    for (const r of rows) {
-      if (r.called) add(next.calls, r.key, r.called);
-      if (r.decision) add(next.decision, r.decision, r.key);
-      if (!catching.has(r.type)) continue;
-      if (r.kind === 'message' && r.message) add(next.message, r.message, r.key);
-      if (r.kind === 'signal' && r.signal) add(next.signal, r.signal, r.key);
+    for (const e of elements ?? []) {
+      if (e.calledProcess) add(next.calls, e.processKey, e.calledProcess);
+      if (e.decisionId) add(next.decision, e.decisionId, e.processKey);
+      if (!catching.has(e.elementType)) continue;
+      if (e.eventKind === 'message' && e.messageName) add(next.message, e.messageName, e.processKey);
+      if (e.eventKind === 'signal' && e.signalName) add(next.signal, e.signalName, e.processKey);
     }
     reach = next;
     return next;
@@ -95,8 +78,7 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     const r = await modelReach();
     const mine = reachableKeys(r, principal.services);
     if ([...r.decision.get(key) ?? []].some((k) => mine.has(k))) return;
-    const deployed = await engine.db.query('select 1 from decision_definition where key = $1 limit 1', [key]);
-    if (deployed.rows.length > 0) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', `decision '${key}' is not used by the services of this API key`);
+    if (await isDecisionDeployed(engine.db, key)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', `decision '${key}' is not used by the services of this API key`);
     // not deployed: the engine answers 404 as for anyone
   }
 

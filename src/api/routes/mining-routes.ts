@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { processDefinitionId } from '../../engine/index.js';
 import { GovflowError } from '../../kernel/index.js';
 import { analyzeLog, readEventLogFromDatabase } from '../../mining/index.js';
 import type { Database } from '../../store/index.js';
@@ -18,12 +19,10 @@ export function miningRoutes(db: Database): RouteDefinition[] {
       handler: async ({ params, query }) => {
         let definitionId: number | undefined;
         if (query.version !== undefined) {
-          const { rows } = await db.query<{ id: number }>('select id from process_definition where key = $1 and version = $2', [params.key, query.version]);
-          if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' version ${query.version} is deployed`);
-          definitionId = rows[0].id;
+          definitionId = await processDefinitionId(db, params.key, query.version) ?? undefined;
+          if (definitionId === undefined) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' version ${query.version} is deployed`);
         } else {
-          const { rows } = await db.query('select 1 from process_definition where key = $1 limit 1', [params.key]);
-          if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' is deployed`);
+          if (await processDefinitionId(db, params.key) === null) throw new GovflowError('GOVFLOW_ERR_PROCESS_NOT_FOUND', `no process '${params.key}' is deployed`);
         }
         const log = await readEventLogFromDatabase(db, { processKey: params.key, ...(definitionId !== undefined ? { definitionId } : {}) });
         return analyzeLog(log);

@@ -1,4 +1,6 @@
 import { evaluate, FeelFunction, parseDate, parseDateTime, parseExpression } from 'feelin';
+// FEEL values become JSON variables through the decisions module's one conversion.
+import { toJsonValue } from '../../decisions/index.js';
 import { GovflowError } from '../../kernel/index.js';
 
 /**
@@ -50,27 +52,6 @@ export function assertFeel(expression: string, site: ExpressionSite): void {
       { where: site.elementId, line: site.line, message: `${site.what} '${expression}': ${error.message}` },
     ]);
   }
-}
-
-/** Converts FEEL values (temporal types, functions) to plain JSON so they can be stored as variables. */
-export function toJsonValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto !== Object.prototype && proto !== null) {
-      // FEEL dates, times and durations print themselves in ISO 8601.
-      const text = String(value);
-      return text === '[object Object]' ? null : text;
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) out[key] = toJsonValue(entry);
-    return out;
-  }
-  return null;
 }
 
 export class FeelEvaluationError extends GovflowError {
