@@ -85,7 +85,6 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
         govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
       }
     },
-    ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
   });
   // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
   // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
@@ -120,8 +119,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
+    // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
+    webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),

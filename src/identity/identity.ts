@@ -6,7 +6,7 @@ import { verifySync } from 'otplib';
 import { createLogger, GovflowError, openSecret, sealSecret, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database, type Queryable } from '../store/index.js';
-import { html, page, parseCookies, parseForm, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
+import { html, htmlErrorHandler, page, parseCookies, parseForm, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
 import { DEMO_AGENCIES, DEMO_CITIZENS, DEMO_DEPARTMENTS, DEMO_STAFF } from './demo-organisation.js';
 import { actorOf, STAFF_ROLES, type Membership, type Principal, type Role, type StaffRole } from './principal.js';
 
@@ -619,6 +619,8 @@ ${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk
     if (options.oidc) oidcRoutes(server, 'citizen', options.oidc);
     if (options.staffOidc) oidcRoutes(server, 'staff', options.staffOidc);
     if (options.demo) await seedDemo();
+    // The sign-in pages' errors (a refused CSRF token from the web session plugin's hook among them) as HTML pages.
+    server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => sendPage(reply, title, content, request.csrfToken, status), log, home: { href: '/staff/sign-in', label: 'Start signing in again' }, userMessages: true }));
     if (!server.hasContentTypeParser('application/x-www-form-urlencoded')) {
       server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
         done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
