@@ -12,8 +12,8 @@ const STAFF_PARAMS = paramsSchema({ id: PARAM.slug });
 
 /** The pages and helpers of registerOrganisationRoutes's routes, apart so that no function grows past the size limit. */
 function organisationPages(ctx: AdminContext) {
-  const { send, adminOf, post, csrfField } = ctx;
-  const { db, identity, masterKey } = ctx.options;
+  const { send, csrfField } = ctx;
+  const { db } = ctx.options;
 
   async function organisationPage(reply: FastifyReply, admin: AdminSession, errors: readonly { field: string; message: string }[], values: Record<string, string>, status = 200): Promise<FastifyReply> {
     const [departments, staff, agencies] = await Promise.all([listDepartments(db), listStaff(db), listAgencies(db)]);
@@ -90,7 +90,7 @@ ${csrf}<input type="hidden" name="action" value="${staff.disabled ? 'reactivate'
 }
 
 export function registerOrganisationRoutes(server: FastifyInstance, ctx: AdminContext): void {
-  const { send, adminOf, post, csrfField } = ctx;
+  const { send, adminOf, post } = ctx;
   const { db, identity, masterKey } = ctx.options;
   const { organisationPage, orgErrors, staffPage } = organisationPages(ctx);
 

@@ -16,7 +16,7 @@ interface DefinitionRow { key: string; version: number; name: string | null; dep
 
 /** The pages and helpers of registerProcessRoutes's routes, apart so that no function grows past the size limit. */
 function processPages(ctx: AdminContext) {
-  const { send, adminOf, post, csrfField, log } = ctx;
+  const { send, csrfField, log } = ctx;
   const { engine, db } = ctx.options;
 
   async function processesPage(reply: FastifyReply, admin: AdminSession, problems: string[], status: number, deploymentId: number | null): Promise<FastifyReply> {
@@ -112,8 +112,7 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
 }
 
 export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext): void {
-  const { send, adminOf, post, csrfField, log } = ctx;
-  const { engine, db } = ctx.options;
+  const { send, adminOf, post } = ctx;
   const { processesPage, tryDeploy, xmlOf, modellerPage, latestProcess, withLayout } = processPages(ctx);
 
   // ------------------------------------------------------------------ overview and assets

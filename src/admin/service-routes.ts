@@ -16,7 +16,7 @@ import { describedBy, fieldError, formatDate, groupClass, SERVICE_ID, str, summa
 
 /** The pages and helpers of registerServiceRoutes's routes, apart so that no function grows past the size limit. */
 function servicePages(ctx: AdminContext) {
-  const { send, adminOf, post, csrfField } = ctx;
+  const { send, csrfField } = ctx;
   const { db, catalogue } = ctx.options;
 
   const serviceOr404 = (id: string): Service => {
@@ -97,7 +97,7 @@ ${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><s
 }
 
 export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext): void {
-  const { send, adminOf, post, csrfField } = ctx;
+  const { send, adminOf, post } = ctx;
   const { db, catalogue } = ctx.options;
   const { serviceOr404, servicePage, valuesOf, pageOr404, formPage } = servicePages(ctx);
 

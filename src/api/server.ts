@@ -1,3 +1,4 @@
+/** Serves the HTTP API (its route table, /api/health, /api/openapi.json) and hosts every page plugin, behind the web session plugin. */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
@@ -41,7 +42,7 @@ export interface ApiServerOptions {
   /** The process keys of these services (an API key's scope), for filtering lists. */
   readonly processKeysOf?: (services: readonly string[]) => string[];
   /** Called for every route as it is registered (the authorisation matrix test enumerates pages with it). */
-  readonly onRoute?: (route: { method: string | string[]; url: string }) => void;
+  readonly onRoute?: (route: { method: string | string[]; url: string; schema?: { params?: unknown } }) => void;
   /**
    * The ledger (issue 6): the sealer (publish a head on demand), the limits /api/health judges lag against, and the
    * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
@@ -82,6 +83,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
   const server: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // A path parameter longer than find-my-way's default (100) would not match its route at all (414, or a
+    // wildcard's 404): let the route's declared shape refuse it with a 400 that names the parameter instead.
+    maxParamLength: 8 * 1024,
     genReqId: () => randomUUID(),
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
@@ -158,7 +162,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
 
   if (options.onRoute) {
     const onRoute = options.onRoute;
-    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url }));
+    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema as { params?: unknown } } : {}) }));
   }
   if (options.webSession) await server.register(webSessionPlugin, options.webSession);
   for (const plugin of options.plugins ?? []) await server.register(plugin);

@@ -33,10 +33,10 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
   return { config, db, engine, logger, close: () => db.close() };
 }
 
-export async function startServer(govflow: Govflow, options: { demo?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
   // Identity (issue 6): sessions, staff sign-in (password + TOTP), API keys; the demo organisation unless --no-demo.
   const demo = options.demo ?? true;
-  const registered: { method: string | string[]; url: string }[] = [];
+  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
   const identity = createIdentity({
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,

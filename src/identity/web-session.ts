@@ -35,8 +35,8 @@ export interface WebSessionOptions {
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Static files need no session (and would cost a session read each). */
-const STATIC = /^\/(assets|staff\/assets|admin\/assets)\//;
+/** Public static files need no session (and would cost a session read each); the admin's editors are for admins only. */
+const STATIC = /^\/(assets|staff\/assets)\//;
 const BEARER = /^\s*Bearer\s/i;
 
 export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');

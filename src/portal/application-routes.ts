@@ -31,7 +31,7 @@ interface Preloaded { uploads: readonly StoredUpload[]; found: { instance: Proce
 
 /** The pages and helpers of registerApplicationRoutes's routes, apart so that no function grows past the size limit. */
 function applicationPages(ctx: PortalContext) {
-  const { engine, store, db, log, catalogue } = ctx;
+  const { engine, db, log } = ctx;
 
   /**
    * The status page reads three things, one statement each: the session (identity), the submission with its
@@ -109,7 +109,7 @@ ${renderFormFields(WITHDRAW_FORM, input, errors)}
 }
 
 export function registerApplicationRoutes(server: FastifyInstance, ctx: PortalContext): void {
-  const { engine, store, db, log, catalogue } = ctx;
+  const { engine, store, db, catalogue } = ctx;
   const { statusPage, withdrawPage } = applicationPages(ctx);
 
   server.get<{ Params: { ref: string } }>('/applications/:ref/confirmation', { schema: REF_PARAMS }, async (request, reply) => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_UPLOAD_BYTES, type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
+import { type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
 import { GovflowError } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
 import { formFiles, html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';

@@ -1,3 +1,4 @@
+/** Serves the engine's JSON API under /api: deployments, instances, user tasks, the external worker API, incidents, messages, signals, decisions. */
 import { Type } from '@sinclair/typebox';
 import type { Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
@@ -145,7 +146,7 @@ interface EngineRouteScope {
 
 /** Deployments, process instances and their history. */
 function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
-  const { engine, reads, requireServiceScope, requireInstanceServiceScope, requireJobScope, requireReceiversInScope, requireDecisionScope, requireCaseScope, requireTaskScope, listScope, processKeysOf } = scope;
+  const { engine, reads, requireServiceScope, requireCaseScope, listScope } = scope;
   return [
     route({
       method: 'POST', url: '/api/deployments', operationId: 'deploy', access: ['admin'], tag: 'deployments', status: 201,
@@ -251,7 +252,7 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
 
 /** User tasks, the external worker API, incidents, messages, signals and decisions. */
 function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
-  const { engine, reads, requireServiceScope, requireInstanceServiceScope, requireJobScope, requireReceiversInScope, requireDecisionScope, requireCaseScope, requireTaskScope, listScope, processKeysOf } = scope;
+  const { engine, reads, requireJobScope, requireReceiversInScope, requireDecisionScope, requireTaskScope, processKeysOf } = scope;
   return [
     route({
       method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'One user task',

@@ -1,3 +1,4 @@
+/** Serves process mining of a deployed process from the event log (`/api/process-definitions/:key/mining`). */
 import { Type } from '@sinclair/typebox';
 import { GovflowError } from '../../kernel/index.js';
 import { analyzeLog, readEventLogFromDatabase } from '../../mining/index.js';
