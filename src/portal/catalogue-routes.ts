@@ -32,7 +32,7 @@ export function registerCatalogueRoutes(server: FastifyInstance, ctx: PortalCont
     return ctx.send(request, reply, 'Sign in (demo)', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">${options.identity.oidcEnabled ? 'Sign in' : 'Sign in (demo)'}</h1>
 ${eid}
-<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
+${options.demoSignIn === false ? (options.identity.oidcEnabled ? '' : html`<p class="govuk-body">Signing in is not available yet. Try again later.</p>`) : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
 <form method="post" action="/sign-in" novalidate>
 <input type="hidden" name="csrf" value="${request.csrfToken}">
 <input type="hidden" name="next" value="${next}">
@@ -45,12 +45,13 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
 </fieldset>
 </div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
-</form>
+</form>`}
 </div></div>`, { current: 'sign-in' });
   });
 
   server.post('/sign-in', async (request, reply) => {
     const body = formBody(request);
+    if (options.demoSignIn === false) throw pageNotFound();
     const citizen = DEMO_CITIZENS.find((c) => c.id === body['citizen']);
     if (!citizen) throw new PageError(400, 'Choose a demo citizen', 'Go back and choose one of the demo citizens.');
     // Identity starts a new session on sign-in, so a session id known before signing in is worth nothing after.

@@ -40,6 +40,8 @@ export interface PortalOptions {
    * submission e-mail there): if it throws, nothing of that step is kept. The portal itself knows no e-mail.
    */
   readonly onSubmitted?: OnSubmitted;
+  /** The demo citizen picker at /sign-in (GOVFLOW_DEMO_SIGN_IN); default on. Production turns it off. */
+  readonly demoSignIn?: boolean;
 }
 
 export interface SendExtra {

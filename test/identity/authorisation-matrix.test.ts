@@ -207,6 +207,8 @@ describe('authorisation matrix (every registered route × every role)', () => {
     let body: string | undefined;
     if (method !== 'GET') {
       headers['content-type'] = api ? 'application/json' : 'application/x-www-form-urlencoded';
+      // API calls made with the session cookie carry its CSRF token in a header (src/identity/web-session.ts).
+      if (api && cred.cookie) headers['x-csrf-token'] = csrf;
       body = api ? '{}' : new URLSearchParams({ csrf }).toString();
     }
     const r = await fetch(`${running.url}${concrete(url)}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
