@@ -15,9 +15,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer } from '../../src/api/index.js';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { createEngine } from '../../src/engine/index.js';
+import { createIdentity } from '../../src/identity/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
+import { freshDatabase } from '../support/databases.js';
 import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -166,5 +173,40 @@ describe('generated from the registered routes: CSRF, path parameters, nosniff',
       }
     }
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('a route added later is protected without remembering to be (a planted route)', () => {
+  it('refuses a post or delete to a new route without the session\'s token (none, empty, forged, no session) and accepts it with the token', async () => {
+    const db = await freshDatabase('pglite');
+    const identity = createIdentity({ db, masterKey: randomBytes(32) });
+    let changes = 0;
+    // A plugin that knows nothing about CSRF: no check in its handlers.
+    const planted = async (server: FastifyInstance): Promise<void> => {
+      server.post('/planted', async () => ({ changed: ++changes }));
+      server.delete('/planted/:id', async () => ({ changed: ++changes }));
+    };
+    const { server } = await createApiServer({ engine: createEngine(db), db, authenticate: identity.authenticate, webSession: identity, plugins: [identity.plugin, planted] });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    try {
+      const start = await fetch(`${base}/staff/sign-in`);
+      const cookie = /govflow_session=[^;]*/.exec(start.headers.get('set-cookie') ?? '')![0];
+      const token = /name="csrf" value="([^"]+)"/.exec(await start.text())![1]!;
+      // The planted plugin parses no forms: its body is JSON, and the hook reads the token from it all the same.
+      const post = (body: unknown, headers: Record<string, string> = { cookie }) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      assert.equal((await fetch(`${base}/planted`, post({ x: 1 }))).status, 403);
+      assert.equal((await fetch(`${base}/planted`, post({ csrf: '' }))).status, 403);
+      assert.equal((await fetch(`${base}/planted`, post({ csrf: 'forged-token-0000000000000000000000' }))).status, 403);
+      assert.equal((await fetch(`${base}/planted/1`, { method: 'DELETE', headers: { cookie } })).status, 403);
+      assert.equal((await fetch(`${base}/planted`, post({ csrf: token }, {}))).status, 403, 'no session at all');
+      assert.equal(changes, 0, 'no handler ran');
+      assert.equal((await fetch(`${base}/planted`, post({ csrf: token }))).status, 200);
+      assert.equal((await fetch(`${base}/planted/1`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': token } })).status, 200);
+      assert.equal(changes, 2);
+    } finally {
+      await server.close();
+      await db.close();
+    }
   });
 });
