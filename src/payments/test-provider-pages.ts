@@ -42,7 +42,7 @@ export function createTestProviderPages(options: { db: Database }): (server: Fas
       }
       return reply.send(hostedPage('Enter payment details', `<h1 class="govuk-heading-l">Pay ${escape(money(session.amountMinor, session.currency))}</h1>
 <p class="govuk-body">${escape(session.description)}</p>
-<form method="post" action="/payments/test/${escape(session.id)}" novalidate><input type="hidden" name="csrf" value="${escape(request.csrfToken)}"><div class="govuk-button-group">
+<form method="post" action="/payments/test/${escape(session.id)}" novalidate><input type="hidden" name="csrf" value="${escape(request.csrfToken ?? '')}"><div class="govuk-button-group">
 <button type="submit" name="action" value="pay" class="govuk-button" data-module="govuk-button">Pay</button>
 <button type="submit" name="action" value="decline" class="govuk-button govuk-button--warning" data-module="govuk-button">Decline</button>
 </div></form>`));

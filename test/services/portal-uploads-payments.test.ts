@@ -211,12 +211,12 @@ describeEachBackend('citizen uploads, payment and decision download over HTTP', 
     assert.equal(go.status, 303);
     assert.match(go.location!, /^\/payments\/test\/[0-9a-f]{32}$/);
     assert.match((await alex.get(go.location!)).body, /Pay €600\.00/);
-    const declined = await alex.post(go.location!, { action: 'decline' });
+    const declined = await alex.post(go.location!, { action: 'decline', csrf: Browser.hidden((await alex.get(go.location!)).body, 'csrf') });
     const back = await alex.get(declined.location!);
     assert.match(back.body, /Your payment was declined/);
     assert.match(back.body, /Try the payment again/);
     const retry = await alex.post(`/applications/${reference}/pay`, { csrf });
-    const paid = await alex.post(retry.location!, { action: 'pay' });
+    const paid = await alex.post(retry.location!, { action: 'pay', csrf });
     const confirmation = await alex.get(paid.location!);
     assert.match(confirmation.body, /Payment received/);
     assert.match((await alex.get(paid.location!)).body, /Payment received/, 'the return page can be reloaded');
