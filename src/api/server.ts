@@ -85,7 +85,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     bodyLimit: BODY_LIMIT_BYTES,
     // A path parameter longer than find-my-way's default (100) would not match its route at all (414, or a
     // wildcard's 404): let the route's declared shape refuse it with a 400 that names the parameter instead.
-    maxParamLength: 8 * 1024,
+    routerOptions: { maxParamLength: 8 * 1024 },
     genReqId: () => randomUUID(),
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
