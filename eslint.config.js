@@ -26,7 +26,8 @@ export const ALLOWED_DEPENDENCIES = {
   portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
   workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
   admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin'],
+  operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations'],
 };
 
 const srcRoot = path.resolve('src');
@@ -77,7 +78,7 @@ const moduleBoundaries = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'tck/**', 'dist/**', 'docs/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'tck/**', 'dist/**', 'dist.*/**', 'docs/**', 'test-results/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The agency simulator (another agency's registries, for the demo and tests), TypeScript run through tsx.
-import { register } from 'tsx/esm/api';
+// The agency simulator (another agency's registries, for the demo and tests), compiled in dist/ like the CLI.
+import { loadBuilt } from './load-built.mjs';
 
-register();
-const { main } = await import('../simulator/agency-simulator.ts');
+const { main } = await loadBuilt('simulator/agency-simulator.js', 'simulator/agency-simulator.ts');
 await main();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The CLI as compiled JavaScript from dist/ (or the TypeScript through tsx while dist/ is older than the sources:
+// see load-built.mjs). main() loads only the command asked for.
+import { loadBuilt } from './load-built.mjs';
 
-register();
-const { main } = await import('../src/cli/index.ts');
+const { main } = await loadBuilt('cli/main.js', 'src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

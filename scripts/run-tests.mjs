@@ -69,6 +69,9 @@ if (pgServer) {
   if (pgServer.dataDir) env.GOVFLOW_TEST_PG_DATA = pgServer.dataDir;
 }
 if (isCI) env.GOVFLOW_REQUIRE_PG = '1';
+// Every test file signs in, posts and calls the API from 127.0.0.1, some hundreds of times a minute (the
+// authorisation matrix): the production limits would refuse them. The rate-limit tests set their own small limits.
+env.GOVFLOW_RATE_LIMITS ??= '*=1000000/1m';
 
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.GOVFLOW_TEST_CONCURRENCY ?? 2}`, ...targets], { stdio: 'inherit', cwd: root, env });
 const stop = () => pgServer?.stop();

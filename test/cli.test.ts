@@ -10,10 +10,10 @@ import { bpmn, userTask } from './engine/bpmn.js';
 const run = promisify(execFile);
 const bin = new URL('../bin/govflow.mjs', import.meta.url).pathname;
 
-/** Runs the real CLI in a child process on its own embedded database. */
+/** Runs the real CLI in a child process on its own embedded database (a first open of PGlite is slow on a busy machine). */
 async function govflow(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env, GOVFLOW_PORT: '1' }, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env, GOVFLOW_PORT: '1' }, timeout: 300_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -20,6 +20,11 @@ export interface ApiServerOptions {
   readonly logger?: Logger;
   /** More JSON routes from other modules, documented in the OpenAPI document. */
   readonly extraRoutes?: readonly RouteDefinition[];
+  /**
+   * Called with the root instance before any route is added: hooks that must see every route, API and pages alike
+   * (metrics, traces, rate limits). Plugins in `plugins` are encapsulated and cannot do that.
+   */
+  readonly instruments?: readonly ((server: FastifyInstance) => Promise<void> | void)[];
   /** Fastify plugins of other modules (e.g. the portal's HTML pages), each registered in its own scope. */
   readonly plugins?: readonly ((server: FastifyInstance) => Promise<void>)[];
   readonly version?: string;
@@ -90,6 +95,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });
+  for (const instrument of options.instruments ?? []) await instrument(server);
   const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess, options.processKeysOf), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
   const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages } from '../payments/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
+import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
 export interface Govflow {
@@ -33,7 +34,7 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
   return { config, db, engine, logger, close: () => db.close() };
 }
 
-export async function startServer(govflow: Govflow, options: { demo?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; rateLimits?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
   // Identity (issue 6): sessions, staff sign-in (password + TOTP), API keys; the demo organisation unless --no-demo.
   const demo = options.demo ?? true;
   const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
@@ -61,7 +62,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const privacy = createPrivacy({ db: govflow.db, masterKey: resolveMasterKey(govflow.config) });
   // The citizen portal (issue 5): the service catalogue in services/ (GOVFLOW_SERVICES_DIR), pages at /.
   // Admins' edits (issue 5, src/admin/) are stored versions laid over the files; portal and workbench read the merge.
-  const catalogue = await loadCatalogueWithOverrides(govflow.db, process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR);
+  // Several processes on one database (docs/operations.md): an admin's catalogue edit in any process reaches this one
+  // through LISTEN/NOTIFY; portal, workbench and admin all hold the catalogue the change feed hands out.
+  const changeFeed = await startChangeFeed({ db: govflow.db, catalogue: await loadCatalogueWithOverrides(govflow.db, process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR), logger: govflow.logger });
+  const catalogue = changeFeed.catalogue;
   // Fee payments (issue 5): the built-in test provider (a hosted page at /payments/test/:id); a successful payment
   // publishes payment-received to the case, message id = payment id so a replayed confirmation is one payment.
   const payments = createPayments({
@@ -116,10 +120,17 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
     signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
   });
   sealer.start();
+  // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
+  const tracing = await startTracing(process.env, govflow.logger);
+  const metrics = createMetrics({ db: govflow.db, engine: govflow.engine, logger: govflow.logger, authenticate: identity.authenticate, ...(process.env['GOVFLOW_METRICS_TOKEN'] ? { token: process.env['GOVFLOW_METRICS_TOKEN'] } : {}) });
+  metrics.instrumentEngine(govflow.engine, tracing?.stepObserver);
+  // Rate limits for the whole server from one table (counters in the database, shared by every process).
+  const rateLimits = configureRateLimits(options.rateLimits ?? process.env['GOVFLOW_RATE_LIMITS']);
   const ledgerGuard = createWriteGuard(govflow.db, { ...ledgerLimitsSet, refuseWrites: process.env['GOVFLOW_LEDGER_REFUSE_WRITES_WHEN_BEHIND'] === 'true' });
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db })], extraRoutes: documentRoutes(documents),
+    instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db }), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
@@ -145,7 +156,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
   const worker = startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
     'issue-decision': createIssueDecisionHandler(documents),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
-    ...(registries.handler ? { 'registry-lookup': registries.handler } : {}),
+    ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),
   } });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
@@ -162,6 +173,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean } 
       await sender?.stop();
       await retention.stop();
       await registries.stop();
+      await changeFeed.stop();
+      await tracing?.shutdown();
     },
   };
 }

@@ -14,3 +14,5 @@ export type { Command, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks,
 export { startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
+export { workBacklog } from './persistence/backlog.js';
+export type { WorkBacklog } from './persistence/backlog.js';

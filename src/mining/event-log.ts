@@ -3,7 +3,8 @@
  *
  * It is columnar on purpose: a 262,200-event log is four typed arrays and a few dictionaries instead of a quarter of
  * a million objects, which keeps import fast (no per-event allocation) and memory bounded (≈ 17 bytes per event).
- * Events of case `c` are `caseStart[c] … caseStart[c + 1] - 1`, already in the order PM4Py would use.
+ * Events of case `c` are `caseStart[c] … caseStart[c + 1] - 1`, already in the order PM4Py would use: by timestamp,
+ * file order among equal timestamps (the builder sorts each case as it closes, see {@link EventLogBuilder.endCase}).
  */
 
 /** Lifecycle codes; the activity of an event is its name whatever the lifecycle, as PM4Py does. */
@@ -120,9 +121,13 @@ export class EventLogBuilder {
     this.n = position;
   }
 
-  /** Closes the case whose events were added since the previous endCase. */
+  /**
+   * Closes the case whose events were added since the previous endCase, putting its events in PM4Py's order first.
+   * Readers add events in file order and keep streaming; only the open case is ever reordered.
+   */
   endCase(caseId: string, attributes?: ReadonlyMap<string, AttributeValue>): void {
     const c = this.caseIds.length;
+    this.sortOpenCase();
     this.caseIds.push(caseId);
     if (c + 2 > this.caseStarts.length) {
       const next = new Int32Array(this.caseStarts.length * 2);
@@ -140,6 +145,32 @@ export class EventLogBuilder {
         column[c] = value;
       }
     }
+  }
+
+  /**
+   * Stable sort of the open case's events by timestamp (NaN last), as PM4Py's `sort_values([case, timestamp])` does on
+   * the imported frame. A case already in order (the usual file) costs one comparison per event and no allocation.
+   */
+  private sortOpenCase(): void {
+    const from = this.openCaseStart;
+    const to = this.n;
+    const ts = this.ts;
+    let ordered = true;
+    for (let i = from + 1; i < to; i++) {
+      if (!(orderKey(ts[i - 1] ?? NaN) <= orderKey(ts[i] ?? NaN))) {
+        ordered = false;
+        break;
+      }
+    }
+    if (ordered) return;
+    const order = Array.from({ length: to - from }, (_, k) => from + k);
+    // Array.prototype.sort is stable, and the index tie-break states the intent: file order among equal timestamps.
+    order.sort((a, b) => orderKey(ts[a] ?? NaN) - orderKey(ts[b] ?? NaN) || a - b);
+    permute(this.act, order, from);
+    permute(this.ts, order, from);
+    permute(this.res, order, from);
+    permute(this.grp, order, from);
+    permute(this.life, order, from);
   }
 
   skip(reason: string, traces = 0, events = 1): void {
@@ -186,6 +217,17 @@ export class EventLogBuilder {
       skipped: { events: this.skippedEvents, traces: this.skippedTraces, reasons: this.reasons },
     };
   }
+}
+
+/** Events without a timestamp go last, where pandas puts NaT. */
+function orderKey(timestamp: number): number {
+  return Number.isNaN(timestamp) ? Infinity : timestamp;
+}
+
+/** column[from + k] = old column[order[k]] for every k. */
+function permute(column: Int32Array | Float64Array | Uint8Array, order: readonly number[], from: number): void {
+  const values = order.map((i) => column[i] ?? 0);
+  for (let k = 0; k < values.length; k++) column[from + k] = values[k] ?? 0;
 }
 
 export function lifecycleCode(value: string): number {

@@ -20,7 +20,6 @@ export {
   flattenOcel,
   ocelToJsonText,
   ocelToXmlText,
-  parseOcelJson,
   readOcelFile,
   readOcelXml,
   writeOcelFile,
@@ -28,6 +27,7 @@ export {
   type OcelEvent,
   type OcelObject,
 } from './ocel.js';
+export { parseOcelJson, readOcelJson } from './ocel-json.js';
 export {
   analyzeLog,
   activityStatistics,
@@ -74,7 +74,7 @@ export async function readEventLogFile(path: string, options: ReadEventLogOption
 export async function readModelFile(path: string): Promise<PetriNet> {
   return readModel(await readFile(path, 'utf8'), path);
 }
-export { generateXes } from './generate.js';
+export { generateFinesCsv, generateXes } from './generate.js';
 export { discoverProcessTree, processTreeToString, type ProcessTree, type InductiveOptions } from './inductive-miner.js';
 export { processTreeToBpmn } from './tree-to-bpmn.js';
 export { summarise, percentile } from './stats.js';

@@ -11,6 +11,7 @@ import { fileChunks } from './byte-source.js';
 import { EventLogBuilder, LIFECYCLE_COMPLETE, type EventLog } from './event-log.js';
 import { formatTimestamp, parseTimestamp } from './timestamp.js';
 import { escapeXml } from './xml-text.js';
+import { readOcelJson } from './ocel-json.js';
 
 export type OcelValue = string | number | boolean;
 
@@ -49,81 +50,6 @@ export interface OcelLog {
 
 function parseError(where: string, line: number, column: number, message: string): GovflowError {
   return new GovflowError('GOVFLOW_ERR_LOG_PARSE', `${where}:${line}:${column}: ${message}`, [{ where, line, column, message }]);
-}
-
-function lineColumnAt(text: string, index: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: index - last };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * OCEL JSON. JSON has no streaming structure we could validate piecewise cheaply, so the text is read whole; OCEL
- * files are object-centric extracts, far smaller than XES logs (large logs should use XES or CSV).
- */
-export function parseOcelJson(text: string, where = 'input.jsonocel'): OcelLog {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const m = /position (\d+)/.exec(message);
-    const lc = /line (\d+) column (\d+)/.exec(message);
-    const { line, column } = lc ? { line: Number(lc[1]), column: Number(lc[2]) } : lineColumnAt(text, m ? Number(m[1]) : text.length);
-    throw parseError(where, line, column, `invalid JSON: ${message}`);
-  }
-  // Semantic errors point at the offending element: we find where its id appears in the text.
-  const locate = (id: unknown, fallback: string): { line: number; column: number } => {
-    const needle = typeof id === 'string' ? JSON.stringify(id) : fallback;
-    const i = text.indexOf(needle);
-    return lineColumnAt(text, i >= 0 ? i : 0);
-  };
-  const fail = (id: unknown, fallback: string, message: string): never => {
-    const { line, column } = locate(id, fallback);
-    throw parseError(where, line, column, message);
-  };
-  if (!isRecord(data)) return fail(undefined, '{', 'an OCEL 2.0 file is a JSON object with objectTypes, eventTypes, objects and events');
-  const list = (key: string): unknown[] => {
-    const v = data[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) return fail(undefined, `"${key}"`, `'${key}' must be an array`);
-    return v;
-  };
-  if (!Array.isArray(data['events'])) fail(undefined, '{', "missing 'events' array: not an OCEL 2.0 file");
-  const types = (key: string): OcelType[] =>
-    list(key).map((t) => {
-      if (!isRecord(t) || typeof t['name'] !== 'string') return fail(undefined, `"${key}"`, `every entry of '${key}' needs a name`);
-      const attributes = Array.isArray(t['attributes']) ? t['attributes'] : [];
-      return { name: t['name'], attributes: attributes.filter(isRecord).map((a) => ({ name: String(a['name'] ?? ''), type: String(a['type'] ?? 'string') })) };
-    });
-  const rels = (v: unknown): OcelRelationship[] =>
-    (Array.isArray(v) ? v : []).filter(isRecord).map((r) => ({ objectId: String(r['objectId'] ?? ''), qualifier: String(r['qualifier'] ?? '') }));
-  const value = (v: unknown): OcelValue => (typeof v === 'number' || typeof v === 'boolean' ? v : String(v ?? ''));
-  const objects: OcelObject[] = list('objects').map((o) => {
-    if (!isRecord(o) || typeof o['id'] !== 'string' || typeof o['type'] !== 'string') return fail(isRecord(o) ? o['id'] : undefined, '"objects"', 'an object needs a string id and type');
-    const attributes = (Array.isArray(o['attributes']) ? o['attributes'] : []).filter(isRecord).map((a) => {
-      const time = parseTimestamp(String(a['time'] ?? '1970-01-01T00:00:00Z'));
-      if (Number.isNaN(time)) fail(o['id'], '', `object ${String(o['id'])}: unparseable attribute time '${String(a['time'])}'`);
-      return { name: String(a['name'] ?? ''), value: value(a['value']), time };
-    });
-    return { id: o['id'], type: o['type'], attributes, relationships: rels(o['relationships']) };
-  });
-  const events: OcelEvent[] = list('events').map((e) => {
-    if (!isRecord(e) || typeof e['id'] !== 'string' || typeof e['type'] !== 'string') return fail(isRecord(e) ? e['id'] : undefined, '"events"', 'an event needs a string id and type');
-    const time = parseTimestamp(String(e['time'] ?? ''));
-    if (Number.isNaN(time)) fail(e['id'], '', `event ${e['id']}: unparseable time '${String(e['time'] ?? '')}'`);
-    const attributes = (Array.isArray(e['attributes']) ? e['attributes'] : []).filter(isRecord).map((a) => ({ name: String(a['name'] ?? ''), value: value(a['value']) }));
-    return { id: e['id'], type: e['type'], time, attributes, relationships: rels(e['relationships']) };
-  });
-  return { objectTypes: types('objectTypes'), eventTypes: types('eventTypes'), objects, events };
 }
 
 /** OCEL XML, streamed through saxes chunk by chunk. */
@@ -217,9 +143,7 @@ export async function readOcelXml(chunks: AsyncIterable<Uint8Array>, where = 'in
 
 export async function readOcelFile(path: string): Promise<OcelLog> {
   if (/\.(xmlocel|xml)$/i.test(path)) return readOcelXml(fileChunks(path), path);
-  const parts: Buffer[] = [];
-  for await (const chunk of fileChunks(path)) parts.push(chunk);
-  return parseOcelJson(Buffer.concat(parts).toString('utf8'), path);
+  return readOcelJson(fileChunks(path), path);
 }
 
 /** Object-centric → classic: one case per object of `objectType`, its events in time order (stable). */
@@ -243,12 +167,12 @@ export function flattenOcel(ocel: OcelLog, objectType?: string): EventLog {
   const builder = new EventLogBuilder();
   perCase.forEach((list, c) => {
     if (list.length === 0) return;
-    list.sort((a, b) => (ocel.events[a]?.time ?? 0) - (ocel.events[b]?.time ?? 0) || a - b);
     for (const i of list) {
       const e = ocel.events[i];
       if (!e) continue;
       builder.addEvent(builder.activityId(e.type), e.time, -1, -1, LIFECYCLE_COMPLETE);
     }
+    // Added in file order; endCase orders them by time, stably, as PM4Py's importer sorts by (timestamp, index).
     builder.endCase(ids[c] ?? String(c));
   });
   return builder.build();

@@ -3,8 +3,9 @@
  * analysis and a general SAX parser spends most of its time building objects XES never needs. It never holds more
  * than one chunk plus one unfinished tag, so memory is bounded by the log's columns, not the file.
  *
- * PM4Py's rules: events stay in file order within their trace; the activity is `concept:name` whatever the
- * lifecycle; timestamps without a zone are UTC.
+ * PM4Py's rules: a trace's events are ordered by timestamp, file order among equal timestamps (the builder sorts
+ * each trace as it closes, so the reader still streams); the activity is `concept:name` whatever the lifecycle;
+ * timestamps without a zone are UTC.
  */
 import { GovflowError } from '../kernel/index.js';
 import { fileChunks, LineTracker, type ProgressCallback } from './byte-source.js';

@@ -6,3 +6,5 @@ export type { MessageTemplate, RenderedMessage } from './templates.js';
 export { setUpNotifications } from './setup.js';
 export { logOnlyTransport, maskAddress, smtpTransport } from './transports.js';
 export type { OutgoingMessage, Transport } from './transports.js';
+export { listUndelivered, outboxBacklog, resendNotification } from './outbox-oversight.js';
+export type { OutboxBacklog, OutboxEntry } from './outbox-oversight.js';

@@ -48,7 +48,7 @@ export function openDatabaseFromConfig(config: GovflowConfig, overrides: Partial
  * An embedded database may be opened by one process only (PGlite has no cross-process locking); a second
  * govflow process gets a clear error instead of a corrupted data directory. A lock left by a dead process is taken over.
  */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const file = path.join(dir, '..', 'govflow.pid');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -19,8 +19,8 @@ function wrap(inner: Pick<PGlite, 'query' | 'exec'>): Queryable {
  * Embedded Postgres (WASM). One connection: transactions run one at a time, which is why the engine keeps
  * each transaction short. `dataDir` undefined means in memory (tests).
  */
-export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
-  const pg = await PGlite.create(dataDir ?? 'memory://', { parsers: { [INT8_OID]: (value: string) => Number(value) } });
+export async function createPgliteDatabase(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<Database & { dumpDataDir(): Promise<Blob> }> {
+  const pg = await PGlite.create(dataDir ?? 'memory://', { parsers: { [INT8_OID]: (value: string) => Number(value) }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
   const base = wrap(pg);
   return {
     backend: 'pglite',
@@ -33,5 +33,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
       return async () => unlisten();
     },
     close: () => pg.close(),
+    // `govflow backup`: the data directory as a gzipped tar, which `loadDataDir` above unpacks again.
+    dumpDataDir: () => pg.dumpDataDir('gzip'),
   };
 }

@@ -521,6 +521,13 @@ table process_instance
   CREATE INDEX process_instance_definition ON process_instance USING btree (definition_id, state)
   CREATE INDEX process_instance_parent ON process_instance USING btree (parent_instance_id) WHERE (parent_instance_id IS NOT NULL)
   CREATE UNIQUE INDEX process_instance_pkey ON process_instance USING btree (id)
+table rate_limit_counter
+  column key text not null
+  column hits integer not null
+  column window_ends_at timestamp with time zone not null
+  constraint rate_limit_counter_pkey PRIMARY KEY (key)
+  CREATE INDEX rate_limit_counter_ends ON rate_limit_counter USING btree (window_ends_at)
+  CREATE UNIQUE INDEX rate_limit_counter_pkey ON rate_limit_counter USING btree (key)
 table registry_client_key
   column key_id text not null
   column public_key text not null

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
 
@@ -132,6 +132,15 @@ export interface HtmlPageEdgeOptions {
  * encodings look the same to them), the security headers on every HTML answer, and the HTML error handler.
  */
 export const htmlPageEdge = fp<HtmlPageEdgeOptions>(async (server, options) => {
+  await useHtmlPageEdge(server, options);
+  server.setErrorHandler(htmlErrorHandler(options.errors));
+});
+
+/**
+ * The same edge without the error handler, for an area that keeps its own (the operations pages): the one form
+ * parsing path and the security headers, in the given scope.
+ */
+export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<HtmlPageEdgeOptions, 'errors'>): Promise<void> {
   server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.formBodyLimit }, (_request, body, done) => {
     done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
   });
@@ -152,8 +161,7 @@ export const htmlPageEdge = fp<HtmlPageEdgeOptions>(async (server, options) => {
     }
     return payload;
   });
-  server.setErrorHandler(htmlErrorHandler(options.errors));
-});
+}
 
 /** Shapes of path parameters, declared on every page route: a malformed one is a 400 before any handler runs. */
 export const PARAM = {

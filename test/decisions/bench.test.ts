@@ -7,15 +7,26 @@ import { describe, it } from 'node:test';
 const bin = new URL('../../bin/govflow.mjs', import.meta.url).pathname;
 
 describe('bench decisions', () => {
-  it('prints JSON for the three scenarios with the in-run feelin baseline', () => {
-    // The bench refuses to report if the compiled table and the plain-feelin baseline disagree on any of 50 inputs.
+  it('prints JSON for the three scenarios with both feelin baselines measured in the same run, and the machine load', () => {
+    // The bench refuses to report if our evaluation and either feelin baseline disagree on any of 200 inputs.
     const out = execFileSync(process.execPath, [bin, 'bench', 'decisions', '--json', '--seconds', '0.05'], { encoding: 'utf8' });
-    const report = JSON.parse(out) as { results: { scenario: string; evaluations: number; evaluationsPerSecond: number; baselineEvaluationsPerSecond?: number }[] };
+    const report = JSON.parse(out) as {
+      baselines: Record<string, string>;
+      machineLoad: { before: { loadAverage: number[] }; after: { loadAverage: number[] } };
+      results: { scenario: string; evaluations: number; evaluationsPerSecond: number; baselines: { name: string; evaluationsPerSecond: number; ratio: number; sameRun: boolean }[] }[];
+    };
     assert.deepEqual(
       report.results.map((l) => l.scenario),
       ['table-F', 'table-C+', 'drg-3-level'],
     );
     for (const l of report.results) assert.ok(l.evaluations > 0 && l.evaluationsPerSecond > 0, `${l.scenario} did not run`);
-    assert.ok((report.results[0]?.baselineEvaluationsPerSecond ?? 0) > 0);
+    assert.deepEqual(report.results[0]?.baselines.map((b) => b.name), ['feelin-unaryTest-per-entry', 'feelin-compiled-function']);
+    assert.deepEqual(report.results[2]?.baselines.map((b) => b.name), ['feelin-compiled-function']);
+    for (const b of report.results.flatMap((l) => l.baselines)) {
+      assert.ok(b.evaluationsPerSecond > 0 && b.ratio > 0 && b.sameRun === true, JSON.stringify(b));
+      assert.match(report.baselines[b.name] ?? '', /feelin/, `${b.name} is described`);
+    }
+    assert.equal(report.machineLoad.before.loadAverage.length, 3);
+    assert.equal(report.machineLoad.after.loadAverage.length, 3);
   });
 });

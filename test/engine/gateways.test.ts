@@ -29,6 +29,29 @@ describeEachBackend('engine: gateways', (backend) => {
     }
   });
 
+  it('a default flow written FIRST in the XML is still only taken when no condition holds (exclusive and inclusive)', async () => {
+    // Every other model here lists its default flow last, where a gateway that forgot to skip it would still reach
+    // the conditions first. Written first, a default flow without a condition would win at once.
+    await deploy(h, bpmn('xor_default_first',
+      '<startEvent id="s"/><exclusiveGateway id="x"/><endEvent id="high"/><endEvent id="mid"/><endEvent id="low"/>',
+      's -> x; x -> low (default); x -> high [= amount > 1000]; x -> mid [= amount > 100]'));
+    assert.match(await h.engine.getProcessXml((await h.engine.startInstance('xor_default_first', { variables: { amount: 0 } })).definitionId),
+      /<sequenceFlow id="f2_x_low"[^]*<sequenceFlow id="f3_x_high"/, 'the default flow comes first in the deployed XML');
+    for (const [amount, end] of [[5000, 'high'], [500, 'mid'], [5, 'low']] as const) {
+      const { id } = await h.engine.startInstance('xor_default_first', { variables: { amount } });
+      await assertCompleted(h, id);
+      const reached = (await traceOf(h, id)).filter((e) => /^element\.activated:(high|mid|low)$/.test(e));
+      assert.deepEqual(reached, [`element.activated:${end}`], `amount ${amount}`);
+    }
+    await deploy(h, bpmn('or_default_first',
+      `<startEvent id="s"/><inclusiveGateway id="fork"/>${job('legal', 'orf.legal')}${job('fin', 'orf.fin')}<inclusiveGateway id="join"/><endEvent id="e"/>`,
+      's -> fork; fork -> join (default); fork -> legal [= needsLegal]; fork -> fin [= amount > 100]; legal -> join; fin -> join; join -> e'));
+    const { id } = await h.engine.startInstance('or_default_first', { variables: { needsLegal: true, amount: 500 } });
+    assert.deepEqual(await activeElements(h, id), ['fin', 'legal'], 'the default flow is not taken beside conditions that hold');
+    const plain = await h.engine.startInstance('or_default_first', { variables: { needsLegal: false, amount: 1 } });
+    await assertCompleted(h, plain.id);
+  });
+
   it('an exclusive gateway with no condition that holds and no default raises an incident; fixing the variable and resolving it moves on', async () => {
     await deploy(h, noDefault);
     const { id } = await h.engine.startInstance('xor_nodefault', { variables: { answer: 'maybe' } });

@@ -70,6 +70,15 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /staff/cases/:id/documents/:uploadId': STAFF,
   // the process diagram viewer's files (bpmn-js and its boot script): public, like the other assets
   'GET /staff/assets/:file': ALL,
+  // operations (src/operations/): admins and auditors read; only admins retry and resend. /metrics also answers
+  // the metrics token (GOVFLOW_METRICS_TOKEN), which no role here holds.
+  'GET /metrics': ['admin', 'auditor'],
+  'GET /operations': ['admin', 'auditor'],
+  'GET /operations/audit': ['admin', 'auditor'],
+  'GET /operations/incidents': ['admin', 'auditor'],
+  'POST /operations/incidents/:id/retry': ['admin'],
+  'GET /operations/notifications': ['admin', 'auditor'],
+  'POST /operations/notifications/:id/resend': ['admin'],
   // portal (citizen pages)
   'GET /assets/govuk-frontend.min.css': ALL,
   'GET /assets/:kind/:file': ALL,

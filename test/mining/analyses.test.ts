@@ -1,11 +1,12 @@
 // The analyses beyond PM4Py's basic figures, on logs whose answers are known by construction.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { analyzeLog, filterLog, readCsvText, readXesFile, summarise } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA_DIR}/`;
 
 const CSV = `case,activity,timestamp,resource,lifecycle,department
 1,intake,2024-01-01 09:00,ann,start,front
@@ -79,7 +80,7 @@ describe('analyses', () => {
     assert.deepEqual(filterLog(log, { activity: { name: 'review', absent: true } }).caseIds, []);
   });
 
-  it('filtering receipt.xes to PM4Py\'s most frequent variant keeps exactly its cases', { skip: existsSync(`${shared}expected/pm4py/receipt.json`) ? false : 'no shared data' }, async () => {
+  it('filtering receipt.xes to PM4Py\'s most frequent variant keeps exactly its cases', { skip: skipWithoutSharedData('expected/pm4py/receipt.json', 'event-logs/receipt.xes') }, async () => {
     const expected = JSON.parse(readFileSync(`${shared}expected/pm4py/receipt.json`, 'utf8')) as { topVariants: { activities: string[]; count: number }[] };
     const log = await readXesFile(`${shared}event-logs/receipt.xes`);
     const top = expected.topVariants[0];

@@ -2,22 +2,23 @@
 // memory: a generated XES is read in a child process whose peak RSS must not grow with the file.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { generateXes, parseOcelJson } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
-const haveShared = existsSync(`${shared}event-logs/receipt.xes`);
+const shared = `${SHARED_DATA_DIR}/`;
+const skipMine = skipWithoutSharedData('event-logs/receipt.xes', 'event-logs/receipt.pnml', 'expected/pm4py/receipt.json');
 
 function govflow(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(root, 'bin/govflow.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('govflow mine', { skip: haveShared ? false : 'shared data not found' }, () => {
+describe('govflow mine', { skip: skipMine }, () => {
   it('--json --model --report --ocel on receipt.xes', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mine-'));
     const report = path.join(dir, 'receipt.html');

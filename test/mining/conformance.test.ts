@@ -1,11 +1,12 @@
 // Acceptance 1 (fitness): receipt.xes against receipt.pnml agrees with PM4Py within 0.001, for token replay and
 // alignments, on every figure the expected file records.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { checkConformance, parsePnml, readModelFile, readXesFile, readXesText } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA_DIR}/`;
 const logPath = `${shared}event-logs/receipt.xes`;
 const expectedPath = `${shared}expected/pm4py/receipt.json`;
 
@@ -14,7 +15,7 @@ interface Expected {
   alignmentFitness: { percFitTraces: number; averageFitness: number; log_fitness: number };
 }
 
-describe('conformance against PM4Py', { skip: existsSync(expectedPath) ? false : 'shared data not found' }, () => {
+describe('conformance against PM4Py', { skip: skipWithoutSharedData('event-logs/receipt.xes', 'expected/pm4py/receipt.json', 'event-logs/receipt.pnml', 'event-logs/receipt.bpmn') }, () => {
   it('receipt.xes vs receipt.pnml: token replay and alignment fitness', async () => {
     const expected = JSON.parse(readFileSync(expectedPath, 'utf8')) as Expected;
     const log = await readXesFile(logPath);

@@ -1,6 +1,6 @@
 // CSV with column mapping and PM4Py's ordering; OCEL 2.0 in and out.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -17,11 +17,14 @@ import {
   writeOcelFile,
   writeXesFile,
 } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
-const haveShared = existsSync(`${shared}event-logs/running-example.xes`);
+const shared = `${SHARED_DATA_DIR}/`;
+const skipCsv = skipWithoutSharedData('event-logs/running-example.xes', 'expected/pm4py/running-example.json');
+const skipOcel = skipWithoutSharedData('event-logs/ocel20_example.jsonocel', 'event-logs/ocel20_example.xmlocel', 'event-logs/running-example.xes');
+const skipXes = skipWithoutSharedData('event-logs/receipt.xes', 'expected/pm4py/receipt.json');
 
-describe('CSV', { skip: haveShared ? false : 'shared data not found' }, () => {
+describe('CSV', { skip: skipCsv }, () => {
   it('shuffled rows of the running example, custom column names: same numbers as PM4Py on the XES', async () => {
     const expected = JSON.parse(readFileSync(`${shared}expected/pm4py/running-example.json`, 'utf8')) as {
       variants: number;
@@ -64,7 +67,7 @@ describe('CSV', { skip: haveShared ? false : 'shared data not found' }, () => {
   });
 });
 
-describe('OCEL 2.0', { skip: haveShared ? false : 'shared data not found' }, () => {
+describe('OCEL 2.0', { skip: skipOcel }, () => {
   it('reads the JSON and XML examples of the standard to the same log', async () => {
     const json = await readOcelFile(`${shared}event-logs/ocel20_example.jsonocel`);
     const xml = await readOcelFile(`${shared}event-logs/ocel20_example.xmlocel`);
@@ -101,7 +104,7 @@ describe('OCEL 2.0', { skip: haveShared ? false : 'shared data not found' }, () 
   });
 });
 
-describe('XES writer', { skip: haveShared ? false : 'shared data not found' }, () => {
+describe('XES writer', { skip: skipXes }, () => {
   it('receipt.xes written and read back still gives PM4Py\'s numbers', async () => {
     const expected = JSON.parse(readFileSync(`${shared}expected/pm4py/receipt.json`, 'utf8')) as {
       variants: number;

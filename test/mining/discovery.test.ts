@@ -1,13 +1,13 @@
 // Discovery: inductive miner → process tree → BPMN with diagram interchange.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BpmnModdle } from 'bpmn-moddle';
 import { bpmnToPetriNet, checkConformance, discoverProcessTree, processTreeToBpmn, processTreeToString, readXesFile } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA_DIR}/`;
 
-describe('inductive miner', { skip: existsSync(`${shared}event-logs/running-example.xes`) ? false : 'shared data not found' }, () => {
+describe('inductive miner', { skip: skipWithoutSharedData('event-logs/running-example.xes', 'event-logs/roadtraffic100traces.xes', 'event-logs/receipt.xes') }, () => {
   it('finds the textbook model of the running example (van der Aalst, Process Mining, ch. 7)', async () => {
     const log = await readXesFile(`${shared}event-logs/running-example.xes`);
     assert.equal(

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isGovflowError } from '../../src/kernel/index.js';
-import { parseOcelJson, parseTimestamp, readCsvText, readOcelXml, readXes, readXesText } from '../../src/mining/index.js';
+import { parseOcelJson, parseTimestamp, readCsvText, readOcelJson, readOcelXml, readXes, readXesText } from '../../src/mining/index.js';
+import { shuffledRows, toOcelJson } from './shuffled-log.js';
 
 const VALID_XES = `<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
@@ -27,6 +28,17 @@ const VALID_XES = `<?xml version="1.0" encoding="UTF-8"?>
 </log>
 `;
 const VALID_CSV = 'case,activity,timestamp,resource\n1,"a, quoted",2020-01-01 10:00:00,Ann\n1,b,2020-01-02 10:00:00,Bob\n2,a,2020-01-01T00:00:00,\n';
+/** The bytes of `text` cut at the given offsets, as a stream of chunks. */
+async function* chunked(text: string, cuts: readonly number[]): AsyncGenerator<Uint8Array> {
+  const bytes = Buffer.from(text);
+  let from = 0;
+  for (const p of [...new Set(cuts)].sort((a, b) => a - b)) {
+    yield bytes.subarray(from, Math.min(p, bytes.length));
+    from = Math.min(p, bytes.length);
+  }
+  yield bytes.subarray(from);
+}
+
 const VALID_OCEL = JSON.stringify({
   objectTypes: [{ name: 'order', attributes: [] }],
   eventTypes: [{ name: 'create', attributes: [] }],
@@ -115,22 +127,41 @@ describe('parser properties', () => {
     const whole = readXesText(VALID_XES);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat({ max: VALID_XES.length }), { maxLength: 12 }), async (cuts) => {
-        const bytes = Buffer.from(VALID_XES);
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        async function* chunks(): AsyncGenerator<Uint8Array> {
-          let from = 0;
-          for (const p of points) {
-            yield bytes.subarray(from, p);
-            from = p;
-          }
-          yield bytes.subarray(from);
-        }
-        const log = await readXes(chunks(), 'chunked.xes');
+        const log = await readXes(chunked(VALID_XES, cuts), 'chunked.xes');
         assert.deepEqual(Array.from(log.activity), Array.from(whole.activity));
         assert.deepEqual(Array.from(log.timestamp), Array.from(whole.timestamp));
         assert.deepEqual(log.activityNames, whole.activityNames);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('OCEL JSON is streamed: any chunking gives the same log, and the same error line and column', async () => {
+    const text = toOcelJson(shuffledRows(12));
+    const whole = parseOcelJson(text);
+    // A broken token inside an event and an event whose time is bad: both must be found wherever the chunks split.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l, i) => i > 100 && l.includes('"type"'));
+    const broken = lines.map((l, i) => (i === at ? l.replace('"type"', '"type" "') : l)).join('\n');
+    const badTime = text.replace('"time": "2024-01-01T01:', '"time": "soon-01-01T01:');
+    const errorOf = async (input: string, cuts: number[]): Promise<unknown> => {
+      try {
+        await readOcelJson(chunked(input, cuts), 'chunked.jsonocel');
+      } catch (error) {
+        return (error as { details?: unknown }).details;
+      }
+      return undefined;
+    };
+    const brokenWhole = await errorOf(broken, []);
+    const badTimeWhole = await errorOf(badTime, []);
+    assert.ok(brokenWhole && badTimeWhole, 'both inputs fail');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: text.length }), { maxLength: 12 }), async (cuts) => {
+        assert.deepEqual(await readOcelJson(chunked(text, cuts), 'chunked.jsonocel'), whole);
+        assert.deepEqual(await errorOf(broken, cuts), brokenWhole);
+        assert.deepEqual(await errorOf(badTime, cuts), badTimeWhole);
+      }),
+      { numRuns: 100 },
     );
   });
 

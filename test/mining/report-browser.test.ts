@@ -7,10 +7,11 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { analyzeLog, caseDurations, readXesFile, renderHtmlReport } from '../../src/mining/index.js';
+import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA_DIR}/`;
 const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-const skip = !existsSync(`${shared}event-logs/receipt.xes`) ? 'shared data not found' : !chromiumPath ? 'no Chromium installed' : false;
+const skip = skipWithoutSharedData('event-logs/receipt.xes', 'expected/pm4py/receipt.json') || (!chromiumPath ? 'no Chromium installed' : false);
 
 describe('HTML report in Chromium', { skip }, () => {
   it('receipt.xes: no console errors, map drawn, bottlenecks listed', async () => {

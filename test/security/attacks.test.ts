@@ -294,13 +294,14 @@ describe('attacks and bad input on every registered route', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('forged CSRF: every state-changing HTML route refuses a post without or with a wrong token, and nothing changes', async () => {
+  it('forged CSRF: every state-changing HTML route refuses a post without, with an empty or with a wrong token, and nothing changes', async () => {
     const problems: string[] = [];
     const posts = registered.filter((r) => r.method === 'POST' && !r.url.startsWith('/api/'));
     // The test payment provider stands in for an outside payment service provider (its page is its own): not ours to protect.
     for (const r of posts.filter((x) => !x.url.startsWith('/payments/test/'))) {
       for (const role of ['anonymous', 'citizen', 'caseworker', 'admin-web'] as const) {
-        for (const [how, token] of [['no token', undefined], ['wrong token', 'forged-token-0000'], ['other session token', 'OTHER']] as const) {
+        // 'empty token' sends `csrf=` explicitly: a check that lets an empty string through must not pass unnoticed.
+        for (const [how, token] of [['no token', undefined], ['empty token', ''], ['wrong token', 'forged-token-0000'], ['other session token', 'OTHER']] as const) {
           const cookie = cred.get(role)!['cookie']!;
           const csrf = token === 'OTHER' ? await csrfOf(cred.get(role === 'citizen' ? 'caseworker' : 'citizen')!['cookie']!) : token;
           const before = await eventCount();

@@ -9,9 +9,16 @@
  *
  * Scenarios: `straight-through` (start, five internal service tasks `govflow:noop`, exclusive gateway, end: one
  * transaction per instance) and `external-workers` (five external-worker jobs in sequence, completed by an
- * in-process pool of concurrent workers). Definitions: `stepsPerSecond` counts flow-node executions
- * (element.completed events); `p99StepMs` is the 99th percentile latency of one engine transaction (starting an
- * instance, or completing a job, with everything it sets off). Every instance writes its full event log.
+ * in-process pool of concurrent workers). Definitions: `stepsPerSecond` is the number of flow-node executions
+ * counted in the measured instances' event logs (element.completed events) over the measured seconds, and
+ * `eventsPerInstance` the events those logs hold per instance (counted, not assumed); the peer's steps are its
+ * `activity.end` events, the same notion. `p99StepMs` is the 99th percentile latency of one engine transaction
+ * (starting an instance, or completing a job, with everything it sets off).
+ *
+ * Fairness: govflow and the peer get the same warm-up (the same number of unmeasured instances of their model
+ * first) and the same number of measured instances (or the same duration with --duration). `vsPeer` is a ratio of
+ * two rates measured in this run; `sameRun` in each line says so. The machine load is printed before and after
+ * and emitted as the last JSON line.
  *
  * For PostgreSQL the bench uses GOVFLOW_DATABASE_URL, else starts a throwaway server (initdb/pg_ctl, temp dir,
  * free port, default durability settings: fsync and synchronous_commit on) and stops it afterwards.
@@ -20,6 +27,8 @@ import { createEngine, type Engine } from '../../engine/index.js';
 import { openDatabase, startThrowawayPostgres, type Backend, type Database } from '../../store/index.js';
 // Types only (erased): the package is a devDependency, loaded with import() when present.
 import type * as BpmnEngineNs from 'bpmn-engine';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args.js';
+import { withMachineLoad } from './bench-load.js';
 
 type BpmnEngineModule = typeof BpmnEngineNs;
 
@@ -48,43 +57,30 @@ export interface BenchLine {
   vsPeer?: number;
   workers?: number;
   eventsPerInstance?: number;
+  /** Which ratios in this line compare figures measured in this same run (all of them, by construction). */
+  sameRun?: { vsPeer?: true; baselineCommitsPerSecond: true };
 }
 
-const USAGE = `govflow bench engine [--json] [--backend pglite|postgres|both] [--instances N] [--concurrency C] [--workers W] [--duration SECONDS] [--no-peer]`;
+/** Warm-up instances (JIT, definition cache, connections) run by govflow and by the peer before measuring. */
+const WARM_UP = 300;
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = { json: false, instances: 2000, concurrency: undefined, workers: 0, backends: ['pglite', 'postgres'], durationMs: undefined, peer: true };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const positive = (v: string) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number\n${USAGE}`);
-      return n;
-    };
-    switch (flag) {
-      case '--json': options.json = true; break;
-      case '--instances': options.instances = Math.floor(positive(value())); break;
-      case '--concurrency': options.concurrency = Math.floor(positive(value())); break;
-      case '--workers': options.workers = Math.floor(positive(value())); break;
-      case '--duration': options.durationMs = positive(value()) * 1000; break;
-      case '--no-peer': options.peer = false; break;
-      case '--backend': {
-        const v = value();
-        if (v === 'both') options.backends = ['pglite', 'postgres'];
-        else if (v === 'pglite' || v === 'postgres') options.backends = [v];
-        else throw new Error(`--backend must be pglite, postgres or both\n${USAGE}`);
-        break;
-      }
-      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
-    }
-  }
-  return options;
+export const USAGE = `govflow bench engine [--json] [--backend pglite|postgres|both] [--instances N] [--concurrency C] [--workers W] [--duration SECONDS] [--no-peer]`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseCommandArgs(argv, {
+    json: { type: 'boolean' }, instances: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' },
+    duration: { type: 'string' }, 'no-peer': { type: 'boolean' }, backend: { type: 'string' },
+  });
+  const backend = choiceFlag('--backend', values.backend, ['pglite', 'postgres', 'both'], 'both');
+  return {
+    json: values.json === true,
+    instances: numberFlag('--instances', values.instances, 2000, { min: 1, integer: true }),
+    concurrency: values.concurrency === undefined ? undefined : numberFlag('--concurrency', values.concurrency, 1, { min: 1, integer: true }),
+    workers: numberFlag('--workers', values.workers, 0, { min: 1, integer: true }),
+    backends: backend === 'both' ? ['pglite', 'postgres'] : [backend],
+    durationMs: values.duration === undefined ? undefined : numberFlag('--duration', values.duration, 0, { min: Number.MIN_VALUE }) * 1000,
+    peer: values['no-peer'] !== true,
+  };
 }
 
 // ---------------------------------------------------------------------------- models
@@ -158,12 +154,25 @@ async function baselineCommits(db: Database, options: Options, concurrency: numb
   return run.done / run.seconds;
 }
 
-export async function straightThrough(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[] }> {
+export async function straightThrough(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[]; ids: number[] }> {
   const deadline = options.durationMs !== undefined ? performance.now() + options.durationMs : undefined;
+  const ids: number[] = [];
   const run = await drive(options.instances, concurrency, deadline, async (i) => {
-    await engine.startInstance('bench-straight', { variables: { amount: i % 20, n: i } });
+    ids.push((await engine.startInstance('bench-straight', { variables: { amount: i % 20, n: i } })).id);
   });
-  return { instances: run.done, seconds: run.seconds, latencies: run.latencies };
+  return { instances: run.done, seconds: run.seconds, latencies: run.latencies, ids };
+}
+
+/** Steps (element.completed) and all events in the measured instances' event logs: counted, after the clock stops. */
+async function countFromEventLog(engine: Engine, ids: readonly number[]): Promise<{ steps: number; events: number }> {
+  let steps = 0;
+  let events = 0;
+  for (const id of ids) {
+    const log = await engine.getEvents(id);
+    events += log.length;
+    for (const e of log) if (e.type === 'element.completed') steps++;
+  }
+  return { steps, events };
 }
 
 /**
@@ -171,8 +180,9 @@ export async function straightThrough(engine: Engine, options: Options, concurre
  * to 64 jobs (`activateJobs`, woken by the engine's job notifications) into a shared queue, and `workers`
  * concurrent workers complete them (`completeJob`). Ends when every started instance has completed its last job.
  */
-async function externalWorkers(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[] }> {
+async function externalWorkers(engine: Engine, options: Options, concurrency: number): Promise<{ instances: number; seconds: number; latencies: number[]; ids: number[] }> {
   const latencies: number[] = [];
+  const ids: number[] = [];
   const queue: { id: number; type: string; elementId: string }[] = [];
   let finished = 0;
   let started = 0;
@@ -199,7 +209,7 @@ async function externalWorkers(engine: Engine, options: Options, concurrency: nu
       if (deadline !== undefined ? performance.now() >= deadline : started >= options.instances) return;
       started++;
       const s = performance.now();
-      await engine.startInstance('bench-external', { variables: { n: started } });
+      ids.push((await engine.startInstance('bench-external', { variables: { n: started } })).id);
       latencies.push(performance.now() - s);
     }
   })).then(() => {
@@ -233,7 +243,7 @@ async function externalWorkers(engine: Engine, options: Options, concurrency: nu
   });
   await Promise.all([starters, ...activators, ...workers]);
   await unlisten();
-  return { instances: finished, seconds: (performance.now() - t0) / 1000, latencies: latencies.sort((a, b) => a - b) };
+  return { instances: finished, seconds: (performance.now() - t0) / 1000, latencies: latencies.sort((a, b) => a - b), ids };
 }
 
 /** bpmn-engine, made durable as its users do: after every activity.end, getState() and UPSERT the JSON state. */
@@ -251,11 +261,8 @@ async function peerBpmnEngine(db: Database, options: Options, concurrency: numbe
   const { BpmnModdle } = await import('bpmn-moddle');
   const moddleContext = await new BpmnModdle().fromXML(PEER_XML);
   let steps = 0;
-  const stepLatencies: number[] = [];
-  const count = Math.max(Math.floor(options.instances / 4), 10);
-  const deadline = options.durationMs !== undefined ? performance.now() + options.durationMs : undefined;
-  const run = await drive(count, concurrency, deadline, async (i) => {
-    const id = `peer-${i}`;
+  let stepLatencies: number[] = [];
+  const runOne = async (id: string, i: number): Promise<void> => {
     const engine = new mod.Engine({ name: id, moddleContext: moddleContext as BpmnEngineNs.BpmnEngineOptions['moddleContext'], variables: { amount: i % 20, n: i }, services });
     const listener = new EventEmitter();
     let saves: Promise<void> = Promise.resolve();
@@ -274,7 +281,13 @@ async function peerBpmnEngine(db: Database, options: Options, concurrency: numbe
       engine.execute({ listener }).catch(reject);
     });
     await saves;
-  });
+  };
+  // The same warm-up govflow gets, then the same number of measured instances (or the same duration).
+  await drive(Math.min(WARM_UP, options.instances), concurrency, undefined, (i) => runOne(`peer-warm-${i}`, i));
+  steps = 0;
+  stepLatencies = [];
+  const deadline = options.durationMs !== undefined ? performance.now() + options.durationMs : undefined;
+  const run = await drive(options.instances, concurrency, deadline, (i) => runOne(`peer-${i}`, i));
   await db.exec('drop table bench_peer_state');
   return { instances: run.done, seconds: run.seconds, latencies: stepLatencies.sort((a, b) => a - b), steps };
 }
@@ -293,35 +306,39 @@ async function benchBackend(backend: Backend, url: string, options: Options, emi
   try {
     const engine = createEngine(db);
     await engine.deploy([{ name: 'bench-straight.bpmn', content: STRAIGHT_THROUGH_XML }, { name: 'bench-external.bpmn', content: EXTERNAL_XML }]);
-    // Warm up: JIT, definition cache, connections.
-    await straightThrough(engine, { ...options, instances: Math.min(300, options.instances), durationMs: undefined }, concurrency);
+    // Warm up: JIT, definition cache, connections (the peer gets the same number of warm-up instances).
+    await straightThrough(engine, { ...options, instances: Math.min(WARM_UP, options.instances), durationMs: undefined }, concurrency);
     const baseline = round(await baselineCommits(db, options, concurrency));
     const peer = options.peer ? await peerBpmnEngine(db, options, concurrency) : undefined;
     const peerRate = peer ? round(peer.instances / peer.seconds) : undefined;
 
     const straight = await straightThrough(engine, options, concurrency);
     const straightRate = straight.instances / straight.seconds;
+    const straightLog = await countFromEventLog(engine, straight.ids);
     emit({
       backend, scenario: 'straight-through', instances: straight.instances, concurrency, seconds: round(straight.seconds, 2),
-      instancesPerSecond: round(straightRate), stepsPerSecond: round(straightRate * 8), p99StepMs: round(percentile(straight.latencies, 99), 2), p50StepMs: round(percentile(straight.latencies, 50), 2),
-      baselineCommitsPerSecond: baseline, eventsPerInstance: 18,
+      instancesPerSecond: round(straightRate), stepsPerSecond: round(straightLog.steps / straight.seconds), p99StepMs: round(percentile(straight.latencies, 99), 2), p50StepMs: round(percentile(straight.latencies, 50), 2),
+      baselineCommitsPerSecond: baseline, eventsPerInstance: round(straightLog.events / Math.max(1, straight.instances), 2),
       ...(peerRate !== undefined ? { peer: peerRate, vsPeer: round(straightRate / peerRate, 1) } : {}),
+      sameRun: { ...(peerRate !== undefined ? { vsPeer: true as const } : {}), baselineCommitsPerSecond: true },
     });
 
     const workers = options.workers || concurrency;
     const external = await externalWorkers(engine, { ...options, workers }, concurrency);
     const externalRate = external.instances / external.seconds;
+    const externalLog = await countFromEventLog(engine, external.ids);
     emit({
       backend, scenario: 'external-workers', instances: external.instances, concurrency, workers, seconds: round(external.seconds, 2),
-      instancesPerSecond: round(externalRate), stepsPerSecond: round(externalRate * 7), p99StepMs: round(percentile(external.latencies, 99), 2), p50StepMs: round(percentile(external.latencies, 50), 2),
-      baselineCommitsPerSecond: baseline, eventsPerInstance: 1 + 7 * 2 + 5 * 2 + 1,
+      instancesPerSecond: round(externalRate), stepsPerSecond: round(externalLog.steps / external.seconds), p99StepMs: round(percentile(external.latencies, 99), 2), p50StepMs: round(percentile(external.latencies, 50), 2),
+      baselineCommitsPerSecond: baseline, eventsPerInstance: round(externalLog.events / Math.max(1, external.ids.length), 2),
+      sameRun: { baselineCommitsPerSecond: true },
     });
 
     if (peer && peerRate !== undefined) {
       emit({
         backend, scenario: 'peer-bpmn-engine', instances: peer.instances, concurrency, seconds: round(peer.seconds, 2),
         instancesPerSecond: peerRate, stepsPerSecond: round(peer.steps / peer.seconds), p99StepMs: round(percentile(peer.latencies, 99), 2), p50StepMs: round(percentile(peer.latencies, 50), 2),
-        baselineCommitsPerSecond: baseline,
+        baselineCommitsPerSecond: baseline, sameRun: { baselineCommitsPerSecond: true },
       });
     }
   } finally {
@@ -330,36 +347,34 @@ async function benchBackend(backend: Backend, url: string, options: Options, emi
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(argv);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    return 2;
-  }
+  const options = parseOptions(argv);
   const emit = (line: BenchLine) => {
     if (options.json) console.log(JSON.stringify(line));
     else {
       console.log(`${line.backend.padEnd(8)} ${line.scenario.padEnd(17)} ${String(line.instancesPerSecond).padStart(8)} inst/s ${String(line.stepsPerSecond).padStart(9)} steps/s  p99 ${line.p99StepMs} ms  baseline ${line.baselineCommitsPerSecond} commits/s${line.peer !== undefined ? `  peer ${line.peer} inst/s (×${line.vsPeer})` : ''}`);
     }
   };
-  for (const backend of options.backends) {
-    if (backend === 'pglite') {
-      await benchBackend('pglite', 'memory://', options, emit);
-      continue;
+  const { result: status, load } = await withMachineLoad(async () => {
+    for (const backend of options.backends) {
+      if (backend === 'pglite') {
+        await benchBackend('pglite', 'memory://', options, emit);
+        continue;
+      }
+      const configured = process.env['GOVFLOW_DATABASE_URL'];
+      const server = configured ? { url: configured, stop() {} } : await throwawayPostgres();
+      if (!server) {
+        console.error('govflow bench engine: no PostgreSQL (set GOVFLOW_DATABASE_URL or install postgresql); skipping the postgres backend');
+        if (options.backends.length === 1) return 1;
+        continue;
+      }
+      try {
+        await benchBackend('postgres', server.url, options, emit);
+      } finally {
+        server.stop();
+      }
     }
-    const configured = process.env['GOVFLOW_DATABASE_URL'];
-    const server = configured ? { url: configured, stop() {} } : await throwawayPostgres();
-    if (!server) {
-      console.error('govflow bench engine: no PostgreSQL (set GOVFLOW_DATABASE_URL or install postgresql); skipping the postgres backend');
-      if (options.backends.length === 1) return 1;
-      continue;
-    }
-    try {
-      await benchBackend('postgres', server.url, options, emit);
-    } finally {
-      server.stop();
-    }
-  }
-  return 0;
+    return 0;
+  });
+  if (options.json) console.log(JSON.stringify({ machineLoad: load }));
+  return status;
 }

@@ -11,17 +11,15 @@ import pg from 'pg';
 import { openDatabase, startThrowawayPostgres, type Database, type ThrowawayPostgres } from '../../store/index.js';
 import { createEngine } from '../../engine/index.js';
 import { STRAIGHT_THROUGH_XML, straightThrough } from './bench-engine.js';
+import { choiceFlag, numberFlag, parseCommandArgs, usageError } from '../args.js';
+import { printMachineLoad } from './bench-load.js';
 import { createSealer, generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger } from '../../ledger/index.js';
 
-const USAGE = `govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]
+export const USAGE = `govflow bench ledger [--json] [--backend postgres|pglite] [--events N] [--proofs N]
   [--only events,onoff] (default both: the N-event seal/verify/proof part, the engine sealing on vs off part)
   [--instances N] [--rounds R] (on vs off: R alternating off/on pairs of N straight-through instances; postgres only)
   [--sealer-interval MS] (the sealer's tick during "on" runs; default the server's)`;
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
 
 async function throwawayServer(): Promise<ThrowawayPostgres> {
   const server = await startThrowawayPostgres({ prefix: 'govflow-bench-ledger-', settings: { max_connections: 50, shared_buffers: '512MB', max_wal_size: '4GB' } });
@@ -149,6 +147,7 @@ async function sealingOnVsOff(url: string, options: OnOffOptions): Promise<Recor
       // Total CPU per instance, off ÷ on: what the rate ratio tends to on a machine the workload saturates.
       cpuRatioOffOverOn: Math.round(((cpuOff / cpu.off.instances) / (cpuOn / cpu.on.instances)) * 1000) / 1000,
       sealerCpuMicrosPerEvent: Math.round(((cpuOn / cpu.on.instances - cpuOff / cpu.off.instances) / eventsPerInstance) * 1e6 * 10) / 10,
+      sameRun: 'sealingOnVsOff* and cpuRatioOffOverOn compare off and on runs alternated within this bench run',
     };
   } finally {
     await sealerDb.close();
@@ -240,29 +239,21 @@ async function measure(db: Database, events: number, proofs: number, dataDir: st
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const backend = flag(argv, 'backend') ?? 'postgres';
-  const events = Number(flag(argv, 'events') ?? (backend === 'pglite' ? 100_000 : 1_000_000));
-  const proofs = Number(flag(argv, 'proofs') ?? 2000);
-  const only = new Set((flag(argv, 'only') ?? 'events,onoff').split(','));
+  const { values } = parseCommandArgs(argv, {
+    json: { type: 'boolean' }, backend: { type: 'string' }, events: { type: 'string' }, proofs: { type: 'string' }, only: { type: 'string' },
+    instances: { type: 'string' }, rounds: { type: 'string' }, 'sealer-interval': { type: 'string' },
+  });
+  const positive = { min: 1, integer: true };
+  const backend = choiceFlag('--backend', values.backend, ['postgres', 'pglite'], 'postgres');
+  const events = numberFlag('--events', values.events, backend === 'pglite' ? 100_000 : 1_000_000, positive);
+  const proofs = numberFlag('--proofs', values.proofs, 2000, positive);
+  const only = new Set((values.only ?? 'events,onoff').split(','));
   const onOff = {
-    instances: Number(flag(argv, 'instances') ?? 3000),
-    rounds: Number(flag(argv, 'rounds') ?? 3),
-    sealerIntervalMs: flag(argv, 'sealer-interval') === undefined ? undefined : Number(flag(argv, 'sealer-interval')),
+    instances: numberFlag('--instances', values.instances, 3000, positive),
+    rounds: numberFlag('--rounds', values.rounds, 3, positive),
+    sealerIntervalMs: values['sealer-interval'] === undefined ? undefined : numberFlag('--sealer-interval', values['sealer-interval'], 0, positive),
   };
-  for (const [name, value] of Object.entries({ events, proofs, ...onOff })) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      console.error(`--${name} must be a positive integer\n${USAGE}`);
-      return 2;
-    }
-  }
-  if ([...only].some((part) => part !== 'events' && part !== 'onoff')) {
-    console.error(`--only takes events and/or onoff\n${USAGE}`);
-    return 2;
-  }
+  if ([...only].some((part) => part !== 'events' && part !== 'onoff')) throw usageError('--only takes events and/or onoff');
   let engineUrl: string | undefined;
   let dataDir: string | undefined;
   let stop = (): void => {};
@@ -289,6 +280,7 @@ export async function runBench(argv: string[]): Promise<number> {
     url.pathname = `/${name}_engine`;
     engineUrl = url.toString();
   }
+  printMachineLoad('before');
   try {
     const result = {
       subject: 'ledger', backend, date: new Date().toISOString(), loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
@@ -297,7 +289,8 @@ export async function runBench(argv: string[]): Promise<number> {
       loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))).join(' '),
       goals: 'verify 1,000,000 ≤ 5 s; inclusion proof ≤ 1 ms; straight-through with sealing on ≥ 0.9 × off',
     };
-    console.log(argv.includes('--json') ? JSON.stringify(result) : result);
+    printMachineLoad('after');
+    console.log(values.json ? JSON.stringify(result) : result);
     return 0;
   } finally {
     await db.close();

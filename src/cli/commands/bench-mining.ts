@@ -1,22 +1,37 @@
 /**
- * `govflow bench mining`: import + every analysis on BPI Challenge 2012, compared in the same run with the seconds
- * PM4Py needed (recorded in ../shared/data/expected/pm4py/bpic2012.json). `--big` also generates a ~1 GB XES under
- * tmp/ and reads it in a child process to show peak RSS stays bounded. `--read FILE` is that child.
+ * `govflow bench mining`: govflow against PM4Py on the same logs in the same run, measured two ways:
+ *
+ * - whole process: `govflow mine LOG --json` against `python3 pm4py-figures.py LOG` (../shared/peers), wall time
+ *   from spawn to exit, which is what a user of either tool waits for (start-up, imports, reading, analysis);
+ * - in-process: the import + analysis seconds each tool reports from inside a fresh process (govflow: `bench mining
+ *   --read LOG` in a child, reading and every analysis; PM4Py: its script's `seconds.import + seconds.analyse`,
+ *   reading and DFG, performance DFG and variants).
+ *
+ * Runs alternate govflow and PM4Py so load that comes and goes hits both; medians are reported. PM4Py runs from its
+ * source tree at PM4PY_SRC with Debian's Python (PM4PY_PYTHON, default /usr/bin/python3). Without it the bench falls
+ * back to PM4Py seconds recorded earlier (../shared/data/expected/pm4py/<log>.json, in-process only) and says so:
+ * those ratios are not from one run.
+ *
+ * Logs: the Road Traffic Fines CSV and BPIC 2012 from ../shared/data/event-logs when there; a Road-Traffic-Fines-like
+ * CSV of the same size (561,470 events) is generated under the temp directory when the real one is missing.
+ * `--big` also generates a ~1 GB XES and reads it in a child process to show peak RSS stays bounded.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeLog, generateXes, readEventLogFile } from '../../mining/index.js';
-
+import { analyzeLog, generateFinesCsv, generateXes, readEventLogFile } from '../../mining/index.js';
+import { numberFlag, parseCommandArgs, usageError } from '../args.js';
+import { withMachineLoad } from './bench-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const shared = path.join(root, '../shared');
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+export const USAGE = `govflow bench mining [--json] [--log FILE]... [--runs N] [--big [--size-mb MB]]
+  --log FILE   a log to compare on (repeatable; default: Road Traffic Fines CSV and BPIC 2012)
+  --runs N     measurements per tool and log (default 3), alternating govflow and PM4Py
+  --read FILE  read and analyse one file in this process and print JSON (what the bench runs in a child)`;
 
 const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
@@ -37,76 +52,235 @@ async function readOnce(file: string): Promise<Record<string, number>> {
   };
 }
 
-/** Runs `--read` in a child so its peak RSS is its own, not the generator's or a previous run's. */
+/** Runs `--read` in a child so its timings and peak RSS are its own, not the bench's or a previous run's. */
 export function measureInChild(file: string, extraNodeArgs: string[] = []): Record<string, number> {
   const r = spawnSync(process.execPath, [...extraNodeArgs, path.join(root, 'bin/govflow.mjs'), 'bench', 'mining', '--read', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
 }
 
+interface Figures {
+  cases: number;
+  events: number;
+  variants: number;
+  dfg: readonly unknown[];
+}
+
+interface ProcessRun {
+  wallSeconds: number;
+  /** User + system CPU seconds of the whole process (threads included), NaN where /usr/bin/time is missing. */
+  cpuSeconds: number;
+  inProcessSeconds: number;
+  figures: Figures;
+}
+
+const TIME = '/usr/bin/time';
+
+/**
+ * Spawns a command, times it from spawn to exit (and its CPU seconds through /usr/bin/time: on a loaded machine CPU
+ * time moves far less than wall time) and parses the JSON it prints.
+ */
+function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): { wallSeconds: number; cpuSeconds: number; out: unknown } {
+  const cpuFile = path.join(tmpdir(), `govflow-bench-cpu-${process.pid}.txt`);
+  const withTime = existsSync(TIME);
+  const t0 = performance.now();
+  const r = withTime
+    ? spawnSync(TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: env ?? process.env })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, env: env ?? process.env });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${path.basename(command)} ${args.slice(0, 2).join(' ')} failed: ${(r.stderr || String(r.error ?? '')).slice(-1500)}`);
+  let cpuSeconds = NaN;
+  if (withTime) {
+    const [user = NaN, system = NaN] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+    cpuSeconds = user + system;
+    rmSync(cpuFile, { force: true });
+  }
+  return { wallSeconds, cpuSeconds, out: JSON.parse(r.stdout) as unknown };
+}
+
+function govflowRun(file: string): ProcessRun {
+  const whole = timed(process.execPath, [path.join(root, 'bin/govflow.mjs'), 'mine', file, '--json']);
+  const inner = measureInChild(file);
+  return { wallSeconds: whole.wallSeconds, cpuSeconds: whole.cpuSeconds, inProcessSeconds: (inner['importSeconds'] ?? NaN) + (inner['analyseSeconds'] ?? NaN), figures: whole.out as Figures };
+}
+
+interface Pm4pyPeer {
+  readonly src: string;
+  readonly python: string;
+  readonly script: string;
+}
+
+function findPm4py(): Pm4pyPeer | { missing: string } {
+  const src = process.env['PM4PY_SRC'];
+  const python = process.env['PM4PY_PYTHON'] ?? '/usr/bin/python3';
+  const script = path.join(shared, 'peers/pm4py-figures.py');
+  if (!src) return { missing: 'PM4PY_SRC is not set' };
+  if (!existsSync(path.join(src, 'pm4py/__init__.py'))) return { missing: `no pm4py/ package under PM4PY_SRC=${src}` };
+  if (!existsSync(python)) return { missing: `no Python at ${python}` };
+  if (!existsSync(script)) return { missing: `no ${script}` };
+  return { src, python, script };
+}
+
+function pm4pyRun(peer: Pm4pyPeer, file: string): ProcessRun {
+  const { wallSeconds, cpuSeconds, out } = timed(peer.python, [peer.script, file], { ...process.env, PYTHONPATH: peer.src });
+  const figures = out as Figures & { seconds: { import: number; analyse: number } };
+  return { wallSeconds, cpuSeconds, inProcessSeconds: figures.seconds.import + figures.seconds.analyse, figures };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+};
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** The default logs: the shared Road Traffic Fines CSV (or one generated to its size) and BPIC 2012. */
+async function defaultLogs(): Promise<{ file: string; note?: string }[]> {
+  const dir = path.join(shared, 'data/event-logs');
+  const present = existsSync(dir) ? readdirSync(dir) : [];
+  const logs: { file: string; note?: string }[] = [];
+  const fines = present.find((f) => /road.?traffic.*\.csv(\.gz)?$/i.test(f));
+  if (fines) logs.push({ file: path.join(dir, fines) });
+  else {
+    const generated = path.join(tmpdir(), 'govflow-bench', 'road-traffic-fines-like-561470.csv');
+    if (!existsSync(generated)) {
+      mkdirSync(path.dirname(generated), { recursive: true });
+      // Written aside and renamed, so an interrupted run never leaves a short log to be measured next time.
+      await generateFinesCsv(`${generated}.partial`, 561_470);
+      renameSync(`${generated}.partial`, generated);
+    }
+    logs.push({ file: generated, note: 'generated: Road Traffic Fines CSV not in ../shared/data/event-logs; same size (561,470 events), same activities' });
+  }
+  const bpic = present.find((f) => /^bpic_?2012\.xes(\.gz)?$/i.test(f));
+  if (bpic) logs.push({ file: path.join(dir, bpic) });
+  return logs;
+}
+
+function recordedPm4py(file: string): { importSeconds: number; analyseSeconds: number; from: string } | undefined {
+  const name = path.basename(file).replace(/\.(xes|csv)(\.gz)?$/i, '');
+  const recorded = path.join(shared, `data/expected/pm4py/${name}.json`);
+  if (!existsSync(recorded)) return undefined;
+  const seconds = (JSON.parse(readFileSync(recorded, 'utf8')) as { seconds?: { import?: number; analyse?: number } }).seconds;
+  if (seconds?.import === undefined || seconds.analyse === undefined) return undefined;
+  return { importSeconds: seconds.import, analyseSeconds: seconds.analyse, from: path.relative(root, recorded) };
+}
+
+async function compare(file: string, note: string | undefined, runs: number, peer: Pm4pyPeer | { missing: string }): Promise<Record<string, unknown>> {
+  const ours: ProcessRun[] = [];
+  const theirs: ProcessRun[] = [];
+  let failure: string | undefined;
+  for (let i = 0; i < runs; i++) {
+    // Alternate who goes first, so a burst of load from elsewhere does not always land on the same tool.
+    const live = !('missing' in peer) && failure === undefined;
+    if (i % 2 === 0 || !live) ours.push(govflowRun(file));
+    if (live) {
+      try {
+        theirs.push(pm4pyRun(peer, file));
+      } catch (error) {
+        failure = (error as Error).message.trim().split('\n').pop();
+      }
+    }
+    if (i % 2 === 1 && live) ours.push(govflowRun(file));
+  }
+  const summary = (xs: ProcessRun[]) => ({
+    wholeProcessSeconds: r3(median(xs.map((r) => r.wallSeconds))),
+    wholeProcessCpuSeconds: r3(median(xs.map((r) => r.cpuSeconds))),
+    inProcessSeconds: r3(median(xs.map((r) => r.inProcessSeconds))),
+    samples: xs.map((r) => ({ wholeProcessSeconds: r3(r.wallSeconds), wholeProcessCpuSeconds: r3(r.cpuSeconds), inProcessSeconds: r3(r.inProcessSeconds) })),
+  });
+  const govflow = summary(ours);
+  const first = ours[0]?.figures;
+  const base = {
+    log: file.startsWith(path.dirname(root)) ? path.relative(root, file) : file,
+    ...(note ? { note } : {}),
+    cases: first?.cases,
+    events: first?.events,
+    runs,
+    govflow,
+  };
+  if (failure !== undefined) {
+    return { ...base, pm4py: { source: 'live run failed in this run', error: failure }, ratios: { sameRun: false, wholeProcess: null, inProcess: null } };
+  }
+  if (!('missing' in peer)) {
+    const pm4py = { source: 'live, this run', ...summary(theirs) };
+    const same = theirs[0]?.figures;
+    return {
+      ...base,
+      pm4py,
+      // A speed comparison is only worth reading if both computed the same thing.
+      sameFigures: !!same && !!first && same.cases === first.cases && same.events === first.events && same.variants === first.variants && same.dfg.length === first.dfg.length,
+      ratios: {
+        sameRun: true,
+        wholeProcess: r1(pm4py.wholeProcessSeconds / govflow.wholeProcessSeconds),
+        wholeProcessCpu: r1(pm4py.wholeProcessCpuSeconds / govflow.wholeProcessCpuSeconds),
+        inProcess: r1(pm4py.inProcessSeconds / govflow.inProcessSeconds),
+      },
+    };
+  }
+  const recorded = recordedPm4py(file);
+  return {
+    ...base,
+    pm4py: recorded
+      ? { source: `recorded, not this run: ${recorded.from} (${peer.missing})`, wholeProcessSeconds: null, inProcessSeconds: r3(recorded.importSeconds + recorded.analyseSeconds) }
+      : { source: `not measured: ${peer.missing}, and no recorded figures for this log` },
+    ratios: {
+      sameRun: false,
+      wholeProcess: null,
+      inProcess: recorded ? r1((recorded.importSeconds + recorded.analyseSeconds) / govflow.inProcessSeconds) : null,
+    },
+  };
+}
+
 export async function runBench(argv: string[]): Promise<number> {
-  const read = flag(argv, 'read');
-  if (read) {
-    console.log(JSON.stringify(await readOnce(read)));
+  const { values } = parseCommandArgs(argv, {
+    read: { type: 'string' },
+    json: { type: 'boolean' },
+    log: { type: 'string', multiple: true },
+    runs: { type: 'string' },
+    big: { type: 'boolean' },
+    'size-mb': { type: 'string' },
+  });
+  if (values.read !== undefined) {
+    console.log(JSON.stringify(await readOnce(values.read)));
     return 0;
   }
-  const json = argv.includes('--json');
-  const file = flag(argv, 'file') ?? path.join(root, '../shared/data/event-logs/bpic2012.xes.gz');
-  const expectedFile = flag(argv, 'expected') ?? path.join(root, '../shared/data/expected/pm4py/bpic2012.json');
-  const runs = Number(flag(argv, 'runs') ?? 5);
-  const expected = existsSync(expectedFile) ? (JSON.parse(readFileSync(expectedFile, 'utf8')) as { seconds?: { import?: number; analyse?: number } }) : {};
-  const pm4pyImport = expected.seconds?.import ?? NaN;
-  const pm4pyAnalyse = expected.seconds?.analyse ?? NaN;
-  const times: { import: number; analyse: number; cpu: number }[] = [];
-  let events = 0;
-  const loadBefore = loadavg()[0] ?? 0;
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const log = await readEventLogFile(file);
-    const t1 = performance.now();
-    const summary = analyzeLog(log);
-    const t2 = performance.now();
-    const cpu = process.cpuUsage(c0);
-    events = summary.events;
-    // CPU seconds of the whole process (main thread and the gunzip thread pool): what the run costs when the
-    // machine is shared, as the reference machine often is.
-    times.push({ import: (t1 - t0) / 1000, analyse: (t2 - t1) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
-  }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  const importS = median(times.map((t) => t.import));
-  const analyseS = median(times.map((t) => t.analyse));
+  const runs = numberFlag('--runs', values.runs, 3, { min: 1, integer: true });
+  const sizeMb = numberFlag('--size-mb', values['size-mb'], 1024, { min: 1 });
+  const logs = values.log?.map((file) => ({ file, note: undefined })) ?? (await defaultLogs());
+  const missingLog = logs.find((l) => !existsSync(l.file));
+  if (missingLog) throw usageError(`--log ${missingLog.file}: no such file`);
+  const peer = findPm4py();
+  if ('missing' in peer) console.error(`PM4Py not run (${peer.missing}): falling back to recorded PM4Py figures; those ratios are not from this run`);
+  const { result: perLog, load } = await withMachineLoad(async () => {
+    const out: Record<string, unknown>[] = [];
+    for (const { file, note } of logs) out.push(await compare(file, note, runs, peer));
+    return out;
+  });
   const result: Record<string, unknown> = {
     subject: 'mining',
-    file: path.relative(root, file),
-    events,
-    runs,
-    govflow: {
-      importSeconds: importS,
-      analyseSeconds: analyseS,
-      totalSeconds: importS + analyseS,
-      firstRunTotalSeconds: (times[0]?.import ?? 0) + (times[0]?.analyse ?? 0),
-      cpuSeconds: median(times.map((t) => t.cpu)),
-    },
-    pm4py: { importSeconds: pm4pyImport, analyseSeconds: pm4pyAnalyse, totalSeconds: pm4pyImport + pm4pyAnalyse },
-    speedup: (pm4pyImport + pm4pyAnalyse) / (importS + analyseS),
-    speedupFirstRun: (pm4pyImport + pm4pyAnalyse) / ((times[0]?.import ?? 0) + (times[0]?.analyse ?? 0)),
-    speedupCpu: (pm4pyImport + pm4pyAnalyse) / median(times.map((t) => t.cpu)),
-    cores: cpus().length,
-    loadAverage: Number(((loadBefore + (loadavg()[0] ?? 0)) / 2).toFixed(2)),
-    eventsPerSecond: Math.round(events / importS),
-    peakRssMb: Math.round(rssMb()),
+    pm4py: 'missing' in peer ? { live: false, reason: peer.missing } : { live: true, src: peer.src, python: peer.python },
+    machineLoad: load,
+    logs: perLog,
   };
-  if (argv.includes('--big')) {
-    const sizeMb = Number(flag(argv, 'size-mb') ?? 1024);
-    const big = path.join(root, `tmp/bench-mining-${sizeMb}mb.xes`);
+  if (values.big) {
+    const big = path.join(tmpdir(), 'govflow-bench', `mining-${sizeMb}mb.xes`);
     mkdirSync(path.dirname(big), { recursive: true });
     if (!existsSync(big) || statSync(big).size < sizeMb * 1048576 * 0.95) await generateXes(big, sizeMb * 1048576);
     result['big'] = measureInChild(big);
   }
-  if (json) console.log(JSON.stringify(result, null, 2));
+  if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log(`bpic2012: import ${importS.toFixed(3)} s + analyses ${analyseS.toFixed(3)} s (PM4Py ${pm4pyImport} s + ${pm4pyAnalyse} s): ${(result['speedup'] as number).toFixed(1)}× faster; peak RSS ${String(result['peakRssMb'])} MB`);
+    for (const l of perLog) {
+      const g = l['govflow'] as { wholeProcessSeconds: number; inProcessSeconds: number };
+      const p = l['pm4py'] as { source: string; wholeProcessSeconds?: number | null; inProcessSeconds?: number | null };
+      const ratios = l['ratios'] as { sameRun: boolean; wholeProcess: number | null; wholeProcessCpu?: number | null; inProcess: number | null };
+      console.log(
+        `${String(l['log'])}: govflow ${g.wholeProcessSeconds} s whole process, ${g.inProcessSeconds} s in-process; ` +
+          `PM4Py (${p.source}) ${p.wholeProcessSeconds ?? '–'} s / ${p.inProcessSeconds ?? '–'} s; ` +
+          `×${ratios.wholeProcess ?? '–'} whole (CPU ×${ratios.wholeProcessCpu ?? '–'}), ×${ratios.inProcess ?? '–'} in-process${ratios.sameRun ? ' (same run)' : ' (NOT the same run)'}`,
+      );
+    }
     if (result['big']) console.log(`big XES: ${JSON.stringify(result['big'])}`);
   }
   return 0;

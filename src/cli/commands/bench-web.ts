@@ -34,9 +34,11 @@ import { sealPending } from '../../ledger/index.js';
 import { seedSubmittedCases } from '../../portal/index.js';
 import { startThrowawayPostgres } from '../../store/index.js';
 import type { Answers } from '../../web/index.js';
+import { numberFlag, parseCommandArgs, usageError } from '../args.js';
 import { openGovflow, startServer } from '../compose.js';
+import { printMachineLoad } from './bench-load.js';
 
-const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
+export const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
   [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
   [--database-url postgres://…] [--socket] [--server-log FILE]
   --processes: server processes sharing the port (default 1; node:cluster, round-robin)
@@ -68,51 +70,33 @@ export function parseWebBenchArgs(argv: readonly string[]): WebBenchOptions {
     json: false, cases: 10_000, durationSeconds: 10, warmupSeconds: 2, connections: 10, processes: 1, targets: [...TARGETS], citizenCases: 20,
     databaseUrl: process.env['GOVFLOW_DATABASE_URL'] || undefined, socket: false, serverLog: '/dev/null',
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const number = (min: number, max: number, whole: boolean): number => {
-      const v = value();
-      const n = Number(v);
-      if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
-        throw new Error(`${flag} must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}, not ${JSON.stringify(v)}\n${USAGE}`);
-      }
-      return n;
-    };
-    switch (flag) {
-      case '--json': options.json = true; break;
-      case '--socket': options.socket = true; break;
-      case '--cases': options.cases = number(1, 1_000_000, true); break;
-      case '--duration': options.durationSeconds = number(0.5, 3600, false); break;
-      case '--warmup': options.warmupSeconds = number(0, 600, false); break;
-      case '--connections': options.connections = number(1, 1000, true); break;
-      case '--processes': options.processes = number(1, 64, true); break;
-      case '--citizen-cases': options.citizenCases = number(1, 1000, true); break;
-      case '--database-url': {
-        const v = value();
-        if (!/^postgres(ql)?:\/\//.test(v)) throw new Error(`--database-url must be a postgres:// URL\n${USAGE}`);
-        options.databaseUrl = v;
-        break;
-      }
-      case '--server-log': options.serverLog = value(); break;
-      case '--targets': {
-        const list = value().split(',').map((t) => t.trim()).filter((t) => t !== '');
-        const unknown = list.filter((t) => !(TARGETS as readonly string[]).includes(t));
-        if (list.length === 0 || unknown.length > 0) throw new Error(`--targets takes a comma-separated list of ${TARGETS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}\n${USAGE}`);
-        options.targets = [...new Set(list)] as Target[];
-        break;
-      }
-      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
-    }
+  const { values } = parseCommandArgs(argv, {
+    json: { type: 'boolean' }, socket: { type: 'boolean' }, cases: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
+    connections: { type: 'string' }, processes: { type: 'string' }, 'citizen-cases': { type: 'string' }, 'database-url': { type: 'string' },
+    'server-log': { type: 'string' }, targets: { type: 'string' },
+  });
+  options.json = values.json === true;
+  options.socket = values.socket === true;
+  options.cases = numberFlag('--cases', values.cases, options.cases, { min: 1, max: 1_000_000, integer: true });
+  options.durationSeconds = numberFlag('--duration', values.duration, options.durationSeconds, { min: 0.5, max: 3600 });
+  options.warmupSeconds = numberFlag('--warmup', values.warmup, options.warmupSeconds, { min: 0, max: 600 });
+  options.connections = numberFlag('--connections', values.connections, options.connections, { min: 1, max: 1000, integer: true });
+  options.processes = numberFlag('--processes', values.processes, options.processes, { min: 1, max: 64, integer: true });
+  options.citizenCases = numberFlag('--citizen-cases', values['citizen-cases'], options.citizenCases, { min: 1, max: 1000, integer: true });
+  if (values['server-log'] !== undefined) options.serverLog = values['server-log'];
+  const databaseUrl = values['database-url'];
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw usageError('--database-url must be a postgres:// URL');
+    options.databaseUrl = databaseUrl;
+  }
+  if (values.targets !== undefined) {
+    const list = values.targets.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    const unknown = list.filter((t) => !(TARGETS as readonly string[]).includes(t));
+    if (list.length === 0 || unknown.length > 0) throw usageError(`--targets takes a comma-separated list of ${TARGETS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    options.targets = [...new Set(list)] as Target[];
   }
   if (options.citizenCases > options.cases) options.citizenCases = options.cases;
-  if (options.socket && options.databaseUrl) throw new Error(`--socket is for the throwaway server; give a socket address in --database-url instead\n${USAGE}`);
+  if (options.socket && options.databaseUrl) throw usageError('--socket is for the throwaway server; give a socket address in --database-url instead');
   return options;
 }
 
@@ -373,6 +357,8 @@ export interface WebBenchResult {
   allResponses2xx: boolean;
   loadavgBefore: number[];
   loadavgAfter: number[];
+  /** Which figures compare measurements taken in this same run. */
+  sameRun: string;
   cpus: number;
   node: string;
 }
@@ -416,6 +402,8 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     const env: Record<string, string> = {
       GOVFLOW_DATABASE_URL: databaseUrl, GOVFLOW_DATA_DIR: scratch, GOVFLOW_MASTER_KEY: randomBytes(32).toString('base64url'),
       GOVFLOW_HOST: '127.0.0.1', GOVFLOW_PORT: String(await freePort()),
+      // One load generator on one address is what the rate limits refuse: the bench measures the server without them.
+      GOVFLOW_RATE_LIMITS: 'off',
     };
     const logLevel = process.env['GOVFLOW_LOG_LEVEL'] ?? 'info';
     Object.assign(process.env, env, { GOVFLOW_LOG_LEVEL: 'warn' });
@@ -504,6 +492,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         measured: status ? { requestsPerSecond: status.requestsPerSecond, p99Ms: status.p99Ms } : null,
       }],
       allResponses2xx: allOk,
+      sameRun: 'every target, the no-database baseline included, was measured in this run against the same servers',
       loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
     };
   } finally {
@@ -513,18 +502,10 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
 
 export async function runBench(argv: string[]): Promise<number> {
   if (cluster.isWorker && argv.includes(SERVE_WORKER_FLAG)) return serveWorker();
-  if (argv.includes('--help')) {
-    console.log(USAGE);
-    return 0;
-  }
-  let options: WebBenchOptions;
-  try {
-    options = parseWebBenchArgs(argv);
-  } catch (error) {
-    console.error(`govflow bench web: ${(error as Error).message}`);
-    return 2;
-  }
+  const options = parseWebBenchArgs(argv);
+  printMachineLoad('before');
   const result = await run(options);
+  printMachineLoad('after');
   console.log(options.json ? JSON.stringify(result) : result);
   return result.allResponses2xx ? 0 : 1;
 }

@@ -1,7 +1,9 @@
-import type { Command } from '../index.js';
+import { GovflowError } from '../../kernel/index.js';
+import type { Command } from '../command.js';
 
-// Each subject lives in its own file so the modules that own them can evolve independently.
-const SUBJECTS: Record<string, () => Promise<{ runBench(argv: string[]): Promise<number> }>> = {
+// Each subject lives in its own file so the modules that own them can evolve independently; each parses the rest
+// of the command line with parseCommandArgs.
+const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }>> = {
   engine: () => import('./bench-engine.js'),
   decisions: () => import('./bench-decisions.js'),
   mining: () => import('./bench-mining.js'),
@@ -9,17 +11,21 @@ const SUBJECTS: Record<string, () => Promise<{ runBench(argv: string[]): Promise
   web: () => import('./bench-web.js'),
 };
 
+function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
+  const load = subject !== undefined && Object.hasOwn(SUBJECTS, subject) ? SUBJECTS[subject] : undefined;
+  if (!load) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${subject === undefined ? 'name what to measure' : `unknown subject '${subject}'`}: one of ${Object.keys(SUBJECTS).join(', ')}`);
+  return load;
+}
+
 export const command: Command = {
-  summary: `measure throughput and latency (${Object.keys(SUBJECTS).join(', ')}); prints JSON`,
-  usage: `govflow bench <${Object.keys(SUBJECTS).join('|')}> [--json]`,
+  usage: `govflow bench <${Object.keys(SUBJECTS).join('|')}> [--json] (govflow bench <subject> --help for its options)`,
+  async help(argv) {
+    const subject = argv[0];
+    return subject === undefined || subject.startsWith('-') ? `Usage: ${this.usage}` : `Usage: ${(await subjectOf(subject)()).USAGE ?? this.usage}`;
+  },
   async run(argv) {
     const [subject, ...rest] = argv;
-    const load = subject ? SUBJECTS[subject] : undefined;
-    if (!load) {
-      console.error(`govflow bench: choose one of ${Object.keys(SUBJECTS).join(', ')}`);
-      return 2;
-    }
-    const { runBench } = await load();
+    const { runBench } = await subjectOf(subject)();
     return runBench(rest);
   },
 };

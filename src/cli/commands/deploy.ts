@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GovflowError } from '../../kernel/index.js';
 import { callApi, reachableServer } from '../api-client.js';
+import { parseCommandArgs } from '../args.js';
 import { openGovflow } from '../compose.js';
-import type { Command } from '../index.js';
+import type { Command } from '../command.js';
 
 export const command: Command = {
-  summary: 'deploy BPMN (and DMN, form) files; a changed process becomes a new version',
   usage: 'govflow deploy <file...> [--name NAME] [--url http://127.0.0.1:3000]',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, url: { type: 'string' } } });
+    const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, url: { type: 'string' } }, Infinity);
     if (positionals.length === 0) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'name at least one file to deploy');
     const resources = await Promise.all(positionals.map(async (file) => {
       try {

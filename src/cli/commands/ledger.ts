@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig } from '../../kernel/index.js';
+import { GovflowError, loadConfig } from '../../kernel/index.js';
 import { openDatabaseFromConfig } from '../../store/index.js';
 import {
   exportCheckpoint,
@@ -12,7 +12,8 @@ import {
   sealPending,
   verifyLedger,
 } from '../../ledger/index.js';
-import type { Command } from '../index.js';
+import { numberFlag, parseCommandArgs, requiredPositional, type OptionTable } from '../args.js';
+import type { Command } from '../command.js';
 
 const USAGE = `govflow ledger <command>
   verify [--json]            recompute every leaf, the tree and every signed tree head from the database;
@@ -29,25 +30,41 @@ function keyFile(dataDir: string): string {
   return process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(dataDir, 'ledger-signing-key.pem');
 }
 
+// Each subcommand's options and how many plain arguments it takes, parsed before the database is opened.
+const SUBCOMMANDS: Record<string, { options: OptionTable; positionals: number }> = {
+  verify: { options: { json: { type: 'boolean' } }, positionals: 0 },
+  seal: { options: {}, positionals: 0 },
+  head: { options: { json: { type: 'boolean' } }, positionals: 0 },
+  checkpoint: { options: {}, positionals: 0 },
+  proof: { options: { size: { type: 'string' } }, positionals: 1 },
+  consistency: { options: {}, positionals: 2 },
+  health: { options: { json: { type: 'boolean' } }, positionals: 0 },
+};
+
 const json = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v), 2);
 
 export const command: Command = {
-  summary: 'verify the tamper-evident ledger, show tree heads, proofs and checkpoints',
   usage: USAGE,
+  help: () => Promise.resolve(`Usage: ${USAGE}`),
   async run(argv) {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') {
       console.log(USAGE);
       return sub ? 0 : 2;
     }
+    const spec = Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+    if (!spec) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `unknown ledger command '${sub}': one of ${Object.keys(SUBCOMMANDS).join(', ')}`);
+    const { values, positionals } = parseCommandArgs(rest, spec.options, spec.positionals);
+    const asJson = values['json'] === true;
+    const integer = (what: string, text: string | undefined): number => numberFlag(what, requiredPositional(text, what), 0, { min: 0, integer: true });
     const config = loadConfig();
     const db = await openDatabaseFromConfig(config, { poolSize: 2 });
     try {
       switch (sub) {
         case 'verify': {
           const report = await verifyLedger(db);
-          if (rest.includes('--json')) console.log(json(report));
+          if (asJson) console.log(json(report));
           else if (report.ok) {
             console.log(`ledger OK: ${report.treeSize} entries, ${report.treeHeads} signed tree heads, ${report.erased} erased, ${report.pending} not yet sealed (${report.seconds.toFixed(2)} s)`);
           } else {
@@ -82,29 +99,24 @@ export const command: Command = {
           return 0;
         }
         case 'proof': {
-          const id = Number(rest[0]);
-          const sizeAt = rest.indexOf('--size');
-          const size = sizeAt >= 0 ? Number(rest[sizeAt + 1]) : undefined;
-          if (!Number.isInteger(id)) {
-            console.error('usage: govflow ledger proof <eventId> [--size N]');
-            return 2;
-          }
+          const id = integer('the event id', positionals[0]);
+          const sizeText = values['size'];
+          const size = typeof sizeText === 'string' ? numberFlag('--size', sizeText, 0, { min: 1, integer: true }) : undefined;
           console.log(json(await getInclusionProof(db, id, size === undefined ? {} : { treeSize: size })));
           return 0;
         }
         case 'consistency': {
-          console.log(json(await getConsistencyProof(db, Number(rest[0]), Number(rest[1]))));
+          console.log(json(await getConsistencyProof(db, integer('tree size m', positionals[0]), integer('tree size n', positionals[1]))));
           return 0;
         }
         case 'health': {
           const health = await ledgerHealth(db);
-          if (rest.includes('--json')) console.log(json(health));
+          if (asJson) console.log(json(health));
           else console.log(`tree size ${health.treeSize}; ${health.unsealed} unsealed; lag ${health.lagSeconds.toFixed(1)} s; ${health.behind ? 'BEHIND' : 'ok'}`);
           return health.behind ? 1 : 0;
         }
         default:
-          console.error(`govflow ledger: unknown command '${sub}'\n\n${USAGE}`);
-          return 2;
+          throw new GovflowError('GOVFLOW_ERR_INTERNAL', `ledger command '${sub}' has options but no handler`);
       }
     } finally {
       await db.close();

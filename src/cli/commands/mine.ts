@@ -15,7 +15,8 @@ import {
   writeOcelFile,
   type LogFilter,
 } from '../../mining/index.js';
-import type { Command } from '../index.js';
+import { choiceFlag, numberFlag, parseCommandArgs, requiredPositional } from '../args.js';
+import type { Command } from '../command.js';
 
 const USAGE = `govflow mine <log.xes|log.xes.gz|log.csv|log.jsonocel|log.xmlocel> [options]
   --case C --activity A --timestamp T   CSV column names (defaults: PM4Py's names or case/activity/timestamp)
@@ -34,28 +35,12 @@ const USAGE = `govflow mine <log.xes|log.xes.gz|log.csv|log.jsonocel|log.xmlocel
   --from ISO --to ISO     keep only cases within this time window
   --top N                 how many variants and bottlenecks to list (default 10)`;
 
-const VALUE_FLAGS = new Set(['case', 'activity', 'timestamp', 'resource', 'lifecycle', 'group', 'model', 'report', 'ocel', 'zones', 'object-type', 'sla-attribute', 'sla', 'from', 'to', 'top', 'delimiter', 'discover', 'noise']);
-
-function parseArgs(argv: string[]): { file: string | undefined; flags: Map<string, string>; switches: Set<string> } {
-  const flags = new Map<string, string>();
-  const switches = new Set<string>();
-  let file: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (a.startsWith('--')) {
-      const eqAt = a.indexOf('=');
-      const name = eqAt > 0 ? a.slice(2, eqAt) : a.slice(2);
-      if (eqAt > 0) flags.set(name, a.slice(eqAt + 1));
-      else if (VALUE_FLAGS.has(name)) {
-        const v = argv[++i];
-        if (v === undefined) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `--${name} needs a value`, [{ where: `--${name}`, message: 'missing value' }]);
-        flags.set(name, v);
-      } else switches.add(name);
-    } else if (file === undefined) file = a;
-    else throw new GovflowError('GOVFLOW_ERR_VALIDATION', `unexpected argument '${a}'`, [{ where: a, message: 'only one log file' }]);
-  }
-  return { file, flags, switches };
-}
+const STRING_FLAGS = ['case', 'activity', 'timestamp', 'resource', 'lifecycle', 'group', 'model', 'report', 'ocel', 'zones', 'object-type', 'sla-attribute', 'sla', 'from', 'to', 'top', 'delimiter', 'discover', 'noise'] as const;
+const OPTIONS = {
+  ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_FLAGS)[number], { type: 'string' }>,
+  json: { type: 'boolean' },
+  lenient: { type: 'boolean' },
+} as const;
 
 function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?$/.exec(text.trim());
@@ -78,35 +63,30 @@ function progressBar(label: string): ((read: number, total: number) => void) | u
 }
 
 export const command: Command = {
-  summary: 'process mining on an event log: variants, process map, bottlenecks, conformance, HTML report',
   usage: USAGE,
   async run(argv) {
-    const { file, flags, switches } = parseArgs(argv);
-    if (!file) {
-      console.error(USAGE);
-      return 2;
-    }
-    const zones = flags.get('zones');
-    if (zones !== undefined && zones !== 'exact' && zones !== 'wall-clock') {
-      throw new GovflowError('GOVFLOW_ERR_VALIDATION', '--zones must be wall-clock or exact', [{ where: '--zones', message: zones }]);
-    }
+    const { values: flags, positionals } = parseCommandArgs(argv, OPTIONS, 1);
+    const file = requiredPositional(positionals[0], 'the event log to read');
+    const zones = choiceFlag('--zones', flags.zones, ['wall-clock', 'exact'], 'wall-clock');
+    const top = numberFlag('--top', flags.top, 10, { min: 1, integer: true });
+    const noise = numberFlag('--noise', flags.noise, 0.2, { min: 0, max: 1 });
     const progress = progressBar(`reading ${file}`);
     let log = await readEventLogFile(file, {
-      case: flags.get('case'),
-      activity: flags.get('activity'),
-      timestamp: flags.get('timestamp'),
-      resource: flags.get('resource'),
-      lifecycle: flags.get('lifecycle'),
-      group: flags.get('group'),
-      delimiter: flags.get('delimiter'),
-      lenient: switches.has('lenient'),
-      zones: zones ?? 'wall-clock',
-      objectType: flags.get('object-type'),
+      case: flags.case,
+      activity: flags.activity,
+      timestamp: flags.timestamp,
+      resource: flags.resource,
+      lifecycle: flags.lifecycle,
+      group: flags.group,
+      delimiter: flags.delimiter,
+      lenient: flags.lenient === true,
+      zones,
+      objectType: flags['object-type'],
       ...(progress ? { onProgress: progress } : {}),
     });
-    if (flags.has('from') || flags.has('to')) {
-      const bound = (name: string): number | undefined => {
-        const v = flags.get(name);
+    if (flags.from !== undefined || flags.to !== undefined) {
+      const bound = (name: 'from' | 'to'): number | undefined => {
+        const v = flags[name];
         if (v === undefined) return undefined;
         const ms = parseTimestamp(v);
         if (Number.isNaN(ms)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `--${name} '${v}' is not an ISO 8601 date`, [{ where: `--${name}`, message: v }]);
@@ -115,29 +95,26 @@ export const command: Command = {
       const window: LogFilter = { timeWindow: { from: bound('from'), to: bound('to') } };
       log = filterLog(log, window);
     }
-    const top = flags.has('top') ? Number(flags.get('top')) : 10;
-    const sla = flags.get('sla');
+    const sla = flags.sla;
     const summary = analyzeLog(log, {
       topVariants: top,
       bottlenecks: top,
-      ...(flags.has('sla-attribute') ? { slaAttribute: flags.get('sla-attribute') } : {}),
+      ...(flags['sla-attribute'] !== undefined ? { slaAttribute: flags['sla-attribute'] } : {}),
       ...(sla !== undefined ? { slaSeconds: parseDuration(sla) } : {}),
     });
-    const modelPath = flags.get('model');
+    const modelPath = flags.model;
     const fitness = modelPath ? checkConformance(log, await readModelFile(modelPath)) : undefined;
-    const reportPath = flags.get('report');
+    const reportPath = flags.report;
     if (reportPath) {
       await writeFile(reportPath, renderHtmlReport({ title: file.split('/').pop() ?? file, summary, caseDurationsSeconds: [...caseDurations(log)], fitness }));
     }
-    const discoverPath = flags.get('discover');
+    const discoverPath = flags.discover;
     if (discoverPath) {
-      const noise = Number(flags.get('noise') ?? 0.2);
-      if (!(noise >= 0 && noise <= 1)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', '--noise must be between 0 and 1', [{ where: '--noise', message: String(flags.get('noise')) }]);
       await writeFile(discoverPath, processTreeToBpmn(discoverProcessTree(log, { noiseThreshold: noise }), file.split('/').pop() ?? file));
     }
-    const ocelPath = flags.get('ocel');
+    const ocelPath = flags.ocel;
     if (ocelPath) await writeOcelFile(eventLogToOcel(log), ocelPath);
-    if (switches.has('json')) {
+    if (flags.json) {
       process.stdout.write(JSON.stringify(fitness ? { ...summary, fitness } : summary) + '\n');
       return 0;
     }

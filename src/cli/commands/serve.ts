@@ -1,16 +1,15 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../kernel/index.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
 import { openGovflow, startServer } from '../compose.js';
 import { seedDemo } from '../demo.js';
-import type { Command } from '../index.js';
+import type { Command } from '../command.js';
 
 export const command: Command = {
-  summary: 'run the API and the background workers (embedded database in ./data unless GOVFLOW_DATABASE_URL is set)',
   usage: 'govflow serve [--port 3000] [--host 127.0.0.1] [--no-demo]',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' } } });
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' } });
     const base = loadConfig();
-    const config = { ...base, ...(values.port ? { port: Number(values.port) } : {}), ...(values.host ? { host: values.host } : {}) };
+    const config = { ...base, ...(values.port === undefined ? {} : { port: numberFlag('--port', values.port, 0, { min: 0, max: 65535, integer: true }) }), ...(values.host ? { host: values.host } : {}) };
     const govflow = await openGovflow({ config });
     if (!values['no-demo']) {
       const seeded = await seedDemo(govflow.engine);

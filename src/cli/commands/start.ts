@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { GovflowError } from '../../kernel/index.js';
 import { callApi, reachableServer } from '../api-client.js';
+import { parseCommandArgs, requiredPositional } from '../args.js';
 import { openGovflow } from '../compose.js';
-import type { Command } from '../index.js';
+import type { Command } from '../command.js';
 
 /** `k=v`: the value is read as JSON when it is JSON (numbers, booleans, objects), else as a string. */
 export function parseVar(text: string): [string, unknown] {
@@ -18,12 +18,10 @@ export function parseVar(text: string): [string, unknown] {
 }
 
 export const command: Command = {
-  summary: 'start an instance of a deployed process',
   usage: 'govflow start <processId> [--var name=value ...] [--business-key KEY] [--url http://127.0.0.1:3000]',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { var: { type: 'string', multiple: true }, 'business-key': { type: 'string' }, url: { type: 'string' } } });
-    const processKey = positionals[0];
-    if (!processKey) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'name the process to start');
+    const { values, positionals } = parseCommandArgs(argv, { var: { type: 'string', multiple: true }, 'business-key': { type: 'string' }, url: { type: 'string' } }, 1);
+    const processKey = requiredPositional(positionals[0], 'the process to start');
     const variables = Object.fromEntries((values.var ?? []).map(parseVar));
     const businessKey = values['business-key'] ?? null;
     const server = await reachableServer(values.url);

@@ -1,0 +1,40 @@
+// Shared by the bins: the compiled module in dist/ (built by `npm install` through the `prepare` script, or
+// `npm run build`), or, while dist/ is missing or older than anything under src/ or simulator/, the TypeScript
+// through tsx with a one-line notice, so a developer editing the sources is never served stale code and
+// `npm run build` makes it fast again. Only node built-ins are loaded here.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+
+const root = new URL('../', import.meta.url);
+
+function builtAt() {
+  try {
+    return JSON.parse(readFileSync(new URL('dist/build.json', root), 'utf8')).builtAt;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The newest modification time under the source folders (files and directories, so added and deleted files count). */
+function newestSource() {
+  let newest = 0;
+  for (const folder of ['src/', 'simulator/']) {
+    const dir = new URL(folder, root);
+    try {
+      newest = Math.max(newest, statSync(dir).mtimeMs);
+    } catch {
+      continue; // no sources beside this bin: only dist/ can run
+    }
+    for (const entry of readdirSync(dir, { recursive: true })) newest = Math.max(newest, statSync(new URL(entry, dir)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Imports `dist/<compiled>` when the build is current, else `<source>` through tsx. */
+export async function loadBuilt(compiled, source) {
+  const built = builtAt();
+  if (built !== undefined && newestSource() < built) return import(new URL(`dist/${compiled}`, root).href);
+  process.stderr.write(`govflow: ${built === undefined ? 'no build in dist/' : 'the sources changed since the build in dist/'}; running the TypeScript through tsx (slower to start; \`npm run build\` compiles it)\n`);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(new URL(source, root).href);
+}

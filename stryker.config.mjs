@@ -1,0 +1,37 @@
+// StrykerJS configuration for `npm run mutate -- <module>` (scripts/mutate.mjs sets GOVFLOW_MUTATE_MODULE).
+import { MUTATION_MODULES } from './scripts/mutation-modules.mjs';
+
+const name = process.env.GOVFLOW_MUTATE_MODULE;
+const mod = name ? MUTATION_MODULES[name] : undefined;
+if (!mod) throw new Error(`run mutation testing through 'npm run mutate -- <module>' (one of: ${Object.keys(MUTATION_MODULES).join(', ')})`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'tap',
+  plugins: ['@stryker-mutator/tap-runner'],
+  tap: {
+    testFiles: mod.tests,
+    // `node --import tsx <file>` runs a node:test file directly; --test-reporter=tap makes it print TAP.
+    nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
+    forceBail: true,
+  },
+  mutate: mod.mutate,
+  coverageAnalysis: 'perTest',
+  concurrency: Number(process.env.GOVFLOW_MUTATE_CONCURRENCY ?? 1),
+  // Database-backed tests are slow on a loaded machine; a mutant that loops forever still times out.
+  timeoutMS: 120_000,
+  timeoutFactor: 2,
+  // The first run (every test file on the instrumented code, recording coverage) can take long on a loaded machine.
+  dryRunTimeoutMinutes: 30,
+  incremental: process.env.GOVFLOW_MUTATE_FULL !== '1',
+  incrementalFile: `reports/mutation/${name}/incremental.json`,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}/index.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}/report.json` },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  // Only what the tests need in the sandbox (node_modules is linked, not copied).
+  ignorePatterns: ['/*', '!/src', '!/test', '!/package.json', '!/tsconfig.json', '!/scripts', '!/services', '!/examples', '!/bin'],
+  disableTypeChecks: 'src/**/*.ts',
+  thresholds: { high: 90, low: 85, break: null },
+};

@@ -1,0 +1,99 @@
+// Decision-table behaviour that mutation testing (npm run mutate -- decision-tables) found unpinned: what a table
+// reports when nothing or several rules match, aggregation over nulls and mixed types, and the explanation of a
+// refused input. Every expected value is worked out from the DMN 1.3 rules, not copied from the engine's output.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { evaluateDecision, parseDmn } from '../../src/decisions/index.js';
+import { tableDmn, type TableSpec } from './support.js';
+
+const run = (spec: TableSpec, input: Record<string, unknown>) => evaluateDecision(parseDmn(tableDmn(spec)), 'result', input);
+/** A one-input, one-output table over `x` whose rules give the listed output entries. */
+const table = (hitPolicy: string, rules: string[][], extra: Partial<TableSpec> = {}): TableSpec => ({
+  hitPolicy, inputs: [{ name: 'x', typeRef: 'number' }], outputs: [{ name: 'y' }], rules, ...extra,
+});
+
+describe('decision tables: no match, several matches', () => {
+  it('no match: RULE ORDER and OUTPUT ORDER give an empty list, COLLECT COUNT gives 0, the explanation lists no outputs', () => {
+    const rules = [['> 100', '1']];
+    assert.deepEqual(run(table('RULE ORDER', rules), { x: 1 }).value, []);
+    assert.deepEqual(run(table('OUTPUT ORDER', rules), { x: 1 }).value, []);
+    assert.equal(run(table('COLLECT', rules, { aggregation: 'COUNT' }), { x: 1 }).value, 0);
+    assert.equal(run(table('COLLECT', rules, { aggregation: 'SUM' }), { x: 1 }).value, null);
+    const none = run(table('UNIQUE', rules), { x: 1 });
+    assert.deepEqual(none.explanation[0]?.matchedRules, []);
+    assert.deepEqual(none.explanation[0]?.outputs, []);
+  });
+
+  it('no match with a default output entry gives the default, for every hit policy', () => {
+    for (const hitPolicy of ['UNIQUE', 'FIRST', 'COLLECT']) {
+      const xml = tableDmn(table(hitPolicy, [['> 100', '"big"']])).replace('<output id="out0" name="y">', '<output id="out0" name="y"><defaultOutputEntry><text>"none"</text></defaultOutputEntry>');
+      assert.equal(evaluateDecision(parseDmn(xml), 'result', { x: 1 }).value, 'none', hitPolicy);
+    }
+  });
+
+  it('ANY with disagreeing rules warns naming the rules', () => {
+    const r = run(table('ANY', [['> 0', '1'], ['> 5', '2'], ['> 50', '3']]), { x: 10 });
+    assert.equal(r.value, null);
+    assert.match(r.warnings.join('\n'), /hit policy ANY but matching rules 1, 2 disagree/);
+  });
+
+  it('PRIORITY reports the one rule that won, the first of equal priority', () => {
+    const r = run(table('PRIORITY', [['> 0', '"LOW"'], ['> 5', '"HIGH"'], ['> 1', '"HIGH"']], { outputs: [{ name: 'y', values: '"HIGH","LOW"' }] }), { x: 10 });
+    assert.equal(r.value, 'HIGH');
+    assert.deepEqual(r.explanation[0]?.matchedRules, [{ index: 2, id: 'rule2' }]);
+  });
+
+  it('RULE ORDER keeps rule order even when the output values rank the outputs the other way', () => {
+    const r = run(table('RULE ORDER', [['> 0', '"LOW"'], ['> 5', '"HIGH"']], { outputs: [{ name: 'y', values: '"HIGH","LOW"' }] }), { x: 10 });
+    assert.deepEqual(r.value, ['LOW', 'HIGH']);
+  });
+});
+
+describe('decision tables: COLLECT aggregation', () => {
+  const collect = (aggregation: string, outputs: string[]) => run(table('COLLECT', outputs.map((o) => ['> 0', o]), { aggregation }), { x: 1 });
+
+  it('null outputs are left out of SUM, MIN and MAX; all null gives null', () => {
+    assert.equal(collect('SUM', ['3', 'null', '4']).value, 7);
+    assert.equal(collect('MIN', ['null', '3', '4']).value, 3);
+    assert.equal(collect('MAX', ['3', 'null', '2']).value, 3);
+    assert.equal(collect('SUM', ['null', 'null']).value, null);
+    assert.equal(collect('MAX', ['null']).value, null);
+  });
+
+  it('SUM of non-numbers, and MIN/MAX of mixed or uncomparable outputs, are null with a warning', () => {
+    const sum = collect('SUM', ['1', '"two"']);
+    assert.equal(sum.value, null);
+    assert.match(sum.warnings.join('\n'), /C\+ needs numeric outputs/);
+    const mixed = collect('MIN', ['1', '"a"']);
+    assert.equal(mixed.value, null);
+    assert.match(mixed.warnings.join('\n'), /C< needs comparable outputs/);
+    const bools = collect('MAX', ['true', 'false']);
+    assert.equal(bools.value, null);
+    assert.match(bools.warnings.join('\n'), /C> needs comparable outputs/);
+  });
+
+  it('MIN and MAX of strings compare them as text; equal values are fine', () => {
+    assert.equal(collect('MIN', ['"pear"', '"apple"', '"plum"']).value, 'apple');
+    assert.equal(collect('MAX', ['"pear"', '"apple"', '"plum"']).value, 'plum');
+    assert.equal(collect('MAX', ['2', '7', '7', '1']).value, 7);
+    assert.equal(collect('MIN', ['2', '7', '1', '1']).value, 1);
+  });
+});
+
+describe('decision tables: input values', () => {
+  const spec: TableSpec = { hitPolicy: 'FIRST', inputs: [{ name: 'c', typeRef: 'string' }], outputs: [{ name: 'o' }], rules: [['"a"', '1'], ['-', '2']], inputValues: ['"a","b"'] };
+
+  it('a value outside the input values: null, and the explanation shows the input and no rule or output', () => {
+    const r = run(spec, { c: 'z' });
+    assert.equal(r.value, null);
+    assert.deepEqual(r.explanation[0]?.matchedRules, []);
+    assert.deepEqual(r.explanation[0]?.inputs?.map((i) => i.expression), ['c']);
+    assert.deepEqual(r.explanation[0]?.outputs, []);
+  });
+
+  it('a null input is not checked against the input values (the rules decide)', () => {
+    const r = run(spec, { c: null });
+    assert.equal(r.value, 2);
+    assert.doesNotMatch(r.warnings.join('\n'), /allowed input values/);
+  });
+});
