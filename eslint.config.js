@@ -11,7 +11,8 @@ export const ALLOWED_DEPENDENCIES = {
   kernel: [],
   store: ['kernel'],
   decisions: ['kernel'],
-  mining: ['kernel', 'store'],
+  // engine: only its event-type union (`import type`), so the database reader matches the names the engine writes.
+  mining: ['kernel', 'store', 'engine'],
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
   identity: ['kernel', 'store', 'privacy', 'web'],

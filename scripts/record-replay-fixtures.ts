@@ -3,20 +3,25 @@
  * completion on an in-memory database with a manual clock, then writes, per finished instance, the model XML and
  * its full event history to test/engine/fixtures/replay/<scenario>-<processKey>-<n>.json.
  *
- *   node --import tsx scripts/record-replay-fixtures.ts [outDir]
+ *   node --import tsx scripts/record-replay-fixtures.ts [--out dir] [scenario…]
  *
- * Re-record only when a behaviour change is intended, and review the diff of the fixtures: that diff is the
- * behaviour change.
+ * A fixture is never edited: a file that exists is left as it is (the script says so), and an intended behaviour
+ * change adds a new scenario, recorded with its name. Recording every scenario into an empty directory and
+ * comparing it with the checked-in fixtures shows whether the engine still behaves as recorded.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, createManualClock, type Engine, type ManualClock } from '../src/engine/index.js';
 import { openDatabase, type Database } from '../src/store/index.js';
 import { bpmn, job, userTask } from '../test/engine/bpmn.js';
+import { awardDmn } from '../test/engine/decision-models.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.resolve(process.argv[2] ?? path.join(root, 'test/engine/fixtures/replay'));
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const outDir = path.resolve(outAt >= 0 ? args[outAt + 1] ?? '.' : path.join(root, 'test/engine/fixtures/replay'));
+const only = args.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1));
 const START = '2026-03-02T08:00:00.000Z';
 
 export interface ReplayFixture {
@@ -27,6 +32,11 @@ export interface ReplayFixture {
   /** The instance's variables when it finished. */
   readonly variables: Record<string, unknown>;
   readonly xml: string;
+  /**
+   * The decisions the instance was bound to (by business-rule task element id), with their DMN files: all a
+   * replay needs, whatever is deployed when it runs.
+   */
+  readonly decisions?: Record<string, { decisionKey: string; decisionDefinitionId: number; version: number; versionTag: string | null; dmnName: string; dmn: string }>;
   readonly events: { seq: number; type: string; elementId: string | null; elementInstance: string | null; actor: string | null; occurredAt: string; data: Record<string, unknown> }[];
 }
 
@@ -191,6 +201,33 @@ const SCENARIOS: Scenario[] = [
       await workAll(engine, clock, 'child.work', () => ({ childResult: 42 }));
     },
   },
+  {
+    // Business-rule tasks bound when the case starts (issue 14): case 1 starts on DMN v1, the table is redeployed
+    // (v2) mid-case, case 2 starts on v2; each finishes with the decision it started with. One task binds to the
+    // newest version, one to version tag v1, one to the version deployed with the process. The decision's
+    // review date is today() + 30 days, computed from the step's clock days after the start.
+    name: 'decisions',
+    files: {
+      'award.bpmn': bpmn('award',
+        `<startEvent id="s"/>${userTask('check', '<zeebe:assignmentDefinition candidateGroups="benefits"/>')}
+         <businessRuleTask id="assess"><extensionElements><zeebe:calledDecision decisionId="award" resultVariable="award"/></extensionElements></businessRuleTask>
+         <businessRuleTask id="assessAsV1"><extensionElements><zeebe:calledDecision decisionId="award" resultVariable="awardV1" bindingType="versionTag" versionTag="v1"/></extensionElements></businessRuleTask>
+         <businessRuleTask id="assessAsDeployed"><extensionElements><zeebe:calledDecision decisionId="award" resultVariable="awardDeployed" bindingType="deployment"/></extensionElements></businessRuleTask>
+         <endEvent id="e"/>`,
+        's->check; check->assess; assess->assessAsV1; assessAsV1->assessAsDeployed; assessAsDeployed->e'),
+      'award.dmn': awardDmn('v1', 300, 100),
+    },
+    async run(engine, clock) {
+      await engine.startInstance('award', { variables: { applicant: 'ann', income: 800 }, businessKey: 'HB-1', actor: 'portal' });
+      clock.advance(2 * 24 * 60 * minute);
+      await engine.deploy([{ name: 'award.dmn', content: awardDmn('v2', 350, 120) }], { name: 'award table 2026' });
+      await engine.startInstance('award', { variables: { applicant: 'bea', income: 1500 }, businessKey: 'HB-2', actor: 'portal' });
+      for (const task of await engine.listTasks({ candidateGroups: ['benefits'] })) {
+        clock.advance(3 * 24 * 60 * minute);
+        await engine.completeTask(task.id, { actor: 'carl', variables: { checked: true } });
+      }
+    },
+  },
 ];
 
 async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]> {
@@ -198,12 +235,18 @@ async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]
   const engine = createEngine(db, { clock });
   await engine.deploy(Object.entries(scenario.files).map(([name, content]) => ({ name, content })));
   await scenario.run(engine, clock);
-  const instances = await db.query<{ id: number; process_key: string; state: string; parent_instance_id: number | null; variables: Record<string, unknown> }>('select id, process_key, state, parent_instance_id, variables from process_instance order by id');
+  const instances = await db.query<{ id: number; process_key: string; state: string; parent_instance_id: number | null; variables: Record<string, unknown>; decision_bindings: Record<string, { decisionKey: string; decisionDefinitionId: number; version: number; versionTag?: string | null }> }>(
+    'select id, process_key, state, parent_instance_id, variables, decision_bindings from process_instance order by id');
   const fixtures: ReplayFixture[] = [];
   for (const instance of instances.rows) {
     if (instance.state === 'active') throw new Error(`${scenario.name}: instance ${instance.id} (${instance.process_key}) did not finish`);
     const xml = Object.values(scenario.files).find((content) => content.includes(`<process id="${instance.process_key}"`))!;
     const events = await engine.getEvents(instance.id);
+    const decisions: NonNullable<ReplayFixture['decisions']> = {};
+    for (const [elementId, b] of Object.entries(instance.decision_bindings)) {
+      const { rows } = await db.query<{ name: string; content: string }>('select r.name, r.content from decision_definition d join deployment_resource r on r.id = d.resource_id where d.id = $1', [b.decisionDefinitionId]);
+      decisions[elementId] = { decisionKey: b.decisionKey, decisionDefinitionId: Number(b.decisionDefinitionId), version: b.version, versionTag: b.versionTag ?? null, dmnName: rows[0]!.name, dmn: rows[0]!.content };
+    }
     fixtures.push({
       scenario: scenario.name,
       processKey: instance.process_key,
@@ -211,6 +254,7 @@ async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]
       status: instance.state,
       variables: instance.variables,
       xml,
+      ...(Object.keys(decisions).length > 0 ? { decisions } : {}),
       events: events.map((e) => ({ seq: e.seq!, type: e.type, elementId: e.elementId, elementInstance: e.elementInstance, actor: e.actor, occurredAt: e.occurredAt, data: e.data })),
     });
   }
@@ -219,8 +263,10 @@ async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]
 
 async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  for (const file of await readdir(outDir)) if (file.endsWith('.json')) await rm(path.join(outDir, file));
-  for (const scenario of SCENARIOS) {
+  const existing = new Set(await readdir(outDir));
+  const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`no scenario named ${unknown.join(', ')}`);
+  for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
     const db = await openDatabase({ url: 'memory://' });
     try {
       const fixtures = await record(db, scenario);
@@ -228,7 +274,12 @@ async function main(): Promise<void> {
       for (const fixture of fixtures) {
         const n = (counts.get(fixture.processKey) ?? 0) + 1;
         counts.set(fixture.processKey, n);
-        const file = path.join(outDir, `${scenario.name}-${fixture.processKey}-${n}.json`);
+        const name = `${scenario.name}-${fixture.processKey}-${n}.json`;
+        const file = path.join(outDir, name);
+        if (existing.has(name)) {
+          console.log(`${path.relative(root, file)}: exists, left as recorded (fixtures are never edited)`);
+          continue;
+        }
         await writeFile(file, `${JSON.stringify(fixture, null, 1)}\n`);
         console.log(`${path.relative(root, file)}: ${fixture.events.length} events, ${fixture.status}`);
       }

@@ -53,6 +53,11 @@ export interface ApiServerOptions {
    * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
    */
   readonly ledger?: LedgerApi & { readonly limits?: LedgerLimits; readonly guard?: WriteGuard };
+  /**
+   * Which proxies may name the client in X-Forwarded-For (GOVFLOW_TRUST_PROXY): `request.ip`, and so the sign-in
+   * lockout per client, is the real client behind a TLS proxy only when it is set. Default: none.
+   */
+  readonly trustProxy?: boolean | number | string;
 }
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
@@ -92,6 +97,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     // wildcard's 404): let the route's declared shape refuse it with a 400 that names the parameter instead.
     routerOptions: { maxParamLength: 8 * 1024 },
     genReqId: () => randomUUID(),
+    // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
+    trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });

@@ -1,4 +1,4 @@
-import type { EventView, ProcessInstanceView } from '../engine/index.js';
+import type { EventType, EventView, ProcessInstanceView } from '../engine/index.js';
 import { CITIZEN_STATUSES, type CitizenStatus, type Service } from './catalogue.js';
 
 export interface TimelineEntry {
@@ -30,13 +30,14 @@ export function citizenStatus(service: Service, instance: Pick<ProcessInstanceVi
   return best ?? service.stateStatuses['active'] ?? 'Received';
 }
 
-const FINAL_EVENT_TYPES = new Set(['process.completed', 'process.terminated', 'process.canceled', 'process.cancelled']);
+// A cancelled case ends with process.terminated (the engine has no separate cancellation event).
+const FINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['process.completed', 'process.terminated']);
 
 /**
  * The only event types the timeline reads: a caller may fetch just these (without their data) and get the same
  * timeline as from the whole history.
  */
-export const TIMELINE_EVENT_TYPES: readonly string[] = ['element.activated', 'element.completed', 'element.terminated', 'process.completed', 'process.terminated', 'process.canceled', 'process.cancelled'];
+export const TIMELINE_EVENT_TYPES: readonly EventType[] = ['element.activated', 'element.completed', 'element.terminated', 'process.completed', 'process.terminated'];
 
 /**
  * The citizen's timeline, a view of the event log: one entry each time the citizen-facing status changes. Staff
@@ -54,7 +55,7 @@ export function citizenTimeline(service: Service, events: readonly EventView[], 
       active.delete(event.elementInstance);
     }
     if (event.type === 'process.completed') next = service.stateStatuses['completed'] ?? 'Decision made';
-    else if (event.type === 'process.terminated' || event.type === 'process.canceled' || event.type === 'process.cancelled') next = service.stateStatuses['terminated'] ?? 'Closed';
+    else if (event.type === 'process.terminated') next = service.stateStatuses['terminated'] ?? 'Closed';
     else if (active.size > 0) next = [...active.values()].reduce((a, b) => (rank(b) > rank(a) ? b : a));
     if (next && next !== current) {
       current = next;

@@ -1,21 +1,30 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, isGovflowError, loadConfig, resolveMasterKey, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, createPortalPlugin, isApplicant } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
+import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
+import { configureSite } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createPrivacy, startRetentionLoop } from '../privacy/index.js';
 import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
 import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
-import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages } from '../payments/index.js';
+import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
+
+/** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
+const NO_PAYMENT_PROVIDER: PaymentProvider = {
+  name: 'none',
+  create: () => Promise.reject(new Error('no payment provider is configured (GOVFLOW_PAYMENT_PROVIDER)')),
+  status: () => Promise.reject(new Error('no payment provider is configured')),
+  refund: () => Promise.reject(new Error('no payment provider is configured')),
+};
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
 export interface Govflow {
@@ -34,13 +43,31 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
   return { config, db, engine, logger, close: () => db.close() };
 }
 
-export async function startServer(govflow: Govflow, options: { demo?: boolean; rateLimits?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
-  // Identity (issue 6): sessions, staff sign-in (password + TOTP), API keys; the demo organisation unless --no-demo.
-  const demo = options.demo ?? true;
+/**
+ * Demo or production (issue 13): production refuses to start with any demo setting on, or with the demo staff
+ * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
+ */
+async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> {
+  const refusal = productionRefusal(mode);
+  if (refusal) throw new GovflowError('GOVFLOW_ERR_CONFIG', refusal);
+  if (!mode.production) return;
+  const demoStaff = await activeDemoAccounts(govflow.db);
+  if (demoStaff.length > 0) {
+    throw new GovflowError('GOVFLOW_ERR_CONFIG', `production mode refuses to start while the demo staff accounts (${demoStaff.join(', ')}) are active in the database: run npx govflow admin disable-demo`);
+  }
+}
+
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
+  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
+  await checkMode(govflow, mode);
+  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
+  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
+  const demo = mode.demoAccounts;
   const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
   const identity = createIdentity({
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
+    ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
     // Citizens' national eID (any OpenID Connect provider); without it the portal's demo sign-in is used.
     ...(process.env['GOVFLOW_OIDC_ISSUER'] ? { oidc: {
       issuer: process.env['GOVFLOW_OIDC_ISSUER'], clientId: process.env['GOVFLOW_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_OIDC_CLIENT_SECRET'] ?? '',
@@ -69,7 +96,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; r
   // Fee payments (issue 5): the built-in test provider (a hosted page at /payments/test/:id); a successful payment
   // publishes payment-received to the case, message id = payment id so a replayed confirmation is one payment.
   const payments = createPayments({
-    db: govflow.db, provider: createTestPaymentProvider({ db: govflow.db }),
+    db: govflow.db, provider: mode.testPayments ? createTestPaymentProvider({ db: govflow.db }) : NO_PAYMENT_PROVIDER,
     onPaymentReceived: async (p) => {
       await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: p.reference, messageId: p.paymentId, variables: { paymentId: p.paymentId }, actor: p.actor });
     },
@@ -89,6 +116,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; r
         govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
       }
     },
+    demoSignIn: mode.demoSignIn,
   });
   // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
   // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
@@ -130,13 +158,14 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; r
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTestProviderPages({ db: govflow.db }), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),
+    trustProxy: mode.trustProxy,
     privacy: Object.assign(privacy, { routeOptions: { agencyCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' } }),
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
   });
@@ -149,6 +178,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; r
   const notifications = await setUpNotifications({
     db: govflow.db, logger: govflow.logger, agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
     publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
   });
   const sender = notifications?.start();
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Entry> = {
   tck: { summary: 'run the DMN TCK (compliance levels 2 and 3); writes tck/results.csv, counts test cases', load: () => import('./commands/tck.js') },
   ledger: { summary: 'verify the tamper-evident ledger, show tree heads, proofs and checkpoints', load: () => import('./commands/ledger.js') },
   backup: { summary: 'write a backup of the database to a file (PGlite dump, or pg_dump of the server)', load: () => import('./commands/backup.js') },
+  admin: { summary: 'create the first administrator (one-time enrolment link), reissue links, disable the demo accounts', load: () => import('./commands/admin.js') },
   restore: { summary: 'restore a backup into an empty database and verify the ledger', load: () => import('./commands/restore.js') },
 };
 

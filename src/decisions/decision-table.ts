@@ -121,14 +121,6 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
       const idx = out.priorities.findIndex((p) => p(v, scope, ec.warnings));
       return idx < 0 ? out.priorities.length : idx;
     });
-  const compareRanks = (a: number[], b: number[]): number => {
-    for (let i = 0; i < a.length; i++) {
-      const d = (a[i] ?? 0) - (b[i] ?? 0);
-      if (d !== 0) return d;
-    }
-    return 0;
-  };
-
   return (scope, ec) => {
     const inputValues: unknown[] = new Array<unknown>(nInputs);
     for (let i = 0; i < nInputs; i++) {
@@ -168,54 +160,7 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
       else result = multi && !aggregation ? [] : null;
     } else {
       outs = matched.map((rule) => ruleOutput(rule, scope, ec));
-      switch (hit) {
-        case 'U':
-          if (matched.length > 1) {
-            ec.warnings.push(`${id}: hit policy UNIQUE but rules ${matched.map((r) => r.index).join(', ')} matched`);
-            result = null;
-          } else result = outs[0];
-          break;
-        case 'A': {
-          const first = JSON.stringify(outs[0]);
-          if (outs.some((o) => JSON.stringify(o) !== first)) {
-            ec.warnings.push(`${id}: hit policy ANY but matching rules ${matched.map((r) => r.index).join(', ')} disagree`);
-            result = null;
-          } else result = outs[0];
-          break;
-        }
-        case 'F':
-          result = outs[0];
-          reported = matched.slice(0, 1);
-          break;
-        case 'P': {
-          let best = 0;
-          let bestRank = rank(outs[0], scope, ec);
-          for (let i = 1; i < outs.length; i++) {
-            const r = rank(outs[i], scope, ec);
-            if (compareRanks(r, bestRank) < 0) {
-              best = i;
-              bestRank = r;
-            }
-          }
-          result = outs[best];
-          reported = [matched[best] as Rule];
-          break;
-        }
-        case 'R':
-          result = outs;
-          break;
-        case 'O': {
-          const ranked = outs.map((o, i) => ({ o, i, r: rank(o, scope, ec) }));
-          ranked.sort((a, b) => compareRanks(a.r, b.r) || a.i - b.i);
-          result = ranked.map((x) => x.o);
-          break;
-        }
-        case 'C':
-          result = aggregation ? aggregate(aggregation, outs, ec, id) : outs;
-          break;
-        default:
-          result = outs[0];
-      }
+      ({ result, reported } = applyHitPolicy(hit, aggregation, matched, outs, (o) => rank(o, scope, ec), ec, id));
     }
     ec.tableTrace = {
       hitPolicy: label,
@@ -225,6 +170,59 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
     };
     return result;
   };
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The table's result from the outputs of the matched rules (at least one), and the rules the trace reports. */
+function applyHitPolicy(hit: string, aggregation: string | undefined, matched: Rule[], outs: unknown[], rank: (output: unknown) => number[], ec: EvalContext, id: string): { result: unknown; reported: Rule[] } {
+  switch (hit) {
+    case 'U':
+      if (matched.length > 1) {
+        ec.warnings.push(`${id}: hit policy UNIQUE but rules ${matched.map((r) => r.index).join(', ')} matched`);
+        return { result: null, reported: matched };
+      }
+      return { result: outs[0], reported: matched };
+    case 'A': {
+      const first = JSON.stringify(outs[0]);
+      if (outs.some((o) => JSON.stringify(o) !== first)) {
+        ec.warnings.push(`${id}: hit policy ANY but matching rules ${matched.map((r) => r.index).join(', ')} disagree`);
+        return { result: null, reported: matched };
+      }
+      return { result: outs[0], reported: matched };
+    }
+    case 'F':
+      return { result: outs[0], reported: matched.slice(0, 1) };
+    case 'P': {
+      let best = 0;
+      let bestRank = rank(outs[0]);
+      for (let i = 1; i < outs.length; i++) {
+        const r = rank(outs[i]);
+        if (compareRanks(r, bestRank) < 0) {
+          best = i;
+          bestRank = r;
+        }
+      }
+      return { result: outs[best], reported: [matched[best] as Rule] };
+    }
+    case 'R':
+      return { result: outs, reported: matched };
+    case 'O': {
+      const ranked = outs.map((o, i) => ({ o, i, r: rank(o) }));
+      ranked.sort((a, b) => compareRanks(a.r, b.r) || a.i - b.i);
+      return { result: ranked.map((x) => x.o), reported: matched };
+    }
+    case 'C':
+      return { result: aggregation ? aggregate(aggregation, outs, ec, id) : outs, reported: matched };
+    default:
+      return { result: outs[0], reported: matched };
+  }
 }
 
 function aggregate(op: string, values: unknown[], ec: EvalContext, id: string): unknown {

@@ -2,7 +2,24 @@
  * FEEL built-ins that feelin lacks or leaves unimplemented, layered in as ordinary FEEL function values so a model
  * may still shadow them. Each entry exists because a TCK case showed the gap (1156-range-function, 1130-feel-interval).
  */
-import { evaluate, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
+import { evaluate, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime, now as machineNow, parseDate, parseDateTime, today as machineToday } from 'feelin';
+
+/**
+ * The time of the evaluation running now, when its caller gave one (evaluation is synchronous, so one slot is
+ * enough): a process step passes its own clock, so a decision that uses now() or today() replays identically
+ * on any later date. Without one, FEEL reads the machine's clock as feelin does.
+ */
+let feelClock: Date | undefined;
+
+export function withFeelClock<T>(at: Date, run: () => T): T {
+  const previous = feelClock;
+  feelClock = at;
+  try {
+    return run();
+  } finally {
+    feelClock = previous;
+  }
+}
 
 type Tri = boolean | null;
 
@@ -244,6 +261,9 @@ export function rangeTypeText(text: string): string {
 
 export const extraBuiltins: Record<string, unknown> = {
   ...rangeGuards(),
+  // In UTC, as the engine's own FEEL (engine/model/feel.ts) reads the step's clock.
+  now: new FeelFunction(() => (feelClock ? parseDateTime(feelClock.toISOString()) : machineNow()), []),
+  today: new FeelFunction(() => (feelClock ? parseDate(feelClock.toISOString().slice(0, 10)) : machineToday()), []),
   // A scale is an integer; feelin misreads a decimal one (`decimal(1/3, 2.5)` must be 0.33).
   decimal: new FeelFunction((n: unknown, scale: unknown) => decimalOriginal.invoke([n, typeof scale === 'number' ? Math.trunc(scale) : scale]), ['n', 'scale']),
   matches: regexFunction('matches', ['input', 'pattern', 'flags']),

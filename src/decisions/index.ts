@@ -6,6 +6,7 @@ import { compileModel, evaluateInModel, reviveJsonInputs } from './model.js';
 import type { CompiledModel, DecisionTrace } from './model.js';
 import { toJsonValue } from './values.js';
 import { compileExpression, compileUnaryTests } from './feel.js';
+import { withFeelClock } from './feel-builtins.js';
 
 export type { DecisionTrace } from './model.js';
 export { toJsonValue } from './values.js';
@@ -15,7 +16,8 @@ export type { TckCounts, TckSummary, TckOptions } from './tck-runner.js';
 export interface DmnModel {
   readonly namespace: string;
   readonly name: string;
-  readonly decisions: readonly { id: string; name: string }[];
+  /** `versionTag`: Camunda 7 `camunda:versionTag` or Zeebe `zeebe:versionTag`, when the decision has one. */
+  readonly decisions: readonly { id: string; name: string; versionTag?: string }[];
   /** @internal compiled evaluators; do not rely on its shape. */
   readonly compiled: CompiledModel;
 }
@@ -49,10 +51,19 @@ export function parseDmn(xml: string, source = 'model.dmn', options: ParseOption
   return { namespace: compiled.namespace, name: compiled.name, decisions: compiled.decisions, compiled };
 }
 
+export interface EvaluateOptions {
+  /**
+   * The time FEEL's now() and today() return (UTC). A process engine passes its step's clock, so a decision
+   * replayed on a later date gives the result it gave then; without it they read the machine's clock.
+   */
+  readonly now?: Date;
+}
+
 /** Evaluates a decision (or decision service) and the decisions it requires; never throws for runtime type errors. */
-export function evaluateDecision(model: DmnModel, decisionIdOrName: string, context: Record<string, unknown>): DecisionResult {
+export function evaluateDecision(model: DmnModel, decisionIdOrName: string, context: Record<string, unknown>, options: EvaluateOptions = {}): DecisionResult {
   // Callers pass JSON: ISO strings become dates, times and durations where the input data is declared so.
-  const raw = evaluateDecisionRaw(model, decisionIdOrName, reviveJsonInputs(model.compiled, context));
+  const inputs = reviveJsonInputs(model.compiled, context);
+  const raw = options.now ? withFeelClock(options.now, () => evaluateDecisionRaw(model, decisionIdOrName, inputs)) : evaluateDecisionRaw(model, decisionIdOrName, inputs);
   return {
     ...raw,
     value: toJsonValue(raw.value),

@@ -77,7 +77,7 @@ export interface CompiledModel {
   readonly namespace: string;
   readonly name: string;
   readonly source: string;
-  decisions: { id: string; name: string }[];
+  decisions: { id: string; name: string; versionTag?: string }[];
   problems: SyntaxProblem[];
   readonly nodes: Map<string, DrgNode>;
   readonly byName: Map<string, DrgNode>;
@@ -459,7 +459,7 @@ export function compileModel(xml: string, source: string, options: ParseOptions 
   };
   const c = new Compiler(model, options.lenient === true);
   c.compileTypes(childrenNamed(root, 'itemDefinition'));
-  const decisions: { id: string; name: string }[] = [];
+  const decisions: { id: string; name: string; versionTag?: string }[] = [];
 
   const requirementsOf = (el: XmlElement): Requirement[] => {
     const reqs: Requirement[] = [];
@@ -496,7 +496,8 @@ export function compileModel(xml: string, source: string, options: ParseOptions 
         const node: DecisionNode = { kind: 'decision', id, name, model, el, type: c.resolveType(typeRefOf(el)), requirements: requirementsOf(el), evaluator: () => null, expressionKind: 'none' };
         add(node);
         pendingDecisions.push({ node, exprEl: expressionChild(el) });
-        decisions.push({ id, name });
+        const versionTag = versionTagOf(el);
+        decisions.push({ id, name, ...(versionTag ? { versionTag } : {}) });
         break;
       }
       case 'businessKnowledgeModel': {
@@ -786,4 +787,11 @@ export function reviveJsonInputs(model: CompiledModel, context: Record<string, u
   const out: Record<string, unknown> = { ...context };
   for (const node of inputs) if (node.name in out) out[node.name] = reviveJson(out[node.name], node.type);
   return out;
+}
+
+/** A decision's version tag: Camunda 7 `camunda:versionTag="…"`, or Zeebe `<zeebe:versionTag value="…"/>`. */
+function versionTagOf(el: XmlElement): string | undefined {
+  const zeebe = child(el, 'extensionElements')?.children.find((c) => c.name === 'versionTag');
+  const tag = (el.attrs.versionTag ?? zeebe?.attrs.value ?? '').trim();
+  return tag || undefined;
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { evaluateDecision, parseDmn, type DmnModel } from '../decisions/index.js';
-import type { DecisionEngine } from './engine.js';
+import type { DecisionEngine } from './views.js';
 
 /**
  * The engine's default decision service: DMN through the decisions module. A DMN file is compiled once per
- * content (deployed resources are immutable, so the checksum is a safe cache key) and evaluated purely.
+ * content (deployed resources are immutable, so the checksum is a safe cache key) and evaluated purely, with the
+ * step's clock as FEEL's now() and today().
  */
 export function createDmnDecisionService(maxModels = 200): DecisionEngine {
   const cache = new Map<string, DmnModel>();
@@ -19,9 +20,9 @@ export function createDmnDecisionService(maxModels = 200): DecisionEngine {
     return model;
   };
   return {
-    describe: (xml, source) => ({ decisions: compiled(xml, source).decisions.map((d) => ({ id: d.id, name: d.name })) }),
-    evaluate: (xml, source, decisionId, context) => {
-      const result = evaluateDecision(compiled(xml, source), decisionId, context);
+    describe: (xml, source) => ({ decisions: compiled(xml, source).decisions.map((d) => ({ id: d.id, name: d.name, ...(d.versionTag ? { versionTag: d.versionTag } : {}) })) }),
+    evaluate: (xml, source, decisionId, context, now) => {
+      const result = evaluateDecision(compiled(xml, source), decisionId, context, { now });
       return { value: result.value, explanation: { decisionId: result.decisionId, warnings: result.warnings, trace: result.explanation } };
     },
   };

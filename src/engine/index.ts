@@ -5,12 +5,17 @@ export type {
 } from './engine.js';
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
+export { createDmnDecisionService } from './decision-service.js';
+export { CASE_EVENT_TYPES, ENGINE_APPENDED_EVENT_TYPES, isEventType, RUNTIME_EVENT_TYPES } from './event-types.js';
+export type { CaseEventType, EngineAppendedEventType, EventType, RuntimeEventType } from './event-types.js';
 export { compileBpmn, MAX_BPMN_BYTES } from './model/compile-bpmn.js';
 export type { CompiledDeployment } from './model/compile-bpmn.js';
-export type { ElementModel, ProcessModel } from './model/types.js';
+export type { DecisionBindingSpec, DecisionSpec, ElementModel, ProcessModel } from './model/types.js';
 export { applyCommand } from './runtime/execution.js';
 export type { StepInput, StepResult } from './runtime/execution.js';
-export type { Command, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks, Variables } from './runtime/types.js';
+export type {
+  BoundDecision, Command, DecisionBinding, DecisionBindings, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks, Variables,
+} from './runtime/types.js';
 export { startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';

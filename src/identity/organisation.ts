@@ -67,10 +67,6 @@ export async function getStaff(db: Queryable, id: string): Promise<StaffView | n
   return (await listStaff(db)).find((s) => s.id === id) ?? null;
 }
 
-/**
- * A new staff account with a random initial password and TOTP secret, returned once (to be shown once and handed
- * over); only the argon2id hash and the sealed secret are stored.
- */
 /** 18 random bytes: 24 base64url characters, far beyond guessing. Shown once, stored only as an argon2id hash. */
 const newPassword = (): string => randomBytes(18).toString('base64url');
 
@@ -79,6 +75,10 @@ async function endStaffSessions(tx: Queryable, staffId: string): Promise<void> {
   await tx.query("delete from identity_session where (principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1", [staffId]);
 }
 
+/**
+ * A new staff account with a random initial password and TOTP secret, returned once (to be shown once and handed
+ * over); only the argon2id hash and the sealed secret are stored. The password must be changed at first sign-in.
+ */
 export async function createStaff(db: Database, masterKey: string | Buffer, input: { username: string; name: string; email: string }, actor: string | null): Promise<{ id: string; password: string; totpSecret: string }> {
   const username = input.username.trim();
   const name = input.name.trim();
@@ -91,7 +91,7 @@ export async function createStaff(db: Database, masterKey: string | Buffer, inpu
   const passwordHash = await argonHash(password);
   await db.transaction(async (tx) => {
     const { rows } = await tx.query(
-      'insert into identity_staff (id, username, name, email, password_hash, totp_secret_sealed) values ($1, $1, $2, $3, $4, $5) on conflict do nothing returning id',
+      'insert into identity_staff (id, username, name, email, password_hash, totp_secret_sealed, password_change_required) values ($1, $1, $2, $3, $4, $5, true) on conflict do nothing returning id',
       [username, name, email || null, passwordHash, sealSecret(totpSecret, masterKey, `totp:${username}`)]);
     if (rows.length === 0) throw new GovflowError('GOVFLOW_ERR_CONFLICT', `username: '${username}' is taken`, [{ where: 'username', message: `The username ${username} is already taken` }]);
     await appendEvent(tx, { type: 'identity.staff-created', actor, data: { staff: username, name } });
@@ -125,12 +125,17 @@ export async function resetStaffCredentials(db: Database, masterKey: string | Bu
   const passwordHash = password === undefined ? null : await argonHash(password);
   return db.transaction(async (tx) => {
     const { rows } = await tx.query(
-      `update identity_staff set password_hash = coalesce($2, password_hash), totp_secret_sealed = coalesce($3, totp_secret_sealed)
+      // A password someone else handed over must be changed at the next sign-in; a new secret starts a new step count.
+      `update identity_staff set password_hash = coalesce($2, password_hash), totp_secret_sealed = coalesce($3, totp_secret_sealed),
+              password_change_required = password_change_required or $2 is not null,
+              totp_last_step = case when $3 is null then totp_last_step end
        where id = $1 returning id`,
       [staffId, passwordHash, totpSecret === undefined ? null : sealSecret(totpSecret, masterKey, `totp:${staffId}`)],
     );
     if (rows.length === 0) return undefined;
     await endStaffSessions(tx, staffId);
+    // A lost or stolen phone may hold a passkey too: a new authenticator removes them (they can be added again).
+    if (totpSecret !== undefined) await tx.query('delete from identity_passkey where staff_id = $1', [staffId]);
     await tx.query('delete from identity_sign_in_attempt where account_key = $1', [`staff:${staffId}`]);
     await appendEvent(tx, { type: 'identity.staff-credentials-reset', actor, data: { staff: staffId, password: password !== undefined, authenticator: totpSecret !== undefined } });
     return { ...(password !== undefined ? { password } : {}), ...(totpSecret !== undefined ? { totpSecret } : {}) };

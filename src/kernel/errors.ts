@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_REGISTRY_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The other agency\'s registry did not answer; try again' },
   GOVFLOW_ERR_REGISTRY_SIGNATURE: { kind: 'bug', status: 500, title: 'A registry exchange was not signed as agreed' },
   GOVFLOW_ERR_NOTIFICATION_INPUT: { kind: 'user', status: 422, title: 'A notification is missing its template, recipient or placeholders' },
+  GOVFLOW_ERR_CONFIG: { kind: 'user', status: 400, title: 'A setting is not valid, or not safe in production mode' },
   // A 4xx the caller must act on (wait for Retry-After), so 'user': every page's error handler answers it as such.
   GOVFLOW_ERR_RATE_LIMITED: { kind: 'user', status: 429, title: 'Too many requests; wait and try again' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -6,3 +6,5 @@ export type { Logger } from './logger.js';
 export { loadConfig, resolveMasterKey } from './config.js';
 export { openSecret, sealSecret } from './secret-box.js';
 export type { GovflowConfig } from './config.js';
+export { deploymentMode, productionRefusal, trustProxySetting } from './mode.js';
+export type { DeploymentMode, TrustProxy } from './mode.js';

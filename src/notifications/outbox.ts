@@ -67,6 +67,8 @@ export interface NotificationsOptions {
   readonly defaults?: Record<string, string>;
   /** Identity's person lookup, when the case holds an applicant id but no e-mail. */
   readonly getPerson?: (id: string) => Promise<{ name?: string; email?: string } | null>;
+  /** Told of every delivery attempt's outcome (metrics): sent, failed but to be retried, or failed for good. */
+  readonly onAttempt?: (outcome: 'sent' | 'retry' | 'failed') => void;
 }
 
 export class Notifications {
@@ -112,6 +114,7 @@ export class Notifications {
         try {
           const providerId = await this.options.transport.send({ id: Number(row.id), to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body, template: row.template, version: row.template_version });
           await tx.query("update notification_outbox set status = 'sent', attempts = $2, provider_message_id = $3, sent_at = now(), last_error = null where id = $1", [row.id, attempts, providerId]);
+          this.options.onAttempt?.('sent');
         } catch (error) {
           const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
           const failed = attempts >= maxAttempts;
@@ -119,6 +122,7 @@ export class Notifications {
             `update notification_outbox set status = $2, attempts = $3, last_error = $4, next_attempt_at = now() + ($5::bigint * interval '1 millisecond') where id = $1`,
             [row.id, failed ? 'failed' : 'queued', attempts, message, backoffMs * 2 ** (attempts - 1)]);
           this.options.logger?.warn({ outboxId: row.id, attempts, failed, transport: this.options.transport.name }, 'notification delivery failed');
+          this.options.onAttempt?.(failed ? 'failed' : 'retry');
         }
         return true;
       });

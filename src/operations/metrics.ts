@@ -23,6 +23,8 @@ export interface Metrics {
   instrumentServer(server: FastifyInstance): void;
   /** Replaces the engine's step operations on this instance by counted, timed ones. */
   instrumentEngine(engine: Engine, observer?: StepObserver): void;
+  /** Counts a notification delivery attempt (the outbox sender's `onAttempt`). */
+  countNotificationAttempt(outcome: 'sent' | 'retry' | 'failed'): void;
   /** A registry-lookup job handler whose calls are timed by registry and outcome. */
   timeRegistryLookups(handler: JobHandler): JobHandler;
   /** `GET /metrics`, for a Prometheus server (bearer token) or a signed-in admin or auditor. */
@@ -54,6 +56,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const steps = new Counter({ name: 'govflow_engine_steps_total', help: 'Engine steps run by this process, by operation and outcome (a fired timer is one step)', labelNames: ['operation', 'outcome'], registers: [registry] });
   const stepLatency = new Histogram({ name: 'govflow_engine_step_duration_seconds', help: 'Engine step latency by operation (one transaction each; timers: a poll\'s time per timer fired)', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers: [registry] });
   const registryCalls = new Histogram({ name: 'govflow_registry_call_duration_seconds', help: 'Registry lookups (signed request, verified answer, recorded on the case) by registry and outcome', labelNames: ['registry', 'outcome'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const deliveries = new Counter({ name: 'govflow_notification_delivery_attempts_total', help: 'E-mail delivery attempts by this process: sent, failed to be retried, failed for good', labelNames: ['outcome'], registers: [registry] });
   const collectErrors = new Counter({ name: 'govflow_metrics_collect_errors_total', help: 'Scrapes whose database figures could not be read', registers: [registry] });
 
   // Database-wide figures (the same in every process on the database: aggregate them with max, not sum). Read once
@@ -140,6 +143,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
         }
         return fired;
       };
+    },
+    countNotificationAttempt(outcome) {
+      deliveries.inc({ outcome });
     },
     timeRegistryLookups(handler) {
       return async (job) => {

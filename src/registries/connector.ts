@@ -89,7 +89,7 @@ export function createRegistryLookupHandler(options: RegistryConnectorOptions): 
     const proof = verifyResponse(publicKey, response.headers.get('registry-signature') ?? undefined, { status: response.status, nonce: signed.nonce, body });
     const record: unknown = JSON.parse(body);
     const event = {
-      type: 'registry.queried', elementId: job.elementId,
+      type: 'registry.queried' as const, elementId: job.elementId,
       data: { registry: registryName, purpose, path, requestId: signed.nonce, status: response.status, responseDigest: proof.digest, responseSignature: proof.signature, response: record as Record<string, unknown> },
     };
     const privacy = options.privacy;

@@ -47,6 +47,7 @@ table decision_definition
   column deployment_id bigint not null
   column resource_id bigint not null
   column deployed_at timestamp with time zone not null default now()
+  column version_tag text
   constraint decision_definition_deployment_id_fkey FOREIGN KEY (deployment_id) REFERENCES deployment(id)
   constraint decision_definition_key_version_key UNIQUE (key, version)
   constraint decision_definition_pkey PRIMARY KEY (id)
@@ -54,6 +55,7 @@ table decision_definition
   constraint decision_definition_version_check CHECK ((version > 0))
   CREATE UNIQUE INDEX decision_definition_key_version_key ON decision_definition USING btree (key, version)
   CREATE UNIQUE INDEX decision_definition_pkey ON decision_definition USING btree (id)
+  CREATE INDEX decision_definition_version_tag ON decision_definition USING btree (key, version_tag, version) WHERE (version_tag IS NOT NULL)
 table deployment
   column id bigint not null default nextval('deployment_id_seq'::regclass)
   column name text not null
@@ -140,6 +142,19 @@ table identity_department
   constraint identity_department_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES identity_agency(id)
   constraint identity_department_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX identity_department_pkey ON identity_department USING btree (id)
+table identity_enrolment
+  column token_hash text not null
+  column staff_id text not null
+  column created_by text
+  column created_at timestamp with time zone not null default now()
+  column expires_at timestamp with time zone not null
+  column used_at timestamp with time zone
+  column session_hash text
+  column totp_secret_sealed text
+  constraint identity_enrolment_pkey PRIMARY KEY (token_hash)
+  constraint identity_enrolment_staff_id_fkey FOREIGN KEY (staff_id) REFERENCES identity_staff(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX identity_enrolment_pkey ON identity_enrolment USING btree (token_hash)
+  CREATE INDEX identity_enrolment_staff ON identity_enrolment USING btree (staff_id)
 table identity_membership
   column staff_id text not null
   column department_id text not null
@@ -149,6 +164,18 @@ table identity_membership
   constraint identity_membership_role_check CHECK ((role = ANY (ARRAY['caseworker'::text, 'manager'::text, 'admin'::text, 'auditor'::text])))
   constraint identity_membership_staff_id_fkey FOREIGN KEY (staff_id) REFERENCES identity_staff(id) ON DELETE CASCADE
   CREATE UNIQUE INDEX identity_membership_pkey ON identity_membership USING btree (staff_id, department_id, role)
+table identity_passkey
+  column credential_id text not null
+  column staff_id text not null
+  column public_key text not null
+  column counter bigint not null default 0
+  column transports text[] not null default '{}'::text[]
+  column created_at timestamp with time zone not null default now()
+  column last_used_at timestamp with time zone
+  constraint identity_passkey_pkey PRIMARY KEY (credential_id)
+  constraint identity_passkey_staff_id_fkey FOREIGN KEY (staff_id) REFERENCES identity_staff(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX identity_passkey_pkey ON identity_passkey USING btree (credential_id)
+  CREATE INDEX identity_passkey_staff ON identity_passkey USING btree (staff_id)
 table identity_person
   column id text not null
   column issuer text not null
@@ -176,6 +203,9 @@ table identity_session
   column created_at timestamp with time zone not null default now()
   column last_seen_at timestamp with time zone not null default now()
   column expires_at timestamp with time zone not null
+  column pending_step text
+  column webauthn_challenge text
+  constraint identity_session_pending_step_check CHECK ((pending_step = 'new-password'::text))
   constraint identity_session_pkey PRIMARY KEY (id_hash)
   constraint identity_session_principal_kind_check CHECK ((principal_kind = ANY (ARRAY['citizen'::text, 'staff'::text])))
   CREATE INDEX identity_session_expiry ON identity_session USING btree (expires_at)
@@ -195,9 +225,11 @@ table identity_staff
   column name text not null
   column email text
   column password_hash text not null
-  column totp_secret_sealed text not null
+  column totp_secret_sealed text
   column disabled boolean not null default false
   column created_at timestamp with time zone not null default now()
+  column totp_last_step bigint
+  column password_change_required boolean not null default false
   constraint identity_staff_pkey PRIMARY KEY (id)
   constraint identity_staff_username_key UNIQUE (username)
   CREATE UNIQUE INDEX identity_staff_pkey ON identity_staff USING btree (id)
@@ -513,6 +545,7 @@ table process_instance
   column last_seq integer not null default 0
   column started_at timestamp with time zone not null
   column ended_at timestamp with time zone
+  column decision_bindings jsonb not null default '{}'::jsonb
   constraint process_instance_definition_id_fkey FOREIGN KEY (definition_id) REFERENCES process_definition(id)
   constraint process_instance_parent_instance_id_fkey FOREIGN KEY (parent_instance_id) REFERENCES process_instance(id)
   constraint process_instance_pkey PRIMARY KEY (id)

@@ -2,6 +2,18 @@ import { html, type HtmlValue, type SafeHtml } from './html.js';
 
 export const SITE_NAME = 'govflow demo municipality';
 
+/**
+ * Demo or production, for every page of this process: the demo carries a "Demo" phase banner and labels its demo
+ * sign-in, so nobody mistakes it for a real service; production (`GOVFLOW_ENV=production`) shows neither. Set once
+ * by the composition root at start-up.
+ */
+let demoSite = true;
+let siteName = SITE_NAME;
+export function configureSite(site: { demo: boolean; name?: string }): void {
+  demoSite = site.demo;
+  siteName = site.name ?? SITE_NAME;
+}
+
 export interface NavigationItem {
   readonly href: string;
   readonly label: string;
@@ -10,7 +22,7 @@ export interface NavigationItem {
 
 /** The citizen portal's navigation; the workbench and admin pass their own. */
 const CITIZEN_NAVIGATION_SIGNED_IN: readonly NavigationItem[] = [{ href: '/', label: 'Services', key: 'home' }, { href: '/applications', label: 'My applications', key: 'applications' }];
-const CITIZEN_NAVIGATION_SIGNED_OUT: readonly NavigationItem[] = [{ href: '/', label: 'Services', key: 'home' }, { href: '/sign-in', label: 'Sign in (demo)', key: 'sign-in' }];
+const citizenNavigationSignedOut = (): readonly NavigationItem[] => [{ href: '/', label: 'Services', key: 'home' }, { href: '/sign-in', label: demoSite ? 'Sign in (demo)' : 'Sign in', key: 'sign-in' }];
 
 export interface PageOptions {
   readonly title: string;
@@ -36,7 +48,7 @@ export interface PageOptions {
 
 /** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
 export function page(options: PageOptions): SafeHtml {
-  const navigation = options.navigation ?? (options.citizen ? CITIZEN_NAVIGATION_SIGNED_IN : CITIZEN_NAVIGATION_SIGNED_OUT);
+  const navigation = options.navigation ?? (options.citizen ? CITIZEN_NAVIGATION_SIGNED_IN : citizenNavigationSignedOut());
   const nav = (href: string, label: string, key: string): SafeHtml => options.current === key
     ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${href}" aria-current="page"><strong class="govuk-service-navigation__active-fallback">${label}</strong></a></li>`
     : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${href}">${label}</a></li>`;
@@ -44,7 +56,7 @@ export function page(options: PageOptions): SafeHtml {
 <html lang="en" class="govuk-template">
 <head>
 <meta charset="utf-8">
-<title>${options.hasErrors ? 'Error: ' : ''}${options.title} – ${SITE_NAME}</title>
+<title>${options.hasErrors ? 'Error: ' : ''}${options.title} – ${siteName}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="theme-color" content="#0b0c0c">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
@@ -57,7 +69,7 @@ ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
 <header class="govuk-generic-header">
 <div class="govuk-generic-header__container govuk-width-container">
 <div class="govuk-generic-header__logo">
-<a href="/" class="govuk-generic-header__homepage-link">${SITE_NAME}</a>
+<a href="/" class="govuk-generic-header__homepage-link">${siteName}</a>
 </div>
 
 </div>
@@ -73,15 +85,15 @@ ${navigation.map((n) => nav(n.href, n.label, n.key))}
 </nav>
 ${options.citizen && options.csrfToken ? html`<form method="post" action="${options.signOutAction ?? '/sign-out'}" class="govflow-sign-out">
 <input type="hidden" name="csrf" value="${options.csrfToken}">
-<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen} (demo) <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
+<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen}${demoSite ? ' (demo)' : ''} <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
 </form>` : ''}
 </div>
 </div>
 </section>
 <div class="govuk-width-container${options.wide ? ' govflow-wide' : ''}">
-<div class="govuk-phase-banner">
+${demoSite ? html`<div class="govuk-phase-banner">
 <p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">Demo</strong><span class="govuk-phase-banner__text">This is a demonstration of govflow. Do not enter real personal information.</span></p>
-</div>
+</div>` : ''}
 ${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">Back</a>` : ''}
 <main class="govuk-main-wrapper" id="main-content">
 ${options.content}
@@ -91,7 +103,7 @@ ${options.content}
 <div class="govuk-width-container">
 <div class="govuk-footer__meta">
 <div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
-<p class="govuk-body-s govuk-!-margin-bottom-0">Run by ${SITE_NAME} with govflow, open source under the Apache 2.0 licence.</p>
+<p class="govuk-body-s govuk-!-margin-bottom-0">Run by ${siteName} with govflow, open source under the Apache 2.0 licence.</p>
 </div>
 </div>
 </div>

@@ -1,3 +1,4 @@
+import type { EventType } from '../engine/index.js';
 import { addDuration, parseIsoDuration } from '../privacy/index.js';
 
 export interface SlaState {
@@ -34,7 +35,7 @@ export interface Pause {
  * unpaid) opens a pause, the next event of that element (completed when the answer came, terminated when the case
  * was withdrawn) closes it. A pause still open has `to: null`.
  */
-export function applicantPauses(events: readonly { type: string; elementId: string | null; occurredAt: string }[], waitingAt: readonly string[]): Pause[] {
+export function applicantPauses(events: readonly { type: EventType; elementId: string | null; occurredAt: string }[], waitingAt: readonly string[]): Pause[] {
   const pauses: Pause[] = [];
   const open = new Map<string, string>();
   for (const e of events) {

@@ -333,14 +333,15 @@ describeEachBackend('admin pages', (backend) => {
     const roleEvents = (await govflow.db.query<{ data: unknown }>("select data from event_log where type = 'identity.role-changed' and actor = 'staff:ada'")).rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>);
     assert.deepEqual(roleEvents.map((d) => [d['staff'], d['department'], d['role'], d['granted']]), [['gus', 'parks', 'caseworker', true]]);
 
-    // The new account signs in with what was shown once.
-    const gus = await signInStaffWith(base, 'gus', password, secret);
+    // The new account signs in with what was shown once, and must replace the password it was handed.
+    await assert.rejects(signInStaffWith(base, 'gus', password, secret), /asked for a new password/);
+    const gus = await signInStaffWith(base, 'gus', password, secret, { newPassword: 'gus-chose-this-one' });
     assert.equal((await get('/staff', gus)).status, 200);
 
     assert.equal((await post('/admin/staff/ada/status', ada, { action: 'deactivate' })).status, 409, 'an admin cannot lock themselves out');
     assert.equal((await post('/admin/staff/gus/status', ada, { action: 'deactivate' })).status, 303);
     assert.notEqual((await get('/staff', gus)).status, 200, 'the session of a deactivated account ends');
-    await assert.rejects(signInStaffWith(base, 'gus', password, secret), /refused the password of gus: 400/, 'a deactivated account cannot sign in');
+    await assert.rejects(signInStaffWith(base, 'gus', 'gus-chose-this-one', secret), /refused the password of gus: 400/, 'a deactivated account cannot sign in');
     assert.match((await get('/admin/staff/gus', ada)).text, /deactivated: it cannot sign in/);
     assert.equal(await count("select count(*) as n from event_log where type = 'identity.staff-deactivated' and actor = 'staff:ada'"), 1);
   });
@@ -351,7 +352,7 @@ describeEachBackend('admin pages', (backend) => {
     const initialPassword = /<code id="initial-password">([^<]+)<\/code>/.exec(created.text)![1]!;
     const initialSecret = /<code id="totp-secret">([^<]+)<\/code>/.exec(created.text)![1]!;
     assert.equal((await post('/admin/staff/hal/memberships', ada, { action: 'grant', department: 'building-control', role: 'caseworker' })).status, 303);
-    const hal = await signInStaffWith(base, 'hal', initialPassword, initialSecret);
+    const hal = await signInStaffWith(base, 'hal', initialPassword, initialSecret, { newPassword: 'hal-chose-this-one' });
     assert.equal((await get('/staff', hal)).status, 200);
 
     const unchosen = await post('/admin/staff/hal/credentials', ada, {});
@@ -361,15 +362,15 @@ describeEachBackend('admin pages', (backend) => {
 
     // Hal forgot the password and then locked the account guessing.
     for (let i = 0; i < 6; i++) await signInStaffWith(base, 'hal', `wrong-${i}`, initialSecret).catch(() => undefined);
-    await assert.rejects(signInStaffWith(base, 'hal', initialPassword, initialSecret), /refused the password/, 'locked out');
+    await assert.rejects(signInStaffWith(base, 'hal', 'hal-chose-this-one', initialSecret), /refused the password/, 'locked out');
     const reset = await post('/admin/staff/hal/credentials', ada, { reset: 'password' });
     assert.equal(reset.status, 200, reset.text.slice(0, 300));
     const newPassword = /<code id="new-password">([^<]+)<\/code>/.exec(reset.text)![1]!;
     assert.doesNotMatch(reset.text, /new-totp-secret/, 'only what was asked for is replaced');
     assert.notEqual(newPassword, initialPassword);
     assert.notEqual((await get('/staff', hal)).status, 200, 'the old session ended');
-    await assert.rejects(signInStaffWith(base, 'hal', initialPassword, initialSecret), /refused the password/);
-    const again = await signInStaffWith(base, 'hal', newPassword, initialSecret);
+    await assert.rejects(signInStaffWith(base, 'hal', 'hal-chose-this-one', initialSecret), /refused the password/);
+    const again = await signInStaffWith(base, 'hal', newPassword, initialSecret, { newPassword: 'hal-chose-another' });
     assert.equal((await get('/staff', again)).status, 200, 'the lockout was cleared and the authenticator kept');
 
     // A lost phone: a new authenticator secret; the old one's codes stop working, the password stays.
@@ -378,8 +379,8 @@ describeEachBackend('admin pages', (backend) => {
     const newSecret = /<code id="new-totp-secret">([^<]+)<\/code>/.exec(newAuthenticator.text)![1]!;
     assert.doesNotMatch(newAuthenticator.text, /new-password/);
     assert.notEqual((await get('/staff', again)).status, 200);
-    await assert.rejects(signInStaffWith(base, 'hal', newPassword, initialSecret), /refused the code/);
-    assert.equal((await get('/staff', await signInStaffWith(base, 'hal', newPassword, newSecret))).status, 200);
+    await assert.rejects(signInStaffWith(base, 'hal', 'hal-chose-another', initialSecret), /refused the code/);
+    assert.equal((await get('/staff', await signInStaffWith(base, 'hal', 'hal-chose-another', newSecret))).status, 200);
 
     const events = (await govflow.db.query<{ data: unknown }>("select data from event_log where type = 'identity.staff-credentials-reset' and actor = 'staff:ada' order by id")).rows
       .map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>);

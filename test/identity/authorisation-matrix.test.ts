@@ -25,6 +25,7 @@ const STAFF_READ: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'au
 const TASKS: readonly MatrixRole[] = ['caseworker', 'manager'];
 const WORKERS: readonly MatrixRole[] = ['agency-system', 'admin'];
 const STAFF: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'auditor'];
+const NOBODY: readonly MatrixRole[] = [];
 
 /** `METHOD url` → the roles allowed. Written by hand from the role model in docs/identity.md, not from the code. */
 const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
@@ -34,6 +35,29 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /staff/sign-in/code': ALL,
   'POST /staff/sign-in/code': ALL,
   'POST /staff/sign-out': ALL,
+  // passkeys (issue 13): the scripts are public; the sign-in ceremony needs a browser session (and its CSRF token)
+  'GET /staff/assets/simplewebauthn-browser.js': ALL,
+  'GET /staff/assets/passkey.js': ALL,
+  'POST /staff/sign-in/passkey/options': BROWSER,
+  'POST /staff/sign-in/passkey': BROWSER,
+  // the forced change of an initial password: only a half-signed-in session gets past the redirect to sign-in
+  'GET /staff/sign-in/new-password': ALL,
+  'POST /staff/sign-in/new-password': ALL,
+  // the staff member's own account
+  'GET /staff/account': STAFF,
+  'POST /staff/account/passkey/options': STAFF,
+  'POST /staff/account/passkey': STAFF,
+  'GET /staff/account/password': STAFF,
+  'POST /staff/account/password': STAFF,
+  // enrolment: the link's page answers everyone (404 for a made-up token); the later steps only the session that
+  // used a link, which none of the roles here is
+  'GET /staff/enrol/:token': ALL,
+  'POST /staff/enrol/:token': ALL,
+  'GET /staff/enrol/authenticator': NOBODY,
+  'POST /staff/enrol/authenticator': NOBODY,
+  'POST /staff/enrol/passkey/options': NOBODY,
+  'POST /staff/enrol/passkey': NOBODY,
+  'POST /staff/enrol/finish': NOBODY,
   // staff workbench: every staff member (an admin or auditor of no department sees an empty inbox; cases outside
   // their departments are "not found")
   'GET /staff': STAFF,
@@ -206,7 +230,8 @@ describe('authorisation matrix (every registered route × every role)', () => {
 
   async function call(method: string, url: string, role: MatrixRole): Promise<{ status: number; location: string }> {
     // Sign-in and sign-out posts replace the session: give them a fresh one so the shared ones survive.
-    const replaces = /sign-(in|out)/.test(url) && method === 'POST';
+    // (The passkey and forced-change steps replace it only when they succeed, which these probes never do.)
+    const replaces = /sign-(in|out)/.test(url) && method === 'POST' && !/passkey|new-password/.test(url);
     let cred = replaces ? await credentialFor(role) : credentials.get(role)!;
     let csrf = '';
     if (!cred.cookie && method !== 'GET' && !url.startsWith('/api/')) {

@@ -48,7 +48,7 @@ describeEachBackend('identity: sessions, staff sign-in, API keys', (backend) => 
     assert.notEqual(half, before);
     assert.equal((await get('/api/tasks', { cookie: half })).status, 401, 'a password alone does not sign in');
     const page = await (await get('/staff/sign-in/code', { cookie: half })).text();
-    const done = await post('/staff/sign-in/code', half, { csrf: hidden(page, 'csrf'), code: totpFor('bob') });
+    const done = await post('/staff/sign-in/code', half, { csrf: hidden(page, 'csrf'), code: await totpFor('bob') });
     const full = cookieOf(done)!;
     assert.notEqual(full, half);
     assert.equal((await get('/api/tasks', { cookie: full })).status, 200);

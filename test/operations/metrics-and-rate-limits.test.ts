@@ -7,9 +7,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
+import { enqueueNotification } from '../../src/notifications/index.js';
 import { configureRateLimits, DEFAULT_RATE_LIMITS, ruleFor } from '../../src/operations/index.js';
 import { bpmn, job } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { eventually } from '../support/eventually.js';
 import { parsePrometheusText, prometheusParserMissing, type PrometheusFamily } from '../support/prometheus-parser.js';
 import { signInCitizen, signInStaff } from '../support/sign-in.js';
 
@@ -23,12 +25,14 @@ describeEachBackend('operations: /metrics and rate limits', (backend) => {
   let base: string;
   let auditor: string;
   let citizen: string;
-  const previousToken = process.env['GOVFLOW_METRICS_TOKEN'];
+  const previous = { token: process.env['GOVFLOW_METRICS_TOKEN'], smtp: process.env['GOVFLOW_SMTP_URL'] };
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-metrics-'));
     process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
     process.env['GOVFLOW_METRICS_TOKEN'] = TOKEN;
+    // A mail server that refuses every connection: each delivery attempt fails and is counted.
+    process.env['GOVFLOW_SMTP_URL'] = 'smtp://127.0.0.1:1';
     const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
     govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
     running = await startServer(govflow, { rateLimits: `sign-in=${LIMITS.signIn}/1m,verify=${LIMITS.verify}/1m,submissions=${LIMITS.submissions}/1m,uploads=${LIMITS.uploads}/1m,api=${LIMITS.api}/1m` });
@@ -38,8 +42,10 @@ describeEachBackend('operations: /metrics and rate limits', (backend) => {
     citizen = await signInCitizen(base, 'alex');
   });
   after(async () => {
-    if (previousToken === undefined) delete process.env['GOVFLOW_METRICS_TOKEN'];
-    else process.env['GOVFLOW_METRICS_TOKEN'] = previousToken;
+    for (const [key, value] of [['GOVFLOW_METRICS_TOKEN', previous.token], ['GOVFLOW_SMTP_URL', previous.smtp]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     await running.stop();
     await govflow.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -100,6 +106,18 @@ describeEachBackend('operations: /metrics and rate limits', (backend) => {
     }
     assert.equal(family(families, 'govflow_registry_call_duration_seconds').type, 'histogram');
     assert.equal(valueOf(families, 'govflow_metrics_collect_errors', {}, 'govflow_metrics_collect_errors_total'), 0);
+  });
+
+  it('counts failed delivery attempts and the waiting message while the mail server refuses', { skip: prometheusParserMissing() ?? false }, async () => {
+    await govflow.db.transaction((tx) => enqueueNotification(tx, { template: 'information-requested', to: 'applicant@example.org', idempotencyKey: 'metrics-test',
+      values: { applicantName: 'Alex', reference: 'BP-2026-000001', serviceName: 'Building permit', informationRequest: 'A site plan', statusUrl: 'http://127.0.0.1/applications/BP-2026-000001', agencyName: 'Demo Municipality', date: '2026-03-01' } }));
+    const families = await eventually('a failed delivery attempt to be counted', async () => {
+      const scraped = await scrape();
+      return (valueOf(scraped, 'govflow_notification_delivery_attempts', { outcome: 'retry' }, 'govflow_notification_delivery_attempts_total') ?? 0) >= 1 ? scraped : null;
+    }, { timeoutMs: 30_000, between: () => new Promise((resolve) => setTimeout(resolve, 250)) });
+    assert.equal(valueOf(families, 'govflow_notification_delivery_attempts', { outcome: 'sent' }, 'govflow_notification_delivery_attempts_total'), undefined);
+    assert.equal(valueOf(families, 'govflow_notifications_queued'), 1);
+    assert.equal(valueOf(families, 'govflow_notifications_failed'), 0);
   });
 
   it('serves /metrics to the metrics token and to admins and auditors only', async () => {

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { citizenTimeline, loadCatalogue, TIMELINE_EVENT_TYPES } from '../../src/catalogue/index.js';
-import type { EventView } from '../../src/engine/index.js';
+import type { EventType, EventView } from '../../src/engine/index.js';
 import { SERVICES_DIR } from './support.js';
 
 describe('citizen timeline', () => {
   it('is the same from the timeline event types alone as from the whole history (property)', async () => {
     const catalogue = await loadCatalogue(SERVICES_DIR);
-    const types = [...TIMELINE_EVENT_TYPES, 'process.started', 'task.created', 'task.completed', 'job.created', 'variables.updated', 'message.correlated'];
+    const types: EventType[] = [...TIMELINE_EVENT_TYPES, 'process.started', 'task.created', 'task.completed', 'job.created', 'variables.updated', 'message.correlated'];
     for (const service of catalogue.services) {
       const elements = [...Object.keys(service.elementStatuses), 'unmapped-task', 'gateway'];
       const event = fc.record({

@@ -22,9 +22,31 @@ function demoCitizenId(person: string): string {
   return citizen.id;
 }
 
-/** The current TOTP code of a demo staff member. */
-export function totpFor(username: string): string {
-  return generateSync({ secret: demoStaff(username).totpSecret });
+/**
+ * The time steps each secret's codes were taken from: govflow accepts a code once (only a later step afterwards),
+ * so, like a person waiting for the next code, a test asking for another one gets a later step — the next of the
+ * three govflow accepts around now (the previous, current and next 30-second step), or it waits for the clock.
+ */
+const usedSteps = new Map<string, number>();
+const STEP_MS = 30_000;
+
+/** A TOTP code for `secret` from a step no earlier code of this process used. */
+export async function freshTotp(secret: string): Promise<string> {
+  for (;;) {
+    const now = Math.floor(Date.now() / STEP_MS);
+    const step = Math.max(now - 1, (usedSteps.get(secret) ?? -Infinity) + 1);
+    // Keep a second's margin before the window moves past the step chosen.
+    if (step <= now + 1 && (step >= now || Date.now() % STEP_MS < STEP_MS - 1000)) {
+      usedSteps.set(secret, step);
+      return generateSync({ secret, epoch: step * (STEP_MS / 1000) });
+    }
+    await new Promise((resolve) => setTimeout(resolve, STEP_MS - (Date.now() % STEP_MS) + 50));
+  }
+}
+
+/** A TOTP code of a demo staff member that govflow has not seen yet. */
+export async function totpFor(username: string): Promise<string> {
+  return freshTotp(demoStaff(username).totpSecret);
 }
 
 function sessionCookie(response: Response, fallback: string): string {
@@ -45,17 +67,26 @@ export async function signInStaff(baseUrl: string, username: string): Promise<st
   return signInStaffWith(baseUrl, username, staff.password, staff.totpSecret);
 }
 
-/** Signs any staff account in with the given password and authenticator secret; throws when a step is refused. */
-export async function signInStaffWith(baseUrl: string, username: string, passwordText: string, totpSecret: string): Promise<string> {
+/**
+ * Signs any staff account in with the given password and authenticator secret; throws when a step is refused. When
+ * govflow asks for a new password (an initial or reset one), `newPassword` is chosen, or it throws without one.
+ */
+export async function signInStaffWith(baseUrl: string, username: string, passwordText: string, totpSecret: string, options: { newPassword?: string } = {}): Promise<string> {
   const start = await fetch(`${baseUrl}/staff/sign-in`);
   let cookie = sessionCookie(start, '');
   const password = await form(`${baseUrl}/staff/sign-in`, cookie, { csrf: hidden(await start.text(), 'csrf'), username, password: passwordText, next: '/' });
   if (password.status !== 303) throw new Error(`staff sign-in refused the password of ${username}: ${password.status}`);
   cookie = sessionCookie(password, cookie);
   const codePage = await fetch(`${baseUrl}/staff/sign-in/code`, { headers: { cookie } });
-  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: generateSync({ secret: totpSecret }), next: '/' });
+  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: await freshTotp(totpSecret), next: '/' });
   if (code.status !== 303) throw new Error(`staff sign-in refused the code of ${username}: ${code.status}`);
-  return sessionCookie(code, cookie);
+  cookie = sessionCookie(code, cookie);
+  if (!code.headers.get('location')?.startsWith('/staff/sign-in/new-password')) return cookie;
+  if (options.newPassword === undefined) throw new Error(`staff sign-in of ${username} asked for a new password`);
+  const changePage = await fetch(`${baseUrl}/staff/sign-in/new-password`, { headers: { cookie } });
+  const changed = await form(`${baseUrl}/staff/sign-in/new-password`, cookie, { csrf: hidden(await changePage.text(), 'csrf'), password: options.newPassword, confirm: options.newPassword, next: '/' });
+  if (changed.status !== 303) throw new Error(`staff sign-in refused the new password of ${username}: ${changed.status}`);
+  return sessionCookie(changed, cookie);
 }
 
 /** Signs a demo citizen (`alex`, `sam`, `kim` or their ids) in through the citizen sign-in page. */
@@ -72,7 +103,7 @@ export async function signInStaffInBrowser(page: Page, baseUrl: string, username
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(demoStaff(username).password);
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Enter your security code').fill(totpFor(username));
+  await page.getByLabel('Enter your security code').fill(await totpFor(username));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/staff/sign-in'));
 }

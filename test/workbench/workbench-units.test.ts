@@ -28,7 +28,7 @@ describe('SLA countdown', () => {
       { type: 'element.completed', elementId: 'information-received', occurredAt: iso(T0 + 3 * DAY) },
       { type: 'element.activated', elementId: 'check-completeness', occurredAt: iso(T0 + 3 * DAY) },
       { type: 'element.activated', elementId: 'information-received', occurredAt: iso(T0 + 5 * DAY) },
-    ];
+    ] as const;
     assert.deepEqual(applicantPauses(events, ['information-received']), [{ from: iso(T0 + DAY), to: iso(T0 + 3 * DAY) }, { from: iso(T0 + 5 * DAY), to: null }]);
     assert.deepEqual(applicantPauses(events, ['payment-received']), []);
   });

@@ -158,7 +158,7 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       response: Type.Object({
         deploymentId: Type.Integer(),
         processes: Type.Array(Type.Object({ id: Type.Integer(), key: Type.String(), version: Type.Integer(), name: Type.Union([Type.String(), Type.Null()]), isNew: Type.Boolean() })),
-        decisions: Type.Array(Type.Object({ id: Type.Integer(), key: Type.String(), version: Type.Integer(), isNew: Type.Boolean() })),
+        decisions: Type.Array(Type.Object({ id: Type.Integer(), key: Type.String(), version: Type.Integer(), isNew: Type.Boolean(), versionTag: Type.Optional(Type.String()) })),
         warnings: Type.Array(Type.String()),
       }),
       handler: ({ body, actor }) => engine.deploy(body.resources, { ...(body.name ? { name: body.name } : {}), ...(actor ? { actor } : {}) }),

@@ -5,7 +5,7 @@ import { GovflowError, type ErrorCode, type ErrorDetail } from '../../kernel/ind
 import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { invalidTimer, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
-  ElementModel, ElementType, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
+  DecisionBindingSpec, ElementModel, ElementType, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
 } from './types.js';
 
 /** Models larger than this are refused before parsing (a deployment is a model, not a data dump). */
@@ -206,6 +206,36 @@ class ProcessCompiler {
   private unsupported(node: Node, what: string): void {
     this.problems.add('GOVFLOW_ERR_BPMN_UNSUPPORTED', node.id ?? node.$type, this.lineOf(node.id), `${node.$type.replace('bpmn:', '')} ${node.id ?? ''}: ${what}`.replace('  ', ' '));
   }
+  /**
+   * The version a business-rule task binds to: Zeebe `bindingType` (latest | deployment | versionTag, with
+   * `versionTag`) on `zeebe:calledDecision`, or Camunda 7 `decisionRefBinding` (latest | deployment | version |
+   * versionTag, with `decisionRefVersion` / `decisionRefVersionTag`). Undefined for latest, the default.
+   */
+  private decisionBinding(node: Node, called: Node | undefined): DecisionBindingSpec | undefined {
+    const attrs = prop<Record<string, unknown>>(node, '$attrs') ?? {};
+    const kind = text(called, 'bindingType') ?? text(node, 'decisionRefBinding') ?? 'latest';
+    const tag = text(called, 'versionTag') ?? (typeof attrs['camunda:decisionRefVersionTag'] === 'string' ? attrs['camunda:decisionRefVersionTag'] : undefined);
+    switch (kind) {
+      case 'latest':
+        return undefined;
+      case 'deployment':
+        return { type: 'deployment' };
+      case 'version': {
+        const raw = text(node, 'decisionRefVersion') ?? '';
+        if (/^[1-9]\d*$/.test(raw.trim())) return { type: 'version', version: Number(raw.trim()) };
+        this.invalid(node, `business rule task ${node.id ?? ''} binds decision version '${raw}', which is not a version number (decisionRefVersion)`);
+        return undefined;
+      }
+      case 'versionTag':
+        if (tag?.trim()) return { type: 'versionTag', versionTag: tag.trim() };
+        this.invalid(node, `business rule task ${node.id ?? ''} binds by version tag but names none (versionTag)`);
+        return undefined;
+      default:
+        this.invalid(node, `business rule task ${node.id ?? ''} has binding type '${kind}'; use latest, deployment, version or versionTag`);
+        return undefined;
+    }
+  }
+
   private invalid(node: Node, what: string): void {
     this.problems.add('GOVFLOW_ERR_BPMN_INVALID', node.id ?? node.$type, this.lineOf(node.id), what);
   }
@@ -341,7 +371,8 @@ class ProcessCompiler {
           const decisionId = text(called, 'decisionId') ?? camundaRef ?? '';
           const resultVariable = text(called, 'resultVariable') ?? text(node, 'resultVariable') ?? 'result';
           if (!decisionId) this.invalid(node, `business rule task ${id} names no decision (zeebe:calledDecision decisionId)`);
-          base.decision = { decisionId, resultVariable };
+          const binding = this.decisionBinding(node, called);
+          base.decision = { decisionId, resultVariable, ...(binding ? { binding } : {}) };
         } else {
           this.compileJob(node, base, true);
         }

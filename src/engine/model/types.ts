@@ -57,6 +57,26 @@ export interface UserTaskSpec {
   readonly priority?: string;
 }
 
+/**
+ * Which version of a decision a business-rule task runs. Absent: the newest version when the case starts
+ * (`latest`). `deployment`: the newest version deployed no later than the process version, i.e. with it
+ * (Zeebe `bindingType="deployment"`, Camunda 7 `decisionRefBinding="deployment"`). `version`: that version number
+ * (Camunda 7 `decisionRefBinding="version"` + `decisionRefVersion`). `versionTag`: the newest version carrying that
+ * tag (Zeebe `bindingType="versionTag"` + `versionTag`, Camunda 7 `decisionRefVersionTag`). Every kind is resolved
+ * when the case starts and recorded on it.
+ */
+export type DecisionBindingSpec =
+  | { readonly type: 'deployment' }
+  | { readonly type: 'version'; readonly version: number }
+  | { readonly type: 'versionTag'; readonly versionTag: string };
+
+export interface DecisionSpec {
+  readonly decisionId: string;
+  readonly resultVariable: string;
+  /** Left out for `latest`, so models compiled before bindings existed keep their checksum. */
+  readonly binding?: DecisionBindingSpec;
+}
+
 export interface ElementModel {
   readonly id: string;
   readonly type: ElementType;
@@ -80,7 +100,7 @@ export interface ElementModel {
   readonly inputs?: readonly Mapping[];
   readonly outputs?: readonly Mapping[];
   readonly script?: { readonly expression: string; readonly resultVariable?: string };
-  readonly decision?: { readonly decisionId: string; readonly resultVariable: string };
+  readonly decision?: DecisionSpec;
   readonly calledElement?: {
     readonly processId: string;
     readonly propagateAllChildVariables: boolean;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../store/index.js';
 import type { ProcessModel } from '../model/types.js';
-import type { EngineEvent, ExecutionState, InstanceStatus, Variables } from '../runtime/types.js';
+import type { EventType } from '../event-types.js';
+import type { DecisionBindings, EngineEvent, ExecutionState, InstanceStatus, Variables } from '../runtime/types.js';
 
 /** The engine's private tables, reached only through these named queries. */
 
@@ -18,6 +19,8 @@ export interface InstanceRow {
   last_seq: number;
   started_at: Date;
   ended_at: Date | null;
+  /** The decision versions its business-rule tasks run (see runtime DecisionBinding). */
+  decision_bindings: DecisionBindings;
 }
 
 export interface DefinitionRow {
@@ -36,25 +39,18 @@ export async function lockInstance(tx: Queryable, id: number): Promise<InstanceR
 export async function insertInstance(
   tx: Queryable,
   definition: DefinitionRow,
-  options: { businessKey: string | null; parentInstanceId: number | null; parentElementInstance: string | null; now: Date },
+  options: { businessKey: string | null; parentInstanceId: number | null; parentElementInstance: string | null; now: Date; decisionBindings: DecisionBindings },
 ): Promise<InstanceRow> {
   const { rows } = await tx.query<InstanceRow>(
-    `insert into process_instance (definition_id, process_key, business_key, state, execution, variables, parent_instance_id, parent_element_instance, started_at)
-     values ($1, $2, $3, 'active', '{"nextId":1,"tokens":{},"joins":{}}', '{}', $4, $5, $6) returning *`,
-    [definition.id, definition.key, options.businessKey, options.parentInstanceId, options.parentElementInstance, options.now],
+    `insert into process_instance (definition_id, process_key, business_key, state, execution, variables, parent_instance_id, parent_element_instance, started_at, decision_bindings)
+     values ($1, $2, $3, 'active', '{"nextId":1,"tokens":{},"joins":{}}', '{}', $4, $5, $6, $7::jsonb) returning *`,
+    [definition.id, definition.key, options.businessKey, options.parentInstanceId, options.parentElementInstance, options.now, JSON.stringify(options.decisionBindings)],
   );
   return rows[0]!;
 }
 
-export async function saveInstance(tx: Queryable, row: InstanceRow, execution: ExecutionState, variables: Variables, state: InstanceStatus, lastSeq: number, now: Date): Promise<void> {
-  await tx.query(
-    'update process_instance set execution = $2::jsonb, variables = $3::jsonb, state = $4, last_seq = $5, ended_at = $6 where id = $1',
-    [row.id, JSON.stringify(execution), JSON.stringify(variables), state, lastSeq, state === 'active' ? null : now],
-  );
-}
-
 /** Appends a step's events with gap-free sequence numbers, in one statement. */
-export async function appendEvents(tx: Queryable, instanceId: number | null, firstSeq: number, events: readonly EngineEvent[], actor: string | null, now: Date): Promise<void> {
+export async function appendEvents(tx: Queryable, instanceId: number | null, firstSeq: number, events: readonly { type: EventType; elementId?: string | undefined; elementInstance?: string | undefined; data: Record<string, unknown> }[], actor: string | null, now: Date): Promise<void> {
   if (events.length === 0) return;
   await tx.query(
     `insert into event_log (instance_id, seq, type, element_id, element_instance, actor, occurred_at, data)
@@ -111,6 +107,11 @@ export interface StepWrite {
 }
 
 export const JOB_WAKE_CHANNEL = 'govflow_jobs';
+
+/** Wakes the workers of these job types (PostgreSQL NOTIFY), outside any step's transaction. */
+export async function notifyJobTypes(db: Queryable, types: readonly string[]): Promise<void> {
+  await db.query('select pg_notify($1, t) from unnest($2::text[]) as n(t)', [JOB_WAKE_CHANNEL, [...types]]);
+}
 
 const statementNames = new Map<string, { name: string }>();
 
@@ -209,16 +210,18 @@ export async function insertStartedInstance(
   db: Queryable,
   definition: Pick<DefinitionRow, 'id' | 'key' | 'version'>,
   step: StepWrite,
-  options: { businessKey: string | null; actor: string | null; now: Date; notify: boolean },
+  options: { businessKey: string | null; actor: string | null; now: Date; notify: boolean; decisionBindings: DecisionBindings },
 ): Promise<{ id: number; startedAt: Date } | undefined> {
   const p = new Params();
   const definitionId = p.add(definition.id, '::bigint');
   const key = p.add(definition.key, '::text');
   const v = instanceValues(p, step, step.events.length, options.now);
+  // Only a process with business-rule tasks has bindings; the others keep the statement they always had.
+  const bound = Object.keys(options.decisionBindings).length > 0;
   const ctes = [
     `latest as (select ${definitionId} as id where not exists (select 1 from process_definition where key = ${key} and version > ${p.add(definition.version, '::int')}))`,
-    `ins as (insert into process_instance (definition_id, process_key, business_key, state, execution, variables, parent_instance_id, parent_element_instance, started_at, last_seq, ended_at)
-       select latest.id, ${key}, ${p.add(options.businessKey, '::text')}, ${v.state}, ${v.execution}, ${v.variables}, null, null, ${p.add(options.now, '::timestamptz')}, ${v.lastSeq}, ${v.endedAt} from latest returning id, started_at)`,
+    `ins as (insert into process_instance (definition_id, process_key, business_key, state, execution, variables, parent_instance_id, parent_element_instance, started_at, last_seq, ended_at${bound ? ', decision_bindings' : ''})
+       select latest.id, ${key}, ${p.add(options.businessKey, '::text')}, ${v.state}, ${v.execution}, ${v.variables}, null, null, ${p.add(options.now, '::timestamptz')}, ${v.lastSeq}, ${v.endedAt}${bound ? `, ${p.add(JSON.stringify(options.decisionBindings), '::jsonb')}` : ''} from latest returning id, started_at)`,
   ];
   const rest = stepCtes(p, 'ins', definition.id, 1, step, options.actor, options.now, options.notify, null);
   const sql = `with ${[...ctes, ...rest.ctes].join(',\n')} select ins.id, ins.started_at, ${rest.notified} as notified from ins`;

@@ -1,171 +1,47 @@
 import { GovflowError } from '../../kernel/index.js';
-import { evaluateFeel, evaluateValue, isExpression, stripEquals, type ExpressionSite } from '../model/feel.js';
-import { addDuration, parseIsoCycle, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
-import type { ElementModel, ProcessModel } from '../model/types.js';
-import type { Command, Effect, EngineEvent, ExecutionState, InstanceStatus, RuntimeHooks, Token, Variables } from './types.js';
+import { isExpression, stripEquals } from '../model/feel.js';
+import { addDuration, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
+import type { DecisionSpec, ElementModel } from '../model/types.js';
+import { IncidentSignal, StepFlow, withPath, type Operation } from './step-flow.js';
+import type { StepInput, StepResult } from './step-types.js';
+import { computeTimer } from './timers.js';
+import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js';
+
+export type { StepInput, StepResult } from './step-types.js';
+export { computeTimer } from './timers.js';
 
 /** A step that activates more than this many elements is a runaway loop the deploy check could not see. */
 const MAX_OPERATIONS_PER_STEP = 20_000;
 
-export interface StepInput {
-  readonly model: ProcessModel;
-  readonly state: ExecutionState | null;
-  readonly variables: Variables;
-  /** The step's clock: every time the runtime computes comes from here, so replays are exact. */
-  readonly now: Date;
-  readonly hasParent: boolean;
-}
-
-export interface StepResult {
-  readonly state: ExecutionState;
-  readonly variables: Variables;
-  readonly events: EngineEvent[];
-  readonly effects: Effect[];
-  readonly status: InstanceStatus;
-}
-
-type Operation =
-  | { op: 'activate'; elementId: string; scope: string; flow?: string; triggered?: Variables; inner?: { body: string; index: number; item: unknown } }
-  | { op: 'complete'; token: string; vars?: Variables; takeFlows?: string[] }
-  | { op: 'checkScope'; scope: string }
-  | { op: 'retry'; token: string };
-
-/** Thrown inside a behaviour to park its token in an incident instead of failing the whole step. */
-class IncidentSignal extends Error {
-  constructor(readonly kind: string, message: string) {
-    super(message);
-  }
-}
-
 /**
- * Applies one command to one process instance. Pure and deterministic: the same model, state, variables,
- * clock and command always give the same result, which is what the replay tests check after every engine change.
+ * Applies one command to one process instance. Pure, deterministic and synchronous: the same model, state,
+ * variables, clock, bound decisions and command always give the same result, which is what the replay tests check
+ * after every engine change. Nothing is read from outside its input (no database, no machine clock).
  */
-export async function applyCommand(input: StepInput, command: Command, hooks: RuntimeHooks): Promise<StepResult> {
+export function applyCommand(input: StepInput, command: Command, hooks: RuntimeHooks): StepResult {
   const step = new Step(input, hooks);
-  await step.run(command);
+  step.run(command);
   return step.result();
 }
 
-class Step {
-  private readonly model: ProcessModel;
-  private readonly state: ExecutionState;
-  private variables: Variables;
-  private readonly events: EngineEvent[] = [];
-  private readonly effects: Effect[] = [];
-  private readonly queue: Operation[] = [];
-  private status: InstanceStatus = 'active';
-  private operations = 0;
-
-  constructor(private readonly input: StepInput, private readonly hooks: RuntimeHooks) {
-    this.model = input.model;
-    this.state = input.state ? (structuredClone(input.state) as ExecutionState) : { nextId: 1, tokens: {}, joins: {} };
-    this.variables = structuredClone(input.variables);
-  }
-
-  result(): StepResult {
-    return { state: this.state, variables: this.variables, events: this.events, effects: this.effects, status: this.status };
-  }
-
-  private get now(): string {
-    return this.input.now.toISOString();
-  }
-
-  private emit(type: string, token: Token | undefined, data: Record<string, unknown> = {}): void {
-    if (token) {
-      const element = this.model.elements[token.elementId];
-      this.events.push({ type, elementId: token.elementId, elementInstance: token.id, data: element ? { name: element.name ?? null, elementType: element.type, ...data } : data });
-    } else {
-      this.events.push({ type, data });
-    }
-  }
-
-  private element(id: string): ElementModel {
-    const element = this.model.elements[id];
-    if (!element) throw new GovflowError('GOVFLOW_ERR_INTERNAL', `element ${id} is not in process ${this.model.id}`);
-    return element;
-  }
-
-  private token(id: string): Token | undefined {
-    return this.state.tokens[id];
-  }
-
-  private newToken(elementId: string, scope: string | null): Token {
-    const token: Token = { id: String(this.state.nextId++), elementId, scope };
-    this.state.tokens[token.id] = token;
-    return token;
-  }
-
-  private root(): Token | undefined {
-    return Object.values(this.state.tokens).find((t) => t.scope === null);
-  }
-
-  // ---------------------------------------------------------------- variables
-
-  /** All variables visible from a token: process variables overlaid by each enclosing scope's locals. */
-  private context(tokenId: string | null): Variables {
-    const chain: Token[] = [];
-    for (let t = tokenId ? this.token(tokenId) : undefined; t; t = t.scope ? this.token(t.scope) : undefined) chain.push(t);
-    let context: Variables = this.variables;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const vars = chain[i]!.vars;
-      if (vars && Object.keys(vars).length > 0) context = { ...context, ...vars };
-    }
-    return context;
-  }
-
-  /** Sets a variable where it already lives (nearest scope outward), else on the process. */
-  private propagate(fromScope: string | null, name: string, value: unknown): void {
-    const [head, ...path] = name.split('.');
-    if (!head) return;
-    for (let t = fromScope ? this.token(fromScope) : undefined; t; t = t.scope ? this.token(t.scope) : undefined) {
-      if (t.vars && Object.hasOwn(t.vars, head)) {
-        t.vars[head] = withPath(t.vars[head], path, value);
-        return;
-      }
-    }
-    this.variables = { ...this.variables, [head]: withPath(this.variables[head], path, value) };
-  }
-
-  private site(element: ElementModel, what: string): ExpressionSite {
-    return { elementId: element.id, what, line: element.line };
-  }
-
-  private feel(element: ElementModel, expression: string, tokenId: string | null, what: string, extra?: Variables): unknown {
-    const context = extra ? { ...this.context(tokenId), ...extra } : this.context(tokenId);
-    try {
-      return evaluateFeel(expression, context, this.site(element, what), this.input.now);
-    } catch (error) {
-      throw new IncidentSignal('expression', error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  private value(element: ElementModel, text: string | undefined, tokenId: string, what: string): unknown {
-    if (text === undefined) return undefined;
-    try {
-      return evaluateValue(text, this.context(tokenId), this.site(element, what), this.input.now);
-    } catch (error) {
-      throw new IncidentSignal('expression', error instanceof Error ? error.message : String(error));
-    }
-  }
-
+class Step extends StepFlow {
   // ---------------------------------------------------------------- the loop
 
-  async run(command: Command): Promise<void> {
+  run(command: Command): void {
     this.dispatch(command);
-    await this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
+  private drain(): void {
     for (;;) {
       while (this.queue.length > 0) {
         if (++this.operations > MAX_OPERATIONS_PER_STEP) {
           throw new GovflowError('GOVFLOW_ERR_BPMN_INVALID', `process ${this.model.id} ran ${MAX_OPERATIONS_PER_STEP} steps without waiting; a loop in the model never reaches a wait state`);
         }
         const operation = this.queue.shift()!;
-        if (operation.op === 'activate') await this.activate(operation);
+        if (operation.op === 'activate') this.activate(operation);
         else if (operation.op === 'complete') this.complete(operation.token, operation.vars, operation.takeFlows);
-        else if (operation.op === 'retry') await this.retryBehaviour(operation.token);
+        else if (operation.op === 'retry') this.retryBehaviour(operation.token);
         else this.checkScope(operation.scope);
       }
       // Inclusive joins may become ready because a token elsewhere ended; look once the queue is empty.
@@ -252,7 +128,7 @@ class Step {
 
   // ---------------------------------------------------------------- activation
 
-  private async activate(operation: Extract<Operation, { op: 'activate' }>): Promise<void> {
+  private activate(operation: Extract<Operation, { op: 'activate' }>): void {
     const element = this.element(operation.elementId);
     const scope = this.token(operation.scope);
     if (!scope) return; // the scope was cancelled earlier in this step
@@ -283,11 +159,11 @@ class Step {
       };
     }
     this.emit('element.activated', token, operation.inner ? { loopCounter: operation.inner.index + 1 } : {});
-    await this.runBehaviour(token, element, operation.triggered);
+    this.runBehaviour(token, element, operation.triggered);
   }
 
   /** Input mappings, boundary events, then what the element type does; expression failures become incidents. */
-  private async runBehaviour(token: Token, element: ElementModel, triggered?: Variables): Promise<void> {
+  private runBehaviour(token: Token, element: ElementModel, triggered?: Variables): void {
     try {
       if (element.inputs) {
         for (const mapping of element.inputs) {
@@ -297,18 +173,11 @@ class Step {
         }
       }
       if (token.index === undefined) this.subscribeBoundaries(token, element);
-      await this.behave(token, element, triggered);
+      this.behave(token, element, triggered);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
       this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
     }
-  }
-
-  private raiseIncident(token: Token, kind: string, message: string, incident: NonNullable<Token['incident']>): void {
-    token.wait = 'incident';
-    token.incident = incident;
-    this.effects.push({ type: 'incident', elementId: token.elementId, elementInstance: token.id, kind, message });
-    this.emit('incident.raised', token, { kind, message });
   }
 
   private resolveIncident(tokenId: string): void {
@@ -334,19 +203,19 @@ class Step {
     this.queue.push({ op: 'retry', token: token.id });
   }
 
-  private async retryBehaviour(tokenId: string): Promise<void> {
+  private retryBehaviour(tokenId: string): void {
     const token = this.token(tokenId);
     if (!token) return;
     const element = this.element(token.elementId);
     try {
-      await this.behave(token, element, undefined);
+      this.behave(token, element, undefined);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
       this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
     }
   }
 
-  private async behave(token: Token, element: ElementModel, triggered?: Variables): Promise<void> {
+  private behave(token: Token, element: ElementModel, triggered?: Variables): void {
     const event = element.event;
     switch (element.type) {
       case 'startEvent':
@@ -380,7 +249,7 @@ class Step {
         this.runJob(token, element);
         return;
       case 'businessRuleTask':
-        if (element.decision) await this.evaluateDecision(token, element);
+        if (element.decision) this.evaluateDecision(token, element);
         else this.runJob(token, element);
         return;
       case 'scriptTask': {
@@ -481,36 +350,21 @@ class Step {
     this.emit('task.created', token, { assignee: effect.assignee, candidateGroups: effect.candidateGroups, dueAt: effect.dueAt });
   }
 
-  private async evaluateDecision(token: Token, element: ElementModel): Promise<void> {
+  /** Runs the decision the instance is bound to (see StepInput.decisions), with the step's clock. */
+  private evaluateDecision(token: Token, element: ElementModel): void {
     const spec = element.decision!;
-    if (!this.hooks.evaluateDecision) throw new IncidentSignal('decision', `no decision engine is configured to evaluate '${spec.decisionId}'`);
+    const bound = this.input.decisions?.[element.id];
+    if (!bound) throw new IncidentSignal('decision', `decision '${spec.decisionId}' of ${element.id} is not bound to a deployed version (${describeBinding(spec.binding)}); deploy it and resolve the incident`);
     let outcome;
     try {
-      outcome = await this.hooks.evaluateDecision(spec.decisionId, this.context(token.id));
+      outcome = bound.evaluate(this.context(token.id), this.input.now);
     } catch (error) {
       throw new IncidentSignal('decision', `decision '${spec.decisionId}' failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    this.emit('decision.evaluated', token, { decisionId: spec.decisionId, decisionKey: outcome.decisionKey, version: outcome.version ?? null, output: outcome.value, explanation: outcome.explanation });
+    this.emit('decision.evaluated', token, { decisionId: spec.decisionId, decisionKey: bound.decisionKey, version: bound.version, output: outcome.value, explanation: outcome.explanation });
     this.queue.push({ op: 'complete', token: token.id, vars: { [spec.resultVariable]: outcome.value } });
   }
 
-  /** Exclusive: the first flow whose condition holds, else the default. Inclusive: all that hold, else the default. */
-  private chooseFlows(token: Token, element: ElementModel, firstOnly: boolean): string[] {
-    const chosen: string[] = [];
-    for (const flowId of element.outgoing) {
-      if (flowId === element.defaultFlow) continue;
-      const flow = this.model.flows[flowId]!;
-      if (flow.condition === undefined) {
-        chosen.push(flowId);
-      } else if (this.feel(element, flow.condition, token.id, `condition of flow ${flowId}`) === true) {
-        chosen.push(flowId);
-      }
-      if (firstOnly && chosen.length > 0) break;
-    }
-    if (chosen.length === 0 && element.defaultFlow) chosen.push(element.defaultFlow);
-    if (chosen.length === 0) throw new IncidentSignal('condition', `no outgoing flow of ${element.id} has a condition that holds, and there is no default flow`);
-    return chosen;
-  }
 
   // ---------------------------------------------------------------- events: catch side
 
@@ -754,274 +608,10 @@ class Step {
     this.startMultiInstance(body, element);
   }
 
-  private startMultiInstance(body: Token, element: ElementModel): void {
-    const spec = element.multiInstance!;
-    const mi = body.mi!;
-    try {
-      if (spec.inputCollection) {
-        const items = this.feel(element, spec.inputCollection, body.id, 'input collection');
-        if (!Array.isArray(items)) throw new IncidentSignal('expression', `input collection of ${element.id} is not a list (got ${JSON.stringify(items)})`);
-        mi.items = items;
-        mi.total = items.length;
-      } else {
-        const n = this.feel(element, spec.loopCardinality!, body.id, 'loop cardinality');
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new IncidentSignal('expression', `loop cardinality of ${element.id} is not a whole number ≥ 0`);
-        mi.total = n;
-      }
-    } catch (error) {
-      if (!(error instanceof IncidentSignal)) throw error;
-      this.raiseIncident(body, error.kind, error.message, { phase: 'activate' });
-      return;
-    }
-    body.wait = 'mi';
-    if (mi.total === 0) {
-      this.finishMultiInstance(body, element);
-      return;
-    }
-    const first = mi.sequential ? 1 : mi.total;
-    for (let i = 0; i < first; i++) this.activateInner(body, element);
-  }
-
-  private activateInner(body: Token, element: ElementModel): void {
-    const mi = body.mi!;
-    const index = mi.next++;
-    mi.active++;
-    this.queue.push({ op: 'activate', elementId: element.id, scope: body.id, inner: { body: body.id, index, item: mi.items ? mi.items[index] : index + 1 } });
-  }
-
-  private innerCompleted(inner: Token, element: ElementModel, resultContext: Variables): void {
-    const body = this.token(inner.scope!)!;
-    const mi = body.mi!;
-    const spec = element.multiInstance!;
-    if (spec.outputElement) mi.outputs[inner.index!] = this.feel(element, spec.outputElement, inner.id, 'output element', resultContext);
-    mi.completed++;
-    mi.active--;
-    this.emit('element.completed', inner, { loopCounter: inner.index! + 1 });
-    if (inner.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: inner.id });
-    delete this.state.tokens[inner.id];
-    const done = spec.completionCondition
-      ? this.feel(element, spec.completionCondition, body.id, 'completion condition', {
-          numberOfInstances: mi.total, numberOfCompletedInstances: mi.completed, numberOfActiveInstances: mi.active, ...resultContext,
-        }) === true
-      : false;
-    if (done) {
-      for (const other of Object.values(this.state.tokens).filter((t) => t.scope === body.id)) this.cancelToken(other, false);
-      mi.active = 0;
-      this.finishMultiInstance(body, element);
-    } else if (mi.sequential && mi.next < mi.total) {
-      this.activateInner(body, element);
-    } else if (mi.next === mi.total && mi.active === 0) {
-      this.finishMultiInstance(body, element);
-    }
-  }
-
-  private finishMultiInstance(body: Token, element: ElementModel): void {
-    const spec = element.multiInstance!;
-    if (spec.outputCollection) this.propagate(body.scope, spec.outputCollection, body.mi!.outputs.map((v) => (v === undefined ? null : v)));
-    this.emit('element.completed', body, { multiInstanceBody: true });
-    if (body.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: body.id });
-    delete this.state.tokens[body.id];
-    this.leave(element, body.scope!, undefined);
-  }
-
-  // ---------------------------------------------------------------- completion
-
-  private complete(tokenId: string, vars?: Variables, takeFlows?: string[]): void {
-    const token = this.token(tokenId);
-    if (!token) return;
-    const element = this.model.elements[token.elementId];
-    if (!element) {
-      // The process scope itself.
-      this.checkScope(token.id);
-      return;
-    }
-    let resultContext: Variables = vars ?? {};
-    try {
-      resultContext = this.applyResult(token, element, vars);
-      if (token.index !== undefined) {
-        this.innerCompleted(token, element, resultContext);
-        return;
-      }
-      const flows = takeFlows ?? this.outgoingFlows(token, element);
-      this.emit('element.completed', token);
-      if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
-      delete this.state.tokens[token.id];
-      this.leave(element, token.scope!, flows);
-    } catch (error) {
-      if (!(error instanceof IncidentSignal)) throw error;
-      this.raiseIncident(token, error.kind, error.message, { phase: 'complete', ...(vars ? { vars } : {}), ...(takeFlows ? { takeFlows } : {}) });
-    }
-  }
-
-  /** Writes a completion's variables: through output mappings when there are any, else straight outwards. */
-  private applyResult(token: Token, element: ElementModel, vars: Variables | undefined): Variables {
-    const result = vars ?? {};
-    if (element.outputs) {
-      const context = { ...this.context(token.id), ...result };
-      const values = element.outputs.map((m) => [m.target, this.feel(element, m.source, token.id, `output mapping '${m.target}'`, result)] as const);
-      for (const [target, value] of values) this.propagate(token.scope, target, value);
-      return context;
-    }
-    // An inner multi-instance instance keeps results in its own locals when it has them (input/output element).
-    const from = token.index !== undefined ? token.id : token.scope;
-    for (const [name, value] of Object.entries(result)) this.propagate(from, name, value);
-    return result;
-  }
-
-  private outgoingFlows(token: Token, element: ElementModel): string[] {
-    if (element.type === 'exclusiveGateway' || element.type === 'inclusiveGateway') return this.chooseFlows(token, element, element.type === 'exclusiveGateway');
-    const conditional = element.outgoing.filter((f) => this.model.flows[f]?.condition !== undefined && f !== element.defaultFlow);
-    if (conditional.length === 0) return element.outgoing.filter((f) => f !== element.defaultFlow || element.outgoing.length === 1);
-    const taken = element.outgoing.filter((f) => {
-      if (f === element.defaultFlow) return false;
-      const condition = this.model.flows[f]!.condition;
-      return condition === undefined || this.feel(element, condition, null, `condition of flow ${f}`, this.context(token.id)) === true;
-    });
-    const anyConditionHeld = taken.some((f) => conditional.includes(f));
-    if (!anyConditionHeld && element.defaultFlow) taken.push(element.defaultFlow);
-    return taken;
-  }
-
-  private leave(element: ElementModel, scope: string, flows: string[] | undefined): void {
-    const outgoing = flows ?? element.outgoing;
-    for (const flowId of outgoing) {
-      const flow = this.model.flows[flowId];
-      if (flow) this.queue.push({ op: 'activate', elementId: flow.target, scope, flow: flowId });
-    }
-    this.queue.push({ op: 'checkScope', scope });
-  }
-
-  /** A scope with no tokens left is complete: a sub-process leaves, the process ends. */
-  private checkScope(scopeId: string): void {
-    const scope = this.token(scopeId);
-    if (!scope || scope.wait === 'mi' || scope.wait === 'incident') return;
-    for (const t of Object.values(this.state.tokens)) if (t.scope === scopeId) return;
-    if (this.queue.some((o) => o.op === 'activate' && o.scope === scopeId)) return;
-    // A token that waits at an inclusive join is still in the scope: the join fires once nothing else can arrive.
-    for (const [key, flows] of Object.entries(this.state.joins)) {
-      if (flows.length > 0 && key.startsWith(`${scopeId}|`) && this.model.elements[key.slice(scopeId.length + 1)]?.type === 'inclusiveGateway') return;
-    }
-    if (scope.scope === null) {
-      if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
-      delete this.state.tokens[scope.id];
-      this.clearJoins(scope.id);
-      this.status = 'completed';
-      this.emit('process.completed', undefined, {});
-      if (this.input.hasParent) this.effects.push({ type: 'notifyParent', command: { type: 'childCompleted', elementInstance: '', variables: this.variables } });
-      return;
-    }
-    this.clearJoins(scope.id);
-    if (scope.esp) {
-      this.emit('element.completed', scope);
-      if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
-      delete this.state.tokens[scope.id];
-      this.queue.push({ op: 'checkScope', scope: scope.scope });
-      return;
-    }
-    delete scope.wait;
-    this.queue.push({ op: 'complete', token: scope.id });
-  }
-
-  private terminateScope(scopeId: string): void {
-    const scope = this.token(scopeId);
-    if (!scope) return;
-    for (const child of Object.values(this.state.tokens).filter((t) => t.scope === scopeId)) this.cancelToken(child, false);
-    this.clearJoins(scopeId);
-    this.queue.push({ op: 'checkScope', scope: scopeId });
-  }
-
-  /** Cancels a token and everything inside it: jobs, timers, subscriptions, tasks and called processes. */
-  private cancelToken(token: Token, includeSelf: boolean): void {
-    for (const child of Object.values(this.state.tokens).filter((t) => t.scope === token.id)) this.cancelToken(child, true);
-    this.clearJoins(token.id);
-    if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
-    if (token.wait === 'call') this.effects.push({ type: 'cancelChild', elementInstance: token.id });
-    if (token.wait === 'incident') this.effects.push({ type: 'resolveIncidents', elementInstance: token.id });
-    if (includeSelf || token.scope !== null) {
-      this.emit('element.terminated', token);
-      delete this.state.tokens[token.id];
-    }
-    if (token.scope !== null && this.token(token.scope)?.mi) {
-      const mi = this.token(token.scope)!.mi!;
-      mi.active = Math.max(0, mi.active - 1);
-    }
-  }
-
-  private clearJoins(scopeId: string): void {
-    for (const key of Object.keys(this.state.joins)) if (key.startsWith(`${scopeId}|`)) delete this.state.joins[key];
-  }
-
-  // ---------------------------------------------------------------- joins
-
-  private joinReady(gateway: ElementModel, scopeId: string): boolean {
-    const arrived = this.state.joins[`${scopeId}|${gateway.id}`] ?? [];
-    if (gateway.type === 'parallelGateway') return gateway.incoming.every((f) => arrived.includes(f));
-    if (arrived.length === 0) return false;
-    if (gateway.incoming.every((f) => arrived.includes(f))) return true;
-    // Inclusive: wait while any token in this scope could still arrive on a flow that has not.
-    const sources = new Set(this.model.inclusiveJoinSources[gateway.id] ?? []);
-    for (const t of Object.values(this.state.tokens)) if (t.scope === scopeId && sources.has(t.elementId)) return false;
-    for (const [key, flows] of Object.entries(this.state.joins)) {
-      const [joinScope, joinId] = key.split('|');
-      if (joinScope === scopeId && joinId !== gateway.id && flows.length > 0 && joinId && sources.has(joinId)) return false;
-    }
-    for (const o of this.queue) if (o.op === 'activate' && o.scope === scopeId && sources.has(o.elementId)) return false;
-    return true;
-  }
-
-  private consumeJoin(gateway: ElementModel, scopeId: string): void {
-    const key = `${scopeId}|${gateway.id}`;
-    const arrived = this.state.joins[key] ?? [];
-    for (const flow of gateway.incoming) {
-      const at = arrived.indexOf(flow);
-      if (at >= 0) arrived.splice(at, 1);
-    }
-    if (arrived.length === 0) delete this.state.joins[key];
-  }
-
-  private fireReadyInclusiveJoins(): boolean {
-    for (const [key, flows] of Object.entries(this.state.joins)) {
-      const [scopeId, gatewayId] = key.split('|') as [string, string];
-      const gateway = this.model.elements[gatewayId];
-      if (!gateway || gateway.type !== 'inclusiveGateway' || flows.length === 0) continue;
-      if (this.joinReady(gateway, scopeId)) {
-        this.consumeJoin(gateway, scopeId);
-        const token = this.newToken(gateway.id, scopeId);
-        this.emit('element.activated', token);
-        this.queue.push({ op: 'complete', token: token.id });
-        return true;
-      }
-    }
-    return false;
-  }
 }
 
-/** Due time (and remaining cycle) of a timer from its ISO 8601 text. */
-export function computeTimer(type: 'duration' | 'date' | 'cycle', raw: string, now: Date, elementId: string): { dueAt: string; cycle?: string } {
-  const fail = () => new GovflowError('GOVFLOW_ERR_FEEL_EVALUATION', `timer ${type} '${raw}' of ${elementId} is not valid ISO 8601`, [{ where: elementId, message: `timer ${type} '${raw}' is not valid` }]);
-  if (type === 'duration') {
-    const d = parseIsoDuration(raw);
-    if (!d) throw fail();
-    return { dueAt: addDuration(now, d).toISOString() };
-  }
-  if (type === 'date') {
-    const d = parseIsoDate(raw);
-    if (!d) throw fail();
-    return { dueAt: d.toISOString() };
-  }
-  const cycle = parseIsoCycle(raw);
-  if (!cycle) throw fail();
-  const first = cycle.start && cycle.start.getTime() > now.getTime() ? cycle.start : addDuration(now, cycle.interval);
-  const remaining = cycle.repetitions === undefined ? undefined : cycle.repetitions - 1;
-  const interval = raw.trim().split('/').at(-1)!;
-  const next = remaining === undefined ? `R/${interval}` : remaining > 0 ? `R${remaining}/${interval}` : undefined;
-  return { dueAt: first.toISOString(), ...(next ? { cycle: next } : {}) };
-}
-
-function withPath(base: unknown, path: readonly string[], value: unknown): unknown {
-  if (path.length === 0) return value;
-  const object = base !== null && typeof base === 'object' && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
-  const [head, ...rest] = path;
-  object[head!] = withPath(object[head!], rest, value);
-  return object;
+function describeBinding(binding: DecisionSpec['binding']): string {
+  if (!binding) return 'latest when the case started';
+  if (binding.type === 'deployment') return 'the one deployed with the process';
+  return binding.type === 'version' ? `version ${binding.version}` : `version tag '${binding.versionTag}'`;
 }

@@ -1,3 +1,5 @@
+import type { RuntimeEventType } from '../event-types.js';
+
 /** The runtime's data: execution state stored per instance, the commands that drive it, and what it asks of storage. */
 
 export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident';
@@ -54,7 +56,7 @@ export type Command =
   | { readonly type: 'cancel'; readonly reason?: string };
 
 export interface EngineEvent {
-  readonly type: string;
+  readonly type: RuntimeEventType;
   readonly elementId?: string;
   readonly elementInstance?: string;
   readonly data: Record<string, unknown>;
@@ -89,10 +91,29 @@ export interface DecisionOutcome {
   readonly version?: number;
 }
 
+/**
+ * Which deployed decision a business-rule task runs: resolved outside the step when the instance starts (see
+ * `zeebe:calledDecision bindingType` / `camunda:decisionRefBinding`) and recorded on the instance, so a case keeps
+ * the decision it started with whatever is deployed later, and a replay needs nothing but the recorded binding.
+ */
+export interface DecisionBinding {
+  readonly decisionKey: string;
+  readonly decisionDefinitionId: number;
+  readonly version: number;
+  readonly versionTag?: string | null;
+}
+
+/** A case's bindings, by business-rule task element id (`process_instance.decision_bindings`). */
+export type DecisionBindings = Readonly<Record<string, DecisionBinding>>;
+
+/** A bound decision with its evaluator: pure, deterministic, and given the step's clock for FEEL's now()/today(). */
+export interface BoundDecision extends DecisionBinding {
+  evaluate(context: Variables, now: Date): { value: unknown; explanation: unknown };
+}
+
 export interface RuntimeHooks {
   /** Service-task types run synchronously inside the step's transaction (pure, fast, deterministic). */
   readonly inlineHandlers: ReadonlyMap<string, InlineHandler>;
-  readonly evaluateDecision?: (decisionId: string, context: Variables) => Promise<DecisionOutcome>;
 }
 
 export type InlineHandler = (input: { readonly variables: Variables; readonly headers: Readonly<Record<string, string>>; readonly elementId: string }) => Variables | undefined;

@@ -1,0 +1,55 @@
+import type { FastifyReply } from 'fastify';
+import { html, page, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
+
+/**
+ * What the identity pages share: the page envelope, the GOV.UK error summary, form fields and `next` links. The
+ * enrolment and sign-in pages that use passkeys load two scripts from 'self' and the enrolment page shows its QR
+ * code as a data: image, so only those replies relax the policy, and only for that.
+ */
+const SCRIPT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PASSKEY_SCRIPTS = ['/staff/assets/simplewebauthn-browser.js', '/staff/assets/passkey.js'] as const;
+
+export const safeNext = (next: unknown, fallback: string): string => (typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : fallback);
+
+export const field = (body: unknown, name: string): string => {
+  const v = (body as Record<string, unknown> | null)?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+export function sendPage(reply: FastifyReply, title: string, content: HtmlValue, csrfToken: string, status = 200, hasErrors = false, scripts = false): FastifyReply {
+  return reply.status(status).headers(SECURITY_HEADERS).headers(scripts ? { 'content-security-policy': SCRIPT_CSP } : {}).type('text/html; charset=utf-8')
+    .send(page({ title, content, csrfToken, hasErrors, ...(scripts ? { scripts: PASSKEY_SCRIPTS } : {}) }).value);
+}
+
+export const errorSummary = (message: string, href: string): HtmlValue => html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="${href}">${message}</a></li></ul></div></div></div>`;
+
+/** A GOV.UK text input with its label, optional hint and error message. */
+export function textInput(o: { id: string; label: string; type?: string; autocomplete?: string; hint?: string; error?: string | null; value?: string; width?: string }): HtmlValue {
+  const described = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
+  return html`<div class="govuk-form-group${o.error ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label" for="${o.id}">${o.label}</label>
+${o.hint ? html`<div id="${o.id}-hint" class="govuk-hint">${o.hint}</div>` : ''}${o.error ? html`<p id="${o.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${o.error}</p>` : ''}<input class="govuk-input ${o.width ?? 'govuk-!-width-one-half'}${o.error ? ' govuk-input--error' : ''}" id="${o.id}" name="${o.id}" type="${o.type ?? 'text'}"${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''} spellcheck="false"${described ? html` aria-describedby="${described}"` : ''}${o.value ? html` value="${o.value}"` : ''}>
+</div>`;
+}
+
+export const GENERIC = 'Enter a valid username and password';
+export const LOCKED = 'Too many attempts. Wait 15 minutes and try again';
+
+/**
+ * A new password: 12 to 200 characters, not the user name or e-mail, and not the current one. Returns the message
+ * to show, or null when it is acceptable.
+ */
+export function passwordProblem(password: string, confirm: string, avoid: readonly string[]): string | null {
+  if (password.length < 12) return 'Enter a password of at least 12 characters';
+  if (password.length > 200) return 'Enter a password of 200 characters or fewer';
+  if (password !== confirm) return 'Enter the same password twice';
+  const lower = password.toLowerCase();
+  if (avoid.some((a) => a.length >= 4 && lower.includes(a.toLowerCase()))) return 'Enter a password that does not contain your username or e-mail address';
+  return null;
+}
+
+/** The passkey button: hidden until the script finds WebAuthn in the browser; the status line reports failures. */
+export function passkeyButton(o: { label: string; mode: 'register' | 'sign-in'; options: string; verify: string }): HtmlValue {
+  return html`<button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" data-passkey="${o.mode}" data-options="${o.options}" data-verify="${o.verify}" hidden>${o.label}</button>
+<p class="govuk-body" id="passkey-status" role="status"></p>`;
+}
