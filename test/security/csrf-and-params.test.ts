@@ -70,7 +70,8 @@ describe('generated from the registered routes: CSRF, path parameters, nosniff',
     dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-csrf-'));
     process.env['GOVFLOW_LOG_LEVEL'] ??= 'fatal';
     govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl: undefined } });
-    running = await startServer(govflow);
+    // Rate limits off: this test sends hundreds of requests per route family on purpose (the limits have their own tests).
+    running = await startServer(govflow, { rateLimits: 'off' });
     base = running.url.replace('localhost', '127.0.0.1');
     staff = await signInStaff(base, 'ada');
     citizen = await signInCitizen(base, 'alex');
