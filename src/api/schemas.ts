@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 
 export const Variables = Type.Record(Type.String(), Type.Unknown(), { description: 'Process variables: a JSON object of name → value' });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 export const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

@@ -1,8 +1,9 @@
+/** Serves the HTTP API (its route table, /api/health, /api/openapi.json) and hosts every page plugin, behind the web session plugin. */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Engine } from '../engine/index.js';
-import { actorOf, hasRole, type Principal } from '../identity/index.js';
+import { actorOf, hasRole, webSessionPlugin, type Principal, type WebSessionOptions } from '../identity/index.js';
 import type { Database } from '../store/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { RouteDefinition } from './route.js';
@@ -32,6 +33,11 @@ export interface ApiServerOptions {
    * public routes answer: deny by default.
    */
   readonly authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+  /**
+   * Identity's page session: when given, the web session plugin (`request.principal`, `request.csrfToken` and the
+   * one CSRF hook of every state-changing route, src/identity/web-session.ts) is registered before any plugin.
+   */
+  readonly webSession?: WebSessionOptions;
   /** The personal-data access log: reads of case data are logged, and findUsage / my-data are served. */
   readonly privacy?: Privacy & { readonly routeOptions?: PrivacyRouteOptions };
   /** The public address; when it is https, every response carries HSTS. */
@@ -41,7 +47,7 @@ export interface ApiServerOptions {
   /** The process keys of these services (an API key's scope), for filtering lists. */
   readonly processKeysOf?: (services: readonly string[]) => string[];
   /** Called for every route as it is registered (the authorisation matrix test enumerates pages with it). */
-  readonly onRoute?: (route: { method: string | string[]; url: string }) => void;
+  readonly onRoute?: (route: { method: string | string[]; url: string; schema?: { params?: unknown } }) => void;
   /**
    * The ledger (issue 6): the sealer (publish a head on demand), the limits /api/health judges lag against, and the
    * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
@@ -87,6 +93,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
   const server: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // A path parameter longer than find-my-way's default (100) would not match its route at all (414, or a
+    // wildcard's 404): let the route's declared shape refuse it with a 400 that names the parameter instead.
+    routerOptions: { maxParamLength: 8 * 1024 },
     genReqId: () => randomUUID(),
     // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
     trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
@@ -103,6 +112,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') coded = new GovflowError('GOVFLOW_ERR_PAYLOAD_TOO_LARGE', `the request body is larger than ${BODY_LIMIT_BYTES} bytes`);
     else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error.statusCode === 400 && !(error instanceof GovflowError))) {
       coded = new GovflowError('GOVFLOW_ERR_VALIDATION', error.message);
+    } else if (!(error instanceof GovflowError) && error.statusCode !== undefined && error.statusCode > 400 && error.statusCode < 500) {
+      // Fastify's and its plugins' own refusals (415, 413 of a multipart part, …) keep their status.
+      void reply.status(error.statusCode).send({ code: error.statusCode === 413 ? 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE' : 'GOVFLOW_ERR_VALIDATION', message: error.message, details: [] });
+      return;
     } else coded = toGovflowError(error);
     if (coded.kind === 'bug') {
       // Our fault: full detail in the log, a reference for the caller, never a stack trace.
@@ -118,20 +131,22 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
   });
 
   // PostgreSQL text cannot hold U+0000: refuse it at the edge, naming the field, for every route (API and pages),
-  // instead of letting the database fail the request later.
+  // instead of letting the database fail the request later. Integers in a path or query string are plain decimal
+  // digits within 2^53 (no `1e3`, no sign, no 20-digit overflow): a 400 naming the field, never a 500 downstream.
   server.addHook('preValidation', async (request) => {
     const where = findNul({ params: request.params, querystring: request.query, body: request.body });
     if (where) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${where} must not contain the NUL character (U+0000)`, [{ where, message: 'must not contain the NUL character' }]);
+    const bad = malformedInteger(request.routeOptions.schema?.params, request.params, 'params') ?? malformedInteger(request.routeOptions.schema?.querystring, request.query, 'querystring');
+    if (bad) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `${bad} must be a whole number written in digits, from 0 to ${Number.MAX_SAFE_INTEGER}`, [{ where: bad, message: 'must be a whole number written in digits' }]);
   });
 
-  // JSON API responses hold personal data: never cached, never sniffed; HSTS once served over https.
+  // Every response, pages and files included, is never sniffed; JSON API responses hold personal data and are never
+  // cached; HSTS once served over https.
   const hsts = options.publicUrl?.startsWith('https:') === true;
   server.addHook('onSend', async (request, reply, payload) => {
     if (hsts) void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (request.url.startsWith('/api/')) {
-      void reply.header('x-content-type-options', 'nosniff');
-      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-    }
+    void reply.header('x-content-type-options', 'nosniff');
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -160,8 +175,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
 
   if (options.onRoute) {
     const onRoute = options.onRoute;
-    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url }));
+    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema as { params?: unknown } } : {}) }));
   }
+  if (options.webSession) await server.register(webSessionPlugin, options.webSession);
   for (const plugin of options.plugins ?? []) await server.register(plugin);
 
   const principals = new WeakMap<FastifyRequest, Principal | null>();
@@ -204,6 +220,21 @@ function findNul(value: unknown, path = '', depth = 0): string | null {
     if (key.includes('\u0000')) return here;
     const found = findNul(inner, here, depth + 1);
     if (found) return found;
+  }
+  return null;
+}
+
+/** Integer-typed properties of a params/querystring schema whose raw value is not plain decimal digits within 2^53. */
+function malformedInteger(schema: unknown, values: unknown, where: string): string | null {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  if (!properties || values === null || typeof values !== 'object') return null;
+  for (const [name, property] of Object.entries(properties)) {
+    if (property.type !== 'integer') continue;
+    const raw = (values as Record<string, unknown>)[name];
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (value === undefined || typeof value !== 'string') continue;
+      if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) return `${where}.${name}`;
+    }
   }
   return null;
 }

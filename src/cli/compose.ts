@@ -62,14 +62,14 @@ async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> 
  * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
  * tests that compare the database before and after a request, so that only the request can have changed it.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string }[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
   // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
   const demo = mode.demoAccounts;
   const background = options.background ?? true;
-  const registered: { method: string | string[]; url: string }[] = [];
+  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
   const identity = createIdentity({
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
@@ -122,7 +122,6 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
         govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
       }
     },
-    ...(process.env['GOVFLOW_SESSION_SECRET'] ? { sessionSecret: process.env['GOVFLOW_SESSION_SECRET'] } : {}),
     demoSignIn: mode.demoSignIn,
   };
   const portal = createPortalPlugin(portalOptions);
@@ -168,8 +167,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, identity, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
+    // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
+    webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GovflowError } from '../kernel/index.js';
-import { html, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createLogger, GovflowError } from '../kernel/index.js';
+import { html, htmlErrorHandler, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
 import type { DecisionPayload } from './decision.js';
 import type { DecisionStatus, Documents, JwsVerification } from './service.js';
 import { parseVerificationCode } from './verification-code.js';
@@ -181,6 +181,9 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       reply.type('text/html; charset=utf-8');
       return reply.send(page({ title, content, navigation: [{ key: 'verify', href: '/verify', label: 'Check a decision' }], current: 'verify' }).toString());
     };
+    // A malformed address (a code longer than any, a file that is not <code>.pdf|.jws) is a 400 page, like every area's.
+    const log = createLogger({ name: 'documents' });
+    server.setErrorHandler(htmlErrorHandler({ render: (_request, reply, title, content, status) => send(reply, status, title, content) as FastifyReply, log, home: { href: '/verify', label: 'Check a decision' }, userMessages: true }));
     if (options.serveAssets) {
       server.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) => {
         const asset = await readGovukAsset(request.params['*']);
@@ -198,14 +201,14 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       }
       return reply.redirect(`/verify/${normal}`, 303);
     });
-    server.get<{ Params: { code: string } }>('/verify/:code', async (request, reply) => {
+    server.get<{ Params: { code: string } }>('/verify/:code', { schema: { params: { type: 'object', properties: { code: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['code'] } } }, async (request, reply) => {
       const normal = parseVerificationCode(request.params.code);
       if (normal && normal !== request.params.code) return reply.redirect(`/verify/${normal}`, 301);
       const status = normal ? await documents.status(normal) : null;
       const result = resultPage(normal ?? request.params.code.slice(0, 64), status);
       return send(reply, status ? 200 : 404, result.title, result.content);
     });
-    server.get<{ Params: { file: string } }>('/decisions/:file', async (request, reply) => {
+    server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } } }, async (request, reply) => {
       const m = /^(.+)\.(pdf|jws)$/.exec(request.params.file);
       const normal = m ? parseVerificationCode(m[1]!) : null;
       const found = normal ? await documents.download(normal) : null;

@@ -3,7 +3,7 @@ import { generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';
 import { openSecret, sealSecret } from '../kernel/index.js';
 import { appendEvent } from '../store/index.js';
-import { html } from '../web/index.js';
+import { html, PARAM, paramsSchema } from '../web/index.js';
 import type { IdentityContext } from './context.js';
 import { ENROLMENT_SESSION_MS } from './enrolment.js';
 import { errorSummary, field, passkeyButton, passwordProblem, sendPage, textInput } from './pages.js';
@@ -85,14 +85,14 @@ ${done ? html`<form method="post" action="/staff/enrol/finish" novalidate><input
 export function registerEnrolment(server: FastifyInstance, ctx: IdentityContext): void {
   const { db, sessions } = ctx;
 
-  server.get<{ Params: { token: string } }>('/staff/enrol/:token', async (request, reply) => {
+  server.get<{ Params: { token: string } }>('/staff/enrol/:token', { schema: paramsSchema({ token: PARAM.token }) }, async (request, reply) => {
     const link = await validLink(ctx, request.params.token);
     if (!link) return notValid(reply);
     const s = await sessions.pageSession(request, reply, { create: true });
     return passwordStep(reply, request.params.token, s.csrfToken, link.username, null);
   });
 
-  server.post<{ Params: { token: string } }>('/staff/enrol/:token', async (request, reply) => {
+  server.post<{ Params: { token: string } }>('/staff/enrol/:token', { schema: paramsSchema({ token: PARAM.token }) }, async (request, reply) => {
     const row = await sessions.load(request);
     const link = await validLink(ctx, request.params.token);
     if (!link) return notValid(reply);

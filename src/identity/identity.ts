@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database } from '../store/index.js';
-import { parseForm } from '../web/index.js';
+import { htmlErrorHandler, parseForm } from '../web/index.js';
+import { sendPage } from './pages.js';
 import { createAttempts } from './attempts.js';
 import type { IdentityContext } from './context.js';
 import { signedIn } from './context.js';
@@ -171,6 +172,8 @@ export function createIdentity(options: IdentityOptions): Identity {
     if (options.oidc) registerOidcRoutes(server, ctx, { kind: 'citizen', provider: options.oidc, signInCitizen, ...(options.oidc.nationalIdClaim ? { nationalIdClaim: options.oidc.nationalIdClaim } : {}) });
     if (options.staffOidc) registerOidcRoutes(server, ctx, { kind: 'staff', provider: options.staffOidc, signInCitizen });
     if (options.demo) await seedDemo();
+    // The sign-in pages' errors (a refused CSRF token from the web session plugin's hook among them) as HTML pages.
+    server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => sendPage(reply, title, content, request.csrfToken, status), log: ctx.log, home: { href: '/staff/sign-in', label: 'Start signing in again' }, userMessages: true }));
     if (!server.hasContentTypeParser('application/x-www-form-urlencoded')) {
       server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
         done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));

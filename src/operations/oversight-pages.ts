@@ -4,7 +4,7 @@ import { actorOf, hasRole, type Identity, type StaffPrincipal } from '../identit
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import { listUndelivered, resendNotification } from '../notifications/index.js';
 import { listAuditEvents, type AuditFilter, type Database } from '../store/index.js';
-import { html, page, renderErrorSummary, useHtmlPageEdge, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { html, page, PARAM, paramsSchema, renderErrorSummary, useHtmlPageEdge, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
 
 export interface OversightOptions {
   readonly engine: Engine;
@@ -93,7 +93,7 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
   const viewers = new WeakMap<FastifyRequest, Viewer>();
 
   return async (server: FastifyInstance) => {
-    useHtmlPageEdge(server, { formBodyLimit: FORM_BODY_LIMIT });
+    await useHtmlPageEdge(server, { formBodyLimit: FORM_BODY_LIMIT });
     server.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/operations')) return;
       // A body declared larger than any of these forms is refused as such, for everyone, before anything else.
@@ -220,7 +220,7 @@ ${incidents.map((i) => html`<tr class="govuk-table__row"><td class="govuk-table_
 </tbody></table>`}`, 'incidents');
     });
 
-    server.post('/operations/incidents/:id/retry', async (request, reply) => {
+    server.post('/operations/incidents/:id/retry', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
       const viewer = await actingAdmin(request);
       const id = idParam(request, 'incident');
       await engine.resolveIncident(id, { actor: actorOf(viewer.principal) });
@@ -252,7 +252,7 @@ ${entries.map((n) => html`<tr class="govuk-table__row"><td class="govuk-table__c
 ${total > pageNumber * PAGE_SIZE ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/notifications?status=${status}&amp;page=${pageNumber + 1}">More</a></p>` : ''}`}`, 'notifications');
     });
 
-    server.post('/operations/notifications/:id/resend', async (request, reply) => {
+    server.post('/operations/notifications/:id/resend', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
       const viewer = await actingAdmin(request);
       const id = idParam(request, 'notification');
       await resendNotification(db, id, actorOf(viewer.principal));

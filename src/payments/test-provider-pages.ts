@@ -16,10 +16,15 @@ function hostedPage(title: string, body: string): string {
 ${body}</main></div></body></html>`;
 }
 
+/** The test session's id: a malformed one is a 400 before any handler runs. */
+const ID_PARAMS = { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' } }, required: ['id'] } };
+
 /**
- * The built-in test provider's hosted page, `/payments/test/:id` — the stand-in for GOV.UK Pay's card page. "Pay"
+ * Serves the built-in test payment provider's hosted page. The built-in test provider's hosted page, `/payments/test/:id` — the stand-in for GOV.UK Pay's card page. "Pay"
  * and "Decline" settle the test session and send the browser back to govflow's return URL, where govflow asks
- * the provider (not the browser) what happened. Works without JavaScript.
+ * the provider (not the browser) what happened. Works without JavaScript. Its form carries the browser's govflow CSRF
+ * token (`request.csrfToken`, set by identity's web session plugin): like every state-changing page route, its POST
+ * is refused without it.
  */
 export function createTestProviderPages(options: { db: Database }): (server: FastifyInstance) => Promise<void> {
   return async (server) => {
@@ -28,7 +33,7 @@ export function createTestProviderPages(options: { db: Database }): (server: Fas
         done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
       });
     }
-    server.get<{ Params: { id: string } }>('/payments/test/:id', async (request, reply) => {
+    server.get<{ Params: { id: string } }>('/payments/test/:id', { schema: ID_PARAMS }, async (request, reply) => {
       const session = await getTestPaymentSession(options.db, request.params.id);
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       if (!session) return reply.status(404).send(hostedPage('Payment not found', '<h1 class="govuk-heading-l">Payment not found</h1><p class="govuk-body">Go back to the service and start the payment again.</p>'));
@@ -37,12 +42,12 @@ export function createTestProviderPages(options: { db: Database }): (server: Fas
       }
       return reply.send(hostedPage('Enter payment details', `<h1 class="govuk-heading-l">Pay ${escape(money(session.amountMinor, session.currency))}</h1>
 <p class="govuk-body">${escape(session.description)}</p>
-<form method="post" action="/payments/test/${escape(session.id)}" novalidate><div class="govuk-button-group">
+<form method="post" action="/payments/test/${escape(session.id)}" novalidate><input type="hidden" name="csrf" value="${escape(request.csrfToken ?? '')}"><div class="govuk-button-group">
 <button type="submit" name="action" value="pay" class="govuk-button" data-module="govuk-button">Pay</button>
 <button type="submit" name="action" value="decline" class="govuk-button govuk-button--warning" data-module="govuk-button">Decline</button>
 </div></form>`));
     });
-    server.post<{ Params: { id: string } }>('/payments/test/:id', async (request, reply) => {
+    server.post<{ Params: { id: string } }>('/payments/test/:id', { schema: ID_PARAMS }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const action = body['action'];
       if (action !== 'pay' && action !== 'decline') return reply.status(400).type('text/html; charset=utf-8').send(hostedPage('Choose an action', '<h1 class="govuk-heading-l">Choose Pay or Decline</h1>'));

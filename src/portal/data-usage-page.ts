@@ -2,6 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeAction, describePurpose, type Privacy } from '../privacy/index.js';
 import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
 
+/**
+ * Serves "Who has seen my data" (`/my-data`) and the citizen's data download (`/my-data/download`).
+ */
+
 /** What the portal gives these pages: its session (who is signed in) and its page sender (layout, headers). */
 export interface DataUsagePageOptions {
   readonly privacy: Pick<Privacy, 'listAccess' | 'exportPersonData'>;

@@ -2,20 +2,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProcessInstanceView } from '../engine/index.js';
 import type { Service } from '../catalogue/index.js';
 import { toMinorUnits, type Payments } from '../payments/index.js';
-import { html, type HtmlValue, type RawInput, type SafeHtml } from '../web/index.js';
+import { html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';
 
 /**
- * Citizen-side fee payment and the decision download on the status page (issue 5). The portal plugin passes in
- * its own session, ownership and page helpers, so sign-in and CSRF stay where they are implemented.
+ * Serves the citizen-side fee payment (`/applications/:ref/pay`, the return page from the provider) and renders the
+ * "Pay the fee" and decision sections of the status page (issue 5). Sign-in and CSRF are the web session plugin's;
+ * the portal passes in its ownership check and page sender.
  */
 export interface CaseActionDeps {
   readonly payments: Payments | undefined;
-  readonly session: (request: FastifyRequest, reply: FastifyReply) => Promise<{ csrfToken: string; citizenId: string | null }>;
-  readonly postSession: (request: FastifyRequest, reply: FastifyReply) => Promise<{ s: { csrfToken: string; citizenId: string | null }; body: RawInput }>;
-  readonly requireCitizen: (s: never, request: FastifyRequest, reply: FastifyReply) => string | null;
+  /** The signed-in citizen's id, or null after redirecting to sign-in. */
+  readonly citizen: (request: FastifyRequest, reply: FastifyReply) => string | null;
   /** The signed-in citizen's own case (404 otherwise) and its engine instance. */
-  readonly ownCase: (s: never, reference: string) => Promise<{ reference: string; serviceId: string; instance: ProcessInstanceView | null; service: Service }>;
-  readonly send: (reply: FastifyReply, s: never, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; current?: 'applications' }) => FastifyReply;
+  readonly ownCase: (request: FastifyRequest, reference: string) => Promise<{ reference: string; serviceId: string; instance: ProcessInstanceView | null; service: Service }>;
+  readonly send: (request: FastifyRequest, reply: FastifyReply, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; current?: 'applications' }) => FastifyReply;
 }
 
 // Formatters made once: toLocaleString builds a new Intl formatter on every call (on the status page's fee box).
@@ -106,44 +106,44 @@ export function registerPaymentPages(server: FastifyInstance, deps: CaseActionDe
   const { payments } = deps;
   if (!payments) return;
 
-  server.post<{ Params: { ref: string } }>('/applications/:ref/pay', async (request, reply) => {
-    const { s } = await deps.postSession(request, reply);
-    if (!deps.requireCitizen(s as never, request, reply)) return reply;
-    const own = await deps.ownCase(s as never, request.params.ref);
+  server.post<{ Params: { ref: string } }>('/applications/:ref/pay', { schema: paramsSchema({ ref: PARAM.reference }) }, async (request, reply) => {
+    const citizen = deps.citizen(request, reply);
+    if (!citizen) return reply;
+    const own = await deps.ownCase(request, request.params.ref);
     const due = feeDue(own.service, own.instance);
     // Nothing to pay (already paid, or not yet computed): back to the status page, which says where things are.
     if (!due) return reply.redirect(`/applications/${own.reference}`, 303);
     const started = await payments.start({
       reference: own.reference, amountMinor: due.amountMinor, currency: due.currency, description: `${own.service.title}: fee for ${own.reference}`,
-      returnUrl: (paymentId) => `/applications/${own.reference}/payment/${paymentId}`, actor: `citizen:${s.citizenId ?? ''}`,
+      returnUrl: (paymentId) => `/applications/${own.reference}/payment/${paymentId}`, actor: `citizen:${citizen}`,
     });
     return reply.redirect(started.nextUrl, 303);
   });
 
-  server.get<{ Params: { ref: string; paymentId: string } }>('/applications/:ref/payment/:paymentId', async (request, reply) => {
-    const s = await deps.session(request, reply);
-    if (!deps.requireCitizen(s as never, request, reply)) return reply;
-    const own = await deps.ownCase(s as never, request.params.ref);
+  server.get<{ Params: { ref: string; paymentId: string } }>('/applications/:ref/payment/:paymentId', { schema: paramsSchema({ ref: PARAM.reference, paymentId: PARAM.token }) }, async (request, reply) => {
+    const citizen = deps.citizen(request, reply);
+    if (!citizen) return reply;
+    const own = await deps.ownCase(request, request.params.ref);
     const payment = await payments.get(request.params.paymentId);
     if (!payment || payment.reference !== own.reference) {
-      return deps.send(reply, s as never, 'Payment not found', html`<h1 class="govuk-heading-l">Payment not found</h1><p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Go back to your application</a></p>`, { status: 404 });
+      return deps.send(request, reply, 'Payment not found', html`<h1 class="govuk-heading-l">Payment not found</h1><p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Go back to your application</a></p>`, { status: 404 });
     }
-    const confirmed = await payments.confirm(payment.id, `citizen:${s.citizenId ?? ''}`);
+    const confirmed = await payments.confirm(payment.id, `citizen:${citizen}`);
     const amount = money(confirmed.amountMinor / 100, confirmed.currency);
     if (confirmed.state === 'succeeded') {
-      return deps.send(reply, s as never, 'Payment received', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+      return deps.send(request, reply, 'Payment received', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Payment received</h1><div class="govuk-panel__body">You paid ${amount}<br>for application <strong>${own.reference}</strong></div></div>
 <p class="govuk-body">Your payment reference is ${confirmed.id}.</p>
 <p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Follow the progress of your application</a></p>
 </div></div>`, { current: 'applications' });
     }
     if (confirmed.state === 'created') {
-      return deps.send(reply, s as never, 'Payment not finished', html`<h1 class="govuk-heading-l">Your payment is not finished</h1><p class="govuk-body">We have not heard from the payment provider yet. <a class="govuk-link" href="/applications/${own.reference}/payment/${confirmed.id}">Check again</a> or <a class="govuk-link" href="/applications/${own.reference}">go back to your application</a>.</p>`, { current: 'applications' });
+      return deps.send(request, reply, 'Payment not finished', html`<h1 class="govuk-heading-l">Your payment is not finished</h1><p class="govuk-body">We have not heard from the payment provider yet. <a class="govuk-link" href="/applications/${own.reference}/payment/${confirmed.id}">Check again</a> or <a class="govuk-link" href="/applications/${own.reference}">go back to your application</a>.</p>`, { current: 'applications' });
     }
-    return deps.send(reply, s as never, 'Your payment was declined', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+    return deps.send(request, reply, 'Your payment was declined', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">Your payment was declined</h1>
 <p class="govuk-body">No money was taken. You can try again with the same or another card.</p>
-${feeDue(own.service, own.instance) ? html`<form method="post" action="/applications/${own.reference}/pay" novalidate><input type="hidden" name="csrf" value="${s.csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Try the payment again</button></form>` : ''}
+${feeDue(own.service, own.instance) ? html`<form method="post" action="/applications/${own.reference}/pay" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Try the payment again</button></form>` : ''}
 <p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Go back to your application</a></p>
 </div></div>`, { status: 200, current: 'applications' });
   });

@@ -1,17 +1,9 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { safeEqual } from '../kernel/index.js';
 import { instanceWithEventsJson, parseInstanceWithEvents, type EventView, type ProcessInstanceView } from '../engine/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
 import type { StoredUpload } from './uploads.js';
 
-/** The portal's own tables (migration 0003-portal.sql): sessions, drafts, submissions, the reference sequence. */
-export interface Session {
-  readonly id: string;
-  readonly citizenId: string | null;
-  readonly csrfToken: string;
-}
-
+/** The portal's own tables (migration 0002-portal.sql): drafts, submissions, the reference sequence. Sessions are identity's. */
 export interface Draft {
   readonly answers: Answers;
   readonly pageVersions: Record<string, string>;
@@ -28,24 +20,6 @@ export interface Submission {
   readonly submittedAt: string;
 }
 
-/** A session ends this many hours after it began (sign-in starts a new one); drafts outlive it. */
-export const SESSION_HOURS = 12;
-
-const token = (): string => randomBytes(24).toString('base64url');
-
-/** Signs a session id for the cookie, so a guessed or altered cookie is ignored. */
-export function signSessionId(id: string, secret: string): string {
-  return `${id}.${createHmac('sha256', secret).update(id).digest('base64url')}`;
-}
-
-export function verifySessionCookie(cookie: string | undefined, secret: string): string | null {
-  if (!cookie || cookie.length > 200) return null;
-  const dot = cookie.lastIndexOf('.');
-  if (dot <= 0) return null;
-  const id = cookie.slice(0, dot);
-  return safeEqual(signSessionId(id, secret), cookie) ? id : null;
-}
-
 interface SubmissionRow {
   reference: string; citizen_id: string; service_id: string; process_key: string; instance_id: string | number | null;
   answers: Answers; form_versions: Record<string, string>; submitted_at: Date | string;
@@ -59,22 +33,6 @@ const toSubmission = (r: SubmissionRow): Submission => ({
 
 export class PortalStore {
   constructor(private readonly db: Database) {}
-
-  async getSession(id: string): Promise<Session | null> {
-    const { rows } = await this.db.query<{ id: string; citizen_id: string | null; csrf_token: string }>(`select id, citizen_id, csrf_token from portal_session where id = $1 and created_at > now() - interval '${SESSION_HOURS} hours'`, [id]);
-    const row = rows[0];
-    return row ? { id: row.id, citizenId: row.citizen_id, csrfToken: row.csrf_token } : null;
-  }
-
-  async createSession(citizenId: string | null = null): Promise<Session> {
-    const session = { id: token(), citizenId, csrfToken: token() };
-    await this.db.query('insert into portal_session (id, citizen_id, csrf_token) values ($1, $2, $3)', [session.id, citizenId, session.csrfToken]);
-    return session;
-  }
-
-  async deleteSession(id: string): Promise<void> {
-    await this.db.query('delete from portal_session where id = $1', [id]);
-  }
 
   async getDraft(citizenId: string, serviceId: string): Promise<Draft> {
     const { rows } = await this.db.query<{ answers: Answers; page_versions: Record<string, string> }>(

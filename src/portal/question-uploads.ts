@@ -1,9 +1,7 @@
-import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_UPLOAD_BYTES, UPLOAD_TYPES, type Service, type ServicePage, type UploadRule, type UploadType } from '../catalogue/index.js';
 import { GovflowError } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
-import { displayAnswer, fields, type Answers, type FieldComponent, type FieldError, type FormComponent, type FormSchema, type RawInput } from '../web/index.js';
+import { displayAnswer, fields, readMultipart, type Answers, type IncomingFile, type FieldComponent, type FieldError, type FormComponent, type FormSchema, type RawInput } from '../web/index.js';
 import { checkUpload, type CheckedUpload } from './uploads.js';
 
 /**
@@ -15,14 +13,7 @@ import { checkUpload, type CheckedUpload } from './uploads.js';
  * a citizen cannot point an answer at someone else's upload.
  */
 
-/** A file as it arrived in the multipart body. */
-export interface IncomingFile {
-  readonly field: string;
-  readonly filename: string;
-  readonly bytes: Buffer;
-  /** Longer than the multipart limit: cut off while reading, so certainly too large. */
-  readonly truncated: boolean;
-}
+export type { IncomingFile };
 
 /** What a stored upload shows the citizen: name, type, size. */
 export interface UploadSummary {
@@ -259,45 +250,5 @@ export function currentFiles(service: Service, page: ServicePage, input: RawInpu
 /** Limits of one question page sent as multipart: a few files, the page's text fields. */
 export const PAGE_MULTIPART_LIMITS = { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 200, fieldSize: 64 * 1024, parts: 210, headerPairs: 200 };
 
-const filesOfRequest = new WeakMap<FastifyRequest, IncomingFile[]>();
-
-/** The files a multipart question page carried (none for a urlencoded one). */
-export const incomingFiles = (request: FastifyRequest): readonly IncomingFile[] => filesOfRequest.get(request) ?? [];
-
-/**
- * Reads a multipart body into the same shape as a urlencoded one (repeated names become arrays) plus the files.
- * A file longer than the limit is cut off and marked `truncated` (the busboy stream stops at the limit).
- */
-export async function readMultipart(request: FastifyRequest): Promise<{ fields: Record<string, string | string[]>; files: IncomingFile[] }> {
-  const fieldsOut: Record<string, string | string[]> = {};
-  const files: IncomingFile[] = [];
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of part.file) chunks.push(chunk as Buffer);
-      files.push({ field: part.fieldname, filename: part.filename ?? '', bytes: Buffer.concat(chunks), truncated: part.file.truncated });
-    } else if (typeof part.value === 'string') {
-      const prev = fieldsOut[part.fieldname];
-      fieldsOut[part.fieldname] = prev === undefined ? part.value : Array.isArray(prev) ? [...prev, part.value] : [prev, part.value];
-    }
-  }
-  return { fields: fieldsOut, files };
-}
-
-/**
- * Registers `route` (the question-page POST) in its own scope that also accepts multipart/form-data: the body is
- * read before the handler (text fields into `request.body`, so the CSRF check and validation are the same for
- * both encodings; files kept for {@link incomingFiles}).
- */
-export function registerWithMultipart(server: FastifyInstance, route: (scope: FastifyInstance) => void): void {
-  void server.register(async (scope) => {
-    await scope.register(multipart, { limits: PAGE_MULTIPART_LIMITS, throwFileSizeLimit: false });
-    scope.addHook('preValidation', async (request) => {
-      if (!request.isMultipart()) return;
-      const { fields: f, files } = await readMultipart(request);
-      request.body = f;
-      filesOfRequest.set(request, files);
-    });
-    route(scope);
-  });
-}
+/** Re-exported for the portal's public surface: the one multipart reader is the web edge's. */
+export { readMultipart };

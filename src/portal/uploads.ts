@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
-import { MAX_UPLOAD_BYTES, type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
+import { type Service, type UploadRule, type UploadType } from '../catalogue/index.js';
 import { GovflowError } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
-import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
+import { formFiles, html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';
 
 /**
- * Documents citizens upload with their case (issue 5). The type is read from the bytes (file-type), never from
+ * Serves the upload of documents to a case (`POST /applications/:ref/documents`) and checks every upload. Documents
+ * citizens upload with their case (issue 5). The type is read from the bytes (file-type), never from
  * the name or the browser's Content-Type; empty files are refused; the SHA-256 is stored with the bytes in the
  * database. The file name is a label only: it is cleaned for display and never used to build a path.
  */
@@ -109,58 +109,43 @@ ${error?.key === key ? html`<p id="${key}-error" class="govuk-error-message"><sp
 
 export interface UploadDeps {
   readonly db: Database;
-  readonly session: (request: FastifyRequest, reply: FastifyReply) => Promise<{ csrfToken: string; citizenId: string | null }>;
-  readonly checkCsrf: (s: { csrfToken: string }, given: unknown) => boolean;
-  readonly requireCitizen: (s: never, request: FastifyRequest, reply: FastifyReply) => string | null;
-  readonly ownCase: (s: never, reference: string) => Promise<{ reference: string; serviceId: string; service: Service }>;
-  readonly send: (reply: FastifyReply, s: never, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; hasErrors?: boolean; current?: 'applications' }) => FastifyReply;
+  /** The signed-in citizen's id, or null after redirecting to sign-in. */
+  readonly citizen: (request: FastifyRequest, reply: FastifyReply) => string | null;
+  readonly ownCase: (request: FastifyRequest, reference: string) => Promise<{ reference: string; serviceId: string; service: Service }>;
+  readonly send: (request: FastifyRequest, reply: FastifyReply, title: string, content: HtmlValue, extra?: { status?: number; backLink?: string; hasErrors?: boolean; current?: 'applications' }) => FastifyReply;
 }
 
 /**
- * `POST /applications/:ref/documents` (multipart/form-data). Registered in its own scope so the multipart parser
- * applies to this route only; the CSRF token is read from the multipart body.
+ * `POST /applications/:ref/documents` (multipart/form-data). The portal's page edge reads the multipart body before
+ * the handler (so the CSRF hook sees the token like any form's); the files come from `formFiles`.
  */
 export function registerUploadRoutes(server: FastifyInstance, deps: UploadDeps): void {
-  void server.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 10, fieldSize: 1024, parts: 15 } });
-    scope.post<{ Params: { ref: string } }>('/applications/:ref/documents', async (request, reply) => {
-      const s = await deps.session(request, reply);
-      if (!request.isMultipart()) return reply.status(415).type('text/plain; charset=utf-8').send('Send the form as multipart/form-data');
-      const fields: Record<string, string> = {};
-      const files: { key: string; filename: string; bytes: Buffer; truncated: boolean }[] = [];
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          const bytes = await part.toBuffer().catch(() => null);
-          files.push({ key: part.fieldname, filename: part.filename, bytes: bytes ?? Buffer.alloc(0), truncated: bytes === null || part.file.truncated });
-        } else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-      }
-      if (!deps.checkCsrf(s, fields['csrf'])) {
-        return deps.send(reply, s as never, 'Your session has expired', html`<h1 class="govuk-heading-l">Your session has expired</h1><p class="govuk-body">For your security, we could not accept that form. Go back, reload the page and try again.</p>`, { status: 403 });
-      }
-      if (!deps.requireCitizen(s as never, request, reply)) return reply;
-      const own = await deps.ownCase(s as never, request.params.ref);
-      const rules = informationUploadRules(own.service);
-      const problem = (key: string, message: string, status: number) => deps.send(reply, s as never, 'There is a problem with your document', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="/applications/${own.reference}#${key}">${message}</a></li></ul></div></div></div>
+  server.post<{ Params: { ref: string } }>('/applications/:ref/documents', { schema: paramsSchema({ ref: PARAM.reference }) }, async (request, reply) => {
+    if (!request.isMultipart()) return reply.status(415).type('text/plain; charset=utf-8').send('Send the form as multipart/form-data');
+    const citizen = deps.citizen(request, reply);
+    if (!citizen) return reply;
+    const own = await deps.ownCase(request, request.params.ref);
+    const rules = informationUploadRules(own.service);
+    const problem = (key: string, message: string, status: number) => deps.send(request, reply, 'There is a problem with your document', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="/applications/${own.reference}#${key}">${message}</a></li></ul></div></div></div>
 <h1 class="govuk-heading-l">Your document was not uploaded</h1>
 <p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}#documents">Go back and choose another file</a></p>`, { status, hasErrors: true, current: 'applications' });
-      const chosen = files.filter((f) => f.filename !== '' || f.bytes.length > 0);
-      const firstKey = Object.keys(rules)[0] ?? 'document';
-      if (chosen.length === 0) return problem(firstKey, 'Select a file', 400);
-      const checked: { key: string; bytes: Buffer; upload: Awaited<ReturnType<typeof checkUpload>> }[] = [];
-      for (const f of chosen) {
-        const rule = rules[f.key];
-        if (!rule) return problem(firstKey, 'Select a file', 400);
-        if (f.truncated) return problem(f.key, `The selected file must be smaller than ${mb(rule.maxBytes)}`, 413);
-        try {
-          checked.push({ key: f.key, bytes: f.bytes, upload: await checkUpload(f.bytes, f.filename, rule, f.key) });
-        } catch (error) {
-          if (error instanceof GovflowError) return problem(f.key, error.message, error.code === 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE' ? 413 : error.code === 'GOVFLOW_ERR_UPLOAD_TYPE' ? 415 : 400);
-          throw error;
-        }
+    const chosen = formFiles(request).filter((f) => f.filename !== '' || f.bytes.length > 0);
+    const firstKey = Object.keys(rules)[0] ?? 'document';
+    if (chosen.length === 0) return problem(firstKey, 'Select a file', 400);
+    const checked: { key: string; bytes: Buffer; upload: Awaited<ReturnType<typeof checkUpload>> }[] = [];
+    for (const f of chosen) {
+      const rule = rules[f.field];
+      if (!rule) return problem(firstKey, 'Select a file', 400);
+      if (f.truncated || f.bytes.length > rule.maxBytes) return problem(f.field, `The selected file must be smaller than ${mb(rule.maxBytes)}`, 413);
+      try {
+        checked.push({ key: f.field, bytes: f.bytes, upload: await checkUpload(f.bytes, f.filename, rule, f.field) });
+      } catch (error) {
+        if (error instanceof GovflowError) return problem(f.field, error.message, error.code === 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE' ? 413 : error.code === 'GOVFLOW_ERR_UPLOAD_TYPE' ? 415 : 400);
+        throw error;
       }
-      // All files checked before any is stored: nothing half-written.
-      for (const c of checked) await storeUpload(deps.db, { ...c.upload, reference: own.reference, owner: `citizen:${s.citizenId ?? ''}`, serviceId: own.serviceId, key: c.key, bytes: c.bytes });
-      return reply.redirect(`/applications/${own.reference}?uploaded=1#documents`, 303);
-    });
+    }
+    // All files checked before any is stored: nothing half-written.
+    for (const c of checked) await storeUpload(deps.db, { ...c.upload, reference: own.reference, owner: `citizen:${citizen}`, serviceId: own.serviceId, key: c.key, bytes: c.bytes });
+    return reply.redirect(`/applications/${own.reference}?uploaded=1#documents`, 303);
   });
 }

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
 
 /**
  * What every server-rendered page of govflow (portal, workbench, admin, verification) shares at the HTTP edge:
@@ -54,15 +57,102 @@ export async function readGovukAsset(file: string): Promise<{ type: string; cont
   return content ? { type, content } : null;
 }
 
+/** A form body as every page handler reads it, urlencoded or multipart alike: repeated names become arrays. */
+export type FormBody = Record<string, string | string[]>;
+
+/** The text of one form field ('' when absent or repeated). */
+export const formText = (body: unknown, name: string): string => {
+  const v = (body as Record<string, unknown> | null | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+/** The request's form body (an empty one for a GET or a body of another type). */
+export const formBody = (request: FastifyRequest): FormBody => {
+  const b = request.body;
+  return b && typeof b === 'object' && !Array.isArray(b) && !Buffer.isBuffer(b) ? b as FormBody : {};
+};
+
+/** A file as it arrived in a multipart body. */
+export interface IncomingFile {
+  readonly field: string;
+  readonly filename: string;
+  readonly bytes: Buffer;
+  /** Longer than the multipart limit: cut off while reading, so certainly too large. */
+  readonly truncated: boolean;
+}
+
+export interface MultipartLimits {
+  readonly fileSize: number;
+  readonly files: number;
+  readonly fields: number;
+  readonly fieldSize: number;
+  readonly parts: number;
+  readonly headerPairs?: number;
+}
+
+const filesOfRequest = new WeakMap<FastifyRequest, IncomingFile[]>();
+
+/** The files a multipart form carried (none for a urlencoded one). */
+export const formFiles = (request: FastifyRequest): readonly IncomingFile[] => filesOfRequest.get(request) ?? [];
+
 /**
- * The HTML edge of one page plugin, in its own Fastify scope: HTML forms parsed up to `formBodyLimit` bytes (larger
- * is a 413 before any handler runs), and the security headers on every HTML answer. `cspFor` lets a page that needs
- * script (a bpmn-js diagram, an editor) relax the policy for that reply only.
+ * Reads a multipart body into the same shape as a urlencoded one (repeated names become arrays) plus the files.
+ * A file longer than the limit is cut off and marked `truncated` (the busboy stream stops at the limit).
  */
-export function useHtmlPageEdge(server: FastifyInstance, options: { formBodyLimit: number; cspFor?: (reply: FastifyReply) => string | undefined }): void {
+export async function readMultipart(request: FastifyRequest): Promise<{ fields: FormBody; files: IncomingFile[] }> {
+  const fieldsOut: FormBody = Object.create(null) as FormBody;
+  const files: IncomingFile[] = [];
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      files.push({ field: part.fieldname, filename: part.filename ?? '', bytes: Buffer.concat(chunks), truncated: part.file.truncated });
+    } else if (typeof part.value === 'string') {
+      const prev = fieldsOut[part.fieldname];
+      fieldsOut[part.fieldname] = prev === undefined ? part.value : Array.isArray(prev) ? [...prev, part.value] : [prev, part.value];
+    }
+  }
+  return { fields: fieldsOut, files };
+}
+
+export interface HtmlPageEdgeOptions {
+  /** urlencoded bodies up to this many bytes; larger is a 413 before any handler runs. */
+  readonly formBodyLimit: number;
+  /** Also accept multipart/form-data (file uploads) within these limits; its text fields become the body. */
+  readonly multipart?: MultipartLimits;
+  /** A page that needs script (a bpmn-js diagram, an editor) relaxes the policy for that reply only. */
+  readonly cspFor?: (reply: FastifyReply) => string | undefined;
+  /** The area's error pages (one handler for all areas, see page-error.ts). */
+  readonly errors: HtmlErrorOptions;
+}
+
+/**
+ * The HTML edge of one area (portal, workbench, admin, sign-in pages), registered into the area's scope: ONE form
+ * parsing path (urlencoded, and multipart read completely *before* the handler and the CSRF hook, so both
+ * encodings look the same to them), the security headers on every HTML answer, and the HTML error handler.
+ */
+export const htmlPageEdge = fp<HtmlPageEdgeOptions>(async (server, options) => {
+  await useHtmlPageEdge(server, options);
+  server.setErrorHandler(htmlErrorHandler(options.errors));
+});
+
+/**
+ * The same edge without the error handler, for an area that keeps its own (the operations pages): the one form
+ * parsing path and the security headers, in the given scope.
+ */
+export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<HtmlPageEdgeOptions, 'errors'>): Promise<void> {
   server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.formBodyLimit }, (_request, body, done) => {
     done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
   });
+  if (options.multipart) {
+    await server.register(multipart, { limits: options.multipart, throwFileSizeLimit: false });
+    server.addHook('preValidation', async (request) => {
+      if (!request.isMultipart()) return;
+      const { fields, files } = await readMultipart(request);
+      request.body = fields;
+      filesOfRequest.set(request, files);
+    });
+  }
   server.addHook('onSend', async (_request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.headers(SECURITY_HEADERS);
@@ -71,4 +161,23 @@ export function useHtmlPageEdge(server: FastifyInstance, options: { formBodyLimi
     }
     return payload;
   });
+}
+
+/** Shapes of path parameters, declared on every page route: a malformed one is a 400 before any handler runs. */
+export const PARAM = {
+  /** A database id: plain decimal digits, 1 to 2^53 (no sign, exponent or leading zero). */
+  id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
+  /** A catalogue id (service, question page) or organisation id: lower-case letters, digits and dashes. */
+  slug: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
+  /** A case reference such as BP-2026-000123. */
+  reference: { type: 'string', pattern: '^[A-Z]{1,5}-[0-9]{4}-[0-9]{6,12}$' },
+  /** An opaque token id (payments, files): letters, digits, dot, dash, underscore. */
+  token: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' },
+  /** A BPMN/DMN definition key. */
+  key: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,199}$' },
+} as const;
+
+/** The `params` schema of a page route from its parameters' shapes. */
+export function paramsSchema(shapes: Readonly<Record<string, (typeof PARAM)[keyof typeof PARAM]>>): { params: object } {
+  return { params: { type: 'object', properties: shapes, required: Object.keys(shapes), additionalProperties: false } };
 }

@@ -11,4 +11,7 @@ export { answersToInput, displayAnswer, fields, FIELD_TYPES, parseFormSchema, va
 export type { Answers, FieldComponent, FieldError, FieldType, FieldValidation, FormComponent, FormSchema, RawInput, SchemaProblem, TextComponent } from './form-schema.js';
 export { renderErrorSummary, renderField, renderFormFields } from './form-render.js';
 export type { RenderOptions } from './form-render.js';
-export { parseCookies, parseForm, readGovukAsset, SECURITY_HEADERS, useHtmlPageEdge } from './http.js';
+export { formBody, formFiles, formText, htmlPageEdge, PARAM, paramsSchema, parseCookies, parseForm, readGovukAsset, readMultipart, SECURITY_HEADERS, useHtmlPageEdge } from './http.js';
+export type { FormBody, HtmlPageEdgeOptions, IncomingFile, MultipartLimits } from './http.js';
+export { htmlErrorHandler, PageError, pageNotFound, sessionExpired } from './page-error.js';
+export type { HtmlErrorOptions } from './page-error.js';

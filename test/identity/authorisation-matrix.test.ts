@@ -187,8 +187,10 @@ const NEEDS_REAL_OBJECT = new Set([
   'POST /applications/:ref/documents',
 ]);
 
-const PARAMS: Record<string, string> = { id: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval' };
-const concrete = (url: string): string => url.replace(/^\/services\/:id/, '/services/building-permit').replace(/:([a-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/\*$/, 'x');
+const PARAMS: Record<string, string> = { id: '1', uploadId: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval' };
+// Path parameters are well-formed (a malformed one is a 400 before any access decision: test/security/csrf-and-params.test.ts);
+// `/applications/*` is probed with a well-formed reference, as before the references had a declared shape.
+const concrete = (url: string): string => url.replace(/^\/services\/:id/, '/services/building-permit').replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/^\/applications\/\*$/, `/applications/${PARAMS['ref']}`).replace(/\*$/, 'x');
 
 describe('authorisation matrix (every registered route × every role)', () => {
   let govflow: Govflow;
@@ -230,8 +232,13 @@ describe('authorisation matrix (every registered route × every role)', () => {
     // Sign-in and sign-out posts replace the session: give them a fresh one so the shared ones survive.
     // (The passkey and forced-change steps replace it only when they succeed, which these probes never do.)
     const replaces = /sign-(in|out)/.test(url) && method === 'POST' && !/passkey|new-password/.test(url);
-    const cred = replaces ? await credentialFor(role) : credentials.get(role)!;
+    let cred = replaces ? await credentialFor(role) : credentials.get(role)!;
     let csrf = '';
+    if (!cred.cookie && method !== 'GET' && !url.startsWith('/api/')) {
+      // A browser posting a page form has a session (the page gave it one), even when it also sends an API key.
+      const start = await fetch(`${running.url}/staff/sign-in`);
+      cred = { ...cred, cookie: /govflow_session=[^;]*/.exec(start.headers.get('set-cookie') ?? '')?.[0] ?? '' };
+    }
     if (cred.cookie && method !== 'GET') {
       const page = await (await fetch(`${running.url}/staff/sign-in`, { headers: { cookie: cred.cookie } })).text();
       csrf = /name="csrf" value="([^"]*)"/.exec(page)?.[1] ?? '';
@@ -241,6 +248,8 @@ describe('authorisation matrix (every registered route × every role)', () => {
     let body: string | undefined;
     if (method !== 'GET') {
       headers['content-type'] = api ? 'application/json' : 'application/x-www-form-urlencoded';
+      // API calls made with the session cookie carry its CSRF token in a header (src/identity/web-session.ts).
+      if (api && cred.cookie) headers['x-csrf-token'] = csrf;
       body = api ? '{}' : new URLSearchParams({ csrf }).toString();
     }
     const r = await fetch(`${running.url}${concrete(url)}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });

@@ -52,7 +52,9 @@ describeEachBackend('identity: department scope on cases', (backend) => {
   });
 
   it('lets only the task\'s department claim, give back or complete it, and set the case\'s variables', async () => {
-    const send = async (method: string, path: string, cookie: string, body: unknown) => (await fetch(`${s.base}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    // A state-changing API call made with a session cookie sends the session's CSRF token (src/identity/web-session.ts).
+    const tokenOf = async (cookie: string): Promise<string> => /name="csrf" value="([^"]*)"/.exec(await (await fetch(`${s.base}/staff/sign-in`, { headers: { cookie } })).text())?.[1] ?? '';
+    const send = async (method: string, path: string, cookie: string, body: unknown) => (await fetch(`${s.base}${path}`, { method, headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': await tokenOf(cookie) }, body: JSON.stringify(body) })).status;
     const lin = await signInStaff(s.base, 'lin');
     const bob = await signInStaff(s.base, 'bob');
     assert.equal(await send('POST', `/api/tasks/${taskId}/claim`, lin, { user: 'lin' }), 403);

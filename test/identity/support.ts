@@ -27,7 +27,7 @@ export async function startIdentityServer(backend: Backend, options: Partial<Ide
   const portal = createPortalPlugin({ engine, db, catalogue, identity, deployProcesses: false, processingTimeCacheMs: 0 });
   // The inverse of serviceOfProcess over the processes the tests deploy, as compose.ts derives both from the catalogue.
   const processKeysOf = (services: readonly string[]): string[] => ['inspection', 'renewal'].filter((key) => services.includes(serviceOfProcess?.(key) ?? ''));
-  const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, plugins: [identity.plugin, portal], ...(serviceOfProcess ? { serviceOfProcess, processKeysOf } : {}), ...edge });
+  const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, webSession: identity, plugins: [identity.plugin, portal], ...(serviceOfProcess ? { serviceOfProcess, processKeysOf } : {}), ...edge });
   await server.listen({ host: '127.0.0.1', port });
   return {
     base: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`, db, dbUrl: db.url, engine, identity,

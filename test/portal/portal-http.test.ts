@@ -300,15 +300,21 @@ describe('the citizen portal over HTTP', () => {
 
   it('shows a friendly page, never a stack trace, for unknown pages and failures', async () => {
     const client = new Client(portal.base);
-    for (const url of ['/services/no-such-service', '/services/building-permit/apply/no-such-page', '/services/building-permit/x/y/z', '/applications/a/b/c', '/assets/fonts/%2e%2e%2f%2e%2e%2fpackage.json', '/assets/images/x.exe']) {
+    for (const url of ['/services/no-such-service', '/services/building-permit/apply/no-such-page', '/services/building-permit/x/y/z', '/applications/a/b/c', '/assets/images/x.exe']) {
       const missing = await client.get(url);
       assert.equal(missing.status, 404, url);
       assert.match(missing.body, /Page not found/, url);
     }
+    // A path parameter that is not even shaped like one (issue 13): 400, before any handler, on the friendly page.
+    for (const url of ['/assets/fonts/%2e%2e%2f%2e%2e%2fpackage.json', '/applications/%3Cscript%3E', '/services/NO_SUCH']) {
+      const malformed = await client.get(url);
+      assert.equal(malformed.status, 400, url);
+      assert.match(malformed.body, /There is a problem with your request/, url);
+      assert.doesNotMatch(malformed.body, /<script>/, url);
+    }
     assert.equal((await client.get('/api/no-such-route')).body.startsWith('{'), true, 'the API keeps its JSON 404');
     await client.signIn('demo-citizen-alex');
     assert.equal((await client.get('/applications/BP-2026-999999')).status, 404);
-    assert.equal((await client.get('/applications/%3Cscript%3E')).status, 404);
     // A database failure inside a page: a reference, not the error.
     await portal.db.exec('alter table portal_submission rename to portal_submission_moved');
     try {

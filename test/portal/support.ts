@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../src/api/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue, type Catalogue } from '../../src/catalogue/index.js';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { createIdentity } from '../../src/identity/index.js';
 import { createPortalPlugin, type OnSubmitted } from '../../src/portal/index.js';
 import type { Backend, Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
@@ -20,8 +22,10 @@ export async function startTestPortal(backend: Backend, options: { catalogueDir?
   const db = await freshDatabase(backend);
   const engine = createEngine(db);
   const catalogue = await loadCatalogue(options.catalogueDir ?? DEFAULT_CATALOGUE_DIR);
-  const portal = createPortalPlugin({ engine, db, catalogue, sessionSecret: 'test-secret', processingTimeCacheMs: 0, deployProcesses: options.deployProcesses ?? true, ...(options.onSubmitted ? { onSubmitted: options.onSubmitted } : {}) });
-  const { server } = await createApiServer({ engine, db, plugins: [portal] });
+  // Citizens' sessions are identity's (the portal has none of its own); demo: the demo citizens exist.
+  const identity = createIdentity({ db, masterKey: randomBytes(32), demo: true });
+  const portal = createPortalPlugin({ engine, db, catalogue, identity, processingTimeCacheMs: 0, deployProcesses: options.deployProcesses ?? true, ...(options.onSubmitted ? { onSubmitted: options.onSubmitted } : {}) });
+  const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, webSession: identity, plugins: [identity.plugin, portal] });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   return {

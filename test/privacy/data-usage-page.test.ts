@@ -37,7 +37,7 @@ describeEachBackend('"Who has seen my data" page', (backend) => {
     await identity.seedDemo();
     const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
     const portal = createPortalPlugin({ engine, db, catalogue, identity, privacy, deployProcesses: false });
-    const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, plugins: [identity.plugin, portal], privacy });
+    const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, webSession: identity, plugins: [identity.plugin, portal], privacy });
     await server.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

@@ -2,7 +2,7 @@
 // the multipart body, checksum stored), paying the fee through the test provider (decline, retry, pay, replayed
 // return), and the decision download link once the case has a decision code.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import { createApiServer } from '../../src/api/index.js';
 import { loadCatalogue } from '../../src/catalogue/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
+import { createIdentity } from '../../src/identity/index.js';
 import { createPayments, createTestPaymentProvider, createTestProviderPages } from '../../src/payments/index.js';
 import { checkUpload, createPortalPlugin, displayFilename } from '../../src/portal/index.js';
 import type { Database } from '../../src/store/index.js';
@@ -65,8 +66,9 @@ describeEachBackend('citizen uploads, payment and decision download over HTTP', 
       db, provider: createTestPaymentProvider({ db }),
       onPaymentReceived: async (p) => void (await engine.publishMessage({ name: 'payment-received', correlationKey: p.reference, messageId: p.paymentId, actor: p.actor })),
     });
-    const portal = createPortalPlugin({ engine, db, catalogue, sessionSecret: 'test-secret', processingTimeCacheMs: 0, payments });
-    const { server } = await createApiServer({ engine, db, plugins: [portal, createTestProviderPages({ db })] });
+    const identity = createIdentity({ db, masterKey: randomBytes(32), demo: true });
+    const portal = createPortalPlugin({ engine, db, catalogue, identity, processingTimeCacheMs: 0, payments });
+    const { server } = await createApiServer({ engine, db, authenticate: identity.authenticate, webSession: identity, plugins: [identity.plugin, portal, createTestProviderPages({ db })] });
     await server.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
     close = async () => {
@@ -209,12 +211,12 @@ describeEachBackend('citizen uploads, payment and decision download over HTTP', 
     assert.equal(go.status, 303);
     assert.match(go.location!, /^\/payments\/test\/[0-9a-f]{32}$/);
     assert.match((await alex.get(go.location!)).body, /Pay €600\.00/);
-    const declined = await alex.post(go.location!, { action: 'decline' });
+    const declined = await alex.post(go.location!, { action: 'decline', csrf: Browser.hidden((await alex.get(go.location!)).body, 'csrf') });
     const back = await alex.get(declined.location!);
     assert.match(back.body, /Your payment was declined/);
     assert.match(back.body, /Try the payment again/);
     const retry = await alex.post(`/applications/${reference}/pay`, { csrf });
-    const paid = await alex.post(retry.location!, { action: 'pay' });
+    const paid = await alex.post(retry.location!, { action: 'pay', csrf });
     const confirmation = await alex.get(paid.location!);
     assert.match(confirmation.body, /Payment received/);
     assert.match((await alex.get(paid.location!)).body, /Payment received/, 'the return page can be reloaded');

@@ -100,7 +100,9 @@ describeEachBackend('staff workbench', (backend) => {
     const js = await fetch(`${base}/staff/assets/bpmn-viewer.js`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
-    assert.equal((await fetch(`${base}/staff/assets/..%2Fpackage.json`)).status, 404);
+    // A file name that is not shaped like one (a path) is refused before any lookup: 400; an unknown name is 404.
+    assert.equal((await fetch(`${base}/staff/assets/..%2Fpackage.json`)).status, 400);
+    assert.equal((await fetch(`${base}/staff/assets/no-such.js`)).status, 404);
   });
 
   it('claims, notes (escaped), refuses an incomplete completeness form on the case page, asks the applicant; the SLA pauses', async () => {

@@ -1,3 +1,4 @@
+/** Serves the engine's JSON API under /api: deployments, instances, user tasks, the external worker API, incidents, messages, signals, decisions. */
 import { Type } from '@sinclair/typebox';
 import { caseProcessKey, deployedReach, instanceOfJob, isDecisionDeployed, type Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
@@ -106,6 +107,28 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
   }
   // Reads of a case's personal data are logged for the person (docs/privacy.md).
   const reads = caseReadLogger(privacy, privacyOptions);
+  const scope: EngineRouteScope = { engine, reads, requireServiceScope, requireInstanceServiceScope, requireJobScope, requireReceiversInScope, requireDecisionScope, requireCaseScope, requireTaskScope, listScope, processKeysOf };
+  return [...instanceRoutes(scope), ...taskAndJobRoutes(scope)];
+}
+
+/** What the engine routes share: the engine, the read logger and the scope checks of engineRoutes. */
+interface EngineRouteScope {
+  readonly engine: Engine;
+  readonly reads: ReturnType<typeof caseReadLogger>;
+  readonly requireServiceScope: (principal: Principal | null, processKey: string) => void;
+  readonly requireInstanceServiceScope: (principal: Principal | null, instanceId: number) => Promise<void>;
+  readonly requireJobScope: (principal: Principal | null, jobId: number) => Promise<void>;
+  readonly requireReceiversInScope: (principal: Principal | null, what: 'message' | 'signal', name: string) => Promise<void>;
+  readonly requireDecisionScope: (principal: Principal | null, key: string) => Promise<void>;
+  readonly requireCaseScope: (principal: Principal | null, instanceId: number) => Promise<void>;
+  readonly requireTaskScope: (principal: Principal | null, taskId: number) => Promise<void>;
+  readonly listScope: (principal: Principal | null) => { candidateGroups?: string[]; processKeys?: string[] };
+  readonly processKeysOf: ((services: readonly string[]) => string[]) | undefined;
+}
+
+/** Deployments, process instances and their history. */
+function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
+  const { engine, reads, requireServiceScope, requireCaseScope, listScope } = scope;
   return [
     route({
       method: 'POST', url: '/api/deployments', operationId: 'deploy', access: ['admin'], tag: 'deployments', status: 201,
@@ -206,6 +229,13 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
         return engine.listTasks({ ...rest, ...self, candidateGroups: groups });
       },
     }),
+  ];
+}
+
+/** User tasks, the external worker API, incidents, messages, signals and decisions. */
+function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
+  const { engine, reads, requireJobScope, requireReceiversInScope, requireDecisionScope, requireTaskScope, processKeysOf } = scope;
+  return [
     route({
       method: 'GET', url: '/api/tasks/:id', operationId: 'getTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'One user task',
       params: IdParams, response: Task,

@@ -1,3 +1,4 @@
+/** Serves the ledger's JSON API under /api/ledger: tree heads and checkpoints, inclusion and consistency proofs, its keys. */
 /**
  * The ledger's HTTP face (issue 6). Reads are public, as Certificate Transparency logs' are: tree heads, proofs,
  * checkpoints and keys reveal hashes and sizes only (personal data is committed with salts, see docs/ledger.md), and

@@ -1,3 +1,4 @@
+/** Serves process mining of a deployed process from the event log (`/api/process-definitions/:key/mining`). */
 import { Type } from '@sinclair/typebox';
 import { processDefinitionId } from '../../engine/index.js';
 import { GovflowError } from '../../kernel/index.js';

@@ -1,3 +1,4 @@
+/** Serves the personal-data access log's JSON API (Data Tracker findUsage, a citizen's own uses) and logs reads of case data. */
 import { Type } from '@sinclair/typebox';
 import { GovflowError } from '../../kernel/index.js';
 import type { Principal } from '../../identity/index.js';

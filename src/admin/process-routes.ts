@@ -1,0 +1,205 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { compileBpmn, deployedSource, listDeployedDefinitions, MAX_BPMN_BYTES, type DeployedDefinition } from '../engine/index.js';
+import { actorOf } from '../identity/index.js';
+import { isGovflowError } from '../kernel/index.js';
+import { formFiles, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
+import { readAdminAsset } from './admin-assets.js';
+import { deploymentProblems, formatDate, KEY, str, type AdminContext, type AdminSession } from './admin-context.js';
+import { withDiagram } from './auto-layout.js';
+
+/**
+ * Serves the admin overview (`/admin`), the editors' files (`/admin/assets/*`), processes and decisions (the list,
+ * deploying an uploaded BPMN/DMN file, each version's XML) and the BPMN modeller (`/admin/modeller/:key`).
+ */
+
+
+/** The pages and helpers of registerProcessRoutes's routes, apart so that no function grows past the size limit. */
+function processPages(ctx: AdminContext) {
+  const { send, csrfField, log } = ctx;
+  const { engine, db } = ctx.options;
+
+  async function processesPage(reply: FastifyReply, admin: AdminSession, problems: string[], status: number, deploymentId: number | null): Promise<FastifyReply> {
+    const { processes, decisions } = await listDeployedDefinitions(db);
+    let banner: SafeHtml | '' = '';
+    if (deploymentId !== null) {
+      const made = [...processes.filter((p) => p.deploymentId === deploymentId).map((p) => `process ${p.key} version ${p.version}`), ...decisions.filter((d) => d.deploymentId === deploymentId).map((d) => `decision ${d.key} version ${d.version}`)];
+      banner = html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="deployed-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="deployed-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${made.length > 0 ? `Deployed ${made.join(', ')}` : 'Nothing new was deployed: the files are identical to the latest versions'}</p></div></div>`;
+    }
+    const latest = (rows: DeployedDefinition[], key: string): number => Math.max(...rows.filter((r) => r.key === key).map((r) => Number(r.version)));
+    const table = (rows: DeployedDefinition[], kind: 'processes' | 'decisions', caption: string): SafeHtml => rows.length === 0 ? html`<p class="govuk-body">None deployed yet.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key</th><th scope="col" class="govuk-table__header">Version</th><th scope="col" class="govuk-table__header">Name</th><th scope="col" class="govuk-table__header">Deployed</th><th scope="col" class="govuk-table__header">New cases</th></tr></thead>
+<tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">Version ${r.version}<span class="govuk-visually-hidden"> of ${r.key}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployedAt)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? 'Start on this version' : 'Evaluated'}</strong>` : ''}</td></tr>`)}</tbody></table>`;
+    const keys = [...new Set(processes.map((p) => p.key))];
+    return send(reply, admin, 'Processes and decisions', html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'file', anchor: 'file', message }))) : ''}${banner}
+<h1 class="govuk-heading-l">Processes and decisions</h1>
+<p class="govuk-body">New cases start on the latest version of their process; cases already running stay on the version they started on.</p>
+${keys.length > 0 ? html`<h2 class="govuk-heading-m">Draw a new version</h2><ul class="govuk-list">${keys.map((k) => html`<li><a class="govuk-link" href="/admin/modeller/${encodeURIComponent(k)}">Open ${k} in the modeller</a></li>`)}</ul>` : ''}
+${table(processes, 'processes', 'Processes')}
+${table(decisions, 'decisions', 'Decisions')}
+<h2 class="govuk-heading-m">Deploy a file</h2>
+<form method="post" action="/admin/processes" enctype="multipart/form-data" novalidate>
+${csrfField(admin)}
+<div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label" for="file">Upload a BPMN (.bpmn) or DMN (.dmn) file</label>
+<div id="file-hint" class="govuk-hint">The engine checks the whole file before anything is deployed. Up to ${MAX_BPMN_BYTES / 1024 / 1024} MB.</div>
+${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The file was not deployed</p>` : ''}
+<input class="govuk-file-upload${problems.length > 0 ? ' govuk-file-upload--error' : ''}" id="file" name="file" type="file" accept=".bpmn,.dmn" aria-describedby="file-hint${problems.length > 0 ? ' file-error' : ''}">
+</div>
+<button type="submit" class="govuk-button" data-module="govuk-button">Deploy</button>
+</form>`, { current: 'processes', status, hasErrors: problems.length > 0 });
+  }
+
+  /** Deploys, or says why not: a user error (the model) becomes the problems to show; anything else is thrown. */
+  async function tryDeploy(resources: { name: string; content: string }[], actor: string): Promise<{ deploymentId: number } | { problems: string[]; status: number }> {
+    try {
+      const result = await engine.deploy(resources, { name: `admin: ${resources.map((r) => r.name).join(', ')}`, actor });
+      return { deploymentId: result.deploymentId };
+    } catch (error) {
+      if (isGovflowError(error) && error.kind === 'user') return { problems: deploymentProblems(error, resources[0]?.name ?? 'file'), status: error.status };
+      throw error;
+    }
+  }
+
+  const xmlOf = (kind: 'processes' | 'decisions', key: string, version: number) => deployedSource(db, kind === 'processes' ? 'process' : 'decision', key, version);
+
+  function modellerPage(reply: FastifyReply, admin: AdminSession, key: string, latestVersion: number, xml: string, problems: string[], status = 200): FastifyReply {
+    return send(reply, admin, `Modeller: ${key}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}
+<span class="govuk-caption-l">Process modeller</span>
+<h1 class="govuk-heading-l">${key}</h1>
+<p class="govuk-body">You are editing version ${latestVersion}, the one new cases start on. Saving deploys a new version after the engine checked it; cases already running stay on their version.</p>
+<p class="govuk-body" id="modeller-status" role="status">Without JavaScript, edit the XML below.</p>
+<div id="modeller-canvas" class="govflow-modeller" hidden></div>
+<form method="post" action="/admin/modeller/${encodeURIComponent(key)}" id="modeller-form" novalidate>
+${csrfField(admin)}
+<input type="hidden" name="base-version" value="${latestVersion}">
+<div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="xml-group">
+<label class="govuk-label" for="xml">BPMN XML</label>
+${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The model was not deployed</p>` : ''}
+<textarea class="govuk-textarea${problems.length > 0 ? ' govuk-textarea--error' : ''}" id="xml" name="xml" rows="20" spellcheck="false"${problems.length > 0 ? html` aria-describedby="xml-error"` : ''}>${xml}</textarea>
+</div>
+<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save and deploy a new version</button>
+</form>
+<p class="govuk-body"><a class="govuk-link" href="/admin/processes">Upload a file instead</a></p>`, {
+      current: 'processes', status, hasErrors: problems.length > 0,
+      editor: { scripts: ['/admin/assets/bpmn-js/bpmn-modeler.js', '/admin/assets/modeller.js'], stylesheets: ['/admin/assets/bpmn-js/diagram-js.css', '/admin/assets/bpmn-js/bpmn-js.css', '/admin/assets/bpmn-js/bpmn-font/css/bpmn.css'] },
+    });
+  }
+
+  async function latestProcess(key: string): Promise<{ version: number; xml: string }> {
+    const found = KEY.test(key) ? await deployedSource(db, 'process', key) : null;
+    if (!found) throw new PageError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file.');
+    return { version: found.version, xml: found.xml };
+  }
+
+  /** The XML with a diagram for bpmn-js (see auto-layout.ts); when layout fails, the page falls back to the XML. */
+  const withLayout = (xml: string): Promise<string> => withDiagram(xml).catch((error: unknown) => {
+    log.warn({ err: error }, 'automatic layout failed; the modeller shows the XML');
+    return xml;
+  });
+
+  return { processesPage, tryDeploy, xmlOf, modellerPage, latestProcess, withLayout };
+}
+
+export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext): void {
+  const { send, adminOf, post } = ctx;
+  const { processesPage, tryDeploy, xmlOf, modellerPage, latestProcess, withLayout } = processPages(ctx);
+
+  // ------------------------------------------------------------------ overview and assets
+
+  server.get('/admin', async (request, reply) => {
+    const admin = adminOf(request);
+    return send(reply, admin, 'Administration', html`<h1 class="govuk-heading-l">Administration</h1>
+<ul class="govuk-list">
+<li><a class="govuk-link" href="/admin/processes">Processes and decisions</a>: deploy new versions, draw them in the modeller, see which version new cases start on.</li>
+<li><a class="govuk-link" href="/admin/services">Services</a>: edit what citizens read about a service and its question pages.</li>
+<li><a class="govuk-link" href="/admin/organisation">Organisation</a>: departments, staff accounts and their roles.</li>
+</ul>`, { current: 'overview' });
+  });
+
+  server.get<{ Params: { '*': string } }>('/admin/assets/*', async (request, reply) => {
+    const asset = await readAdminAsset(request.params['*']);
+    if (!asset) throw new PageError(404, 'Page not found', 'There is no such file.');
+    return reply.type(asset.type).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(asset.content);
+  });
+
+  // ------------------------------------------------------------------ processes and decisions
+
+
+  server.get<{ Querystring: { deployment?: string } }>('/admin/processes', async (request, reply) => {
+    const deployment = Number(request.query.deployment);
+    return processesPage(reply, adminOf(request), [], 200, Number.isSafeInteger(deployment) && deployment > 0 ? deployment : null);
+  });
+
+  // The upload is multipart: the admin page edge reads it before the handler (and the CSRF hook), files in formFiles.
+  server.post('/admin/processes', async (request, reply) => {
+    const admin = adminOf(request);
+    if (!request.isMultipart()) throw new PageError(415, 'Send the form as multipart/form-data', 'Go back and choose a file to upload.');
+    const chosen = formFiles(request).find((f) => f.filename !== '' || f.bytes.length > 0);
+    const file = chosen ? { name: chosen.filename, bytes: chosen.bytes, truncated: chosen.truncated } : null;
+    const refuse = (message: string, status: number): Promise<FastifyReply> => processesPage(reply, admin, [message], status, null);
+    if (file?.truncated) return refuse(`The selected file must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`, 413);
+    if (!file) return refuse('Select a BPMN or DMN file', 400);
+    if (file.bytes.length === 0) return refuse('The selected file is empty', 400);
+    const name = file.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-100);
+    if (!/\.(bpmn|dmn)$/i.test(name)) return refuse('The selected file must be a .bpmn or .dmn file', 415);
+    let content: string;
+    try {
+      content = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes);
+    } catch {
+      return refuse('The selected file must be UTF-8 text (BPMN and DMN are XML)', 415);
+    }
+    const outcome = await tryDeploy([{ name, content }], actorOf(admin.principal));
+    if ('problems' in outcome) return processesPage(reply, admin, outcome.problems, outcome.status, null);
+    return reply.redirect(`/admin/processes?deployment=${outcome.deploymentId}`, 303);
+  });
+
+  for (const kind of ['processes', 'decisions'] as const) {
+    server.get<{ Params: { key: string; version: string } }>(`/admin/${kind}/:key/:version`, { schema: paramsSchema({ key: PARAM.key, version: PARAM.id }) }, async (request, reply) => {
+      const admin = adminOf(request);
+      const version = Number(request.params.version);
+      const found = KEY.test(request.params.key) && Number.isSafeInteger(version) && version > 0 ? await xmlOf(kind, request.params.key, version) : null;
+      if (!found) throw new PageError(404, 'Page not found', `There is no such ${kind === 'processes' ? 'process' : 'decision'} version.`);
+      const title = `${request.params.key} version ${version}`;
+      return send(reply, admin, title, html`<span class="govuk-caption-l">${kind === 'processes' ? 'Process' : 'Decision'}${found.name ? `: ${found.name}` : ''}</span>
+<h1 class="govuk-heading-l">${title}</h1>
+<p class="govuk-body">Deployed from ${found.resource}.${kind === 'processes' ? html` <a class="govuk-link" href="/admin/modeller/${encodeURIComponent(request.params.key)}">Open the latest version in the modeller</a>.` : ''}</p>
+<h2 class="govuk-heading-m">XML</h2>
+<pre class="govflow-xml" tabindex="0" aria-label="The XML of ${title}">${found.xml}</pre>`, { current: 'processes', backLink: '/admin/processes' });
+    });
+  }
+
+  // ------------------------------------------------------------------ modeller
+
+  server.get<{ Params: { key: string } }>('/admin/modeller/:key', { schema: paramsSchema({ key: PARAM.key }) }, async (request, reply) => {
+    const admin = adminOf(request);
+    const latest = await latestProcess(request.params.key);
+    return modellerPage(reply, admin, request.params.key, latest.version, await withLayout(latest.xml), []);
+  });
+
+  server.post<{ Params: { key: string } }>('/admin/modeller/:key', { schema: paramsSchema({ key: PARAM.key }) }, async (request, reply) => {
+    const { admin, body, actor } = await post(request);
+    const key = request.params.key;
+    const latest = await latestProcess(key);
+    const xml = str(body, 'xml');
+    // Two admins editing the same process: the later save must not silently replace the version the other one just
+    // deployed. The page carries the version it was opened on; the form comes back with the admin's model kept.
+    const base = str(body, 'base-version');
+    if (base !== '' && base !== String(latest.version)) {
+      return modellerPage(reply, admin, key, latest.version, xml, [`Someone else deployed version ${latest.version} of ${key} after you opened this page. Your model was not deployed and is shown below: check version ${latest.version}, then save again to deploy yours after it`], 409);
+    }
+    if (xml.trim() === '') return modellerPage(reply, admin, key, latest.version, xml, ['Enter the BPMN XML of the process'], 400);
+    if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return modellerPage(reply, admin, key, latest.version, xml, [`The model must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`], 413);
+    const name = `${key}.bpmn`;
+    // The page saves a new version of this process: a model that no longer contains it would deploy something else.
+    try {
+      const compiled = await compileBpmn(xml, name);
+      if (!compiled.processes.some((p) => p.id === key)) return modellerPage(reply, admin, key, latest.version, xml, [`${name}: the model must keep the process with the id ${key}`], 422);
+    } catch (error) {
+      if (isGovflowError(error) && error.kind === 'user') return modellerPage(reply, admin, key, latest.version, xml, deploymentProblems(error, name), error.status);
+      throw error;
+    }
+    const outcome = await tryDeploy([{ name, content: xml }], actor);
+    if ('problems' in outcome) return modellerPage(reply, admin, key, latest.version, xml, outcome.problems, outcome.status);
+    return reply.redirect(`/admin/processes?deployment=${outcome.deploymentId}`, 303);
+  });
+}

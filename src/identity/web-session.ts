@@ -1,0 +1,83 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { GovflowError } from '../kernel/index.js';
+import { sessionExpired } from '../web/index.js';
+import type { Principal } from './principal.js';
+
+/**
+ * Serves every request of the server (registered once, at the root, before any route): the ONE session decorator
+ * and the ONE CSRF hook of govflow. Pages read who is signed in from `request.principal` and the form token from
+ * `request.csrfToken`; nothing else reads the session cookie for a page.
+ *
+ * The CSRF rule, for every route there is or will be — nothing to remember when adding one:
+ * - every POST, PUT, PATCH and DELETE outside `/api/` must carry this session's token, as the form field `csrf`
+ *   (urlencoded or multipart) or the header `X-CSRF-Token`; no session, no token, an empty or another session's
+ *   token: 403 before the handler runs;
+ * - under `/api/`, a request authenticated by an API key (`Authorization: Bearer …`) is exempt (a key is not sent by
+ *   a browser on its own, so it cannot be forged across sites), and so is one with no live session cookie (it
+ *   carries no ambient credential); a state-changing API call made with a session cookie must send the token in
+ *   `X-CSRF-Token`.
+ */
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is signed in on this browser (identity's session); null for a visitor. */
+    principal: Principal | null;
+    /** The session's CSRF token; '' when there is no session. */
+    csrfToken: string;
+  }
+}
+
+export interface WebSessionOptions {
+  /** Identity's page session (one statement: the session row and its principal); `create` only on sign-in pages. */
+  readonly pageSession: (request: FastifyRequest, reply: FastifyReply) => Promise<{ principal: Principal | null; csrfToken: string }>;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Public static files need no session (and would cost a session read each); the admin's editors are for admins only. */
+const STATIC = /^\/(assets|staff\/assets)\//;
+const BEARER = /^\s*Bearer\s/i;
+
+export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+export const isStateChanging = (method: string): boolean => STATE_CHANGING.has(method);
+
+function tokenMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || given === '' || expected === '') return false;
+  const x = Buffer.from(given);
+  const y = Buffer.from(expected);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const headerToken = (request: FastifyRequest): unknown => request.headers['x-csrf-token'];
+
+export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) => {
+  server.decorateRequest('principal', null);
+  server.decorateRequest('csrfToken', '');
+
+  server.addHook('onRequest', async (request, reply) => {
+    if (isApiPath(request.url)) {
+      // The API authenticates each route itself (API key or session); only a cookie call needs the token, in a header.
+      if (BEARER.test(request.headers.authorization ?? '') || !request.headers.cookie) return;
+      const s = await options.pageSession(request, reply);
+      request.principal = s.principal;
+      request.csrfToken = s.csrfToken;
+      if (isStateChanging(request.method) && s.csrfToken !== '' && !tokenMatches(headerToken(request), s.csrfToken)) {
+        throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'CSRF: a state-changing API call made with a session cookie must send the session\'s token in X-CSRF-Token (or use an API key)');
+      }
+      return;
+    }
+    if (STATIC.test(request.url) && !isStateChanging(request.method)) return;
+    const s = await options.pageSession(request, reply);
+    request.principal = s.principal;
+    request.csrfToken = s.csrfToken;
+  });
+
+  // After the body is parsed (multipart included: areas read it in preValidation), before any handler.
+  server.addHook('preHandler', async (request) => {
+    if (!isStateChanging(request.method) || isApiPath(request.url)) return;
+    const body = request.body as Record<string, unknown> | null | undefined;
+    const given = body && typeof body === 'object' && !Buffer.isBuffer(body) && 'csrf' in body ? body['csrf'] : headerToken(request);
+    if (!tokenMatches(given, request.csrfToken)) throw sessionExpired();
+  });
+}, { name: 'govflow-web-session', fastify: '5.x' });

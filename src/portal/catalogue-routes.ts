@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DEMO_CITIZENS } from '../identity/index.js';
+import { formBody, formText, html, PARAM, paramsSchema, PageError, pageNotFound, readGovukAsset, type SafeHtml } from '../web/index.js';
+import type { PortalContext } from './portal-context.js';
+
+/**
+ * Serves the portal's public pages: the GOV.UK assets, the citizen sign-in (eID button, demo picker) and sign-out,
+ * the list of services and each service's start page.
+ */
+
+const safeNext = (next: unknown): string => (typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/applications');
+
+export function registerCatalogueRoutes(server: FastifyInstance, ctx: PortalContext): void {
+  const { catalogue, options } = ctx;
+
+  const sendAsset = async (reply: FastifyReply, file: string): Promise<FastifyReply> => {
+    const asset = await readGovukAsset(file);
+    if (!asset) throw pageNotFound('There is no such file.');
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.content);
+  };
+  server.get('/assets/govuk-frontend.min.css', async (_request, reply) => sendAsset(reply, 'govuk-frontend.min.css'));
+  server.get<{ Params: { kind: string; file: string } }>('/assets/:kind/:file', { schema: paramsSchema({ kind: PARAM.slug, file: PARAM.token }) },
+    async (request, reply) => sendAsset(reply, `${request.params.kind}/${request.params.file}`));
+
+  server.get<{ Querystring: { next?: string } }>('/sign-in', async (request, reply) => {
+    // The sign-in page is where a session starts, so its form has a CSRF token to carry.
+    if (!request.csrfToken) request.csrfToken = (await options.identity.pageSession(request, reply, { create: true })).csrfToken;
+    const next = safeNext(request.query.next);
+    // With a national eID configured, citizens sign in there; the demo picker stays only in demo mode, below it.
+    const eid = options.identity.oidcEnabled ? html`<h2 class="govuk-heading-m">Sign in with your national eID</h2>
+<p class="govuk-body"><a class="govuk-button" href="/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" data-module="govuk-button">Continue to the eID sign-in</a></p>` : '';
+    return ctx.send(request, reply, 'Sign in (demo)', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">${options.identity.oidcEnabled ? 'Sign in' : 'Sign in (demo)'}</h1>
+${eid}
+${options.demoSignIn === false ? (options.identity.oidcEnabled ? '' : html`<p class="govuk-body">Signing in is not available yet. Try again later.</p>`) : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
+<form method="post" action="/sign-in" novalidate>
+<input type="hidden" name="csrf" value="${request.csrfToken}">
+<input type="hidden" name="next" value="${next}">
+<div class="govuk-form-group">
+<fieldset class="govuk-fieldset">
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Who are you?</legend>
+<div class="govuk-radios" data-module="govuk-radios">
+${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="${i === 0 ? 'citizen' : `citizen-${i + 1}`}" name="citizen" type="radio" value="${c.id}"${i === 0 ? html` checked` : ''}><label class="govuk-label govuk-radios__label" for="${i === 0 ? 'citizen' : `citizen-${i + 1}`}">${c.name} (demo citizen)</label></div>
+`)}</div>
+</fieldset>
+</div>
+<button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
+</form>`}
+</div></div>`, { current: 'sign-in' });
+  });
+
+  server.post('/sign-in', async (request, reply) => {
+    const body = formBody(request);
+    if (options.demoSignIn === false) throw pageNotFound();
+    const citizen = DEMO_CITIZENS.find((c) => c.id === body['citizen']);
+    if (!citizen) throw new PageError(400, 'Choose a demo citizen', 'Go back and choose one of the demo citizens.');
+    // Identity starts a new session on sign-in, so a session id known before signing in is worth nothing after.
+    await options.identity.signInCitizen(request, reply, citizen.id);
+    return reply.redirect(safeNext(formText(body, 'next')), 303);
+  });
+
+  server.post('/sign-out', async (request, reply) => {
+    await options.identity.signOut(request, reply);
+    return reply.redirect('/', 303);
+  });
+
+  server.get('/', async (request, reply) => ctx.send(request, reply, 'Services', html`<h1 class="govuk-heading-xl">Services</h1>
+<p class="govuk-body-l">Apply online to ${catalogue.services.length === 1 ? 'this service' : 'these services'} of the municipality and follow your application.</p>
+<ul class="govuk-list">
+${catalogue.services.map((svc) => html`<li><h2 class="govuk-heading-m govuk-!-margin-bottom-1"><a class="govuk-link" href="/services/${svc.id}">${svc.title}</a></h2><p class="govuk-body">${svc.summary}</p></li>
+`)}</ul>`, { current: 'home' }));
+
+  server.get<{ Params: { id: string } }>('/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
+    const svc = ctx.serviceOr404(request.params.id);
+    const live = await ctx.measured(svc.process.key);
+    const list = (items: readonly string[]): SafeHtml => html`<ul class="govuk-list govuk-list--bullet">${items.map((i) => html`<li>${i}</li>`)}</ul>`;
+    return ctx.send(request, reply, svc.title, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-xl">${svc.title}</h1>
+${svc.description.map((p) => html`<p class="govuk-body">${p}</p>`)}
+<h2 class="govuk-heading-m">Who can apply</h2>
+${list(svc.whoCanApply)}
+<h2 class="govuk-heading-m">What you need</h2>
+${list(svc.documentsNeeded)}
+<h2 class="govuk-heading-m">Fee</h2>
+<p class="govuk-body">${svc.fee}</p>
+<h2 class="govuk-heading-m">How long it takes</h2>
+<p class="govuk-body">${svc.expectedTime}</p>
+${live ? html`<p class="govuk-body" id="measured-time">${live}</p>` : ''}
+<a href="/services/${svc.id}/apply" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Start now<svg class="govuk-button__start-icon" xmlns="http://www.w3.org/2000/svg" width="17.5" height="19" viewBox="0 0 33 40" aria-hidden="true" focusable="false"><path fill="currentColor" d="M0 0h13l20 20-20 20H0l20-20z"/></svg></a>
+<p class="govuk-body">Your answers are saved as you go, so you can come back later.</p>
+</div>
+<div class="govuk-grid-column-one-third">
+<aside class="govuk-!-margin-top-6" aria-labelledby="responsible">
+<h2 class="govuk-heading-s" id="responsible">Responsible department</h2>
+<p class="govuk-body-s">${svc.department}</p>
+</aside>
+</div></div>`, { backLink: '/' });
+  });
+}

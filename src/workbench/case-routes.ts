@@ -1,0 +1,173 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { EventView, TaskView } from '../engine/index.js';
+import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
+import { html, PageError, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
+
+/**
+ * Serves the case page (`/staff/cases/:id`: applicant data, documents, the diagram with the current position, open
+ * tasks with their forms, notes, the timeline) and its files (the BPMN for the viewer, the applicant's documents);
+ * each read of personal data is logged for the person.
+ */
+
+export type RenderCase = (reply: FastifyReply, staff: StaffSession, id: number, state: FormState | null) => Promise<FastifyReply>;
+
+/** The case page renderer, shared with the task actions (a refused form comes back on the case page). */
+export function caseRenderer(ctx: WorkbenchContext): RenderCase {
+  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, diagramFor, diagramPages, serviceOf } = ctx;
+
+  const uploadsOf = async (reference: string | null) => (ctx.options.caseDocuments && reference ? ctx.options.caseDocuments.list(reference) : []);
+
+  async function renderCase(reply: FastifyReply, staff: StaffSession, id: number, state: FormState | null): Promise<FastifyReply> {
+    const { instance, tasks } = await caseInScope(staff.principal, id);
+    const service = serviceOf(instance.processKey);
+    // Showing the applicant's data is a read of personal data: logged for the person before it is shown.
+    await recordRead(staff.principal, instance, 'case.viewed', ['application']);
+    const events: EventView[] = await engine.getEvents(id);
+    const notes = events.filter((e) => e.type === 'case.note-added');
+    const open = tasks.filter((t) => t.state === 'created');
+    const variables = Object.entries(instance.variables as Record<string, unknown>).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+    const title = instance.businessKey ?? `Case ${id}`;
+    const sla = caseSla(instance, events);
+    const uploads = await uploadsOf(instance.businessKey);
+    const decisionCode = (instance.variables as Record<string, unknown>)['decisionCode'];
+    const diagram = await diagramFor(instance.definitionId).catch((error: unknown) => {
+      log.warn({ err: error, definitionId: instance.definitionId }, 'no diagram for the case');
+      return null;
+    });
+    const activeIds = [...new Set(instance.activeElements.map((a) => a.elementId))];
+    const currentSteps = activeIds.filter((a) => !diagram?.containers.has(a));
+    const completedIds = [...new Set(events.filter((e) => e.type === 'element.completed' && e.elementId).map((e) => e.elementId!))];
+    const stepName = (elementId: string): string => diagram?.names.get(elementId) ?? tasks.find((t) => t.elementId === elementId)?.name ?? elementId;
+    const colleagues = new Map<string, StaffMember[]>();
+    for (const t of open) {
+      const department = departmentOf(t);
+      if (db && department && inDepartment(staff.principal, department, 'manager') && !colleagues.has(`${department}${isManagerGroup(t) ? '/manager' : ''}`)) {
+        colleagues.set(`${department}${isManagerGroup(t) ? '/manager' : ''}`, await listStaffOfDepartment(db, department, isManagerGroup(t) ? 'manager' : undefined));
+      }
+    }
+    const errors = state?.errors ?? [];
+    if (diagram) diagramPages.add(reply);
+    const timelineDetail = (e: EventView): string => {
+      if (e.type === 'case.note-added') return String(e.data['text'] ?? '');
+      if (e.type === 'task.escalated') return `to ${(e.data['to'] as string[] | undefined)?.join(', ') ?? ''}: ${String(e.data['reason'] ?? '')}`;
+      if (e.type === 'task.assigned') return e.data['assignee'] ? `to ${String(e.data['assignee'])}` : 'to nobody';
+      if (e.type === 'task.claimed') return `to ${String(e.data['assignee'] ?? '')}`;
+      if (e.type === 'task.unclaimed') return `released by ${String(e.data['previousAssignee'] ?? '')}`;
+      return '';
+    };
+    return send(reply, staff, `${errors.length > 0 ? 'Error: ' : ''}${title}`, html`${renderErrorSummary(errors)}<span class="govuk-caption-l">${service?.title ?? instance.processKey}</span>
+<h1 class="govuk-heading-l">${title}</h1>
+<dl class="govuk-summary-list">
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Case deadline</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.case}${service.sla.pauseWhileWaitingForApplicant ? ', the clock stops while the case waits for the applicant' : ''})` : ''}${sla.pausedMs > 0 ? `; waited for the applicant ${plural(Math.round(sla.pausedMs / 3_600_000), 'hour')}` : ''}</span>` : 'No deadline'}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Current step</dt><dd class="govuk-summary-list__value" id="current-steps">${currentSteps.length === 0 ? (instance.state === 'active' ? 'None' : `The case is ${instance.state}`) : currentSteps.map(stepName).join(', ')}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Signed decision</dt><dd class="govuk-summary-list__value">${typeof decisionCode === 'string' && decisionCode ? html`<a class="govuk-link" href="/verify/${encodeURIComponent(decisionCode)}">Verify decision ${decisionCode}</a>` : 'Not issued yet'}</dd></div>
+</dl>
+<h2 class="govuk-heading-m">Open tasks</h2>
+${open.length === 0 ? html`<p class="govuk-body">No open tasks.</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
+<h2 class="govuk-heading-m">Process</h2>
+${diagram ? html`<figure class="govuk-!-margin-0">
+<figcaption class="govuk-body">Where the case is in the process: the current step${currentSteps.length === 1 ? ' is' : 's are'} outlined in thick blue, the steps passed in green.</figcaption>
+<div id="case-diagram" class="govflow-diagram" data-src="/staff/cases/${id}/diagram.bpmn" data-active="${currentSteps.join(' ')}" data-active-scopes="${activeIds.filter((a) => diagram.containers.has(a)).join(' ')}" data-completed="${completedIds.join(' ')}"></div>
+</figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
+<h2 class="govuk-heading-m">Application</h2>
+<dl class="govuk-summary-list">${variables.map(([k, v]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${k}</dt><dd class="govuk-summary-list__value">${String(v)}</dd></div>`)}</dl>
+<h2 class="govuk-heading-m">Documents</h2>
+${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">SHA-256</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>
+<tbody class="govuk-table__body">${uploads.map((u) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${id}/documents/${u.id}">${u.filename}</a></td><td class="govuk-table__cell">${u.mediaType}</td><td class="govuk-table__cell">${bytes(u.sizeBytes)}</td><td class="govuk-table__cell"><code class="govuk-!-font-size-14">${u.sha256}</code></td><td class="govuk-table__cell">${formatDate(u.createdAt)}</td></tr>`)}</tbody></table>`}
+<h2 class="govuk-heading-m">Internal notes</h2>
+${notes.length === 0 ? html`<p class="govuk-body">No notes yet.</p>` : html`<ul class="govuk-list">${notes.map((n) => html`<li><strong>${n.actor ?? ''}</strong>, ${formatDate(n.occurredAt)}: ${String(n.data['text'] ?? '')}</li>`)}</ul>`}
+<form method="post" action="/staff/cases/${id}/notes" novalidate>
+<input type="hidden" name="csrf" value="${staff.csrfToken}">
+${noteField(state)}
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Add note</button>
+</form>
+<h2 class="govuk-heading-m">Timeline</h2>
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Every recorded step of the case, from the event log</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">What</th><th scope="col" class="govuk-table__header">Step</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">Details</th></tr></thead>
+<tbody class="govuk-table__body">${events.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${formatDate(e.occurredAt)}</td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${e.elementId ?? ''}</td><td class="govuk-table__cell">${e.actor ?? ''}</td><td class="govuk-table__cell">${timelineDetail(e)}</td></tr>`)}</tbody></table>`,
+    errors.length > 0 ? 400 : 200,
+    diagram ? { scripts: ['/staff/assets/bpmn-viewer.js', '/staff/assets/case-diagram.js'], stylesheets: ['/staff/assets/diagram-js.css', '/staff/assets/bpmn-js.css', '/staff/assets/case-diagram.css'] } : {});
+  }
+
+  function noteField(state: FormState | null): SafeHtml {
+    const error = state?.action === 'note' ? state.errors.find((e) => e.key === 'note') : undefined;
+    const value = state?.action === 'note' ? String(state.input['note'] ?? '') : '';
+    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="note">Add a note (only staff see it)</label>${error ? html`<p id="note-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="note" name="note" rows="3"${error ? html` aria-describedby="note-error"` : ''}>${value}</textarea></div>`;
+  }
+
+  function taskPanel(task: TaskView, staff: StaffSession, state: FormState | null, colleagues: StaffMember[] | null): SafeHtml {
+    const csrf = html`<input type="hidden" name="csrf" value="${staff.csrfToken}">`;
+    const me = actorOf(staff.principal);
+    const department = departmentOf(task);
+    const isManager = !!department && inDepartment(staff.principal, department, 'manager');
+    const nameOf = (actor: string): string => colleagues?.find((c) => c.actor === actor)?.name ?? actor;
+    const heading = html`<h3 class="govuk-heading-s">${task.name ?? task.elementId} ${slaTag(taskSla(task))}</h3>`;
+    const mayWork = inCaseScope(staff.principal, task.candidateGroups);
+    const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
+    const parts: SafeHtml[] = [];
+    if (!task.assignee) {
+      parts.push(html`<p class="govuk-body">Nobody is working on this task.</p>${mayWork ? html`<form method="post" action="/staff/tasks/${task.id}/claim" novalidate>${csrf}<button type="submit" class="govuk-button" data-module="govuk-button">Assign to me</button></form>` : ''}`);
+    } else if (task.assignee !== me) {
+      parts.push(html`<p class="govuk-body">Assigned to ${nameOf(task.assignee)}.</p>`);
+    } else {
+      const form = serviceOf(task.processKey)?.taskForms[task.elementId];
+      const input = state?.action === 'complete' ? state.input : (form?.defaults ?? {});
+      parts.push(html`<p class="govuk-body">Assigned to you.</p><form method="post" action="/staff/tasks/${task.id}/complete" novalidate>${csrf}${form ? renderFormFields(form.form, input, state?.action === 'complete' ? state.errors : []) : ''}<button type="submit" class="govuk-button" data-module="govuk-button">Complete task</button></form>
+<form method="post" action="/staff/tasks/${task.id}/release" novalidate>${csrf}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Release task</button></form>`);
+    }
+    if (isManager && colleagues) {
+      const chosen = state?.action === 'assign' ? String(state.input['assignee'] ?? '') : (task.assignee ?? '');
+      const error = state?.action === 'assign' ? errorOf('assignee') : undefined;
+      parts.push(html`<form method="post" action="/staff/tasks/${task.id}/assign" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="assignee-${task.id}">Assign to a colleague</label>${error ? html`<p id="assignee-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="assignee-${task.id}" name="assignee"${error ? html` aria-describedby="assignee-${task.id}-error"` : ''}><option value="">Nobody</option>${colleagues.map((c) => html`<option value="${c.actor}"${c.actor === chosen ? html` selected` : ''}>${c.name}</option>`)}</select></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Assign</button></form>`);
+    }
+    if ((task.assignee === me || isManager) && !isManagerGroup(task) && department) {
+      const error = state?.action === 'escalate' ? errorOf('reason') : undefined;
+      const value = state?.action === 'escalate' ? String(state.input['reason'] ?? '') : '';
+      parts.push(html`<details class="govuk-details"${error ? html` open` : ''}><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Escalate to a manager of ${department}</span></summary><div class="govuk-details__text">
+<form method="post" action="/staff/tasks/${task.id}/escalate" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="reason-${task.id}">Why does a manager need to take this task?</label>${error ? html`<p id="reason-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="reason-${task.id}" name="reason" rows="3"${error ? html` aria-describedby="reason-${task.id}-error"` : ''}>${value}</textarea></div>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Escalate</button></form></div></details>`);
+    }
+    return html`<div class="govuk-inset-text">${heading}${parts}</div>`;
+  }
+
+  return renderCase;
+}
+
+export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
+  const { db, staffSession, caseId, caseInScope, recordRead, diagramFor } = ctx;
+
+  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+    const staff = await staffSession(request, reply);
+    if (!staff) return reply;
+    return renderCase(reply, staff, caseId(request.params.id), null);
+  });
+
+  // ------------------------------------------------------------------ case files
+
+  server.get<{ Params: { id: string } }>('/staff/cases/:id/diagram.bpmn', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+    const staff = await staffSession(request, reply);
+    if (!staff) return reply;
+    const { instance } = await caseInScope(staff.principal, caseId(request.params.id));
+    const diagram = await diagramFor(instance.definitionId);
+    return reply.type('application/xml; charset=utf-8').header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'").send(diagram.xml);
+  });
+
+  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }) }, async (request, reply) => {
+    const staff = await staffSession(request, reply);
+    if (!staff) return reply;
+    const { instance } = await caseInScope(staff.principal, caseId(request.params.id));
+    const uploadId = /^\d{1,15}$/.test(request.params.uploadId) ? Number(request.params.uploadId) : 0;
+    const upload = ctx.options.caseDocuments && instance.businessKey && uploadId > 0 ? await ctx.options.caseDocuments.read(uploadId, instance.businessKey) : null;
+    if (!upload) throw new PageError(404, 'Page not found', 'There is no such document on this case.');
+    // A document of the applicant is personal data: each download is in their access log.
+    await recordRead(staff.principal, instance, 'document.downloaded', ['documents']);
+    return reply.type(upload.mediaType).header('content-disposition', dispositionOf(upload.filename)).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'; sandbox").send(Buffer.from(upload.content));
+  });
+}

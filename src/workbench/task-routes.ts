@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TaskView } from '../engine/index.js';
+import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffPrincipal } from '../identity/index.js';
+import { PageError, PARAM, paramsSchema } from '../web/index.js';
+import type { RenderCase } from './case-routes.js';
+import { readTaskForm } from './task-form.js';
+import { departmentOf, isManagerGroup, MAX_REASON, text, type WorkbenchContext } from './workbench-context.js';
+
+/** Serves the actions on a task (claim, release, assign, escalate, complete) and adding an internal note to a case. */
+
+const ID_PARAMS = paramsSchema({ id: PARAM.id });
+
+export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
+  const { engine, db, serviceOf, postStaff, caseId, caseInScope } = ctx;
+
+  async function taskForAction(principal: StaffPrincipal, id: string): Promise<TaskView> {
+    const taskId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
+    const task = taskId > 0 ? await engine.getTask(taskId).catch(() => null) : null;
+    if (!task || !inCaseScope(principal, task.candidateGroups)) throw new PageError(404, 'Page not found', 'There is no such task in your departments.');
+    if (task.state !== 'created') throw new PageError(409, 'The task is already done', 'Someone completed this task. Go back to the case to see what happens next.');
+    return task;
+  }
+
+  /** After an action: back to the case, or to the inbox when the person no longer sees the case (they escalated its only task of theirs). */
+  async function backToCase(reply: FastifyReply, principal: StaffPrincipal, instanceId: number): Promise<FastifyReply> {
+    const inScope = await caseInScope(principal, instanceId).then(() => true, () => false);
+    return reply.redirect(inScope ? `/staff/cases/${instanceId}` : '/staff', 303);
+  }
+
+  server.post<{ Params: { id: string } }>('/staff/tasks/:id/claim', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const task = await taskForAction(post.principal, request.params.id);
+    await engine.claimTask(task.id, actorOf(post.principal));
+    return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
+  });
+
+  server.post<{ Params: { id: string } }>('/staff/tasks/:id/release', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const task = await taskForAction(post.principal, request.params.id);
+    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, 'The task is not assigned to you', 'Only the person a task is assigned to can release it; a manager can reassign it.');
+    await engine.unclaimTask(task.id, actorOf(post.principal));
+    return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
+  });
+
+  server.post<{ Params: { id: string } }>('/staff/tasks/:id/assign', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const task = await taskForAction(post.principal, request.params.id);
+    const department = departmentOf(task);
+    if (!department || !inDepartment(post.principal, department, 'manager') || !db) throw new PageError(403, 'Only a manager can reassign this task', `Ask a manager of ${department ?? 'the department'} to reassign it.`);
+    const assignee = text(post.body, 'assignee');
+    const colleagues = await listStaffOfDepartment(db, department, isManagerGroup(task) ? 'manager' : undefined);
+    if (assignee !== '' && !colleagues.some((c) => c.actor === assignee)) {
+      return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'assign', input: post.body, errors: [{ key: 'assignee', anchor: `assignee-${task.id}`, message: `Select a colleague of ${department} from the list` }] });
+    }
+    await engine.assignTask(task.id, { assignee: assignee || null, actor: actorOf(post.principal) });
+    return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
+  });
+
+  server.post<{ Params: { id: string } }>('/staff/tasks/:id/escalate', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const task = await taskForAction(post.principal, request.params.id);
+    const department = departmentOf(task);
+    const me = actorOf(post.principal);
+    if (!department || (task.assignee !== me && !inDepartment(post.principal, department, 'manager'))) throw new PageError(403, 'You cannot escalate this task', 'Assign the task to yourself first, or ask a manager.');
+    if (isManagerGroup(task)) throw new PageError(409, 'The task is already with the managers', 'A task for the managers cannot be escalated further here.');
+    const reason = text(post.body, 'reason');
+    const problem = reason === '' ? 'Enter why a manager needs to take this task' : [...reason].length > MAX_REASON ? `The reason must be ${MAX_REASON} characters or less` : null;
+    if (problem) return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'escalate', input: post.body, errors: [{ key: 'reason', anchor: `reason-${task.id}`, message: problem }] });
+    await engine.escalateTask(task.id, { candidateGroups: [`${department}/manager`], actor: me, reason });
+    return backToCase(reply, post.principal, task.instanceId);
+  });
+
+  server.post<{ Params: { id: string } }>('/staff/tasks/:id/complete', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const task = await taskForAction(post.principal, request.params.id);
+    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, 'Assign the task to yourself first', 'Only the person a task is assigned to can complete it.');
+    const form = serviceOf(task.processKey)?.taskForms[task.elementId];
+    let variables: Record<string, unknown> = {};
+    if (form) {
+      const read = readTaskForm(form.form, post.body);
+      if (read.errors.length > 0) return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'complete', input: post.body, errors: read.errors });
+      // The form's version goes with the answers, like a citizen's submission is pinned to the form it was filled in with.
+      variables = { ...read.variables };
+    }
+    await engine.completeTask(task.id, { variables, actor: actorOf(post.principal) });
+    if (form) await engine.recordCaseEvent(task.instanceId, { type: 'task.form-submitted', elementId: task.elementId, data: { taskId: task.id, formId: form.formId, formVersion: form.formVersion } }, { actor: actorOf(post.principal) });
+    return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
+  });
+
+  server.post<{ Params: { id: string } }>('/staff/cases/:id/notes', { schema: ID_PARAMS }, async (request, reply) => {
+    const post = await postStaff(request, reply);
+    if (!post) return reply;
+    const id = caseId(request.params.id);
+    await caseInScope(post.principal, id);
+    const note = text(post.body, 'note');
+    const problem = note === '' ? 'Enter a note' : [...note].length > 4000 ? 'The note must be 4,000 characters or less' : null;
+    if (problem) return renderCase(reply, post, id, { taskId: 0, action: 'note', input: post.body, errors: [{ key: 'note', anchor: 'note', message: problem }] });
+    await engine.recordCaseEvent(id, { type: 'case.note-added', data: { text: note } }, { actor: actorOf(post.principal) });
+    return reply.redirect(`/staff/cases/${id}`, 303);
+  });
+}
