@@ -14,7 +14,7 @@ export { DEMO_AGENCIES, DEMO_CITIZENS, DEMO_DEPARTMENTS, DEMO_STAFF } from './de
 export type { DemoStaff } from './demo-organisation.js';
 export { listStaffOfDepartment } from './staff-directory.js';
 export type { StaffMember } from './staff-directory.js';
-export { createDepartment, createStaff, getStaff, listAgencies, listDepartments, listStaff, ORGANISATION_ID, parseMembership, resetStaffCredentials, setStaffDisabled } from './organisation.js';
+export { createDepartment, createStaff, getStaff, listAgencies, listDepartments, listStaff, ORGANISATION_ID, parseMembership, resetStaffCredentials, setStaffDisabled, staffIdOfUsername } from './organisation.js';
 export type { DepartmentView, StaffView } from './organisation.js';
 export { isApiPath, isStateChanging, webSessionPlugin } from './web-session.js';
 export type { WebSessionOptions } from './web-session.js';

@@ -63,6 +63,12 @@ export async function listStaff(db: Queryable): Promise<StaffView[]> {
   return rows.map((r) => ({ ...r, disabled: r.disabled === true, memberships: m.rows.filter((x) => x.staff_id === r.id).map((x) => ({ department: x.department_id, role: x.role })) }));
 }
 
+/** The id of the staff account with this user name (as typed at sign-in: case and surrounding spaces ignored), or null. */
+export async function staffIdOfUsername(db: Queryable, username: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>('select id from identity_staff where lower(username) = lower($1)', [username.trim()]);
+  return rows[0]?.id ?? null;
+}
+
 export async function getStaff(db: Queryable, id: string): Promise<StaffView | null> {
   return (await listStaff(db)).find((s) => s.id === id) ?? null;
 }

@@ -71,6 +71,8 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     'decisions/:id': data['decision'], 'verify/:code': 'ABCD-EFGH-JKLM', 'test/:id': 'none', 'deployments/:id': '1', 'jobs/:id': '1',
     'versions/:version': '1', 'staff/:id': 'pat', 'payment/:paymentId': 'none', 'assets/:kind': 'images', ':kind/:file': 'favicon.ico',
     'decisions/:file': 'none.pdf', 'assets/:file': 'case-diagram.css',
+    // A link of the right shape that was never issued: the enrolment page says so and writes nothing.
+    'enrol/:token': 'A'.repeat(43),
   };
   return byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }

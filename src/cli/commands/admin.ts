@@ -1,5 +1,5 @@
 import { GovflowError, loadConfig } from '../../kernel/index.js';
-import { createAdministrator, disableDemoAccounts, ENROLMENT_VALID_MS, issueEnrolment } from '../../identity/index.js';
+import { createAdministrator, disableDemoAccounts, ENROLMENT_VALID_MS, issueEnrolment, staffIdOfUsername } from '../../identity/index.js';
 import { openDatabaseFromConfig } from '../../store/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -41,9 +41,9 @@ export const command: Command = {
         staffId = created.staffId;
         link = created;
       } else {
-        const { rows } = await db.query<{ id: string }>('select id from identity_staff where username = $1', [values.username]);
-        if (!rows[0]) throw new GovflowError('GOVFLOW_ERR_NOT_FOUND', `--username: no staff account '${values.username}'`);
-        staffId = rows[0].id;
+        const found = await staffIdOfUsername(db, values.username!);
+        if (!found) throw new GovflowError('GOVFLOW_ERR_NOT_FOUND', `--username: no staff account '${values.username}'`);
+        staffId = found;
         link = await issueEnrolment(db, staffId, 'system:cli');
       }
       console.log(`administrator account: ${staffId}`);
