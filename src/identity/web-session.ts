@@ -76,6 +76,8 @@ export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) =>
   // After the body is parsed (multipart included: areas read it in preValidation), before any handler.
   server.addHook('preHandler', async (request) => {
     if (!isStateChanging(request.method) || isApiPath(request.url)) return;
+    // Pages are for people in a browser: an API key acts only under /api/, never through a page's form.
+    if (BEARER.test(request.headers.authorization ?? '')) throw sessionExpired();
     const body = request.body as Record<string, unknown> | null | undefined;
     const given = body && typeof body === 'object' && !Buffer.isBuffer(body) && 'csrf' in body ? body['csrf'] : headerToken(request);
     if (!tokenMatches(given, request.csrfToken)) throw sessionExpired();
