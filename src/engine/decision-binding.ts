@@ -74,7 +74,9 @@ export class DecisionBinder {
   async evaluateLatest(db: Queryable, key: string, context: Record<string, unknown>, now: Date): Promise<{ value: unknown; explanation: unknown; decisionKey: string; version: number }> {
     if (!this.decisions) throw new GovflowError('GOVFLOW_ERR_DECISION_NOT_FOUND', 'no decision service is configured');
     // A latest binding does not look at the process definition, so none is named (0).
-    const binding = (await resolveBindings(db, 0, [{ elementId: key, decisionKey: key, binding: undefined }]))[key];
+    const resolved = await resolveBindings(db, 0, [{ elementId: key, decisionKey: key, binding: undefined }]);
+    // Own keys only: a key such as 'constructor' must not find Object.prototype's.
+    const binding = Object.hasOwn(resolved, key) ? resolved[key] : undefined;
     if (!binding) throw new GovflowError('GOVFLOW_ERR_DECISION_NOT_FOUND', `no decision '${key}' is deployed`);
     const bound = (await this.boundDecisions(db, { [key]: binding }))![key]!;
     const result = bound.evaluate(context, now);
