@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEMO_CITIZENS } from '../identity/index.js';
-import { formBody, formText, html, PARAM, paramsSchema, PageError, pageNotFound, readGovukAsset, type SafeHtml } from '../web/index.js';
+import { formBody, formFiles, formText, html, PARAM, paramsSchema, PageError, pageNotFound, readGovukAsset, type SafeHtml } from '../web/index.js';
 import type { PortalContext } from './portal-context.js';
 
 /**
@@ -60,6 +60,8 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
   });
 
   server.post('/sign-out', async (request, reply) => {
+    // The sign-out form has one field: a post that carries files is not it (nothing is read from them).
+    if (formFiles(request).length > 0) throw new PageError(400, 'There is a problem with your request', 'Signing out takes no files. Go back and use the sign-out button.');
     await options.identity.signOut(request, reply);
     return reply.redirect('/', 303);
   });
