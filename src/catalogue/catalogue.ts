@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { GovflowError, type ErrorDetail } from '../kernel/index.js';
 import { parseFormSchema, type FormSchema } from '../web/index.js';
 import { parseDocuments, parsePayment, parseSla, readDecisions, type ServiceDecisionFile, type ServicePayment, type ServiceSla, type UploadRule } from './service-rules.js';
+import { readLetterTemplate, type LetterTemplate } from './letter.js';
 import { readTaskForms, type TaskForm } from './task-forms.js';
 
 /** The citizen-facing statuses every engine state maps to (issue 5). */
@@ -50,6 +51,8 @@ export interface Service {
   readonly documents: Readonly<Record<string, Readonly<Record<string, UploadRule>>>>;
   /** User task id → the form staff complete it with (`zeebe:formDefinition formId` → a `forms/*.form` file). */
   readonly taskForms: Readonly<Record<string, TaskForm>>;
+  /** The decision letter (`letter.json` in the service folder), if the service issues signed decisions with one. */
+  readonly letter?: LetterTemplate | null;
   readonly directory: string;
 }
 
@@ -227,11 +230,12 @@ export async function loadService(file: string, displayName = file): Promise<Ser
   const payment = parsePayment(raw['payment'], decisions, bpmn, fail);
   const documents = parseDocuments(raw['documents'], pages.map((p) => p.id), fail);
   const taskForms = await readTaskForms(directory, bpmn, fail);
+  const letter = await readLetterTemplate(directory, fail);
 
   const service = {
     id, title: c.text(raw, 'title'), summary: c.text(raw, 'summary'), description: c.list(raw, 'description'), whoCanApply: c.list(raw, 'whoCanApply'),
     documentsNeeded: c.list(raw, 'documentsNeeded'), fee: c.text(raw, 'fee'), expectedTime: c.text(raw, 'expectedTime'), department: c.text(raw, 'department'),
-    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, sla, decisions, payment, documents, taskForms, directory,
+    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, sla, decisions, payment, documents, taskForms, letter, directory,
   };
   if (c.problems.length > 0) {
     throw new GovflowError('GOVFLOW_ERR_VALIDATION', `service catalogue: ${c.problems.map((p) => p.message).join('; ')}`, c.problems);

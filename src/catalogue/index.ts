@@ -13,3 +13,5 @@ export { userTaskFormIds } from './task-forms.js';
 export type { TaskForm } from './task-forms.js';
 export { formChecksum, getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, listServiceVersions, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from './catalogue-store.js';
 export type { CatalogueQueryable, FormVersionRow, LiveCatalogue, ServiceFieldError, ServiceFields } from './catalogue-store.js';
+export { answersAsShown, composeLetter, fillLetterText, letterDate, parseLetterTemplate } from './letter.js';
+export type { LetterLine, LetterTemplate } from './letter.js';

@@ -9,6 +9,7 @@ import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, doc
 import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
 import { configureSite } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
+import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createPrivacy, startRetentionLoop } from '../privacy/index.js';
 import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
@@ -136,6 +137,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   });
   const documentsPlugin = createDocumentsPlugin({
     documents, authenticate: identity.authenticate,
+    serviceName: (id) => catalogue.get(id)?.letter?.serviceName ?? catalogue.get(id)?.title,
     // The applicant of the case (portal_submission), and staff whose departments work the case (as the workbench
     // decides who may open it); admins and auditors everywhere. Agency systems read decisions through the API.
     canDownload: async (principal, reference) => {
@@ -193,7 +195,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
-    'issue-decision': createIssueDecisionHandler(documents),
+    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue) }),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),

@@ -7,6 +7,20 @@ export const DECISION_TYPE_ID = 'govflow-decision/1';
 /** The JWS `typ` header: tells a verifier what the payload is (RFC 7515 §4.1.9). */
 export const DECISION_JWS_TYP = 'govflow-decision+jws';
 
+/**
+ * What the letter says beyond the outcome, as the service's template filled it (src/catalogue/letter.ts); optional
+ * so that decisions issued before letters had it still verify.
+ */
+export interface DecisionLetter {
+  readonly serviceName: string;
+  readonly headline: string;
+  readonly applicant: string;
+  readonly decidedOn: readonly { readonly label: string; readonly value: string }[];
+  readonly terms: readonly string[];
+  readonly appeal: { readonly text: string; readonly by: string };
+  readonly decidedBy: { readonly role: string; readonly department: string };
+}
+
 /** The signed content of a decision. Canonicalised with RFC 8785 (JCS) before signing. */
 export interface DecisionPayload {
   readonly type: typeof DECISION_TYPE_ID;
@@ -22,6 +36,7 @@ export interface DecisionPayload {
   readonly validUntil?: string;
   readonly details: Record<string, unknown>;
   readonly verificationCode: string;
+  readonly letter?: DecisionLetter;
 }
 
 /** RFC 8785 canonical bytes of any JSON value. */

@@ -3,9 +3,9 @@
  * and a PDF that carries it, with a verification code and QR code; public verification, key rotation, revocation.
  */
 export { Documents, createIssueDecisionHandler, decisionInputFromJob } from './service.js';
-export type { DocumentsOptions, DecisionStatus, IssueDecisionInput, IssuedDecision, JwsVerification } from './service.js';
+export type { ComposeLetter, DocumentsOptions, DecisionStatus, IssueDecisionInput, IssuedDecision, JwsVerification } from './service.js';
 export { canonicalBytes, signDecision, verifyDecisionJws, DECISION_JWS_TYP, DECISION_TYPE_ID } from './decision.js';
-export type { DecisionPayload, JwsCheck } from './decision.js';
+export type { DecisionLetter, DecisionPayload, JwsCheck } from './decision.js';
 export { SigningKeys, publicKeyOf } from './keys.js';
 export type { PublicSigningJwk, SigningKey } from './keys.js';
 export { extractJwsFromPdf, qrPng, renderDecisionPdf, JWS_ATTACHMENT_NAME } from './pdf.js';

@@ -1,7 +1,7 @@
 import { GovflowError, type Logger } from '../kernel/index.js';
 import type { ActivatedJob, Engine, JobHandler } from '../engine/index.js';
 import { appendEvent, type Database } from '../store/index.js';
-import { signDecision, verifyDecisionJws, DECISION_TYPE_ID, type DecisionPayload, type JwsCheck } from './decision.js';
+import { signDecision, verifyDecisionJws, DECISION_TYPE_ID, type DecisionLetter, type DecisionPayload, type JwsCheck } from './decision.js';
 import { SigningKeys, type PublicSigningJwk } from './keys.js';
 import { extractJwsFromPdf, renderDecisionPdf } from './pdf.js';
 import { newVerificationCode, parseVerificationCode } from './verification-code.js';
@@ -28,6 +28,7 @@ export interface IssueDecisionInput {
   readonly validFrom?: string;
   readonly validUntil?: string;
   readonly details?: Record<string, unknown>;
+  readonly letter?: DecisionLetter;
   /** The case and BPMN element instance that issue it: the idempotency key (a retried job issues nothing new). */
   readonly instanceId?: number;
   readonly elementInstance?: string;
@@ -125,6 +126,7 @@ export class Documents {
       ...(input.validUntil ? { validUntil: input.validUntil } : {}),
       details: input.details ?? {},
       verificationCode: code,
+      ...(input.letter ? { letter: input.letter } : {}),
     };
     const jws = await signDecision(payload, key);
     const pdf = await renderDecisionPdf(payload, jws, this.verifyUrl(code));
@@ -255,10 +257,25 @@ export function decisionInputFromJob(job: ActivatedJob): IssueDecisionInput {
   };
 }
 
+/**
+ * The letter of a case: the composition root fills the service's template from the case (documents does not know
+ * the catalogue). `issuedAt` is the day of issue the letter's dates count from. Null: a letter without those sections.
+ */
+export type ComposeLetter = (job: ActivatedJob, input: IssueDecisionInput, issuedAt: string) => Promise<(DecisionLetter & { validFrom?: string; validUntil?: string }) | null>;
+
 /** The `issue-decision` job handler: issues once per (instance, element instance) and returns `{ decisionCode }`. */
-export function createIssueDecisionHandler(documents: Documents): JobHandler {
+export function createIssueDecisionHandler(documents: Documents, options: { letter?: ComposeLetter; now?: () => Date } = {}): JobHandler {
+  const now = options.now ?? (() => new Date());
   return async (job) => {
-    const issued = await documents.issueDecision(decisionInputFromJob(job), `system:issue-decision`);
+    const input = decisionInputFromJob(job);
+    const composed = options.letter ? await options.letter(job, input, now().toISOString()) : null;
+    const { validFrom, validUntil, ...letter } = composed ?? { validFrom: undefined, validUntil: undefined };
+    const issued = await documents.issueDecision({
+      ...input,
+      ...(composed ? { letter: letter as DecisionLetter } : {}),
+      ...(validFrom && !input.validFrom ? { validFrom } : {}),
+      ...(validUntil && !input.validUntil ? { validUntil } : {}),
+    }, `system:issue-decision`);
     return { decisionCode: issued.code, decisionVerifyUrl: issued.verifyUrl };
   };
 }

@@ -28,6 +28,7 @@ export function publicView(payload: DecisionPayload): Record<string, string> {
     issuer: payload.issuer.name,
     decisionType: payload.decisionType,
     service: payload.service,
+    ...(payload.letter ? { serviceName: payload.letter.serviceName } : {}),
     reference: payload.reference,
     outcome: payload.outcome,
     issuedAt: payload.issuedAt,
@@ -127,7 +128,7 @@ ${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk
 </form>`;
 }
 
-function resultPage(code: string, status: DecisionStatus | null): { title: string; content: SafeHtml } {
+function resultPage(code: string, status: DecisionStatus | null, serviceName: (id: string) => string | undefined): { title: string; content: SafeHtml } {
   if (!status) {
     return { title: 'Decision not found', content: html`<h1 class="govuk-heading-l">We could not find a decision with this code</h1>
 <p class="govuk-body">No decision has the verification code <strong>${code}</strong>. Check the code on the document and <a class="govuk-link" href="/verify">try again</a>.</p>
@@ -147,7 +148,7 @@ function resultPage(code: string, status: DecisionStatus | null): { title: strin
 ${row('Verification code', status.code)}
 ${row('Issued by', p.issuer.name)}
 ${row('Type', TYPE_NAMES[p.decisionType] ?? p.decisionType)}
-${row('Service', p.service)}
+${row('Service', p.letter?.serviceName ?? serviceName(p.service) ?? p.service)}
 ${row('Reference', p.reference)}
 ${row('Outcome', p.outcome === 'approved' ? 'Approved' : 'Refused')}
 ${view['holder'] !== undefined ? row('Issued to', view['holder']) : ''}
@@ -164,6 +165,8 @@ export interface DocumentsPluginOptions {
   readonly documents: Documents;
   readonly authenticate?: Authenticate;
   readonly canDownload?: CanDownload;
+  /** The service's name for decisions issued before letters carried it (the service id is no name for people). */
+  readonly serviceName?: (serviceId: string) => string | undefined;
   /** Serve the GOV.UK assets under /assets (only when no other plugin, such as the portal, does). */
   readonly serveAssets?: boolean;
 }
@@ -205,7 +208,7 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       const normal = parseVerificationCode(request.params.code);
       if (normal && normal !== request.params.code) return reply.redirect(`/verify/${normal}`, 301);
       const status = normal ? await documents.status(normal) : null;
-      const result = resultPage(normal ?? request.params.code.slice(0, 64), status);
+      const result = resultPage(normal ?? request.params.code.slice(0, 64), status, options.serviceName ?? (() => undefined));
       return send(reply, status ? 200 : 404, result.title, result.content);
     });
     server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } } }, async (request, reply) => {

@@ -218,7 +218,7 @@ describeEachBackend('signed decisions', (backend) => {
     assert.equal(doc.getPageCount(), 1);
     assert.equal(doc.getTitle(), 'Permit decision BP-2026-0006');
     const text = await pageText(stored.pdf);
-    for (const shown of [issued.code, 'Reference: BP-2026-0006', 'Outcome: Approved', 'Issued to: Alex Demo', '- The plans meet the zoning plan']) {
+    for (const shown of [issued.code, 'Reference: BP-2026-0006', 'Outcome: Approved', 'Issued to: Alex Demo', 'The plans meet the zoning plan']) {
       assert.ok(text.includes(hexOf(shown)), `the page shows '${shown}'`);
     }
     // The sentence wraps; its first line starts with the URL.

@@ -1,0 +1,21 @@
+import { answersAsShown, composeLetter, type Catalogue, type Service } from '../catalogue/index.js';
+import type { ComposeLetter } from '../documents/index.js';
+import type { ActivatedJob } from '../engine/index.js';
+
+/**
+ * The one place a decision letter reads the case's data: the job's variables and the answers as the citizen saw
+ * them. Personal data kept in the vault (national IDs, registry records) is to be resolved here, at render time,
+ * so the letter template and the PDF never learn where a value is stored.
+ */
+export async function letterData(service: Service, job: ActivatedJob): Promise<Record<string, unknown>> {
+  return { ...job.variables, shown: answersAsShown(service, job.variables) };
+}
+
+/** The issue-decision job's letter: the service's `letter.json` (as the live catalogue has it) filled from the case. */
+export function decisionLetters(catalogue: Catalogue): ComposeLetter {
+  return async (job, input, issuedAt) => {
+    const service = catalogue.get(input.service);
+    if (!service?.letter) return null;
+    return composeLetter(service.letter, service.department, await letterData(service, job), input.outcome, issuedAt);
+  };
+}
