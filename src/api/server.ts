@@ -1,6 +1,8 @@
 /** Serves the HTTP API (its route table, /api/health, /api/openapi.json) and hosts every page plugin, behind the web session plugin. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { LogController, type ConnectionError, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
 import type { Engine } from '../engine/index.js';
 import { actorOf, hasRole, webSessionPlugin, type Principal, type WebSessionOptions } from '../identity/index.js';
@@ -14,7 +16,18 @@ import type { Privacy } from '../privacy/index.js';
 import { ledgerHealth, type LedgerLimits, type WriteGuard } from '../ledger/index.js';
 import { ledgerRoutes, type LedgerApi } from './routes/ledger-routes.js';
 
+export interface HtmlErrors {
+  isPage(url: string, accept: string | undefined): boolean;
+  document(status: number, reference: string): string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface ApiServerOptions {
+  /**
+   * Error pages for people: a page address (not the API's) that no area answers, or that fails outside every
+   * area's own handler, gets this HTML document (in the site's layout) instead of the API's JSON error.
+   */
+  readonly htmlErrors?: HtmlErrors;
   readonly engine: Engine;
   readonly db: Database;
   readonly logger?: Logger;
@@ -62,6 +75,8 @@ export interface ApiServerOptions {
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
 export const BODY_LIMIT_BYTES = 6 * 1024 * 1024;
+/** No page or API address is longer; anything longer is refused with 414 before routing. */
+const MAX_URL_LENGTH = 8 * 1024;
 
 /** Turns Ajv's validation errors into the coded shape, naming each field. */
 function validationError(error: FastifyError): GovflowError {
@@ -87,9 +102,40 @@ class AccessLineLogController extends LogController {
   }
 }
 
+/** Sends the error page for a page address (true), or leaves the reply to the JSON error (false). */
+function pageSender(htmlErrors: HtmlErrors | undefined): (request: FastifyRequest, reply: FastifyReply, status: number) => boolean {
+  return (request, reply, status) => {
+    if (!htmlErrors || !htmlErrors.isPage(request.url, request.headers.accept)) return false;
+    void reply.status(status).headers(htmlErrors.headers).type('text/html; charset=utf-8').send(htmlErrors.document(status, request.id));
+    return true;
+  };
+}
+
+/**
+ * A request line or headers beyond Node's limit never reach a route: the browser still gets a page (414 when the
+ * address itself is what overflowed, 431 for headers), a program the JSON Fastify would send.
+ */
+function clientErrorHandler(htmlErrors: HtmlErrors | undefined): (error: ConnectionError, socket: Socket) => void {
+  return (error, socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+    const overflow = error.code === 'HPE_HEADER_OVERFLOW';
+    // Node hands over a Buffer; Fastify's types describe its JSON form.
+    const raw: unknown = error.rawPacket;
+    const packet = Buffer.isBuffer(raw) ? raw : Buffer.from((raw as { data?: number[] } | undefined)?.data ?? []);
+    const firstLine = packet.toString('latin1').split('\r\n', 1)[0] ?? '';
+    const status = !overflow ? 400 : firstLine.length > MAX_URL_LENGTH ? 414 : 431;
+    const url = /^[A-Z]+ (\S+)/.exec(firstLine)?.[1] ?? '/';
+    const page = htmlErrors?.isPage(url, undefined) ? htmlErrors.document(status, randomUUID()) : undefined;
+    const body = page ?? JSON.stringify({ code: status === 400 ? 'GOVFLOW_ERR_VALIDATION' : 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE', message: STATUS_CODES[status], details: [] });
+    const type = page ? 'text/html; charset=utf-8' : 'application/json';
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${type}\r\nConnection: close\r\n\r\n${body}`);
+  };
+}
+
 /** The HTTP API: a Fastify server whose routes, validation and OpenAPI document come from one route table. */
 export async function createApiServer(options: ApiServerOptions): Promise<{ server: FastifyInstance; routes: RouteDefinition[] }> {
   const log = options.logger ?? createLogger({ name: 'api' });
+  const asPage = pageSender(options.htmlErrors);
   const server: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -101,6 +147,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
     logController: new AccessLineLogController(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    clientErrorHandler: clientErrorHandler(options.htmlErrors),
+  });
+  // An address longer than any page's (8 KiB) is refused before routing: 414, a page for people.
+  server.addHook('onRequest', async (request, reply) => {
+    if (request.url.length <= MAX_URL_LENGTH) return;
+    if (asPage(request, reply, 414)) return reply;
+    return reply.status(414).send({ code: 'GOVFLOW_ERR_VALIDATION', message: `the address is longer than ${MAX_URL_LENGTH} characters`, details: [] });
   });
   for (const instrument of options.instruments ?? []) await instrument(server);
   const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess, options.processKeysOf), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
@@ -114,6 +167,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
       coded = new GovflowError('GOVFLOW_ERR_VALIDATION', error.message);
     } else if (!(error instanceof GovflowError) && error.statusCode !== undefined && error.statusCode > 400 && error.statusCode < 500) {
       // Fastify's and its plugins' own refusals (415, 413 of a multipart part, …) keep their status.
+      if (asPage(request, reply, error.statusCode)) return;
       void reply.status(error.statusCode).send({ code: error.statusCode === 413 ? 'GOVFLOW_ERR_PAYLOAD_TOO_LARGE' : 'GOVFLOW_ERR_VALIDATION', message: error.message, details: [] });
       return;
     } else coded = toGovflowError(error);
@@ -121,12 +175,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
       // Our fault: full detail in the log, a reference for the caller, never a stack trace.
       const reference = request.id;
       log.error({ err: error, reference, url: request.url }, 'request failed');
+      if (asPage(request, reply, 500)) return;
       void reply.status(500).send({ code: coded.code, message: `${coded.message} (reference ${reference})`, details: [] });
       return;
     }
+    if (asPage(request, reply, coded.status)) return;
     void reply.status(coded.status).send(coded.toJSON());
   });
   server.setNotFoundHandler((request, reply) => {
+    if (asPage(request, reply, 404)) return;
     void reply.status(404).send({ code: 'GOVFLOW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] });
   });
 

@@ -7,7 +7,7 @@ import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, 
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
-import { configureSite } from '../web/index.js';
+import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
@@ -171,6 +171,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
     engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
+    htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,

@@ -15,3 +15,4 @@ export { formBody, formFiles, formText, htmlPageEdge, PARAM, paramsSchema, parse
 export type { FormBody, HtmlPageEdgeOptions, IncomingFile, MultipartLimits } from './http.js';
 export { htmlErrorHandler, PageError, pageNotFound, sessionExpired } from './page-error.js';
 export type { HtmlErrorOptions } from './page-error.js';
+export { errorPageDocument, isPageAddress } from './error-pages.js';

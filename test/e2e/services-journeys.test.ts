@@ -21,6 +21,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { markupValidator, WCAG_TAGS } from '../support/page-audit.js';
+import { flowed, pdfText } from '../support/pdf-text.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 
 const SCREENSHOTS = path.resolve('docs', 'screenshots');
@@ -251,27 +252,54 @@ async function sitePlanPdf(): Promise<Buffer> {
 
 const decisionLink = (tab: Tab): Locator => tab.page.getByRole('link', { name: 'Download your decision (PDF)' });
 
-/** Downloads the signed decision from the status page and checks it is a PDF; then follows the /verify link. */
-async function downloadAndVerify(tab: Tab, reference: string, outcome: 'Approved' | 'Refused'): Promise<void> {
+/** What the letter must say: the service's name, what was decided on, the reasons and the appeal route. */
+interface LetterExpectation {
+  readonly service: string;
+  readonly object: readonly RegExp[];
+  readonly reasons: string;
+  readonly appealTo: RegExp;
+}
+
+/**
+ * Downloads the signed decision from the status page, checks it is a PDF that verifies and reads its text (pdf.js)
+ * for what a letter worth keeping says; then follows the /verify link, which names the service.
+ */
+async function downloadAndVerify(tab: Tab, reference: string, outcome: 'Approved' | 'Refused', letter: LetterExpectation): Promise<void> {
   const [download] = await Promise.all([tab.page.waitForEvent('download'), decisionLink(tab).click()]);
   assert.equal(await download.failure(), null, 'the decision downloads');
   const pdf = await readFile((await download.path())!);
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'the download is a PDF');
   // The PDF carries its signed JWS: the public verification API checks every byte of what the citizen holds.
   const checked = await (await fetch(new URL('/api/verify', tab.base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pdf: pdf.toString('base64') }) })).json() as
-    { valid: boolean; status?: string; payload?: { reference?: string; outcome?: string } };
+    { valid: boolean; status?: string; payload?: { reference?: string; outcome?: string; letter?: { serviceName?: string } } };
   assert.equal(checked.valid, true, 'the downloaded PDF verifies');
   assert.equal(checked.status, 'current');
   assert.equal(checked.payload?.reference, reference);
   assert.equal(checked.payload?.outcome, outcome.toLowerCase());
+  assert.equal(checked.payload?.letter?.serviceName, letter.service, 'the signed JSON names the service');
+  const text = flowed(await pdfText(pdf));
+  assert.ok(text.includes(`Service: ${letter.service}`), `the letter names the service: ${text}`);
+  assert.ok(text.includes(`Outcome: ${outcome}`), 'the letter says the outcome');
+  for (const object of letter.object) assert.match(text, object, 'the letter says what was decided on');
+  assert.ok(text.includes(flowed(letter.reasons)), 'the letter gives the reasons in full');
+  assert.doesNotMatch(text, /\?\?/, 'no character is lost');
+  assert.match(text, /How to appeal/);
+  assert.match(text, letter.appealTo, 'the letter says where to appeal');
+  assert.match(text, /Last day to appeal: \d{1,2} [A-Z][a-z]+ \d{4}/, 'the letter says by when');
+  assert.match(text, /Who decided \S/, 'the letter says who decided');
   await tab.link(/check that it is genuine/);
   assert.match(new URL(tab.page.url()).pathname, /^\/verify\/[A-Z0-9-]+$/);
   assert.equal(await tab.heading(), 'This decision is genuine');
   const row = async (key: string): Promise<string> => (await tab.page.locator('.govuk-summary-list__row', { hasText: key }).first().locator('dd').innerText()).trim();
   assert.equal(await row('Reference'), reference);
   assert.equal(await row('Outcome'), outcome);
+  assert.equal(await row('Service'), letter.service, '/verify shows the service name, not its id');
   await tab.audit('verify: genuine');
 }
+
+const PERMIT_LETTER = { service: 'Building permit', appealTo: /appeal to the Planning Appeals Board/, object: [/Site: 12 Harbour Street, Demo Town/, /Works: Extension: A two-room extension at the back of the house\./, /Floor area: 150 square metres/] };
+const LICENCE_LETTER = { service: 'Business licence renewal', appealTo: /ask the Licensing Committee to review it/ };
+const BENEFIT_LETTER = { service: 'Housing benefit', appealTo: /mandatory reconsideration/ };
 
 // ---------------------------------------------------------------------------------------------- staff steps
 
@@ -368,6 +396,33 @@ async function claimHousingBenefit(citizen: Tab, username: string, person: (type
   return reference;
 }
 
+/** The building permit's pages from "About you" (already shown) to the confirmation; returns the reference. */
+async function fillPermitApplication(citizen: Tab, screenshot?: string): Promise<string> {
+  await citizen.page.getByLabel('Full name', { exact: true }).fill('Alex Demo');
+  await citizen.page.getByLabel('Email address', { exact: true }).fill('alex@example.org');
+  await citizen.page.getByLabel('Yes, I am the owner', { exact: true }).check();
+  await citizen.press('Continue');
+
+  assert.equal(await citizen.heading(), 'About the building work');
+  await citizen.audit('about the building work');
+  await citizen.page.getByLabel('Address of the site', { exact: true }).fill('12 Harbour Street, Demo Town');
+  await citizen.page.getByLabel('Type of work', { exact: true }).selectOption({ label: 'Extension' });
+  await citizen.page.getByLabel('Floor area in square metres', { exact: true }).fill('150');
+  await citizen.page.getByLabel('Describe the work', { exact: true }).fill('A two-room extension at the back of the house.');
+  await citizen.page.getByLabel('Day', { exact: true }).fill('3');
+  await citizen.page.getByLabel('Month', { exact: true }).fill('4');
+  await citizen.page.getByLabel('Year', { exact: true }).fill('2027');
+  await citizen.page.getByLabel('Site plan', { exact: true }).setInputFiles({ name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: await sitePlanPdf() });
+  await citizen.press('Continue');
+
+  assert.equal(await citizen.heading(), 'Declaration');
+  await citizen.audit('declaration');
+  await citizen.page.getByLabel('I confirm that the information I have given is correct', { exact: true }).check();
+  await citizen.press('Continue');
+
+  return checkAnswersAndSend(citizen, { 'Floor area in square metres': /150/, 'When do you plan to start?': /3 April 2027/, 'Type of work': /Extension/, 'Site plan': /site-plan\.pdf/ }, screenshot);
+}
+
 /** The registry lookup and the eligibility DMN run in the background: the edge case reaches the benefits inbox. */
 async function benefitsCase(server: RunningGovflow, ben: Tab, reference: string): Promise<void> {
   await until(server, 'the claim to reach the benefits inbox', async () => {
@@ -413,29 +468,7 @@ describe('building permit, housing benefit award and the admin modeller, end to 
       assert.equal((await citizen.page.locator('.govuk-error-summary h2').innerText()).trim(), 'There is a problem');
       assert.ok((await citizen.page.locator('.govuk-error-summary li').count()) >= 3, 'each required answer is listed');
       await citizen.audit('about you, empty: errors');
-      await citizen.page.getByLabel('Full name', { exact: true }).fill('Alex Demo');
-      await citizen.page.getByLabel('Email address', { exact: true }).fill('alex@example.org');
-      await citizen.page.getByLabel('Yes, I am the owner', { exact: true }).check();
-      await citizen.press('Continue');
-
-      assert.equal(await citizen.heading(), 'About the building work');
-      await citizen.audit('about the building work');
-      await citizen.page.getByLabel('Address of the site', { exact: true }).fill('12 Harbour Street, Demo Town');
-      await citizen.page.getByLabel('Type of work', { exact: true }).selectOption({ label: 'Extension' });
-      await citizen.page.getByLabel('Floor area in square metres', { exact: true }).fill('150');
-      await citizen.page.getByLabel('Describe the work', { exact: true }).fill('A two-room extension at the back of the house.');
-      await citizen.page.getByLabel('Day', { exact: true }).fill('3');
-      await citizen.page.getByLabel('Month', { exact: true }).fill('4');
-      await citizen.page.getByLabel('Year', { exact: true }).fill('2027');
-      await citizen.page.getByLabel('Site plan', { exact: true }).setInputFiles({ name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: await sitePlanPdf() });
-      await citizen.press('Continue');
-
-      assert.equal(await citizen.heading(), 'Declaration');
-      await citizen.audit('declaration');
-      await citizen.page.getByLabel('I confirm that the information I have given is correct', { exact: true }).check();
-      await citizen.press('Continue');
-
-      const reference = await checkAnswersAndSend(citizen, { 'Floor area in square metres': /150/, 'When do you plan to start?': /3 April 2027/, 'Type of work': /Extension/, 'Site plan': /site-plan\.pdf/ }, 'e2e-citizen-check-answers');
+      const reference = await fillPermitApplication(citizen, 'e2e-citizen-check-answers');
       assert.match(reference, /^BP-\d{4}-\d{6}$/);
       assert.equal(await citizenStatus(citizen), 'Received');
       await citizen.audit('status: received');
@@ -505,12 +538,13 @@ describe('building permit, housing benefit award and the admin modeller, end to 
       await assignToMe(server, mia, 'Decide on the application');
       // The case page with the diagram (the current position: the decision) and the decision form.
       await mia.audit('decide: assigned', 'e2e-staff-case', { down: '#case-diagram' });
-      await decide(server, mia, 'Decide on the application', 'Approve', 'The extension meets the zoning plan, the building code and the fire-safety rules.');
+      const approval = 'The extension meets the zoning plan, the building code and the fire-safety rules.';
+      await decide(server, mia, 'Decide on the application', 'Approve', approval);
 
       // ---- the citizen sees the decision, downloads the signed PDF and checks it is genuine
       await waitForStatus(server, citizen, 'Decision made', async () => (await decisionLink(citizen).count()) > 0);
       await citizen.audit('status: decision made', 'e2e-citizen-decision');
-      await downloadAndVerify(citizen, reference, 'Approved');
+      await downloadAndVerify(citizen, reference, 'Approved', { ...PERMIT_LETTER, object: [...PERMIT_LETTER.object, /Fee paid: EUR 600\.00/], reasons: approval });
 
       const [instance] = await server.govflow.engine.listInstances({ businessKey: reference });
       assert.equal(instance?.state, 'completed');
@@ -525,6 +559,44 @@ describe('building permit, housing benefit award and the admin modeller, end to 
     }
   });
 
+  it('building permit: the reviews and fee done, the manager refuses with reasons in two paragraphs; the letter says what and why', async () => {
+    const citizen = await Tab.open(browser, server.url);
+    let mia: Tab | undefined;
+    try {
+      await startApplication(citizen, 'alex', 'Apply for a building permit');
+      const reference = await fillPermitApplication(citizen);
+      // The steps before the decision are the approval journey's; here staff take them through the engine.
+      const [instance] = await server.govflow.engine.listInstances({ businessKey: reference });
+      const complete = async (elementId: string, variables: Record<string, unknown>): Promise<void> => {
+        const task = await until(server, `the task ${elementId}`, async () => (await server.govflow.engine.listTasks({ instanceId: instance!.id, limit: 100 })).find((t) => t.elementId === elementId && t.state !== 'completed'));
+        await server.govflow.engine.completeTask(task.id, { variables, actor: 'staff:pat' });
+      };
+      await complete('check-completeness', { complete: true });
+      await complete('zoning-review', { zoningOutcome: 'objection', zoningFindings: 'The extension is 1 m from the boundary; the zoning plan asks for 3 m.' });
+      await complete('structural-review', { structuralOutcome: 'no-objection', structuralFindings: 'Sound.' });
+      await complete('fire-safety-review', { fireSafetyOutcome: 'no-objection', fireSafetyFindings: 'No public access.' });
+      await waitForStatus(server, citizen, 'In review', async () => (await citizen.page.getByRole('button', { name: 'Pay the fee' }).count()) > 0);
+      await citizen.press('Pay the fee');
+      await citizen.press('Pay');
+      assert.equal(await citizen.heading(), 'Payment received');
+      await citizen.link('Follow the progress of your application');
+      mia = await staffTab(browser, server, 'mia');
+      await openCase(mia, reference);
+      // Reasons typed in two paragraphs: the letter keeps the break (it once printed '??').
+      const reasons = 'The extension is 1 metre from the boundary with 14 Harbour Street.\nThe zoning plan asks for at least 3 metres, so the permit cannot be granted as drawn.';
+      await decide(server, mia, 'Decide on the application', 'Refuse', reasons);
+      await waitForStatus(server, citizen, 'Decision made', async () => (await decisionLink(citizen).count()) > 0);
+      assert.match(await citizen.text('#decision'), /refused/);
+      await downloadAndVerify(citizen, reference, 'Refused', { ...PERMIT_LETTER, reasons, object: [...PERMIT_LETTER.object, /Who decided Building control manager, Planning and Building Control/] });
+    } catch (error) {
+      await dumpAll('permit-refused', [citizen, mia]);
+      throw error;
+    } finally {
+      await citizen.close();
+      await mia?.close();
+    }
+  });
+
   it('housing benefit: an edge case from the eligibility DMN, the caseworker approves, the payment schedule is recorded, a signed decision', async () => {
     const citizen = await Tab.open(browser, server.url);
     let ben: Tab | undefined;
@@ -536,7 +608,8 @@ describe('building permit, housing benefit award and the admin modeller, end to 
       const reference = await claimHousingBenefit(citizen, 'kim', kim, 2700, 900);
       ben = await staffTab(browser, server, 'ben');
       await benefitsCase(server, ben, reference);
-      await decide(server, ben, 'Review the claim', 'Approve', 'Rent is a large share of the household income; the household is close to the income limit.');
+      const award = 'Rent is a large share of the household income; the household is close to the income limit.';
+      await decide(server, ben, 'Review the claim', 'Approve', award);
 
       await waitForStatus(server, citizen, 'Decision made', async () => (await decisionLink(citizen).count()) > 0);
       assert.match(await citizen.text('#decision'), /approved/);
@@ -548,7 +621,8 @@ describe('building permit, housing benefit award and the admin modeller, end to 
       // …and the citizen sees it on the status page.
       assert.equal(await citizen.text('#payment-schedule-summary'), '12 payments of €225.00, €2,700.00 in total.');
       assert.equal(await citizen.page.locator('#payment-schedule tbody tr').count(), 12);
-      await downloadAndVerify(citizen, reference, 'Approved');
+      await downloadAndVerify(citizen, reference, 'Approved', { ...BENEFIT_LETTER, reasons: award,
+        object: [/Amount: EUR 225\.00 a month/, /Payment schedule: 12 monthly payments, on the first day of each month/, /First payment: 1 [A-Z][a-z]+ \d{4}/] });
     } catch (error) {
       await dumpAll('benefit', [citizen, ben]);
       throw error;
@@ -622,7 +696,8 @@ describe(`business licence renewal and a housing benefit refusal, end to end in 
       assert.equal((instance?.variables['business'] as { name?: string } | undefined)?.name, COMPANIES['BR-100200']!.name);
       assert.equal(instance?.variables['route'], 'auto-approve');
       assert.equal((await server.govflow.engine.listTasks({ instanceId: instance!.id, limit: 100 })).length, 0, 'no staff task');
-      await downloadAndVerify(citizen, reference, 'Approved');
+      await downloadAndVerify(citizen, reference, 'Approved', { ...LICENCE_LETTER, reasons: 'The business registry records no violations, so the licence is renewed.',
+        object: [/Business: Example Bakery Ltd, 4 Mill Lane, Demo Town/, /Licence period: \d{1,2} [A-Z][a-z]+ \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/, /Who decided Automatic decision/] });
     } catch (error) {
       await dumpAll('licence-auto', [citizen]);
       throw error;
@@ -663,7 +738,7 @@ describe(`business licence renewal and a housing benefit refusal, end to end in 
       assert.match(await citizen.text('#decision'), /refused/);
       assert.equal((await citizen.page.locator('#decision-reasons').innerText()).trim(), reasons, 'the citizen sees the reasons for the refusal');
       await citizen.audit('status: licence refused');
-      await downloadAndVerify(citizen, reference, 'Refused');
+      await downloadAndVerify(citizen, reference, 'Refused', { ...LICENCE_LETTER, reasons, object: [/Business: Late Night Grill Ltd, 77 Quay Road, Demo Town/, /Who decided Licensing clerk, Licensing/] });
     } catch (error) {
       await dumpAll('licence-refused', [citizen, lin]);
       throw error;
@@ -690,7 +765,7 @@ describe(`business licence renewal and a housing benefit refusal, end to end in 
       assert.match(await citizen.text('#decision'), /refused/);
       assert.equal((await citizen.page.locator('#decision-reasons').innerText()).trim(), reasons, 'the citizen sees the reasons for the refusal');
       await citizen.audit('status: refused');
-      await downloadAndVerify(citizen, reference, 'Refused');
+      await downloadAndVerify(citizen, reference, 'Refused', { ...BENEFIT_LETTER, reasons, object: [/Monthly income: EUR 2,000\.00/, /Monthly rent: EUR 520\.00/, /Who decided Benefits caseworker, Benefits/] });
     } catch (error) {
       await dumpAll('benefit-refused', [citizen, ben]);
       throw error;
