@@ -193,7 +193,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
-    'issue-decision': createIssueDecisionHandler(documents),
+    'issue-decision': createIssueDecisionHandler(documents, { nationalIdOf: async (job) => {
+      const subject = await privacy.subjectOfInstance(job.instanceId);
+      return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
+    } }),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),

@@ -501,6 +501,20 @@ table privacy_identifier
   CREATE INDEX privacy_identifier_key ON privacy_identifier USING btree (key_id)
   CREATE INDEX privacy_identifier_lookup ON privacy_identifier USING btree (kind, blind_index)
   CREATE UNIQUE INDEX privacy_identifier_pkey ON privacy_identifier USING btree (person_id, kind)
+table privacy_record
+  column token text not null
+  column subject text not null
+  column kind text not null
+  column instance_id bigint
+  column key_id integer not null
+  column ciphertext text not null
+  column created_at timestamp with time zone not null default now()
+  constraint privacy_record_key_id_fkey FOREIGN KEY (key_id) REFERENCES privacy_data_key(key_id)
+  constraint privacy_record_pkey PRIMARY KEY (token)
+  CREATE INDEX privacy_record_instance ON privacy_record USING btree (instance_id) WHERE (instance_id IS NOT NULL)
+  CREATE INDEX privacy_record_key ON privacy_record USING btree (key_id)
+  CREATE UNIQUE INDEX privacy_record_pkey ON privacy_record USING btree (token)
+  CREATE INDEX privacy_record_subject ON privacy_record USING btree (subject)
 table process_definition
   column id bigint not null default nextval('process_definition_id_seq'::regclass)
   column key text not null

@@ -80,6 +80,8 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   privacy_data_key: { owner: 'privacy' },
   privacy_identifier: { owner: 'privacy' },
   privacy_erasure: { owner: 'privacy' },
+  // 0016 personal records in the vault.
+  privacy_record: { owner: 'privacy' },
   // 0008 payments, and the citizens' uploads (the portal stores them; staff read them through the portal's functions).
   payment: { owner: 'payments' },
   payment_test_session: { owner: 'payments' },
