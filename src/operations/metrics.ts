@@ -1,3 +1,4 @@
+/** Serves Prometheus metrics at /metrics (a token or an admin's session) and counts what the engine, server and jobs do. */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
