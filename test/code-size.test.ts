@@ -9,8 +9,11 @@ import { access, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { GENERATED_FILES, MAX_FUNCTION_LINES, measure, measureSources, offenders } from '../scripts/code-size.js';
 
-/** A file that registers HTTP routes: a Fastify plugin, a route module or a route table. */
-const REGISTERS_ROUTES = /\bserver\.(get|post|put|patch|delete|route)(<[^>]*>)?\(|\broute\(\{|\bscope\.(get|post)\(/;
+/**
+ * A file that registers HTTP routes or is a Fastify plugin: a route module, a route table, a `fastify-plugin`
+ * wrapper or a `create…Plugin` factory.
+ */
+const REGISTERS_ROUTES = /\bserver\.(get|post|put|patch|delete|route)(<[^>]*>)?\(|\broute\(\{|\bscope\.(get|post)\(|from 'fastify-plugin'|export (async )?function create\w*Plugin\(/;
 const STATES_WHAT_IT_SERVES = /\b(serves|the http surface|routes? of)\b/i;
 
 describe('code size', () => {
@@ -26,7 +29,7 @@ describe('code size', () => {
     assert.ok(!(await measureSources(process.cwd())).some((s) => GENERATED_FILES.includes(s.file)), 'generated files are not measured');
   });
 
-  it('every file in src/ that serves routes states in its first comment what it serves', async () => {
+  it('every plugin or route file in src/ states in its first comment what it serves', async () => {
     const silent: string[] = [];
     let serving = 0;
     for (const size of await measureSources(process.cwd())) {
