@@ -61,6 +61,7 @@ describe('identity: access checks on a principal', () => {
     assert.equal(inCaseScope(mia, ['licensing/manager']), false, 'a manager elsewhere is not a manager here');
     assert.equal(inCaseScope(mia, ['licensing']), true);
     assert.equal(inCaseScope(bob, ['building-control/other']), false, 'an unknown qualifier admits nobody');
+    assert.equal(inCaseScope(mia, ['building-control/other']), false, 'not even a manager of that department');
   });
 
   it('inCaseScope: admins and auditors see every case; citizens, agency systems and nobody are scoped elsewhere', () => {
