@@ -21,7 +21,7 @@ const builder = new XMLBuilder({ format: true, indentBy: '  ', suppressEmptyNode
 const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 function toXmlTree(name: string, value: Value): unknown {
-  if (value === null) return '';
+  if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value.replace(NOT_XML_CHAR, '');
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {

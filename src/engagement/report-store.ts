@@ -170,7 +170,7 @@ function statusOfStep(type: string, elementId: string | null, outcome: string | 
 
 export async function listUpdates(db: Queryable, q: { jurisdictionId: string; from: Date; to: Date; limit: number; offset: number }): Promise<UpdateView[]> {
   const { rows } = await db.query<{ update_id: string; report_id: number; type: string; element_id: string | null; outcome: string | null; description: string | null; updated_at: string; media_url: string | null }>(
-    `select * from (
+    `select x.update_id, x.report_id, x.type, x.element_id, x.outcome, x.description, x.media_url, ${W3C('x.at')} as updated_at from (
        select 'c' || e.id as update_id, r.id::float8 as report_id, e.type, e.element_id, e.data -> 'variables' ->> 'triageOutcome' as outcome,
               e.data -> 'variables' ->> 'statusNotes' as description, e.occurred_at as at, null::text as media_url
        from engagement_report r join process_event e on e.instance_id = r.instance_id
