@@ -127,13 +127,14 @@ export function registerOpen311(options: Open311Options): (server: FastifyInstan
   }
 
   async function post(request: FastifyRequest, reply: FastifyReply, tail: string): Promise<FastifyReply> {
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Params;
+    const jurisdiction = jurisdictionOf(body, engagement.jurisdictions);
+    // The key before the resource: a caller without one learns nothing about what may be posted (as under /api/).
+    const clientId = await authorise(body);
     const parsed = parseResourcePath(tail);
     if (!parsed || (parsed.resource.kind !== 'requests' && parsed.resource.kind !== 'updates')) {
       throw open311Failure(404, `no resource accepts POST at ${OPEN311_PREFIX}/${tail.slice(0, 80)}; post to requests.xml, requests.json or servicerequestupdates.xml`);
     }
-    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Params;
-    const jurisdiction = jurisdictionOf(body, engagement.jurisdictions);
-    const clientId = await authorise(body);
     if (parsed.resource.kind === 'updates') {
       const u = parseUpdate(body);
       const report = await store.getReport(db, jurisdiction, u.serviceRequestId);

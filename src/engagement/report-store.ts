@@ -139,12 +139,13 @@ export async function listReports(db: Queryable, f: ReportFilter): Promise<Repor
 export async function nearbyOpenReports(db: Queryable, q: { jurisdictionId: string; serviceCode: string; lat: number; long: number; radiusMetres: number; limit: number }): Promise<(ReportView & { distanceMetres: number })[]> {
   const degrees = q.radiusMetres / 111_320;
   const { rows } = await db.query<ReportRow & { distance: number }>(
-    `select * from (
-       select x.*, 6371000 * sqrt(power(radians(x.lat - $3), 2) + power(radians(x.long - $4) * cos(radians($3)), 2)) as distance
-       from (${SELECT_REPORT} where r.jurisdiction_id = $1 and r.service_code = $2 and r.lat between $3 - $5 and $3 + $5
-             and r.long between $4 - $5 / greatest(cos(radians($3)), 0.01) and $4 + $5 / greatest(cos(radians($3)), 0.01)) x
+    `with p as (select $3::float8 as lat, $4::float8 as long, $5::float8 as deg, $6::float8 as radius, greatest(cos(radians($3::float8)), 0.01) as k)
+     select * from (
+       select x.*, 6371000 * sqrt(power(radians(x.lat - p.lat), 2) + power(radians(x.long - p.long) * p.k, 2)) as distance
+       from p, (${SELECT_REPORT} , p where r.jurisdiction_id = $1 and r.service_code = $2 and r.lat between p.lat - p.deg and p.lat + p.deg
+             and r.long between p.long - p.deg / p.k and p.long + p.deg / p.k) x
        where x.status = 'open') y
-     where y.distance <= $6 order by y.distance, y.id limit $7`,
+     where y.distance <= (select radius from p) order by y.distance, y.id limit $7`,
     [q.jurisdictionId, q.serviceCode, q.lat, q.long, degrees, q.radiusMetres, q.limit]);
   return rows.map((r) => ({ ...toView(r), distanceMetres: Math.round(Number(r.distance)) }));
 }
