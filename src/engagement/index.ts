@@ -1,5 +1,5 @@
 /**
- * Citizen engagement (issue 18): problem reports from the citizen page and from Open311 GeoReport v2 clients
+ * Citizen engagement (issue 18); its plugin serves problem reports from the citizen page and from Open311 GeoReport v2 clients
  * (FixMyStreet's updates extension included), each a problem-report case on the engine. docs/engagement.md.
  */
 import type { FastifyInstance } from 'fastify';

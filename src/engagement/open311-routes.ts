@@ -1,5 +1,5 @@
 /**
- * The Open311 GeoReport v2 server at /open311/v2/ (docs/engagement.md): discovery, services, service definitions,
+ * Serves the Open311 GeoReport v2 server at /open311/v2/ (docs/engagement.md): discovery, services, service definitions,
  * requests (GET and POST), one request, tokens, and FixMyStreet's servicerequestupdates (GET and POST), in XML and
  * JSON. An adapter: it translates to and from engagement's own model (categories, reports, the case's steps).
  */

@@ -1,5 +1,5 @@
 /**
- * The citizen's "Report a problem" pages: where (an address or coordinates) and what kind of problem, then — with
+ * Serves the citizen's "Report a problem" pages: where (an address or coordinates) and what kind of problem, then — with
  * the open reports of that kind nearby offered as possible duplicates — the description, the category's questions
  * and an optional photo; then the report's public status page. Server-rendered, no script; validation is the same
  * as Open311's (one model), its messages shown in the GOV.UK error summary.
