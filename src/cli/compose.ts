@@ -1,6 +1,6 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
@@ -49,7 +49,7 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
 async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> {
-  const refusal = productionRefusal(mode);
+  const refusal = productionRefusal(mode) ?? masterKeyRefusal(govflow.config, mode.production);
   if (refusal) throw new GovflowError('GOVFLOW_ERR_CONFIG', refusal);
   if (!mode.production) return;
   const demoStaff = await activeDemoAccounts(govflow.db);

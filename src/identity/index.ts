@@ -18,3 +18,4 @@ export { createDepartment, createStaff, getStaff, listAgencies, listDepartments,
 export type { DepartmentView, StaffView } from './organisation.js';
 export { isApiPath, isStateChanging, webSessionPlugin } from './web-session.js';
 export type { WebSessionOptions } from './web-session.js';
+export { rewrapIdentitySecrets } from './key-rotation.js';

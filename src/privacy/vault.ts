@@ -26,6 +26,15 @@ function checkPerson(personId: string): void {
   if (typeof personId !== 'string' || personId.length === 0 || personId.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'personId must be 1 to 200 characters', [{ where: 'personId', message: 'is not valid' }]);
 }
 
+/** A separate key for the blind index, derived so it is never the same bytes as any encryption key. */
+export function blindIndexKey(masterKey: string | Buffer): Buffer {
+  return createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+}
+
+export function blindIndexWith(indexKey: Buffer, kind: string, value: string): string {
+  return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
+}
+
 /**
  * National identifiers encrypted at rest with envelope encryption: each row is AES-256-GCM under a data key; data
  * keys are stored sealed under the master key (`sealSecret`), so rotating a data key never needs the master key
@@ -35,12 +44,11 @@ function checkPerson(personId: string): void {
  */
 export function createVault(options: { db: Database; masterKey: string | Buffer }) {
   const { db, masterKey } = options;
-  // A separate key for the blind index, derived so it is never the same bytes as any encryption key.
-  const indexKey = createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+  const indexKey = blindIndexKey(masterKey);
   const keyCache = new Map<number, Buffer>();
 
   function blindIndex(kind: string, value: string): string {
-    return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
+    return blindIndexWith(indexKey, kind, value);
   }
 
   async function dataKey(q: Queryable, keyId: number): Promise<Buffer> {
