@@ -66,6 +66,8 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/tasks/:id/claim': STAFF,
   'POST /staff/tasks/:id/complete': STAFF,
   'POST /staff/cases/:id/notes': STAFF,
+  // a manager of the case's department revokes its signed decision (others: 403 inside, or the case is not found)
+  'POST /staff/cases/:id/revoke-decision': STAFF,
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
   'GET /admin': ['admin'],
   'GET /admin/assets/*': ['admin'],
