@@ -4,14 +4,11 @@
  * revoked with that reason. The composed server, the real issue-decision job handler, real sign-in.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
-import { loadConfig } from '../../src/kernel/index.js';
+import type { Govflow } from '../../src/cli/index.js';
 import { bpmn, job, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { eventually } from '../support/eventually.js';
 import { signInStaff } from '../support/sign-in.js';
 
@@ -19,9 +16,8 @@ import { signInStaff } from '../support/sign-in.js';
 const decided = bpmn('revoke-test', `<startEvent id="s"/>${job('issue', 'issue-decision')}${userTask('follow-up', '<zeebe:assignmentDefinition candidateGroups="planning"/>')}<endEvent id="e"/>`, 's -> issue; issue -> follow-up; follow-up -> e');
 
 describeEachBackend('revoking a signed decision from the case page', (backend) => {
-  let dataDir: string;
+  let server: DemoServer;
   let govflow: Govflow;
-  let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let caseId: number;
   let code: string;
@@ -36,12 +32,9 @@ describeEachBackend('revoking a signed decision from the case page', (backend) =
   };
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-revoke-'));
-    process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
-    const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
-    govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
-    running = await startServer(govflow);
-    base = running.url;
+    server = await startDemoServer('revoke', { databaseUrl: backend === 'postgres' ? await createServerDatabase() : undefined });
+    ({ govflow } = server);
+    base = server.running.url;
     await govflow.engine.deploy([{ name: 'revoke-test.bpmn', content: decided }]);
     caseId = (await govflow.engine.startInstance('revoke-test', { businessKey: 'RV-1', variables: { serviceId: 'building-permit', reference: 'RV-1', applicantName: 'Alex Demo', decision: 'approved', decisionType: 'permit', decisionReasons: 'meets the plan' } })).id;
     code = await eventually('the decision is issued', async () => {
@@ -49,11 +42,7 @@ describeEachBackend('revoking a signed decision from the case page', (backend) =
       return typeof v['decisionCode'] === 'string' ? v['decisionCode'] : null;
     });
   });
-  after(async () => {
-    await running.stop();
-    await govflow.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => server.stop());
 
   it('a caseworker sees the status but no button, and their post is refused; another department does not see the case', async () => {
     const pat = await signInStaff(base, 'pat');
