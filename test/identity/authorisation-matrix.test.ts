@@ -90,6 +90,11 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /admin/staff/:id/memberships': ['admin'],
   'POST /admin/staff/:id/status': ['admin'],
   'POST /admin/staff/:id/credentials': ['admin'],
+  // agency API keys (issue 13): admins issue, rotate and revoke them
+  'GET /admin/api-keys': ['admin'],
+  'POST /admin/api-keys': ['admin'],
+  'POST /admin/api-keys/:id/rotate': ['admin'],
+  'POST /admin/api-keys/:id/revoke': ['admin'],
   'POST /staff/tasks/:id/release': STAFF,
   'POST /staff/tasks/:id/assign': STAFF,
   'POST /staff/tasks/:id/escalate': STAFF,
