@@ -29,6 +29,7 @@ export interface ApiKeyView {
   readonly prefix: string;
   readonly scopes: readonly string[];
   readonly department: string | null;
+  readonly services: readonly string[];
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly revokedAt: string | null;
@@ -38,6 +39,8 @@ export interface IssueApiKey {
   readonly name: string;
   readonly scopes: readonly string[];
   readonly department?: string | undefined;
+  /** The services (catalogue ids) whose cases and jobs it acts on (the service scope of agency systems). */
+  readonly services?: readonly string[];
 }
 
 const invalid = (where: string, message: string): GovflowError => new GovflowError('GOVFLOW_ERR_VALIDATION', `${where}: ${message}`, [{ where, message }]);
@@ -72,6 +75,9 @@ export async function issueApiKey(db: Database, request: IssueApiKey, actor: str
   if (unknown) throw invalid('scopes', `'${unknown}' is not a scope: use ${API_KEY_SCOPES.join(', ')}`);
   const department = request.department?.trim() || undefined;
   if (department !== undefined && !ORGANISATION_ID.test(department)) throw invalid('department', 'Enter a department id such as building-control');
+  const services = [...new Set((request.services ?? []).map((s) => s.trim()).filter((s) => s !== ''))];
+  const badService = services.find((s) => !/^[a-z][a-z0-9-]{0,62}$/.test(s));
+  if (badService !== undefined) throw invalid('services', `'${badService}' is not a service id such as housing-benefit`);
   const id = `key-${token().slice(0, 12).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
   const { key, prefix } = newKey();
   const roles = ['agency-system', ...scopes.map((s) => `scope:${s}`), ...(department ? [`department:${department}`] : [])];
@@ -80,8 +86,8 @@ export async function issueApiKey(db: Database, request: IssueApiKey, actor: str
       const { rows } = await tx.query('select 1 from identity_department where id = $1', [department]);
       if (rows.length === 0) throw invalid('department', `There is no department '${department}'`);
     }
-    await tx.query('insert into identity_api_client (id, name, key_prefix, key_hash, roles, created_by) values ($1, $2, $3, $4, $5, $6)', [id, name, prefix, sha256(key), roles, actor]);
-    await appendEvent(tx, { type: 'identity.api-key-created', actor, data: { client: id, prefix, roles } });
+    await tx.query('insert into identity_api_client (id, name, key_prefix, key_hash, roles, services, created_by) values ($1, $2, $3, $4, $5, $6, $7)', [id, name, prefix, sha256(key), roles, services, actor]);
+    await appendEvent(tx, { type: 'identity.api-key-created', actor, data: { client: id, prefix, roles, services } });
   });
   return { id, key, prefix };
 }
@@ -108,8 +114,8 @@ export async function revokeApiKey(db: Database, id: string, actor: string | nul
 }
 
 export async function listApiKeys(db: Database): Promise<ApiKeyView[]> {
-  const { rows } = await db.query<{ id: string; name: string; key_prefix: string; roles: string[]; created_at: Date | string; created_by: string | null; revoked_at: Date | string | null }>(
-    'select id, name, key_prefix, roles, created_at, created_by, revoked_at from identity_api_client order by revoked_at is not null, created_at desc, id');
+  const { rows } = await db.query<{ id: string; name: string; key_prefix: string; roles: string[]; services: string[]; created_at: Date | string; created_by: string | null; revoked_at: Date | string | null }>(
+    'select id, name, key_prefix, roles, services, created_at, created_by, revoked_at from identity_api_client order by revoked_at is not null, created_at desc, id');
   const iso = (d: Date | string): string => new Date(d).toISOString();
-  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.key_prefix, ...scopesOf(r.roles), createdAt: iso(r.created_at), createdBy: r.created_by, revokedAt: r.revoked_at ? iso(r.revoked_at) : null }));
+  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.key_prefix, ...scopesOf(r.roles), services: r.services, createdAt: iso(r.created_at), createdBy: r.created_by, revokedAt: r.revoked_at ? iso(r.revoked_at) : null }));
 }
