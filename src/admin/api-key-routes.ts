@@ -5,7 +5,7 @@ import { html, PageError, PARAM, paramsSchema } from '../web/index.js';
 import { describedBy, fieldError, formatDate, groupClass, str, summary, type AdminContext, type AdminSession, type Body } from './admin-context.js';
 
 /**
- * Agency API keys (issue 13): issue a key for a receiving system with its scopes and, optionally, one department;
+ * Serves the agency API key pages (issue 13): issue a key for a receiving system with its scopes and, optionally, one department;
  * rotate it (a new key, the old one stops working) or revoke it. A key is shown once, on the response that made it.
  * The same functions serve `govflow apikey`.
  */

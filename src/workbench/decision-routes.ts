@@ -6,7 +6,7 @@ import type { RenderCase } from './case-routes.js';
 import { departmentOf, formatDay, MAX_REASON, text, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
- * The case's signed decision on the case page (its status, and a "Revoke" button) and the revocation itself. Only a
+ * Serves the case's signed decision on the case page (its status, and a "Revoke" button) and its revocation. Only a
  * manager of a department the case's tasks belong to may revoke: a manager of another department, a caseworker, an
  * auditor or an admin of no such department sees the status only, and their post is refused. The reason is
  * required because the public verification page (/verify) shows it.
