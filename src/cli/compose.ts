@@ -1,6 +1,6 @@
 import { createApiServer } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
@@ -49,7 +49,7 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
 async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> {
-  const refusal = productionRefusal(mode);
+  const refusal = productionRefusal(mode) ?? masterKeyRefusal(govflow.config, mode.production);
   if (refusal) throw new GovflowError('GOVFLOW_ERR_CONFIG', refusal);
   if (!mode.production) return;
   const demoStaff = await activeDemoAccounts(govflow.db);
@@ -200,7 +200,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
     authenticate: identity.authenticate,
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
@@ -257,12 +257,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
 }
 
 /**
- * An API key may post to Open311 when it carries the `open311` scope. Until identity's keys have scopes (the
- * `govflow apikey create --scope open311` change), an agency-system key whose services list `open311` counts as
- * scoped; once principals carry `scopes`, those are read instead — nothing else here changes.
+ * An API key may post to Open311 when it carries the `open311` scope (`govflow apikey create --scope open311`). A
+ * key issued before scopes existed (no scopes) counts when its services list `open311`, so older keys keep working.
  */
 function hasOpen311Scope(principal: Principal): boolean {
-  const scopes = (principal as { readonly scopes?: readonly string[] }).scopes;
-  if (scopes !== undefined) return scopes.includes(OPEN311_SCOPE);
+  if (principal.kind === 'agency-system' && principal.scopes !== undefined && principal.scopes.length > 0) return principal.scopes.includes(OPEN311_SCOPE);
   return principal.kind === 'agency-system' && principal.services.includes(OPEN311_SCOPE);
 }

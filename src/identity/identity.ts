@@ -5,6 +5,7 @@ import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database } from '../store/index.js';
 import { htmlErrorHandler, parseForm } from '../web/index.js';
 import { sendPage } from './pages.js';
+import { apiKeyMayReach, revokeApiKey as revokeApiKeyOf } from './api-keys.js';
 import { createAttempts } from './attempts.js';
 import type { IdentityContext } from './context.js';
 import { signedIn } from './context.js';
@@ -107,7 +108,11 @@ export function createIdentity(options: IdentityOptions): Identity {
 
   async function authenticate(request: FastifyRequest): Promise<Principal | null> {
     const bearer = parseBearer(request.headers.authorization);
-    if (bearer) return apiKeyPrincipal(db, bearer);
+    if (bearer) {
+      // A scoped agency key is no key at all outside its scopes' paths.
+      const principal = await apiKeyPrincipal(db, bearer);
+      return principal && apiKeyMayReach(principal, request.url) ? principal : null;
+    }
     return (await sessions.loadWithPrincipal(request))?.principal ?? null;
   }
 
@@ -132,14 +137,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     return { id: request.id, key, prefix };
   }
 
-  async function revokeApiKey(id: string, actor: string | null): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const { rows } = await tx.query('update identity_api_client set revoked_at = now() where id = $1 and revoked_at is null returning id', [id]);
-      if (rows.length === 0) return false;
-      await appendEvent(tx, { type: 'identity.api-key-revoked', actor, data: { client: id } });
-      return true;
-    });
-  }
+  const revokeApiKey = (id: string, actor: string | null): Promise<boolean> => revokeApiKeyOf(db, id, actor);
 
   async function setMembership(staffId: string, m: Membership, grant: boolean, actor: string | null): Promise<void> {
     await db.transaction(async (tx) => {

@@ -18,3 +18,6 @@ export { createDepartment, createStaff, getStaff, listAgencies, listDepartments,
 export type { DepartmentView, StaffView } from './organisation.js';
 export { isApiPath, isStateChanging, webSessionPlugin } from './web-session.js';
 export type { WebSessionOptions } from './web-session.js';
+export { rewrapIdentitySecrets } from './key-rotation.js';
+export { API_KEY_SCOPES, apiKeyMayReach, issueApiKey, listApiKeys, revokeApiKey, rotateApiKey } from './api-keys.js';
+export type { ApiKeyScope, ApiKeyView, IssueApiKey } from './api-keys.js';

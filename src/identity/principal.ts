@@ -44,6 +44,10 @@ export interface AgencySystemPrincipal {
   readonly roles: readonly ['agency-system'];
   /** Services (catalogue ids) this client may act on. */
   readonly services: readonly string[];
+  /** The API key's scopes (jobs, registry, open311, decisions); a key with scopes acts only under their paths. */
+  readonly scopes?: readonly string[];
+  /** The department a department-scoped key was issued for. */
+  readonly department?: string;
 }
 
 export type Principal = CitizenPrincipal | StaffPrincipal | AgencySystemPrincipal;

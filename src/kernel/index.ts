@@ -3,8 +3,8 @@ export { ERROR_CATALOGUE, GovflowError, isGovflowError, toGovflowError } from '.
 export type { ErrorCode, ErrorDetail, ErrorKind, ErrorSpec } from './errors.js';
 export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { loadConfig, resolveMasterKey } from './config.js';
-export { openSecret, sealSecret } from './secret-box.js';
+export { loadConfig, masterKeyRefusal, readMasterKeyFile, resolveMasterKey } from './config.js';
+export { openSecret, resealSecret, sealSecret } from './secret-box.js';
 export type { GovflowConfig } from './config.js';
 export { deploymentMode, productionRefusal, trustProxySetting } from './mode.js';
 export type { DeploymentMode, TrustProxy } from './mode.js';

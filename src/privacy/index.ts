@@ -15,6 +15,7 @@ export type { AccessEntry, AccessRecord } from './access-log.js';
 export { subjectOfInstance } from './subject.js';
 export type { PersonalDataHolder } from './holders.js';
 export { createVault } from './vault.js';
+export { retireUnusedDataKeys, rewrapVaultMasterKey } from './key-rotation.js';
 export type { IdentifierReader, Vault } from './vault.js';
 export { isRecordRef, RECORD_REF_PREFIX } from './records.js';
 export type { RecordReader, Records, SealedRecord } from './records.js';

@@ -136,6 +136,24 @@ export function createRecords(db: Database, envelope: Envelope) {
       return rowCount;
     },
 
+    /**
+     * Moves up to `batchSize` records still under an older data key to the current one (`govflow keys rotate vault`),
+     * one transaction per batch; call until it returns 0. Not an access: nothing leaves the vault.
+     */
+    async reencrypt(batchSize = 500): Promise<number> {
+      return db.transaction(async (tx) => {
+        const keyId = await envelope.currentKeyId(tx);
+        const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where key_id <> $1 order by token limit $2 for update skip locked', [keyId, batchSize]);
+        for (const r of rows) {
+          const aad = aadOf(r.token, r.subject, r.kind);
+          const text = await envelope.open(tx, Number(r.key_id), aad, r.ciphertext);
+          const { keyId: sealedUnder, box } = await envelope.seal(tx, aad, text);
+          await tx.query('update privacy_record set key_id = $2, ciphertext = $3 where token = $1', [r.token, sealedUnder, box]);
+        }
+        return rows.length;
+      });
+    },
+
     /** A token's shape, for validating input that may carry one. */
     isToken: (token: string): boolean => TOKEN.test(token),
   };

@@ -27,6 +27,15 @@ function checkPerson(personId: string): void {
   if (typeof personId !== 'string' || personId.length === 0 || personId.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'personId must be 1 to 200 characters', [{ where: 'personId', message: 'is not valid' }]);
 }
 
+/** A separate key for the blind index, derived so it is never the same bytes as any encryption key. */
+export function blindIndexKey(masterKey: string | Buffer): Buffer {
+  return createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+}
+
+export function blindIndexWith(indexKey: Buffer, kind: string, value: string): string {
+  return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
+}
+
 /**
  * The envelope both the identifiers and the personal records use: AES-256-GCM under data keys that are stored
  * sealed under the master key (`sealSecret`), one of them current; rotating a data key never needs the master key
@@ -102,13 +111,12 @@ export type Envelope = ReturnType<typeof createEnvelope>;
  */
 export function createVault(options: { db: Database; masterKey: string | Buffer }) {
   const { db, masterKey } = options;
-  // A separate key for the blind index, derived so it is never the same bytes as any encryption key.
-  const indexKey = createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+  const indexKey = blindIndexKey(masterKey);
   const envelope = createEnvelope(masterKey);
   const { dataKey, createKey, currentKeyId, encrypt, decrypt } = envelope;
 
   function blindIndex(kind: string, value: string): string {
-    return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
+    return blindIndexWith(indexKey, kind, value);
   }
 
   const aadOf = (personId: string, kind: string): string => `${personId}\0${kind}`;

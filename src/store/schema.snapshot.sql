@@ -140,6 +140,7 @@ table event_log
   constraint event_log_instance_id_seq_key UNIQUE (instance_id, seq)
   constraint event_log_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX event_log_instance_id_seq_key ON event_log USING btree (instance_id, seq)
+  CREATE INDEX event_log_key_rotation ON event_log USING btree (((data ->> 'rotation'::text)), id) WHERE (type = ANY (ARRAY['keys.rotation-step'::text, 'keys.rotation-finished'::text]))
   CREATE UNIQUE INDEX event_log_pkey ON event_log USING btree (id)
   CREATE INDEX event_log_tx ON event_log USING btree (tx_id, id)
   CREATE INDEX event_log_type ON event_log USING btree (type, occurred_at)

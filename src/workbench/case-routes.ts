@@ -3,6 +3,7 @@ import type { EventView, TaskView } from '../engine/index.js';
 import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
 import { isRecordRef } from '../privacy/index.js';
 import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { decisionRow } from './decision-routes.js';
 import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
@@ -35,7 +36,6 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const title = instance.businessKey ?? `Case ${id}`;
     const sla = caseSla(instance, events);
     const uploads = await uploadsOf(instance.businessKey);
-    const decisionCode = (instance.variables as Record<string, unknown>)['decisionCode'];
     const diagram = await diagramFor(instance.definitionId).catch((error: unknown) => {
       log.warn({ err: error, definitionId: instance.definitionId }, 'no diagram for the case');
       return null;
@@ -66,7 +66,7 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
 <dl class="govuk-summary-list">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Case deadline</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.case}${service.sla.pauseWhileWaitingForApplicant ? ', the clock stops while the case waits for the applicant' : ''})` : ''}${sla.pausedMs > 0 ? `; waited for the applicant ${plural(Math.round(sla.pausedMs / 3_600_000), 'hour')}` : ''}</span>` : 'No deadline'}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Current step</dt><dd class="govuk-summary-list__value" id="current-steps">${currentSteps.length === 0 ? (instance.state === 'active' ? 'None' : `The case is ${instance.state}`) : currentSteps.map(stepName).join(', ')}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Signed decision</dt><dd class="govuk-summary-list__value">${typeof decisionCode === 'string' && decisionCode ? html`<a class="govuk-link" href="/verify/${encodeURIComponent(decisionCode)}">Verify decision ${decisionCode}</a>` : 'Not issued yet'}</dd></div>
+${await decisionRow(ctx, staff, id, instance.variables, tasks, state)}
 </dl>
 <h2 class="govuk-heading-m">Open tasks</h2>
 ${open.length === 0 ? html`<p class="govuk-body">No open tasks.</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}

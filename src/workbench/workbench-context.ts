@@ -29,6 +29,11 @@ export interface WorkbenchOptions {
     read(id: number, reference: string): Promise<{ filename: string; mediaType: string; content: Uint8Array } | null>;
   };
   readonly agency?: { readonly code: string; readonly name: string };
+  /** Signed decisions (documents' status and revocation): a case's decision shows its status, and a manager of the case's department may revoke it. */
+  readonly decisions?: {
+    status(code: string): Promise<{ readonly status: 'current' | 'revoked'; readonly revokedAt: string | null; readonly revokedReason: string | null } | null>;
+    revoke(code: string, reason: string, actor: string): Promise<unknown>;
+  };
   readonly logger?: Logger;
   readonly now?: () => Date;
 }
@@ -42,7 +47,7 @@ export type StaffSession = { principal: StaffPrincipal; csrfToken: string };
 /** What a POST sent back to the case page with its problems: the errors show next to the fields and in a summary. */
 export interface FormState {
   readonly taskId: number;
-  readonly action: 'complete' | 'assign' | 'escalate' | 'note';
+  readonly action: 'complete' | 'assign' | 'escalate' | 'note' | 'revoke';
   readonly input: RawInput;
   readonly errors: readonly FieldError[];
 }

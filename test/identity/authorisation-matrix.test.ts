@@ -66,6 +66,8 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/tasks/:id/claim': STAFF,
   'POST /staff/tasks/:id/complete': STAFF,
   'POST /staff/cases/:id/notes': STAFF,
+  // a manager of the case's department revokes its signed decision (others: 403 inside, or the case is not found)
+  'POST /staff/cases/:id/revoke-decision': STAFF,
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
   'GET /admin': ['admin'],
   'GET /admin/assets/*': ['admin'],
@@ -88,6 +90,11 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /admin/staff/:id/memberships': ['admin'],
   'POST /admin/staff/:id/status': ['admin'],
   'POST /admin/staff/:id/credentials': ['admin'],
+  // agency API keys (issue 13): admins issue, rotate and revoke them
+  'GET /admin/api-keys': ['admin'],
+  'POST /admin/api-keys': ['admin'],
+  'POST /admin/api-keys/:id/rotate': ['admin'],
+  'POST /admin/api-keys/:id/revoke': ['admin'],
   'POST /staff/tasks/:id/release': STAFF,
   'POST /staff/tasks/:id/assign': STAFF,
   'POST /staff/tasks/:id/escalate': STAFF,

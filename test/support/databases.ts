@@ -46,10 +46,11 @@ export async function createServerDatabase(): Promise<string> {
 /**
  * Runs the same suite against every backend (a contract test, after Hono's router suites). Without a server the
  * PostgreSQL half is skipped locally and fails under CI (GOVFLOW_REQUIRE_PG). `skip`: a reason to skip both halves
- * (e.g. from skipWithoutSharedData).
+ * (e.g. from skipWithoutSharedData). `backends`: fewer than both, for a suite whose subject is one backend (a
+ * PostgreSQL deployment's operations) and too slow to run twice.
  */
-export function describeEachBackend(name: string, suite: (backend: Backend) => void, options: { skip?: string | false } = {}): void {
-  for (const backend of ['pglite', 'postgres'] as const) {
+export function describeEachBackend(name: string, suite: (backend: Backend) => void, options: { skip?: string | false; backends?: readonly Backend[] } = {}): void {
+  for (const backend of options.backends ?? (['pglite', 'postgres'] as const)) {
     const unavailable = backend === 'postgres' && !pgUrl;
     if (unavailable && process.env['GOVFLOW_REQUIRE_PG'] === '1') {
       throw new Error('PostgreSQL test server required (CI=true) but GOVFLOW_TEST_PG_URL is not set');
