@@ -51,7 +51,11 @@ const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64
  * The JSON routes, shaped like the API route table's `RouteDefinition` (the composition root passes them to
  * `createApiServer({ extraRoutes })`); access is declared on each.
  */
-export function documentRoutes(documents: Documents) {
+/**
+ * `mayRevoke` (issue 13): revocation is scoped to the caller's departments; the composition root says whether the
+ * principal may revoke the decision of the case with this reference. Without it only the route's roles are checked.
+ */
+export function documentRoutes(documents: Documents, options: { mayRevoke?: (principal: unknown, reference: string) => Promise<boolean> } = {}) {
   return [
     {
       method: 'GET' as const, url: '/.well-known/jwks.json', operationId: 'getDecisionSigningKeys', tag: 'signed decisions', status: 200 as const,
@@ -98,7 +102,12 @@ export function documentRoutes(documents: Documents) {
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
       response: Type.Object({ code: Type.String(), status: Type.String() }, { additionalProperties: true }),
       access: ['manager', 'admin'] as const,
-      handler: async (input: { params: unknown; body: unknown; actor: string | null }) => {
+      handler: async (input: { params: unknown; body: unknown; actor: string | null; principal: unknown }) => {
+        const code = (input.params as { code: string }).code;
+        const existing = options.mayRevoke ? await documents.status(code) : null;
+        if (existing && options.mayRevoke && !(await options.mayRevoke(input.principal, existing.reference))) {
+          throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this decision is of a case of another department');
+        }
         const revoked = await documents.revokeDecision((input.params as { code: string }).code, (input.body as { reason: string }).reason, input.actor);
         return statusJson(revoked, revoked.code);
       },

@@ -36,5 +36,5 @@ export async function apiKeyPrincipal(db: Database, key: string): Promise<Princi
   if (client.roles.includes('agency-system')) return { kind: 'agency-system', id: client.id, name: client.name, roles: ['agency-system'], services: client.services };
   // A key for a staff role (the CLI's admin key): acts as a staff member of no department.
   const roles = STAFF_ROLES.filter((r) => client.roles.includes(r));
-  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [] };
+  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [], apiKey: true };
 }

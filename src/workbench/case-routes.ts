@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventView, TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
+import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember } from '../identity/index.js';
 import { html, PageError, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
 import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
@@ -104,7 +104,7 @@ ${noteField(state)}
     const isManager = !!department && inDepartment(staff.principal, department, 'manager');
     const nameOf = (actor: string): string => colleagues?.find((c) => c.actor === actor)?.name ?? actor;
     const heading = html`<h3 class="govuk-heading-s">${task.name ?? task.elementId} ${slaTag(taskSla(task))}</h3>`;
-    const mayWork = inCaseScope(staff.principal, task.candidateGroups);
+    const mayWork = mayDecide(staff.principal, task.candidateGroups);
     const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
     const parts: SafeHtml[] = [];
     if (!task.assignee) {

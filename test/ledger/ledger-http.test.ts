@@ -47,6 +47,7 @@ describeEachBackend('ledger over HTTP', (backend) => {
   let guard: WriteGuard;
   let base: string;
   let auditor: string;
+  let admin: string;
   let caseworker: string;
   let close: () => Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are whatever the API sent
@@ -60,6 +61,7 @@ describeEachBackend('ledger over HTTP', (backend) => {
     const identity = createIdentity({ db, masterKey: randomBytes(32) });
     auditor = `Bearer ${(await identity.createApiKey({ id: 'test-auditor', roles: ['auditor'] })).key}`;
     caseworker = `Bearer ${(await identity.createApiKey({ id: 'test-caseworker', roles: ['caseworker'] })).key}`;
+    admin = `Bearer ${(await identity.createApiKey({ id: 'test-admin', roles: ['admin'] })).key}`;
     // The sealer is not started: the tests decide when sealing happens, so "behind" is deterministic.
     sealer = createSealer(db, { signer: generateSigner() });
     const limits = { maxUnsealed: 20, maxLagSeconds: 3600 };
@@ -78,17 +80,18 @@ describeEachBackend('ledger over HTTP', (backend) => {
   });
   after(async () => close());
 
-  it('publishes on demand (admin/auditor only) and serves heads, keys, checkpoints and proofs that verify independently', async () => {
+  it('publishes on demand (admin only: an auditor reads and never writes) and serves heads, keys, checkpoints and proofs that verify independently', async () => {
     assert.equal((await call('GET', '/api/ledger/tree-head')).status, 404);
     await insertEvents(db, 13);
     assert.equal((await call('POST', '/api/ledger/tree-heads')).status, 401);
     assert.equal((await call('POST', '/api/ledger/tree-heads', caseworker)).status, 403);
-    const first = await call('POST', '/api/ledger/tree-heads', auditor);
+    assert.equal((await call('POST', '/api/ledger/tree-heads', auditor)).status, 403);
+    const first = await call('POST', '/api/ledger/tree-heads', admin);
     assert.equal(first.status, 201);
     const sizeOfFirst = first.body.treeSize as number;
     assert.ok(sizeOfFirst >= 13);
     await insertEvents(db, 6);
-    assert.equal((await call('POST', '/api/ledger/tree-heads', auditor)).status, 201);
+    assert.equal((await call('POST', '/api/ledger/tree-heads', admin)).status, 201);
 
     const head = await call('GET', '/api/ledger/tree-head');
     assert.equal(head.status, 200);

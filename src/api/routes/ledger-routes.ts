@@ -64,7 +64,7 @@ export function ledgerRoutes(db: Queryable, ledger: LedgerApi | undefined): Rout
       },
     }),
     route({
-      method: 'POST', url: '/api/ledger/tree-heads', operationId: 'publishLedgerTreeHead', access: ['admin', 'auditor'], tag: 'ledger',
+      method: 'POST', url: '/api/ledger/tree-heads', operationId: 'publishLedgerTreeHead', access: ['admin'], tag: 'ledger',
       summary: 'Seal what is committed and sign a tree head now', status: 201,
       response: TreeHeadResponse,
       handler: async () => {
