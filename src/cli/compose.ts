@@ -146,6 +146,17 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       if (!instance) return false;
       return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
+    // Staff downloads are reads of the person's data (the citizen downloading their own decision is not).
+    onDownload: async (principal, reference, what) => {
+      const p = principal as Principal;
+      if (p.kind !== 'staff') return;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return;
+      await privacy.recordInstanceAccess(instance.id, {
+        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+        receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
+      });
+    },
   });
   // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
   // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLogger, GovflowError } from '../kernel/index.js';
+import { createLogger, GovflowError, personalData } from '../kernel/index.js';
 import { html, htmlErrorHandler, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
 import type { DecisionPayload } from './decision.js';
 import type { DecisionStatus, Documents, JwsVerification } from './service.js';
@@ -173,6 +173,8 @@ export interface DocumentsPluginOptions {
   readonly documents: Documents;
   readonly authenticate?: Authenticate;
   readonly canDownload?: CanDownload;
+  /** Called for each allowed download before it is sent, to log the read for the person (the composition root wires privacy). */
+  readonly onDownload?: (principal: unknown, reference: string, what: string) => Promise<void>;
   /** Serve the GOV.UK assets under /assets (only when no other plugin, such as the portal, does). */
   readonly serveAssets?: boolean;
 }
@@ -217,7 +219,7 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       const result = resultPage(normal ?? request.params.code.slice(0, 64), status);
       return send(reply, status ? 200 : 404, result.title, result.content);
     });
-    server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } } }, async (request, reply) => {
+    server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } }, ...personalData({ logged: 'decision.downloaded' }) }, async (request, reply) => {
       const m = /^(.+)\.(pdf|jws)$/.exec(request.params.file);
       const normal = m ? parseVerificationCode(m[1]!) : null;
       const found = normal ? await documents.download(normal) : null;
@@ -228,6 +230,8 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
         return send(reply, 403, 'Not allowed', html`<h1 class="govuk-heading-l">You cannot download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it.</p>`);
       }
       const ext = m![2]!;
+      // A decision names the person it is about: a download by anyone but them is in their access log (issue 13).
+      await options.onDownload?.(principal, found.reference, `decision:${normal!}`);
       return reply
         .header('cache-control', 'private, no-store')
         .header('content-disposition', `attachment; filename="decision-${normal!}.${ext}"`)

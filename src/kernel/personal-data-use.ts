@@ -1,3 +1,4 @@
+import type {} from 'fastify';
 /**
  * A route's declaration that it returns or hands over personal data (issue 13, "complete access log"), written in
  * the route table next to `access` (API routes) or in the route's Fastify `config` (pages). The generated test
@@ -19,4 +20,11 @@ export function personalData(use: PersonalDataUse): { config: { personalData: Pe
 export function personalDataOf(config: unknown): PersonalDataUse | undefined {
   const use = (config as { personalData?: PersonalDataUse } | undefined)?.personalData;
   return use && typeof use === 'object' ? use : undefined;
+}
+
+// Pages declare it in their Fastify route options (`config`), which the onRoute hook hands to the route table.
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    personalData?: PersonalDataUse;
+  }
 }

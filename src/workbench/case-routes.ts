@@ -1,3 +1,4 @@
+import { personalData } from '../kernel/index.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventView, TaskView } from '../engine/index.js';
 import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember } from '../identity/index.js';
@@ -141,7 +142,7 @@ ${noteField(state)}
 export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
   const { db, staffSession, caseId, caseInScope, recordRead, diagramFor } = ctx;
 
-  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }), ...personalData({ logged: 'case.viewed' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     return renderCase(reply, staff, caseId(request.params.id), null);
@@ -158,7 +159,7 @@ export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContex
       .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'").send(diagram.xml);
   });
 
-  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }), ...personalData({ logged: 'document.downloaded' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     const { instance } = await caseInScope(staff.principal, caseId(request.params.id));

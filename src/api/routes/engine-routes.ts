@@ -178,13 +178,19 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       method: 'GET', url: '/api/process-instances', operationId: 'listInstances', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'List process instances, newest first',
       query: Type.Object({ processKey: Type.Optional(Name), state: Type.Optional(Type.String({ enum: ['active', 'completed', 'terminated'] })), businessKey: Type.Optional(Name), ...Paging }),
-      response: Type.Array(ProcessInstance),
-      handler: ({ query, principal }) => engine.listInstances({ ...query, ...listScope(principal) }),
+      response: Type.Array(ProcessInstance), personalData: { logged: 'case.listed' },
+      // A list shows each case's variables: one access-log entry per person listed (issue 13).
+      handler: async ({ query, principal, headers }) => {
+        const purpose = reads.requirePurpose(principal, headers);
+        const instances = await engine.listInstances({ ...query, ...listScope(principal) });
+        for (const instance of instances) await reads.log(principal, purpose, instance.id, { staff: 'case.listed', system: 'api.process-instances.listed' }, ['case', 'application-answers']);
+        return instances;
+      },
     }),
     route({
       method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'One process instance: state, variables and where its tokens are',
-      params: IdParams, response: ProcessInstance,
+      params: IdParams, response: ProcessInstance, personalData: { logged: 'case.viewed' },
       handler: async ({ params, principal, headers }) => {
         await requireCaseScope(principal, params.id);
         const purpose = reads.requirePurpose(principal, headers);
@@ -196,7 +202,7 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
     route({
       method: 'GET', url: '/api/process-instances/:id/events', operationId: 'getInstanceEvents', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'The instance\'s event log in sequence order (its history and timeline)',
-      params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event),
+      params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event), personalData: { logged: 'case.events.viewed' },
       handler: async ({ params, query, principal, headers }) => {
         await requireCaseScope(principal, params.id);
         const purpose = reads.requirePurpose(principal, headers);
@@ -295,9 +301,15 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
       method: 'POST', url: '/api/jobs/activate', operationId: 'activateJobs', access: ['agency-system', 'admin'], tag: 'external workers',
       summary: 'Lock up to maxJobs ready jobs of a type for a worker',
       body: Type.Object({ type: Name, worker: Worker, maxJobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), lockMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000 })) }),
-      response: Type.Array(Job),
-      // An agency system's worker gets only jobs of its services' cases.
-      handler: ({ body, principal }) => engine.activateJobs({ ...body, ...(principal?.kind === 'agency-system' ? { processKeys: processKeysOf?.(principal.services) ?? [] } : {}) }),
+      response: Type.Array(Job), personalData: { logged: 'job.activated' },
+      // An agency system's worker gets only jobs of its services' cases. Each job hands the case's variables over:
+      // logged for the person, for the purpose the worker gives, else the job's own step (`job:<type>`).
+      handler: async ({ body, principal, headers }) => {
+        const given = typeof headers?.['x-govflow-purpose'] === 'string' && headers['x-govflow-purpose'].trim() !== '' ? reads.requirePurpose(principal, headers) : null;
+        const jobs = await engine.activateJobs({ ...body, ...(principal?.kind === 'agency-system' ? { processKeys: processKeysOf?.(principal.services) ?? [] } : {}) });
+        for (const job of jobs) await reads.log(principal, given ?? `job:${body.type}`, job.instanceId, { staff: 'job.activated', system: 'api.job.activated' }, ['case', 'application-answers']);
+        return jobs;
+      },
     }),
     route({
       method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers', summary: 'Complete a locked job',
