@@ -44,7 +44,6 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
 }
 
 /**
-/**
  * Demo or production (issue 13): production refuses to start with any demo setting on, or with the demo staff
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
@@ -59,18 +58,40 @@ async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> 
 }
 
 /**
- * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
- * tests that compare the database before and after a request, so that only the request can have changed it.
+ * The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
+ * publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
-  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
-  await checkMode(govflow, mode);
-  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
-  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
-  const demo = mode.demoAccounts;
-  const background = options.background ?? true;
-  const registered: RegisteredRoute[] = [];
-  const identity = createIdentity({
+async function createLedgerSealer(govflow: Govflow): Promise<{ sealer: ReturnType<typeof createSealer>; ledgerLimitsSet: { maxUnsealed?: number; maxLagSeconds?: number } }> {
+  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
+  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
+  const sealer = createSealer(govflow.db, {
+    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
+    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
+  });
+  return { sealer, ledgerLimitsSet };
+}
+
+/** The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing). */
+function submissionEmail(govflow: Govflow, notifications: () => Awaited<ReturnType<typeof setUpNotifications>> | undefined): NonNullable<PortalOptions['onSubmitted']> {
+  return async (tx, submitted) => {
+    const contact = applicantContact(submitted.answers);
+    const outbox = notifications();
+    if (!outbox || !contact.email) return;
+    try {
+      await outbox.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
+        values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
+    } catch (error) {
+      // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
+      if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
+      govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
+    }
+  };
+}
+
+/** Identity's options (issue 6): sessions, staff sign-in, and the OpenID Connect providers named in the environment. */
+function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof createIdentity>[0] {
+  return {
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
@@ -87,7 +108,22 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
       ...(process.env['GOVFLOW_STAFF_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_STAFF_OIDC_SCOPE'] } : {}),
     } } : {}),
-  });
+  };
+}
+
+/**
+ * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
+ * tests that compare the database before and after a request, so that only the request can have changed it.
+ */
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
+  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
+  await checkMode(govflow, mode);
+  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
+  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
+  const demo = mode.demoAccounts;
+  const background = options.background ?? true;
+  const registered: RegisteredRoute[] = [];
+  const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
@@ -109,19 +145,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   });
   const portalOptions: PortalOptions = {
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
-    // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
-    onSubmitted: async (tx, submitted) => {
-      const contact = applicantContact(submitted.answers);
-      if (!notifications || !contact.email) return;
-      try {
-        await notifications.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
-          values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
-      } catch (error) {
-        // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
-        if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
-        govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
-      }
-    },
+    onSubmitted: submissionEmail(govflow, () => notifications),
     demoSignIn: mode.demoSignIn,
   };
   const portal = createPortalPlugin(portalOptions);
@@ -158,15 +182,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       });
     },
   });
-  // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
-  // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
-  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
-  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
-  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
-  const sealer = createSealer(govflow.db, {
-    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
-    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
-  });
+  const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);

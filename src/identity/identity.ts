@@ -1,3 +1,4 @@
+/** Serves identity's pages through `createIdentity(...).plugin`: staff sign-in, enrolment, account, OpenID Connect and passkeys. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';

@@ -1,3 +1,4 @@
+/** Serves the OpenID Connect sign-in routes: the redirect to the provider and its callback, for citizens and for staff. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidcClient from 'openid-client';
 import { appendEvent } from '../store/index.js';

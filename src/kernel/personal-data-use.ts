@@ -11,7 +11,7 @@ export type PersonalDataUse =
   /** The signed-in citizen's own data, read by themself: not a read by someone else, so it is not logged (docs/privacy.md). */
   | { readonly own: true };
 
-/** The Fastify route options that declare a page's use of personal data: `server.get(url, { ...personalData(use) }, handler)`. */
+/** The Fastify route options that declare a page's use of personal data: spread `...personalData(use)` into them. */
 export function personalData(use: PersonalDataUse): { config: { personalData: PersonalDataUse } } {
   return { config: { personalData: use } };
 }

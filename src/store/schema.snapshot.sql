@@ -445,14 +445,6 @@ table portal_draft
   column updated_at timestamp with time zone not null default now()
   constraint portal_draft_pkey PRIMARY KEY (citizen_id, service_id)
   CREATE UNIQUE INDEX portal_draft_pkey ON portal_draft USING btree (citizen_id, service_id)
-table portal_session
-  column id text not null
-  column citizen_id text
-  column csrf_token text not null
-  column created_at timestamp with time zone not null default now()
-  column last_seen_at timestamp with time zone not null default now()
-  constraint portal_session_pkey PRIMARY KEY (id)
-  CREATE UNIQUE INDEX portal_session_pkey ON portal_session USING btree (id)
 table portal_submission
   column id bigint not null default nextval('portal_submission_id_seq'::regclass)
   column token text not null
@@ -473,6 +465,7 @@ table portal_submission
   CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
   CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
   CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)
+  CREATE INDEX portal_submission_without_case ON portal_submission USING btree (submitted_at, id) WHERE (instance_id IS NULL)
 table privacy_data_key
   column key_id integer not null
   column wrapped text not null

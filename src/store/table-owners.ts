@@ -43,8 +43,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
     cli: { access: 'write', why: '`bench ledger` seeds a million events in one statement; a benchmark fixture, never run by the server' },
   } }),
   process_event: engine({ exported: true }),
-  // 0002 portal (portal_session goes when the web edge has one session system).
-  portal_session: { owner: 'portal' },
+  // 0002 portal (its portal_session table was dropped by 0019: sessions are identity's).
   portal_draft: { owner: 'portal' },
   portal_submission: { owner: 'portal' },
   portal_reference_seq: { owner: 'portal' },
