@@ -16,6 +16,7 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
+import { createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -182,6 +183,22 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       });
     },
   });
+  // Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
+  // case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
+  const publicUrl = govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`;
+  const engagement = createEngagement({
+    db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
+    caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
+    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',').map((j) => j.trim()).filter((j) => j !== ''),
+  });
+  const engagementPlugin = createEngagementPlugin({
+    engagement, engine: govflow.engine, logger: govflow.logger,
+    checkKey: async (key) => {
+      const principal = await identity.principalForApiKey(key);
+      return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
+    },
+  });
+  const pendingReports = background ? startPendingReportsLoop(engagement) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
@@ -194,7 +211,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, {
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, {
       // Revocation is scoped to the caller's departments (issue 13): a manager revokes decisions of cases their
       // department works; admins operate the platform everywhere.
       mayRevoke: async (principal, reference) => {
@@ -231,7 +248,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
-    'issue-decision': createIssueDecisionHandler(documents),
+    'issue-decision': createIssueDecisionHandler(documents, { nationalIdOf: async (job) => {
+      const subject = await privacy.subjectOfInstance(job.instanceId);
+      return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
+    } }),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),
@@ -250,9 +270,21 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await sender?.stop();
       await retention?.stop();
       await caseStarts?.stop();
+      await pendingReports?.stop();
       await registries.stop();
       await changeFeed.stop();
       await tracing?.shutdown();
     },
   };
+}
+
+/**
+ * An API key may post to Open311 when it carries the `open311` scope. Until identity's keys have scopes (the
+ * `govflow apikey create --scope open311` change), an agency-system key whose services list `open311` counts as
+ * scoped; once principals carry `scopes`, those are read instead — nothing else here changes.
+ */
+function hasOpen311Scope(principal: Principal): boolean {
+  const scopes = (principal as { readonly scopes?: readonly string[] }).scopes;
+  if (scopes !== undefined) return scopes.includes(OPEN311_SCOPE);
+  return principal.kind === 'agency-system' && principal.services.includes(OPEN311_SCOPE);
 }

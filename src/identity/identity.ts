@@ -112,7 +112,7 @@ export function createIdentity(options: IdentityOptions): Identity {
   }
 
   async function seedDemo(): Promise<void> {
-    seeded ??= seedDemoOrganisation(db, masterKey);
+    seeded ??= seedDemoOrganisation(db, masterKey, ctx.vault);
     try {
       await seeded;
     } catch (error) {

@@ -38,7 +38,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const STATIC = /^\/(assets|staff\/assets)\//;
 const BEARER = /^\s*Bearer\s/i;
 
-export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+// Open311 (src/engagement/) is a machine API like /api/: its clients post with an api_key field, not a session.
+export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?') || url.startsWith('/open311/');
 export const isStateChanging = (method: string): boolean => STATE_CHANGING.has(method);
 
 function tokenMatches(given: unknown, expected: string): boolean {

@@ -79,6 +79,8 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   privacy_data_key: { owner: 'privacy' },
   privacy_identifier: { owner: 'privacy' },
   privacy_erasure: { owner: 'privacy' },
+  // 0016 personal records in the vault.
+  privacy_record: { owner: 'privacy' },
   // 0008 payments, and the citizens' uploads (the portal stores them; staff read them through the portal's functions).
   payment: { owner: 'payments' },
   payment_test_session: { owner: 'payments' },
@@ -89,6 +91,11 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   admin_form_version: { owner: 'catalogue' },
   // 0014 the whole server's rate limits (counters shared by every process).
   rate_limit_counter: { owner: 'operations' },
+  // 0021 citizen engagement: problem reports (Open311 and the citizen page), clients' updates, uploaded photos.
+  engagement_report_seq: { owner: 'engagement' },
+  engagement_report: { owner: 'engagement' },
+  engagement_update: { owner: 'engagement' },
+  engagement_photo: { owner: 'engagement' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

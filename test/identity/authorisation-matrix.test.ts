@@ -135,6 +135,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /payments/test/:id': ALL,
   'POST /payments/test/:id': BROWSER,
   // signed decisions
+  // engagement (issue 18): Open311 reads are public; posting needs an API key with the open311 scope, which no
+  // role here holds (403 before the resource is looked at); reporting a problem needs a signed-in citizen, and a
+  // report's status page and photo are public like Open311's GET requests.
+  'GET /open311/v2/*': ALL,
+  'POST /open311/v2/*': NOBODY,
+  'GET /report-a-problem': CITIZEN,
+  'GET /report-a-problem/details': CITIZEN,
+  'POST /report-a-problem': CITIZEN,
+  'GET /reports/:id': ALL,
+  'GET /reports/:id/photo': ALL,
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
