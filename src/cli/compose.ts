@@ -1,4 +1,4 @@
-import { createApiServer } from '../api/index.js';
+import { createApiServer, type RegisteredRoute } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
@@ -6,7 +6,7 @@ import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
+import { activeDemoAccounts, createIdentity, inCaseScope, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { setUpRegistryConnector } from '../registries/index.js';
@@ -116,14 +116,14 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
  * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
  * tests that compare the database before and after a request, so that only the request can have changed it.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
   // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
   const demo = mode.demoAccounts;
   const background = options.background ?? true;
-  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
+  const registered: RegisteredRoute[] = [];
   const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
@@ -171,6 +171,17 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       if (!instance) return false;
       return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
+    // Staff downloads are reads of the person's data (the citizen downloading their own decision is not).
+    onDownload: async (principal, reference, what) => {
+      const p = principal as Principal;
+      if (p.kind !== 'staff') return;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return;
+      await privacy.recordInstanceAccess(instance.id, {
+        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+        receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
+      });
+    },
   });
   // Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
   // case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
@@ -200,11 +211,22 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, {
+      // Revocation is scoped to the caller's departments (issue 13): a manager revokes decisions of cases their
+      // department works; admins operate the platform everywhere.
+      mayRevoke: async (principal, reference) => {
+        const p = principal as Principal | null;
+        if (p?.kind !== 'staff') return false;
+        if (p.roles.includes('admin')) return true;
+        const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+        return instance !== undefined && mayDecide(p, await govflow.engine.caseCandidateGroups(instance.id));
+      },
+    }),
     authenticate: identity.authenticate,
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
+    departmentOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.department,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),
     trustProxy: mode.trustProxy,

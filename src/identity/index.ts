@@ -1,5 +1,5 @@
 /** Identity and access: who a caller is (citizens, staff, other agencies' systems) and what they may do. */
-export { actorOf, candidateGroupsOf, hasRole, inCaseScope, inDepartment, ROLES, STAFF_ROLES } from './principal.js';
+export { actorOf, candidateGroupsOf, decidesCases, hasRole, inCaseScope, inDepartment, mayDecide, ROLES, STAFF_ROLES } from './principal.js';
 export type { AgencySystemPrincipal, CitizenPrincipal, Membership, Principal, Role, StaffPrincipal, StaffRole } from './principal.js';
 export { createIdentity } from './identity.js';
 export type { ApiKeyRequest, Identity, IdentityOptions } from './identity.js';

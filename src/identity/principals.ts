@@ -40,5 +40,5 @@ export async function apiKeyPrincipal(db: Database, key: string): Promise<Princi
   }
   // A key for a staff role (the CLI's admin key): acts as a staff member of no department.
   const roles = STAFF_ROLES.filter((r) => client.roles.includes(r));
-  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [] };
+  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [], apiKey: true };
 }

@@ -11,3 +11,5 @@ export type { DeploymentMode, TrustProxy } from './mode.js';
 export { addDuration, isIsoPeriod, isoPeriod, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
 export type { IsoCycle, IsoDuration } from './iso-time.js';
 export { safeEqual } from './safe-equal.js';
+export { personalData, personalDataOf } from './personal-data-use.js';
+export type { PersonalDataUse } from './personal-data-use.js';

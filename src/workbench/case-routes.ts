@@ -1,6 +1,7 @@
+import { personalData } from '../kernel/index.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventView, TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
+import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember } from '../identity/index.js';
 import { isRecordRef } from '../privacy/index.js';
 import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
 import { decisionRow } from './decision-routes.js';
@@ -110,7 +111,7 @@ ${noteField(state)}
     const isManager = !!department && inDepartment(staff.principal, department, 'manager');
     const nameOf = (actor: string): string => colleagues?.find((c) => c.actor === actor)?.name ?? actor;
     const heading = html`<h3 class="govuk-heading-s">${task.name ?? task.elementId} ${slaTag(taskSla(task))}</h3>`;
-    const mayWork = inCaseScope(staff.principal, task.candidateGroups);
+    const mayWork = mayDecide(staff.principal, task.candidateGroups);
     const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
     const parts: SafeHtml[] = [];
     if (!task.assignee) {
@@ -147,7 +148,7 @@ ${noteField(state)}
 export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
   const { db, staffSession, caseId, caseInScope, recordRead, diagramFor } = ctx;
 
-  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }), ...personalData({ logged: 'case.viewed' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     return renderCase(reply, staff, caseId(request.params.id), null);
@@ -164,7 +165,7 @@ export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContex
       .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'").send(diagram.xml);
   });
 
-  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }), ...personalData({ logged: 'document.downloaded' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     const { instance } = await caseInScope(staff.principal, caseId(request.params.id));

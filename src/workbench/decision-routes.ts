@@ -46,6 +46,8 @@ export function registerDecisionRoutes(server: FastifyInstance, ctx: WorkbenchCo
   server.post<{ Params: { id: string } }>('/staff/cases/:id/revoke-decision', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
     const post = await ctx.postStaff(request, reply);
     if (!post) return reply;
+    // Only managers revoke; asked before the case is looked up, so others learn nothing about which cases exist.
+    if (!post.principal.memberships.some((m) => m.role === 'manager')) throw new PageError(403, 'You cannot revoke this decision', 'Only a manager of the department that decided the case can revoke its decision.');
     const id = ctx.caseId(request.params.id);
     const { instance, tasks } = await ctx.caseInScope(post.principal, id);
     const code = decisionCodeOf(instance.variables);

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Catalogue, Service } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, type StaffPrincipal } from '../identity/index.js';
+import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
@@ -147,6 +147,9 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
 
   async function postStaff(request: FastifyRequest, reply: FastifyReply): Promise<(StaffSession & { body: FormBody }) | null> {
     const staff = await staffSession(request, reply);
+    // Reads and writes are checked separately (issue 13): an auditor reads only, an admin administers; only a
+    // caseworker or manager role decides cases (claims, completes, annotates), and only in its department.
+    if (staff && !decidesCases(staff.principal)) throw new PageError(403, 'You cannot change cases', 'Your role lets you read cases, not work on them. Ask a caseworker or manager of the department.');
     return staff ? { ...staff, body: formBody(request) } : null;
   }
 
