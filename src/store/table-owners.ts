@@ -43,7 +43,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
     cli: { access: 'write', why: '`bench ledger` seeds a million events in one statement; a benchmark fixture, never run by the server' },
   } }),
   process_event: engine({ exported: true }),
-  // 0002 portal (its portal_session table was dropped by 0019: sessions are identity's).
+  // 0002 portal (its portal_session table was dropped by 0018: sessions are identity's).
   portal_draft: { owner: 'portal' },
   portal_submission: { owner: 'portal' },
   portal_reference_seq: { owner: 'portal' },
@@ -91,7 +91,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   admin_form_version: { owner: 'catalogue' },
   // 0014 the whole server's rate limits (counters shared by every process).
   rate_limit_counter: { owner: 'operations' },
-  // 0021 citizen engagement: problem reports (Open311 and the citizen page), clients' updates, uploaded photos.
+  // 0019 citizen engagement: problem reports (Open311 and the citizen page), clients' updates, uploaded photos.
   engagement_report_seq: { owner: 'engagement' },
   engagement_report: { owner: 'engagement' },
   engagement_update: { owner: 'engagement' },

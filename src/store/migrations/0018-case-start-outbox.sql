@@ -1,4 +1,4 @@
--- 0019-case-start-outbox (issue 14, reads never write): the case-start loop (src/portal/case-starts.ts,
+-- 0018-case-start-outbox (issue 14, reads never write): the case-start loop (src/portal/case-starts.ts,
 -- PortalStore.submissionsWithoutCase) asks every 15 s in every process for the submissions still without a case,
 -- oldest first: `where instance_id is null and submitted_at < … order by submitted_at, id limit N`. Nearly every row
 -- has its case, so without an index the planner reads the whole table each round; this partial index holds only the
