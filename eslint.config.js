@@ -28,7 +28,9 @@ export const ALLOWED_DEPENDENCIES = {
   workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
   admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
   operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations'],
+  // services floor (house plan): engagement uses only the engines and the web edge; compose passes the catalogue's SLA and identity's key check.
+  engagement: ['kernel', 'store', 'engine', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement'],
 };
 
 const srcRoot = path.resolve('src');

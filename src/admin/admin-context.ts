@@ -28,6 +28,7 @@ export const NAVIGATION: readonly NavigationItem[] = [
   { href: '/admin/processes', label: 'Processes and decisions', key: 'processes' },
   { href: '/admin/services', label: 'Services', key: 'services' },
   { href: '/admin/organisation', label: 'Organisation', key: 'organisation' },
+  { href: '/admin/api-keys', label: 'API keys', key: 'api-keys' },
 ];
 
 /**

@@ -3,6 +3,7 @@ import { MAX_BPMN_BYTES } from '../engine/index.js';
 import { hasRole } from '../identity/index.js';
 import { htmlPageEdge, PageError } from '../web/index.js';
 import { createAdminContext, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
+import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerOrganisationRoutes } from './organisation-routes.js';
 import { registerProcessRoutes } from './process-routes.js';
 import { registerServiceRoutes } from './service-routes.js';
@@ -61,5 +62,6 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
     registerProcessRoutes(server, ctx);
     registerServiceRoutes(server, ctx);
     registerOrganisationRoutes(server, ctx);
+    registerApiKeyRoutes(server, ctx);
   };
 }

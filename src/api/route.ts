@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Principal, Role } from '../identity/index.js';
+import type { PersonalDataUse } from '../kernel/index.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -38,6 +39,8 @@ export interface RouteDefinition {
   readonly response: TSchema;
   readonly status: 200 | 201 | 202;
   readonly access: RouteAccess;
+  /** Declared when the route returns or hands over personal data (src/kernel/personal-data-use.ts). */
+  readonly personalData?: PersonalDataUse;
   readonly handler: (input: RouteInput<unknown, unknown, unknown>) => Promise<unknown>;
 }
 
@@ -54,6 +57,7 @@ export function route<P extends TSchema = TSchema, Q extends TSchema = TSchema, 
   response: TSchema;
   status?: 200 | 201 | 202;
   access: RouteAccess;
+  personalData?: PersonalDataUse;
   handler: (input: RouteInput<Static<P>, Static<Q>, Static<B>>) => Promise<unknown>;
 }): RouteDefinition {
   return { ...definition, status: definition.status ?? 200, handler: definition.handler as RouteDefinition['handler'] };

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type ConnectionError, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { GovflowError, createLogger, toGovflowError, type Logger } from '../kernel/index.js';
+import { GovflowError, createLogger, personalData, personalDataOf, toGovflowError, type Logger, type PersonalDataUse } from '../kernel/index.js';
 import type { Engine } from '../engine/index.js';
 import { actorOf, hasRole, webSessionPlugin, type Principal, type WebSessionOptions } from '../identity/index.js';
 import type { Database } from '../store/index.js';
@@ -57,10 +57,12 @@ export interface ApiServerOptions {
   readonly publicUrl?: string;
   /** Which catalogue service a process belongs to: API keys of agency systems act only on their services. */
   readonly serviceOfProcess?: (processKey: string) => string | undefined;
+  /** The department whose service a process is (the catalogue's `department`): mining is scoped by it. */
+  readonly departmentOfProcess?: (processKey: string) => string | undefined;
   /** The process keys of these services (an API key's scope), for filtering lists. */
   readonly processKeysOf?: (services: readonly string[]) => string[];
   /** Called for every route as it is registered (the authorisation matrix test enumerates pages with it). */
-  readonly onRoute?: (route: { method: string | string[]; url: string; schema?: { params?: unknown } }) => void;
+  readonly onRoute?: (route: RegisteredRoute) => void;
   /**
    * The ledger (issue 6): the sealer (publish a head on demand), the limits /api/health judges lag against, and the
    * write guard that, when configured to refuse, pauses mutating requests while sealing is behind.
@@ -71,6 +73,15 @@ export interface ApiServerOptions {
    * lockout per client, is the real client behind a TLS proxy only when it is set. Default: none.
    */
   readonly trustProxy?: boolean | number | string;
+}
+
+/** A route as registered, for the tests generated from the route table (authorisation matrix, access log). */
+export interface RegisteredRoute {
+  readonly method: string | string[];
+  readonly url: string;
+  readonly schema?: { params?: unknown };
+  /** Its declared use of personal data (API route table `personalData`, or a page's Fastify `config`). */
+  readonly personalData?: PersonalDataUse;
 }
 
 /** Requests bigger than this are refused with 413 before they are read (a BPMN file may be 5 MB). */
@@ -156,7 +167,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     return reply.status(414).send({ code: 'GOVFLOW_ERR_VALIDATION', message: `the address is longer than ${MAX_URL_LENGTH} characters`, details: [] });
   });
   for (const instrument of options.instruments ?? []) await instrument(server);
-  const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess, options.processKeysOf), ...miningRoutes(options.db), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
+  const routes = [...engineRoutes(options.engine, options.privacy, options.privacy?.routeOptions, options.serviceOfProcess, options.processKeysOf), ...miningRoutes(options.db, options.departmentOfProcess), ...(options.privacy ? privacyRoutes(options.privacy) : []), ...ledgerRoutes(options.db, options.ledger), ...(options.extraRoutes ?? [])];
   const document = buildOpenApiDocument(routes, { version: options.version ?? '0.1.0' });
 
   server.setErrorHandler((error: FastifyError, request, reply) => {
@@ -232,7 +243,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
 
   if (options.onRoute) {
     const onRoute = options.onRoute;
-    server.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema as { params?: unknown } } : {}) }));
+    server.addHook('onRoute', (r) => {
+      const use = personalDataOf(r.config);
+      onRoute({ method: r.method, url: r.url, ...(r.schema ? { schema: r.schema as { params?: unknown } } : {}), ...(use ? { personalData: use } : {}) });
+    });
   }
   if (options.webSession) await server.register(webSessionPlugin, options.webSession);
   for (const plugin of options.plugins ?? []) await server.register(plugin);
@@ -242,6 +256,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     server.route({
       method: r.method,
       url: r.url,
+      ...(r.personalData ? personalData(r.personalData) : {}),
       schema: {
         ...(r.params ? { params: r.params } : {}),
         ...(r.query ? { querystring: r.query } : {}),

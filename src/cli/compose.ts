@@ -1,12 +1,12 @@
-import { createApiServer } from '../api/index.js';
+import { createApiServer, type RegisteredRoute } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
-import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
+import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { activeDemoAccounts, createIdentity, inCaseScope, type Identity, type Principal } from '../identity/index.js';
+import { activeDemoAccounts, createIdentity, inCaseScope, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, type Database } from '../store/index.js';
+import { createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -45,12 +46,11 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
 }
 
 /**
-/**
  * Demo or production (issue 13): production refuses to start with any demo setting on, or with the demo staff
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
 async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> {
-  const refusal = productionRefusal(mode);
+  const refusal = productionRefusal(mode) ?? masterKeyRefusal(govflow.config, mode.production);
   if (refusal) throw new GovflowError('GOVFLOW_ERR_CONFIG', refusal);
   if (!mode.production) return;
   const demoStaff = await activeDemoAccounts(govflow.db);
@@ -60,18 +60,40 @@ async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> 
 }
 
 /**
- * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
- * tests that compare the database before and after a request, so that only the request can have changed it.
+ * The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
+ * publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
-  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
-  await checkMode(govflow, mode);
-  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
-  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
-  const demo = mode.demoAccounts;
-  const background = options.background ?? true;
-  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
-  const identity = createIdentity({
+async function createLedgerSealer(govflow: Govflow): Promise<{ sealer: ReturnType<typeof createSealer>; ledgerLimitsSet: { maxUnsealed?: number; maxLagSeconds?: number } }> {
+  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
+  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
+  const sealer = createSealer(govflow.db, {
+    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
+    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
+  });
+  return { sealer, ledgerLimitsSet };
+}
+
+/** The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing). */
+function submissionEmail(govflow: Govflow, notifications: () => Awaited<ReturnType<typeof setUpNotifications>> | undefined): NonNullable<PortalOptions['onSubmitted']> {
+  return async (tx, submitted) => {
+    const contact = applicantContact(submitted.answers);
+    const outbox = notifications();
+    if (!outbox || !contact.email) return;
+    try {
+      await outbox.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
+        values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
+    } catch (error) {
+      // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
+      if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
+      govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
+    }
+  };
+}
+
+/** Identity's options (issue 6): sessions, staff sign-in, and the OpenID Connect providers named in the environment. */
+function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof createIdentity>[0] {
+  return {
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
@@ -88,7 +110,22 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
       ...(process.env['GOVFLOW_STAFF_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_STAFF_OIDC_SCOPE'] } : {}),
     } } : {}),
-  });
+  };
+}
+
+/**
+ * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
+ * tests that compare the database before and after a request, so that only the request can have changed it.
+ */
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
+  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
+  await checkMode(govflow, mode);
+  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
+  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
+  const demo = mode.demoAccounts;
+  const background = options.background ?? true;
+  const registered: RegisteredRoute[] = [];
+  const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
@@ -110,19 +147,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   });
   const portalOptions: PortalOptions = {
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
-    // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
-    onSubmitted: async (tx, submitted) => {
-      const contact = applicantContact(submitted.answers);
-      if (!notifications || !contact.email) return;
-      try {
-        await notifications.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
-          values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
-      } catch (error) {
-        // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
-        if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
-        govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
-      }
-    },
+    onSubmitted: submissionEmail(govflow, () => notifications),
     demoSignIn: mode.demoSignIn,
   };
   const portal = createPortalPlugin(portalOptions);
@@ -148,16 +173,35 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       if (!instance) return false;
       return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
+    // Staff downloads are reads of the person's data (the citizen downloading their own decision is not).
+    onDownload: async (principal, reference, what) => {
+      const p = principal as Principal;
+      if (p.kind !== 'staff') return;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return;
+      await privacy.recordInstanceAccess(instance.id, {
+        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+        receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
+      });
+    },
   });
-  // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
-  // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
-  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
-  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
-  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
-  const sealer = createSealer(govflow.db, {
-    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
-    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
+  // Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
+  // case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
+  const publicUrl = govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`;
+  const engagement = createEngagement({
+    db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
+    caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
+    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',').map((j) => j.trim()).filter((j) => j !== ''),
   });
+  const engagementPlugin = createEngagementPlugin({
+    engagement, engine: govflow.engine, logger: govflow.logger,
+    checkKey: async (key) => {
+      const principal = await identity.principalForApiKey(key);
+      return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
+    },
+  });
+  const pendingReports = background ? startPendingReportsLoop(engagement) : undefined;
+  const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -169,12 +213,23 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, {
+      // Revocation is scoped to the caller's departments (issue 13): a manager revokes decisions of cases their
+      // department works; admins operate the platform everywhere.
+      mayRevoke: async (principal, reference) => {
+        const p = principal as Principal | null;
+        if (p?.kind !== 'staff') return false;
+        if (p.roles.includes('admin')) return true;
+        const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+        return instance !== undefined && mayDecide(p, await govflow.engine.caseCandidateGroups(instance.id));
+      },
+    }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
     webSession: identity,
     serviceOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.id,
+    departmentOfProcess: (key) => catalogue.services.find((service) => service.process.key === key)?.department,
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),
     trustProxy: mode.trustProxy,
@@ -196,7 +251,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
-    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue) }),
+    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue), nationalIdOf: async (job) => {
+      const subject = await privacy.subjectOfInstance(job.instanceId);
+      return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
+    } }),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),
@@ -215,9 +273,19 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await sender?.stop();
       await retention?.stop();
       await caseStarts?.stop();
+      await pendingReports?.stop();
       await registries.stop();
       await changeFeed.stop();
       await tracing?.shutdown();
     },
   };
+}
+
+/**
+ * An API key may post to Open311 when it carries the `open311` scope (`govflow apikey create --scope open311`). A
+ * key issued before scopes existed (no scopes) counts when its services list `open311`, so older keys keep working.
+ */
+function hasOpen311Scope(principal: Principal): boolean {
+  if (principal.kind === 'agency-system' && principal.scopes !== undefined && principal.scopes.length > 0) return principal.scopes.includes(OPEN311_SCOPE);
+  return principal.kind === 'agency-system' && principal.services.includes(OPEN311_SCOPE);
 }

@@ -6,7 +6,7 @@ export { Documents, createIssueDecisionHandler, decisionInputFromJob } from './s
 export type { ComposeLetter, DocumentsOptions, DecisionStatus, IssueDecisionInput, IssuedDecision, JwsVerification } from './service.js';
 export { canonicalBytes, signDecision, verifyDecisionJws, DECISION_JWS_TYP, DECISION_TYPE_ID } from './decision.js';
 export type { DecisionLetter, DecisionPayload, JwsCheck } from './decision.js';
-export { SigningKeys, publicKeyOf } from './keys.js';
+export { SigningKeys, publicKeyOf, rewrapSigningKeyBoxes } from './keys.js';
 export type { PublicSigningJwk, SigningKey } from './keys.js';
 export { extractJwsFromPdf, qrPng, renderDecisionPdf, JWS_ATTACHMENT_NAME } from './pdf.js';
 export { CODE_ALPHABET, newVerificationCode, parseVerificationCode } from './verification-code.js';

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { GovflowError, openSecret, sealSecret } from '../kernel/index.js';
-import { appendEvent, type Database, type Queryable } from '../store/index.js';
+import { appendEvent, rewrapSealedColumn, type Database, type Queryable, type RewrapOptions } from '../store/index.js';
 
 /** A public Ed25519 key as published in the JWKS (RFC 8037 OKP key). */
 export interface PublicSigningJwk {
@@ -80,4 +80,9 @@ export class SigningKeys {
 /** A KeyObject for a published JWK (used by the verifier). */
 export function publicKeyOf(jwk: PublicSigningJwk): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+}
+
+/** Re-seals every private signing key under a new master key (`govflow keys rotate master`); see rewrapSealedColumn. */
+export function rewrapSigningKeyBoxes(db: Database, keys: { from: string | Buffer; to: string | Buffer }, options: RewrapOptions): Promise<number> {
+  return rewrapSealedColumn(db, { table: 'signing_key', keyColumn: 'kid', column: 'private_key_box', context: boxContext }, keys, options);
 }

@@ -92,6 +92,7 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
   write(`Service: ${letter?.serviceName ?? payload.service}`);
   write(`Reference: ${payload.reference}`);
   write(`Issued to: ${letter?.applicant ?? payload.subject.name}`);
+  if (payload.subject.nationalId) write(`National identity number: ${payload.subject.nationalId}`);
   write(`Date of decision: ${day(payload.issuedAt)}`);
   if (payload.validFrom) write(`Valid from: ${day(payload.validFrom)}`);
   if (payload.validUntil) write(`Valid until: ${day(payload.validUntil)}`);

@@ -25,6 +25,7 @@ export interface IssueDecisionInput {
   readonly outcome: 'approved' | 'refused';
   readonly reasons: readonly string[];
   readonly subjectName: string;
+  readonly subjectNationalId?: string;
   readonly validFrom?: string;
   readonly validUntil?: string;
   readonly details?: Record<string, unknown>;
@@ -120,7 +121,7 @@ export class Documents {
       decisionType: input.decisionType,
       outcome: input.outcome,
       reasons: [...input.reasons],
-      subject: { name: input.subjectName },
+      subject: { name: input.subjectName, ...(input.subjectNationalId ? { nationalId: input.subjectNationalId } : {}) },
       issuedAt: this.now().toISOString(),
       ...(input.validFrom ? { validFrom: input.validFrom } : {}),
       ...(input.validUntil ? { validUntil: input.validUntil } : {}),
@@ -264,14 +265,18 @@ export function decisionInputFromJob(job: ActivatedJob): IssueDecisionInput {
 export type ComposeLetter = (job: ActivatedJob, input: IssueDecisionInput, issuedAt: string) => Promise<(DecisionLetter & { validFrom?: string; validUntil?: string }) | null>;
 
 /** The `issue-decision` job handler: issues once per (instance, element instance) and returns `{ decisionCode }`. */
-export function createIssueDecisionHandler(documents: Documents, options: { letter?: ComposeLetter; now?: () => Date } = {}): JobHandler {
+export function createIssueDecisionHandler(documents: Documents, options: { letter?: ComposeLetter; nationalIdOf?: (job: ActivatedJob) => Promise<string | null>; now?: () => Date } = {}): JobHandler {
   const now = options.now ?? (() => new Date());
   return async (job) => {
     const input = decisionInputFromJob(job);
     const composed = options.letter ? await options.letter(job, input, now().toISOString()) : null;
     const { validFrom, validUntil, ...letter } = composed ?? { validFrom: undefined, validUntil: undefined };
+    // The national ID is not a case variable (it lives only in the vault): the composition root opens it for the
+    // document, logged as a read for the person; it is written into the signed decision, never into the case.
+    const nationalId = options.nationalIdOf ? await options.nationalIdOf(job) : null;
     const issued = await documents.issueDecision({
       ...input,
+      ...(nationalId ? { subjectNationalId: nationalId } : {}),
       ...(composed ? { letter: letter as DecisionLetter } : {}),
       ...(validFrom && !input.validFrom ? { validFrom } : {}),
       ...(validUntil && !input.validUntil ? { validUntil } : {}),

@@ -1,6 +1,7 @@
+/** Serves the signed decisions' public pages: /verify (a verification code, a JWS), the decision downloads and their assets. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLogger, GovflowError } from '../kernel/index.js';
+import { createLogger, GovflowError, personalData } from '../kernel/index.js';
 import { html, htmlErrorHandler, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
 import type { DecisionPayload } from './decision.js';
 import type { DecisionStatus, Documents, JwsVerification } from './service.js';
@@ -52,7 +53,11 @@ const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64
  * The JSON routes, shaped like the API route table's `RouteDefinition` (the composition root passes them to
  * `createApiServer({ extraRoutes })`); access is declared on each.
  */
-export function documentRoutes(documents: Documents) {
+/**
+ * `mayRevoke` (issue 13): revocation is scoped to the caller's departments; the composition root says whether the
+ * principal may revoke the decision of the case with this reference. Without it only the route's roles are checked.
+ */
+export function documentRoutes(documents: Documents, options: { mayRevoke?: (principal: unknown, reference: string) => Promise<boolean> } = {}) {
   return [
     {
       method: 'GET' as const, url: '/.well-known/jwks.json', operationId: 'getDecisionSigningKeys', tag: 'signed decisions', status: 200 as const,
@@ -99,7 +104,12 @@ export function documentRoutes(documents: Documents) {
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
       response: Type.Object({ code: Type.String(), status: Type.String() }, { additionalProperties: true }),
       access: ['manager', 'admin'] as const,
-      handler: async (input: { params: unknown; body: unknown; actor: string | null }) => {
+      handler: async (input: { params: unknown; body: unknown; actor: string | null; principal: unknown }) => {
+        const code = (input.params as { code: string }).code;
+        const existing = options.mayRevoke ? await documents.status(code) : null;
+        if (existing && options.mayRevoke && !(await options.mayRevoke(input.principal, existing.reference))) {
+          throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this decision is of a case of another department');
+        }
         const revoked = await documents.revokeDecision((input.params as { code: string }).code, (input.body as { reason: string }).reason, input.actor);
         return statusJson(revoked, revoked.code);
       },
@@ -167,6 +177,8 @@ export interface DocumentsPluginOptions {
   readonly canDownload?: CanDownload;
   /** The service's name for decisions issued before letters carried it (the service id is no name for people). */
   readonly serviceName?: (serviceId: string) => string | undefined;
+  /** Called for each allowed download before it is sent, to log the read for the person (the composition root wires privacy). */
+  readonly onDownload?: (principal: unknown, reference: string, what: string) => Promise<void>;
   /** Serve the GOV.UK assets under /assets (only when no other plugin, such as the portal, does). */
   readonly serveAssets?: boolean;
 }
@@ -211,7 +223,7 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       const result = resultPage(normal ?? request.params.code.slice(0, 64), status, options.serviceName ?? (() => undefined));
       return send(reply, status ? 200 : 404, result.title, result.content);
     });
-    server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } } }, async (request, reply) => {
+    server.get<{ Params: { file: string } }>('/decisions/:file', { schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}\\.(pdf|jws)$' } }, required: ['file'] } }, ...personalData({ logged: 'decision.downloaded' }) }, async (request, reply) => {
       const m = /^(.+)\.(pdf|jws)$/.exec(request.params.file);
       const normal = m ? parseVerificationCode(m[1]!) : null;
       const found = normal ? await documents.download(normal) : null;
@@ -222,6 +234,8 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
         return send(reply, 403, 'Not allowed', html`<h1 class="govuk-heading-l">You cannot download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it.</p>`);
       }
       const ext = m![2]!;
+      // A decision names the person it is about: a download by anyone but them is in their access log (issue 13).
+      await options.onDownload?.(principal, found.reference, `decision:${normal!}`);
       return reply
         .header('cache-control', 'private, no-store')
         .header('content-disposition', `attachment; filename="decision-${normal!}.${ext}"`)

@@ -1,9 +1,11 @@
+/** Serves identity's pages through `createIdentity(...).plugin`: staff sign-in, enrolment, account, OpenID Connect and passkeys. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database } from '../store/index.js';
 import { htmlErrorHandler, parseForm } from '../web/index.js';
 import { sendPage } from './pages.js';
+import { apiKeyMayReach, revokeApiKey as revokeApiKeyOf } from './api-keys.js';
 import { createAttempts } from './attempts.js';
 import type { IdentityContext } from './context.js';
 import { signedIn } from './context.js';
@@ -106,12 +108,16 @@ export function createIdentity(options: IdentityOptions): Identity {
 
   async function authenticate(request: FastifyRequest): Promise<Principal | null> {
     const bearer = parseBearer(request.headers.authorization);
-    if (bearer) return apiKeyPrincipal(db, bearer);
+    if (bearer) {
+      // A scoped agency key is no key at all outside its scopes' paths.
+      const principal = await apiKeyPrincipal(db, bearer);
+      return principal && apiKeyMayReach(principal, request.url) ? principal : null;
+    }
     return (await sessions.loadWithPrincipal(request))?.principal ?? null;
   }
 
   async function seedDemo(): Promise<void> {
-    seeded ??= seedDemoOrganisation(db, masterKey);
+    seeded ??= seedDemoOrganisation(db, masterKey, ctx.vault);
     try {
       await seeded;
     } catch (error) {
@@ -131,14 +137,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     return { id: request.id, key, prefix };
   }
 
-  async function revokeApiKey(id: string, actor: string | null): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const { rows } = await tx.query('update identity_api_client set revoked_at = now() where id = $1 and revoked_at is null returning id', [id]);
-      if (rows.length === 0) return false;
-      await appendEvent(tx, { type: 'identity.api-key-revoked', actor, data: { client: id } });
-      return true;
-    });
-  }
+  const revokeApiKey = (id: string, actor: string | null): Promise<boolean> => revokeApiKeyOf(db, id, actor);
 
   async function setMembership(staffId: string, m: Membership, grant: boolean, actor: string | null): Promise<void> {
     await db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 /** Identity and access: who a caller is (citizens, staff, other agencies' systems) and what they may do. */
-export { actorOf, candidateGroupsOf, hasRole, inCaseScope, inDepartment, ROLES, STAFF_ROLES } from './principal.js';
+export { actorOf, candidateGroupsOf, decidesCases, hasRole, inCaseScope, inDepartment, mayDecide, ROLES, STAFF_ROLES } from './principal.js';
 export type { AgencySystemPrincipal, CitizenPrincipal, Membership, Principal, Role, StaffPrincipal, StaffRole } from './principal.js';
 export { createIdentity } from './identity.js';
 export type { ApiKeyRequest, Identity, IdentityOptions } from './identity.js';
@@ -18,3 +18,6 @@ export { createDepartment, createStaff, getStaff, listAgencies, listDepartments,
 export type { DepartmentView, StaffView } from './organisation.js';
 export { isApiPath, isStateChanging, webSessionPlugin } from './web-session.js';
 export type { WebSessionOptions } from './web-session.js';
+export { rewrapIdentitySecrets } from './key-rotation.js';
+export { API_KEY_SCOPES, apiKeyMayReach, issueApiKey, listApiKeys, revokeApiKey, rotateApiKey } from './api-keys.js';
+export type { ApiKeyScope, ApiKeyView, IssueApiKey } from './api-keys.js';

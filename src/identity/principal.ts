@@ -34,6 +34,11 @@ export interface StaffPrincipal {
   readonly roles: readonly StaffRole[];
   readonly departments: readonly string[];
   readonly memberships: readonly Membership[];
+  /**
+   * An API key granted staff roles (the CLI's key, an integration): it holds roles but no department memberships,
+   * so a caseworker or manager key decides cases in every department, and an admin or auditor key in none.
+   */
+  readonly apiKey?: true;
 }
 
 export interface AgencySystemPrincipal {
@@ -44,6 +49,10 @@ export interface AgencySystemPrincipal {
   readonly roles: readonly ['agency-system'];
   /** Services (catalogue ids) this client may act on. */
   readonly services: readonly string[];
+  /** The API key's scopes (jobs, registry, open311, decisions); a key with scopes acts only under their paths. */
+  readonly scopes?: readonly string[];
+  /** The department a department-scoped key was issued for. */
+  readonly department?: string;
 }
 
 export type Principal = CitizenPrincipal | StaffPrincipal | AgencySystemPrincipal;
@@ -73,6 +82,30 @@ export function inCaseScope(principal: Principal | null | undefined, candidateGr
   return candidateGroups.some((group) => {
     const [department, qualifier] = group.split('/');
     return principal.memberships.some((m) => m.department === department && (qualifier === undefined || (qualifier === 'manager' && m.role === 'manager')));
+  });
+}
+
+/** The memberships that decide cases: a caseworker's or a manager's. Admin and auditor memberships never do. */
+const DECIDING_ROLES: readonly StaffRole[] = ['caseworker', 'manager'];
+
+/** Whether this caller decides cases at all: a staff member with a caseworker or manager role in some department. */
+export function decidesCases(principal: Principal | null | undefined): boolean {
+  if (principal?.kind !== 'staff') return false;
+  return principal.apiKey ? principal.roles.some((r) => DECIDING_ROLES.includes(r)) : principal.memberships.some((m) => DECIDING_ROLES.includes(m.role));
+}
+
+/**
+ * May this caller change a case whose user tasks go to `candidateGroups` (claim, complete, annotate, set its
+ * variables)? Reads and writes are checked separately (issue 13): unlike {@link inCaseScope}, being an admin or an
+ * auditor gives nothing here; only a caseworker or manager role in the case's department does (`<dept>/manager`
+ * work needs the manager role). An admin who is also a caseworker of planning decides planning's cases.
+ */
+export function mayDecide(principal: Principal | null | undefined, candidateGroups: readonly string[]): boolean {
+  if (!principal || principal.kind !== 'staff') return false;
+  if (principal.apiKey) return principal.roles.some((r) => DECIDING_ROLES.includes(r));
+  return candidateGroups.some((group) => {
+    const [department, qualifier] = group.split('/');
+    return principal.memberships.some((m) => m.department === department && (qualifier === 'manager' ? m.role === 'manager' : qualifier === undefined && DECIDING_ROLES.includes(m.role)));
   });
 }
 

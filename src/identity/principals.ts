@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../store/index.js';
 import { STAFF_ROLES, type Principal, type StaffRole } from './principal.js';
+import { scopesOf } from './api-keys.js';
 import { sha256 } from './tokens.js';
 
 /** A staff principal from the account's name and memberships (null when the account is disabled or gone). */
@@ -33,8 +34,11 @@ export async function apiKeyPrincipal(db: Database, key: string): Promise<Princi
     'select id, name, roles, services from identity_api_client where key_hash = $1 and revoked_at is null', [sha256(key)], { name: 'identity-api-key' });
   const client = rows[0];
   if (!client) return null;
-  if (client.roles.includes('agency-system')) return { kind: 'agency-system', id: client.id, name: client.name, roles: ['agency-system'], services: client.services };
+  if (client.roles.includes('agency-system')) {
+    const { scopes, department } = scopesOf(client.roles);
+    return { kind: 'agency-system', id: client.id, name: client.name, roles: ['agency-system'], services: client.services, ...(scopes.length > 0 ? { scopes } : {}), ...(department ? { department } : {}) };
+  }
   // A key for a staff role (the CLI's admin key): acts as a staff member of no department.
   const roles = STAFF_ROLES.filter((r) => client.roles.includes(r));
-  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [] };
+  return { kind: 'staff', id: `key-${client.id}`, name: client.name, roles, departments: [], memberships: [], apiKey: true };
 }

@@ -34,3 +34,22 @@ export function openSecret(box: string, masterKey: string | Buffer, context = ''
     throw new GovflowError('GOVFLOW_ERR_INTERNAL', 'a stored secret does not open with the master key (wrong GOVFLOW_MASTER_KEY?)');
   }
 }
+
+/**
+ * A box re-sealed under `to` for a master-key rotation, or null when it already opens under `to` (moved by an
+ * earlier, interrupted run): trying the new key first is what makes re-running a rotation safe. Throws when
+ * neither key opens it, so a wrong key is reported instead of silently skipped.
+ */
+export function resealSecret(box: string, keys: { from: string | Buffer; to: string | Buffer }, context = ''): string | null {
+  try {
+    openSecret(box, keys.to, context);
+    return null;
+  } catch {
+    // Not yet moved: it must open under the old key.
+  }
+  try {
+    return sealSecret(openSecret(box, keys.from, context), keys.to, context);
+  } catch {
+    throw new GovflowError('GOVFLOW_ERR_KEY_ROTATION', `a stored secret (${context || 'no context'}) opens under neither the old nor the new master key`);
+  }
+}

@@ -21,6 +21,7 @@ export {
   verifyTreeHead,
 } from './tree-head.js';
 export type { LedgerSigner, TreeHead } from './tree-head.js';
+export { installNextSigner, nextSignerFile, prepareNextSigner } from './key-rotation.js';
 export { getConsistencyProof, getInclusionProof, getRootHash } from './proofs.js';
 export type { ConsistencyProof, InclusionProof } from './proofs.js';
 export { verifyLedger } from './verify.js';

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { openSecret, sealSecret } from '../kernel/index.js';
-import type { Queryable } from '../store/index.js';
+import { rewrapSealedColumn, type Database, type Queryable, type RewrapOptions } from '../store/index.js';
 import { exportPublicKey, generateSigningKey, importPrivateKey, type SigningKey } from './signature.js';
 
 /**
@@ -19,4 +19,9 @@ export async function loadOrCreateClientKey(db: Queryable, masterKey: string | B
   const { rows } = await db.query<{ private_key_box: string }>('select private_key_box from registry_client_key where key_id = $1', [keyId]);
   const privateKey = importPrivateKey(openSecret(rows[0]!.private_key_box, masterKey, context).toString('base64url'));
   return { keyId, privateKey, publicKey: exportPublicKey(createPublicKey(privateKey)) };
+}
+
+/** Re-seals govflow's registry client keys under a new master key (`govflow keys rotate master`). */
+export function rewrapClientKeys(db: Database, keys: { from: string | Buffer; to: string | Buffer }, options: RewrapOptions): Promise<number> {
+  return rewrapSealedColumn(db, { table: 'registry_client_key', keyColumn: 'key_id', column: 'private_key_box', context: (keyId) => `registry-client-key:${keyId}` }, keys, options);
 }

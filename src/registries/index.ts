@@ -1,7 +1,7 @@
 /** Other agencies' registries (once-only principle): signed lookups that prefill a case. See docs/registries.md. */
 export { createRegistryLookupHandler, REGISTRIES } from './connector.js';
 export type { PersonalDataRead, RegistryConnectorOptions, RegistryName } from './connector.js';
-export { loadOrCreateClientKey } from './client-key.js';
+export { loadOrCreateClientKey, rewrapClientKeys } from './client-key.js';
 export { startAgencySimulator } from './simulator-process.js';
 export { setUpRegistryConnector } from './setup.js';
 export type { RegistryConnectorSetup } from './setup.js';

@@ -14,3 +14,5 @@ export { backupDatabase, backupFormatOf, restoreDatabase } from './backup.js';
 export type { BackupFormat, BackupTarget } from './backup.js';
 export { mayUseRelation, TABLE_OWNERS } from './table-owners.js';
 export type { Access, TableOwnership } from './table-owners.js';
+export { finishRotation, openRotation, recordRotationDetail, rewrapSealedColumn } from './key-rotation.js';
+export type { RewrapOptions, Rotation, RotationKind, SealedColumn } from './key-rotation.js';

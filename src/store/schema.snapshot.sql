@@ -73,6 +73,57 @@ table deployment_resource
   constraint deployment_resource_kind_check CHECK ((kind = ANY (ARRAY['bpmn'::text, 'dmn'::text, 'form'::text, 'other'::text])))
   constraint deployment_resource_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX deployment_resource_pkey ON deployment_resource USING btree (id)
+table engagement_photo
+  column report_id bigint not null
+  column media_type text not null
+  column bytes bytea not null
+  column sha256 text not null
+  constraint engagement_photo_pkey PRIMARY KEY (report_id)
+  constraint engagement_photo_report_id_fkey FOREIGN KEY (report_id) REFERENCES engagement_report(id)
+  CREATE UNIQUE INDEX engagement_photo_pkey ON engagement_photo USING btree (report_id)
+table engagement_report
+  column id bigint not null default nextval('engagement_report_seq'::regclass)
+  column token text not null
+  column jurisdiction_id text not null
+  column service_code text not null
+  column description text not null default ''::text
+  column lat double precision
+  column long double precision
+  column address text
+  column address_id text
+  column zipcode text
+  column contact jsonb not null default '{}'::jsonb
+  column media_url text
+  column attributes jsonb not null default '{}'::jsonb
+  column channel text not null
+  column client_id text
+  column citizen_id text
+  column instance_id bigint
+  column requested_at timestamp with time zone not null default now()
+  constraint engagement_report_channel_check CHECK ((channel = ANY (ARRAY['open311'::text, 'web'::text])))
+  constraint engagement_report_pkey PRIMARY KEY (id)
+  constraint engagement_report_token_key UNIQUE (token)
+  CREATE INDEX engagement_report_instance ON engagement_report USING btree (instance_id)
+  CREATE INDEX engagement_report_nearby ON engagement_report USING btree (service_code, lat, long)
+  CREATE UNIQUE INDEX engagement_report_pkey ON engagement_report USING btree (id)
+  CREATE UNIQUE INDEX engagement_report_token_key ON engagement_report USING btree (token)
+  CREATE INDEX engagement_report_window ON engagement_report USING btree (jurisdiction_id, requested_at DESC, id DESC)
+table engagement_update
+  column id bigint not null default nextval('engagement_update_id_seq'::regclass)
+  column report_id bigint not null
+  column status text not null
+  column description text not null default ''::text
+  column media_url text
+  column client_id text
+  column external_id text
+  column updated_at timestamp with time zone not null
+  column recorded_at timestamp with time zone not null default now()
+  constraint engagement_update_client_id_external_id_key UNIQUE (client_id, external_id)
+  constraint engagement_update_pkey PRIMARY KEY (id)
+  constraint engagement_update_report_id_fkey FOREIGN KEY (report_id) REFERENCES engagement_report(id)
+  CREATE UNIQUE INDEX engagement_update_client_id_external_id_key ON engagement_update USING btree (client_id, external_id)
+  CREATE UNIQUE INDEX engagement_update_pkey ON engagement_update USING btree (id)
+  CREATE INDEX engagement_update_time ON engagement_update USING btree (updated_at)
 table event_log
   column id bigint not null default nextval('event_log_id_seq'::regclass)
   column instance_id bigint
@@ -89,6 +140,7 @@ table event_log
   constraint event_log_instance_id_seq_key UNIQUE (instance_id, seq)
   constraint event_log_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX event_log_instance_id_seq_key ON event_log USING btree (instance_id, seq)
+  CREATE INDEX event_log_key_rotation ON event_log USING btree (((data ->> 'rotation'::text)), id) WHERE (type = ANY (ARRAY['keys.rotation-step'::text, 'keys.rotation-finished'::text]))
   CREATE UNIQUE INDEX event_log_pkey ON event_log USING btree (id)
   CREATE INDEX event_log_tx ON event_log USING btree (tx_id, id)
   CREATE INDEX event_log_type ON event_log USING btree (type, occurred_at)
@@ -445,14 +497,6 @@ table portal_draft
   column updated_at timestamp with time zone not null default now()
   constraint portal_draft_pkey PRIMARY KEY (citizen_id, service_id)
   CREATE UNIQUE INDEX portal_draft_pkey ON portal_draft USING btree (citizen_id, service_id)
-table portal_session
-  column id text not null
-  column citizen_id text
-  column csrf_token text not null
-  column created_at timestamp with time zone not null default now()
-  column last_seen_at timestamp with time zone not null default now()
-  constraint portal_session_pkey PRIMARY KEY (id)
-  CREATE UNIQUE INDEX portal_session_pkey ON portal_session USING btree (id)
 table portal_submission
   column id bigint not null default nextval('portal_submission_id_seq'::regclass)
   column token text not null
@@ -473,6 +517,7 @@ table portal_submission
   CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
   CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
   CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)
+  CREATE INDEX portal_submission_without_case ON portal_submission USING btree (submitted_at, id) WHERE (instance_id IS NULL)
 table privacy_data_key
   column key_id integer not null
   column wrapped text not null
@@ -501,6 +546,20 @@ table privacy_identifier
   CREATE INDEX privacy_identifier_key ON privacy_identifier USING btree (key_id)
   CREATE INDEX privacy_identifier_lookup ON privacy_identifier USING btree (kind, blind_index)
   CREATE UNIQUE INDEX privacy_identifier_pkey ON privacy_identifier USING btree (person_id, kind)
+table privacy_record
+  column token text not null
+  column subject text not null
+  column kind text not null
+  column instance_id bigint
+  column key_id integer not null
+  column ciphertext text not null
+  column created_at timestamp with time zone not null default now()
+  constraint privacy_record_key_id_fkey FOREIGN KEY (key_id) REFERENCES privacy_data_key(key_id)
+  constraint privacy_record_pkey PRIMARY KEY (token)
+  CREATE INDEX privacy_record_instance ON privacy_record USING btree (instance_id) WHERE (instance_id IS NOT NULL)
+  CREATE INDEX privacy_record_key ON privacy_record USING btree (key_id)
+  CREATE UNIQUE INDEX privacy_record_pkey ON privacy_record USING btree (token)
+  CREATE INDEX privacy_record_subject ON privacy_record USING btree (subject)
 table process_definition
   column id bigint not null default nextval('process_definition_id_seq'::regclass)
   column key text not null

@@ -1,7 +1,10 @@
+import { personalData } from '../kernel/index.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventView, TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
-import { html, PageError, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember } from '../identity/index.js';
+import { isRecordRef } from '../privacy/index.js';
+import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { decisionRow } from './decision-routes.js';
 import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
@@ -14,7 +17,7 @@ export type RenderCase = (reply: FastifyReply, staff: StaffSession, id: number, 
 
 /** The case page renderer, shared with the task actions (a refused form comes back on the case page). */
 export function caseRenderer(ctx: WorkbenchContext): RenderCase {
-  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, diagramFor, diagramPages, serviceOf } = ctx;
+  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, revealRecords, diagramFor, diagramPages, serviceOf } = ctx;
 
   const uploadsOf = async (reference: string | null) => (ctx.options.caseDocuments && reference ? ctx.options.caseDocuments.list(reference) : []);
 
@@ -23,6 +26,10 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const service = serviceOf(instance.processKey);
     // Showing the applicant's data is a read of personal data: logged for the person before it is shown.
     await recordRead(staff.principal, instance, 'case.viewed', ['application']);
+    // Registry records live in the vault: opened for this page only, each person's record logged for that person.
+    const registryRecords = renderRegistryRecords(instance.variables as Record<string, unknown>, await revealRecords(staff.principal, instance), isRecordRef, {
+      applicant: 'Applicant', caption: 'Opened from the vault for this page: each person shown finds this look on their "Who has seen my data" page',
+    });
     const events: EventView[] = await engine.getEvents(id);
     const notes = events.filter((e) => e.type === 'case.note-added');
     const open = tasks.filter((t) => t.state === 'created');
@@ -30,7 +37,6 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const title = instance.businessKey ?? `Case ${id}`;
     const sla = caseSla(instance, events);
     const uploads = await uploadsOf(instance.businessKey);
-    const decisionCode = (instance.variables as Record<string, unknown>)['decisionCode'];
     const diagram = await diagramFor(instance.definitionId).catch((error: unknown) => {
       log.warn({ err: error, definitionId: instance.definitionId }, 'no diagram for the case');
       return null;
@@ -61,7 +67,7 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
 <dl class="govuk-summary-list">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Case deadline</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.case}${service.sla.pauseWhileWaitingForApplicant ? ', the clock stops while the case waits for the applicant' : ''})` : ''}${sla.pausedMs > 0 ? `; waited for the applicant ${plural(Math.round(sla.pausedMs / 3_600_000), 'hour')}` : ''}</span>` : 'No deadline'}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Current step</dt><dd class="govuk-summary-list__value" id="current-steps">${currentSteps.length === 0 ? (instance.state === 'active' ? 'None' : `The case is ${instance.state}`) : currentSteps.map(stepName).join(', ')}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Signed decision</dt><dd class="govuk-summary-list__value">${typeof decisionCode === 'string' && decisionCode ? html`<a class="govuk-link" href="/verify/${encodeURIComponent(decisionCode)}">Verify decision ${decisionCode}</a>` : 'Not issued yet'}</dd></div>
+${await decisionRow(ctx, staff, id, instance.variables, tasks, state)}
 </dl>
 <h2 class="govuk-heading-m">Open tasks</h2>
 ${open.length === 0 ? html`<p class="govuk-body">No open tasks.</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
@@ -72,6 +78,7 @@ ${diagram ? html`<figure class="govuk-!-margin-0">
 </figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
 <h2 class="govuk-heading-m">Application</h2>
 <dl class="govuk-summary-list">${variables.map(([k, v]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${k}</dt><dd class="govuk-summary-list__value">${String(v)}</dd></div>`)}</dl>
+${registryRecords}
 <h2 class="govuk-heading-m">Documents</h2>
 ${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">SHA-256</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>
@@ -104,7 +111,7 @@ ${noteField(state)}
     const isManager = !!department && inDepartment(staff.principal, department, 'manager');
     const nameOf = (actor: string): string => colleagues?.find((c) => c.actor === actor)?.name ?? actor;
     const heading = html`<h3 class="govuk-heading-s">${task.name ?? task.elementId} ${slaTag(taskSla(task))}</h3>`;
-    const mayWork = inCaseScope(staff.principal, task.candidateGroups);
+    const mayWork = mayDecide(staff.principal, task.candidateGroups);
     const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
     const parts: SafeHtml[] = [];
     if (!task.assignee) {
@@ -141,7 +148,7 @@ ${noteField(state)}
 export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
   const { db, staffSession, caseId, caseInScope, recordRead, diagramFor } = ctx;
 
-  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string } }>('/staff/cases/:id', { schema: paramsSchema({ id: PARAM.id }), ...personalData({ logged: 'case.viewed' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     return renderCase(reply, staff, caseId(request.params.id), null);
@@ -158,7 +165,7 @@ export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContex
       .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'").send(diagram.xml);
   });
 
-  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }) }, async (request, reply) => {
+  server.get<{ Params: { id: string; uploadId: string } }>('/staff/cases/:id/documents/:uploadId', { schema: paramsSchema({ id: PARAM.id, uploadId: PARAM.id }), ...personalData({ logged: 'document.downloaded' }) }, async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
     const { instance } = await caseInScope(staff.principal, caseId(request.params.id));

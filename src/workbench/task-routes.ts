@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffPrincipal } from '../identity/index.js';
+import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffPrincipal } from '../identity/index.js';
 import { PageError, PARAM, paramsSchema } from '../web/index.js';
 import type { RenderCase } from './case-routes.js';
 import { readTaskForm } from './task-form.js';
@@ -16,7 +16,7 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
   async function taskForAction(principal: StaffPrincipal, id: string): Promise<TaskView> {
     const taskId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
     const task = taskId > 0 ? await engine.getTask(taskId).catch(() => null) : null;
-    if (!task || !inCaseScope(principal, task.candidateGroups)) throw new PageError(404, 'Page not found', 'There is no such task in your departments.');
+    if (!task || !mayDecide(principal, task.candidateGroups)) throw new PageError(404, 'Page not found', 'There is no such task in your departments.');
     if (task.state !== 'created') throw new PageError(409, 'The task is already done', 'Someone completed this task. Go back to the case to see what happens next.');
     return task;
   }
@@ -96,7 +96,8 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const post = await postStaff(request, reply);
     if (!post) return reply;
     const id = caseId(request.params.id);
-    await caseInScope(post.principal, id);
+    const { tasks } = await caseInScope(post.principal, id);
+    if (!mayDecide(post.principal, tasks.flatMap((t) => t.candidateGroups))) throw new PageError(403, 'You cannot add notes to this case', 'Only a caseworker or manager of the case\'s department can add a note.');
     const note = text(post.body, 'note');
     const problem = note === '' ? 'Enter a note' : [...note].length > 4000 ? 'The note must be 4,000 characters or less' : null;
     if (problem) return renderCase(reply, post, id, { taskId: 0, action: 'note', input: post.body, errors: [{ key: 'note', anchor: 'note', message: problem }] });

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Catalogue, Service } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
-import { actorOf, inCaseScope, type StaffPrincipal } from '../identity/index.js';
+import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
@@ -20,7 +20,7 @@ export interface WorkbenchOptions {
   readonly engine: Engine;
   readonly catalogue: Catalogue;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
-  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'>;
+  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> };
   /** The database of the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
   /** The applicant's uploaded documents of a case (the portal's `caseDocuments`); none shown when not given. */
@@ -29,6 +29,11 @@ export interface WorkbenchOptions {
     read(id: number, reference: string): Promise<{ filename: string; mediaType: string; content: Uint8Array } | null>;
   };
   readonly agency?: { readonly code: string; readonly name: string };
+  /** Signed decisions (documents' status and revocation): a case's decision shows its status, and a manager of the case's department may revoke it. */
+  readonly decisions?: {
+    status(code: string): Promise<{ readonly status: 'current' | 'revoked'; readonly revokedAt: string | null; readonly revokedReason: string | null } | null>;
+    revoke(code: string, reason: string, actor: string): Promise<unknown>;
+  };
   readonly logger?: Logger;
   readonly now?: () => Date;
 }
@@ -42,7 +47,7 @@ export type StaffSession = { principal: StaffPrincipal; csrfToken: string };
 /** What a POST sent back to the case page with its problems: the errors show next to the fields and in a summary. */
 export interface FormState {
   readonly taskId: number;
-  readonly action: 'complete' | 'assign' | 'escalate' | 'note';
+  readonly action: 'complete' | 'assign' | 'escalate' | 'note' | 'revoke';
   readonly input: RawInput;
   readonly errors: readonly FieldError[];
 }
@@ -97,6 +102,7 @@ export interface WorkbenchContext {
   needsEvents(processKey: string): boolean;
   pauseElements(): string[];
   recordRead(principal: StaffPrincipal, instance: ProcessInstanceView, action: string, categories: string[]): Promise<void>;
+  revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>>;
 }
 
 export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchContext {
@@ -141,6 +147,9 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
 
   async function postStaff(request: FastifyRequest, reply: FastifyReply): Promise<(StaffSession & { body: FormBody }) | null> {
     const staff = await staffSession(request, reply);
+    // Reads and writes are checked separately (issue 13): an auditor reads only, an admin administers; only a
+    // caseworker or manager role decides cases (claims, completes, annotates), and only in its department.
+    if (staff && !decidesCases(staff.principal)) throw new PageError(403, 'You cannot change cases', 'Your role lets you read cases, not work on them. Ask a caseworker or manager of the department.');
     return staff ? { ...staff, body: formBody(request) } : null;
   }
 
@@ -184,5 +193,18 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
       receiverSystem: 'govflow-workbench', action, dataCategories: categories, purpose: 'case handling', reference: instance.businessKey ?? `case:${instance.id}`,
     });
   }
-  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, taskSla, caseSla, needsEvents, pauseElements, recordRead };
+  /**
+   * The case's variables with the vault's records opened (registry answers are kept as `vault:` references): each
+   * person whose record is shown (the applicant, a household member) gets an access-log entry of their own.
+   */
+  async function revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>> {
+    const variables = instance.variables as Record<string, unknown>;
+    const records = options.privacy?.vault?.records;
+    if (!records) return variables;
+    return records.reveal(variables, {
+      actor: actorOf(principal), purpose: 'case handling', action: 'personal-record.read', reference: instance.businessKey ?? `case:${instance.id}`,
+      receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality', receiverSystem: 'govflow-workbench',
+    });
+  }
+  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { htmlPageEdge } from '../web/index.js';
 import { caseRenderer, registerCaseRoutes } from './case-routes.js';
+import { registerDecisionRoutes } from './decision-routes.js';
 import { registerInboxRoutes } from './inbox-routes.js';
 import { registerTaskRoutes } from './task-routes.js';
 import { createWorkbenchContext, type WorkbenchOptions } from './workbench-context.js';
@@ -44,5 +45,6 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
     registerInboxRoutes(server, ctx);
     registerCaseRoutes(server, ctx, renderCase);
     registerTaskRoutes(server, ctx, renderCase);
+    registerDecisionRoutes(server, ctx, renderCase);
   };
 }

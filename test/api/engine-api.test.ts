@@ -26,7 +26,7 @@ describeEachBackend('engine HTTP API', (backend) => {
     assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
     assert.deepEqual(deployed.body.processes.map((p: { key: string; version: number }) => [p.key, p.version]), [['approval', 1]]);
 
-    const started = await api.request('POST', '/api/process-instances', { processKey: 'approval', variables: { applicant: 'Ada' }, businessKey: 'A-1' });
+    const started = await api.request('POST', '/api/process-instances', { processKey: 'approval', variables: { applicantName: 'Ada' }, businessKey: 'A-1' });
     assert.equal(started.status, 201);
     assert.deepEqual(started.body.activeElements.map((a: { elementId: string }) => a.elementId), ['review']);
 
@@ -34,9 +34,11 @@ describeEachBackend('engine HTTP API', (backend) => {
     assert.equal(inbox.status, 200);
     const task = inbox.body.find((t: { instanceId: number }) => t.instanceId === started.body.id);
     assert.ok(task, 'the task is in the clerks inbox');
-    assert.equal((await api.request('POST', `/api/tasks/${task.id}/claim`, { user: 'clerk-1' })).status, 200);
-    assert.equal((await api.request('POST', `/api/tasks/${task.id}/claim`, { user: 'clerk-2' })).body.code, 'GOVFLOW_ERR_TASK_CLAIMED');
-    const done = await api.request('POST', `/api/tasks/${task.id}/complete`, { user: 'clerk-1', variables: { approved: true } });
+    // The actor is the caller (issue 13): the task is claimed by the operator's key, not by a name in the body.
+    assert.equal((await api.request('POST', `/api/tasks/${task.id}/claim`, {})).status, 200);
+    const colleague = `Bearer ${(await api.identity.createApiKey({ id: 'second-clerk', roles: ['caseworker'] })).key}`;
+    assert.equal((await api.request('POST', `/api/tasks/${task.id}/claim`, {}, { authorization: colleague })).body.code, 'GOVFLOW_ERR_TASK_CLAIMED');
+    const done = await api.request('POST', `/api/tasks/${task.id}/complete`, { variables: { approved: true } });
     assert.equal(done.status, 200, JSON.stringify(done.body));
 
     const jobs = await api.request('POST', '/api/jobs/activate', { type: 'notify', worker: 'mailer', maxJobs: 5 });
@@ -133,7 +135,7 @@ describeEachBackend('process intelligence over HTTP', (backend) => {
     for (let i = 0; i < 3; i++) {
       const started = await api.request('POST', '/api/process-instances', { processKey: 'approval' });
       const task = (await api.request('GET', `/api/tasks?instanceId=${started.body.id}`)).body[0];
-      await api.request('POST', `/api/tasks/${task.id}/complete`, { user: 'clerk' });
+      await api.request('POST', `/api/tasks/${task.id}/complete`, {});
       const jobs = await api.request('POST', '/api/jobs/activate', { type: 'notify', worker: 'w' });
       await api.request('POST', `/api/jobs/${jobs.body[0].id}/complete`, { worker: 'w' });
     }

@@ -26,6 +26,8 @@ const STAFF_READ: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'au
 const TASKS: readonly MatrixRole[] = ['caseworker', 'manager'];
 const WORKERS: readonly MatrixRole[] = ['agency-system', 'admin'];
 const STAFF: readonly MatrixRole[] = ['caseworker', 'manager', 'admin', 'auditor'];
+// Who decides cases (issue 13): a caseworker or manager role; an admin or auditor role alone never does.
+const DECIDERS: readonly MatrixRole[] = ['caseworker', 'manager'];
 const NOBODY: readonly MatrixRole[] = [];
 
 /** `METHOD url` → the roles allowed. Written by hand from the role model in docs/identity.md, not from the code. */
@@ -59,13 +61,15 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/enrol/passkey/options': NOBODY,
   'POST /staff/enrol/passkey': NOBODY,
   'POST /staff/enrol/finish': NOBODY,
-  // staff workbench: every staff member (an admin or auditor of no department sees an empty inbox; cases outside
-  // their departments are "not found")
+  // staff workbench: every staff member reads (an admin or auditor of no department sees an empty inbox; cases
+  // outside their departments are "not found"); only caseworkers and managers act on cases
   'GET /staff': STAFF,
   'GET /staff/cases/:id': STAFF,
-  'POST /staff/tasks/:id/claim': STAFF,
-  'POST /staff/tasks/:id/complete': STAFF,
-  'POST /staff/cases/:id/notes': STAFF,
+  'POST /staff/tasks/:id/claim': DECIDERS,
+  'POST /staff/tasks/:id/complete': DECIDERS,
+  'POST /staff/cases/:id/notes': DECIDERS,
+  // a manager of the case's department revokes its signed decision (other managers: 403 inside, or not found)
+  'POST /staff/cases/:id/revoke-decision': ['manager'],
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
   'GET /admin': ['admin'],
   'GET /admin/assets/*': ['admin'],
@@ -88,9 +92,14 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /admin/staff/:id/memberships': ['admin'],
   'POST /admin/staff/:id/status': ['admin'],
   'POST /admin/staff/:id/credentials': ['admin'],
-  'POST /staff/tasks/:id/release': STAFF,
-  'POST /staff/tasks/:id/assign': STAFF,
-  'POST /staff/tasks/:id/escalate': STAFF,
+  // agency API keys (issue 13): admins issue, rotate and revoke them
+  'GET /admin/api-keys': ['admin'],
+  'POST /admin/api-keys': ['admin'],
+  'POST /admin/api-keys/:id/rotate': ['admin'],
+  'POST /admin/api-keys/:id/revoke': ['admin'],
+  'POST /staff/tasks/:id/release': DECIDERS,
+  'POST /staff/tasks/:id/assign': DECIDERS,
+  'POST /staff/tasks/:id/escalate': DECIDERS,
   'GET /staff/cases/:id/diagram.bpmn': STAFF,
   'GET /staff/cases/:id/documents/:uploadId': STAFF,
   // the process diagram viewer's files (bpmn-js and its boot script): public, like the other assets
@@ -133,6 +142,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /payments/test/:id': ALL,
   'POST /payments/test/:id': BROWSER,
   // signed decisions
+  // engagement (issue 18): Open311 reads are public; posting needs an API key with the open311 scope, which no
+  // role here holds (403 before the resource is looked at); reporting a problem needs a signed-in citizen, and a
+  // report's status page and photo are public like Open311's GET requests.
+  'GET /open311/v2/*': ALL,
+  'POST /open311/v2/*': NOBODY,
+  'GET /report-a-problem': CITIZEN,
+  'GET /report-a-problem/details': CITIZEN,
+  'POST /report-a-problem': CITIZEN,
+  'GET /reports/:id': ALL,
+  'GET /reports/:id/photo': ALL,
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
@@ -147,7 +166,7 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/process-instances/:id': STAFF_READ,
   'GET /api/process-instances/:id/events': STAFF_READ,
   'POST /api/process-instances/:id/cancel': ['manager', 'admin'],
-  'PATCH /api/process-instances/:id/variables': ['caseworker', 'manager', 'admin'],
+  'PATCH /api/process-instances/:id/variables': DECIDERS,
   'GET /api/tasks': TASKS,
   'GET /api/tasks/:id': TASKS,
   'POST /api/tasks/:id/claim': TASKS,
@@ -170,12 +189,23 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /my-data/download': CITIZEN,
   // ledger: reads public, as Certificate Transparency logs are (docs/ledger.md)
   'GET /api/ledger/tree-head': ALL,
-  'POST /api/ledger/tree-heads': ['admin', 'auditor'],
+  'POST /api/ledger/tree-heads': ['admin'],
   'GET /api/ledger/proofs/inclusion': ALL,
   'GET /api/ledger/proofs/consistency': ALL,
   'GET /api/ledger/checkpoints': ALL,
   'GET /api/ledger/keys': ALL,
 };
+
+/**
+ * The write column (issue 13): every state-changing route (any method but GET) is a write, and its row above is its
+ * allow/deny per role. Writes on the caller's own session and account are the only ones an auditor makes; every
+ * other write denies the auditor. Case decisions deny the admin role (an admin who is also a caseworker of the
+ * department is a caseworker there: test/identity/roles-and-actors.test.ts).
+ */
+const OWN_SESSION_OR_ACCOUNT = /^POST \/(staff\/)?(sign-in|sign-out|account|enrol)(\/|$)/;
+/** POSTs that change nothing of govflow's: checking a document, and the external payment provider's stand-in page. */
+const NOT_GOVFLOW_WRITES = new Set(['POST /api/verify', 'POST /payments/test/:id']);
+const CASE_DECISIONS = /^(POST \/staff\/(tasks|cases)\/|POST \/api\/tasks\/|PATCH \/api\/process-instances\/:id\/variables)/;
 
 /**
  * Rows whose answer cannot be told from the status with made-up ids: the download answers 404 to everyone for a
@@ -265,6 +295,16 @@ describe('authorisation matrix (every registered route × every role)', () => {
     assert.deepEqual(missing, [], 'routes without a row in MATRIX');
     const stale = Object.keys(MATRIX).filter((k) => !registered.has(k));
     assert.deepEqual(stale, [], 'rows for routes that are no longer registered');
+  });
+
+  it('has a write column: every state-changing route denies the auditor (but for their own session) and case decisions deny the admin role', () => {
+    const writes = Object.keys(MATRIX).filter((k) => !k.startsWith('GET ') && !NOT_GOVFLOW_WRITES.has(k));
+    assert.ok(writes.length > 40, `the registered writes (${writes.length})`);
+    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k));
+    assert.deepEqual(auditorWrites, [], 'writes open to the auditor');
+    const decisions = writes.filter((k) => CASE_DECISIONS.test(k));
+    assert.ok(decisions.length >= 10, `case decisions found (${decisions.join(', ')})`);
+    assert.deepEqual(decisions.filter((k) => MATRIX[k]!.includes('admin')), [], 'case decisions open to the admin role');
   });
 
   it('answers every route as the matrix says, for every role', async () => {

@@ -76,7 +76,7 @@ describeEachBackend('identity: department scope on cases', (backend) => {
     assert.equal(await status(`/api/process-instances/${other}`, headers), 403);
     assert.equal(await status(`/api/process-instances/${instanceId}`, headers), 200);
     assert.equal((await s.engine.listInstances({ processKey: 'renewal' })).length, 1, 'the refused start created nothing');
-    const listed = (await (await fetch(`${s.base}/api/process-instances`, { headers })).json()) as { processKey: string }[];
+    const listed = (await (await fetch(`${s.base}/api/process-instances`, { headers: { ...headers, 'x-govflow-purpose': 'reconciling our cases' } })).json()) as { processKey: string }[];
     assert.ok(listed.length > 0 && listed.every((i) => i.processKey === 'inspection'), 'its list holds only its services\' cases');
   });
 });

@@ -19,7 +19,7 @@ export interface IdentityServer {
 }
 
 /** A real govflow server (API + identity pages + portal wired to identity) with the demo organisation. */
-export async function startIdentityServer(backend: Backend, options: Partial<IdentityOptions> = {}, port = 0, serviceOfProcess?: (processKey: string) => string | undefined, edge: { trustProxy?: boolean | number | string } = {}): Promise<IdentityServer> {
+export async function startIdentityServer(backend: Backend, options: Partial<IdentityOptions> = {}, port = 0, serviceOfProcess?: (processKey: string) => string | undefined, edge: { trustProxy?: boolean | number | string; departmentOfProcess?: (processKey: string) => string | undefined } = {}): Promise<IdentityServer> {
   const db = await freshDatabase(backend);
   const engine = createEngine(db);
   const identity = createIdentity({ db, masterKey: randomBytes(32), demo: true, ...options });

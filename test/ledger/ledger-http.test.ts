@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { createApiServer } from '../../src/api/index.js';
 import { createEngine } from '../../src/engine/index.js';
 import { createIdentity } from '../../src/identity/index.js';
-import { createSealer, createWriteGuard, generateSigner, type Sealer, type WriteGuard } from '../../src/ledger/index.js';
+import { createSealer, createWriteGuard, generateSigner, verifyInclusion as ledgerVerifyInclusion, type Sealer, type WriteGuard } from '../../src/ledger/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { verifyConsistency, verifyInclusion } from './rfc9162.js';
@@ -47,6 +47,7 @@ describeEachBackend('ledger over HTTP', (backend) => {
   let guard: WriteGuard;
   let base: string;
   let auditor: string;
+  let admin: string;
   let caseworker: string;
   let close: () => Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are whatever the API sent
@@ -60,6 +61,7 @@ describeEachBackend('ledger over HTTP', (backend) => {
     const identity = createIdentity({ db, masterKey: randomBytes(32) });
     auditor = `Bearer ${(await identity.createApiKey({ id: 'test-auditor', roles: ['auditor'] })).key}`;
     caseworker = `Bearer ${(await identity.createApiKey({ id: 'test-caseworker', roles: ['caseworker'] })).key}`;
+    admin = `Bearer ${(await identity.createApiKey({ id: 'test-admin', roles: ['admin'] })).key}`;
     // The sealer is not started: the tests decide when sealing happens, so "behind" is deterministic.
     sealer = createSealer(db, { signer: generateSigner() });
     const limits = { maxUnsealed: 20, maxLagSeconds: 3600 };
@@ -78,17 +80,18 @@ describeEachBackend('ledger over HTTP', (backend) => {
   });
   after(async () => close());
 
-  it('publishes on demand (admin/auditor only) and serves heads, keys, checkpoints and proofs that verify independently', async () => {
+  it('publishes on demand (admin only: an auditor reads and never writes) and serves heads, keys, checkpoints and proofs that verify independently', async () => {
     assert.equal((await call('GET', '/api/ledger/tree-head')).status, 404);
     await insertEvents(db, 13);
     assert.equal((await call('POST', '/api/ledger/tree-heads')).status, 401);
     assert.equal((await call('POST', '/api/ledger/tree-heads', caseworker)).status, 403);
-    const first = await call('POST', '/api/ledger/tree-heads', auditor);
+    assert.equal((await call('POST', '/api/ledger/tree-heads', auditor)).status, 403);
+    const first = await call('POST', '/api/ledger/tree-heads', admin);
     assert.equal(first.status, 201);
     const sizeOfFirst = first.body.treeSize as number;
     assert.ok(sizeOfFirst >= 13);
     await insertEvents(db, 6);
-    assert.equal((await call('POST', '/api/ledger/tree-heads', auditor)).status, 201);
+    assert.equal((await call('POST', '/api/ledger/tree-heads', admin)).status, 201);
 
     const head = await call('GET', '/api/ledger/tree-head');
     assert.equal(head.status, 200);
@@ -107,7 +110,7 @@ describeEachBackend('ledger over HTTP', (backend) => {
 
     const { rows } = await db.query<{ id: string }>('select id::text from event_log order by id');
     for (const { id } of [rows[0]!, rows[5]!, rows.at(-1)!]) {
-      const proof = await call('GET', `/api/ledger/proofs/inclusion?eventId=${id}`);
+      const proof = await call('GET', `/api/ledger/proofs/inclusion?eventId=${id}`, auditor);
       assert.equal(proof.status, 200, JSON.stringify(proof.body));
       assert.ok(verifyInclusion(proof.body.leafIndex, proof.body.treeSize, Buffer.from(proof.body.leaf as string), proof.body.path.map(hex), hex(head.body.rootHash)));
     }
@@ -119,6 +122,24 @@ describeEachBackend('ledger over HTTP', (backend) => {
     assert.ok(verifyConsistency(sizeOfFirst, head.body.treeSize, hex(first.body.rootHash), hex(head.body.rootHash), consistency.body.path.map(hex)));
     assert.equal((await call('GET', `/api/ledger/proofs/consistency?first=${head.body.treeSize + 1}&second=${head.body.treeSize + 5}`)).status, 404);
     assert.equal((await call('GET', '/api/ledger/proofs/consistency?first=3&second=2')).status, 400);
+  });
+
+  it('serves a public inclusion proof of a benefit decision with no citizen id, step name or event type in clear, and it verifies', async () => {
+    const { rows } = await db.query<{ id: string }>(
+      `insert into event_log (type, element_id, element_instance, actor, occurred_at, data)
+       values ('documents.decision-issued', 'decide-housing-benefit', 'decide-housing-benefit#1', 'citizen:person-benefit-probe', now(), '{"outcome": "awarded"}') returning id::text`);
+    const head = await call('POST', '/api/ledger/tree-heads', admin);
+    assert.equal(head.status, 201);
+    const proof = await call('GET', `/api/ledger/proofs/inclusion?eventId=${rows[0]!.id}`);
+    assert.equal(proof.status, 200);
+    const text = JSON.stringify(proof.body);
+    for (const clear of ['person-benefit-probe', 'decide-housing-benefit', 'documents.decision-issued', 'awarded']) assert.ok(!text.includes(clear), `${clear} is not in the public proof`);
+    assert.equal(proof.body.leaf, undefined, 'no leaf bytes for the public');
+    assert.ok(ledgerVerifyInclusion(hex(proof.body.leafHash), proof.body.leafIndex, proof.body.treeSize, proof.body.path.map(hex), hex(head.body.rootHash)), 'the leaf hash is in the signed tree');
+    // Those entitled to the event (an auditor) get the leaf bytes, which hash to the same leaf hash.
+    const full = await call('GET', `/api/ledger/proofs/inclusion?eventId=${rows[0]!.id}`, auditor);
+    assert.match(full.body.leaf as string, /person-benefit-probe/);
+    assert.equal(createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(full.body.leaf as string)])).digest('hex'), proof.body.leafHash);
   });
 
   it('answers any query string with a 2xx or a coded 4xx naming the field, never a 5xx', async () => {

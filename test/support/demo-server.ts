@@ -14,10 +14,11 @@ export interface DemoServer {
   stop(): Promise<void>;
 }
 
-export async function startDemoServer(name: string): Promise<DemoServer> {
+/** `databaseUrl`: a PostgreSQL database instead of PGlite in the data directory. */
+export async function startDemoServer(name: string, options: { databaseUrl?: string | undefined } = {}): Promise<DemoServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `govflow-${name}-`));
   process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
-  const govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl: undefined } });
+  const govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl: options.databaseUrl } });
   const running = await startServer(govflow);
   return {
     govflow, running, dataDir,

@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { caseProcessKey, deployedReach, instanceOfJob, isDecisionDeployed, type Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
 import { GovflowError } from '../../kernel/index.js';
-import { candidateGroupsOf, inCaseScope, type Principal } from '../../identity/index.js';
+import { candidateGroupsOf, decidesCases, inCaseScope, mayDecide, type Principal } from '../../identity/index.js';
+import { actingAs, refuseReservedVariables } from '../acting.js';
 import { route, type RouteDefinition } from '../route.js';
 import { caseReadLogger, type PrivacyRouteOptions } from './privacy-routes.js';
 import { Event, IdParams, Incident, Job, Paging, ProcessInstance, Task, Variables } from '../schemas.js';
@@ -94,10 +95,21 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
     await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
     if (!inCaseScope(principal, await engine.caseCandidateGroups(instanceId))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
   }
-  /** Staff act on a task (claim, give back, complete) only when it is for their department, as they read it. */
+  /**
+   * Staff act on a task (claim, give back, complete) only with a caseworker or manager role in its department:
+   * reads and writes are checked separately, and an admin or auditor role decides nothing (issue 13).
+   */
   async function requireTaskScope(principal: Principal | null, taskId: number): Promise<void> {
     if (principal?.kind !== 'staff') return;
-    if (!inCaseScope(principal, (await engine.getTask(taskId)).candidateGroups)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this task belongs to another department');
+    if (!decidesCases(principal)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'only a caseworker or manager of the case\'s department acts on its tasks');
+    if (!mayDecide(principal, (await engine.getTask(taskId)).candidateGroups)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this task belongs to another department');
+  }
+  /** The same for changing a case itself (its variables): a deciding role in one of its departments. */
+  async function requireCaseWriteScope(principal: Principal | null, instanceId: number): Promise<void> {
+    if (principal?.kind !== 'staff') return requireCaseScope(principal, instanceId);
+    if (!decidesCases(principal)) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'only a caseworker or manager of the case\'s department changes it');
+    await engine.getInstance(instanceId); // an unknown case is a 404 for everyone
+    if (!mayDecide(principal, await engine.caseCandidateGroups(instanceId))) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'this case belongs to another department');
   }
   /** What a list of cases is limited to: staff see their departments' cases, an API key its services' processes. */
   function listScope(principal: Principal | null): { candidateGroups?: string[]; processKeys?: string[] } {
@@ -107,7 +119,7 @@ export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?:
   }
   // Reads of a case's personal data are logged for the person (docs/privacy.md).
   const reads = caseReadLogger(privacy, privacyOptions);
-  const scope: EngineRouteScope = { engine, reads, requireServiceScope, requireInstanceServiceScope, requireJobScope, requireReceiversInScope, requireDecisionScope, requireCaseScope, requireTaskScope, listScope, processKeysOf };
+  const scope: EngineRouteScope = { engine, reads, requireServiceScope, requireInstanceServiceScope, requireJobScope, requireReceiversInScope, requireDecisionScope, requireCaseScope, requireCaseWriteScope, requireTaskScope, listScope, processKeysOf };
   return [...instanceRoutes(scope), ...taskAndJobRoutes(scope)];
 }
 
@@ -121,6 +133,7 @@ interface EngineRouteScope {
   readonly requireReceiversInScope: (principal: Principal | null, what: 'message' | 'signal', name: string) => Promise<void>;
   readonly requireDecisionScope: (principal: Principal | null, key: string) => Promise<void>;
   readonly requireCaseScope: (principal: Principal | null, instanceId: number) => Promise<void>;
+  readonly requireCaseWriteScope: (principal: Principal | null, instanceId: number) => Promise<void>;
   readonly requireTaskScope: (principal: Principal | null, taskId: number) => Promise<void>;
   readonly listScope: (principal: Principal | null) => { candidateGroups?: string[]; processKeys?: string[] };
   readonly processKeysOf: ((services: readonly string[]) => string[]) | undefined;
@@ -128,7 +141,7 @@ interface EngineRouteScope {
 
 /** Deployments, process instances and their history. */
 function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
-  const { engine, reads, requireServiceScope, requireCaseScope, listScope } = scope;
+  const { engine, reads, requireServiceScope, requireCaseScope, requireCaseWriteScope, listScope } = scope;
   return [
     route({
       method: 'POST', url: '/api/deployments', operationId: 'deploy', access: ['admin'], tag: 'deployments', status: 201,
@@ -157,6 +170,7 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       response: ProcessInstance,
       handler: async ({ body, actor, principal }) => {
         requireServiceScope(principal, body.processKey);
+        refuseReservedVariables(body.variables);
         return engine.startInstance(body.processKey, { variables: body.variables ?? {}, businessKey: body.businessKey ?? null, ...(body.version ? { version: body.version } : {}), ...(actor ? { actor } : {}) });
       },
     }),
@@ -164,13 +178,19 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       method: 'GET', url: '/api/process-instances', operationId: 'listInstances', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'List process instances, newest first',
       query: Type.Object({ processKey: Type.Optional(Name), state: Type.Optional(Type.String({ enum: ['active', 'completed', 'terminated'] })), businessKey: Type.Optional(Name), ...Paging }),
-      response: Type.Array(ProcessInstance),
-      handler: ({ query, principal }) => engine.listInstances({ ...query, ...listScope(principal) }),
+      response: Type.Array(ProcessInstance), personalData: { logged: 'case.listed' },
+      // A list shows each case's variables: one access-log entry per person listed (issue 13).
+      handler: async ({ query, principal, headers }) => {
+        const purpose = reads.requirePurpose(principal, headers);
+        const instances = await engine.listInstances({ ...query, ...listScope(principal) });
+        for (const instance of instances) await reads.log(principal, purpose, instance.id, { staff: 'case.listed', system: 'api.process-instances.listed' }, ['case', 'application-answers']);
+        return instances;
+      },
     }),
     route({
       method: 'GET', url: '/api/process-instances/:id', operationId: 'getInstance', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'One process instance: state, variables and where its tokens are',
-      params: IdParams, response: ProcessInstance,
+      params: IdParams, response: ProcessInstance, personalData: { logged: 'case.viewed' },
       handler: async ({ params, principal, headers }) => {
         await requireCaseScope(principal, params.id);
         const purpose = reads.requirePurpose(principal, headers);
@@ -182,7 +202,7 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
     route({
       method: 'GET', url: '/api/process-instances/:id/events', operationId: 'getInstanceEvents', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'The instance\'s event log in sequence order (its history and timeline)',
-      params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event),
+      params: IdParams, query: Type.Object({ afterSeq: Type.Optional(Type.Integer({ minimum: 0 })) }), response: Type.Array(Event), personalData: { logged: 'case.events.viewed' },
       handler: async ({ params, query, principal, headers }) => {
         await requireCaseScope(principal, params.id);
         const purpose = reads.requirePurpose(principal, headers);
@@ -201,10 +221,11 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       },
     }),
     route({
-      method: 'PATCH', url: '/api/process-instances/:id/variables', operationId: 'setVariables', access: ['caseworker', 'manager', 'admin'], tag: 'process instances',
+      method: 'PATCH', url: '/api/process-instances/:id/variables', operationId: 'setVariables', access: ['caseworker', 'manager'], tag: 'process instances',
       summary: 'Set process variables', params: IdParams, body: Type.Object({ variables: Variables }), response: ProcessInstance,
       handler: async ({ params, body, actor, principal }) => {
-        await requireCaseScope(principal, params.id);
+        refuseReservedVariables(body.variables);
+        await requireCaseWriteScope(principal, params.id);
         return engine.setVariables(params.id, body.variables, actor ? { actor } : {});
       },
     }),
@@ -249,42 +270,52 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/claim', operationId: 'claimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Claim a task (409 if someone else holds it)',
-      params: IdParams, body: Type.Object({ user: Name }), response: Task,
+      params: IdParams, body: Type.Object({ user: Type.Optional(Name) }), response: Task,
       handler: async ({ params, body, principal }) => {
+        const user = actingAs(principal, body.user);
         await requireTaskScope(principal, params.id);
-        return engine.claimTask(params.id, body.user);
+        return engine.claimTask(params.id, user);
       },
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/unclaim', operationId: 'unclaimTask', access: ['caseworker', 'manager'], tag: 'user tasks', summary: 'Give a claimed task back to its candidates',
-      params: IdParams, body: Type.Object({ user: Name }), response: Task,
+      params: IdParams, body: Type.Object({ user: Type.Optional(Name) }), response: Task,
       handler: async ({ params, body, principal }) => {
+        const user = actingAs(principal, body.user);
         await requireTaskScope(principal, params.id);
-        return engine.unclaimTask(params.id, body.user);
+        return engine.unclaimTask(params.id, user);
       },
     }),
     route({
       method: 'POST', url: '/api/tasks/:id/complete', operationId: 'completeTask', access: ['caseworker', 'manager'], tag: 'user tasks',
       summary: 'Complete a task with variables; a second completion gets 409',
       params: IdParams, body: Type.Object({ user: Type.Optional(Name), variables: Type.Optional(Variables) }), response: Task,
-      handler: async ({ params, body, actor, principal }) => {
+      handler: async ({ params, body, principal }) => {
+        const user = actingAs(principal, body.user);
+        refuseReservedVariables(body.variables);
         await requireTaskScope(principal, params.id);
-        const user = body.user ?? actor;
-        return engine.completeTask(params.id, { variables: body.variables ?? {}, ...(user ? { actor: user } : {}) });
+        return engine.completeTask(params.id, { variables: body.variables ?? {}, actor: user });
       },
     }),
     route({
       method: 'POST', url: '/api/jobs/activate', operationId: 'activateJobs', access: ['agency-system', 'admin'], tag: 'external workers',
       summary: 'Lock up to maxJobs ready jobs of a type for a worker',
       body: Type.Object({ type: Name, worker: Worker, maxJobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), lockMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000 })) }),
-      response: Type.Array(Job),
-      // An agency system's worker gets only jobs of its services' cases.
-      handler: ({ body, principal }) => engine.activateJobs({ ...body, ...(principal?.kind === 'agency-system' ? { processKeys: processKeysOf?.(principal.services) ?? [] } : {}) }),
+      response: Type.Array(Job), personalData: { logged: 'job.activated' },
+      // An agency system's worker gets only jobs of its services' cases. Each job hands the case's variables over:
+      // logged for the person, for the purpose the worker gives, else the job's own step (`job:<type>`).
+      handler: async ({ body, principal, headers }) => {
+        const given = typeof headers?.['x-govflow-purpose'] === 'string' && headers['x-govflow-purpose'].trim() !== '' ? reads.requirePurpose(principal, headers) : null;
+        const jobs = await engine.activateJobs({ ...body, ...(principal?.kind === 'agency-system' ? { processKeys: processKeysOf?.(principal.services) ?? [] } : {}) });
+        for (const job of jobs) await reads.log(principal, given ?? `job:${body.type}`, job.instanceId, { staff: 'job.activated', system: 'api.job.activated' }, ['case', 'application-answers']);
+        return jobs;
+      },
     }),
     route({
       method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers', summary: 'Complete a locked job',
       params: IdParams, body: Type.Object({ worker: Worker, variables: Type.Optional(Variables) }), response: Type.Object({ ok: Type.Boolean() }),
       handler: async ({ params, body, principal }) => {
+        refuseReservedVariables(body.variables);
         await requireJobScope(principal, params.id);
         await engine.completeJob(params.id, { worker: body.worker, variables: body.variables ?? {} });
         return { ok: true };
@@ -308,6 +339,7 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
       body: Type.Object({ worker: Worker, errorCode: Name, errorMessage: Type.Optional(Type.String({ maxLength: 4000 })), variables: Type.Optional(Variables) }),
       response: Type.Object({ ok: Type.Boolean() }),
       handler: async ({ params, body, principal }) => {
+        refuseReservedVariables(body.variables);
         await requireJobScope(principal, params.id);
         await engine.throwJobError(params.id, body);
         return { ok: true };
@@ -316,7 +348,14 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
     route({
       method: 'GET', url: '/api/incidents', operationId: 'listIncidents', access: ['manager', 'admin'], tag: 'incidents', summary: 'Open (or resolved) incidents',
       query: Type.Object({ instanceId: Type.Optional(Type.Integer({ minimum: 1 })), state: Type.Optional(Type.String({ enum: ['open', 'resolved'] })) }),
-      response: Type.Array(Incident), handler: ({ query }) => engine.listIncidents(query),
+      response: Type.Array(Incident),
+      // A manager sees the incidents of their departments' cases only; admins operate the whole platform.
+      handler: async ({ query, principal }) => {
+        const incidents = await engine.listIncidents(query);
+        if (principal?.kind !== 'staff' || principal.roles.includes('admin')) return incidents;
+        const inScope = await Promise.all(incidents.map(async (i) => inCaseScope(principal, await engine.caseCandidateGroups(i.instanceId))));
+        return incidents.filter((_i, n) => inScope[n]);
+      },
     }),
     route({
       method: 'POST', url: '/api/incidents/:id/resolve', operationId: 'resolveIncident', access: ['admin'], tag: 'incidents',
@@ -335,6 +374,7 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
       }),
       response: Type.Object({ correlatedInstances: Type.Array(Type.Integer()), startedInstances: Type.Array(Type.Integer()), buffered: Type.Boolean() }),
       handler: async ({ body, actor, principal }) => {
+        refuseReservedVariables(body.variables);
         await requireReceiversInScope(principal, 'message', body.name);
         return engine.publishMessage({ ...body, ...(actor ? { actor } : {}) });
       },
@@ -344,6 +384,7 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
       body: Type.Object({ name: Name, variables: Type.Optional(Variables) }),
       response: Type.Object({ triggeredInstances: Type.Array(Type.Integer()), startedInstances: Type.Array(Type.Integer()) }),
       handler: async ({ body, actor, principal }) => {
+        refuseReservedVariables(body.variables);
         await requireReceiversInScope(principal, 'signal', body.name);
         return engine.broadcastSignal({ ...body, ...(actor ? { actor } : {}) });
       },

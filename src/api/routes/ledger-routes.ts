@@ -64,7 +64,7 @@ export function ledgerRoutes(db: Queryable, ledger: LedgerApi | undefined): Rout
       },
     }),
     route({
-      method: 'POST', url: '/api/ledger/tree-heads', operationId: 'publishLedgerTreeHead', access: ['admin', 'auditor'], tag: 'ledger',
+      method: 'POST', url: '/api/ledger/tree-heads', operationId: 'publishLedgerTreeHead', access: ['admin'], tag: 'ledger',
       summary: 'Seal what is committed and sign a tree head now', status: 201,
       response: TreeHeadResponse,
       handler: async () => {
@@ -80,13 +80,19 @@ export function ledgerRoutes(db: Queryable, ledger: LedgerApi | undefined): Rout
       summary: 'RFC 9162 inclusion proof of an event in the tree of treeSize leaves (default: the latest signed head)',
       query: InclusionQuery,
       response: Type.Object({
-        eventId: Type.Integer(), leafIndex: Type.Integer(), treeSize: Type.Integer(), leaf: Type.String(), leafHash: Hex,
+        eventId: Type.Integer(), leafIndex: Type.Integer(), treeSize: Type.Integer(), leaf: Type.Optional(Type.String()), leafHash: Hex,
         path: Type.Array(Hex), rootHash: Hex, treeHead: Type.Optional(TreeHeadResponse),
       }),
-      handler: async ({ query }) => {
+      handler: async ({ query, principal }) => {
         const proof = await getInclusionProof(db, query.eventId, query.treeSize === undefined ? {} : { treeSize: query.treeSize });
-        const { treeHead, ...rest } = proof;
-        return treeHead ? { ...rest, treeHead: headJson(treeHead) } : rest;
+        const { treeHead, leaf, ...rest } = proof;
+        // Public proofs without personal metadata (issue 13): the leaf bytes name the event's actor, type and step,
+        // so they are served only to those who may read the whole event log (admins, auditors). Everyone else gets
+        // the leaf hash, which proves inclusion against the signed root and, since the leaf commits to the event's
+        // data through a random per-event salt, cannot be reversed or confirmed by guessing who did what.
+        const entitled = principal?.kind === 'staff' && (principal.roles.includes('admin') || principal.roles.includes('auditor'));
+        const body = entitled ? { ...rest, leaf } : rest;
+        return treeHead ? { ...body, treeHead: headJson(treeHead) } : body;
       },
     }),
     route({

@@ -1,4 +1,4 @@
-import { deploymentMode, loadConfig, productionRefusal } from '../../kernel/index.js';
+import { deploymentMode, loadConfig, masterKeyRefusal, productionRefusal } from '../../kernel/index.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { openGovflow, startServer } from '../compose.js';
 import { seedDemo } from '../demo.js';
@@ -16,6 +16,11 @@ export const command: Command = {
       return 2;
     }
     const base = loadConfig();
+    const keyRefusal = masterKeyRefusal(base, mode.production);
+    if (keyRefusal) {
+      console.error(`govflow serve: ${keyRefusal}`);
+      return 2;
+    }
     const config = { ...base, ...(values.port === undefined ? {} : { port: numberFlag('--port', values.port, 0, { min: 0, max: 65535, integer: true }) }), ...(values.host ? { host: values.host } : {}) };
     const govflow = await openGovflow({ config });
     if (mode.demoAccounts) {

@@ -2,16 +2,24 @@ import type { Queryable } from '../../store/index.js';
 
 /**
  * What the engine holds about a person, for privacy's access log, export and retention erasure (issue 14: the
- * engine's tables are named only here). A case is about a person when its `applicant` variable names them.
+ * engine's tables are named only here). A case is about a person when its start record names them.
+ *
+ * Who a case is about comes from an immutable record (issue 13): the `applicant` the instance was STARTED with, as
+ * the sealed `process.started` event holds it, never the live `applicant` variable, which a task completion or a
+ * variables update could overwrite (the API refuses such writes too, src/api/acting.ts).
  */
 
+/** SQL (the ordered rows) of the `process.started` event of the instance whose id is the SQL expression `instanceId`. */
+const startRecordSql = (instanceId: string): string =>
+  `from event_log s where s.instance_id = ${instanceId} and s.type = 'process.started' order by s.seq limit 1`;
+
 /**
- * SQL (a scalar subquery) giving the `applicant` of the instance whose id is the SQL expression `instanceId`, or
- * null when it names nobody usable (missing, not a string, empty or over 200 characters).
+ * SQL (a scalar subquery) giving the `applicant` the instance whose id is the SQL expression `instanceId` was
+ * started with, or null when it names nobody usable (missing, not a string, empty or over 200 characters).
  */
 export function applicantOfInstanceSql(instanceId: string): string {
-  return `(select case when jsonb_typeof(i.variables -> 'applicant') = 'string' and length(i.variables ->> 'applicant') between 1 and 200
-                  then i.variables ->> 'applicant' end from process_instance i where i.id = ${instanceId})`;
+  return `(select case when jsonb_typeof(s.data -> 'variables' -> 'applicant') = 'string' and length(s.data -> 'variables' ->> 'applicant') between 1 and 200
+                  then s.data -> 'variables' ->> 'applicant' end ${startRecordSql(instanceId)})`;
 }
 
 /**
@@ -21,10 +29,11 @@ export function applicantOfInstanceSql(instanceId: string): string {
 export const endedCasesSql = `(select id, process_key, ended_at from process_instance
   where state in ('completed', 'terminated') and ended_at is not null and parent_instance_id is null)`;
 
-/** Instances whose `applicant` variable is the person; only cases (top-level instances) when `casesOnly`. */
+/** Instances started with the person as their `applicant`; only cases (top-level instances) when `casesOnly`. */
 export async function instancesOfApplicant(q: Queryable, personId: string, options: { casesOnly?: boolean } = {}): Promise<number[]> {
   const { rows } = await q.query<{ id: string | number }>(
-    `select id from process_instance where variables ->> 'applicant' = $1 and (not $2 or parent_instance_id is null) order by id`, [personId, options.casesOnly ?? false]);
+    `select i.id from event_log s join process_instance i on i.id = s.instance_id
+      where s.type = 'process.started' and s.data -> 'variables' ->> 'applicant' = $1 and (not $2 or i.parent_instance_id is null) order by i.id`, [personId, options.casesOnly ?? false]);
   return rows.map((r) => Number(r.id));
 }
 

@@ -1,0 +1,47 @@
+/**
+ * Citizen engagement (issue 18); its plugin serves problem reports from the citizen page and from Open311 GeoReport v2 clients
+ * (FixMyStreet's updates extension included), each a problem-report case on the engine. docs/engagement.md.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/index.js';
+import type { Logger } from '../kernel/index.js';
+import type { Engagement, Open311KeyCheck } from './engagement.js';
+import { registerOpen311 } from './open311-routes.js';
+import { registerReportPages } from './report-page.js';
+
+export { DEFAULT_CATEGORIES } from './categories.js';
+export type { AttributeType, CategoryAttribute, ProblemCategory } from './categories.js';
+export { createEngagement, PROBLEM_REPORT_PROCESS } from './engagement.js';
+export type { Engagement, EngagementOptions, NewReportInput, Open311KeyCheck } from './engagement.js';
+export { render as renderOpen311 } from './open311-format.js';
+export { attributesOf, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, Open311Failure, parseResourcePath, parseServiceRequest, parseUpdate, parseW3cDate, windowOf } from './open311-params.js';
+export type { Format, Open311Error, ParsedServiceRequest } from './open311-params.js';
+export { OPEN311_PREFIX } from './open311-routes.js';
+export { getReport, listReports, nearbyOpenReports } from './report-store.js';
+export type { ReportView, UpdateView } from './report-store.js';
+
+/** The scope name an API key needs to post to Open311 (`govflow apikey create --scope open311`). */
+export const OPEN311_SCOPE = 'open311';
+
+/** The Fastify plugin of engagement's edges: the Open311 server and the citizen's report pages. */
+export function createEngagementPlugin(options: { engagement: Engagement; engine: Engine; checkKey?: Open311KeyCheck; logger: Logger; contact?: string }): (server: FastifyInstance) => Promise<void> {
+  const open311 = registerOpen311({ engagement: options.engagement, engine: options.engine, logger: options.logger, ...(options.checkKey ? { checkKey: options.checkKey } : {}), ...(options.contact ? { contact: options.contact } : {}) });
+  const pages = registerReportPages({ engagement: options.engagement, logger: options.logger });
+  return async (server) => {
+    await open311(server);
+    await pages(server);
+  };
+}
+
+/** Starts reports' cases that did not start (a crash between storing and starting), every `intervalMs`. */
+export function startPendingReportsLoop(engagement: Engagement, intervalMs = 30_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => engagement.startPending()).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return { async stop() {
+    clearInterval(timer);
+    await running;
+  } };
+}

@@ -1,0 +1,248 @@
+/**
+ * Serves the citizen's "Report a problem" pages: where (an address or coordinates) and what kind of problem, then — with
+ * the open reports of that kind nearby offered as possible duplicates — the description, the category's questions
+ * and an optional photo; then the report's public status page. Server-rendered, no script; validation is the same
+ * as Open311's (one model), its messages shown in the GOV.UK error summary.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fileTypeFromBuffer } from 'file-type';
+import type { Logger } from '../kernel/index.js';
+import { formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
+import type { CategoryAttribute, ProblemCategory } from './categories.js';
+import type { Engagement } from './engagement.js';
+import { Open311Failure, parseServiceRequest, type Params } from './open311-params.js';
+import * as store from './report-store.js';
+
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const NEARBY_METRES = 150;
+
+interface Where { readonly category: string; readonly address: string; readonly lat: string; readonly long: string }
+
+const whereOf = (source: Params): Where => {
+  const v = (k: string): string => {
+    const x = source[k];
+    return typeof x === 'string' ? x.trim() : '';
+  };
+  return { category: v('category'), address: v('address'), lat: v('lat'), long: v('long') };
+};
+
+function checkWhere(categories: readonly ProblemCategory[], w: Where): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!categories.some((c) => c.code === w.category)) errors.push({ key: 'category', anchor: `category-${categories[0]?.code ?? ''}`, message: 'Select what kind of problem it is' });
+  const hasCoordinates = w.lat !== '' || w.long !== '';
+  if (w.address === '' && !hasCoordinates) errors.push({ key: 'address', anchor: 'address', message: 'Enter the address of the problem, or its latitude and longitude' });
+  if (w.address.length > 300) errors.push({ key: 'address', anchor: 'address', message: 'The address must be 300 characters or fewer' });
+  if (hasCoordinates) {
+    const lat = Number(w.lat);
+    const long = Number(w.long);
+    if (!/^-?\d{1,3}(\.\d{1,15})?$/.test(w.lat) || Math.abs(lat) > 90) errors.push({ key: 'lat', anchor: 'lat', message: 'Enter the latitude as a number from -90 to 90, like 51.5014' });
+    if (!/^-?\d{1,3}(\.\d{1,15})?$/.test(w.long) || Math.abs(long) > 180) errors.push({ key: 'long', anchor: 'long', message: 'Enter the longitude as a number from -180 to 180, like -0.1419' });
+  }
+  return errors;
+}
+
+const errorOf = (errors: readonly FieldError[], key: string): SafeHtml => {
+  const e = errors.find((x) => x.key === key);
+  return e ? html`<p class="govuk-error-message" id="${key}-error"><span class="govuk-visually-hidden">Error:</span> ${e.message}</p>` : html``;
+};
+const groupClass = (errors: readonly FieldError[], key: string): string => `govuk-form-group${errors.some((e) => e.key === key) ? ' govuk-form-group--error' : ''}`;
+
+function whereForm(categories: readonly ProblemCategory[], w: Where, errors: readonly FieldError[]): SafeHtml {
+  const text = (key: 'address' | 'lat' | 'long', label: string, hint: string, width: string): SafeHtml => html`<div class="${groupClass(errors, key)}">
+<label class="govuk-label" for="${key}">${label}</label>
+<div id="${key}-hint" class="govuk-hint">${hint}</div>
+${errorOf(errors, key)}<input class="govuk-input ${width}" id="${key}" name="${key}" type="text" spellcheck="false" value="${w[key]}" aria-describedby="${key}-hint">
+</div>`;
+  return html`<h1 class="govuk-heading-l">Report a problem</h1>
+${renderErrorSummary(errors)}
+<p class="govuk-body">Tell us about a problem in a street or public place. If someone is in danger, call the emergency number instead.</p>
+<form method="get" action="/report-a-problem/details" novalidate>
+<div class="${groupClass(errors, 'category')}">
+<fieldset class="govuk-fieldset">
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">What kind of problem is it?</legend>
+${errorOf(errors, 'category')}<div class="govuk-radios" data-module="govuk-radios">
+${categories.map((c) => html`<div class="govuk-radios__item">
+<input class="govuk-radios__input" id="category-${c.code}" name="category" type="radio" value="${c.code}"${c.code === w.category ? html` checked` : html``} aria-describedby="category-${c.code}-hint">
+<label class="govuk-label govuk-radios__label" for="category-${c.code}">${c.name}</label>
+<div id="category-${c.code}-hint" class="govuk-hint govuk-radios__hint">${c.description}</div>
+</div>
+`)}</div>
+</fieldset>
+</div>
+<h2 class="govuk-heading-m">Where is it?</h2>
+${text('address', 'Address or place', 'For example, outside 12 High Street, or the corner of Mill Lane and Station Road', 'govuk-!-width-full')}
+<p class="govuk-body">Or, if you know them, give the coordinates (WGS84 decimal degrees):</p>
+${text('lat', 'Latitude', 'For example, 51.5014', 'govuk-input--width-10')}
+${text('long', 'Longitude', 'For example, -0.1419', 'govuk-input--width-10')}
+<button type="submit" class="govuk-button" data-module="govuk-button">Continue</button>
+</form>`;
+}
+
+function attributeField(a: CategoryAttribute, body: FormBody): SafeHtml {
+  const name = a.datatype === 'multivaluelist' ? `attribute[${a.code}][]` : `attribute[${a.code}]`;
+  const id = `attribute-${a.code}`;
+  const raw = body[name];
+  const given = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const label = `${a.description}${a.required ? '' : ' (optional)'}`;
+  if (!a.variable) return html`<div class="govuk-inset-text">${a.description}</div>`;
+  if (a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') {
+    const kind = a.datatype === 'singlevaluelist' ? 'radios' : 'checkboxes';
+    return html`<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${label}</legend>
+<div class="govuk-${kind}">
+${(a.values ?? []).map((v, i) => html`<div class="govuk-${kind}__item"><input class="govuk-${kind}__input" id="${id}${i === 0 ? '' : `-${i}`}" name="${name}" type="${kind === 'radios' ? 'radio' : 'checkbox'}" value="${v.key}"${given.includes(v.key) ? html` checked` : html``}>
+<label class="govuk-label govuk-${kind}__label" for="${id}${i === 0 ? '' : `-${i}`}">${v.name}</label></div>
+`)}</div></fieldset></div>`;
+  }
+  if (a.datatype === 'text') return html`<div class="govuk-form-group"><label class="govuk-label" for="${id}">${label}</label><textarea class="govuk-textarea" id="${id}" name="${name}" rows="3">${given[0] ?? ''}</textarea></div>`;
+  return html`<div class="govuk-form-group"><label class="govuk-label" for="${id}">${label}</label>${a.datatypeDescription ? html`<div class="govuk-hint" id="${id}-hint">${a.datatypeDescription}</div>` : html``}<input class="govuk-input" id="${id}" name="${name}" type="text" value="${given[0] ?? ''}"${a.datatypeDescription ? html` aria-describedby="${id}-hint"` : html``}></div>`;
+}
+
+function detailsForm(category: ProblemCategory, w: Where, body: FormBody, csrf: string, errors: readonly FieldError[], nearby: readonly (store.ReportView & { distanceMetres: number })[]): SafeHtml {
+  return html`<a href="/report-a-problem?category=${encodeURIComponent(w.category)}" class="govuk-back-link">Back</a>
+<h1 class="govuk-heading-l">${category.name}</h1>
+${renderErrorSummary(errors)}
+${nearby.length > 0 ? html`<div class="govuk-inset-text"><h2 class="govuk-heading-m">Has it already been reported?</h2>
+<p class="govuk-body">These open reports of the same kind are near the place you gave. If one of them is your problem, you do not need to report it again.</p>
+<ul class="govuk-list">${nearby.map((r) => html`<li><a class="govuk-link" href="/reports/${String(r.id)}">Report ${String(r.id)}</a>: ${r.address ?? ''} (about ${String(r.distanceMetres)} metres away), reported ${r.requestedAt.slice(0, 10)}</li>`)}</ul></div>` : html``}
+<form method="post" action="/report-a-problem" enctype="multipart/form-data" novalidate>
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="category" value="${w.category}">
+<input type="hidden" name="address" value="${w.address}">
+<input type="hidden" name="lat" value="${w.lat}">
+<input type="hidden" name="long" value="${w.long}">
+<div class="${groupClass(errors, 'description')}">
+<label class="govuk-label govuk-label--m" for="description">Describe the problem</label>
+<div id="description-hint" class="govuk-hint">What is wrong and exactly where. Do not include personal details.</div>
+${errorOf(errors, 'description')}<textarea class="govuk-textarea" id="description" name="description" rows="5" aria-describedby="description-hint">${formText(body, 'description')}</textarea>
+</div>
+${category.attributes.map((a) => attributeField(a, body))}
+<div class="${groupClass(errors, 'photo')}">
+<label class="govuk-label govuk-label--m" for="photo">Photo (optional)</label>
+<div id="photo-hint" class="govuk-hint">A JPEG, PNG or WebP picture up to 5 MB.</div>
+${errorOf(errors, 'photo')}<input class="govuk-file-upload" id="photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp" aria-describedby="photo-hint">
+</div>
+<button type="submit" class="govuk-button" data-module="govuk-button">Send report</button>
+</form>`;
+}
+
+export interface ReportPageOptions {
+  readonly engagement: Engagement;
+  readonly logger: Logger;
+}
+
+export function registerReportPages(options: ReportPageOptions): (server: FastifyInstance) => Promise<void> {
+  const { engagement } = options;
+  const { db, categories } = engagement;
+  const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => (request.principal?.kind === 'citizen' ? request.principal : null);
+  const send = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors }).value);
+  const signInFirst = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    if (citizenOf(request)) return false;
+    void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+    return true;
+  };
+
+  const details = async (request: FastifyRequest, reply: FastifyReply, w: Where, body: FormBody, errors: FieldError[]): Promise<FastifyReply> => {
+    const category = categories.find((c) => c.code === w.category)!;
+    const nearby = w.lat !== '' ? await store.nearbyOpenReports(db, { jurisdictionId: engagement.jurisdictions[0]!, serviceCode: category.code, lat: Number(w.lat), long: Number(w.long), radiusMetres: NEARBY_METRES, limit: 5 }) : [];
+    return send(request, reply, category.name, detailsForm(category, w, body, request.csrfToken, errors, nearby), errors.length > 0 ? 400 : 200, errors.length > 0);
+  };
+
+  return async (server: FastifyInstance) => {
+    await server.register(async (scope) => {
+      await scope.register(htmlPageEdge, {
+        formBodyLimit: 64 * 1024, multipart: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 50, fieldSize: 8 * 1024, parts: 60, headerPairs: 100 },
+        errors: { render: (request, reply, title, content, status) => send(request, reply, title, content, status), log: options.logger, home: { href: '/report-a-problem', label: 'Go to Report a problem' } },
+      });
+      scope.get('/report-a-problem', async (request, reply) => {
+        if (signInFirst(request, reply)) return reply;
+        return send(request, reply, 'Report a problem', whereForm(categories, whereOf(request.query as Params), []));
+      });
+      scope.get('/report-a-problem/details', async (request, reply) => {
+        if (signInFirst(request, reply)) return reply;
+        const w = whereOf(request.query as Params);
+        const errors = checkWhere(categories, w);
+        if (errors.length > 0) return send(request, reply, 'Report a problem', whereForm(categories, w, errors), 400, true);
+        return details(request, reply, w, {}, []);
+      });
+      scope.post('/report-a-problem', async (request, reply) => {
+        if (signInFirst(request, reply)) return reply;
+        const citizen = citizenOf(request)!;
+        const body = formBody(request);
+        const w = whereOf(body);
+        const whereErrors = checkWhere(categories, w);
+        if (whereErrors.length > 0) return send(request, reply, 'Report a problem', whereForm(categories, w, whereErrors), 400, true);
+        const errors: FieldError[] = [];
+        const description = formText(body, 'description').trim();
+        if (description === '') errors.push({ key: 'description', anchor: 'description', message: 'Describe the problem' });
+        const photo = await photoOf(request, errors);
+        const params: Record<string, string | readonly string[]> = { ...body, service_code: w.category, description, ...(w.lat !== '' ? { lat: w.lat, long: w.long } : {}), ...(w.address !== '' ? { address_string: w.address } : {}) };
+        for (const k of ['csrf', 'category', 'address']) delete params[k];
+        let parsed: ReturnType<typeof parseServiceRequest> | null = null;
+        try {
+          parsed = parseServiceRequest(params, categories);
+        } catch (error) {
+          if (!(error instanceof Open311Failure)) throw error;
+          for (const e of error.errors) errors.push({ key: 'attributes', anchor: 'description', message: e.description.replace(/^attribute\[([^\]]+)\]/, (_m, code: string) => categories.find((c) => c.code === w.category)?.attributes.find((a) => a.code === code)?.description ?? code) });
+        }
+        if (errors.length > 0 || !parsed) return details(request, reply, w, body, errors);
+        const r = parsed.request;
+        const created = await engagement.submitReport({
+          serviceCode: r.serviceCode, description: r.description, lat: r.lat, long: r.long, address: r.addressString, addressId: null, zipcode: null,
+          contact: {}, mediaUrl: null, attributes: r.attributes, channel: 'web', clientId: null, citizenId: citizen.id,
+        }, photo ?? undefined);
+        return reply.redirect(`/reports/${created.id}`, 303);
+      });
+      scope.get('/reports/:id', async (request, reply) => {
+        const report = await reportOr404((request.params as { id: string }).id);
+        return send(request, reply, `Report ${report.id}`, statusPage(engagement, report, citizenOf(request)?.id === report.citizenId));
+      });
+      scope.get('/reports/:id/photo', async (request, reply) => {
+        const id = (request.params as { id: string }).id;
+        const photo = /^\d{1,15}$/.test(id) ? await store.readPhoto(db, Number(id)) : null;
+        if (!photo) throw pageNotFound('There is no photo for this report.');
+        return reply.type(photo.mediaType).header('cache-control', 'public, max-age=86400').header('content-security-policy', "default-src 'none'").send(photo.bytes);
+      });
+    });
+  };
+
+  async function reportOr404(id: string): Promise<store.ReportView> {
+    const report = /^\d{1,15}$/.test(id) ? await store.getReport(db, null, Number(id)) : null;
+    if (!report) throw pageNotFound('There is no report with this number.');
+    return report;
+  }
+}
+
+async function photoOf(request: FastifyRequest, errors: FieldError[]): Promise<{ mediaType: string; bytes: Buffer; sha256: string } | null> {
+  const file = formFiles(request).find((f) => f.field === 'photo' && (f.bytes.length > 0 || f.filename !== ''));
+  if (!file) return null;
+  if (file.truncated || file.bytes.length > MAX_PHOTO_BYTES) {
+    errors.push({ key: 'photo', anchor: 'photo', message: 'The photo must be smaller than 5 MB' });
+    return null;
+  }
+  const type = file.bytes.length > 0 ? await fileTypeFromBuffer(file.bytes).catch(() => undefined) : undefined;
+  if (!type || !PHOTO_TYPES.has(type.mime)) {
+    errors.push({ key: 'photo', anchor: 'photo', message: 'The photo must be a JPEG, PNG or WebP picture' });
+    return null;
+  }
+  return { mediaType: type.mime, bytes: file.bytes, sha256: createHash('sha256').update(file.bytes).digest('hex') };
+}
+
+function statusPage(engagement: Engagement, r: store.ReportView, own: boolean): SafeHtml {
+  const category = engagement.categories.find((c) => c.code === r.serviceCode);
+  const row = (key: string, value: SafeHtml | string): SafeHtml => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
+  return html`${own ? html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Report ${String(r.id)}</h1><div class="govuk-panel__body">Thank you for your report</div></div>` : html`<h1 class="govuk-heading-l">Report ${String(r.id)}</h1>`}
+<dl class="govuk-summary-list">
+${row('Problem', category?.name ?? r.serviceCode)}
+${row('Status', html`<strong class="govuk-tag${r.status === 'closed' ? ' govuk-tag--grey' : ''}">${r.status === 'closed' ? 'Closed' : 'Open'}</strong>`)}
+${row('Latest news', r.statusNotes ?? 'Intake has not looked at it yet.')}
+${row('Where', [r.address ?? '', r.lat !== null ? ` (${String(r.lat)}, ${String(r.long)})` : ''].join(''))}
+${row('Description', r.description)}
+${row('Reported', r.requestedAt.replace('T', ' ').replace('Z', ' UTC'))}
+${r.status === 'open' && engagement.expectedAt(r.requestedAt) ? row('Expected to be fixed by', engagement.expectedAt(r.requestedAt)!.slice(0, 10)) : html``}
+</dl>
+${r.mediaUrl ? html`<p class="govuk-body"><a class="govuk-link" href="${r.mediaUrl}">See the photo</a></p>` : html``}
+<p class="govuk-body"><a class="govuk-link" href="/report-a-problem">Report another problem</a></p>`;
+}

@@ -1,0 +1,213 @@
+import type { Queryable } from '../store/index.js';
+
+/** What a report says, whichever edge it came through. */
+interface ReportCore {
+  readonly jurisdictionId: string;
+  readonly serviceCode: string;
+  readonly description: string;
+  readonly lat: number | null;
+  readonly long: number | null;
+  readonly address: string | null;
+  readonly addressId: string | null;
+  readonly zipcode: string | null;
+  readonly mediaUrl: string | null;
+  /** attribute code → value, or the values of a multivaluelist. */
+  readonly attributes: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** A problem report as engagement keeps it: its fields plus the status read from its case. */
+export interface ReportView extends ReportCore {
+  readonly id: number;
+  readonly token: string;
+  /** W3C date-time in UTC (`2026-05-01T09:00:00Z`). */
+  readonly requestedAt: string;
+  readonly updatedAt: string;
+  readonly status: 'open' | 'closed';
+  readonly statusNotes: string | null;
+  readonly instanceId: number | null;
+  readonly citizenId: string | null;
+}
+
+export interface NewReport extends ReportCore {
+  /** The reporter's contact (Open311 email, names, phone, device and account ids); never shown by GET requests. */
+  readonly contact: Readonly<Record<string, string>>;
+  readonly channel: 'open311' | 'web';
+  readonly clientId: string | null;
+  readonly citizenId: string | null;
+}
+
+export interface ReportFilter {
+  readonly jurisdictionId: string;
+  /** Overrides every other filter (Open311: "This overrides all other arguments"). */
+  readonly ids?: readonly number[];
+  readonly serviceCodes?: readonly string[];
+  readonly statuses?: readonly ('open' | 'closed')[];
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const W3C = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
+/**
+ * The status of a report is its case's: closed once the case ended, the notes of the last task completed with
+ * `statusNotes`, updated at its last event. Read through the engine's exported `process_event` view in the same
+ * statement, so a list of a thousand reports is one round trip and never disagrees with the workbench.
+ */
+const CASE_STATE = `left join lateral (
+    select max(e.occurred_at) as updated_at,
+           coalesce(bool_or(e.type in ('process.completed', 'process.terminated')), false) as ended,
+           (array_agg(e.data -> 'variables' ->> 'statusNotes' order by e.seq desc)
+              filter (where e.type = 'task.completed' and (e.data -> 'variables') ? 'statusNotes'))[1] as notes
+    from process_event e where e.instance_id = r.instance_id
+  ) c on true`;
+
+const SELECT_REPORT = `select r.id::float8 as id, r.token, r.jurisdiction_id, r.service_code, r.description, r.lat, r.long, r.address,
+    r.address_id, r.zipcode, r.media_url, r.attributes, r.instance_id::float8 as instance_id, r.citizen_id,
+    ${W3C('r.requested_at')} as requested_at, ${W3C('coalesce(c.updated_at, r.requested_at)')} as updated_at,
+    case when c.ended then 'closed' else 'open' end as status, c.notes
+  from engagement_report r ${CASE_STATE}`;
+
+interface ReportRow {
+  id: number; token: string; jurisdiction_id: string; service_code: string; description: string; lat: number | null; long: number | null;
+  address: string | null; address_id: string | null; zipcode: string | null; media_url: string | null; attributes: Record<string, string | string[]>;
+  instance_id: number | null; citizen_id: string | null; requested_at: string; updated_at: string; status: 'open' | 'closed'; notes: string | null;
+}
+
+const toView = (r: ReportRow): ReportView => ({
+  id: Number(r.id), token: r.token, jurisdictionId: r.jurisdiction_id, serviceCode: r.service_code, description: r.description,
+  lat: r.lat === null ? null : Number(r.lat), long: r.long === null ? null : Number(r.long), address: r.address, addressId: r.address_id,
+  zipcode: r.zipcode, mediaUrl: r.media_url, attributes: r.attributes, requestedAt: r.requested_at, updatedAt: r.updated_at,
+  status: r.status, statusNotes: r.notes, instanceId: r.instance_id === null ? null : Number(r.instance_id), citizenId: r.citizen_id,
+});
+
+export async function insertReport(db: Queryable, report: NewReport, token: string): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, address_id, zipcode, contact, media_url, attributes, channel, client_id, citizen_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id::float8 as id`,
+    [token, report.jurisdictionId, report.serviceCode, report.description, report.lat, report.long, report.address, report.addressId, report.zipcode,
+      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId]);
+  return Number(rows[0]!.id);
+}
+
+export async function setReportInstance(db: Queryable, id: number, instanceId: number): Promise<void> {
+  await db.query('update engagement_report set instance_id = $2 where id = $1', [id, instanceId]);
+}
+
+export async function setReportMedia(db: Queryable, id: number, mediaUrl: string): Promise<void> {
+  await db.query('update engagement_report set media_url = $2 where id = $1', [id, mediaUrl]);
+}
+
+/** Reports without a case: a start that failed after the insert (the start loop finishes them). */
+export async function reportsWithoutCase(db: Queryable, limit: number): Promise<{ id: number; serviceCode: string }[]> {
+  const { rows } = await db.query<{ id: number; service_code: string }>(
+    'select id::float8 as id, service_code from engagement_report where instance_id is null order by id limit $1', [limit]);
+  return rows.map((r) => ({ id: Number(r.id), serviceCode: r.service_code }));
+}
+
+export async function getReport(db: Queryable, jurisdictionId: string | null, id: number): Promise<ReportView | null> {
+  const { rows } = await db.query<ReportRow>(`${SELECT_REPORT} where r.id = $1 and ($2::text is null or r.jurisdiction_id = $2)`, [id, jurisdictionId]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+export async function reportIdOfToken(db: Queryable, jurisdictionId: string, token: string): Promise<number | null> {
+  const { rows } = await db.query<{ id: number }>('select id::float8 as id from engagement_report where token = $1 and jurisdiction_id = $2', [token, jurisdictionId]);
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
+export async function listReports(db: Queryable, f: ReportFilter): Promise<ReportView[]> {
+  if (f.ids) {
+    const { rows } = await db.query<ReportRow>(`${SELECT_REPORT} where r.jurisdiction_id = $1 and r.id = any($2::bigint[]) order by r.id limit $3 offset $4`,
+      [f.jurisdictionId, [...f.ids], f.limit, f.offset]);
+    return rows.map(toView);
+  }
+  const { rows } = await db.query<ReportRow>(
+    `select * from (${SELECT_REPORT}
+       where r.jurisdiction_id = $1 and ($2::text[] is null or r.service_code = any($2)) and r.requested_at >= $3 and r.requested_at <= $4) x
+     where ($5::text[] is null or x.status = any($5))
+     order by x.requested_at desc, x.id desc limit $6 offset $7`,
+    [f.jurisdictionId, f.serviceCodes ? [...f.serviceCodes] : null, f.from ?? new Date(0), f.to ?? new Date('9999-12-31T00:00:00Z'),
+      f.statuses ? [...f.statuses] : null, f.limit, f.offset]);
+  return rows.map(toView);
+}
+
+/**
+ * Open reports of the same category within `radiusMetres`, nearest first: the possible duplicates offered before a
+ * citizen submits. Distance by the equirectangular approximation, exact enough within a few kilometres.
+ */
+export async function nearbyOpenReports(db: Queryable, q: { jurisdictionId: string; serviceCode: string; lat: number; long: number; radiusMetres: number; limit: number }): Promise<(ReportView & { distanceMetres: number })[]> {
+  const degrees = q.radiusMetres / 111_320;
+  const { rows } = await db.query<ReportRow & { distance: number }>(
+    `with p as (select $3::float8 as lat, $4::float8 as long, $5::float8 as deg, $6::float8 as radius, greatest(cos(radians($3::float8)), 0.01) as k)
+     select * from (
+       select x.*, 6371000 * sqrt(power(radians(x.lat - p.lat), 2) + power(radians(x.long - p.long) * p.k, 2)) as distance
+       from p, (${SELECT_REPORT} , p where r.jurisdiction_id = $1 and r.service_code = $2 and r.lat between p.lat - p.deg and p.lat + p.deg
+             and r.long between p.long - p.deg / p.k and p.long + p.deg / p.k) x
+       where x.status = 'open') y
+     where y.distance <= (select radius from p) order by y.distance, y.id limit $7`,
+    [q.jurisdictionId, q.serviceCode, q.lat, q.long, degrees, q.radiusMetres, q.limit]);
+  return rows.map((r) => ({ ...toView(r), distanceMetres: Math.round(Number(r.distance)) }));
+}
+
+/** One entry of FixMyStreet's updates extension: a staff step of the case, or an update a client posted. */
+export interface UpdateView {
+  readonly updateId: string;
+  readonly serviceRequestId: number;
+  readonly status: string;
+  readonly description: string;
+  readonly updatedAt: string;
+  readonly mediaUrl: string | null;
+}
+
+/** What a completed task of the problem-report process means to a reporter (FixMyStreet's extended statuses). */
+function statusOfStep(type: string, elementId: string | null, outcome: string | null): string {
+  if (type === 'process.terminated') return 'closed';
+  if (elementId === 'triage') return outcome === 'duplicate' ? 'duplicate' : outcome === 'not-ours' ? 'not_councils_responsibility' : 'investigating';
+  if (elementId === 'department-task') return 'action_scheduled';
+  if (elementId === 'fix') return 'fixed';
+  return 'open';
+}
+
+export async function listUpdates(db: Queryable, q: { jurisdictionId: string; from: Date; to: Date; limit: number; offset: number }): Promise<UpdateView[]> {
+  const { rows } = await db.query<{ update_id: string; report_id: number; type: string; element_id: string | null; outcome: string | null; description: string | null; updated_at: string; media_url: string | null }>(
+    `select x.update_id, x.report_id, x.type, x.element_id, x.outcome, x.description, x.media_url, ${W3C('x.at')} as updated_at from (
+       select 'c' || e.id as update_id, r.id::float8 as report_id, e.type, e.element_id, e.data -> 'variables' ->> 'triageOutcome' as outcome,
+              e.data -> 'variables' ->> 'statusNotes' as description, e.occurred_at as at, null::text as media_url
+       from engagement_report r join process_event e on e.instance_id = r.instance_id
+       where r.jurisdiction_id = $1 and e.type in ('task.completed', 'process.terminated') and e.occurred_at >= $2 and e.occurred_at <= $3
+       union all
+       select 'u' || u.id, u.report_id::float8, 'client', null, u.status, u.description, u.updated_at, u.media_url
+       from engagement_update u join engagement_report r on r.id = u.report_id
+       where r.jurisdiction_id = $1 and u.updated_at >= $2 and u.updated_at <= $3
+     ) x order by x.at, x.update_id limit $4 offset $5`,
+    [q.jurisdictionId, q.from, q.to, q.limit, q.offset]);
+  return rows.map((r) => ({
+    updateId: r.update_id, serviceRequestId: Number(r.report_id), description: r.description ?? '', mediaUrl: r.media_url,
+    status: r.type === 'client' ? (r.outcome ?? 'open') : statusOfStep(r.type, r.element_id, r.outcome),
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** Records a client's update once per (client, its update id); returns our update id. */
+export async function insertUpdate(db: Queryable, u: { reportId: number; status: string; description: string; mediaUrl: string | null; clientId: string; externalId: string | null; updatedAt: Date }): Promise<{ id: string; created: boolean }> {
+  const { rows } = await db.query<{ id: string; created: boolean }>(
+    `with ins as (
+       insert into engagement_update (report_id, status, description, media_url, client_id, external_id, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7) on conflict (client_id, external_id) do nothing returning id
+     )
+     select 'u' || id as id, true as created from ins
+     union all
+     select 'u' || id, false from engagement_update where client_id = $5 and external_id = $6 and not exists (select 1 from ins)`,
+    [u.reportId, u.status, u.description, u.mediaUrl, u.clientId, u.externalId, u.updatedAt]);
+  return rows[0]!;
+}
+
+export async function insertPhoto(db: Queryable, p: { reportId: number; mediaType: string; bytes: Buffer; sha256: string }): Promise<void> {
+  await db.query('insert into engagement_photo (report_id, media_type, bytes, sha256) values ($1, $2, $3, $4)', [p.reportId, p.mediaType, p.bytes, p.sha256]);
+}
+
+export async function readPhoto(db: Queryable, reportId: number): Promise<{ mediaType: string; bytes: Buffer } | null> {
+  const { rows } = await db.query<{ media_type: string; bytes: Uint8Array }>('select media_type, bytes from engagement_photo where report_id = $1', [reportId]);
+  return rows[0] ? { mediaType: rows[0].media_type, bytes: Buffer.from(rows[0].bytes) } : null;
+}
