@@ -53,7 +53,7 @@ async function letterPdf(service: Service, outcome: 'approved' | 'refused', reas
 
 describe('decision letters from the catalogue templates', async () => {
   const catalogue = await loadCatalogue('services');
-  for (const service of catalogue.services) {
+  for (const service of catalogue.services.filter((s) => s.id in CASES)) {
     for (const outcome of ['approved', 'refused'] as const) {
       it(`${service.id}, ${outcome}: service name, applicant, what was decided on, reasons in full, appeal route, who decided, verification`, async () => {
         assert.ok(service.letter, `${service.id} has a letter.json`);
