@@ -1,7 +1,7 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
 import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides } from '../catalogue/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
@@ -11,7 +11,7 @@ import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } fro
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
-import { createPrivacy, startRetentionLoop } from '../privacy/index.js';
+import { createPrivacy, startRetentionLoop, type Privacy } from '../privacy/index.js';
 import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
 import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
@@ -153,53 +153,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const portal = createPortalPlugin(portalOptions);
   // A submission whose case did not start (a failed start, a process that died) is started here, never by a page.
   const caseStarts = background ? createCaseStarts(portalOptions).startLoop() : undefined;
-  // Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Until identity resolves
-  // principals here, downloads are refused to everyone (canDownload sees no principal); staff policy is below.
-  const documents = createDocuments({
-    db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger,
-    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
-    issuer: { agency: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' },
-  });
-  const documentsPlugin = createDocumentsPlugin({
-    documents, authenticate: identity.authenticate,
-    serviceName: (id) => catalogue.get(id)?.letter?.serviceName ?? catalogue.get(id)?.title,
-    // The applicant of the case (portal_submission), and staff whose departments work the case (as the workbench
-    // decides who may open it); admins and auditors everywhere. Agency systems read decisions through the API.
-    canDownload: async (principal, reference) => {
-      const p = principal as Principal;
-      if (p.kind === 'citizen') return isApplicant(govflow.db, p.id, reference);
-      if (p.kind !== 'staff') return false;
-      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
-      if (!instance) return false;
-      return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
-    },
-    // Staff downloads are reads of the person's data (the citizen downloading their own decision is not).
-    onDownload: async (principal, reference, what) => {
-      const p = principal as Principal;
-      if (p.kind !== 'staff') return;
-      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
-      if (!instance) return;
-      await privacy.recordInstanceAccess(instance.id, {
-        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
-        receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
-      });
-    },
-  });
-  // Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
-  // case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
-  const publicUrl = govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`;
-  const engagement = createEngagement({
-    db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
-    caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
-    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',').map((j) => j.trim()).filter((j) => j !== ''),
-  });
-  const engagementPlugin = createEngagementPlugin({
-    engagement, engine: govflow.engine, logger: govflow.logger,
-    checkKey: async (key) => {
-      const principal = await identity.principalForApiKey(key);
-      return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
-    },
-  });
+  const { documents, documentsPlugin } = setUpDocuments(govflow, { catalogue, identity, privacy });
+  const { engagement, engagementPlugin } = setUpEngagement(govflow, { catalogue, identity });
   const pendingReports = background ? startPendingReportsLoop(engagement) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
@@ -213,17 +168,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, {
-      // Revocation is scoped to the caller's departments (issue 13): a manager revokes decisions of cases their
-      // department works; admins operate the platform everywhere.
-      mayRevoke: async (principal, reference) => {
-        const p = principal as Principal | null;
-        if (p?.kind !== 'staff') return false;
-        if (p.roles.includes('admin')) return true;
-        const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
-        return instance !== undefined && mayDecide(p, await govflow.engine.caseCandidateGroups(instance.id));
-      },
-    }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -278,6 +223,82 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await changeFeed.stop();
       await tracing?.shutdown();
     },
+  };
+}
+
+/**
+ * Signed decisions (issue 6): the issue-decision job, /verify pages, JWKS, downloads. Who may download: the case's
+ * applicant (portal_submission), staff whose departments work the case (as the workbench decides who may open it),
+ * admins and auditors everywhere; agency systems read decisions through the API.
+ */
+function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; identity: Identity; privacy: Privacy }) {
+  const { catalogue, identity, privacy } = parts;
+  const documents = createDocuments({
+    db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger,
+    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    issuer: { agency: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' },
+  });
+  const documentsPlugin = createDocumentsPlugin({
+    documents, authenticate: identity.authenticate,
+    serviceName: (id) => catalogue.get(id)?.letter?.serviceName ?? catalogue.get(id)?.title,
+    // The applicant of the case (portal_submission), and staff whose departments work the case (as the workbench
+    // decides who may open it); admins and auditors everywhere. Agency systems read decisions through the API.
+    canDownload: async (principal, reference) => {
+      const p = principal as Principal;
+      if (p.kind === 'citizen') return isApplicant(govflow.db, p.id, reference);
+      if (p.kind !== 'staff') return false;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return false;
+      return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
+    },
+    // Staff downloads are reads of the person's data (the citizen downloading their own decision is not).
+    onDownload: async (principal, reference, what) => {
+      const p = principal as Principal;
+      if (p.kind !== 'staff') return;
+      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      if (!instance) return;
+      await privacy.recordInstanceAccess(instance.id, {
+        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+        receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
+      });
+    },
+  });
+  return { documents, documentsPlugin };
+}
+
+/**
+ * Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
+ * case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
+ */
+function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; identity: Identity }) {
+  const { catalogue, identity } = parts;
+  const publicUrl = govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`;
+  const engagement = createEngagement({
+    db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
+    caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
+    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',').map((j) => j.trim()).filter((j) => j !== ''),
+  });
+  const engagementPlugin = createEngagementPlugin({
+    engagement, engine: govflow.engine, logger: govflow.logger,
+    checkKey: async (key) => {
+      const principal = await identity.principalForApiKey(key);
+      return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
+    },
+  });
+  return { engagement, engagementPlugin };
+}
+
+/**
+ * Revocation through the API is scoped to the caller's departments (issue 13): a manager revokes decisions of cases
+ * their department works; admins operate the platform everywhere.
+ */
+function mayRevokeIn(engine: Engine) {
+  return async (principal: unknown, reference: string): Promise<boolean> => {
+    const p = principal as Principal | null;
+    if (p?.kind !== 'staff') return false;
+    if (p.roles.includes('admin')) return true;
+    const [instance] = await engine.listInstances({ businessKey: reference, limit: 1 });
+    return instance !== undefined && mayDecide(p, await engine.caseCandidateGroups(instance.id));
   };
 }
 
