@@ -28,7 +28,9 @@ export const ALLOWED_DEPENDENCIES = {
   workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
   admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
   operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations'],
+  // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
+  transparency: ['kernel', 'store', 'ledger', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'transparency'],
 };
 
 const srcRoot = path.resolve('src');

@@ -14,3 +14,5 @@ export { backupDatabase, backupFormatOf, restoreDatabase } from './backup.js';
 export type { BackupFormat, BackupTarget } from './backup.js';
 export { mayUseRelation, TABLE_OWNERS } from './table-owners.js';
 export type { Access, TableOwnership } from './table-owners.js';
+export { projectorPosition, projectPending, projectRound, rebuildProjector } from './projector.js';
+export type { ProjectedEvent, Projector, ProjectorPosition, ProjectorRound } from './projector.js';

@@ -90,6 +90,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   admin_form_version: { owner: 'catalogue' },
   // 0014 the whole server's rate limits (counters shared by every process).
   rate_limit_counter: { owner: 'operations' },
+  // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
+  projector_cursor: { owner: 'store' },
+  transparency_case: { owner: 'transparency' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */
