@@ -208,3 +208,13 @@ export async function readFigures(q: Queryable, options: FiguresOptions): Promis
   }
   return result;
 }
+
+/** Per service: the first receipt and the last change of any of its cases (temporal coverage, dct:modified). */
+export async function readCoverage(q: Queryable): Promise<Map<string, { first: string; last: string }>> {
+  const { rows } = await q.query<{ service_id: string; first: Date | string; last: Date | string }>(
+    `select service_id, min(received_at) as first,
+            max(greatest(received_at, coalesce(decided_at, received_at), coalesce(withdrawn_at, received_at), coalesce(ended_at, received_at))) as last
+     from transparency_case group by service_id`,
+  );
+  return new Map(rows.map((r) => [r.service_id, { first: new Date(r.first).toISOString(), last: new Date(r.last).toISOString() }]));
+}

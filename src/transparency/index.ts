@@ -9,3 +9,11 @@ export { COUNT_MEASURES, departmentSlug, GRANULARITIES, percentile, readFigures 
 export type { CountMeasure, Figures, FiguresOptions, Granularity, PeriodFigures, Provenance, UnitFigures } from './figures.js';
 export { derivableCells, suppressCells } from './suppression.js';
 export type { Relation } from './suppression.js';
+export { createTransparencyPlugin, DEMO_PUBLISHER } from './plugin.js';
+export type { TransparencyOptions } from './pages.js';
+export { catalogQuads, negotiateRdf, toJsonLd, toNQuads, toRdfXml, toTurtle } from './catalog.js';
+export type { RdfFormat } from './catalog.js';
+export { LICENCE, listDatasets } from './datasets.js';
+export type { OpenDataset, OpenDistribution, Publisher } from './datasets.js';
+export { packageDict, stableId } from './ckan.js';
+export { CSV_COLUMNS, csvwMetadata, figuresCsv } from './csv.js';

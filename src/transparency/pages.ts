@@ -46,11 +46,14 @@ export function figuresSource(options: TransparencyOptions): () => Promise<Reado
   };
 }
 
+/** The web edge's security headers, except `no-store`: these pages are the same for everyone and meant to be cached. */
+export const PUBLIC_PAGE_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SECURITY_HEADERS).filter(([name]) => name !== 'cache-control'));
+
 /** Sends a body with a strong ETag of its bytes; a matching If-None-Match gets 304 and no body. */
 export function sendCached(request: FastifyRequest, reply: FastifyReply, type: string, body: string, maxAgeSeconds = 60): FastifyReply {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  if (type.startsWith('text/html')) reply.headers(PUBLIC_PAGE_HEADERS);
   reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds}`).header('vary', 'accept');
-  if (type.startsWith('text/html')) reply.headers(SECURITY_HEADERS);
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
   return reply.type(type).send(body);
 }
