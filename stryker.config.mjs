@@ -18,9 +18,10 @@ export default {
   mutate: mod.mutate,
   coverageAnalysis: 'perTest',
   concurrency: Number(process.env.GOVFLOW_MUTATE_CONCURRENCY ?? 1),
-  // Database-backed tests are slow on a loaded machine; a mutant that loops forever still times out.
-  timeoutMS: 120_000,
-  timeoutFactor: 2,
+  // A mutant's limit is 1.5 × its tests' time in the dry run + 30 s: enough for a loaded machine, while a mutant that
+  // loops forever (a chunk loop that never advances) costs minutes, not the quarter hour a factor of 2 + 120 s gave.
+  timeoutMS: 30_000,
+  timeoutFactor: 1.5,
   // The first run (every test file on the instrumented code, recording coverage) can take long on a loaded machine.
   dryRunTimeoutMinutes: 30,
   incremental: process.env.GOVFLOW_MUTATE_FULL !== '1',
@@ -28,7 +29,8 @@ export default {
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}/index.html` },
   jsonReporter: { fileName: `reports/mutation/${name}/report.json` },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per module, so two modules' runs never clean up each other's.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
   // Only what the tests need in the sandbox (node_modules is linked, not copied).
   ignorePatterns: ['/*', '!/src', '!/test', '!/package.json', '!/tsconfig.json', '!/scripts', '!/services', '!/examples', '!/bin'],

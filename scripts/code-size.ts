@@ -1,7 +1,9 @@
 /**
  * Measures the size of the code in src/ with the TypeScript compiler API: the lines of every file and of every
  * function (declarations, methods, accessors, constructors, function expressions and arrow functions; a function's
- * lines include the functions nested in it). Used by test/code-size.test.ts; run it to list every offender:
+ * lines include the functions nested in it). Every file under src/ counts (TypeScript, the browser scripts, styles,
+ * SQL, templates) except the generated ones listed in GENERATED_FILES; functions are measured in .ts and .js files.
+ * Used by test/code-size.test.ts; run it to list every offender:
  *
  *   node --import tsx scripts/code-size.ts            # files over 800 lines and functions over 150, all of src/
  */
@@ -21,15 +23,20 @@ export interface FileSize {
   readonly firstComment: string;
 }
 
-/** Generated files are not written by hand and are not held to the limits. */
-const GENERATED = /(^|\/)(generated|.*\.generated)\.ts$|\.d\.ts$/;
+/**
+ * The files under src/ that a script writes, not a person: they are not held to the limits. Each is named here, so
+ * that nothing else escapes them (the test checks that every one exists).
+ */
+export const GENERATED_FILES: readonly string[] = [
+  'src/store/schema.snapshot.sql', // npm run schema:dump
+];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...await sourceFiles(full));
-    else if (entry.name.endsWith('.ts') && !GENERATED.test(entry.name)) out.push(full);
+    else out.push(full);
   }
   return out.sort();
 }
@@ -51,9 +58,11 @@ function functionName(node: ts.Node): string {
   return ts.isConstructorDeclaration(node) ? 'constructor' : '(anonymous)';
 }
 
-/** The size of one file's text. */
+/** The size of one file's text; functions and the first comment only for TypeScript and JavaScript. */
 export function measure(file: string, text: string): FileSize {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const kind = file.endsWith('.ts') ? ts.ScriptKind.TS : /\.m?js$/.test(file) ? ts.ScriptKind.JS : undefined;
+  if (kind === undefined) return { file, lines: lineCount(text), functions: [], firstComment: '' };
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
   const lineOf = (pos: number): number => source.getLineAndCharacterOfPosition(pos).line + 1;
   const functions: { name: string; line: number; lines: number }[] = [];
   const visit = (node: ts.Node): void => {
@@ -76,15 +85,23 @@ export function measure(file: string, text: string): FileSize {
       }
     }
   }
-  return { file, lines: source.getLineAndCharacterOfPosition(text.length).line + (text.endsWith('\n') ? 0 : 1), functions, firstComment };
+  return { file, lines: lineCount(text), functions, firstComment };
 }
 
-/** Every source file under `root/src` (or the given folders of it), measured. */
+function lineCount(text: string): number {
+  if (text === '') return 0;
+  return text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(text) ? 1 : 0);
+}
+
+/** Every file under `root/src` (or the given folders of it) but the generated ones, measured. */
 export async function measureSources(root: string, folders?: readonly string[]): Promise<FileSize[]> {
   const dirs = folders ? folders.map((f) => path.join(root, 'src', f)) : [path.join(root, 'src')];
   const out: FileSize[] = [];
   for (const dir of dirs) {
-    for (const file of await sourceFiles(dir)) out.push(measure(path.relative(root, file).split(path.sep).join('/'), await readFile(file, 'utf8')));
+    for (const file of await sourceFiles(dir)) {
+      const relative = path.relative(root, file).split(path.sep).join('/');
+      if (!GENERATED_FILES.includes(relative)) out.push(measure(relative, await readFile(file, 'utf8')));
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 // PGlite only: the PostgreSQL halves of the suites skip (GOVFLOW_TEST_PG_URL is cleared), which halves the time;
 // the SQL under test is the same text on both backends.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MUTATION_MODULES } from './mutation-modules.mjs';
@@ -49,6 +50,11 @@ for (const key of ['GOVFLOW_TEST_PG_URL', 'GOVFLOW_TEST_PG_BIN', 'GOVFLOW_TEST_P
 // The sandbox is a copy under .stryker-tmp/, so ../shared is not beside it: tell the data-backed helpers where it is.
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
+// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir, through test/support) instead
+// of applying every migration once per mutant; `npm test` and CI keep migrating each database.
+env.GOVFLOW_TEST_PGLITE_SNAPSHOT = '1';
+// Niceness 10 for Stryker and every test process it starts (they inherit it): the machine is shared.
+os.setPriority(Math.max(os.getPriority(), 10));
 const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : []), ...(values.mutate ? ['--mutate', values.mutate] : [])];
 const child = spawn('npx', args, { stdio: 'inherit', cwd: root, env });
 process.on('SIGINT', () => child.kill('SIGINT'));

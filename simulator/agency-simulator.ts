@@ -17,18 +17,22 @@ import {
 } from '../src/registries/index.js';
 
 export interface Person { nationalId: string; name: string; birthDate: string; address: string; householdMembers: { nationalId: string; name: string; relation: string }[] }
-export interface Company { code: string; name: string; address: string; status: 'active' | 'suspended'; licenceViolations: { date: string; description: string }[] }
+export interface Company { code: string; name: string; address: string; status: 'active' | 'suspended'; licenceViolations: { date: string; description: string }[]; representatives: { nationalId: string; name: string; role: string }[] }
 
 /** Deterministic demo data; the demo citizens' national IDs are documented in docs/registries.md. */
 export const PEOPLE: Record<string, Person> = {
   '19850412-1001': { nationalId: '19850412-1001', name: 'Alex Demo', birthDate: '1985-04-12', address: '12 Harbour Street, Demo Town', householdMembers: [{ nationalId: '20150301-1011', name: 'Robin Demo', relation: 'child' }] },
   '19790203-2002': { nationalId: '19790203-2002', name: 'Sam Example', birthDate: '1979-02-03', address: '4 Mill Lane, Demo Town', householdMembers: [] },
   '19920718-3003': { nationalId: '19920718-3003', name: 'Kim Sample', birthDate: '1992-07-18', address: 'Flat 2, 9 Station Road, Demo Town', householdMembers: [{ nationalId: '19900105-3013', name: 'Jo Sample', relation: 'partner' }, { nationalId: '20200910-3023', name: 'Ari Sample', relation: 'child' }] },
+  // The household members' own records: a claim reads them too (issue 13), each logged against that member.
+  '20150301-1011': { nationalId: '20150301-1011', name: 'Robin Demo', birthDate: '2015-03-01', address: '12 Harbour Street, Demo Town', householdMembers: [{ nationalId: '19850412-1001', name: 'Alex Demo', relation: 'parent' }] },
+  '19900105-3013': { nationalId: '19900105-3013', name: 'Jo Sample', birthDate: '1990-01-05', address: 'Flat 2, 9 Station Road, Demo Town', householdMembers: [{ nationalId: '19920718-3003', name: 'Kim Sample', relation: 'partner' }, { nationalId: '20200910-3023', name: 'Ari Sample', relation: 'child' }] },
+  '20200910-3023': { nationalId: '20200910-3023', name: 'Ari Sample', birthDate: '2020-09-10', address: 'Flat 2, 9 Station Road, Demo Town', householdMembers: [{ nationalId: '19920718-3003', name: 'Kim Sample', relation: 'parent' }, { nationalId: '19900105-3013', name: 'Jo Sample', relation: 'parent' }] },
 };
 
 export const COMPANIES: Record<string, Company> = {
-  'BR-100200': { code: 'BR-100200', name: 'Example Bakery Ltd', address: '4 Mill Lane, Demo Town', status: 'active', licenceViolations: [] },
-  'BR-300400': { code: 'BR-300400', name: 'Late Night Grill Ltd', address: '77 Quay Road, Demo Town', status: 'active', licenceViolations: [{ date: '2025-11-02', description: 'Trading after licensed hours' }, { date: '2026-01-15', description: 'Food hygiene inspection failed' }] },
+  'BR-100200': { code: 'BR-100200', name: 'Example Bakery Ltd', address: '4 Mill Lane, Demo Town', status: 'active', licenceViolations: [], representatives: [{ nationalId: '19790203-2002', name: 'Sam Example', role: 'director' }] },
+  'BR-300400': { code: 'BR-300400', name: 'Late Night Grill Ltd', address: '77 Quay Road, Demo Town', status: 'active', licenceViolations: [{ date: '2025-11-02', description: 'Trading after licensed hours' }, { date: '2026-01-15', description: 'Food hygiene inspection failed' }], representatives: [{ nationalId: '19790203-2002', name: 'Sam Example', role: 'director' }, { nationalId: '19900105-3013', name: 'Jo Sample', role: 'board member' }] },
 };
 
 interface LogEntry { at: string; client: string | null; method: string; path: string; purpose: string | null; requestId: string | null; status: number; refusal?: string }
@@ -92,11 +96,17 @@ export function createSimulator(options: SimulatorOptions) {
       Object.assign(entry, { client: auth.client, purpose: auth.purpose, requestId: auth.nonce });
       const person = /^\/population\/v1\/persons\/([^/]+)$/.exec(path);
       const company = /^\/business\/v1\/companies\/([^/]+)$/.exec(path);
+      const represented = /^\/business\/v1\/representatives\/([^/]+)\/companies$/.exec(path);
       let status = 404;
       let body: unknown = { error: 'not-found', message: 'no such record' };
       if (req.method === 'GET' && person) {
         const found = PEOPLE[decodeURIComponent(person[1]!)];
         if (found) [status, body] = [200, found];
+      } else if (req.method === 'GET' && represented) {
+        // The businesses a person represents (the registry's link from a person to companies): an empty list, not 404.
+        const nationalId = decodeURIComponent(represented[1]!);
+        const companies = Object.values(COMPANIES).flatMap((c) => c.representatives.filter((r) => r.nationalId === nationalId).map((r) => ({ code: c.code, name: c.name, role: r.role })));
+        [status, body] = [200, { nationalId, companies }];
       } else if (req.method === 'GET' && company) {
         const found = COMPANIES[decodeURIComponent(company[1]!)];
         if (found) [status, body] = [200, found];

@@ -51,7 +51,6 @@ export async function openGovflow(options: { config?: GovflowConfig; engine?: En
 }
 
 /**
-/**
  * Demo or production (issue 13): production refuses to start with any demo setting on, or with the demo staff
  * accounts still active in its database, naming what to change (docs/security.md, docs/operations.md).
  */
@@ -66,18 +65,40 @@ async function checkMode(govflow: Govflow, mode: DeploymentMode): Promise<void> 
 }
 
 /**
- * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
- * tests that compare the database before and after a request, so that only the request can have changed it.
+ * The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
+ * publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
-  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
-  await checkMode(govflow, mode);
-  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
-  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
-  const demo = mode.demoAccounts;
-  const background = options.background ?? true;
-  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
-  const identity = createIdentity({
+async function createLedgerSealer(govflow: Govflow): Promise<{ sealer: ReturnType<typeof createSealer>; ledgerLimitsSet: { maxUnsealed?: number; maxLagSeconds?: number } }> {
+  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
+  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
+  const sealer = createSealer(govflow.db, {
+    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
+    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
+  });
+  return { sealer, ledgerLimitsSet };
+}
+
+/** The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing). */
+function submissionEmail(govflow: Govflow, notifications: () => Awaited<ReturnType<typeof setUpNotifications>> | undefined): NonNullable<PortalOptions['onSubmitted']> {
+  return async (tx, submitted) => {
+    const contact = applicantContact(submitted.answers);
+    const outbox = notifications();
+    if (!outbox || !contact.email) return;
+    try {
+      await outbox.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
+        values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
+    } catch (error) {
+      // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
+      if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
+      govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
+    }
+  };
+}
+
+/** Identity's options (issue 6): sessions, staff sign-in, and the OpenID Connect providers named in the environment. */
+function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof createIdentity>[0] {
+  return {
     db: govflow.db, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger, demo,
     secureCookies: govflow.config.publicUrl?.startsWith('https:') ?? false,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
@@ -94,7 +115,22 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
       ...(process.env['GOVFLOW_STAFF_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_STAFF_OIDC_SCOPE'] } : {}),
     } } : {}),
-  });
+  };
+}
+
+/**
+ * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
+ * tests that compare the database before and after a request, so that only the request can have changed it.
+ */
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly { method: string | string[]; url: string; schema?: { params?: unknown } }[]; stop(): Promise<void> }> {
+  const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
+  await checkMode(govflow, mode);
+  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
+  // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
+  const demo = mode.demoAccounts;
+  const background = options.background ?? true;
+  const registered: { method: string | string[]; url: string; schema?: { params?: unknown } }[] = [];
+  const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
@@ -116,19 +152,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   });
   const portalOptions: PortalOptions = {
     engine: govflow.engine, db: govflow.db, catalogue, logger: govflow.logger, identity, privacy, payments,
-    // The submission e-mail, queued in the transaction that records the started case (a failed start sends nothing).
-    onSubmitted: async (tx, submitted) => {
-      const contact = applicantContact(submitted.answers);
-      if (!notifications || !contact.email) return;
-      try {
-        await notifications.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
-          values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
-      } catch (error) {
-        // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
-        if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
-        govflow.logger.warn({ reference: submitted.reference, err: error.message }, 'no submission e-mail: the address cannot be used');
-      }
-    },
+    onSubmitted: submissionEmail(govflow, () => notifications),
     demoSignIn: mode.demoSignIn,
   };
   const portal = createPortalPlugin(portalOptions);
@@ -154,15 +178,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
   });
-  // The ledger (issue 6): every process runs a sealer (safe concurrently: sealing takes turns on the state row) and
-  // publishes signed tree heads at an interval; health and the optional write guard judge its lag. See docs/ledger.md.
-  const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
-  const ledgerLimits = { maxUnsealed: envNumber('GOVFLOW_LEDGER_MAX_LAG_EVENTS'), maxLagSeconds: envNumber('GOVFLOW_LEDGER_MAX_LAG_SECONDS') };
-  const ledgerLimitsSet = Object.fromEntries(Object.entries(ledgerLimits).filter(([, v]) => v !== undefined)) as { maxUnsealed?: number; maxLagSeconds?: number };
-  const sealer = createSealer(govflow.db, {
-    logger: govflow.logger, headIntervalMs: envNumber('GOVFLOW_LEDGER_TREE_HEAD_INTERVAL_MS') ?? 60_000,
-    signer: await loadOrCreateSigner(process.env['GOVFLOW_LEDGER_KEY_FILE'] || path.join(govflow.config.dataDir, 'ledger-signing-key.pem')),
-  });
+  const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -176,7 +192,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
     engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, createTransparencyPlugin({
       db: govflow.db, services: () => publishedServices(catalogue),
-      threshold: envNumber('GOVFLOW_TRANSPARENCY_THRESHOLD') ?? 5,
+      threshold: process.env['GOVFLOW_TRANSPARENCY_THRESHOLD'] ? Number(process.env['GOVFLOW_TRANSPARENCY_THRESHOLD']) : 5,
       ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
       publisher: { id: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality', email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
     }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents),
@@ -208,7 +224,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
     tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue)))],
     handlers: {
-    'issue-decision': createIssueDecisionHandler(documents),
+    'issue-decision': createIssueDecisionHandler(documents, { nationalIdOf: async (job) => {
+      const subject = await privacy.subjectOfInstance(job.instanceId);
+      return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
+    } }),
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),

@@ -16,7 +16,8 @@ export interface DecisionPayload {
   readonly decisionType: string;
   readonly outcome: 'approved' | 'refused';
   readonly reasons: readonly string[];
-  readonly subject: { readonly name: string };
+  /** The person the decision is about; `nationalId` when the case knows it (from the vault, at issue time). */
+  readonly subject: { readonly name: string; readonly nationalId?: string };
   readonly issuedAt: string;
   readonly validFrom?: string;
   readonly validUntil?: string;

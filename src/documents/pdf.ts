@@ -63,6 +63,7 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
   write(`Reference: ${payload.reference}`);
   write(`Service: ${payload.service}`);
   write(`Issued to: ${payload.subject.name}`);
+  if (payload.subject.nationalId) write(`National identity number: ${payload.subject.nationalId}`);
   write(`Issued on: ${payload.issuedAt.slice(0, 10)}`);
   if (payload.validFrom) write(`Valid from: ${payload.validFrom.slice(0, 10)}`);
   if (payload.validUntil) write(`Valid until: ${payload.validUntil.slice(0, 10)}`);

@@ -25,6 +25,7 @@ export interface IssueDecisionInput {
   readonly outcome: 'approved' | 'refused';
   readonly reasons: readonly string[];
   readonly subjectName: string;
+  readonly subjectNationalId?: string;
   readonly validFrom?: string;
   readonly validUntil?: string;
   readonly details?: Record<string, unknown>;
@@ -119,7 +120,7 @@ export class Documents {
       decisionType: input.decisionType,
       outcome: input.outcome,
       reasons: [...input.reasons],
-      subject: { name: input.subjectName },
+      subject: { name: input.subjectName, ...(input.subjectNationalId ? { nationalId: input.subjectNationalId } : {}) },
       issuedAt: this.now().toISOString(),
       ...(input.validFrom ? { validFrom: input.validFrom } : {}),
       ...(input.validUntil ? { validUntil: input.validUntil } : {}),
@@ -256,9 +257,12 @@ export function decisionInputFromJob(job: ActivatedJob): IssueDecisionInput {
 }
 
 /** The `issue-decision` job handler: issues once per (instance, element instance) and returns `{ decisionCode }`. */
-export function createIssueDecisionHandler(documents: Documents): JobHandler {
+export function createIssueDecisionHandler(documents: Documents, options: { nationalIdOf?: (job: ActivatedJob) => Promise<string | null> } = {}): JobHandler {
   return async (job) => {
-    const issued = await documents.issueDecision(decisionInputFromJob(job), `system:issue-decision`);
+    // The national ID is not a case variable (it lives only in the vault): the composition root opens it for the
+    // document, logged as a read for the person; it is written into the signed decision, never into the case.
+    const nationalId = options.nationalIdOf ? await options.nationalIdOf(job) : null;
+    const issued = await documents.issueDecision({ ...decisionInputFromJob(job), ...(nationalId ? { subjectNationalId: nationalId } : {}) }, `system:issue-decision`);
     return { decisionCode: issued.code, decisionVerifyUrl: issued.verifyUrl };
   };
 }

@@ -1,3 +1,4 @@
+/** Serves the signed decisions' public pages: /verify (a verification code, a JWS), the decision downloads and their assets. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError } from '../kernel/index.js';

@@ -48,7 +48,7 @@ export const DEMO_STAFF: readonly DemoStaff[] = [
 
 /** Demo citizens; their ids are the subjects the demo sign-in (or the test eID provider) vouches for. */
 export const DEMO_CITIZENS = [
-  { id: 'demo-citizen-alex', username: 'alex', name: 'Alex Demo', businesses: [] as string[] },
-  { id: 'demo-citizen-sam', username: 'sam', name: 'Sam Example', businesses: ['BR-100200'] },
-  { id: 'demo-citizen-kim', username: 'kim', name: 'Kim Sample', businesses: [] as string[] },
+  { id: 'demo-citizen-alex', username: 'alex', name: 'Alex Demo', nationalId: '19850412-1001', businesses: [] as string[] },
+  { id: 'demo-citizen-sam', username: 'sam', name: 'Sam Example', nationalId: '19790203-2002', businesses: ['BR-100200'] },
+  { id: 'demo-citizen-kim', username: 'kim', name: 'Kim Sample', nationalId: '19920718-3003', businesses: [] as string[] },
 ] as const;

@@ -1,5 +1,6 @@
 import { hash as argonHash } from '@node-rs/argon2';
 import { sealSecret } from '../kernel/index.js';
+import { createVault, type Vault } from '../privacy/index.js';
 import type { Database } from '../store/index.js';
 import { setStaffDisabled } from './organisation.js';
 import { DEMO_AGENCIES, DEMO_CITIZENS, DEMO_DEPARTMENTS, DEMO_STAFF } from './demo-organisation.js';
@@ -8,7 +9,12 @@ import { DEMO_AGENCIES, DEMO_CITIZENS, DEMO_DEPARTMENTS, DEMO_STAFF } from './de
 export const DEMO_ISSUER = 'demo';
 
 /** Seeds the demo organisation, staff (published passwords and TOTP secrets) and citizens; idempotent. */
-export async function seedDemoOrganisation(db: Database, masterKey: string | Buffer): Promise<void> {
+export async function seedDemoOrganisation(db: Database, masterKey: string | Buffer, vault: Vault = createVault({ db, masterKey })): Promise<void> {
+  // The demo citizens' national IDs (the population registry's), only in the vault: the demo sign-in stands in for
+  // an eID, and registry look-ups use the signed-in person's number (issue 13). Also added to older demo databases.
+  for (const c of DEMO_CITIZENS) {
+    if (!(await vault.findPersonByIdentifier('national-id', c.nationalId))) await db.transaction((tx) => vault.putIdentifier(tx, c.id, 'national-id', c.nationalId));
+  }
   const { rows } = await db.query<{ n: string | number }>("select count(*) as n from identity_staff where id = 'ada'");
   if (Number(rows[0]!.n) > 0) return;
   const hashes = await Promise.all(DEMO_STAFF.map((s) => argonHash(s.password)));

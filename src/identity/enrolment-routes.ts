@@ -1,3 +1,4 @@
+/** Serves staff enrolment from a one-time link: /staff/enrol/:token, the authenticator step and the finish. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';

@@ -1,3 +1,4 @@
+/** Serves identity's pages through `createIdentity(...).plugin`: staff sign-in, enrolment, account, OpenID Connect and passkeys. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
@@ -111,7 +112,7 @@ export function createIdentity(options: IdentityOptions): Identity {
   }
 
   async function seedDemo(): Promise<void> {
-    seeded ??= seedDemoOrganisation(db, masterKey);
+    seeded ??= seedDemoOrganisation(db, masterKey, ctx.vault);
     try {
       await seeded;
     } catch (error) {

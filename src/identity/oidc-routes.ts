@@ -1,3 +1,4 @@
+/** Serves the OpenID Connect sign-in routes: the redirect to the provider and its callback, for citizens and for staff. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidcClient from 'openid-client';
 import { appendEvent } from '../store/index.js';
@@ -88,7 +89,9 @@ async function personFor(ctx: IdentityContext, issuer: string, claims: { sub: st
     let id: string;
     if (byNationalId) {
       id = byNationalId;
-      await tx.query('update identity_person set name = $2, email = $3 where id = $1', [id, name, email]);
+      // A person the vault knows only from a registry look-up (a household member) gets their account row now.
+      await tx.query(`insert into identity_person (id, issuer, subject, name, email) values ($1, $4, $5, $2, $3)
+        on conflict (id) do update set name = excluded.name, email = excluded.email`, [id, name, email, issuer, claims.sub]);
     } else {
       const { rows } = await tx.query<{ id: string }>(`insert into identity_person (id, issuer, subject, name, email) values ($1, $2, $3, $4, $5)
         on conflict (issuer, subject) do update set name = excluded.name, email = excluded.email returning id`, [`person-${sha256(`${issuer}\n${claims.sub}`).slice(0, 24)}`, issuer, claims.sub, name, email]);

@@ -1,3 +1,4 @@
+/** Serves passkey registration and sign-in (WebAuthn options and responses) and the two browser scripts they need. */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

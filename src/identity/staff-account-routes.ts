@@ -1,3 +1,4 @@
+/** Serves a signed-in staff member's account pages (/staff/account, password change) and /staff/sign-out. */
 import { verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../web/index.js';

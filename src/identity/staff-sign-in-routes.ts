@@ -1,3 +1,4 @@
+/** Serves staff sign-in: password, then the authenticator code, and the new password a first sign-in sets. */
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { appendEvent } from '../store/index.js';

@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { GovflowError } from '../kernel/index.js';
+import { GovflowError, safeEqual } from '../kernel/index.js';
 import { sessionExpired } from '../web/index.js';
 import type { Principal } from './principal.js';
 
@@ -43,10 +42,7 @@ export const isApiPath = (url: string): boolean => url === '/api' || url.startsW
 export const isStateChanging = (method: string): boolean => STATE_CHANGING.has(method);
 
 function tokenMatches(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string' || given === '' || expected === '') return false;
-  const x = Buffer.from(given);
-  const y = Buffer.from(expected);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return typeof given === 'string' && given !== '' && expected !== '' && safeEqual(given, expected);
 }
 
 const headerToken = (request: FastifyRequest): unknown => request.headers['x-csrf-token'];

@@ -61,6 +61,9 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_CONFIG: { kind: 'user', status: 400, title: 'A setting is not valid, or not safe in production mode' },
   // A 4xx the caller must act on (wait for Retry-After), so 'user': every page's error handler answers it as such.
   GOVFLOW_ERR_RATE_LIMITED: { kind: 'user', status: 429, title: 'Too many requests; wait and try again' },
+  // Issue 13, once-only for the right person (s13-vault).
+  GOVFLOW_ERR_LOOKUP_NOT_ALLOWED: { kind: 'user', status: 403, title: 'A registry is asked only about the signed-in person or someone the registry links to them' },
+  GOVFLOW_ERR_NOT_REPRESENTATIVE: { kind: 'user', status: 403, title: 'The business registry does not list the applicant as representing that business' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -25,9 +25,23 @@ const SIZE: Record<BpmnNode['type'], { w: number; h: number }> = {
   parallelGateway: { w: 50, h: 50 },
 };
 
-export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered process'): string {
+interface Flow {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+}
+
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+/** The tree as a graph of BPMN nodes and sequence flows: a start event, the tree's fragment and an end event. */
+function treeToGraph(tree: ProcessTree): { nodes: BpmnNode[]; flows: Flow[]; start: string } {
   const nodes: BpmnNode[] = [];
-  const flows: { id: string; source: string; target: string }[] = [];
+  const flows: Flow[] = [];
   let counter = 0;
   const newNode = (type: BpmnNode['type'], name?: string): string => {
     const id = `${type === 'task' ? 'Activity' : type === 'exclusiveGateway' || type === 'parallelGateway' ? 'Gateway' : 'Event'}_${++counter}`;
@@ -92,8 +106,12 @@ export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered p
     connect(start, body.entry);
     connect(body.exit, end);
   } else connect(start, end);
+  return { nodes, flows, start };
+}
 
-  // Layout: columns by longest path from the start over forward edges (loop-backs are found by DFS and ignored).
+/** Where each node is drawn: columns by longest path from the start over forward edges, rows in order of creation. */
+function layOut(nodes: readonly BpmnNode[], flows: readonly Flow[], start: string): Map<string, Box> {
+  // Loop-backs are found by DFS and ignored.
   const out = new Map<string, string[]>();
   for (const f of flows) out.set(f.source, [...(out.get(f.source) ?? []), f.target]);
   const back = new Set<string>();
@@ -123,7 +141,7 @@ export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered p
     }
   }
   const rows = new Map<number, number>();
-  const pos = new Map<string, { x: number; y: number; w: number; h: number }>();
+  const pos = new Map<string, Box>();
   for (const n of nodes) {
     const col = column.get(n.id) ?? 0;
     const row = rows.get(col) ?? 0;
@@ -133,7 +151,11 @@ export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered p
     const cy = 120 + row * 130;
     pos.set(n.id, { x: cx - w / 2, y: cy - h / 2, w, h });
   }
+  return pos;
+}
 
+/** The `<bpmn:process>` element: every node with its incoming and outgoing flows, then the flows. */
+function processXml(nodes: readonly BpmnNode[], flows: readonly Flow[], processName: string): string[] {
   const x = escapeXml;
   const lines: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -153,7 +175,13 @@ export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered p
     lines.push(`    </bpmn:${n.type}>`);
   }
   for (const f of flows) lines.push(`    <bpmn:sequenceFlow id="${f.id}" sourceRef="${f.source}" targetRef="${f.target}" />`);
-  lines.push('  </bpmn:process>', '  <bpmndi:BPMNDiagram id="BPMNDiagram_1">', '    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Process_1">');
+  lines.push('  </bpmn:process>');
+  return lines;
+}
+
+/** The diagram interchange: a shape per node and a waypoint path per flow (loop-backs run under both shapes). */
+function diagramXml(nodes: readonly BpmnNode[], flows: readonly Flow[], pos: ReadonlyMap<string, Box>): string[] {
+  const lines: string[] = ['  <bpmndi:BPMNDiagram id="BPMNDiagram_1">', '    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Process_1">'];
   for (const n of nodes) {
     const p = pos.get(n.id) ?? { x: 0, y: 0, w: 10, h: 10 };
     lines.push(
@@ -182,6 +210,12 @@ export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered p
     for (const [px, py] of points) lines.push(`        <di:waypoint x="${px}" y="${py}" />`);
     lines.push('      </bpmndi:BPMNEdge>');
   }
-  lines.push('    </bpmndi:BPMNPlane>', '  </bpmndi:BPMNDiagram>', '</bpmn:definitions>', '');
-  return lines.join('\n');
+  lines.push('    </bpmndi:BPMNPlane>', '  </bpmndi:BPMNDiagram>');
+  return lines;
+}
+
+export function processTreeToBpmn(tree: ProcessTree, processName = 'Discovered process'): string {
+  const { nodes, flows, start } = treeToGraph(tree);
+  const pos = layOut(nodes, flows, start);
+  return [...processXml(nodes, flows, processName), ...diagramXml(nodes, flows, pos), '</bpmn:definitions>', ''].join('\n');
 }

@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
+/** Serves Prometheus metrics at /metrics (a token or an admin's session) and counts what the engine, server and jobs do. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { workBacklog, type Engine, type JobHandler } from '../engine/index.js';
 import { hasRole, type Principal } from '../identity/index.js';
-import { GovflowError, type Logger } from '../kernel/index.js';
+import { GovflowError, safeEqual, type Logger } from '../kernel/index.js';
 import { ledgerHealth } from '../ledger/index.js';
 import { outboxBacklog } from '../notifications/index.js';
 import type { Database } from '../store/index.js';
@@ -42,12 +42,6 @@ export interface MetricsOptions {
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
@@ -163,7 +157,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     plugin: async (server) => {
       server.get('/metrics', async (request, reply) => {
         const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
-        const byToken = options.token !== undefined && options.token !== '' && bearer !== undefined && sameSecret(bearer, options.token);
+        const byToken = options.token !== undefined && options.token !== '' && bearer !== undefined && safeEqual(bearer, options.token);
         if (!byToken) {
           const principal = await options.authenticate(request);
           if (!principal) throw new GovflowError('GOVFLOW_ERR_UNAUTHENTICATED', 'send the metrics token (Authorization: Bearer …) or sign in as an admin or auditor');

@@ -1,9 +1,13 @@
+/**
+ * Serves the operators' pages at /operations (admins and auditors): the audit trail of the event log, open incidents
+ * with a retry, and undelivered notifications with a resend.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/index.js';
 import { actorOf, hasRole, type Identity, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import { listUndelivered, resendNotification } from '../notifications/index.js';
-import { listAuditEvents, type AuditFilter, type Database } from '../store/index.js';
+import { listAuditEvents, type AuditEvent, type AuditFilter, type Database } from '../store/index.js';
 import { html, page, PARAM, paramsSchema, renderErrorSummary, useHtmlPageEdge, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
 
 export interface OversightOptions {
@@ -82,6 +86,66 @@ export function parseAuditFilter(query: Query): { filter: AuditFilter; values: R
   return { filter, values, errors };
 }
 
+/** The success banner after an action. */
+const banner = (text: string): SafeHtml => html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="done-title" data-module="govuk-notification-banner">
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="done-title">Success</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${text}</p></div></div>`;
+
+/** The audit page: the filter form (with its errors, GOV.UK pattern) and a page of matching events, newest first. */
+function auditPage(values: Record<string, string>, errors: readonly { field: string; message: string }[], events: readonly AuditEvent[], filter: AuditFilter): SafeHtml {
+  const field = (name: string, label: string, hint: string, width: string): SafeHtml => {
+    const error = errors.find((e) => e.field === name);
+    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label" for="${name}">${label}</label>
+<div id="${name}-hint" class="govuk-hint">${hint}</div>
+${error ? html`<p id="${name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<input class="govuk-input ${width}${error ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${values[name] ?? ''}" aria-describedby="${name}-hint${error ? ` ${name}-error` : ''}" spellcheck="false">
+</div>`;
+  };
+  const next = events.length === PAGE_SIZE ? new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== '' && k !== 'before')), before: String(events.at(-1)!.id) }).toString() : null;
+  return html`${errors.length > 0 ? renderErrorSummary(errors.map((e) => ({ key: e.field, anchor: e.field, message: e.message }))) : ''}
+<h1 class="govuk-heading-l">Audit events</h1>
+<p class="govuk-body">Every change recorded in the event log, newest first: who did what, when, and to which case. The details of a case are on its page in the workbench.</p>
+<form method="get" action="/operations/audit" novalidate>
+<div class="govuk-grid-row">
+<div class="govuk-grid-column-one-third">${field('type', 'Event type', 'For example identity.sign-in, or identity. for all of them', 'govuk-!-width-full')}</div>
+<div class="govuk-grid-column-one-third">${field('actor', 'Actor', 'For example staff:ada or citizen:…', 'govuk-!-width-full')}</div>
+<div class="govuk-grid-column-one-third">${field('case', 'Case number', 'The number in the case page address', 'govuk-input--width-10')}</div>
+</div>
+<div class="govuk-grid-row">
+<div class="govuk-grid-column-one-third">${field('from', 'First day', 'For example 2026-03-01 (UTC)', 'govuk-input--width-10')}</div>
+<div class="govuk-grid-column-one-third">${field('to', 'Last day', 'For example 2026-03-31 (UTC)', 'govuk-input--width-10')}</div>
+</div>
+<button type="submit" class="govuk-button" data-module="govuk-button">Show events</button>
+</form>
+${errors.length > 0 ? '' : events.length === 0 ? html`<p class="govuk-body">No events match.</p>` : html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--m">Events${filter.beforeId ? ' (older)' : ''}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Event</th><th scope="col" class="govuk-table__header">Actor</th><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Step</th></tr></thead>
+<tbody class="govuk-table__body">
+${events.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(e.occurredAt)}</td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${e.actor ?? 'the platform'}</td><td class="govuk-table__cell">${e.instanceId === null ? '–' : html`<a class="govuk-link" href="/staff/cases/${e.instanceId}">${e.instanceId}</a>`}</td><td class="govuk-table__cell">${e.elementId ?? '–'}</td></tr>`)}
+</tbody></table>
+${next ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/audit?${next}">Older events</a></p>` : ''}`}`;
+}
+
+/** The failed or pending e-mails, a page at a time, with a Resend button for admins. */
+function notificationsPage(p: { status: 'failed' | 'queued'; entries: Awaited<ReturnType<typeof listUndelivered>>['entries']; total: number; pageNumber: number; resent: string; viewer: Viewer }): SafeHtml {
+  const { status, entries, total, pageNumber, resent, viewer } = p;
+  const tab = (key: 'failed' | 'queued', label: string): SafeHtml => (status === key
+    ? html`<li><a class="govuk-link" href="/operations/notifications?status=${key}" aria-current="page"><strong>${label}</strong></a></li>`
+    : html`<li><a class="govuk-link" href="/operations/notifications?status=${key}">${label}</a></li>`);
+  return html`${ID.test(resent) ? banner(`Notification ${resent} was queued to be sent again`) : ''}
+<h1 class="govuk-heading-l">${status === 'failed' ? 'Failed notifications' : 'Pending notifications'}</h1>
+<nav aria-label="Notification status"><ul class="govuk-list govuk-list--inline">${tab('failed', 'Failed')} ${tab('queued', 'Pending')}</ul></nav>
+<p class="govuk-body">${status === 'failed' ? 'E-mails that could not be delivered after every attempt.' : 'E-mails waiting to be sent, including those waiting to be tried again.'} ${viewer.canAct ? 'Resend one once the cause (the mail server, the address) is fixed.' : ''}</p>
+${entries.length === 0 ? html`<p class="govuk-body">There are none.</p>` : html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--m">${total} ${status === 'failed' ? 'failed' : 'pending'}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Message</th><th scope="col" class="govuk-table__header">Template</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Attempts</th><th scope="col" class="govuk-table__header">Last error</th><th scope="col" class="govuk-table__header">${status === 'failed' ? 'Queued' : 'Next attempt'}</th>${viewer.canAct ? html`<th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Action</span></th>` : ''}</tr></thead>
+<tbody class="govuk-table__body">
+${entries.map((n) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${n.id}</td><td class="govuk-table__cell">${n.template}</td><td class="govuk-table__cell">${n.recipient}</td><td class="govuk-table__cell">${n.instanceId === null ? '–' : html`<a class="govuk-link" href="/staff/cases/${n.instanceId}">${n.instanceId}</a>`}</td><td class="govuk-table__cell">${n.attempts}</td><td class="govuk-table__cell">${n.lastError ?? '–'}</td><td class="govuk-table__cell">${when(status === 'failed' ? n.createdAt : n.nextAttemptAt)}</td>${viewer.canAct ? html`<td class="govuk-table__cell"><form method="post" action="/operations/notifications/${n.id}/resend"><input type="hidden" name="csrf" value="${viewer.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${status === 'failed' ? 'Resend' : 'Send now'}<span class="govuk-visually-hidden"> notification ${n.id}</span></button></form></td>` : ''}</tr>`)}
+</tbody></table>
+${total > pageNumber * PAGE_SIZE ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/notifications?status=${status}&amp;page=${pageNumber + 1}">More</a></p>` : ''}`}`;
+}
+
 /**
  * The operators' views (`/operations/…`): admins and auditors read the audit trail (the event log, filtered), the
  * open incidents and the notifications that failed or wait; admins retry an incident and resend a notification.
@@ -146,9 +210,6 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
       if (!ID.test(id)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `the ${what} number must be a whole number between 1 and 999999999999999`);
       return Number(id);
     };
-    const banner = (text: string): SafeHtml => html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="done-title" data-module="govuk-notification-banner">
-<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="done-title">Success</h2></div>
-<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${text}</p></div></div>`;
 
     server.get('/operations', async (request, reply) => {
       const viewer = viewerOf(request);
@@ -169,38 +230,7 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
       const viewer = viewerOf(request);
       const { filter, values, errors } = parseAuditFilter(request.query as Query);
       const events = errors.length === 0 ? await listAuditEvents(db, filter) : [];
-      const field = (name: keyof typeof values, label: string, hint: string, width: string): SafeHtml => {
-        const error = errors.find((e) => e.field === name);
-        return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
-<label class="govuk-label" for="${name}">${label}</label>
-<div id="${name}-hint" class="govuk-hint">${hint}</div>
-${error ? html`<p id="${name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
-<input class="govuk-input ${width}${error ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${values[name]}" aria-describedby="${name}-hint${error ? ` ${name}-error` : ''}" spellcheck="false">
-</div>`;
-      };
-      const next = events.length === PAGE_SIZE ? new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== '' && k !== 'before')), before: String(events.at(-1)!.id) }).toString() : null;
-      return send(reply, viewer, 'Audit events', html`${errors.length > 0 ? renderErrorSummary(errors.map((e) => ({ key: e.field, anchor: e.field, message: e.message }))) : ''}
-<h1 class="govuk-heading-l">Audit events</h1>
-<p class="govuk-body">Every change recorded in the event log, newest first: who did what, when, and to which case. The details of a case are on its page in the workbench.</p>
-<form method="get" action="/operations/audit" novalidate>
-<div class="govuk-grid-row">
-<div class="govuk-grid-column-one-third">${field('type', 'Event type', 'For example identity.sign-in, or identity. for all of them', 'govuk-!-width-full')}</div>
-<div class="govuk-grid-column-one-third">${field('actor', 'Actor', 'For example staff:ada or citizen:…', 'govuk-!-width-full')}</div>
-<div class="govuk-grid-column-one-third">${field('case', 'Case number', 'The number in the case page address', 'govuk-input--width-10')}</div>
-</div>
-<div class="govuk-grid-row">
-<div class="govuk-grid-column-one-third">${field('from', 'First day', 'For example 2026-03-01 (UTC)', 'govuk-input--width-10')}</div>
-<div class="govuk-grid-column-one-third">${field('to', 'Last day', 'For example 2026-03-31 (UTC)', 'govuk-input--width-10')}</div>
-</div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Show events</button>
-</form>
-${errors.length > 0 ? '' : events.length === 0 ? html`<p class="govuk-body">No events match.</p>` : html`<table class="govuk-table">
-<caption class="govuk-table__caption govuk-table__caption--m">Events${filter.beforeId ? ' (older)' : ''}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Event</th><th scope="col" class="govuk-table__header">Actor</th><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Step</th></tr></thead>
-<tbody class="govuk-table__body">
-${events.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(e.occurredAt)}</td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${e.actor ?? 'the platform'}</td><td class="govuk-table__cell">${e.instanceId === null ? '–' : html`<a class="govuk-link" href="/staff/cases/${e.instanceId}">${e.instanceId}</a>`}</td><td class="govuk-table__cell">${e.elementId ?? '–'}</td></tr>`)}
-</tbody></table>
-${next ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/audit?${next}">Older events</a></p>` : ''}`}`, 'audit', errors.length > 0 ? 400 : 200, errors.length > 0);
+      return send(reply, viewer, 'Audit events', auditPage(values, errors, events, filter), 'audit', errors.length > 0 ? 400 : 200, errors.length > 0);
     });
 
     // ------------------------------------------------------------------ incidents
@@ -236,20 +266,7 @@ ${incidents.map((i) => html`<tr class="govuk-table__row"><td class="govuk-table_
       const pageNumber = /^[1-9][0-9]{0,5}$/.test(one(query, 'page')) ? Number(one(query, 'page')) : 1;
       const { entries, total } = await listUndelivered(db, { status, limit: PAGE_SIZE, offset: (pageNumber - 1) * PAGE_SIZE });
       const resent = one(query, 'resent');
-      const tab = (key: 'failed' | 'queued', label: string): SafeHtml => (status === key
-        ? html`<li><a class="govuk-link" href="/operations/notifications?status=${key}" aria-current="page"><strong>${label}</strong></a></li>`
-        : html`<li><a class="govuk-link" href="/operations/notifications?status=${key}">${label}</a></li>`);
-      return send(reply, viewer, status === 'failed' ? 'Failed notifications' : 'Pending notifications', html`${ID.test(resent) ? banner(`Notification ${resent} was queued to be sent again`) : ''}
-<h1 class="govuk-heading-l">${status === 'failed' ? 'Failed notifications' : 'Pending notifications'}</h1>
-<nav aria-label="Notification status"><ul class="govuk-list govuk-list--inline">${tab('failed', 'Failed')} ${tab('queued', 'Pending')}</ul></nav>
-<p class="govuk-body">${status === 'failed' ? 'E-mails that could not be delivered after every attempt.' : 'E-mails waiting to be sent, including those waiting to be tried again.'} ${viewer.canAct ? 'Resend one once the cause (the mail server, the address) is fixed.' : ''}</p>
-${entries.length === 0 ? html`<p class="govuk-body">There are none.</p>` : html`<table class="govuk-table">
-<caption class="govuk-table__caption govuk-table__caption--m">${total} ${status === 'failed' ? 'failed' : 'pending'}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Message</th><th scope="col" class="govuk-table__header">Template</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Attempts</th><th scope="col" class="govuk-table__header">Last error</th><th scope="col" class="govuk-table__header">${status === 'failed' ? 'Queued' : 'Next attempt'}</th>${viewer.canAct ? html`<th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Action</span></th>` : ''}</tr></thead>
-<tbody class="govuk-table__body">
-${entries.map((n) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${n.id}</td><td class="govuk-table__cell">${n.template}</td><td class="govuk-table__cell">${n.recipient}</td><td class="govuk-table__cell">${n.instanceId === null ? '–' : html`<a class="govuk-link" href="/staff/cases/${n.instanceId}">${n.instanceId}</a>`}</td><td class="govuk-table__cell">${n.attempts}</td><td class="govuk-table__cell">${n.lastError ?? '–'}</td><td class="govuk-table__cell">${when(status === 'failed' ? n.createdAt : n.nextAttemptAt)}</td>${viewer.canAct ? html`<td class="govuk-table__cell"><form method="post" action="/operations/notifications/${n.id}/resend"><input type="hidden" name="csrf" value="${viewer.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${status === 'failed' ? 'Resend' : 'Send now'}<span class="govuk-visually-hidden"> notification ${n.id}</span></button></form></td>` : ''}</tr>`)}
-</tbody></table>
-${total > pageNumber * PAGE_SIZE ? html`<p class="govuk-body"><a class="govuk-link" href="/operations/notifications?status=${status}&amp;page=${pageNumber + 1}">More</a></p>` : ''}`}`, 'notifications');
+      return send(reply, viewer, status === 'failed' ? 'Failed notifications' : 'Pending notifications', notificationsPage({ status, entries, total, pageNumber, resent, viewer }), 'notifications');
     });
 
     server.post('/operations/notifications/:id/resend', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {

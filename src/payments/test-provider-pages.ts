@@ -1,3 +1,4 @@
+/** Serves the built-in test payment provider's hosted page at /payments/test/:id (pay or decline). */
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../store/index.js';
 import { getTestPaymentSession, settleTestPaymentSession } from './provider.js';

@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { citizenStatus, citizenTimeline, explainStatus, type CitizenStatus } from '../catalogue/index.js';
 import type { EventView, ProcessInstanceView } from '../engine/index.js';
 import { isGovflowError } from '../kernel/index.js';
+import { isRecordRef } from '../privacy/index.js';
 import {
-  displayAnswer, fields, formBody, formText, html, PARAM, paramsSchema, pageNotFound, parseFormSchema, renderErrorSummary, renderFormFields, validateAnswers, type FieldError, type RawInput, type SafeHtml,
+  displayAnswer, fields, formBody, formText, html, PARAM, paramsSchema, pageNotFound, parseFormSchema, renderErrorSummary, renderFormFields, renderRegistryRecords, validateAnswers, type FieldError, type RawInput, type SafeHtml,
 } from '../web/index.js';
 import { caseActions } from './payment-pages.js';
 import { formatDate, REFERENCE, TAG_CLASS, TOKEN, type PortalContext } from './portal-context.js';
@@ -37,6 +38,21 @@ function applicationPages(ctx: PortalContext) {
    * The status page reads three things, one statement each: the session (identity), the submission with its
    * uploads (here, `uploads` when the caller has them) and the case with its events (engine).
    */
+  /**
+   * What the registries told us for this case (kept in the vault): opened for the page; the applicant's own record
+   * is not a use by someone else, a household member's is logged on that member's "Who has seen my data".
+   */
+  async function registrySection(submission: Submission, instance: ProcessInstanceView) {
+    const records = ctx.options.privacy?.vault?.records;
+    const variables = instance.variables as Record<string, unknown>;
+    if (!records) return '';
+    const revealed = await records.reveal(variables, {
+      actor: `citizen:${submission.citizenId}`, self: submission.citizenId, purpose: 'showing the applicant their claim', action: 'personal-record.read',
+      reference: submission.reference, receiverCode: 'govflow', receiverName: 'The applicant, on their application page', receiverSystem: 'govflow-portal',
+    });
+    return renderRegistryRecords(variables, revealed, isRecordRef, { applicant: 'You', caption: 'What we took from the population registry, using the identity you signed in with' });
+  }
+
   async function statusPage(request: FastifyRequest, reply: FastifyReply, submission: Submission, form: StatusForm, preloaded?: Preloaded): Promise<FastifyReply> {
     const svc = ctx.serviceOr404(submission.serviceId);
     // A read never starts a case: without one the status is "Received" until the case-start loop starts it.
@@ -50,6 +66,7 @@ function applicationPages(ctx: PortalContext) {
     const question = ir?.questionVariable && instance ? instance.variables[ir.questionVariable] : undefined;
     const errors = waiting ? form.errors : [];
     const csrf = request.csrfToken;
+    const registryRecords = instance ? await registrySection(submission, instance) : '';
     return ctx.send(request, reply, `Application ${submission.reference}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 ${renderErrorSummary(errors)}
 ${form.sent || form.withdrawn ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="sent-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="sent-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${form.withdrawn ? 'Your application was withdrawn.' : 'Your information was sent.'}</p></div></div>` : ''}
@@ -78,6 +95,7 @@ ${instance && withdrawable(instance, status) ? html`<p class="govuk-body"><a cla
 <ol class="govuk-list" id="timeline" reversed>
 ${[...timeline].reverse().map((e) => html`<li class="govuk-!-margin-bottom-4"><h3 class="govuk-heading-s govuk-!-margin-bottom-1">${e.status}</h3><p class="govuk-body govuk-!-margin-bottom-1">${e.text}</p><p class="govuk-body-s govuk-!-margin-bottom-0"><time datetime="${e.at}">${formatDate(e.at)}</time></p></li>
 `)}</ol>
+${registryRecords}
 <h2 class="govuk-heading-m">Your answers</h2>
 ${svc.pages.map((p) => html`<h3 class="govuk-heading-s">${p.title}</h3>
 <dl class="govuk-summary-list">

@@ -35,7 +35,7 @@ export interface PortalOptions {
    */
   readonly identity: Pick<Identity, 'pageSession' | 'signInCitizen' | 'signOut'> & Partial<Pick<Identity, 'oidcEnabled'>>;
   /** "Who has seen my data" and the data download at /my-data (src/portal/data-usage-page.ts). */
-  readonly privacy?: Pick<Privacy, 'listAccess' | 'exportPersonData'>;
+  readonly privacy?: Pick<Privacy, 'listAccess' | 'exportPersonData'> & { readonly vault?: Pick<Privacy['vault'], 'records'> };
   /**
    * Called once per case, in the transaction that records the started case (the composition root queues the
    * submission e-mail there): if it throws, nothing of that step is kept. The portal itself knows no e-mail.

@@ -26,6 +26,8 @@ export async function exportPersonData(q: Queryable, vault: Vault, holders: read
     personId,
     exportedAt: new Date().toISOString(),
     identifiers: await vault.identifiersOf(q, personId),
+    // Registry records about the person (their own and those fetched as someone's household member), decrypted.
+    records: await vault.records.recordsOf(q, personId),
     ...sections,
     cases,
     accessLog: access.entries,

@@ -16,6 +16,8 @@ export { subjectOfInstance } from './subject.js';
 export type { PersonalDataHolder } from './holders.js';
 export { createVault } from './vault.js';
 export type { IdentifierReader, Vault } from './vault.js';
+export { isRecordRef, RECORD_REF_PREFIX } from './records.js';
+export type { RecordReader, Records, SealedRecord } from './records.js';
 export { describeAction, describePurpose } from './wording.js';
 export { ERASED_MARKER, loadRetentionRules, runRetention, startRetentionLoop } from './retention.js';
 export type { RetentionOptions, RetentionResult, RetentionRule } from './retention.js';

@@ -124,6 +124,8 @@ async function eraseCaseRows(tx: Queryable, vault: Vault, holders: readonly Pers
   for (const holder of holders) {
     for (const [key, n] of Object.entries(await holder.eraseCases(tx, ids, ERASED_MARKER))) counts[key] = (counts[key] ?? 0) + n;
   }
+  // The vault's records collected for the case (registry answers, household members' records) go with it.
+  const records = await vault.records.eraseForCases(tx, ids);
   let identifiers = 0;
   if (subject) {
     // The vault's identifiers go with the person's last case not yet erased (this one is claimed above).
@@ -131,12 +133,12 @@ async function eraseCaseRows(tx: Queryable, vault: Vault, holders: readonly Pers
     for (const holder of holders) for (const id of await holder.casesOf(tx, subject)) known.add(id);
     const cases = await casesAmong(tx, [...known]);
     const erased = await tx.query<{ instance_id: string | number }>('select instance_id from privacy_erasure where instance_id = any($1::bigint[])', [cases]);
-    if (erased.rows.length === cases.length) identifiers = await vault.eraseIdentifiers(tx, subject);
+    if (erased.rows.length === cases.length) identifiers = await vault.eraseIdentifiers(tx, subject) + await vault.records.eraseOf(tx, subject);
   }
   const eventIds = await eventsWithData(tx, ids, ERASED_MARKER);
   const eventId = await appendEvent(tx, {
     type: 'personal-data.erased', actor,
-    data: { instanceId, rule: `${rule.serviceId}:${rule.personalData}`, cases: ids.length, submissions: counts['submissions'] ?? 0, identifiers, events: eventIds.length },
+    data: { instanceId, rule: `${rule.serviceId}:${rule.personalData}`, cases: ids.length, submissions: counts['submissions'] ?? 0, identifiers, records, events: eventIds.length },
   });
   await tx.query('update privacy_erasure set event_id = $2 where instance_id = $1', [instanceId, eventId]);
   return { eventIds };

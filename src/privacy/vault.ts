@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, createHash, randomBytes }
 import { GovflowError, openSecret, sealSecret } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import { recordAccess } from './access-log.js';
+import { createRecords } from './records.js';
 
 /** Who reads an identifier and why: the read is logged in the person's access log. */
 export interface IdentifierReader {
@@ -27,21 +28,12 @@ function checkPerson(personId: string): void {
 }
 
 /**
- * National identifiers encrypted at rest with envelope encryption: each row is AES-256-GCM under a data key; data
- * keys are stored sealed under the master key (`sealSecret`), so rotating a data key never needs the master key
- * to change, and a stolen database without the master key yields nothing. Lookups by value use a blind index
- * (HMAC-SHA-256 under a key derived from the master key), so finding a person by national ID decrypts nothing.
- * The person id and kind are bound as associated data: a ciphertext copied onto another row does not open.
+ * The envelope both the identifiers and the personal records use: AES-256-GCM under data keys that are stored
+ * sealed under the master key (`sealSecret`), one of them current; rotating a data key never needs the master key
+ * to change, and a stolen database without the master key yields nothing.
  */
-export function createVault(options: { db: Database; masterKey: string | Buffer }) {
-  const { db, masterKey } = options;
-  // A separate key for the blind index, derived so it is never the same bytes as any encryption key.
-  const indexKey = createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+export function createEnvelope(masterKey: string | Buffer) {
   const keyCache = new Map<number, Buffer>();
-
-  function blindIndex(kind: string, value: string): string {
-    return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
-  }
 
   async function dataKey(q: Queryable, keyId: number): Promise<Buffer> {
     const cached = keyCache.get(keyId);
@@ -87,6 +79,38 @@ export function createVault(options: { db: Database; masterKey: string | Buffer 
     }
   }
 
+  /** Encrypts under the current data key, in `tx`; returns the key id and the box. */
+  async function seal(tx: Queryable, aad: string, value: string): Promise<{ keyId: number; box: string }> {
+    const keyId = await currentKeyId(tx);
+    return { keyId, box: encrypt(await dataKey(tx, keyId), aad, value) };
+  }
+
+  async function open(q: Queryable, keyId: number, aad: string, box: string): Promise<string> {
+    return decrypt(await dataKey(q, keyId), aad, box);
+  }
+
+  return { dataKey, createKey, currentKeyId, encrypt, decrypt, seal, open };
+}
+
+export type Envelope = ReturnType<typeof createEnvelope>;
+
+/**
+ * National identifiers encrypted at rest with envelope encryption (`createEnvelope`). Lookups by value use a blind
+ * index (HMAC-SHA-256 under a key derived from the master key), so finding a person by national ID decrypts nothing.
+ * The person id and kind are bound as associated data: a ciphertext copied onto another row does not open.
+ * Personal records (registry answers, household members) are the `records` part (src/privacy/records.ts).
+ */
+export function createVault(options: { db: Database; masterKey: string | Buffer }) {
+  const { db, masterKey } = options;
+  // A separate key for the blind index, derived so it is never the same bytes as any encryption key.
+  const indexKey = createHash('sha256').update('govflow-privacy-blind-index\0').update(masterKey).digest();
+  const envelope = createEnvelope(masterKey);
+  const { dataKey, createKey, currentKeyId, encrypt, decrypt } = envelope;
+
+  function blindIndex(kind: string, value: string): string {
+    return createHmac('sha256', indexKey).update(`${kind}\0${value.trim()}`).digest('base64url');
+  }
+
   const aadOf = (personId: string, kind: string): string => `${personId}\0${kind}`;
 
   async function readRaw(q: Queryable, personId: string, kind: string): Promise<string | null> {
@@ -128,6 +152,33 @@ export function createVault(options: { db: Database; masterKey: string | Buffer 
         return value;
       });
     },
+
+    /**
+     * A person's identifier for a connector that logs its own, more specific read (the registry look-up it makes
+     * with it), so the person's page shows one entry per use rather than two. Not for pages: use getIdentifier.
+     */
+    async identifierForUse(q: Queryable, personId: string, kind: string): Promise<string | null> {
+      checkPerson(personId); checkKind(kind);
+      return readRaw(q, personId, kind);
+    },
+
+    /**
+     * The person holding this identifier, or a new person id holding it (encrypted) when nobody does yet: a
+     * household member the registry names is a person whose reads are logged under this id, and who finds them
+     * on "Who has seen my data" when they first sign in with the same national ID (eID finds them by it).
+     */
+    async personForIdentifier(tx: Queryable, kind: string, value: string): Promise<string> {
+      checkKind(kind); checkValue(value);
+      const { rows } = await tx.query<{ person_id: string }>('select person_id from privacy_identifier where kind = $1 and blind_index = $2 limit 1', [kind, blindIndex(kind, value)]);
+      if (rows[0]) return rows[0].person_id;
+      const personId = `person-${randomBytes(12).toString('hex')}`;
+      const { keyId, box } = await envelope.seal(tx, aadOf(personId, kind), value.trim());
+      await tx.query('insert into privacy_identifier (person_id, kind, key_id, ciphertext, blind_index) values ($1, $2, $3, $4, $5)', [personId, kind, keyId, box, blindIndex(kind, value)]);
+      return personId;
+    },
+
+    /** Personal records (registry answers) by token: see src/privacy/records.ts. */
+    records: createRecords(db, envelope),
 
     /** The person holding this identifier, found through the blind index without decrypting anything. */
     async findPersonByIdentifier(kind: string, value: string): Promise<string | null> {

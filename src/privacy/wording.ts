@@ -12,6 +12,9 @@ const ACTIONS: Record<string, string> = {
   'api.task.read': 'Another organisation\'s system read a task about your application',
   'registry.population.read': 'Checked your details in the population register',
   'registry.business.read': 'Checked a business register entry linked to you',
+  'registry.population.household-member.read': 'Read your details in the population register because someone in your household made a claim',
+  'registry.business.representation.read': 'Checked in the business register which businesses you represent',
+  'personal-record.read': 'Looked at your details from a register',
 };
 
 export function describeAction(action: string): string {

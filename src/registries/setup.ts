@@ -21,14 +21,13 @@ export interface RegistryConnectorSetup {
 export async function setUpRegistryConnector(options: {
   db: Database; engine: Engine; masterKey: string | Buffer; logger?: Logger; env?: NodeJS.ProcessEnv;
   onPersonalDataRead?: (read: PersonalDataRead) => Promise<void> | void;
-  privacy?: Privacy;
+  privacy: Privacy;
 }): Promise<RegistryConnectorSetup> {
   const env = options.env ?? process.env;
   const none: RegistryConnectorSetup = { handler: undefined, url: undefined, stop: async () => {} };
   if (env['GOVFLOW_REGISTRY'] === 'off') return none;
   const clientKey = await loadOrCreateClientKey(options.db, options.masterKey);
-  const privacy = options.privacy ? { privacy: options.privacy } : {};
-  const common = { engine: options.engine, clientKey, ...privacy, ...(options.logger ? { logger: options.logger } : {}), ...(options.onPersonalDataRead ? { onPersonalDataRead: options.onPersonalDataRead } : {}) };
+  const common = { engine: options.engine, clientKey, privacy: options.privacy, ...(options.logger ? { logger: options.logger } : {}), ...(options.onPersonalDataRead ? { onPersonalDataRead: options.onPersonalDataRead } : {}) };
   if (env['GOVFLOW_REGISTRY_URL']) {
     const publicKey = env['GOVFLOW_REGISTRY_PUBLIC_KEY'];
     if (!publicKey) {

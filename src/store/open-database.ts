@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { GovflowError } from '../kernel/index.js';
 import type { GovflowConfig } from '../kernel/index.js';
 import type { Database } from './database.js';
-import { migrate } from './migrate.js';
+import { listMigrations, migrate } from './migrate.js';
 import { createPgliteDatabase } from './pglite-database.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
@@ -14,6 +15,13 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number;
   /** Apply pending migrations (default true). */
   readonly migrate?: boolean;
+  /**
+   * Only for `memory://` with migrations on, opt-in (mutation testing sets it through the test helpers): a folder
+   * where a migrated database is kept as a `dumpDataDir` image, named by the migrations' checksums. A new database
+   * starts from that image instead of applying every migration (seconds per database on a loaded machine); the
+   * migrations still run afterwards, so a stale or edited image is refused as any migrated database would be.
+   */
+  readonly migratedSnapshotDir?: string;
 }
 
 /** The factory behind every database handle: picks the backend from the URL and migrates. */
@@ -22,7 +30,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   if (options.url?.startsWith('postgres://') || options.url?.startsWith('postgresql://')) {
     db = await createPostgresDatabase(options.url, options.poolSize ?? 10);
   } else if (options.url === 'memory://') {
-    db = await createPgliteDatabase();
+    const image = options.migratedSnapshotDir && options.migrate !== false ? await migratedImage(options.migratedSnapshotDir) : undefined;
+    db = await createPgliteDatabase(undefined, image ? { loadDataDir: image } : {});
   } else {
     const dir = path.join(options.dataDir ?? 'data', 'pglite');
     await mkdir(dir, { recursive: true });
@@ -38,6 +47,39 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   }
   if (options.migrate !== false) await migrate(db);
   return db;
+}
+
+const images = new Map<string, Promise<Blob>>();
+
+/** The migrated image for the current migrations: from this process, from the folder, or made once and saved there. */
+async function migratedImage(dir: string): Promise<Blob> {
+  const key = createHash('sha256').update((await listMigrations()).map((m) => m.checksum).join(',')).digest('hex').slice(0, 16);
+  const file = path.join(dir, `pglite-migrated-${key}.tar.gz`);
+  let image = images.get(file);
+  if (!image) {
+    image = makeImage(dir, file);
+    images.set(file, image);
+    image.catch(() => images.delete(file));
+  }
+  return image;
+}
+
+async function makeImage(dir: string, file: string): Promise<Blob> {
+  const saved = await readFile(file).catch(() => undefined);
+  if (saved) return new Blob([saved]);
+  const db = await createPgliteDatabase();
+  try {
+    await migrate(db);
+    const image = await db.dumpDataDir();
+    await mkdir(dir, { recursive: true });
+    // Written beside and renamed: processes started together never read a half-written image.
+    const partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
+    await writeFile(partial, Buffer.from(await image.arrayBuffer()));
+    await rename(partial, file);
+    return image;
+  } finally {
+    await db.close();
+  }
 }
 
 export function openDatabaseFromConfig(config: GovflowConfig, overrides: Partial<OpenDatabaseOptions> = {}): Promise<Database> {

@@ -445,14 +445,6 @@ table portal_draft
   column updated_at timestamp with time zone not null default now()
   constraint portal_draft_pkey PRIMARY KEY (citizen_id, service_id)
   CREATE UNIQUE INDEX portal_draft_pkey ON portal_draft USING btree (citizen_id, service_id)
-table portal_session
-  column id text not null
-  column citizen_id text
-  column csrf_token text not null
-  column created_at timestamp with time zone not null default now()
-  column last_seen_at timestamp with time zone not null default now()
-  constraint portal_session_pkey PRIMARY KEY (id)
-  CREATE UNIQUE INDEX portal_session_pkey ON portal_session USING btree (id)
 table portal_submission
   column id bigint not null default nextval('portal_submission_id_seq'::regclass)
   column token text not null
@@ -473,6 +465,7 @@ table portal_submission
   CREATE UNIQUE INDEX portal_submission_pkey ON portal_submission USING btree (id)
   CREATE UNIQUE INDEX portal_submission_reference_key ON portal_submission USING btree (reference)
   CREATE UNIQUE INDEX portal_submission_token_key ON portal_submission USING btree (token)
+  CREATE INDEX portal_submission_without_case ON portal_submission USING btree (submitted_at, id) WHERE (instance_id IS NULL)
 table privacy_data_key
   column key_id integer not null
   column wrapped text not null
@@ -501,6 +494,20 @@ table privacy_identifier
   CREATE INDEX privacy_identifier_key ON privacy_identifier USING btree (key_id)
   CREATE INDEX privacy_identifier_lookup ON privacy_identifier USING btree (kind, blind_index)
   CREATE UNIQUE INDEX privacy_identifier_pkey ON privacy_identifier USING btree (person_id, kind)
+table privacy_record
+  column token text not null
+  column subject text not null
+  column kind text not null
+  column instance_id bigint
+  column key_id integer not null
+  column ciphertext text not null
+  column created_at timestamp with time zone not null default now()
+  constraint privacy_record_key_id_fkey FOREIGN KEY (key_id) REFERENCES privacy_data_key(key_id)
+  constraint privacy_record_pkey PRIMARY KEY (token)
+  CREATE INDEX privacy_record_instance ON privacy_record USING btree (instance_id) WHERE (instance_id IS NOT NULL)
+  CREATE INDEX privacy_record_key ON privacy_record USING btree (key_id)
+  CREATE UNIQUE INDEX privacy_record_pkey ON privacy_record USING btree (token)
+  CREATE INDEX privacy_record_subject ON privacy_record USING btree (subject)
 table process_definition
   column id bigint not null default nextval('process_definition_id_seq'::regclass)
   column key text not null

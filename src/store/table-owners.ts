@@ -43,8 +43,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
     cli: { access: 'write', why: '`bench ledger` seeds a million events in one statement; a benchmark fixture, never run by the server' },
   } }),
   process_event: engine({ exported: true }),
-  // 0002 portal (portal_session goes when the web edge has one session system).
-  portal_session: { owner: 'portal' },
+  // 0002 portal (its portal_session table was dropped by 0019: sessions are identity's).
   portal_draft: { owner: 'portal' },
   portal_submission: { owner: 'portal' },
   portal_reference_seq: { owner: 'portal' },
@@ -80,6 +79,8 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   privacy_data_key: { owner: 'privacy' },
   privacy_identifier: { owner: 'privacy' },
   privacy_erasure: { owner: 'privacy' },
+  // 0016 personal records in the vault.
+  privacy_record: { owner: 'privacy' },
   // 0008 payments, and the citizens' uploads (the portal stores them; staff read them through the portal's functions).
   payment: { owner: 'payments' },
   payment_test_session: { owner: 'payments' },

@@ -7,8 +7,8 @@ import fp from 'fastify-plugin';
 import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
 
 /**
- * What every server-rendered page of govflow (portal, workbench, admin, verification) shares at the HTTP edge:
- * security headers, cookie and form parsing, and the govuk-frontend assets.
+ * Serves the govuk-frontend assets, and is what every server-rendered page of govflow (portal, workbench, admin,
+ * verification) shares at the HTTP edge: security headers, cookie and form parsing.
  */
 
 /** No inline script anywhere: pages that need script (the modeller) load it from 'self' and relax only script-src. */

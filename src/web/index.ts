@@ -5,6 +5,7 @@
  */
 export { escapeHtml, html, SafeHtml } from './html.js';
 export type { HtmlValue } from './html.js';
+export { renderRegistryRecords } from './registry-records.js';
 export { configureSite, page, SITE_NAME } from './layout.js';
 export type { NavigationItem, PageOptions } from './layout.js';
 export { answersToInput, displayAnswer, fields, FIELD_TYPES, parseFormSchema, validateAnswers } from './form-schema.js';

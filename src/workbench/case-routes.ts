@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EventView, TaskView } from '../engine/index.js';
 import { actorOf, inCaseScope, inDepartment, listStaffOfDepartment, type StaffMember } from '../identity/index.js';
-import { html, PageError, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { isRecordRef } from '../privacy/index.js';
+import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
 import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
@@ -14,7 +15,7 @@ export type RenderCase = (reply: FastifyReply, staff: StaffSession, id: number, 
 
 /** The case page renderer, shared with the task actions (a refused form comes back on the case page). */
 export function caseRenderer(ctx: WorkbenchContext): RenderCase {
-  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, diagramFor, diagramPages, serviceOf } = ctx;
+  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, revealRecords, diagramFor, diagramPages, serviceOf } = ctx;
 
   const uploadsOf = async (reference: string | null) => (ctx.options.caseDocuments && reference ? ctx.options.caseDocuments.list(reference) : []);
 
@@ -23,6 +24,10 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const service = serviceOf(instance.processKey);
     // Showing the applicant's data is a read of personal data: logged for the person before it is shown.
     await recordRead(staff.principal, instance, 'case.viewed', ['application']);
+    // Registry records live in the vault: opened for this page only, each person's record logged for that person.
+    const registryRecords = renderRegistryRecords(instance.variables as Record<string, unknown>, await revealRecords(staff.principal, instance), isRecordRef, {
+      applicant: 'Applicant', caption: 'Opened from the vault for this page: each person shown finds this look on their "Who has seen my data" page',
+    });
     const events: EventView[] = await engine.getEvents(id);
     const notes = events.filter((e) => e.type === 'case.note-added');
     const open = tasks.filter((t) => t.state === 'created');
@@ -72,6 +77,7 @@ ${diagram ? html`<figure class="govuk-!-margin-0">
 </figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
 <h2 class="govuk-heading-m">Application</h2>
 <dl class="govuk-summary-list">${variables.map(([k, v]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${k}</dt><dd class="govuk-summary-list__value">${String(v)}</dd></div>`)}</dl>
+${registryRecords}
 <h2 class="govuk-heading-m">Documents</h2>
 ${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">SHA-256</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>

@@ -20,7 +20,7 @@ export interface WorkbenchOptions {
   readonly engine: Engine;
   readonly catalogue: Catalogue;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
-  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'>;
+  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> };
   /** The database of the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
   /** The applicant's uploaded documents of a case (the portal's `caseDocuments`); none shown when not given. */
@@ -97,6 +97,7 @@ export interface WorkbenchContext {
   needsEvents(processKey: string): boolean;
   pauseElements(): string[];
   recordRead(principal: StaffPrincipal, instance: ProcessInstanceView, action: string, categories: string[]): Promise<void>;
+  revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>>;
 }
 
 export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchContext {
@@ -184,5 +185,18 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
       receiverSystem: 'govflow-workbench', action, dataCategories: categories, purpose: 'case handling', reference: instance.businessKey ?? `case:${instance.id}`,
     });
   }
-  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, taskSla, caseSla, needsEvents, pauseElements, recordRead };
+  /**
+   * The case's variables with the vault's records opened (registry answers are kept as `vault:` references): each
+   * person whose record is shown (the applicant, a household member) gets an access-log entry of their own.
+   */
+  async function revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>> {
+    const variables = instance.variables as Record<string, unknown>;
+    const records = options.privacy?.vault?.records;
+    if (!records) return variables;
+    return records.reveal(variables, {
+      actor: actorOf(principal), purpose: 'case handling', action: 'personal-record.read', reference: instance.businessKey ?? `case:${instance.id}`,
+      receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality', receiverSystem: 'govflow-workbench',
+    });
+  }
+  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
 }

@@ -15,7 +15,7 @@ import {
 } from '../../src/documents/index.js';
 import { startWorkerLoop } from '../../src/engine/index.js';
 import { describeEachBackend } from '../support/databases.js';
-import { CITIZEN_ALEX, CITIZEN_KIM, STAFF_AUD, STAFF_MIA, STAFF_PAT, principalHeader, useDocuments, type DocumentsHarness } from './support.js';
+import { CITIZEN_ALEX, CITIZEN_KIM, STAFF_AUD, STAFF_MIA, STAFF_PAT, hexOf, pageText, principalHeader, useDocuments, type DocumentsHarness } from './support.js';
 
 const ISSUE = {
   service: 'building-permit', reference: 'BP-2026-0001', decisionType: 'permit', outcome: 'approved' as const,
@@ -50,21 +50,9 @@ async function postJson(h: DocumentsHarness, path: string, body: unknown, header
   return { status: res.status, body: await res.json() as Record<string, unknown> };
 }
 
-/** Every decoded stream of a PDF's page content (the text drawn is there, as hex strings of WinAnsi codes). */
-async function pageText(pdf: Uint8Array): Promise<string> {
-  const doc = await PDFDocument.load(pdf);
-  const contents = doc.getPages()[0]!.node.Contents();
-  const streams: unknown[] = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
-  return streams.map((s) => {
-    const raw = s as PDFRawStream;
-    const bytes = raw.dict.lookup(PDFName.of('Filter')) === PDFName.of('FlateDecode') ? inflateSync(raw.contents) : Buffer.from(raw.contents);
-    return bytes.toString('latin1');
-  }).join('\n');
-}
 // jsqr is CommonJS with `exports.default`: under Node's ESM interop the default import is the module object.
 type JsQR = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 const jsQR: JsQR = (jsQRModule as unknown as { default?: JsQR }).default ?? (jsQRModule as unknown as JsQR);
-const hexOf = (text: string): string => `<${Buffer.from(text, 'latin1').toString('hex').toUpperCase()}>`;
 
 /** The first image XObject on the page, as RGBA pixels (pdf-lib stores a PNG as Flate RGB/Gray plus an SMask). */
 async function pdfImageRgba(pdf: Uint8Array): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {

@@ -125,6 +125,16 @@ describeEachBackend('ledger tamper', (backend) => {
       tamper: (db, ids) => db.query('delete from event_log where id = $1', [ids[0]]).then(() => undefined),
       expect: (ids) => ({ leafIndex: 0, eventId: ids[0]!, reason: 'deleted' }),
     },
+    {
+      // An erasure record lets an event's data differ from its digest, but only as the erasure marker: other data
+      // under an erasure record is its own finding, not 'data differs' (mutation testing found no test of it).
+      name: 'recording event 7 as erased while its data is something else than the marker',
+      tamper: async (db, ids) => {
+        await db.query(`insert into ledger_erasure (event_id, reason) values ($1, 'test')`, [ids[7]]);
+        await db.query(`update event_log set data = '{"not": "the marker"}' where id = $1`, [ids[7]]);
+      },
+      expect: (ids) => ({ leafIndex: 7, eventId: ids[7]!, reason: 'recorded as erased but its data is not the erasure marker' }),
+    },
   ];
 
   for (const c of cases) {

@@ -15,9 +15,7 @@ import { loadConfig } from '../../src/kernel/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { signInCitizen, signInStaff } from '../support/sign-in.js';
-import { samplePdf } from './support.js';
-
-type Fields = Record<string, string | string[]>;
+import { applyThroughPortal, type PortalPage } from './support.js';
 
 describeEachBackend('decisions and notifications of the three services, end to end', (backend) => {
   let dataDir: string;
@@ -50,37 +48,12 @@ describeEachBackend('decisions and notifications of the three services, end to e
     const bytes = Buffer.from(await r.arrayBuffer());
     return { status: r.status, body: bytes.toString('utf8'), type: r.headers.get('content-type') ?? '', bytes };
   };
-  const csrfOf = async (cookie: string): Promise<string> => /name="csrf" value="([^"]+)"/.exec((await get('/applications', cookie)).body)?.[1] ?? '';
-
-  /** Applies through the portal's pages (multipart where a page has a file upload); returns the reference. */
-  async function apply(cookie: string, serviceId: string, pages: Record<string, { fields: Fields; file?: string }>): Promise<string> {
-    const csrf = await csrfOf(cookie);
-    for (const [pageId, { fields, file }] of Object.entries(pages)) {
-      let body: string | FormData;
-      if (file) {
-        const form = new FormData();
-        form.append('csrf', csrf);
-        for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
-        form.append(file, new Blob([await samplePdf()]), 'site-plan.pdf');
-        body = form;
-      } else {
-        const form = new URLSearchParams({ csrf });
-        for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
-        body = form.toString();
-      }
-      const r = await fetch(`${base}/services/${serviceId}/apply/${pageId}`, { method: 'POST', redirect: 'manual', body, headers: { cookie, ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } });
-      assert.equal(r.status, 303, `${serviceId}/${pageId}: ${(await r.text()).slice(0, 300)}`);
-    }
-    const check = (await get(`/services/${serviceId}/check`, cookie)).body;
-    const token = /name="token" value="([^"]+)"/.exec(check)![1]!;
-    const sent = await fetch(`${base}/services/${serviceId}/submit`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, token }).toString(), headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
-    assert.equal(sent.status, 303);
-    return /\/applications\/([A-Z]+-\d{4}-\d{6})\//.exec(sent.headers.get('location') ?? '')![1]!;
-  }
+  /** Applies through the portal's pages; returns the reference. */
+  const apply = (cookie: string, serviceId: string, pages: Record<string, PortalPage>): Promise<string> => applyThroughPortal(base, cookie, serviceId, pages);
 
   /** Kim's housing benefit claim through the portal's pages; returns the reference. */
   const claimBenefit = (cookie: string, monthlyIncome: number, monthlyRent: number): Promise<string> => apply(cookie, 'housing-benefit', {
-    'about-you': { fields: { applicantName: 'Kim Sample', email: 'kim@example.org', nationalId: '19850412-1001' } },
+    'about-you': { fields: { applicantName: 'Kim Sample', email: 'kim@example.org' } },
     'income-and-rent': { fields: { monthlyIncome: String(monthlyIncome), monthlyRent: String(monthlyRent) } },
     declaration: { fields: { declaration: 'true' } },
   });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApiServer } from '../../src/api/index.js';
@@ -46,4 +47,33 @@ export async function samplePdf(text = 'Site plan of 1 Demo Street'): Promise<Bu
   const page = doc.addPage([400, 300]);
   page.drawText(text, { x: 30, y: 150, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
   return Buffer.from(await doc.save());
+}
+
+/** One page of a portal application: its fields, and the name of its file field when it has an upload (a sample PDF). */
+export interface PortalPage { readonly fields: Record<string, string | string[]>; readonly file?: string }
+
+/** Applies through the portal's pages over HTTP as a signed-in citizen (multipart where a page has a file upload); returns the reference. */
+export async function applyThroughPortal(base: string, cookie: string, serviceId: string, pages: Record<string, PortalPage>): Promise<string> {
+  const get = async (url: string): Promise<string> => (await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await get('/applications'))?.[1] ?? '';
+  for (const [pageId, { fields, file }] of Object.entries(pages)) {
+    let body: string | FormData;
+    if (file) {
+      const form = new FormData();
+      form.append('csrf', csrf);
+      for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
+      form.append(file, new Blob([await samplePdf()]), 'site-plan.pdf');
+      body = form;
+    } else {
+      const form = new URLSearchParams({ csrf });
+      for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, x);
+      body = form.toString();
+    }
+    const r = await fetch(`${base}/services/${serviceId}/apply/${pageId}`, { method: 'POST', redirect: 'manual', body, headers: { cookie, ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } });
+    assert.equal(r.status, 303, `${serviceId}/${pageId}: ${(await r.text()).slice(0, 300)}`);
+  }
+  const token = /name="token" value="([^"]+)"/.exec(await get(`/services/${serviceId}/check`))![1]!;
+  const sent = await fetch(`${base}/services/${serviceId}/submit`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, token }).toString(), headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(sent.status, 303);
+  return /\/applications\/([A-Z]+-\d{4}-\d{6})\//.exec(sent.headers.get('location') ?? '')![1]!;
 }

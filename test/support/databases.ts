@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Backend, type Database } from '../../src/store/index.js';
@@ -6,10 +8,18 @@ import { openDatabase, type Backend, type Database } from '../../src/store/index
 /** The PostgreSQL server started by scripts/run-tests.mjs, if any. */
 export const pgUrl = process.env['GOVFLOW_TEST_PG_URL'];
 
+/**
+ * GOVFLOW_TEST_PGLITE_SNAPSHOT=1 (set by `npm run mutate`, never by `npm test` or CI): PGlite test databases start
+ * from a migrated image kept in the temp folder instead of applying every migration, which is most of a
+ * database-backed test file's time when Stryker runs it once per mutant. The normal path, migrating, stays the default.
+ */
+const migratedSnapshotDir = process.env['GOVFLOW_TEST_PGLITE_SNAPSHOT'] === '1' ? path.join(tmpdir(), 'govflow-test-pglite') : undefined;
+
 /** A fresh, migrated database of the given backend: PGlite in memory, or a new database on the test server. */
 export async function freshDatabase(backend: Backend, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database & { url: string }> {
   if (backend === 'pglite') {
-    const db = await openDatabase({ url: 'memory://', migrate: options.migrate ?? true });
+    const migrate = options.migrate ?? true;
+    const db = await openDatabase({ url: 'memory://', migrate, ...(migratedSnapshotDir ? { migratedSnapshotDir } : {}) });
     return Object.assign(db, { url: 'memory://' });
   }
   const url = await createServerDatabase();

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { GovflowError } from '../kernel/index.js';
+import type { Database, Queryable } from '../store/index.js';
+import { recordAccess } from './access-log.js';
+import type { Envelope } from './vault.js';
+
+/** How a sealed record is referred to everywhere outside the vault: in process variables, events, answers. */
+export const RECORD_REF_PREFIX = 'vault:';
+const TOKEN = /^pd1_[A-Za-z0-9_-]{24}$/;
+const REF = /^vault:(pd1_[A-Za-z0-9_-]{24})$/;
+const KIND = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** Is `value` a reference to a sealed record (`vault:pd1_…`)? */
+export function isRecordRef(value: unknown): value is string {
+  return typeof value === 'string' && REF.test(value);
+}
+
+/** Who opens records and why: each subject whose record is opened gets one access-log entry per call. */
+export interface RecordReader {
+  readonly actor: string;
+  readonly purpose: string;
+  /** Dotted access-log action, default `personal-record.read`. */
+  readonly action?: string;
+  readonly reference?: string;
+  readonly receiverCode?: string;
+  readonly receiverName?: string;
+  readonly receiverSystem?: string;
+}
+
+export interface SealedRecord {
+  readonly token: string;
+  readonly kind: string;
+  readonly instanceId: number | null;
+  readonly value: unknown;
+}
+
+interface Row { token: string; subject: string; kind: string; instance_id: string | number | null; key_id: number; ciphertext: string }
+
+const aadOf = (token: string, subject: string, kind: string): string => `record\0${token}\0${subject}\0${kind}`;
+
+function collectRefs(value: unknown, into: Set<string>, depth = 0): void {
+  if (depth > 32) return;
+  if (isRecordRef(value)) into.add(value.slice(RECORD_REF_PREFIX.length));
+  else if (Array.isArray(value)) for (const v of value) collectRefs(v, into, depth + 1);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collectRefs(v, into, depth + 1);
+}
+
+function replaceRefs(value: unknown, opened: Map<string, unknown>, depth = 0): unknown {
+  if (depth > 32) return value;
+  if (isRecordRef(value)) return opened.has(value.slice(RECORD_REF_PREFIX.length)) ? opened.get(value.slice(RECORD_REF_PREFIX.length)) : value;
+  if (Array.isArray(value)) return value.map((v) => replaceRefs(v, opened, depth + 1));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceRefs(v, opened, depth + 1)]));
+  return value;
+}
+
+/**
+ * Personal records in the vault (migration 0016): a registry's person record, a household member's record, any
+ * personal value a case needs, stored encrypted under the subject (the person whose data it is) and referred to by
+ * `vault:<token>` everywhere else. Reading one back is `reveal`, which logs the read against each subject.
+ */
+export function createRecords(db: Database, envelope: Envelope) {
+  async function openRows(q: Queryable, rows: readonly Row[]): Promise<Map<string, { subject: string; kind: string; value: unknown }>> {
+    const out = new Map<string, { subject: string; kind: string; value: unknown }>();
+    for (const r of rows) {
+      const text = await envelope.open(q, Number(r.key_id), aadOf(r.token, r.subject, r.kind), r.ciphertext);
+      out.set(r.token, { subject: r.subject, kind: r.kind, value: JSON.parse(text) as unknown });
+    }
+    return out;
+  }
+
+  return {
+    /** Seals `value` (JSON) as the subject's record of `kind`, in `tx`; returns the reference `vault:pd1_…` to store instead. */
+    async seal(tx: Queryable, record: { subject: string; kind: string; value: unknown; instanceId?: number }): Promise<string> {
+      if (typeof record.subject !== 'string' || record.subject.length === 0 || record.subject.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record needs a subject of 1 to 200 characters', [{ where: 'subject', message: 'is not valid' }]);
+      if (!KIND.test(record.kind)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record kind must be lower-case letters, digits and hyphens', [{ where: 'kind', message: 'is not valid' }]);
+      const token = `pd1_${randomBytes(18).toString('base64url')}`;
+      const { keyId, box } = await envelope.seal(tx, aadOf(token, record.subject, record.kind), JSON.stringify(record.value ?? null));
+      await tx.query('insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) values ($1, $2, $3, $4, $5, $6)',
+        [token, record.subject, record.kind, record.instanceId ?? null, keyId, box]);
+      return `${RECORD_REF_PREFIX}${token}`;
+    },
+
+    /**
+     * `value` with every `vault:` reference in it replaced by the record it names (records erased since stay as
+     * references). Each subject whose record is opened gets one access-log entry, in the same transaction, unless
+     * `self` is that subject (a citizen reading their own record is not a use of their data by someone else).
+     */
+    async reveal<T>(value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
+      if (!reader || typeof reader.actor !== 'string' || !reader.actor || typeof reader.purpose !== 'string' || !reader.purpose) {
+        throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'opening a personal record needs an actor and a purpose', [{ where: 'reader', message: 'actor and purpose are required' }]);
+      }
+      const tokens = new Set<string>();
+      collectRefs(value, tokens);
+      if (tokens.size === 0) return value;
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where token = any($1::text[])', [[...tokens]]);
+        const opened = await openRows(tx, rows);
+        const kindsBySubject = new Map<string, Set<string>>();
+        for (const r of opened.values()) if (r.subject !== reader.self) kindsBySubject.set(r.subject, (kindsBySubject.get(r.subject) ?? new Set()).add(r.kind));
+        for (const [subject, kinds] of kindsBySubject) {
+          await recordAccess(tx, {
+            subject, actor: reader.actor, action: reader.action ?? 'personal-record.read', dataCategories: [...kinds].sort(), purpose: reader.purpose,
+            receiverCode: reader.receiverCode ?? 'govflow', receiverName: reader.receiverName ?? 'govflow', receiverSystem: reader.receiverSystem ?? 'govflow',
+            ...(reader.reference ? { reference: reader.reference } : {}),
+          });
+        }
+        return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
+      });
+    },
+
+    /** The subjects of the records `value` refers to (no decryption): whose data a page is about to show. */
+    async subjectsOf(value: unknown): Promise<string[]> {
+      const tokens = new Set<string>();
+      collectRefs(value, tokens);
+      if (tokens.size === 0) return [];
+      const { rows } = await db.query<{ subject: string }>('select distinct subject from privacy_record where token = any($1::text[]) order by subject', [[...tokens]]);
+      return rows.map((r) => r.subject);
+    },
+
+    /** Every record of a person, decrypted, for their own data export (not logged as a use). */
+    async recordsOf(q: Queryable, subject: string): Promise<SealedRecord[]> {
+      const { rows } = await q.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where subject = $1 order by created_at, token', [subject]);
+      const opened = await openRows(q, rows);
+      return rows.map((r) => ({ token: `${RECORD_REF_PREFIX}${r.token}`, kind: r.kind, instanceId: r.instance_id === null ? null : Number(r.instance_id), value: opened.get(r.token)!.value }));
+    },
+
+    /** Erases the records collected for these cases (retention); returns how many. */
+    async eraseForCases(tx: Queryable, instanceIds: readonly number[]): Promise<number> {
+      const { rowCount } = await tx.query('delete from privacy_record where instance_id = any($1::bigint[])', [instanceIds]);
+      return rowCount;
+    },
+
+    /** Erases every record of a person (an erasure request). */
+    async eraseOf(tx: Queryable, subject: string): Promise<number> {
+      const { rowCount } = await tx.query('delete from privacy_record where subject = $1', [subject]);
+      return rowCount;
+    },
+
+    /** A token's shape, for validating input that may carry one. */
+    isToken: (token: string): boolean => TOKEN.test(token),
+  };
+}
+
+export type Records = ReturnType<typeof createRecords>;
