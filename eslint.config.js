@@ -30,7 +30,9 @@ export const ALLOWED_DEPENDENCIES = {
   operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
   // services floor (house plan): engagement uses only the engines and the web edge; compose passes the catalogue's SLA and identity's key check.
   engagement: ['kernel', 'store', 'engine', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement'],
+  // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
+  transparency: ['kernel', 'store', 'ledger', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency'],
 };
 
 const srcRoot = path.resolve('src');

@@ -16,8 +16,10 @@ import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } fr
 import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
-import { openDatabaseFromConfig, type Database } from '../store/index.js';
+import { openDatabaseFromConfig, projectPending, type Database } from '../store/index.js';
 import { createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
+import type { Catalogue } from '../catalogue/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -27,6 +29,11 @@ const NO_PAYMENT_PROVIDER: PaymentProvider = {
   status: () => Promise.reject(new Error('no payment provider is configured')),
   refund: () => Promise.reject(new Error('no payment provider is configured')),
 };
+
+/** The catalogue's services as the transparency figures publish them (read on every projector round and refresh). */
+export function publishedServices(catalogue: Catalogue): PublishedService[] {
+  return catalogue.services.map((s) => ({ id: s.id, title: s.title, processKey: s.process.key, department: s.department, ...(s.sla?.case ? { sla: s.sla.case } : {}) }));
+}
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
 export interface Govflow {
@@ -168,7 +175,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -195,7 +202,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const sender = background ? notifications?.start() : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
-  const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger, handlers: {
+  const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
+    // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
+    tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue)))],
+    handlers: {
     'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue), nationalIdOf: async (job) => {
       const subject = await privacy.subjectOfInstance(job.instanceId);
       return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
@@ -300,6 +310,16 @@ function mayRevokeIn(engine: Engine) {
     const [instance] = await engine.listInstances({ businessKey: reference, limit: 1 });
     return instance !== undefined && mayDecide(p, await engine.caseCandidateGroups(instance.id));
   };
+}
+
+/** Public performance figures and open data (issue 17): `/performance`, `/open-data`, the CKAN-compatible read API. */
+function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
+  return createTransparencyPlugin({
+    db: govflow.db, services: () => publishedServices(catalogue),
+    threshold: process.env['GOVFLOW_TRANSPARENCY_THRESHOLD'] ? Number(process.env['GOVFLOW_TRANSPARENCY_THRESHOLD']) : 5,
+    ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
+    publisher: { id: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality', email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
+  });
 }
 
 /**

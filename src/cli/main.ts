@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Entry> = {
   ledger: { summary: 'verify the tamper-evident ledger, show tree heads, proofs and checkpoints', load: () => import('./commands/ledger.js') },
   backup: { summary: 'write a backup of the database to a file (PGlite dump, or pg_dump of the server)', load: () => import('./commands/backup.js') },
   admin: { summary: 'create the first administrator (one-time enrolment link), reissue links, disable the demo accounts', load: () => import('./commands/admin.js') },
+  transparency: { summary: 'rebuild or catch up the public performance figures from the event log', load: () => import('./commands/transparency.js') },
   restore: { summary: 'restore a backup into an empty database and verify the ledger', load: () => import('./commands/restore.js') },
   apikey: { summary: 'issue, list, rotate and revoke agency API keys (scoped; the key is printed once)', load: () => import('./commands/apikey.js') },
   keys: { summary: 'rotate the signing keys, the vault\'s data key or the master key (rerun to continue an interrupted one)', load: () => import('./commands/keys.js') },

@@ -14,6 +14,11 @@ export interface WorkerLoopOptions {
   readonly maxJobsPerPoll?: number;
   readonly lockMs?: number;
   readonly logger?: Logger;
+  /**
+   * Other background work run on every poll after timers and jobs (the read-model projectors): each returns how
+   * much it did, and a loop that did something polls again at once instead of sleeping.
+   */
+  readonly tasks?: readonly (() => Promise<number>)[];
 }
 
 export interface WorkerLoop {
@@ -67,6 +72,7 @@ export function startWorkerLoop(engine: Engine, options: WorkerLoopOptions = {})
       try {
         if (options.timers !== false) busy += await engine.runDueTimers();
         busy += await runHandlers();
+        for (const task of options.tasks ?? []) busy += await task();
       } catch (error) {
         options.logger?.error({ err: error }, 'worker loop poll failed; retrying');
       }

@@ -16,3 +16,5 @@ export { mayUseRelation, TABLE_OWNERS } from './table-owners.js';
 export type { Access, TableOwnership } from './table-owners.js';
 export { finishRotation, openRotation, recordRotationDetail, rewrapSealedColumn } from './key-rotation.js';
 export type { RewrapOptions, Rotation, RotationKind, SealedColumn } from './key-rotation.js';
+export { projectorPosition, projectPending, projectRound, rebuildProjector } from './projector.js';
+export type { ProjectedEvent, Projector, ProjectorPosition, ProjectorRound } from './projector.js';

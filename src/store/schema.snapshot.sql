@@ -613,6 +613,15 @@ table process_instance
   CREATE INDEX process_instance_definition ON process_instance USING btree (definition_id, state)
   CREATE INDEX process_instance_parent ON process_instance USING btree (parent_instance_id) WHERE (parent_instance_id IS NOT NULL)
   CREATE UNIQUE INDEX process_instance_pkey ON process_instance USING btree (id)
+table projector_cursor
+  column name text not null
+  column horizon xid8 not null default '0'::xid8
+  column horizon_id bigint not null default 0
+  column applied bigint not null default 0
+  column last_event_id bigint not null default 0
+  column updated_at timestamp with time zone not null default now()
+  constraint projector_cursor_pkey PRIMARY KEY (name)
+  CREATE UNIQUE INDEX projector_cursor_pkey ON projector_cursor USING btree (name)
 table rate_limit_counter
   column key text not null
   column hits integer not null
@@ -657,6 +666,22 @@ table signing_key
   constraint signing_key_pkey PRIMARY KEY (kid)
   CREATE UNIQUE INDEX signing_key_one_active ON signing_key USING btree (active) WHERE active
   CREATE UNIQUE INDEX signing_key_pkey ON signing_key USING btree (kid)
+table transparency_case
+  column instance_id bigint not null
+  column service_id text not null
+  column department text not null
+  column received_at timestamp with time zone not null
+  column sla_due_at timestamp with time zone
+  column decided_at timestamp with time zone
+  column outcome text
+  column withdrawn_at timestamp with time zone
+  column ended_at timestamp with time zone
+  column human_task boolean not null default false
+  constraint transparency_case_outcome_check CHECK ((outcome = ANY (ARRAY['approved'::text, 'refused'::text])))
+  constraint transparency_case_pkey PRIMARY KEY (instance_id)
+  CREATE INDEX transparency_case_department ON transparency_case USING btree (department, received_at)
+  CREATE UNIQUE INDEX transparency_case_pkey ON transparency_case USING btree (instance_id)
+  CREATE INDEX transparency_case_service ON transparency_case USING btree (service_id, received_at)
 table user_task
   column id bigint not null default nextval('user_task_id_seq'::regclass)
   column instance_id bigint not null

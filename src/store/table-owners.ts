@@ -96,6 +96,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   engagement_report: { owner: 'engagement' },
   engagement_update: { owner: 'engagement' },
   engagement_photo: { owner: 'engagement' },
+  // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
+  projector_cursor: { owner: 'store' },
+  transparency_case: { owner: 'transparency' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

@@ -73,6 +73,8 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     'decisions/:file': 'none.pdf', 'assets/:file': 'case-diagram.css',
     // A link of the right shape that was never issued: the enrolment page says so and writes nothing.
     'enrol/:token': 'A'.repeat(43),
+    // transparency (issue 17)
+    'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
   };
   return byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }

@@ -194,6 +194,25 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/ledger/proofs/consistency': ALL,
   'GET /api/ledger/checkpoints': ALL,
   'GET /api/ledger/keys': ALL,
+  // transparency (issue 17): public figures, open data and the CKAN-compatible read API, for everyone
+  'GET /performance': ALL,
+  'GET /performance/services/:id': ALL,
+  'GET /performance/services/:id/figures.csv': ALL,
+  'GET /performance/departments/:id': ALL,
+  'GET /performance/departments/:id/figures.csv': ALL,
+  'GET /open-data': ALL,
+  'GET /open-data/performance.csv': ALL,
+  'GET /open-data/performance.csv-metadata.json': ALL,
+  'GET /open-data/performance.json': ALL,
+  'GET /open-data/catalog': ALL,
+  'GET /open-data/catalog.ttl': ALL,
+  'GET /open-data/catalog.jsonld': ALL,
+  'GET /open-data/catalog.rdf': ALL,
+  'GET /open-data/datasets/:id': ALL,
+  'GET /api/3/action/package_list': ALL,
+  'GET /api/3/action/package_show': ALL,
+  'GET /api/3/action/package_search': ALL,
+  'GET /api/3/action/organization_list': ALL,
 };
 
 /**

@@ -1,0 +1,214 @@
+// Issue 17 acceptance 1 and 6: the DCAT-AP 3.0.1 catalogue validates with a real SHACL engine in each
+// serialisation; the CKAN-compatible API answers as CKAN 2.10's action API is documented to
+// (docs.ckan.org/en/2.10/api: `{help, success, result}`, errors `{success: false, error: {__type, message}}`,
+// NotFound → 404 "Not Found Error", ValidationError → 409 "Validation Error"); the pages' caching headers.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import rdf from '@zazuko/env';
+import Fastify, { type FastifyInstance } from 'fastify';
+import jsonld from 'jsonld';
+import { Parser, type Quad } from 'n3';
+import SHACLValidator from 'rdf-validate-shacl';
+import { RdfXmlParser } from 'rdfxml-streaming-parser';
+import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../../src/transparency/index.js';
+import { sharedPath, skipWithoutSharedData } from '../support/shared-data.js';
+import { driveServices, publishedOf } from './support.js';
+
+const SHAPES = ['shapes.ttl', 'range.ttl', 'mdr-vocabularies.shape.ttl'].map((f) => `../standards/dcat-ap-3.0.1/${f}`);
+const RECOMMENDED = '../standards/dcat-ap-3.0.1/shapes_recommended.ttl';
+
+async function parseTurtle(text: string, baseIRI?: string): Promise<Quad[]> {
+  return new Parser(baseIRI ? { baseIRI } : {}).parse(text);
+}
+async function parseRdfXml(text: string): Promise<Quad[]> {
+  const quads: Quad[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const parser = new RdfXmlParser();
+    parser.on('data', (q: Quad) => quads.push(q)).on('error', reject).on('end', resolve);
+    parser.write(text);
+    parser.end();
+  });
+  return quads;
+}
+async function parseJsonLd(text: string): Promise<Quad[]> {
+  const nquads = await jsonld.toRDF(JSON.parse(text) as jsonld.JsonLdDocument, { format: 'application/n-quads' }) as unknown as string;
+  return new Parser({ format: 'N-Quads' }).parse(nquads);
+}
+async function shapesOf(files: readonly string[]) {
+  const dataset = rdf.dataset();
+  for (const f of files) for (const q of await parseTurtle(await readFile(sharedPath(f), 'utf8'))) dataset.add(q);
+  return dataset;
+}
+const canonical = (quads: readonly Quad[]) => quads.filter((q) => q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode')
+  .map((q) => `${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}:${q.object.termType === 'Literal' ? `${q.object.datatype.value}@${q.object.language}` : ''}`).sort();
+
+describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
+  let db: Database;
+  let server: FastifyInstance;
+  let base: string;
+  let services: PublishedService[];
+  before(async () => {
+    db = await openDatabase({ url: 'memory://' });
+    const run = await driveServices(db, { days: 20, perDay: 3 });
+    services = publishedOf(run.services);
+    await projectPending(db, createTransparencyProjector(services));
+    server = Fastify();
+    await server.register(createTransparencyPlugin({ db, services: () => services, cacheMs: 0, now: () => run.clock.now() }));
+    base = await server.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  describe('DCAT-AP 3.0.1 with a real SHACL engine', { skip: skipWithoutSharedData(...SHAPES, RECOMMENDED) }, () => {
+    const serialisations = [
+      { name: 'Turtle', path: '/open-data/catalog.ttl', accept: 'text/turtle', type: 'text/turtle', parse: (t: string) => parseTurtle(t) },
+      { name: 'JSON-LD', path: '/open-data/catalog.jsonld', accept: 'application/ld+json', type: 'application/ld+json', parse: parseJsonLd },
+      { name: 'RDF/XML', path: '/open-data/catalog.rdf', accept: 'application/rdf+xml', type: 'application/rdf+xml', parse: parseRdfXml },
+    ];
+    const graphs = new Map<string, Quad[]>();
+    for (const s of serialisations) {
+      it(`${s.name}: same answer by suffix and by Accept, zero violations of shapes.ttl, range.ttl and mdr-vocabularies.shape.ttl`, async () => {
+        const bySuffix = await fetch(base + s.path);
+        assert.equal(bySuffix.status, 200);
+        assert.match(bySuffix.headers.get('content-type') ?? '', new RegExp(`^${s.type.replace('+', '\\+')}`));
+        const text = await bySuffix.text();
+        const negotiated = await fetch(`${base}/open-data/catalog`, { headers: { accept: `text/html;q=0.1, ${s.accept}` } });
+        assert.equal(negotiated.headers.get('content-type'), bySuffix.headers.get('content-type'));
+        assert.equal(await negotiated.text(), text);
+        const quads = await s.parse(text);
+        graphs.set(s.name, quads);
+        assert.ok(quads.length > 100, `${quads.length} triples`);
+        const validator = new SHACLValidator(await shapesOf(SHAPES), { factory: rdf });
+        const data = rdf.dataset();
+        for (const q of quads) data.add(q);
+        const report = await validator.validate(data);
+        const violations = report.results.filter((r) => r.severity?.value === 'http://www.w3.org/ns/shacl#Violation');
+        assert.deepEqual(violations.map((v) => `${v.focusNode?.value} ${v.path?.value}: ${v.message.map((m) => m.value).join('; ')}`), []);
+        // The shapes do run on this graph: a catalogue without its title is a violation.
+        const broken = rdf.dataset();
+        for (const q of quads) if (!(q.predicate.value === 'http://purl.org/dc/terms/title' && q.subject.value.endsWith('/open-data/catalog'))) broken.add(q);
+        assert.equal((await new SHACLValidator(await shapesOf(SHAPES), { factory: rdf }).validate(broken)).conforms, false);
+      });
+    }
+    it('the three serialisations carry the same graph; recommended-shape findings are listed for docs/open-data.md', async () => {
+      const [turtle, json, xml] = ['Turtle', 'JSON-LD', 'RDF/XML'].map((n) => graphs.get(n)!);
+      assert.deepEqual(canonical(json!), canonical(turtle!));
+      assert.deepEqual(canonical(xml!), canonical(turtle!));
+      const data = rdf.dataset();
+      for (const q of turtle!) data.add(q);
+      const report = await new SHACLValidator(await shapesOf([RECOMMENDED]), { factory: rdf }).validate(data);
+      const findings = new Set(report.results.map((r) => `${r.severity?.value.split('#')[1]}: ${r.path?.value ?? ''} ${r.message.map((m) => m.value).join('; ')}`));
+      console.log(`shapes_recommended.ttl findings (${report.results.length}):\n${[...findings].join('\n')}`);
+    });
+    it('refuses a type it cannot serve with 406 and sends browsers to the page', async () => {
+      assert.equal((await fetch(`${base}/open-data/catalog`, { headers: { accept: 'image/png' } })).status, 406);
+      const page = await fetch(`${base}/open-data/catalog`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+      assert.equal(page.status, 303);
+      assert.equal(page.headers.get('location'), '/open-data');
+    });
+  });
+
+  describe('CKAN 2.10 action API (read)', () => {
+    const call = async (path: string) => {
+      const response = await fetch(base + path);
+      return { status: response.status, body: await response.json() as { help: string; success: boolean; result?: unknown; error?: { __type: string; message: string } & Record<string, unknown> } };
+    };
+    it('package_list: the dataset names', async () => {
+      const { status, body } = await call('/api/3/action/package_list');
+      assert.equal(status, 200);
+      assert.equal(body.success, true);
+      assert.match(body.help, /\/api\/3\/action\/help_show\?name=package_list$/);
+      assert.deepEqual(body.result, ['performance-all-services', ...services.map((s) => `performance-${s.id}`)].sort());
+      assert.deepEqual((await call('/api/3/action/package_list?limit=1&offset=1')).body.result, [(body.result as string[])[1]]);
+      const bad = await call('/api/3/action/package_list?limit=ten');
+      assert.equal(bad.status, 409);
+      assert.equal(bad.body.error?.__type, 'Validation Error');
+    });
+    it('package_show: a package dict with resources, by name or id; 404 Not Found Error; 409 without id', async () => {
+      const { status, body } = await call('/api/3/action/package_show?id=performance-housing-benefit');
+      assert.equal(status, 200);
+      const pkg = body.result as Record<string, unknown> & { resources: Record<string, unknown>[]; organization: Record<string, unknown>; tags: { name: string }[] };
+      for (const key of ['id', 'name', 'title', 'notes', 'license_id', 'license_title', 'license_url', 'metadata_created', 'metadata_modified', 'owner_org', 'organization', 'resources', 'tags', 'num_resources', 'num_tags', 'state', 'type', 'private', 'extras', 'groups']) assert.ok(key in pkg, key);
+      assert.equal(pkg['name'], 'performance-housing-benefit');
+      assert.equal(pkg['type'], 'dataset');
+      assert.equal(pkg['num_resources'], pkg.resources.length);
+      assert.match(String(pkg['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      assert.equal(pkg.organization['is_organization'], true);
+      assert.equal(pkg.organization['id'], pkg['owner_org']);
+      for (const r of pkg.resources) {
+        assert.equal(r['package_id'], pkg['id']);
+        assert.match(String(r['url']), /^http:\/\/127\.0\.0\.1:\d+\//);
+        assert.ok(['CSV', 'JSON', 'HTML'].includes(String(r['format'])));
+      }
+      assert.match(String(pkg['metadata_modified']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+      assert.deepEqual((await call(`/api/3/action/package_show?id=${String(pkg['id'])}`)).body.result, pkg);
+      const missing = await call('/api/3/action/package_show?id=no-such-dataset');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.success, false);
+      assert.deepEqual({ __type: missing.body.error?.__type, message: missing.body.error?.message }, { __type: 'Not Found Error', message: 'Not found' });
+      assert.equal('result' in missing.body, false);
+      const noId = await call('/api/3/action/package_show');
+      assert.equal(noId.status, 409);
+      assert.equal(noId.body.error?.__type, 'Validation Error');
+      assert.deepEqual(noId.body.error?.['id'], ['Missing value']);
+    });
+    it('package_search: count, results, paging with rows/start, q matches words, fq by organisation', async () => {
+      const all = (await call('/api/3/action/package_search')).body.result as { count: number; results: { name: string }[]; facets: unknown; search_facets: unknown };
+      assert.equal(all.count, services.length + 1);
+      assert.deepEqual(all.facets, {});
+      assert.deepEqual(all.search_facets, {});
+      const page = (await call('/api/3/action/package_search?rows=1&start=1')).body.result as typeof all;
+      assert.equal(page.count, all.count);
+      assert.deepEqual(page.results.map((r) => r.name), [all.results[1]!.name]);
+      const housing = (await call('/api/3/action/package_search?q=housing%20benefit')).body.result as typeof all;
+      assert.deepEqual(housing.results.map((r) => r.name), ['performance-housing-benefit']);
+      assert.equal(((await call('/api/3/action/package_search?q=zebra')).body.result as typeof all).count, 0);
+      const licensing = (await call('/api/3/action/package_search?fq=organization:licensing')).body.result as typeof all;
+      assert.deepEqual(licensing.results.map((r) => r.name), ['performance-business-licence-renewal']);
+      const bad = await call('/api/3/action/package_search?rows=-1');
+      assert.equal(bad.status, 409);
+      assert.deepEqual(bad.body.error?.['rows'], ['Invalid integer']);
+    });
+    it('organization_list: names, or dicts with all_fields', async () => {
+      const names = (await call('/api/3/action/organization_list')).body.result as string[];
+      assert.deepEqual(names, ['benefits', 'demo-municipality', 'licensing']);
+      const full = (await call('/api/3/action/organization_list?all_fields=true')).body.result as Record<string, unknown>[];
+      assert.deepEqual(full.map((o) => o['name']), names);
+      for (const o of full) {
+        assert.equal(o['type'], 'organization');
+        assert.equal(o['package_count'], 1);
+        assert.equal(typeof o['title'], 'string');
+      }
+    });
+  });
+
+  describe('pages and files', () => {
+    it('ETag and Cache-Control; a matching If-None-Match gets 304; no personal data anywhere', async () => {
+      for (const path of ['/performance', '/performance/services/housing-benefit', '/performance/departments/licensing?period=week', '/performance/services/housing-benefit/figures.csv', '/open-data', '/open-data/datasets/performance-housing-benefit', '/open-data/performance.json', '/open-data/performance.csv-metadata.json']) {
+        const first = await fetch(base + path);
+        assert.equal(first.status, 200, path);
+        const etag = first.headers.get('etag');
+        assert.ok(etag, path);
+        assert.match(first.headers.get('cache-control') ?? '', /public, max-age=\d+/);
+        const text = await first.text();
+        for (const personal of ['Kim Sample', 'Sam Example', '19920718', 'BR-100200', 'HB-2026-', 'BL-2026-']) assert.ok(!text.includes(personal), `${path} contains ${personal}`);
+        const again = await fetch(base + path, { headers: { 'if-none-match': etag } });
+        assert.equal(again.status, 304, path);
+      }
+    });
+    it('the CSV has the documented columns and the tree-head columns; unknown services are a 404 page', async () => {
+      const csv = await (await fetch(`${base}/performance/services/housing-benefit/figures.csv`)).text();
+      const [header, ...rows] = csv.trim().split('\r\n');
+      assert.match(header!, /^unit_kind,unit_id,unit_title,department,granularity,period_start,received,decided,approved,refused,withdrawn,decided_within_sla,automated,median_days,p90_days,ledger_tree_size,ledger_root_hash,ledger_signed_at$/);
+      assert.ok(rows.some((r) => r.includes(',total,')));
+      const missing = await fetch(`${base}/performance/services/no-such-service`);
+      assert.equal(missing.status, 404);
+      assert.match(await missing.text(), /Page not found/);
+      assert.equal((await fetch(`${base}/performance/services/NOT_A_SLUG`)).status, 400);
+    });
+  });
+});
