@@ -99,6 +99,9 @@ describeEachBackend('govflow keys rotate (issue 13, acceptance 7)', (backend: Ba
     for (const p of PEOPLE) {
       assert.deepEqual(await vault.identifiersOf(db, p.id), { 'national-id': p.nationalId }, `${p.id}'s identifier decrypts`);
       assert.equal(await vault.findPersonByIdentifier('national-id', p.nationalId), p.id, `${p.id} is found by the blind index`);
+      const records = await vault.records.recordsOf(db, p.id);
+      assert.ok(records.length >= 1, `${p.id} has sealed records`);
+      for (const r of records) assert.equal((r.value as { nationalId: string }).nationalId, p.nationalId, `${p.id}'s ${r.kind} decrypts`);
     }
     assert.deepEqual(await openedSecrets(db, key), population.secrets, 'every sealed secret opens to what it was');
     const ledger = await verifyLedger(db);
@@ -129,13 +132,18 @@ describeEachBackend('govflow keys rotate (issue 13, acceptance 7)', (backend: Ba
       const documents = new Documents({ db, engine, masterKey, publicUrl: 'http://127.0.0.1', issuer: { agency: 'demo', name: 'Demo' } });
       for (const [i, p] of PEOPLE.entries()) {
         await db.transaction((tx) => vault.putIdentifier(tx, p.id, 'national-id', p.nationalId));
+        // A registry record sealed for the person (what the registry connector keeps): it must survive rotations too.
+        await db.transaction((tx) => vault.records.seal(tx, { subject: p.id, kind: 'population-record', value: { nationalId: p.nationalId, name: `Person ${i}` } }));
         const instance = await engine.startInstance('housing-benefit', { businessKey: `HB-${i}`, variables: { applicantName: `Person ${i}`, monthlyIncome: 900 + 100 * i, monthlyRent: 600, applicationId: `HB-${i}`, serviceId: 'housing-benefit' } });
         const issued = await documents.issueDecision({ service: 'housing-benefit', reference: `HB-${i}`, decisionType: 'benefit', outcome: i % 2 ? 'refused' : 'approved', reasons: ['rule 1'], subjectName: `Person ${i}`, instanceId: instance.id, elementInstance: 'issue' });
         population.codes.push(issued.code);
       }
       // A second data key, so the vault holds rows under two keys before any rotation.
       await vault.rotateDataKey();
-      for (const p of PEOPLE.slice(0, 3)) await db.transaction((tx) => vault.putIdentifier(tx, p.id, 'national-id', p.nationalId));
+      for (const p of PEOPLE.slice(0, 3)) {
+        await db.transaction((tx) => vault.putIdentifier(tx, p.id, 'national-id', p.nationalId));
+        await db.transaction((tx) => vault.records.seal(tx, { subject: p.id, kind: 'household-record', value: { nationalId: p.nationalId } }));
+      }
       await createIdentity({ db, masterKey }).seedDemo();
       await loadOrCreateClientKey(db, masterKey);
       await sealPending(db, { waitMs: 10_000 });
@@ -187,6 +195,7 @@ describeEachBackend('govflow keys rotate (issue 13, acceptance 7)', (backend: Ba
     await withDb(async (db) => {
       assert.equal((await db.query('select key_id from privacy_data_key')).rows.length, 1, 'only the new data key is left');
       assert.equal((await db.query('select distinct key_id from privacy_identifier')).rows.length, 1);
+      assert.equal((await db.query('select distinct key_id from privacy_record')).rows.length, 1, 'personal records moved to the new data key too');
       await assertAllIntact(db, masterKey);
     });
   });
