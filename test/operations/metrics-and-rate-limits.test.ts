@@ -168,6 +168,7 @@ describeEachBackend('operations: /metrics and rate limits', (backend) => {
 describe('rate-limit table', () => {
   it('limits the public endpoints announced for later, by route pattern, and leaves health checks alone', () => {
     assert.equal(ruleFor(DEFAULT_RATE_LIMITS, 'POST', '/open311/v2/requests.json')?.name, 'public');
+    assert.equal(ruleFor(DEFAULT_RATE_LIMITS, 'POST', '/report-a-problem')?.name, 'submissions');
     assert.equal(ruleFor(DEFAULT_RATE_LIMITS, 'GET', '/assistant')?.name, 'public');
     assert.equal(ruleFor(DEFAULT_RATE_LIMITS, 'POST', '/api/verify')?.name, 'verify');
     assert.equal(ruleFor(DEFAULT_RATE_LIMITS, 'GET', '/api/process-instances/:id')?.name, 'api');
