@@ -75,6 +75,8 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     'enrol/:token': 'A'.repeat(43),
     // transparency (issue 17)
     'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
+    // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
+    'reports/:id': '1',
   };
   return byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
