@@ -16,7 +16,7 @@ export type { StepInput, StepResult } from './runtime/execution.js';
 export type {
   BoundDecision, Command, DecisionBinding, DecisionBindings, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks, Variables,
 } from './runtime/types.js';
-export { startWorkerLoop } from './worker-loop.js';
+export { JobBpmnError, startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
 export { caseProcessKey, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';

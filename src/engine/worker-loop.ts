@@ -1,4 +1,4 @@
-import { toGovflowError, type Logger } from '../kernel/index.js';
+import { GovflowError, toGovflowError, type ErrorCode, type ErrorDetail, type Logger } from '../kernel/index.js';
 import type { ActivatedJob, Engine } from './engine.js';
 
 export type JobHandler = (job: ActivatedJob) => Promise<Record<string, unknown> | void>;
@@ -25,6 +25,17 @@ export interface WorkerLoop {
   stop(): Promise<void>;
   /** Resolves after the next full poll (tests use it to wait for background work). */
   poll(): Promise<void>;
+}
+
+/**
+ * A handler's outcome that the process models as a BPMN error (`errorCode`): a boundary error event on the task
+ * catches it and the case goes on by the path the model draws (e.g. a refusal letter); a model without one gets an
+ * incident, as for any failure. It is a GovflowError too, so callers outside the loop see its stable code.
+ */
+export class JobBpmnError extends GovflowError {
+  constructor(code: ErrorCode, readonly errorCode: string, message: string, details: readonly ErrorDetail[] = []) {
+    super(code, message, details);
+  }
 }
 
 /**
@@ -56,6 +67,12 @@ export function startWorkerLoop(engine: Engine, options: WorkerLoopOptions = {})
           const variables = (await handler(job)) ?? {};
           await engine.completeJob(job.id, { worker: workerId, variables });
         } catch (error) {
+          if (error instanceof JobBpmnError) {
+            options.logger?.info({ jobId: job.id, type, errorCode: error.errorCode }, 'job handler threw a BPMN error');
+            await engine.throwJobError(job.id, { worker: workerId, errorCode: error.errorCode, errorMessage: error.message }).catch(() => {});
+            done++;
+            return;
+          }
           const coded = toGovflowError(error);
           options.logger?.warn({ err: error, jobId: job.id, type }, 'job handler failed');
           await engine.failJob(job.id, { worker: workerId, errorMessage: error instanceof Error ? error.message : coded.message, backoffMs: 1000 }).catch(() => {});

@@ -1,9 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { GovflowError, type Logger } from '../kernel/index.js';
-import type { ActivatedJob, Engine, JobHandler } from '../engine/index.js';
+import { JobBpmnError, type ActivatedJob, type Engine, type JobHandler } from '../engine/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
 import { importPublicKey, signRequest, verifyResponse, type SigningKey } from './signature.js';
+
+/** The BPMN error code of a renewal by someone the business registry does not list as a representative. */
+export const NOT_REPRESENTATIVE = 'not-representative';
 
 /** The registries govflow knows how to ask, with the variable each takes and the variable it fills. */
 export const REGISTRIES = {
@@ -165,7 +168,9 @@ export function createRegistryLookupHandler(options: RegistryConnectorOptions): 
       await privacy.recordAccess(tx, { subject: applicant, actor: ACTOR, ...receiver, action: 'registry.business.representation.read', dataCategories: ['business-representation'], purpose, reference: `case:${job.instanceId}` });
     });
     if (!represents) {
-      throw new GovflowError('GOVFLOW_ERR_NOT_REPRESENTATIVE', `the business registry does not list the applicant as representing ${code.trim()}: only its representatives can renew its licence (task '${job.elementId}')`, [{ where: inputName, message: 'the applicant does not represent this business' }]);
+      // A BPMN error, not a failure: the licence renewal process catches `not-representative` and refuses the
+      // application with a letter that says why; a process that does not model it gets an incident.
+      throw new JobBpmnError('GOVFLOW_ERR_NOT_REPRESENTATIVE', NOT_REPRESENTATIVE, `the business registry does not list the applicant as representing ${code.trim()}: only its representatives can renew its licence (task '${job.elementId}')`, [{ where: inputName, message: 'the applicant does not represent this business' }]);
     }
     const path = REGISTRIES.business.path(code.trim());
     const answer = await ask('business', path, purpose);

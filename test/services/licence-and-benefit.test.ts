@@ -2,6 +2,7 @@
 // eligibility branches, the payment schedule (the real record-payment-schedule job) and the SLA escalations.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { JobBpmnError, startWorkerLoop } from '../../src/engine/index.js';
 import { createRecordPaymentScheduleHandler } from '../../src/payments/index.js';
 import { describeEachBackend } from '../support/databases.js';
 import { completeJob, DAY, issueDecision, openTask, openTaskIds, useService, variablesOf, type ServiceHarness } from './support.js';
@@ -41,6 +42,28 @@ describeEachBackend('business licence renewal process', (backend) => {
     const { issued, ends } = await finish(h, id, 'licence');
     assert.equal(issued.variables['decisionReasons'], 'The hygiene violation is not resolved.');
     assert.ok(ends.includes('renewal-refused'));
+  });
+
+  it('not a representative: the registry look-up\'s BPMN error refuses the renewal with a letter saying why, no clerk task', async () => {
+    const ref = 'BL-2026-000009';
+    const { id } = await h.engine.startInstance('business-licence-renewal', { businessKey: ref, variables: { applicantName: 'Kim Sample', businessCode: 'BR-100200', applicationId: ref, serviceId: 'business-licence-renewal' } });
+    // The worker loop as the server runs it, with a look-up that finds the applicant is not a representative.
+    const worker = startWorkerLoop(h.engine, { timers: false, handlers: {
+      'registry-lookup': () => { throw new JobBpmnError('GOVFLOW_ERR_NOT_REPRESENTATIVE', 'not-representative', 'the business registry does not list the applicant as representing BR-100200'); },
+    } });
+    try {
+      await worker.poll();
+    } finally {
+      await worker.stop();
+    }
+    assert.deepEqual(await openTaskIds(h, id), [], 'no clerk review');
+    assert.equal((await h.engine.listIncidents({ instanceId: id })).length, 0, 'a modelled outcome, not an incident');
+    const { issued, ends } = await finish(h, id, 'licence');
+    assert.equal(issued.variables['decision'], 'refused');
+    assert.match(String(issued.variables['decisionReasons']), /does not list you as a representative of the business BR-100200/);
+    assert.ok(ends.includes('refuse-not-representative') && ends.includes('renewal-refused'));
+    assert.equal((await variablesOf(h, id))['business'], undefined, 'nothing about the business was fetched or kept');
+    assert.equal((await variablesOf(h, id))['route'], 'not-representative', 'the letter names the automatic decision by this route');
   });
 
   it('the clerk asks for more information; the answer brings the renewal back to review, then it is renewed', async () => {
