@@ -103,7 +103,8 @@ describe('production mode (issue 13)', () => {
 
   it('refuses a database in which the demo staff accounts are still active, until `admin disable-demo`', async () => {
     const demoDir = await mkdtemp(path.join(tmpdir(), 'govflow-demo-db-'));
-    const govflow = await openGovflow({ config: { ...loadConfig({}), dataDir: demoDir, port: 0, ...(pgUrl ? { databaseUrl: await createServerDatabase() } : {}) } });
+    // On a PostgreSQL server production also needs the shared master key (its own refusal); give one, so the demo accounts are what is refused.
+    const govflow = await openGovflow({ config: { ...loadConfig({}), dataDir: demoDir, port: 0, ...(pgUrl ? { databaseUrl: await createServerDatabase(), masterKey: randomBytes(32).toString('base64url') } : {}) } });
     try {
       await createIdentity({ db: govflow.db, masterKey: randomBytes(32), demo: true }).seedDemo();
       const production = deploymentMode({ GOVFLOW_ENV: 'production' });
