@@ -18,7 +18,8 @@ import { ledgerRoutes, type LedgerApi } from './routes/ledger-routes.js';
 
 export interface HtmlErrors {
   isPage(url: string, accept: string | undefined): boolean;
-  document(status: number, reference: string): string;
+  /** `message`: a user error's own sentence (a 4xx the person can act on), shown on the page. */
+  document(status: number, reference: string, message?: string): string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -114,10 +115,10 @@ class AccessLineLogController extends LogController {
 }
 
 /** Sends the error page for a page address (true), or leaves the reply to the JSON error (false). */
-function pageSender(htmlErrors: HtmlErrors | undefined): (request: FastifyRequest, reply: FastifyReply, status: number) => boolean {
-  return (request, reply, status) => {
+function pageSender(htmlErrors: HtmlErrors | undefined): (request: FastifyRequest, reply: FastifyReply, status: number, message?: string) => boolean {
+  return (request, reply, status, message) => {
     if (!htmlErrors || !htmlErrors.isPage(request.url, request.headers.accept)) return false;
-    void reply.status(status).headers(htmlErrors.headers).type('text/html; charset=utf-8').send(htmlErrors.document(status, request.id));
+    void reply.status(status).headers(htmlErrors.headers).type('text/html; charset=utf-8').send(htmlErrors.document(status, request.id, message));
     return true;
   };
 }
@@ -190,7 +191,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
       void reply.status(500).send({ code: coded.code, message: `${coded.message} (reference ${reference})`, details: [] });
       return;
     }
-    if (asPage(request, reply, coded.status)) return;
+    // A user error keeps its own sentence on the page (what to do), as its JSON would.
+    if (asPage(request, reply, coded.status, coded.kind === 'user' ? coded.message : undefined)) return;
     void reply.status(coded.status).send(coded.toJSON());
   });
   server.setNotFoundHandler((request, reply) => {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Logger } from '../kernel/index.js';
-import { formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
+import { formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
 import type { CategoryAttribute, ProblemCategory } from './categories.js';
 import type { Engagement } from './engagement.js';
 import { Open311Failure, parseServiceRequest, type Params } from './open311-params.js';
@@ -195,11 +195,11 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
         }, photo ?? undefined);
         return reply.redirect(`/reports/${created.id}`, 303);
       });
-      scope.get('/reports/:id', async (request, reply) => {
+      scope.get('/reports/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
         const report = await reportOr404((request.params as { id: string }).id);
         return send(request, reply, `Report ${report.id}`, statusPage(engagement, report, citizenOf(request)?.id === report.citizenId));
       });
-      scope.get('/reports/:id/photo', async (request, reply) => {
+      scope.get('/reports/:id/photo', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
         const id = (request.params as { id: string }).id;
         const photo = /^\d{1,15}$/.test(id) ? await store.readPhoto(db, Number(id)) : null;
         if (!photo) throw pageNotFound('There is no photo for this report.');

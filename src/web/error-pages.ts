@@ -17,7 +17,10 @@ export function isPageAddress(url: string, accept: string | undefined): boolean 
 
 const HOME = html`<p class="govuk-body"><a class="govuk-link" href="/">Go to the list of services</a></p>`;
 
-function content(status: number, reference: string): { title: string; body: SafeHtml } {
+function content(status: number, reference: string, message?: string): { title: string; body: SafeHtml } {
+  if (message && status >= 400 && status < 500 && status !== 404) {
+    return { title: 'There is a problem with your request', body: html`<p class="govuk-body">${message}</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${reference}</strong>.</p>${HOME}` };
+  }
   switch (status) {
     case 404:
       return { title: 'Page not found', body: html`<p class="govuk-body">If you typed the web address, check it is correct.</p><p class="govuk-body">If you pasted the web address, check you copied the entire address.</p>${HOME}` };
@@ -32,7 +35,7 @@ function content(status: number, reference: string): { title: string; body: Safe
 }
 
 /** The whole HTML document for an error status, in the site's layout. */
-export function errorPageDocument(status: number, reference: string): string {
-  const { title, body } = content(status, reference);
+export function errorPageDocument(status: number, reference: string, message?: string): string {
+  const { title, body } = content(status, reference, message);
   return page({ title, content: html`<h1 class="govuk-heading-l">${title}</h1>${body}` }).toString();
 }

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Parser } from 'htmlparser2';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { isApiPath } from '../../src/identity/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
 
@@ -340,7 +341,7 @@ describe('attacks and bad input on every registered route', () => {
     // more than that limit: 413, decided from the declared length.
     const adminCookie = cred.get('admin-web')!['cookie']!;
     const hugeAdminForm = new URLSearchParams({ csrf: await csrfOf(adminCookie), field: 'A'.repeat(16 * 1024 * 1024) }).toString();
-    for (const r of registered.filter((x) => x.method === 'POST' && !x.url.startsWith('/api/'))) {
+    for (const r of registered.filter((x) => x.method === 'POST' && !isApiPath(x.url))) {
       const url = `${base}${concrete(r.url)}`;
       const admin = r.url.startsWith('/admin');
       const res = await probe(problems, `POST ${r.url} (7 MB form)`, url, { method: 'POST', headers: { cookie: admin ? adminCookie : cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: admin ? hugeAdminForm : hugeForm });
@@ -369,7 +370,7 @@ describe('attacks and bad input on every registered route', () => {
       { name: 'invoice\u202Efdp.exe', bytes: Buffer.from('MZ') },
       { name: '<script>alert(1)</script>.png', bytes: Buffer.alloc(0) },
     ];
-    for (const r of registered.filter((x) => x.method === 'POST' && !x.url.startsWith('/api/') && !x.url.startsWith('/payments/test/'))) {
+    for (const r of registered.filter((x) => x.method === 'POST' && !isApiPath(x.url) && !x.url.startsWith('/payments/test/'))) {
       for (const [i, f] of files.entries()) {
         for (const token of [undefined, 'forged-token', csrf]) {
           const before = await uploads();

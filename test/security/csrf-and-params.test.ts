@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { createEngine } from '../../src/engine/index.js';
-import { createIdentity } from '../../src/identity/index.js';
+import { createIdentity, isApiPath } from '../../src/identity/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { freshDatabase } from '../support/databases.js';
 import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
@@ -99,7 +99,8 @@ describe('generated from the registered routes: CSRF, path parameters, nosniff',
         problems.push(`${r.method} ${r.url}: no well-formed value for its parameters (declare their shape)`);
         continue;
       }
-      const api = url.startsWith('/api/');
+      // API paths (the API and Open311) take the token as a header; their refusal is the coded error, not a page.
+      const api = isApiPath(url);
       for (const [how, token] of [['no token', undefined], ['empty token', ''], ['another session\'s token', otherToken]] as const) {
         const before = await eventCount();
         const headers: Record<string, string> = { cookie: staff };
@@ -146,7 +147,8 @@ describe('generated from the registered routes: CSRF, path parameters, nosniff',
         for (const value of BAD_VALUES) {
           const url = concrete(r, { name, value });
           if (url === null) continue;
-          const api = url.startsWith('/api/');
+          // API paths (the API and Open311) take the token as a header; their refusal is the coded error, not a page.
+      const api = isApiPath(url);
           const headers: Record<string, string> = api ? { authorization: bearer } : { cookie: staff };
           const body = r.method === 'GET' ? undefined : api ? '{}' : new URLSearchParams({ csrf }).toString();
           if (body !== undefined) headers['content-type'] = api ? 'application/json' : 'application/x-www-form-urlencoded';
