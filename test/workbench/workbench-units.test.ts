@@ -149,7 +149,7 @@ describe('diagram layout', () => {
     for (const file of ['building-permit', 'business-licence-renewal', 'housing-benefit']) {
       const source = await readFile(`examples/${file}.bpmn`, 'utf8');
       const { xml } = await diagramOf(source);
-      const nodes = [...source.matchAll(/<bpmn:(?!sequenceFlow|process|definitions|message|extensionElements|conditionExpression|timerEventDefinition|timeDuration|messageEventDefinition)\w+ id="([^"]+)"/g)].map((m) => m[1]!);
+      const nodes = [...source.matchAll(/<bpmn:(?!sequenceFlow|process|definitions|message|extensionElements|conditionExpression|timerEventDefinition|timeDuration|messageEventDefinition|error\b)\w+ id="([^"]+)"/g)].map((m) => m[1]!);
       const flows = [...source.matchAll(/<bpmn:sequenceFlow id="([^"]+)"/g)].map((m) => m[1]!);
       const laid = shapes(xml);
       for (const n of nodes) assert.ok(laid.has(n), `${file}: ${n} has a shape`);
