@@ -107,14 +107,14 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
     // Citizens' national eID (any OpenID Connect provider); without it the portal's demo sign-in is used.
     ...(process.env['GOVFLOW_OIDC_ISSUER'] ? { oidc: {
       issuer: process.env['GOVFLOW_OIDC_ISSUER'], clientId: process.env['GOVFLOW_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_OIDC_CLIENT_SECRET'] ?? '',
-      publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+      publicUrl: publicUrlOf(govflow.config),
       ...(process.env['GOVFLOW_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_OIDC_SCOPE'] } : {}),
       ...(process.env['GOVFLOW_OIDC_NATIONAL_ID_CLAIM'] ? { nationalIdClaim: process.env['GOVFLOW_OIDC_NATIONAL_ID_CLAIM'] } : {}),
     } } : {}),
     // Staff through their agency's OpenID Connect provider (docs/identity.md); password + TOTP stays available.
     ...(process.env['GOVFLOW_STAFF_OIDC_ISSUER'] ? { staffOidc: {
       issuer: process.env['GOVFLOW_STAFF_OIDC_ISSUER'], clientId: process.env['GOVFLOW_STAFF_OIDC_CLIENT_ID'] ?? '', clientSecret: process.env['GOVFLOW_STAFF_OIDC_CLIENT_SECRET'] ?? '',
-      publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+      publicUrl: publicUrlOf(govflow.config),
       ...(process.env['GOVFLOW_STAFF_OIDC_SCOPE'] ? { scope: process.env['GOVFLOW_STAFF_OIDC_SCOPE'] } : {}),
     } } : {}),
   };
@@ -185,7 +185,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     processKeysOf: (services) => catalogue.services.filter((service) => services.includes(service.id)).map((service) => service.process.key),
     onRoute: (r) => registered.push(r),
     trustProxy: mode.trustProxy,
-    privacy: Object.assign(privacy, { routeOptions: { agencyCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' } }),
+    privacy: Object.assign(privacy, { routeOptions: { agencyCode: agency().code, agencyName: agency().name } }),
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
   });
   // Other agencies' registries (issue 5): the agency simulator is spawned unless GOVFLOW_REGISTRY_URL is set.
@@ -195,8 +195,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   });
   // Notifications (issue 5): outbox + sender; log-only unless GOVFLOW_SMTP_URL is set.
   const notifications = await setUpNotifications({
-    db: govflow.db, logger: govflow.logger, agencyName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
-    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
+    db: govflow.db, logger: govflow.logger, agencyName: agency().name,
+    publicUrl: publicUrlOf(govflow.config),
     onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
   });
   const sender = background ? notifications?.start() : undefined;
@@ -245,8 +245,8 @@ function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; ide
   const { catalogue, identity, privacy } = parts;
   const documents = createDocuments({
     db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger,
-    publicUrl: govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`,
-    issuer: { agency: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' },
+    publicUrl: publicUrlOf(govflow.config),
+    issuer: { agency: agency().code, name: agency().name },
   });
   const documentsPlugin = createDocumentsPlugin({
     documents, authenticate: identity.authenticate,
@@ -257,7 +257,7 @@ function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; ide
       const p = principal as Principal;
       if (p.kind === 'citizen') return isApplicant(govflow.db, p.id, reference);
       if (p.kind !== 'staff') return false;
-      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      const instance = await caseOfReference(govflow.engine, reference);
       if (!instance) return false;
       return inCaseScope(p, await govflow.engine.caseCandidateGroups(instance.id));
     },
@@ -265,10 +265,10 @@ function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; ide
     onDownload: async (principal, reference, what) => {
       const p = principal as Principal;
       if (p.kind !== 'staff') return;
-      const [instance] = await govflow.engine.listInstances({ businessKey: reference, limit: 1 });
+      const instance = await caseOfReference(govflow.engine, reference);
       if (!instance) return;
       await privacy.recordInstanceAccess(instance.id, {
-        actor: `staff:${p.id}`, receiverCode: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', receiverName: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality',
+        actor: `staff:${p.id}`, receiverCode: agency().code, receiverName: agency().name,
         receiverSystem: 'govflow-documents', action: 'decision.downloaded', dataCategories: ['decision'], purpose: p.roles.length === 1 && p.roles[0] === 'auditor' ? 'audit' : 'case handling', reference: what,
       });
     },
@@ -282,11 +282,11 @@ function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; ide
  */
 function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; identity: Identity }) {
   const { catalogue, identity } = parts;
-  const publicUrl = govflow.config.publicUrl ?? `http://${govflow.config.host}:${govflow.config.port}`;
+  const publicUrl = publicUrlOf(govflow.config);
   const engagement = createEngagement({
     db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
     caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
-    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',').map((j) => j.trim()).filter((j) => j !== ''),
+    jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? agency().code).split(',').map((j) => j.trim()).filter((j) => j !== ''),
   });
   const engagementPlugin = createEngagementPlugin({
     engagement, engine: govflow.engine, logger: govflow.logger,
@@ -307,7 +307,7 @@ function mayRevokeIn(engine: Engine) {
     const p = principal as Principal | null;
     if (p?.kind !== 'staff') return false;
     if (p.roles.includes('admin')) return true;
-    const [instance] = await engine.listInstances({ businessKey: reference, limit: 1 });
+    const instance = await caseOfReference(engine, reference);
     return instance !== undefined && mayDecide(p, await engine.caseCandidateGroups(instance.id));
   };
 }
@@ -318,7 +318,7 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     db: govflow.db, services: () => publishedServices(catalogue),
     threshold: process.env['GOVFLOW_TRANSPARENCY_THRESHOLD'] ? Number(process.env['GOVFLOW_TRANSPARENCY_THRESHOLD']) : 5,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
-    publisher: { id: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality', email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
+    publisher: { id: agency().code, name: agency().name, email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
   });
 }
 
@@ -327,6 +327,22 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
  * key issued before scopes existed (no scopes) counts when its services list `open311`, so older keys keep working.
  */
 function hasOpen311Scope(principal: Principal): boolean {
-  if (principal.kind === 'agency-system' && principal.scopes !== undefined && principal.scopes.length > 0) return principal.scopes.includes(OPEN311_SCOPE);
-  return principal.kind === 'agency-system' && principal.services.includes(OPEN311_SCOPE);
+  if (principal.kind !== 'agency-system') return false;
+  return principal.scopes !== undefined && principal.scopes.length > 0 ? principal.scopes.includes(OPEN311_SCOPE) : principal.services.includes(OPEN311_SCOPE);
+}
+
+/** The address people reach this deployment at: GOVFLOW_PUBLIC_URL, else the address it listens on. */
+function publicUrlOf(config: GovflowConfig): string {
+  return config.publicUrl ?? `http://${config.host}:${config.port}`;
+}
+
+/** Who runs this deployment (GOVFLOW_AGENCY, GOVFLOW_AGENCY_NAME): the issuer of decisions, the receiver in the access log. */
+function agency(): { code: string; name: string } {
+  return { code: process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality', name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'Demo Municipality' };
+}
+
+/** The case a business reference (BP-2026-…) names, if any. */
+async function caseOfReference(engine: Engine, reference: string): Promise<{ id: number } | undefined> {
+  const [instance] = await engine.listInstances({ businessKey: reference, limit: 1 });
+  return instance;
 }
