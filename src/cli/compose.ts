@@ -319,6 +319,7 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     threshold: process.env['GOVFLOW_TRANSPARENCY_THRESHOLD'] ? Number(process.env['GOVFLOW_TRANSPARENCY_THRESHOLD']) : 5,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
     publisher: { id: agency().code, name: agency().name, email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
+    ...(process.env['GOVFLOW_OCDS_PREFIX'] ? { ocidPrefix: process.env['GOVFLOW_OCDS_PREFIX'] } : {}),
   });
 }
 

@@ -666,6 +666,15 @@ table signing_key
   constraint signing_key_pkey PRIMARY KEY (kid)
   CREATE UNIQUE INDEX signing_key_one_active ON signing_key USING btree (active) WHERE active
   CREATE UNIQUE INDEX signing_key_pkey ON signing_key USING btree (kid)
+table transparency_benefit
+  column instance_id bigint not null
+  column instalment integer not null
+  column service_id text not null
+  column due_on date not null
+  column amount_minor bigint not null
+  column currency text not null
+  constraint transparency_benefit_pkey PRIMARY KEY (instance_id, instalment)
+  CREATE UNIQUE INDEX transparency_benefit_pkey ON transparency_benefit USING btree (instance_id, instalment)
 table transparency_case
   column instance_id bigint not null
   column service_id text not null
@@ -677,11 +686,58 @@ table transparency_case
   column withdrawn_at timestamp with time zone
   column ended_at timestamp with time zone
   column human_task boolean not null default false
+  column reference_digest bytea
   constraint transparency_case_outcome_check CHECK ((outcome = ANY (ARRAY['approved'::text, 'refused'::text])))
   constraint transparency_case_pkey PRIMARY KEY (instance_id)
   CREATE INDEX transparency_case_department ON transparency_case USING btree (department, received_at)
   CREATE UNIQUE INDEX transparency_case_pkey ON transparency_case USING btree (instance_id)
+  CREATE INDEX transparency_case_reference ON transparency_case USING btree (reference_digest)
   CREATE INDEX transparency_case_service ON transparency_case USING btree (service_id, received_at)
+table transparency_contract
+  column id text not null
+  column title text not null
+  column description text not null
+  column department text not null
+  column supplier_name text not null
+  column supplier_id text
+  column procurement_method text not null
+  column amount_minor bigint not null
+  column currency text not null
+  column date_signed date not null
+  column period_start date
+  column period_end date
+  column status text not null
+  column updated_at timestamp with time zone not null default now()
+  constraint transparency_contract_pkey PRIMARY KEY (id)
+  constraint transparency_contract_procurement_method_check CHECK ((procurement_method = ANY (ARRAY['open'::text, 'selective'::text, 'limited'::text, 'direct'::text])))
+  constraint transparency_contract_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'cancelled'::text, 'terminated'::text])))
+  CREATE UNIQUE INDEX transparency_contract_pkey ON transparency_contract USING btree (id)
+table transparency_fee
+  column payment_id text not null
+  column service_id text not null
+  column paid_at timestamp with time zone not null
+  column amount_minor bigint not null
+  column currency text not null
+  column refunded_at timestamp with time zone
+  constraint transparency_fee_pkey PRIMARY KEY (payment_id)
+  CREATE UNIQUE INDEX transparency_fee_pkey ON transparency_fee USING btree (payment_id)
+table transparency_spending
+  column record text not null
+  column id text not null
+  column budget_line text not null
+  column department text not null
+  column description text not null
+  column financial_year integer not null
+  column occurred_on date
+  column amount_minor bigint not null
+  column currency text not null
+  column supplier text
+  column contract_id text
+  column imported_at timestamp with time zone not null default now()
+  constraint transparency_spending_pkey PRIMARY KEY (record, id)
+  constraint transparency_spending_record_check CHECK ((record = ANY (ARRAY['budget'::text, 'payment'::text])))
+  CREATE INDEX transparency_spending_line ON transparency_spending USING btree (budget_line, record)
+  CREATE UNIQUE INDEX transparency_spending_pkey ON transparency_spending USING btree (record, id)
 table user_task
   column id bigint not null default nextval('user_task_id_seq'::regclass)
   column instance_id bigint not null

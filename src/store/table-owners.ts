@@ -99,6 +99,11 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
   projector_cursor: { owner: 'store' },
   transparency_case: { owner: 'transparency' },
+  // 0021 spending and contracts (imported), fees and benefits (projected) for the transparency pages (issue 17).
+  transparency_spending: { owner: 'transparency' },
+  transparency_contract: { owner: 'transparency' },
+  transparency_fee: { owner: 'transparency' },
+  transparency_benefit: { owner: 'transparency' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

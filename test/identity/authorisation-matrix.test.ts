@@ -213,6 +213,12 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/3/action/package_show': ALL,
   'GET /api/3/action/package_search': ALL,
   'GET /api/3/action/organization_list': ALL,
+  // transparency: spending, fees and benefits, public contracts (issue 17 acc 2)
+  'GET /spending': ALL,
+  'GET /open-data/spending.csv': ALL,
+  'GET /open-data/spending.csv-metadata.json': ALL,
+  'GET /open-data/fees-and-benefits.csv': ALL,
+  'GET /open-data/contracts.json': ALL,
 };
 
 /**
