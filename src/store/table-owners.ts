@@ -31,7 +31,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   deployment_resource: engine(),
   process_definition: engine(),
   decision_definition: engine(),
-  process_instance: engine(),
+  process_instance: engine({ grants: { cli: { access: 'write', why: '`bench transparency` seeds a million events of bulk cases in one statement per chunk; a benchmark fixture, never run by the server' } } }),
   job: engine(),
   user_task: engine(),
   event_subscription: engine(),
