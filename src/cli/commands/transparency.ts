@@ -43,6 +43,7 @@ export const command: Command = {
 };
 
 async function importFile(sub: 'import-spending' | 'import-contracts', rest: readonly string[]): Promise<number> {
+  if (rest.includes('--help') || rest.includes('-h')) return (console.log(USAGE), 0);
   const { values, positionals } = parseCommandArgs(rest, { json: { type: 'boolean' } }, 1);
   const file = positionals[0];
   if (file === undefined) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `transparency ${sub} needs the CSV file to import`);
