@@ -19,6 +19,10 @@ export type { Format, Open311Error, ParsedServiceRequest } from './open311-param
 export { OPEN311_PREFIX } from './open311-routes.js';
 export { getReport, listReports, nearbyOpenReports } from './report-store.js';
 export type { ReportView, UpdateView } from './report-store.js';
+export { createTriage, createTriageModel } from './triage.js';
+export type { Correction, Triage, TriageGuess, TriageModel } from './triage.js';
+export { DEFAULT_TRIAGE_CORPUS, loadTriageCorpus, parseTriageCorpus, scoreTriage } from './triage-corpus.js';
+export type { LabelledReport, TriageCorpus, TriageScore } from './triage-corpus.js';
 
 /** The scope name an API key needs to post to Open311 (`govflow apikey create --scope open311`). */
 export const OPEN311_SCOPE = 'open311';

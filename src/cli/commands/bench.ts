@@ -9,6 +9,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   mining: () => import('./bench-mining.js'),
   ledger: () => import('./bench-ledger.js'),
   web: () => import('./bench-web.js'),
+  triage: () => import('./bench-triage.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
