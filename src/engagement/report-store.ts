@@ -95,6 +95,11 @@ export async function setReportInstance(db: Queryable, id: number, instanceId: n
   await db.query('update engagement_report set instance_id = $2 where id = $1', [id, instanceId]);
 }
 
+/** Staff moved the report to another category (the triage page). */
+export async function setReportCategory(db: Queryable, id: number, serviceCode: string): Promise<void> {
+  await db.query('update engagement_report set service_code = $2 where id = $1', [id, serviceCode]);
+}
+
 export async function setReportMedia(db: Queryable, id: number, mediaUrl: string): Promise<void> {
   await db.query('update engagement_report set media_url = $2 where id = $1', [id, mediaUrl]);
 }

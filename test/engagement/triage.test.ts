@@ -1,6 +1,11 @@
+// Engagement's units on one PGlite database: the triage classifier (held-out accuracy on the hand-written corpus,
+// corrections that change the next guess and survive a restart) and the complaint process's statutory deadline and
+// escalation (the BPMN on the real engine with a manual clock).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { createTriage, createTriageModel, DEFAULT_CATEGORIES, DEFAULT_TRIAGE_CORPUS, loadTriageCorpus, scoreTriage } from '../../src/engagement/index.js';
+import { createEngine, createManualClock } from '../../src/engine/index.js';
+import { COMPLAINT_PROCESS, createTriage, createTriageModel, DEFAULT_CATEGORIES, DEFAULT_TRIAGE_CORPUS, loadTriageCorpus, scoreTriage } from '../../src/engagement/index.js';
 import type { Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
 
@@ -38,12 +43,34 @@ describe('triage classifier', () => {
     assert.throws(() => createTriageModel(DEFAULT_CATEGORIES).learn('a text', 'no-such-category'), /unknown category/);
   });
 
-  describe('corrections (PGlite)', () => {
+  describe('on PGlite', () => {
     let db: Database;
     before(async () => {
       db = await freshDatabase('pglite');
     });
     after(async () => db.close());
+
+    it('the complaint process: the department answers; 15 days without an answer escalate to its managers, the answer still due', async () => {
+      const clock = createManualClock('2026-03-02T09:00:00Z');
+      const engine = createEngine(db, { clock });
+      await engine.deploy([{ name: 'complaint.bpmn', content: await readFile('examples/complaint.bpmn', 'utf8') }]);
+      const late = await engine.startInstance(COMPLAINT_PROCESS, { businessKey: 'CO-1', variables: { department: 'licensing', escalateTo: 'licensing/manager', description: 'Nobody answered' } });
+      const onTime = await engine.startInstance(COMPLAINT_PROCESS, { businessKey: 'CO-2', variables: { department: 'benefits', escalateTo: 'benefits/manager', description: 'Wrong amount' } });
+      const [investigate] = await engine.listTasks({ instanceId: late.id });
+      assert.deepEqual(investigate!.candidateGroups, ['licensing']);
+      assert.equal(investigate!.dueAt?.slice(0, 10), '2026-03-22', 'the statutory deadline: 20 days');
+      const [answer] = await engine.listTasks({ instanceId: onTime.id });
+      await engine.completeTask(answer!.id, { variables: { complaintOutcome: 'upheld', statusNotes: 'We recalculated it.' }, actor: 'ben' });
+      assert.equal((await engine.getInstance(onTime.id)).state, 'completed', 'answered in time: no escalation left behind');
+      clock.advance(14 * 86_400_000);
+      await engine.runDueTimers();
+      assert.deepEqual((await engine.listTasks({ instanceId: late.id })).filter((t) => t.completedAt === null).map((t) => t.elementId), ['investigate'], 'not yet after 14 days');
+      clock.advance(86_400_000 + 1000);
+      await engine.runDueTimers();
+      const tasks = (await engine.listTasks({ instanceId: late.id })).filter((t) => t.completedAt === null);
+      assert.deepEqual(tasks.map((t) => t.elementId).sort(), ['escalate', 'investigate']);
+      assert.deepEqual(tasks.find((t) => t.elementId === 'escalate')!.candidateGroups, ['licensing/manager']);
+    });
 
     it('a staff correction changes the next guess, and survives a restart', async () => {
       const text = 'people revving motorbikes in the car park late at night';
