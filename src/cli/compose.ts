@@ -301,7 +301,9 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
         if (!instance) return null;
         const groups = await govflow.engine.caseCandidateGroups(instance.id);
         const department = groups.find((g) => !g.includes('/') && !g.startsWith('=')) ?? 'intake';
-        return { department, decided: (await govflow.engine.getInstance(instance.id)).state !== 'active' };
+        // Decided once a decision was issued (its code), or the case ended.
+        const view = await govflow.engine.getInstance(instance.id);
+        return { department, decided: view.state !== 'active' || typeof view.variables['decisionCode'] === 'string' };
       },
       // The catalogue names a service's department for people; a name identity does not know goes to intake.
       async services() {

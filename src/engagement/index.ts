@@ -24,7 +24,7 @@ export { render as renderOpen311 } from './open311-format.js';
 export { attributesOf, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, Open311Failure, parseResourcePath, parseServiceRequest, parseUpdate, parseW3cDate, windowOf } from './open311-params.js';
 export type { Format, Open311Error, ParsedServiceRequest } from './open311-params.js';
 export { OPEN311_PREFIX } from './open311-routes.js';
-export { getReport, listReports, nearbyOpenReports } from './report-store.js';
+export { getReport, listReports, nearbyOpenReports, seedBenchReports } from './report-store.js';
 export type { ReportView, UpdateView } from './report-store.js';
 export { createTriage, createTriageModel } from './triage.js';
 export type { Correction, Triage, TriageGuess, TriageModel } from './triage.js';

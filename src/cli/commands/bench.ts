@@ -10,6 +10,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   ledger: () => import('./bench-ledger.js'),
   web: () => import('./bench-web.js'),
   triage: () => import('./bench-triage.js'),
+  engagement: () => import('./bench-engagement.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
