@@ -1,5 +1,5 @@
 /**
- * The citizen's feedback and complaint pages: GOV.UK's satisfaction question (five levels and a comment) after a
+ * Serves the citizen's feedback and complaint pages: GOV.UK's satisfaction question (five levels and a comment) after a
  * decision or a closed report, and formal complaints (`/complaints`), each with its own status page showing the
  * statutory deadline and the department's answer. Server-rendered, no script, the GOV.UK error summary.
  */

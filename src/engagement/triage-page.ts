@@ -1,5 +1,5 @@
 /**
- * The workbench's triage page (`/staff/triage`): the latest open problem reports, each with the category it was
+ * Serves the workbench's triage page (`/staff/triage`): the latest open problem reports, each with the category it was
  * filed under and the classifier's guess; one click on a category corrects the guess, which teaches the classifier
  * and, when the category changes, re-routes the report (its Open311 service code and its case's department). A
  * "try a text" form shows the guess for any text (a phone call, a letter) without storing anything.
