@@ -73,6 +73,34 @@ table deployment_resource
   constraint deployment_resource_kind_check CHECK ((kind = ANY (ARRAY['bpmn'::text, 'dmn'::text, 'form'::text, 'other'::text])))
   constraint deployment_resource_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX deployment_resource_pkey ON deployment_resource USING btree (id)
+table engagement_complaint
+  column id bigint not null default nextval('engagement_complaint_id_seq'::regclass)
+  column subject_kind text not null
+  column subject text not null
+  column department text not null
+  column description text not null
+  column contact text
+  column citizen_id text not null
+  column instance_id bigint
+  column made_at timestamp with time zone not null default now()
+  constraint engagement_complaint_pkey PRIMARY KEY (id)
+  constraint engagement_complaint_subject_kind_check CHECK ((subject_kind = ANY (ARRAY['case'::text, 'service'::text])))
+  CREATE INDEX engagement_complaint_citizen ON engagement_complaint USING btree (citizen_id, id DESC)
+  CREATE UNIQUE INDEX engagement_complaint_pkey ON engagement_complaint USING btree (id)
+  CREATE INDEX engagement_complaint_time ON engagement_complaint USING btree (made_at)
+table engagement_feedback
+  column id bigint not null default nextval('engagement_feedback_id_seq'::regclass)
+  column subject text not null
+  column rating smallint not null
+  column comment text not null default ''::text
+  column citizen_id text not null
+  column given_at timestamp with time zone not null default now()
+  constraint engagement_feedback_pkey PRIMARY KEY (id)
+  constraint engagement_feedback_rating_check CHECK (((rating >= 1) AND (rating <= 5)))
+  constraint engagement_feedback_subject_citizen_id_key UNIQUE (subject, citizen_id)
+  CREATE UNIQUE INDEX engagement_feedback_pkey ON engagement_feedback USING btree (id)
+  CREATE UNIQUE INDEX engagement_feedback_subject_citizen_id_key ON engagement_feedback USING btree (subject, citizen_id)
+  CREATE INDEX engagement_feedback_time ON engagement_feedback USING btree (given_at)
 table engagement_photo
   column report_id bigint not null
   column media_type text not null
@@ -108,6 +136,16 @@ table engagement_report
   CREATE UNIQUE INDEX engagement_report_pkey ON engagement_report USING btree (id)
   CREATE UNIQUE INDEX engagement_report_token_key ON engagement_report USING btree (token)
   CREATE INDEX engagement_report_window ON engagement_report USING btree (jurisdiction_id, requested_at DESC, id DESC)
+table engagement_triage_correction
+  column id bigint not null default nextval('engagement_triage_correction_id_seq'::regclass)
+  column text text not null
+  column category text not null
+  column guessed text
+  column subject text
+  column staff_id text not null
+  column corrected_at timestamp with time zone not null default now()
+  constraint engagement_triage_correction_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX engagement_triage_correction_pkey ON engagement_triage_correction USING btree (id)
 table engagement_update
   column id bigint not null default nextval('engagement_update_id_seq'::regclass)
   column report_id bigint not null

@@ -96,6 +96,10 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   engagement_report: { owner: 'engagement' },
   engagement_update: { owner: 'engagement' },
   engagement_photo: { owner: 'engagement' },
+  // 0022 engagement: triage corrections, satisfaction feedback, formal complaints.
+  engagement_triage_correction: { owner: 'engagement' },
+  engagement_feedback: { owner: 'engagement' },
+  engagement_complaint: { owner: 'engagement' },
   // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
   projector_cursor: { owner: 'store' },
   transparency_case: { owner: 'transparency' },

@@ -152,6 +152,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /report-a-problem': CITIZEN,
   'GET /reports/:id': ALL,
   'GET /reports/:id/photo': ALL,
+  // engagement (issue 18, triage and feedback): the triage page for staff, corrections by those who route reports;
+  // feedback and complaints are the signed-in citizen's own
+  'GET /staff/triage': STAFF,
+  'POST /staff/triage/corrections': DECIDERS,
+  'GET /feedback': CITIZEN,
+  'POST /feedback': CITIZEN,
+  'GET /complaints': CITIZEN,
+  'GET /complaints/new': CITIZEN,
+  'POST /complaints': CITIZEN,
+  'GET /complaints/:id': CITIZEN,
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],

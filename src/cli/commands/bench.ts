@@ -10,6 +10,8 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   ledger: () => import('./bench-ledger.js'),
   web: () => import('./bench-web.js'),
   transparency: () => import('./bench-transparency.js'),
+  triage: () => import('./bench-triage.js'),
+  engagement: () => import('./bench-engagement.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
