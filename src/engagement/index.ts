@@ -17,6 +17,14 @@ export { render as renderOpen311 } from './open311-format.js';
 export { attributesOf, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, Open311Failure, parseResourcePath, parseServiceRequest, parseUpdate, parseW3cDate, windowOf } from './open311-params.js';
 export type { Format, Open311Error, ParsedServiceRequest } from './open311-params.js';
 export { OPEN311_PREFIX } from './open311-routes.js';
+export { createParticipation, DEFAULT_TOPICS, MAX_POSTS, PROPOSAL_ANSWER_PROCESS, RATE_WINDOW_MS } from './proposals.js';
+export type { Participation, ParticipationOptions, Topic } from './proposals.js';
+export { createParticipationPlugin } from './participation-plugin.js';
+export { ANSWERS, getProposal, listProposals } from './proposals-store.js';
+export type { Answer, ProposalState, ProposalView, SupportOutcome } from './proposals-store.js';
+export { getComment, listComments } from './discussion-store.js';
+export type { CommentView, DebateView, ModerationTarget } from './discussion-store.js';
+export { renderMarkdown } from './discussion-markdown.js';
 export { getReport, listReports, nearbyOpenReports } from './report-store.js';
 export type { ReportView, UpdateView } from './report-store.js';
 
