@@ -102,14 +102,15 @@ ${await renderDiscussion(ctx, request, debate)}`}`);
   });
 
   scope.post('/debates/:id/comments', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
-    const debate = await talk.getDebate(db, idOf(request));
-    if (!debate) throw pageNotFound('There is no debate with this number.');
-    const proposal = debate.proposalId !== null ? await store.getProposal(db, debate.proposalId) : null;
-    const author = authorOf(request, proposal?.department ?? null);
-    if (!author) {
+    // Who may write is decided before what is looked up (an auditor is refused alike for any debate number).
+    if (!authorOf(request, null)) {
       if (signInFirst(request, reply)) return reply;
       return send(request, reply, 'You cannot comment', html`<h1 class="govuk-heading-l">You cannot comment</h1><p class="govuk-body">Auditors read the discussions; they do not take part.</p>`, 403);
     }
+    const debate = await talk.getDebate(db, idOf(request));
+    if (!debate) throw pageNotFound('There is no debate with this number.');
+    const proposal = debate.proposalId !== null ? await store.getProposal(db, debate.proposalId) : null;
+    const author = authorOf(request, proposal?.department ?? null)!;
     const body = formBody(request);
     const parentText = formText(body, 'parent');
     const parent = /^[1-9]\d{0,14}$/.test(parentText) ? await talk.getComment(db, Number(parentText)) : null;

@@ -83,7 +83,8 @@ ${participation.topics.map((t, i) => html`<div class="govuk-radios__item"><input
 
 /** Checks a typed text: required, within [min, max] characters; the message names the field. */
 export function checkText(errors: FieldError[], key: string, what: string, value: string, min: number, max: number): string {
-  const v = value.trim();
+  // Browsers send a textarea's line breaks as CRLF; a length is counted as the person sees it.
+  const v = value.replace(/\r\n?/g, '\n').trim();
   if (v === '') errors.push({ key, anchor: key, message: `Enter ${what}` });
   else if (v.length < min) errors.push({ key, anchor: key, message: `${capitalise(what)} must be ${min} characters or more` });
   else if (v.length > max) errors.push({ key, anchor: key, message: `${capitalise(what)} must be ${max} characters or fewer` });
