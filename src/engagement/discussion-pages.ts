@@ -1,5 +1,5 @@
 /**
- * Debates per topic and the discussion of each proposal: threaded comments (a reply form under each comment,
+ * Serves the debates per topic and the discussion of each proposal: threaded comments (a reply form under each comment,
  * a plain <details>, so it works without script), official replies marked as such, Markdown rendered inert
  * (discussion-markdown.ts), abuse reports. Hidden items keep their place with the moderator's reason.
  */

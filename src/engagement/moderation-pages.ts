@@ -1,5 +1,5 @@
 /**
- * The moderators' page in the staff area: open abuse reports (the item, the first reason, how many reported it)
+ * Serves the moderators' page in the staff area (/staff/moderation): open abuse reports (the item, the first reason, how many reported it)
  * with a form to hide each with a reason, and the hidden items with a form to restore each, also with a reason.
  * Every action is an event on the event log (engagement.moderation.hidden / .restored, the moderator as actor),
  * so the audit view and the ledger keep them; hiding never deletes, so each one can be undone.

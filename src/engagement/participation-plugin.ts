@@ -8,7 +8,8 @@ import type { Participation } from './proposals.js';
 import { registerProposalRoutes } from './proposals-pages.js';
 
 /**
- * The Fastify plugin of proposals, debates and moderation: one scope with the page edge (form parsing, security
+ * Serves proposals, debates and moderation (the routes of proposals-pages.ts, discussion-pages.ts and
+ * moderation-pages.ts) as one Fastify plugin: one scope with the page edge (form parsing, security
  * headers, the HTML error pages). CSRF is the server-wide session hook's, as on every other form.
  */
 export function createParticipationPlugin(options: { participation: Participation; logger: Logger }): (server: FastifyInstance) => Promise<void> {

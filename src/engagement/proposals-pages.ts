@@ -1,5 +1,5 @@
 /**
- * The public proposal pages (Decidim, CONSUL): the list with each proposal's state, a signed-in citizen's new
+ * Serves the public proposal pages (Decidim, CONSUL): the list with each proposal's state, a signed-in citizen's new
  * proposal, a proposal's page (its supports against the threshold, the department's answer with reasons and the
  * date it is due, its discussion), the support button, and the citizen's public name.
  */
