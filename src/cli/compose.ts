@@ -17,7 +17,7 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, projectPending, type Database } from '../store/index.js';
-import { createComplaints, createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
+import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
@@ -161,8 +161,9 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // A submission whose case did not start (a failed start, a process that died) is started here, never by a page.
   const caseStarts = background ? createCaseStarts(portalOptions).startLoop() : undefined;
   const { documents, documentsPlugin } = setUpDocuments(govflow, { catalogue, identity, privacy });
-  const { engagement, complaints, engagementPlugin } = setUpEngagement(govflow, { catalogue, identity, privacy });
-  const pendingReports = background ? startPendingReportsLoop(engagement) : undefined;
+  const { engagement, complaints, engagementPlugin, participation, participationPlugin } = setUpEngagement(govflow, { catalogue, identity, privacy });
+  // The cases that did not start are started here: problem reports', proposals' answers past their threshold, complaints'.
+  const pendingReports = background ? startPendingReportsLoop({ ...engagement, startPending: async (n) => (await engagement.startPending(n)) + (await participation.startPending(n)) }) : undefined;
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
@@ -176,7 +177,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -320,7 +321,15 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
       return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
     },
   });
-  return { engagement, complaints, engagementPlugin };
+  // Proposals, supports and debates (issue 18): a proposal with GOVFLOW_PROPOSAL_THRESHOLD supports (default 25)
+  // starts a proposal-answer case; its answer task's SLA is the "must answer by" date on the public page.
+  const participation = createParticipation({
+    db: govflow.db, engine: govflow.engine, logger: govflow.logger,
+    threshold: process.env['GOVFLOW_PROPOSAL_THRESHOLD'] ? Number(process.env['GOVFLOW_PROPOSAL_THRESHOLD']) : 25,
+    answerSla: catalogue.get('proposal-answer')?.sla?.tasks['answer'] ?? null,
+  });
+  const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger });
+  return { engagement, complaints, engagementPlugin, participation, participationPlugin };
 }
 
 /**

@@ -25,6 +25,14 @@ export { attributesOf, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, Open311Failure, parseReso
 export type { Format, Open311Error, ParsedServiceRequest } from './open311-params.js';
 export { OPEN311_PREFIX } from './open311-routes.js';
 export { getReport, listReports, nearbyOpenReports, seedBenchReports } from './report-store.js';
+export { createParticipation, DEFAULT_TOPICS, MAX_POSTS, PROPOSAL_ANSWER_PROCESS, RATE_WINDOW_MS } from './proposals.js';
+export type { Participation, ParticipationOptions, Topic } from './proposals.js';
+export { createParticipationPlugin } from './participation-plugin.js';
+export { ANSWERS, getProposal, listProposals } from './proposals-store.js';
+export type { Answer, ProposalState, ProposalView, SupportOutcome } from './proposals-store.js';
+export { getComment, listComments } from './discussion-store.js';
+export type { CommentView, DebateView, ModerationTarget } from './discussion-store.js';
+export { renderMarkdown } from './discussion-markdown.js';
 export type { ReportView, UpdateView } from './report-store.js';
 export { createTriage, createTriageModel } from './triage.js';
 export type { Correction, Triage, TriageGuess, TriageModel } from './triage.js';

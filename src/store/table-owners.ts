@@ -100,6 +100,13 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   engagement_triage_correction: { owner: 'engagement' },
   engagement_feedback: { owner: 'engagement' },
   engagement_complaint: { owner: 'engagement' },
+  // 0023 proposals, supports, debates, comments, abuse reports (moderation is on the event log).
+  engagement_participant: { owner: 'engagement' },
+  engagement_proposal: { owner: 'engagement' },
+  engagement_support: { owner: 'engagement' },
+  engagement_debate: { owner: 'engagement' },
+  engagement_comment: { owner: 'engagement' },
+  engagement_abuse_report: { owner: 'engagement' },
   // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
   projector_cursor: { owner: 'store' },
   transparency_case: { owner: 'transparency' },
