@@ -53,8 +53,9 @@ if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
 // PGlite test databases start from a migrated image (src/store's migratedSnapshotDir, through test/support) instead
 // of applying every migration once per mutant; `npm test` and CI keep migrating each database.
 env.GOVFLOW_TEST_PGLITE_SNAPSHOT = '1';
-// Niceness 10 for Stryker and every test process it starts (they inherit it): the machine is shared.
-os.setPriority(Math.max(os.getPriority(), 10));
+// Niceness 19 (the lowest priority) for Stryker and every test process it starts (they inherit it): the machine is
+// shared, and a mutation run is background work that should take only what the others leave.
+os.setPriority(Math.max(os.getPriority(), 19));
 const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : []), ...(values.mutate ? ['--mutate', values.mutate] : [])];
 const child = spawn('npx', args, { stdio: 'inherit', cwd: root, env });
 process.on('SIGINT', () => child.kill('SIGINT'));
