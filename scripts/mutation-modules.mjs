@@ -15,7 +15,7 @@ export const MUTATION_MODULES = {
   },
   'decision-tables': {
     mutate: ['src/decisions/decision-table.ts', 'src/decisions/fast-unary.ts'],
-    tests: ['test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
+    tests: ['test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-table-compile.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
   },
   feel: {
     mutate: ['src/decisions/feel.ts', 'src/decisions/feel-rewrite.ts', 'src/decisions/feel-builtins.ts', 'src/decisions/values.ts'],
@@ -29,8 +29,9 @@ export const MUTATION_MODULES = {
   },
   privacy: {
     mutate: ['src/privacy/access-log.ts'],
-    // The access log on its own (one PGlite database, no server); privacy.test.ts reaches the same functions through
-    // a server and a property test over HTTP, a minute or more per mutant, and is left out.
-    tests: ['test/privacy/access-log.test.ts'],
+    // The access log on its own: its input checks without a database (seconds per mutant), then what it stores (one
+    // PGlite database, no server). privacy.test.ts reaches the same functions through a server and a property test
+    // over HTTP, minutes per mutant at niceness 19, and is left out.
+    tests: ['test/privacy/access-log-checks.test.ts', 'test/privacy/access-log.test.ts'],
   },
 };
