@@ -57,8 +57,8 @@ describe('decision tables: outputs and hit policies as written', () => {
     assert.equal(evaluate(multi).value, null);
   });
 
-  it('a hit policy written with several spaces or a tab is still that policy', () => {
-    for (const hitPolicy of ['RULE  ORDER', 'rule\torder']) {
+  it('a hit policy written with several spaces, a tab, or spaces around it is still that policy', () => {
+    for (const hitPolicy of ['RULE  ORDER', 'rule\torder', ' rule order ']) {
       assert.deepEqual(evaluate(tableDmn({ ...base, hitPolicy, rules: [['-', '1'], ['-', '2']] })).value, [1, 2], hitPolicy);
     }
   });
