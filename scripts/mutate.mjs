@@ -54,9 +54,9 @@ for (const key of ['GOVFLOW_TEST_PG_URL', 'GOVFLOW_TEST_PG_BIN', 'GOVFLOW_TEST_P
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
 if (values.tests) env.GOVFLOW_MUTATE_TESTS = values.tests;
-// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir, through test/support) instead
-// of applying every migration once per mutant; `npm test` and CI keep migrating each database.
-env.GOVFLOW_TEST_PGLITE_SNAPSHOT = '1';
+// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir) instead of applying every
+// migration once per mutant, as in `npm test`.
+env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(os.tmpdir(), 'govflow-test-pglite');
 // Niceness 19 (the lowest priority) for Stryker and every test process it starts (they inherit it): the machine is
 // shared, and a mutation run is background work that should take only what the others leave.
 os.setPriority(Math.max(os.getPriority(), 19));
