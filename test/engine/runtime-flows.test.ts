@@ -137,6 +137,18 @@ describe('runtime: flows out of a task and parallel joins', () => {
     assert.deepEqual(instance.waitingTasks(), ['a']);
   });
 
+  it('a task with a default flow and an unconditioned one takes only the unconditioned one', async () => {
+    const instance = await start(`<startEvent id="s"/>${tasks('t', 'a', 'b')}`, 's -> t; t -> a (default); t -> b', {});
+    instance.complete('t');
+    assert.deepEqual(instance.waitingTasks(), ['b']);
+  });
+
+  it('a condition written on a default flow does not make it conditional: it is still taken only when no other condition holds', async () => {
+    const instance = await start(`<startEvent id="s"/>${tasks('t', 'a', 'b')}`, 's -> t; t -> a [= true] (default); t -> b', {});
+    instance.complete('t');
+    assert.deepEqual(instance.waitingTasks(), ['b']);
+  });
+
   it('a parallel join waits for every incoming flow, then continues once; the process then completes', async () => {
     const body = `<startEvent id="s"/><parallelGateway id="f"/>${tasks('a', 'b')}<parallelGateway id="j"/><endEvent id="e"/>`;
     const instance = await start(body, 's -> f; f -> a; f -> b; a -> j; b -> j; j -> e', {});
