@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { html, page, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
-import { decidesCases, type StaffPrincipal } from './principal.js';
+import { decidesCases, type Principal } from './principal.js';
 
 /**
  * What the identity pages share: the page envelope, the GOV.UK error summary, form fields and `next` links. The
@@ -17,7 +17,7 @@ export const safeNext = (next: unknown, fallback: string): string => (typeof nex
  * (issue 23). Whoever decides cases lands on the inbox; an administrator of no department's cases on /admin; an
  * auditor on the operations pages they read.
  */
-export function staffLanding(principal: StaffPrincipal): string {
+export function staffLanding(principal: Principal): string {
   if (decidesCases(principal)) return '/staff';
   if (principal.roles.includes('admin')) return '/admin';
   if (principal.roles.includes('auditor')) return '/operations';
