@@ -18,7 +18,7 @@ export const safeNext = (next: unknown, fallback: string): string => (typeof nex
  * auditor on the operations pages they read.
  */
 export function staffLanding(principal: Principal): string {
-  if (decidesCases(principal)) return '/staff';
+  if (decidesCases(principal) || principal.kind !== 'staff') return '/staff';
   if (principal.roles.includes('admin')) return '/admin';
   if (principal.roles.includes('auditor')) return '/operations';
   return '/staff';
