@@ -96,7 +96,7 @@ describeEachBackend('staff workbench', (backend) => {
     assert.doesNotMatch(csp, /unsafe-eval|script-src[^;]*unsafe-inline/);
     assert.ok(!/<script>|<script [^>]*>[^<]/.test(page.text), 'no inline script');
     assert.match(page.text, /data-src="\/staff\/cases\/\d+\/diagram.bpmn" data-active="check-completeness"/);
-    assert.match(page.text, /id="current-steps">Check completeness</, 'the current step in words, for a browser without JavaScript');
+    assert.match(page.text, /id="current-steps">Waiting for staff: Check completeness \(intake\)</, 'the status in words, for a browser without JavaScript');
     const js = await fetch(`${base}/staff/assets/bpmn-viewer.js`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
@@ -122,7 +122,7 @@ describeEachBackend('staff workbench', (backend) => {
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>alert(1)</script>'));
     assert.match(page.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt; site plan missing/);
-    assert.match(page.text, /case\.note-added/, 'the note is on the timeline from the event log');
+    assert.match(page.text, /Pat Planner added a note/, 'the note is in the history from the event log');
     assert.match(page.text, /name="complete" type="radio" value="false"/, 'the completeness form comes from the catalogue');
 
     // "No" without a question: 400, the error next to the field and in the summary, on the case page; nothing changed.
@@ -151,7 +151,7 @@ describeEachBackend('staff workbench', (backend) => {
     // The case waits for the applicant: the case SLA stands still until the answer comes.
     const waiting = await waitFor('the case to wait for the applicant', async () => {
       const p = await get(`/staff/cases/${permitCase}`, pat);
-      return /Paused: waiting for the applicant/.test(p.text) && /id="current-steps">Information received</.test(p.text) ? p : null;
+      return /Paused: waiting for the applicant/.test(p.text) && /id="current-steps">Waiting for the applicant to send the information asked for</.test(p.text) ? p : null;
     });
     assert.match(waiting.text, /govuk-tag--blue">Paused: waiting for the applicant \(60 days left\)/);
     await govflow.engine.publishMessage({ name: 'information-received', correlationKey: reference, variables: { informationResponse: 'Here it is.' } });
