@@ -211,7 +211,7 @@ describeEachBackend('staff workbench', (backend) => {
       [content.length, sha, content]);
     const uploadId = Number(rows[0]!.id);
     const page = await get(`/staff/cases/${permitCase}`, pat);
-    assert.match(page.text, new RegExp(`href="/staff/cases/${permitCase}/documents/${uploadId}">site plan &lt;1&gt;.pdf</a></td><td class="govuk-table__cell">application/pdf</td><td class="govuk-table__cell">${content.length} bytes</td><td class="govuk-table__cell"><code class="govuk-!-font-size-14">${sha}</code>`));
+    assert.match(page.text, new RegExp(`href="/staff/cases/${permitCase}/documents/${uploadId}">site plan &lt;1&gt;.pdf</a><br><span class="govuk-body-s govflow-digest">SHA-256 ${sha}</span></td><td class="govuk-table__cell">application/pdf, ${content.length} bytes</td>`));
     assert.doesNotMatch(page.text, /other\.pdf/);
     const download = await fetch(`${base}/staff/cases/${permitCase}/documents/${uploadId}`, { headers: { cookie: pat } });
     assert.equal(download.status, 200);
@@ -250,7 +250,16 @@ describeEachBackend('staff workbench', (backend) => {
     const decided = (await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>;
     assert.deepEqual([decided['decision'], decided['decisionReasons']], ['refused', reasons]);
     const code = await waitFor('the signed decision', async () => ((await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>)['decisionCode'] as string | undefined);
-    assert.match((await get(`/staff/cases/${permitCase}`, mia)).text, new RegExp(`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`));
+    const decidedPage = (await get(`/staff/cases/${permitCase}`, mia)).text;
+    assert.match(decidedPage, new RegExp(`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`));
+    // Issue 23: each reviewer's findings in a section of its own, labelled by the task's form; the fee table's
+    // stored explanation by its input labels; the status in words; no variable name anywhere on the page.
+    const findings = decidedPage.slice(decidedPage.indexOf('id="reviewer-findings"'));
+    assert.match(findings, /Zoning review<\/h3>[\s\S]*?By Mia Manager[\s\S]*?Outcome of the zoning review<\/dt><dd class="govuk-summary-list__value">Objection<[\s\S]*?Findings<\/dt><dd class="govuk-summary-list__value">Too tall for the zone\.</);
+    assert.match(findings, /Decision<\/dt><dd class="govuk-summary-list__value">Refuse<\/dd>[\s\S]*?Reasons<\/dt><dd class="govuk-summary-list__value">The building is higher than the zoning plan allows\.</);
+    assert.match(decidedPage, /id="decision-explanations">[\s\S]*?Floor area \(m²\)<\/dt>[\s\S]*?Rules that matched[\s\S]*?Outcome<\/dt>/);
+    assert.match(decidedPage, /id="current-steps">Closed: refused<|id="current-steps">Being processed automatically/);
+    assert.doesNotMatch(decidedPage.replace(/<[^>]*>/g, ' '), /\b(zoningOutcome|fireSafetyFindings|structuralFindings|decisionReasons|applicationId|task\.completed|element\.activated)\b/);
   });
 
   it('pages the inbox beyond one page and keeps the filters across pages', async () => {
