@@ -6,7 +6,7 @@ import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { activeDemoAccounts, createIdentity, inCaseScope, mayDecide, type Identity, type Principal } from '../identity/index.js';
+import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
@@ -308,7 +308,12 @@ function mayRevokeIn(engine: Engine) {
     if (p?.kind !== 'staff') return false;
     if (p.roles.includes('admin')) return true;
     const instance = await caseOfReference(engine, reference);
-    return instance !== undefined && mayDecide(p, await engine.caseCandidateGroups(instance.id));
+    if (instance === undefined) return false;
+    const groups = await engine.caseCandidateGroups(instance.id);
+    // The workbench's rule (a manager of a department the case belongs to): a caseworker of that department who
+    // manages another one may not revoke through the API what the case page would not let them revoke.
+    if (p.apiKey) return mayDecide(p, groups);
+    return groups.some((group) => inDepartment(p, group.split('/')[0]!, 'manager'));
   };
 }
 
