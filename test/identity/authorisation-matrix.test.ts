@@ -68,6 +68,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/tasks/:id/claim': DECIDERS,
   'POST /staff/tasks/:id/complete': DECIDERS,
   'POST /staff/cases/:id/notes': DECIDERS,
+  // the department's stuck cases (issue 23): every staff member reads those of their departments; deciders retry
+  'GET /staff/incidents': STAFF,
+  'POST /staff/incidents/:id/retry': DECIDERS,
   // a manager of the case's department revokes its signed decision (other managers: 403 inside, or not found)
   'POST /staff/cases/:id/revoke-decision': ['manager'],
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
