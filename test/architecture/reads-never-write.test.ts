@@ -77,7 +77,7 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     // transparency (issue 17)
     'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
     // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
-    'reports/:id': '1',
+    'reports/:id': '1', 'complaints/:id': '1',
     // proposals and debates (issue 18): the seeded proposal, its discussion, an abuse report form for it
     'proposals/:id': data['proposal'], 'debates/:id': data['debate'], 'report-abuse/:kind': 'proposal', ':kind/:id': data['proposal'],
   };
