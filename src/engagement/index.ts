@@ -19,6 +19,11 @@ export type { Format, Open311Error, ParsedServiceRequest } from './open311-param
 export { OPEN311_PREFIX } from './open311-routes.js';
 export { getReport, listReports, nearbyOpenReports } from './report-store.js';
 export type { ReportView, UpdateView } from './report-store.js';
+export { createUpdates, EMAIL as SUBSCRIBER_EMAIL } from './updates.js';
+export type { AddressVault, FeedEntry, Topic, Updates, UpdatesMail, UpdatesOptions } from './updates.js';
+export type { NewsView, TopicKind } from './updates-store.js';
+export { createUpdatesPlugin } from './updates-plugin.js';
+export { mayPublish } from './updates-staff.js';
 
 /** The scope name an API key needs to post to Open311 (`govflow apikey create --scope open311`). */
 export const OPEN311_SCOPE = 'open311';

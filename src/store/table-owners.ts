@@ -99,6 +99,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
   projector_cursor: { owner: 'store' },
   transparency_case: { owner: 'transparency' },
+  // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
+  engagement_news: { owner: 'engagement' },
+  engagement_subscription: { owner: 'engagement' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

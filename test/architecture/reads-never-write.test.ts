@@ -52,7 +52,9 @@ async function snapshot(db: Database): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.name, r.state]));
 }
 
-const SIGN_IN_PAGES = new Set(['/sign-in', '/staff/sign-in']);
+// Pages whose form an anonymous visitor posts get a session (for its CSRF token) like the sign-in pages: the two
+// sign-in pages, and the page that subscribes an e-mail address to a topic's updates (issue 18).
+const SIGN_IN_PAGES = new Set(['/sign-in', '/staff/sign-in', '/updates/department/licensing/subscribe']);
 
 function changed(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([name, state]) => before.get(name) !== state).map(([name, state]) => `${name} ${before.get(name)?.split(':')[0]} → ${state.split(':')[0]} rows`);
@@ -77,6 +79,8 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
     // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
     'reports/:id': '1',
+    // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
+    'updates/:kind': 'department', ':kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
   };
   return byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }

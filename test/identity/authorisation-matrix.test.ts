@@ -152,6 +152,22 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /report-a-problem': CITIZEN,
   'GET /reports/:id': ALL,
   'GET /reports/:id/photo': ALL,
+  // updates to citizens (issue 18): news, feeds and the subscription pages are public (subscribing needs only a
+  // browser session, the confirm and unsubscribe links carry their own token; an unknown topic or token is a 404);
+  // a department's managers publish about its topics, administrators about any (caseworkers and auditors: 403)
+  'GET /updates': ALL,
+  'GET /updates/:kind/:id': ALL,
+  'GET /updates/:kind/:id/atom.xml': ALL,
+  'GET /updates/:kind/:id/rss.xml': ALL,
+  'GET /updates/news/:id': ALL,
+  'GET /updates/:kind/:id/subscribe': ALL,
+  'POST /updates/:kind/:id/subscribe': BROWSER,
+  'GET /updates/confirm/:token': ALL,
+  'POST /updates/confirm/:token': BROWSER,
+  'GET /updates/unsubscribe/:token': ALL,
+  'POST /updates/unsubscribe/:token': BROWSER,
+  'GET /staff/updates': ['manager', 'admin'],
+  'POST /staff/updates': ['manager', 'admin'],
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
