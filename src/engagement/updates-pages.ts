@@ -1,6 +1,6 @@
 /**
- * The public side of "Updates to citizens": news and report status changes per service, department and project,
- * their Atom and RSS feeds, a news item's page (with Open Graph and Twitter-card metadata, so it shares well), and
+ * Serves the public side of "Updates to citizens": news and report status changes per service, department and
+ * project, their Atom and RSS feeds, a news item's page (with Open Graph and Twitter-card metadata, so it shares well), and
  * e-mail subscriptions with double opt-in and RFC 8058 one-click unsubscribe. Server-rendered, no script.
  */
 import type { FastifyReply, FastifyRequest, FastifyInstance } from 'fastify';

@@ -1,3 +1,4 @@
+/** Serves "Updates to citizens" (issue 18): the public pages and feeds under /updates and the staff page /staff/updates. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../kernel/index.js';
 import { createUpdates, type UpdatesOptions } from './updates.js';

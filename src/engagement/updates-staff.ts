@@ -1,6 +1,7 @@
 /**
- * The staff side of "Updates to citizens": a department's managers (and administrators, for anything) write news
- * about their department, its services and projects. Publishing also e-mails the topic's confirmed subscribers.
+ * Serves the staff side of "Updates to citizens" at /staff/updates: a department's managers (and administrators, for
+ * anything) write news about their department, its services and projects. Publishing also e-mails the topic's
+ * confirmed subscribers.
  * A separate page in the workbench's navigation; server-rendered, no script.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
