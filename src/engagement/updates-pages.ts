@@ -21,7 +21,9 @@ export interface UpdatesPageOptions {
 }
 
 const KIND_HEADINGS: Readonly<Record<string, string>> = { service: 'Services', department: 'Departments', project: 'Projects' };
-const TOPIC_PARAMS = paramsSchema({ kind: PARAM.slug, id: PARAM.slug });
+// A topic's id is a catalogue or organisation slug, or a project's id (which may be a number): the token shape,
+// checked against the topics themselves (404 for any other).
+const TOPIC_PARAMS = paramsSchema({ kind: PARAM.slug, id: PARAM.token });
 const TOKEN_PARAMS = paramsSchema({ token: PARAM.token });
 
 const dateOf = (iso: string): string => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
