@@ -168,6 +168,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /updates/unsubscribe/:token': BROWSER,
   'GET /staff/updates': ['manager', 'admin'],
   'POST /staff/updates': ['manager', 'admin'],
+  // engagement (issue 18, triage and feedback): the triage page for staff, corrections by those who route reports;
+  // feedback and complaints are the signed-in citizen's own
+  'GET /staff/triage': STAFF,
+  'POST /staff/triage/corrections': DECIDERS,
+  'GET /feedback': CITIZEN,
+  'POST /feedback': CITIZEN,
+  'GET /complaints': CITIZEN,
+  'GET /complaints/new': CITIZEN,
+  'POST /complaints': CITIZEN,
+  'GET /complaints/:id': CITIZEN,
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
@@ -229,6 +239,12 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/3/action/package_show': ALL,
   'GET /api/3/action/package_search': ALL,
   'GET /api/3/action/organization_list': ALL,
+  // transparency: spending, fees and benefits, public contracts (issue 17 acc 2)
+  'GET /spending': ALL,
+  'GET /open-data/spending.csv': ALL,
+  'GET /open-data/spending.csv-metadata.json': ALL,
+  'GET /open-data/fees-and-benefits.csv': ALL,
+  'GET /open-data/contracts.json': ALL,
 };
 
 /**
