@@ -9,6 +9,7 @@ import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, doc
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
+import { openSealedRecipient, setUpUpdates } from './compose-updates.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createPrivacy, startRetentionLoop, type Privacy } from '../privacy/index.js';
@@ -164,6 +165,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { engagement, complaints, engagementPlugin, participation, participationPlugin } = setUpEngagement(govflow, { catalogue, identity, privacy });
   // The cases that did not start are started here: problem reports', proposals' answers past their threshold, complaints'.
   const pendingReports = background ? startPendingReportsLoop({ ...engagement, startPending: async (n) => (await engagement.startPending(n)) + (await participation.startPending(n)) }) : undefined;
+  const updates = setUpUpdates({ db: govflow.db, engagement, catalogue, identity, privacy, agencyName: agency().name, logger: govflow.logger, notifications: () => notifications });
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
@@ -177,7 +179,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -200,6 +202,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     db: govflow.db, logger: govflow.logger, agencyName: agency().name,
     publicUrl: publicUrlOf(govflow.config),
     onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
+    openRecipient: openSealedRecipient(privacy),
   });
   const sender = background ? notifications?.start() : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.

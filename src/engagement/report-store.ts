@@ -184,19 +184,24 @@ function statusOfStep(type: string, elementId: string | null, outcome: string | 
   return 'open';
 }
 
-export async function listUpdates(db: Queryable, q: { jurisdictionId: string; from: Date; to: Date; limit: number; offset: number }): Promise<UpdateView[]> {
+/**
+ * The updates in a time window, oldest first (Open311's order); `serviceCodes` keeps those of some categories and
+ * `newestFirst` turns the order round (the updates feeds show the latest status changes).
+ */
+export async function listUpdates(db: Queryable, q: { jurisdictionId: string; from: Date; to: Date; limit: number; offset: number; serviceCodes?: readonly string[]; newestFirst?: boolean }): Promise<UpdateView[]> {
   const { rows } = await db.query<{ update_id: string; report_id: number; type: string; element_id: string | null; outcome: string | null; description: string | null; updated_at: string; media_url: string | null }>(
     `select x.update_id, x.report_id, x.type, x.element_id, x.outcome, x.description, x.media_url, ${W3C('x.at')} as updated_at from (
        select 'c' || e.id as update_id, r.id::float8 as report_id, e.type, e.element_id, e.data -> 'variables' ->> 'triageOutcome' as outcome,
               e.data -> 'variables' ->> 'statusNotes' as description, e.occurred_at as at, null::text as media_url
        from engagement_report r join process_event e on e.instance_id = r.instance_id
        where r.jurisdiction_id = $1 and e.type in ('task.completed', 'process.terminated') and e.occurred_at >= $2 and e.occurred_at <= $3
+         and ($6::text[] is null or r.service_code = any($6))
        union all
        select 'u' || u.id, u.report_id::float8, 'client', null, u.status, u.description, u.updated_at, u.media_url
        from engagement_update u join engagement_report r on r.id = u.report_id
-       where r.jurisdiction_id = $1 and u.updated_at >= $2 and u.updated_at <= $3
-     ) x order by x.at, x.update_id limit $4 offset $5`,
-    [q.jurisdictionId, q.from, q.to, q.limit, q.offset]);
+       where r.jurisdiction_id = $1 and u.updated_at >= $2 and u.updated_at <= $3 and ($6::text[] is null or r.service_code = any($6))
+     ) x order by ${q.newestFirst ? 'x.at desc, x.update_id desc' : 'x.at, x.update_id'} limit $4 offset $5`,
+    [q.jurisdictionId, q.from, q.to, q.limit, q.offset, q.serviceCodes ? [...q.serviceCodes] : null]);
   return rows.map((r) => ({
     updateId: r.update_id, serviceRequestId: Number(r.report_id), description: r.description ?? '', mediaUrl: r.media_url,
     status: r.type === 'client' ? (r.outcome ?? 'open') : statusOfStep(r.type, r.element_id, r.outcome),

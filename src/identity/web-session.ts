@@ -48,6 +48,21 @@ function tokenMatches(given: unknown, expected: string): boolean {
 
 const headerToken = (request: FastifyRequest): unknown => request.headers['x-csrf-token'];
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * An RFC 8058 one-click unsubscribe address: its POST with the body `List-Unsubscribe=One-Click` comes from the
+     * recipient's mail provider, with no session, and needs none — the unguessable token in the path is the whole
+     * authority, so a forged cross-site post could do nothing its sender could not already do with the link.
+     * Any other post to it keeps the CSRF rule.
+     */
+    oneClickUnsubscribe?: boolean;
+  }
+}
+
+const isOneClickUnsubscribe = (request: FastifyRequest, body: Record<string, unknown> | null | undefined): boolean =>
+  request.routeOptions.config?.oneClickUnsubscribe === true && !!body && typeof body === 'object' && body['List-Unsubscribe'] === 'One-Click';
+
 export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) => {
   server.decorateRequest('principal', null);
   server.decorateRequest('csrfToken', '');
@@ -76,6 +91,7 @@ export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) =>
     // Pages are for people in a browser: an API key acts only under /api/, never through a page's form.
     if (BEARER.test(request.headers.authorization ?? '')) throw sessionExpired();
     const body = request.body as Record<string, unknown> | null | undefined;
+    if (isOneClickUnsubscribe(request, body)) return;
     const given = body && typeof body === 'object' && !Buffer.isBuffer(body) && 'csrf' in body ? body['csrf'] : headerToken(request);
     if (!tokenMatches(given, request.csrfToken)) throw sessionExpired();
   });

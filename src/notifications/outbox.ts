@@ -13,6 +13,8 @@ export interface NotificationInput {
   readonly instanceId?: number;
   /** Enqueue once per key (a retried job, a double submit). */
   readonly idempotencyKey?: string;
+  /** Extra message headers, only the mailing-list ones (RFC 2369, RFC 8058): List-Unsubscribe, List-Unsubscribe-Post, List-Id. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type DeliveryStatus = 'queued' | 'sent' | 'failed';
@@ -30,6 +32,20 @@ export interface OutboxRow {
   readonly instanceId: number | null;
 }
 
+/** A reference to an address sealed in the vault (`vault:pd1_…`, privacy's records): opened only when sending. */
+const SEALED_ADDRESS = /^vault:pd1_[A-Za-z0-9_-]{24}$/;
+const LIST_HEADERS = new Set(['List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id']);
+
+function checkHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    // Only list headers, never a line break: a header value that ends a line would let text inject headers.
+    if (!LIST_HEADERS.has(name) || typeof value !== 'string' || /[\r\n]/.test(value) || value.length > 500) {
+      throw new GovflowError('GOVFLOW_ERR_NOTIFICATION_INPUT', `the header '${name}' may not be set on a notification`, [{ where: `headers.${name}`, message: 'not a list header, or not one line' }]);
+    }
+  }
+  return { ...headers };
+}
+
 const EMAIL = /^[^\s@<>()",;:\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 let defaultTemplates: TemplateStore | undefined;
@@ -39,15 +55,15 @@ let defaultTemplates: TemplateStore | undefined;
  * Returns the outbox id (the existing one when the idempotency key was already used).
  */
 export async function enqueueNotification(tx: Queryable, input: NotificationInput, templates?: TemplateStore): Promise<number> {
-  if (typeof input.to !== 'string' || !EMAIL.test(input.to)) {
+  if (typeof input.to !== 'string' || !(EMAIL.test(input.to) || SEALED_ADDRESS.test(input.to))) {
     throw new GovflowError('GOVFLOW_ERR_NOTIFICATION_INPUT', 'the recipient is not a valid e-mail address', [{ where: 'to', message: 'not an e-mail address' }]);
   }
   const store = templates ?? (defaultTemplates ??= new TemplateStore());
   const message = store.render(input.template, input.values, input.version);
   const inserted = await tx.query<{ id: number }>(
-    `insert into notification_outbox (template, template_version, recipient, subject, text_body, html_body, instance_id, idempotency_key)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (idempotency_key) do nothing returning id`,
-    [message.template, message.version, input.to, message.subject, message.text, message.html, input.instanceId ?? null, input.idempotencyKey ?? null]);
+    `insert into notification_outbox (template, template_version, recipient, subject, text_body, html_body, instance_id, idempotency_key, headers)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) on conflict (idempotency_key) do nothing returning id`,
+    [message.template, message.version, input.to, message.subject, message.text, message.html, input.instanceId ?? null, input.idempotencyKey ?? null, JSON.stringify(checkHeaders(input.headers ?? {}))]);
   if (inserted.rows[0]) return Number(inserted.rows[0].id);
   const existing = await tx.query<{ id: number }>('select id from notification_outbox where idempotency_key = $1', [input.idempotencyKey]);
   return Number(existing.rows[0]!.id);
@@ -67,6 +83,11 @@ export interface NotificationsOptions {
   readonly defaults?: Record<string, string>;
   /** Identity's person lookup, when the case holds an applicant id but no e-mail. */
   readonly getPerson?: (id: string) => Promise<{ name?: string; email?: string } | null>;
+  /**
+   * Opens a recipient sealed in the vault (`vault:pd1_…`) in the sending transaction, logging the use; null when the
+   * record was erased (the person unsubscribed), and the message then fails without being sent.
+   */
+  readonly openRecipient?: (tx: Queryable, ref: string) => Promise<string | null>;
   /** Told of every delivery attempt's outcome (metrics): sent, failed but to be retried, or failed for good. */
   readonly onAttempt?: (outcome: 'sent' | 'retry' | 'failed') => void;
 }
@@ -105,14 +126,22 @@ export class Notifications {
     let handled = 0;
     for (let i = 0; i < (this.options.batchSize ?? 20); i++) {
       const did = await this.options.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: number; recipient: string; subject: string; text_body: string; html_body: string; template: string; template_version: number; attempts: number }>(
-          `select id, recipient, subject, text_body, html_body, template, template_version, attempts from notification_outbox
+        const { rows } = await tx.query<{ id: number; recipient: string; subject: string; text_body: string; html_body: string; template: string; template_version: number; attempts: number; headers: Record<string, string> | null }>(
+          `select id, recipient, subject, text_body, html_body, template, template_version, attempts, headers from notification_outbox
            where status = 'queued' and next_attempt_at <= now() order by next_attempt_at, id limit 1 for update skip locked`);
         const row = rows[0];
         if (!row) return false;
         const attempts = row.attempts + 1;
+        const to = SEALED_ADDRESS.test(row.recipient) ? await this.options.openRecipient?.(tx, row.recipient) : row.recipient;
+        if (typeof to !== 'string' || !EMAIL.test(to)) {
+          // Erased (unsubscribed) or no vault wired in: retrying cannot help, and nothing is sent.
+          await tx.query("update notification_outbox set status = 'failed', attempts = $2, last_error = $3 where id = $1", [row.id, attempts, 'the recipient\'s address is no longer held']);
+          this.options.onAttempt?.('failed');
+          return true;
+        }
         try {
-          const providerId = await this.options.transport.send({ id: Number(row.id), to: row.recipient, subject: row.subject, text: row.text_body, html: row.html_body, template: row.template, version: row.template_version });
+          const headers = row.headers && Object.keys(row.headers).length > 0 ? { headers: row.headers } : {};
+          const providerId = await this.options.transport.send({ id: Number(row.id), to, subject: row.subject, text: row.text_body, html: row.html_body, template: row.template, version: row.template_version, ...headers });
           await tx.query("update notification_outbox set status = 'sent', attempts = $2, provider_message_id = $3, sent_at = now(), last_error = null where id = $1", [row.id, attempts, providerId]);
           this.options.onAttempt?.('sent');
         } catch (error) {

@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   readonly html: string;
   readonly template: string;
   readonly version: number;
+  /** Mailing-list headers (List-Unsubscribe and its one-click partner), already checked by the outbox. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Where messages go. `send` resolves to the provider's message id, or throws to ask for a retry. */
@@ -37,7 +39,7 @@ export function smtpTransport(url: string, from: string): Transport {
   return {
     name: 'smtp',
     async send(message) {
-      const info = await transporter.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: { 'X-Govflow-Template': `${message.template}/v${message.version}` } });
+      const info = await transporter.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html, headers: { ...message.headers, 'X-Govflow-Template': `${message.template}/v${message.version}` } });
       return String(info.messageId);
     },
     close: () => transporter.close(),

@@ -38,6 +38,18 @@ interface Row { token: string; subject: string; kind: string; instance_id: strin
 
 const aadOf = (token: string, subject: string, kind: string): string => `record\0${token}\0${subject}\0${kind}`;
 
+function checkReader(reader: RecordReader): void {
+  if (!reader || typeof reader.actor !== 'string' || !reader.actor || typeof reader.purpose !== 'string' || !reader.purpose) {
+    throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'opening a personal record needs an actor and a purpose', [{ where: 'reader', message: 'actor and purpose are required' }]);
+  }
+}
+
+function hasRefs(value: unknown): boolean {
+  const tokens = new Set<string>();
+  collectRefs(value, tokens);
+  return tokens.size > 0;
+}
+
 function collectRefs(value: unknown, into: Set<string>, depth = 0): void {
   if (depth > 32) return;
   if (isRecordRef(value)) into.add(value.slice(RECORD_REF_PREFIX.length));
@@ -68,6 +80,23 @@ export function createRecords(db: Database, envelope: Envelope) {
     return out;
   }
 
+  async function revealIn<T>(tx: Queryable, value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
+    const tokens = new Set<string>();
+    collectRefs(value, tokens);
+    const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where token = any($1::text[])', [[...tokens]]);
+    const opened = await openRows(tx, rows);
+    const kindsBySubject = new Map<string, Set<string>>();
+    for (const r of opened.values()) if (r.subject !== reader.self) kindsBySubject.set(r.subject, (kindsBySubject.get(r.subject) ?? new Set()).add(r.kind));
+    for (const [subject, kinds] of kindsBySubject) {
+      await recordAccess(tx, {
+        subject, actor: reader.actor, action: reader.action ?? 'personal-record.read', dataCategories: [...kinds].sort(), purpose: reader.purpose,
+        receiverCode: reader.receiverCode ?? 'govflow', receiverName: reader.receiverName ?? 'govflow', receiverSystem: reader.receiverSystem ?? 'govflow',
+        ...(reader.reference ? { reference: reader.reference } : {}),
+      });
+    }
+    return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
+  }
+
   return {
     /** Seals `value` (JSON) as the subject's record of `kind`, in `tx`; returns the reference `vault:pd1_…` to store instead. */
     async seal(tx: Queryable, record: { subject: string; kind: string; value: unknown; instanceId?: number }): Promise<string> {
@@ -86,26 +115,18 @@ export function createRecords(db: Database, envelope: Envelope) {
      * `self` is that subject (a citizen reading their own record is not a use of their data by someone else).
      */
     async reveal<T>(value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
-      if (!reader || typeof reader.actor !== 'string' || !reader.actor || typeof reader.purpose !== 'string' || !reader.purpose) {
-        throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'opening a personal record needs an actor and a purpose', [{ where: 'reader', message: 'actor and purpose are required' }]);
-      }
-      const tokens = new Set<string>();
-      collectRefs(value, tokens);
-      if (tokens.size === 0) return value;
-      return db.transaction(async (tx) => {
-        const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where token = any($1::text[])', [[...tokens]]);
-        const opened = await openRows(tx, rows);
-        const kindsBySubject = new Map<string, Set<string>>();
-        for (const r of opened.values()) if (r.subject !== reader.self) kindsBySubject.set(r.subject, (kindsBySubject.get(r.subject) ?? new Set()).add(r.kind));
-        for (const [subject, kinds] of kindsBySubject) {
-          await recordAccess(tx, {
-            subject, actor: reader.actor, action: reader.action ?? 'personal-record.read', dataCategories: [...kinds].sort(), purpose: reader.purpose,
-            receiverCode: reader.receiverCode ?? 'govflow', receiverName: reader.receiverName ?? 'govflow', receiverSystem: reader.receiverSystem ?? 'govflow',
-            ...(reader.reference ? { reference: reader.reference } : {}),
-          });
-        }
-        return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
-      });
+      checkReader(reader);
+      if (!hasRefs(value)) return value;
+      return db.transaction((tx) => revealIn(tx, value, reader));
+    },
+
+    /**
+     * `reveal` inside the caller's transaction (the notification sender opens a subscriber's address while it holds
+     * the outbox row; PGlite has one connection, so a second transaction there would wait for the first forever).
+     */
+    async revealIn<T>(tx: Queryable, value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
+      checkReader(reader);
+      return hasRefs(value) ? revealIn(tx, value, reader) : value;
     },
 
     /** The subjects of the records `value` refers to (no decryption): whose data a page is about to show. */

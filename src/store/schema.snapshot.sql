@@ -152,6 +152,20 @@ table engagement_feedback
   CREATE UNIQUE INDEX engagement_feedback_pkey ON engagement_feedback USING btree (id)
   CREATE UNIQUE INDEX engagement_feedback_subject_citizen_id_key ON engagement_feedback USING btree (subject, citizen_id)
   CREATE INDEX engagement_feedback_time ON engagement_feedback USING btree (given_at)
+table engagement_news
+  column id bigint not null default nextval('engagement_news_id_seq'::regclass)
+  column topic_kind text not null
+  column topic_id text not null
+  column title text not null
+  column summary text not null
+  column body text not null
+  column author_id text not null
+  column author_name text not null
+  column published_at timestamp with time zone not null default now()
+  constraint engagement_news_pkey PRIMARY KEY (id)
+  constraint engagement_news_topic_kind_check CHECK ((topic_kind = ANY (ARRAY['service'::text, 'department'::text, 'project'::text])))
+  CREATE UNIQUE INDEX engagement_news_pkey ON engagement_news USING btree (id)
+  CREATE INDEX engagement_news_topic ON engagement_news USING btree (topic_kind, topic_id, published_at DESC, id DESC)
 table engagement_participant
   column citizen_id text not null
   column number bigint not null
@@ -217,6 +231,27 @@ table engagement_report
   CREATE UNIQUE INDEX engagement_report_pkey ON engagement_report USING btree (id)
   CREATE UNIQUE INDEX engagement_report_token_key ON engagement_report USING btree (token)
   CREATE INDEX engagement_report_window ON engagement_report USING btree (jurisdiction_id, requested_at DESC, id DESC)
+table engagement_subscription
+  column id bigint not null default nextval('engagement_subscription_id_seq'::regclass)
+  column topic_kind text not null
+  column topic_id text not null
+  column address_ref text not null
+  column subject text not null
+  column status text not null default 'pending'::text
+  column confirm_hash text not null
+  column unsubscribe_token text not null
+  column created_at timestamp with time zone not null default now()
+  column confirmed_at timestamp with time zone
+  column ended_at timestamp with time zone
+  constraint engagement_subscription_confirm_hash_key UNIQUE (confirm_hash)
+  constraint engagement_subscription_pkey PRIMARY KEY (id)
+  constraint engagement_subscription_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'ended'::text])))
+  constraint engagement_subscription_topic_kind_check CHECK ((topic_kind = ANY (ARRAY['service'::text, 'department'::text, 'project'::text])))
+  constraint engagement_subscription_unsubscribe_token_key UNIQUE (unsubscribe_token)
+  CREATE UNIQUE INDEX engagement_subscription_confirm_hash_key ON engagement_subscription USING btree (confirm_hash)
+  CREATE UNIQUE INDEX engagement_subscription_pkey ON engagement_subscription USING btree (id)
+  CREATE INDEX engagement_subscription_topic ON engagement_subscription USING btree (topic_kind, topic_id) WHERE (status = 'active'::text)
+  CREATE UNIQUE INDEX engagement_subscription_unsubscribe_token_key ON engagement_subscription USING btree (unsubscribe_token)
 table engagement_support
   column proposal_id bigint not null
   column citizen_id text not null
@@ -549,6 +584,7 @@ table notification_outbox
   column provider_message_id text
   column created_at timestamp with time zone not null default now()
   column sent_at timestamp with time zone
+  column headers jsonb not null default '{}'::jsonb
   constraint notification_outbox_idempotency_key_key UNIQUE (idempotency_key)
   constraint notification_outbox_pkey PRIMARY KEY (id)
   constraint notification_outbox_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'failed'::text])))

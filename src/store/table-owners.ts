@@ -115,6 +115,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   transparency_contract: { owner: 'transparency' },
   transparency_fee: { owner: 'transparency' },
   transparency_benefit: { owner: 'transparency' },
+  // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
+  engagement_news: { owner: 'engagement' },
+  engagement_subscription: { owner: 'engagement' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

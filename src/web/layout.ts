@@ -38,6 +38,8 @@ export interface PageOptions {
   /** Scripts from 'self' (the modeller pages); no page has inline script. */
   readonly scripts?: readonly string[];
   readonly stylesheets?: readonly string[];
+  /** More elements for <head>: a page's Open Graph and Twitter-card metadata, its feeds' alternate links. */
+  readonly head?: HtmlValue;
   /** Wider than the GOV.UK reading width (staff pages with tables). */
   readonly wide?: boolean;
   readonly csrfToken?: string;
@@ -63,6 +65,7 @@ export function page(options: PageOptions): SafeHtml {
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
 ${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+${options.head ?? ''}
 </head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>

@@ -155,6 +155,22 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /report-a-problem': CITIZEN,
   'GET /reports/:id': ALL,
   'GET /reports/:id/photo': ALL,
+  // updates to citizens (issue 18): news, feeds and the subscription pages are public (subscribing needs only a
+  // browser session, the confirm and unsubscribe links carry their own token; an unknown topic or token is a 404);
+  // a department's managers publish about its topics, administrators about any (caseworkers and auditors: 403)
+  'GET /updates': ALL,
+  'GET /updates/:kind/:id': ALL,
+  'GET /updates/:kind/:id/atom.xml': ALL,
+  'GET /updates/:kind/:id/rss.xml': ALL,
+  'GET /updates/news/:id': ALL,
+  'GET /updates/:kind/:id/subscribe': ALL,
+  'POST /updates/:kind/:id/subscribe': BROWSER,
+  'GET /updates/confirm/:token': ALL,
+  'POST /updates/confirm/:token': BROWSER,
+  'GET /updates/unsubscribe/:token': ALL,
+  'POST /updates/unsubscribe/:token': BROWSER,
+  'GET /staff/updates': ['manager', 'admin'],
+  'POST /staff/updates': ['manager', 'admin'],
   // engagement (issue 18, triage and feedback): the triage page for staff, corrections by those who route reports;
   // feedback and complaints are the signed-in citizen's own
   'GET /staff/triage': STAFF,
@@ -261,6 +277,8 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
  * department is a caseworker there: test/identity/roles-and-actors.test.ts).
  */
 const OWN_SESSION_OR_ACCOUNT = /^POST \/(staff\/)?(sign-in|sign-out|account|enrol)(\/|$)/;
+/** A visitor's own e-mail subscription to public news (issue 18): anyone's, an auditor's too, like their own session. */
+const OWN_SUBSCRIPTION = /^POST \/updates\//;
 /** POSTs that change nothing of govflow's: checking a document, and the external payment provider's stand-in page. */
 const NOT_GOVFLOW_WRITES = new Set(['POST /api/verify', 'POST /payments/test/:id']);
 const CASE_DECISIONS = /^(POST \/staff\/(tasks|cases)\/|POST \/api\/tasks\/|PATCH \/api\/process-instances\/:id\/variables)/;
@@ -360,7 +378,7 @@ describe('authorisation matrix (every registered route × every role)', () => {
   it('has a write column: every state-changing route denies the auditor (but for their own session) and case decisions deny the admin role', () => {
     const writes = Object.keys(MATRIX).filter((k) => !k.startsWith('GET ') && !NOT_GOVFLOW_WRITES.has(k));
     assert.ok(writes.length > 40, `the registered writes (${writes.length})`);
-    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k));
+    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k) && !OWN_SUBSCRIPTION.test(k));
     assert.deepEqual(auditorWrites, [], 'writes open to the auditor');
     const decisions = writes.filter((k) => CASE_DECISIONS.test(k));
     assert.ok(decisions.length >= 10, `case decisions found (${decisions.join(', ')})`);

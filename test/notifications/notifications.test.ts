@@ -4,33 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { createEngine, startWorkerLoop, type Engine } from '../../src/engine/index.js';
 import { enqueueNotification, escapeHtml, logOnlyTransport, Notifications, smtpTransport, TemplateStore, type OutgoingMessage } from '../../src/notifications/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend } from '../support/databases.js';
 import { registriesDatabase } from '../registries/support.js';
-
-/** A real SMTP server on loopback; `refuse` makes it reject every message with a 4xx (temporary) reply. */
-async function startSmtp(): Promise<{ url: string; received: ParsedMail[]; refuse: { on: boolean }; stop(): Promise<void> }> {
-  const received: ParsedMail[] = [];
-  const refuse = { on: false };
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (refuse.on) return callback(Object.assign(new Error('mailbox temporarily unavailable'), { responseCode: 451 }));
-        void simpleParser(Buffer.concat(chunks)).then((mail) => { received.push(mail); callback(); });
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as { port: number }).port;
-  return { url: `smtp://127.0.0.1:${port}`, received, refuse, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { startSmtp } from '../support/smtp-sink.js';
 
 const CASE = { reference: 'BP-2026-000123', applicantName: 'Alex <b>Demo</b> & "Co"', serviceName: 'Building permit', statusUrl: 'https://example.test/applications/BP-2026-000123', agencyName: 'Demo Municipality', date: '2026-03-02' };
 
