@@ -26,7 +26,7 @@ export type { Format, Open311Error, ParsedServiceRequest } from './open311-param
 export { OPEN311_PREFIX } from './open311-routes.js';
 export { getReport, listReports, nearbyOpenReports, seedBenchReports } from './report-store.js';
 export { createParticipation, DEFAULT_TOPICS, MAX_POSTS, PROPOSAL_ANSWER_PROCESS, RATE_WINDOW_MS } from './proposals.js';
-export type { Participation, ParticipationOptions, Topic } from './proposals.js';
+export type { Participation, ParticipationOptions, Topic as ProposalTopic } from './proposals.js';
 export { createParticipationPlugin } from './participation-plugin.js';
 export { ANSWERS, getProposal, listProposals } from './proposals-store.js';
 export type { Answer, ProposalState, ProposalView, SupportOutcome } from './proposals-store.js';
