@@ -19,7 +19,7 @@ import { informationUploadRules, listUploads, uploadedDocumentsVariable, uploadF
 
 /** The optional reason a citizen gives when withdrawing an application. */
 const WITHDRAW_FORM = parseFormSchema({ components: [
-  { type: 'textarea', key: 'reason', label: 'Why are you withdrawing your application? (optional)', validate: { maxLength: 500 } },
+  { type: 'textarea', key: 'reason', label: 'Why are you withdrawing your application? (optional)', validate: { maxLength: 500 }, properties: { errorName: 'your reason', errorSubject: 'Your reason' } },
 ] }).schema!;
 
 const REF_PARAMS = paramsSchema({ ref: PARAM.reference });

@@ -232,9 +232,9 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       assert.match(await page.title(), /^Error: /);
       const summary = page.locator('.govuk-error-summary');
       assert.equal((await summary.locator('h2').innerText()).trim(), 'There is a problem');
-      const link = summary.getByRole('link', { name: 'Floor area in square metres must be a number' });
+      const link = summary.getByRole('link', { name: 'Floor area must be a number' });
       assert.equal(await link.getAttribute('href'), '#floorArea');
-      assert.match(await page.locator('#floorArea-error').innerText(), /Floor area in square metres must be a number/);
+      assert.match(await page.locator('#floorArea-error').innerText(), /Floor area must be a number/);
       assert.equal(await page.getByLabel('Address of the site').inputValue(), '1 Demo Street, Demo Town', 'answers are kept');
       if (mode === 'mouse') {
         // The wrong file: its message is in the summary and next to the field; nothing was kept.

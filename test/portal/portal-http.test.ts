@@ -246,7 +246,7 @@ describe('the citizen portal over HTTP', () => {
     const csrf = Client.hidden(confirm.body, 'csrf');
     const tooLong = await alex.post(`/applications/${reference}/withdraw`, { csrf, reason: 'x'.repeat(501) });
     assert.equal(tooLong.status, 400);
-    assert.match(tooLong.body, /<a href="#reason">Why are you withdrawing your application\? \(optional\) must be 500 characters or less<\/a>/);
+    assert.match(tooLong.body, /<a href="#reason">Your reason must be 500 characters or less<\/a>/);
     const sam = new Client(portal.base);
     await sam.signIn('demo-citizen-sam');
     assert.equal((await sam.post(`/applications/${reference}/withdraw`, { csrf: await sam.csrf() })).status, 404, 'only the applicant can withdraw');
@@ -292,7 +292,7 @@ describe('the citizen portal over HTTP', () => {
     assert.equal(r.status, 400);
     assert.doesNotMatch(r.body, /<script>alert/);
     assert.match(r.body, /value="&lt;script&gt;alert\(1\)&lt;\/script&gt;"/);
-    for (const [anchor, message] of [['email', 'Enter email address in the correct format, like name@example.com'], ['phone', 'Enter a phone number'], ['applicantRole', 'Select are you the owner']]) {
+    for (const [anchor, message] of [['email', 'Enter your email address in the correct format, like name@example.com'], ['phone', 'Enter a phone number'], ['applicantRole', 'Select yes if you are the owner']]) {
       assert.match(r.body, new RegExp(`<a href="#${anchor}">${message}`), anchor);
       assert.match(r.body, new RegExp(`id="${anchor}-error"`), anchor);
     }
