@@ -7,7 +7,7 @@ import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, 
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, mayDecide, type Identity, type Principal } from '../identity/index.js';
-import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
+import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
@@ -127,7 +127,7 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
 export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
-  configureSite({ demo: !mode.production, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
+  configureSite({ demo: !mode.production, timeZone: process.env['GOVFLOW_TIME_ZONE'] ?? DEFAULT_TIME_ZONE, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
   // Identity (issue 6): sessions, staff sign-in (password + TOTP or passkey), API keys; the demo organisation in the demo.
   const demo = mode.demoAccounts;
   const background = options.background ?? true;

@@ -7,6 +7,7 @@ export { escapeHtml, html, SafeHtml } from './html.js';
 export type { HtmlValue } from './html.js';
 export { renderRegistryRecords } from './registry-records.js';
 export { configureSite, page, SITE_NAME } from './layout.js';
+export { DEFAULT_TIME_ZONE, formatDateTime, siteTimeZone } from './time-zone.js';
 export type { NavigationItem, PageOptions } from './layout.js';
 export { answersToInput, displayAnswer, fields, FIELD_TYPES, parseFormSchema, validateAnswers } from './form-schema.js';
 export type { Answers, FieldComponent, FieldError, FieldType, FieldValidation, FormComponent, FormSchema, RawInput, SchemaProblem, TextComponent } from './form-schema.js';

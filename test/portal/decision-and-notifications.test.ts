@@ -178,7 +178,7 @@ describeEachBackend('decisions and notifications of the three services, end to e
     await until('the information-requested e-mail', async () => (await mails(instance.id)).some((m) => m.template === 'information-requested'));
 
     const status = await get(`/applications/${reference}`, kim);
-    assert.match(status.body, /<strong class="govuk-tag [^"]*" id="status">Information needed<\/strong>/);
+    assert.match(status.body, /<strong class="govuk-tag [^"]*" id="status">Answer our question<\/strong>/);
     assert.match(status.body, /<p class="govuk-body" id="question">Please send your tenancy agreement.<\/p>/);
     const csrf = /name="csrf" value="([^"]+)"/.exec(status.body)![1]!;
     const token = /<form method="post" action="\/applications\/[^"]+\/information"[\s\S]*?name="token" value="([^"]+)"/.exec(status.body)![1]!;
@@ -188,6 +188,6 @@ describeEachBackend('decisions and notifications of the three services, end to e
     assert.equal(answered.status, 303);
     await until('the claim back at review', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'caseworker-review'));
     assert.equal((await govflow.engine.getInstance(instance.id)).variables['informationResponse'], 'The agreement is attached; the rent includes 40 of service charges.');
-    assert.match((await get(`/applications/${reference}`, kim)).body, /id="status">In review</);
+    assert.match((await get(`/applications/${reference}`, kim)).body, /id="status">We are reviewing your application</);
   });
 });
