@@ -10,7 +10,8 @@ export default {
   testRunner: 'tap',
   plugins: ['@stryker-mutator/tap-runner'],
   tap: {
-    testFiles: mod.tests,
+    // `--tests` (GOVFLOW_MUTATE_TESTS) narrows the module's list for a slice.
+    testFiles: process.env.GOVFLOW_MUTATE_TESTS ? process.env.GOVFLOW_MUTATE_TESTS.split(',') : mod.tests,
     // `node --import tsx <file>` runs a node:test file directly; --test-reporter=tap makes it print TAP.
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,

@@ -21,15 +21,18 @@ const { values, positionals } = parseArgs({
     full: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
     mutate: { type: 'string' },
+    tests: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-const usage = `usage: npm run mutate -- <module> [--concurrency N] [--full] [--dry-run]
+const usage = `usage: npm run mutate -- <module> [--concurrency N] [--full] [--dry-run] [--mutate SPEC] [--tests FILES]
 modules: ${Object.keys(MUTATION_MODULES).join(', ')}
   --concurrency N  test processes at once (default 1: the machine is shared)
   --full           ignore the previous run's results (incremental is the default)
   --dry-run        only check that the tests pass on the instrumented code and count the mutants
-  --mutate SPEC    only part of the module, in Stryker's form: file[:startLine-endLine], comma-separated`;
+  --mutate SPEC    only part of the module, in Stryker's form: file[:startLine-endLine], comma-separated
+  --tests FILES    run only these test files (comma-separated) instead of the module's list, for a slice that
+                   narrower files cover: a surviving mutant runs every listed file, so each slow file costs per mutant`;
 const name = positionals[0];
 if (values.help || !name) {
   console.log(usage);
@@ -50,11 +53,13 @@ for (const key of ['GOVFLOW_TEST_PG_URL', 'GOVFLOW_TEST_PG_BIN', 'GOVFLOW_TEST_P
 // The sandbox is a copy under .stryker-tmp/, so ../shared is not beside it: tell the data-backed helpers where it is.
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
-// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir, through test/support) instead
-// of applying every migration once per mutant; `npm test` and CI keep migrating each database.
-env.GOVFLOW_TEST_PGLITE_SNAPSHOT = '1';
-// Niceness 10 for Stryker and every test process it starts (they inherit it): the machine is shared.
-os.setPriority(Math.max(os.getPriority(), 10));
+if (values.tests) env.GOVFLOW_MUTATE_TESTS = values.tests;
+// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir) instead of applying every
+// migration once per mutant, as in `npm test`.
+env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(os.tmpdir(), 'govflow-test-pglite');
+// Niceness 19 (the lowest priority) for Stryker and every test process it starts (they inherit it): the machine is
+// shared, and a mutation run is background work that should take only what the others leave.
+os.setPriority(Math.max(os.getPriority(), 19));
 const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : []), ...(values.mutate ? ['--mutate', values.mutate] : [])];
 const child = spawn('npx', args, { stdio: 'inherit', cwd: root, env });
 process.on('SIGINT', () => child.kill('SIGINT'));

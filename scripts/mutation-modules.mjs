@@ -7,11 +7,15 @@ export const MUTATION_MODULES = {
   },
   'engine-runtime': {
     mutate: ['src/engine/runtime/**/*.ts'],
-    tests: ['test/engine/runtime.test.ts', 'test/engine/gateways.test.ts', 'test/engine/activities.test.ts', 'test/engine/events.test.ts', 'test/engine/edges.test.ts', 'test/engine/subprocesses.test.ts'],
+    // The runtime is pure (applyCommand: model, state and command in, events and effects out), so its pure tests come
+    // first: the flow rules (a second a run) and the recorded replays (twelve real histories, ~15 s). The engine's
+    // database-backed suites reach the same code through the store, at 1–2 minutes per file and mutant on this
+    // machine; add them with --tests for a slice they alone reach (timers, messages, sub-processes).
+    tests: ['test/engine/runtime-flows.test.ts', 'test/engine/replay.test.ts'],
   },
   'decision-tables': {
     mutate: ['src/decisions/decision-table.ts', 'src/decisions/fast-unary.ts'],
-    tests: ['test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
+    tests: ['test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-table-compile.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
   },
   feel: {
     mutate: ['src/decisions/feel.ts', 'src/decisions/feel-rewrite.ts', 'src/decisions/feel-builtins.ts', 'src/decisions/values.ts'],
@@ -25,6 +29,9 @@ export const MUTATION_MODULES = {
   },
   privacy: {
     mutate: ['src/privacy/access-log.ts'],
-    tests: ['test/privacy/privacy.test.ts'],
+    // The access log on its own: its input checks without a database (seconds per mutant), then what it stores (one
+    // PGlite database, no server). privacy.test.ts reaches the same functions through a server and a property test
+    // over HTTP, minutes per mutant at niceness 19, and is left out.
+    tests: ['test/privacy/access-log-checks.test.ts', 'test/privacy/access-log.test.ts'],
   },
 };

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { html, page, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
+import { decidesCases, type Principal } from './principal.js';
 
 /**
  * What the identity pages share: the page envelope, the GOV.UK error summary, form fields and `next` links. The
@@ -10,6 +11,18 @@ const SCRIPT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; s
 export const PASSKEY_SCRIPTS = ['/staff/assets/simplewebauthn-browser.js', '/staff/assets/passkey.js'] as const;
 
 export const safeNext = (next: unknown, fallback: string): string => (typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : fallback);
+
+/**
+ * Where a staff member lands after signing in without a page to return to: their work, not the citizen start page
+ * (issue 23). Whoever decides cases lands on the inbox; an administrator of no department's cases on /admin; an
+ * auditor on the operations pages they read.
+ */
+export function staffLanding(principal: Principal): string {
+  if (decidesCases(principal) || principal.kind !== 'staff') return '/staff';
+  if (principal.roles.includes('admin')) return '/admin';
+  if (principal.roles.includes('auditor')) return '/operations';
+  return '/staff';
+}
 
 export const field = (body: unknown, name: string): string => {
   const v = (body as Record<string, unknown> | null)?.[name];

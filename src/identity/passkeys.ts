@@ -9,7 +9,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendEvent } from '../store/index.js';
 import { relyingParty, signedIn, type IdentityContext } from './context.js';
-import { LOCKED, safeNext } from './pages.js';
+import { LOCKED, safeNext, staffLanding } from './pages.js';
 import { actorOf } from './principal.js';
 import { staffPrincipal } from './principals.js';
 import type { SessionRow } from './sessions.js';
@@ -121,7 +121,7 @@ export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityCont
     await ctx.sessions.rotate(reply, row, { kind: 'staff', id: stored.staff_id });
     await signedIn(ctx, principal, 'passkey');
     ctx.log.debug({ actor: actorOf(principal) }, 'passkey sign-in');
-    return json(reply, 200, { redirect: safeNext(body?.next, '/staff') });
+    return json(reply, 200, { redirect: safeNext(body?.next, staffLanding(principal)) });
   });
 }
 

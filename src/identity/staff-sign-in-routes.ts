@@ -5,7 +5,7 @@ import { appendEvent } from '../store/index.js';
 import { html } from '../web/index.js';
 import { normaliseUsername } from './attempts.js';
 import { signedIn, type IdentityContext } from './context.js';
-import { errorSummary, field, GENERIC, LOCKED, passkeyButton, passwordProblem, safeNext, sendPage, textInput } from './pages.js';
+import { errorSummary, field, GENERIC, LOCKED, passkeyButton, passwordProblem, safeNext, sendPage, staffLanding, textInput } from './pages.js';
 import { registerPasskeySignIn } from './passkeys.js';
 import { staffPrincipal } from './principals.js';
 import { safeEqual } from './tokens.js';
@@ -74,9 +74,10 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
   const { db, sessions, attempts } = ctx;
   registerPasskeySignIn(server, ctx);
 
+  // Without a `next`, '' travels through the steps and the landing is chosen once the person is known (staffLanding).
   server.get<{ Querystring: { next?: string } }>('/staff/sign-in', async (request, reply) => {
     const s = await sessions.pageSession(request, reply, { create: true });
-    return passwordPage(ctx, reply, s.csrfToken, safeNext(request.query.next, '/'), null);
+    return passwordPage(ctx, reply, s.csrfToken, safeNext(request.query.next, ''), null);
   });
 
   server.post('/staff/sign-in', async (request, reply) => {
@@ -85,7 +86,7 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     const typed = field(request.body, 'username').slice(0, 100);
     const username = normaliseUsername(typed);
     const password = field(request.body, 'password').slice(0, 1000);
-    const next = safeNext(field(request.body, 'next'), '/');
+    const next = safeNext(field(request.body, 'next'), '');
     const accountKey = `staff:${username}`;
     const attempt = await attempts.start(accountKey, request);
     if (attempt.locked) return passwordPage(ctx, reply, row.csrf_token, next, LOCKED, typed, 429);
@@ -100,19 +101,19 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     await attempts.succeeded(attempt);
     // Half signed in: a new session that only knows whose code to ask for.
     await sessions.rotate(reply, row, { kind: null, id: null, pendingStaff: staff.id });
-    return reply.redirect(`/staff/sign-in/code?next=${encodeURIComponent(next)}`, 303);
+    return reply.redirect(next ? `/staff/sign-in/code?next=${encodeURIComponent(next)}` : '/staff/sign-in/code', 303);
   });
 
   server.get<{ Querystring: { next?: string } }>('/staff/sign-in/code', async (request, reply) => {
     const row = await sessions.load(request);
     if (!row?.pending_staff_id || row.pending_step !== null) return reply.redirect('/staff/sign-in', 303);
-    return codePage(reply, row.csrf_token, safeNext(request.query.next, '/'), null);
+    return codePage(reply, row.csrf_token, safeNext(request.query.next, ''), null);
   });
 
   server.post('/staff/sign-in/code', async (request, reply) => {
     const row = await sessions.load(request);
     if (!row?.pending_staff_id || row.pending_step !== null || !safeEqual(field(request.body, 'csrf'), row.csrf_token)) return reply.redirect('/staff/sign-in', 303);
-    const next = safeNext(field(request.body, 'next'), '/');
+    const next = safeNext(field(request.body, 'next'), '');
     const code = field(request.body, 'code').replace(/\s+/g, '');
     const staffId = row.pending_staff_id;
     const accountKey = `staff:${staffId}`;
@@ -129,24 +130,24 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     if (rows[0]?.password_change_required) {
       // An initial or reset password was handed over by someone else: it is replaced before anything else.
       await sessions.rotate(reply, row, { kind: null, id: null, pendingStaff: staffId, pendingStep: 'new-password' });
-      return reply.redirect(`/staff/sign-in/new-password?next=${encodeURIComponent(next)}`, 303);
+      return reply.redirect(next ? `/staff/sign-in/new-password?next=${encodeURIComponent(next)}` : '/staff/sign-in/new-password', 303);
     }
     await sessions.rotate(reply, row, { kind: 'staff', id: staffId });
     await signedIn(ctx, principal, 'password+totp');
-    return reply.redirect(next, 303);
+    return reply.redirect(next || staffLanding(principal), 303);
   });
 
   const forced = { action: '/staff/sign-in/new-password', current: false, heading: 'Choose a new password', intro: 'Your password was set by an administrator. Choose your own before you continue; only you will know it.' };
   server.get<{ Querystring: { next?: string } }>('/staff/sign-in/new-password', async (request, reply) => {
     const row = await sessions.load(request);
     if (!row?.pending_staff_id || row.pending_step !== 'new-password') return reply.redirect('/staff/sign-in', 303);
-    return newPasswordPage(reply, { ...forced, csrf: row.csrf_token, next: safeNext(request.query.next, '/'), error: null });
+    return newPasswordPage(reply, { ...forced, csrf: row.csrf_token, next: safeNext(request.query.next, ''), error: null });
   });
 
   server.post('/staff/sign-in/new-password', async (request, reply) => {
     const row = await sessions.load(request);
     if (!row?.pending_staff_id || row.pending_step !== 'new-password' || !safeEqual(field(request.body, 'csrf'), row.csrf_token)) return reply.redirect('/staff/sign-in', 303);
-    const next = safeNext(field(request.body, 'next'), '/');
+    const next = safeNext(field(request.body, 'next'), '');
     const staffId = row.pending_staff_id;
     const { rows } = await db.query<{ username: string; email: string | null; password_hash: string }>('select username, email, password_hash from identity_staff where id = $1', [staffId]);
     const password = field(request.body, 'password');
@@ -158,6 +159,6 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     await setPassword(ctx, staffId, password, 'forced-change');
     await sessions.rotate(reply, row, { kind: 'staff', id: staffId });
     await signedIn(ctx, principal, 'password+totp');
-    return reply.redirect(next, 303);
+    return reply.redirect(next || staffLanding(principal), 303);
   });
 }

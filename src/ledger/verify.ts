@@ -149,7 +149,7 @@ async function checkLeaves(db: Queryable, treeSize: number): Promise<{ bad?: Bad
   );
   const sealedSum = BigInt(first[0]?.sealed_sum ?? 0);
   const leafIndex = first[0]?.leaf_index;
-  if (leafIndex === null || leafIndex === undefined) return { sealedSum };
+  if (leafIndex === null || leafIndex === undefined) return { sealedSum, bad: await fastPassOnly(db) };
   const { rows } = await db.query<{ event_id: string; missing: boolean; data_changed: boolean; erasure_bad: boolean }>(
     `select event_id::text, missing, data_changed, erasure_bad from (${checks} where l.leaf_index = $2) c`,
     [erased, leafIndex],
@@ -163,6 +163,27 @@ async function checkLeaves(db: Queryable, treeSize: number): Promise<{ bad?: Bad
         ? "the event's data differs from what was sealed"
         : "the event's columns differ from what was sealed (changed, renumbered or swapped)";
   return { sealedSum, bad: { leafIndex: Number(leafIndex), eventId: Number(bad.event_id), reason } };
+}
+
+/**
+ * The fast pass failed and the precise one found every leaf intact. The passes differ only in how they find a leaf's
+ * event: the fast one within its block's id_range, the precise one through event_ids. So a block's id_range no
+ * longer covers one of its events. That range is stored ledger data like the rest (proofs and erasure look events up
+ * through it), so an altered one is tampering: verify fails whenever either pass finds something, and names the
+ * first leaf whose event lies outside its block's range.
+ */
+async function fastPassOnly(db: Queryable): Promise<BadEntry> {
+  const { rows } = await db.query<{ leaf_index: string; event_id: string }>(
+    `select (b.first_leaf + u.o - 1)::text as leaf_index, u.id::text as event_id
+     from ledger_block b cross join lateral unnest(b.event_ids) with ordinality as u(id, o)
+     where not (b.id_range @> u.id)
+     order by b.first_leaf + u.o limit 1`,
+  );
+  const reason = "the event lies outside its block's recorded id range (the ledger's lookup range was altered)";
+  const outside = rows[0];
+  // No such leaf: the passes still disagree, which no known change explains; still a failure, without a position.
+  if (!outside) return { reason: 'the fast check of the leaves failed but no single leaf could be named' };
+  return { leafIndex: Number(outside.leaf_index), eventId: Number(outside.event_id), reason };
 }
 
 /**

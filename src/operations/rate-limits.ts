@@ -34,6 +34,8 @@ export const DEFAULT_RATE_LIMITS: readonly RateLimitRule[] = [
   { name: 'sign-in', what: 'sign-in', methods: ['POST'], route: /^\/(staff\/)?sign-in(\/|$)/, max: 30, windowMs: MINUTE },
   { name: 'verify', what: 'decision verification', methods: '*', route: /^\/(api\/)?verify(\/|$)/, max: 60, windowMs: MINUTE },
   { name: 'submissions', what: 'application submissions and problem reports', methods: ['POST'], route: /^\/services\/:id\/submit$|^\/applications\/:ref\/(information|withdraw)$|^\/report-a-problem$/, max: 20, windowMs: MINUTE },
+  // Proposals, supports, debates, comments and abuse reports (issue 18); engagement also limits posts per person.
+  { name: 'participation', what: 'proposals, supports and comments', methods: ['POST'], route: /^\/(proposals|debates|report-abuse|participation)(\/|$)/, max: 30, windowMs: MINUTE },
   { name: 'uploads', what: 'uploads', methods: ['POST'], route: /^\/applications\/:ref\/documents$/, max: 60, windowMs: MINUTE },
   { name: 'uploads', what: 'uploads', methods: ['POST'], route: /^\/services\/:id\/apply\/:page$/, when: isMultipart, max: 60, windowMs: MINUTE },
   // Public endpoints announced for later (the assistant, Open311): limited from the day they are registered.

@@ -4,6 +4,7 @@ import type { EventView, TaskView } from '../engine/index.js';
 import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember } from '../identity/index.js';
 import { isRecordRef } from '../privacy/index.js';
 import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
+import { applicationSummary, businessRecord, decisionExplanations, historyLine, historyTable, reviewerFindings, statusInWords } from './case-summary.js';
 import { decisionRow } from './decision-routes.js';
 import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
@@ -12,6 +13,13 @@ import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, 
  * tasks with their forms, notes, the timeline) and its files (the BPMN for the viewer, the applicant's documents);
  * each read of personal data is logged for the person.
  */
+
+/** Actor id → name of the staff of these departments (the names the history and reviewers' sections show). */
+async function staffNames(db: NonNullable<WorkbenchContext['db']>, departments: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const department of departments) for (const member of await listStaffOfDepartment(db, department)) names.set(member.actor, member.name);
+  return names;
+}
 
 export type RenderCase = (reply: FastifyReply, staff: StaffSession, id: number, state: FormState | null) => Promise<FastifyReply>;
 
@@ -33,10 +41,10 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const events: EventView[] = await engine.getEvents(id);
     const notes = events.filter((e) => e.type === 'case.note-added');
     const open = tasks.filter((t) => t.state === 'created');
-    const variables = Object.entries(instance.variables as Record<string, unknown>).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
     const title = instance.businessKey ?? `Case ${id}`;
     const sla = caseSla(instance, events);
     const uploads = await uploadsOf(instance.businessKey);
+    const incidents = await engine.listIncidents({ instanceId: id, state: 'open' });
     const diagram = await diagramFor(instance.definitionId).catch((error: unknown) => {
       log.warn({ err: error, definitionId: instance.definitionId }, 'no diagram for the case');
       return null;
@@ -52,50 +60,50 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
         colleagues.set(`${department}${isManagerGroup(t) ? '/manager' : ''}`, await listStaffOfDepartment(db, department, isManagerGroup(t) ? 'manager' : undefined));
       }
     }
+    // Staff appear by name where the directory knows them (the case's departments), else by their sign-in id.
+    const directory = db ? await staffNames(db, [...new Set(tasks.flatMap((t) => t.candidateGroups.map((g) => g.split('/')[0]!)))]) : new Map<string, string>();
+    const nameOf = (actor: string): string => directory.get(actor) ?? actor.replace(/^staff:/, '');
     const errors = state?.errors ?? [];
     if (diagram) diagramPages.add(reply);
-    const timelineDetail = (e: EventView): string => {
-      if (e.type === 'case.note-added') return String(e.data['text'] ?? '');
-      if (e.type === 'task.escalated') return `to ${(e.data['to'] as string[] | undefined)?.join(', ') ?? ''}: ${String(e.data['reason'] ?? '')}`;
-      if (e.type === 'task.assigned') return e.data['assignee'] ? `to ${String(e.data['assignee'])}` : 'to nobody';
-      if (e.type === 'task.claimed') return `to ${String(e.data['assignee'] ?? '')}`;
-      if (e.type === 'task.unclaimed') return `released by ${String(e.data['previousAssignee'] ?? '')}`;
-      return '';
-    };
+    const status = statusInWords({ instance, service, openTasks: open, incidents, currentSteps, stepName });
     return send(reply, staff, `${errors.length > 0 ? 'Error: ' : ''}${title}`, html`${renderErrorSummary(errors)}<span class="govuk-caption-l">${service?.title ?? instance.processKey}</span>
 <h1 class="govuk-heading-l">${title}</h1>
+${incidents.length > 0 ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This case is stuck: ${incidents.map((i) => `${stepName(i.elementId)} failed (${i.message})`).join('; ')}. <a class="govuk-link" href="/staff/incidents">Retry it from the incident list</a>.</strong></div>` : ''}
 <dl class="govuk-summary-list">
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Status</dt><dd class="govuk-summary-list__value" id="current-steps">${status}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Case deadline</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.case}${service.sla.pauseWhileWaitingForApplicant ? ', the clock stops while the case waits for the applicant' : ''})` : ''}${sla.pausedMs > 0 ? `; waited for the applicant ${plural(Math.round(sla.pausedMs / 3_600_000), 'hour')}` : ''}</span>` : 'No deadline'}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Current step</dt><dd class="govuk-summary-list__value" id="current-steps">${currentSteps.length === 0 ? (instance.state === 'active' ? 'None' : `The case is ${instance.state}`) : currentSteps.map(stepName).join(', ')}</dd></div>
 ${await decisionRow(ctx, staff, id, instance.variables, tasks, state)}
 </dl>
 <h2 class="govuk-heading-m">Open tasks</h2>
 ${open.length === 0 ? html`<p class="govuk-body">No open tasks.</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
-<h2 class="govuk-heading-m">Process</h2>
-${diagram ? html`<figure class="govuk-!-margin-0">
-<figcaption class="govuk-body">Where the case is in the process: the current step${currentSteps.length === 1 ? ' is' : 's are'} outlined in thick blue, the steps passed in green.</figcaption>
-<div id="case-diagram" class="govflow-diagram" data-src="/staff/cases/${id}/diagram.bpmn" data-active="${currentSteps.join(' ')}" data-active-scopes="${activeIds.filter((a) => diagram.containers.has(a)).join(' ')}" data-completed="${completedIds.join(' ')}"></div>
-</figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
-<h2 class="govuk-heading-m">Application</h2>
-<dl class="govuk-summary-list">${variables.map(([k, v]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${k}</dt><dd class="govuk-summary-list__value">${String(v)}</dd></div>`)}</dl>
+<h2 class="govuk-heading-m">The application</h2>
+<div id="application-summary">${applicationSummary(service, instance.variables)}</div>
+${businessRecord(instance.variables)}
 ${registryRecords}
+<h2 class="govuk-heading-m">How the rules decided</h2>
+<div id="decision-explanations">${decisionExplanations(service, events, stepName)}</div>
+<h2 class="govuk-heading-m">What the reviewers found</h2>
+<div id="reviewer-findings">${reviewerFindings(service, events, tasks, nameOf)}</div>
 <h2 class="govuk-heading-m">Documents</h2>
-${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">SHA-256</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>
-<tbody class="govuk-table__body">${uploads.map((u) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${id}/documents/${u.id}">${u.filename}</a></td><td class="govuk-table__cell">${u.mediaType}</td><td class="govuk-table__cell">${bytes(u.sizeBytes)}</td><td class="govuk-table__cell"><code class="govuk-!-font-size-14">${u.sha256}</code></td><td class="govuk-table__cell">${formatDate(u.createdAt)}</td></tr>`)}</tbody></table>`}
+${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table govflow-fit-table" id="case-documents"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type and size</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>
+<tbody class="govuk-table__body">${uploads.map((u) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${id}/documents/${u.id}">${u.filename}</a><br><span class="govuk-body-s govflow-digest">SHA-256 ${u.sha256}</span></td><td class="govuk-table__cell">${u.mediaType}, ${bytes(u.sizeBytes)}</td><td class="govuk-table__cell">${formatDate(u.createdAt)}</td></tr>`)}</tbody></table>`}
 <h2 class="govuk-heading-m">Internal notes</h2>
-${notes.length === 0 ? html`<p class="govuk-body">No notes yet.</p>` : html`<ul class="govuk-list">${notes.map((n) => html`<li><strong>${n.actor ?? ''}</strong>, ${formatDate(n.occurredAt)}: ${String(n.data['text'] ?? '')}</li>`)}</ul>`}
+${notes.length === 0 ? html`<p class="govuk-body">No notes yet.</p>` : html`<ul class="govuk-list">${notes.map((n) => html`<li><strong>${n.actor ? nameOf(n.actor) : ''}</strong>, ${formatDate(n.occurredAt)}: ${String(n.data['text'] ?? '')}</li>`)}</ul>`}
 <form method="post" action="/staff/cases/${id}/notes" novalidate>
 <input type="hidden" name="csrf" value="${staff.csrfToken}">
 ${noteField(state)}
 <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Add note</button>
 </form>
-<h2 class="govuk-heading-m">Timeline</h2>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Every recorded step of the case, from the event log</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">What</th><th scope="col" class="govuk-table__header">Step</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">Details</th></tr></thead>
-<tbody class="govuk-table__body">${events.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${formatDate(e.occurredAt)}</td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${e.elementId ?? ''}</td><td class="govuk-table__cell">${e.actor ?? ''}</td><td class="govuk-table__cell">${timelineDetail(e)}</td></tr>`)}</tbody></table>`,
+<h2 class="govuk-heading-m">Process</h2>
+${diagram ? html`<figure class="govuk-!-margin-0">
+<figcaption class="govuk-body">Where the case is in the process: the current step${currentSteps.length === 1 ? ' is' : 's are'} outlined in thick blue, the steps passed in green.</figcaption>
+<div id="case-diagram" class="govflow-diagram" data-src="/staff/cases/${id}/diagram.bpmn" data-active="${currentSteps.join(' ')}" data-active-scopes="${activeIds.filter((a) => diagram.containers.has(a)).join(' ')}" data-completed="${completedIds.join(' ')}"></div>
+</figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
+<h2 class="govuk-heading-m">History</h2>
+${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
     errors.length > 0 ? 400 : 200,
-    diagram ? { scripts: ['/staff/assets/bpmn-viewer.js', '/staff/assets/case-diagram.js'], stylesheets: ['/staff/assets/diagram-js.css', '/staff/assets/bpmn-js.css', '/staff/assets/case-diagram.css'] } : {});
+    { stylesheets: ['/staff/assets/case-page.css', ...(diagram ? ['/staff/assets/diagram-js.css', '/staff/assets/bpmn-js.css', '/staff/assets/case-diagram.css'] : [])], ...(diagram ? { scripts: ['/staff/assets/bpmn-viewer.js', '/staff/assets/case-diagram.js'] } : {}) });
   }
 
   function noteField(state: FormState | null): SafeHtml {

@@ -26,6 +26,11 @@ export interface ProcessDiagram {
   readonly names: ReadonlyMap<string, string>;
   /** Sub-processes (and transactions): "active" while anything inside them is, so not a step of their own. */
   readonly containers: ReadonlySet<string>;
+  /**
+   * The candidate groups of the process's user tasks (static `zeebe:assignmentDefinition` values only): whose case
+   * it is before it has a task of its own, e.g. stuck on a registry look-up that precedes its first task.
+   */
+  readonly candidateGroups: readonly string[];
 }
 
 const GAP_X = 50;
@@ -168,7 +173,8 @@ export async function diagramOf(xml: string): Promise<ProcessDiagram> {
   };
   const processes = (rootElement.rootElements ?? []).filter((e) => e.$type === 'bpmn:Process');
   processes.forEach(collect);
-  if (/<(?:[A-Za-z][\w-]*:)?BPMNShape\b/.test(xml)) return { xml, names, containers };
+  const candidateGroups = [...new Set([...xml.matchAll(/\bcandidateGroups="([^"=][^"]*)"/g)].flatMap((m) => m[1]!.split(',').map((g) => g.trim()).filter((g) => g !== '')))];
+  if (/<(?:[A-Za-z][\w-]*:)?BPMNShape\b/.test(xml)) return { xml, names, containers, candidateGroups };
   const planes: string[] = [];
   for (const process of processes) {
     const boxes = new Map<string, Box>();
@@ -195,11 +201,11 @@ export async function diagramOf(xml: string): Promise<ProcessDiagram> {
   }
   const open = /<((?:[A-Za-z][\w-]*:)?)definitions\b([^>]*)>/.exec(xml);
   const close = xml.lastIndexOf(`</${open?.[1] ?? ''}definitions>`);
-  if (!open || close < 0) return { xml, names, containers };
+  if (!open || close < 0) return { xml, names, containers, candidateGroups };
   const namespaces = [
     ['bpmndi', 'http://www.omg.org/spec/BPMN/20100524/DI'], ['dc', 'http://www.omg.org/spec/DD/20100524/DC'], ['di', 'http://www.omg.org/spec/DD/20100524/DI'],
   ].filter(([p]) => !new RegExp(`xmlns:${p}=`).test(open[2] ?? '')).map(([p, uri]) => ` xmlns:${p}="${uri}"`).join('');
   const head = xml.slice(0, open.index) + open[0].replace(/>$/, `${namespaces}>`).replace(/\/(?=>$)/, '');
   const withDiagram = head + xml.slice(open.index + open[0].length, close) + planes.join('\n') + '\n' + xml.slice(close);
-  return { xml: withDiagram, names, containers };
+  return { xml: withDiagram, names, containers, candidateGroups };
 }

@@ -23,6 +23,7 @@ const ASSETS: Readonly<Record<string, { file: () => string; type: string }>> = {
   'bpmn-js.css': { file: () => requireFromHere.resolve('bpmn-js/dist/assets/bpmn-js.css'), type: 'text/css; charset=utf-8' },
   'case-diagram.js': { file: () => fileURLToPath(new URL('./assets/case-diagram.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
   'case-diagram.css': { file: () => fileURLToPath(new URL('./assets/case-diagram.css', import.meta.url)), type: 'text/css; charset=utf-8' },
+  'case-page.css': { file: () => fileURLToPath(new URL('./assets/case-page.css', import.meta.url)), type: 'text/css; charset=utf-8' },
 };
 
 

@@ -38,7 +38,7 @@ export interface WorkbenchOptions {
   readonly now?: () => Date;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }];
+export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
 /** Rows per inbox page; the engine counts and pages in the database, so a department with 10,000 tasks pages too. */
 export const INBOX_PAGE_SIZE = 50;
 export const MAX_REASON = 2000;
@@ -90,13 +90,15 @@ export interface WorkbenchContext {
   readonly diagramPages: WeakSet<FastifyReply>;
   serviceOf(processKey: string): Service | undefined;
   diagramFor(definitionId: number): Promise<ProcessDiagram>;
-  send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status?: number, extra?: { scripts?: string[]; stylesheets?: string[] }): FastifyReply;
+  send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status?: number, extra?: { scripts?: string[]; stylesheets?: string[]; current?: string }): FastifyReply;
   /** The signed-in staff member, or a redirect to the staff sign-in (null is returned after replying). */
   staffSession(request: FastifyRequest, reply: FastifyReply): Promise<StaffSession | null>;
   /** The staff member and the form body of a POST (its CSRF token was checked by the web session plugin). */
   postStaff(request: FastifyRequest, reply: FastifyReply): Promise<(StaffSession & { body: FormBody }) | null>;
   caseId(raw: string): number;
   caseInScope(principal: StaffPrincipal, id: number): Promise<{ instance: ProcessInstanceView; tasks: TaskView[] }>;
+  /** Whose case it is: its tasks' candidate groups, or before its first task its process's (see ProcessDiagram). */
+  caseGroups(instance: ProcessInstanceView): Promise<string[]>;
   taskSla(task: TaskView): SlaState | null;
   caseSla(instance: ProcessInstanceView, events: readonly EventView[] | null): CaseSla | null;
   needsEvents(processKey: string): boolean;
@@ -129,10 +131,11 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
   const diagramPages = new WeakSet<FastifyReply>();
 
 
-  function send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status = 200, extra: { scripts?: string[]; stylesheets?: string[] } = {}): FastifyReply {
+  function send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status = 200, extra: { scripts?: string[]; stylesheets?: string[]; current?: string } = {}): FastifyReply {
+    const { current = 'inbox', ...assets } = extra;
     return reply.status(status).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: NAVIGATION, current: 'inbox', section: { name: 'Staff workbench', href: '/staff' }, wide: true,
-      citizen: staff?.principal.name ?? null, ...(staff ? { csrfToken: staff.csrfToken } : {}), ...extra,
+      title, content, navigation: NAVIGATION, current, section: { name: 'Staff workbench', href: '/staff' }, wide: true,
+      citizen: staff?.principal.name ?? null, ...(staff ? { csrfToken: staff.csrfToken } : {}), ...assets,
     }).value);
   }
 
@@ -164,8 +167,17 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     const instance = await engine.getInstance(id).catch(() => null);
     if (!instance) throw new PageError(404, 'Page not found', 'There is no such case.');
     const tasks = [...await engine.listTasks({ instanceId: id, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId: id, state: 'completed', limit: 1000 })];
-    if (!inCaseScope(principal, tasks.flatMap((t) => t.candidateGroups))) throw new PageError(404, 'Page not found', 'There is no such case in your departments.');
+    // A case stuck before its first task (an incident) belongs to the departments of its process's user tasks, so
+    // that whoever sees it in the incident list can open it; a case without tasks and without an incident stays out.
+    const groups = tasks.length > 0 ? tasks.flatMap((t) => t.candidateGroups) : (await engine.listIncidents({ instanceId: id })).length > 0 ? await caseGroups(instance) : [];
+    if (!inCaseScope(principal, groups)) throw new PageError(404, 'Page not found', 'There is no such case in your departments.');
     return { instance, tasks };
+  }
+
+  async function caseGroups(instance: ProcessInstanceView): Promise<string[]> {
+    const groups = await engine.caseCandidateGroups(instance.id);
+    if (groups.length > 0) return groups;
+    return [...(await diagramFor(instance.definitionId).catch(() => null))?.candidateGroups ?? []];
   }
 
   const taskSla = (task: TaskView): SlaState | null => {
@@ -206,5 +218,5 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
       receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality', receiverSystem: 'govflow-workbench',
     });
   }
-  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
+  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, caseGroups, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
 }

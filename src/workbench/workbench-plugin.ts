@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { htmlPageEdge } from '../web/index.js';
 import { caseRenderer, registerCaseRoutes } from './case-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
+import { registerIncidentRoutes } from './incident-routes.js';
 import { registerInboxRoutes } from './inbox-routes.js';
 import { registerTaskRoutes } from './task-routes.js';
 import { createWorkbenchContext, type WorkbenchOptions } from './workbench-context.js';
@@ -46,5 +47,6 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
     registerCaseRoutes(server, ctx, renderCase);
     registerTaskRoutes(server, ctx, renderCase);
     registerDecisionRoutes(server, ctx, renderCase);
+    registerIncidentRoutes(server, ctx);
   };
 }

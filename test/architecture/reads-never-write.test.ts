@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { createParticipation } from '../../src/engagement/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import type { Database } from '../../src/store/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
@@ -76,6 +77,8 @@ function sampleFor(segment: string, param: string, data: Record<string, string>)
     'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
     // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
     'reports/:id': '1',
+    // proposals and debates (issue 18): the seeded proposal, its discussion, an abuse report form for it
+    'proposals/:id': data['proposal'], 'debates/:id': data['debate'], 'report-abuse/:kind': 'proposal', ':kind/:id': data['proposal'],
   };
   return byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
@@ -97,6 +100,13 @@ describeEachBackend('reads never write: every GET route, every role', (backend) 
     // One real case of the demo citizen Alex, with an upload, at its first task (seeded as `bench web` seeds them).
     Object.assign(data, await seedAlexPermitCase(govflow));
     data['decision'] = '1';
+    // A proposal with a comment and an abuse report, and a topic debate (issue 18): their pages, forms and the moderation page.
+    const participation = createParticipation({ db: govflow.db, engine: govflow.engine, threshold: 5 });
+    data['proposal'] = String(await participation.propose('demo-citizen-alex', { topic: 'streets', title: 'A bench by the pond', body: 'The walk round the pond is long.' }));
+    await participation.support(Number(data['proposal']), 'demo-citizen-alex');
+    await participation.reportAbuse({ kind: 'proposal', id: Number(data['proposal']), reporterId: 'demo-citizen-sam', reason: 'It is advertising.' });
+    data['debate'] = String(await participation.startDebate('demo-citizen-sam', { topic: 'planning', title: 'Taller buildings?', body: 'Should the centre allow them?' }));
+    await participation.comment({ debateId: Number(data['debate']), parentId: null, author: { kind: 'citizen', citizenId: 'demo-citizen-alex' }, body: 'Not by the river.' });
     const base = running.url;
     who['nobody'] = {};
     who['citizen'] = { cookie: await signInCitizen(base, 'alex') };

@@ -68,6 +68,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/tasks/:id/claim': DECIDERS,
   'POST /staff/tasks/:id/complete': DECIDERS,
   'POST /staff/cases/:id/notes': DECIDERS,
+  // the department's stuck cases (issue 23): every staff member reads those of their departments; deciders retry
+  'GET /staff/incidents': STAFF,
+  'POST /staff/incidents/:id/retry': DECIDERS,
   // a manager of the case's department revokes its signed decision (other managers: 403 inside, or not found)
   'POST /staff/cases/:id/revoke-decision': ['manager'],
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
@@ -152,6 +155,36 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /report-a-problem': CITIZEN,
   'GET /reports/:id': ALL,
   'GET /reports/:id/photo': ALL,
+  // engagement (issue 18, triage and feedback): the triage page for staff, corrections by those who route reports;
+  // feedback and complaints are the signed-in citizen's own
+  'GET /staff/triage': STAFF,
+  'POST /staff/triage/corrections': DECIDERS,
+  'GET /feedback': CITIZEN,
+  'POST /feedback': CITIZEN,
+  'GET /complaints': CITIZEN,
+  'GET /complaints/new': CITIZEN,
+  'POST /complaints': CITIZEN,
+  'GET /complaints/:id': CITIZEN,
+  // proposals and debates (issue 18): public to read; proposing, supporting, a public name and abuse reports need a
+  // signed-in citizen; comments a citizen or staff who act (an official reply), not an auditor; moderation managers
+  // and admins (other staff 403, visitors to the staff sign-in).
+  'GET /proposals': ALL,
+  'GET /proposals/new': CITIZEN,
+  'POST /proposals': CITIZEN,
+  'GET /proposals/:id': ALL,
+  'POST /proposals/:id/support': CITIZEN,
+  'GET /participation/name': CITIZEN,
+  'POST /participation/name': CITIZEN,
+  'GET /debates': ALL,
+  'GET /debates/new': CITIZEN,
+  'POST /debates': CITIZEN,
+  'GET /debates/:id': ALL,
+  'POST /debates/:id/comments': ['citizen', 'caseworker', 'manager', 'admin'],
+  'GET /report-abuse/:kind/:id': CITIZEN,
+  'POST /report-abuse/:kind/:id': CITIZEN,
+  'GET /staff/moderation': ['manager', 'admin'],
+  'POST /staff/moderation/:kind/:id/hide': ['manager', 'admin'],
+  'POST /staff/moderation/:kind/:id/restore': ['manager', 'admin'],
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
@@ -213,6 +246,12 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/3/action/package_show': ALL,
   'GET /api/3/action/package_search': ALL,
   'GET /api/3/action/organization_list': ALL,
+  // transparency: spending, fees and benefits, public contracts (issue 17 acc 2)
+  'GET /spending': ALL,
+  'GET /open-data/spending.csv': ALL,
+  'GET /open-data/spending.csv-metadata.json': ALL,
+  'GET /open-data/fees-and-benefits.csv': ALL,
+  'GET /open-data/contracts.json': ALL,
 };
 
 /**
@@ -280,9 +319,11 @@ describe('authorisation matrix (every registered route × every role)', () => {
   });
 
   async function call(method: string, url: string, role: MatrixRole): Promise<{ status: number; location: string }> {
-    // Sign-in and sign-out posts replace the session: give them a fresh one so the shared ones survive.
-    // (The passkey and forced-change steps replace it only when they succeed, which these probes never do.)
-    const replaces = /sign-(in|out)/.test(url) && method === 'POST' && !/passkey|new-password/.test(url);
+    // Sign-out posts end the session: give them a fresh one so the shared ones survive. (Sign-in posts replace the
+    // session only when they succeed, which these probes, sending no credentials, never do; so they keep the shared
+    // one, and every staff member signs in three times in all, which their authenticator allows in one 30-second
+    // step window: a fresh sign-in per probe made the test wait for the clock.)
+    const replaces = /sign-out/.test(url) && method === 'POST';
     let cred = replaces ? await credentialFor(role) : credentials.get(role)!;
     let csrf = '';
     if (!cred.cookie && method !== 'GET' && !url.startsWith('/api/')) {

@@ -40,12 +40,22 @@ describe('staff sign-in in Chromium', () => {
     assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter a valid username and password/);
     assert.deepEqual(await axeViolations(page), []);
     await signInStaffInBrowser(page, s.base, 'pat');
+    // Issue 23: a caseworker who opened the sign-in page directly lands on their inbox, not the citizen start page.
+    assert.equal(new URL(page.url()).pathname, '/staff');
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'govflow_session');
     assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
     assert.equal(session?.sameSite, 'Lax');
     const tasks = await page.request.get(`${s.base}/api/tasks`);
     assert.equal(tasks.status(), 200, 'the browser session is a caseworker');
+    await context.close();
+  });
+
+  it('lands an administrator of no department\'s cases on the administration pages', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInStaffInBrowser(page, s.base, 'ada');
+    assert.equal(new URL(page.url()).pathname, '/admin');
     await context.close();
   });
 

@@ -135,6 +135,14 @@ describeEachBackend('ledger tamper', (backend) => {
       },
       expect: (ids) => ({ leafIndex: 7, eventId: ids[7]!, reason: 'recorded as erased but its data is not the erasure marker' }),
     },
+    {
+      // A block's id_range narrowed so that it no longer covers its last event (leaf 15): every leaf still matches
+      // its event through event_ids, only the fast pass (which finds events through the range) sees it. Verify must
+      // fail when either pass does, and the precise pass then names the leaf outside its block's range.
+      name: "narrowing block 0's id range so that it misses event 15",
+      tamper: (db, ids) => db.query('update ledger_block set id_range = int8range($1, $2) where first_leaf = 0', [ids[0], ids[15]]).then(() => undefined),
+      expect: (ids) => ({ leafIndex: 15, eventId: ids[15]!, reason: "outside its block's recorded id range" }),
+    },
   ];
 
   for (const c of cases) {

@@ -82,7 +82,7 @@ describe('staff workbench in Chromium', () => {
     await page.getByRole('button', { name: 'Escalate' }).click();
     // pat still sees the case (the completeness check was theirs), the timeline has the escalation with its reason.
     assert.equal(await page.locator('h1').innerText(), 'BP-2026-900101');
-    assert.match(await page.locator('table', { hasText: 'Every recorded step' }).innerText(), /task\.escalated\s+zoning-review\s+staff:pat\s+to planning\/manager: The site is on the border of two zones\./);
+    assert.match(await page.locator('#case-history').innerText(), /Pat Planner escalated the task “Zoning review” to planning\/manager: The site is on the border of two zones\./);
     assert.equal(await page.getByRole('button', { name: 'Assign to me' }).count(), 0, 'the escalated task is for the managers now');
     await page.goto(`${running.url}/staff?view=mine`);
     await check(page, 'my tasks');

@@ -96,7 +96,7 @@ describeEachBackend('staff workbench', (backend) => {
     assert.doesNotMatch(csp, /unsafe-eval|script-src[^;]*unsafe-inline/);
     assert.ok(!/<script>|<script [^>]*>[^<]/.test(page.text), 'no inline script');
     assert.match(page.text, /data-src="\/staff\/cases\/\d+\/diagram.bpmn" data-active="check-completeness"/);
-    assert.match(page.text, /id="current-steps">Check completeness</, 'the current step in words, for a browser without JavaScript');
+    assert.match(page.text, /id="current-steps">Waiting for staff: Check completeness \(intake\)</, 'the status in words, for a browser without JavaScript');
     const js = await fetch(`${base}/staff/assets/bpmn-viewer.js`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
@@ -122,7 +122,7 @@ describeEachBackend('staff workbench', (backend) => {
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>alert(1)</script>'));
     assert.match(page.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt; site plan missing/);
-    assert.match(page.text, /case\.note-added/, 'the note is on the timeline from the event log');
+    assert.match(page.text, /Pat Planner added a note/, 'the note is in the history from the event log');
     assert.match(page.text, /name="complete" type="radio" value="false"/, 'the completeness form comes from the catalogue');
 
     // "No" without a question: 400, the error next to the field and in the summary, on the case page; nothing changed.
@@ -151,7 +151,7 @@ describeEachBackend('staff workbench', (backend) => {
     // The case waits for the applicant: the case SLA stands still until the answer comes.
     const waiting = await waitFor('the case to wait for the applicant', async () => {
       const p = await get(`/staff/cases/${permitCase}`, pat);
-      return /Paused: waiting for the applicant/.test(p.text) && /id="current-steps">Information received</.test(p.text) ? p : null;
+      return /Paused: waiting for the applicant/.test(p.text) && /id="current-steps">Waiting for the applicant to send the information asked for</.test(p.text) ? p : null;
     });
     assert.match(waiting.text, /govuk-tag--blue">Paused: waiting for the applicant \(60 days left\)/);
     await govflow.engine.publishMessage({ name: 'information-received', correlationKey: reference, variables: { informationResponse: 'Here it is.' } });
@@ -211,7 +211,7 @@ describeEachBackend('staff workbench', (backend) => {
       [content.length, sha, content]);
     const uploadId = Number(rows[0]!.id);
     const page = await get(`/staff/cases/${permitCase}`, pat);
-    assert.match(page.text, new RegExp(`href="/staff/cases/${permitCase}/documents/${uploadId}">site plan &lt;1&gt;.pdf</a></td><td class="govuk-table__cell">application/pdf</td><td class="govuk-table__cell">${content.length} bytes</td><td class="govuk-table__cell"><code class="govuk-!-font-size-14">${sha}</code>`));
+    assert.match(page.text, new RegExp(`href="/staff/cases/${permitCase}/documents/${uploadId}">site plan &lt;1&gt;.pdf</a><br><span class="govuk-body-s govflow-digest">SHA-256 ${sha}</span></td><td class="govuk-table__cell">application/pdf, ${content.length} bytes</td>`));
     assert.doesNotMatch(page.text, /other\.pdf/);
     const download = await fetch(`${base}/staff/cases/${permitCase}/documents/${uploadId}`, { headers: { cookie: pat } });
     assert.equal(download.status, 200);
@@ -250,7 +250,16 @@ describeEachBackend('staff workbench', (backend) => {
     const decided = (await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>;
     assert.deepEqual([decided['decision'], decided['decisionReasons']], ['refused', reasons]);
     const code = await waitFor('the signed decision', async () => ((await govflow.engine.getInstance(permitCase)).variables as Record<string, unknown>)['decisionCode'] as string | undefined);
-    assert.match((await get(`/staff/cases/${permitCase}`, mia)).text, new RegExp(`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`));
+    const decidedPage = (await get(`/staff/cases/${permitCase}`, mia)).text;
+    assert.match(decidedPage, new RegExp(`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`));
+    // Issue 23: each reviewer's findings in a section of its own, labelled by the task's form; the fee table's
+    // stored explanation by its input labels; the status in words; no variable name anywhere on the page.
+    const findings = decidedPage.slice(decidedPage.indexOf('id="reviewer-findings"'));
+    assert.match(findings, /Zoning review<\/h3>[\s\S]*?By Mia Manager[\s\S]*?Outcome of the zoning review<\/dt><dd class="govuk-summary-list__value">Objection<[\s\S]*?Findings<\/dt><dd class="govuk-summary-list__value">Too tall for the zone\.</);
+    assert.match(findings, /Decision<\/dt><dd class="govuk-summary-list__value">Refuse<\/dd>[\s\S]*?Reasons<\/dt><dd class="govuk-summary-list__value">The building is higher than the zoning plan allows\.</);
+    assert.match(decidedPage, /id="decision-explanations">[\s\S]*?Floor area \(m²\)<\/dt>[\s\S]*?Rules that matched[\s\S]*?Outcome<\/dt>/);
+    assert.match(decidedPage, /id="current-steps">Closed: refused<|id="current-steps">Being processed automatically/);
+    assert.doesNotMatch(decidedPage.replace(/<[^>]*>/g, ' '), /\b(zoningOutcome|fireSafetyFindings|structuralFindings|decisionReasons|applicationId|task\.completed|element\.activated)\b/);
   });
 
   it('pages the inbox beyond one page and keeps the filters across pages', async () => {

@@ -1,0 +1,160 @@
+/**
+ * Serves the debates per topic and the discussion of each proposal: threaded comments (a reply form under each comment,
+ * a plain <details>, so it works without script), official replies marked as such, Markdown rendered inert
+ * (discussion-markdown.ts), abuse reports. Hidden items keep their place with the moderator's reason.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { renderMarkdown } from './discussion-markdown.js';
+import * as talk from './discussion-store.js';
+import { authorOf, checkText, citizenOf, isKind, officialOf, send, signInFirst, textField, tooManyPosts, topicField, when, type PagesContext } from './participation-kit.js';
+import * as store from './proposals-store.js';
+
+const MAX_DEPTH = 6;
+const idOf = (request: FastifyRequest): number => Number((request.params as { id: string }).id);
+
+function commentTree(comments: readonly talk.CommentView[], parentId: number | null, depth: number, replyForm: (c: talk.CommentView) => SafeHtml): SafeHtml {
+  const children = comments.filter((c) => c.parentId === parentId);
+  if (children.length === 0) return html``;
+  return html`<ul class="govuk-list govuk-!-margin-left-${depth === 0 ? '0' : '4'}">${children.map((c) => html`<li>
+<article class="govuk-!-margin-bottom-4" id="comment-${String(c.id)}" aria-labelledby="comment-${String(c.id)}-by">
+<p class="govuk-body-s govuk-!-margin-bottom-1" id="comment-${String(c.id)}-by"><strong>${c.author}</strong>${c.official ? html` <strong class="govuk-tag govuk-tag--blue">Official reply</strong> ${c.official.department}` : html``} <span class="govuk-hint govuk-!-display-inline">${when(c.createdAt)}</span></p>
+${c.hidden ? html`<p class="govuk-body govuk-hint">A moderator hid this comment: ${c.hidden.reason}</p>` : html`<div>${renderMarkdown(c.body)}</div>
+${replyForm(c)}<p class="govuk-body-s"><a class="govuk-link" href="/report-abuse/comment/${String(c.id)}">Report this comment<span class="govuk-visually-hidden"> by ${c.author}</span></a></p>`}
+${depth < MAX_DEPTH ? commentTree(comments, c.id, depth + 1, replyForm) : html``}
+</article></li>`)}</ul>`;
+}
+
+/** The comments of a debate and the forms to add one, for the debate's page or its proposal's. */
+export async function renderDiscussion(ctx: PagesContext, request: FastifyRequest, debate: talk.DebateView): Promise<SafeHtml> {
+  const comments = await talk.listComments(ctx.participation.db, debate.id);
+  const canWrite = citizenOf(request) !== null || officialOf(request) !== null;
+  const csrf = request.csrfToken;
+  const form = (parentId: number | null, key: string, label: string): SafeHtml => html`<form method="post" action="/debates/${String(debate.id)}/comments" novalidate>
+<input type="hidden" name="csrf" value="${csrf}">${parentId !== null ? html`<input type="hidden" name="parent" value="${String(parentId)}">` : html``}
+${textField({ key, label, hint: 'You can use Markdown: *emphasis*, **strong**, lists and links.', value: '', errors: [], rows: 4 })}
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${officialOf(request) ? 'Post official reply' : 'Post comment'}</button></form>`;
+  const replyForm = (c: talk.CommentView): SafeHtml => (canWrite
+    ? html`<details class="govuk-details govuk-!-margin-bottom-1"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Reply<span class="govuk-visually-hidden"> to ${c.author}</span></span></summary>
+<div class="govuk-details__text">${form(c.id, `reply-${String(c.id)}`, 'Your reply')}</div></details>`
+    : html``);
+  return html`<h2 class="govuk-heading-m" id="discussion">Discussion (${String(comments.filter((c) => !c.hidden).length)})</h2>
+${commentTree(comments, null, 0, replyForm)}
+${canWrite ? form(null, 'comment', 'Add a comment') : html`<p class="govuk-body"><a class="govuk-link" href="/sign-in?next=${encodeURIComponent(request.url)}">Sign in to comment</a>.</p>`}`;
+}
+
+export function registerDiscussionRoutes(scope: FastifyInstance, ctx: PagesContext): void {
+  const { participation } = ctx;
+  const { db } = participation;
+  const topicName = (code: string): string => participation.topics.find((t) => t.code === code)?.name ?? code;
+
+  const newDebateForm = (request: FastifyRequest, reply: FastifyReply, body: Record<string, string | string[]>, errors: FieldError[]): FastifyReply => send(request, reply, 'Start a debate', html`<a href="/debates" class="govuk-back-link">Back</a>
+<h1 class="govuk-heading-l">Start a debate</h1>${renderErrorSummary(errors)}
+<form method="post" action="/debates" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}">
+${topicField(participation, formText(body, 'topic'), errors)}
+${textField({ key: 'title', label: 'Title', value: formText(body, 'title'), errors })}
+${textField({ key: 'body', label: 'What do you want to discuss?', hint: 'You can use Markdown.', value: formText(body, 'body'), errors, rows: 8 })}
+<button type="submit" class="govuk-button" data-module="govuk-button">Start the debate</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
+
+  scope.get('/debates', async (request, reply) => {
+    const t = (request.query as Record<string, unknown>)['topic'];
+    const topic = typeof t === 'string' && participation.topics.some((x) => x.code === t) ? t : null;
+    const debates = await talk.listDebates(db, { topic, limit: 100 });
+    return send(request, reply, 'Debates', html`<h1 class="govuk-heading-l">Debates</h1>
+<p class="govuk-body">Talk with other residents and with the municipality's officials. <a class="govuk-link" href="/proposals">See the proposals</a>.</p>
+<p class="govuk-body"><a class="govuk-button" data-module="govuk-button" role="button" draggable="false" href="/debates/new">Start a debate</a></p>
+<nav aria-label="Topics"><ul class="govuk-list">${[html`<li><a class="govuk-link" href="/debates"${topic === null ? html` aria-current="page"` : html``}>All topics</a></li>`,
+  ...participation.topics.map((x) => html`<li><a class="govuk-link" href="/debates?topic=${x.code}"${x.code === topic ? html` aria-current="page"` : html``}>${x.name}</a></li>`)]}</ul></nav>
+${debates.length === 0 ? html`<p class="govuk-body">There are no debates${topic ? html` on this topic` : html``} yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${debates.map((d) => html`<li><a class="govuk-link govuk-!-font-weight-bold" href="/debates/${String(d.id)}">${d.title}</a><br><span class="govuk-body-s">${topicName(d.topic)} · started by ${d.author ?? 'the municipality'} · ${String(d.comments)} comments</span></li>`)}</ul>`}`);
+  });
+
+  scope.get('/debates/new', async (request, reply) => {
+    if (signInFirst(request, reply)) return reply;
+    return newDebateForm(request, reply, {}, []);
+  });
+
+  scope.post('/debates', async (request, reply) => {
+    if (signInFirst(request, reply)) return reply;
+    const citizen = citizenOf(request)!;
+    const body = formBody(request);
+    const errors: FieldError[] = [];
+    const topic = formText(body, 'topic');
+    if (!participation.topics.some((t) => t.code === topic)) errors.push({ key: 'topic', anchor: 'topic', message: 'Select the topic of the debate' });
+    const title = checkText(errors, 'title', 'a title', formText(body, 'title'), 3, 150);
+    const text = checkText(errors, 'body', 'what you want to discuss', formText(body, 'body'), 10, 5000);
+    if (errors.length > 0) return newDebateForm(request, reply, body, errors);
+    if (!(await participation.mayPost(citizen.id))) throw tooManyPosts();
+    const id = await participation.startDebate(citizen.id, { topic, title, body: text });
+    return reply.redirect(`/debates/${id}`, 303);
+  });
+
+  scope.get('/debates/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+    const debate = await talk.getDebate(db, idOf(request));
+    if (!debate) throw pageNotFound('There is no debate with this number.');
+    if (debate.proposalId !== null) return reply.redirect(`/proposals/${debate.proposalId}#discussion`, 303);
+    return send(request, reply, debate.hidden ? 'Hidden debate' : debate.title, html`<a href="/debates?topic=${debate.topic}" class="govuk-back-link">${topicName(debate.topic)}</a>
+${debate.hidden ? html`<h1 class="govuk-heading-l">Hidden debate</h1><p class="govuk-body">A moderator hid this debate: ${debate.hidden.reason}</p>` : html`<span class="govuk-caption-l">Debate · ${topicName(debate.topic)}</span>
+<h1 class="govuk-heading-l">${debate.title}</h1>
+<p class="govuk-body-s">Started by ${debate.author ?? 'the municipality'} on ${when(debate.createdAt)}</p>
+<div>${renderMarkdown(debate.body)}</div>
+<p class="govuk-body-s"><a class="govuk-link" href="/report-abuse/debate/${String(debate.id)}">Report this debate</a></p>
+${await renderDiscussion(ctx, request, debate)}`}`);
+  });
+
+  scope.post('/debates/:id/comments', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
+    // Who may write is decided before what is looked up (an auditor is refused alike for any debate number).
+    if (!authorOf(request, null)) {
+      if (signInFirst(request, reply)) return reply;
+      return send(request, reply, 'You cannot comment', html`<h1 class="govuk-heading-l">You cannot comment</h1><p class="govuk-body">Auditors read the discussions; they do not take part.</p>`, 403);
+    }
+    const debate = await talk.getDebate(db, idOf(request));
+    if (!debate) throw pageNotFound('There is no debate with this number.');
+    const proposal = debate.proposalId !== null ? await store.getProposal(db, debate.proposalId) : null;
+    const author = authorOf(request, proposal?.department ?? null)!;
+    const body = formBody(request);
+    const parentText = formText(body, 'parent');
+    const parent = /^[1-9]\d{0,14}$/.test(parentText) ? await talk.getComment(db, Number(parentText)) : null;
+    if (parentText !== '' && (!parent || parent.debateId !== debate.id)) throw pageNotFound('The comment you replied to is not in this discussion.');
+    const key = parent ? `reply-${String(parent.id)}` : 'comment';
+    const errors: FieldError[] = [];
+    const text = checkText(errors, key, 'your comment', formText(body, key), 1, 5000);
+    const back = debate.proposalId !== null ? `/proposals/${debate.proposalId}` : `/debates/${debate.id}`;
+    if (debate.hidden || proposal?.hidden) errors.push({ key, anchor: key, message: 'This discussion is closed: a moderator hid it' });
+    if (errors.length > 0) {
+      return send(request, reply, 'There is a problem with your comment', html`<a href="${back}" class="govuk-back-link">Back</a><h1 class="govuk-heading-l">Your comment</h1>${renderErrorSummary(errors)}
+<form method="post" action="/debates/${String(debate.id)}/comments" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}">${parent ? html`<input type="hidden" name="parent" value="${String(parent.id)}">` : html``}
+${textField({ key, label: 'Your comment', value: formText(body, key), errors, rows: 4 })}<button type="submit" class="govuk-button" data-module="govuk-button">Post comment</button></form>`, 400, true);
+    }
+    if (author.kind === 'citizen' && !(await participation.mayPost(author.citizenId))) throw tooManyPosts();
+    const id = await participation.comment({ debateId: debate.id, parentId: parent?.id ?? null, author, body: text });
+    return reply.redirect(`${back}#comment-${id}`, 303);
+  });
+
+  const reportForm = (request: FastifyRequest, reply: FastifyReply, kind: string, id: number, what: string, reason: string, errors: FieldError[]): FastifyReply => send(request, reply, 'Report abuse', html`<h1 class="govuk-heading-l">Report this ${kind}</h1>${renderErrorSummary(errors)}
+<p class="govuk-body">You are reporting: ${what}</p>
+<form method="post" action="/report-abuse/${kind}/${String(id)}" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}">
+${textField({ key: 'reason', label: 'What is wrong with it?', hint: 'For example, it is offensive, it shares someone\'s personal details, or it is advertising. A moderator reads this.', value: reason, errors, rows: 4 })}
+<button type="submit" class="govuk-button" data-module="govuk-button">Send the report</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
+  const targetOf = async (request: FastifyRequest): Promise<{ kind: talk.ModerationTarget; id: number; text: string; href: string }> => {
+    const { kind, id } = request.params as { kind: string; id: string };
+    const target = isKind(kind) ? await talk.describeTarget(db, kind, Number(id)) : null;
+    if (!target || !isKind(kind)) throw pageNotFound('There is nothing to report at this address.');
+    return { kind, id: Number(id), ...target };
+  };
+  const reportParams = { schema: paramsSchema({ kind: PARAM.slug, id: PARAM.id }) };
+  scope.get('/report-abuse/:kind/:id', reportParams, async (request, reply) => {
+    if (signInFirst(request, reply)) return reply;
+    const t = await targetOf(request);
+    return reportForm(request, reply, t.kind, t.id, t.text, '', []);
+  });
+  scope.post('/report-abuse/:kind/:id', reportParams, async (request, reply) => {
+    if (signInFirst(request, reply)) return reply;
+    const t = await targetOf(request);
+    const errors: FieldError[] = [];
+    const reason = checkText(errors, 'reason', 'what is wrong with it', formText(formBody(request), 'reason'), 5, 1000);
+    if (errors.length > 0) return reportForm(request, reply, t.kind, t.id, t.text, formText(formBody(request), 'reason'), errors);
+    await participation.reportAbuse({ kind: t.kind, id: t.id, reporterId: citizenOf(request)!.id, reason });
+    return send(request, reply, 'Thank you', html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Thank you for your report</h1></div>
+<p class="govuk-body">A moderator will look at it. <a class="govuk-link" href="${t.href}">Go back</a>.</p>`);
+  });
+}
