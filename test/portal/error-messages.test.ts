@@ -67,8 +67,8 @@ describe('GOV.UK error messages', () => {
       for (const p of probed) {
         count++;
         const field = fields(schema).find((f) => f.key === p.key)!;
-        const name = field.properties['errorName'];
-        const subject = field.properties['errorSubject'] ?? (name ? name[0]!.toUpperCase() + name.slice(1) : field.label.replace(/\s*\(optional\)/i, ''));
+        const errorName = field.properties['errorName'];
+        const subject = field.properties['errorSubject'] ?? (errorName ? errorName[0]!.toUpperCase() + errorName.slice(1) : field.label.replace(/\s*\(optional\)/i, ''));
         for (const w of checkMessage(p.label, subject, p.message)) failures.push(`${name} ${p.key} (${p.probe}): "${p.message}" ${w}`);
       }
       // Rendered: every message of one bad submission appears inline and in the summary, linked to its input.
