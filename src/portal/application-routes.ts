@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { citizenStatus, citizenTimeline, explainStatus, type CitizenStatus } from '../catalogue/index.js';
+import { citizenStatus, type CitizenStatus } from '../catalogue/index.js';
 import type { EventView, ProcessInstanceView } from '../engine/index.js';
 import { isGovflowError } from '../kernel/index.js';
 import { isRecordRef } from '../privacy/index.js';
@@ -8,7 +8,8 @@ import {
   displayAnswer, fields, formBody, formText, html, PARAM, paramsSchema, pageNotFound, parseFormSchema, renderErrorSummary, renderFormFields, renderRegistryRecords, validateAnswers, type FieldError, type RawInput, type SafeHtml,
 } from '../web/index.js';
 import { caseActions } from './payment-pages.js';
-import { formatDate, REFERENCE, TAG_CLASS, TOKEN, type PortalContext } from './portal-context.js';
+import { plainStatus, readableTimeline, waitsForAnswer } from './citizen-view.js';
+import { formatDate, REFERENCE, TOKEN, type PortalContext } from './portal-context.js';
 import type { Submission } from './portal-store.js';
 import { informationUploadRules, listUploads, uploadedDocumentsVariable, uploadForm, type StoredUpload } from './uploads.js';
 
@@ -19,7 +20,7 @@ import { informationUploadRules, listUploads, uploadedDocumentsVariable, uploadF
 
 /** The optional reason a citizen gives when withdrawing an application. */
 const WITHDRAW_FORM = parseFormSchema({ components: [
-  { type: 'textarea', key: 'reason', label: 'Why are you withdrawing your application? (optional)', validate: { maxLength: 500 } },
+  { type: 'textarea', key: 'reason', label: 'Why are you withdrawing your application? (optional)', validate: { maxLength: 500 }, properties: { errorName: 'your reason', errorSubject: 'Your reason' } },
 ] }).schema!;
 
 const REF_PARAMS = paramsSchema({ ref: PARAM.reference });
@@ -60,12 +61,15 @@ function applicationPages(ctx: PortalContext) {
     const found = preloaded?.found ?? (id === null ? null : await engine.getInstanceWithEvents(id));
     const instance = found?.instance ?? null;
     const status = instance ? citizenStatus(svc, instance) : 'Received';
-    const timeline = found ? citizenTimeline(svc, found.events, submission.submittedAt) : [{ status: 'Received' as const, at: submission.submittedAt, text: explainStatus('Received') }];
+    const plain = plainStatus(svc, instance);
+    const timeline = readableTimeline(svc, found?.events ?? [], submission.submittedAt, instance);
     const ir = svc.informationRequest;
-    const waiting = Boolean(ir && instance && instance.state === 'active' && instance.activeElements.some((e) => e.elementId === ir.waitingAt));
+    const waiting = waitsForAnswer(svc, instance);
+    const csrf = request.csrfToken;
+    const uploads = instance?.state === 'active' && Object.keys(informationUploadRules(svc)).length > 0
+      ? uploadForm(svc, submission.reference, csrf, preloaded?.uploads ?? await listUploads(db, submission.reference), null) : '';
     const question = ir?.questionVariable && instance ? instance.variables[ir.questionVariable] : undefined;
     const errors = waiting ? form.errors : [];
-    const csrf = request.csrfToken;
     const registryRecords = instance ? await registrySection(submission, instance) : '';
     return ctx.send(request, reply, `Application ${submission.reference}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 ${renderErrorSummary(errors)}
@@ -73,16 +77,17 @@ ${form.sent || form.withdrawn ? html`<div class="govuk-notification-banner govuk
 <span class="govuk-caption-l">${svc.title}</span>
 <h1 class="govuk-heading-l">Application ${submission.reference}</h1>
 <dl class="govuk-summary-list">
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Status</dt><dd class="govuk-summary-list__value"><strong class="govuk-tag ${TAG_CLASS[status]}" id="status">${status}</strong></dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Status</dt><dd class="govuk-summary-list__value"><strong class="govuk-tag ${plain.tag}" id="status">${plain.words}</strong></dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Sent</dt><dd class="govuk-summary-list__value">${formatDate(submission.submittedAt)}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Department</dt><dd class="govuk-summary-list__value">${svc.department}</dd></div>
 </dl>
-<p class="govuk-body">${explainStatus(status)}${status === 'Information needed' && !waiting ? ' We will tell you here what we need.' : ''}</p>
+<p class="govuk-body" id="status-explanation">${plain.explanation}</p>
 ${caseActions(svc, instance, submission.reference, csrf)}
-${instance?.state === 'active' && Object.keys(informationUploadRules(svc)).length > 0 ? uploadForm(svc, submission.reference, csrf, preloaded?.uploads ?? await listUploads(db, submission.reference), null) : ''}
+${!waiting ? uploads : ''}
 ${waiting && ir ? html`<div class="govuk-inset-text" id="information-request">
-<h2 class="govuk-heading-m">We need more information</h2>
+<h2 class="govuk-heading-m">Answer our question</h2>
 ${typeof question === 'string' && question.trim() !== '' ? html`<p class="govuk-body" id="question">${question}</p>` : ''}
+${uploads ? html`<p class="govuk-body">Add the documents we ask for first, then write your answer and send it. The documents you have added go with your answer.</p>${uploads}` : ''}
 <form method="post" action="/applications/${submission.reference}/information" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">
 <input type="hidden" name="token" value="${randomUUID()}">
@@ -91,9 +96,9 @@ ${renderFormFields(ir.form, form.input, errors)}
 </form>
 </div>` : ''}
 ${instance && withdrawable(instance, status) ? html`<p class="govuk-body"><a class="govuk-link" href="/applications/${submission.reference}/withdraw">Withdraw your application</a></p>` : ''}
-<h2 class="govuk-heading-m">Timeline</h2>
+<h2 class="govuk-heading-m">What has happened</h2>
 <ol class="govuk-list" id="timeline" reversed>
-${[...timeline].reverse().map((e) => html`<li class="govuk-!-margin-bottom-4"><h3 class="govuk-heading-s govuk-!-margin-bottom-1">${e.status}</h3><p class="govuk-body govuk-!-margin-bottom-1">${e.text}</p><p class="govuk-body-s govuk-!-margin-bottom-0"><time datetime="${e.at}">${formatDate(e.at)}</time></p></li>
+${[...timeline].reverse().map((e) => html`<li class="govuk-!-margin-bottom-4"><h3 class="govuk-heading-s govuk-!-margin-bottom-1">${e.title}</h3><p class="govuk-body govuk-!-margin-bottom-1">${e.text}</p><p class="govuk-body-s govuk-!-margin-bottom-0"><time datetime="${e.at}">${formatDate(e.at)}</time></p></li>
 `)}</ol>
 ${registryRecords}
 <h2 class="govuk-heading-m">Your answers</h2>
@@ -209,8 +214,8 @@ export function registerApplicationRoutes(server: FastifyInstance, ctx: PortalCo
     for (const sub of submissions) {
       const svc = catalogue.get(sub.serviceId);
       const instance = await ctx.instanceOf(sub);
-      const status = svc && instance ? citizenStatus(svc, instance) : 'Received';
-      rows.push(html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/applications/${sub.reference}">${sub.reference}</a></td><td class="govuk-table__cell">${svc?.title ?? sub.serviceId}</td><td class="govuk-table__cell">${formatDate(sub.submittedAt)}</td><td class="govuk-table__cell"><strong class="govuk-tag ${TAG_CLASS[status]}">${status}</strong></td></tr>
+      const plain = svc ? plainStatus(svc, instance) : null;
+      rows.push(html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/applications/${sub.reference}">${sub.reference}</a></td><td class="govuk-table__cell">${svc?.title ?? sub.serviceId}</td><td class="govuk-table__cell">${formatDate(sub.submittedAt)}</td><td class="govuk-table__cell"><strong class="govuk-tag ${plain?.tag ?? 'govuk-tag--blue'}">${plain?.words ?? 'We have received your application'}</strong></td></tr>
 `);
     }
     const drafts = await store.listDraftServices(citizen);

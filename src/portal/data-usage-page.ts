@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeAction, describePurpose, type Privacy } from '../privacy/index.js';
-import { html, type HtmlValue, type SafeHtml } from '../web/index.js';
+import { formatDateTime, html, type HtmlValue, type SafeHtml } from '../web/index.js';
 
 /**
  * Serves "Who has seen my data" (`/my-data`) and the citizen's data download (`/my-data/download`).
@@ -12,14 +12,13 @@ export interface DataUsagePageOptions {
   /** The signed-in citizen's person id, or null after redirecting to sign-in. */
   readonly citizen: (request: FastifyRequest, reply: FastifyReply) => Promise<string | null>;
   readonly send: (request: FastifyRequest, reply: FastifyReply, title: string, content: HtmlValue) => Promise<FastifyReply>;
+  /** How a row names the application it is about: a link to its status page with the service's name. */
+  readonly nameCase?: (reference: string) => SafeHtml | string;
 }
 
 export const USAGE_PAGE_SIZE = 25;
 const PAGE = /^[1-9]\d{0,5}$/;
 
-// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call.
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-const when = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' UTC';
 
 /**
  * "Who has seen my data": the signed-in citizen's access log in plain language, newest first, 25 to a page, and
@@ -35,7 +34,7 @@ export function registerDataUsagePages(server: FastifyInstance, options: DataUsa
     const pageNo = typeof raw === 'string' && PAGE.test(raw) ? Number(raw) : 1;
     const { total, entries } = await options.privacy.listAccess(person, { offset: (pageNo - 1) * USAGE_PAGE_SIZE, limit: USAGE_PAGE_SIZE });
     const pages = Math.max(1, Math.ceil(total / USAGE_PAGE_SIZE));
-    const rows: SafeHtml[] = entries.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(e.logtime)}</td><td class="govuk-table__cell">${e.receiverName}</td><td class="govuk-table__cell">${describeAction(e.action)}</td><td class="govuk-table__cell">${describePurpose(e.purpose)}</td></tr>
+    const rows: SafeHtml[] = entries.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${formatDateTime(e.logtime)}</td><td class="govuk-table__cell">${e.receiverName}</td><td class="govuk-table__cell">${describeAction(e.action)}</td><td class="govuk-table__cell">${describePurpose(e.purpose)}</td><td class="govuk-table__cell">${e.reference ? (options.nameCase?.(e.reference) ?? e.reference) : 'Not about one application'}</td></tr>
 `);
     const pager = pages > 1 ? html`<nav class="govuk-pagination" aria-label="Pages of the list">
 ${pageNo > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo - 1)}" rel="prev"><span class="govuk-pagination__link-title">Newer</span></a></div>` : ''}
@@ -46,7 +45,7 @@ ${pageNo < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link
 <p class="govuk-body">Every time someone working on your applications, or another organisation's system, looks at your personal data, it is recorded here with the reason. The newest is first.</p>
 ${rows.length === 0 ? html`<p class="govuk-body">Nobody has looked at your data yet.</p>` : html`<table class="govuk-table">
 <caption class="govuk-table__caption govuk-table__caption--m">Uses of your data (${String(total)})</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">What they did</th><th scope="col" class="govuk-table__header">Why</th></tr></thead>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">What they did</th><th scope="col" class="govuk-table__header">Why</th><th scope="col" class="govuk-table__header">Application</th></tr></thead>
 <tbody class="govuk-table__body">
 ${rows}</tbody>
 </table>`}

@@ -1,5 +1,7 @@
 /** The citizen portal: server-rendered GOV.UK-style pages over the catalogue and the engine's public API. */
 export { createPortalPlugin } from './portal-plugin.js';
+export { createActionEmailProjector } from './action-emails.js';
+export type { ActionEmailOptions } from './action-emails.js';
 export type { PortalOptions } from './portal-plugin.js';
 export { caseDocuments, checkUpload, displayFilename, listUploads, readUpload } from './uploads.js';
 export type { CheckedUpload, StoredUpload } from './uploads.js';

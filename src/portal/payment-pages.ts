@@ -21,7 +21,7 @@ export interface CaseActionDeps {
 // Formatters made once: toLocaleString builds a new Intl formatter on every call (on the status page's fee box).
 const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const money = (amount: number, currency: string): string => `${currency === 'EUR' ? '€' : `${currency} `}${AMOUNT.format(amount)}`;
+export const money = (amount: number, currency: string): string => `${currency === 'EUR' ? '€' : `${currency} `}${AMOUNT.format(amount)}`;
 
 /** The fee the case waits for, if it waits for one now. */
 export function feeDue(service: Service, instance: ProcessInstanceView | null): { amount: number; currency: string; amountMinor: number } | null {

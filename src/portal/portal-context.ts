@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { processingTimes, type Catalogue, type CitizenStatus, type Service, type ServicePage } from '../catalogue/index.js';
+import { processingTimes, type Catalogue, type Service, type ServicePage } from '../catalogue/index.js';
 import type { Engine, ProcessInstanceView } from '../engine/index.js';
 import type { Identity } from '../identity/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
 import type { Payments } from '../payments/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Database } from '../store/index.js';
-import { page, pageNotFound, type HtmlValue } from '../web/index.js';
+import { formatDateTime, page, pageNotFound, type HtmlValue } from '../web/index.js';
 import { PortalStore, type Submission } from './portal-store.js';
 import type { OnSubmitted } from './submission-hooks.js';
 import { createCaseStarts } from './case-starts.js';
@@ -74,19 +74,16 @@ export interface PortalContext {
   startCase(submission: Submission): Promise<number | null>;
 }
 
+/** Beside the citizen's name in the header: their own data, with who has used it (issue 23). */
+const ACCOUNT_LINKS = [{ href: '/my-data', label: 'Who has seen my data' }] as const;
+
 export const REFERENCE = /^[A-Z]{1,5}-\d{4}-\d{6,12}$/;
 /** The one-time token of a submit or an answer form (a UUID): a resent form is one submission. */
 export const TOKEN = /^[0-9a-f-]{36}$/;
 
-/** GOV.UK tag colours for the citizen-facing statuses. */
-export const TAG_CLASS: Record<CitizenStatus, string> = {
-  Received: 'govuk-tag--blue', 'In review': 'govuk-tag--light-blue', 'Information needed': 'govuk-tag--yellow', 'Decision made': 'govuk-tag--green', Closed: 'govuk-tag--grey',
-};
 
-// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call (≈ 0.15 ms each,
-// the largest single cost of a status page before).
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-export const formatDate = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' UTC';
+/** Times on citizen pages are in the municipality's time zone (GOVFLOW_TIME_ZONE, see src/web/time-zone.ts). */
+export const formatDate = (iso: string): string => formatDateTime(iso);
 
 /** Deploys every service's BPMN with its DMN files (one deployment: a business rule task never runs before its table). */
 export async function deployServices(engine: Engine, catalogue: Catalogue): Promise<void> {
@@ -116,7 +113,7 @@ export function createPortalContext(options: PortalOptions): PortalContext {
   return {
     options, engine, catalogue, db, store, log, measured, serviceOr404, startCase,
     send(request, reply, title, content, extra = {}) {
-      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, ...extra });
+      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, ...(options.privacy ? { accountLinks: ACCOUNT_LINKS } : {}), ...extra });
       return reply.status(extra.status ?? 200).type('text/html; charset=utf-8').send(body.value);
     },
     citizen(request, reply, next = request.url) {

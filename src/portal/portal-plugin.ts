@@ -62,6 +62,10 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
         privacy: options.privacy,
         citizen: async (request, reply) => ctx.citizen(request, reply),
         send: async (request, reply, title, content) => ctx.send(request, reply, title, content),
+        nameCase: (reference) => {
+          const service = ctx.catalogue.services.find((svc) => reference.startsWith(`${svc.referencePrefix}-`));
+          return service ? `${reference}: ${service.title}` : reference;
+        },
       });
     }
 

@@ -3,6 +3,8 @@
  * checklist, radio, select, datetime and text. A schema is checked once when the catalogue loads; answers are
  * checked on every POST with the schema's rules (required, min/max, minLength/maxLength, pattern, email).
  */
+import { errorMessageFor, type ErrorKind } from './error-messages.js';
+
 export type FieldType = 'textfield' | 'textarea' | 'number' | 'checkbox' | 'checklist' | 'radio' | 'select' | 'datetime' | 'filepicker';
 export const FIELD_TYPES: readonly FieldType[] = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime', 'filepicker'];
 
@@ -187,7 +189,6 @@ function many(input: RawInput, name: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 }
 
-const lcFirst = (s: string): string => (s.length > 1 && s[1] !== s[1]!.toUpperCase() ? s[0]!.toLowerCase() + s.slice(1) : s);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NUMBER = /^-?\d{1,15}(\.\d{1,6})?$/;
 const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
@@ -201,11 +202,11 @@ function readDate(field: FieldComponent, input: RawInput): { value?: string; err
   const [d, m, y] = ['day', 'month', 'year'].map((p) => one(input, `${field.key}-${p}`));
   if (!d && !m && !y) return { empty: true };
   const missing = [['day', d], ['month', m], ['year', y]].filter(([, v]) => !v).map(([n]) => n);
-  if (missing.length > 0) return { empty: false, error: `${field.label} must include a ${missing.join(' and ')}` };
-  if (![d, m, y].every((v) => /^\d+$/.test(v!)) || y!.length !== 4) return { empty: false, error: `${field.label} must be a real date` };
+  if (missing.length > 0) return { empty: false, error: errorMessageFor(field, 'date-missing-part', missing.join(' and ')) };
+  if (![d, m, y].every((v) => /^\d+$/.test(v!)) || y!.length !== 4) return { empty: false, error: errorMessageFor(field, 'date-not-real') };
   const day = Number(d), month = Number(m), year = Number(y);
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return { empty: false, error: `${field.label} must be a real date` };
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return { empty: false, error: errorMessageFor(field, 'date-not-real') };
   return { empty: false, value: `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}` };
 }
 
@@ -218,45 +219,44 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
   const errors: FieldError[] = [];
   for (const field of fields(schema)) {
     const v = field.validate;
-    const label = lcFirst(field.label);
-    const fail = (message: string, anchor = field.key): void => void errors.push({ key: field.key, anchor, message: field.properties['errorMessage'] ?? message });
+    const fail = (kind: ErrorKind, anchor = field.key): void => void errors.push({ key: field.key, anchor, message: errorMessageFor(field, kind) });
     switch (field.type) {
       case 'textfield':
       case 'textarea': {
         const text = one(input, field.key);
         if (text === '') {
-          if (v.required) fail(`Enter ${label}`);
+          if (v.required) fail('required');
           break;
         }
         values[field.key] = text;
         const length = [...text].length;
-        if (v.minLength !== undefined && length < v.minLength) fail(`${field.label} must be ${v.minLength} characters or more`);
-        else if (v.maxLength !== undefined && length > v.maxLength) fail(`${field.label} must be ${v.maxLength} characters or less`);
-        else if (v.validationType === 'email' && !EMAIL.test(text)) fail(`Enter ${label} in the correct format, like name@example.com`);
-        else if (v.pattern !== undefined && !new RegExp(`^(?:${v.pattern})$`, 'u').test(text)) fail(field.properties['patternMessage'] ?? `Enter ${label} in the correct format`);
+        if (v.minLength !== undefined && length < v.minLength) fail('too-short');
+        else if (v.maxLength !== undefined && length > v.maxLength) fail('too-long');
+        else if (v.validationType === 'email' && !EMAIL.test(text)) fail('email');
+        else if (v.pattern !== undefined && !new RegExp(`^(?:${v.pattern})$`, 'u').test(text)) fail('pattern');
         break;
       }
       case 'number': {
         const text = one(input, field.key).replace(/,/g, '');
         if (text === '') {
-          if (v.required) fail(`Enter ${label}`);
+          if (v.required) fail('required');
           break;
         }
         if (!NUMBER.test(text)) {
           values[field.key] = text;
-          fail(`${field.label} must be a number`);
+          fail('not-a-number');
           break;
         }
         const n = Number(text) + 0; // + 0 turns -0 into 0
         values[field.key] = n;
-        if (v.min !== undefined && n < v.min) fail(`${field.label} must be ${v.min} or more`);
-        else if (v.max !== undefined && n > v.max) fail(`${field.label} must be ${v.max} or less`);
+        if (v.min !== undefined && n < v.min) fail('too-small');
+        else if (v.max !== undefined && n > v.max) fail('too-big');
         break;
       }
       case 'checkbox': {
         const checked = many(input, field.key).includes('true');
         values[field.key] = checked;
-        if (v.required && !checked) fail(`Select ${label}`);
+        if (v.required && !checked) fail('required');
         break;
       }
       case 'checklist': {
@@ -264,18 +264,18 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
         const chosen = many(input, field.key);
         const valid = chosen.filter((c) => allowed.has(c));
         values[field.key] = valid;
-        if (valid.length !== chosen.length) fail(`Select ${label} from the list`);
-        else if (v.required && valid.length === 0) fail(`Select ${label}`);
+        if (valid.length !== chosen.length) fail('not-a-choice');
+        else if (v.required && valid.length === 0) fail('required');
         break;
       }
       case 'radio':
       case 'select': {
         const chosen = one(input, field.key);
         if (chosen === '') {
-          if (v.required) fail(`Select ${label}`);
+          if (v.required) fail('required');
           break;
         }
-        if (!(field.values ?? []).some((x) => x.value === chosen)) fail(`Select ${label} from the list`);
+        if (!(field.values ?? []).some((x) => x.value === chosen)) fail('not-a-choice');
         else values[field.key] = chosen;
         break;
       }
@@ -284,7 +284,7 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
         // and hands over the ids of the stored uploads here; this only enforces `required`.
         const ids = many(input, field.key).filter((x) => /^\d{1,15}$/.test(x));
         if (ids.length > 0) values[field.key] = field.multiple ? ids.map(Number) : Number(ids[0]);
-        else if (v.required) fail(`Select ${label}`);
+        else if (v.required) fail('required');
         break;
       }
       case 'datetime': {
@@ -296,7 +296,7 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
           const r = readDate(field, input);
           empty = r.empty;
           if (r.error) {
-            fail(r.error, anchor);
+            errors.push({ key: field.key, anchor, message: r.error });
             break;
           }
           date = r.value;
@@ -306,18 +306,18 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
           if (t !== '') {
             empty = false;
             if (!TIME.test(t)) {
-              fail(`${field.label} must be a time, like 14:30`, field.subtype === 'time' ? anchor : `${field.key}-time`);
+              fail('time-not-real', field.subtype === 'time' ? anchor : `${field.key}-time`);
               break;
             }
             time = t.padStart(5, '0');
           }
         }
         if (empty) {
-          if (v.required) fail(`Enter ${label}`, anchor);
+          if (v.required) fail('required', anchor);
           break;
         }
         if (field.subtype === 'datetime' && (!date || !time)) {
-          fail(`${field.label} must include a date and a time`, date ? `${field.key}-time` : anchor);
+          fail('datetime-incomplete', date ? `${field.key}-time` : anchor);
           break;
         }
         values[field.key] = field.subtype === 'date' ? date : field.subtype === 'time' ? time : `${date}T${time}`;

@@ -1,4 +1,5 @@
 import { html, type HtmlValue, type SafeHtml } from './html.js';
+import { setTimeZone } from './time-zone.js';
 
 export const SITE_NAME = 'govflow demo municipality';
 
@@ -9,7 +10,8 @@ export const SITE_NAME = 'govflow demo municipality';
  */
 let demoSite = true;
 let siteName = SITE_NAME;
-export function configureSite(site: { demo: boolean; name?: string }): void {
+export function configureSite(site: { demo: boolean; name?: string; timeZone?: string }): void {
+  if (site.timeZone) setTimeZone(site.timeZone);
   demoSite = site.demo;
   siteName = site.name ?? SITE_NAME;
 }
@@ -33,6 +35,8 @@ export interface PageOptions {
   readonly navigation?: readonly NavigationItem[];
   /** The name of the part of the site in the header (e.g. "Staff workbench"); the site name links home. */
   readonly section?: { readonly name: string; readonly href: string };
+  /** Links about the signed-in person's account, beside their name (the citizen's "Who has seen my data"). */
+  readonly accountLinks?: readonly { readonly href: string; readonly label: string }[];
   /** Where the sign-out form posts (default /sign-out). */
   readonly signOutAction?: string;
   /** Scripts from 'self' (the modeller pages); no page has inline script. */
@@ -88,7 +92,7 @@ ${navigation.map((n) => nav(n.href, n.label, n.key))}
 </nav>
 ${options.citizen && options.csrfToken ? html`<form method="post" action="${options.signOutAction ?? '/sign-out'}" class="govflow-sign-out">
 <input type="hidden" name="csrf" value="${options.csrfToken}">
-<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen}${demoSite ? ' (demo)' : ''} <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
+<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen}${demoSite ? ' (demo)' : ''}${options.accountLinks ? html` · ${options.accountLinks.map((l, i) => html`${i > 0 ? ' · ' : ''}<a class="govuk-link" href="${l.href}">${l.label}</a>`)}` : ''} <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
 </form>` : ''}
 </div>
 </div>

@@ -1,4 +1,4 @@
-import { fields, validateAnswers, type FieldError, type FormSchema, type RawInput } from '../web/index.js';
+import { errorMessageFor, fields, validateAnswers, type FieldError, type FormSchema, type RawInput } from '../web/index.js';
 
 /**
  * A rule form-js validation cannot express: "this field is required when another field has this value" (the
@@ -28,7 +28,7 @@ export function requiredWhenRules(schema: FormSchema): { rules: RequiredWhen[]; 
       problems.push(`${f.key}: requiredWhen must be "<other field key>=<value>", got ${JSON.stringify(raw)}`);
       continue;
     }
-    rules.push({ field: f.key, whenKey: m[1]!, whenValue: m[2]!.trim(), message: f.properties['errorMessageRequiredWhen'] ?? `Enter ${f.label.toLowerCase()}` });
+    rules.push({ field: f.key, whenKey: m[1]!, whenValue: m[2]!.trim(), message: f.properties['errorMessageRequiredWhen'] ?? errorMessageFor(f, 'required') });
   }
   return { rules, problems };
 }

@@ -20,13 +20,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/catalogue/index.js';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { createParticipation } from '../../src/engagement/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
-import { seedSubmittedCases } from '../../src/portal/index.js';
 import type { Database } from '../../src/store/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { fillRoutes, seedAlexPermitCase } from '../support/seeded-case.js';
 import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
 
 /** Rows a read must write (the personal-data access log), left out of the comparison; everything else counts. */
@@ -104,17 +103,7 @@ describeEachBackend('reads never write: every GET route, every role', (backend) 
     govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
     running = await startServer(govflow, { background: false, rateLimits: 'off' });
     // One real case of the demo citizen Alex, with an upload, at its first task (seeded as `bench web` seeds them).
-    const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
-    const [seeded] = await seedSubmittedCases({
-      db: govflow.db, engine: govflow.engine, catalogue, serviceId: 'building-permit', count: 1, citizenOf: () => 'demo-citizen-alex',
-      answersOf: () => ({ applicantName: 'Alex Demo', email: 'alex@example.org', phone: '+358 40 1234567', applicantRole: 'owner', siteAddress: '1 Demo Street', workType: 'extension', floorArea: 120, workDescription: 'A new kitchen at the back of the house.', plannedStart: '2027-03-01', features: [], declaration: true }),
-      files: { sitePlan: { filename: 'site-plan.pdf', bytes: Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n') } },
-    });
-    data['reference'] = seeded!.reference;
-    data['instance'] = String(seeded!.instanceId);
-    const [task] = await govflow.engine.listTasks({ instanceId: seeded!.instanceId });
-    data['task'] = String(task!.id);
-    data['upload'] = String((await govflow.db.query<{ id: string }>('select id::text from case_upload order by id limit 1')).rows[0]!.id);
+    Object.assign(data, await seedAlexPermitCase(govflow));
     data['decision'] = '1';
     // A proposal with a comment and an abuse report, and a topic debate (issue 18): their pages, forms and the moderation page.
     const participation = createParticipation({ db: govflow.db, engine: govflow.engine, threshold: 5 });
@@ -140,17 +129,7 @@ describeEachBackend('reads never write: every GET route, every role', (backend) 
     const gets = [...new Set(running.routes.filter((r) => (Array.isArray(r.method) ? r.method : [r.method]).includes('GET')).map((r) => r.url))].sort();
     assert.ok(gets.some((u) => u.startsWith('/staff')) && gets.some((u) => u.startsWith('/api/')) && gets.some((u) => u.startsWith('/applications')) && gets.some((u) => u.startsWith('/admin')),
       `portal, workbench, admin and API routes were registered: ${gets.join(' ')}`);
-    const unfilled: string[] = [];
-    const urls = gets.map((url) => {
-      const segments = url.split('/');
-      return segments.map((s, i) => {
-        if (s === '*') return 'govuk-frontend.min.css';
-        if (!s.startsWith(':')) return s;
-        const value = sampleFor(segments[i - 2] ?? '', segments[i - 1] ?? '', s.slice(1), data);
-        if (value === undefined) unfilled.push(`${url} (${s})`);
-        return encodeURIComponent(value ?? 'x');
-      }).join('/');
-    });
+    const { urls, unfilled } = fillRoutes(gets, (segment, param, before) => sampleFor(before, segment, param, data), 'govuk-frontend.min.css');
     assert.deepEqual(unfilled, [], 'route parameters without a sample value: add one to sampleFor');
     const writes: string[] = [];
     const statuses = new Map<number, number>();

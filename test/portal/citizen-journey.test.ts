@@ -232,9 +232,9 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       assert.match(await page.title(), /^Error: /);
       const summary = page.locator('.govuk-error-summary');
       assert.equal((await summary.locator('h2').innerText()).trim(), 'There is a problem');
-      const link = summary.getByRole('link', { name: 'Floor area in square metres must be a number' });
+      const link = summary.getByRole('link', { name: 'Floor area must be a number' });
       assert.equal(await link.getAttribute('href'), '#floorArea');
-      assert.match(await page.locator('#floorArea-error').innerText(), /Floor area in square metres must be a number/);
+      assert.match(await page.locator('#floorArea-error').innerText(), /Floor area must be a number/);
       assert.equal(await page.getByLabel('Address of the site').inputValue(), '1 Demo Street, Demo Town', 'answers are kept');
       if (mode === 'mouse') {
         // The wrong file: its message is in the summary and next to the field; nothing was kept.
@@ -279,7 +279,7 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
 
       await citizen.follow(page.getByRole('link', { name: 'Follow the progress of your application' }));
       assert.equal(await citizen.heading(), `Application ${reference}`);
-      assert.equal((await page.locator('#status').innerText()).trim(), 'Received');
+      assert.equal((await page.locator('#status').innerText()).trim(), 'We have received your application');
       assert.equal(await page.locator('#timeline > li').count(), 1);
       await citizen.audit('status-received');
 
@@ -294,7 +294,7 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       // Intake asks for more information; the citizen answers on the status page (an empty answer first).
       const intake = await openTask(instance.id, 'check-completeness');
       await portal.engine.completeTask(intake.id, { variables: { complete: false, informationRequested: 'Please describe the roof of the extension.' }, actor: 'staff:intake-officer' });
-      await until(page, 'the request for information', async () => (await status(page)) === 'Information needed' && (await page.locator('#question').count()) > 0);
+      await until(page, 'the request for information', async () => (await status(page)) === 'Answer our question' && (await page.locator('#question').count()) > 0);
       assert.equal((await page.locator('#question').innerText()).trim(), 'Please describe the roof of the extension.');
       await citizen.audit('status-information-needed', 'information-needed');
       await citizen.press('Send information');
@@ -307,8 +307,8 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
       // Intake finds the application complete: the reviews start and the citizen sees "In review".
       const again = await openTask(instance.id, 'check-completeness');
       await portal.engine.completeTask(again.id, { variables: { complete: true }, actor: 'staff:intake-officer' });
-      await until(page, 'the reviews', async () => (await status(page)) === 'In review');
-      assert.deepEqual((await page.locator('#timeline > li h3').allInnerTexts()).map((t) => t.trim()), ['In review', 'Received', 'Information needed', 'Received']);
+      await until(page, 'the reviews', async () => (await status(page)) === 'We are reviewing your application');
+      assert.deepEqual((await page.locator('#timeline > li h3').allInnerTexts()).map((t) => t.trim()), ['We started reviewing your application', 'You answered our question', 'We asked you a question', 'Application sent']);
       await citizen.audit('status-in-review', 'status');
 
       await citizen.follow(page.getByRole('link', { name: 'My applications' }));
@@ -347,7 +347,7 @@ describeEachBackend('the building-permit citizen journey in Chromium', (backend:
         await portal.engine.completeTask(decide.id, { variables: { decision: 'approved', decisionReasons: 'The extension meets the zoning plan, the building code and the fire-safety rules.' }, actor: 'staff:manager' });
         await citizen.follow(page.getByRole('link', { name: 'Follow the progress of your application' }));
         const download = page.getByRole('link', { name: 'Download your decision (PDF)' });
-        await until(page, 'the signed decision', async () => (await status(page)) === 'Decision made' && (await download.count()) > 0);
+        await until(page, 'the signed decision', async () => (await status(page)) === 'Approved' && (await download.count()) > 0);
         assert.match(await page.locator('#decision').innerText(), /approved/);
         await citizen.audit('status-decision-made');
         const downloaded = page.waitForEvent('download');

@@ -105,6 +105,12 @@ describeEachBackend('decisions and notifications of the three services, end to e
     await completeTasks(instance.id, () => ({ complete: true }));
     assert.deepEqual((await completeTasks(instance.id, () => ({}))).sort(), ['fire-safety-review', 'structural-review', 'zoning-review']);
     await until('the fee', async () => (await govflow.engine.getInstance(instance.id)).activeElements.some((e) => e.elementId === 'payment-received'));
+    // Waiting for the fee is an action for the applicant: the action e-mail projector queues "Pay the fee".
+    const payMail = await until('the payment-requested e-mail', async () => (await govflow.db.query<{ subject: string; text_body: string }>(
+      `select subject, text_body from notification_outbox where instance_id = $1 and template = 'payment-requested'`, [instance.id])).rows[0]);
+    assert.equal(payMail.subject, `Pay the fee for ${reference}`);
+    assert.match(payMail.text_body, /Pay the fee of €250\.00 to get a decision/);
+    assert.match(payMail.text_body, new RegExp(`/applications/${reference}`));
     await govflow.engine.publishMessage({ name: 'payment-received', correlationKey: reference, messageId: `pay-${reference}` });
     await until('the decide task', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'decide'));
     await completeTasks(instance.id, () => ({ decision: 'approved', decisionReasons: 'The plans meet the zoning plan.' }));
@@ -112,8 +118,8 @@ describeEachBackend('decisions and notifications of the three services, end to e
     const code = done.variables['decisionCode'] as string;
     assert.match(code, /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
 
-    const sent = await until('three e-mails sent', async () => { const m = await mails(instance.id); return m.length === 3 && m.every((x) => x.status === 'sent') ? m : undefined; });
-    assert.deepEqual(sent.map((m) => [m.template, m.recipient]), [['submission-received', 'alex@example.org'], ['information-requested', 'alex@example.org'], ['decision-made', 'alex@example.org']]);
+    const sent = await until('four e-mails sent', async () => { const m = await mails(instance.id); return m.length === 4 && m.every((x) => x.status === 'sent') ? m : undefined; });
+    assert.deepEqual(sent.map((m) => [m.template, m.recipient]), [['submission-received', 'alex@example.org'], ['information-requested', 'alex@example.org'], ['payment-requested', 'alex@example.org'], ['decision-made', 'alex@example.org']]);
     assert.equal(sent[0]!.subject, `We received your application ${reference}`);
 
     const status = await get(`/applications/${reference}`, alex);
@@ -178,7 +184,7 @@ describeEachBackend('decisions and notifications of the three services, end to e
     await until('the information-requested e-mail', async () => (await mails(instance.id)).some((m) => m.template === 'information-requested'));
 
     const status = await get(`/applications/${reference}`, kim);
-    assert.match(status.body, /<strong class="govuk-tag [^"]*" id="status">Information needed<\/strong>/);
+    assert.match(status.body, /<strong class="govuk-tag [^"]*" id="status">Answer our question<\/strong>/);
     assert.match(status.body, /<p class="govuk-body" id="question">Please send your tenancy agreement.<\/p>/);
     const csrf = /name="csrf" value="([^"]+)"/.exec(status.body)![1]!;
     const token = /<form method="post" action="\/applications\/[^"]+\/information"[\s\S]*?name="token" value="([^"]+)"/.exec(status.body)![1]!;
@@ -188,6 +194,6 @@ describeEachBackend('decisions and notifications of the three services, end to e
     assert.equal(answered.status, 303);
     await until('the claim back at review', async () => (await govflow.engine.listTasks({ instanceId: instance.id, state: 'created' })).some((t) => t.elementId === 'caseworker-review'));
     assert.equal((await govflow.engine.getInstance(instance.id)).variables['informationResponse'], 'The agreement is attached; the rent includes 40 of service charges.');
-    assert.match((await get(`/applications/${reference}`, kim)).body, /id="status">In review</);
+    assert.match((await get(`/applications/${reference}`, kim)).body, /id="status">We are reviewing your application</);
   });
 });

@@ -40,7 +40,7 @@ describe('filepicker schema', () => {
     const page = String(renderFormFields(schema!, {}, errors));
     assert.match(page, /<input class="govuk-file-upload govuk-file-upload--error" id="sitePlan" name="sitePlan" type="file" accept=".pdf,.png,.jpg" aria-describedby="sitePlan-hint sitePlan-error">/);
     assert.match(page, /<div id="sitePlan-hint" class="govuk-hint">PDF, PNG, JPEG, up to 10 MB<\/div>/);
-    assert.match(page, /id="sitePlan-error" class="govuk-error-message">.*Select site plan/);
+    assert.match(page, /id="sitePlan-error" class="govuk-error-message">.*Select the site plan/);
   });
 
   it('takes stored upload ids as the answer and only ids', () => {

@@ -66,13 +66,24 @@ describe('form schemas: validation and rendering', () => {
       { type: 'checkbox', key: 'ok', label: 'Agreement', validate: { required: true } },
     ] });
     const messages = (input: Record<string, string>) => validateAnswers(schema!, input).errors.map((e) => `${e.anchor}: ${e.message}`);
-    assert.deepEqual(messages({}), ['area: Enter floor area', 'start-day: Enter start date', 'kind: Select kind', 'ok: Select agreement']);
+    assert.deepEqual(messages({}), ['area: Enter the floor area', 'start-day: Enter the start date', 'kind: Select the kind', 'ok: Select to confirm the agreement']);
     assert.deepEqual(messages({ area: '11', code: 'ab1', 'start-day': '31', 'start-month': '2', 'start-year': '2027', kind: 'b', ok: 'true' }),
-      ['area: Floor area must be 10 or less', 'code: Enter postcode in the correct format', 'start-day: Start date must be a real date', 'kind: Select kind from the list']);
+      ['area: Floor area must be between 1 and 10', 'code: Enter the postcode in the correct format', 'start-day: Start date must be a real date', 'kind: Select the kind']);
     assert.deepEqual(messages({ area: '0', code: 'AB12', 'start-day': '1', 'start-year': '2027', kind: 'a', ok: 'true' }),
-      ['area: Floor area must be 1 or more', 'code: Postcode must be 3 characters or less', 'start-day: Start date must include a month']);
+      ['area: Floor area must be between 1 and 10', 'code: Postcode must be 3 characters or less', 'start-day: Start date must include a month']);
     assert.deepEqual(validateAnswers(schema!, { area: '2.5', code: 'AB1', 'start-day': '29', 'start-month': '2', 'start-year': '2028', kind: 'a', ok: 'true' }),
       { values: { area: 2.5, code: 'AB1', start: '2028-02-29', kind: 'a', ok: true }, errors: [] });
+  });
+
+  it('uses the wording the schema carries, and never pastes a question label', () => {
+    const { schema } = parseFormSchema({ components: [
+      { type: 'number', key: 'age', label: 'How old are you?', validate: { required: true, min: 18 } },
+      { type: 'number', key: 'rooms', label: 'How many rooms are there?', validate: { required: true, min: 1 }, properties: { errorName: 'the number of rooms' } },
+      { type: 'textfield', key: 'pet', label: 'Pet name', validate: { maxLength: 3 }, properties: { errorMessageMax: 'Pet names are 3 letters at most' } },
+    ] });
+    const messages = (input: Record<string, string>) => validateAnswers(schema!, input).errors.map((e) => e.message);
+    assert.deepEqual(messages({}), ['Enter your answer', 'Enter the number of rooms']);
+    assert.deepEqual(messages({ age: '4', rooms: 'x', pet: 'Rexie' }), ['Your answer must be 18 or more', 'The number of rooms must be a number', 'Pet names are 3 letters at most']);
   });
 
   it('describes measured processing times only with enough cases', () => {

@@ -182,9 +182,9 @@ describe('the citizen portal over HTTP', () => {
     assert.ok(submission, 'the case from the double-submit test');
     await driveToDecision(portal, Number(submission.instance_id), false);
     const status = await sam.get(`/applications/${submission.reference}`);
-    assert.match(status.body, /<strong class="govuk-tag govuk-tag--green" id="status">Decision made<\/strong>/);
+    assert.match(status.body, /<strong class="govuk-tag govuk-tag--red" id="status">Refused<\/strong>/);
     const timeline = [...status.body.matchAll(/<h3 class="govuk-heading-s govuk-!-margin-bottom-1">([^<]+)<\/h3>/g)].map((m) => m[1]);
-    assert.deepEqual(timeline, ['Decision made', 'In review', 'Received']);
+    assert.deepEqual(timeline, ['We made a decision', 'You paid the fee', 'We asked you to pay the fee', 'We started reviewing your application', 'Application sent']);
     assert.doesNotMatch(status.body, /staff-|Zoning review|approved/, 'no staff names, task names or variables');
 
     assert.doesNotMatch((await sam.get('/services/building-permit')).body, /measured-time/, 'one decided case is not enough to measure');
@@ -207,7 +207,7 @@ describe('the citizen portal over HTTP', () => {
     await portal.engine.completeTask(intake!.id, { variables: { complete: false, informationRequested: 'Send the <b>site plan</b>, please.' } });
     // Until the request has gone out, the citizen sees the status but no form yet.
     let status = await alex.get(`/applications/${reference}`);
-    assert.match(status.body, /id="status">Information needed</);
+    assert.match(status.body, /id="status">We are preparing a question for you</);
     assert.doesNotMatch(status.body, /id="information-request"/);
     for (const job of await portal.engine.activateJobs({ type: 'notify-applicant', worker: 'test' })) await portal.engine.completeJob(job.id, { worker: 'test' });
     status = await alex.get(`/applications/${reference}`);
@@ -228,7 +228,7 @@ describe('the citizen portal over HTTP', () => {
     status = await alex.get(`/applications/${reference}?sent=1`);
     assert.match(status.body, /Your information was sent/);
     const timeline = [...status.body.matchAll(/<h3 class="govuk-heading-s govuk-!-margin-bottom-1">([^<]+)<\/h3>/g)].map((m) => m[1]);
-    assert.deepEqual(timeline, ['Received', 'Information needed', 'Received']);
+    assert.deepEqual(timeline, ['You answered our question', 'We asked you a question', 'Application sent'], 'newest first, each thing once');
     // Someone else cannot answer for Alex.
     const sam = new Client(portal.base);
     await sam.signIn('demo-citizen-sam');
@@ -246,7 +246,7 @@ describe('the citizen portal over HTTP', () => {
     const csrf = Client.hidden(confirm.body, 'csrf');
     const tooLong = await alex.post(`/applications/${reference}/withdraw`, { csrf, reason: 'x'.repeat(501) });
     assert.equal(tooLong.status, 400);
-    assert.match(tooLong.body, /<a href="#reason">Why are you withdrawing your application\? \(optional\) must be 500 characters or less<\/a>/);
+    assert.match(tooLong.body, /<a href="#reason">Your reason must be 500 characters or less<\/a>/);
     const sam = new Client(portal.base);
     await sam.signIn('demo-citizen-sam');
     assert.equal((await sam.post(`/applications/${reference}/withdraw`, { csrf: await sam.csrf() })).status, 404, 'only the applicant can withdraw');
@@ -292,7 +292,7 @@ describe('the citizen portal over HTTP', () => {
     assert.equal(r.status, 400);
     assert.doesNotMatch(r.body, /<script>alert/);
     assert.match(r.body, /value="&lt;script&gt;alert\(1\)&lt;\/script&gt;"/);
-    for (const [anchor, message] of [['email', 'Enter email address in the correct format, like name@example.com'], ['phone', 'Enter a phone number'], ['applicantRole', 'Select are you the owner']]) {
+    for (const [anchor, message] of [['email', 'Enter your email address in the correct format, like name@example.com'], ['phone', 'Enter a phone number'], ['applicantRole', 'Select yes if you are the owner']]) {
       assert.match(r.body, new RegExp(`<a href="#${anchor}">${message}`), anchor);
       assert.match(r.body, new RegExp(`id="${anchor}-error"`), anchor);
     }
@@ -370,7 +370,7 @@ describe('a case whose start fails', () => {
       values ($1, 'BP-2026-900001', 'demo-citizen-kim', 'building-permit', 'building-permit', '{"floorArea": 42}', '{}', now() - interval '2 minutes', now() - interval '2 minutes')`, [form.token]);
     const status = await client.get('/applications/BP-2026-900001');
     assert.equal(status.status, 200);
-    assert.match(status.body, /id="status">Received</);
+    assert.match(status.body, /id="status">We have received your application</);
     assert.deepEqual(await portal.engine.listInstances({ businessKey: 'BP-2026-900001' }), [], 'a GET starts no case');
     const starts = createCaseStarts({ engine: portal.engine, db: portal.db, catalogue: portal.catalogue });
     assert.equal(await starts.startPending(), 1);
@@ -379,7 +379,7 @@ describe('a case whose start fails', () => {
     assert.equal(instance?.variables['floorArea'], 42);
     assert.equal(more.length, 0);
     const after = await client.get('/applications/BP-2026-900001');
-    assert.match(after.body, /id="status">Received</);
+    assert.match(after.body, /id="status">We have received your application</);
     assert.equal(Number((await portal.db.query<{ instance_id: string | number }>(`select instance_id from portal_submission where reference = 'BP-2026-900001'`)).rows[0]!.instance_id), instance.id);
   });
 });

@@ -95,8 +95,8 @@ describeEachBackend('file upload on question pages', (backend) => {
     // Without the file: the required message, next to the field and in the summary.
     const missing = await alex.multipart(PAGE, { csrf, ...BUILDING }, []);
     assert.equal(missing.status, 400);
-    assert.match(missing.body, /<a href="#sitePlan">Select site plan<\/a>/);
-    assert.match(missing.body, /<p id="sitePlan-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:<\/span> Select site plan<\/p>/);
+    assert.match(missing.body, /<a href="#sitePlan">Select a site plan<\/a>/);
+    assert.match(missing.body, /<p id="sitePlan-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:<\/span> Select a site plan<\/p>/);
 
     const sent = await alex.multipart(PAGE, { csrf, ...BUILDING }, [{ field: 'sitePlan', bytes: pdf, name: 'C:\\plans\\site-plan.pdf' }]);
     assert.equal(sent.status, 303, sent.body.slice(0, 300));
@@ -176,7 +176,7 @@ describeEachBackend('file upload on question pages', (backend) => {
     // one before; the page shows it, and sending the fixed page without choosing it again is enough.
     const other = await kim.multipart(PAGE, { csrf, ...BUILDING, floorArea: 'lots' }, [{ field: 'sitePlan', bytes: PNG, name: 'plan.png' }]);
     assert.equal(other.status, 400);
-    assert.match(other.body, /<a href="#floorArea">Floor area in square metres must be a number<\/a>/);
+    assert.match(other.body, /<a href="#floorArea">Floor area must be a number<\/a>/);
     assert.doesNotMatch(other.body, /sitePlan-error/);
     assert.match(other.body, /Uploaded: <strong>plan.png<\/strong>/);
     const kept = await uploads();

@@ -50,7 +50,7 @@ describeEachBackend('"Who has seen my data" page', (backend) => {
           subject: ALEX, actor: i % 2 ? 'staff:pat' : 'system:tax-office', receiverCode: i % 2 ? 'demo-municipality' : 'tax-office',
           receiverName: i === 29 ? '<script>alert(1)</script>Tax' : i % 2 ? 'Demo Municipality' : 'Tax Office', receiverSystem: 'govflow-api',
           action: i % 2 ? 'case.viewed' : 'api.process-instance.read', dataCategories: ['case'], purpose: i % 2 ? 'case handling' : 'income verification',
-          reference: `case:${i}`, at: new Date(t0 + i * 60_000),
+          reference: i === 29 ? 'HB-2026-000007' : `case:${i}`, at: new Date(t0 + i * 60_000),
         });
       }
       await privacy.recordAccess(tx, { subject: 'demo-citizen-kim', actor: 'staff:pat', receiverCode: 'x', receiverName: 'Kim reader', receiverSystem: 'x', action: 'case.viewed', dataCategories: [], purpose: 'p' });
@@ -84,18 +84,20 @@ describeEachBackend('"Who has seen my data" page', (backend) => {
     const rows = page.locator('tbody tr');
     assert.equal(await rows.count(), 25);
     const firstRow = await rows.nth(0).locator('td').allTextContents();
-    assert.match(firstRow[0]!, /10 January 2026.*09:29/);
+    assert.match(firstRow[0]!, /10 January 2026 at 10:29 CET/, 'in the municipality\'s time zone (Europe/Madrid by default)');
     assert.equal(firstRow[1], '<script>alert(1)</script>Tax', 'shown as text, not run');
     assert.equal(firstRow[2], describeAction('case.viewed'));
     assert.equal(firstRow[3], 'To handle your application');
+    assert.equal(firstRow[4], 'HB-2026-000007: Claim housing benefit', 'the row names the application');
+    assert.equal(await page.locator('header, .govuk-service-navigation').getByRole('link', { name: 'Who has seen my data' }).count(), 1, 'linked from the account');
     const second = await rows.nth(1).locator('td').allTextContents();
-    assert.deepEqual(second.slice(1), ['Tax Office', describeAction('api.process-instance.read'), 'income verification']);
+    assert.deepEqual(second.slice(1), ['Tax Office', describeAction('api.process-instance.read'), 'income verification', 'case:28']);
     assert.ok(!(await page.content()).includes('Kim reader'));
     await audit(page, 'my-data-1', await first!.text());
     await page.getByRole('link', { name: 'Older' }).click();
     await page.waitForURL(/page=2/);
     assert.equal(await rows.count(), 5);
-    assert.match((await rows.nth(4).locator('td').allTextContents())[0]!, /09:00/);
+    assert.match((await rows.nth(4).locator('td').allTextContents())[0]!, /10:00 CET/);
     await audit(page, 'my-data-2', await page.content());
     assert.deepEqual(dialogs, []);
     await context.close();

@@ -1,0 +1,110 @@
+import type { FieldComponent } from './form-schema.js';
+
+/**
+ * Error messages worded after the GOV.UK Design System's error message guidance: say what to do ("Enter the
+ * floor area", "Select the type of work") or what must be true ("Floor area must be a number"), never a question
+ * and never the field's label pasted into a sentence. The form schema carries the wording in the component's
+ * form-js `properties` (kept by the Camunda modeller):
+ * - `errorName`: the field as the object of a sentence ("the floor area", "your full name", "the date you plan
+ *   to start"). Needed when the label is a question or an instruction ("When do you plan to start?").
+ * - `errorSubject`: the field as the start of a sentence ("Floor area"); defaults to `errorName` capitalised (with
+ *   "a"/"an" turned into "The").
+ * - `errorMessageRequired`, `errorMessageFormat`, `errorMessageMin`, `errorMessageMax`: the whole message for one
+ *   kind of problem (empty; wrong type, format or choice; too small or short; too big or long).
+ * - `errorMessage`: one message for every problem (a declaration's single checkbox), `patternMessage` for a pattern.
+ * Without them the wording comes from the label when the label is a noun phrase ("Site plan", "Email address").
+ */
+
+/** Words a label starts with when it is a question or an instruction rather than the name of something (a question
+ * starting with "What" or "When" is known by its question mark). */
+const NOT_A_NAME = /^(are|is|do|does|did|has|have|can|could|will|would|should|describe|tell|give|enter|select|choose|list|explain|say|upload|confirm)\b/i;
+/** A clause such as "What you did about the delay" names something without an article. */
+const CLAUSE = /^(what|where|when|which|who|why|how|whether)\b/i;
+
+/** True when a label names the thing asked for, so that it can stand in a sentence ("Site plan must be …"). */
+export function labelIsAName(label: string): boolean {
+  const cleaned = cleanLabel(label);
+  return !cleaned.includes('?') && !NOT_A_NAME.test(cleaned) && cleaned !== '';
+}
+
+/** The label without "(optional)" and closing punctuation. */
+function cleanLabel(label: string): string {
+  return label.replace(/\s*\(optional\)\s*/gi, ' ').replace(/[.:]+\s*$/, '').trim();
+}
+
+const lcFirst = (s: string): string => (s.length > 1 && s[1] !== s[1]!.toUpperCase() ? s[0]!.toLowerCase() + s.slice(1) : s);
+const ucFirst = (s: string): string => (s === '' ? s : s[0]!.toUpperCase() + s.slice(1));
+
+export interface FieldWording {
+  /** After a verb: "Enter {object}". */
+  readonly object: string;
+  /** At the start of a sentence: "{subject} must be a number". */
+  readonly subject: string;
+  /** False when the schema gives no name and the label cannot serve as one: the messages fall back to "your answer". */
+  readonly named: boolean;
+}
+
+/** How messages name a field: the schema's `errorName`/`errorSubject`, else the label when it is a name. */
+export function fieldWording(field: FieldComponent): FieldWording {
+  const name = field.properties['errorName']?.trim();
+  const subject = field.properties['errorSubject']?.trim();
+  // "a site plan" after a verb, "The site plan" at the start of a sentence.
+  if (name) return { object: name, subject: subject || ucFirst(name.replace(/^(a|an) /i, 'the ')), named: true };
+  if (labelIsAName(field.label)) {
+    const cleaned = cleanLabel(field.label);
+    const object = /^(your|the|a|an)\b/i.test(cleaned) || CLAUSE.test(cleaned) ? lcFirst(cleaned) : `the ${lcFirst(cleaned)}`;
+    return { object, subject: subject || ucFirst(cleaned), named: true };
+  }
+  return { object: 'your answer', subject: subject || 'Your answer', named: false };
+}
+
+const formatNumber = (n: number): string => n.toLocaleString('en-GB', { maximumFractionDigits: 6 });
+
+/** The kinds of problem a field can have; each maps to one message. */
+export type ErrorKind =
+  | 'required' | 'not-a-number' | 'too-small' | 'too-big' | 'too-short' | 'too-long' | 'email' | 'pattern' | 'not-a-choice'
+  | 'date-missing-part' | 'date-not-real' | 'time-not-real' | 'datetime-incomplete';
+
+/**
+ * The message for one kind of problem with a field. `detail` carries the missing date parts ("month", "day and
+ * year") for `date-missing-part`.
+ */
+export function errorMessageFor(field: FieldComponent, kind: ErrorKind, detail = ''): string {
+  const p = field.properties;
+  if (p['errorMessage']) return p['errorMessage'];
+  const { object, subject } = fieldWording(field);
+  const v = field.validate;
+  const choose = field.type === 'radio' || field.type === 'select' || field.type === 'checklist' || field.type === 'checkbox';
+  const required = (): string => p['errorMessageRequired']
+    ?? (field.type === 'checkbox' ? `Select to confirm ${object}` : choose || field.type === 'filepicker' ? `Select ${object}` : `Enter ${object}`);
+  const range = (): string | undefined => (v.min !== undefined && v.max !== undefined ? `${subject} must be between ${formatNumber(v.min)} and ${formatNumber(v.max)}` : undefined);
+  switch (kind) {
+    case 'required':
+      return required();
+    case 'not-a-choice':
+      // A radio or list cannot be answered wrongly in a browser: a value not offered gets the same instruction.
+      return p['errorMessageFormat'] ?? required();
+    case 'not-a-number':
+      return p['errorMessageFormat'] ?? `${subject} must be a number`;
+    case 'too-small':
+      return p['errorMessageMin'] ?? range() ?? `${subject} must be ${formatNumber(v.min ?? 0)} or more`;
+    case 'too-big':
+      return p['errorMessageMax'] ?? range() ?? `${subject} must be ${formatNumber(v.max ?? 0)} or less`;
+    case 'too-short':
+      return p['errorMessageMin'] ?? `${subject} must be ${formatNumber(v.minLength ?? 0)} characters or more`;
+    case 'too-long':
+      return p['errorMessageMax'] ?? `${subject} must be ${formatNumber(v.maxLength ?? 0)} characters or less`;
+    case 'email':
+      return p['errorMessageFormat'] ?? `Enter ${object} in the correct format, like name@example.com`;
+    case 'pattern':
+      return p['patternMessage'] ?? p['errorMessageFormat'] ?? `Enter ${object} in the correct format`;
+    case 'date-missing-part':
+      return `${subject} must include a ${detail}`;
+    case 'date-not-real':
+      return p['errorMessageFormat'] ?? `${subject} must be a real date`;
+    case 'time-not-real':
+      return p['errorMessageFormat'] ?? `${subject} must be a real time, like 14:30`;
+    case 'datetime-incomplete':
+      return `${subject} must include a date and a time`;
+  }
+}
