@@ -6,6 +6,7 @@ import { createAdminContext, FORM_BODY_LIMIT, type AdminOptions } from './admin-
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerOrganisationRoutes } from './organisation-routes.js';
 import { registerProcessRoutes } from './process-routes.js';
+import { registerPublishingRoutes } from './publishing-routes.js';
 import { registerServiceRoutes } from './service-routes.js';
 
 /**
@@ -61,6 +62,7 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
     });
     registerProcessRoutes(server, ctx);
     registerServiceRoutes(server, ctx);
+    registerPublishingRoutes(server, ctx);
     registerOrganisationRoutes(server, ctx);
     registerApiKeyRoutes(server, ctx);
   };

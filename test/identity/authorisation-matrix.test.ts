@@ -85,6 +85,10 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /admin/services/:id/forms/:page': ['admin'],
   'POST /admin/services/:id/forms/:page': ['admin'],
   'GET /admin/services/:id/forms/:page/versions/:version': ['admin'],
+  // the publishing workflow of service text (issue 23): a draft, its citizen preview, a second admin's review
+  'GET /admin/services/:id/versions/:version': ['admin'],
+  'GET /admin/services/:id/versions/:version/preview': ['admin'],
+  'POST /admin/services/:id/versions/:version/review': ['admin'],
   'GET /admin/organisation': ['admin'],
   'POST /admin/departments': ['admin'],
   'POST /admin/staff': ['admin'],
