@@ -50,9 +50,9 @@ for (const key of ['GOVFLOW_TEST_PG_URL', 'GOVFLOW_TEST_PG_BIN', 'GOVFLOW_TEST_P
 // The sandbox is a copy under .stryker-tmp/, so ../shared is not beside it: tell the data-backed helpers where it is.
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
-// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir, through test/support) instead
-// of applying every migration once per mutant; `npm test` and CI keep migrating each database.
-env.GOVFLOW_TEST_PGLITE_SNAPSHOT = '1';
+// PGlite test databases start from a migrated image (src/store's migratedSnapshotDir) instead of applying every
+// migration once per mutant, as in `npm test`.
+env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(os.tmpdir(), 'govflow-test-pglite');
 // Niceness 10 for Stryker and every test process it starts (they inherit it): the machine is shared.
 os.setPriority(Math.max(os.getPriority(), 10));
 const args = ['stryker', 'run', 'stryker.config.mjs', ...(values['dry-run'] ? ['--dryRunOnly'] : []), ...(values.mutate ? ['--mutate', values.mutate] : [])];

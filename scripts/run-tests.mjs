@@ -4,6 +4,7 @@
 // failure, not a skip, because the suite's promise is "runs on both backends".
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -69,6 +70,11 @@ if (pgServer) {
   if (pgServer.dataDir) env.GOVFLOW_TEST_PG_DATA = pgServer.dataDir;
 }
 if (isCI) env.GOVFLOW_REQUIRE_PG = '1';
+// Every new embedded test database (in memory or in a fresh data directory, in this process's children and theirs)
+// starts from one migrated image instead of applying each migration: several seconds per database, hundreds of
+// databases. The migrations still run on top of it; every PostgreSQL test database and the table-ownership test
+// (test/architecture/table-ownership.test.ts) migrate from nothing.
+env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(tmpdir(), 'govflow-test-pglite');
 // Every test file signs in, posts and calls the API from 127.0.0.1, some hundreds of times a minute (the
 // authorisation matrix): the production limits would refuse them. The rate-limit tests set their own small limits.
 env.GOVFLOW_RATE_LIMITS ??= '*=1000000/1m';

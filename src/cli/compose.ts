@@ -6,7 +6,7 @@ import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
-import { activeDemoAccounts, createIdentity, inCaseScope, mayDecide, type Identity, type Principal } from '../identity/index.js';
+import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { decisionLetters } from './decision-letters.js';
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, projectPending, type Database } from '../store/index.js';
-import { createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
+import { createComplaints, createEngagement, createEngagementPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
@@ -161,8 +161,9 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // A submission whose case did not start (a failed start, a process that died) is started here, never by a page.
   const caseStarts = background ? createCaseStarts(portalOptions).startLoop() : undefined;
   const { documents, documentsPlugin } = setUpDocuments(govflow, { catalogue, identity, privacy });
-  const { engagement, engagementPlugin } = setUpEngagement(govflow, { catalogue, identity });
+  const { engagement, complaints, engagementPlugin } = setUpEngagement(govflow, { catalogue, identity, privacy });
   const pendingReports = background ? startPendingReportsLoop(engagement) : undefined;
+  const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
@@ -229,6 +230,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await retention?.stop();
       await caseStarts?.stop();
       await pendingReports?.stop();
+      await pendingComplaints?.stop();
       await registries.stop();
       await changeFeed.stop();
       await tracing?.shutdown();
@@ -280,22 +282,45 @@ function setUpDocuments(govflow: Govflow, parts: { catalogue: LiveCatalogue; ide
  * Citizen engagement (issue 18): problem reports from /report-a-problem and Open311 clients, each a problem-report
  * case (services/problem-report: its SLA). Open311 posts need an API key carrying the open311 scope.
  */
-function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; identity: Identity }) {
-  const { catalogue, identity } = parts;
+function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; identity: Identity; privacy: Privacy }) {
+  const { catalogue, identity, privacy } = parts;
   const publicUrl = publicUrlOf(govflow.config);
   const engagement = createEngagement({
     db: govflow.db, engine: govflow.engine, publicUrl, logger: govflow.logger,
     caseSla: catalogue.get('problem-report')?.sla?.case ?? null,
     jurisdictions: (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? agency().code).split(',').map((j) => j.trim()).filter((j) => j !== ''),
   });
+  // Complaints and feedback are about the portal's cases and the catalogue's services: resolved here, where both are known.
+  const complaints = createComplaints({
+    db: govflow.db, engine: govflow.engine, logger: govflow.logger, sla: catalogue.get('complaint')?.sla?.case ?? null,
+    sealContact: (tx, subject, value) => privacy.vault.records.seal(tx, { subject, kind: 'complaint-contact', value }),
+    subjects: {
+      async caseOf(citizenId, reference) {
+        if (!(await isApplicant(govflow.db, citizenId, reference))) return null;
+        const instance = await caseOfReference(govflow.engine, reference);
+        if (!instance) return null;
+        const groups = await govflow.engine.caseCandidateGroups(instance.id);
+        const department = groups.find((g) => !g.includes('/') && !g.startsWith('=')) ?? 'intake';
+        // Decided once a decision was issued (its code), or the case ended.
+        const view = await govflow.engine.getInstance(instance.id);
+        return { department, decided: view.state !== 'active' || typeof view.variables['decisionCode'] === 'string' };
+      },
+      // The catalogue names a service's department for people; a name identity does not know goes to intake.
+      async services() {
+        const departments = await listDepartments(govflow.db);
+        return publishedServices(catalogue).filter((s) => s.id !== 'complaint')
+          .map((s) => ({ id: s.id, title: s.title, department: departments.find((d) => d.name.toLowerCase() === s.department.toLowerCase())?.id ?? 'intake' }));
+      },
+    },
+  });
   const engagementPlugin = createEngagementPlugin({
-    engagement, engine: govflow.engine, logger: govflow.logger,
+    engagement, engine: govflow.engine, logger: govflow.logger, complaints,
     checkKey: async (key) => {
       const principal = await identity.principalForApiKey(key);
       return principal && principal.kind === 'agency-system' && hasOpen311Scope(principal) ? { clientId: principal.id } : null;
     },
   });
-  return { engagement, engagementPlugin };
+  return { engagement, complaints, engagementPlugin };
 }
 
 /**
@@ -308,7 +333,12 @@ function mayRevokeIn(engine: Engine) {
     if (p?.kind !== 'staff') return false;
     if (p.roles.includes('admin')) return true;
     const instance = await caseOfReference(engine, reference);
-    return instance !== undefined && mayDecide(p, await engine.caseCandidateGroups(instance.id));
+    if (instance === undefined) return false;
+    const groups = await engine.caseCandidateGroups(instance.id);
+    // The workbench's rule (a manager of a department the case belongs to): a caseworker of that department who
+    // manages another one may not revoke through the API what the case page would not let them revoke.
+    if (p.apiKey) return mayDecide(p, groups);
+    return groups.some((group) => inDepartment(p, group.split('/')[0]!, 'manager'));
   };
 }
 
@@ -319,6 +349,7 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     threshold: process.env['GOVFLOW_TRANSPARENCY_THRESHOLD'] ? Number(process.env['GOVFLOW_TRANSPARENCY_THRESHOLD']) : 5,
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
     publisher: { id: agency().code, name: agency().name, email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
+    ...(process.env['GOVFLOW_OCDS_PREFIX'] ? { ocidPrefix: process.env['GOVFLOW_OCDS_PREFIX'] } : {}),
   });
 }
 

@@ -75,4 +75,23 @@ export const DEFAULT_CATEGORIES: readonly ProblemCategory[] = [
       { code: 'seen-since', datatype: 'datetime', required: false, variable: true, order: 1, description: 'Since when has it been there?', datatypeDescription: 'A date and time, e.g. 2026-05-01T09:00:00Z' },
     ],
   },
+  {
+    code: 'fly-tipping', name: 'Fly-tipping', description: 'Rubbish, furniture, rubble or other waste dumped in a street, lane or open space.',
+    keywords: ['dumped', 'rubbish', 'waste', 'mattress'], group: 'cleaning', department: 'licensing', type: 'realtime',
+    attributes: [
+      { code: 'hazardous', datatype: 'singlevaluelist', required: false, variable: true, order: 1, description: 'Could it be dangerous (chemicals, asbestos, needles)?', values: [{ key: 'yes', name: 'Yes' }, { key: 'no', name: 'No' }, { key: 'unsure', name: 'Not sure' }] },
+    ],
+  },
+  {
+    code: 'overflowing-bin', name: 'Litter bin full or damaged', description: 'A public litter, dog-waste or recycling bin that is full, overflowing or broken.',
+    keywords: ['litter', 'bin', 'emptied', 'overflowing'], group: 'cleaning', department: 'licensing', type: 'realtime', attributes: [],
+  },
+  {
+    code: 'blocked-drain', name: 'Blocked drain or flooding', description: 'A blocked road drain or gully, or water standing on a road or pavement.',
+    keywords: ['drain', 'gully', 'flood', 'puddle', 'water'], group: 'street', department: 'building-control', type: 'realtime', attributes: [],
+  },
+  {
+    code: 'noise', name: 'Noise nuisance', description: 'Loud music, barking dogs, alarms, parties or building work at unreasonable hours.',
+    keywords: ['loud', 'music', 'barking', 'alarm', 'party'], group: 'nuisance', department: 'licensing', type: 'realtime', attributes: [],
+  },
 ];

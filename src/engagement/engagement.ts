@@ -4,6 +4,7 @@ import { addDuration, createLogger, parseIsoDuration, type Logger } from '../ker
 import type { Database } from '../store/index.js';
 import { DEFAULT_CATEGORIES, type ProblemCategory } from './categories.js';
 import * as store from './report-store.js';
+import { createTriage, type Triage } from './triage.js';
 
 /** The BPMN process every problem report starts (examples/problem-report.bpmn, services/problem-report). */
 export const PROBLEM_REPORT_PROCESS = 'problem-report';
@@ -35,6 +36,8 @@ export interface Engagement {
   readonly jurisdictions: readonly string[];
   readonly publicUrl: string;
   readonly db: Database;
+  /** Guesses a text's category and learns from staff corrections (triage.ts). */
+  readonly triage: Triage;
   /** Stores the report and starts its case; returns the report's id (the Open311 service_request_id) and token. */
   submitReport(input: NewReportInput, photo?: { mediaType: string; bytes: Buffer; sha256: string }): Promise<{ id: number; token: string }>;
   expectedAt(requestedAt: string): string | null;
@@ -65,7 +68,7 @@ export function createEngagement(options: EngagementOptions): Engagement {
   };
 
   return {
-    categories, jurisdictions, publicUrl: options.publicUrl, db,
+    categories, jurisdictions, publicUrl: options.publicUrl, db, triage: createTriage({ db, categories }),
     async submitReport(input, photo) {
       const token = randomBytes(12).toString('base64url');
       const report: store.NewReport = { ...input, jurisdictionId: input.jurisdictionId ?? jurisdictions[0]! };

@@ -244,5 +244,6 @@ ${row('Reported', r.requestedAt.replace('T', ' ').replace('Z', ' UTC'))}
 ${r.status === 'open' && engagement.expectedAt(r.requestedAt) ? row('Expected to be fixed by', engagement.expectedAt(r.requestedAt)!.slice(0, 10)) : html``}
 </dl>
 ${r.mediaUrl ? html`<p class="govuk-body"><a class="govuk-link" href="${r.mediaUrl}">See the photo</a></p>` : html``}
+${own && r.status === 'closed' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=report:${String(r.id)}">Tell us how satisfied you are with how we handled it</a></p>` : html``}
 <p class="govuk-body"><a class="govuk-link" href="/report-a-problem">Report another problem</a></p>`;
 }

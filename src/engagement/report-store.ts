@@ -95,6 +95,11 @@ export async function setReportInstance(db: Queryable, id: number, instanceId: n
   await db.query('update engagement_report set instance_id = $2 where id = $1', [id, instanceId]);
 }
 
+/** Staff moved the report to another category (the triage page). */
+export async function setReportCategory(db: Queryable, id: number, serviceCode: string): Promise<void> {
+  await db.query('update engagement_report set service_code = $2 where id = $1', [id, serviceCode]);
+}
+
 export async function setReportMedia(db: Queryable, id: number, mediaUrl: string): Promise<void> {
   await db.query('update engagement_report set media_url = $2 where id = $1', [id, mediaUrl]);
 }
@@ -120,6 +125,16 @@ export async function listReports(db: Queryable, f: ReportFilter): Promise<Repor
   if (f.ids) {
     const { rows } = await db.query<ReportRow>(`${SELECT_REPORT} where r.jurisdiction_id = $1 and r.id = any($2::bigint[]) order by r.id limit $3 offset $4`,
       [f.jurisdictionId, [...f.ids], f.limit, f.offset]);
+    return rows.map(toView);
+  }
+  if (!f.statuses) {
+    // Without a status filter the page is chosen before any case is read: the window index gives the rows in order
+    // and only the page's reports look up their case (with the filter, every report of the window must).
+    const { rows } = await db.query<ReportRow>(
+      `${SELECT_REPORT}
+       where r.jurisdiction_id = $1 and ($2::text[] is null or r.service_code = any($2)) and r.requested_at >= $3 and r.requested_at <= $4
+       order by r.requested_at desc, r.id desc limit $5 offset $6`,
+      [f.jurisdictionId, f.serviceCodes ? [...f.serviceCodes] : null, f.from ?? new Date(0), f.to ?? new Date('9999-12-31T00:00:00Z'), f.limit, f.offset]);
     return rows.map(toView);
   }
   const { rows } = await db.query<ReportRow>(
@@ -210,4 +225,18 @@ export async function insertPhoto(db: Queryable, p: { reportId: number; mediaTyp
 export async function readPhoto(db: Queryable, reportId: number): Promise<{ mediaType: string; bytes: Buffer } | null> {
   const { rows } = await db.query<{ media_type: string; bytes: Uint8Array }>('select media_type, bytes from engagement_photo where report_id = $1', [reportId]);
   return rows[0] ? { mediaType: rows[0].media_type, bytes: Buffer.from(rows[0].bytes) } : null;
+}
+
+/**
+ * Bench data only (`govflow bench engagement`): `count` open reports spread over the last 80 days, in one statement.
+ * They carry no case (instance 0 is no instance, so the pending-start loop leaves them alone and their status reads
+ * as open, the way a report whose case has not moved yet reads); GET requests reads them like any other.
+ */
+export async function seedBenchReports(db: Queryable, q: { count: number; jurisdictionId: string; serviceCodes: readonly string[] }): Promise<void> {
+  await db.query(
+    `insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, channel, client_id, instance_id, requested_at)
+     select 'bench-' || g, $2, ($3::text[])[1 + g % cardinality($3::text[])], 'Bench report ' || g || ': the lamp outside is out', 51.4 + (g % 1000) / 10000.0,
+            -0.2 + (g % 997) / 10000.0, g || ' Bench Street', 'open311', 'bench', 0, now() - make_interval(secs => (g % 6912000))
+     from generate_series(1, $1::int) g`,
+    [q.count, q.jurisdictionId, [...q.serviceCodes]]);
 }

@@ -17,6 +17,12 @@ export interface GovflowConfig {
   readonly masterKeyFile: string | undefined;
   /** GOVFLOW_PUBLIC_URL: the address citizens use (verification links and QR codes, e-mails, OIDC redirects). */
   readonly publicUrl: string | undefined;
+  /**
+   * GOVFLOW_PGLITE_SNAPSHOT_DIR: a folder of migrated embedded-database images; a NEW embedded database starts from
+   * the image of the current migrations instead of applying each one (the test runner sets it: hundreds of throwaway
+   * databases). Never used for an existing database or a server.
+   */
+  readonly pgliteSnapshotDir?: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig {
@@ -30,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     masterKey: env['GOVFLOW_MASTER_KEY'] || undefined,
     masterKeyFile: env['GOVFLOW_MASTER_KEY_FILE'] ? path.resolve(env['GOVFLOW_MASTER_KEY_FILE']) : undefined,
     publicUrl: env['GOVFLOW_PUBLIC_URL'] || undefined,
+    pgliteSnapshotDir: env['GOVFLOW_PGLITE_SNAPSHOT_DIR'] ? path.resolve(env['GOVFLOW_PGLITE_SNAPSHOT_DIR']) : undefined,
   };
 }
 

@@ -43,7 +43,7 @@ export function caseActions(service: Service, instance: ProcessInstanceView | nu
 <input type="hidden" name="csrf" value="${csrfToken}">
 <button type="submit" class="govuk-button" data-module="govuk-button">Pay the fee</button>
 </form>
-</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}`;
+</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}${typeof decisionCode === 'string' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=case:${reference}">Tell us how satisfied you are with this service</a></p>` : ''}`;
 }
 
 export interface ScheduledPayment { readonly dueOn: string; readonly amount: number; readonly currency: string }

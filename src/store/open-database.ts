@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { GovflowError } from '../kernel/index.js';
 import type { GovflowConfig } from '../kernel/index.js';
@@ -16,10 +17,11 @@ export interface OpenDatabaseOptions {
   /** Apply pending migrations (default true). */
   readonly migrate?: boolean;
   /**
-   * Only for `memory://` with migrations on, opt-in (mutation testing sets it through the test helpers): a folder
-   * where a migrated database is kept as a `dumpDataDir` image, named by the migrations' checksums. A new database
-   * starts from that image instead of applying every migration (seconds per database on a loaded machine); the
-   * migrations still run afterwards, so a stale or edited image is refused as any migrated database would be.
+   * Only for a NEW embedded database (`memory://`, or a data directory without a database yet) with migrations on,
+   * opt-in (GOVFLOW_PGLITE_SNAPSHOT_DIR; the test runner sets it): a folder where a migrated database is kept as a
+   * `dumpDataDir` image, named by the migrations' checksums. The new database starts from that image instead of
+   * applying every migration (seconds per database); the migrations still run afterwards, so a stale or edited
+   * image is refused as any migrated database would be. An existing database is never touched by it.
    */
   readonly migratedSnapshotDir?: string;
 }
@@ -36,7 +38,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const dir = path.join(options.dataDir ?? 'data', 'pglite');
     await mkdir(dir, { recursive: true });
     const release = await lockDataDir(dir);
-    const inner = await createPgliteDatabase(dir).catch(async (error: unknown) => {
+    const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
+    const image = fresh && options.migratedSnapshotDir && options.migrate !== false ? await migratedImage(options.migratedSnapshotDir).catch(async (error: unknown) => {
+      await release();
+      throw error;
+    }) : undefined;
+    const inner = await createPgliteDatabase(dir, image ? { loadDataDir: image } : {}).catch(async (error: unknown) => {
       await release();
       throw error;
     });
@@ -83,7 +90,7 @@ async function makeImage(dir: string, file: string): Promise<Blob> {
 }
 
 export function openDatabaseFromConfig(config: GovflowConfig, overrides: Partial<OpenDatabaseOptions> = {}): Promise<Database> {
-  return openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, ...overrides });
+  return openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize, ...(config.pgliteSnapshotDir ? { migratedSnapshotDir: config.pgliteSnapshotDir } : {}), ...overrides });
 }
 
 /**

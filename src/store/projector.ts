@@ -26,6 +26,8 @@ export interface ProjectedEvent {
   readonly type: string;
   readonly elementId: string | null;
   readonly processKey: string | null;
+  /** The instance's business key (a case's reference), when it has one. */
+  readonly businessKey: string | null;
   readonly occurredAt: Date;
   readonly data: Record<string, unknown>;
 }
@@ -66,8 +68,8 @@ export async function projectRound(db: Database, projector: Projector, batchSize
     const at = cursor[0];
     if (!at) return { applied: 0, caughtUp: false, skipped: true };
     // The snapshot's xmin is read in the same statement as the events (READ COMMITTED: one snapshot per statement).
-    const { rows } = await tx.query<{ id: string; instance_id: string | null; type: string; element_id: string | null; process_key: string | null; occurred_at: Date | string; data: Record<string, unknown> | null; tx_id: string; xmin: string }>(
-      `select e.id::text, e.instance_id::text, e.type, e.element_id, e.process_key, e.occurred_at, e.data, e.tx_id::text,
+    const { rows } = await tx.query<{ id: string; instance_id: string | null; type: string; element_id: string | null; process_key: string | null; business_key: string | null; occurred_at: Date | string; data: Record<string, unknown> | null; tx_id: string; xmin: string }>(
+      `select e.id::text, e.instance_id::text, e.type, e.element_id, e.process_key, e.business_key, e.occurred_at, e.data, e.tx_id::text,
               pg_snapshot_xmin(pg_current_snapshot())::text as xmin
        from process_event e
        where (e.tx_id, e.id) > ($1::xid8, $2::bigint) and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -78,7 +80,7 @@ export async function projectRound(db: Database, projector: Projector, batchSize
     );
     const events: ProjectedEvent[] = rows.map((r) => ({
       id: Number(r.id), instanceId: r.instance_id === null ? null : Number(r.instance_id), type: r.type, elementId: r.element_id,
-      processKey: r.process_key, occurredAt: new Date(r.occurred_at), data: r.data ?? {},
+      processKey: r.process_key, businessKey: r.business_key, occurredAt: new Date(r.occurred_at), data: r.data ?? {},
     }));
     if (events.length > 0) await projector.apply(tx, events);
     const caughtUp = rows.length < batchSize;

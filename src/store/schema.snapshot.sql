@@ -85,6 +85,34 @@ table deployment_resource
   constraint deployment_resource_kind_check CHECK ((kind = ANY (ARRAY['bpmn'::text, 'dmn'::text, 'form'::text, 'other'::text])))
   constraint deployment_resource_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX deployment_resource_pkey ON deployment_resource USING btree (id)
+table engagement_complaint
+  column id bigint not null default nextval('engagement_complaint_id_seq'::regclass)
+  column subject_kind text not null
+  column subject text not null
+  column department text not null
+  column description text not null
+  column contact text
+  column citizen_id text not null
+  column instance_id bigint
+  column made_at timestamp with time zone not null default now()
+  constraint engagement_complaint_pkey PRIMARY KEY (id)
+  constraint engagement_complaint_subject_kind_check CHECK ((subject_kind = ANY (ARRAY['case'::text, 'service'::text])))
+  CREATE INDEX engagement_complaint_citizen ON engagement_complaint USING btree (citizen_id, id DESC)
+  CREATE UNIQUE INDEX engagement_complaint_pkey ON engagement_complaint USING btree (id)
+  CREATE INDEX engagement_complaint_time ON engagement_complaint USING btree (made_at)
+table engagement_feedback
+  column id bigint not null default nextval('engagement_feedback_id_seq'::regclass)
+  column subject text not null
+  column rating smallint not null
+  column comment text not null default ''::text
+  column citizen_id text not null
+  column given_at timestamp with time zone not null default now()
+  constraint engagement_feedback_pkey PRIMARY KEY (id)
+  constraint engagement_feedback_rating_check CHECK (((rating >= 1) AND (rating <= 5)))
+  constraint engagement_feedback_subject_citizen_id_key UNIQUE (subject, citizen_id)
+  CREATE UNIQUE INDEX engagement_feedback_pkey ON engagement_feedback USING btree (id)
+  CREATE UNIQUE INDEX engagement_feedback_subject_citizen_id_key ON engagement_feedback USING btree (subject, citizen_id)
+  CREATE INDEX engagement_feedback_time ON engagement_feedback USING btree (given_at)
 table engagement_photo
   column report_id bigint not null
   column media_type text not null
@@ -120,6 +148,16 @@ table engagement_report
   CREATE UNIQUE INDEX engagement_report_pkey ON engagement_report USING btree (id)
   CREATE UNIQUE INDEX engagement_report_token_key ON engagement_report USING btree (token)
   CREATE INDEX engagement_report_window ON engagement_report USING btree (jurisdiction_id, requested_at DESC, id DESC)
+table engagement_triage_correction
+  column id bigint not null default nextval('engagement_triage_correction_id_seq'::regclass)
+  column text text not null
+  column category text not null
+  column guessed text
+  column subject text
+  column staff_id text not null
+  column corrected_at timestamp with time zone not null default now()
+  constraint engagement_triage_correction_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX engagement_triage_correction_pkey ON engagement_triage_correction USING btree (id)
 table engagement_update
   column id bigint not null default nextval('engagement_update_id_seq'::regclass)
   column report_id bigint not null
@@ -678,6 +716,15 @@ table signing_key
   constraint signing_key_pkey PRIMARY KEY (kid)
   CREATE UNIQUE INDEX signing_key_one_active ON signing_key USING btree (active) WHERE active
   CREATE UNIQUE INDEX signing_key_pkey ON signing_key USING btree (kid)
+table transparency_benefit
+  column instance_id bigint not null
+  column instalment integer not null
+  column service_id text not null
+  column due_on date not null
+  column amount_minor bigint not null
+  column currency text not null
+  constraint transparency_benefit_pkey PRIMARY KEY (instance_id, instalment)
+  CREATE UNIQUE INDEX transparency_benefit_pkey ON transparency_benefit USING btree (instance_id, instalment)
 table transparency_case
   column instance_id bigint not null
   column service_id text not null
@@ -689,11 +736,58 @@ table transparency_case
   column withdrawn_at timestamp with time zone
   column ended_at timestamp with time zone
   column human_task boolean not null default false
+  column reference_digest bytea
   constraint transparency_case_outcome_check CHECK ((outcome = ANY (ARRAY['approved'::text, 'refused'::text])))
   constraint transparency_case_pkey PRIMARY KEY (instance_id)
   CREATE INDEX transparency_case_department ON transparency_case USING btree (department, received_at)
   CREATE UNIQUE INDEX transparency_case_pkey ON transparency_case USING btree (instance_id)
+  CREATE INDEX transparency_case_reference ON transparency_case USING btree (reference_digest)
   CREATE INDEX transparency_case_service ON transparency_case USING btree (service_id, received_at)
+table transparency_contract
+  column id text not null
+  column title text not null
+  column description text not null
+  column department text not null
+  column supplier_name text not null
+  column supplier_id text
+  column procurement_method text not null
+  column amount_minor bigint not null
+  column currency text not null
+  column date_signed date not null
+  column period_start date
+  column period_end date
+  column status text not null
+  column updated_at timestamp with time zone not null default now()
+  constraint transparency_contract_pkey PRIMARY KEY (id)
+  constraint transparency_contract_procurement_method_check CHECK ((procurement_method = ANY (ARRAY['open'::text, 'selective'::text, 'limited'::text, 'direct'::text])))
+  constraint transparency_contract_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'cancelled'::text, 'terminated'::text])))
+  CREATE UNIQUE INDEX transparency_contract_pkey ON transparency_contract USING btree (id)
+table transparency_fee
+  column payment_id text not null
+  column service_id text not null
+  column paid_at timestamp with time zone not null
+  column amount_minor bigint not null
+  column currency text not null
+  column refunded_at timestamp with time zone
+  constraint transparency_fee_pkey PRIMARY KEY (payment_id)
+  CREATE UNIQUE INDEX transparency_fee_pkey ON transparency_fee USING btree (payment_id)
+table transparency_spending
+  column record text not null
+  column id text not null
+  column budget_line text not null
+  column department text not null
+  column description text not null
+  column financial_year integer not null
+  column occurred_on date
+  column amount_minor bigint not null
+  column currency text not null
+  column supplier text
+  column contract_id text
+  column imported_at timestamp with time zone not null default now()
+  constraint transparency_spending_pkey PRIMARY KEY (record, id)
+  constraint transparency_spending_record_check CHECK ((record = ANY (ARRAY['budget'::text, 'payment'::text])))
+  CREATE INDEX transparency_spending_line ON transparency_spending USING btree (budget_line, record)
+  CREATE UNIQUE INDEX transparency_spending_pkey ON transparency_spending USING btree (record, id)
 table user_task
   column id bigint not null default nextval('user_task_id_seq'::regclass)
   column instance_id bigint not null

@@ -31,7 +31,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   deployment_resource: engine(),
   process_definition: engine(),
   decision_definition: engine(),
-  process_instance: engine(),
+  process_instance: engine({ grants: { cli: { access: 'write', why: '`bench transparency` seeds a million events of bulk cases in one statement per chunk; a benchmark fixture, never run by the server' } } }),
   job: engine(),
   user_task: engine(),
   event_subscription: engine(),
@@ -98,9 +98,18 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   engagement_report: { owner: 'engagement' },
   engagement_update: { owner: 'engagement' },
   engagement_photo: { owner: 'engagement' },
+  // 0022 engagement: triage corrections, satisfaction feedback, formal complaints.
+  engagement_triage_correction: { owner: 'engagement' },
+  engagement_feedback: { owner: 'engagement' },
+  engagement_complaint: { owner: 'engagement' },
   // 0020 projectors' cursors (store/projector.ts) and transparency's read model (issue 17).
   projector_cursor: { owner: 'store' },
   transparency_case: { owner: 'transparency' },
+  // 0021 spending and contracts (imported), fees and benefits (projected) for the transparency pages (issue 17).
+  transparency_spending: { owner: 'transparency' },
+  transparency_contract: { owner: 'transparency' },
+  transparency_fee: { owner: 'transparency' },
+  transparency_benefit: { owner: 'transparency' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

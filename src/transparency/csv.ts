@@ -25,7 +25,7 @@ export const CSV_COLUMNS = [
   { name: 'ledger_signed_at', title: 'Tree head signed at', datatype: 'dateTime', description: 'When that tree head was signed' },
 ] as const;
 
-const cell = (v: string | number | null | undefined): string => {
+export const csvCell = (v: string | number | null | undefined): string => {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -37,7 +37,7 @@ function row(figures: Figures, unit: UnitFigures, p: PeriodFigures): string {
     unit.kind, unit.id, unit.title, unit.department, figures.granularity, p.period,
     p.counts.received, p.counts.decided, p.counts.approved, p.counts.refused, p.counts.withdrawn, p.counts.withinSla, p.counts.automated,
     p.medianDays, p.p90Days, head?.treeSize, head?.rootHash, head?.signedAt,
-  ].map(cell).join(',');
+  ].map(csvCell).join(',');
 }
 
 export function figuresCsv(figures: Figures, units: readonly UnitFigures[]): string {

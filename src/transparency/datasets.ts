@@ -5,6 +5,7 @@
 import type { Queryable } from '../store/index.js';
 import { readCoverage } from './figures.js';
 import type { PublishedService } from './projector.js';
+import { spendingDatasets } from './spending-datasets.js';
 
 export interface Publisher {
   /** A slug (the CKAN organisation name). */
@@ -45,7 +46,7 @@ export const LICENCE = { id: 'CC-BY-4.0', title: 'Creative Commons Attribution 4
 
 const MEDIA = { CSV: 'text/csv', JSON: 'application/json', HTML: 'text/html' } as const;
 
-/** One dataset per published service, plus the whole set; absolute URLs under `base`. */
+/** One dataset per published service, the whole set, and the spending datasets; absolute URLs under `base`. */
 export async function listDatasets(q: Queryable, services: readonly PublishedService[], base: string, now: Date): Promise<OpenDataset[]> {
   const coverage = await readCoverage(q);
   const today = now.toISOString();
@@ -86,5 +87,5 @@ export async function listDatasets(q: Queryable, services: readonly PublishedSer
       dist('performance-all-csvw', 'Table schema (CSVW)', 'The CSV on the Web description of the CSV files: columns, types, licence.', 'JSON', '/open-data/performance.csv-metadata.json'),
     ],
   };
-  return [all, ...perService];
+  return [all, ...perService, ...(await spendingDatasets(q, base, now, dist))];
 }

@@ -26,10 +26,13 @@ export interface TransparencyOptions {
   readonly publisher?: { readonly id: string; readonly name: string; readonly email: string; readonly homepage: string };
   /** The site's public address, for absolute links in the catalogue. */
   readonly publicUrl?: string;
+  /** The publisher's registered OCDS ocid prefix (`ocds-` + six characters; GOVFLOW_OCDS_PREFIX). */
+  readonly ocidPrefix?: string;
 }
 
 export const NAVIGATION = [
   { key: 'performance', href: '/performance', label: 'Performance' },
+  { key: 'spending', href: '/spending', label: 'Spending' },
   { key: 'open-data', href: '/open-data', label: 'Open data' },
 ] as const;
 

@@ -9,7 +9,10 @@ import { catalogQuads, negotiateRdf, RDF_MEDIA_TYPES, toJsonLd, toRdfXml, toTurt
 import { registerCkanApi } from './ckan.js';
 import { LICENCE, listDatasets, type OpenDataset, type Publisher } from './datasets.js';
 import { figuresSource, NAVIGATION, registerPerformancePages, sendCached, type TransparencyOptions } from './pages.js';
+import { registerSpendingPages } from './spending-pages.js';
 
+/** Not a registered prefix: a real publisher registers its own with the OCDS helpdesk (GOVFLOW_OCDS_PREFIX). */
+export const DEMO_OCID_PREFIX = 'ocds-demo00';
 export const DEMO_PUBLISHER: Publisher = { id: 'demo-municipality', name: 'Demo Municipality', email: 'open-data@example.org', homepage: 'https://example.org' };
 
 export function createTransparencyPlugin(options: TransparencyOptions): (server: FastifyInstance) => Promise<void> {
@@ -19,6 +22,7 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
     const baseOf = (request: FastifyRequest): string => options.publicUrl ?? `${request.protocol}://${request.host}`;
     const datasetsFor = (base: string) => () => listDatasets(options.db, options.services(), base, options.now?.() ?? new Date());
     registerPerformancePages(server, figures);
+    registerSpendingPages(server, { ...options, publisher, ocidPrefix: options.ocidPrefix ?? DEMO_OCID_PREFIX }, baseOf);
     const renderHtml = (request: FastifyRequest, reply: FastifyReply, title: string, content: ReturnType<typeof html>) =>
       sendCached(request, reply, 'text/html; charset=utf-8', page({ title, content, navigation: NAVIGATION, current: 'open-data', wide: true }).toString());
 

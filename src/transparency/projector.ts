@@ -10,6 +10,7 @@
  */
 import { addDuration, isoPeriod } from '../kernel/index.js';
 import type { ProjectedEvent, Projector, Queryable } from '../store/index.js';
+import { applyMoney, MONEY_EVENT_TYPES, referenceDigest } from './money-projection.js';
 
 /** What the figures need to know of a catalogued service (the composition root maps the catalogue to this). */
 export interface PublishedService {
@@ -22,9 +23,9 @@ export interface PublishedService {
 }
 
 export const TRANSPARENCY_PROJECTOR = 'transparency';
-export const TRANSPARENCY_TABLES = ['transparency_case'] as const;
+export const TRANSPARENCY_TABLES = ['transparency_case', 'transparency_fee', 'transparency_benefit'] as const;
 
-const EVENT_TYPES = ['process.started', 'task.created', 'decision.issued', 'process.completed', 'process.terminated'] as const;
+const EVENT_TYPES = ['process.started', 'task.created', 'decision.issued', 'process.completed', 'process.terminated', ...MONEY_EVENT_TYPES] as const;
 
 export function createTransparencyProjector(services: readonly PublishedService[]): Projector {
   const byProcess = new Map(services.map((s) => [s.processKey, s]));
@@ -32,12 +33,15 @@ export function createTransparencyProjector(services: readonly PublishedService[
     name: TRANSPARENCY_PROJECTOR,
     tables: TRANSPARENCY_TABLES,
     eventTypes: EVENT_TYPES,
-    apply: (tx, events) => applyBatch(tx, byProcess, events),
+    apply: async (tx, events) => {
+      await applyBatch(tx, byProcess, events);
+      await applyMoney(tx, byProcess, events);
+    },
   };
 }
 
 async function applyBatch(tx: Queryable, byProcess: ReadonlyMap<string, PublishedService>, events: readonly ProjectedEvent[]): Promise<void> {
-  const started: { id: number; service: string; department: string; at: string; due: string | null }[] = [];
+  const started: { id: number; service: string; department: string; at: string; due: string | null; digest: string | null }[] = [];
   const tasks = new Set<number>();
   const decided: { id: number; at: string; outcome: string }[] = [];
   const ended: { id: number; at: string; terminated: boolean }[] = [];
@@ -47,23 +51,24 @@ async function applyBatch(tx: Queryable, byProcess: ReadonlyMap<string, Publishe
       const service = e.processKey ? byProcess.get(e.processKey) : undefined;
       if (!service) continue;
       const due = service.sla ? addDuration(e.occurredAt, isoPeriod(service.sla, 'sla')).toISOString() : null;
-      started.push({ id: e.instanceId, service: service.id, department: service.department, at: e.occurredAt.toISOString(), due });
+      started.push({ id: e.instanceId, service: service.id, department: service.department, at: e.occurredAt.toISOString(), due, digest: e.businessKey === null ? null : referenceDigest(e.businessKey) });
     } else if (e.type === 'task.created') {
       tasks.add(e.instanceId);
     } else if (e.type === 'decision.issued') {
       const outcome = e.data['outcome'];
       if (outcome === 'approved' || outcome === 'refused') decided.push({ id: e.instanceId, at: e.occurredAt.toISOString(), outcome });
-    } else {
+    } else if (e.type === 'process.completed' || e.type === 'process.terminated') {
       ended.push({ id: e.instanceId, at: e.occurredAt.toISOString(), terminated: e.type === 'process.terminated' });
     }
   }
   // In this order, so that a case started and decided in the same batch finds its row.
   if (started.length > 0) {
     await tx.query(
-      `insert into transparency_case (instance_id, service_id, department, received_at, sla_due_at)
-       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+      `insert into transparency_case (instance_id, service_id, department, received_at, sla_due_at, reference_digest)
+       select id, service, department, at, due, decode(digest, 'hex')
+       from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as u(id, service, department, at, due, digest)
        on conflict (instance_id) do nothing`,
-      [started.map((s) => s.id), started.map((s) => s.service), started.map((s) => s.department), started.map((s) => s.at), started.map((s) => s.due)],
+      [started.map((s) => s.id), started.map((s) => s.service), started.map((s) => s.department), started.map((s) => s.at), started.map((s) => s.due), started.map((s) => s.digest)],
     );
   }
   if (tasks.size > 0) await tx.query('update transparency_case set human_task = true where instance_id = any($1::bigint[]) and not human_task', [[...tasks]]);

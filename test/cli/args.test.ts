@@ -24,7 +24,7 @@ async function cli(argv: string[]): Promise<{ code: number; stderr: string; stdo
 // Every command line that parses flags: the commands, the bench subjects and the ledger subcommands.
 const COMMAND_LINES = [
   ['serve'], ['deploy', 'x.bpmn'], ['start', 'p'], ['mine', 'log.csv'], ['tck'], ['backup'], ['restore', 'b.tar.gz'],
-  ['bench', 'engine'], ['bench', 'decisions'], ['bench', 'mining'], ['bench', 'ledger'], ['bench', 'web'],
+  ['bench', 'engine'], ['bench', 'decisions'], ['bench', 'mining'], ['bench', 'ledger'], ['bench', 'web'], ['bench', 'transparency'], ['transparency', 'import-spending', 'x.csv'],
   ['ledger', 'verify'], ['ledger', 'seal'], ['ledger', 'head'], ['ledger', 'checkpoint'], ['ledger', 'proof', '1'], ['ledger', 'consistency', '1', '2'], ['ledger', 'health'],
 ];
 
@@ -34,7 +34,7 @@ describe('govflow command lines', () => {
       const { code, stderr } = await cli([...line, '--no-such-flag']);
       assert.equal(code, 2, stderr);
       assert.match(stderr, new RegExp(`^govflow ${line[0]}: unknown option --no-such-flag \\[GOVFLOW_ERR_VALIDATION\\]`));
-      assert.match(stderr, new RegExp(`Run \`govflow ${line[0]}${line[0] === 'bench' || line[0] === 'ledger' ? ` ${line[1]}` : ''} --help\``));
+      assert.match(stderr, new RegExp(`Run \`govflow ${line[0]}${['bench', 'ledger', 'transparency'].includes(line[0]!) ? ` ${line[1]}` : ''} --help\``));
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     });
   }

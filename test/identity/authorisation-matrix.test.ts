@@ -160,6 +160,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /report-a-problem': CITIZEN,
   'GET /reports/:id': ALL,
   'GET /reports/:id/photo': ALL,
+  // engagement (issue 18, triage and feedback): the triage page for staff, corrections by those who route reports;
+  // feedback and complaints are the signed-in citizen's own
+  'GET /staff/triage': STAFF,
+  'POST /staff/triage/corrections': DECIDERS,
+  'GET /feedback': CITIZEN,
+  'POST /feedback': CITIZEN,
+  'GET /complaints': CITIZEN,
+  'GET /complaints/new': CITIZEN,
+  'POST /complaints': CITIZEN,
+  'GET /complaints/:id': CITIZEN,
   'GET /verify': ALL,
   'GET /verify/:code': ALL,
   'GET /decisions/:file': ['caseworker', 'manager', 'admin'],
@@ -221,6 +231,12 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/3/action/package_show': ALL,
   'GET /api/3/action/package_search': ALL,
   'GET /api/3/action/organization_list': ALL,
+  // transparency: spending, fees and benefits, public contracts (issue 17 acc 2)
+  'GET /spending': ALL,
+  'GET /open-data/spending.csv': ALL,
+  'GET /open-data/spending.csv-metadata.json': ALL,
+  'GET /open-data/fees-and-benefits.csv': ALL,
+  'GET /open-data/contracts.json': ALL,
 };
 
 /**
@@ -288,9 +304,11 @@ describe('authorisation matrix (every registered route × every role)', () => {
   });
 
   async function call(method: string, url: string, role: MatrixRole): Promise<{ status: number; location: string }> {
-    // Sign-in and sign-out posts replace the session: give them a fresh one so the shared ones survive.
-    // (The passkey and forced-change steps replace it only when they succeed, which these probes never do.)
-    const replaces = /sign-(in|out)/.test(url) && method === 'POST' && !/passkey|new-password/.test(url);
+    // Sign-out posts end the session: give them a fresh one so the shared ones survive. (Sign-in posts replace the
+    // session only when they succeed, which these probes, sending no credentials, never do; so they keep the shared
+    // one, and every staff member signs in three times in all, which their authenticator allows in one 30-second
+    // step window: a fresh sign-in per probe made the test wait for the clock.)
+    const replaces = /sign-out/.test(url) && method === 'POST';
     let cred = replaces ? await credentialFor(role) : credentials.get(role)!;
     let csrf = '';
     if (!cred.cookie && method !== 'GET' && !url.startsWith('/api/')) {

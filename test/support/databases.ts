@@ -9,11 +9,13 @@ import { openDatabase, type Backend, type Database } from '../../src/store/index
 export const pgUrl = process.env['GOVFLOW_TEST_PG_URL'];
 
 /**
- * GOVFLOW_TEST_PGLITE_SNAPSHOT=1 (set by `npm run mutate`, never by `npm test` or CI): PGlite test databases start
- * from a migrated image kept in the temp folder instead of applying every migration, which is most of a
- * database-backed test file's time when Stryker runs it once per mutant. The normal path, migrating, stays the default.
+ * PGlite test databases start from a migrated image kept in the temp folder instead of applying every migration
+ * (most of a database-backed test file's start-up): scripts/run-tests.mjs and `npm run mutate` set
+ * GOVFLOW_PGLITE_SNAPSHOT_DIR, which the servers a test starts (config) and spawns (environment) use too. The
+ * migrations still run on top of the image; PostgreSQL databases and test/architecture/table-ownership.test.ts
+ * migrate from nothing.
  */
-const migratedSnapshotDir = process.env['GOVFLOW_TEST_PGLITE_SNAPSHOT'] === '1' ? path.join(tmpdir(), 'govflow-test-pglite') : undefined;
+const migratedSnapshotDir = process.env['GOVFLOW_PGLITE_SNAPSHOT_DIR'] || undefined;
 
 /** A fresh, migrated database of the given backend: PGlite in memory, or a new database on the test server. */
 export async function freshDatabase(backend: Backend, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database & { url: string }> {

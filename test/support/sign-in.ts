@@ -26,18 +26,31 @@ function demoCitizenId(person: string): string {
  * The time steps each secret's codes were taken from: govflow accepts a code once (only a later step afterwards),
  * so, like a person waiting for the next code, a test asking for another one gets a later step — the next of the
  * three govflow accepts around now (the previous, current and next 30-second step), or it waits for the clock.
+ * Each govflow database remembers its own last step, so steps are kept per server (`scope`: the base URL signed in
+ * at): the same demo account signed in on the PGlite and the PostgreSQL server of one file does not wait for the
+ * clock. A code asked for without a scope is kept apart from every server's (the conservative choice).
  */
-const usedSteps = new Map<string, number>();
+const usedSteps = new Map<string, Map<string, number>>();
 const STEP_MS = 30_000;
+const ANY_SERVER = '';
 
-/** A TOTP code for `secret` from a step no earlier code of this process used. */
-export async function freshTotp(secret: string): Promise<string> {
+function lastStep(secret: string, scope: string): number {
+  const steps = usedSteps.get(secret);
+  if (!steps) return -Infinity;
+  if (scope === ANY_SERVER) return Math.max(-Infinity, ...steps.values());
+  return Math.max(steps.get(scope) ?? -Infinity, steps.get(ANY_SERVER) ?? -Infinity);
+}
+
+/** A TOTP code for `secret` from a step no earlier code of this process used (on the server `scope`, if given). */
+export async function freshTotp(secret: string, scope: string = ANY_SERVER): Promise<string> {
   for (;;) {
     const now = Math.floor(Date.now() / STEP_MS);
-    const step = Math.max(now - 1, (usedSteps.get(secret) ?? -Infinity) + 1);
+    const step = Math.max(now - 1, lastStep(secret, scope) + 1);
     // Keep a second's margin before the window moves past the step chosen.
     if (step <= now + 1 && (step >= now || Date.now() % STEP_MS < STEP_MS - 1000)) {
-      usedSteps.set(secret, step);
+      const steps = usedSteps.get(secret) ?? new Map<string, number>();
+      steps.set(scope, step);
+      usedSteps.set(secret, steps);
       return generateSync({ secret, epoch: step * (STEP_MS / 1000) });
     }
     await new Promise((resolve) => setTimeout(resolve, STEP_MS - (Date.now() % STEP_MS) + 50));
@@ -45,8 +58,8 @@ export async function freshTotp(secret: string): Promise<string> {
 }
 
 /** A TOTP code of a demo staff member that govflow has not seen yet. */
-export async function totpFor(username: string): Promise<string> {
-  return freshTotp(demoStaff(username).totpSecret);
+export async function totpFor(username: string, scope?: string): Promise<string> {
+  return freshTotp(demoStaff(username).totpSecret, scope);
 }
 
 function sessionCookie(response: Response, fallback: string): string {
@@ -78,7 +91,7 @@ export async function signInStaffWith(baseUrl: string, username: string, passwor
   if (password.status !== 303) throw new Error(`staff sign-in refused the password of ${username}: ${password.status}`);
   cookie = sessionCookie(password, cookie);
   const codePage = await fetch(`${baseUrl}/staff/sign-in/code`, { headers: { cookie } });
-  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: await freshTotp(totpSecret), next: '/' });
+  const code = await form(`${baseUrl}/staff/sign-in/code`, cookie, { csrf: hidden(await codePage.text(), 'csrf'), code: await freshTotp(totpSecret, new URL(baseUrl).origin), next: '/' });
   if (code.status !== 303) throw new Error(`staff sign-in refused the code of ${username}: ${code.status}`);
   cookie = sessionCookie(code, cookie);
   if (!code.headers.get('location')?.startsWith('/staff/sign-in/new-password')) return cookie;
@@ -103,7 +116,7 @@ export async function signInStaffInBrowser(page: Page, baseUrl: string, username
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(demoStaff(username).password);
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Enter your security code').fill(await totpFor(username));
+  await page.getByLabel('Enter your security code').fill(await totpFor(username, new URL(baseUrl).origin));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/staff/sign-in'));
 }

@@ -12,9 +12,9 @@ import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
-import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../../src/transparency/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending, readServiceMoney, type PublishedService } from '../../src/transparency/index.js';
 import { sharedPath, skipWithoutSharedData } from '../support/shared-data.js';
-import { driveServices, publishedOf } from './support.js';
+import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
 
 const SHAPES = ['shapes.ttl', 'range.ttl', 'mdr-vocabularies.shape.ttl'].map((f) => `../standards/dcat-ap-3.0.1/${f}`);
 const RECOMMENDED = '../standards/dcat-ap-3.0.1/shapes_recommended.ttl';
@@ -53,6 +53,12 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
     db = await openDatabase({ url: 'memory://' });
     const run = await driveServices(db, { days: 20, perDay: 3 });
     services = publishedOf(run.services);
+    // Spending and contracts as imported, and fees paid on eight licence cases (one refunded): the spending
+    // datasets are in the catalogue the SHACL shapes check.
+    const { rows } = await db.query<{ business_key: string }>("select business_key from process_instance where business_key like 'BL-%' order by id limit 8");
+    await payFees(db, rows.map((r) => r.business_key), 12_000);
+    await importContracts(db, GOOD_CONTRACTS);
+    await importSpending(db, GOOD_SPENDING);
     await projectPending(db, createTransparencyProjector(services));
     server = Fastify();
     await server.register(createTransparencyPlugin({ db, services: () => services, cacheMs: 0, now: () => run.clock.now() }));
@@ -122,7 +128,7 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
       assert.equal(status, 200);
       assert.equal(body.success, true);
       assert.match(body.help, /\/api\/3\/action\/help_show\?name=package_list$/);
-      assert.deepEqual(body.result, ['performance-all-services', ...services.map((s) => `performance-${s.id}`)].sort());
+      assert.deepEqual(body.result, ['performance-all-services', ...services.map((s) => `performance-${s.id}`), 'spending-budget-and-payments', 'fees-and-benefits', 'public-contracts'].sort());
       assert.deepEqual((await call('/api/3/action/package_list?limit=1&offset=1')).body.result, [(body.result as string[])[1]]);
       const bad = await call('/api/3/action/package_list?limit=ten');
       assert.equal(bad.status, 409);
@@ -158,7 +164,8 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
     });
     it('package_search: count, results, paging with rows/start, q matches words, fq by organisation', async () => {
       const all = (await call('/api/3/action/package_search')).body.result as { count: number; results: { name: string }[]; facets: unknown; search_facets: unknown };
-      assert.equal(all.count, services.length + 1);
+      // One per service, all services together, and the three spending datasets.
+      assert.equal(all.count, services.length + 4);
       assert.deepEqual(all.facets, {});
       assert.deepEqual(all.search_facets, {});
       const page = (await call('/api/3/action/package_search?rows=1&start=1')).body.result as typeof all;
@@ -180,7 +187,8 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
       assert.deepEqual(full.map((o) => o['name']), names);
       for (const o of full) {
         assert.equal(o['type'], 'organization');
-        assert.equal(o['package_count'], 1);
+        // The agency publishes the all-services dataset and the three spending datasets.
+        assert.equal(o['package_count'], o['name'] === 'demo-municipality' ? 4 : 1);
         assert.equal(typeof o['title'], 'string');
       }
     });
@@ -188,7 +196,7 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
 
   describe('pages and files', () => {
     it('ETag and Cache-Control; a matching If-None-Match gets 304; no personal data anywhere', async () => {
-      for (const path of ['/performance', '/performance/services/housing-benefit', '/performance/departments/licensing?period=week', '/performance/services/housing-benefit/figures.csv', '/open-data', '/open-data/datasets/performance-housing-benefit', '/open-data/performance.json', '/open-data/performance.csv-metadata.json']) {
+      for (const path of ['/performance', '/performance/services/housing-benefit', '/performance/departments/licensing?period=week', '/performance/services/housing-benefit/figures.csv', '/open-data', '/open-data/datasets/performance-housing-benefit', '/open-data/performance.json', '/open-data/performance.csv-metadata.json', '/spending', '/open-data/spending.csv', '/open-data/spending.csv-metadata.json', '/open-data/fees-and-benefits.csv', '/open-data/contracts.json', '/open-data/datasets/public-contracts']) {
         const first = await fetch(base + path);
         assert.equal(first.status, 200, path);
         const etag = first.headers.get('etag');
@@ -209,6 +217,41 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
       assert.equal(missing.status, 404);
       assert.match(await missing.text(), /Page not found/);
       assert.equal((await fetch(`${base}/performance/services/NOT_A_SLUG`)).status, 400);
+    });
+    it('fees and benefits per service and month equal a computation from the raw events; small amounts are withheld', async () => {
+      // Written from the events alone: succeeded payments not refunded, by the month paid, for cases of a published
+      // service (found by their reference); instalments of completed schedules by the month due.
+      const { rows: events } = await db.query<{ type: string; occurred_at: Date; data: Record<string, unknown>; process_key: string | null }>(
+        "select type, occurred_at, data, process_key from process_event where type in ('payment.succeeded', 'payment.refunded', 'job.completed') order by id");
+      const { rows: instances } = await db.query<{ business_key: string; process_key: string }>('select business_key, process_key from process_instance where business_key is not null');
+      const serviceOf = new Map(instances.map((i) => [i.business_key, services.find((s) => s.processKey === i.process_key)?.id]));
+      const refunded = new Set(events.filter((e) => e.type === 'payment.refunded').map((e) => e.data['paymentId']));
+      const expected = new Map<string, [number, number]>();
+      const add = (key: string, amount: number) => expected.set(key, [(expected.get(key)?.[0] ?? 0) + 1, (expected.get(key)?.[1] ?? 0) + amount]);
+      const now = new Date('2026-09-30T00:00:00Z');
+      for (const e of events) {
+        if (e.type === 'payment.succeeded' && !refunded.has(e.data['paymentId'])) {
+          const service = serviceOf.get(String(e.data['reference']));
+          if (service) add(`fees|${service}|${new Date(e.occurred_at).toISOString().slice(0, 7)}`, Number(e.data['amountMinor']));
+        }
+        const schedule = (e.data['variables'] as { paymentSchedule?: { dueOn: string; amount: number }[] } | undefined)?.paymentSchedule;
+        const service = services.find((s) => s.processKey === e.process_key)?.id;
+        if (e.type === 'job.completed' && schedule && service) for (const i of schedule) if (i.dueOn <= '2026-09-30') add(`benefits|${service}|${i.dueOn.slice(0, 7)}`, Math.round(i.amount * 100));
+      }
+      assert.ok([...expected.keys()].some((k) => k.startsWith('fees|')) && [...expected.keys()].some((k) => k.startsWith('benefits|')), 'the run has both fees and benefits');
+      const published = await readServiceMoney(db, services, 1, now);
+      const got = new Map(published.flatMap((u) => u.months.map((m): [string, [number, number]] => [`${u.kind}|${u.serviceId}|${m.month}`, [m.cell.count!, m.cell.amountMinor!]])));
+      assert.deepEqual([...got].sort(), [...expected].sort());
+      // With the default threshold every shown count is 0 or at least 5, and no total gives a withheld month away.
+      for (const u of await readServiceMoney(db, services, 5, now)) {
+        const cells = [...u.months.map((m) => m.cell), u.total];
+        for (const c of cells) assert.ok(c.count === null || c.count === 0 || c.count >= 5, `${u.serviceId}: ${c.count}`);
+        assert.notEqual(cells.filter((c) => c.count === null).length, 1, `${u.serviceId}: a single withheld cell can be derived`);
+        for (const c of cells) assert.equal(c.amountMinor === null, c.count === null);
+      }
+      const csv = await (await fetch(`${base}/open-data/fees-and-benefits.csv`)).text();
+      const fees = [...expected].find(([k]) => k.startsWith('fees|'))!;
+      assert.ok(csv.includes(`fees,${fees[0].split('|')[1]},`) && csv.includes(`,${fees[0].split('|')[2]},${fees[1][0]},${(fees[1][1] / 100).toFixed(2)}\r\n`), csv);
     });
   });
 });

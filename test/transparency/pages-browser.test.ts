@@ -8,11 +8,11 @@ import axe from 'axe-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
-import { createTransparencyPlugin, createTransparencyProjector } from '../../src/transparency/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending } from '../../src/transparency/index.js';
 import { readGovukAsset } from '../../src/web/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
-import { driveServices, publishedOf } from './support.js';
+import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
 
 const PAGES = [
   '/performance',
@@ -21,6 +21,8 @@ const PAGES = [
   '/performance/departments/benefits',
   '/open-data',
   '/open-data/datasets/performance-housing-benefit',
+  '/spending',
+  '/open-data/datasets/public-contracts',
 ];
 
 describe('transparency pages in Chromium', () => {
@@ -32,6 +34,10 @@ describe('transparency pages in Chromium', () => {
     db = await openDatabase({ url: 'memory://' });
     const run = await driveServices(db, { days: 45, perDay: 3 });
     const services = publishedOf(run.services);
+    const { rows } = await db.query<{ business_key: string }>("select business_key from process_instance where business_key like 'BL-%' order by id limit 7");
+    await payFees(db, rows.map((r) => r.business_key), 12_000);
+    await importContracts(db, GOOD_CONTRACTS);
+    await importSpending(db, GOOD_SPENDING);
     await projectPending(db, createTransparencyProjector(services));
     server = Fastify();
     server.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) => {
@@ -65,6 +71,8 @@ describe('transparency pages in Chromium', () => {
     }
     await page.goto(`${base}/performance/services/business-licence-renewal`);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'transparency-service.png'), fullPage: true });
+    await page.goto(`${base}/spending`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'transparency-spending.png'), fullPage: true });
     await context.close();
   });
 

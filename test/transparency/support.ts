@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { loadService, type Service } from '../../src/catalogue/index.js';
 import { createDocuments, createIssueDecisionHandler } from '../../src/documents/index.js';
 import { createEngine, createManualClock, type ActivatedJob, type Engine, type ManualClock } from '../../src/engine/index.js';
-import { createRecordPaymentScheduleHandler } from '../../src/payments/index.js';
+import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, settleTestPaymentSession } from '../../src/payments/index.js';
 import type { Database } from '../../src/store/index.js';
 import type { PublishedService } from '../../src/transparency/index.js';
 
@@ -106,4 +106,32 @@ export async function driveServices(db: Database, options: { days: number; perDa
     clock.set(new Date(Date.parse('2026-01-05T08:00:00Z') + (day + 1) * DAY));
   }
   return { engine, clock, services, cases };
+}
+
+export const SPENDING_HEADER = 'record,id,budget_line,department,description,financial_year,date,amount,currency,supplier,contract_id';
+/** A small, correct spending file and contracts file (docs/open-data.md's column schemas). */
+export const GOOD_SPENDING = `${SPENDING_HEADER}
+budget,ROADS-26,,Public works,Road maintenance,2026,,150000.00,EUR,,
+budget,IT-26,,Digital services,"Hosting, licences",2026,,80000,EUR,,
+payment,TX-0001,ROADS-26,Public works,Pothole repairs in March,2026,2026-03-14,12500.50,EUR,Roadfix BV,C-2026-001
+payment,TX-0002,IT-26,Digital services,Hosting (Q1),2026,2026-03-31,4200.00,EUR,Cloudhost BV,
+`;
+export const GOOD_CONTRACTS = `contract_id,title,description,department,supplier_name,supplier_id,procurement_method,value,currency,date_signed,period_start,period_end,status
+C-2026-001,Road repairs 2026,Pothole and kerb repairs,Public works,Roadfix BV,NL-KVK-12345678,open,98000.00,EUR,2026-02-01,2026-02-15,2026-12-31,active
+C-2026-002,Office cleaning,,Digital services,Clean & Co,,direct,4800,EUR,2026-01-10,,,terminated
+`;
+
+
+/** Pays a fee on each case through the real payments module (test provider), and refunds the first; returns the payment ids. */
+export async function payFees(db: Database, references: readonly string[], amountMinor: number): Promise<string[]> {
+  const payments = createPayments({ db, provider: createTestPaymentProvider({ db }), onPaymentReceived: async () => {} });
+  const ids: string[] = [];
+  for (const reference of references) {
+    const { paymentId, nextUrl } = await payments.start({ reference, amountMinor, currency: 'EUR', description: 'Fee', returnUrl: () => 'http://127.0.0.1/', actor: 'citizen:test' });
+    await settleTestPaymentSession(db, nextUrl.split('/').at(-1)!, 'succeeded');
+    await payments.confirm(paymentId, 'citizen:test');
+    ids.push(paymentId);
+  }
+  if (ids[0]) await payments.refund(ids[0], 'staff:test');
+  return ids;
 }

@@ -10,7 +10,9 @@ import { bpmn, job, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { eventually } from '../support/eventually.js';
-import { signInStaff } from '../support/sign-in.js';
+import { createStaff } from '../../src/identity/index.js';
+import { resolveMasterKey } from '../../src/kernel/index.js';
+import { signInStaff, signInStaffWith } from '../support/sign-in.js';
 
 // A decision issued by the real handler, then a planning task so the case is in the planning department.
 const decided = bpmn('revoke-test', `<startEvent id="s"/>${job('issue', 'issue-decision')}${userTask('follow-up', '<zeebe:assignmentDefinition candidateGroups="planning"/>')}<endEvent id="e"/>`, 's -> issue; issue -> follow-up; follow-up -> e');
@@ -55,6 +57,18 @@ describeEachBackend('revoking a signed decision from the case page', (backend) =
     // bob manages nothing: refused before the case is looked up, so the answer says nothing about which cases exist
     assert.equal((await post(`/staff/cases/${caseId}/revoke-decision`, bob, { reason: 'nor I' })).status, 403);
     assert.equal((await get(`/staff/cases/${caseId}`, bob)).status, 404);
+    assert.match((await (await fetch(`${base}/verify/${code}`)).text()), /This decision is genuine/);
+  });
+
+  it('the API follows the same rule: a caseworker of the case\'s department who manages another one is refused', async () => {
+    const made = await createStaff(govflow.db, resolveMasterKey(govflow.config), { username: 'kai', name: 'Kai Two Hats', email: '' }, null);
+    await server.running.identity.setMembership('kai', { department: 'planning', role: 'caseworker' }, true, null);
+    await server.running.identity.setMembership('kai', { department: 'licensing', role: 'manager' }, true, null);
+    const kai = await signInStaffWith(base, 'kai', made.password, made.totpSecret, { newPassword: 'two-hats-but-one-pen' });
+    const csrf = /name="csrf" value="([^"]+)"/.exec((await get('/staff', kai)).text)?.[1] ?? '';
+    const viaApi = await fetch(`${base}/api/decisions/${code}/revoke`, { method: 'POST', headers: { cookie: kai, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ reason: 'not mine to revoke' }) });
+    assert.equal(viaApi.status, 403);
+    assert.equal((await post(`/staff/cases/${caseId}/revoke-decision`, kai, { reason: 'nor here' })).status, 403);
     assert.match((await (await fetch(`${base}/verify/${code}`)).text()), /This decision is genuine/);
   });
 

@@ -17,14 +17,12 @@
  * throwaway server started here (initdb/pg_ctl in a temp dir, default durability).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
 import pg from 'pg';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../catalogue/index.js';
@@ -37,6 +35,7 @@ import type { Answers } from '../../web/index.js';
 import { numberFlag, parseCommandArgs, usageError } from '../args.js';
 import { openGovflow, startServer } from '../compose.js';
 import { printMachineLoad } from './bench-load.js';
+import { runLoadChild } from './load-child.js';
 
 export const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
   [--processes P] [--targets status-page,staff-inbox,api-instance,baseline] [--citizen-cases N]
@@ -201,17 +200,7 @@ process.stdout.write(JSON.stringify({
 `;
 
 export async function generateLoad(target: Target, spec: LoadSpec): Promise<TargetResult> {
-  const autocannonUrl = pathToFileURL(createRequire(import.meta.url).resolve('autocannon')).href;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_GENERATOR], {
-    env: { ...process.env, GOVFLOW_BENCH_SPEC: JSON.stringify(spec), GOVFLOW_AUTOCANNON_URL: autocannonUrl }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const line = out.trim().split('\n').at(-1);
-  if (code !== 0 || !line) throw new Error(`the load generator for ${target} failed (exit ${code}): ${err.slice(-2000)}`);
+  const line = await runLoadChild(target, LOAD_GENERATOR, spec);
   const r = JSON.parse(line) as { ok: number; non2xx: number; total: number; errors: number; timeouts: number; seconds: number; p50: number; p99: number; mean: number; max: number };
   return {
     target, path: spec.paths.length === 1 ? spec.paths[0]! : `${spec.paths[0]} (+${spec.paths.length - 1} more)`,

@@ -9,6 +9,9 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   mining: () => import('./bench-mining.js'),
   ledger: () => import('./bench-ledger.js'),
   web: () => import('./bench-web.js'),
+  transparency: () => import('./bench-transparency.js'),
+  triage: () => import('./bench-triage.js'),
+  engagement: () => import('./bench-engagement.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {

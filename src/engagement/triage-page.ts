@@ -1,0 +1,102 @@
+/**
+ * Serves the workbench's triage page (`/staff/triage`): the latest open problem reports, each with the category it was
+ * filed under and the classifier's guess; one click on a category corrects the guess, which teaches the classifier
+ * and, when the category changes, re-routes the report (its Open311 service code and its case's department). A
+ * "try a text" form shows the guess for any text (a phone call, a letter) without storing anything.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/index.js';
+import type { Logger } from '../kernel/index.js';
+import { formBody, formText, html, htmlPageEdge, PageError, renderErrorSummary, type SafeHtml } from '../web/index.js';
+import type { Engagement } from './engagement.js';
+import * as store from './report-store.js';
+import { sendStaffPage, staffUser } from './staff-pages.js';
+import type { Triage, TriageGuess } from './triage.js';
+
+const LISTED = 20;
+const MAX_TRY_TEXT = 2000;
+
+const percent = (p: number): string => `${Math.round(p * 100)}%`;
+
+function guessList(guesses: readonly TriageGuess[]): SafeHtml {
+  return html`<ol class="govuk-list govuk-list--number">${guesses.slice(0, 3).map((g) => html`<li>${g.name} (${g.department}): ${percent(g.probability)}</li>`)}</ol>`;
+}
+
+function reportRow(engagement: Engagement, r: store.ReportView, guesses: readonly TriageGuess[], csrf: string, decides: boolean): SafeHtml {
+  const filed = engagement.categories.find((c) => c.code === r.serviceCode);
+  const top = guesses[0]!;
+  const agrees = top.category === r.serviceCode;
+  return html`<div class="govuk-summary-card" id="report-${String(r.id)}"><div class="govuk-summary-card__title-wrapper"><h2 class="govuk-summary-card__title">Report ${String(r.id)}</h2>
+<ul class="govuk-summary-card__actions"><li class="govuk-summary-card__action"><a class="govuk-link" href="/reports/${String(r.id)}">Public page<span class="govuk-visually-hidden"> of report ${String(r.id)}</span></a></li></ul></div>
+<div class="govuk-summary-card__content"><dl class="govuk-summary-list">
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Text</dt><dd class="govuk-summary-list__value">${r.description}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Filed as</dt><dd class="govuk-summary-list__value">${filed?.name ?? r.serviceCode} (${filed?.department ?? 'no department'})</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Classifier's guess</dt><dd class="govuk-summary-list__value">${agrees ? html`<strong class="govuk-tag govuk-tag--green">Agrees</strong> ` : html`<strong class="govuk-tag govuk-tag--yellow">Differs</strong> `}${top.name}: ${percent(top.probability)}</dd></div>
+</dl>
+${decides ? html`<form method="post" action="/staff/triage/corrections" novalidate>
+<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="report" value="${String(r.id)}">
+<p class="govuk-body govuk-!-margin-bottom-2">It is really:</p>
+<div class="govuk-button-group">${engagement.categories.map((c) => html`<button type="submit" name="category" value="${c.code}" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-1" data-module="govuk-button">${c.name}<span class="govuk-visually-hidden"> (report ${String(r.id)})</span></button>`)}</div>
+</form>` : html``}</div></div>`;
+}
+
+export function registerTriagePage(options: { engagement: Engagement; engine: Engine; triage: Triage; logger: Logger }): (server: FastifyInstance) => Promise<void> {
+  const { engagement, engine, triage } = options;
+  const { db } = engagement;
+
+  return async (server) => {
+    await server.register(async (scope) => {
+      await scope.register(htmlPageEdge, {
+        formBodyLimit: 16 * 1024,
+        errors: { render: (request, reply, title, content, status) => sendStaffPage(request, reply, { title, content, status: status ?? 500, current: 'triage' }), log: options.logger, home: { href: '/staff/triage', label: 'Back to triage' } },
+      });
+
+      scope.get('/staff/triage', async (request, reply) => {
+        const staff = await staffUser(request, reply);
+        if (!staff) return reply;
+        const query = request.query as Record<string, unknown>;
+        const tryText = typeof query['text'] === 'string' ? query['text'].trim() : '';
+        const tooLong = tryText.length > MAX_TRY_TEXT;
+        const corrected = typeof query['corrected'] === 'string' && /^\d{1,15}$/.test(query['corrected']) ? query['corrected'] : null;
+        const reports = await store.listReports(db, { jurisdictionId: engagement.jurisdictions[0]!, statuses: ['open'], limit: LISTED, offset: 0 });
+        const rows: SafeHtml[] = [];
+        for (const r of reports) rows.push(reportRow(engagement, r, await triage.guess(r.description), request.csrfToken, staff.decides));
+        const errors = tooLong ? [{ key: 'text', anchor: 'text', message: `The text must be ${MAX_TRY_TEXT} characters or fewer` }] : [];
+        const content = html`<h1 class="govuk-heading-l">Triage</h1>
+${renderErrorSummary(errors)}
+${corrected ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="corrected-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="corrected-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Report ${corrected}: the correction is recorded and the classifier has learnt from it.</p></div></div>` : html``}
+<p class="govuk-body">The classifier learns from the catalogue and from every correction made here (${String(await triage.corrections())} so far).</p>
+<form method="get" action="/staff/triage" novalidate><div class="govuk-form-group${tooLong ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label govuk-label--m" for="text">Try a text</label><div id="text-hint" class="govuk-hint">For example, what a caller said on the phone. Nothing is stored.</div>
+${tooLong ? html`<p class="govuk-error-message" id="text-error"><span class="govuk-visually-hidden">Error:</span> ${errors[0]!.message}</p>` : html``}<textarea class="govuk-textarea" id="text" name="text" rows="2" aria-describedby="text-hint">${tryText}</textarea></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Guess the category</button></form>
+${tryText !== '' && !tooLong ? html`<h2 class="govuk-heading-m">The classifier's guesses</h2>${guessList(await triage.guess(tryText))}` : html``}
+<h2 class="govuk-heading-m">Open reports</h2>
+${rows.length === 0 ? html`<p class="govuk-body">There are no open reports.</p>` : rows}`;
+        return sendStaffPage(request, reply, { title: 'Triage', content, status: tooLong ? 400 : 200, hasErrors: tooLong, current: 'triage' });
+      });
+
+      scope.post('/staff/triage/corrections', async (request, reply) => {
+        const staff = await staffUser(request, reply);
+        if (!staff) return reply;
+        if (!staff.decides) throw new PageError(403, 'You cannot correct the triage', 'Only caseworkers and managers route reports.');
+        const body = formBody(request);
+        const id = formText(body, 'report');
+        const category = engagement.categories.find((c) => c.code === formText(body, 'category'));
+        const report = /^\d{1,15}$/.test(id) ? await store.getReport(db, null, Number(id)) : null;
+        if (!report) throw new PageError(400, 'There is no such report', 'Go back to the triage page and choose a report from the list.');
+        if (!category) throw new PageError(400, 'Choose a category', 'Go back to the triage page and choose one of the categories shown.');
+        const guessed = (await triage.guess(report.description))[0]!.category;
+        await db.transaction(async (tx) => {
+          await triage.correct({ text: report.description, category: category.code, guessed, subject: `report:${report.id}`, staffId: staff.id }, tx);
+          if (category.code !== report.serviceCode) await store.setReportCategory(tx, report.id, category.code);
+        });
+        // The case is re-routed after the commit: its department task is assigned from `department` when it starts.
+        if (category.code !== report.serviceCode && report.instanceId !== null && report.status === 'open') {
+          await engine.setVariables(report.instanceId, { serviceCode: category.code, category: category.name, department: category.department }, { actor: `staff:${staff.id}` });
+        }
+        return reply.redirect(`/staff/triage?corrected=${report.id}#report-${report.id}`, 303);
+      });
+    });
+  };
+}
