@@ -36,9 +36,11 @@ export const NAVIGATION: readonly NavigationItem[] = [
  * at all). Measured in Chromium (test/admin/admin-browser.test.ts fails on any CSP violation): script from 'self'
  * only (the bundles and our boot files, never inline, no eval); `data:` images, which bpmn-js.css uses for the
  * breadcrumb separator of a drilled-down sub-process and form-js for icons of its palette. Styles stay 'self': both
- * libraries set styles through the CSSOM, which CSP does not restrict. Everything else as in SECURITY_HEADERS.
+ * libraries set styles through the CSSOM, which CSP does not restrict. The properties panel's FEEL editor
+ * (CodeMirror) writes style attributes, so those are allowed (`style-src-attr`; an attribute cannot run script).
+ * Everything else as in SECURITY_HEADERS.
  */
-export const EDITOR_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const EDITOR_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Form bodies are small, except the modeller's and form editor's, which carry a whole BPMN / form document. */
 export const FORM_BODY_LIMIT = 3 * MAX_BPMN_BYTES;

@@ -4,8 +4,10 @@ import { hasRole } from '../identity/index.js';
 import { htmlPageEdge, PageError } from '../web/index.js';
 import { createAdminContext, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
+import { registerDecisionRoutes } from './decision-routes.js';
 import { registerOrganisationRoutes } from './organisation-routes.js';
 import { registerProcessRoutes } from './process-routes.js';
+import { registerPublishingRoutes } from './publishing-routes.js';
 import { registerServiceRoutes } from './service-routes.js';
 
 /**
@@ -24,9 +26,11 @@ export type { AdminOptions } from './admin-context.js';
  * at all). Measured in Chromium (test/admin/admin-browser.test.ts fails on any CSP violation): script from 'self'
  * only (the bundles and our boot files, never inline, no eval); `data:` images, which bpmn-js.css uses for the
  * breadcrumb separator of a drilled-down sub-process and form-js for icons of its palette. Styles stay 'self': both
- * libraries set styles through the CSSOM, which CSP does not restrict. Everything else as in SECURITY_HEADERS.
+ * libraries set styles through the CSSOM, which CSP does not restrict. The properties panel's FEEL editor
+ * (CodeMirror) writes style attributes, so those are allowed (`style-src-attr`; an attribute cannot run script).
+ * Everything else as in SECURITY_HEADERS.
  */
-export const EDITOR_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const EDITOR_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function createAdminPlugin(options: AdminOptions): (server: FastifyInstance) => Promise<void> {
   const ctx = createAdminContext(options);
@@ -61,6 +65,8 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
     });
     registerProcessRoutes(server, ctx);
     registerServiceRoutes(server, ctx);
+    registerPublishingRoutes(server, ctx);
+    registerDecisionRoutes(server, ctx);
     registerOrganisationRoutes(server, ctx);
     registerApiKeyRoutes(server, ctx);
   };

@@ -6,6 +6,7 @@ import { formFiles, html, PageError, PARAM, paramsSchema, renderErrorSummary, ty
 import { readAdminAsset } from './admin-assets.js';
 import { deploymentProblems, formatDate, KEY, str, type AdminContext, type AdminSession } from './admin-context.js';
 import { withDiagram } from './auto-layout.js';
+import { newProcessXml, sameProcess } from './model-compare.js';
 
 /**
  * Serves the admin overview (`/admin`), the editors' files (`/admin/assets/*`), processes and decisions (the list,
@@ -30,10 +31,14 @@ function processPages(ctx: AdminContext) {
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key</th><th scope="col" class="govuk-table__header">Version</th><th scope="col" class="govuk-table__header">Name</th><th scope="col" class="govuk-table__header">Deployed</th><th scope="col" class="govuk-table__header">New cases</th></tr></thead>
 <tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">Version ${r.version}<span class="govuk-visually-hidden"> of ${r.key}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployedAt)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? 'Start on this version' : 'Evaluated'}</strong>` : ''}</td></tr>`)}</tbody></table>`;
     const keys = [...new Set(processes.map((p) => p.key))];
+    const decisionKeys = [...new Set(decisions.map((d) => d.key))];
     return send(reply, admin, 'Processes and decisions', html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'file', anchor: 'file', message }))) : ''}${banner}
 <h1 class="govuk-heading-l">Processes and decisions</h1>
 <p class="govuk-body">New cases start on the latest version of their process; cases already running stay on the version they started on.</p>
 ${keys.length > 0 ? html`<h2 class="govuk-heading-m">Draw a new version</h2><ul class="govuk-list">${keys.map((k) => html`<li><a class="govuk-link" href="/admin/modeller/${encodeURIComponent(k)}">Open ${k} in the modeller</a></li>`)}</ul>` : ''}
+${decisionKeys.length > 0 ? html`<h2 class="govuk-heading-m">Change fees and rules</h2><ul class="govuk-list">${decisionKeys.map((k) => html`<li><a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(k)}">Open ${k} in the decision-table editor</a></li>`)}</ul>` : ''}
+<h2 class="govuk-heading-m">Draw a new process</h2>
+<form method="get" action="/admin/modeller" novalidate><div class="govuk-form-group"><label class="govuk-label" for="new-key">Process id</label><div id="new-key-hint" class="govuk-hint">Letters, digits, dots, dashes and underscores, starting with a letter, like parking-permit.</div><input class="govuk-input govuk-input--width-20" id="new-key" name="key" type="text" spellcheck="false" aria-describedby="new-key-hint"></div><button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Open an empty diagram</button></form>
 ${table(processes, 'processes', 'Processes')}
 ${table(decisions, 'decisions', 'Decisions')}
 <h2 class="govuk-heading-m">Deploy a file</h2>
@@ -62,13 +67,13 @@ ${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><spa
 
   const xmlOf = (kind: 'processes' | 'decisions', key: string, version: number) => deployedSource(db, kind === 'processes' ? 'process' : 'decision', key, version);
 
-  function modellerPage(reply: FastifyReply, admin: AdminSession, key: string, latestVersion: number, xml: string, problems: string[], status = 200): FastifyReply {
-    return send(reply, admin, `Modeller: ${key}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}
+  function modellerPage(reply: FastifyReply, admin: AdminSession, key: string, latestVersion: number, xml: string, problems: string[], status = 200, notice = ''): FastifyReply {
+    return send(reply, admin, `Modeller: ${key}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}${notice ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Important</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="no-changes">${notice}</p></div></div>` : ''}
 <span class="govuk-caption-l">Process modeller</span>
 <h1 class="govuk-heading-l">${key}</h1>
-<p class="govuk-body">You are editing version ${latestVersion}, the one new cases start on. Saving deploys a new version after the engine checked it; cases already running stay on their version.</p>
+<p class="govuk-body">${latestVersion === 0 ? 'A new process: saving deploys its version 1 after the engine checked it.' : `You are editing version ${latestVersion}, the one new cases start on. Saving deploys a new version after the engine checked it; cases already running stay on their version.`} Select an element to set its job type, condition, timer, form, assignment or input and output mappings in the properties panel.</p>
 <p class="govuk-body" id="modeller-status" role="status">Without JavaScript, edit the XML below.</p>
-<div id="modeller-canvas" class="govflow-modeller" hidden></div>
+<div class="govflow-modeller-layout"><div id="modeller-canvas" class="govflow-modeller" hidden></div><div id="modeller-properties" class="govflow-properties" hidden></div></div>
 <form method="post" action="/admin/modeller/${encodeURIComponent(key)}" id="modeller-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${latestVersion}">
@@ -81,14 +86,19 @@ ${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span
 </form>
 <p class="govuk-body"><a class="govuk-link" href="/admin/processes">Upload a file instead</a></p>`, {
       current: 'processes', status, hasErrors: problems.length > 0,
-      editor: { scripts: ['/admin/assets/bpmn-js/bpmn-modeler.js', '/admin/assets/modeller.js'], stylesheets: ['/admin/assets/bpmn-js/diagram-js.css', '/admin/assets/bpmn-js/bpmn-js.css', '/admin/assets/bpmn-js/bpmn-font/css/bpmn.css'] },
+      editor: {
+        scripts: ['/admin/assets/bpmn-js/bpmn-modeler.js', '/admin/assets/bpmn-js-properties-panel/properties-panel.js', '/admin/assets/zeebe-moddle.js', '/admin/assets/modeller.js'],
+        stylesheets: ['/admin/assets/bpmn-js/diagram-js.css', '/admin/assets/bpmn-js/bpmn-js.css', '/admin/assets/bpmn-js/bpmn-font/css/bpmn.css', '/admin/assets/bpmn-js-properties-panel/properties-panel.css'],
+      },
     });
   }
 
-  async function latestProcess(key: string): Promise<{ version: number; xml: string }> {
+  /** The latest version of a process; with `orNew`, version 0 (an empty diagram) for a key not deployed yet. */
+  async function latestProcess(key: string, orNew = false): Promise<{ version: number; xml: string }> {
     const found = KEY.test(key) ? await deployedSource(db, 'process', key) : null;
-    if (!found) throw new PageError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file.');
-    return { version: found.version, xml: found.xml };
+    if (found) return { version: found.version, xml: found.xml };
+    if (orNew && KEY.test(key)) return { version: 0, xml: newProcessXml(key) };
+    throw new PageError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file, or draw a new one.');
   }
 
   /** The XML with a diagram for bpmn-js (see auto-layout.ts); when layout fails, the page falls back to the XML. */
@@ -162,7 +172,7 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
       const title = `${request.params.key} version ${version}`;
       return send(reply, admin, title, html`<span class="govuk-caption-l">${kind === 'processes' ? 'Process' : 'Decision'}${found.name ? `: ${found.name}` : ''}</span>
 <h1 class="govuk-heading-l">${title}</h1>
-<p class="govuk-body">Deployed from ${found.resource}.${kind === 'processes' ? html` <a class="govuk-link" href="/admin/modeller/${encodeURIComponent(request.params.key)}">Open the latest version in the modeller</a>.` : ''}</p>
+<p class="govuk-body">Deployed from ${found.resource}.${kind === 'processes' ? html` <a class="govuk-link" href="/admin/modeller/${encodeURIComponent(request.params.key)}">Open the latest version in the modeller</a>.` : html` <a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(request.params.key)}">Open the latest version in the decision-table editor</a>.`}</p>
 <h2 class="govuk-heading-m">XML</h2>
 <pre class="govflow-xml" tabindex="0" aria-label="The XML of ${title}">${found.xml}</pre>`, { current: 'processes', backLink: '/admin/processes' });
     });
@@ -170,20 +180,28 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
 
   // ------------------------------------------------------------------ modeller
 
-  server.get<{ Params: { key: string } }>('/admin/modeller/:key', { schema: paramsSchema({ key: PARAM.key }) }, async (request, reply) => {
+  server.get<{ Params: { key: string }; Querystring: { new?: string } }>('/admin/modeller/:key', { schema: paramsSchema({ key: PARAM.key }) }, async (request, reply) => {
     const admin = adminOf(request);
-    const latest = await latestProcess(request.params.key);
+    const latest = await latestProcess(request.params.key, request.query.new !== undefined);
     return modellerPage(reply, admin, request.params.key, latest.version, await withLayout(latest.xml), []);
+  });
+
+  // The "draw a new process" form (a GET form cannot put its field into the path).
+  server.get<{ Querystring: { key?: string } }>('/admin/modeller', async (request, reply) => {
+    adminOf(request);
+    const key = (request.query.key ?? '').trim();
+    if (!KEY.test(key)) throw new PageError(400, 'Enter a process id', 'A process id starts with a letter and has only letters, digits, dots, dashes and underscores. Go back and enter one.');
+    return reply.redirect(`/admin/modeller/${encodeURIComponent(key)}?new`, 303);
   });
 
   server.post<{ Params: { key: string } }>('/admin/modeller/:key', { schema: paramsSchema({ key: PARAM.key }) }, async (request, reply) => {
     const { admin, body, actor } = await post(request);
     const key = request.params.key;
-    const latest = await latestProcess(key);
+    const base = str(body, 'base-version');
+    const latest = await latestProcess(key, base === '0');
     const xml = str(body, 'xml');
     // Two admins editing the same process: the later save must not silently replace the version the other one just
     // deployed. The page carries the version it was opened on; the form comes back with the admin's model kept.
-    const base = str(body, 'base-version');
     if (base !== '' && base !== String(latest.version)) {
       return modellerPage(reply, admin, key, latest.version, xml, [`Someone else deployed version ${latest.version} of ${key} after you opened this page. Your model was not deployed and is shown below: check version ${latest.version}, then save again to deploy yours after it`], 409);
     }
@@ -194,6 +212,10 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
     try {
       const compiled = await compileBpmn(xml, name);
       if (!compiled.processes.some((p) => p.id === key)) return modellerPage(reply, admin, key, latest.version, xml, [`${name}: the model must keep the process with the id ${key}`], 422);
+      // Saving what is deployed (the layout or the XML's formatting may differ) makes no new version, and says so.
+      if (latest.version > 0 && await sameProcess(latest.xml, xml, key)) {
+        return modellerPage(reply, admin, key, latest.version, xml, [], 200, `No changes: the model is the same as version ${latest.version}, so no new version was deployed.`);
+      }
     } catch (error) {
       if (isGovflowError(error) && error.kind === 'user') return modellerPage(reply, admin, key, latest.version, xml, deploymentProblems(error, name), error.status);
       throw error;

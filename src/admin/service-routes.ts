@@ -8,6 +8,7 @@ import {
 import { appendEvent } from '../store/index.js';
 import { fields as formFields, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { describedBy, fieldError, formatDate, groupClass, SERVICE_ID, str, summary, type AdminContext, type AdminSession } from './admin-context.js';
+import { changedFields, slaInputs, slaValues, successBanner, versionTable } from './service-versions-html.js';
 
 /**
  * Serves the catalogue's administration: the services list, each service's plain-language fields and SLA as stored
@@ -29,11 +30,14 @@ function servicePages(ctx: AdminContext) {
     const versions = await listServiceVersions(db, service.id);
     // The version this page shows (0: the file): a save made on top of an older one is refused (see the post).
     const baseVersion = versions[0]?.version ?? 0;
+    const pending = versions[0]?.state === 'awaiting-review' ? versions[0] : undefined;
     const input = (name: string, label: string, hint?: string): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label>${hint ? html`<div id="${name}-hint" class="govuk-hint">${hint}</div>` : ''}${fieldError(errors, name)}<input class="govuk-input${errors.some((e) => e.field === name) ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${values[name] ?? ''}"${describedBy(errors, name, hint ? `${name}-hint` : undefined)}></div>`;
     const area = (name: string, label: string, hint: string, rows = 5): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(errors, name)}<textarea class="govuk-textarea${errors.some((e) => e.field === name) ? ' govuk-textarea--error' : ''}" id="${name}" name="${name}" rows="${rows}"${describedBy(errors, name, `${name}-hint`)}>${values[name] ?? ''}</textarea></div>`;
-    return send(reply, admin, `Edit ${service.title}`, html`${summary(errors)}${saved !== null ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="saved-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Saved as version ${saved}. Citizens see it now.</p></div></div>` : ''}
+    return send(reply, admin, `Edit ${service.title}`, html`${summary(errors)}${saved !== null ? successBanner(`Saved as draft version ${saved}. Citizens do not see it until another administrator approves it.`, html`<a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}/preview">Preview it as a citizen</a> or <a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}">see what changed</a>.`) : ''}
 <span class="govuk-caption-l">Service</span>
 <h1 class="govuk-heading-l">Edit ${service.title}</h1>
+<p class="govuk-body">Saving makes a draft. Another administrator reviews it; citizens see it once it is approved.</p>
+${pending ? html`<div class="govuk-inset-text">Draft version ${pending.version} by ${pending.actor ?? 'unknown'} is waiting for review; the form shows it. <a class="govuk-link" href="/admin/services/${service.id}/versions/${pending.version}">Review version ${pending.version}</a>.</div>` : ''}
 <form method="post" action="/admin/services/${service.id}" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${baseVersion}">
@@ -45,20 +49,20 @@ ${area('documentsNeeded', 'Documents needed', 'One item a line.')}
 ${input('fee', 'Fee')}
 ${input('expectedTime', 'Expected time')}
 ${input('department', 'Responsible department')}
-<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Service level (SLA)</legend>
-${input('sla-case', 'The whole case', 'An ISO 8601 duration, like P60D for 60 days. Leave empty for no deadline.')}
-${Object.keys(service.sla?.tasks ?? {}).map((elementId) => input(slaTaskField(elementId), `Task ${elementId}`))}
-</fieldset>
-<button type="submit" class="govuk-button" data-module="govuk-button">Save a new version</button>
+<h2 class="govuk-heading-m">Service level (SLA)</h2>
+${slaInputs(service, values, errors)}
+<button type="submit" class="govuk-button" data-module="govuk-button">Save as a draft</button>
 </form>
 <h2 class="govuk-heading-m" id="versions">Versions</h2>
-${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens see the file in services/${service.id}/.</p>` : html`<ul class="govuk-list">${versions.map((v) => html`<li>Version ${v.version}, ${formatDate(v.createdAt)} by ${v.actor ?? 'unknown'}</li>`)}</ul>`}`, { current: 'services', status, hasErrors: errors.length > 0, backLink: '/admin/services' });
+${versionTable(service, versions)}`, { current: 'services', status, hasErrors: errors.length > 0, backLink: '/admin/services' });
   }
 
+  /** The form's values of a service, or of the draft waiting for review (which the page edits further). */
   const valuesOf = (service: Service): Record<string, string> => ({
     title: service.title, summary: service.summary, description: service.description.join('\n\n'), whoCanApply: service.whoCanApply.join('\n'), documentsNeeded: service.documentsNeeded.join('\n'),
-    fee: service.fee, expectedTime: service.expectedTime, department: service.department, 'sla-case': service.sla?.case ?? '',
-    ...Object.fromEntries(Object.entries(service.sla?.tasks ?? {}).map(([k, v]) => [slaTaskField(k), v])),
+    fee: service.fee, expectedTime: service.expectedTime, department: service.department,
+    ...slaValues('sla-case', service.sla?.case),
+    ...Object.fromEntries(Object.entries(service.sla?.tasks ?? {}).flatMap(([k, v]) => Object.entries(slaValues(slaTaskField(k), v)))),
   });
 
   const pageOr404 = (service: Service, pageId: string): Service['pages'][number] => {
@@ -70,7 +74,7 @@ ${versions.length === 0 ? html`<p class="govuk-body">No changes yet: citizens se
   async function formPage(reply: FastifyReply, admin: AdminSession, service: Service, pageId: string, schemaText: string, problems: string[], saved: number | null, status = 200): Promise<FastifyReply> {
     const questionPage = pageOr404(service, pageId);
     const versions = await listFormVersions(db, service.id, pageId);
-    return send(reply, admin, `Form: ${questionPage.title}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'schema', anchor: 'schema', message }))) : ''}${saved !== null ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="saved-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Saved as form version ${saved}. New answers use it; drafts started on the old version are asked to check this page again.</p></div></div>` : ''}
+    return send(reply, admin, `Form: ${questionPage.title}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'schema', anchor: 'schema', message }))) : ''}${saved !== null ? successBanner(`Saved as form version ${saved}. New answers use it; drafts started on the old version are asked to check this page again.`) : ''}
 <span class="govuk-caption-l">${service.title}</span>
 <h1 class="govuk-heading-l">Question page: ${questionPage.title}</h1>
 <p class="govuk-body">Current form version ${questionPage.formVersion}. Each submission keeps the version it was filled in with.</p>
@@ -115,7 +119,10 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
   server.get<{ Params: { id: string }; Querystring: { saved?: string } }>('/admin/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
     const service = serviceOr404(request.params.id);
     const saved = Number(request.query.saved);
-    return servicePage(reply, adminOf(request), service, valuesOf(service), [], Number.isSafeInteger(saved) && saved > 0 ? saved : null);
+    // A draft waiting for review is what the next save builds on, so the form shows it.
+    const [newest] = await listServiceVersions(db, service.id);
+    const shown = newest?.state === 'awaiting-review' ? { ...service, ...newest.fields } : service;
+    return servicePage(reply, adminOf(request), service, valuesOf(shown), [], Number.isSafeInteger(saved) && saved > 0 ? saved : null);
   });
 
   server.post<{ Params: { id: string } }>('/admin/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
@@ -126,7 +133,6 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
       const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'csrf').map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v]));
       return servicePage(reply, admin, service, values, errors, null, 400);
     }
-    const before = valuesOf(service);
     const base = str(body, 'base-version');
     const version = await db.transaction(async (tx) => {
       // One save of a service at a time (two at once would both number theirs max + 1), and none on top of a version
@@ -134,10 +140,10 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-service:${service.id}`]);
       const [latest] = await listServiceVersions(tx, service.id);
       if (base !== '' && base !== String(latest?.version ?? 0)) return { conflict: latest?.version ?? 0, by: latest?.actor ?? null };
-      const v = await insertServiceVersion(tx, service.id, fields, actor);
-      const after = valuesOf({ ...service, ...fields });
-      const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
-      await appendEvent(tx, { type: 'catalogue.service-changed', actor, data: { service: service.id, version: v, changed } });
+      // Every save is a draft: citizens keep the published text until a second admin approves it
+      // (publishing-routes.ts). `changed` is against what citizens see now.
+      const v = await insertServiceVersion(tx, service.id, fields, actor, { draft: true });
+      await appendEvent(tx, { type: 'catalogue.service-draft-saved', actor, data: { service: service.id, version: v, changed: changedFields(service, fields) } });
       return v;
     });
     if (typeof version !== 'number') {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { GovflowError } from '../kernel/index.js';
 import { fields, parseFormSchema, type FormSchema } from '../web/index.js';
 import { loadCatalogue, type Catalogue, type Service, type ServicePage } from './catalogue.js';
-import { isIsoDuration, type ServiceSla } from './service-rules.js';
+import type { ServiceSla } from './service-rules.js';
+import { daysHoursOf, parseDaysHours } from './sla-days.js';
 
 /**
  * Admins' edits of the catalogue, stored as versions in the database (migration 0009) and laid over the catalogue
@@ -84,16 +85,23 @@ export function parseServiceFields(input: Readonly<Record<string, string | reado
   const fee = text('fee', 'fee');
   const expectedTime = text('expectedTime', 'expected time');
   const department = text('department', 'department');
+  // SLAs are typed as days and hours (sla-days.ts). A stored duration the form cannot show (months, minutes) is
+  // kept while both of its fields are left empty.
+  const duration = (field: string, what: string, currentValue: string | undefined, required: boolean): string => {
+    const read = parseDaysHours(one(input, `${field}-days`), one(input, `${field}-hours`), what);
+    if ('iso' in read) return read.iso;
+    if ('error' in read) errors.push({ field: `${field}-days`, message: read.error });
+    else if (currentValue !== undefined && daysHoursOf(currentValue) === null) return currentValue;
+    else if (required) errors.push({ field: `${field}-days`, message: `Enter the days or hours for ${what}` });
+    return '';
+  };
   let sla: ServiceSla | null = current.sla;
-  const slaCase = one(input, 'sla-case');
   const tasks: Record<string, string> = {};
-  for (const elementId of Object.keys(current.sla?.tasks ?? {})) {
-    const v = one(input, slaTaskField(elementId));
-    if (!isIsoDuration(v)) errors.push({ field: slaTaskField(elementId), message: `Enter the time for ${elementId} as an ISO 8601 duration, like P10D` });
-    tasks[elementId] = v;
+  for (const [elementId, currentValue] of Object.entries(current.sla?.tasks ?? {})) {
+    tasks[elementId] = duration(slaTaskField(elementId), `the task ${elementId}`, currentValue, true);
   }
+  const slaCase = duration('sla-case', 'the whole case', current.sla?.case, current.sla !== null);
   if (current.sla || slaCase !== '') {
-    if (!isIsoDuration(slaCase)) errors.push({ field: 'sla-case', message: 'Enter the time for the whole case as an ISO 8601 duration, like P60D' });
     sla = { case: slaCase, tasks, pauseWhileWaitingForApplicant: current.sla?.pauseWhileWaitingForApplicant ?? false };
   }
   if (errors.length > 0) return { fields: null, errors };
@@ -123,11 +131,15 @@ export function parseFormVersion(text: string, requiredKeys: readonly string[] =
 
 // ---------------------------------------------------------------- storage
 
-export async function insertServiceVersion(tx: CatalogueQueryable, serviceId: string, fields: ServiceFields, actor: string | null): Promise<number> {
+/**
+ * Stores a new version of a service's fields. A draft (the admin pages' saves, see service-publishing.ts) is not
+ * shown to citizens until a second admin approves it; without `draft` the version is published at once.
+ */
+export async function insertServiceVersion(tx: CatalogueQueryable, serviceId: string, fields: ServiceFields, actor: string | null, options: { draft?: boolean } = {}): Promise<number> {
   const { rows } = await tx.query<{ version: number }>(
-    `insert into admin_service_version (service_id, version, fields, actor)
-     select $1, coalesce(max(version), 0) + 1, $2::jsonb, $3 from admin_service_version where service_id = $1 returning version`,
-    [serviceId, JSON.stringify(fields), actor]);
+    `insert into admin_service_version (service_id, version, fields, actor, draft)
+     select $1, coalesce(max(version), 0) + 1, $2::jsonb, $3, $4 from admin_service_version where service_id = $1 returning version`,
+    [serviceId, JSON.stringify(fields), actor, options.draft === true]);
   return Number(rows[0]!.version);
 }
 
@@ -159,15 +171,12 @@ export async function getFormVersion(db: CatalogueQueryable, serviceId: string, 
   return rows[0] ? toFormVersion(rows[0]) : null;
 }
 
-export async function listServiceVersions(db: CatalogueQueryable, serviceId: string): Promise<{ version: number; actor: string | null; createdAt: string }[]> {
-  const { rows } = await db.query<{ version: number; actor: string | null; created_at: Date | string }>('select version, actor, created_at from admin_service_version where service_id = $1 order by version desc', [serviceId]);
-  return rows.map((r) => ({ version: Number(r.version), actor: r.actor, createdAt: new Date(r.created_at).toISOString() }));
-}
-
-/** Lays the newest stored versions over the seed; a stored row that no longer parses is skipped (the seed wins). */
+/** Lays the newest published versions (drafts wait for approval) over the seed; a stored row that no longer parses is skipped (the seed wins). */
 async function overlay(db: CatalogueQueryable, seed: Catalogue): Promise<Service[]> {
   const fieldsRows = await db.query<{ service_id: string; fields: unknown }>(
-    'select distinct on (service_id) service_id, fields from admin_service_version order by service_id, version desc');
+    `select distinct on (v.service_id) v.service_id, v.fields from admin_service_version v
+     left join admin_service_review r on r.service_id = v.service_id and r.version = v.version
+     where not v.draft or r.decision = 'approved' order by v.service_id, v.version desc`);
   const formRows = await db.query<FormRow>(
     'select distinct on (service_id, page_id) * from admin_form_version order by service_id, page_id, version desc');
   const fieldsOf = new Map(fieldsRows.rows.map((r) => [r.service_id, (typeof r.fields === 'string' ? JSON.parse(r.fields) : r.fields) as ServiceFields]));

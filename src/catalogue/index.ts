@@ -11,7 +11,12 @@ export { isIsoDuration, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from './service-rules.j
 export type { ServiceDecisionFile, ServicePayment, ServiceSla, UploadRule, UploadType } from './service-rules.js';
 export { userTaskFormIds } from './task-forms.js';
 export type { TaskForm } from './task-forms.js';
-export { formChecksum, getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, listServiceVersions, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from './catalogue-store.js';
+export { formChecksum, getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from './catalogue-store.js';
 export type { CatalogueQueryable, FormVersionRow, LiveCatalogue, ServiceFieldError, ServiceFields } from './catalogue-store.js';
 export { answersAsShown, composeLetter, fillLetterText, letterDate, parseLetterTemplate } from './letter.js';
 export type { LetterLine, LetterTemplate } from './letter.js';
+export { getServiceVersion, listServiceVersions, reviewServiceDraft } from './service-publishing.js';
+export type { ReviewRefusal, ServiceReview, ServiceVersionRow, ServiceVersionState } from './service-publishing.js';
+export { daysHoursOf, isoFromDaysHours, parseDaysHours } from './sla-days.js';
+export type { DaysHours } from './sla-days.js';
+export { serviceStartContent } from './service-start.js';

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { serviceStartContent } from '../catalogue/index.js';
 import { DEMO_CITIZENS } from '../identity/index.js';
 import { formBody, formFiles, formText, html, PARAM, paramsSchema, PageError, pageNotFound, readGovukAsset, type SafeHtml } from '../web/index.js';
 import type { PortalContext } from './portal-context.js';
@@ -75,27 +76,6 @@ ${catalogue.services.map((svc) => html`<li><h2 class="govuk-heading-m govuk-!-ma
   server.get<{ Params: { id: string } }>('/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
     const svc = ctx.serviceOr404(request.params.id);
     const live = await ctx.measured(svc.process.key);
-    const list = (items: readonly string[]): SafeHtml => html`<ul class="govuk-list govuk-list--bullet">${items.map((i) => html`<li>${i}</li>`)}</ul>`;
-    return ctx.send(request, reply, svc.title, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-xl">${svc.title}</h1>
-${svc.description.map((p) => html`<p class="govuk-body">${p}</p>`)}
-<h2 class="govuk-heading-m">Who can apply</h2>
-${list(svc.whoCanApply)}
-<h2 class="govuk-heading-m">What you need</h2>
-${list(svc.documentsNeeded)}
-<h2 class="govuk-heading-m">Fee</h2>
-<p class="govuk-body">${svc.fee}</p>
-<h2 class="govuk-heading-m">How long it takes</h2>
-<p class="govuk-body">${svc.expectedTime}</p>
-${live ? html`<p class="govuk-body" id="measured-time">${live}</p>` : ''}
-<a href="/services/${svc.id}/apply" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Start now<svg class="govuk-button__start-icon" xmlns="http://www.w3.org/2000/svg" width="17.5" height="19" viewBox="0 0 33 40" aria-hidden="true" focusable="false"><path fill="currentColor" d="M0 0h13l20 20-20 20H0l20-20z"/></svg></a>
-<p class="govuk-body">Your answers are saved as you go, so you can come back later.</p>
-</div>
-<div class="govuk-grid-column-one-third">
-<aside class="govuk-!-margin-top-6" aria-labelledby="responsible">
-<h2 class="govuk-heading-s" id="responsible">Responsible department</h2>
-<p class="govuk-body-s">${svc.department}</p>
-</aside>
-</div></div>`, { backLink: '/' });
+    return ctx.send(request, reply, svc.title, serviceStartContent(svc, live ?? null), { backLink: '/' });
   });
 }

@@ -10,12 +10,24 @@ table admin_form_version
   constraint admin_form_version_version_check CHECK ((version > 0))
   CREATE INDEX admin_form_version_checksum ON admin_form_version USING btree (service_id, page_id, checksum)
   CREATE UNIQUE INDEX admin_form_version_pkey ON admin_form_version USING btree (service_id, page_id, version)
+table admin_service_review
+  column service_id text not null
+  column version integer not null
+  column decision text not null
+  column actor text not null
+  column note text not null default ''::text
+  column created_at timestamp with time zone not null default now()
+  constraint admin_service_review_decision_check CHECK ((decision = ANY (ARRAY['approved'::text, 'returned'::text])))
+  constraint admin_service_review_pkey PRIMARY KEY (service_id, version)
+  constraint admin_service_review_service_id_version_fkey FOREIGN KEY (service_id, version) REFERENCES admin_service_version(service_id, version)
+  CREATE UNIQUE INDEX admin_service_review_pkey ON admin_service_review USING btree (service_id, version)
 table admin_service_version
   column service_id text not null
   column version integer not null
   column fields jsonb not null
   column actor text
   column created_at timestamp with time zone not null default now()
+  column draft boolean not null default false
   constraint admin_service_version_pkey PRIMARY KEY (service_id, version)
   constraint admin_service_version_version_check CHECK ((version > 0))
   CREATE UNIQUE INDEX admin_service_version_pkey ON admin_service_version USING btree (service_id, version)

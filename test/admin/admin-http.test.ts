@@ -177,28 +177,70 @@ describeEachBackend('admin pages', (backend) => {
     assert.deepEqual(await versionsOf('building-permit'), [...before, before.length + 1], 'refused saves deploy nothing');
   });
 
-  it('stores catalogue edits as versions that override the files for the portal, as events', async () => {
-    const invalid = await post('/admin/services/housing-benefit', ada, { title: '', summary: 'x', description: 'd', whoCanApply: 'a', documentsNeeded: 'b', fee: 'f', expectedTime: 't', department: 'd', 'sla-case': '30 days' });
+  it('publishes service text only after a second admin approves the draft: preview, review, history, events', async () => {
+    const invalid = await post('/admin/services/housing-benefit', ada, { title: '', summary: 'x', description: 'd', whoCanApply: 'a', documentsNeeded: 'b', fee: 'f', expectedTime: 't', department: 'd', 'sla-case-days': 'thirty', 'sla-case-hours': '' });
     assert.equal(invalid.status, 400);
     assert.match(invalid.text, /<p id="title-error" class="govuk-error-message">[\s\S]*Enter the title/);
-    assert.match(invalid.text, /<p id="sla-case-error" class="govuk-error-message">[\s\S]*ISO 8601/);
+    assert.match(invalid.text, /<p id="sla-case-days-error" class="govuk-error-message">[\s\S]*The days for the whole case must be a whole number/);
     assert.equal(await count("select count(*) as n from admin_service_version where service_id = 'housing-benefit'"), 0);
 
+    // The SLA is shown as days and hours (the file says P30D), and typed as such.
     const form = await get('/admin/services/housing-benefit', ada);
-    const saved = await post('/admin/services/housing-benefit', ada, { ...fieldsOf(form.text), title: 'Claim help with your rent', 'sla-case': 'P25D' });
+    assert.match(form.text, /id="sla-case-days" name="sla-case-days" type="text" value="30" inputmode="numeric"/);
+    assert.doesNotMatch(form.text, /ISO 8601/);
+    const saved = await post('/admin/services/housing-benefit', ada, { ...fieldsOf(form.text), title: 'Claim help with your rent', 'sla-case-days': '25', 'sla-case-hours': '12' });
     assert.equal(saved.status, 303, saved.text.slice(0, 600));
-    const home = await (await fetch(`${base}/`)).text();
-    assert.match(home, /Claim help with your rent/, 'the portal reads the merged catalogue');
+    const startBefore = await (await fetch(`${base}/services/housing-benefit`)).text();
+    assert.doesNotMatch(startBefore, /Claim help with your rent/, 'a draft is invisible to citizens');
+    assert.doesNotMatch(await (await fetch(`${base}/`)).text(), /Claim help with your rent/);
+    const edit = await get('/admin/services/housing-benefit?saved=1', ada);
+    assert.match(edit.text, /Saved as draft version 1\. Citizens do not see it/);
+    assert.match(edit.text, /value="Claim help with your rent"/, 'the author keeps editing the draft');
+    assert.match(edit.text, /id="sla-case-hours" name="sla-case-hours" type="text" value="12" inputmode="numeric"/);
+    const preview = await get('/admin/services/housing-benefit/versions/1/preview', ada);
+    assert.equal(preview.status, 200);
+    assert.match(preview.text, /<h1 class="govuk-heading-xl">Claim help with your rent<\/h1>/, 'the preview is the citizen start page with the draft');
+    const review = await get('/admin/services/housing-benefit/versions/1', ada);
+    assert.match(review.text, /Waiting for review/);
+    assert.match(review.text, /25 days and 12 hours/);
+    assert.match(review.text, /another administrator must review it/);
+    assert.doesNotMatch(review.text, /Approve and publish/, 'the author is offered no approval');
+
+    // The author's own approval is refused, whatever the page offered.
+    const own = await post('/admin/services/housing-benefit/versions/1/review', ada, { decision: 'approved' });
+    assert.equal(own.status, 403);
+    assert.match(own.text, /another administrator must review it/);
+    assert.doesNotMatch(await (await fetch(`${base}/services/housing-benefit`)).text(), /Claim help with your rent/);
+
+    // A second admin, made through the organisation pages, reviews: returns a first draft, approves the next.
+    const made = await post('/admin/staff', ada, { username: 'bea', name: 'Bea Second', email: '' });
+    assert.equal(made.status, 201);
+    assert.equal((await post('/admin/staff/bea/memberships', ada, { action: 'grant', department: 'digital', role: 'admin' })).status, 303);
+    const bea = await signInStaffWith(base, 'bea', /<code id="initial-password">([^<]+)<\/code>/.exec(made.text)![1]!, /<code id="totp-secret">([^<]+)<\/code>/.exec(made.text)![1]!, { newPassword: 'bea-chose-this-one' });
+    assert.match((await get('/admin/services/housing-benefit/versions/1', bea)).text, /Approve and publish/);
+    const returned = await post('/admin/services/housing-benefit/versions/1/review', bea, { decision: 'returned', note: 'Say "housing costs"' });
+    assert.equal(returned.status, 303);
+    assert.equal((await post('/admin/services/housing-benefit/versions/1/review', bea, { decision: 'approved' })).status, 409, 'a draft is reviewed once');
+    const second = await post('/admin/services/housing-benefit', ada, { ...fieldsOf((await get('/admin/services/housing-benefit', ada)).text), title: 'Claim help with your housing costs', 'sla-case-days': '25', 'sla-case-hours': '12' });
+    assert.equal(second.status, 303, second.text.slice(0, 600));
+    assert.equal((await post('/admin/services/housing-benefit/versions/2/review', ada, { decision: 'approved' })).status, 403);
+    assert.equal((await post('/admin/services/housing-benefit/versions/2/review', bea, { decision: 'approved' })).status, 303);
     const start = await (await fetch(`${base}/services/housing-benefit`)).text();
-    assert.match(start, /Claim help with your rent/);
-    const events = (await govflow.db.query<{ actor: string; data: { service: string; changed: string[] } | string }>("select actor, data from event_log where type = 'catalogue.service-changed' order by id")).rows;
-    const last = events.at(-1)!;
-    const data = typeof last.data === 'string' ? JSON.parse(last.data) as { service: string; changed: string[] } : last.data;
-    assert.equal(last.actor, 'staff:ada');
-    assert.equal(data.service, 'housing-benefit');
-    assert.deepEqual([...data.changed].sort(), ['sla-case', 'title']);
+    assert.match(start, /Claim help with your housing costs/, 'approved: citizens see it');
+    assert.match(await (await fetch(`${base}/`)).text(), /Claim help with your housing costs/);
+    assert.equal((await govflow.db.query<{ c: string }>("select fields->'sla'->>'case' as c from admin_service_version where service_id = 'housing-benefit' and version = 2")).rows[0]!.c, 'P25DT12H', 'stored as an ISO 8601 duration');
+
+    const events = (await govflow.db.query<{ type: string; actor: string; data: unknown }>("select type, actor, data from event_log where type like 'catalogue.service-%' and data->>'service' = 'housing-benefit' order by id")).rows
+      .map((r) => ({ type: r.type, actor: r.actor, data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as { version: number; changed?: string[] } }));
+    assert.deepEqual(events.map((e) => [e.type, e.actor, e.data.version]), [
+      ['catalogue.service-draft-saved', 'staff:ada', 1], ['catalogue.service-draft-returned', 'staff:bea', 1],
+      ['catalogue.service-draft-saved', 'staff:ada', 2], ['catalogue.service-draft-approved', 'staff:bea', 2], ['catalogue.service-changed', 'staff:bea', 2],
+    ]);
+    assert.deepEqual([...events.at(-1)!.data.changed!].sort(), ['sla-case', 'title']);
     const history = await get('/admin/services/housing-benefit', ada);
-    assert.match(history.text, /Version 1, .* by staff:ada/);
+    assert.match(history.text, /Version 2, .* by staff:ada/);
+    assert.match(history.text, /Approved .* by staff:bea/);
+    assert.match(history.text, /Returned .* by staff:bea: Say &quot;housing costs&quot;/);
   });
 
   it('saves a question page\'s form as a new version; old versions stay retrievable; drafts on the old version are sent back', async () => {
@@ -266,7 +308,7 @@ describeEachBackend('admin pages', (backend) => {
     assert.match(late.text, /<a href="#versions">/, 'the error summary links to the version list');
     assert.match(late.text, /value="My own title"/, 'what the admin typed is kept');
     assert.equal(await count("select count(*) as n from admin_service_version where service_id = 'building-permit'"), saves, 'nothing saved');
-    assert.match((await (await fetch(`${base}/services/building-permit`)).text()), /Apply for building permission/);
+    assert.doesNotMatch((await (await fetch(`${base}/services/building-permit`)).text()), /My own title/);
     // Saving again from the returned page (which now carries the current version) is the admin's informed choice.
     const again = await post('/admin/services/building-permit', ada, { ...fieldsOf(late.text), 'base-version': hiddenBase(late.text, 'base-version') });
     assert.equal(again.status, 303, again.text.slice(0, 400));
@@ -330,7 +372,7 @@ describeEachBackend('admin pages', (backend) => {
     const badRole = await post('/admin/staff/gus/memberships', ada, { action: 'grant', department: 'parks', role: 'emperor' });
     assert.equal(badRole.status, 400);
     assert.match(badRole.text, /<p id="role-error"/);
-    const roleEvents = (await govflow.db.query<{ data: unknown }>("select data from event_log where type = 'identity.role-changed' and actor = 'staff:ada'")).rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>);
+    const roleEvents = (await govflow.db.query<{ data: unknown }>("select data from event_log where type = 'identity.role-changed' and actor = 'staff:ada' and data->>'staff' = 'gus'")).rows.map((r) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>);
     assert.deepEqual(roleEvents.map((d) => [d['staff'], d['department'], d['role'], d['granted']]), [['gus', 'parks', 'caseworker', true]]);
 
     // The new account signs in with what was shown once, and must replace the password it was handed.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { deploymentProblems } from '../../src/admin/index.js';
-import { DEFAULT_CATALOGUE_DIR, formChecksum, insertFormVersion, insertServiceVersion, loadCatalogue, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from '../../src/catalogue/index.js';
+import { daysHoursOf, DEFAULT_CATALOGUE_DIR, formChecksum, isoFromDaysHours, parseDaysHours, insertFormVersion, insertServiceVersion, loadCatalogue, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from '../../src/catalogue/index.js';
 import { GovflowError } from '../../src/kernel/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 
@@ -15,7 +15,7 @@ describe('parseServiceFields', () => {
     fc.assert(fc.property(line, line, fc.array(line, { minLength: 1, maxLength: 5 }), fc.array(line, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 400 }), (title, fee, paragraphs, items, days) => {
       const input = {
         title, summary: title, description: paragraphs.join('\n\n'), whoCanApply: items.join('\n'), documentsNeeded: items.join('\r\n'), fee, expectedTime: fee, department: title,
-        'sla-case': `P${days}D`, [slaTaskField('decide')]: 'P5D', [slaTaskField('zoning-review')]: `P${days}D`,
+        'sla-case-days': String(days), 'sla-case-hours': '', [`${slaTaskField('decide')}-days`]: '5', [`${slaTaskField('zoning-review')}-days`]: '0', [`${slaTaskField('zoning-review')}-hours`]: String(days % 24 || 1),
       };
       const { fields, errors } = parseServiceFields(input, { sla: SLA });
       assert.deepEqual(errors, []);
@@ -23,22 +23,47 @@ describe('parseServiceFields', () => {
       assert.deepEqual(fields!.description, paragraphs);
       assert.deepEqual(fields!.whoCanApply, items);
       assert.deepEqual(fields!.documentsNeeded, items);
-      assert.deepEqual(fields!.sla, { case: `P${days}D`, tasks: { decide: 'P5D', 'zoning-review': `P${days}D` }, pauseWhileWaitingForApplicant: true });
+      assert.deepEqual(fields!.sla, { case: `P${days}D`, tasks: { decide: 'P5D', 'zoning-review': `PT${days % 24 || 1}H` }, pauseWhileWaitingForApplicant: true });
     }));
   });
 
   it('never throws, and names a field for every problem with arbitrary input', () => {
-    const names = ['title', 'summary', 'description', 'whoCanApply', 'documentsNeeded', 'fee', 'expectedTime', 'department', 'sla-case', slaTaskField('decide')];
+    const names = ['title', 'summary', 'description', 'whoCanApply', 'documentsNeeded', 'fee', 'expectedTime', 'department', 'sla-case-days', 'sla-case-hours', `${slaTaskField('decide')}-days`, `${slaTaskField('decide')}-hours`];
     fc.assert(fc.property(fc.dictionary(fc.constantFrom(...names), fc.oneof(fc.string({ maxLength: 700 }), fc.array(fc.string(), { maxLength: 3 }))), (input) => {
       const { fields, errors } = parseServiceFields(input, { sla: SLA });
       assert.equal(fields === null, errors.length > 0);
-      for (const e of errors) assert.ok(names.includes(e.field) || e.field === slaTaskField('zoning-review'), e.field);
+      // Each duration's message sits on its days field (the group's first input).
+      for (const e of errors) assert.ok((names.includes(e.field) && !e.field.endsWith('-hours')) || e.field === `${slaTaskField('zoning-review')}-days`, e.field);
     }));
   });
 
-  it('refuses empty, over-long and multi-line text fields and non-ISO durations, naming each', () => {
-    const { errors } = parseServiceFields({ title: '', summary: 'x'.repeat(301), description: 'd', whoCanApply: 'w', documentsNeeded: 'd', fee: 'a\nb', expectedTime: 't', department: 'd', 'sla-case': '60 days' }, { sla: null });
-    assert.deepEqual(errors.map((e) => e.field), ['title', 'summary', 'fee', 'sla-case']);
+  it('refuses empty, over-long and multi-line text fields and durations that are not days and hours, naming each', () => {
+    const { errors } = parseServiceFields({ title: '', summary: 'x'.repeat(301), description: 'd', whoCanApply: 'w', documentsNeeded: 'd', fee: 'a\nb', expectedTime: 't', department: 'd', 'sla-case-days': '60 days' }, { sla: null });
+    assert.deepEqual(errors.map((e) => e.field), ['title', 'summary', 'fee', 'sla-case-days']);
+    for (const [days, hours, message] of [['', '24', /between 0 and 23/], ['0', '0', /at least 1 hour/], ['-1', '', /whole number/], ['1.5', '', /whole number/]] as const) {
+      const wrong = parseServiceFields({ 'sla-case-days': days, 'sla-case-hours': hours }, { sla: SLA }).errors.find((e) => e.field === 'sla-case-days');
+      assert.match(wrong?.message ?? '', message, `${days} days ${hours} hours`);
+    }
+  });
+});
+
+describe('SLA days and hours', () => {
+  it('shows any stored days-and-hours duration as the days and hours that store it again', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3650 }), fc.integer({ min: 0, max: 23 }), (days, hours) => {
+      fc.pre(days + hours > 0);
+      const iso = isoFromDaysHours({ days, hours });
+      assert.deepEqual(daysHoursOf(iso), { days, hours });
+      assert.deepEqual(parseDaysHours(String(days), String(hours), 'x'), { iso });
+    }), { numRuns: 200 });
+    assert.deepEqual(daysHoursOf('P2W'), { days: 14, hours: 0 });
+    assert.deepEqual(daysHoursOf('PT36H'), { days: 1, hours: 12 });
+    assert.equal(daysHoursOf('P1M'), null, 'a month has no fixed number of days');
+    assert.equal(daysHoursOf('PT30M'), null);
+  });
+
+  it('keeps a stored duration the form cannot show while its fields are left empty', () => {
+    const { fields } = parseServiceFields({ title: 't', summary: 's', description: 'd', whoCanApply: 'w', documentsNeeded: 'd', fee: 'f', expectedTime: 'e', department: 'd', [`${slaTaskField('decide')}-days`]: '2', [`${slaTaskField('zoning-review')}-days`]: '3' }, { sla: { ...SLA, case: 'P2M' } });
+    assert.equal(fields?.sla?.case, 'P2M');
   });
 });
 

@@ -7,7 +7,18 @@
   var source = document.getElementById('xml');
   var status = document.getElementById('modeller-status');
   if (!host || !form || !source || typeof window.BpmnJS !== 'function') return;
-  var modeler = new window.BpmnJS({ container: host });
+  // The properties panel (job types, conditions, timers, forms, assignments, I/O mappings) with the Zeebe
+  // provider: the extension elements govflow's engine compiles. Without it, the plain modeller still works.
+  var panel = window.BpmnJSPropertiesPanel;
+  var properties = document.getElementById('modeller-properties');
+  var withPanel = panel && properties && window.govflowZeebeModdle;
+  var modeler = new window.BpmnJS(withPanel ? {
+    container: host,
+    propertiesPanel: { parent: properties },
+    additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule, panel.ZeebePropertiesProviderModule],
+    moddleExtensions: { zeebe: window.govflowZeebeModdle }
+  } : { container: host });
+  if (withPanel) properties.hidden = false;
   // Tests (and the curious, in the console) reach the modeller's services: modeler.get('modeling').
   window.govflowModeler = modeler;
   var group = document.getElementById('xml-group');
