@@ -1,7 +1,7 @@
 import type { CatalogueQueryable, ServiceFields } from './catalogue-store.js';
 
 /**
- * The publishing workflow of a service's text (migration 0027): an admin's save is a draft citizens do not see; a
+ * The publishing workflow of a service's text (migration 0025): an admin's save is a draft citizens do not see; a
  * second admin approves it (it is published) or returns it with a note. The rules live here, beside the storage,
  * so that no page can publish a draft its own author approved.
  */

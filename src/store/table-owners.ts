@@ -89,7 +89,7 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0009 the catalogue's stored versions (the admin pages edit them through the catalogue).
   admin_service_version: { owner: 'catalogue' },
   admin_form_version: { owner: 'catalogue' },
-  // 0027 second-admin reviews of service drafts (the publishing workflow).
+  // 0025 second-admin reviews of service drafts (the publishing workflow).
   admin_service_review: { owner: 'catalogue' },
   // 0014 the whole server's rate limits (counters shared by every process).
   rate_limit_counter: { owner: 'operations' },

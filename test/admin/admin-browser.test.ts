@@ -121,7 +121,7 @@ describe('admin pages in Chromium', () => {
     await check(page, 'the service edit page');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'admin-catalogue.png'), fullPage: true });
     await page.getByLabel('Title').fill('');
-    await page.getByRole('button', { name: 'Save a new version' }).click();
+    await page.getByRole('button', { name: 'Save as a draft' }).click();
     assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter the title/);
     await check(page, 'the service edit page with errors');
     for (const url of ['/admin', '/admin/organisation', '/admin/staff/pat', '/admin/processes/building-permit/1']) {

@@ -1,4 +1,4 @@
--- 0027: a publishing workflow for the catalogue's service text (src/admin/publishing-routes.ts,
+-- 0025: a publishing workflow for the catalogue's service text (src/admin/publishing-routes.ts,
 -- src/catalogue/service-publishing.ts). An admin's save becomes a draft that citizens do not see; a second admin
 -- reviews it and approves (it is published) or sends it back. Rows stay never updated nor deleted: a version's
 -- `draft` flag is set once when it is saved, and the review is a row of its own.
