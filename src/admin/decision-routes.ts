@@ -7,7 +7,7 @@ import { deploymentProblems, KEY, str, type AdminContext, type AdminSession, typ
 import { sameDecisionModel } from './model-compare.js';
 
 /**
- * The decision-table editor (`/admin/decision-editor/:key`, dmn-js): fees and rules are changed in the browser and
+ * Serves the decision-table editor (`/admin/decision-editor/:key`, dmn-js): fees and rules are changed in the browser and
  * saved as a new decision version (the same checks as an upload; saving an unchanged table deploys nothing and
  * says so). Its test panel evaluates the table being edited with the decisions module, on the server, showing the
  * output and the rules that matched.

@@ -7,7 +7,7 @@ import { SERVICE_ID, str, type AdminContext } from './admin-context.js';
 import { changedFields, fieldTexts, stateTag, successBanner } from './service-versions-html.js';
 
 /**
- * The publishing workflow of a service's text (catalogue/service-publishing.ts): each saved draft's page (what it
+ * Serves the publishing workflow of a service's text (catalogue/service-publishing.ts): each saved draft's page (what it
  * changes against what citizens see, its state), a preview of the draft as citizens would read it, and the second
  * admin's review — approve (citizens see it at once) or return it with a note. Each step is an event.
  */

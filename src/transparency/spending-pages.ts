@@ -1,5 +1,5 @@
 /**
- * The public /spending page (budget lines against payments, fees and benefits per service and month, public
+ * Serves the public /spending page (budget lines against payments, fees and benefits per service and month, public
  * contracts) and its files: the spending records as CSV with a CSVW description, fees and benefits as CSV, and
  * the contracts as an OCDS 1.1 release package. Server-rendered, no script, a chart always beside its table.
  */

@@ -1,5 +1,5 @@
 /**
- * `govflow bench transparency` (issue 17 acceptance 5), on PostgreSQL (GOVFLOW_DATABASE_URL or a throwaway server):
+ * `govflow bench transparency` (issue 17 acceptance 5; its throwaway server serves a plain `GET /` baseline), on PostgreSQL (GOVFLOW_DATABASE_URL or a throwaway server):
  *
  * 1. the engine's straight-through event rate (bench engine's model and driver), then
  * 2. lag under that same load: the straight-through run again while a follower projects; every 100 ms the newest
