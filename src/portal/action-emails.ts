@@ -28,7 +28,8 @@ export function createActionEmailProjector(options: ActionEmailOptions): Project
         if (event.instanceId === null || event.elementId === null) continue;
         const service = options.catalogue.services.find((s) => s.process.key === event.processKey && s.payment?.waitingAt === event.elementId);
         if (!service) continue;
-        const instance = await options.engine.getInstance(event.instanceId);
+        // Read in the projector's transaction: on PGlite (one connection) a read outside it would wait for it forever.
+        const instance = await options.engine.getInstance(event.instanceId, tx);
         // Paid (or closed) by the time the log is read: no e-mail asking for what is done.
         const due = feeDue(service, instance);
         const to = instance.variables['applicantEmail'];
