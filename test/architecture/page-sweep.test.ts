@@ -33,7 +33,7 @@ const SHOTS: readonly { readonly match: RegExp; readonly width: number; readonly
 function sampleFor(before: string, segment: string, param: string, data: Record<string, string>): string | undefined {
   const byName: Record<string, string | undefined> = {
     'cases/:id': data['instance'], 'tasks/:id': data['task'], 'applications/:ref': data['reference'], 'services/:id': 'building-permit',
-    'apply/:page': 'about-you', 'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review',
+    'apply/:page': 'about-you', 'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review', 'decision-editor/:key': 'fire-safety-review',
     'modeller/:key': 'building-permit', 'catalogue/:service': 'building-permit', 'forms/:page': 'about-you', 'versions/:version': '1',
     'staff/:id': 'pat', 'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit', 'reports/:id': '1', 'incidents/:id': '1',
     'proposals/:id': '1', 'debates/:id': '1', 'complaints/:id': '1', 'report-abuse/:kind': 'proposal', ':kind/:id': '1',

@@ -68,7 +68,7 @@ function sampleFor(before: string, segment: string, param: string, data: Record<
   const byName: Record<string, string | undefined> = {
     'cases/:id': data['instance'], 'process-instances/:id': data['instance'], 'user-tasks/:id': data['task'], 'tasks/:id': data['task'],
     'applications/:ref': data['reference'], 'services/:id': 'building-permit', 'apply/:page': 'about-you', 'process-definitions/:key': 'building-permit',
-    'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review', 'modeller/:key': 'building-permit',
+    'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review', 'decision-editor/:key': 'fire-safety-review', 'modeller/:key': 'building-permit',
     'documents/:uploadId': data['upload'], 'catalogue/:service': 'building-permit', 'forms/:page': 'about-you', 'incidents/:id': '1',
     'decisions/:id': data['decision'], 'verify/:code': 'ABCD-EFGH-JKLM', 'test/:id': 'none', 'deployments/:id': '1', 'jobs/:id': '1',
     'versions/:version': '1', 'staff/:id': 'pat', 'payment/:paymentId': 'none', 'assets/:kind': 'images', ':kind/:file': 'favicon.ico',
