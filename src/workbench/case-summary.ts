@@ -115,9 +115,10 @@ export function reviewerFindings(service: Service | undefined, events: readonly 
     const values = isRecord(e.data['variables']) ? e.data['variables'] : {};
     const rows = form ? answerRows(form, values) : [];
     const title = tasks.find((t) => t.elementId === e.elementId)?.name ?? e.elementId!;
-    return html`<section class="govuk-summary-card" aria-label="${title}"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">${title}</h3></div><div class="govuk-summary-card__content">
+    // A card, not a landmark: the same task completed twice (rework) would give two landmarks of one name.
+    return html`<div class="govuk-summary-card"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">${title}</h3></div><div class="govuk-summary-card__content">
 <p class="govuk-body-s">By ${e.actor ? nameOf(e.actor) : 'the system'}, ${formatDate(e.occurredAt)}.</p>
-${rows.length > 0 ? html`<dl class="govuk-summary-list">${rows}</dl>` : html`<p class="govuk-body">Completed without a form.</p>`}</div></section>`;
+${rows.length > 0 ? html`<dl class="govuk-summary-list">${rows}</dl>` : html`<p class="govuk-body">Completed without a form.</p>`}</div></div>`;
   })}`;
 }
 
