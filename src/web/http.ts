@@ -5,6 +5,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
+import { SITE_CSS } from './site-css.js';
 
 /**
  * Serves the govuk-frontend assets, and is what every server-rendered page of govflow (portal, workbench, admin,
@@ -54,7 +55,8 @@ export async function readGovukAsset(file: string): Promise<{ type: string; cont
   const type = ASSET_TYPES[path.extname(file)];
   if (!ok || !type) return null;
   const content = await readFile(path.join(frontendDir, file === 'govuk-frontend.min.css' ? file : path.join('assets', file))).catch(() => null);
-  return content ? { type, content } : null;
+  if (!content) return null;
+  return { type, content: file === 'govuk-frontend.min.css' ? Buffer.concat([content, Buffer.from(SITE_CSS)]) : content };
 }
 
 /** A form body as every page handler reads it, urlencoded or multipart alike: repeated names become arrays. */

@@ -163,7 +163,8 @@ describeEachBackend('identity: staff sign-in hardening (issue 13)', (backend) =>
       const c = client(other.base);
       const half = cookieOf(await c.password('nia', created.password))!;
       const step = await c.code(half, generateSync({ secret: created.totpSecret }));
-      assert.equal(step.headers.get('location'), '/staff/sign-in/new-password?next=%2F');
+      // No page was asked for (next=/): after the change, staff land on their own work (issue 23).
+      assert.equal(step.headers.get('location'), '/staff/sign-in/new-password');
       const pending = cookieOf(step)!;
       assert.equal((await c.get('/api/tasks', pending)).status, 401, 'not signed in until the password is changed');
       const form = await (await c.get('/staff/sign-in/new-password', pending)).text();

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { bpmn, timer } from '../engine/bpmn.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
-import { apiKeyFor, signInStaff } from '../support/sign-in.js';
+import { apiKeyFor, signInStaff, signInStaffWith } from '../support/sign-in.js';
 
 interface Served {
   readonly url: string;
@@ -100,8 +100,22 @@ describe('several govflow processes on one PostgreSQL server', { skip: pgUrl ? f
     const title = `Apply for building permission ${randomBytes(3).toString('hex')}`;
     assert.doesNotMatch(await (await fetch(`${b!.url}/services/building-permit`)).text(), new RegExp(title));
 
+    const post = async (url: string, cookie: string, body: Record<string, string>): Promise<Response> => {
+      const token = /name="csrf" value="([^"]+)"/.exec(await (await fetch(`${a!.url}/admin`, { headers: { cookie } })).text())?.[1] ?? '';
+      return fetch(`${a!.url}${url}`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...body, csrf: token }) });
+    };
     const saved = await fetch(`${a!.url}/admin/services/building-permit`, { method: 'POST', redirect: 'manual', headers: { cookie: ada, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, csrf, title }) });
     assert.equal(saved.status, 303, await saved.text());
+    const draft = Number(/[?]saved=(\d+)/.exec(saved.headers.get('location') ?? '')?.[1] ?? NaN);
+    // The save is a draft (issue 23): a second administrator, made through the organisation pages, publishes it.
+    const made = await post('/admin/staff', ada, { username: 'bea', name: 'Bea Second', email: '' });
+    const madeText = await made.text();
+    assert.equal(made.status, 201, madeText);
+    assert.equal((await post('/admin/staff/bea/memberships', ada, { action: 'grant', department: 'digital', role: 'admin' })).status, 303);
+    const bea = await signInStaffWith(a!.url, 'bea', /<code id="initial-password">([^<]+)<\/code>/.exec(madeText)![1]!, /<code id="totp-secret">([^<]+)<\/code>/.exec(madeText)![1]!, { newPassword: 'bea-chose-this-one' });
+    assert.ok(Number.isInteger(draft), `the save redirected to its draft: ${saved.headers.get('location')}`);
+    const approved = await post(`/admin/services/building-permit/versions/${draft}/review`, bea, { decision: 'approved' });
+    assert.equal(approved.status, 303, await approved.text());
     const savedAt = performance.now();
     let seenAfter = Infinity;
     while (performance.now() - savedAt < 3000) {
