@@ -45,9 +45,8 @@ function sampleFor(before: string, segment: string, param: string, data: Record<
 
 /**
  * Overflows found by this sweep and not fixed yet (issue 23). The tables, tags and long codes that overflowed on
- * twelve pages fit since src/web/site-css.ts; what is left are the two editors' panels. Listed exactly, as "path at width": a new overflow fails
- * the test, and so does a fixed one until it is removed from here. The fix is a focusable scroll region around each
- * wide table (or a card layout below 640 px).
+ * twelve pages fit since src/web/site-css.ts; what is left are the two editors' panels. Listed exactly, as "path at
+ * width": a new overflow fails the test, and so does a fixed one until it is removed from here.
  */
 const KNOWN_OVERFLOWS = new Set<string>([
   // The in-browser editors' properties panels (bpmn-js, form-js) are laid out for a desktop screen.
