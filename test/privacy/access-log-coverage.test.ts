@@ -37,9 +37,6 @@ const probeProcess = bpmn('access-probe', `<startEvent id="s"/><parallelGateway 
  */
 const CHECKED_ELSEWHERE: Readonly<Record<string, string>> = {
   'GET /staff/cases/:id/documents/:uploadId': 'test/workbench/workbench.test.ts (each download is in the person\'s access log)',
-  // The clerk's case page shows a case's answers through its service's forms (issue 23): the probe's process has no
-  // service and so no answers on the page.
-  'GET /staff/cases/:id': 'test/workbench/workbench.test.ts (the case page read is in the applicant\'s access log)',
 };
 
 /** Path parameters of the probe's case: `:id` is the case on case routes and the task on task routes. */
