@@ -134,7 +134,8 @@ describeEachBackend('staff workbench', (backend) => {
     assert.match(missing.text, /id="complete-2" name="complete" type="radio" value="false" checked/, 'the answer given is kept');
     const unknown = await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'maybe' });
     assert.equal(unknown.status, 400);
-    assert.match(unknown.text, /Select is the application complete\? from the list/);
+    // A value not offered gets the field's instruction (GOV.UK wording from the form, issue 23), not the label pasted in.
+    assert.match(unknown.text, /Select yes if the application is complete/);
     assert.equal((await govflow.engine.getTask(task.id)).state, 'created', 'a refused form completes nothing');
 
     assert.equal((await post(`/staff/tasks/${task.id}/complete`, pat, { complete: 'false', informationRequested: 'Please send the site plan.' })).status, 303);
@@ -228,7 +229,7 @@ describeEachBackend('staff workbench', (backend) => {
     await post(`/staff/tasks/${zoning.id}/claim`, mia, {});
     const noFindings = await post(`/staff/tasks/${zoning.id}/complete`, mia, { zoningOutcome: 'objection' });
     assert.equal(noFindings.status, 400);
-    assert.match(noFindings.text, /<a href="#zoningFindings">Enter findings<\/a>/);
+    assert.match(noFindings.text, /<a href="#zoningFindings">Enter the findings<\/a>/);
     assert.equal((await post(`/staff/tasks/${zoning.id}/complete`, mia, { zoningOutcome: 'objection', zoningFindings: 'Too tall for the zone.' })).status, 303);
     for (const [element, who, prefix] of [['structural-review', 'bob', 'structural'], ['fire-safety-review', 'fay', 'fireSafety']] as const) {
       const t = await openTask(element);
