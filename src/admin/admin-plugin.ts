@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_BPMN_BYTES } from '../engine/index.js';
 import { hasRole } from '../identity/index.js';
 import { htmlPageEdge, PageError } from '../web/index.js';
-import { createAdminContext, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
+import { createAdminContext, EDITOR_CSP, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
 import { registerOrganisationRoutes } from './organisation-routes.js';
@@ -21,16 +21,6 @@ export { deploymentProblems } from './admin-context.js';
 export type { AdminOptions } from './admin-context.js';
 
 
-/**
- * The modeller and form editor pages run bpmn-js / form-js, which need more than the site-wide policy (no script
- * at all). Measured in Chromium (test/admin/admin-browser.test.ts fails on any CSP violation): script from 'self'
- * only (the bundles and our boot files, never inline, no eval); `data:` images, which bpmn-js.css uses for the
- * breadcrumb separator of a drilled-down sub-process and form-js for icons of its palette. Styles stay 'self': both
- * libraries set styles through the CSSOM, which CSP does not restrict. The properties panel's FEEL editor
- * (CodeMirror) writes style attributes, so those are allowed (`style-src-attr`; an attribute cannot run script).
- * Everything else as in SECURITY_HEADERS.
- */
-export const EDITOR_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function createAdminPlugin(options: AdminOptions): (server: FastifyInstance) => Promise<void> {
   const ctx = createAdminContext(options);
