@@ -77,6 +77,19 @@ export const describedBy = (errors: readonly { field: string }[], name: string, 
   const ids = [hint, errors.some((x) => x.field === name) ? `${name}-error` : undefined].filter(Boolean).join(' ');
   return ids ? html` aria-describedby="${ids}"` : '';
 };
+/**
+ * The XML of an editor page (the modeller's BPMN, the decision editor's DMN), also its no-script form: the textarea
+ * the editor's script fills before posting, with the deploy refusal beside it (its details are in the summary).
+ */
+export function xmlSourceGroup(label: string, refusal: string, problems: readonly string[], xml: string): SafeHtml {
+  const failed = problems.length > 0;
+  return html`<div class="govuk-form-group${failed ? ' govuk-form-group--error' : ''}" id="xml-group">
+<label class="govuk-label" for="xml">${label}</label>
+${failed ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${refusal}</p>` : ''}
+<textarea class="govuk-textarea${failed ? ' govuk-textarea--error' : ''}" id="xml" name="xml" rows="20" spellcheck="false"${failed ? html` aria-describedby="xml-error"` : ''}>${xml}</textarea>
+</div>`;
+}
+
 export const summary = (errors: readonly { field: string; message: string }[]): SafeHtml => renderErrorSummary(errors.map((e): FieldError => ({ key: e.field, anchor: e.field, message: e.message })));
 
 export interface SendExtra { status?: number; hasErrors?: boolean; current?: string; editor?: { scripts: string[]; stylesheets: string[] }; backLink?: string }

@@ -3,7 +3,7 @@ import { evaluateDecision, parseDmn, type DecisionResult } from '../decisions/in
 import { deployedSource, MAX_BPMN_BYTES } from '../engine/index.js';
 import { isGovflowError } from '../kernel/index.js';
 import { html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
-import { deploymentProblems, KEY, str, type AdminContext, type AdminSession, type Body } from './admin-context.js';
+import { deploymentProblems, xmlSourceGroup, KEY, str, type AdminContext, type AdminSession, type Body } from './admin-context.js';
 import { sameDecisionModel } from './model-compare.js';
 
 /**
@@ -70,11 +70,7 @@ ${result.warnings.length > 0 ? html`<div class="govuk-summary-list__row"><dt cla
 <form method="post" action="${action}" id="decision-form" class="govflow-editor-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${version}">
-<div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="xml-group">
-<label class="govuk-label" for="xml">DMN XML</label>
-${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The decision was not deployed</p>` : ''}
-<textarea class="govuk-textarea${problems.length > 0 ? ' govuk-textarea--error' : ''}" id="xml" name="xml" rows="20" spellcheck="false"${problems.length > 0 ? html` aria-describedby="xml-error"` : ''}>${xml}</textarea>
-</div>
+${xmlSourceGroup('DMN XML', 'The decision was not deployed', problems, xml)}
 <button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save and deploy a new version</button>
 </form>
 <h2 class="govuk-heading-m" id="test">Test the table</h2>

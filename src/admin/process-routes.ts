@@ -4,7 +4,7 @@ import { actorOf } from '../identity/index.js';
 import { isGovflowError } from '../kernel/index.js';
 import { formFiles, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { readAdminAsset } from './admin-assets.js';
-import { deploymentProblems, formatDate, KEY, str, type AdminContext, type AdminSession } from './admin-context.js';
+import { deploymentProblems, formatDate, KEY, str, xmlSourceGroup, type AdminContext, type AdminSession } from './admin-context.js';
 import { withDiagram } from './auto-layout.js';
 import { newProcessXml, sameProcess } from './model-compare.js';
 
@@ -77,11 +77,7 @@ ${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><spa
 <form method="post" action="/admin/modeller/${encodeURIComponent(key)}" id="modeller-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${latestVersion}">
-<div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="xml-group">
-<label class="govuk-label" for="xml">BPMN XML</label>
-${problems.length > 0 ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The model was not deployed</p>` : ''}
-<textarea class="govuk-textarea${problems.length > 0 ? ' govuk-textarea--error' : ''}" id="xml" name="xml" rows="20" spellcheck="false"${problems.length > 0 ? html` aria-describedby="xml-error"` : ''}>${xml}</textarea>
-</div>
+${xmlSourceGroup('BPMN XML', 'The model was not deployed', problems, xml)}
 <button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save and deploy a new version</button>
 </form>
 <p class="govuk-body"><a class="govuk-link" href="/admin/processes">Upload a file instead</a></p>`, {
