@@ -38,15 +38,15 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const dir = path.join(options.dataDir ?? 'data', 'pglite');
     await mkdir(dir, { recursive: true });
     const release = await lockDataDir(dir);
-    const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
-    const image = fresh && options.migratedSnapshotDir && options.migrate !== false ? await migratedImage(options.migratedSnapshotDir).catch(async (error: unknown) => {
+    let inner: Awaited<ReturnType<typeof createPgliteDatabase>>;
+    try {
+      const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
+      const image = fresh && options.migratedSnapshotDir && options.migrate !== false ? await migratedImage(options.migratedSnapshotDir) : undefined;
+      inner = await createPgliteDatabase(dir, image ? { loadDataDir: image } : {});
+    } catch (error) {
       await release();
       throw error;
-    }) : undefined;
-    const inner = await createPgliteDatabase(dir, image ? { loadDataDir: image } : {}).catch(async (error: unknown) => {
-      await release();
-      throw error;
-    });
+    }
     db = { ...inner, close: async () => {
       await inner.close();
       await release();
