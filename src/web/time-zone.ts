@@ -25,13 +25,30 @@ export function setTimeZone(timeZone: string): void {
   }
   zone = timeZone;
   dateTime = formatter;
+  formatted.clear();
 }
 
 export const siteTimeZone = (): string => zone;
 
+/**
+ * Formatted minutes, by the minute since the epoch: a status page or a work list formats the same few moments on
+ * every view, and formatToParts costs more than the rest of a timeline row. Emptied when the zone changes or it
+ * grows past its bound (a long-running process sees new minutes forever).
+ */
+const formatted = new Map<number, string>();
+const FORMATTED_LIMIT = 20_000;
+
 /** "6 December 2026 at 09:40 CET": a moment as people in the municipality read it. */
 export function formatDateTime(iso: string | Date): string {
-  const parts = dateTime.formatToParts(typeof iso === 'string' ? new Date(iso) : iso);
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  const minute = Math.floor(at.getTime() / 60_000);
+  const known = formatted.get(minute);
+  if (known !== undefined) return known;
+  const parts = dateTime.formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
+  const text = `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
+  if (Number.isNaN(minute)) return text;
+  if (formatted.size >= FORMATTED_LIMIT) formatted.clear();
+  formatted.set(minute, text);
+  return text;
 }
