@@ -11,6 +11,8 @@
  *   `days and time duration`.)
  */
 import { javaFunction } from './java-functions.js';
+import { compareNumbers, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
+import type { FeelNumber } from './decimal.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -152,19 +154,23 @@ export function arith(op: unknown, a: unknown, b: unknown): unknown {
     return temporalDifference(a, b);
   }
   if (typeof op !== 'string') return null;
+  if (isFeelNumber(a)) {
+    if (op === 'neg') return negate(a);
+    if (isFeelNumber(b)) return decimalArith(op, a, b);
+  }
   if (op === '*') {
-    if (a instanceof FeelDuration && typeof b === 'number') return scale(a, b);
-    if (typeof a === 'number' && b instanceof FeelDuration) return scale(b, a);
+    if (a instanceof FeelDuration && isFeelNumber(b)) return scale(a, toDouble(b));
+    if (isFeelNumber(a) && b instanceof FeelDuration) return scale(b, toDouble(a));
   }
   if (op === '/') {
-    if (a instanceof FeelDuration && typeof b === 'number') return b === 0 ? warn('division of a duration by zero') : scale(a, 1 / b);
+    if (a instanceof FeelDuration && isFeelNumber(b)) return toDouble(b) === 0 ? warn('division of a duration by zero') : scale(a, 1 / toDouble(b));
     if (a instanceof FeelDuration && b instanceof FeelDuration) {
       if (a.yearsMonths !== b.yearsMonths) return warn('cannot divide durations of different kinds');
       const divisor = a.yearsMonths ? ymMonths(b) : dtSeconds(b);
       if (divisor === 0) return warn('division by a zero duration');
-      return (a.yearsMonths ? ymMonths(a) : dtSeconds(a)) / divisor;
+      return decimalArith('/', a.yearsMonths ? ymMonths(a) : dtSeconds(a), divisor);
     }
-    if (typeof a === 'number' && b instanceof FeelDuration) return warn('cannot divide a number by a duration');
+    if (isFeelNumber(a) && b instanceof FeelDuration) return warn('cannot divide a number by a duration');
   }
   if (op === 'neg' && a instanceof FeelDuration) return scale(a, -1);
   if ((op === '+' || op === '-') && a instanceof FeelDate && b instanceof FeelDuration && !b.yearsMonths) return dateShift(a, b, op === '+' ? 1 : -1);
@@ -191,6 +197,7 @@ function iterable(v: unknown): unknown {
   return from > to ? [] : sequence(from, to);
 }
 const INVALID = '__invalid';
+const NUMBER = '__number';
 const END_OF_DAY = '__end_of_day';
 const EXTENDED_YEAR = '__extended_year';
 export const EXTENDED_YEAR_TEXT = /^(?:-\d{4,}|[1-9]\d{4,})-\d{2}-\d{2}/;
@@ -240,6 +247,7 @@ const nativeString = native('function(v) string(v)');
 
 /** `string(v)`, writing extended years as XML Schema does (`-2021-…`, not Temporal's `-002021-…`). */
 function toFeelString(v: unknown): unknown {
+  if (v instanceof FeelDecimal) return v.toString();
   const s: unknown = nativeString.fn.invoke([v]);
   if (typeof s === 'string' && (v instanceof FeelDate || v instanceof FeelDateTime)) {
     return s.replace(/^([+-])0*(\d{4,})/, (_all, sign: string, digits: string) => (sign === '-' ? '-' : '') + digits);
@@ -298,7 +306,8 @@ const NATIVE_COMPARE: Record<string, Native> = {
 };
 
 function primitiveKind(v: unknown): string | undefined {
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return typeof v;
+  if (isFeelNumber(v)) return 'number';
+  if ( typeof v === 'string' || typeof v === 'boolean') return typeof v;
   return undefined;
 }
 
@@ -313,6 +322,7 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
     const kb = primitiveKind(b);
     if ((ka !== undefined || kb !== undefined) && ka !== kb) return warn(`cannot compare ${ka ?? 'a value'} with ${kb ?? 'a value'}`);
     if (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths) return warn('cannot compare a years-and-months duration with a days-and-time duration');
+    if (ka === 'number' && kb === 'number') return numberComparison(op, compareNumbers(a as FeelNumber, b as FeelNumber));
   }
   const n = NATIVE_COMPARE[op];
   if (!n) return null;
@@ -322,6 +332,25 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
     n.warnings.length = 0;
   }
   return value === undefined ? null : value;
+}
+
+function numberComparison(op: string, c: number): boolean | null {
+  switch (op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+    case '=':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    default:
+      return null;
+  }
 }
 
 /** Zone offsets beyond ±18:00, and an offset together with a zone id, are not valid FEEL temporal text. */
@@ -379,6 +408,7 @@ export const rewriteFunctions: Record<string, unknown> = {
   [EXTERNAL]: new FeelFunction((params: unknown, body: unknown) => externalFunction(params, body), ['params', 'body']),
   [IS]: new FeelFunction((a: unknown, b: unknown) => isSame(a, b), ['value1', 'value2']),
   [END_OF_DAY]: new FeelFunction((t: unknown) => endOfDay(t), ['text']),
+  [NUMBER]: new FeelFunction((t: unknown) => (typeof t === 'string' ? (parseFeelNumber(t) ?? null) : null), ['text']),
   [INVALID]: new FeelFunction((message: unknown) => warn(String(message)), ['message']),
   [ITERABLE]: new FeelFunction((v: unknown) => iterable(v), ['v']),
   [AS_LIST]: new FeelFunction((v: unknown) => (v === null || v === undefined || Array.isArray(v) ? (v ?? null) : [v]), ['v']),
@@ -422,6 +452,11 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
     if (node.name === 'AtLiteral' && EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to))) {
       changed = true;
       return `${EXTENDED_YEAR}(${text.slice(node.from + 1, node.to)})`;
+    }
+    if (node.name === 'NumericLiteral' && !literalIsExactDouble(text.slice(node.from, node.to))) {
+      // More digits than a double holds: the literal is read as a decimal at run time.
+      changed = true;
+      return `${NUMBER}("${text.slice(node.from, node.to)}")`;
     }
     if (node.name === 'FunctionDefinition' && kids.some((k) => k.name === 'external')) {
       // `function(a) external {java: {...}}`: the body is evaluated as a context and bound by `__external`.

@@ -1,5 +1,6 @@
 import { evaluate, parseExpression, parseUnaryTests, unaryTest, FeelFunction } from 'feelin';
 import { GovflowError } from '../kernel/index.js';
+import { FeelDecimal, parseFeelNumber } from './decimal.js';
 import { compileFastUnaryTests } from './fast-unary.js';
 import { extraBuiltins, rangeTypeText } from './feel-builtins.js';
 import { rewriteExpression, rewriteFunctions, withWarningSink } from './feel-rewrite.js';
@@ -92,7 +93,7 @@ export function compileExpression(source: string, where: string, problems?: Synt
   const text = rangeTypeText(source.trim());
   if (text === '') return () => null;
   if (NUMBER.test(text)) {
-    const n = Number(text);
+    const n = parseFeelNumber(text) ?? null;
     return () => n;
   }
   if (text === 'true') return () => true;
@@ -206,7 +207,8 @@ export function compileUnaryTests(source: string, where: string, problems?: Synt
       if (typeof v === 'boolean') return v === input;
     }
     try {
-      const context = withBuiltins({ ...scope, '?': input }, globals);
+      // feelin's own unary tests know only doubles: a long decimal input is tested as its nearest double there.
+      const context = withBuiltins({ ...scope, '?': input instanceof FeelDecimal ? input.valueOf() : input }, globals);
       const rewritten = known ? precomputed : rewriteExpression(text, context);
       const result = rewritten === undefined ? unaryTest(text, context) : withWarningSink(warnings, () => unaryTest(rewritten, { ...context, ...rewriteFunctions }));
       for (const w of result.warnings) warnings.push(w.message);
