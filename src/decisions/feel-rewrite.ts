@@ -13,6 +13,8 @@
 import { javaFunction } from './java-functions.js';
 import { compareNumbers, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
 import type { FeelNumber } from './decimal.js';
+import { builtinType, coerce, isInstance } from './types.js';
+import type { DmnType } from './types.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -198,6 +200,51 @@ function iterable(v: unknown): unknown {
 }
 const INVALID = '__invalid';
 const NUMBER = '__number';
+const CONFORM = '__conform';
+const INSTANCE = '__instance';
+const UNARY_RANGE = '__unary_range';
+
+/**
+ * `(=10)` and `(!=10)` as values (DMN 1.5 §10.3.2.7): a range of one point, equal only to the same unary test,
+ * never to `[10..10]` (TCK 0068, 0074). Other comparisons (`(<10)`) are ranges feelin builds itself.
+ */
+export class UnaryTestRange extends FeelRange {
+  constructor(readonly operator: '=' | '!=', endpoint: unknown) {
+    super({ start: endpoint, end: endpoint, 'start included': true, 'end included': true, valueType: null });
+    Object.defineProperty(this, 'operator', { enumerable: false });
+  }
+}
+
+function unaryTestRangesEqual(a: unknown, b: unknown): boolean | undefined {
+  if (!(a instanceof UnaryTestRange) && !(b instanceof UnaryTestRange)) return undefined;
+  if (!(a instanceof UnaryTestRange) || !(b instanceof UnaryTestRange) || a.operator !== b.operator) return false;
+  return compare('=', a.start, b.start) === true;
+}
+
+/** A type `instance of` and typed parameters name: a built-in, or `context<name: builtin, …>`. */
+function typeFromText(text: string): DmnType | undefined {
+  const t = text.trim().replace(/\s+/g, ' ');
+  const ctx = /^context\s*<(.*)>$/s.exec(t);
+  if (!ctx) return builtinType(t);
+  const components = new Map<string, DmnType>();
+  for (const part of (ctx[1] ?? '').split(',')) {
+    const m = /^\s*([^:]+?)\s*:\s*(.+?)\s*$/.exec(part);
+    const type = m ? builtinType(m[2] ?? '') : undefined;
+    if (!m || !type) return undefined;
+    components.set(m[1] ?? '', type);
+  }
+  return { name: t, kind: 'structure', components };
+}
+
+/** A typed parameter's argument: conforming (with DMN's implicit conversions) or null (TCK 0082). */
+function conformArgument(value: unknown, typeText: unknown): unknown {
+  const type = typeof typeText === 'string' ? typeFromText(typeText) : undefined;
+  if (!type) return value ?? null;
+  const warnings: string[] = [];
+  const out = coerce(value ?? null, type, warnings, 'function argument');
+  for (const w of warnings) warn(w);
+  return out;
+}
 const END_OF_DAY = '__end_of_day';
 const EXTENDED_YEAR = '__extended_year';
 export const EXTENDED_YEAR_TEXT = /^(?:-\d{4,}|[1-9]\d{4,})-\d{2}-\d{2}/;
@@ -317,6 +364,10 @@ function primitiveKind(v: unknown): string | undefined {
  */
 export function compare(op: unknown, a: unknown, b: unknown): unknown {
   if (typeof op !== 'string') return null;
+  if (op === '=' || op === '!=') {
+    const same = unaryTestRangesEqual(a, b);
+    if (same !== undefined) return op === '=' ? same : !same;
+  }
   if (a !== null && a !== undefined && b !== null && b !== undefined) {
     const ka = primitiveKind(a);
     const kb = primitiveKind(b);
@@ -408,6 +459,12 @@ export const rewriteFunctions: Record<string, unknown> = {
   [EXTERNAL]: new FeelFunction((params: unknown, body: unknown) => externalFunction(params, body), ['params', 'body']),
   [IS]: new FeelFunction((a: unknown, b: unknown) => isSame(a, b), ['value1', 'value2']),
   [END_OF_DAY]: new FeelFunction((t: unknown) => endOfDay(t), ['text']),
+  [CONFORM]: new FeelFunction((v: unknown, t: unknown) => conformArgument(v, t), ['value', 'type']),
+  [INSTANCE]: new FeelFunction((v: unknown, t: unknown) => {
+    const type = typeof t === 'string' ? typeFromText(t) : undefined;
+    return type ? isInstance(v, type) : null;
+  }, ['value', 'type']),
+  [UNARY_RANGE]: new FeelFunction((op: unknown, v: unknown) => (op === '=' || op === '!=' ? new UnaryTestRange(op, v ?? null) : null), ['op', 'v']),
   [NUMBER]: new FeelFunction((t: unknown) => (typeof t === 'string' ? (parseFeelNumber(t) ?? null) : null), ['text']),
   [INVALID]: new FeelFunction((message: unknown) => warn(String(message)), ['message']),
   [ITERABLE]: new FeelFunction((v: unknown) => iterable(v), ['v']),
@@ -447,7 +504,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   let changed = false;
   // feelin decides between `list[index]` and `list[condition]` by the node type of what is in the brackets, so a
   // comparison directly inside a filter must stay a comparison.
-  const render = (node: SyntaxNodeLike, filterTop = false): string => {
+  const render = (node: SyntaxNodeLike, filterTop = false, parent = ''): string => {
     const kids = children(node);
     if (node.name === 'AtLiteral' && EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to))) {
       changed = true;
@@ -457,6 +514,39 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
       // More digits than a double holds: the literal is read as a decimal at run time.
       changed = true;
       return `${NUMBER}("${text.slice(node.from, node.to)}")`;
+    }
+    // Only as a value compared or asked for its properties: `x in (!=1)` stays a test.
+    if (node.name === 'ParenthesizedExpression' && (parent === 'Comparison' || parent === 'PathExpression') && kids.length === 3 && kids[1]?.name === 'SimplePositiveUnaryTest') {
+      const [opNode, valueNode] = children(kids[1]);
+      const op = opNode?.name === 'CompareOp' ? text.slice(opNode.from, opNode.to) : '';
+      if ((op === '=' || op === '!=') && valueNode) {
+        changed = true;
+        return `${UNARY_RANGE}("${op}", ${render(valueNode)})`;
+      }
+    }
+    if (node.name === 'InstanceOfExpression' && kids[0] && kids[kids.length - 1]?.name === 'Type') {
+      const typeText = text.slice((kids[kids.length - 1] as SyntaxNodeLike).from, node.to).trim();
+      // feelin knows only doubles as numbers and ignores null entries' types in context<…>.
+      if (/^(number|context\s*<[^<>]*>)$/.test(typeText) && typeFromText(typeText)) {
+        changed = true;
+        return `${INSTANCE}(${render(kids[0])}, ${JSON.stringify(typeText)})`;
+      }
+    }
+    if (node.name === 'FunctionDefinition' && !kids.some((k) => k.name === 'external')) {
+      const typed = kids
+        .filter((k) => k.name === 'FormalParameters')
+        .flatMap((k) => children(k))
+        .map((p) => children(p))
+        .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
+        .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
+        .filter((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name) && typeFromText(p.type));
+      const body = kids.find((k) => k.name === 'FunctionBody');
+      if (typed.length > 0 && body) {
+        // Arguments of a typed parameter are coerced to it: a non-conforming one becomes null (DMN 1.5 §10.3.2.13.2).
+        changed = true;
+        const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
+        return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;
+      }
     }
     if (node.name === 'FunctionDefinition' && kids.some((k) => k.name === 'external')) {
       // `function(a) external {java: {...}}`: the body is evaluated as a context and bound by `__external`.
@@ -535,7 +625,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
       const op = text.slice(kids[1].from, kids[1].to);
       if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '=' || op === '!=') {
         changed = true;
-        return `${COMPARE}("${op}", ${render(kids[0] as SyntaxNodeLike)}, ${render(kids[2] as SyntaxNodeLike)})`;
+        return `${COMPARE}("${op}", ${render(kids[0] as SyntaxNodeLike, false, node.name)}, ${render(kids[2] as SyntaxNodeLike, false, node.name)})`;
       }
     }
     if (node.name === 'ArithmeticExpression') {
@@ -558,7 +648,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
     let at = node.from;
     const isFilter = node.name === 'FilterExpression';
     kids.forEach((k, i) => {
-      out += text.slice(at, k.from) + render(k, isFilter && i > 0 && kids[i - 1]?.name === '[');
+      out += text.slice(at, k.from) + render(k, isFilter && i > 0 && kids[i - 1]?.name === '[', node.name);
       at = k.to;
     });
     return out + text.slice(at, node.to);
