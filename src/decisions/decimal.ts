@@ -79,6 +79,10 @@ export function decimalArith(op: string, a: FeelNumber, b: FeelNumber): FeelNumb
     const r = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : undefined;
     if (r !== undefined && r >= -SAFE && r <= SAFE) return r === 0 ? 0 : r;
   }
+  if (op === '/' && typeof a === 'number' && typeof b === 'number') {
+    const q = exactIntegerQuotient(a, b);
+    if (q !== undefined) return q;
+  }
   const x = toDec(a);
   const y = toDec(b);
   switch (op) {
@@ -95,6 +99,29 @@ export function decimalArith(op: string, a: FeelNumber, b: FeelNumber): FeelNumb
     default:
       return null;
   }
+}
+
+/**
+ * `a / b` for integers when the quotient is a decimal of at most 15 significant digits, which the double nearest
+ * to it prints exactly: b = 2^i·5^j with i, j ≤ 6 gives at most 6 decimal places, and |a| < 10^9 at most 9 more
+ * digits. (`income / 1000` in a decision graph.) Undefined when this cannot be known cheaply.
+ */
+function exactIntegerQuotient(a: number, b: number): number | undefined {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || b === 0 || Math.abs(a) >= 1e9) return undefined;
+  let rest = Math.abs(b);
+  let twos = 0;
+  let fives = 0;
+  while (rest % 2 === 0 && twos <= 6) {
+    rest /= 2;
+    twos++;
+  }
+  while (rest % 5 === 0 && fives <= 6) {
+    rest /= 5;
+    fives++;
+  }
+  if (rest !== 1 || twos > 6 || fives > 6) return undefined;
+  const q = a / b;
+  return q === 0 ? 0 : q;
 }
 
 function power(x: Decimal, y: Decimal): FeelNumber | null {

@@ -111,8 +111,9 @@ function compileOne(text: string): Test | undefined {
     const openLo = range[1] !== '[';
     const openHi = range[4] !== ']';
     return (input) => {
-      if (input instanceof FeelDecimal) return decimalOrder(input, a, (c) => (openLo ? c > 0 : c >= 0)) && decimalOrder(input, b, (c) => (openHi ? c < 0 : c <= 0));
-      if (!comparable(input, a)) return false;
+      if (!comparable(input, a)) {
+        return input instanceof FeelDecimal && decimalOrder(input, a, (c) => (openLo ? c > 0 : c >= 0)) && decimalOrder(input, b, (c) => (openHi ? c < 0 : c <= 0));
+      }
       const x = input as number;
       const okLo = openLo ? x > (a as number) : x >= (a as number);
       const okHi = openHi ? x < (b as number) : x <= (b as number);

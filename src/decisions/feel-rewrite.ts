@@ -11,7 +11,7 @@
  *   `days and time duration`.)
  */
 import { javaFunction } from './java-functions.js';
-import { compareNumbers, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
+import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
 import type { FeelNumber } from './decimal.js';
 import { builtinType, coerce, isInstance } from './types.js';
 import type { DmnType } from './types.js';
@@ -437,6 +437,10 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
         const wanted = name === 'date' ? FeelDate : FeelDateTime;
         return value instanceof wanted ? value : warn(`${name}: not a valid value '${args[0]}'`);
       }
+      // feelin reads numbers as doubles only, and drops the fraction of `second` (TCK 0007: 01.3 seconds).
+      args = args.map((a) => (a instanceof FeelDecimal ? a.valueOf() : a));
+      const second = name === 'time' && args.length >= 3 && typeof args[2] === 'number' ? args[2] : undefined;
+      if (second !== undefined && !Number.isInteger(second)) return timeWithFraction(args[0], args[1], second, args.slice(3));
       const target = arities[args.length - 1];
       return target ? target.invoke(args) : null;
     },
@@ -444,8 +448,19 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
   );
 }
 
+const timeOf = guardedConstructor('time', ['hour', 'minute', 'second', 'offset', 'from']);
+
+/** `time(h, m, 1.3, offset)`: the whole seconds through feelin, then the fraction to the nanosecond. */
+function timeWithFraction(hour: unknown, minute: unknown, second: number, rest: unknown[]): unknown {
+  const whole = Math.floor(second);
+  const base: unknown = timeOf.invoke([hour, minute, whole, ...rest]);
+  if (!(base instanceof FeelTime)) return base ?? null;
+  const nanos = new Dec(String(second)).minus(whole).times(1e9).round().toNumber();
+  return new FeelTime(base.value.with({ millisecond: Math.floor(nanos / 1e6), microsecond: Math.floor(nanos / 1e3) % 1000, nanosecond: nanos % 1000 }), base.zone);
+}
+
 const CONSTRUCTORS: Record<string, { alias: string; fn: FeelFunction }> = {
-  time: { alias: '__time', fn: guardedConstructor('time', ['hour', 'minute', 'second', 'offset', 'from']) },
+  time: { alias: '__time', fn: timeOf },
   'date and time': { alias: '__date_and_time', fn: guardedConstructor('date and time', ['date', 'time', 'from']) },
   date: { alias: '__date', fn: guardedConstructor('date', ['year', 'month', 'day', 'from']) },
   duration: { alias: '__duration', fn: guardedConstructor('duration', ['from']) },
