@@ -20,7 +20,7 @@ export interface WorkbenchOptions {
   readonly engine: Engine;
   readonly catalogue: Catalogue;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
-  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> };
+  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> & Partial<Pick<Privacy['vault'], 'searchTokens'>> };
   /** The database of the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
   /** The applicant's uploaded documents of a case (the portal's `caseDocuments`); none shown when not given. */
@@ -38,7 +38,7 @@ export interface WorkbenchOptions {
   readonly now?: () => Date;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
+export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/search', label: 'Find a case', key: 'search' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
 /** Rows per inbox page; the engine counts and pages in the database, so a department with 10,000 tasks pages too. */
 export const INBOX_PAGE_SIZE = 50;
 export const MAX_REASON = 2000;
