@@ -152,21 +152,12 @@ const calendarOf = (terms: SlaTerms): Calendar => (terms.counting === 'working-d
 
 // ------------------------------------------------------------------ the clock, all at once
 
-/** Where `left` units run out over the stretches the clock ran (closed ones, then the open one): null if not yet. */
-function dueOver(calendar: Calendar, left: number, closed: readonly (readonly [number, number])[], runningSince: number | null): number | null {
-  let rest = left;
-  for (const [from, to] of closed) {
-    const c = calendar.count(from, to);
-    if (rest <= c) return calendar.advance(from, rest);
-    rest -= c;
-  }
-  return runningSince === null ? null : calendar.advance(runningSince, rest);
-}
-
 /**
- * The deadline from the whole history: the SLA's units are spent over the stretches the clock ran (start to the
- * first pause, each resume to the next pause, the last resume onwards), under the terms of the last SLA change.
- * A deadline passed before a pause stays passed (the breach happened); otherwise a paused clock has none.
+ * The deadline from the whole history: the SLA's units (under the terms of the last SLA change, counted from the
+ * start) less those spent over the stretches the clock ran (start to the first pause, each resume to the next
+ * pause), from the last resume on. A pause always moves the deadline by its length, even one begun after the
+ * deadline passed (the case page's rule since issue 9); while paused there is no deadline (no timer runs) and the
+ * days left stand still.
  */
 export function slaClock(startedAt: string, initial: SlaTerms, events: readonly ClockEvent[], now: Date): SlaReading {
   const start = Date.parse(startedAt);
@@ -181,33 +172,26 @@ export function slaClock(startedAt: string, initial: SlaTerms, events: readonly 
     else if (e.type === 'resume' && runningSince === null) runningSince = at;
   }
   const calendar = calendarOf(terms);
-  const target = calendar.target(start, terms.duration);
-  const due = dueOver(calendar, target, closed, runningSince);
-  if (due !== null) return reading(due, runningSince === null, now, calendar);
-  const left = target - closed.reduce((sum, [from, to]) => sum + calendar.count(from, to), 0);
-  return { dueAt: null, paused: true, overdue: false, days: Math.max(1, calendar.days(left)) };
-}
-
-function reading(due: number, paused: boolean, now: Date, calendar: Calendar): SlaReading {
+  const left = calendar.target(start, terms.duration) - closed.reduce((sum, [from, to]) => sum + calendar.count(from, to), 0);
+  if (runningSince === null) return { dueAt: null, paused: true, overdue: left < 0, days: Math.max(1, calendar.days(Math.abs(left))) };
+  const due = calendar.advance(runningSince, left);
   const t = now.getTime();
   const overdue = t > due;
-  const units = overdue ? calendar.count(due, t) : calendar.count(t, due);
-  return { dueAt: new Date(due).toISOString(), paused, overdue, days: Math.max(1, calendar.days(units)) };
+  return { dueAt: new Date(due).toISOString(), paused: false, overdue, days: Math.max(1, calendar.days(overdue ? calendar.count(due, t) : calendar.count(t, due))) };
 }
 
 // ------------------------------------------------------------------ the clock, event by event
 
 /**
  * The escalation timer: follows the events as they come, keeping only the units spent so far, and says when it is
- * due now (null: paused before the deadline, no timer runs). An SLA change recounts the stretches already run
- * under the new terms (another calendar counts them differently).
+ * due now (null: paused, no timer runs). An SLA change recounts the stretches already run under the new terms
+ * (another calendar counts them differently).
  */
 export class SlaTimer {
   private readonly start: number;
   private terms: SlaTerms;
   private readonly closed: [number, number][] = [];
   private spent = 0;
-  private breachedAt: number | null = null;
   private runningSince: number | null;
 
   constructor(startedAt: string, terms: SlaTerms) {
@@ -219,13 +203,8 @@ export class SlaTimer {
   /** Applies one event (in time order) and returns when the timer fires now. */
   apply(event: ClockEvent): string | null {
     const at = Date.parse(event.at);
-    const calendar = calendarOf(this.terms);
     if (event.type === 'pause' && this.runningSince !== null) {
-      const c = calendar.count(this.runningSince, at);
-      const left = calendar.target(this.start, this.terms.duration) - this.spent;
-      // The deadline fell in the stretch now closing: the breach stays where it happened.
-      if (this.breachedAt === null && left <= c) this.breachedAt = calendar.advance(this.runningSince, left);
-      this.spent += c;
+      this.spent += calendarOf(this.terms).count(this.runningSince, at);
       this.closed.push([this.runningSince, at]);
       this.runningSince = null;
     } else if (event.type === 'resume' && this.runningSince === null) {
@@ -234,13 +213,19 @@ export class SlaTimer {
       this.terms = event.terms;
       const next = calendarOf(event.terms);
       this.spent = this.closed.reduce((sum, [from, to]) => sum + next.count(from, to), 0);
-      this.breachedAt = dueOver(next, next.target(this.start, event.terms.duration), this.closed, null);
     }
     return this.dueAt();
   }
 
+  /** The dashboard's figure: past the deadline at `now` (while paused: the SLA was used up before the pause). */
+  overdueAt(now: Date): boolean {
+    const due = this.dueAt();
+    if (due !== null) return now.getTime() > Date.parse(due);
+    const calendar = calendarOf(this.terms);
+    return calendar.target(this.start, this.terms.duration) - this.spent < 0;
+  }
+
   dueAt(): string | null {
-    if (this.breachedAt !== null) return new Date(this.breachedAt).toISOString();
     if (this.runningSince === null) return null;
     const calendar = calendarOf(this.terms);
     return new Date(calendar.advance(this.runningSince, calendar.target(this.start, this.terms.duration) - this.spent)).toISOString();

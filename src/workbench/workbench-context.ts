@@ -192,7 +192,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     if (!service?.sla?.case) return null;
     const waitingAt = [service.informationRequest?.waitingAt, service.payment?.waitingAt].filter((x): x is string => !!x);
     const pauses = service.sla.pauseWhileWaitingForApplicant && events ? applicantPauses(events, waitingAt) : [];
-    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt);
+    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt, service.sla.counting === 'working-days' ? { counting: 'working-days', jurisdiction: service.sla.jurisdiction ?? 'FI' } : { counting: 'calendar' });
   }
   const needsEvents = (processKey: string): boolean => !!serviceOf(processKey)?.sla?.pauseWhileWaitingForApplicant;
   /** Every element where a case of a pausing service waits for the applicant: the only events an inbox row reads. */
