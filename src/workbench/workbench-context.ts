@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Catalogue, Service } from '../catalogue/index.js';
+import { slaClock, type Catalogue, type Service, type SlaTerms } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
 import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
@@ -7,7 +7,7 @@ import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
 import { formBody, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
 import { diagramOf, type ProcessDiagram } from './diagram.js';
-import { addIsoDuration, applicantPauses, caseSlaState, slaState, type CaseSla, type SlaState } from './sla.js';
+import { applicantPauses, caseSlaState, slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
 
 /**
@@ -107,6 +107,9 @@ export interface WorkbenchContext {
   revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>>;
 }
 
+/** How a service's SLAs count: calendar time, or working days of its jurisdiction (FI when it names none). */
+const countingOf = (sla: NonNullable<Service['sla']>): Omit<SlaTerms, 'duration'> => (sla.counting === 'working-days' ? { counting: 'working-days', jurisdiction: sla.jurisdiction ?? 'FI' } : { counting: 'calendar' });
+
 export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchContext {
   const { engine, catalogue } = options;
   const log = options.logger ?? createLogger({ name: 'workbench' });
@@ -180,10 +183,18 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     return [...(await diagramFor(instance.definitionId).catch(() => null))?.candidateGroups ?? []];
   }
 
+  /** A task's own due date (set by the model), else its service's SLA for it read from the one SLA clock (sla-clock.ts). */
   const taskSla = (task: TaskView): SlaState | null => {
-    const declared = serviceOf(task.processKey)?.sla?.tasks?.[task.elementId];
-    const due = task.dueAt ?? (declared ? addIsoDuration(task.createdAt, declared) : null);
-    return due ? slaState(due, now()) : null;
+    if (task.dueAt) return slaState(task.dueAt, now());
+    const sla = serviceOf(task.processKey)?.sla;
+    const declared = sla?.tasks?.[task.elementId];
+    if (!declared) return null;
+    try {
+      const reading = slaClock(task.createdAt, { duration: declared, ...countingOf(sla) }, [], now());
+      return { overdue: reading.overdue, days: reading.days };
+    } catch {
+      return null; // the catalogue validates SLAs at load; an unreadable one shows as "no deadline", not an error page
+    }
   };
 
   /** The case SLA from the catalogue, with the time the case waited for the applicant taken out when the service says so. */
@@ -192,7 +203,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     if (!service?.sla?.case) return null;
     const waitingAt = [service.informationRequest?.waitingAt, service.payment?.waitingAt].filter((x): x is string => !!x);
     const pauses = service.sla.pauseWhileWaitingForApplicant && events ? applicantPauses(events, waitingAt) : [];
-    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt, service.sla.counting === 'working-days' ? { counting: 'working-days', jurisdiction: service.sla.jurisdiction ?? 'FI' } : { counting: 'calendar' });
+    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt, countingOf(service.sla));
   }
   const needsEvents = (processKey: string): boolean => !!serviceOf(processKey)?.sla?.pauseWhileWaitingForApplicant;
   /** Every element where a case of a pausing service waits for the applicant: the only events an inbox row reads. */
