@@ -102,7 +102,7 @@ export function parseServiceFields(input: Readonly<Record<string, string | reado
   }
   const slaCase = duration('sla-case', 'the whole case', current.sla?.case, current.sla !== null);
   if (current.sla || slaCase !== '') {
-    sla = { case: slaCase, tasks, pauseWhileWaitingForApplicant: current.sla?.pauseWhileWaitingForApplicant ?? false };
+    sla = { ...current.sla, case: slaCase, tasks, pauseWhileWaitingForApplicant: current.sla?.pauseWhileWaitingForApplicant ?? false };
   }
   if (errors.length > 0) return { fields: null, errors };
   return { fields: { title, summary, description, whoCanApply, documentsNeeded, fee, expectedTime, department, sla }, errors };

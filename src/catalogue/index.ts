@@ -20,3 +20,5 @@ export type { ReviewRefusal, ServiceReview, ServiceVersionRow, ServiceVersionSta
 export { daysHoursOf, isoFromDaysHours, parseDaysHours } from './sla-days.js';
 export type { DaysHours } from './sla-days.js';
 export { serviceStartContent } from './service-start.js';
+export { SlaTimer, slaClock, workingDays } from './sla-clock.js';
+export type { ClockEvent, SlaCounting, SlaReading, SlaTerms } from './sla-clock.js';

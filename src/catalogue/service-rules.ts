@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isIsoPeriod } from '../kernel/index.js';
+import { workingDays } from './sla-clock.js';
 
 /**
  * The parts of a service file that drive case handling rather than the citizen's pages: SLAs, DMN decisions,
@@ -11,6 +12,7 @@ import { isIsoPeriod } from '../kernel/index.js';
 /** An SLA period (whole years, months, weeks, days, hours, minutes, seconds): the kernel's one ISO 8601 module. */
 export const isIsoDuration = isIsoPeriod;
 
+
 export interface ServiceSla {
   /** The whole case, e.g. P60D. */
   readonly case: string;
@@ -18,6 +20,10 @@ export interface ServiceSla {
   readonly tasks: Readonly<Record<string, string>>;
   /** The clock stops while the case waits for the applicant (information requested, fee unpaid). */
   readonly pauseWhileWaitingForApplicant: boolean;
+  /** Calendar time (the default) or working days of `jurisdiction` (weekends and public holidays off): sla-clock.ts. */
+  readonly counting?: 'calendar' | 'working-days';
+  /** The holiday calendar of working days, a date-holidays code such as FI or GB-ENG. */
+  readonly jurisdiction?: string;
 }
 
 export interface ServiceDecisionFile {
@@ -85,7 +91,25 @@ export function parseSla(raw: unknown, bpmn: string | null, fail: Fail): Service
     fail('sla.pauseWhileWaitingForApplicant', 'must be true or false');
     ok = false;
   }
-  return ok ? { case: String(raw['case']), tasks, pauseWhileWaitingForApplicant: pause === true } : null;
+  const counting = raw['counting'];
+  if (counting !== undefined && counting !== 'calendar' && counting !== 'working-days') {
+    fail('sla.counting', 'must be "calendar" or "working-days"');
+    ok = false;
+  }
+  const jurisdiction = raw['jurisdiction'];
+  if (jurisdiction !== undefined) {
+    try {
+      if (typeof jurisdiction !== 'string') throw new Error('not text');
+      workingDays(jurisdiction);
+    } catch {
+      fail('sla.jurisdiction', 'must be a country (or country-region) code with a holiday calendar, e.g. FI or GB-ENG');
+      ok = false;
+    }
+  }
+  return ok ? {
+    case: String(raw['case']), tasks, pauseWhileWaitingForApplicant: pause === true,
+    ...(counting === 'working-days' ? { counting } : {}), ...(typeof jurisdiction === 'string' ? { jurisdiction } : {}),
+  } : null;
 }
 
 /** Reads the DMN files of a service; every decision a business rule task of the BPMN calls must be among them. */

@@ -4,7 +4,7 @@ import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig,
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
-import { createWorkbenchPlugin } from '../workbench/index.js';
+import { createCaseSearchProjector, createWorkbenchPlugin, type SearchService } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
@@ -34,6 +34,11 @@ const NO_PAYMENT_PROVIDER: PaymentProvider = {
 /** The catalogue's services as the transparency figures publish them (read on every projector round and refresh). */
 export function publishedServices(catalogue: Catalogue): PublishedService[] {
   return catalogue.services.map((s) => ({ id: s.id, title: s.title, processKey: s.process.key, department: s.department, ...(s.sla?.case ? { sla: s.sla.case } : {}) }));
+}
+
+/** Where each catalogued service's cases wait for the applicant: an answer or a payment (the case search's states). */
+export function searchServices(catalogue: Catalogue): SearchService[] {
+  return catalogue.services.map((s) => ({ processKey: s.process.key, waitingForApplicant: s.informationRequest?.waitingAt ? [s.informationRequest.waitingAt] : [], waitingForPayment: s.payment?.waitingAt ? [s.payment.waitingAt] : [] }));
 }
 
 /** The composition root: the one place that wires the modules together for a running govflow process. */
@@ -212,6 +217,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
     // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
     tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))),
+      () => projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => privacy.vault.searchTokens(kind, text) })),
       ...(notifications ? [() => projectPending(govflow.db, createActionEmailProjector({ catalogue, engine: govflow.engine, enqueue: (tx, input) => notifications.enqueue(tx, input), logger: govflow.logger }))] : [])],
     handlers: {
     'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue), nationalIdOf: async (job) => {

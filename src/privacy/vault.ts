@@ -37,6 +37,15 @@ export function blindIndexWith(indexKey: Buffer, kind: string, value: string): s
 }
 
 /**
+ * The words of a name or an address as a search compares them: case, accents and punctuation do not matter
+ * ("Ä. Virtanen-Ö" finds "a virtanen o"), each word once, at most 20 words of at most 60 characters.
+ */
+export function searchWords(text: string): string[] {
+  const words = text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0 && w.length <= 60);
+  return [...new Set(words)].slice(0, 20);
+}
+
+/**
  * The envelope both the identifiers and the personal records use: AES-256-GCM under data keys that are stored
  * sealed under the master key (`sealSecret`), one of them current; rotating a data key never needs the master key
  * to change, and a stolen database without the master key yields nothing.
@@ -183,6 +192,16 @@ export function createVault(options: { db: Database; masterKey: string | Buffer 
       const { keyId, box } = await envelope.seal(tx, aadOf(personId, kind), value.trim());
       await tx.query('insert into privacy_identifier (person_id, kind, key_id, ciphertext, blind_index) values ($1, $2, $3, $4, $5)', [personId, kind, keyId, box, blindIndex(kind, value)]);
       return personId;
+    },
+
+    /**
+     * The blind index of each word of a name or an address (`searchWords`), for a search that finds a case by the
+     * applicant's name without the name being stored or compared in plain text: the caller keeps and compares
+     * only these HMACs, under the `search-<kind>` domain so that they never equal an identifier's index.
+     */
+    searchTokens(kind: string, text: string): string[] {
+      checkKind(kind);
+      return searchWords(text).map((w) => blindIndex(`search-${kind}`, w));
     },
 
     /** Personal records (registry answers) by token: see src/privacy/records.ts. */

@@ -986,3 +986,36 @@ table user_task
   CREATE UNIQUE INDEX user_task_instance_id_element_instance_key ON user_task USING btree (instance_id, element_instance)
   CREATE INDEX user_task_open ON user_task USING btree (state, due_at) WHERE (state = 'created'::text)
   CREATE UNIQUE INDEX user_task_pkey ON user_task USING btree (id)
+table workbench_case_index
+  column instance_id bigint not null
+  column reference text
+  column process_key text not null
+  column status text not null
+  column started_at timestamp with time zone not null
+  column ended_at timestamp with time zone
+  column groups text[] not null default '{}'::text[]
+  column assignees text[] not null default '{}'::text[]
+  column handlers text[] not null default '{}'::text[]
+  column name_tokens text[] not null default '{}'::text[]
+  column address_tokens text[] not null default '{}'::text[]
+  column open_tasks jsonb not null default '{}'::jsonb
+  column waiting text[] not null default '{}'::text[]
+  constraint workbench_case_index_pkey PRIMARY KEY (instance_id)
+  constraint workbench_case_index_status_check CHECK ((status = ANY (ARRAY['open'::text, 'waiting-applicant'::text, 'waiting-payment'::text, 'closed'::text, 'withdrawn'::text])))
+  CREATE INDEX workbench_case_index_addresses ON workbench_case_index USING gin (address_tokens)
+  CREATE INDEX workbench_case_index_groups ON workbench_case_index USING gin (groups)
+  CREATE INDEX workbench_case_index_handlers ON workbench_case_index USING gin (handlers)
+  CREATE INDEX workbench_case_index_names ON workbench_case_index USING gin (name_tokens)
+  CREATE UNIQUE INDEX workbench_case_index_pkey ON workbench_case_index USING btree (instance_id)
+  CREATE INDEX workbench_case_index_reference ON workbench_case_index USING btree (reference)
+  CREATE INDEX workbench_case_index_started ON workbench_case_index USING btree (started_at DESC, instance_id DESC)
+table workbench_saved_filter
+  column id bigint not null default nextval('workbench_saved_filter_id_seq'::regclass)
+  column actor text not null
+  column name text not null
+  column query text not null
+  column created_at timestamp with time zone not null default now()
+  constraint workbench_saved_filter_actor_name_key UNIQUE (actor, name)
+  constraint workbench_saved_filter_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX workbench_saved_filter_actor_name_key ON workbench_saved_filter USING btree (actor, name)
+  CREATE UNIQUE INDEX workbench_saved_filter_pkey ON workbench_saved_filter USING btree (id)

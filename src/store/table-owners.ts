@@ -124,6 +124,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
   engagement_news: { owner: 'engagement' },
   engagement_subscription: { owner: 'engagement' },
+  // 0027 the workbench's case search (issue 20): its projector's read model and staff's saved searches.
+  workbench_case_index: { owner: 'workbench' },
+  workbench_saved_filter: { owner: 'workbench' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

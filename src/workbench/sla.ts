@@ -1,4 +1,5 @@
 import type { EventType } from '../engine/index.js';
+import { slaClock, type ClockEvent, type SlaTerms } from '../catalogue/index.js';
 import { addDuration, isoPeriod } from '../kernel/index.js';
 
 export interface SlaState {
@@ -60,27 +61,35 @@ export interface CaseSla extends SlaState {
 }
 
 /**
- * The case SLA: `sla` (ISO 8601 duration) from the start of the case, moved later by every pause when the service
- * says the clock stops while the case waits for the applicant. While paused, the days left are those at the start
- * of the pause (the countdown stands still). Null when the SLA cannot be read.
+ * The case SLA read from the one SLA clock (catalogue's sla-clock.ts): `sla` (ISO 8601 duration) from the start of
+ * the case, counted in calendar time or in working days of a jurisdiction, moved later by every pause when the
+ * service says the clock stops while the case waits for the applicant. While paused, the days left are those at the
+ * start of the pause (the countdown stands still) and the deadline shown is the one if the case resumed now. Null
+ * when the SLA cannot be read.
  */
-export function caseSlaState(startedAt: string, sla: string, pauses: readonly Pause[], now: Date, endedAt: string | null = null): CaseSla | null {
-  const base = addIsoDuration(startedAt, sla);
-  if (!base) return null;
+export function caseSlaState(startedAt: string, sla: string, pauses: readonly Pause[], now: Date, endedAt: string | null = null, counting: Omit<SlaTerms, 'duration'> = { counting: 'calendar' }): CaseSla | null {
   const end = endedAt ? Math.min(Date.parse(endedAt), now.getTime()) : now.getTime();
-  let pausedMs = 0;
-  let paused = false;
-  // Overlapping pauses (waiting for an answer and a payment at once) count once: merge, then add up.
-  const spans = pauses.map((p) => {
-    if (p.to === null && !endedAt) paused = true;
-    return [Date.parse(p.from), p.to === null ? end : Math.min(Date.parse(p.to), end)] as [number, number];
-  }).filter(([from, to]) => to > from).sort((a, b) => a[0] - b[0]);
-  let reach = -Infinity;
-  for (const [from, to] of spans) {
-    if (to <= reach) continue;
-    pausedMs += to - Math.max(from, reach);
-    reach = to;
+  // Overlapping pauses (waiting for an answer and a payment at once) count once: merge them into clock events.
+  const spans = pauses.map((p) => [Date.parse(p.from), p.to === null ? Infinity : Date.parse(p.to)] as [number, number])
+    .filter(([from, to]) => to > from && from < end).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push([...span]);
   }
-  const dueAt = new Date(Date.parse(base) + pausedMs).toISOString();
-  return { ...slaState(dueAt, new Date(end)), dueAt, paused, pausedMs };
+  const events: ClockEvent[] = merged.flatMap(([from, to]) => [{ type: 'pause' as const, at: new Date(from).toISOString() }, ...(to < end ? [{ type: 'resume' as const, at: new Date(to).toISOString() }] : [])]);
+  const pausedMs = merged.reduce((sum, [from, to]) => sum + Math.min(to, end) - from, 0);
+  try {
+    const terms: SlaTerms = { ...counting, duration: sla };
+    const reading = slaClock(startedAt, terms, events, new Date(end));
+    const paused = reading.paused && !endedAt;
+    // Paused, or a case that ended paused: the deadline as it stands if the clock ran again at the end.
+    const dueAt = reading.dueAt ?? slaClock(startedAt, terms, [...events, { type: 'resume', at: new Date(end).toISOString() }], new Date(end)).dueAt!;
+    // A case that ended paused reads as it stood at its end, like one still waiting.
+    const at = reading.dueAt === null ? slaClock(startedAt, terms, [...events, { type: 'resume', at: new Date(end).toISOString() }], new Date(end)) : reading;
+    return { overdue: at.overdue, days: reading.paused ? reading.days : at.days, dueAt, paused, pausedMs };
+  } catch {
+    return null; // the catalogue validates SLAs at load; an unreadable one shows as "no deadline", not an error page
+  }
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Catalogue, Service } from '../catalogue/index.js';
+import { slaClock, type Catalogue, type Service, type SlaTerms } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
 import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
@@ -7,7 +7,7 @@ import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
 import { formBody, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
 import { diagramOf, type ProcessDiagram } from './diagram.js';
-import { addIsoDuration, applicantPauses, caseSlaState, slaState, type CaseSla, type SlaState } from './sla.js';
+import { applicantPauses, caseSlaState, slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
 
 /**
@@ -20,7 +20,7 @@ export interface WorkbenchOptions {
   readonly engine: Engine;
   readonly catalogue: Catalogue;
   /** Reads of applicant data on the case page and downloads of their documents are logged for the person when given. */
-  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> };
+  readonly privacy?: Pick<Privacy, 'recordInstanceAccess' | 'db'> & { readonly vault?: Pick<Privacy['vault'], 'records'> & Partial<Pick<Privacy['vault'], 'searchTokens'>> };
   /** The database of the staff directory; defaults to the privacy module's. */
   readonly db?: Queryable;
   /** The applicant's uploaded documents of a case (the portal's `caseDocuments`); none shown when not given. */
@@ -38,7 +38,7 @@ export interface WorkbenchOptions {
   readonly now?: () => Date;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
+export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/search', label: 'Find a case', key: 'search' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
 /** Rows per inbox page; the engine counts and pages in the database, so a department with 10,000 tasks pages too. */
 export const INBOX_PAGE_SIZE = 50;
 export const MAX_REASON = 2000;
@@ -106,6 +106,9 @@ export interface WorkbenchContext {
   recordRead(principal: StaffPrincipal, instance: ProcessInstanceView, action: string, categories: string[]): Promise<void>;
   revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>>;
 }
+
+/** How a service's SLAs count: calendar time, or working days of its jurisdiction (FI when it names none). */
+const countingOf = (sla: NonNullable<Service['sla']>): Omit<SlaTerms, 'duration'> => (sla.counting === 'working-days' ? { counting: 'working-days', jurisdiction: sla.jurisdiction ?? 'FI' } : { counting: 'calendar' });
 
 export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchContext {
   const { engine, catalogue } = options;
@@ -180,10 +183,18 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     return [...(await diagramFor(instance.definitionId).catch(() => null))?.candidateGroups ?? []];
   }
 
+  /** A task's own due date (set by the model), else its service's SLA for it read from the one SLA clock (sla-clock.ts). */
   const taskSla = (task: TaskView): SlaState | null => {
-    const declared = serviceOf(task.processKey)?.sla?.tasks?.[task.elementId];
-    const due = task.dueAt ?? (declared ? addIsoDuration(task.createdAt, declared) : null);
-    return due ? slaState(due, now()) : null;
+    if (task.dueAt) return slaState(task.dueAt, now());
+    const sla = serviceOf(task.processKey)?.sla;
+    const declared = sla?.tasks?.[task.elementId];
+    if (!declared) return null;
+    try {
+      const reading = slaClock(task.createdAt, { duration: declared, ...countingOf(sla) }, [], now());
+      return { overdue: reading.overdue, days: reading.days };
+    } catch {
+      return null; // the catalogue validates SLAs at load; an unreadable one shows as "no deadline", not an error page
+    }
   };
 
   /** The case SLA from the catalogue, with the time the case waited for the applicant taken out when the service says so. */
@@ -192,7 +203,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     if (!service?.sla?.case) return null;
     const waitingAt = [service.informationRequest?.waitingAt, service.payment?.waitingAt].filter((x): x is string => !!x);
     const pauses = service.sla.pauseWhileWaitingForApplicant && events ? applicantPauses(events, waitingAt) : [];
-    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt);
+    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt, countingOf(service.sla));
   }
   const needsEvents = (processKey: string): boolean => !!serviceOf(processKey)?.sla?.pauseWhileWaitingForApplicant;
   /** Every element where a case of a pausing service waits for the applicant: the only events an inbox row reads. */

@@ -4,6 +4,7 @@ import { caseRenderer, registerCaseRoutes } from './case-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
 import { registerIncidentRoutes } from './incident-routes.js';
 import { registerInboxRoutes } from './inbox-routes.js';
+import { registerSearchRoutes } from './search-routes.js';
 import { registerTaskRoutes } from './task-routes.js';
 import { createWorkbenchContext, type WorkbenchOptions } from './workbench-context.js';
 
@@ -48,5 +49,6 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
     registerTaskRoutes(server, ctx, renderCase);
     registerDecisionRoutes(server, ctx, renderCase);
     registerIncidentRoutes(server, ctx);
+    registerSearchRoutes(server, ctx);
   };
 }

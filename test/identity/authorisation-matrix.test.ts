@@ -70,6 +70,11 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/cases/:id/notes': DECIDERS,
   // the department's stuck cases (issue 23): every staff member reads those of their departments; deciders retry
   'GET /staff/incidents': STAFF,
+  // the case search (issue 20): reading is for staff; saved searches and bulk actions for those who decide cases
+  'GET /staff/search': STAFF,
+  'POST /staff/search/filters': DECIDERS,
+  'POST /staff/search/filters/:id/delete': DECIDERS,
+  'POST /staff/search/bulk': DECIDERS,
   'POST /staff/incidents/:id/retry': DECIDERS,
   // a manager of the case's department revokes its signed decision (other managers: 403 inside, or not found)
   'POST /staff/cases/:id/revoke-decision': ['manager'],
