@@ -120,6 +120,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
   engagement_news: { owner: 'engagement' },
   engagement_subscription: { owner: 'engagement' },
+  // 0026 the assistant (issue 19): conversations and their messages (texts sealed in the vault).
+  assistant_conversation: { owner: 'assistant' },
+  assistant_message: { owner: 'assistant' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

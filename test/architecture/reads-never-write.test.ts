@@ -83,6 +83,8 @@ function sampleFor(before: string, segment: string, param: string, data: Record<
     'proposals/:id': data['proposal'], 'debates/:id': data['debate'], 'report-abuse/:kind': 'proposal', 'report-abuse/:kind/:id': data['proposal'],
     // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
     'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
+    // the assistant (issue 19): a conversation id of the right shape never issued (404, nothing written)
+    'conversations/:id': 'A'.repeat(22),
   };
   // Two parameters in a row (`/updates/:kind/:id`) are told apart by the segment before the first.
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
