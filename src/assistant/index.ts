@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../kernel/index.js';
 import type { Assistant } from './assistant.js';
-import { registerAssistantPages } from './pages.js';
+import { registerAssistantPages, type EnsureSession } from './pages.js';
 
 export { createAssistant, ENQUIRY_PROCESS } from './assistant.js';
 export type { Assistant, AssistantOptions, AssistantReply, Caller, ConversationView, ShownMessage, TextVault } from './assistant.js';
@@ -22,8 +22,9 @@ export type { Phrase } from './phrasing.js';
 export { numbersIn, replyTo, REPLY_KINDS } from './replies.js';
 export type { Action, OwnCase, Reply, ReplyContext, ReplyKind, Source } from './replies.js';
 export { MAX_QUESTION } from './pages.js';
+export type { EnsureSession } from './pages.js';
 
 /** The Fastify plugin of the assistant's page (/assistant). */
-export function createAssistantPlugin(options: { assistant: Assistant; logger: Logger }): (server: FastifyInstance) => Promise<void> {
+export function createAssistantPlugin(options: { assistant: Assistant; ensureSession: EnsureSession; logger: Logger }): (server: FastifyInstance) => Promise<void> {
   return registerAssistantPages(options);
 }

@@ -7,6 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGovflowError, type Logger } from '../kernel/index.js';
 import { formText, html, htmlPageEdge, page, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
 import type { Assistant, Caller, ConversationView, ShownMessage } from './assistant.js';
+import { WIDGET_SCRIPT } from './widget-script.js';
+
+/** The page's one script (the widget) from 'self', and its calls to the API. */
+const ASSISTANT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const MAX_QUESTION = 1000;
 const CONVERSATION = /^[A-Za-z0-9_-]{22}$/;
@@ -36,9 +40,10 @@ function assistantPage(view: ConversationView | null, csrf: string, errors: read
 ${renderErrorSummary(errors)}
 <p class="govuk-body">Ask about our services: what they cost, who can apply, what you need and how long they take. It can work out a fee, tell you about your own applications when you are signed in, or pass your question to a member of staff. Do not type other people’s details.</p>
 ${view?.enquiry ? html`<div class="govuk-inset-text">Enquiry ${view.enquiry.reference}: ${view.enquiry.open ? 'a member of staff will answer it here within 5 working days.' : 'answered.'}</div>` : html``}
-${view && view.messages.length > 0 ? html`<section aria-labelledby="conversation-heading"><h2 class="govuk-heading-m" id="conversation-heading">Your conversation</h2>
-${view.messages.map((m, i) => message(m, view.id, csrf, i === view.messages.length - 1))}</section>` : html``}
-<form method="post" action="/assistant" novalidate>
+<section aria-labelledby="conversation-heading"><h2 class="govuk-heading-m" id="conversation-heading">Your conversation</h2>
+${view && view.messages.length > 0 ? view.messages.map((m, i) => message(m, view.id, csrf, i === view.messages.length - 1)) : html`<p class="govuk-body">Nothing asked yet.</p>`}
+<div id="assistant-live" aria-live="polite"></div></section>
+<form method="post" action="/assistant" novalidate id="assistant-form">
 <input type="hidden" name="csrf" value="${csrf}">${view ? html`<input type="hidden" name="c" value="${view.id}">` : html``}
 <div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--m" for="text">Your question</label>
 <div id="text-hint" class="govuk-hint">For example: how much does a building permit cost for 240 m²?</div>
@@ -50,12 +55,15 @@ ${view ? html`<a class="govuk-link" href="/assistant">Start a new conversation</
 ${past.length > 0 ? html`<h2 class="govuk-heading-m">Your earlier conversations</h2><ul class="govuk-list">${past.map((p) => html`<li><a class="govuk-link" href="/assistant?c=${p.id}">Conversation of ${p.lastAt.slice(0, 10)}</a>${p.enquiry ? ' (passed to a member of staff)' : ''}</li>`)}</ul>` : html``}`;
 }
 
-export function registerAssistantPages(options: { assistant: Assistant; logger: Logger }): (server: FastifyInstance) => Promise<void> {
+/** A form token for a visitor without a session (identity's, passed in by compose): asking needs no sign-in. */
+export type EnsureSession = (request: FastifyRequest, reply: FastifyReply) => Promise<string>;
+
+export function registerAssistantPages(options: { assistant: Assistant; ensureSession: EnsureSession; logger: Logger }): (server: FastifyInstance) => Promise<void> {
   const { assistant } = options;
   const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => (request.principal?.kind === 'citizen' ? request.principal : null);
   const callerOf = (request: FastifyRequest): Caller => ({ citizenId: citizenOf(request)?.id ?? null });
   const send = (request: FastifyRequest, reply: FastifyReply, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title: 'Ask the assistant', content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title: 'Ask the assistant', content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, scripts: ['/assistant/widget.js'] }).value);
   const render = async (request: FastifyRequest, reply: FastifyReply, id: string, errors: readonly FieldError[] = [], text = ''): Promise<FastifyReply> => {
     const citizen = citizenOf(request);
     const view = CONVERSATION.test(id) ? await assistant.conversation(callerOf(request), id).catch((e: unknown) => {
@@ -63,16 +71,23 @@ export function registerAssistantPages(options: { assistant: Assistant; logger: 
       throw e;
     }) : null;
     const past = citizen ? (await assistant.conversationsOf(citizen.id)).filter((p) => p.id !== view?.id) : [];
-    return send(request, reply, assistantPage(view, request.csrfToken, errors, text, past), errors.length > 0 ? 400 : 200, errors.length > 0);
+    const csrf = request.csrfToken !== '' ? request.csrfToken : await options.ensureSession(request, reply);
+    request.csrfToken = csrf;
+    return send(request, reply, assistantPage(view, csrf, errors, text, past), errors.length > 0 ? 400 : 200, errors.length > 0);
   };
 
   return async (server) => {
     await server.register(async (scope) => {
       await scope.register(htmlPageEdge, {
-        formBodyLimit: 16 * 1024,
+        formBodyLimit: 16 * 1024, cspFor: () => ASSISTANT_CSP,
         errors: { render: (request, reply, title, content, status) => send(request, reply, content, status), log: options.logger, home: { href: '/assistant', label: 'Ask the assistant' } },
       });
-      scope.get('/assistant', async (request, reply) => render(request, reply, String((request.query as Record<string, unknown>)['c'] ?? '')));
+      scope.get('/assistant/widget.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(WIDGET_SCRIPT));
+      // ?q= comes from the small form on a service page: the question is put in the box, ready to send (a GET never asks).
+      scope.get('/assistant', async (request, reply) => {
+        const query = request.query as Record<string, unknown>;
+        return render(request, reply, String(query['c'] ?? ''), [], typeof query['q'] === 'string' ? query['q'].slice(0, MAX_QUESTION) : '');
+      });
       scope.post('/assistant', async (request, reply) => {
         const text = formText(request.body, 'text').trim();
         const c = formText(request.body, 'c');

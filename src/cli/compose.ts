@@ -168,7 +168,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const pendingReports = background ? startPendingReportsLoop({ ...engagement, startPending: async (n) => (await engagement.startPending(n)) + (await participation.startPending(n)) }) : undefined;
   const updates = setUpUpdates({ db: govflow.db, engagement, catalogue, identity, privacy, agencyName: agency().name, logger: govflow.logger, notifications: () => notifications });
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
-  const assistant = setUpAssistant(govflow, { catalogue, privacy });
+  const assistant = setUpAssistant(govflow, { catalogue, privacy, identity });
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
@@ -342,8 +342,8 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
  * The assistant (issue 19): the published catalogue, the deployed decisions, the citizen's cases as their status
  * pages state them, enquiries routed to the department of the service talked about; texts sealed in the vault.
  */
-function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; privacy: Privacy }) {
-  const { catalogue, privacy } = parts;
+function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; privacy: Privacy; identity: Identity }) {
+  const { catalogue, privacy, identity } = parts;
   const assistant = createAssistant({
     db: govflow.db, engine: govflow.engine, logger: govflow.logger,
     catalogue: () => catalogue.services,
@@ -364,7 +364,7 @@ function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; pri
     phrase: createPhrasing(process.env['GOVFLOW_ASSISTANT_LLM_URL'], { ...(process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] ? { model: process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] } : {}) }),
     ...(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS'] ? { retentionDays: Number(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS']) } : {}),
   });
-  return { assistant, plugin: createAssistantPlugin({ assistant, logger: govflow.logger }), routes: assistantRoutes(assistant) };
+  return { assistant, plugin: createAssistantPlugin({ assistant, logger: govflow.logger, ensureSession: async (request, reply) => (await identity.pageSession(request, reply, { create: true })).csrfToken }), routes: assistantRoutes(assistant) };
 }
 
 /**

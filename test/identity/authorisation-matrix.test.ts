@@ -278,6 +278,7 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /open-data/contracts.json': ALL,
   // the assistant (issue 19): anyone may ask and rate; a conversation is read by its id (a signed-in citizen's by them only)
   'GET /assistant': ALL,
+  'GET /assistant/widget.js': ALL,
   'POST /assistant': BROWSER,
   'POST /assistant/rating': BROWSER,
   'POST /api/assistant/messages': ALL,
