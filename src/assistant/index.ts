@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../kernel/index.js';
 import type { Assistant } from './assistant.js';
 import { registerAssistantPages, type EnsureSession } from './pages.js';
+import { registerManagersPage } from './managers-page.js';
+import type { Database } from '../store/index.js';
 
 export { createAssistant, ENQUIRY_PROCESS } from './assistant.js';
 export type { Assistant, AssistantOptions, AssistantReply, Caller, ConversationView, ShownMessage, TextVault } from './assistant.js';
@@ -24,7 +26,12 @@ export type { Action, OwnCase, Reply, ReplyContext, ReplyKind, Source } from './
 export { MAX_QUESTION } from './pages.js';
 export type { EnsureSession } from './pages.js';
 
-/** The Fastify plugin of the assistant's page (/assistant). */
-export function createAssistantPlugin(options: { assistant: Assistant; ensureSession: EnsureSession; logger: Logger }): (server: FastifyInstance) => Promise<void> {
-  return registerAssistantPages(options);
+/** The Fastify plugin of the assistant's pages: /assistant for citizens, /staff/assistant for managers. */
+export function createAssistantPlugin(options: { assistant: Assistant; db: Database; ensureSession: EnsureSession; logger: Logger }): (server: FastifyInstance) => Promise<void> {
+  const pages = registerAssistantPages(options);
+  const managers = registerManagersPage(options);
+  return async (server) => {
+    await pages(server);
+    await managers(server);
+  };
 }

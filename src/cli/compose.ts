@@ -364,7 +364,7 @@ function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; pri
     phrase: createPhrasing(process.env['GOVFLOW_ASSISTANT_LLM_URL'], { ...(process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] ? { model: process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] } : {}) }),
     ...(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS'] ? { retentionDays: Number(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS']) } : {}),
   });
-  return { assistant, plugin: createAssistantPlugin({ assistant, logger: govflow.logger, ensureSession: async (request, reply) => (await identity.pageSession(request, reply, { create: true })).csrfToken }), routes: assistantRoutes(assistant) };
+  return { assistant, plugin: createAssistantPlugin({ assistant, db: govflow.db, logger: govflow.logger, ensureSession: async (request, reply) => (await identity.pageSession(request, reply, { create: true })).csrfToken }), routes: assistantRoutes(assistant) };
 }
 
 /**

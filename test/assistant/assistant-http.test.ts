@@ -88,7 +88,10 @@ describeEachBackend('assistant over HTTP', (backend) => {
     assert.deepEqual(failures, [], `${String(questions.length - failures.length)}/${String(questions.length)}`);
   });
 
-  it('tells a signed-in citizen their own cases, never another person\'s', async () => {
+  // The reply logic does not depend on the backend: the leak and handover checks run once (PGlite), for the time budget.
+  const once = backend === 'postgres' ? 'checked on PGlite' : false;
+
+  it('tells a signed-in citizen their own cases, never another person\'s', { skip: once }, async () => {
     const own = await ask('Where is my application?', alex);
     assert.equal(own.kind, 'status');
     const alexRef = (await govflow.db.query<{ reference: string }>("select reference from portal_submission where citizen_id = 'demo-citizen-alex' limit 1")).rows[0]!.reference;
@@ -117,7 +120,7 @@ describeEachBackend('assistant over HTTP', (backend) => {
     assert.equal(asked, 50);
   });
 
-  it('hands a conversation over as an enquiry case that a caseworker answers in the workbench; the citizen reads the answer', async () => {
+  it('hands a conversation over as an enquiry case that a caseworker answers in the workbench; the citizen reads the answer', { skip: once }, async () => {
     const first = await ask('how long does a building permit take?', alex);
     const handed = await ask('I want to speak to a person', alex, first.conversationId);
     assert.equal(handed.kind, 'handover');
@@ -143,6 +146,13 @@ describeEachBackend('assistant over HTTP', (backend) => {
     assert.match(page, /Member of staff[\s\S]*You can usually start work 60 days after applying\. &lt;b&gt;Pat&lt;\/b&gt;/, 'the reply is shown, escaped');
     const anonymous = await fetch(`${base}/api/assistant/conversations/${handed.conversationId}`);
     assert.equal(anonymous.status, 404, 'a signed-in citizen\'s conversation is theirs alone');
+    // A rating, then the managers' figures count it with the handover.
+    const rated = await fetch(`${base}/api/assistant/messages/${String(first.messageId)}/rating`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: alex.cookie, 'x-csrf-token': alex.csrf }, body: JSON.stringify({ conversationId: first.conversationId, helpful: false }) });
+    assert.equal(rated.status, 200);
+    const mia = await signInStaff(base, 'mia');
+    const figures = await (await fetch(`${base}/staff/assistant`, { headers: { cookie: mia } })).text();
+    assert.match(figures, /Handed over to staff[^<]*<\/th><td[^>]*>[1-9]/);
+    assert.match(figures, /Rated not helpful<\/th><td[^>]*>1</);
   });
 });
 

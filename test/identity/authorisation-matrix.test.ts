@@ -284,6 +284,8 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /api/assistant/messages': ALL,
   'GET /api/assistant/conversations/:id': ALL,
   'POST /api/assistant/messages/:id/rating': ALL,
+  // the managers' figures: counts only, for managers, admins and auditors
+  'GET /staff/assistant': ['manager', 'admin', 'auditor'],
 };
 
 /**
