@@ -32,7 +32,9 @@ export const ALLOWED_DEPENDENCIES = {
   engagement: ['kernel', 'store', 'engine', 'web'],
   // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
   transparency: ['kernel', 'store', 'ledger', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency'],
+  // services floor: the catalogue's text comes in as plain data and the decisions are evaluated through decisions/; compose passes the citizen's cases and the vault.
+  assistant: ['kernel', 'store', 'engine', 'decisions', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant'],
 };
 
 const srcRoot = path.resolve('src');

@@ -1,9 +1,9 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
-import { createEngine, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
+import { createEngine, deployedSource, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
-import { applicantContact, caseDocuments, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
+import { applicantContact, caseDocuments, citizenCaseSummaries, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createCaseSearchProjector, createWorkbenchPlugin, type SearchService } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
@@ -21,6 +21,7 @@ import { openDatabaseFromConfig, projectPending, type Database } from '../store/
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
+import { assistantRoutes, createAssistant, createAssistantPlugin, createPhrasing } from '../assistant/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -174,6 +175,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const pendingReports = background ? startPendingReportsLoop({ ...engagement, startPending: async (n) => (await engagement.startPending(n)) + (await participation.startPending(n)) }) : undefined;
   const updates = setUpUpdates({ db: govflow.db, engagement, catalogue, identity, privacy, agencyName: agency().name, logger: govflow.logger, notifications: () => notifications });
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
+  const assistant = setUpAssistant(govflow, { catalogue, privacy, identity });
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
@@ -186,7 +188,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -216,7 +218,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
     // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
-    tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))),
+    tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))), () => assistant.assistant.eraseExpired(),
       () => projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => privacy.vault.searchTokens(kind, text) })),
       ...(notifications ? [() => projectPending(govflow.db, createActionEmailProjector({ catalogue, engine: govflow.engine, enqueue: (tx, input) => notifications.enqueue(tx, input), logger: govflow.logger }))] : [])],
     handlers: {
@@ -342,6 +344,35 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
   });
   const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger });
   return { engagement, complaints, engagementPlugin, participation, participationPlugin };
+}
+
+/**
+ * The assistant (issue 19): the published catalogue, the deployed decisions, the citizen's cases as their status
+ * pages state them, enquiries routed to the department of the service talked about; texts sealed in the vault.
+ */
+function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; privacy: Privacy; identity: Identity }) {
+  const { catalogue, privacy, identity } = parts;
+  const assistant = createAssistant({
+    db: govflow.db, engine: govflow.engine, logger: govflow.logger,
+    catalogue: () => catalogue.services,
+    deployedDecision: async (decisionId) => (await deployedSource(govflow.db, 'decision', decisionId))?.xml ?? null,
+    ownCases: (citizenId) => citizenCaseSummaries({ db: govflow.db, engine: govflow.engine, catalogue }, citizenId),
+    departmentOf: async (serviceId) => {
+      const name = serviceId ? catalogue.get(serviceId)?.department : undefined;
+      // "Planning and Building Control" is answered by the department named "Planning" (or with the id planning).
+      const words = name?.toLowerCase().split(/[^a-z0-9]+/) ?? [];
+      const departments = name ? await listDepartments(govflow.db) : [];
+      return departments.find((d) => d.name.toLowerCase() === name?.toLowerCase())?.id ?? departments.find((d) => words.includes(d.id) || words.includes(d.name.toLowerCase()))?.id ?? 'intake';
+    },
+    vault: {
+      seal: (tx, subject, kind, value) => privacy.vault.records.seal(tx, { subject, kind, value }),
+      reveal: (tx, value, reader) => privacy.vault.records.revealIn(tx, value, reader),
+      eraseOf: (tx, subject) => privacy.vault.records.eraseOf(tx, subject),
+    },
+    phrase: createPhrasing(process.env['GOVFLOW_ASSISTANT_LLM_URL'], { ...(process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] ? { model: process.env['GOVFLOW_ASSISTANT_LLM_MODEL'] } : {}) }),
+    ...(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS'] ? { retentionDays: Number(process.env['GOVFLOW_ASSISTANT_RETENTION_DAYS']) } : {}),
+  });
+  return { assistant, plugin: createAssistantPlugin({ assistant, db: govflow.db, logger: govflow.logger, ensureSession: async (request, reply) => (await identity.pageSession(request, reply, { create: true })).csrfToken }), routes: assistantRoutes(assistant) };
 }
 
 /**

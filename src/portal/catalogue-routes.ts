@@ -76,6 +76,9 @@ ${catalogue.services.map((svc) => html`<li><h2 class="govuk-heading-m govuk-!-ma
   server.get<{ Params: { id: string } }>('/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
     const svc = ctx.serviceOr404(request.params.id);
     const live = await ctx.measured(svc.process.key);
-    return ctx.send(request, reply, svc.title, serviceStartContent(svc, live ?? null), { backLink: '/' });
+    return ctx.send(request, reply, svc.title, html`${serviceStartContent(svc, live ?? null)}${assistantAsk(svc.title)}`, { backLink: '/' });
   });
 }
+
+/** The assistant's small form on a service page (issue 19): the question opens /assistant ready to send. */
+const assistantAsk = (title: string) => html`<form method="get" action="/assistant" class="govuk-!-margin-top-6"><div class="govuk-form-group"><label class="govuk-label govuk-label--s" for="assistant-q">Ask the assistant about this service</label><div class="govuk-hint" id="assistant-q-hint">For example: how long does “${title}” take?</div><input class="govuk-input" id="assistant-q" name="q" type="text" aria-describedby="assistant-q-hint"></div><button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Ask</button></form>`;

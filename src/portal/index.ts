@@ -16,3 +16,5 @@ export type { SeedCasesOptions, SeededCase } from './seed-cases.js';
 export { portalPersonalData } from './personal-data.js';
 export { createCaseStarts } from './case-starts.js';
 export type { CaseStarts } from './case-starts.js';
+export { citizenCaseSummaries } from './case-summaries.js';
+export type { CaseSummary } from './case-summaries.js';

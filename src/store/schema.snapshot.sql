@@ -31,6 +31,38 @@ table admin_service_version
   constraint admin_service_version_pkey PRIMARY KEY (service_id, version)
   constraint admin_service_version_version_check CHECK ((version > 0))
   CREATE UNIQUE INDEX admin_service_version_pkey ON admin_service_version USING btree (service_id, version)
+table assistant_conversation
+  column id text not null
+  column number bigint not null
+  column citizen_id text
+  column language text not null default 'en'::text
+  column context text
+  column started_at timestamp with time zone not null default now()
+  column last_at timestamp with time zone not null default now()
+  column department text
+  column enquiry_instance_id bigint
+  constraint assistant_conversation_number_key UNIQUE (number)
+  constraint assistant_conversation_pkey PRIMARY KEY (id)
+  CREATE INDEX assistant_conversation_citizen ON assistant_conversation USING btree (citizen_id, last_at DESC)
+  CREATE INDEX assistant_conversation_last ON assistant_conversation USING btree (last_at)
+  CREATE UNIQUE INDEX assistant_conversation_number_key ON assistant_conversation USING btree (number)
+  CREATE UNIQUE INDEX assistant_conversation_pkey ON assistant_conversation USING btree (id)
+table assistant_message
+  column id bigint not null
+  column conversation_id text not null
+  column role text not null
+  column kind text
+  column body text not null
+  column service_id text
+  column rating text
+  column created_at timestamp with time zone not null default now()
+  constraint assistant_message_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES assistant_conversation(id) ON DELETE CASCADE
+  constraint assistant_message_kind_check CHECK ((kind = ANY (ARRAY['answer'::text, 'status'::text, 'handover'::text, 'decline'::text, 'clarify'::text])))
+  constraint assistant_message_pkey PRIMARY KEY (id)
+  constraint assistant_message_rating_check CHECK ((rating = ANY (ARRAY['helpful'::text, 'not-helpful'::text])))
+  constraint assistant_message_role_check CHECK ((role = ANY (ARRAY['citizen'::text, 'assistant'::text])))
+  CREATE INDEX assistant_message_conversation ON assistant_message USING btree (conversation_id, id)
+  CREATE UNIQUE INDEX assistant_message_pkey ON assistant_message USING btree (id)
 table case_upload
   column id bigint not null default nextval('case_upload_id_seq'::regclass)
   column reference text

@@ -127,6 +127,9 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0027 the workbench's case search (issue 20): its projector's read model and staff's saved searches.
   workbench_case_index: { owner: 'workbench' },
   workbench_saved_filter: { owner: 'workbench' },
+  // 0028 the assistant (issue 19): conversations and their messages (texts sealed in the vault).
+  assistant_conversation: { owner: 'assistant' },
+  assistant_message: { owner: 'assistant' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

@@ -54,7 +54,7 @@ async function snapshot(db: Database): Promise<Map<string, string>> {
 
 // Pages whose form an anonymous visitor posts get a session (for its CSRF token) like the sign-in pages: the two
 // sign-in pages, and the page that subscribes an e-mail address to a topic's updates (issue 18).
-const SIGN_IN_PAGES = new Set(['/sign-in', '/staff/sign-in', '/updates/department/licensing/subscribe']);
+const SIGN_IN_PAGES = new Set(['/sign-in', '/staff/sign-in', '/updates/department/licensing/subscribe', '/assistant']);
 
 function changed(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([name, state]) => before.get(name) !== state).map(([name, state]) => `${name} ${before.get(name)?.split(':')[0]} → ${state.split(':')[0]} rows`);

@@ -293,6 +293,16 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /open-data/spending.csv-metadata.json': ALL,
   'GET /open-data/fees-and-benefits.csv': ALL,
   'GET /open-data/contracts.json': ALL,
+  // the assistant (issue 19): anyone may ask and rate; a conversation is read by its id (a signed-in citizen's by them only)
+  'GET /assistant': ALL,
+  'GET /assistant/widget.js': ALL,
+  'POST /assistant': BROWSER,
+  'POST /assistant/rating': BROWSER,
+  'POST /api/assistant/messages': ALL,
+  'GET /api/assistant/conversations/:id': ALL,
+  'POST /api/assistant/messages/:id/rating': ALL,
+  // the managers' figures: counts only, for managers, admins and auditors
+  'GET /staff/assistant': ['manager', 'admin', 'auditor'],
 };
 
 /**
@@ -304,6 +314,8 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
 const OWN_SESSION_OR_ACCOUNT = /^POST \/(staff\/)?(sign-in|sign-out|account|enrol)(\/|$)/;
 /** A visitor's own e-mail subscription to public news (issue 18): anyone's, an auditor's too, like their own session. */
 const OWN_SUBSCRIPTION = /^POST \/updates\//;
+/** A visitor's own conversation with the assistant (issue 19): asking and rating are anyone's, an auditor's too. */
+const OWN_CONVERSATION = /^POST \/(api\/)?assistant(\/|$)/;
 /** POSTs that change nothing of govflow's: checking a document, and the external payment provider's stand-in page. */
 const NOT_GOVFLOW_WRITES = new Set(['POST /api/verify', 'POST /payments/test/:id']);
 const CASE_DECISIONS = /^(POST \/staff\/(tasks|cases)\/|POST \/api\/tasks\/|PATCH \/api\/process-instances\/:id\/variables)/;
@@ -403,7 +415,7 @@ describe('authorisation matrix (every registered route × every role)', () => {
   it('has a write column: every state-changing route denies the auditor (but for their own session) and case decisions deny the admin role', () => {
     const writes = Object.keys(MATRIX).filter((k) => !k.startsWith('GET ') && !NOT_GOVFLOW_WRITES.has(k));
     assert.ok(writes.length > 40, `the registered writes (${writes.length})`);
-    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k) && !OWN_SUBSCRIPTION.test(k));
+    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k) && !OWN_SUBSCRIPTION.test(k) && !OWN_CONVERSATION.test(k));
     assert.deepEqual(auditorWrites, [], 'writes open to the auditor');
     const decisions = writes.filter((k) => CASE_DECISIONS.test(k));
     assert.ok(decisions.length >= 10, `case decisions found (${decisions.join(', ')})`);

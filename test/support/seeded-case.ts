@@ -44,6 +44,8 @@ export function routeSample(before: string, segment: string, param: string, data
     'proposals/:id': data['proposal'] ?? '1', 'debates/:id': data['debate'] ?? '1', 'report-abuse/:kind': 'proposal', 'report-abuse/:kind/:id': data['proposal'] ?? '1',
     // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
     'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
+    // the assistant (issue 19): a conversation id of the right shape never issued (404, nothing written)
+    'conversations/:id': 'A'.repeat(22),
   };
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }

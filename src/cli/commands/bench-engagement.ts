@@ -27,7 +27,7 @@ export const USAGE = `govflow bench engagement [--json] [--reports N] [--duratio
 /** Issue 18, acceptance 8. */
 export const ENGAGEMENT_GOAL = { postPerSecond: 300, getPerSecond: 2000, getP99Ms: 50 } as const;
 
-interface Request { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }
+export interface Request { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }
 
 /** Runs in a child `node` process: autocannon, warm-up then measurement; prints one JSON line. */
 const LOAD_GENERATOR = `
@@ -51,7 +51,7 @@ export interface EngagementTargetResult {
   readonly seconds: number;
 }
 
-async function load(target: string, spec: { url: string; connections: number; warmupSeconds: number; durationSeconds: number; requests: Request[] }): Promise<EngagementTargetResult> {
+export async function load(target: string, spec: { url: string; connections: number; warmupSeconds: number; durationSeconds: number; requests: Request[] }): Promise<EngagementTargetResult> {
   const line = await runLoadChild(target, LOAD_GENERATOR, spec);
   const r = JSON.parse(line) as { ok: number; non2xx: number; errors: number; timeouts: number; seconds: number; p50: number; p99: number; mean: number; max: number };
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${target}: ${r.non2xx} non-2xx responses, ${r.errors} errors, ${r.timeouts} timeouts`);
