@@ -34,6 +34,7 @@ export interface TransparencyOptions {
 export const NAVIGATION = [
   { key: 'performance', href: '/performance', label: 'Performance' },
   { key: 'spending', href: '/spending', label: 'Spending' },
+  { key: 'projects', href: '/projects', label: 'Projects' },
   { key: 'open-data', href: '/open-data', label: 'Open data' },
 ] as const;
 

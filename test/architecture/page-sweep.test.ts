@@ -27,6 +27,8 @@ const SHOTS: readonly { readonly match: RegExp; readonly width: number; readonly
   { match: /^\/applications$/, width: 375, name: 'sweep-375-my-applications.png' },
   { match: /^\/my-data$/, width: 375, name: 'sweep-375-my-data.png' },
   { match: /^\/staff\/cases\/\d+$/, width: 1280, name: 'sweep-1280-staff-case.png' },
+  { match: /^\/projects$/, width: 1280, name: 'projects.png' },
+  { match: /^\/projects\/[a-z-]+$/, width: 375, name: 'project-timeline-375.png' },
 ];
 
 /**

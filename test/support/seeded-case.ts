@@ -37,7 +37,7 @@ export function routeSample(before: string, segment: string, param: string, data
     // A link of the right shape that was never issued: the enrolment page says so and writes nothing.
     'enrol/:token': 'A'.repeat(43),
     // transparency (issue 17)
-    'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
+    'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit', 'projects/:slug': 'riverside-park-renewal',
     // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
     'reports/:id': '1', 'complaints/:id': '1',
     // proposals and debates (issue 18): the seeded proposal, its discussion, an abuse report form for it

@@ -12,7 +12,7 @@ import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
-import { createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending, readServiceMoney, type PublishedService } from '../../src/transparency/index.js';
+import { addMilestone, createProject, createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending, readServiceMoney, type PublishedService } from '../../src/transparency/index.js';
 import { eventually } from '../support/eventually.js';
 import { sharedPath, skipWithoutSharedData } from '../support/shared-data.js';
 import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
@@ -60,6 +60,9 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
     await payFees(db, rows.map((r) => r.business_key), 12_000);
     await importContracts(db, GOOD_CONTRACTS);
     await importSpending(db, GOOD_SPENDING);
+    // A project with milestones: the project-timelines dataset is in the catalogue the shapes check.
+    const project = await createProject(db, { title: 'Riverside park renewal', summary: 'New paths and lighting.', department: 'planning', budgetMinor: 100_000_00, budgetLine: null, place: 'Riverside', latitude: 41.38, longitude: 2.18 }, 'test');
+    await addMilestone(db, project, { title: 'Park reopens', plannedOn: '2027-05-01' }, 'test');
     await projectPending(db, createTransparencyProjector(services));
     server = Fastify();
     await server.register(createTransparencyPlugin({ db, services: () => services, cacheMs: 0, now: () => run.clock.now() }));
@@ -129,7 +132,7 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
       assert.equal(status, 200);
       assert.equal(body.success, true);
       assert.match(body.help, /\/api\/3\/action\/help_show\?name=package_list$/);
-      assert.deepEqual(body.result, ['performance-all-services', ...services.map((s) => `performance-${s.id}`), 'spending-budget-and-payments', 'fees-and-benefits', 'public-contracts'].sort());
+      assert.deepEqual(body.result, ['performance-all-services', ...services.map((s) => `performance-${s.id}`), 'spending-budget-and-payments', 'fees-and-benefits', 'project-timelines', 'public-contracts'].sort());
       assert.deepEqual((await call('/api/3/action/package_list?limit=1&offset=1')).body.result, [(body.result as string[])[1]]);
       const bad = await call('/api/3/action/package_list?limit=ten');
       assert.equal(bad.status, 409);
