@@ -3,6 +3,7 @@ import type { Engine } from '../engine/index.js';
 import { addDuration, createLogger, parseIsoDuration, type Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
 import { DEFAULT_CATEGORIES, type ProblemCategory } from './categories.js';
+import { mergeReport, type Merger } from './report-merge.js';
 import * as store from './report-store.js';
 import { createTriage, type Triage } from './triage.js';
 
@@ -41,6 +42,8 @@ export interface Engagement {
   /** Stores the report and starts its case; returns the report's id (the Open311 service_request_id) and token. */
   submitReport(input: NewReportInput, photo?: { mediaType: string; bytes: Buffer; sha256: string }): Promise<{ id: number; token: string }>;
   expectedAt(requestedAt: string): string | null;
+  /** Staff merge a duplicate into the main report (report-merge.ts); a GovflowError says why not. */
+  mergeReport(q: { duplicateId: number; mainId: number; by: Merger }): Promise<void>;
   /** Starts the cases of reports whose start failed (a crash between insert and start); returns how many. */
   startPending(limit?: number): Promise<number>;
 }
@@ -62,6 +65,8 @@ export function createEngagement(options: EngagementOptions): Engagement {
       variables: {
         reportId, serviceCode, category: category.name, department: category.department, description: report.description,
         address: report.address ?? '', lat: report.lat, long: report.long, attributes: report.attributes,
+        // The classifier chose the category (the citizen did not know it): triage confirms or corrects it.
+        categoryGuessed: report.categoryGuessed,
       },
     });
     await store.setReportInstance(db, reportId, instance.id);
@@ -88,6 +93,9 @@ export function createEngagement(options: EngagementOptions): Engagement {
         log.warn({ err: (error as Error).message, reportId: id }, 'the report is stored; its case starts later');
       }
       return { id, token };
+    },
+    mergeReport(q) {
+      return mergeReport({ db, engine, categories }, q);
     },
     expectedAt(requestedAt) {
       return sla ? addDuration(new Date(requestedAt), sla).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;

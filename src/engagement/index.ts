@@ -24,6 +24,8 @@ export { render as renderOpen311 } from './open311-format.js';
 export { attributesOf, MAX_PAGE_SIZE, MAX_WINDOW_DAYS, Open311Failure, parseResourcePath, parseServiceRequest, parseUpdate, parseW3cDate, windowOf } from './open311-params.js';
 export type { Format, Open311Error, ParsedServiceRequest } from './open311-params.js';
 export { OPEN311_PREFIX } from './open311-routes.js';
+export { mayMerge } from './report-merge.js';
+export type { Merger } from './report-merge.js';
 export { getReport, listReports, nearbyOpenReports, seedBenchReports } from './report-store.js';
 export { createParticipation, DEFAULT_TOPICS, MAX_POSTS, PROPOSAL_ANSWER_PROCESS, RATE_WINDOW_MS } from './proposals.js';
 export type { Participation, ParticipationOptions, Topic as ProposalTopic } from './proposals.js';

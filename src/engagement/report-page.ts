@@ -17,6 +17,8 @@ import * as store from './report-store.js';
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 const NEARBY_METRES = 150;
+/** The category a citizen chooses when they do not know it: triage's classifier guesses it from the description. */
+const UNKNOWN = 'unknown';
 
 interface Where { readonly category: string; readonly address: string; readonly lat: string; readonly long: string }
 
@@ -30,7 +32,7 @@ const whereOf = (source: Params): Where => {
 
 function checkWhere(categories: readonly ProblemCategory[], w: Where): FieldError[] {
   const errors: FieldError[] = [];
-  if (!categories.some((c) => c.code === w.category)) errors.push({ key: 'category', anchor: `category-${categories[0]?.code ?? ''}`, message: 'Select what kind of problem it is' });
+  if (w.category !== UNKNOWN && !categories.some((c) => c.code === w.category)) errors.push({ key: 'category', anchor: `category-${categories[0]?.code ?? ''}`, message: 'Select what kind of problem it is' });
   const hasCoordinates = w.lat !== '' || w.long !== '';
   if (w.address === '' && !hasCoordinates) errors.push({ key: 'address', anchor: 'address', message: 'Enter the address of the problem, or its latitude and longitude' });
   if (w.address.length > 300) errors.push({ key: 'address', anchor: 'address', message: 'The address must be 300 characters or fewer' });
@@ -68,7 +70,13 @@ ${categories.map((c) => html`<div class="govuk-radios__item">
 <label class="govuk-label govuk-radios__label" for="category-${c.code}">${c.name}</label>
 <div id="category-${c.code}-hint" class="govuk-hint govuk-radios__hint">${c.description}</div>
 </div>
-`)}</div>
+`)}<div class="govuk-radios__divider">or</div>
+<div class="govuk-radios__item">
+<input class="govuk-radios__input" id="category-${UNKNOWN}" name="category" type="radio" value="${UNKNOWN}"${w.category === UNKNOWN ? html` checked` : html``} aria-describedby="category-${UNKNOWN}-hint">
+<label class="govuk-label govuk-radios__label" for="category-${UNKNOWN}">I don't know</label>
+<div id="category-${UNKNOWN}-hint" class="govuk-hint govuk-radios__hint">Describe it in your own words and we will work out who deals with it.</div>
+</div>
+</div>
 </fieldset>
 </div>
 <h2 class="govuk-heading-m">Where is it?</h2>
@@ -99,9 +107,9 @@ ${(a.values ?? []).map((v, i) => html`<div class="govuk-${kind}__item"><input cl
   return html`<div class="govuk-form-group"><label class="govuk-label" for="${id}">${label}</label>${a.datatypeDescription ? html`<div class="govuk-hint" id="${id}-hint">${a.datatypeDescription}</div>` : html``}<input class="govuk-input" id="${id}" name="${name}" type="text" value="${given[0] ?? ''}"${a.datatypeDescription ? html` aria-describedby="${id}-hint"` : html``}></div>`;
 }
 
-function detailsForm(category: ProblemCategory, w: Where, body: FormBody, csrf: string, errors: readonly FieldError[], nearby: readonly (store.ReportView & { distanceMetres: number })[]): SafeHtml {
+function detailsForm(category: ProblemCategory | null, w: Where, body: FormBody, csrf: string, errors: readonly FieldError[], nearby: readonly (store.ReportView & { distanceMetres: number })[]): SafeHtml {
   return html`<a href="/report-a-problem?category=${encodeURIComponent(w.category)}" class="govuk-back-link">Back</a>
-<h1 class="govuk-heading-l">${category.name}</h1>
+<h1 class="govuk-heading-l">${category?.name ?? 'Describe the problem'}</h1>
 ${renderErrorSummary(errors)}
 ${nearby.length > 0 ? html`<div class="govuk-inset-text"><h2 class="govuk-heading-m">Has it already been reported?</h2>
 <p class="govuk-body">These open reports of the same kind are near the place you gave. If one of them is your problem, you do not need to report it again.</p>
@@ -114,10 +122,10 @@ ${nearby.length > 0 ? html`<div class="govuk-inset-text"><h2 class="govuk-headin
 <input type="hidden" name="long" value="${w.long}">
 <div class="${groupClass(errors, 'description')}">
 <label class="govuk-label govuk-label--m" for="description">Describe the problem</label>
-<div id="description-hint" class="govuk-hint">What is wrong and exactly where. Do not include personal details.</div>
+<div id="description-hint" class="govuk-hint">What is wrong and exactly where. Do not include personal details.${category ? '' : ' We use your words to find the team that deals with it.'}</div>
 ${errorOf(errors, 'description')}<textarea class="govuk-textarea" id="description" name="description" rows="5" aria-describedby="description-hint">${formText(body, 'description')}</textarea>
 </div>
-${category.attributes.map((a) => attributeField(a, body))}
+${category ? category.attributes.map((a) => attributeField(a, body)) : html``}
 <div class="${groupClass(errors, 'photo')}">
 <label class="govuk-label govuk-label--m" for="photo">Photo (optional)</label>
 <div id="photo-hint" class="govuk-hint">A JPEG, PNG or WebP picture up to 5 MB.</div>
@@ -145,9 +153,9 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
   };
 
   const details = async (request: FastifyRequest, reply: FastifyReply, w: Where, body: FormBody, errors: FieldError[]): Promise<FastifyReply> => {
-    const category = categories.find((c) => c.code === w.category)!;
-    const nearby = w.lat !== '' ? await store.nearbyOpenReports(db, { jurisdictionId: engagement.jurisdictions[0]!, serviceCode: category.code, lat: Number(w.lat), long: Number(w.long), radiusMetres: NEARBY_METRES, limit: 5 }) : [];
-    return send(request, reply, category.name, detailsForm(category, w, body, request.csrfToken, errors, nearby), errors.length > 0 ? 400 : 200, errors.length > 0);
+    const category = categories.find((c) => c.code === w.category) ?? null;
+    const nearby = category && w.lat !== '' ? await store.nearbyOpenReports(db, { jurisdictionId: engagement.jurisdictions[0]!, serviceCode: category.code, lat: Number(w.lat), long: Number(w.long), radiusMetres: NEARBY_METRES, limit: 5 }) : [];
+    return send(request, reply, category?.name ?? 'Describe the problem', detailsForm(category, w, body, request.csrfToken, errors, nearby), errors.length > 0 ? 400 : 200, errors.length > 0);
   };
 
   return async (server: FastifyInstance) => {
@@ -178,11 +186,17 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
         const description = formText(body, 'description').trim();
         if (description === '') errors.push({ key: 'description', anchor: 'description', message: 'Describe the problem' });
         const photo = await photoOf(request, errors);
-        const params: Record<string, string | readonly string[]> = { ...body, service_code: w.category, description, ...(w.lat !== '' ? { lat: w.lat, long: w.long } : {}), ...(w.address !== '' ? { address_string: w.address } : {}) };
+        // Not knowing the kind: the classifier's best guess files it (marked as a guess for triage); the guessed
+        // category's questions were not asked, so none of them is required.
+        const guessed = w.category === UNKNOWN && description !== '' ? (await engagement.triage.guess(description))[0]!.category : null;
+        const serviceCode = guessed ?? w.category;
+        const rules = guessed ? categories.map((c) => (c.code === guessed ? { ...c, attributes: c.attributes.map((a) => ({ ...a, required: false })) } : c)) : categories;
+        const params: Record<string, string | readonly string[]> = { ...body, service_code: serviceCode, description, ...(w.lat !== '' ? { lat: w.lat, long: w.long } : {}), ...(w.address !== '' ? { address_string: w.address } : {}) };
         for (const k of ['csrf', 'category', 'address']) delete params[k];
         let parsed: ReturnType<typeof parseServiceRequest> | null = null;
-        try {
-          parsed = parseServiceRequest(params, categories);
+        // (An empty description leaves nothing to guess from: its error alone is shown.)
+        if (serviceCode !== UNKNOWN) try {
+          parsed = parseServiceRequest(params, rules);
         } catch (error) {
           if (!(error instanceof Open311Failure)) throw error;
           for (const e of error.errors) errors.push({ key: 'attributes', anchor: 'description', message: e.description.replace(/^attribute\[([^\]]+)\]/, (_m, code: string) => categories.find((c) => c.code === w.category)?.attributes.find((a) => a.code === code)?.description ?? code) });
@@ -191,13 +205,16 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
         const r = parsed.request;
         const created = await engagement.submitReport({
           serviceCode: r.serviceCode, description: r.description, lat: r.lat, long: r.long, address: r.addressString, addressId: null, zipcode: null,
-          contact: {}, mediaUrl: null, attributes: r.attributes, channel: 'web', clientId: null, citizenId: citizen.id,
+          contact: {}, mediaUrl: null, attributes: r.attributes, channel: 'web', clientId: null, citizenId: citizen.id, categoryGuessed: guessed !== null,
         }, photo ?? undefined);
         return reply.redirect(`/reports/${created.id}`, 303);
       });
       scope.get('/reports/:id', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
         const report = await reportOr404((request.params as { id: string }).id);
-        return send(request, reply, `Report ${report.id}`, statusPage(engagement, report, citizenOf(request)?.id === report.citizenId));
+        const own = citizenOf(request)?.id === report.citizenId;
+        // A merged report's reporter follows the main one: its status and news are shown here.
+        const main = report.mergedInto !== null ? await store.getReport(db, null, report.mergedInto) : null;
+        return send(request, reply, `Report ${report.id}`, statusPage(engagement, report, own, main));
       });
       scope.get('/reports/:id/photo', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
         const id = (request.params as { id: string }).id;
@@ -230,12 +247,20 @@ async function photoOf(request: FastifyRequest, errors: FieldError[]): Promise<{
   return { mediaType: type.mime, bytes: file.bytes, sha256: createHash('sha256').update(file.bytes).digest('hex') };
 }
 
-function statusPage(engagement: Engagement, r: store.ReportView, own: boolean): SafeHtml {
+function mergedNote(engagement: Engagement, main: store.ReportView): SafeHtml {
+  const expected = main.status === 'open' ? engagement.expectedAt(main.requestedAt) : null;
+  return html`<div class="govuk-notification-banner" role="region" aria-labelledby="merged-title" data-module="govuk-notification-banner">
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="merged-title">Merged</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">This report was merged into <a class="govuk-notification-banner__link" href="/reports/${String(main.id)}">report ${String(main.id)}</a>, about the same problem.</p>
+<p class="govuk-body">Report ${String(main.id)} is ${main.status === 'closed' ? 'closed' : 'open'}. Its latest news: ${main.statusNotes ?? 'intake has not looked at it yet.'}${expected ? ` Expected to be fixed by ${expected.slice(0, 10)}.` : ''}</p></div></div>`;
+}
+
+function statusPage(engagement: Engagement, r: store.ReportView, own: boolean, main: store.ReportView | null = null): SafeHtml {
   const category = engagement.categories.find((c) => c.code === r.serviceCode);
   const row = (key: string, value: SafeHtml | string): SafeHtml => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
   return html`${own ? html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Report ${String(r.id)}</h1><div class="govuk-panel__body">Thank you for your report</div></div>` : html`<h1 class="govuk-heading-l">Report ${String(r.id)}</h1>`}
-<dl class="govuk-summary-list">
-${row('Problem', category?.name ?? r.serviceCode)}
+${main ? mergedNote(engagement, main) : html``}<dl class="govuk-summary-list">
+${row('Problem', r.categoryGuessed ? `${category?.name ?? r.serviceCode} (our guess from your description: staff will check it)` : category?.name ?? r.serviceCode)}
 ${row('Status', html`<strong class="govuk-tag${r.status === 'closed' ? ' govuk-tag--grey' : ''}">${r.status === 'closed' ? 'Closed' : 'Open'}</strong>`)}
 ${row('Latest news', r.statusNotes ?? 'Intake has not looked at it yet.')}
 ${row('Where', [r.address ?? '', r.lat !== null ? ` (${String(r.lat)}, ${String(r.long)})` : ''].join(''))}

@@ -26,6 +26,10 @@ export interface ReportView extends ReportCore {
   readonly statusNotes: string | null;
   readonly instanceId: number | null;
   readonly citizenId: string | null;
+  /** The report staff merged this one into (a duplicate): its reporter follows that one. */
+  readonly mergedInto: number | null;
+  /** The category was the classifier's guess (the citizen did not know it) and staff have not confirmed it yet. */
+  readonly categoryGuessed: boolean;
 }
 
 export interface NewReport extends ReportCore {
@@ -34,6 +38,7 @@ export interface NewReport extends ReportCore {
   readonly channel: 'open311' | 'web';
   readonly clientId: string | null;
   readonly citizenId: string | null;
+  readonly categoryGuessed?: boolean;
 }
 
 export interface ReportFilter {
@@ -63,16 +68,21 @@ const CASE_STATE = `left join lateral (
     from process_event e where e.instance_id = r.instance_id
   ) c on true`;
 
+/** A merged report's Open311 status_notes (its case is cancelled; the note names the report it follows). */
+const MERGED_NOTE = `'Duplicate: merged into request ' || r.merged_into || '. Follow that request for updates.'`;
+
 const SELECT_REPORT = `select r.id::float8 as id, r.token, r.jurisdiction_id, r.service_code, r.description, r.lat, r.long, r.address,
     r.address_id, r.zipcode, r.media_url, r.attributes, r.instance_id::float8 as instance_id, r.citizen_id,
-    ${W3C('r.requested_at')} as requested_at, ${W3C('coalesce(c.updated_at, r.requested_at)')} as updated_at,
-    case when c.ended then 'closed' else 'open' end as status, c.notes
+    r.merged_into::float8 as merged_into, r.category_guessed,
+    ${W3C('r.requested_at')} as requested_at, ${W3C('greatest(coalesce(c.updated_at, r.requested_at), r.merged_at)')} as updated_at,
+    case when c.ended or r.merged_into is not null then 'closed' else 'open' end as status,
+    case when r.merged_into is not null then ${MERGED_NOTE} else c.notes end as notes
   from engagement_report r ${CASE_STATE}`;
 
 interface ReportRow {
   id: number; token: string; jurisdiction_id: string; service_code: string; description: string; lat: number | null; long: number | null;
   address: string | null; address_id: string | null; zipcode: string | null; media_url: string | null; attributes: Record<string, string | string[]>;
-  instance_id: number | null; citizen_id: string | null; requested_at: string; updated_at: string; status: 'open' | 'closed'; notes: string | null;
+  instance_id: number | null; citizen_id: string | null; merged_into: number | null; category_guessed: boolean; requested_at: string; updated_at: string; status: 'open' | 'closed'; notes: string | null;
 }
 
 const toView = (r: ReportRow): ReportView => ({
@@ -80,14 +90,15 @@ const toView = (r: ReportRow): ReportView => ({
   lat: r.lat === null ? null : Number(r.lat), long: r.long === null ? null : Number(r.long), address: r.address, addressId: r.address_id,
   zipcode: r.zipcode, mediaUrl: r.media_url, attributes: r.attributes, requestedAt: r.requested_at, updatedAt: r.updated_at,
   status: r.status, statusNotes: r.notes, instanceId: r.instance_id === null ? null : Number(r.instance_id), citizenId: r.citizen_id,
+  mergedInto: r.merged_into === null ? null : Number(r.merged_into), categoryGuessed: r.category_guessed,
 });
 
 export async function insertReport(db: Queryable, report: NewReport, token: string): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, address_id, zipcode, contact, media_url, attributes, channel, client_id, citizen_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id::float8 as id`,
+    `insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, address_id, zipcode, contact, media_url, attributes, channel, client_id, citizen_id, category_guessed)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id::float8 as id`,
     [token, report.jurisdictionId, report.serviceCode, report.description, report.lat, report.long, report.address, report.addressId, report.zipcode,
-      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId]);
+      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId, report.categoryGuessed ?? false]);
   return Number(rows[0]!.id);
 }
 
@@ -95,9 +106,22 @@ export async function setReportInstance(db: Queryable, id: number, instanceId: n
   await db.query('update engagement_report set instance_id = $2 where id = $1', [id, instanceId]);
 }
 
-/** Staff moved the report to another category (the triage page). */
+/** Staff moved the report to another category, or confirmed it (the triage page): no longer a guess either way. */
 export async function setReportCategory(db: Queryable, id: number, serviceCode: string): Promise<void> {
-  await db.query('update engagement_report set service_code = $2 where id = $1', [id, serviceCode]);
+  await db.query('update engagement_report set service_code = $2, category_guessed = false where id = $1', [id, serviceCode]);
+}
+
+/**
+ * Marks `id` merged into `into`, unless either is already merged (no chains): false when it was not. Guarded in the
+ * statement itself, so two staff merging at once cannot make a chain or a cycle.
+ */
+export async function markMerged(db: Queryable, id: number, into: number): Promise<boolean> {
+  const { rows } = await db.query<{ id: number }>(
+    `update engagement_report set merged_into = $2, merged_at = now() where id = $1 and merged_into is null
+       and not exists (select 1 from engagement_report m where m.id = $2 and m.merged_into is not null)
+       and not exists (select 1 from engagement_report d where d.merged_into = $1)
+     returning id::float8 as id`, [id, into]);
+  return rows.length === 1;
 }
 
 export async function setReportMedia(db: Queryable, id: number, mediaUrl: string): Promise<void> {
@@ -107,7 +131,7 @@ export async function setReportMedia(db: Queryable, id: number, mediaUrl: string
 /** Reports without a case: a start that failed after the insert (the start loop finishes them). */
 export async function reportsWithoutCase(db: Queryable, limit: number): Promise<{ id: number; serviceCode: string }[]> {
   const { rows } = await db.query<{ id: number; service_code: string }>(
-    'select id::float8 as id, service_code from engagement_report where instance_id is null order by id limit $1', [limit]);
+    'select id::float8 as id, service_code from engagement_report where instance_id is null and merged_into is null order by id limit $1', [limit]);
   return rows.map((r) => ({ id: Number(r.id), serviceCode: r.service_code }));
 }
 

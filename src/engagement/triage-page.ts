@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/index.js';
-import type { Logger } from '../kernel/index.js';
+import { GovflowError, type Logger } from '../kernel/index.js';
 import { formBody, formText, html, htmlPageEdge, PageError, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import type { Engagement } from './engagement.js';
 import * as store from './report-store.js';
@@ -30,15 +30,22 @@ function reportRow(engagement: Engagement, r: store.ReportView, guesses: readonl
 <ul class="govuk-summary-card__actions"><li class="govuk-summary-card__action"><a class="govuk-link" href="/reports/${String(r.id)}">Public page<span class="govuk-visually-hidden"> of report ${String(r.id)}</span></a></li></ul></div>
 <div class="govuk-summary-card__content"><dl class="govuk-summary-list">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Text</dt><dd class="govuk-summary-list__value">${r.description}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Filed as</dt><dd class="govuk-summary-list__value">${filed?.name ?? r.serviceCode} (${filed?.department ?? 'no department'})</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Filed as</dt><dd class="govuk-summary-list__value">${r.categoryGuessed ? html`<strong class="govuk-tag govuk-tag--blue">Guessed</strong> ` : html``}${filed?.name ?? r.serviceCode} (${filed?.department ?? 'no department'})${r.categoryGuessed ? html`: the citizen did not know the kind; confirm or correct it below` : html``}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Classifier's guess</dt><dd class="govuk-summary-list__value">${agrees ? html`<strong class="govuk-tag govuk-tag--green">Agrees</strong> ` : html`<strong class="govuk-tag govuk-tag--yellow">Differs</strong> `}${top.name}: ${percent(top.probability)}</dd></div>
 </dl>
 ${decides ? html`<form method="post" action="/staff/triage/corrections" novalidate>
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="report" value="${String(r.id)}">
 <p class="govuk-body govuk-!-margin-bottom-2">It is really:</p>
 <div class="govuk-button-group">${engagement.categories.map((c) => html`<button type="submit" name="category" value="${c.code}" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-1" data-module="govuk-button">${c.name}<span class="govuk-visually-hidden"> (report ${String(r.id)})</span></button>`)}</div>
-</form>` : html``}</div></div>`;
+</form>
+<form method="post" action="/staff/triage/merges" novalidate><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="report" value="${String(r.id)}">
+<div class="govuk-form-group"><label class="govuk-label" for="into-${String(r.id)}">A duplicate? Merge report ${String(r.id)} into report number</label>
+<div class="govuk-hint" id="into-${String(r.id)}-hint">Its case is closed as a duplicate and its reporter follows the other report.</div>
+<input class="govuk-input govuk-input--width-5" id="into-${String(r.id)}" name="into" type="text" inputmode="numeric" spellcheck="false" aria-describedby="into-${String(r.id)}-hint"></div>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Merge<span class="govuk-visually-hidden"> report ${String(r.id)}</span></button></form>` : html``}</div></div>`;
 }
+
+const MERGE_REFUSALS: Partial<Record<string, number>> = { GOVFLOW_ERR_VALIDATION: 400, GOVFLOW_ERR_NOT_FOUND: 400, GOVFLOW_ERR_FORBIDDEN: 403, GOVFLOW_ERR_CONFLICT: 409 };
 
 export function registerTriagePage(options: { engagement: Engagement; engine: Engine; triage: Triage; logger: Logger }): (server: FastifyInstance) => Promise<void> {
   const { engagement, engine, triage } = options;
@@ -58,6 +65,7 @@ export function registerTriagePage(options: { engagement: Engagement; engine: En
         const tryText = typeof query['text'] === 'string' ? query['text'].trim() : '';
         const tooLong = tryText.length > MAX_TRY_TEXT;
         const corrected = typeof query['corrected'] === 'string' && /^\d{1,15}$/.test(query['corrected']) ? query['corrected'] : null;
+        const merged = typeof query['merged'] === 'string' && /^\d{1,15}$/.test(query['merged']) ? query['merged'] : null;
         const reports = await store.listReports(db, { jurisdictionId: engagement.jurisdictions[0]!, statuses: ['open'], limit: LISTED, offset: 0 });
         const rows: SafeHtml[] = [];
         for (const r of reports) rows.push(reportRow(engagement, r, await triage.guess(r.description), request.csrfToken, staff.decides));
@@ -65,6 +73,7 @@ export function registerTriagePage(options: { engagement: Engagement; engine: En
         const content = html`<h1 class="govuk-heading-l">Triage</h1>
 ${renderErrorSummary(errors)}
 ${corrected ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="corrected-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="corrected-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Report ${corrected}: the correction is recorded and the classifier has learnt from it.</p></div></div>` : html``}
+${merged ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="merged-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="merged-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Report ${merged} is merged: its case is closed as a duplicate.</p></div></div>` : html``}
 <p class="govuk-body">The classifier learns from the catalogue and from every correction made here (${String(await triage.corrections())} so far).</p>
 <form method="get" action="/staff/triage" novalidate><div class="govuk-form-group${tooLong ? ' govuk-form-group--error' : ''}">
 <label class="govuk-label govuk-label--m" for="text">Try a text</label><div id="text-hint" class="govuk-hint">For example, what a caller said on the phone. Nothing is stored.</div>
@@ -89,13 +98,34 @@ ${rows.length === 0 ? html`<p class="govuk-body">There are no open reports.</p>`
         const guessed = (await triage.guess(report.description))[0]!.category;
         await db.transaction(async (tx) => {
           await triage.correct({ text: report.description, category: category.code, guessed, subject: `report:${report.id}`, staffId: staff.id }, tx);
-          if (category.code !== report.serviceCode) await store.setReportCategory(tx, report.id, category.code);
+          if (category.code !== report.serviceCode || report.categoryGuessed) await store.setReportCategory(tx, report.id, category.code);
         });
         // The case is re-routed after the commit: its department task is assigned from `department` when it starts.
         if (category.code !== report.serviceCode && report.instanceId !== null && report.status === 'open') {
           await engine.setVariables(report.instanceId, { serviceCode: category.code, category: category.name, department: category.department }, { actor: `staff:${staff.id}` });
         }
         return reply.redirect(`/staff/triage?corrected=${report.id}#report-${report.id}`, 303);
+      });
+
+      scope.post('/staff/triage/merges', async (request, reply) => {
+        const staff = await staffUser(request, reply);
+        if (!staff) return reply;
+        const principal = request.principal!;
+        // Who may merge at all, before the reports are looked at; which reports is mayMerge's question.
+        if (!staff.decides && !(principal.roles as readonly string[]).includes('admin')) throw new PageError(403, 'You cannot merge reports', 'Caseworkers, managers and administrators merge duplicate reports.');
+        const body = formBody(request);
+        const id = formText(body, 'report');
+        const into = formText(body, 'into').trim();
+        if (!/^\d{1,15}$/.test(id)) throw new PageError(400, 'There is no such report', 'Go back to the triage page and choose a report from the list.');
+        if (!/^\d{1,15}$/.test(into)) throw new PageError(400, 'Enter the number of the report to merge into', 'Go back to the triage page and enter a report number, like 12.');
+        try {
+          await engagement.mergeReport({ duplicateId: Number(id), mainId: Number(into), by: { id: staff.id, roles: principal.roles, memberships: principal.kind === 'staff' ? principal.memberships : [], ...(principal.kind === 'staff' && principal.apiKey ? { apiKey: true as const } : {}) } });
+        } catch (error) {
+          const status = error instanceof GovflowError ? MERGE_REFUSALS[error.code] : undefined;
+          if (status === undefined) throw error;
+          throw new PageError(status, status === 403 ? 'You cannot merge these reports' : 'The reports were not merged', `${(error as Error).message.replace(/^./, (c) => c.toUpperCase())}.`);
+        }
+        return reply.redirect(`/staff/triage?merged=${id}`, 303);
       });
     });
   };

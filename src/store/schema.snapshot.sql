@@ -267,10 +267,16 @@ table engagement_report
   column citizen_id text
   column instance_id bigint
   column requested_at timestamp with time zone not null default now()
+  column merged_into bigint
+  column merged_at timestamp with time zone
+  column category_guessed boolean not null default false
   constraint engagement_report_channel_check CHECK ((channel = ANY (ARRAY['open311'::text, 'web'::text])))
+  constraint engagement_report_merged_into_fkey FOREIGN KEY (merged_into) REFERENCES engagement_report(id)
+  constraint engagement_report_not_self CHECK (((merged_into IS NULL) OR (merged_into <> id)))
   constraint engagement_report_pkey PRIMARY KEY (id)
   constraint engagement_report_token_key UNIQUE (token)
   CREATE INDEX engagement_report_instance ON engagement_report USING btree (instance_id)
+  CREATE INDEX engagement_report_merged_into ON engagement_report USING btree (merged_into) WHERE (merged_into IS NOT NULL)
   CREATE INDEX engagement_report_nearby ON engagement_report USING btree (service_code, lat, long)
   CREATE UNIQUE INDEX engagement_report_pkey ON engagement_report USING btree (id)
   CREATE UNIQUE INDEX engagement_report_token_key ON engagement_report USING btree (token)

@@ -188,6 +188,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   // feedback and complaints are the signed-in citizen's own
   'GET /staff/triage': STAFF,
   'POST /staff/triage/corrections': DECIDERS,
+  // merging a duplicate report: caseworkers and managers within a category, across categories a manager of both
+  // departments or an administrator (report-merge.ts); auditors only read
+  'POST /staff/triage/merges': ['caseworker', 'manager', 'admin'],
   'GET /feedback': CITIZEN,
   'POST /feedback': CITIZEN,
   'GET /complaints': CITIZEN,
