@@ -5,7 +5,8 @@ import { GovflowError } from '../../kernel/index.js';
 import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
-import { invalidTimer, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
+import { cycleProblem } from './cron.js';
+import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
   DecisionBindingSpec, ElementModel, ElementType, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
 } from './types.js';
@@ -607,7 +608,12 @@ class ProcessCompiler {
     if (isExpression(raw)) {
       assertFeelSafely(this.problems, stripEquals(raw), { elementId: node.id ?? '?', what: `timer ${timerType}`, line });
     } else {
-      const ok = timerType === 'duration' ? parseIsoDuration(raw) : timerType === 'date' ? parseIsoDate(raw) : parseIsoCycle(raw);
+      const cycleWhy = timerType === 'cycle' ? cycleProblem(raw) : undefined;
+      if (cycleWhy) {
+        this.problems.add('GOVFLOW_ERR_BPMN_INVALID', node.id, line, `timer cycle '${raw}' ${cycleWhy}`);
+        return undefined;
+      }
+      const ok = timerType === 'duration' ? parseIsoDuration(raw) : timerType === 'date' ? parseIsoDate(raw) : true;
       if (!ok) {
         const error = invalidTimer(node.id ?? '?', raw, timerType, line);
         this.problems.add('GOVFLOW_ERR_BPMN_INVALID', node.id, line, error.details[0]?.message ?? error.message);
