@@ -4,6 +4,7 @@ import zeebeDescriptor from 'zeebe-bpmn-moddle/resources/zeebe.json' with { type
 import { GovflowError } from '../../kernel/index.js';
 import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
+import { camundaCallBindings } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
@@ -96,7 +97,8 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
     }
   }
   // Nothing from the Zeebe and Camunda 7 namespaces is ignored: the table in extensions.ts runs it or refuses it.
-  const extensions = checkExtensions(definitions, xml.includes(ZEEBE_NS) ? 'zeebe' : xml.includes(CAMUNDA_NS) ? 'camunda' : undefined, xml, lineOf);
+  const dialect = xml.includes(ZEEBE_NS) ? 'zeebe' : xml.includes(CAMUNDA_NS) ? 'camunda' : undefined;
+  const extensions = checkExtensions(definitions, dialect, xml, lineOf);
   for (const r of extensions.refusals) problems.add('GOVFLOW_ERR_BPMN_EXTENSION_REFUSED', r.where, r.line, r.message, { type: r.type, extension: r.extension, instead: r.instead });
   const expressionLanguage = (text(definitions, 'expressionLanguage') ?? '').toLowerCase();
   const defaultLanguageIsFeel = expressionLanguage === '' || expressionLanguage === 'http://www.w3.org/1999/xpath' || FEEL_LANGUAGES.has(expressionLanguage);
@@ -106,7 +108,7 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
   const rootProcesses = nodes(definitions, 'rootElements').filter((r) => r.$type === 'bpmn:Process');
   if (rootProcesses.length === 0) problems.add('GOVFLOW_ERR_BPMN_INVALID', source, undefined, 'the file contains no process');
   for (const process of rootProcesses) {
-    const compiler = new ProcessCompiler(process, problems, lineOf, defaultLanguageIsFeel);
+    const compiler = new ProcessCompiler(process, problems, lineOf, defaultLanguageIsFeel, dialect);
     const model = compiler.compile();
     if (!model.isExecutable) warnings.push(`process ${model.id} is marked isExecutable="false"; deployed anyway`);
     processes.push(model);
@@ -126,6 +128,7 @@ class ProcessCompiler {
     private readonly problems: Problems,
     private readonly lineOf: (id: string | undefined) => number | undefined,
     private readonly defaultLanguageIsFeel: boolean,
+    private readonly dialect: 'zeebe' | 'camunda' | undefined,
   ) {}
 
   compile(): ProcessModel {
@@ -346,6 +349,13 @@ class ProcessCompiler {
             propagateAllChildVariables: prop<boolean>(called, 'propagateAllChildVariables') !== false,
             propagateAllParentVariables: prop<boolean>(called, 'propagateAllParentVariables') !== false,
           };
+          // A Camunda 7 call activity passes only what camunda:in / camunda:out map (Camunda 7's semantics).
+          if (!called && this.dialect === 'camunda') {
+            const bindings = camundaCallBindings(node, (what) => this.unsupported(node, what));
+            base.calledElement = { processId, propagateAllChildVariables: bindings.propagateAllChildVariables, propagateAllParentVariables: bindings.propagateAllParentVariables };
+            if (bindings.inputs.length) base.inputs = [...(base.inputs ?? []), ...bindings.inputs];
+            if (bindings.outputs.length) base.outputs = [...(base.outputs ?? []), ...bindings.outputs];
+          }
         }
         break;
       }
