@@ -2,16 +2,15 @@
  * Acceptance 5 (issue 16): cron and zoned ISO 8601 timer cycles. The cron property test compares the engine's
  * next-fire times with a reference written here from the definition (every instant whose local wall time matches
  * the fields, with Unix cron's DST rules, see instantsOf), across the 2026 DST changes of
- * Europe/Madrid and Europe/Tallinn. The engine tests run a cron start timer and a zoned cycle on both backends.
+ * Europe/Madrid and Europe/Tallinn. The engine tests (cron start timer, zoned cycle) are in round2-engine.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compileBpmn, computeTimer } from '../../src/engine/index.js';
 import { GovflowError } from '../../src/kernel/index.js';
-import { describeEachBackend } from '../support/databases.js';
-import { bpmn, timer, userTask } from './bpmn.js';
-import { HOUR, advance, deploy, tasksOf, useEngine } from './harness.js';
+import { bpmn, timer } from './bpmn.js';
+import { HOUR } from './harness.js';
 
 const DAY = 24 * HOUR;
 
@@ -181,43 +180,5 @@ describe('ISO 8601 cycles with a time zone', () => {
     const third = computeTimer('cycle', second.cycle!, new Date(second.dueAt), 't');
     assert.equal(third.dueAt, '2026-10-25T09:00:00.000Z');
     assert.equal(third.cycle, undefined, 'no fourth firing');
-  });
-});
-
-describeEachBackend('engine: cron and zoned timer cycles', (backend) => {
-  const h = useEngine(backend);
-
-  it('a cron start timer (Madrid, weekdays 09:00) starts an instance each weekday morning and skips the weekend', async () => {
-    // The clock starts on Monday 2026-03-02 09:00 UTC = 10:00 in Madrid: the first firing is Tuesday.
-    await deploy(h, bpmn('cron_start', `<startEvent id="s">${timer('timeCycle', 'CRON_TZ=Europe/Madrid 0 0 9 ? * MON-FRI')}</startEvent>${userTask('u')}`, 's -> u'));
-    assert.equal(await advance(h, 22 * HOUR), 0);
-    assert.equal(await advance(h, HOUR), 1, 'Tuesday 08:00 UTC');
-    // One day at a time: a timer found late fires once and moves on (no catch-up burst).
-    for (const day of ['Wednesday', 'Thursday', 'Friday']) assert.equal(await advance(h, DAY), 1, day);
-    assert.equal(await advance(h, 2 * DAY), 0, 'not on Saturday or Sunday');
-    assert.equal(await advance(h, DAY), 1, 'Monday again');
-    assert.equal((await h.engine.listInstances({ processKey: 'cron_start' })).length, 5);
-  });
-
-  it('a non-interrupting zoned cycle on a user task reminds at 09:00 Tallinn time every day, anchored to its start', async () => {
-    await deploy(h, bpmn('zoned_reminder',
-      `<startEvent id="s"/>${userTask('review')}<boundaryEvent id="remind" attachedToRef="review" cancelActivity="false">${timer('timeCycle', 'R/2026-03-01T09:00:00[Europe/Tallinn]/P1D')}</boundaryEvent>${userTask('reminded')}`,
-      's -> review; remind -> reminded'));
-    const started = await h.engine.startInstance('zoned_reminder');
-    const reminders = async () => (await tasksOf(h, started.id)).filter((t) => t.elementId === 'reminded').length;
-    // Tallinn is UTC+2 in March: 09:00 local is 07:00 UTC, the next one after the (suite's) current time.
-    const now = h.clock.now().getTime();
-    const sevenUtc = new Date(now);
-    sevenUtc.setUTCHours(7, 0, 0, 0);
-    const due = sevenUtc.getTime() > now ? sevenUtc.getTime() : sevenUtc.getTime() + DAY;
-    // (The suite's weekday cron start timer fires too, so count the reminders, not the timers.)
-    await advance(h, due - now - 1000);
-    assert.equal(await reminders(), 0);
-    await advance(h, 1000);
-    assert.equal(await reminders(), 1);
-    await advance(h, DAY - 1000);
-    assert.equal(await reminders(), 1);
-    await advance(h, 1000);
-    assert.equal(await reminders(), 2);
   });
 });
