@@ -12,7 +12,8 @@ import { parseZonedCycle } from './zoned-cycle.js';
  * a cycle with hour `*` fires at both instants and one naming hours fires once; a local time in the spring gap
  * fires shifted forward by the gap (when the timer was waiting before the jump);
  * the property test in test/engine/timer-cycles.test.ts checks cron-parser against a reference written from that
- * definition.
+ * definition. Known divergences (cron-parser's, inside the DST hours only): several seconds of one minute in the
+ * spring gap (`0/20`) fire once, and a stepped hour field (`0-4/2`) fires twice in the repeated autumn hour.
  */
 export interface CronCycle {
   readonly pattern: string;
