@@ -228,6 +228,29 @@ const SCENARIOS: Scenario[] = [
       }
     },
   },
+  {
+    // Issue 16: a Camunda 7 call activity passes only what camunda:in / camunda:out map; a cron cycle (Madrid
+    // time) reminds on a waiting user task, crossing the spring DST change.
+    name: 'round2',
+    files: {
+      'parent.bpmn': bpmn('c7parent',
+        `<startEvent id="s"/><callActivity id="call" calledElement="c7child"><extensionElements><camunda:in source="amount" target="amt"/><camunda:in sourceExpression="= amount * 2" target="doubled"/><camunda:out source="childResult" target="fromChild"/></extensionElements></callActivity>
+         ${userTask('review')}<boundaryEvent id="remind" attachedToRef="review" cancelActivity="false"><timerEventDefinition><timeCycle>CRON_TZ=Europe/Madrid 0 30 2 * * ?</timeCycle></timerEventDefinition></boundaryEvent>
+         <endEvent id="e"/><endEvent id="reminded"/>`,
+        's->call; call->review; review->e; remind->reminded').replace('xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'),
+      'child.bpmn': bpmn('c7child', `<startEvent id="s"/>${job('work', 'c7child.work')}<endEvent id="e"/>`, 's->work; work->e'),
+    },
+    async run(engine, clock) {
+      clock.set('2026-03-27T12:00:00Z');
+      await engine.startInstance('c7parent', { variables: { amount: 5, secret: 'parent only' }, businessKey: 'R2-1', actor: 'portal' });
+      await workAll(engine, clock, 'c7child.work', (vars) => ({ childResult: Number(vars['doubled']) + 1, childSecret: true }));
+      for (let day = 0; day < 3; day++) {
+        clock.advance(24 * 60 * minute);
+        await engine.runDueTimers();
+      }
+      for (const task of await engine.listTasks({})) await engine.completeTask(task.id, { actor: 'clerk' });
+    },
+  },
 ];
 
 async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]> {

@@ -9,9 +9,12 @@ export { createDmnDecisionService } from './decision-service.js';
 export { CASE_EVENT_TYPES, ENGINE_APPENDED_EVENT_TYPES, isEventType, RUNTIME_EVENT_TYPES } from './event-types.js';
 export type { CaseEventType, EngineAppendedEventType, EventType, RuntimeEventType } from './event-types.js';
 export { compileBpmn, MAX_BPMN_BYTES } from './model/compile-bpmn.js';
+export { EXTENSION_TABLE } from './model/extensions.js';
+export type { ExtensionHandling } from './model/extensions.js';
 export type { CompiledDeployment } from './model/compile-bpmn.js';
 export type { DecisionBindingSpec, DecisionSpec, ElementModel, ProcessModel } from './model/types.js';
 export { applyCommand } from './runtime/execution.js';
+export { computeTimer } from './runtime/timers.js';
 export type { StepInput, StepResult } from './runtime/execution.js';
 export type {
   BoundDecision, Command, DecisionBinding, DecisionBindings, EngineEvent, ExecutionState, InlineHandler, RuntimeHooks, Variables,

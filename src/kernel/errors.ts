@@ -66,6 +66,9 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_NOT_REPRESENTATIVE: { kind: 'user', status: 403, title: 'The business registry does not list the applicant as representing that business' },
   // keys (issue 13): key rotation.
   GOVFLOW_ERR_KEY_ROTATION: { kind: 'user', status: 409, title: 'A key rotation cannot go on as asked (another new key, or a secret no key opens)' },
+  // engine round 2 (issue 16): nothing in the Camunda namespaces is ignored, and the Camunda 7 converter.
+  GOVFLOW_ERR_BPMN_EXTENSION_REFUSED: { kind: 'user', status: 422, title: 'The BPMN model uses a Zeebe or Camunda 7 extension govflow does not run (each detail says what to write instead)' },
+  GOVFLOW_ERR_CONVERT_INPUT: { kind: 'user', status: 422, title: 'The model given to govflow convert is not a Camunda 7 BPMN model it can read' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,42 +1,19 @@
 import { BpmnModdle } from 'bpmn-moddle';
 import camundaDescriptor from 'camunda-bpmn-moddle/resources/camunda.json' with { type: 'json' };
 import zeebeDescriptor from 'zeebe-bpmn-moddle/resources/zeebe.json' with { type: 'json' };
-import { GovflowError, type ErrorCode, type ErrorDetail } from '../../kernel/index.js';
+import { GovflowError } from '../../kernel/index.js';
 import { assertFeel, isExpression, stripEquals } from './feel.js';
-import { invalidTimer, parseIsoCycle, parseIsoDate, parseIsoDuration } from './iso-time.js';
+import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
+import { camundaCallBindings } from './call-bindings.js';
+import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
+import { cycleProblem } from './cron.js';
+import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
   DecisionBindingSpec, ElementModel, ElementType, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
 } from './types.js';
 
 /** Models larger than this are refused before parsing (a deployment is a model, not a data dump). */
 export const MAX_BPMN_BYTES = 5 * 1024 * 1024;
-
-/** A moddle object as bpmn-moddle builds it; accessed through {@link prop} to keep `any` out. */
-interface Node {
-  readonly $type: string;
-  readonly id?: string;
-  readonly [key: string]: unknown;
-}
-
-function prop<T = unknown>(node: Node | undefined, key: string): T | undefined {
-  return node ? (node[key] as T | undefined) : undefined;
-}
-function nodes(node: Node | undefined, key: string): Node[] {
-  const value = prop<unknown>(node, key);
-  return Array.isArray(value) ? (value as Node[]) : [];
-}
-function text(node: Node | undefined, key: string): string | undefined {
-  const value = prop<unknown>(node, key);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-function extension(node: Node, type: string): Node | undefined {
-  return nodes(prop<Node>(node, 'extensionElements'), 'values').find((v) => v.$type === type);
-}
-function extensions(node: Node, type: string): Node[] {
-  return nodes(prop<Node>(node, 'extensionElements'), 'values').filter((v) => v.$type === type);
-}
 
 const ELEMENT_TYPE_BY_MODDLE: Record<string, ElementType> = {
   'bpmn:StartEvent': 'startEvent', 'bpmn:EndEvent': 'endEvent', 'bpmn:IntermediateCatchEvent': 'intermediateCatchEvent',
@@ -68,8 +45,6 @@ const FEEL_LANGUAGES = new Set([
 
 // The Camunda 7 and Zeebe descriptors cannot be loaded together (both define `modelerTemplate`), so the
 // namespace the file declares picks one; a file using neither gets plain BPMN.
-const ZEEBE_NS = 'http://camunda.org/schema/zeebe/1.0';
-const CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn';
 function moddleFor(xml: string): BpmnModdle {
   if (xml.includes(ZEEBE_NS)) return new BpmnModdle({ zeebe: zeebeDescriptor });
   if (xml.includes(CAMUNDA_NS)) return new BpmnModdle({ camunda: camundaDescriptor });
@@ -80,42 +55,8 @@ export interface CompiledDeployment {
   readonly processes: ProcessModel[];
   /** Non-fatal remarks (e.g. a non-executable process was deployed as documentation). */
   readonly warnings: string[];
-}
-
-/** Line numbers of every `id="…"` attribute, so messages can point into the file. */
-function lineIndex(xml: string): (id: string | undefined) => number | undefined {
-  const lines = new Map<string, number>();
-  const pattern = /\sid\s*=\s*"([^"]*)"/g;
-  let line = 1;
-  let last = 0;
-  for (let m = pattern.exec(xml); m; m = pattern.exec(xml)) {
-    for (let i = last; i < m.index; i++) if (xml.charCodeAt(i) === 10) line++;
-    last = m.index;
-    if (!lines.has(m[1]!)) lines.set(m[1]!, line);
-  }
-  return (id) => (id === undefined ? undefined : lines.get(id));
-}
-
-class Problems {
-  readonly list: { code: ErrorCode; detail: ErrorDetail }[] = [];
-  add(code: ErrorCode, where: string | undefined, line: number | undefined, message: string): void {
-    this.list.push({ code, detail: { where, line, message } });
-  }
-  throwIfAny(source: string): void {
-    if (this.list.length === 0) return;
-    // The most fundamental problem decides the code: parse < unsupported < FEEL syntax < invalid.
-    const order: ErrorCode[] = ['GOVFLOW_ERR_BPMN_PARSE', 'GOVFLOW_ERR_BPMN_UNSUPPORTED', 'GOVFLOW_ERR_FEEL_SYNTAX', 'GOVFLOW_ERR_BPMN_INVALID'];
-    const code = order.find((c) => this.list.some((p) => p.code === c)) ?? 'GOVFLOW_ERR_BPMN_INVALID';
-    const details = this.list.map((p) => p.detail);
-    const summary = details.slice(0, 3).map((d) => `${d.where ? `${d.where}${d.line ? ` (line ${d.line})` : ''}: ` : ''}${d.message}`).join('; ');
-    throw new GovflowError(code, `${source}: ${details.length} problem${details.length === 1 ? '' : 's'}: ${summary}${details.length > 3 ? '; …' : ''}`, details);
-  }
-}
-
-function xmlErrorPosition(message: string): { line?: number; column?: number } {
-  const line = /line:\s*(\d+)/.exec(message);
-  const column = /column:\s*(\d+)/.exec(message);
-  return { line: line ? Number(line[1]) : undefined, column: column ? Number(column[1]) : undefined };
+  /** The Zeebe / Camunda 7 extension keys the model uses that are run or inert (see extensions.ts). */
+  readonly extensions: readonly string[];
 }
 
 /**
@@ -155,21 +96,25 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
       problems.add('GOVFLOW_ERR_BPMN_PARSE', source, pos.line, warning.message.split('\n')[0] ?? warning.message);
     }
   }
+  // Nothing from the Zeebe and Camunda 7 namespaces is ignored: the table in extensions.ts runs it or refuses it.
+  const dialect = xml.includes(ZEEBE_NS) ? 'zeebe' : xml.includes(CAMUNDA_NS) ? 'camunda' : undefined;
+  const extensions = checkExtensions(definitions, dialect, xml, lineOf);
+  for (const r of extensions.refusals) problems.add('GOVFLOW_ERR_BPMN_EXTENSION_REFUSED', r.where, r.line, r.message, { type: r.type, extension: r.extension, instead: r.instead });
   const expressionLanguage = (text(definitions, 'expressionLanguage') ?? '').toLowerCase();
   const defaultLanguageIsFeel = expressionLanguage === '' || expressionLanguage === 'http://www.w3.org/1999/xpath' || FEEL_LANGUAGES.has(expressionLanguage);
 
   const processes: ProcessModel[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...extensions.warnings];
   const rootProcesses = nodes(definitions, 'rootElements').filter((r) => r.$type === 'bpmn:Process');
   if (rootProcesses.length === 0) problems.add('GOVFLOW_ERR_BPMN_INVALID', source, undefined, 'the file contains no process');
   for (const process of rootProcesses) {
-    const compiler = new ProcessCompiler(process, problems, lineOf, defaultLanguageIsFeel);
+    const compiler = new ProcessCompiler(process, problems, lineOf, defaultLanguageIsFeel, dialect);
     const model = compiler.compile();
     if (!model.isExecutable) warnings.push(`process ${model.id} is marked isExecutable="false"; deployed anyway`);
     processes.push(model);
   }
   problems.throwIfAny(source);
-  return { processes, warnings };
+  return { processes, warnings, extensions: extensions.accepted };
 }
 
 class ProcessCompiler {
@@ -183,6 +128,7 @@ class ProcessCompiler {
     private readonly problems: Problems,
     private readonly lineOf: (id: string | undefined) => number | undefined,
     private readonly defaultLanguageIsFeel: boolean,
+    private readonly dialect: 'zeebe' | 'camunda' | undefined,
   ) {}
 
   compile(): ProcessModel {
@@ -396,11 +342,20 @@ class ProcessCompiler {
         if (!processId) this.invalid(node, `call activity ${id} names no process to call`);
         else {
           this.value(node, processId, 'called process id');
+          const binding = text(called, 'bindingType') ?? text(node, 'calledElementBinding') ?? 'latest';
+          if (binding !== 'latest') this.unsupported(node, `call activity binding '${binding}' is not supported; govflow calls the latest version of a process`);
           base.calledElement = {
             processId,
             propagateAllChildVariables: prop<boolean>(called, 'propagateAllChildVariables') !== false,
             propagateAllParentVariables: prop<boolean>(called, 'propagateAllParentVariables') !== false,
           };
+          // A Camunda 7 call activity passes only what camunda:in / camunda:out map (Camunda 7's semantics).
+          if (!called && this.dialect === 'camunda') {
+            const bindings = camundaCallBindings(node, (what) => this.unsupported(node, what));
+            base.calledElement = { processId, propagateAllChildVariables: bindings.propagateAllChildVariables, propagateAllParentVariables: bindings.propagateAllParentVariables };
+            if (bindings.inputs.length) base.inputs = [...(base.inputs ?? []), ...bindings.inputs];
+            if (bindings.outputs.length) base.outputs = [...(base.outputs ?? []), ...bindings.outputs];
+          }
         }
         break;
       }
@@ -432,6 +387,7 @@ class ProcessCompiler {
       if (loop.$type === 'bpmn:MultiInstanceLoopCharacteristics') base.multiInstance = this.compileMultiInstance(loop, node);
       else this.unsupported(node, 'standard loops are not supported; use multi-instance');
     }
+    if (text(node, 'resultVariable') !== undefined && type !== 'businessRuleTask' && type !== 'scriptTask') this.unsupported(node, 'camunda:resultVariable only means something on a business rule or script task; remove it');
     if (prop<boolean>(node, 'isForCompensation')) this.unsupported(node, 'compensation activities are not supported yet');
     return base;
   }
@@ -441,9 +397,9 @@ class ProcessCompiler {
     const camundaType = text(node, 'type');
     const type = text(definition, 'type') ?? (camundaType === 'external' ? text(node, 'topic') : undefined);
     if (!type) {
-      if (text(node, 'class') || text(node, 'delegateExpression') || text(node, 'expression')) {
-        this.unsupported(node, 'Java delegates and expressions are not supported; use a job type (zeebe:taskDefinition or camunda:type="external")');
-      } else if (required) {
+      // Java delegates and expressions are refused by the extension table, with what to do instead.
+      const delegated = text(node, 'class') ?? text(node, 'delegateExpression') ?? text(node, 'expression');
+      if (required && !delegated) {
         this.invalid(node, `${node.$type.replace('bpmn:', '')} ${node.id} has no job type (zeebe:taskDefinition type="…")`);
       }
       return;
@@ -478,10 +434,6 @@ class ProcessCompiler {
       const outputs = read(nodes(io, 'outputParameters'), 'output');
       if (inputs.length) base.inputs = inputs;
       if (outputs.length) base.outputs = outputs;
-    }
-    const camundaIo = extension(node, 'camunda:InputOutput');
-    if (camundaIo && (nodes(camundaIo, 'inputParameters').length || nodes(camundaIo, 'outputParameters').length)) {
-      this.unsupported(node, 'camunda:inputOutput parameters use JUEL/scripts; use zeebe:ioMapping with FEEL');
     }
   }
 
@@ -522,10 +474,21 @@ class ProcessCompiler {
       candidateUsers: this.value(node, text(assignment, 'candidateUsers') ?? text(node, 'candidateUsers'), 'candidate users'),
       dueDate: this.value(node, text(schedule, 'dueDate') ?? text(node, 'dueDate'), 'due date'),
       followUpDate: this.value(node, text(schedule, 'followUpDate') ?? text(node, 'followUpDate'), 'follow-up date'),
-      formKey: text(form, 'formKey') ?? text(form, 'formId') ?? text(node, 'formKey'),
+      formKey: this.formKey(node, text(form, 'formKey') ?? text(form, 'formId') ?? text(node, 'formKey')),
       priority: this.value(node, text(priority, 'priority') ?? text(node, 'priority'), 'priority'),
     };
+    const formBinding = text(form, 'bindingType') ?? 'latest';
+    if (formBinding !== 'latest') this.unsupported(node, `form binding '${formBinding}' is not supported; govflow shows the service's current form`);
     return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as UserTaskSpec;
+  }
+
+  /** An embedded Camunda form (`camunda-forms:bpmn:<id>`) must exist in the process's zeebe:userTaskForm list. */
+  private formKey(node: Node, key: string | undefined): string | undefined {
+    const embedded = key?.startsWith('camunda-forms:bpmn:') ? key.slice('camunda-forms:bpmn:'.length) : undefined;
+    if (embedded !== undefined && !extensions(this.process, 'zeebe:UserTaskForm').some((f) => text(f, 'id') === embedded)) {
+      this.invalid(node, `user task ${node.id ?? ''} names the embedded form '${embedded}', which the process does not contain (zeebe:userTaskForm)`);
+    }
+    return key;
   }
 
   private compileMultiInstance(loop: Node, owner: Node): MultiInstanceSpec {
@@ -655,7 +618,12 @@ class ProcessCompiler {
     if (isExpression(raw)) {
       assertFeelSafely(this.problems, stripEquals(raw), { elementId: node.id ?? '?', what: `timer ${timerType}`, line });
     } else {
-      const ok = timerType === 'duration' ? parseIsoDuration(raw) : timerType === 'date' ? parseIsoDate(raw) : parseIsoCycle(raw);
+      const cycleWhy = timerType === 'cycle' ? cycleProblem(raw) : undefined;
+      if (cycleWhy) {
+        this.problems.add('GOVFLOW_ERR_BPMN_INVALID', node.id, line, `timer cycle '${raw}' ${cycleWhy}`);
+        return undefined;
+      }
+      const ok = timerType === 'duration' ? parseIsoDuration(raw) : timerType === 'date' ? parseIsoDate(raw) : true;
       if (!ok) {
         const error = invalidTimer(node.id ?? '?', raw, timerType, line);
         this.problems.add('GOVFLOW_ERR_BPMN_INVALID', node.id, line, error.details[0]?.message ?? error.message);
