@@ -1,3 +1,4 @@
+import { currentLanguage, intlLocale, PSEUDO_CLOSE, PSEUDO_OPEN, pseudoText, type AnyLanguage } from '../i18n/index.js';
 import { GovflowError } from '../kernel/index.js';
 
 /**
@@ -8,11 +9,11 @@ import { GovflowError } from '../kernel/index.js';
 export const DEFAULT_TIME_ZONE = 'Europe/Madrid';
 
 let zone = DEFAULT_TIME_ZONE;
-// Formatters made once per zone: Intl.DateTimeFormat is expensive to build (≈ 0.15 ms), pages format many times.
-let dateTime = makeFormatter(zone);
+// Formatters made once per zone and language: Intl.DateTimeFormat is expensive to build (≈ 0.15 ms), pages format many times.
+let formatters = new Map<AnyLanguage, Intl.DateTimeFormat>();
 
-function makeFormatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+function makeFormatter(timeZone: string, locale = 'en-GB'): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale, { timeZone, day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 }
 
 /** Checks and sets the zone; a name Intl does not know is refused with the setting's name. */
@@ -24,14 +25,30 @@ export function setTimeZone(timeZone: string): void {
     throw new GovflowError('GOVFLOW_ERR_CONFIG', `GOVFLOW_TIME_ZONE '${timeZone}' is not a time zone name like Europe/Madrid`, [{ where: 'GOVFLOW_TIME_ZONE', message: 'is not an IANA time zone name' }]);
   }
   zone = timeZone;
-  dateTime = formatter;
+  formatters = new Map([['en', formatter]]);
+}
+
+function formatterFor(language: AnyLanguage): Intl.DateTimeFormat {
+  let f = formatters.get(language);
+  if (!f) {
+    f = makeFormatter(zone, intlLocale(language));
+    formatters.set(language, f);
+  }
+  return f;
 }
 
 export const siteTimeZone = (): string => zone;
 
-/** "6 December 2026 at 09:40 CET": a moment as people in the municipality read it. */
+/**
+ * "6 December 2026 at 09:40 CET", "6 de diciembre de 2026 a las 09:40 CET": a moment as people in the
+ * municipality read it, in the reader's language (Intl's own wording; English keeps GOV.UK's "at").
+ */
 export function formatDateTime(iso: string | Date): string {
-  const parts = dateTime.formatToParts(typeof iso === 'string' ? new Date(iso) : iso);
+  const language = currentLanguage();
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  if (language !== 'en' && language !== 'qps' && language !== 'qps-rtl') return formatterFor(language).format(date);
+  const parts = formatterFor(language).formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
+  const english = `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
+  return language === 'en' ? english : `${PSEUDO_OPEN}${pseudoText(english)}${PSEUDO_CLOSE}`;
 }
