@@ -20,3 +20,5 @@ export type { ReviewRefusal, ServiceReview, ServiceVersionRow, ServiceVersionSta
 export { daysHoursOf, isoFromDaysHours, parseDaysHours } from './sla-days.js';
 export type { DaysHours } from './sla-days.js';
 export { serviceStartContent } from './service-start.js';
+export { localiseService, missingTranslations, offeredIn, translatableTexts, translationProblems } from './service-translations.js';
+export type { ServiceTranslations } from './service-translations.js';

@@ -20,9 +20,11 @@ export const catalogue = (language: Language): Readonly<Partial<Record<MessageKe
 export const messageKeys = (): readonly MessageKey[] => Object.keys(en) as MessageKey[];
 
 interface Reading {
-  readonly language: AnyLanguage;
+  language: AnyLanguage;
   /** The address being read (path and query), for the language switcher's links. */
   readonly url?: string;
+  /** The language the reader asked for, when this page's content is not offered in it (the page says so). */
+  unavailable?: AnyLanguage;
 }
 
 const reading = new AsyncLocalStorage<Reading>();
@@ -35,6 +37,19 @@ export function runInLanguage<T>(language: AnyLanguage, fn: () => T, url?: strin
 /** The language of whoever is being answered now (English outside any request, e.g. the CLI). */
 export const currentLanguage = (): AnyLanguage => reading.getStore()?.language ?? DEFAULT_LANGUAGE;
 export const currentUrl = (): string | undefined => reading.getStore()?.url;
+export const unavailableLanguage = (): AnyLanguage | undefined => reading.getStore()?.unavailable;
+
+/**
+ * The rest of this request is answered in English: what it shows (a service's own text) is not offered in the
+ * reader's language, and a page half in one language and half in another serves nobody. The layout then says, in
+ * the reader's language, that the page is in English.
+ */
+export function answerInEnglish(): void {
+  const store = reading.getStore();
+  if (!store || store.language === DEFAULT_LANGUAGE) return;
+  store.unavailable = store.language;
+  store.language = DEFAULT_LANGUAGE;
+}
 
 // Pseudo-localisation: every letter of a message's own text accented and the message bracketed, so text that did
 // not come through here stands out on a page; placeholders and plural keys are left alone (the AST is walked).

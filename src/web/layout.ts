@@ -1,4 +1,4 @@
-import { currentLanguage, currentUrl, htmlLang, LANGUAGE_NAMES, LANGUAGES, t, textDirection } from '../i18n/index.js';
+import { currentLanguage, currentUrl, htmlLang, LANGUAGE_NAMES, LANGUAGES, t, textDirection, translate, unavailableLanguage } from '../i18n/index.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import { setTimeZone } from './time-zone.js';
 
@@ -32,6 +32,13 @@ function addressIn(language: string): string {
   const url = new URL(currentUrl() ?? '/', 'http://x');
   url.searchParams.set('lang', language);
   return `${url.pathname}${url.search}`;
+}
+
+/** When a page's content is not offered in the reader's language: said in that language, marked with its `lang`. */
+function notOfferedNotice(): SafeHtml | '' {
+  const asked = unavailableLanguage();
+  if (!asked) return '';
+  return html`<div class="govuk-inset-text" lang="${htmlLang(asked)}" id="language-not-offered">${translate(asked, 'layout.notOffered')}</div>`;
 }
 
 /**
@@ -124,6 +131,7 @@ ${demoSite ? html`<div class="govuk-phase-banner">
 <p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">${t('layout.demoTag')}</strong><span class="govuk-phase-banner__text">${t('layout.demoBanner')}</span></p>
 </div>` : ''}
 ${options.navigation ? '' : languageSwitcher()}
+${notOfferedNotice()}
 ${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">${t('layout.back')}</a>` : ''}
 <main class="govuk-main-wrapper" id="main-content">
 ${options.content}
