@@ -14,7 +14,7 @@ export type ServiceTranslations = Readonly<Record<string, Readonly<Record<string
 /** The field properties whose words a citizen reads (GOV.UK error messages are built from them). */
 const FIELD_PROPERTIES = ['checkboxLabel', 'errorName', 'errorSubject', 'errorMessage', 'errorMessageRequired', 'patternMessage', 'errorMessageRequiredWhen'] as const;
 
-type Texts = Pick<Service, 'title' | 'summary' | 'description' | 'whoCanApply' | 'documentsNeeded' | 'fee' | 'expectedTime' | 'department' | 'pages' | 'informationRequest'>;
+type Texts = Pick<Service, 'title' | 'summary' | 'description' | 'whoCanApply' | 'documentsNeeded' | 'fee' | 'expectedTime' | 'department' | 'pages' | 'informationRequest' | 'documents'>;
 
 /** Every place of English text a citizen reads, with the text, in a stable order. */
 export function translatableTexts(svc: Texts): [string, string][] {
@@ -38,6 +38,7 @@ export function translatableTexts(svc: Texts): [string, string][] {
     formTexts(`forms.${p.id}`, p.form);
   }
   if (svc.informationRequest) formTexts('forms.information-request', svc.informationRequest.form);
+  for (const [page, rules] of Object.entries(svc.documents)) for (const [key, rule] of Object.entries(rules)) out.push([`documents.${page}.${key}.label`, rule.label]);
   return out;
 }
 
@@ -97,6 +98,7 @@ export function localiseService(svc: Service, language: AnyLanguage): Service {
     ...svc, title: say('title', svc.title), summary: say('summary', svc.summary), fee: say('fee', svc.fee), expectedTime: say('expectedTime', svc.expectedTime),
     department: say('department', svc.department), description: list('description'), whoCanApply: list('whoCanApply'), documentsNeeded: list('documentsNeeded'), pages,
     informationRequest: svc.informationRequest ? { ...svc.informationRequest, form: form('forms.information-request', svc.informationRequest.form) } : null,
+    documents: Object.fromEntries(Object.entries(svc.documents).map(([page, rules]) => [page, Object.fromEntries(Object.entries(rules).map(([key, rule]) => [key, { ...rule, label: say(`documents.${page}.${key}.label`, rule.label) }]))])),
   };
   byLanguage.set(language, out);
   return out;

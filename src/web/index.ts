@@ -22,3 +22,4 @@ export type { FormBody, HtmlPageEdgeOptions, IncomingFile, MultipartLimits } fro
 export { htmlErrorHandler, PageError, pageNotFound, sessionExpired } from './page-error.js';
 export type { HtmlErrorOptions } from './page-error.js';
 export { errorPageDocument, isPageAddress } from './error-pages.js';
+export { SITE_CSS } from './site-css.js';
