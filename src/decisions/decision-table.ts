@@ -1,4 +1,6 @@
 import type { CompiledExpression, CompiledUnaryTests, Scope } from './feel.js';
+import { compareNumbers, decimalArith, isFeelNumber } from './decimal.js';
+import type { FeelNumber } from './decimal.js';
 import { normaliseValue } from './feel.js';
 import type { Compiler, EvalContext, Evaluator } from './model.js';
 import { child, childrenNamed, childText } from './xml-tree.js';
@@ -230,13 +232,14 @@ function aggregate(op: string, values: unknown[], ec: EvalContext, id: string): 
   const present = values.filter((v) => v !== null);
   if (present.length === 0) return null;
   if (op === '+') {
-    if (!present.every((v) => typeof v === 'number')) {
+    if (!present.every(isFeelNumber)) {
       ec.warnings.push(`${id}: C+ needs numeric outputs`);
       return null;
     }
-    return (present as number[]).reduce((a, b) => a + b, 0);
+    return present.reduce((a: FeelNumber | null, b) => (a === null ? null : decimalArith('+', a, b)), 0);
   }
-  const sameKind = present.every((v) => typeof v === typeof present[0]) && (typeof present[0] === 'number' || typeof present[0] === 'string');
+  if (present.every(isFeelNumber)) return present.reduce((a, b) => ((op === '<' ? compareNumbers(b, a) < 0 : compareNumbers(b, a) > 0) ? b : a));
+  const sameKind = present.every((v) => typeof v === typeof present[0]) && typeof present[0] === 'string';
   if (!sameKind) {
     ec.warnings.push(`${id}: C${op} needs comparable outputs`);
     return null;

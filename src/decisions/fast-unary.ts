@@ -4,6 +4,8 @@
  * parse. Anything outside this small grammar returns undefined and goes to feelin; semantics match FEEL: values
  * of different types are not comparable, so the test does not match.
  */
+import { compareNumbers, FeelDecimal, literalIsExactDouble } from './decimal.js';
+
 type Test = (input: unknown) => boolean;
 type Literal = number | string | boolean | null;
 
@@ -45,7 +47,8 @@ const STRING = /^"([^"\\]*)"$/;
 
 function literal(text: string): { value: Literal } | undefined {
   const t = text.trim();
-  if (NUMBER.test(t)) return { value: Number(t) };
+  // A literal with more digits than a double holds goes to the full FEEL path, which reads it as a decimal.
+  if (NUMBER.test(t)) return literalIsExactDouble(t) ? { value: Number(t) } : undefined;
   const s = STRING.exec(t);
   if (s) return { value: s[1] ?? '' };
   if (t === 'true') return { value: true };
@@ -56,6 +59,14 @@ function literal(text: string): { value: Literal } | undefined {
 
 function comparable(a: unknown, b: Literal): boolean {
   return (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+}
+
+/**
+ * A long decimal input (a FeelDecimal, e.g. a rent share of 1/3) is compared exactly with a number literal. It is
+ * never equal to one: a decimal that a double holds exactly is always a plain number.
+ */
+function decimalOrder(input: unknown, v: Literal, test: (c: number) => boolean): boolean {
+  return input instanceof FeelDecimal && typeof v === 'number' && test(compareNumbers(input, v));
 }
 
 function compileOne(text: string): Test | undefined {
@@ -78,13 +89,13 @@ function compileOne(text: string): Test | undefined {
       case '!=':
         return v === null ? (input) => input !== null : (input) => comparable(input, v) && input !== v;
       case '<':
-        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) < (v as number);
+        return v === null || typeof v === 'boolean' ? undefined : (input) => (comparable(input, v) ? (input as number) < (v as number) : decimalOrder(input, v, (c) => c < 0));
       case '<=':
-        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) <= (v as number);
+        return v === null || typeof v === 'boolean' ? undefined : (input) => (comparable(input, v) ? (input as number) <= (v as number) : decimalOrder(input, v, (c) => c <= 0));
       case '>':
-        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) > (v as number);
+        return v === null || typeof v === 'boolean' ? undefined : (input) => (comparable(input, v) ? (input as number) > (v as number) : decimalOrder(input, v, (c) => c > 0));
       case '>=':
-        return v === null || typeof v === 'boolean' ? undefined : (input) => comparable(input, v) && (input as number) >= (v as number);
+        return v === null || typeof v === 'boolean' ? undefined : (input) => (comparable(input, v) ? (input as number) >= (v as number) : decimalOrder(input, v, (c) => c >= 0));
       default:
         return undefined;
     }
@@ -100,7 +111,9 @@ function compileOne(text: string): Test | undefined {
     const openLo = range[1] !== '[';
     const openHi = range[4] !== ']';
     return (input) => {
-      if (!comparable(input, a)) return false;
+      if (!comparable(input, a)) {
+        return input instanceof FeelDecimal && decimalOrder(input, a, (c) => (openLo ? c > 0 : c >= 0)) && decimalOrder(input, b, (c) => (openHi ? c < 0 : c <= 0));
+      }
       const x = input as number;
       const okLo = openLo ? x > (a as number) : x >= (a as number);
       const okHi = openHi ? x < (b as number) : x <= (b as number);

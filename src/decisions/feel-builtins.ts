@@ -3,6 +3,8 @@
  * may still shadow them. Each entry exists because a TCK case showed the gap (1156-range-function, 1130-feel-interval).
  */
 import { evaluate, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime, now as machineNow, parseDate, parseDateTime, today as machineToday } from 'feelin';
+import { compareNumbers, isFeelNumber } from './decimal.js';
+import { numberBuiltins, original } from './feel-numbers.js';
 
 /**
  * The time of the evaluation running now, when its caller gave one (evaluation is synchronous, so one slot is
@@ -29,6 +31,7 @@ const compareFn = evaluate('function(a, b) if a < b then -1 else if a = b then 0
 
 function cmp(a: unknown, b: unknown): number | null {
   if (a === null || a === undefined || b === null || b === undefined) return null;
+  if (isFeelNumber(a) && isFeelNumber(b)) return compareNumbers(a, b);
   const r: unknown = compareFn.invoke([a, b]);
   return typeof r === 'number' ? r : null;
 }
@@ -120,23 +123,6 @@ function rangeFromString(from: unknown): unknown {
   }
 }
 
-/** feelin's own built-in, reached through a FEEL lambda compiled once (its definition scope has no overrides). */
-function original(name: string, params: string[]): FeelFunction {
-  return evaluate(`function(${params.join(', ')}) ${name}(${params.join(', ')})`).value as FeelFunction;
-}
-
-// FEEL numbers are decimal128: a rounding scale outside its exponent range is an error, not a no-op.
-function roundWithScale(name: string): FeelFunction {
-  const base = original(name, ['n', 'scale']);
-  return new FeelFunction(
-    (n: unknown, scale: unknown) => {
-      if (typeof scale === 'number' && (scale < -6111 || scale > 6176)) return null;
-      return base.invoke([n, scale]);
-    },
-    ['n', 'scale'],
-  );
-}
-
 /** `list replace(list, position | match, newItem)`, with negative positions counting from the end. */
 function listReplace(value: unknown, position: unknown, newItem: unknown, match: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -221,14 +207,12 @@ function regexFunction(name: string, params: string[]): FeelFunction {
   );
 }
 
-const decimalOriginal = original('decimal', ['n', 'scale']);
-
 /**
  * `x instance of range<number>`: feelin 8's grammar has no `range<T>` type, so `rangeTypeText` rewrites that phrase
  * to a guard name before parsing, and these guards (functions with Symbol.hasInstance) answer it.
  */
 const RANGE_ELEMENT_TYPES: Record<string, (v: unknown) => boolean> = {
-  number: (v) => typeof v === 'number',
+  number: isFeelNumber,
   string: (v) => typeof v === 'string',
   date: (v) => v instanceof FeelDate,
   time: (v) => v instanceof FeelTime,
@@ -264,14 +248,9 @@ export const extraBuiltins: Record<string, unknown> = {
   // In UTC, as the engine's own FEEL (engine/model/feel.ts) reads the step's clock.
   now: new FeelFunction(() => (feelClock ? parseDateTime(feelClock.toISOString()) : machineNow()), []),
   today: new FeelFunction(() => (feelClock ? parseDate(feelClock.toISOString().slice(0, 10)) : machineToday()), []),
-  // A scale is an integer; feelin misreads a decimal one (`decimal(1/3, 2.5)` must be 0.33).
-  decimal: new FeelFunction((n: unknown, scale: unknown) => decimalOriginal.invoke([n, typeof scale === 'number' ? Math.trunc(scale) : scale]), ['n', 'scale']),
+  ...numberBuiltins,
   matches: regexFunction('matches', ['input', 'pattern', 'flags']),
   replace: regexFunction('replace', ['input', 'pattern', 'replacement', 'flags']),
-  'round up': roundWithScale('round up'),
-  'round down': roundWithScale('round down'),
-  'round half up': roundWithScale('round half up'),
-  'round half down': roundWithScale('round half down'),
   'list replace': new FeelFunction(
     (...args: unknown[]) => (args.length < 3 ? null : listReplace(args[0], args[1], args[2], args[3])),
     ['list', 'position', 'newItem', 'match'],

@@ -11,6 +11,10 @@
  *   `days and time duration`.)
  */
 import { javaFunction } from './java-functions.js';
+import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
+import type { FeelNumber } from './decimal.js';
+import { builtinType, coerce, isInstance } from './types.js';
+import type { DmnType } from './types.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -152,19 +156,23 @@ export function arith(op: unknown, a: unknown, b: unknown): unknown {
     return temporalDifference(a, b);
   }
   if (typeof op !== 'string') return null;
+  if (isFeelNumber(a)) {
+    if (op === 'neg') return negate(a);
+    if (isFeelNumber(b)) return decimalArith(op, a, b);
+  }
   if (op === '*') {
-    if (a instanceof FeelDuration && typeof b === 'number') return scale(a, b);
-    if (typeof a === 'number' && b instanceof FeelDuration) return scale(b, a);
+    if (a instanceof FeelDuration && isFeelNumber(b)) return scale(a, toDouble(b));
+    if (isFeelNumber(a) && b instanceof FeelDuration) return scale(b, toDouble(a));
   }
   if (op === '/') {
-    if (a instanceof FeelDuration && typeof b === 'number') return b === 0 ? warn('division of a duration by zero') : scale(a, 1 / b);
+    if (a instanceof FeelDuration && isFeelNumber(b)) return toDouble(b) === 0 ? warn('division of a duration by zero') : scale(a, 1 / toDouble(b));
     if (a instanceof FeelDuration && b instanceof FeelDuration) {
       if (a.yearsMonths !== b.yearsMonths) return warn('cannot divide durations of different kinds');
       const divisor = a.yearsMonths ? ymMonths(b) : dtSeconds(b);
       if (divisor === 0) return warn('division by a zero duration');
-      return (a.yearsMonths ? ymMonths(a) : dtSeconds(a)) / divisor;
+      return decimalArith('/', a.yearsMonths ? ymMonths(a) : dtSeconds(a), divisor);
     }
-    if (typeof a === 'number' && b instanceof FeelDuration) return warn('cannot divide a number by a duration');
+    if (isFeelNumber(a) && b instanceof FeelDuration) return warn('cannot divide a number by a duration');
   }
   if (op === 'neg' && a instanceof FeelDuration) return scale(a, -1);
   if ((op === '+' || op === '-') && a instanceof FeelDate && b instanceof FeelDuration && !b.yearsMonths) return dateShift(a, b, op === '+' ? 1 : -1);
@@ -191,6 +199,52 @@ function iterable(v: unknown): unknown {
   return from > to ? [] : sequence(from, to);
 }
 const INVALID = '__invalid';
+const NUMBER = '__number';
+const CONFORM = '__conform';
+const INSTANCE = '__instance';
+const UNARY_RANGE = '__unary_range';
+
+/**
+ * `(=10)` and `(!=10)` as values (DMN 1.5 §10.3.2.7): a range of one point, equal only to the same unary test,
+ * never to `[10..10]` (TCK 0068, 0074). Other comparisons (`(<10)`) are ranges feelin builds itself.
+ */
+export class UnaryTestRange extends FeelRange {
+  constructor(readonly operator: '=' | '!=', endpoint: unknown) {
+    super({ start: endpoint, end: endpoint, 'start included': true, 'end included': true, valueType: null });
+    Object.defineProperty(this, 'operator', { enumerable: false });
+  }
+}
+
+function unaryTestRangesEqual(a: unknown, b: unknown): boolean | undefined {
+  if (!(a instanceof UnaryTestRange) && !(b instanceof UnaryTestRange)) return undefined;
+  if (!(a instanceof UnaryTestRange) || !(b instanceof UnaryTestRange) || a.operator !== b.operator) return false;
+  return compare('=', a.start, b.start) === true;
+}
+
+/** A type `instance of` and typed parameters name: a built-in, or `context<name: builtin, …>`. */
+function typeFromText(text: string): DmnType | undefined {
+  const t = text.trim().replace(/\s+/g, ' ');
+  const ctx = /^context\s*<(.*)>$/s.exec(t);
+  if (!ctx) return builtinType(t);
+  const components = new Map<string, DmnType>();
+  for (const part of (ctx[1] ?? '').split(',')) {
+    const m = /^\s*([^:]+?)\s*:\s*(.+?)\s*$/.exec(part);
+    const type = m ? builtinType(m[2] ?? '') : undefined;
+    if (!m || !type) return undefined;
+    components.set(m[1] ?? '', type);
+  }
+  return { name: t, kind: 'structure', components };
+}
+
+/** A typed parameter's argument: conforming (with DMN's implicit conversions) or null (TCK 0082). */
+function conformArgument(value: unknown, typeText: unknown): unknown {
+  const type = typeof typeText === 'string' ? typeFromText(typeText) : undefined;
+  if (!type) return value ?? null;
+  const warnings: string[] = [];
+  const out = coerce(value ?? null, type, warnings, 'function argument');
+  for (const w of warnings) warn(w);
+  return out;
+}
 const END_OF_DAY = '__end_of_day';
 const EXTENDED_YEAR = '__extended_year';
 export const EXTENDED_YEAR_TEXT = /^(?:-\d{4,}|[1-9]\d{4,})-\d{2}-\d{2}/;
@@ -240,6 +294,7 @@ const nativeString = native('function(v) string(v)');
 
 /** `string(v)`, writing extended years as XML Schema does (`-2021-…`, not Temporal's `-002021-…`). */
 function toFeelString(v: unknown): unknown {
+  if (v instanceof FeelDecimal) return v.toString();
   const s: unknown = nativeString.fn.invoke([v]);
   if (typeof s === 'string' && (v instanceof FeelDate || v instanceof FeelDateTime)) {
     return s.replace(/^([+-])0*(\d{4,})/, (_all, sign: string, digits: string) => (sign === '-' ? '-' : '') + digits);
@@ -298,7 +353,8 @@ const NATIVE_COMPARE: Record<string, Native> = {
 };
 
 function primitiveKind(v: unknown): string | undefined {
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return typeof v;
+  if (isFeelNumber(v)) return 'number';
+  if ( typeof v === 'string' || typeof v === 'boolean') return typeof v;
   return undefined;
 }
 
@@ -308,11 +364,16 @@ function primitiveKind(v: unknown): string | undefined {
  */
 export function compare(op: unknown, a: unknown, b: unknown): unknown {
   if (typeof op !== 'string') return null;
+  if (op === '=' || op === '!=') {
+    const same = unaryTestRangesEqual(a, b);
+    if (same !== undefined) return op === '=' ? same : !same;
+  }
   if (a !== null && a !== undefined && b !== null && b !== undefined) {
     const ka = primitiveKind(a);
     const kb = primitiveKind(b);
     if ((ka !== undefined || kb !== undefined) && ka !== kb) return warn(`cannot compare ${ka ?? 'a value'} with ${kb ?? 'a value'}`);
     if (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths) return warn('cannot compare a years-and-months duration with a days-and-time duration');
+    if (ka === 'number' && kb === 'number') return numberComparison(op, compareNumbers(a as FeelNumber, b as FeelNumber));
   }
   const n = NATIVE_COMPARE[op];
   if (!n) return null;
@@ -322,6 +383,25 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
     n.warnings.length = 0;
   }
   return value === undefined ? null : value;
+}
+
+function numberComparison(op: string, c: number): boolean | null {
+  switch (op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+    case '=':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    default:
+      return null;
+  }
 }
 
 /** Zone offsets beyond ±18:00, and an offset together with a zone id, are not valid FEEL temporal text. */
@@ -357,6 +437,10 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
         const wanted = name === 'date' ? FeelDate : FeelDateTime;
         return value instanceof wanted ? value : warn(`${name}: not a valid value '${args[0]}'`);
       }
+      // feelin reads numbers as doubles only, and drops the fraction of `second` (TCK 0007: 01.3 seconds).
+      args = args.map((a) => (a instanceof FeelDecimal ? a.valueOf() : a));
+      const second = name === 'time' && args.length >= 3 && typeof args[2] === 'number' ? args[2] : undefined;
+      if (second !== undefined && !Number.isInteger(second)) return timeWithFraction(args[0], args[1], second, args.slice(3));
       const target = arities[args.length - 1];
       return target ? target.invoke(args) : null;
     },
@@ -364,8 +448,19 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
   );
 }
 
+const timeOf = guardedConstructor('time', ['hour', 'minute', 'second', 'offset', 'from']);
+
+/** `time(h, m, 1.3, offset)`: the whole seconds through feelin, then the fraction to the nanosecond. */
+function timeWithFraction(hour: unknown, minute: unknown, second: number, rest: unknown[]): unknown {
+  const whole = Math.floor(second);
+  const base: unknown = timeOf.invoke([hour, minute, whole, ...rest]);
+  if (!(base instanceof FeelTime)) return base ?? null;
+  const nanos = new Dec(String(second)).minus(whole).times(1e9).round().toNumber();
+  return new FeelTime(base.value.with({ millisecond: Math.floor(nanos / 1e6), microsecond: Math.floor(nanos / 1e3) % 1000, nanosecond: nanos % 1000 }), base.zone);
+}
+
 const CONSTRUCTORS: Record<string, { alias: string; fn: FeelFunction }> = {
-  time: { alias: '__time', fn: guardedConstructor('time', ['hour', 'minute', 'second', 'offset', 'from']) },
+  time: { alias: '__time', fn: timeOf },
   'date and time': { alias: '__date_and_time', fn: guardedConstructor('date and time', ['date', 'time', 'from']) },
   date: { alias: '__date', fn: guardedConstructor('date', ['year', 'month', 'day', 'from']) },
   duration: { alias: '__duration', fn: guardedConstructor('duration', ['from']) },
@@ -379,6 +474,13 @@ export const rewriteFunctions: Record<string, unknown> = {
   [EXTERNAL]: new FeelFunction((params: unknown, body: unknown) => externalFunction(params, body), ['params', 'body']),
   [IS]: new FeelFunction((a: unknown, b: unknown) => isSame(a, b), ['value1', 'value2']),
   [END_OF_DAY]: new FeelFunction((t: unknown) => endOfDay(t), ['text']),
+  [CONFORM]: new FeelFunction((v: unknown, t: unknown) => conformArgument(v, t), ['value', 'type']),
+  [INSTANCE]: new FeelFunction((v: unknown, t: unknown) => {
+    const type = typeof t === 'string' ? typeFromText(t) : undefined;
+    return type ? isInstance(v, type) : null;
+  }, ['value', 'type']),
+  [UNARY_RANGE]: new FeelFunction((op: unknown, v: unknown) => (op === '=' || op === '!=' ? new UnaryTestRange(op, v ?? null) : null), ['op', 'v']),
+  [NUMBER]: new FeelFunction((t: unknown) => (typeof t === 'string' ? (parseFeelNumber(t) ?? null) : null), ['text']),
   [INVALID]: new FeelFunction((message: unknown) => warn(String(message)), ['message']),
   [ITERABLE]: new FeelFunction((v: unknown) => iterable(v), ['v']),
   [AS_LIST]: new FeelFunction((v: unknown) => (v === null || v === undefined || Array.isArray(v) ? (v ?? null) : [v]), ['v']),
@@ -417,11 +519,49 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   let changed = false;
   // feelin decides between `list[index]` and `list[condition]` by the node type of what is in the brackets, so a
   // comparison directly inside a filter must stay a comparison.
-  const render = (node: SyntaxNodeLike, filterTop = false): string => {
+  const render = (node: SyntaxNodeLike, filterTop = false, parent = ''): string => {
     const kids = children(node);
     if (node.name === 'AtLiteral' && EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to))) {
       changed = true;
       return `${EXTENDED_YEAR}(${text.slice(node.from + 1, node.to)})`;
+    }
+    if (node.name === 'NumericLiteral' && !literalIsExactDouble(text.slice(node.from, node.to))) {
+      // More digits than a double holds: the literal is read as a decimal at run time.
+      changed = true;
+      return `${NUMBER}("${text.slice(node.from, node.to)}")`;
+    }
+    // Only as a value compared or asked for its properties: `x in (!=1)` stays a test.
+    if (node.name === 'ParenthesizedExpression' && (parent === 'Comparison' || parent === 'PathExpression') && kids.length === 3 && kids[1]?.name === 'SimplePositiveUnaryTest') {
+      const [opNode, valueNode] = children(kids[1]);
+      const op = opNode?.name === 'CompareOp' ? text.slice(opNode.from, opNode.to) : '';
+      if ((op === '=' || op === '!=') && valueNode) {
+        changed = true;
+        return `${UNARY_RANGE}("${op}", ${render(valueNode)})`;
+      }
+    }
+    if (node.name === 'InstanceOfExpression' && kids[0] && kids[kids.length - 1]?.name === 'Type') {
+      const typeText = text.slice((kids[kids.length - 1] as SyntaxNodeLike).from, node.to).trim();
+      // feelin knows only doubles as numbers and ignores null entries' types in context<…>.
+      if (/^(number|context\s*<[^<>]*>)$/.test(typeText) && typeFromText(typeText)) {
+        changed = true;
+        return `${INSTANCE}(${render(kids[0])}, ${JSON.stringify(typeText)})`;
+      }
+    }
+    if (node.name === 'FunctionDefinition' && !kids.some((k) => k.name === 'external')) {
+      const typed = kids
+        .filter((k) => k.name === 'FormalParameters')
+        .flatMap((k) => children(k))
+        .map((p) => children(p))
+        .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
+        .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
+        .filter((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name) && typeFromText(p.type));
+      const body = kids.find((k) => k.name === 'FunctionBody');
+      if (typed.length > 0 && body) {
+        // Arguments of a typed parameter are coerced to it: a non-conforming one becomes null (DMN 1.5 §10.3.2.13.2).
+        changed = true;
+        const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
+        return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;
+      }
     }
     if (node.name === 'FunctionDefinition' && kids.some((k) => k.name === 'external')) {
       // `function(a) external {java: {...}}`: the body is evaluated as a context and bound by `__external`.
@@ -500,7 +640,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
       const op = text.slice(kids[1].from, kids[1].to);
       if (op === '<' || op === '<=' || op === '>' || op === '>=' || op === '=' || op === '!=') {
         changed = true;
-        return `${COMPARE}("${op}", ${render(kids[0] as SyntaxNodeLike)}, ${render(kids[2] as SyntaxNodeLike)})`;
+        return `${COMPARE}("${op}", ${render(kids[0] as SyntaxNodeLike, false, node.name)}, ${render(kids[2] as SyntaxNodeLike, false, node.name)})`;
       }
     }
     if (node.name === 'ArithmeticExpression') {
@@ -523,7 +663,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
     let at = node.from;
     const isFilter = node.name === 'FilterExpression';
     kids.forEach((k, i) => {
-      out += text.slice(at, k.from) + render(k, isFilter && i > 0 && kids[i - 1]?.name === '[');
+      out += text.slice(at, k.from) + render(k, isFilter && i > 0 && kids[i - 1]?.name === '[', node.name);
       at = k.to;
     });
     return out + text.slice(at, node.to);

@@ -1,5 +1,6 @@
 import { evaluate, parseExpression, parseUnaryTests, unaryTest, FeelFunction } from 'feelin';
 import { GovflowError } from '../kernel/index.js';
+import { FeelDecimal, parseFeelNumber } from './decimal.js';
 import { compileFastUnaryTests } from './fast-unary.js';
 import { extraBuiltins, rangeTypeText } from './feel-builtins.js';
 import { rewriteExpression, rewriteFunctions, withWarningSink } from './feel-rewrite.js';
@@ -84,6 +85,27 @@ export function normaliseValue(value: unknown): unknown {
   return value;
 }
 
+/** Names feelin's parser cannot take as FEEL names: it finds them on Object.prototype (TCK 0076's `valueOf`). */
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+const aliasOf = (name: string): string => `__js_${name}`;
+
+/**
+ * An expression that uses such a name is compiled with the name renamed (outside string literals) and evaluated
+ * against a scope with the same renaming; undefined when the expression needs none.
+ */
+function compileWithAliases(text: string, where: string, problems: SyntaxProblem[] | undefined, names: readonly string[], globals: Scope): CompiledExpression | undefined {
+  const clashing = names.filter((n) => PROTOTYPE_NAMES.has(n) && /^\w+$/.test(n) && new RegExp(`\\b${n}\\b`).test(text));
+  if (clashing.length === 0) return undefined;
+  const pattern = new RegExp(`"(?:[^"\\\\]|\\\\.)*"|\\b(${clashing.join('|')})\\b`, 'g');
+  const renamed = text.replace(pattern, (all, name: string | undefined) => (name ? aliasOf(name) : all));
+  const inner = compileExpression(renamed, where, problems, names.map((n) => (clashing.includes(n) ? aliasOf(n) : n)), globals);
+  return (scope, warnings) => {
+    const aliased: Scope = { ...scope };
+    for (const n of clashing) if (Object.hasOwn(scope, n)) aliased[aliasOf(n)] = scope[n];
+    return inner(aliased, warnings);
+  };
+}
+
 /**
  * Compiles an expression once. Literals and plain names (most table inputs and outputs) become direct closures,
  * so evaluating them never reaches the FEEL parser; everything else is handed to feelin.
@@ -92,7 +114,7 @@ export function compileExpression(source: string, where: string, problems?: Synt
   const text = rangeTypeText(source.trim());
   if (text === '') return () => null;
   if (NUMBER.test(text)) {
-    const n = Number(text);
+    const n = parseFeelNumber(text) ?? null;
     return () => n;
   }
   if (text === 'true') return () => true;
@@ -109,6 +131,8 @@ export function compileExpression(source: string, where: string, problems?: Synt
       return runFeel(text, scope, warnings, globals);
     };
   }
+  const aliased = names ? compileWithAliases(text, where, problems, names, globals) : undefined;
+  if (aliased) return aliased;
   const problem = checkSyntax(text, where, false, names, globals);
   // Without the names in scope a parse failure may only mean an unknown name with a dot or operator in it; such
   // an expression is left to run time, where the names are known.
@@ -206,7 +230,8 @@ export function compileUnaryTests(source: string, where: string, problems?: Synt
       if (typeof v === 'boolean') return v === input;
     }
     try {
-      const context = withBuiltins({ ...scope, '?': input }, globals);
+      // feelin's own unary tests know only doubles: a long decimal input is tested as its nearest double there.
+      const context = withBuiltins({ ...scope, '?': input instanceof FeelDecimal ? input.valueOf() : input }, globals);
       const rewritten = known ? precomputed : rewriteExpression(text, context);
       const result = rewritten === undefined ? unaryTest(text, context) : withWarningSink(warnings, () => unaryTest(rewritten, { ...context, ...rewriteFunctions }));
       for (const w of result.warnings) warnings.push(w.message);

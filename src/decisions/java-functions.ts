@@ -76,7 +76,8 @@ const METHODS: Record<string, Record<string, JavaMethod>> = {
   'java.lang.Double': { valueOf: parseDecimal, parseDouble: parseDecimal },
   'java.lang.Float': { valueOf: parseDecimal, parseFloat: parseDecimal },
   'java.lang.String': {
-    valueOf: ([v]: unknown[]) => (v === null || v === undefined ? 'null' : String(v)),
+    // A `char` is one character: a longer string does not bind to valueOf(char) (TCK 0076 literal_007_a).
+    valueOf: ([v]: unknown[], types: string[]) => (types[0] === 'char' && (typeof v !== 'string' || [...v].length !== 1) ? null : v === null || v === undefined ? 'null' : String(v)),
     format: ([pattern, ...rest]: unknown[]) => format(pattern, rest.flat()),
   },
 };

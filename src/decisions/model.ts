@@ -1,4 +1,5 @@
 import { GovflowError } from '../kernel/index.js';
+import { parseFeelNumber } from './decimal.js';
 import type { ErrorDetail } from '../kernel/index.js';
 import { compileExpression, compileUnaryTests, feelFunction, invokeFunction, isFeelFunction, normaliseValue } from './feel.js';
 import type { CompiledExpression, CompiledUnaryTests, Scope, SyntaxProblem, Warnings } from './feel.js';
@@ -752,6 +753,8 @@ const TEMPORAL_CONSTRUCTORS: Record<string, string> = {
 function reviveJson(value: unknown, type: DmnType): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (type.kind === 'builtin' && typeof value === 'string') {
+    // A number sent as text keeps every digit (JSON numbers are doubles; exact amounts travel as strings).
+    if (type.builtin === 'number') return parseFeelNumber(value) ?? value;
     const ctor = TEMPORAL_CONSTRUCTORS[type.builtin ?? ''];
     return ctor ? (temporalFromText(ctor, value) ?? value) : value;
   }
@@ -771,7 +774,7 @@ const revivable = new WeakMap<CompiledModel, InputNode[]>();
 
 function needsRevival(type: DmnType, depth = 0): boolean {
   if (depth > 8) return false;
-  if (type.kind === 'builtin') return (type.builtin ?? '') in TEMPORAL_CONSTRUCTORS;
+  if (type.kind === 'builtin') return (type.builtin ?? '') in TEMPORAL_CONSTRUCTORS || type.builtin === 'number';
   if (type.kind === 'collection') return type.element ? needsRevival(type.element, depth + 1) : false;
   if (type.kind === 'structure') return [...(type.components?.values() ?? [])].some((t) => needsRevival(t, depth + 1));
   return false;
@@ -784,6 +787,8 @@ export function reviveJsonInputs(model: CompiledModel, context: Record<string, u
     revivable.set(model, inputs);
   }
   if (inputs.length === 0) return context;
+  // Plain numbers, booleans and nulls need nothing: the common case (a decision table on numbers) copies nothing.
+  if (inputs.every((n) => { const v = context[n.name]; return v === null || typeof v !== 'object' && typeof v !== 'string'; })) return context;
   const out: Record<string, unknown> = { ...context };
   for (const node of inputs) if (node.name in out) out[node.name] = reviveJson(out[node.name], node.type);
   return out;

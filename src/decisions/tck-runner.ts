@@ -6,6 +6,7 @@ import { child, childrenNamed, parseXml } from './xml-tree.js';
 import type { XmlElement } from './xml-tree.js';
 import { describeValue, temporalFromXsd, valuesEqual } from './values.js';
 import { isContextValue } from './types.js';
+import { parseFeelNumber } from './decimal.js';
 
 /**
  * Runs the DMN Technology Compatibility Kit: every `*-test-*.xml` next to its models, one result per result node,
@@ -63,7 +64,8 @@ export function readTckValue(el: XmlElement): unknown {
       case 'int':
       case 'long':
       case 'float':
-        return Number(text.trim());
+        // Exactly as written: `0.3333333333333333333333333333333333` keeps its 34 digits.
+        return parseFeelNumber(text) ?? null;
       case 'boolean':
         return text.trim() === 'true';
       case 'date':

@@ -1,4 +1,5 @@
 import { FeelDate, FeelDateTime, FeelDuration, FeelTime, FeelRange, FeelFunction } from 'feelin';
+import { isFeelNumber } from './decimal.js';
 import type { CompiledUnaryTests, Warnings } from './feel.js';
 
 /** A resolved DMN type: a built-in FEEL type, a structure, a collection of a type, or anything. */
@@ -53,7 +54,7 @@ export function isContextValue(value: unknown): value is Record<string, unknown>
 function conformsBuiltin(value: unknown, builtin: string): boolean {
   switch (builtin) {
     case 'number':
-      return typeof value === 'number';
+      return isFeelNumber(value);
     case 'string':
       return typeof value === 'string';
     case 'boolean':

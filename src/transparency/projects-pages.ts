@@ -26,7 +26,11 @@ export function progressBar(p: Pick<Project, 'progress' | 'title'>): SafeHtml {
   return html`<svg class="gf-progress" width="${width}" height="12" viewBox="0 0 ${width} 12" role="img" aria-label="${p.progress}% done"><rect width="${width}" height="12" fill="#f3f2f1" stroke="#505a5f"/><rect width="${(width * p.progress) / 100}" height="12" fill="#1d70b8"/></svg> <span class="govuk-body-s">${p.progress}% done</span>`;
 }
 
-/** Where each project with a place is, drawn in the box their coordinates span (an equirectangular sketch, not a tile map). */
+/**
+ * Where each project with a place is, drawn in the box their coordinates span (an equirectangular sketch, not a tile
+ * map). A picture only (role img, no links inside it): the numbered caption and the table below carry the same facts
+ * and the links.
+ */
 function projectMap(projects: readonly Project[]): SafeHtml {
   const placed = projects.filter((p) => p.latitude !== null && p.longitude !== null);
   if (placed.length === 0) return html``;
@@ -41,10 +45,10 @@ function projectMap(projects: readonly Project[]): SafeHtml {
   const x = (lon: number) => pad + ((lon - minLon) / spanLon) * (W - 2 * pad);
   const y = (lat: number) => H - pad - ((lat - minLat) / spanLat) * (H - 2 * pad);
   return html`<figure class="govuk-!-margin-0 govuk-!-margin-bottom-6">
-<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="projects-map-title projects-map-desc" style="max-width:${W}px">
+<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="projects-map-title projects-map-desc" class="gf-projects-map">
 <title id="projects-map-title">Where the projects are</title><desc id="projects-map-desc">${placed.length} projects with a place, as listed in the table below.</desc>
 <rect width="${W}" height="${H}" fill="#f3f2f1"/>
-${placed.map((p, i) => html`<a href="/projects/${p.slug}"><circle cx="${x(p.longitude!).toFixed(1)}" cy="${y(p.latitude!).toFixed(1)}" r="9" fill="#1d70b8" stroke="#0b0c0c"/><text x="${x(p.longitude!).toFixed(1)}" y="${(y(p.latitude!) + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#ffffff">${i + 1}</text></a>`)}
+${placed.map((p, i) => html`<circle cx="${x(p.longitude!).toFixed(1)}" cy="${y(p.latitude!).toFixed(1)}" r="9" fill="#1d70b8" stroke="#0b0c0c"/><text x="${x(p.longitude!).toFixed(1)}" y="${(y(p.latitude!) + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#ffffff">${i + 1}</text>`)}
 </svg>
 <figcaption class="govuk-body-s">${placed.map((p, i) => html`${i > 0 ? ' · ' : ''}${i + 1}: ${p.title} (${p.place ?? `${p.latitude}, ${p.longitude}`})`)}</figcaption>
 </figure>`;

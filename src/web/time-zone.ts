@@ -26,6 +26,7 @@ export function setTimeZone(timeZone: string): void {
   }
   zone = timeZone;
   formatters = new Map([['en', formatter]]);
+  formatted.clear();
 }
 
 function formatterFor(language: AnyLanguage): Intl.DateTimeFormat {
@@ -40,15 +41,34 @@ function formatterFor(language: AnyLanguage): Intl.DateTimeFormat {
 export const siteTimeZone = (): string => zone;
 
 /**
+ * Formatted minutes, by language and minute since the epoch: a status page or a work list formats the same few
+ * moments on every view, and formatToParts costs more than the rest of a timeline row. Emptied when the zone changes
+ * or it grows past its bound (a long-running process sees new minutes forever).
+ */
+const formatted = new Map<string, string>();
+const FORMATTED_LIMIT = 20_000;
+
+/**
  * "6 December 2026 at 09:40 CET", "6 de diciembre de 2026 a las 09:40 CET": a moment as people in the
  * municipality read it, in the reader's language (Intl's own wording; English keeps GOV.UK's "at").
  */
 export function formatDateTime(iso: string | Date): string {
   const language = currentLanguage();
-  const date = typeof iso === 'string' ? new Date(iso) : iso;
-  if (language !== 'en' && language !== 'qps' && language !== 'qps-rtl') return formatterFor(language).format(date);
-  const parts = formatterFor(language).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  const english = `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
-  return language === 'en' ? english : `${PSEUDO_OPEN}${pseudoText(english)}${PSEUDO_CLOSE}`;
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  const minute = Math.floor(at.getTime() / 60_000);
+  const id = `${language}:${minute}`;
+  const known = formatted.get(id);
+  if (known !== undefined) return known;
+  let text: string;
+  if (language !== 'en' && language !== 'qps' && language !== 'qps-rtl') text = formatterFor(language).format(at);
+  else {
+    const parts = formatterFor(language).formatToParts(at);
+    const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+    const english = `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
+    text = language === 'en' ? english : `${PSEUDO_OPEN}${pseudoText(english)}${PSEUDO_CLOSE}`;
+  }
+  if (Number.isNaN(minute)) return text;
+  if (formatted.size >= FORMATTED_LIMIT) formatted.clear();
+  formatted.set(id, text);
+  return text;
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 const bin = new URL('../../bin/govflow.mjs', import.meta.url).pathname;
 
 describe('bench decisions', () => {
-  it('prints JSON for the three scenarios with both feelin baselines measured in the same run, and the machine load', () => {
+  it('prints JSON for the four scenarios with both feelin baselines measured in the same run, and the machine load', () => {
     // The bench refuses to report if our evaluation and either feelin baseline disagree on any of 200 inputs.
     const out = execFileSync(process.execPath, [bin, 'bench', 'decisions', '--json', '--seconds', '0.05'], { encoding: 'utf8' });
     const report = JSON.parse(out) as {
@@ -17,11 +17,11 @@ describe('bench decisions', () => {
     };
     assert.deepEqual(
       report.results.map((l) => l.scenario),
-      ['table-F', 'table-C+', 'drg-3-level'],
+      ['table-10-F', 'table-F', 'table-C+', 'drg-3-level'],
     );
     for (const l of report.results) assert.ok(l.evaluations > 0 && l.evaluationsPerSecond > 0, `${l.scenario} did not run`);
     assert.deepEqual(report.results[0]?.baselines.map((b) => b.name), ['feelin-unaryTest-per-entry', 'feelin-compiled-function']);
-    assert.deepEqual(report.results[2]?.baselines.map((b) => b.name), ['feelin-compiled-function']);
+    assert.deepEqual(report.results[3]?.baselines.map((b) => b.name), ['feelin-compiled-function']);
     for (const b of report.results.flatMap((l) => l.baselines)) {
       assert.ok(b.evaluationsPerSecond > 0 && b.ratio > 0 && b.sameRun === true, JSON.stringify(b));
       assert.match(report.baselines[b.name] ?? '', /feelin/, `${b.name} is described`);

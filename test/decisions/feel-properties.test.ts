@@ -1,7 +1,8 @@
 // Property tests on the FEEL layer: it never crashes, and its arithmetic and comparisons agree with a simple
-// reference (JavaScript numbers, strings and UTC dates) on generated values.
+// reference (decimal.js for numbers, JavaScript strings and UTC dates) on generated values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { evaluateFeel, evaluateUnaryTests, toJsonValue } from '../../src/decisions/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
@@ -68,20 +69,23 @@ describe('FEEL layer properties', () => {
   const int = fc.integer({ min: -1_000_000, max: 1_000_000 });
   const cents = fc.integer({ min: -10_000_000, max: 10_000_000 }).map((n) => n / 100);
 
-  const close = (actual: unknown, expected: number, what: string): void => {
-    assert.equal(typeof actual, 'number', `${what} gave ${String(actual)}`);
-    const a = actual as number;
-    assert.ok(Math.abs(a - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${a} vs ${expected}`);
+  // FEEL numbers are decimals (decimal128, 34 digits): the reference is decimal.js itself, not doubles.
+  const D = Decimal.clone({ precision: 34, rounding: Decimal.ROUND_HALF_EVEN });
+  const exact = (actual: unknown, expected: Decimal, what: string): void => {
+    const json = toJsonValue(actual);
+    assert.ok(typeof json === 'number' || typeof json === 'string', `${what} gave ${String(json)}`);
+    assert.ok(new D(json).eq(expected), `${what}: ${String(json)} vs ${expected.toString()}`);
   };
+  const d = (n: number): Decimal => new D(String(n));
 
   it('arithmetic on numbers agrees with the reference, as literals and as variables', () => {
     fc.assert(
       fc.property(fc.oneof(int, cents), fc.oneof(int, cents), (a, b) => {
-        close(evaluateFeel('a + b', { a, b }).value, a + b, `${a} + ${b}`);
-        close(evaluateFeel('a - b', { a, b }).value, a - b, `${a} - ${b}`);
-        close(evaluateFeel('a * b', { a, b }).value, a * b, `${a} * ${b}`);
-        close(evaluateFeel(`${a} + ${b}`.replace('+ -', '- '), {}).value, a + b, `literal ${a} + ${b}`);
-        if (b !== 0) close(evaluateFeel('a / b', { a, b }).value, a / b, `${a} / ${b}`);
+        exact(evaluateFeel('a + b', { a, b }).value, d(a).plus(d(b)), `${a} + ${b}`);
+        exact(evaluateFeel('a - b', { a, b }).value, d(a).minus(d(b)), `${a} - ${b}`);
+        exact(evaluateFeel('a * b', { a, b }).value, d(a).times(d(b)), `${a} * ${b}`);
+        exact(evaluateFeel(`${a} + ${b}`.replace('+ -', '- '), {}).value, d(a).plus(d(b)), `literal ${a} + ${b}`);
+        if (b !== 0) exact(evaluateFeel('a / b', { a, b }).value, d(a).div(d(b)), `${a} / ${b}`);
         else assert.equal(evaluateFeel('a / b', { a, b }).value, null, 'division by zero is null');
       }),
       { numRuns: RUNS },
