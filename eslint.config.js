@@ -15,26 +15,28 @@ export const ALLOWED_DEPENDENCIES = {
   mining: ['kernel', 'store', 'engine'],
   ledger: ['kernel', 'store'],
   engine: ['kernel', 'store', 'decisions'],
-  identity: ['kernel', 'store', 'privacy', 'web'],
+  identity: ['kernel', 'store', 'privacy', 'web', 'i18n'],
   privacy: ['kernel', 'store', 'engine'],
-  web: ['kernel'],
-  documents: ['kernel', 'store', 'engine', 'web'],
-  catalogue: ['kernel', 'engine', 'web'],
+  // web renders every page in the reader's language, so the i18n layer sits beside kernel, under the page edge.
+  web: ['kernel', 'i18n'],
+  i18n: ['kernel'],
+  documents: ['kernel', 'store', 'engine', 'web', 'i18n'],
+  catalogue: ['kernel', 'engine', 'web', 'i18n'],
   registries: ['kernel', 'store', 'engine', 'privacy'],
-  notifications: ['kernel', 'store', 'engine'],
+  notifications: ['kernel', 'store', 'engine', 'i18n'],
   payments: ['kernel', 'store'],
   api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'privacy'],
-  portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy'],
-  workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy'],
-  admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity'],
+  portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy', 'i18n'],
+  workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy', 'i18n'],
+  admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity', 'i18n'],
   operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
   // services floor (house plan): engagement uses only the engines and the web edge; compose passes the catalogue's SLA and identity's key check.
-  engagement: ['kernel', 'store', 'engine', 'web'],
+  engagement: ['kernel', 'store', 'engine', 'web', 'i18n'],
   // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
   transparency: ['kernel', 'store', 'ledger', 'web'],
   // services floor: the catalogue's text comes in as plain data and the decisions are evaluated through decisions/; compose passes the citizen's cases and the vault.
   assistant: ['kernel', 'store', 'engine', 'decisions', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'i18n'],
 };
 
 const srcRoot = path.resolve('src');

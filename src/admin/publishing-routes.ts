@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { getServiceVersion, reviewServiceDraft, serviceStartContent, type ReviewRefusal, type Service } from '../catalogue/index.js';
+import { getServiceVersion, reviewServiceDraft, serviceStartContent, translationProblems, type ReviewRefusal, type Service, type ServiceFields } from '../catalogue/index.js';
 import { actorOf } from '../identity/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, PageError, PARAM, paramsSchema } from '../web/index.js';
@@ -16,6 +16,18 @@ const LABELS: Record<string, string> = {
   'title': 'Title', 'summary': 'Summary', 'description': 'Description', 'whoCanApply': 'Who can apply', 'documentsNeeded': 'Documents needed',
   'fee': 'Fee', 'expectedTime': 'Expected time', 'department': 'Responsible department', 'sla-case': 'SLA: the whole case',
 };
+
+/**
+ * A service is published only in languages it is complete in (issue 21): a draft that adds or changes text the
+ * service's other languages have no translation for is refused, naming each language and the places missing.
+ */
+function refuseIncompleteLanguages(service: Service, fields: ServiceFields): void {
+  const merged = { ...service, ...fields };
+  const problems = translationProblems(merged, merged.languages ?? [], merged.translations);
+  if (problems.length > 0) {
+    throw new PageError(409, 'The draft cannot be published in all its languages', `Translate these first, or stop offering the service in the language: ${problems.map((p) => `${p.where} ${p.message}`).join('; ')}.`);
+  }
+}
 
 const REFUSALS: Record<ReviewRefusal, [number, string]> = {
   'own-draft': [403, 'You saved this draft, so another administrator must review it. Ask a colleague to approve it.'],
@@ -82,6 +94,7 @@ ${csrfField(admin)}
     const decision = str(body, 'decision');
     if (decision !== 'approved' && decision !== 'returned') throw new PageError(400, 'There is a problem with your request', 'Choose whether to approve or return the draft.');
     const note = str(body, 'note').trim().replace(/\s+/g, ' ').slice(0, 500);
+    if (decision === 'approved') refuseIncompleteLanguages(service, (await versionOr404(service, request.params.version)).fields);
     const outcome = await db.transaction(async (tx) => {
       // The same lock as a save: a draft cannot be approved while a newer one is being saved.
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`admin-service:${service.id}`]);

@@ -18,7 +18,7 @@ export interface CatalogueQueryable {
 }
 
 /** The plain-language fields an admin may edit; everything else (process, pages, statuses) comes from the files. */
-export type ServiceFields = Pick<Service, 'title' | 'summary' | 'description' | 'whoCanApply' | 'documentsNeeded' | 'fee' | 'expectedTime' | 'department' | 'sla'>;
+export type ServiceFields = Pick<Service, 'title' | 'summary' | 'description' | 'whoCanApply' | 'documentsNeeded' | 'fee' | 'expectedTime' | 'department' | 'sla' | 'languages' | 'translations'>;
 
 export interface ServiceFieldError {
   /** The form field's name (and id), e.g. `title` or `sla-task-decide`. */
@@ -193,7 +193,11 @@ async function overlay(db: CatalogueQueryable, seed: Catalogue): Promise<Service
 }
 
 function pickFields(f: ServiceFields): ServiceFields {
-  return { title: f.title, summary: f.summary, description: f.description, whoCanApply: f.whoCanApply, documentsNeeded: f.documentsNeeded, fee: f.fee, expectedTime: f.expectedTime, department: f.department, sla: f.sla };
+  // A stored version without languages or translations keeps the service's (from service.json).
+  return {
+    title: f.title, summary: f.summary, description: f.description, whoCanApply: f.whoCanApply, documentsNeeded: f.documentsNeeded, fee: f.fee, expectedTime: f.expectedTime, department: f.department, sla: f.sla,
+    ...(f.languages ? { languages: f.languages } : {}), ...(f.translations ? { translations: f.translations } : {}),
+  };
 }
 
 /**

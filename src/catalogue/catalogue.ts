@@ -7,6 +7,8 @@ import { parseFormSchema, type FormSchema } from '../web/index.js';
 import { parseDocuments, parsePayment, parseSla, readDecisions, type ServiceDecisionFile, type ServicePayment, type ServiceSla, type UploadRule } from './service-rules.js';
 import { readLetterTemplate, type LetterTemplate } from './letter.js';
 import { readTaskForms, type TaskForm } from './task-forms.js';
+import { isLanguage, type Language } from '../i18n/index.js';
+import { translationProblems, type ServiceTranslations } from './service-translations.js';
 
 /** The citizen-facing statuses every engine state maps to (issue 5). */
 export const CITIZEN_STATUSES = ['Received', 'In review', 'Information needed', 'Decision made', 'Closed'] as const;
@@ -54,6 +56,10 @@ export interface Service {
   /** The decision letter (`letter.json` in the service folder), if the service issues signed decisions with one. */
   readonly letter?: LetterTemplate | null;
   readonly directory: string;
+  /** The languages the service is offered in besides English, each complete in `translations` (issue 21). */
+  readonly languages?: readonly Language[];
+  /** Per language: the place of an English text → its translation (see service-translations.ts). */
+  readonly translations?: ServiceTranslations;
 }
 
 export interface InformationRequest {
@@ -231,16 +237,36 @@ export async function loadService(file: string, displayName = file): Promise<Ser
   const documents = parseDocuments(raw['documents'], pages.map((p) => p.id), fail);
   const taskForms = await readTaskForms(directory, bpmn, fail);
   const letter = await readLetterTemplate(directory, fail);
+  const { languages, translations } = readTranslations(raw, fail);
 
   const service = {
     id, title: c.text(raw, 'title'), summary: c.text(raw, 'summary'), description: c.list(raw, 'description'), whoCanApply: c.list(raw, 'whoCanApply'),
     documentsNeeded: c.list(raw, 'documentsNeeded'), fee: c.text(raw, 'fee'), expectedTime: c.text(raw, 'expectedTime'), department: c.text(raw, 'department'),
-    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, sla, decisions, payment, documents, taskForms, letter, directory,
+    referencePrefix, process: { key: processKey, bpmnFile, bpmn }, pages, elementStatuses, stateStatuses, informationRequest, sla, decisions, payment, documents, taskForms, letter, directory, languages, translations,
   };
+  for (const p of translationProblems(service, languages, translations)) c.fail(p.where, p.message);
   if (c.problems.length > 0) {
     throw new GovflowError('GOVFLOW_ERR_VALIDATION', `service catalogue: ${c.problems.map((p) => p.message).join('; ')}`, c.problems);
   }
   return service;
+}
+
+/** `languages` (besides English) and `translations` of a service.json; their completeness is checked by the caller. */
+function readTranslations(raw: Record<string, unknown>, fail: (field: string, message: string) => void): { languages: Language[]; translations: ServiceTranslations } {
+  const languages: Language[] = [];
+  const rawLanguages = raw['languages'] ?? [];
+  if (!Array.isArray(rawLanguages)) fail('languages', 'must be a list of language codes such as ["es", "ca"]');
+  else for (const l of rawLanguages) if (isLanguage(l) && l !== 'en') languages.push(l); else if (l !== 'en') fail('languages', `'${String(l)}' is not one of es, ca, et`);
+  const translations: Record<string, Record<string, string>> = {};
+  const rawTranslations = raw['translations'] ?? {};
+  if (!isRecord(rawTranslations)) fail('translations', 'must be { "es": { "title": "…" } }');
+  else {
+    for (const [language, texts] of Object.entries(rawTranslations)) {
+      if (!isLanguage(language) || !isRecord(texts) || !Object.values(texts).every((v) => typeof v === 'string')) fail(`translations.${language}`, 'must be a language code with { place: text }');
+      else translations[language] = texts as Record<string, string>;
+    }
+  }
+  return { languages, translations };
 }
 
 /** Loads every `<root>/<id>/service.json`; any problem stops the start with a message naming file and field. */

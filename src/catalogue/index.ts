@@ -22,3 +22,5 @@ export type { DaysHours } from './sla-days.js';
 export { serviceStartContent } from './service-start.js';
 export { SlaTimer, slaClock, workingDays } from './sla-clock.js';
 export type { ClockEvent, SlaCounting, SlaReading, SlaTerms } from './sla-clock.js';
+export { localiseService, missingTranslations, offeredIn, translatableTexts, translationProblems } from './service-translations.js';
+export type { ServiceTranslations } from './service-translations.js';

@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from '../web/index.js';
 import type { Service } from './catalogue.js';
+import { t } from '../i18n/index.js';
 
 /**
  * A service's start page as citizens read it: the portal serves it at `/services/:id`, and the admin pages show a
@@ -13,21 +14,21 @@ export function serviceStartContent(svc: Pick<Service, 'id' | 'title' | 'descrip
   return html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-xl">${svc.title}</h1>
 ${svc.description.map((p) => html`<p class="govuk-body">${p}</p>`)}
-<h2 class="govuk-heading-m">Who can apply</h2>
+<h2 class="govuk-heading-m">${t('start.whoCanApply')}</h2>
 ${list(svc.whoCanApply)}
-<h2 class="govuk-heading-m">What you need</h2>
+<h2 class="govuk-heading-m">${t('start.whatYouNeed')}</h2>
 ${list(svc.documentsNeeded)}
-<h2 class="govuk-heading-m">Fee</h2>
+<h2 class="govuk-heading-m">${t('start.fee')}</h2>
 <p class="govuk-body">${svc.fee}</p>
-<h2 class="govuk-heading-m">How long it takes</h2>
+<h2 class="govuk-heading-m">${t('start.howLong')}</h2>
 <p class="govuk-body">${svc.expectedTime}</p>
 ${measured ? html`<p class="govuk-body" id="measured-time">${measured}</p>` : ''}
-${startHref ? html`<a href="${startHref}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Start now${startIcon}</a>` : html`<p class="govuk-body govuk-!-font-weight-bold">Start now (the button citizens use to apply)</p>`}
-<p class="govuk-body">Your answers are saved as you go, so you can come back later.</p>
+${startHref ? html`<a href="${startHref}" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">${t('start.startNow')}${startIcon}</a>` : html`<p class="govuk-body govuk-!-font-weight-bold">${t('start.startNowPreview')}</p>`}
+<p class="govuk-body">${t('start.saved')}</p>
 </div>
 <div class="govuk-grid-column-one-third">
 <aside class="govuk-!-margin-top-6" aria-labelledby="responsible">
-<h2 class="govuk-heading-s" id="responsible">Responsible department</h2>
+<h2 class="govuk-heading-s" id="responsible">${t('start.department')}</h2>
 <p class="govuk-body-s">${svc.department}</p>
 </aside>
 </div></div>`;

@@ -1,14 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFString, PDFHexString, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFString, PDFHexString, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { formatDay, translate, type AnyLanguage, type MessageKey, type MessageValues } from '../i18n/index.js';
 import type { DecisionPayload } from './decision.js';
 
 export const JWS_ATTACHMENT_NAME = 'decision.jws';
 
 /**
- * The standard PDF fonts encode WinAnsi only: typographic quotes, dashes and the euro sign are kept, anything else
- * is shown as '?' (the signed JWS keeps the exact text). Line breaks are paragraph breaks, handled before this.
+ * Letters for every name (issue 21): the letter is set in DejaVu Sans, shipped by the `dejavu-fonts-ttf` package
+ * (never a system font), which covers Latin with its extensions, Greek and Cyrillic, so "Łukasz Żółć",
+ * "Дмитрий Иванов" and "Jüri Õunapuu" print as written. The fonts are read once and embedded as subsets (only the
+ * glyphs a letter uses). A character even DejaVu lacks is shown as '?' (the signed JWS keeps the exact text).
  */
+const require = createRequire(import.meta.url);
+let fontBytes: Promise<{ regular: Uint8Array; bold: Uint8Array }> | undefined;
+const letterFonts = (): Promise<{ regular: Uint8Array; bold: Uint8Array }> => (fontBytes ??= Promise.all([
+  readFile(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf')), readFile(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')),
+]).then(([regular, bold]) => ({ regular, bold })));
+
+/** Line breaks are paragraph breaks, handled before this; a character the font lacks becomes '?'. */
 function printable(text: string, font: PDFFont): string {
   const known = new Set(font.getCharacterSet());
   return [...text.normalize('NFC')].map((ch) => (ch === ' ' || known.has(ch.codePointAt(0)!) ? ch : '?')).join('');
@@ -31,13 +44,7 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
 /** A text's paragraphs: a line break typed in the reasons is a new paragraph, never a '?' in the letter. */
 const paragraphs = (text: string): string[] => text.split(/\r\n|\r|\n/).map((p) => p.trim()).filter(Boolean);
 
-const day = (iso: string): string => {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-  return m ? `${Number(m[3])} ${months[Number(m[2]) - 1]} ${m[1]}` : iso;
-};
-
-const TITLES: Record<string, string> = { permit: 'Permit decision', licence: 'Licence decision', benefit: 'Benefit decision' };
+const TITLES: Readonly<Record<string, MessageKey>> = { permit: 'letter.title.permit', licence: 'letter.title.licence', benefit: 'letter.title.benefit' };
 
 /** The QR code's PNG: the verification URL, error-correction level M. */
 export async function qrPng(url: string): Promise<Buffer> {
@@ -49,13 +56,18 @@ export async function qrPng(url: string): Promise<Buffer> {
  * file come from the decision, but pdf-lib names embedded fonts with random suffixes, so two renderings differ in
  * bytes: the issued PDF is stored and every download returns those exact bytes.
  */
-export async function renderDecisionPdf(payload: DecisionPayload, jws: string, verifyUrl: string): Promise<Uint8Array> {
+export async function renderDecisionPdf(payload: DecisionPayload, jws: string, verifyUrl: string, language: AnyLanguage = 'en'): Promise<Uint8Array> {
   const issued = new Date(payload.issuedAt);
   const letter = payload.letter;
+  const say = (key: MessageKey, values?: MessageValues): string => translate(language, key, values);
+  const day = (iso: string): string => formatDay(iso, language);
   const doc = await PDFDocument.create({ updateMetadata: false });
-  const regular = await doc.embedFont(StandardFonts.Helvetica);
-  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const title = letter?.headline ?? TITLES[payload.decisionType] ?? `Decision (${payload.decisionType})`;
+  doc.registerFontkit(fontkit);
+  const fonts = await letterFonts();
+  const regular = await doc.embedFont(fonts.regular, { subset: true });
+  const bold = await doc.embedFont(fonts.bold, { subset: true });
+  const titleKey = TITLES[payload.decisionType];
+  const title = letter?.headline ?? (titleKey ? say(titleKey) : say('letter.title.other', { type: payload.decisionType }));
   doc.setTitle(`${printable(title, regular)} ${payload.reference}`);
   doc.setAuthor(printable(payload.issuer.name, regular));
   doc.setCreationDate(issued);
@@ -89,36 +101,36 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
   };
   write(payload.issuer.name, { size: 12, font: bold });
   write(title, { size: 20, font: bold, gap: 10 });
-  write(`Service: ${letter?.serviceName ?? payload.service}`);
-  write(`Reference: ${payload.reference}`);
-  write(`Issued to: ${letter?.applicant ?? payload.subject.name}`);
-  if (payload.subject.nationalId) write(`National identity number: ${payload.subject.nationalId}`);
-  write(`Date of decision: ${day(payload.issuedAt)}`);
-  if (payload.validFrom) write(`Valid from: ${day(payload.validFrom)}`);
-  if (payload.validUntil) write(`Valid until: ${day(payload.validUntil)}`);
+  write(say('letter.service', { service: letter?.serviceName ?? payload.service }));
+  write(say('letter.reference', { reference: payload.reference }));
+  write(say('letter.issuedTo', { name: letter?.applicant ?? payload.subject.name }));
+  if (payload.subject.nationalId) write(say('letter.nationalId', { id: payload.subject.nationalId }));
+  write(say('letter.date', { date: day(payload.issuedAt) }));
+  if (payload.validFrom) write(say('letter.validFrom', { date: day(payload.validFrom) }));
+  if (payload.validUntil) write(say('letter.validUntil', { date: day(payload.validUntil) }));
   y -= 6;
-  write(`Outcome: ${payload.outcome === 'approved' ? 'Approved' : 'Refused'}`, { size: 16, font: bold, gap: 8 });
+  write(say(payload.outcome === 'approved' ? 'letter.outcomeApproved' : 'letter.outcomeRefused'), { size: 16, font: bold, gap: 8 });
   if (letter && letter.decidedOn.length > 0) {
-    heading('What we decided on');
+    heading(say('letter.decidedOn'));
     for (const line of letter.decidedOn) write(`${line.label}: ${line.value}`);
   }
   if (payload.reasons.length > 0) {
-    heading(payload.outcome === 'approved' ? 'Why we approved it' : 'Why we refused it');
+    heading(say(payload.outcome === 'approved' ? 'letter.whyApproved' : 'letter.whyRefused'));
     for (const reason of payload.reasons) for (const paragraph of paragraphs(reason)) write(paragraph, { gap: 6 });
   }
   if (letter && letter.terms.length > 0) {
-    heading('What this means');
+    heading(say('letter.whatThisMeans'));
     for (const term of letter.terms) write(term, { gap: 6 });
   }
   if (letter) {
-    heading('How to appeal');
+    heading(say('letter.howToAppeal'));
     for (const paragraph of paragraphs(letter.appeal.text)) write(paragraph, { gap: 6 });
-    write(`Last day to appeal: ${day(letter.appeal.by)}`, { font: bold });
-    heading('Who decided');
+    write(say('letter.lastDayToAppeal', { date: day(letter.appeal.by) }), { font: bold });
+    heading(say('letter.whoDecided'));
     write(`${letter.decidedBy.role}, ${letter.decidedBy.department}, ${payload.issuer.name}`);
   }
-  heading('Check that this decision is genuine');
-  write(`Go to ${verifyUrl} or scan the QR code. Verification code: ${payload.verificationCode}`);
+  heading(say('letter.checkGenuine'));
+  write(say('letter.verify', { url: verifyUrl, code: payload.verificationCode }));
   const qr = await doc.embedPng(await qrPng(verifyUrl));
   const side = 132;
   room(side + 8);

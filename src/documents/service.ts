@@ -1,4 +1,5 @@
 import { GovflowError, type Logger } from '../kernel/index.js';
+import { isLanguage, type Language } from '../i18n/index.js';
 import type { ActivatedJob, Engine, JobHandler } from '../engine/index.js';
 import { appendEvent, type Database } from '../store/index.js';
 import { signDecision, verifyDecisionJws, DECISION_TYPE_ID, type DecisionLetter, type DecisionPayload, type JwsCheck } from './decision.js';
@@ -30,6 +31,8 @@ export interface IssueDecisionInput {
   readonly validUntil?: string;
   readonly details?: Record<string, unknown>;
   readonly letter?: DecisionLetter;
+  /** The language the citizen chose (kept on the case): the letter's own words are in it; English when absent. */
+  readonly language?: Language;
   /** The case and BPMN element instance that issue it: the idempotency key (a retried job issues nothing new). */
   readonly instanceId?: number;
   readonly elementInstance?: string;
@@ -130,7 +133,7 @@ export class Documents {
       ...(input.letter ? { letter: input.letter } : {}),
     };
     const jws = await signDecision(payload, key);
-    const pdf = await renderDecisionPdf(payload, jws, this.verifyUrl(code));
+    const pdf = await renderDecisionPdf(payload, jws, this.verifyUrl(code), input.language ?? 'en');
     try {
       await this.options.db.transaction(async (tx) => {
         await tx.query(
@@ -251,6 +254,8 @@ export function decisionInputFromJob(job: ActivatedJob): IssueDecisionInput {
     reference: text(v['reference'], 'reference', 200),
     decisionType, outcome: decision, reasons,
     subjectName: text(v['applicantName'], 'applicantName', 300),
+    // The case's language, recorded by the portal when the application was sent; anything else is English.
+    ...(isLanguage(v['language']) ? { language: v['language'] } : {}),
     ...(validFrom ? { validFrom } : {}),
     ...(validUntil ? { validUntil } : {}),
     instanceId: job.instanceId,

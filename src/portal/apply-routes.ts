@@ -9,6 +9,7 @@ import { TOKEN } from './portal-context.js';
 import {
   answerText, attachDraftUploads, checkPageFiles, currentFiles, draftUploads, fileAnswerInput, formForPage, keptFiles, pageFileRules, pageHasFiles, storePageFiles, uploadIdsOf, type UploadSummary,
 } from './question-uploads.js';
+import { currentLanguage, isLanguage, t, type Language } from '../i18n/index.js';
 
 /**
  * Serves the application journey: the question pages (urlencoded, or multipart when a page asks for a file), check
@@ -19,6 +20,15 @@ import {
 function firstIncompletePage(svc: Service, draft: { answers: Record<string, unknown>; pageVersions: Record<string, string> }): ServicePage | undefined {
   return svc.pages.find((p) => draft.pageVersions[p.id] !== p.formVersion || validateAnswers(p.form, answersToInput(p.form, draft.answers)).errors.length > 0);
 }
+
+/**
+ * The language the case will speak when it is not English (the default, left unsaid so English cases are as
+ * before); a pseudo-language, only in tests, is English underneath.
+ */
+const caseLanguage = (): { language?: Language } => {
+  const language = currentLanguage();
+  return isLanguage(language) && language !== 'en' ? { language } : {};
+};
 
 const SERVICE_PARAMS = paramsSchema({ id: PARAM.slug });
 const PAGE_PARAMS = paramsSchema({ id: PARAM.slug, page: PARAM.slug });
@@ -40,14 +50,14 @@ export function registerApplyRoutes(server: FastifyInstance, ctx: PortalContext)
     const back = index > 0 ? `/services/${svc.id}/apply/${svc.pages[index - 1]!.id}` : `/services/${svc.id}`;
     return ctx.send(request, reply, `${p.title} – ${svc.title}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 ${renderErrorSummary(errors)}
-${opts.updated ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="form-updated-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="form-updated-title">Important</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">The questions on this page have changed since you answered them. Check your answers and continue.</p></div></div>` : ''}
+${opts.updated ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="form-updated-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="form-updated-title">${t('common.important')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${t('apply.formChanged')}</p></div></div>` : ''}
 <span class="govuk-caption-l">${svc.title}</span>
 <h1 class="govuk-heading-l">${p.title}</h1>
-<p class="govuk-body govuk-hint">Step ${index + 1} of ${svc.pages.length}</p>
+<p class="govuk-body govuk-hint">${t('apply.step', { step: index + 1, steps: svc.pages.length })}</p>
 <form method="post" action="/services/${svc.id}/apply/${p.id}${opts.change ? '?change=1' : ''}"${pageHasFiles(svc, p) ? html` enctype="multipart/form-data"` : ''} novalidate>
 <input type="hidden" name="csrf" value="${request.csrfToken}">
 ${renderFormFields(formForPage(svc, p), input, errors, { files: currentFiles(svc, p, input, opts.uploads ?? new Map()) })}
-<button type="submit" class="govuk-button" data-module="govuk-button">${opts.change ? 'Save and return to check your answers' : 'Continue'}</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${opts.change ? t('apply.saveAndReturn') : t('common.continue')}</button>
 </form>
 </div></div>`, { status: errors.length > 0 ? 400 : 200, backLink: back, hasErrors: errors.length > 0 });
   }
@@ -103,20 +113,20 @@ ${renderFormFields(formForPage(svc, p), input, errors, { files: currentFiles(svc
     const incomplete = firstIncompletePage(svc, draft);
     if (incomplete) return reply.redirect(`/services/${svc.id}/apply/${incomplete.id}`, 303);
     const uploads = await draftUploads(db, citizen, svc.id);
-    return ctx.send(request, reply, `Check your answers – ${svc.title}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+    return ctx.send(request, reply, `${t('check.title')} – ${svc.title}`, html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <span class="govuk-caption-l">${svc.title}</span>
-<h1 class="govuk-heading-l">Check your answers before sending your application</h1>
+<h1 class="govuk-heading-l">${t('check.heading')}</h1>
 ${svc.pages.map((p) => html`<h2 class="govuk-heading-m">${p.title}</h2>
 <dl class="govuk-summary-list govuk-!-margin-bottom-9">
-${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${f.label}</dt><dd class="govuk-summary-list__value">${answerText(f, draft.answers[f.key], uploads)}</dd><dd class="govuk-summary-list__actions"><a class="govuk-link" href="/services/${svc.id}/apply/${p.id}?change=1">Change<span class="govuk-visually-hidden"> ${f.label.toLowerCase()}</span></a></dd></div>
+${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${f.label}</dt><dd class="govuk-summary-list__value">${answerText(f, draft.answers[f.key], uploads)}</dd><dd class="govuk-summary-list__actions"><a class="govuk-link" href="/services/${svc.id}/apply/${p.id}?change=1">${t('common.change')}<span class="govuk-visually-hidden"> ${f.label.toLowerCase()}</span></a></dd></div>
 `)}</dl>
 `)}
-<h2 class="govuk-heading-m">Now send your application</h2>
-<p class="govuk-body">By sending this application you confirm that, to the best of your knowledge, the details you are providing are correct.</p>
+<h2 class="govuk-heading-m">${t('check.sendHeading')}</h2>
+<p class="govuk-body">${t('check.declaration')}</p>
 <form method="post" action="/services/${svc.id}/submit" novalidate>
 <input type="hidden" name="csrf" value="${request.csrfToken}">
 <input type="hidden" name="token" value="${randomUUID()}">
-<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Accept and send</button>
+<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">${t('check.acceptAndSend')}</button>
 </form>
 </div></div>`, { backLink: `/services/${svc.id}/apply/${svc.pages.at(-1)!.id}` });
   });
@@ -126,7 +136,7 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
     const citizen = ctx.citizen(request, reply, `/services/${svc.id}/check`);
     if (!citizen) return reply;
     const token = formText(formBody(request), 'token');
-    if (!TOKEN.test(token)) throw new PageError(400, 'There is a problem with your request', 'Go back to check your answers and send your application again.');
+    if (!TOKEN.test(token)) throw new PageError(400, t('error.badRequestTitle'), t('apply.sendAgain'));
     const draft = await store.getDraft(citizen, svc.id);
     const incomplete = firstIncompletePage(svc, draft);
     if (incomplete) {
@@ -138,7 +148,7 @@ ${fields(p.form).map((f) => html`<div class="govuk-summary-list__row"><dt class=
     const answers: Record<string, unknown> = {};
     for (const p of svc.pages) Object.assign(answers, validateAnswers(p.form, answersToInput(p.form, draft.answers)).values);
     const formVersions = Object.fromEntries(svc.pages.map((p) => [p.id, p.formVersion]));
-    const recorded = await store.recordSubmission({ token, citizenId: citizen, serviceId: svc.id, processKey: svc.process.key, prefix: svc.referencePrefix, year: engine.clock.now().getUTCFullYear(), answers, formVersions },
+    const recorded = await store.recordSubmission({ token, citizenId: citizen, serviceId: svc.id, processKey: svc.process.key, prefix: svc.referencePrefix, year: engine.clock.now().getUTCFullYear(), answers, formVersions, ...caseLanguage() },
       (tx, sub) => attachDraftUploads(tx, { reference: sub.reference, citizenId: citizen, serviceId: svc.id, ids: uploadIdsOf(svc, answers) }));
     await ctx.startCase(recorded);
     return reply.redirect(`/applications/${recorded.reference}/confirmation`, 303);

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { serviceStartContent } from '../catalogue/index.js';
+import { offeredIn, serviceStartContent } from '../catalogue/index.js';
 import { DEMO_CITIZENS } from '../identity/index.js';
 import { formBody, formFiles, formText, html, PARAM, paramsSchema, PageError, pageNotFound, readGovukAsset, type SafeHtml } from '../web/index.js';
 import type { PortalContext } from './portal-context.js';
+import { currentLanguage, t } from '../i18n/index.js';
 
 /**
  * Serves the portal's public pages: the GOV.UK assets, the citizen sign-in (eID button, demo picker) and sign-out,
@@ -16,7 +17,7 @@ export function registerCatalogueRoutes(server: FastifyInstance, ctx: PortalCont
 
   const sendAsset = async (reply: FastifyReply, file: string): Promise<FastifyReply> => {
     const asset = await readGovukAsset(file);
-    if (!asset) throw pageNotFound('There is no such file.');
+    if (!asset) throw pageNotFound(t('error.noSuchFile'));
     return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.content);
   };
   server.get('/assets/govuk-frontend.min.css', async (_request, reply) => sendAsset(reply, 'govuk-frontend.min.css'));
@@ -28,24 +29,24 @@ export function registerCatalogueRoutes(server: FastifyInstance, ctx: PortalCont
     if (!request.csrfToken) request.csrfToken = (await options.identity.pageSession(request, reply, { create: true })).csrfToken;
     const next = safeNext(request.query.next);
     // With a national eID configured, citizens sign in there; the demo picker stays only in demo mode, below it.
-    const eid = options.identity.oidcEnabled ? html`<h2 class="govuk-heading-m">Sign in with your national eID</h2>
-<p class="govuk-body"><a class="govuk-button" href="/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" data-module="govuk-button">Continue to the eID sign-in</a></p>` : '';
-    return ctx.send(request, reply, 'Sign in (demo)', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">${options.identity.oidcEnabled ? 'Sign in' : 'Sign in (demo)'}</h1>
+    const eid = options.identity.oidcEnabled ? html`<h2 class="govuk-heading-m">${t('signIn.eidHeading')}</h2>
+<p class="govuk-body"><a class="govuk-button" href="/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" data-module="govuk-button">${t('signIn.eidButton')}</a></p>` : '';
+    return ctx.send(request, reply, t('nav.signInDemo'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">${options.identity.oidcEnabled ? t('nav.signIn') : t('nav.signInDemo')}</h1>
 ${eid}
-${options.demoSignIn === false ? (options.identity.oidcEnabled ? '' : html`<p class="govuk-body">Signing in is not available yet. Try again later.</p>`) : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This is a demonstration sign-in. There is no password: pick a demo citizen. A real deployment signs citizens in with the national eID (OpenID Connect).</strong></div>
+${options.demoSignIn === false ? (options.identity.oidcEnabled ? '' : html`<p class="govuk-body">${t('signIn.unavailable')}</p>`) : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${t('signIn.demoWarning')}</strong></div>
 <form method="post" action="/sign-in" novalidate>
 <input type="hidden" name="csrf" value="${request.csrfToken}">
 <input type="hidden" name="next" value="${next}">
 <div class="govuk-form-group">
 <fieldset class="govuk-fieldset">
-<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Who are you?</legend>
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${t('signIn.whoAreYou')}</legend>
 <div class="govuk-radios" data-module="govuk-radios">
-${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="${i === 0 ? 'citizen' : `citizen-${i + 1}`}" name="citizen" type="radio" value="${c.id}"${i === 0 ? html` checked` : ''}><label class="govuk-label govuk-radios__label" for="${i === 0 ? 'citizen' : `citizen-${i + 1}`}">${c.name} (demo citizen)</label></div>
+${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="${i === 0 ? 'citizen' : `citizen-${i + 1}`}" name="citizen" type="radio" value="${c.id}"${i === 0 ? html` checked` : ''}><label class="govuk-label govuk-radios__label" for="${i === 0 ? 'citizen' : `citizen-${i + 1}`}">${t('signIn.demoCitizen', { name: c.name })}</label></div>
 `)}</div>
 </fieldset>
 </div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('nav.signIn')}</button>
 </form>`}
 </div></div>`, { current: 'sign-in' });
   });
@@ -54,7 +55,7 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
     const body = formBody(request);
     if (options.demoSignIn === false) throw pageNotFound();
     const citizen = DEMO_CITIZENS.find((c) => c.id === body['citizen']);
-    if (!citizen) throw new PageError(400, 'Choose a demo citizen', 'Go back and choose one of the demo citizens.');
+    if (!citizen) throw new PageError(400, t('signIn.chooseTitle'), t('signIn.chooseText'));
     // Identity starts a new session on sign-in, so a session id known before signing in is worth nothing after.
     await options.identity.signInCitizen(request, reply, citizen.id);
     return reply.redirect(safeNext(formText(body, 'next')), 303);
@@ -62,15 +63,15 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
 
   server.post('/sign-out', async (request, reply) => {
     // The sign-out form has one field: a post that carries files is not it (nothing is read from them).
-    if (formFiles(request).length > 0) throw new PageError(400, 'There is a problem with your request', 'Signing out takes no files. Go back and use the sign-out button.');
+    if (formFiles(request).length > 0) throw new PageError(400, t('error.badRequestTitle'), t('signIn.signOutNoFiles'));
     await options.identity.signOut(request, reply);
     return reply.redirect('/', 303);
   });
 
-  server.get('/', async (request, reply) => ctx.send(request, reply, 'Services', html`<h1 class="govuk-heading-xl">Services</h1>
-<p class="govuk-body-l">Apply online to ${catalogue.services.length === 1 ? 'this service' : 'these services'} of the municipality and follow your application.</p>
+  server.get('/', async (request, reply) => ctx.send(request, reply, t('nav.services'), html`<h1 class="govuk-heading-xl">${t('nav.services')}</h1>
+<p class="govuk-body-l">${t('home.intro', { count: catalogue.services.length })}</p>
 <ul class="govuk-list">
-${catalogue.services.map((svc) => html`<li><h2 class="govuk-heading-m govuk-!-margin-bottom-1"><a class="govuk-link" href="/services/${svc.id}">${svc.title}</a></h2><p class="govuk-body">${svc.summary}</p></li>
+${catalogue.services.map((english) => [ctx.localised(english), offeredIn(english, currentLanguage())] as const).map(([svc, offered]) => html`<li${offered ? '' : html` lang="en"`}><h2 class="govuk-heading-m govuk-!-margin-bottom-1"><a class="govuk-link" href="/services/${svc.id}">${svc.title}</a></h2><p class="govuk-body">${svc.summary}</p></li>
 `)}</ul>`, { current: 'home' }));
 
   server.get<{ Params: { id: string } }>('/services/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {

@@ -1,6 +1,7 @@
 import { citizenStatus, type Service } from '../catalogue/index.js';
 import type { EventView, ProcessInstanceView } from '../engine/index.js';
 import { feeDue } from './payment-pages.js';
+import { t } from '../i18n/index.js';
 
 /**
  * What a citizen reads about their case (issue 23): a status that says what they must do, worked out from where the
@@ -27,26 +28,26 @@ export function waitsForAnswer(service: Service, instance: ProcessInstanceView |
 
 export function plainStatus(service: Service, instance: ProcessInstanceView | null): PlainStatus {
   if (feeDue(service, instance)) {
-    return { words: 'Pay the fee', explanation: 'Pay the fee below. We will make a decision after you have paid.', tag: 'govuk-tag--orange', actionNeeded: true };
+    return { words: t('status.payFee'), explanation: t('status.payFeeText'), tag: 'govuk-tag--orange', actionNeeded: true };
   }
   if (waitsForAnswer(service, instance)) {
-    return { words: 'Answer our question', explanation: 'We need more information from you before we can go on. Answer the question below, and add documents if it asks for them.', tag: 'govuk-tag--yellow', actionNeeded: true };
+    return { words: t('status.answer'), explanation: t('status.answerText'), tag: 'govuk-tag--yellow', actionNeeded: true };
   }
   const status = instance ? citizenStatus(service, instance) : 'Received';
   const outcome = instance?.variables['decision'];
   switch (status) {
     case 'Received':
-      return { words: 'We have received your application', explanation: 'We will start looking at it soon.', tag: 'govuk-tag--blue', actionNeeded: false };
+      return { words: t('status.received'), explanation: t('status.receivedText'), tag: 'govuk-tag--blue', actionNeeded: false };
     case 'In review':
-      return { words: 'We are reviewing your application', explanation: `You do not need to do anything. ${service.expectedTime}`, tag: 'govuk-tag--light-blue', actionNeeded: false };
+      return { words: t('status.reviewing'), explanation: `${t('status.reviewingText')} ${service.expectedTime}`, tag: 'govuk-tag--light-blue', actionNeeded: false };
     case 'Information needed':
-      return { words: 'We are preparing a question for you', explanation: 'We need more information from you. We will tell you here, and by e-mail, what we need.', tag: 'govuk-tag--yellow', actionNeeded: false };
+      return { words: t('status.preparingQuestion'), explanation: t('status.preparingQuestionText'), tag: 'govuk-tag--yellow', actionNeeded: false };
     case 'Decision made':
-      if (outcome === 'approved') return { words: 'Approved', explanation: 'Your application was approved. Read and download your decision below.', tag: 'govuk-tag--green', actionNeeded: false };
-      if (outcome === 'refused') return { words: 'Refused', explanation: 'Your application was refused. Read why, and how to appeal, in your decision below.', tag: 'govuk-tag--red', actionNeeded: false };
-      return { words: 'Decided', explanation: 'We have made a decision on your application.', tag: 'govuk-tag--green', actionNeeded: false };
+      if (outcome === 'approved') return { words: t('status.approved'), explanation: t('status.approvedText'), tag: 'govuk-tag--green', actionNeeded: false };
+      if (outcome === 'refused') return { words: t('status.refused'), explanation: t('status.refusedText'), tag: 'govuk-tag--red', actionNeeded: false };
+      return { words: t('status.decided'), explanation: t('status.decidedText'), tag: 'govuk-tag--green', actionNeeded: false };
     case 'Closed':
-      return { words: 'Closed', explanation: 'We have stopped working on this application.', tag: 'govuk-tag--grey', actionNeeded: false };
+      return { words: t('status.closed'), explanation: t('status.closedText'), tag: 'govuk-tag--grey', actionNeeded: false };
   }
 }
 
@@ -62,27 +63,27 @@ export interface ReadableEntry {
  * only), the service's declared waiting points and the case's outcome.
  */
 export function readableTimeline(service: Service, events: readonly EventView[], submittedAt: string, instance: ProcessInstanceView | null): ReadableEntry[] {
-  const entries: ReadableEntry[] = [{ title: 'Application sent', text: 'We received your application.', at: submittedAt }];
+  const entries: ReadableEntry[] = [{ title: t('timeline.sent'), text: t('timeline.sentText'), at: submittedAt }];
   const ir = service.informationRequest;
   const payment = service.payment;
   let reviewing = false;
   for (const e of events) {
     if (e.type === 'element.activated' && e.elementId) {
-      if (ir && e.elementId === ir.waitingAt) entries.push({ title: 'We asked you a question', text: 'We asked you for more information.', at: e.occurredAt });
-      else if (payment && e.elementId === payment.waitingAt) entries.push({ title: 'We asked you to pay the fee', text: 'The reviews were done and the fee was worked out.', at: e.occurredAt });
+      if (ir && e.elementId === ir.waitingAt) entries.push({ title: t('timeline.asked'), text: t('timeline.askedText'), at: e.occurredAt });
+      else if (payment && e.elementId === payment.waitingAt) entries.push({ title: t('timeline.feeAsked'), text: t('timeline.feeAskedText'), at: e.occurredAt });
       else if (!reviewing && service.elementStatuses[e.elementId] === 'In review') {
         reviewing = true;
-        entries.push({ title: 'We started reviewing your application', text: `${service.department} is looking at it.`, at: e.occurredAt });
+        entries.push({ title: t('timeline.reviewStarted'), text: t('timeline.reviewStartedText', { department: service.department }), at: e.occurredAt });
       }
     } else if (e.type === 'element.completed' && e.elementId) {
-      if (ir && e.elementId === ir.waitingAt) entries.push({ title: 'You answered our question', text: 'We received the information you sent.', at: e.occurredAt });
-      else if (payment && e.elementId === payment.waitingAt) entries.push({ title: 'You paid the fee', text: 'We received your payment.', at: e.occurredAt });
+      if (ir && e.elementId === ir.waitingAt) entries.push({ title: t('timeline.answered'), text: t('timeline.answeredText'), at: e.occurredAt });
+      else if (payment && e.elementId === payment.waitingAt) entries.push({ title: t('timeline.paid'), text: t('timeline.paidText'), at: e.occurredAt });
     } else if (e.type === 'process.completed') {
       const outcome = instance?.variables['decision'];
-      entries.push({ title: 'We made a decision', text: outcome === 'approved' ? 'Your application was approved.' : outcome === 'refused' ? 'Your application was refused.' : 'A decision was made on your application.', at: e.occurredAt });
+      entries.push({ title: t('timeline.decided'), text: outcome === 'approved' ? t('timeline.decidedApproved') : outcome === 'refused' ? t('timeline.decidedRefused') : t('timeline.decidedText'), at: e.occurredAt });
       break;
     } else if (e.type === 'process.terminated') {
-      entries.push({ title: 'Your application was closed', text: 'We stopped working on it.', at: e.occurredAt });
+      entries.push({ title: t('timeline.closed'), text: t('timeline.closedText'), at: e.occurredAt });
       break;
     }
   }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { processingTimes, type Catalogue, type Service, type ServicePage } from '../catalogue/index.js';
+import { localiseService, offeredIn, processingTimes, type Catalogue, type Service, type ServicePage } from '../catalogue/index.js';
 import type { Engine, ProcessInstanceView } from '../engine/index.js';
 import type { Identity } from '../identity/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
@@ -11,6 +11,7 @@ import { formatDateTime, page, pageNotFound, type HtmlValue } from '../web/index
 import { PortalStore, type Submission } from './portal-store.js';
 import type { OnSubmitted } from './submission-hooks.js';
 import { createCaseStarts } from './case-starts.js';
+import { answerInEnglish, currentLanguage, t } from '../i18n/index.js';
 
 /**
  * What every route module of the citizen portal shares (src/portal/*-routes.ts): the options, the store, the page
@@ -65,7 +66,11 @@ export interface PortalContext {
   send(request: FastifyRequest, reply: FastifyReply, title: string, content: HtmlValue, extra?: SendExtra): FastifyReply;
   /** The signed-in citizen's id, or null after redirecting to the sign-in page (back to `next` afterwards). */
   citizen(request: FastifyRequest, reply: FastifyReply, next?: string): string | null;
+  /** The service in the reader's language (a page that shows it turns to English when it is not offered in it). */
   serviceOr404(id: string): Service;
+  /** For a list: the service in the reader's language if offered in it, else the English one. */
+  localised(service: Service): Service;
+  localisedById(id: string): Service | undefined;
   pageOr404(service: Service, pageId: string): ServicePage;
   /** The signed-in citizen's submission (404 for anyone else's: it looks exactly like one that does not exist). */
   ownSubmission(request: FastifyRequest, reference: string): Promise<Submission>;
@@ -101,17 +106,29 @@ export function createPortalContext(options: PortalOptions): PortalContext {
 
   const citizenOf = (request: FastifyRequest) => (request.principal?.kind === 'citizen' ? request.principal : null);
 
+  /** The service in the reader's language; one not offered in it turns the page to English (the layout says so). */
+  const localised = (service: Service): Service => {
+    const language = currentLanguage();
+    if (!offeredIn(service, language)) answerInEnglish();
+    return localiseService(service, currentLanguage());
+  };
   const serviceOr404 = (id: string): Service => {
     const service = catalogue.get(id);
     if (!service) throw pageNotFound();
-    return service;
+    return localised(service);
+  };
+  /** For lists: the service in the reader's language if offered in it, else in English (marked `lang="en"` by the page). */
+  const listed = (service: Service): Service => localiseService(service, currentLanguage());
+  const localisedById = (id: string): Service | undefined => {
+    const service = catalogue.get(id);
+    return service ? listed(service) : undefined;
   };
 
   // The submit request starts the case; a submission left without one is finished by the case-start loop (case-starts.ts), never by a page.
   const startCase = createCaseStarts(options).start;
 
   return {
-    options, engine, catalogue, db, store, log, measured, serviceOr404, startCase,
+    options, engine, catalogue, db, store, log, measured, serviceOr404, startCase, localised: listed, localisedById,
     send(request, reply, title, content, extra = {}) {
       const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, ...(options.privacy ? { accountLinks: ACCOUNT_LINKS } : {}), ...extra });
       return reply.status(extra.status ?? 200).type('text/html; charset=utf-8').send(body.value);
@@ -129,7 +146,7 @@ export function createPortalContext(options: PortalOptions): PortalContext {
     },
     async ownSubmission(request, reference) {
       const submission = REFERENCE.test(reference) ? await store.getSubmission(reference) : null;
-      if (!submission || submission.citizenId !== citizenOf(request)?.id) throw pageNotFound('There is no application with this reference in your account.');
+      if (!submission || submission.citizenId !== citizenOf(request)?.id) throw pageNotFound(t('error.noApplication'));
       return submission;
     },
     // Pages only read: a submission without a case is "Received" until the case-start loop starts it.

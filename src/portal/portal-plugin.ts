@@ -8,6 +8,7 @@ import { registerPaymentPages } from './payment-pages.js';
 import { createPortalContext, deployServices, type PortalContext, type PortalOptions } from './portal-context.js';
 import { PAGE_MULTIPART_LIMITS } from './question-uploads.js';
 import { registerUploadRoutes } from './uploads.js';
+import { t } from '../i18n/index.js';
 
 /**
  * Serves the citizen portal at `/`: the service catalogue and sign-in (catalogue-routes.ts), the application
@@ -36,7 +37,7 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
       formBodyLimit: FORM_BODY_LIMIT, multipart: PAGE_MULTIPART_LIMITS,
       errors: {
         render: (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status: number) => ctx.send(request, reply, title, content, { status }),
-        log: ctx.log, home: { href: '/', label: 'Go to the list of services' }, bugHint: 'Your answers have been saved.',
+        log: ctx.log, home: { href: '/', get label() { return t('error.home'); } }, get bugHint() { return t('error.answersSaved'); },
       },
     });
 

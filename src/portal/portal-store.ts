@@ -2,6 +2,7 @@ import { instanceWithEventsJson, parseInstanceWithEvents, type EventView, type P
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
 import type { StoredUpload } from './uploads.js';
+import type { Language } from '../i18n/index.js';
 
 /** The portal's own tables (migration 0002-portal.sql): drafts, submissions, the reference sequence. Sessions are identity's. */
 export interface Draft {
@@ -18,6 +19,12 @@ export interface Submission {
   readonly answers: Answers;
   readonly formVersions: Record<string, string>;
   readonly submittedAt: string;
+  /**
+   * The language the citizen applied in, known to the request that sends the application: the case starts with
+   * it (the `language` variable), so its e-mails and letter speak it. Not a column yet (it would be migration 0029,
+   * which cannot land before 0026–0028): a start retried later by the case-start loop speaks English.
+   */
+  readonly language?: Language;
 }
 
 interface SubmissionRow {
@@ -76,7 +83,7 @@ export class PortalStore {
    * Records a submission once per token: a second call with the same token (a double click, a resent form) gets
    * the first submission back.
    */
-  async recordSubmission(input: { token: string; citizenId: string; serviceId: string; processKey: string; prefix: string; year: number; answers: Answers; formVersions: Record<string, string> }, after?: (tx: Queryable, submission: Submission) => Promise<void>): Promise<Submission> {
+  async recordSubmission(input: { token: string; citizenId: string; serviceId: string; processKey: string; prefix: string; year: number; answers: Answers; formVersions: Record<string, string>; language?: Language }, after?: (tx: Queryable, submission: Submission) => Promise<void>): Promise<Submission> {
     // `after` runs in the same transaction (the draft's uploads get the reference): both or neither.
     const first = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<SubmissionRow>(
@@ -88,7 +95,7 @@ export class PortalStore {
       if (recorded && after) await after(tx, recorded);
       return recorded;
     });
-    if (first) return first;
+    if (first) return input.language ? { ...first, language: input.language } : first;
     const existing = (await this.submissionByToken(input.token))!;
     if (existing.citizenId !== input.citizenId) throw new Error('submission token reused by another citizen');
     return existing;

@@ -3,6 +3,7 @@ import { GovflowError } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { displayAnswer, fields, readMultipart, type Answers, type IncomingFile, type FieldComponent, type FieldError, type FormComponent, type FormSchema, type RawInput } from '../web/index.js';
 import { checkUpload, type CheckedUpload } from './uploads.js';
+import { t } from '../i18n/index.js';
 
 /**
  * File uploads on question pages (form-js `filepicker`, issue 5). A page with a filepicker is sent as
@@ -72,7 +73,7 @@ export const pageHasFiles = (service: Service, page: ServicePage): boolean => pa
 
 /** "12 KB", "1.5 MB": sizes as a citizen reads them. */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return t('size.bytes', { count: bytes });
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }

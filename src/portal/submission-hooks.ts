@@ -43,7 +43,7 @@ export async function caseStartVariables(db: Database, submission: Submission, s
   return {
     ...submission.answers,
     applicationId: submission.reference, reference: submission.reference, serviceId: submission.serviceId, serviceName: service?.title ?? submission.serviceId,
-    applicant: submission.citizenId, formVersions: submission.formVersions,
+    applicant: submission.citizenId, formVersions: submission.formVersions, ...(submission.language ? { language: submission.language } : {}),
     ...(contact.email && submission.answers['applicantEmail'] === undefined ? { applicantEmail: contact.email } : {}),
     ...(contact.name && submission.answers['applicantName'] === undefined ? { applicantName: contact.name } : {}),
     ...(documents.length > 0 ? { applicationDocuments: documents } : {}),

@@ -5,6 +5,7 @@ import { type Service, type UploadRule, type UploadType } from '../catalogue/ind
 import { GovflowError } from '../kernel/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import { formFiles, html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';
+import { t } from '../i18n/index.js';
 
 /**
  * Serves the upload of documents to a case (`POST /applications/:ref/documents`) and checks every upload. Documents
@@ -92,17 +93,17 @@ export function uploadForm(service: Service, reference: string, csrfToken: strin
   const rules = Object.entries(informationUploadRules(service));
   if (rules.length === 0) return html``;
   return html`<div id="documents">
-<h2 class="govuk-heading-m">Send a document</h2>
+<h2 class="govuk-heading-m">${t('uploads.heading')}</h2>
 ${uploads.length > 0 ? html`<ul class="govuk-list" id="uploaded">${uploads.map((u) => html`<li>${u.filename} (${TYPE_LABEL[u.mediaType as UploadType] ?? u.mediaType}, ${mb(u.sizeBytes)})</li>`)}</ul>` : ''}
 <form method="post" action="/applications/${reference}/documents" enctype="multipart/form-data" novalidate>
 <input type="hidden" name="csrf" value="${csrfToken}">
 ${rules.map(([key, rule]) => html`<div class="govuk-form-group${error?.key === key ? ' govuk-form-group--error' : ''}">
 <label class="govuk-label" for="${key}">${rule.label}</label>
-<div class="govuk-hint" id="${key}-hint">${rule.types.map((t) => TYPE_LABEL[t]).join(', ')}, up to ${mb(rule.maxBytes)}</div>
-${error?.key === key ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<div class="govuk-hint" id="${key}-hint">${rule.types.map((type) => TYPE_LABEL[type]).join(', ')}, ${t('form.upTo', { size: mb(rule.maxBytes) })}</div>
+${error?.key === key ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}
 <input class="govuk-file-upload${error?.key === key ? ' govuk-file-upload--error' : ''}" id="${key}" name="${key}" type="file" accept="${rule.types.join(',')}" aria-describedby="${key}-hint${error?.key === key ? ` ${key}-error` : ''}">
 </div>`)}
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Upload</button>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('uploads.button')}</button>
 </form>
 </div>`;
 }
@@ -126,16 +127,16 @@ export function registerUploadRoutes(server: FastifyInstance, deps: UploadDeps):
     if (!citizen) return reply;
     const own = await deps.ownCase(request, request.params.ref);
     const rules = informationUploadRules(own.service);
-    const problem = (key: string, message: string, status: number) => deps.send(request, reply, 'There is a problem with your document', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="/applications/${own.reference}#${key}">${message}</a></li></ul></div></div></div>
-<h1 class="govuk-heading-l">Your document was not uploaded</h1>
-<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}#documents">Go back and choose another file</a></p>`, { status, hasErrors: true, current: 'applications' });
+    const problem = (key: string, message: string, status: number) => deps.send(request, reply, t('uploads.problemTitle'), html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">${t('form.problem')}</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="/applications/${own.reference}#${key}">${message}</a></li></ul></div></div></div>
+<h1 class="govuk-heading-l">${t('uploads.notUploaded')}</h1>
+<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}#documents">${t('uploads.chooseAnother')}</a></p>`, { status, hasErrors: true, current: 'applications' });
     const chosen = formFiles(request).filter((f) => f.filename !== '' || f.bytes.length > 0);
     const firstKey = Object.keys(rules)[0] ?? 'document';
-    if (chosen.length === 0) return problem(firstKey, 'Select a file', 400);
+    if (chosen.length === 0) return problem(firstKey, t('uploads.selectFile'), 400);
     const checked: { key: string; bytes: Buffer; upload: Awaited<ReturnType<typeof checkUpload>> }[] = [];
     for (const f of chosen) {
       const rule = rules[f.field];
-      if (!rule) return problem(firstKey, 'Select a file', 400);
+      if (!rule) return problem(firstKey, t('uploads.selectFile'), 400);
       if (f.truncated || f.bytes.length > rule.maxBytes) return problem(f.field, `The selected file must be smaller than ${mb(rule.maxBytes)}`, 413);
       try {
         checked.push({ key: f.field, bytes: f.bytes, upload: await checkUpload(f.bytes, f.filename, rule, f.field) });

@@ -1,4 +1,5 @@
 import type { FieldComponent } from './form-schema.js';
+import { currentLanguage, intlLocale, t } from '../i18n/index.js';
 
 /**
  * Error messages worded after the GOV.UK Design System's error message guidance: say what to do ("Enter the
@@ -55,10 +56,10 @@ export function fieldWording(field: FieldComponent): FieldWording {
     const object = /^(your|the|a|an)\b/i.test(cleaned) || CLAUSE.test(cleaned) ? lcFirst(cleaned) : `the ${lcFirst(cleaned)}`;
     return { object, subject: subject || ucFirst(cleaned), named: true };
   }
-  return { object: 'your answer', subject: subject || 'Your answer', named: false };
+  return { object: t('errors.yourAnswer'), subject: subject || t('errors.yourAnswerSubject'), named: false };
 }
 
-const formatNumber = (n: number): string => n.toLocaleString('en-GB', { maximumFractionDigits: 6 });
+const formatNumber = (n: number): string => n.toLocaleString(intlLocale(currentLanguage()), { maximumFractionDigits: 6 });
 
 /** The kinds of problem a field can have; each maps to one message. */
 export type ErrorKind =
@@ -76,8 +77,8 @@ export function errorMessageFor(field: FieldComponent, kind: ErrorKind, detail =
   const v = field.validate;
   const choose = field.type === 'radio' || field.type === 'select' || field.type === 'checklist' || field.type === 'checkbox';
   const required = (): string => p['errorMessageRequired']
-    ?? (field.type === 'checkbox' ? `Select to confirm ${object}` : choose || field.type === 'filepicker' ? `Select ${object}` : `Enter ${object}`);
-  const range = (): string | undefined => (v.min !== undefined && v.max !== undefined ? `${subject} must be between ${formatNumber(v.min)} and ${formatNumber(v.max)}` : undefined);
+    ?? (field.type === 'checkbox' ? t('errors.confirm', { object }) : choose || field.type === 'filepicker' ? t('errors.select', { object }) : t('errors.enter', { object }));
+  const range = (): string | undefined => (v.min !== undefined && v.max !== undefined ? t('errors.between', { subject, min: formatNumber(v.min), max: formatNumber(v.max) }) : undefined);
   switch (kind) {
     case 'required':
       return required();
@@ -85,26 +86,26 @@ export function errorMessageFor(field: FieldComponent, kind: ErrorKind, detail =
       // A radio or list cannot be answered wrongly in a browser: a value not offered gets the same instruction.
       return p['errorMessageFormat'] ?? required();
     case 'not-a-number':
-      return p['errorMessageFormat'] ?? `${subject} must be a number`;
+      return p['errorMessageFormat'] ?? t('errors.number', { subject });
     case 'too-small':
-      return p['errorMessageMin'] ?? range() ?? `${subject} must be ${formatNumber(v.min ?? 0)} or more`;
+      return p['errorMessageMin'] ?? range() ?? t('errors.min', { subject, min: formatNumber(v.min ?? 0) });
     case 'too-big':
-      return p['errorMessageMax'] ?? range() ?? `${subject} must be ${formatNumber(v.max ?? 0)} or less`;
+      return p['errorMessageMax'] ?? range() ?? t('errors.max', { subject, max: formatNumber(v.max ?? 0) });
     case 'too-short':
-      return p['errorMessageMin'] ?? `${subject} must be ${formatNumber(v.minLength ?? 0)} characters or more`;
+      return p['errorMessageMin'] ?? t('errors.minLength', { subject, min: formatNumber(v.minLength ?? 0) });
     case 'too-long':
-      return p['errorMessageMax'] ?? `${subject} must be ${formatNumber(v.maxLength ?? 0)} characters or less`;
+      return p['errorMessageMax'] ?? t('errors.maxLength', { subject, max: formatNumber(v.maxLength ?? 0) });
     case 'email':
-      return p['errorMessageFormat'] ?? `Enter ${object} in the correct format, like name@example.com`;
+      return p['errorMessageFormat'] ?? t('errors.email', { object });
     case 'pattern':
-      return p['patternMessage'] ?? p['errorMessageFormat'] ?? `Enter ${object} in the correct format`;
+      return p['patternMessage'] ?? p['errorMessageFormat'] ?? t('errors.pattern', { object });
     case 'date-missing-part':
-      return `${subject} must include a ${detail}`;
+      return t('errors.datePart', { subject, part: detail });
     case 'date-not-real':
-      return p['errorMessageFormat'] ?? `${subject} must be a real date`;
+      return p['errorMessageFormat'] ?? t('errors.realDate', { subject });
     case 'time-not-real':
-      return p['errorMessageFormat'] ?? `${subject} must be a real time, like 14:30`;
+      return p['errorMessageFormat'] ?? t('errors.realTime', { subject });
     case 'datetime-incomplete':
-      return `${subject} must include a date and a time`;
+      return t('errors.dateAndTime', { subject });
   }
 }

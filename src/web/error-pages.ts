@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
+import { t } from '../i18n/index.js';
 
 /**
  * The server-wide error pages: what a person's browser gets for an address no area answers (404), a body or address
@@ -15,22 +16,22 @@ export function isPageAddress(url: string, accept: string | undefined): boolean 
   return wants.includes('html') || !/json|xml/.test(wants);
 }
 
-const HOME = html`<p class="govuk-body"><a class="govuk-link" href="/">Go to the list of services</a></p>`;
-
 function content(status: number, reference: string, message?: string): { title: string; body: SafeHtml } {
+  const HOME = html`<p class="govuk-body"><a class="govuk-link" href="/">${t('error.home')}</a></p>`;
+  const quote = html`<p class="govuk-body">${t('error.quote')} <strong>${reference}</strong></p>`;
   if (message && status >= 400 && status < 500 && status !== 404) {
-    return { title: 'There is a problem with your request', body: html`<p class="govuk-body">${message}</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${reference}</strong>.</p>${HOME}` };
+    return { title: t('error.badRequestTitle'), body: html`<p class="govuk-body">${message}</p>${quote}${HOME}` };
   }
   switch (status) {
     case 404:
-      return { title: 'Page not found', body: html`<p class="govuk-body">If you typed the web address, check it is correct.</p><p class="govuk-body">If you pasted the web address, check you copied the entire address.</p>${HOME}` };
+      return { title: t('error.notFound'), body: html`<p class="govuk-body">${t('error.typedAddress')}</p><p class="govuk-body">${t('error.pastedAddress')}</p>${HOME}` };
     case 413:
-      return { title: 'What you sent is too large', body: html`<p class="govuk-body">The form or file you sent is larger than we can accept. Go back and send a smaller file, or fewer files at once.</p>${HOME}` };
+      return { title: t('error.tooLargeTitle'), body: html`<p class="govuk-body">${t('error.tooLargeText')}</p>${HOME}` };
     case 414:
-      return { title: 'The web address is too long', body: html`<p class="govuk-body">Check the web address, or start again from the list of services.</p>${HOME}` };
+      return { title: t('error.longAddress'), body: html`<p class="govuk-body">${t('error.longAddressText')}</p>${HOME}` };
     default:
-      if (status < 500) return { title: 'There is a problem with your request', body: html`<p class="govuk-body">Go back and try again.</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${reference}</strong>.</p>${HOME}` };
-      return { title: 'Sorry, there is a problem with the service', body: html`<p class="govuk-body">Try again later. Anything you already sent us has been saved.</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${reference}</strong>.</p>${HOME}` };
+      if (status < 500) return { title: t('error.badRequestTitle'), body: html`<p class="govuk-body">${t('error.goBack')}</p>${quote}${HOME}` };
+      return { title: t('error.serviceProblem'), body: html`<p class="govuk-body">${t('error.tryLater')} ${t('error.saved')}</p>${quote}${HOME}` };
   }
 }
 

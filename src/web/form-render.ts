@@ -1,5 +1,6 @@
 import { fields, type FieldComponent, type FieldError, type FormSchema, type RawInput } from './form-schema.js';
 import { html, type SafeHtml } from './html.js';
+import { t } from '../i18n/index.js';
 
 /** Extra things a form shows that are not in the raw input. */
 export interface RenderOptions {
@@ -34,7 +35,7 @@ function hintAndError(field: FieldComponent, error: FieldError | undefined): { d
   return {
     describedBy: ids.join(' '),
     parts: html`${field.description ? html`<div id="${field.key}-hint" class="govuk-hint">${field.description}</div>` : ''}${
-      error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}`,
+      error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}`,
   };
 }
 
@@ -99,7 +100,7 @@ ${(field.values ?? []).map((item, i) => {
       return html`<div class="${group}">
 <label class="govuk-label govuk-label--s" for="${field.key}">${field.label}</label>
 ${parts}<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="${field.key}" name="${field.key}"${describedByAttr(describedBy)}>
-<option value=""${chosen === '' ? html` selected` : ''}>Choose an option</option>
+<option value=""${chosen === '' ? html` selected` : ''}>${t('form.chooseOption')}</option>
 ${(field.values ?? []).map((item) => html`<option value="${item.value}"${chosen === item.value ? html` selected` : ''}>${item.label}</option>
 `)}</select>
 </div>`;
@@ -118,35 +119,37 @@ export function acceptedTypesLabel(accept: string | undefined): string {
   return [...new Set(names)].join(', ');
 }
 
+const DATE_PARTS = { day: 'form.day', month: 'form.month', year: 'form.year' } as const;
+
 function renderFilePicker(field: FieldComponent, error: FieldError | undefined, group: string, current: readonly { readonly name: string; readonly size: string }[]): SafeHtml {
   // The size limit comes from the service's documents rule, passed by the portal as properties.maxSize (e.g. "10 MB").
   const types = acceptedTypesLabel(field.accept);
   const size = field.properties['maxSize'];
-  const limits = [types ? `${types}` : '', size ? `up to ${size}` : ''].filter(Boolean).join(', ');
+  const limits = [types ? `${types}` : '', size ? t('form.upTo', { size }) : ''].filter(Boolean).join(', ');
   const hint = [(field.description ?? '').replace(/\.\s*$/, ''), limits].filter(Boolean).join('. ');
   const describedBy = [current.length > 0 ? `${field.key}-current` : '', hint ? `${field.key}-hint` : '', error ? `${field.key}-error` : ''].filter(Boolean).join(' ');
   // A file already uploaded is kept when the page is sent without a new one (browsers never refill a file input).
-  const kept = current.length > 0 ? html`<p class="govuk-body" id="${field.key}-current">Uploaded: ${current.map((f, i) => html`${i > 0 ? ', ' : ''}<strong>${f.name}</strong> (${f.size})`)}. Choose a new file only if you want to replace ${current.length === 1 ? 'it' : 'them'}.</p>` : '';
+  const kept = current.length > 0 ? html`<p class="govuk-body" id="${field.key}-current">${t('form.uploaded')} ${current.map((f, i) => html`${i > 0 ? ', ' : ''}<strong>${f.name}</strong> (${f.size})`)}. ${t('form.replace', { count: current.length })}</p>` : '';
   return html`<div class="${group}">
 <label class="govuk-label govuk-label--s" for="${field.key}">${field.label}</label>
 ${kept}${hint ? html`<div id="${field.key}-hint" class="govuk-hint">${hint}</div>` : ''}${
-  error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<input class="govuk-file-upload${error ? ' govuk-file-upload--error' : ''}" id="${field.key}" name="${field.key}" type="file"${field.accept ? html` accept="${field.accept}"` : ''}${field.multiple ? html` multiple` : ''}${describedByAttr(describedBy)}>
+  error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}<input class="govuk-file-upload${error ? ' govuk-file-upload--error' : ''}" id="${field.key}" name="${field.key}" type="file"${field.accept ? html` accept="${field.accept}"` : ''}${field.multiple ? html` multiple` : ''}${describedByAttr(describedBy)}>
 </div>`;
 }
 
 function renderDateTime(field: FieldComponent, input: RawInput, error: FieldError | undefined, group: string): SafeHtml {
   const hintId = `${field.key}-hint`;
-  const example = field.subtype === 'time' ? 'For example, 14:30' : field.subtype === 'datetime' ? 'For example, 27 3 2027 and 14:30' : 'For example, 27 3 2027';
+  const example = field.subtype === 'time' ? t('form.exampleTime') : field.subtype === 'datetime' ? t('form.exampleDateTime') : t('form.exampleDate');
   const hint = field.description ? `${field.description} ${example}` : example;
   const describedBy = [hintId, error ? `${field.key}-error` : ''].filter(Boolean).join(' ');
-  const errorHtml = error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : '';
+  const errorHtml = error ? html`<p id="${field.key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : '';
   const part = (name: 'day' | 'month' | 'year', width: number): SafeHtml => {
     const id = `${field.key}-${name}`;
-    return html`<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="${id}">${name[0]!.toUpperCase() + name.slice(1)}</label><input class="govuk-input govuk-date-input__input govuk-input--width-${width}${error ? ' govuk-input--error' : ''}" id="${id}" name="${id}" type="text" inputmode="numeric" value="${value(input, id)}"></div></div>
+    return html`<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="${id}">${t(DATE_PARTS[name])}</label><input class="govuk-input govuk-date-input__input govuk-input--width-${width}${error ? ' govuk-input--error' : ''}" id="${id}" name="${id}" type="text" inputmode="numeric" value="${value(input, id)}"></div></div>
 `;
   };
   const timeId = `${field.key}-time`;
-  const time = html`<div class="govuk-form-group"><label class="govuk-label" for="${timeId}">Time</label><input class="govuk-input govuk-input--width-5${error ? ' govuk-input--error' : ''}" id="${timeId}" name="${timeId}" type="text" value="${value(input, timeId)}"></div>`;
+  const time = html`<div class="govuk-form-group"><label class="govuk-label" for="${timeId}">${t('form.time')}</label><input class="govuk-input govuk-input--width-5${error ? ' govuk-input--error' : ''}" id="${timeId}" name="${timeId}" type="text" value="${value(input, timeId)}"></div>`;
   return html`<div class="${group}">
 <fieldset class="govuk-fieldset" aria-describedby="${describedBy}">
 <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${field.label}</legend>
@@ -163,7 +166,7 @@ export function renderErrorSummary(errors: readonly FieldError[]): SafeHtml {
   if (errors.length === 0) return html``;
   return html`<div class="govuk-error-summary" data-module="govuk-error-summary">
 <div role="alert">
-<h2 class="govuk-error-summary__title">There is a problem</h2>
+<h2 class="govuk-error-summary__title">${t('form.problem')}</h2>
 <div class="govuk-error-summary__body">
 <ul class="govuk-list govuk-error-summary__list">
 ${errors.map((e) => html`<li><a href="#${e.anchor}">${e.message}</a></li>

@@ -4,6 +4,7 @@
  * checked on every POST with the schema's rules (required, min/max, minLength/maxLength, pattern, email).
  */
 import { errorMessageFor, type ErrorKind } from './error-messages.js';
+import { formatDay, t } from '../i18n/index.js';
 
 export type FieldType = 'textfield' | 'textarea' | 'number' | 'checkbox' | 'checklist' | 'radio' | 'select' | 'datetime' | 'filepicker';
 export const FIELD_TYPES: readonly FieldType[] = ['textfield', 'textarea', 'number', 'checkbox', 'checklist', 'radio', 'select', 'datetime', 'filepicker'];
@@ -197,12 +198,14 @@ function dateAnchor(field: FieldComponent): string {
   return field.subtype === 'time' ? `${field.key}-time` : `${field.key}-day`;
 }
 
+const MISSING_PARTS = { day: 'form.missingDay', month: 'form.missingMonth', year: 'form.missingYear' } as const;
+
 /** Validates one date (day, month, year fields); returns the ISO date or an error message. */
 function readDate(field: FieldComponent, input: RawInput): { value?: string; error?: string; empty: boolean } {
   const [d, m, y] = ['day', 'month', 'year'].map((p) => one(input, `${field.key}-${p}`));
   if (!d && !m && !y) return { empty: true };
   const missing = [['day', d], ['month', m], ['year', y]].filter(([, v]) => !v).map(([n]) => n);
-  if (missing.length > 0) return { empty: false, error: errorMessageFor(field, 'date-missing-part', missing.join(' and ')) };
+  if (missing.length > 0) return { empty: false, error: errorMessageFor(field, 'date-missing-part', missing.map((part) => t(MISSING_PARTS[part as keyof typeof MISSING_PARTS])).join(t('form.and'))) };
   if (![d, m, y].every((v) => /^\d+$/.test(v!)) || y!.length !== 4) return { empty: false, error: errorMessageFor(field, 'date-not-real') };
   const day = Number(d), month = Number(m), year = Number(y);
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -350,27 +353,26 @@ export function answersToInput(schema: FormSchema, answers: Answers): Record<str
 
 /** How an answer reads on the check-answers page. */
 export function displayAnswer(field: FieldComponent, value: unknown): string {
-  if (value === undefined || value === null || value === '') return 'Not given';
+  if (value === undefined || value === null || value === '') return t('answer.notGiven');
   switch (field.type) {
     case 'checkbox':
-      return value === true ? 'Yes' : 'No';
+      return value === true ? t('answer.yes') : t('answer.no');
     case 'checklist':
-      return Array.isArray(value) && value.length > 0 ? value.map((v) => field.values?.find((x) => x.value === v)?.label ?? String(v)).join(', ') : 'None';
+      return Array.isArray(value) && value.length > 0 ? value.map((v) => field.values?.find((x) => x.value === v)?.label ?? String(v)).join(', ') : t('answer.none');
     case 'radio':
     case 'select':
       return field.values?.find((x) => x.value === value)?.label ?? String(value);
     case 'filepicker': {
       // Names and sizes live with the stored uploads; the portal shows those. Here only how many there are.
       const n = Array.isArray(value) ? value.length : 1;
-      return n === 0 ? 'Not given' : n === 1 ? '1 file' : `${n} files`;
+      return n === 0 ? t('answer.notGiven') : t('answer.files', { count: n });
     }
     case 'datetime': {
       const text = String(value);
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-      const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-      const date = m ? `${Number(m[3])} ${months[Number(m[2]) - 1] ?? m[2]} ${m[1]}` : '';
-      const t = /(\d{2}:\d{2})$/.exec(text)?.[1] ?? '';
-      return [date, t].filter(Boolean).join(' at ') || text;
+      const date = m ? formatDay(text) : '';
+      const time = /(\d{2}:\d{2})$/.exec(text)?.[1] ?? '';
+      return date && time ? t('answer.dateAtTime', { date, time }) : date || time || text;
     }
     default:
       return String(value);

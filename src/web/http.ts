@@ -4,6 +4,7 @@ import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { chosenLanguage, LANGUAGE_COOKIE, resolveLanguage, runInLanguage } from '../i18n/index.js';
 import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
 import { SITE_CSS } from './site-css.js';
 
@@ -122,10 +123,30 @@ export interface HtmlPageEdgeOptions {
   readonly formBodyLimit: number;
   /** Also accept multipart/form-data (file uploads) within these limits; its text fields become the body. */
   readonly multipart?: MultipartLimits;
+  /** The signed-in account's language preference, if the area knows one. */
+  readonly languagePreference?: (request: FastifyRequest) => unknown;
   /** A page that needs script (a bpmn-js diagram, an editor) relaxes the policy for that reply only. */
   readonly cspFor?: (reply: FastifyReply) => string | undefined;
   /** The area's error pages (one handler for all areas, see page-error.ts). */
   readonly errors: HtmlErrorOptions;
+}
+
+/**
+ * The reader's language for every page of an area: the switcher's `?lang=` (kept in a cookie for the next pages),
+ * the cookie, the signed-in account's preference, `Accept-Language`. The request and all it awaits run in it, so
+ * templates ask the i18n layer for words without being handed the language.
+ */
+export function useReaderLanguage(server: FastifyInstance, preference?: (request: FastifyRequest) => unknown): void {
+  server.addHook('onRequest', (request, reply, done) => {
+    const query = (request.query as Record<string, unknown> | undefined)?.['lang'];
+    const switched = chosenLanguage(query);
+    // Not HttpOnly-worthy (it names a language, nothing secret), but kept to the site and first-party requests.
+    if (switched) void reply.header('set-cookie', `${LANGUAGE_COOKIE}=${switched}; Path=/; Max-Age=31536000; SameSite=Lax`);
+    const cookie = parseCookies(request.headers.cookie)[LANGUAGE_COOKIE];
+    const language = resolveLanguage({ query, cookie, preference: preference?.(request), acceptLanguage: request.headers['accept-language'] });
+    void reply.header('content-language', language === 'qps' || language === 'qps-rtl' ? 'en' : language);
+    runInLanguage(language, () => done(), request.url);
+  });
 }
 
 /**
@@ -143,6 +164,7 @@ export const htmlPageEdge = fp<HtmlPageEdgeOptions>(async (server, options) => {
  * parsing path and the security headers, in the given scope.
  */
 export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<HtmlPageEdgeOptions, 'errors'>): Promise<void> {
+  useReaderLanguage(server, options.languagePreference);
   server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.formBodyLimit }, (_request, body, done) => {
     done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
   });

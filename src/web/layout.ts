@@ -1,3 +1,4 @@
+import { currentLanguage, currentUrl, htmlLang, LANGUAGE_NAMES, LANGUAGES, t, textDirection, translate, unavailableLanguage } from '../i18n/index.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import { setTimeZone } from './time-zone.js';
 
@@ -23,8 +24,35 @@ export interface NavigationItem {
 }
 
 /** The citizen portal's navigation; the workbench and admin pass their own. */
-const CITIZEN_NAVIGATION_SIGNED_IN: readonly NavigationItem[] = [{ href: '/', label: 'Services', key: 'home' }, { href: '/applications', label: 'My applications', key: 'applications' }];
-const citizenNavigationSignedOut = (): readonly NavigationItem[] => [{ href: '/', label: 'Services', key: 'home' }, { href: '/sign-in', label: demoSite ? 'Sign in (demo)' : 'Sign in', key: 'sign-in' }];
+const citizenNavigationSignedIn = (): readonly NavigationItem[] => [{ href: '/', label: t('nav.services'), key: 'home' }, { href: '/applications', label: t('nav.applications'), key: 'applications' }];
+const citizenNavigationSignedOut = (): readonly NavigationItem[] => [{ href: '/', label: t('nav.services'), key: 'home' }, { href: '/sign-in', label: demoSite ? t('nav.signInDemo') : t('nav.signIn'), key: 'sign-in' }];
+
+/** The same address in another language: the switcher's `lang` parameter replaces any the address had. */
+function addressIn(language: string): string {
+  const url = new URL(currentUrl() ?? '/', 'http://x');
+  url.searchParams.set('lang', language);
+  return `${url.pathname}${url.search}`;
+}
+
+/** When a page's content is not offered in the reader's language: said in that language, marked with its `lang`. */
+function notOfferedNotice(): SafeHtml | '' {
+  const asked = unavailableLanguage();
+  if (!asked) return '';
+  return html`<div class="govuk-inset-text" lang="${htmlLang(asked)}" id="language-not-offered">${translate(asked, 'layout.notOffered')}</div>`;
+}
+
+/**
+ * The GOV.UK language switcher: every language named in itself and marked with its own `lang` (WCAG 3.1.2), the
+ * current one not a link. A choice is kept in a cookie by the page edge, so the next pages stay in it.
+ */
+function languageSwitcher(): SafeHtml {
+  const current = currentLanguage();
+  return html`<nav class="govflow-language-switcher" aria-label="${t('layout.languages')}"><ul class="govuk-list govuk-body-s govuk-!-margin-bottom-0">
+${LANGUAGES.map((l) => (l === current
+    ? html`<li class="govflow-language-switcher__item"><span aria-current="true" lang="${l}">${LANGUAGE_NAMES[l]}</span></li>`
+    : html`<li class="govflow-language-switcher__item"><a class="govuk-link" href="${addressIn(l)}" hreflang="${l}" lang="${l}">${LANGUAGE_NAMES[l]}</a></li>`))}
+</ul></nav>`;
+}
 
 export interface PageOptions {
   readonly title: string;
@@ -54,15 +82,16 @@ export interface PageOptions {
 
 /** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
 export function page(options: PageOptions): SafeHtml {
-  const navigation = options.navigation ?? (options.citizen ? CITIZEN_NAVIGATION_SIGNED_IN : citizenNavigationSignedOut());
+  const navigation = options.navigation ?? (options.citizen ? citizenNavigationSignedIn() : citizenNavigationSignedOut());
   const nav = (href: string, label: string, key: string): SafeHtml => options.current === key
     ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${href}" aria-current="page"><strong class="govuk-service-navigation__active-fallback">${label}</strong></a></li>`
     : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${href}">${label}</a></li>`;
+  const language = currentLanguage();
   return html`<!DOCTYPE html>
-<html lang="en" class="govuk-template">
+<html lang="${htmlLang(language)}" dir="${textDirection(language)}" class="govuk-template">
 <head>
 <meta charset="utf-8">
-<title>${options.hasErrors ? 'Error: ' : ''}${options.title} – ${siteName}</title>
+<title>${options.hasErrors ? t('layout.errorPrefix') : ''}${options.title} – ${siteName}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="theme-color" content="#0b0c0c">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
@@ -72,7 +101,7 @@ ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
 ${options.head ?? ''}
 </head>
 <body class="govuk-template__body">
-<a href="#main-content" class="govuk-skip-link">Skip to main content</a>
+<a href="#main-content" class="govuk-skip-link">${t('layout.skipLink')}</a>
 <header class="govuk-generic-header">
 <div class="govuk-generic-header__container govuk-width-container">
 <div class="govuk-generic-header__logo">
@@ -81,27 +110,29 @@ ${options.head ?? ''}
 
 </div>
 </header>
-<section aria-label="Service information" class="govuk-service-navigation">
+<section aria-label="${t('layout.serviceInformation')}" class="govuk-service-navigation">
 <div class="govuk-width-container">
 <div class="govuk-service-navigation__container">
 ${options.section ? html`<span class="govuk-service-navigation__service-name"><a href="${options.section.href}" class="govuk-service-navigation__link">${options.section.name}</a></span>` : ''}
-<nav aria-label="Menu" class="govuk-service-navigation__wrapper">
+<nav aria-label="${t('layout.menu')}" class="govuk-service-navigation__wrapper">
 <ul class="govuk-service-navigation__list" id="navigation">
 ${navigation.map((n) => nav(n.href, n.label, n.key))}
 </ul>
 </nav>
 ${options.citizen && options.csrfToken ? html`<form method="post" action="${options.signOutAction ?? '/sign-out'}" class="govflow-sign-out">
 <input type="hidden" name="csrf" value="${options.csrfToken}">
-<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">Signed in as ${options.citizen}${demoSite ? ' (demo)' : ''}${options.accountLinks ? html` · ${options.accountLinks.map((l, i) => html`${i > 0 ? ' · ' : ''}<a class="govuk-link" href="${l.href}">${l.label}</a>`)}` : ''} <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">Sign out</button></p>
+<p class="govuk-body-s govuk-!-margin-bottom-0 govuk-!-margin-top-2">${demoSite ? t('layout.signedInAsDemo', { name: options.citizen }) : t('layout.signedInAs', { name: options.citizen })}${options.accountLinks ? html` · ${options.accountLinks.map((l, i) => html`${i > 0 ? ' · ' : ''}<a class="govuk-link" href="${l.href}">${l.label}</a>`)}` : ''} <button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-left-2" data-module="govuk-button">${t('layout.signOut')}</button></p>
 </form>` : ''}
 </div>
 </div>
 </section>
 <div class="govuk-width-container${options.wide ? ' govflow-wide' : ''}">
 ${demoSite ? html`<div class="govuk-phase-banner">
-<p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">Demo</strong><span class="govuk-phase-banner__text">This is a demonstration of govflow. Do not enter real personal information.</span></p>
+<p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">${t('layout.demoTag')}</strong><span class="govuk-phase-banner__text">${t('layout.demoBanner')}</span></p>
 </div>` : ''}
-${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">Back</a>` : ''}
+${options.navigation ? '' : languageSwitcher()}
+${notOfferedNotice()}
+${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">${t('layout.back')}</a>` : ''}
 <main class="govuk-main-wrapper" id="main-content">
 ${options.content}
 </main>
@@ -110,7 +141,7 @@ ${options.content}
 <div class="govuk-width-container">
 <div class="govuk-footer__meta">
 <div class="govuk-footer__meta-item govuk-footer__meta-item--grow">
-<p class="govuk-body-s govuk-!-margin-bottom-0">Run by ${siteName} with govflow, open source under the Apache 2.0 licence.</p>
+<p class="govuk-body-s govuk-!-margin-bottom-0">${t('layout.footer', { site: siteName })}</p>
 </div>
 </div>
 </div>

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GovflowError, isGovflowError, toGovflowError, type ErrorCode, type Logger } from '../kernel/index.js';
 import { html, type SafeHtml } from './html.js';
+import { t } from '../i18n/index.js';
 
 /**
  * The one error class of the HTML pages: a status, a title and a sentence for the person. Thrown anywhere in a page
@@ -29,8 +30,8 @@ function codeOfStatus(status: number): ErrorCode {
 }
 
 /** The page every area shows when a form's CSRF token is missing or wrong (the session expired, or a forged post). */
-export const sessionExpired = (): PageError => new PageError(403, 'Your session has expired', 'For your security, we could not accept that form. Go back, reload the page and try again.');
-export const pageNotFound = (body = 'If you typed the web address, check it is correct.'): PageError => new PageError(404, 'Page not found', body);
+export const sessionExpired = (): PageError => new PageError(403, t('error.sessionExpired'), t('error.sessionExpiredText'));
+export const pageNotFound = (body = t('error.typedAddress')): PageError => new PageError(404, t('error.notFound'), body);
 
 export interface HtmlErrorOptions {
   /** Renders a page in the area's layout (navigation, signed-in name) with the given status. */
@@ -52,24 +53,25 @@ export interface HtmlErrorOptions {
  * 500 with a reference into the log, never a stack trace.
  */
 export function htmlErrorHandler(options: HtmlErrorOptions): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
-  const home = html`<p class="govuk-body"><a class="govuk-link" href="${options.home.href}">${options.home.label}</a></p>`;
   return async (error, request, reply) => {
+    // Made per error: the label is read in the reader's language (an area may give a getter).
+    const home = html`<p class="govuk-body"><a class="govuk-link" href="${options.home.href}">${options.home.label}</a></p>`;
     options.onError?.(reply);
     const render = (title: string, content: SafeHtml, status: number): FastifyReply | Promise<FastifyReply> => options.render(request, reply, title, content, status);
     if (error instanceof PageError) return render(error.title, html`<h1 class="govuk-heading-l">${error.title}</h1><p class="govuk-body">${error.body}</p>${home}`, error.status);
     const fastifyStatus = (error as { statusCode?: number }).statusCode;
     if (!isGovflowError(error) && fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
-      const what = fastifyStatus === 413 ? 'What you sent is too large.' : error.validation ? 'The address or the form is not valid.' : 'We could not read what you sent.';
-      const title = 'There is a problem with your request';
-      return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${what} Go back and try again.</p>${home}`, fastifyStatus);
+      const what = fastifyStatus === 413 ? t('error.tooLarge') : error.validation ? t('error.notValid') : t('error.unreadable');
+      const title = t('error.badRequestTitle');
+      return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${what} ${t('error.goBack')}</p>${home}`, fastifyStatus);
     }
     const coded = isGovflowError(error) ? error : toGovflowError(error);
     if (coded.kind === 'user') {
-      const title = options.userMessages ? 'There is a problem' : 'There is a problem with your request';
-      return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${options.userMessages ? coded.message : 'Go back and try again.'}</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${request.id}</strong>.</p>${home}`, coded.status);
+      const title = options.userMessages ? t('form.problem') : t('error.badRequestTitle');
+      return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${options.userMessages ? coded.message : t('error.goBack')}</p><p class="govuk-body">${t('error.quote')} <strong>${request.id}</strong></p>${home}`, coded.status);
     }
     options.log.error({ err: error, reference: request.id, url: request.url }, 'page request failed');
-    const title = 'Sorry, there is a problem with the service';
-    return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">Try again later.${options.bugHint ? ` ${options.bugHint}` : ''}</p><p class="govuk-body">If you contact us about this, quote the reference <strong>${request.id}</strong>.</p>${home}`, 500);
+    const title = t('error.serviceProblem');
+    return render(title, html`<h1 class="govuk-heading-l">${title}</h1><p class="govuk-body">${t('error.tryLater')}${options.bugHint ? ` ${options.bugHint}` : ''}</p><p class="govuk-body">${t('error.quote')} <strong>${request.id}</strong></p>${home}`, 500);
   };
 }

@@ -1,0 +1,139 @@
+// The pseudo-locale test (issue 21, acceptance 1): every citizen page of a whole application, and every e-mail
+// template, rendered in a pseudo-language in which each message of the i18n layer (and each text of a service) is
+// accented and bracketed ⟦…⟧. Any visible word left outside the brackets did not go through the layer: the test
+// fails listing each, page by page. The pseudo-RTL locale shows the layout turns right to left with no physical
+// left/right rule of our own.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_CITIZENS } from '../../src/identity/index.js';
+import { enablePseudoLanguages, LANGUAGE_NAMES } from '../../src/i18n/index.js';
+import { TemplateStore } from '../../src/notifications/index.js';
+import { readGovukAsset, SITE_CSS } from '../../src/web/index.js';
+import { samplePdf, startTestPortal, type TestPortal } from '../portal/support.js';
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#96;': '`', '&nbsp;': ' ' };
+const decode = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39|#96|nbsp);/g, (e) => ENTITIES[e] ?? e);
+
+/** Data, not words of the interface: the citizen's own answers, names, references, the configured site name. */
+const sam = DEMO_CITIZENS.find((c) => c.id === 'demo-citizen-sam')!;
+// File formats and size units are the same words in every language.
+const DATA = [sam.name, 'sam@example.org', 'site-plan.pdf', 'PDF', 'PNG', 'JPEG', 'KB', 'MB', '2 Test Road', 'A new library building.', 'govflow demo municipality', 'govflow', 'Apache', ...Object.values(LANGUAGE_NAMES)];
+
+/** The visible words of a page outside any ⟦…⟧: text nodes, the title and the attributes people read. */
+function untranslated(page: string, data: readonly string[]): string[] {
+  const body = page.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ');
+  const texts = [
+    ...body.replace(/<[^>]*>/g, '\n').split('\n'),
+    ...[...body.matchAll(/\s(?:aria-label|alt|title|placeholder)="([^"]*)"/g)].map((m) => m[1]!),
+  ];
+  const found: string[] = [];
+  for (const raw of texts) {
+    let text = decode(raw);
+    while (/⟦[^⟦⟧]*⟧/.test(text)) text = text.replace(/⟦[^⟦⟧]*⟧/g, ' ');
+    for (const d of data) text = text.split(d).join(' ');
+    text = text.replace(/\b[A-Z]{1,5}-\d{4}-\d{6,12}\b/g, ' ');
+    if (/[A-Za-z]{2,}/.test(text)) found.push(text.trim().replace(/\s+/g, ' '));
+  }
+  return [...new Set(found)];
+}
+
+describe('the pseudo-locale: every citizen page and e-mail goes through the i18n layer', () => {
+  let portal: TestPortal;
+  const cookies = new Map<string, string>([['govflow_lang', 'qps']]);
+  const cookie = (): string => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** A form post as a browser sends it: multipart when it carries a file (the site plan), urlencoded otherwise. */
+  const request = async (method: string, url: string, fields?: Record<string, string | string[]>, file?: { field: string; bytes: Uint8Array }): Promise<{ status: number; location: string | null; body: string }> => {
+    const pairs = Object.entries(fields ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]));
+    let body: string | FormData | undefined;
+    if (file) {
+      body = new FormData();
+      for (const [k, v] of pairs) body.append(k, v);
+      body.append(file.field, new Blob([file.bytes], { type: 'application/pdf' }), 'site-plan.pdf');
+    } else if (fields) body = new URLSearchParams(pairs).toString();
+    const response = await fetch(portal.base + url, {
+      method, redirect: 'manual',
+      headers: { cookie: cookie(), ...(typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(body !== undefined ? { body } : {}),
+    });
+    for (const set of response.headers.getSetCookie()) {
+      const [pair = ''] = set.split(';');
+      const eq = pair.indexOf('=');
+      cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  };
+  const csrfOf = (body: string): string => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+
+  before(async () => {
+    enablePseudoLanguages(true);
+    portal = await startTestPortal('pglite');
+  });
+  after(async () => {
+    enablePseudoLanguages(false);
+    await portal.close();
+  });
+
+  it('an application from the list of services to withdrawing it: no word outside the layer', async () => {
+    const pages = new Map<string, string>();
+    const visit = async (name: string, url: string): Promise<string> => {
+      const r = await request('GET', url);
+      assert.ok(r.status === 200 || r.status === 404, `${name}: ${r.status}`);
+      pages.set(name, r.body);
+      return r.body;
+    };
+    await visit('services', '/');
+    await visit('start page', '/services/building-permit');
+    await visit('not found', '/services/no-such-service');
+    const signIn = await visit('sign-in', '/sign-in');
+    assert.equal((await request('POST', '/sign-in', { csrf: csrfOf(signIn), citizen: sam.id, next: '/' })).status, 303);
+    const first = await visit('first question', '/services/building-permit/apply/about-you');
+    const csrf = csrfOf(first);
+    const wrong = await request('POST', '/services/building-permit/apply/about-you', { csrf, applicantName: '', email: 'not an address' });
+    assert.equal(wrong.status, 400);
+    pages.set('question with errors', wrong.body);
+    const answers: Record<string, Record<string, string | string[]>> = {
+      'about-you': { applicantName: sam.name, email: 'sam@example.org', applicantRole: 'agent' },
+      'the-building': { siteAddress: '2 Test Road', workType: 'new-building', floorArea: '600', workDescription: 'A new library building.', 'plannedStart-day': '1', 'plannedStart-month': '2', 'plannedStart-year': '2028', features: ['basement', 'public-access'] },
+      declaration: { declaration: 'true' },
+    };
+    for (const [pageId, fields] of Object.entries(answers)) {
+      if (pageId !== 'about-you') await visit(`question ${pageId}`, `/services/building-permit/apply/${pageId}`);
+      const file = pageId === 'the-building' ? { field: 'sitePlan', bytes: await samplePdf() } : undefined;
+      assert.equal((await request('POST', `/services/building-permit/apply/${pageId}`, { csrf, ...fields }, file)).status, 303, pageId);
+    }
+    const check = await visit('check your answers', '/services/building-permit/check');
+    const sent = await request('POST', '/services/building-permit/submit', { csrf, token: /name="token" value="([^"]+)"/.exec(check)![1]! });
+    const reference = /\/applications\/([^/]+)\/confirmation/.exec(sent.location ?? '')![1]!;
+    await visit('confirmation', `/applications/${reference}/confirmation`);
+    await visit('my applications', '/applications');
+    await visit('status', `/applications/${reference}`);
+    await visit('withdraw', `/applications/${reference}/withdraw`);
+
+    const findings = [...pages].flatMap(([name, body]) => untranslated(body, [...DATA, reference]).map((text) => `${name}: "${text}"`));
+    assert.deepEqual(findings, [], `visible text that did not go through the i18n layer:\n${findings.join('\n')}`);
+    for (const [name, body] of pages) assert.match(body, /<html lang="en" dir="ltr"/, `${name}: a pseudo-language is English underneath`);
+  });
+
+  it('every e-mail template, in the pseudo-language: no word outside the layer', () => {
+    const store = new TemplateStore();
+    const findings: string[] = [];
+    for (const name of store.names()) {
+      const template = store.get(name);
+      const values: Record<string, unknown> = { language: 'qps' };
+      for (const m of `${template.subject} ${template.text} ${template.html}`.matchAll(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g)) values[m[1]!] = '⟦x⟧';
+      const message = store.render(name, values);
+      for (const [part, text] of Object.entries({ subject: message.subject, text: message.text, html: message.html })) {
+        for (const word of untranslated(part === 'html' ? text : text.replace(/</g, '&lt;'), [])) findings.push(`${name} ${part}: "${word}"`);
+      }
+    }
+    assert.deepEqual(findings, [], `e-mail text that did not go through the i18n layer:\n${findings.join('\n')}`);
+  });
+
+  it('the pseudo-RTL locale turns the page right to left; our own CSS has only logical properties', async () => {
+    const page = await request('GET', '/?lang=qps-rtl');
+    assert.match(page.body, /<html lang="en" dir="rtl"/);
+    const css = (await readGovukAsset('govuk-frontend.min.css'))!.content.toString('utf8');
+    assert.ok(css.endsWith(SITE_CSS), 'the site CSS is served after GOV.UK Frontend');
+    for (const line of SITE_CSS.split('\n')) assert.doesNotMatch(line, /(margin|padding|border)-(left|right)\b|text-align:\s*(left|right)|float:\s*(left|right)|\b(left|right):/, `a physical property in: ${line}`);
+  });
+});
