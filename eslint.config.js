@@ -32,7 +32,9 @@ export const ALLOWED_DEPENDENCIES = {
   engagement: ['kernel', 'store', 'engine', 'web'],
   // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
   transparency: ['kernel', 'store', 'ledger', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency'],
+  // Sensors (issue 22): its own tables, cases through the engine, rules through decisions, staff pages on the web edge.
+  sensors: ['kernel', 'store', 'engine', 'decisions', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'sensors'],
 };
 
 const srcRoot = path.resolve('src');

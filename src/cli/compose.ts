@@ -21,6 +21,7 @@ import { openDatabaseFromConfig, projectPending, type Database } from '../store/
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
+import { createSensors, createSensorsPlugin, SENSORS_SCOPE, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -168,6 +169,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const updates = setUpUpdates({ db: govflow.db, engagement, catalogue, identity, privacy, agencyName: agency().name, logger: govflow.logger, notifications: () => notifications });
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
+  const sensors = setUpSensors(govflow, identity);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -179,7 +181,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, sensors.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -353,6 +355,20 @@ function mayRevokeIn(engine: Engine) {
     if (p.apiKey) return mayDecide(p, groups);
     return groups.some((group) => inDepartment(p, group.split('/')[0]!, 'manager'));
   };
+}
+
+/**
+ * Smart-city sensors (issue 22): the NGSI-LD API at /ngsi-ld/v1. Devices and brokers store readings with an API key of
+ * the `sensors` scope; staff and such keys read them.
+ */
+function setUpSensors(govflow: Govflow, identity: Identity): { sensors: Sensors; plugin: ReturnType<typeof createSensorsPlugin> } {
+  const sensors = createSensors({ db: govflow.db, logger: govflow.logger });
+  const plugin = createSensorsPlugin({ sensors, authorise: async (request, access) => {
+    const principal = await identity.authenticate(request);
+    if (principal?.kind === 'agency-system') return principal.scopes?.includes(SENSORS_SCOPE) ?? false;
+    return access === 'read' && principal?.kind === 'staff';
+  } });
+  return { sensors, plugin };
 }
 
 /** Public performance figures and open data (issue 17): `/performance`, `/open-data`, the CKAN-compatible read API. */

@@ -120,6 +120,13 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
   engagement_news: { owner: 'engagement' },
   engagement_subscription: { owner: 'engagement' },
+  // 0027 sensors (issue 22): latest state per asset, month-partitioned readings, hourly aggregates, rule-opened cases.
+  sensor_entity: { owner: 'sensors' },
+  sensor_observation: { owner: 'sensors', grants: { cli: { access: 'write', why: '`bench sensors` seeds millions of readings in bulk statements; a benchmark fixture, never run by the server' } } },
+  sensor_observation_default: { owner: 'sensors' },
+  sensor_hourly: { owner: 'sensors' },
+  sensor_case: { owner: 'sensors' },
+  sensor_case_id_seq: { owner: 'sensors' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

@@ -1,0 +1,18 @@
+/** The sensors plugin on the web edge: it serves the NGSI-LD API at /ngsi-ld/v1 (and, below, the staff's operations pages). */
+import type { FastifyInstance } from 'fastify';
+import { registerNgsiLdRoutes, type SensorsAuthorise } from './ngsi-ld-routes.js';
+import type { Sensors } from './sensors.js';
+
+/** The API key scope that may store and read readings (`govflow apikey create --scope sensors`). */
+export const SENSORS_SCOPE = 'sensors';
+
+export interface SensorsPluginOptions {
+  readonly sensors: Sensors;
+  readonly authorise: SensorsAuthorise;
+}
+
+export function createSensorsPlugin(options: SensorsPluginOptions): (server: FastifyInstance) => Promise<void> {
+  return async (server) => {
+    await registerNgsiLdRoutes(server, options.sensors, options.authorise);
+  };
+}
