@@ -21,7 +21,7 @@ import { openDatabaseFromConfig, projectPending, type Database } from '../store/
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
-import { createSensors, createSensorsPlugin, SENSORS_SCOPE, type Sensors } from '../sensors/index.js';
+import { attachRules, createSensors, createSensorsPlugin, SENSORS_SCOPE, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -358,11 +358,13 @@ function mayRevokeIn(engine: Engine) {
 }
 
 /**
- * Smart-city sensors (issue 22): the NGSI-LD API at /ngsi-ld/v1. Devices and brokers store readings with an API key of
+ * Smart-city sensors (issue 22): the NGSI-LD API at /ngsi-ld/v1, and the rules that open cases. Devices and brokers store readings with an API key of
  * the `sensors` scope; staff and such keys read them.
  */
 function setUpSensors(govflow: Govflow, identity: Identity): { sensors: Sensors; plugin: ReturnType<typeof createSensorsPlugin> } {
   const sensors = createSensors({ db: govflow.db, logger: govflow.logger });
+  // The sensor rules (examples/sensor-rules.dmn) open and close sensor-alarm cases after each stored batch.
+  attachRules(sensors, { engine: govflow.engine, logger: govflow.logger });
   const plugin = createSensorsPlugin({ sensors, authorise: async (request, access) => {
     const principal = await identity.authenticate(request);
     if (principal?.kind === 'agency-system') return principal.scopes?.includes(SENSORS_SCOPE) ?? false;

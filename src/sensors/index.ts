@@ -14,3 +14,7 @@ export type { IngestResult, Sensors } from './sensors.js';
 export { createSensorsPlugin, SENSORS_SCOPE } from './plugin.js';
 export type { SensorsAuthorise } from './ngsi-ld-routes.js';
 export { parseQ } from './ngsi-ld-routes.js';
+export { attachRules, createRules, loadRules, readingContext, SENSOR_ALARM_PROCESS, SENSOR_RECOVERED_MESSAGE } from './rules.js';
+export type { Condition, Rules, RulesOptions } from './rules.js';
+export { casesOf } from './observation-store.js';
+export type { AssetCase } from './observation-store.js';

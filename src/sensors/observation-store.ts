@@ -220,3 +220,82 @@ export async function readHourly(db: Queryable, entityId: string, attribute: str
      where entity_id = $1 and attribute = $2 and hour between $3 and $4 order by hour`, [entityId, attribute, from, to])).rows;
   return rows.map((r) => ({ hour: r.hour, n: r.n, min: r.min_value, max: r.max_value, avg: r.sum_value / r.n }));
 }
+
+/** What the rules need from an asset's recent history, anchored at its latest reading (not the wall clock). */
+export interface HistoryFacts {
+  /** Mean energy draw over the 7 days before the latest reading (null with fewer than 3 readings). */
+  readonly powerBaseline: number | null;
+  /** Lowest occupancy over the 15 minutes up to the latest reading, counting the reading in force at its start; null with less history. */
+  readonly minOccupancy15: number | null;
+  /** Minutes since the status last changed to its current value (null without a status reading). */
+  readonly statusMinutes: number | null;
+}
+
+export async function historyFacts(db: Queryable, entityId: string): Promise<HistoryFacts> {
+  const [row] = (await db.query<{ power_baseline: number | null; min_occupancy: number | null; status_minutes: number | null }>(
+    `with latest as (
+       select attribute, max(observed_at) as at from sensor_observation where entity_id = $1 and attribute in ('powerConsumption', 'occupancy', 'status') group by attribute
+     ), power as (
+       select case when count(*) >= 3 then avg(o.value_number) end as baseline from sensor_observation o join latest l on l.attribute = o.attribute
+       where o.entity_id = $1 and o.attribute = 'powerConsumption' and o.observed_at >= l.at - interval '7 days' and o.observed_at < l.at
+     ), occupancy_start as (
+       select max(o.observed_at) as at from sensor_observation o join latest l on l.attribute = o.attribute
+       where o.entity_id = $1 and o.attribute = 'occupancy' and o.observed_at <= l.at - interval '15 minutes'
+     ), occupancy as (
+       select min(o.value_number) as low from sensor_observation o, occupancy_start s, latest l
+       where s.at is not null and l.attribute = 'occupancy' and o.entity_id = $1 and o.attribute = 'occupancy' and o.observed_at between s.at and l.at
+     ), current_status as (
+       select o.value_json, o.observed_at from sensor_observation o join latest l on l.attribute = o.attribute and l.at = o.observed_at where o.entity_id = $1 and o.attribute = 'status' limit 1
+     ), status_since as (
+       select min(o.observed_at) as since from sensor_observation o, current_status c
+       where o.entity_id = $1 and o.attribute = 'status' and o.value_json = c.value_json and o.observed_at > coalesce(
+         (select max(d.observed_at) from sensor_observation d where d.entity_id = $1 and d.attribute = 'status' and d.value_json <> c.value_json and d.observed_at <= c.observed_at), '-infinity')
+     )
+     select (select baseline from power) as power_baseline, (select low from occupancy) as min_occupancy,
+       (select extract(epoch from (c.observed_at - s.since)) / 60 from current_status c, status_since s) as status_minutes`,
+    [entityId], { name: 'sensors-history-facts' },
+  )).rows;
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return { powerBaseline: num(row?.power_baseline), minOccupancy15: num(row?.min_occupancy), statusMinutes: num(row?.status_minutes) };
+}
+
+export interface OpenCase { readonly id: number; readonly condition: string; readonly instanceId: number | null; readonly closeOnRecovery: boolean }
+
+export async function openCasesOf(db: Queryable, entityId: string): Promise<OpenCase[]> {
+  const rows = (await db.query<{ id: string; condition: string; instance_id: string | null; close_on_recovery: boolean }>(
+    'select id, condition, instance_id, close_on_recovery from sensor_case where entity_id = $1 and closed_at is null', [entityId])).rows;
+  return rows.map((r) => ({ id: Number(r.id), condition: r.condition, instanceId: r.instance_id === null ? null : Number(r.instance_id), closeOnRecovery: r.close_on_recovery }));
+}
+
+/** Claims the one open case of an asset and condition; undefined when one is open already (a repeat). */
+export async function claimCase(db: Queryable, input: { entityId: string; condition: string; closeOnRecovery: boolean; details: Record<string, unknown> }): Promise<number | undefined> {
+  const [row] = (await db.query<{ id: string }>(
+    `insert into sensor_case (entity_id, condition, close_on_recovery, details) values ($1, $2, $3, $4)
+     on conflict (entity_id, condition) where closed_at is null do nothing returning id`,
+    [input.entityId, input.condition, input.closeOnRecovery, JSON.stringify(input.details)])).rows;
+  return row ? Number(row.id) : undefined;
+}
+
+export async function setCaseInstance(db: Queryable, caseId: number, instanceId: number): Promise<void> {
+  await db.query('update sensor_case set instance_id = $2 where id = $1', [caseId, instanceId]);
+}
+
+export async function dropCase(db: Queryable, caseId: number): Promise<void> {
+  await db.query('delete from sensor_case where id = $1 and instance_id is null', [caseId]);
+}
+
+/** Marks a case closed; true when this call closed it (a concurrent close sees false). */
+export async function closeCase(db: Queryable, caseId: number): Promise<boolean> {
+  return (await db.query('update sensor_case set closed_at = now() where id = $1 and closed_at is null', [caseId])).rowCount > 0;
+}
+
+export interface AssetCase { readonly id: number; readonly entityId: string; readonly condition: string; readonly instanceId: number | null; readonly openedAt: string; readonly closedAt: string | null }
+
+export async function casesOf(db: Queryable, filter: { entityId?: string; open?: boolean }): Promise<AssetCase[]> {
+  const rows = (await db.query<{ id: string; entity_id: string; condition: string; instance_id: string | null; opened_at: string; closed_at: string | null }>(
+    `select id, entity_id, condition, instance_id, to_char(opened_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as opened_at,
+       to_char(closed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as closed_at
+     from sensor_case where ($1::text is null or entity_id = $1) and ($2::boolean is null or (closed_at is null) = $2) order by opened_at desc, id desc limit 500`,
+    [filter.entityId ?? null, filter.open ?? null])).rows;
+  return rows.map((r) => ({ id: Number(r.id), entityId: r.entity_id, condition: r.condition, instanceId: r.instance_id === null ? null : Number(r.instance_id), openedAt: r.opened_at, closedAt: r.closed_at }));
+}
