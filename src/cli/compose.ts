@@ -21,7 +21,7 @@ import { openDatabaseFromConfig, projectPending, type Database } from '../store/
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
-import { attachRules, createSensors, createSensorsPlugin, SENSORS_SCOPE, type Sensors } from '../sensors/index.js';
+import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -207,6 +207,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     openRecipient: openSealedRecipient(privacy),
   });
   const sender = background ? notifications?.start() : undefined;
+  const mqttIngest = background ? await startMqtt(govflow, sensors.sensors, identity) : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
@@ -230,6 +231,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     routes: registered,
     async stop() {
       await server.close();
+      await mqttIngest?.stop();
       await worker.stop();
       ledgerGuard.stop();
       await sealer.stop();
@@ -371,6 +373,24 @@ function setUpSensors(govflow: Govflow, identity: Identity): { sensors: Sensors;
     return access === 'read' && principal?.kind === 'staff';
   } });
   return { sensors, plugin };
+}
+
+/**
+ * MQTT ingestion (issue 22): a subscription to the city's broker when GOVFLOW_MQTT_URL is set, else the embedded
+ * broker when GOVFLOW_MQTT_PORT is set (devices sign in with an API key of the sensors scope as password).
+ */
+async function startMqtt(govflow: Govflow, sensors: Sensors, identity: Identity): Promise<MqttIngest | undefined> {
+  const url = process.env['GOVFLOW_MQTT_URL'];
+  if (url) return connectToBroker({ sensors, url, logger: govflow.logger, ...(process.env['GOVFLOW_MQTT_CLIENT_ID'] ? { clientId: process.env['GOVFLOW_MQTT_CLIENT_ID'] } : {}) });
+  const port = process.env['GOVFLOW_MQTT_PORT'];
+  if (port === undefined || port === '') return undefined;
+  const broker = await startEmbeddedBroker({ sensors, port: Number(port), host: process.env['GOVFLOW_MQTT_HOST'] ?? govflow.config.host, logger: govflow.logger,
+    checkKey: async (key) => {
+      const principal = key.length <= 200 ? await identity.principalForApiKey(key) : null;
+      return principal?.kind === 'agency-system' && (principal.scopes?.includes(SENSORS_SCOPE) ?? false);
+    } });
+  govflow.logger.info({ url: broker.url }, 'embedded MQTT broker listening');
+  return broker;
 }
 
 /** Public performance figures and open data (issue 17): `/performance`, `/open-data`, the CKAN-compatible read API. */

@@ -18,3 +18,5 @@ export { attachRules, createRules, loadRules, readingContext, SENSOR_ALARM_PROCE
 export type { Condition, Rules, RulesOptions } from './rules.js';
 export { casesOf } from './observation-store.js';
 export type { AssetCase } from './observation-store.js';
+export { connectToBroker, ingestMessage, MQTT_TOPIC, startEmbeddedBroker } from './mqtt.js';
+export type { MqttIngest } from './mqtt.js';
