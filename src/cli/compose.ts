@@ -367,7 +367,7 @@ function setUpSensors(govflow: Govflow, identity: Identity): { sensors: Sensors;
   const sensors = createSensors({ db: govflow.db, logger: govflow.logger });
   // The sensor rules (examples/sensor-rules.dmn) open and close sensor-alarm cases after each stored batch.
   attachRules(sensors, { engine: govflow.engine, logger: govflow.logger });
-  const plugin = createSensorsPlugin({ sensors, authorise: async (request, access) => {
+  const plugin = createSensorsPlugin({ sensors, logger: govflow.logger, authorise: async (request, access) => {
     const principal = await identity.authenticate(request);
     if (principal?.kind === 'agency-system') return principal.scopes?.includes(SENSORS_SCOPE) ?? false;
     return access === 'read' && principal?.kind === 'staff';

@@ -13,6 +13,9 @@ import type { Sensors } from './sensors.js';
 const BASE = '/ngsi-ld/v1';
 const BODY_LIMIT = 4 * 1024 * 1024;
 const MAX_LIMIT = 1000;
+// Bounds PostgreSQL's timestamptz accepts (JavaScript's largest date is beyond them).
+const START_OF_TIME = '0001-01-01T00:00:00Z';
+const END_OF_TIME = '9999-12-31T23:59:59Z';
 const CORE_CONTEXT = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld';
 
 /** Who may call: `write` for stores, `read` for reads; the composition root answers with identity's principal. */
@@ -71,10 +74,10 @@ function timeRange(query: Query): { from: string; to: string } {
   const timerel = query['timerel'];
   const timeAt = query['timeAt'] ?? query['timeat'];
   const endTimeAt = query['endTimeAt'] ?? query['endtimeat'];
-  if (timerel === undefined) return { from: new Date(0).toISOString(), to: new Date(8.64e15).toISOString() };
+  if (timerel === undefined) return { from: START_OF_TIME, to: END_OF_TIME };
   if (!isDateTime(timeAt)) throw new NgsiLdProblem('BadRequestData', 'timeAt must be an ISO 8601 date-time with a time zone', { attribute: 'timeAt' });
-  if (timerel === 'before') return { from: new Date(0).toISOString(), to: timeAt };
-  if (timerel === 'after') return { from: timeAt, to: new Date(8.64e15).toISOString() };
+  if (timerel === 'before') return { from: START_OF_TIME, to: timeAt };
+  if (timerel === 'after') return { from: timeAt, to: END_OF_TIME };
   if (timerel === 'between') {
     if (!isDateTime(endTimeAt)) throw new NgsiLdProblem('BadRequestData', 'timerel=between needs endTimeAt, an ISO 8601 date-time with a time zone', { attribute: 'endTimeAt' });
     return { from: timeAt, to: endTimeAt };
@@ -92,6 +95,10 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
   };
 
   await server.register(async (scope) => {
+    // Who may call is decided before the body is read: a refused caller learns nothing from a parse error.
+    scope.addHook('onRequest', async (request) => {
+      if (request.url.startsWith('/ngsi-ld/')) await guard(request, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+    });
     const parseJson = (_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void => {
       try {
         done(null, JSON.parse(body));
@@ -115,17 +122,16 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
       scope.log.error({ err: error }, 'NGSI-LD request failed');
       return reply.status(500).type('application/json').send({ type: 'https://uri.etsi.org/ngsi-ld/errors/InternalError', title: 'Internal Error', status: 500, detail: 'Something went wrong on our side' });
     });
-    scope.setNotFoundHandler((request, reply) => sendProblem(reply, new NgsiLdProblem('ResourceNotFound', `${request.method} ${request.url.split('?')[0]} is not part of govflow's NGSI-LD API`)));
+    // The rest of /ngsi-ld/ answers as NGSI-LD does (the server's not-found page is for people).
+    scope.route({ method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'], url: '/ngsi-ld/*', handler: async (request, reply) => sendProblem(reply, new NgsiLdProblem('ResourceNotFound', `${request.method} ${request.url.split('?')[0]} is not part of govflow's NGSI-LD API`)) });
 
     scope.post(`${BASE}/entities`, async (request, reply) => {
-      await guard(request, 'write');
       const entity = parseEntity(request.body, representationOf(request.query as Query));
       await sensors.ingest([entity], { mode: 'create' });
       return reply.status(201).header('location', `${BASE}/entities/${encodeURIComponent(entity.id)}`).send();
     });
 
     scope.get(`${BASE}/entities`, async (request, reply) => {
-      await guard(request, 'read');
       const query = request.query as Query;
       const type = query['type'];
       const ids = query['id']?.split(',').map((id) => checkEntityId(id.trim(), 'id'));
@@ -144,7 +150,6 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
     });
 
     scope.get(`${BASE}/entities/:id`, async (request, reply) => {
-      await guard(request, 'read');
       const id = checkEntityId((request.params as { id: string }).id);
       const entity = await readEntity(sensors.db, id);
       if (!entity) throw new NgsiLdProblem('ResourceNotFound', `There is no entity '${id}'`, { entityId: id });
@@ -154,7 +159,6 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
 
     // PATCH updates attributes, POST appends them: both merge into the entity's latest state and add readings.
     const changeAttributes = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-      await guard(request, 'write');
       const id = checkEntityId((request.params as { id: string }).id);
       const entity = await readEntity(sensors.db, id);
       if (!entity) throw new NgsiLdProblem('ResourceNotFound', `There is no entity '${id}'`, { entityId: id });
@@ -169,7 +173,6 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
     scope.post(`${BASE}/entities/:id/attrs`, changeAttributes);
 
     scope.post(`${BASE}/entityOperations/upsert`, async (request, reply) => {
-      await guard(request, 'write');
       const query = request.query as Query;
       const entities = parseBatch(request.body, representationOf(query));
       const result = await sensors.ingest(entities, { mode: optionsOf(query).has('update') ? 'merge' : 'replace' });
@@ -178,7 +181,6 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
 
     // Orion-LD's notification (a subscription whose endpoint is this address): its `data` are entities to merge.
     scope.post(`${BASE}/notify`, async (request, reply) => {
-      await guard(request, 'write');
       const body = request.body as { type?: unknown; data?: unknown } | null;
       if (typeof body !== 'object' || body === null || body.type !== 'Notification' || !Array.isArray(body.data)) {
         throw new NgsiLdProblem('BadRequestData', 'A notification is an object with "type": "Notification" and a "data" array of entities', { attribute: 'data' });
@@ -204,11 +206,9 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
       return out;
     };
     scope.get(`${BASE}/temporal/entities/:id`, async (request, reply) => {
-      await guard(request, 'read');
       return ld(reply, request, await temporal(request, checkEntityId((request.params as { id: string }).id)));
     });
     scope.get(`${BASE}/temporal/entities`, async (request, reply) => {
-      await guard(request, 'read');
       const query = request.query as Query;
       const model = query['type'] === undefined ? undefined : modelTypeOf(query['type']);
       if (!model) throw new NgsiLdProblem('BadRequestData', `A temporal query needs a type: one of ${MODEL_TYPES.join(', ')}`, { attribute: 'type' });

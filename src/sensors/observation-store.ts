@@ -299,3 +299,10 @@ export async function casesOf(db: Queryable, filter: { entityId?: string; open?:
     [filter.entityId ?? null, filter.open ?? null])).rows;
   return rows.map((r) => ({ id: Number(r.id), entityId: r.entity_id, condition: r.condition, instanceId: r.instance_id === null ? null : Number(r.instance_id), openedAt: r.opened_at, closedAt: r.closed_at }));
 }
+
+/** When an asset last reported this attribute (the end of its chart), if ever. */
+export async function lastReadingAt(db: Queryable, entityId: string, attribute: string): Promise<string | undefined> {
+  const [row] = (await db.query<{ at: string | null }>(
+    `select to_char(max(observed_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from sensor_observation where entity_id = $1 and attribute = $2`, [entityId, attribute])).rows;
+  return row?.at ?? undefined;
+}

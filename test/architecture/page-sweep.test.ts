@@ -39,6 +39,7 @@ function sampleFor(before: string, segment: string, param: string, data: Record<
     'proposals/:id': '1', 'debates/:id': '1', 'complaints/:id': '1', 'report-abuse/:kind': 'proposal', ':kind/:id': '1',
     'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
     'verify/:code': 'ABCD-EFGH-JKLM', 'payment/:paymentId': 'none', 'test/:id': 'none', 'decisions/:file': 'none.pdf', 'assets/:file': 'case-diagram.css', 'enrol/:token': 'A'.repeat(43), 'documents/:uploadId': data['upload'], 'decisions/:id': '1',
+    'assets/:id': 'urn:ngsi-ld:WasteContainer:none', 'entities/:id': 'urn:ngsi-ld:WasteContainer:none',
   };
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
@@ -52,7 +53,7 @@ const KNOWN_OVERFLOWS = new Set<string>([
 ]);
 
 /** Not pages a person reads: the API, files, feeds, assets, downloads. */
-const NOT_A_PAGE = /^\/(api|assets|open311|\.well-known)\b|\.(pdf|json|csv|xml|atom|rss|txt|ico|png|svg|css|js|webmanifest)$|\/(download|photo|feed|metrics|healthz|readyz)\b|^\/(metrics|health)/;
+const NOT_A_PAGE = /^\/(api|assets|open311|ngsi-ld|\.well-known)\b|\.(pdf|json|csv|xml|atom|rss|txt|ico|png|svg|css|js|webmanifest)$|\/(download|photo|feed|metrics|healthz|readyz)\b|^\/(metrics|health)/;
 
 let govflow: Govflow;
 let running: Awaited<ReturnType<typeof startServer>>;

@@ -83,6 +83,8 @@ function sampleFor(before: string, segment: string, param: string, data: Record<
     'proposals/:id': data['proposal'], 'debates/:id': data['debate'], 'report-abuse/:kind': 'proposal', 'report-abuse/:kind/:id': data['proposal'],
     // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
     'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
+    // sensors (issue 22): an asset id of the right shape that was never stored (404s)
+    'assets/:id': 'urn:ngsi-ld:WasteContainer:none', 'entities/:id': 'urn:ngsi-ld:WasteContainer:none',
   };
   // Two parameters in a row (`/updates/:kind/:id`) are told apart by the segment before the first.
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
