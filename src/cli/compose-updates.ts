@@ -4,6 +4,7 @@ import { listDepartments, type Identity } from '../identity/index.js';
 import type { Notifications } from '../notifications/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Database, Queryable } from '../store/index.js';
+import { listProjects } from '../transparency/index.js';
 import type { Logger } from '../kernel/index.js';
 
 /** The vault kind of a subscriber's e-mail address (privacy_record.kind). */
@@ -11,8 +12,9 @@ const ADDRESS_KIND = 'email-address';
 const SENDER = { actor: 'system:notifications', purpose: 'send the e-mail updates the person subscribed to', receiverSystem: 'govflow-notifications' } as const;
 
 /**
- * What citizens can follow: every department of the organisation, and every catalogue service (its department the
- * one whose name or id matches the service's `department`; none, and only administrators publish, when nothing does).
+ * What citizens can follow: every department of the organisation, every catalogue service (its department the
+ * one whose name or id matches the service's `department`; none, and only administrators publish, when nothing does),
+ * and every public project (transparency's project timelines), published by its department.
  */
 async function topicsOf(db: Database, catalogue: LiveCatalogue): Promise<Topic[]> {
   const departments = await listDepartments(db);
@@ -21,6 +23,7 @@ async function topicsOf(db: Database, catalogue: LiveCatalogue): Promise<Topic[]
   return [
     ...catalogue.services.map((s): Topic => ({ kind: 'service', id: s.id, name: s.title, department: departmentOf(s.department) })),
     ...departments.map((d): Topic => ({ kind: 'department', id: d.id, name: d.name, department: d.id })),
+    ...(await listProjects(db)).map((p): Topic => ({ kind: 'project', id: p.slug, name: p.title, department: departmentOf(p.department) })),
   ];
 }
 

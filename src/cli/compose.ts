@@ -19,7 +19,7 @@ import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, projectPending, type Database } from '../store/index.js';
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
-import { createTransparencyPlugin, createTransparencyProjector, type PublishedService } from '../transparency/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
@@ -136,6 +136,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const registered: RegisteredRoute[] = [];
   const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
+  // The demo municipality's public projects (issue 17), created once.
+  if (demo) await seedDemoProjects(govflow.db);
   // The CLI on this machine talks to the API with an admin key kept in the data directory (GOVFLOW_API_KEY overrides).
   if (demo && govflow.db.backend === 'pglite') await ensureCliAdminKey(identity, govflow.config.dataDir);
   // Personal-data protection (issue 6): access log of reads, findUsage, my-data, identifier vault.
@@ -181,7 +183,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, sensors.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, sensors.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }),
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).

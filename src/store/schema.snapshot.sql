@@ -951,6 +951,52 @@ table transparency_fee
   column refunded_at timestamp with time zone
   constraint transparency_fee_pkey PRIMARY KEY (payment_id)
   CREATE UNIQUE INDEX transparency_fee_pkey ON transparency_fee USING btree (payment_id)
+table transparency_milestone
+  column id bigint not null default nextval('transparency_milestone_id_seq'::regclass)
+  column project_id bigint not null
+  column title text not null
+  column planned_on date not null
+  column done_on date
+  constraint transparency_milestone_pkey PRIMARY KEY (id)
+  constraint transparency_milestone_project_id_fkey FOREIGN KEY (project_id) REFERENCES transparency_project(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX transparency_milestone_pkey ON transparency_milestone USING btree (id)
+  CREATE INDEX transparency_milestone_project ON transparency_milestone USING btree (project_id, planned_on)
+table transparency_project
+  column id bigint not null default nextval('transparency_project_id_seq'::regclass)
+  column slug text not null
+  column title text not null
+  column summary text not null
+  column department text not null
+  column budget_minor bigint
+  column currency text not null default 'EUR'::text
+  column budget_line text
+  column place text
+  column latitude double precision
+  column longitude double precision
+  column status text not null
+  column progress integer not null
+  column created_at timestamp with time zone not null default now()
+  column updated_at timestamp with time zone not null default now()
+  constraint transparency_project_budget_minor_check CHECK (((budget_minor IS NULL) OR (budget_minor >= 0)))
+  constraint transparency_project_latitude_check CHECK (((latitude IS NULL) OR ((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))))
+  constraint transparency_project_longitude_check CHECK (((longitude IS NULL) OR ((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))))
+  constraint transparency_project_pkey PRIMARY KEY (id)
+  constraint transparency_project_progress_check CHECK (((progress >= 0) AND (progress <= 100)))
+  constraint transparency_project_slug_key UNIQUE (slug)
+  constraint transparency_project_status_check CHECK ((status = ANY (ARRAY['planned'::text, 'in-progress'::text, 'paused'::text, 'completed'::text, 'cancelled'::text])))
+  CREATE UNIQUE INDEX transparency_project_pkey ON transparency_project USING btree (id)
+  CREATE UNIQUE INDEX transparency_project_slug_key ON transparency_project USING btree (slug)
+table transparency_project_update
+  column id bigint not null default nextval('transparency_project_update_id_seq'::regclass)
+  column project_id bigint not null
+  column at timestamp with time zone not null default now()
+  column status text not null
+  column progress integer not null
+  column text text not null
+  constraint transparency_project_update_pkey PRIMARY KEY (id)
+  constraint transparency_project_update_project_id_fkey FOREIGN KEY (project_id) REFERENCES transparency_project(id) ON DELETE CASCADE
+  CREATE UNIQUE INDEX transparency_project_update_pkey ON transparency_project_update USING btree (id)
+  CREATE INDEX transparency_project_update_project ON transparency_project_update USING btree (project_id, at DESC)
 table transparency_spending
   column record text not null
   column id text not null

@@ -117,6 +117,10 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   transparency_contract: { owner: 'transparency' },
   transparency_fee: { owner: 'transparency' },
   transparency_benefit: { owner: 'transparency' },
+  // 0026 project timelines: projects, milestones and their public updates (issue 17).
+  transparency_project: { owner: 'transparency' },
+  transparency_milestone: { owner: 'transparency' },
+  transparency_project_update: { owner: 'transparency' },
   // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
   engagement_news: { owner: 'engagement' },
   engagement_subscription: { owner: 'engagement' },

@@ -1,5 +1,5 @@
 /**
- * The public transparency plugin on the web edge; it serves /performance pages, /open-data (catalogue page, dataset pages,
+ * The public transparency plugin on the web edge; it serves /performance pages, /spending, /projects, /open-data (catalogue page, dataset pages,
  * the DCAT-AP catalogue in three serialisations) and the CKAN-compatible read API. Everything is public and
  * read-only.
  */
@@ -9,6 +9,7 @@ import { catalogQuads, negotiateRdf, RDF_MEDIA_TYPES, toJsonLd, toRdfXml, toTurt
 import { registerCkanApi } from './ckan.js';
 import { LICENCE, listDatasets, type OpenDataset, type Publisher } from './datasets.js';
 import { figuresSource, NAVIGATION, registerPerformancePages, sendCached, type TransparencyOptions } from './pages.js';
+import { registerProjectPages } from './projects-pages.js';
 import { registerSpendingPages } from './spending-pages.js';
 
 /** Not a registered prefix: a real publisher registers its own with the OCDS helpdesk (GOVFLOW_OCDS_PREFIX). */
@@ -23,6 +24,7 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
     const datasetsFor = (base: string) => () => listDatasets(options.db, options.services(), base, options.now?.() ?? new Date());
     registerPerformancePages(server, figures);
     registerSpendingPages(server, { ...options, publisher, ocidPrefix: options.ocidPrefix ?? DEMO_OCID_PREFIX }, baseOf);
+    registerProjectPages(server, options);
     const renderHtml = (request: FastifyRequest, reply: FastifyReply, title: string, content: ReturnType<typeof html>) =>
       sendCached(request, reply, 'text/html; charset=utf-8', page({ title, content, navigation: NAVIGATION, current: 'open-data', wide: true }).toString());
 

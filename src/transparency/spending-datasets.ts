@@ -1,6 +1,6 @@
 /**
  * The spending datasets of the open-data catalogue: budget lines and payments, fees and benefits per service and
- * month, and public contracts (OCDS). Each is listed once it has something in it, with its temporal coverage.
+ * month, public contracts (OCDS), and project timelines. Each is listed once it has something in it, with its temporal coverage.
  */
 import type { Queryable } from '../store/index.js';
 import type { OpenDataset, OpenDistribution } from './datasets.js';
@@ -12,6 +12,8 @@ async function coverage(q: Queryable): Promise<Map<string, Coverage>> {
     `select 'spending' as kind, min(coalesce(occurred_on::timestamptz, make_date(financial_year, 1, 1)::timestamptz)) as first,
             max(coalesce(occurred_on::timestamptz, make_date(financial_year, 12, 31)::timestamptz)) as last, max(imported_at) as modified from transparency_spending
      union all select 'contracts', min(date_signed::timestamptz), max(coalesce(period_end, date_signed)::timestamptz), max(updated_at) from transparency_contract
+     union all select 'projects', min(created_at), greatest(max(updated_at), max(m.planned_on)::timestamptz), max(updated_at) from transparency_project
+       left join transparency_milestone m on m.project_id = transparency_project.id
      union all select 'money', min(at), max(at), max(at) from (
        select paid_at as at from transparency_fee union all select coalesce(refunded_at, paid_at) from transparency_fee union all select due_on::timestamptz from transparency_benefit) m`,
   );
@@ -52,6 +54,16 @@ export async function spendingDatasets(q: Queryable, base: string, now: Date, di
       keywords: ['fees', 'benefits', 'public services'],
       distributions: [dist('fees-and-benefits-csv', 'Fees and benefits by month (CSV)', 'One row per service, kind and month, and a total row; withheld cells are empty.', 'CSV', '/open-data/fees-and-benefits.csv')],
     }),
+    ...dataset('projects', {
+      id: 'project-timelines', title: 'Projects and their milestones',
+      description: 'Public projects: department, budget, place, status, progress, milestones planned and reached, and the history of updates published by the department.',
+      keywords: ['projects', 'accountability', 'public works'],
+      distributions: [
+        dist('project-timelines-csv', 'Projects (CSV)', 'One row per project: status, progress, budget, place, milestones planned and reached, the next one.', 'CSV', '/open-data/projects.csv'),
+        dist('project-timelines-json', 'Projects with milestones and updates (JSON)', 'Every project with its milestones and updates.', 'JSON', '/open-data/projects.json'),
+        dist('project-timelines-html', 'Projects page', 'The projects on a map and in a table, each with its timeline.', 'HTML', '/projects'),
+      ],
+    }).map((d) => ({ ...d, landingPage: `${base}/projects` })),
     ...dataset('contracts', {
       id: 'public-contracts', title: 'Public contracts',
       description: 'The contracts we sign with suppliers: buyer, supplier, procurement method, value, period and status, as Open Contracting Data Standard 1.1 releases.',

@@ -270,6 +270,18 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /api/3/action/package_show': ALL,
   'GET /api/3/action/package_search': ALL,
   'GET /api/3/action/organization_list': ALL,
+  // transparency: project timelines (issue 17): public pages and files; a department's managers (and the
+  // communications department, and administrators) edit them, other staff get 403 before any project is looked at
+  'GET /projects': ALL,
+  'GET /projects/:slug': ALL,
+  'GET /open-data/projects.csv': ALL,
+  'GET /open-data/projects.json': ALL,
+  'GET /staff/projects': ['manager', 'admin'],
+  'POST /staff/projects': ['manager', 'admin'],
+  'GET /staff/projects/:slug': ['manager', 'admin'],
+  'POST /staff/projects/:slug/updates': ['manager', 'admin'],
+  'POST /staff/projects/:slug/milestones': ['manager', 'admin'],
+  'POST /staff/projects/:slug/milestones/:id/reached': ['manager', 'admin'],
   // transparency: spending, fees and benefits, public contracts (issue 17 acc 2)
   'GET /spending': ALL,
   'GET /open-data/spending.csv': ALL,
