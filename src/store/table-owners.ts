@@ -130,7 +130,6 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   sensor_observation_default: { owner: 'sensors' },
   sensor_hourly: { owner: 'sensors' },
   sensor_case: { owner: 'sensors' },
-  sensor_case_id_seq: { owner: 'sensors' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */
