@@ -13,7 +13,8 @@ const ALIASES: Readonly<Record<string, ModelType>> = { StreetLight: 'Streetlight
 export function modelTypeOf(type: string): ModelType | undefined {
   const short = type.includes('/') || type.includes('#') ? type.split(/[/#]/).at(-1)! : type;
   if ((MODEL_TYPES as readonly string[]).includes(short)) return short as ModelType;
-  return ALIASES[short];
+  // Own keys only: a type named like an Object.prototype member ('valueOf') is no model.
+  return Object.hasOwn(ALIASES, short) ? ALIASES[short] : undefined;
 }
 
 /** A check of one attribute's value; returns what is wrong, or undefined. */

@@ -108,7 +108,8 @@ function checkValue(type: ModelType, name: string, attribute: Attribute, entityI
     return;
   }
   if (name === 'location') return checkGeometry(attribute.value, at);
-  const check = MODEL_ATTRIBUTES[type][name];
+  const checks = MODEL_ATTRIBUTES[type];
+  const check = Object.hasOwn(checks, name) ? checks[name] : undefined;
   const problem = check?.(attribute.value);
   if (problem) throw new NgsiLdProblem('BadRequestData', `The attribute '${name}' of a ${type} ${problem} (got ${JSON.stringify(attribute.value)?.slice(0, 60)})`, at);
 }
