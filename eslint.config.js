@@ -36,7 +36,9 @@ export const ALLOWED_DEPENDENCIES = {
   transparency: ['kernel', 'store', 'ledger', 'web'],
   // services floor: the catalogue's text comes in as plain data and the decisions are evaluated through decisions/; compose passes the citizen's cases and the vault.
   assistant: ['kernel', 'store', 'engine', 'decisions', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'i18n'],
+  // Sensors (issue 22): its own tables, cases through the engine, rules through decisions, staff pages on the web edge.
+  sensors: ['kernel', 'store', 'engine', 'decisions', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'i18n'],
 };
 
 const srcRoot = path.resolve('src');

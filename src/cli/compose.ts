@@ -22,6 +22,7 @@ import { createComplaints, createEngagement, createEngagementPlugin, createParti
 import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { assistantRoutes, createAssistant, createAssistantPlugin, createPhrasing } from '../assistant/index.js';
+import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
@@ -177,6 +178,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const assistant = setUpAssistant(govflow, { catalogue, privacy, identity });
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
+  const sensors = setUpSensors(govflow, identity);
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -188,7 +190,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -214,6 +216,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     openRecipient: openSealedRecipient(privacy),
   });
   const sender = background ? notifications?.start() : undefined;
+  const mqttIngest = background ? await startMqtt(govflow, sensors.sensors, identity) : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
   const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
@@ -238,6 +241,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     routes: registered,
     async stop() {
       await server.close();
+      await mqttIngest?.stop();
       await worker.stop();
       ledgerGuard.stop();
       await sealer.stop();
@@ -392,6 +396,40 @@ function mayRevokeIn(engine: Engine) {
     if (p.apiKey) return mayDecide(p, groups);
     return groups.some((group) => inDepartment(p, group.split('/')[0]!, 'manager'));
   };
+}
+
+/**
+ * Smart-city sensors (issue 22): the NGSI-LD API at /ngsi-ld/v1, and the rules that open cases. Devices and brokers store readings with an API key of
+ * the `sensors` scope; staff and such keys read them.
+ */
+function setUpSensors(govflow: Govflow, identity: Identity): { sensors: Sensors; plugin: ReturnType<typeof createSensorsPlugin> } {
+  const sensors = createSensors({ db: govflow.db, logger: govflow.logger });
+  // The sensor rules (examples/sensor-rules.dmn) open and close sensor-alarm cases after each stored batch.
+  attachRules(sensors, { engine: govflow.engine, logger: govflow.logger });
+  const plugin = createSensorsPlugin({ sensors, logger: govflow.logger, authorise: async (request, access) => {
+    const principal = await identity.authenticate(request);
+    if (principal?.kind === 'agency-system') return principal.scopes?.includes(SENSORS_SCOPE) ?? false;
+    return access === 'read' && principal?.kind === 'staff';
+  } });
+  return { sensors, plugin };
+}
+
+/**
+ * MQTT ingestion (issue 22): a subscription to the city's broker when GOVFLOW_MQTT_URL is set, else the embedded
+ * broker when GOVFLOW_MQTT_PORT is set (devices sign in with an API key of the sensors scope as password).
+ */
+async function startMqtt(govflow: Govflow, sensors: Sensors, identity: Identity): Promise<MqttIngest | undefined> {
+  const url = process.env['GOVFLOW_MQTT_URL'];
+  if (url) return connectToBroker({ sensors, url, logger: govflow.logger, ...(process.env['GOVFLOW_MQTT_CLIENT_ID'] ? { clientId: process.env['GOVFLOW_MQTT_CLIENT_ID'] } : {}) });
+  const port = process.env['GOVFLOW_MQTT_PORT'];
+  if (port === undefined || port === '') return undefined;
+  const broker = await startEmbeddedBroker({ sensors, port: Number(port), host: process.env['GOVFLOW_MQTT_HOST'] ?? govflow.config.host, logger: govflow.logger,
+    checkKey: async (key) => {
+      const principal = key.length <= 200 ? await identity.principalForApiKey(key) : null;
+      return principal?.kind === 'agency-system' && (principal.scopes?.includes(SENSORS_SCOPE) ?? false);
+    } });
+  govflow.logger.info({ url: broker.url }, 'embedded MQTT broker listening');
+  return broker;
 }
 
 /** Public performance figures and open data (issue 17): `/performance`, `/open-data`, the CKAN-compatible read API. */

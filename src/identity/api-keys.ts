@@ -12,7 +12,7 @@ import { sha256, token } from './tokens.js';
  * The scopes and the department are kept in the client's `roles` array as `scope:<name>` and `department:<id>`
  * entries, beside the `agency-system` role, so keys need no schema change; principals.ts reads them back.
  */
-export const API_KEY_SCOPES = ['jobs', 'registry', 'open311', 'decisions'] as const;
+export const API_KEY_SCOPES = ['jobs', 'registry', 'open311', 'decisions', 'sensors'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** The paths each scope opens (an API key with scopes is refused elsewhere). */
@@ -21,6 +21,7 @@ const SCOPE_PATHS: Readonly<Record<ApiKeyScope, readonly string[]>> = {
   registry: ['/api/v2/'],
   open311: ['/open311/'],
   decisions: ['/api/decisions/', '/api/verify'],
+  sensors: ['/ngsi-ld/'],
 };
 
 export interface ApiKeyView {

@@ -38,8 +38,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const STATIC = /^\/(assets|staff\/assets)\//;
 const BEARER = /^\s*Bearer\s/i;
 
-// Open311 (src/engagement/) is a machine API like /api/: its clients post with an api_key field, not a session.
-export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?') || url.startsWith('/open311/');
+// Open311 (src/engagement/) and NGSI-LD (src/sensors/) are machine APIs like /api/: their clients post with a key, not a session.
+export const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?') || url.startsWith('/open311/') || url.startsWith('/ngsi-ld/');
 export const isStateChanging = (method: string): boolean => STATE_CHANGING.has(method);
 
 function tokenMatches(given: unknown, expected: string): boolean {

@@ -848,6 +848,62 @@ table registry_client_key
   column created_at timestamp with time zone not null default now()
   constraint registry_client_key_pkey PRIMARY KEY (key_id)
   CREATE UNIQUE INDEX registry_client_key_pkey ON registry_client_key USING btree (key_id)
+table sensor_case
+  column id bigint not null default nextval('sensor_case_id_seq'::regclass)
+  column entity_id text not null
+  column condition text not null
+  column instance_id bigint
+  column opened_at timestamp with time zone not null default now()
+  column closed_at timestamp with time zone
+  column close_on_recovery boolean not null default false
+  column details jsonb not null default '{}'::jsonb
+  constraint sensor_case_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX sensor_case_open_idx ON sensor_case USING btree (entity_id, condition) WHERE (closed_at IS NULL)
+  CREATE UNIQUE INDEX sensor_case_pkey ON sensor_case USING btree (id)
+table sensor_entity
+  column entity_id text not null
+  column entity_type text not null
+  column attrs jsonb not null
+  column lon double precision
+  column lat double precision
+  column observed_at timestamp with time zone
+  column created_at timestamp with time zone not null default now()
+  column modified_at timestamp with time zone not null default now()
+  constraint sensor_entity_pkey PRIMARY KEY (entity_id)
+  CREATE UNIQUE INDEX sensor_entity_pkey ON sensor_entity USING btree (entity_id)
+  CREATE INDEX sensor_entity_type_idx ON sensor_entity USING btree (entity_type, entity_id)
+table sensor_hourly
+  column entity_id text not null
+  column attribute text not null
+  column hour timestamp with time zone not null
+  column n integer not null
+  column min_value double precision not null
+  column max_value double precision not null
+  column sum_value double precision not null
+  constraint sensor_hourly_pkey PRIMARY KEY (entity_id, attribute, hour)
+  CREATE UNIQUE INDEX sensor_hourly_pkey ON sensor_hourly USING btree (entity_id, attribute, hour)
+table sensor_observation
+  column entity_id text not null
+  column attribute text not null
+  column observed_at timestamp with time zone not null
+  column value_number double precision
+  column value_json jsonb
+  column idempotency_key text not null
+  column received_at timestamp with time zone not null default now()
+  constraint sensor_observation_pkey PRIMARY KEY (idempotency_key, observed_at)
+  CREATE UNIQUE INDEX sensor_observation_pkey ON ONLY public.sensor_observation USING btree (idempotency_key, observed_at)
+  CREATE INDEX sensor_observation_series_idx ON ONLY public.sensor_observation USING btree (entity_id, attribute, observed_at)
+table sensor_observation_default
+  column entity_id text not null
+  column attribute text not null
+  column observed_at timestamp with time zone not null
+  column value_number double precision
+  column value_json jsonb
+  column idempotency_key text not null
+  column received_at timestamp with time zone not null default now()
+  constraint sensor_observation_default_pkey PRIMARY KEY (idempotency_key, observed_at)
+  CREATE INDEX sensor_observation_default_entity_id_attribute_observed_at_idx ON sensor_observation_default USING btree (entity_id, attribute, observed_at)
+  CREATE UNIQUE INDEX sensor_observation_default_pkey ON sensor_observation_default USING btree (idempotency_key, observed_at)
 table signed_decision
   column code text not null
   column instance_id bigint

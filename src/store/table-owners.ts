@@ -130,6 +130,12 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0028 the assistant (issue 19): conversations and their messages (texts sealed in the vault).
   assistant_conversation: { owner: 'assistant' },
   assistant_message: { owner: 'assistant' },
+  // 0030 sensors (issue 22): latest state per asset, month-partitioned readings, hourly aggregates, rule-opened cases.
+  sensor_entity: { owner: 'sensors' },
+  sensor_observation: { owner: 'sensors', grants: { cli: { access: 'write', why: '`bench sensors` seeds millions of readings in bulk statements; a benchmark fixture, never run by the server' } } },
+  sensor_observation_default: { owner: 'sensors' },
+  sensor_hourly: { owner: 'sensors' },
+  sensor_case: { owner: 'sensors' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

@@ -40,7 +40,7 @@ const KNOWN_OVERFLOWS = new Set<string>([
 ]);
 
 /** Not pages a person reads: the API, files, feeds, assets, downloads. */
-const NOT_A_PAGE = /^\/(api|assets|open311|\.well-known)\b|\.(pdf|json|csv|xml|atom|rss|txt|ico|png|svg|css|js|webmanifest)$|\/(download|photo|feed|metrics|healthz|readyz)\b|^\/(metrics|health)/;
+const NOT_A_PAGE = /^\/(api|assets|open311|ngsi-ld|\.well-known)\b|\.(pdf|json|csv|xml|atom|rss|txt|ico|png|svg|css|js|webmanifest)$|\/(download|photo|feed|metrics|healthz|readyz)\b|^\/(metrics|health)/;
 
 let govflow: Govflow;
 let running: Awaited<ReturnType<typeof startServer>>;

@@ -306,6 +306,25 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /api/assistant/messages/:id/rating': ALL,
   // the managers' figures: counts only, for managers, admins and auditors
   'GET /staff/assistant': ['manager', 'admin', 'auditor'],
+  // sensors (issue 22): storing readings over NGSI-LD needs an API key with the sensors scope, which no role here
+  // holds; staff read (the API and the operations pages), citizens and scope-less keys do not.
+  'POST /ngsi-ld/v1/entities': NOBODY,
+  'GET /ngsi-ld/v1/entities': STAFF,
+  'GET /ngsi-ld/v1/entities/:id': STAFF,
+  'PATCH /ngsi-ld/v1/entities/:id/attrs': NOBODY,
+  'POST /ngsi-ld/v1/entities/:id/attrs': NOBODY,
+  'POST /ngsi-ld/v1/entityOperations/upsert': NOBODY,
+  'POST /ngsi-ld/v1/notify': NOBODY,
+  'GET /ngsi-ld/v1/temporal/entities': STAFF,
+  'GET /ngsi-ld/v1/temporal/entities/:id': STAFF,
+  'GET /ngsi-ld/*': STAFF,
+  'POST /ngsi-ld/*': NOBODY,
+  'PATCH /ngsi-ld/*': NOBODY,
+  'PUT /ngsi-ld/*': NOBODY,
+  'DELETE /ngsi-ld/*': NOBODY,
+  'GET /staff/sensors': STAFF,
+  'GET /staff/sensors/route': STAFF,
+  'GET /staff/sensors/assets/:id': STAFF,
 };
 
 /**

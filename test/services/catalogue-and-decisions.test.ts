@@ -19,7 +19,7 @@ describe('service catalogue: the three services', () => {
   it('loads building permit, licence renewal and housing benefit with their SLAs, decisions and references', async () => {
     const catalogue = await loadCatalogue(SERVICES_DIR);
     const byId = Object.fromEntries(catalogue.services.map((s) => [s.id, s]));
-    assert.deepEqual(Object.keys(byId).sort(), ['building-permit', 'business-licence-renewal', 'complaint', 'enquiry', 'housing-benefit', 'problem-report', 'proposal-answer']);
+    assert.deepEqual(Object.keys(byId).sort(), ['building-permit', 'business-licence-renewal', 'complaint', 'enquiry', 'housing-benefit', 'problem-report', 'proposal-answer', 'sensor-alarm']);
     assert.equal(byId['building-permit']!.sla?.case, 'P60D');
     assert.equal(byId['business-licence-renewal']!.sla?.case, 'P5D');
     assert.equal(byId['housing-benefit']!.sla?.case, 'P30D');

@@ -46,6 +46,8 @@ export function routeSample(before: string, segment: string, param: string, data
     'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
     // the assistant (issue 19): a conversation id of the right shape never issued (404, nothing written)
     'conversations/:id': 'A'.repeat(22),
+    // sensors (issue 22): an asset id of the right shape that was never stored (404s)
+    'assets/:id': 'urn:ngsi-ld:WasteContainer:none', 'entities/:id': 'urn:ngsi-ld:WasteContainer:none',
   };
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
