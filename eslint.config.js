@@ -32,7 +32,9 @@ export const ALLOWED_DEPENDENCIES = {
   engagement: ['kernel', 'store', 'engine', 'web'],
   // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
   transparency: ['kernel', 'store', 'ledger', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency'],
+  // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge.
+  exchange: ['kernel', 'store', 'engine', 'privacy', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'exchange'],
 };
 
 const srcRoot = path.resolve('src');

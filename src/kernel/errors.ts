@@ -66,6 +66,12 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_NOT_REPRESENTATIVE: { kind: 'user', status: 403, title: 'The business registry does not list the applicant as representing that business' },
   // keys (issue 13): key rotation.
   GOVFLOW_ERR_KEY_ROTATION: { kind: 'user', status: 409, title: 'A key rotation cannot go on as asked (another new key, or a secret no key opens)' },
+  // Exchange between agencies (issue 25, X-Road REST protocol): src/exchange/.
+  GOVFLOW_ERR_EXCHANGE_BAD_REQUEST: { kind: 'user', status: 400, title: 'An exchange request does not follow the X-Road message protocol for REST' },
+  GOVFLOW_ERR_EXCHANGE_REFUSED: { kind: 'user', status: 403, title: 'The other organisation refused the call: the client has no access to that service' },
+  GOVFLOW_ERR_EXCHANGE_UNKNOWN: { kind: 'user', status: 404, title: 'No such exchange service, member or peer' },
+  GOVFLOW_ERR_EXCHANGE_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The other organisation did not answer in time; try again' },
+  GOVFLOW_ERR_EXCHANGE_SIGNATURE: { kind: 'bug', status: 500, title: 'An exchange message was not signed or authenticated as agreed' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

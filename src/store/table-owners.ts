@@ -120,6 +120,12 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   // 0024 updates to citizens (issue 18): news per service, department or project, and e-mail subscriptions to them.
   engagement_news: { owner: 'engagement' },
   engagement_subscription: { owner: 'engagement' },
+  // 0028 exchange between agencies (issue 25): member key, trusted peers, published services, access rights, message log.
+  exchange_member_key: { owner: 'exchange' },
+  exchange_peer: { owner: 'exchange' },
+  exchange_service: { owner: 'exchange' },
+  exchange_access: { owner: 'exchange' },
+  exchange_message: { owner: 'exchange' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */
