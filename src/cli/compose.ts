@@ -170,7 +170,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const pendingComplaints = background ? startPendingReportsLoop(complaints) : undefined;
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   // Exchange between agencies (issue 25): X-Road REST on its own mutual-TLS listener when this govflow is a member.
-  const exchangeMember = options.exchange?.member ?? process.env['GOVFLOW_EXCHANGE_MEMBER'];
+  // The demo is a member of a demo X-Road instance unless GOVFLOW_EXCHANGE=off; production only with GOVFLOW_EXCHANGE_MEMBER.
+  const exchangeMember = options.exchange?.member ?? process.env['GOVFLOW_EXCHANGE_MEMBER'] ?? (demo && process.env['GOVFLOW_EXCHANGE'] !== 'off' ? `DEMO/GOV/${encodeURIComponent(agency().code)}/govflow` : undefined);
   const exchange = exchangeMember ? await createExchange({ db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), member: exchangeMember, tls: options.exchange?.tls ?? process.env['GOVFLOW_EXCHANGE_TLS'] !== 'off', host: govflow.config.host, privacy, logger: govflow.logger, ...(process.env['GOVFLOW_EXCHANGE_PORT'] ? { port: Number(process.env['GOVFLOW_EXCHANGE_PORT']) } : {}) }) : undefined;
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.

@@ -28,7 +28,8 @@ export function canonicalRequestHeaders(method: string, target: string, header: 
 
 export function requestHash(method: string, target: string, header: HeaderLookup, body: Buffer): string {
   const headers = sha512(canonicalRequestHeaders(method, target, header));
-  return (body.length === 0 ? sha512(headers) : sha512(Buffer.concat([headers, sha512(body)]))).toString('base64');
+  // Without a body the hash is SHA512(headers) itself (§4.3), not a hash of it.
+  return (body.length === 0 ? headers : sha512(Buffer.concat([headers, sha512(body)]))).toString('base64');
 }
 
 /** The response's own hash, bound to the request's: what the provider answered to which question. */

@@ -12,6 +12,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   transparency: () => import('./bench-transparency.js'),
   triage: () => import('./bench-triage.js'),
   engagement: () => import('./bench-engagement.js'),
+  exchange: () => import('./bench-exchange.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
