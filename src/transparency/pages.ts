@@ -1,7 +1,8 @@
 /**
  * Serves the public performance pages (`/performance`): server-rendered, no script, each figure as a chart, a table and a
  * sentence, with a CSV under each. Figures change at most once a minute for readers: they are read from the
- * projector's table at most once per `cacheMs`, and answered with an ETag and Cache-Control.
+ * projector's table at most once per `cacheMs`, each page is rendered once per snapshot of figures, and answered
+ * with an ETag and Cache-Control.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,29 +37,68 @@ export const NAVIGATION = [
   { key: 'open-data', href: '/open-data', label: 'Open data' },
 ] as const;
 
-/** Reads figures at most once per `cacheMs`; concurrent readers share one read. */
+/**
+ * Reads figures at most once per `cacheMs`; concurrent readers share one read. Once figures exist, an expired
+ * snapshot is still answered while one read replaces it in the background (stale-while-revalidate): no reader waits
+ * for the table, so the pages' p99 does not carry a read every `cacheMs`. With `cacheMs` 0 every call reads.
+ */
 export function figuresSource(options: TransparencyOptions): () => Promise<ReadonlyMap<Granularity, Figures>> {
-  let cached: { at: number; value: Promise<ReadonlyMap<Granularity, Figures>> } | undefined;
+  type Snapshot = ReadonlyMap<Granularity, Figures>;
+  const read = (): Promise<Snapshot> => readFigures(options.db, { services: options.services(), threshold: options.threshold ?? 5, ...(options.now ? { now: options.now() } : {}) });
+  let first: Promise<Snapshot> | undefined;
+  let current: { at: number; value: Snapshot } | undefined;
+  let refreshing = false;
+  const log = createLogger({ name: 'transparency' });
+  // The figures' clock also ages the snapshot, so a test that sets the clock decides when a snapshot expires.
+  const now = (): number => options.now?.().getTime() ?? Date.now();
   return () => {
     const ttl = options.cacheMs ?? 30_000;
-    if (cached && Date.now() - cached.at < ttl) return cached.value;
-    const value = readFigures(options.db, { services: options.services(), threshold: options.threshold ?? 5, ...(options.now ? { now: options.now() } : {}) });
-    cached = { at: Date.now(), value };
-    value.catch(() => (cached = undefined));
-    return value;
+    if (ttl <= 0) return read();
+    if (current) {
+      if (now() - current.at >= ttl && !refreshing) {
+        refreshing = true;
+        read().then((value) => { current = { at: now(), value }; }, (error: unknown) => log.warn({ err: error }, 'performance figures could not be refreshed; the previous ones are still shown'))
+          .finally(() => { refreshing = false; });
+      }
+      return Promise.resolve(current.value);
+    }
+    first ??= read().then((value) => {
+      current = { at: now(), value };
+      return value;
+    }).finally(() => { first = undefined; });
+    return first;
   };
 }
 
 /** The web edge's security headers, except `no-store`: these pages are the same for everyone and meant to be cached. */
 export const PUBLIC_PAGE_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SECURITY_HEADERS).filter(([name]) => name !== 'cache-control'));
 
+/** A body with its strong ETag (a hash of its bytes), computed once where the body is reused. */
+export interface TaggedBody { readonly body: string; readonly etag: string }
+
+export const tagged = (body: string): TaggedBody => ({ body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` });
+
 /** Sends a body with a strong ETag of its bytes; a matching If-None-Match gets 304 and no body. */
-export function sendCached(request: FastifyRequest, reply: FastifyReply, type: string, body: string, maxAgeSeconds = 60): FastifyReply {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+export function sendCached(request: FastifyRequest, reply: FastifyReply, type: string, content: string | TaggedBody, maxAgeSeconds = 60): FastifyReply {
+  const { body, etag } = typeof content === 'string' ? tagged(content) : content;
   if (type.startsWith('text/html')) reply.headers(PUBLIC_PAGE_HEADERS);
   reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds}`).header('vary', 'accept');
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
   return reply.type(type).send(body);
+}
+
+/**
+ * The pages and files made from one snapshot of figures, each made once: every reader of a snapshot gets the same
+ * bytes, so rendering (charts, tables) and hashing happen once per snapshot and address, not once per request. The
+ * entries go with the snapshot (a WeakMap), so nothing outlives the figures it shows.
+ */
+const madeFrom = new WeakMap<Figures, Map<string, TaggedBody>>();
+function once(f: Figures, key: string, make: () => string): TaggedBody {
+  let made = madeFrom.get(f);
+  if (!made) madeFrom.set(f, (made = new Map()));
+  let entry = made.get(key);
+  if (!entry) made.set(key, (entry = tagged(make())));
+  return entry;
 }
 
 const fmt = (v: number | null): string => (v === null ? 'withheld' : v.toLocaleString('en-GB'));
@@ -131,13 +171,18 @@ const granularityOf = (query: unknown): Granularity => ((query as { period?: unk
 const QUERY = { querystring: { type: 'object', properties: { period: { type: 'string', enum: ['week', 'month'] } }, additionalProperties: false } };
 
 export function registerPerformancePages(server: FastifyInstance, figures: () => Promise<ReadonlyMap<Granularity, Figures>>): void {
+  const document = (title: string, content: SafeHtml): string => page({ title, content, navigation: NAVIGATION, current: 'performance', wide: true }).toString();
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200): FastifyReply => {
-    const body = page({ title, content, navigation: NAVIGATION, current: 'performance', wide: true }).toString();
-    if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').headers(SECURITY_HEADERS).send(body);
-    return sendCached(request, reply, 'text/html; charset=utf-8', body);
+    if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').headers(SECURITY_HEADERS).send(document(title, content));
+    return sendCached(request, reply, 'text/html; charset=utf-8', document(title, content));
   };
+  const HTML = 'text/html; charset=utf-8';
+  const CSV = 'text/csv; charset=utf-8; header=present';
   server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => render(request, reply, title, content, status), log: createLogger({ name: 'transparency' }), home: { href: '/performance', label: 'Performance' } }));
-  server.get('/performance', { schema: QUERY }, async (request, reply) => render(request, reply, 'How our services are performing', indexPage((await figures()).get('month')!)));
+  server.get('/performance', { schema: QUERY }, async (request, reply) => {
+    const f = (await figures()).get('month')!;
+    return sendCached(request, reply, HTML, once(f, 'index', () => document('How our services are performing', indexPage(f))));
+  });
   for (const [path, kind] of [['services', 'service'], ['departments', 'department']] as const) {
     const find = async (request: FastifyRequest<{ Params: { id: string } }>) => {
       const f = (await figures()).get(granularityOf(request.query))!;
@@ -147,22 +192,22 @@ export function registerPerformancePages(server: FastifyInstance, figures: () =>
     };
     server.get<{ Params: { id: string } }>(`/performance/${path}/:id`, { schema: { ...paramsSchema({ id: PARAM.slug }), ...QUERY } }, async (request, reply) => {
       const { f, unit } = await find(request);
-      return render(request, reply, `${unit.title}: performance`, unitPage(f, unit, `/performance/${path}/${unit.id}`));
+      return sendCached(request, reply, HTML, once(f, `${kind} ${unit.id}`, () => document(`${unit.title}: performance`, unitPage(f, unit, `/performance/${path}/${unit.id}`))));
     });
     server.get<{ Params: { id: string } }>(`/performance/${path}/:id/figures.csv`, { schema: { ...paramsSchema({ id: PARAM.slug }), ...QUERY } }, async (request, reply) => {
       const { f, unit } = await find(request);
       reply.header('content-disposition', `attachment; filename="${unit.id}-${f.granularity}.csv"`);
-      return sendCached(request, reply, 'text/csv; charset=utf-8; header=present', figuresCsv(f, [unit]));
+      return sendCached(request, reply, CSV, once(f, `${kind} ${unit.id}.csv`, () => figuresCsv(f, [unit])));
     });
   }
   server.get('/open-data/performance.csv', { schema: QUERY }, async (request, reply) => {
     const f = (await figures()).get(granularityOf(request.query))!;
-    return sendCached(request, reply, 'text/csv; charset=utf-8; header=present', figuresCsv(f, f.units));
+    return sendCached(request, reply, CSV, once(f, 'all.csv', () => figuresCsv(f, f.units)));
   });
   server.get('/open-data/performance.csv-metadata.json', async (request, reply) =>
     sendCached(request, reply, 'application/csvm+json', JSON.stringify(csvwMetadata('performance.csv', 'Performance of public services'), null, 2)));
   server.get('/open-data/performance.json', { schema: QUERY }, async (request, reply) => {
     const f = (await figures()).get(granularityOf(request.query))!;
-    return sendCached(request, reply, 'application/json', JSON.stringify(f));
+    return sendCached(request, reply, 'application/json', once(f, 'all.json', () => JSON.stringify(f)));
   });
 }

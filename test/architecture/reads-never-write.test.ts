@@ -25,7 +25,7 @@ import { createParticipation } from '../../src/engagement/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import type { Database } from '../../src/store/index.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
-import { fillRoutes, seedAlexPermitCase } from '../support/seeded-case.js';
+import { fillRoutes, routeSample, seedAlexPermitCase } from '../support/seeded-case.js';
 import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
 
 /** Rows a read must write (the personal-data access log), left out of the comparison; everything else counts. */
@@ -58,34 +58,6 @@ const SIGN_IN_PAGES = new Set(['/sign-in', '/staff/sign-in', '/updates/departmen
 
 function changed(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([name, state]) => before.get(name) !== state).map(([name, state]) => `${name} ${before.get(name)?.split(':')[0]} → ${state.split(':')[0]} rows`);
-}
-
-/**
- * A value for each route parameter, by the path segment before it (`/staff/cases/:id` → a case id): built from the
- * seeded data. A new route with a parameter not covered here fails the test, naming it.
- */
-function sampleFor(before: string, segment: string, param: string, data: Record<string, string>): string | undefined {
-  const byName: Record<string, string | undefined> = {
-    'cases/:id': data['instance'], 'process-instances/:id': data['instance'], 'user-tasks/:id': data['task'], 'tasks/:id': data['task'],
-    'applications/:ref': data['reference'], 'services/:id': 'building-permit', 'apply/:page': 'about-you', 'process-definitions/:key': 'building-permit',
-    'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review', 'decision-editor/:key': 'fire-safety-review', 'modeller/:key': 'building-permit',
-    'documents/:uploadId': data['upload'], 'catalogue/:service': 'building-permit', 'forms/:page': 'about-you', 'incidents/:id': '1',
-    'decisions/:id': data['decision'], 'verify/:code': 'ABCD-EFGH-JKLM', 'test/:id': 'none', 'deployments/:id': '1', 'jobs/:id': '1',
-    'versions/:version': '1', 'staff/:id': 'pat', 'payment/:paymentId': 'none', 'assets/:kind': 'images', ':kind/:file': 'favicon.ico',
-    'decisions/:file': 'none.pdf', 'assets/:file': 'case-diagram.css',
-    // A link of the right shape that was never issued: the enrolment page says so and writes nothing.
-    'enrol/:token': 'A'.repeat(43),
-    // transparency (issue 17)
-    'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
-    // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
-    'reports/:id': '1', 'complaints/:id': '1',
-    // proposals and debates (issue 18): the seeded proposal, its discussion, an abuse report form for it
-    'proposals/:id': data['proposal'], 'debates/:id': data['debate'], 'report-abuse/:kind': 'proposal', 'report-abuse/:kind/:id': data['proposal'],
-    // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
-    'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
-  };
-  // Two parameters in a row (`/updates/:kind/:id`) are told apart by the segment before the first.
-  return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
 
 describeEachBackend('reads never write: every GET route, every role', (backend) => {
@@ -129,8 +101,8 @@ describeEachBackend('reads never write: every GET route, every role', (backend) 
     const gets = [...new Set(running.routes.filter((r) => (Array.isArray(r.method) ? r.method : [r.method]).includes('GET')).map((r) => r.url))].sort();
     assert.ok(gets.some((u) => u.startsWith('/staff')) && gets.some((u) => u.startsWith('/api/')) && gets.some((u) => u.startsWith('/applications')) && gets.some((u) => u.startsWith('/admin')),
       `portal, workbench, admin and API routes were registered: ${gets.join(' ')}`);
-    const { urls, unfilled } = fillRoutes(gets, (segment, param, before) => sampleFor(before, segment, param, data), 'govuk-frontend.min.css');
-    assert.deepEqual(unfilled, [], 'route parameters without a sample value: add one to sampleFor');
+    const { urls, unfilled } = fillRoutes(gets, (segment, param, before) => routeSample(before, segment, param, data), 'govuk-frontend.min.css');
+    assert.deepEqual(unfilled, [], 'route parameters without a sample value: add one to routeSample in test/support/seeded-case.ts');
     const writes: string[] = [];
     const statuses = new Map<number, number>();
     let state = await snapshot(govflow.db);

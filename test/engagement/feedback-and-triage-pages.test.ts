@@ -5,13 +5,14 @@
 // once the report is closed they give GOV.UK satisfaction feedback, counted in engagementFigures. With script on,
 // every page passes axe-core (WCAG 2.2 A/AA) and html-validate.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, it } from 'node:test';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { engagementFigures, getReport } from '../../src/engagement/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
 import { startDemoServer, type DemoServer } from '../support/demo-server.js';
-import { auditPage } from '../support/page-audit.js';
+import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 
 let server: DemoServer;
@@ -61,6 +62,7 @@ it('triage correction, a formal complaint answered, and satisfaction feedback, w
   await staff.waitForURL(/corrected=/);
   assert.match(await staff.locator('.govuk-notification-banner').innerText(), new RegExp(`Report ${reportId}: the correction is recorded`));
   assert.match(await staff.locator(`#report-${reportId}`).innerText(), /Filed as\s+Noise nuisance \(licensing\)[\s\S]*Agrees/);
+  await staff.screenshot({ path: path.join(SCREENSHOTS, 'engagement-triage.png'), fullPage: true });
   assert.equal((await getReport(db, null, reportId))!.serviceCode, 'noise');
   const [instance] = await engine.listInstances({ businessKey: `PR-${reportId}`, limit: 1 });
   assert.equal((await engine.getInstance(instance!.id)).variables['department'], 'licensing', 'the case follows the correction');
@@ -98,6 +100,7 @@ it('triage correction, a formal complaint answered, and satisfaction feedback, w
   await engine.completeTask(task!.id, { variables: { complaintOutcome: 'upheld', statusNotes: 'We are sorry: the renewal should have taken five days.' }, actor: 'lin' });
   await citizen.goto(`${base}/complaints/${complaintId}`);
   assert.match(await citizen.locator('main').innerText(), /Answered[\s\S]*We are sorry: the renewal should have taken five days\./);
+  await citizen.screenshot({ path: path.join(SCREENSHOTS, 'engagement-complaint-answered.png'), fullPage: true });
   await check(`${base}/complaints`, 'complaints (one)');
   await citizen.goto(`${base}/complaints/new`);
   assert.equal(await citizen.locator(`a[href="/complaints/${complaintId}"]`).count(), 0);
@@ -108,6 +111,7 @@ it('triage correction, a formal complaint answered, and satisfaction feedback, w
   await citizen.goto(`${base}/reports/${reportId}`);
   await citizen.getByRole('link', { name: /Tell us how satisfied you are/ }).click();
   await check(citizen.url(), 'feedback');
+  await audit.screenshot({ path: path.join(SCREENSHOTS, 'engagement-feedback.png'), fullPage: true });
   await citizen.getByRole('button', { name: 'Send feedback' }).click();
   assert.match(await citizen.locator('.govuk-error-summary').innerText(), /Select how you felt about the service/);
   await citizen.getByLabel('Satisfied', { exact: true }).check();

@@ -20,6 +20,35 @@ export async function seedAlexPermitCase(govflow: Govflow, answers: Record<strin
 }
 
 /**
+ * A sample value for a route parameter, for the tests that visit every route (the page sweep, reads-never-write):
+ * `data` holds what `seedAlexPermitCase` returned and whatever else a test seeded (`decision`, `proposal`, `debate`).
+ * Keys are `segment/:param`, or `before/segment/:param` where two parameters follow each other (`/updates/:kind/:id`).
+ * A new route with a parameter gets its line here, once, for both tests.
+ */
+export function routeSample(before: string, segment: string, param: string, data: Readonly<Record<string, string>>): string | undefined {
+  const byName: Record<string, string | undefined> = {
+    'cases/:id': data['instance'], 'process-instances/:id': data['instance'], 'user-tasks/:id': data['task'], 'tasks/:id': data['task'],
+    'applications/:ref': data['reference'], 'services/:id': 'building-permit', 'apply/:page': 'about-you', 'process-definitions/:key': 'building-permit',
+    'processes/:key': 'building-permit', ':key/:version': '1', 'decisions/:key': 'fire-safety-review', 'decision-editor/:key': 'fire-safety-review', 'modeller/:key': 'building-permit',
+    'documents/:uploadId': data['upload'], 'catalogue/:service': 'building-permit', 'forms/:page': 'about-you', 'incidents/:id': '1',
+    'decisions/:id': data['decision'] ?? '1', 'verify/:code': 'ABCD-EFGH-JKLM', 'test/:id': 'none', 'deployments/:id': '1', 'jobs/:id': '1',
+    'versions/:version': '1', 'staff/:id': 'pat', 'payment/:paymentId': 'none', 'assets/:kind': 'images', ':kind/:file': 'favicon.ico',
+    'decisions/:file': 'none.pdf', 'assets/:file': 'case-diagram.css',
+    // A link of the right shape that was never issued: the enrolment page says so and writes nothing.
+    'enrol/:token': 'A'.repeat(43),
+    // transparency (issue 17)
+    'departments/:id': 'licensing', 'datasets/:id': 'performance-building-permit',
+    // engagement (issue 18): a report number of the right shape (the page and the photo answer 404 and write nothing)
+    'reports/:id': '1', 'complaints/:id': '1',
+    // proposals and debates (issue 18): the seeded proposal, its discussion, an abuse report form for it
+    'proposals/:id': data['proposal'] ?? '1', 'debates/:id': data['debate'] ?? '1', 'report-abuse/:kind': 'proposal', 'report-abuse/:kind/:id': data['proposal'] ?? '1',
+    // updates to citizens (issue 18): a department with updates, a news number and links' tokens never issued (404s)
+    'updates/:kind': 'department', 'updates/:kind/:id': 'licensing', 'news/:id': '1', 'confirm/:token': 'K7QXM2PA9F3D', 'unsubscribe/:token': 'K7QXM2PA9F3D',
+  };
+  return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
+}
+
+/**
  * Fills each route's parameters with a sample value (`sample(segment before it, parameter name)`); `*` becomes
  * `star`. Returns the addresses and the parameters without a sample, for the test to fail on.
  */

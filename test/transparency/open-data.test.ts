@@ -13,6 +13,7 @@ import SHACLValidator from 'rdf-validate-shacl';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending, readServiceMoney, type PublishedService } from '../../src/transparency/index.js';
+import { eventually } from '../support/eventually.js';
 import { sharedPath, skipWithoutSharedData } from '../support/shared-data.js';
 import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
 
@@ -190,6 +191,43 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
         // The agency publishes the all-services dataset and the three spending datasets.
         assert.equal(o['package_count'], o['name'] === 'demo-municipality' ? 4 : 1);
         assert.equal(typeof o['title'], 'string');
+      }
+    });
+  });
+
+  describe('performance pages with the production cache', () => {
+    it('one snapshot gives every reader the same bytes; an expired one is answered while the new figures are read', async () => {
+      let shown: readonly PublishedService[] = services;
+      let clock = new Date('2026-09-30T12:00:00Z');
+      const cached = Fastify();
+      await cached.register(createTransparencyPlugin({ db, services: () => shown, cacheMs: 30_000, now: () => clock }));
+      const at = await cached.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const get = async (path: string) => {
+          const r = await fetch(`${at}${path}`);
+          return { status: r.status, etag: r.headers.get('etag'), body: await r.text() };
+        };
+        const gone = services[0]!;
+        const first = await get('/performance');
+        assert.equal(first.status, 200);
+        assert.ok(first.body.includes(gone.title), 'the service is on the page');
+        const again = await get('/performance');
+        assert.deepEqual(again, first, 'the same snapshot: the same bytes and ETag');
+        const unit = await get(`/performance/services/${gone.id}`);
+        assert.equal(unit.status, 200);
+        // The services read on the next refresh no longer include it: the old page until then, the new one after.
+        shown = services.filter((s) => s.id !== gone.id);
+        assert.equal((await get('/performance')).etag, first.etag, 'within cacheMs the snapshot stays');
+        clock = new Date(clock.getTime() + 30_000);
+        assert.equal((await get('/performance')).etag, first.etag, 'the expired snapshot is answered at once while the new one is read');
+        const fresh = await eventually('the refreshed page', async () => {
+          const now = await get('/performance');
+          return now.etag !== first.etag ? now : null;
+        }, { timeoutMs: 20_000 });
+        assert.ok(!fresh.body.includes(gone.title), 'the new snapshot is rendered from the new figures');
+        assert.equal((await get(`/performance/services/${gone.id}`)).status, 404);
+      } finally {
+        await cached.close();
       }
     });
   });
