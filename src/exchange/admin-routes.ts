@@ -86,13 +86,13 @@ function pageRoutes(exchange: Exchange, logger: Logger) {
 <tbody class="govuk-table__body">${access.map((a) => html`<tr class="govuk-table__row">${cell(a.serviceCode)}${cell(a.clientId)}${cell(`${a.grantedAt} by ${a.grantedBy}`)}<td class="govuk-table__cell"><form method="post" action="/admin/exchange/access/revoke" novalidate>${token}<input type="hidden" name="service" value="${a.serviceCode}"><input type="hidden" name="client" value="${a.clientId}"><button type="submit" class="govuk-button govuk-button--warning govuk-!-margin-bottom-0" data-module="govuk-button">Revoke<span class="govuk-visually-hidden"> ${a.clientId} from ${a.serviceCode}</span></button></form></td></tr>`)}</tbody></table>
 <form method="post" action="/admin/exchange/access" novalidate>${token}
 <div class="govuk-form-group"><label class="govuk-label" for="service">Service code</label><input class="govuk-input govuk-input--width-20" id="service" name="service" type="text"></div>
-<div class="govuk-form-group"><label class="govuk-label" for="client">Client subsystem (INSTANCE/CLASS/MEMBER/SUBSYSTEM)</label><input class="govuk-input" id="client" name="client" type="text"></div>
+<div class="govuk-form-group"><label class="govuk-label" for="client">Client subsystem: its instance, class, member and subsystem codes, separated by /</label><input class="govuk-input" id="client" name="client" type="text"></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Grant access</button></form>
 <h2 class="govuk-heading-m">Trusted members</h2>
 <table class="govuk-table"><thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Member</th><th scope="col" class="govuk-table__header">Address</th><th scope="col" class="govuk-table__header">Certificate SHA-256</th></tr></thead>
 <tbody class="govuk-table__body">${peers.map((p) => html`<tr class="govuk-table__row">${cell(p.memberId)}${cell(p.baseUrl)}${cell(p.fingerprint)}</tr>`)}</tbody></table>
 <form method="post" action="/admin/exchange/peers" novalidate>${token}
-<div class="govuk-form-group"><label class="govuk-label" for="memberId">Member (INSTANCE/CLASS/MEMBER)</label><input class="govuk-input" id="memberId" name="memberId" type="text"></div>
+<div class="govuk-form-group"><label class="govuk-label" for="memberId">Member: its instance, class and member codes, separated by /</label><input class="govuk-input" id="memberId" name="memberId" type="text"></div>
 <div class="govuk-form-group"><label class="govuk-label" for="baseUrl">Address</label><input class="govuk-input" id="baseUrl" name="baseUrl" type="url"></div>
 <div class="govuk-form-group"><label class="govuk-label" for="certificate">Certificate (PEM)</label><textarea class="govuk-textarea" id="certificate" name="certificate" rows="6"></textarea></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Trust member</button></form>
