@@ -38,7 +38,9 @@ export const ALLOWED_DEPENDENCIES = {
   assistant: ['kernel', 'store', 'engine', 'decisions', 'web'],
   // Sensors (issue 22): its own tables, cases through the engine, rules through decisions, staff pages on the web edge.
   sensors: ['kernel', 'store', 'engine', 'decisions', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'i18n'],
+  // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge.
+  exchange: ['kernel', 'store', 'engine', 'privacy', 'web'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n'],
 };
 
 const srcRoot = path.resolve('src');

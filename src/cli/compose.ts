@@ -12,6 +12,7 @@ import { ensureCliAdminKey } from './api-client.js';
 import { openSealedRecipient, setUpUpdates } from './compose-updates.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
+import { createExchange, createExchangePlugin } from '../exchange/index.js';
 import { createPrivacy, startRetentionLoop, type Privacy } from '../privacy/index.js';
 import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
 import path from 'node:path';
@@ -132,7 +133,7 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
  * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
  * tests that compare the database before and after a request, so that only the request can have changed it.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean; exchange?: { member: string; tls?: boolean } } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, timeZone: process.env['GOVFLOW_TIME_ZONE'] ?? DEFAULT_TIME_ZONE, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
@@ -179,6 +180,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const assistant = setUpAssistant(govflow, { catalogue, privacy, identity });
   const { sealer, ledgerLimitsSet } = await createLedgerSealer(govflow);
   const sensors = setUpSensors(govflow, identity);
+  // Exchange between agencies (issue 25): X-Road REST on its own mutual-TLS listener when this govflow is a member.
+  // The demo is a member of a demo X-Road instance unless GOVFLOW_EXCHANGE=off; production only with GOVFLOW_EXCHANGE_MEMBER.
+  const exchangeMember = options.exchange?.member ?? process.env['GOVFLOW_EXCHANGE_MEMBER'] ?? (demo && process.env['GOVFLOW_EXCHANGE'] !== 'off' ? `DEMO/GOV/${encodeURIComponent(agency().code)}/govflow` : undefined);
+  const exchange = exchangeMember ? await createExchange({ db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), member: exchangeMember, tls: options.exchange?.tls ?? process.env['GOVFLOW_EXCHANGE_TLS'] !== 'off', host: govflow.config.host, privacy, logger: govflow.logger, ...(process.env['GOVFLOW_EXCHANGE_PORT'] ? { port: Number(process.env['GOVFLOW_EXCHANGE_PORT']) } : {}) }) : undefined;
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -190,7 +195,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, ...(exchange ? [createExchangePlugin(exchange, govflow.logger, identity.authenticate)] : []), createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -232,6 +237,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     'record-payment-schedule': createRecordPaymentScheduleHandler({ db: govflow.db }),
     ...(registries.handler ? { 'registry-lookup': metrics.timeRegistryLookups(registries.handler) } : {}),
     ...(notifications ? { 'notify-applicant': notifications.handler() } : {}),
+    ...(exchange ? { 'exchange-call': exchange.handler() } : {}),
   } });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
   return {
@@ -251,6 +257,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await pendingReports?.stop();
       await pendingComplaints?.stop();
       await registries.stop();
+      await exchange?.stop();
       await changeFeed.stop();
       await tracing?.shutdown();
     },

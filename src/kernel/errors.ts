@@ -69,6 +69,12 @@ export const ERROR_CATALOGUE = {
   // engine round 2 (issue 16): nothing in the Camunda namespaces is ignored, and the Camunda 7 converter.
   GOVFLOW_ERR_BPMN_EXTENSION_REFUSED: { kind: 'user', status: 422, title: 'The BPMN model uses a Zeebe or Camunda 7 extension govflow does not run (each detail says what to write instead)' },
   GOVFLOW_ERR_CONVERT_INPUT: { kind: 'user', status: 422, title: 'The model given to govflow convert is not a Camunda 7 BPMN model it can read' },
+  // Exchange between agencies (issue 25, X-Road REST protocol): src/exchange/.
+  GOVFLOW_ERR_EXCHANGE_BAD_REQUEST: { kind: 'user', status: 400, title: 'An exchange request does not follow the X-Road message protocol for REST' },
+  GOVFLOW_ERR_EXCHANGE_REFUSED: { kind: 'user', status: 403, title: 'The other organisation refused the call: the client has no access to that service' },
+  GOVFLOW_ERR_EXCHANGE_UNKNOWN: { kind: 'user', status: 404, title: 'No such exchange service, member or peer' },
+  GOVFLOW_ERR_EXCHANGE_UNAVAILABLE: { kind: 'retry', status: 503, title: 'The other organisation did not answer in time; try again' },
+  GOVFLOW_ERR_EXCHANGE_SIGNATURE: { kind: 'bug', status: 500, title: 'An exchange message was not signed or authenticated as agreed' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -372,6 +372,70 @@ table event_subscription
   CREATE INDEX event_subscription_instance ON event_subscription USING btree (instance_id)
   CREATE INDEX event_subscription_lookup ON event_subscription USING btree (kind, name, correlation_key)
   CREATE UNIQUE INDEX event_subscription_pkey ON event_subscription USING btree (id)
+table exchange_access
+  column id bigint not null default nextval('exchange_access_id_seq'::regclass)
+  column service_code text not null
+  column client_id text not null
+  column granted_by text not null
+  column granted_at timestamp with time zone not null default now()
+  column revoked_by text
+  column revoked_at timestamp with time zone
+  constraint exchange_access_pkey PRIMARY KEY (id)
+  constraint exchange_access_service_code_fkey FOREIGN KEY (service_code) REFERENCES exchange_service(service_code)
+  CREATE UNIQUE INDEX exchange_access_current ON exchange_access USING btree (service_code, client_id) WHERE (revoked_at IS NULL)
+  CREATE UNIQUE INDEX exchange_access_pkey ON exchange_access USING btree (id)
+table exchange_member_key
+  column member_id text not null
+  column certificate text not null
+  column private_key_box text not null
+  column created_at timestamp with time zone not null default now()
+  constraint exchange_member_key_pkey PRIMARY KEY (member_id)
+  CREATE UNIQUE INDEX exchange_member_key_pkey ON exchange_member_key USING btree (member_id)
+table exchange_message
+  column id bigint not null default nextval('exchange_message_id_seq'::regclass)
+  column direction text not null
+  column xroad_id text not null
+  column client_id text not null
+  column service_id text not null
+  column method text not null
+  column path text not null
+  column issue text
+  column request_hash text not null
+  column request_signature text
+  column request_box text
+  column status integer
+  column error_type text
+  column response_hash text
+  column response_signature text
+  column response_content_type text
+  column response_box text
+  column created_at timestamp with time zone not null default now()
+  column answered_at timestamp with time zone
+  column keep_until timestamp with time zone not null
+  constraint exchange_message_direction_check CHECK ((direction = ANY (ARRAY['in'::text, 'out'::text])))
+  constraint exchange_message_pkey PRIMARY KEY (id)
+  CREATE UNIQUE INDEX exchange_message_once ON exchange_message USING btree (direction, client_id, xroad_id) WHERE (error_type IS NULL)
+  CREATE UNIQUE INDEX exchange_message_pkey ON exchange_message USING btree (id)
+table exchange_peer
+  column member_id text not null
+  column base_url text not null
+  column certificate text not null
+  column fingerprint text not null
+  column added_by text not null
+  column added_at timestamp with time zone not null default now()
+  constraint exchange_peer_pkey PRIMARY KEY (member_id)
+  CREATE UNIQUE INDEX exchange_peer_pkey ON exchange_peer USING btree (member_id)
+table exchange_service
+  column service_code text not null
+  column title text not null
+  column kind text not null
+  column target text not null
+  column openapi jsonb not null
+  column published_by text not null
+  column published_at timestamp with time zone not null default now()
+  constraint exchange_service_kind_check CHECK ((kind = ANY (ARRAY['start-process'::text, 'message'::text, 'case-status'::text])))
+  constraint exchange_service_pkey PRIMARY KEY (service_code)
+  CREATE UNIQUE INDEX exchange_service_pkey ON exchange_service USING btree (service_code)
 table govflow_migration
   column id integer not null
   column name text not null

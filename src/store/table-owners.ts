@@ -136,6 +136,12 @@ export const TABLE_OWNERS: Readonly<Record<string, TableOwnership>> = {
   sensor_observation_default: { owner: 'sensors' },
   sensor_hourly: { owner: 'sensors' },
   sensor_case: { owner: 'sensors' },
+  // 0031 exchange between agencies (issue 25): member key, trusted peers, published services, access rights, message log.
+  exchange_member_key: { owner: 'exchange' },
+  exchange_peer: { owner: 'exchange' },
+  exchange_service: { owner: 'exchange' },
+  exchange_access: { owner: 'exchange' },
+  exchange_message: { owner: 'exchange' },
 };
 
 /** Whether `module` may name `relation` with `access`; true for relations no migration creates (CTEs, temp tables). */

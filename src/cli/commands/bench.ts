@@ -13,6 +13,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   triage: () => import('./bench-triage.js'),
   engagement: () => import('./bench-engagement.js'),
   assistant: () => import('./bench-assistant.js'),
+  exchange: () => import('./bench-exchange.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
