@@ -504,6 +504,31 @@ function children(node: SyntaxNodeLike): SyntaxNodeLike[] {
 }
 
 /**
+ * A function definition's rewrite, or undefined when it needs none: typed parameters coerce their arguments (a
+ * non-conforming one becomes null, DMN 1.5 §10.3.2.13.2), and `function(a) external {java: {...}}` evaluates its body
+ * as a context bound by `__external`.
+ */
+function rewriteFunctionDefinition(text: string, node: SyntaxNodeLike, kids: SyntaxNodeLike[], render: (node: SyntaxNodeLike) => string): string | undefined {
+  const body = kids.find((k) => k.name === 'FunctionBody');
+  const parameters = kids.filter((k) => k.name === 'FormalParameters').flatMap((k) => children(k));
+  if (kids.some((k) => k.name === 'external')) {
+    const params = parameters.filter((k) => k.name === 'FormalParameter').map((k) => {
+      const nameNode = k.firstChild;
+      return JSON.stringify(nameNode ? text.slice(nameNode.from, nameNode.to).trim() : '');
+    });
+    return `${EXTERNAL}([${params.join(', ')}], ${body ? render(body) : 'null'})`;
+  }
+  const typed = parameters
+    .map((p) => children(p))
+    .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
+    .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
+    .filter((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name) && typeFromText(p.type));
+  if (typed.length === 0 || !body) return undefined;
+  const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
+  return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;
+}
+
+/**
  * Rewrites `a * b` into `__arith("*", a, b)` and the guarded constructors throughout an expression, innermost
  * first, using feelin's own parse (with the names in scope, since FEEL names may contain spaces and operators).
  * Returns undefined if there is nothing to rewrite or the expression does not parse.
@@ -547,35 +572,12 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
         return `${INSTANCE}(${render(kids[0])}, ${JSON.stringify(typeText)})`;
       }
     }
-    if (node.name === 'FunctionDefinition' && !kids.some((k) => k.name === 'external')) {
-      const typed = kids
-        .filter((k) => k.name === 'FormalParameters')
-        .flatMap((k) => children(k))
-        .map((p) => children(p))
-        .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
-        .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
-        .filter((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name) && typeFromText(p.type));
-      const body = kids.find((k) => k.name === 'FunctionBody');
-      if (typed.length > 0 && body) {
-        // Arguments of a typed parameter are coerced to it: a non-conforming one becomes null (DMN 1.5 §10.3.2.13.2).
+    if (node.name === 'FunctionDefinition') {
+      const rewritten = rewriteFunctionDefinition(text, node, kids, (n) => render(n));
+      if (rewritten !== undefined) {
         changed = true;
-        const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
-        return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;
+        return rewritten;
       }
-    }
-    if (node.name === 'FunctionDefinition' && kids.some((k) => k.name === 'external')) {
-      // `function(a) external {java: {...}}`: the body is evaluated as a context and bound by `__external`.
-      const params = kids
-        .filter((k) => k.name === 'FormalParameters')
-        .flatMap((k) => children(k))
-        .filter((k) => k.name === 'FormalParameter')
-        .map((k) => {
-          const nameNode = k.firstChild;
-          return JSON.stringify(nameNode ? text.slice(nameNode.from, nameNode.to).trim() : '');
-        });
-      const body = kids.find((k) => k.name === 'FunctionBody');
-      changed = true;
-      return `${EXTERNAL}([${params.join(', ')}], ${body ? render(body) : 'null'})`;
     }
     if (node.name === 'Context') {
       // A context literal may not name an entry twice (TCK 0057).

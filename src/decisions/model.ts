@@ -1,16 +1,13 @@
-import { GovflowError } from '../kernel/index.js';
+import { GovflowError, type ErrorDetail } from '../kernel/index.js';
 import { parseFeelNumber } from './decimal.js';
-import type { ErrorDetail } from '../kernel/index.js';
 import { compileExpression, compileUnaryTests, feelFunction, invokeFunction, isFeelFunction, normaliseValue } from './feel.js';
 import type { CompiledExpression, CompiledUnaryTests, Scope, SyntaxProblem, Warnings } from './feel.js';
-import { compileDecisionTable } from './decision-table.js';
-import type { TableTrace } from './decision-table.js';
+import { compileDecisionTable, type TableTrace } from './decision-table.js';
 import { ANY, builtinType, coerce, isInstance } from './types.js';
 import { temporalFromText } from './values.js';
 import { javaFunction } from './java-functions.js';
 import type { DmnType } from './types.js';
-import { child, childrenNamed, childText, parseXml } from './xml-tree.js';
-import type { XmlElement } from './xml-tree.js';
+import { child, childrenNamed, childText, parseXml, type XmlElement } from './xml-tree.js';
 
 /** What one decision contributed to a result: the reason a case worker or citizen can be shown. */
 export interface DecisionTrace {

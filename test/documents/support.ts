@@ -4,8 +4,6 @@
  * documents module receives `authenticate` injected, exactly as the composition root will pass identity's.
  */
 import { randomBytes } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
-import { PDFArray, PDFDocument, PDFName, type PDFRawStream } from 'pdf-lib';
 import { after, before } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
@@ -78,16 +76,3 @@ export function useDocuments(backend: Backend): DocumentsHarness {
   return h;
 }
 
-/** Every decoded stream of a PDF's page content (the text drawn is there, as hex strings of WinAnsi codes). */
-export async function pageText(pdf: Uint8Array): Promise<string> {
-  const doc = await PDFDocument.load(pdf);
-  const contents = doc.getPages()[0]!.node.Contents();
-  const streams: unknown[] = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
-  return streams.map((s) => {
-    const raw = s as PDFRawStream;
-    const bytes = raw.dict.lookup(PDFName.of('Filter')) === PDFName.of('FlateDecode') ? inflateSync(raw.contents) : Buffer.from(raw.contents);
-    return bytes.toString('latin1');
-  }).join('\n');
-}
-/** How a text is drawn in a decision PDF's content stream (WinAnsi codes as a hex string): what pageText is searched for. */
-export const hexOf = (text: string): string => `<${Buffer.from(text, 'latin1').toString('hex').toUpperCase()}>`;
