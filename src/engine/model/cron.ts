@@ -9,11 +9,11 @@ import { parseZonedCycle } from './zoned-cycle.js';
  * refused (Quartz refuses it too; Spring and Unix cron disagree on what it means): put `?` in one of them. A time
  * zone is given with a `CRON_TZ=Europe/Madrid ` prefix (as in Kubernetes and robfig/cron); without it the cycle runs
  * in UTC, as a Zeebe broker does by default. Across a DST change it follows Unix cron: in the repeated autumn hour
- * a cycle with hour `*` fires at both instants and one naming hours fires once; a local time in the spring gap
- * fires shifted forward by the gap (when the timer was waiting before the jump);
- * the property test in test/engine/timer-cycles.test.ts checks cron-parser against a reference written from that
- * definition. Known divergences (cron-parser's, inside the DST hours only): several seconds of one minute in the
- * spring gap (`0/20`) fire once, and a stepped hour field (`0-4/2`) fires twice in the repeated autumn hour.
+ * a cycle with hour `*` fires at both instants and one naming hours fires once; the first local time in the spring
+ * gap fires shifted forward by the gap (when the timer was waiting before the jump), and the later ones of the same
+ * gap do not fire (every half hour of hour 2 fires once that night); the property test in test/engine/timer-cycles.test.ts
+ * checks cron-parser against a reference written from that definition. Known divergence (cron-parser's, inside the
+ * DST hours only): a stepped hour field (`0-4/2`) fires twice in the repeated autumn hour.
  */
 export interface CronCycle {
   readonly pattern: string;
