@@ -5,6 +5,7 @@
  * entity stores nothing.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isGovflowError } from '../kernel/index.js';
 import { MODEL_TYPES, modelTypeOf } from './models.js';
 import { checkEntityId, formatEntity, isDateTime, NgsiLdProblem, parseAttributes, parseBatch, parseEntity, type Representation } from './ngsi-ld.js';
 import { queryEntities, readEntity, readSeries, type QTerm } from './observation-store.js';
@@ -114,6 +115,11 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
           return reply.status(401).type('application/json').send({ type: 'https://uri.etsi.org/ngsi-ld/errors/Unauthorized', title: 'Unauthorized', status: 401, detail: error.message });
         }
         return sendProblem(reply, error);
+      }
+      // The edge's own refusals (a session cookie without its CSRF token, a caller without the right): the caller must act.
+      if (isGovflowError(error) && (error.status === 401 || error.status === 403)) {
+        const title = error.status === 401 ? 'Unauthorized' : 'Forbidden';
+        return reply.status(error.status).type('application/json').send({ type: `https://uri.etsi.org/ngsi-ld/errors/${title}`, title, status: error.status, detail: error.message });
       }
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 415) return sendProblem(reply, new NgsiLdProblem('UnsupportedMediaType', 'Send application/json or application/ld+json'));
