@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGovflowError } from '../kernel/index.js';
 import { MODEL_TYPES, modelTypeOf } from './models.js';
-import { checkEntityId, formatEntity, isDateTime, NgsiLdProblem, parseAttributes, parseBatch, parseEntity, type Representation } from './ngsi-ld.js';
+import { checkEntityId, entityIdParams, formatEntity, isDateTime, NgsiLdProblem, parseAttributes, parseBatch, parseEntity, type Representation } from './ngsi-ld.js';
 import { queryEntities, readEntity, readSeries, type QTerm } from './observation-store.js';
 import type { Sensors } from './sensors.js';
 
@@ -98,7 +98,13 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
   await server.register(async (scope) => {
     // Who may call is decided before the body is read: a refused caller learns nothing from a parse error.
     scope.addHook('onRequest', async (request) => {
-      if (request.url.startsWith('/ngsi-ld/')) await guard(request, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+      if (!request.url.startsWith('/ngsi-ld/')) return;
+      // A malformed address is the caller's mistake whoever calls (400 before the access check, as on every route);
+      // the database never sees a NUL.
+      if (/%00|\u0000/.test(request.url)) throw new NgsiLdProblem('BadRequestData', 'The address contains a NUL character');
+      const id = (request.params as { id?: unknown } | undefined)?.id;
+      if (id !== undefined) checkEntityId(id);
+      await guard(request, request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     });
     const parseJson = (_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void => {
       try {
@@ -155,7 +161,7 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
       return ld(reply, request, found.entities.map((e) => formatEntity(e, representationOf(query), pick)));
     });
 
-    scope.get(`${BASE}/entities/:id`, async (request, reply) => {
+    scope.get(`${BASE}/entities/:id`, { schema: entityIdParams }, async (request, reply) => {
       const id = checkEntityId((request.params as { id: string }).id);
       const entity = await readEntity(sensors.db, id);
       if (!entity) throw new NgsiLdProblem('ResourceNotFound', `There is no entity '${id}'`, { entityId: id });
@@ -175,8 +181,8 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
       await sensors.ingest([{ id, type: entity.type, attrs }], { mode: 'merge' });
       return reply.status(204).send();
     };
-    scope.patch(`${BASE}/entities/:id/attrs`, changeAttributes);
-    scope.post(`${BASE}/entities/:id/attrs`, changeAttributes);
+    scope.patch(`${BASE}/entities/:id/attrs`, { schema: entityIdParams }, changeAttributes);
+    scope.post(`${BASE}/entities/:id/attrs`, { schema: entityIdParams }, changeAttributes);
 
     scope.post(`${BASE}/entityOperations/upsert`, async (request, reply) => {
       const query = request.query as Query;
@@ -211,7 +217,7 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
       }
       return out;
     };
-    scope.get(`${BASE}/temporal/entities/:id`, async (request, reply) => {
+    scope.get(`${BASE}/temporal/entities/:id`, { schema: entityIdParams }, async (request, reply) => {
       return ld(reply, request, await temporal(request, checkEntityId((request.params as { id: string }).id)));
     });
     scope.get(`${BASE}/temporal/entities`, async (request, reply) => {

@@ -73,6 +73,13 @@ export function isDateTime(value: unknown): value is string {
 }
 
 /** An entity id must be an absolute URI (NGSI-LD clause 4.5.1), such as `urn:ngsi-ld:WasteContainer:001`. */
+/**
+ * The shape of an entity id in an address (a route's declared parameter): a URI of at most 256 characters with no
+ * space, quote or angle bracket, as checkEntityId reads one.
+ */
+export const ENTITY_ID_PARAM = { type: 'string', maxLength: 256, pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s<>"]+$' } as const;
+export const entityIdParams = { params: { type: 'object', properties: { id: ENTITY_ID_PARAM }, required: ['id'], additionalProperties: false } } as const;
+
 export function checkEntityId(id: unknown, attribute = 'id'): string {
   if (typeof id !== 'string' || id.length === 0) throw new NgsiLdProblem('BadRequestData', 'The entity has no id: it needs an "id" that is a URI such as urn:ngsi-ld:WasteContainer:001', { attribute });
   if (id.length > 256 || !/^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"]+$/.test(id)) {

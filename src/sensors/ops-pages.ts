@@ -9,7 +9,7 @@ import type { Logger } from '../kernel/index.js';
 import { html, htmlPageEdge, page, PageError, pageNotFound, type NavigationItem, type SafeHtml } from '../web/index.js';
 import { planRoute, type Stop } from './collection-route.js';
 import { MODEL_ATTRIBUTES, MODEL_TYPES, modelTypeOf } from './models.js';
-import { checkEntityId, NgsiLdProblem, type SensorEntity } from './ngsi-ld.js';
+import { checkEntityId, entityIdParams, NgsiLdProblem, type SensorEntity } from './ngsi-ld.js';
 import { casesOf, lastReadingAt, queryEntities, readEntity, readSeries, type AssetCase, type SeriesPoint } from './observation-store.js';
 import type { Sensors } from './sensors.js';
 
@@ -179,6 +179,6 @@ export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logg
     const query = (request: FastifyRequest): Record<string, string | undefined> => request.query as Record<string, string | undefined>;
     scope.get('/staff/sensors', show((request) => assetsPage(sensors, query(request))));
     scope.get('/staff/sensors/route', show(() => routePage(sensors)));
-    scope.get('/staff/sensors/assets/:id', show((request) => assetPage(sensors, (request.params as { id: string }).id, query(request))));
+    scope.get('/staff/sensors/assets/:id', { schema: entityIdParams }, show((request) => assetPage(sensors, (request.params as { id: string }).id, query(request))));
   }) as unknown as Promise<void>;
 }
