@@ -168,8 +168,8 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
     });
     it('package_search: count, results, paging with rows/start, q matches words, fq by organisation', async () => {
       const all = (await call('/api/3/action/package_search')).body.result as { count: number; results: { name: string }[]; facets: unknown; search_facets: unknown };
-      // One per service, all services together, and the three spending datasets.
-      assert.equal(all.count, services.length + 4);
+      // One per service, all services together, the three spending datasets and the project timelines.
+      assert.equal(all.count, services.length + 5);
       assert.deepEqual(all.facets, {});
       assert.deepEqual(all.search_facets, {});
       const page = (await call('/api/3/action/package_search?rows=1&start=1')).body.result as typeof all;
@@ -191,8 +191,8 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
       assert.deepEqual(full.map((o) => o['name']), names);
       for (const o of full) {
         assert.equal(o['type'], 'organization');
-        // The agency publishes the all-services dataset and the three spending datasets.
-        assert.equal(o['package_count'], o['name'] === 'demo-municipality' ? 4 : 1);
+        // The agency publishes the all-services dataset, the three spending datasets and the project timelines.
+        assert.equal(o['package_count'], o['name'] === 'demo-municipality' ? 5 : 1);
         assert.equal(typeof o['title'], 'string');
       }
     });
