@@ -370,8 +370,10 @@ const NEEDS_REAL_OBJECT = new Set([
 
 const PARAMS: Record<string, string> = { id: '1', uploadId: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval' };
 // Path parameters are well-formed (a malformed one is a 400 before any access decision: test/security/csrf-and-params.test.ts);
-// `/applications/*` is probed with a well-formed reference, as before the references had a declared shape.
-const concrete = (url: string): string => url.replace(/^\/services\/:id/, '/services/building-permit').replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/^\/applications\/\*$/, `/applications/${PARAMS['ref']}`).replace(/\*$/, 'x');
+// `/applications/*` is probed with a well-formed reference, as before the references had a declared shape; an
+// NGSI-LD entity id is a URN.
+const concrete = (url: string): string => url.replace(/^\/services\/:id/, '/services/building-permit').replace(/:([A-Za-z]+)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/^\/applications\/\*$/, `/applications/${PARAMS['ref']}`).replace(/\*$/, 'x')
+  .replace(/^(\/ngsi-ld\/v1\/(?:temporal\/)?entities|\/staff\/sensors\/assets)\/1(?=\/|$)/, '$1/urn:ngsi-ld:WasteContainer:none');
 
 describe('authorisation matrix (every registered route × every role)', () => {
   let govflow: Govflow;
