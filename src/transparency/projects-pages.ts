@@ -35,15 +35,16 @@ function projectMap(projects: readonly Project[]): SafeHtml {
   const placed = projects.filter((p) => p.latitude !== null && p.longitude !== null);
   if (placed.length === 0) return html``;
   const W = 640;
-  const H = 360;
+  const H = 320;
   const pad = 40;
   const lats = placed.map((p) => p.latitude!);
   const lons = placed.map((p) => p.longitude!);
-  const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-  const spanLat = Math.max(maxLat - minLat, 0.01);
-  const spanLon = Math.max(maxLon - minLon, 0.01);
-  const x = (lon: number) => pad + ((lon - minLon) / spanLon) * (W - 2 * pad);
-  const y = (lat: number) => H - pad - ((lat - minLat) / spanLat) * (H - 2 * pad);
+  // The box the projects span, at least about two kilometres wide, centred on them (one project sits in the middle).
+  const [midLat, midLon] = [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lons) + Math.max(...lons)) / 2];
+  const spanLat = Math.max(Math.max(...lats) - Math.min(...lats), 0.02);
+  const spanLon = Math.max(Math.max(...lons) - Math.min(...lons), 0.02);
+  const x = (lon: number) => W / 2 + ((lon - midLon) / spanLon) * (W - 2 * pad);
+  const y = (lat: number) => H / 2 - ((lat - midLat) / spanLat) * (H - 2 * pad);
   return html`<figure class="govuk-!-margin-0 govuk-!-margin-bottom-6">
 <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="projects-map-title projects-map-desc" class="gf-projects-map">
 <title id="projects-map-title">Where the projects are</title><desc id="projects-map-desc">${placed.length} projects with a place, as listed in the table below.</desc>
