@@ -4,7 +4,7 @@ import { listDepartments, type Identity } from '../identity/index.js';
 import type { Notifications } from '../notifications/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Database, Queryable } from '../store/index.js';
-import { listProjects } from '../transparency/index.js';
+import { listProjectNames } from '../transparency/index.js';
 import type { Logger } from '../kernel/index.js';
 
 /** The vault kind of a subscriber's e-mail address (privacy_record.kind). */
@@ -23,7 +23,7 @@ async function topicsOf(db: Database, catalogue: LiveCatalogue): Promise<Topic[]
   return [
     ...catalogue.services.map((s): Topic => ({ kind: 'service', id: s.id, name: s.title, department: departmentOf(s.department) })),
     ...departments.map((d): Topic => ({ kind: 'department', id: d.id, name: d.name, department: d.id })),
-    ...(await listProjects(db)).map((p): Topic => ({ kind: 'project', id: p.slug, name: p.title, department: departmentOf(p.department) })),
+    ...(await listProjectNames(db)).map((p): Topic => ({ kind: 'project', id: p.slug, name: p.title, department: departmentOf(p.department) })),
   ];
 }
 

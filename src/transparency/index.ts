@@ -25,7 +25,7 @@ export type { OcdsOptions, PublicContract } from './ocds.js';
 export { readBudgetLines, readServiceMoney } from './spending-figures.js';
 export type { BudgetLine, MoneyCell, ServiceMoney } from './spending-figures.js';
 export { DEMO_OCID_PREFIX } from './plugin.js';
-export { addMilestone, checkMilestone, checkNewProject, checkProjectUpdate, completeMilestone, createProject, getProject, listProjects, PROJECT_STATUSES, recordProjectUpdate, seedDemoProjects } from './projects.js';
+export { addMilestone, checkMilestone, checkNewProject, checkProjectUpdate, completeMilestone, createProject, getProject, listProjectNames, listProjects, PROJECT_STATUSES, recordProjectUpdate, seedDemoProjects } from './projects.js';
 export type { Milestone, NewProject, Project, ProjectStatus, ProjectUpdate } from './projects.js';
 export { PROJECT_COLUMNS, projectsCsv } from './projects-pages.js';
 export { COMMUNICATIONS_DEPARTMENT, mayEditProjectsOf, registerProjectsStaffPages } from './projects-staff.js';

@@ -34,6 +34,9 @@ export function mayEditProjectsOf(principal: StaffPrincipal, department: string)
   return principal.memberships.some((m) => m.department === COMMUNICATIONS_DEPARTMENT || (m.department === department && m.role === 'manager'));
 }
 
+/** A posted form's fields as text, as the project checks read them. */
+const fieldsOf = (body: FormBody): Record<string, string> => Object.fromEntries(Object.keys(body).map((k) => [k, formText(body, k)]));
+
 const fieldErrors = (errors: readonly ProjectFieldError[]): FieldError[] => errors.map((e) => ({ key: e.key, anchor: e.key, message: e.message }));
 
 function input(key: string, label: string, body: FormBody, errors: readonly FieldError[], o: { hint?: string; width?: string; type?: string; textarea?: boolean } = {}): SafeHtml {
@@ -145,7 +148,7 @@ ${input('text', 'What has happened', body, errors, { hint: 'Shown on the project
         const staff = await staffOf(request, reply);
         if (!staff) return reply;
         const body = formBody(request);
-        const checked = checkNewProject(Object.fromEntries(Object.keys(body).map((k) => [k, formText(body, k)])), (await editableDepartments(staff)).map((d) => d.id));
+        const checked = checkNewProject(fieldsOf(body), (await editableDepartments(staff)).map((d) => d.id));
         if (!checked.ok) return listView(reply, staff, request.csrfToken, body, fieldErrors(checked.errors));
         const slug = await createProject(db, checked.value, `staff:${staff.id}`);
         return reply.redirect(`/staff/projects/${slug}?saved=1`, 303);
@@ -166,15 +169,14 @@ ${input('text', 'What has happened', body, errors, { hint: 'Shown on the project
           if (errors.length > 0) return projectView(reply, staff, request.csrfToken, project, body, fieldErrors(errors), false);
           return reply.redirect(`/staff/projects/${project.slug}?saved=1`, 303);
         });
-      const fields = (body: FormBody) => Object.fromEntries(Object.keys(body).map((k) => [k, formText(body, k)]));
       change('/updates', async (p, body, actor) => {
-        const checked = checkProjectUpdate(fields(body));
+        const checked = checkProjectUpdate(fieldsOf(body));
         if (!checked.ok) return checked.errors;
         await recordProjectUpdate(db, p.slug, checked.value, actor);
         return [];
       });
       change('/milestones', async (p, body, actor) => {
-        const checked = checkMilestone(fields(body));
+        const checked = checkMilestone(fieldsOf(body));
         if (!checked.ok) return checked.errors;
         await addMilestone(db, p.slug, checked.value, actor);
         return [];

@@ -180,6 +180,12 @@ export async function listProjects(q: Queryable): Promise<Project[]> {
   return rows.map(projectOf);
 }
 
+/** Every project's address, name and department only: what lists of topics need, without milestones and updates. */
+export async function listProjectNames(q: Queryable): Promise<{ slug: string; title: string; department: string }[]> {
+  const { rows } = await q.query<{ slug: string; title: string; department: string }>('select slug, title, department from transparency_project order by department, title, id');
+  return rows;
+}
+
 export async function getProject(q: Queryable, slug: string): Promise<Project | null> {
   const { rows } = await q.query<ProjectRow>(`${SELECT} where p.slug = $1`, [slug]);
   return rows[0] ? projectOf(rows[0]) : null;
