@@ -12,8 +12,9 @@ import { parseZonedCycle } from './zoned-cycle.js';
  * a cycle with hour `*` fires at both instants and one naming hours fires once; the first local time in the spring
  * gap fires shifted forward by the gap (when the timer was waiting before the jump), and the later ones of the same
  * gap do not fire (every half hour of hour 2 fires once that night); the property test in test/engine/timer-cycles.test.ts
- * checks cron-parser against a reference written from that definition. Known divergence (cron-parser's, inside the
- * DST hours only): a stepped hour field (`0-4/2`) fires twice in the repeated autumn hour.
+ * checks cron-parser against a reference written from that definition. cron-parser alone, asked from inside the
+ * repeated hour, answers the second instant of a named hour (and fires a stepped hour `0-4/2` twice there): govflow
+ * skips those instants (nextCronFire).
  */
 export interface CronCycle {
   readonly pattern: string;
@@ -65,10 +66,53 @@ export function parseCron(text: string): CronCycle | { readonly problem: string 
   }
 }
 
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset at an instant, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  const format = offsetFormats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  });
+  offsetFormats.set(timeZone, format);
+  const whole = Math.floor(instant / 1000) * 1000;
+  const p = Object.fromEntries(format.formatToParts(new Date(whole)).map((x) => [x.type, Number(x.value)]));
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - whole;
+}
+
+/**
+ * When the wall time at `instant` already happened once, earlier, in an autumn hour the clock repeated: the last
+ * instant of that repeated stretch (from there on every wall time is new). Otherwise undefined.
+ */
+function repeatedStretchEnd(instant: number, timeZone: string): number | undefined {
+  const now = offsetAt(instant, timeZone);
+  const before = offsetAt(instant - 3 * 3_600_000, timeZone);
+  if (before <= now || offsetAt(instant - (before - now), timeZone) !== before) return undefined;
+  // The clock went back at the first instant with the new offset (binary search to the second).
+  let lo = instant - 3 * 3_600_000;
+  let hi = instant;
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (offsetAt(mid, timeZone) === now) hi = mid;
+    else lo = mid;
+  }
+  return hi + (before - now) - 1;
+}
+
 /** The first fire time strictly after `after`, or undefined when there is none. */
 export function nextCronFire(cycle: CronCycle, after: Date): Date | undefined {
-  const expression = cronFor(cycle, after);
-  return expression.hasNext() ? expression.next().toDate() : undefined;
+  // cron-parser, asked from inside a repeated autumn hour after the first run of a named hour, answers the second
+  // instant of that wall time; Unix cron fires a named hour once, so that instant is skipped (hour * fires both).
+  const everyHour = cycle.pattern.startsWith('@hourly') || cycle.pattern.split(/\s+/)[2] === '*';
+  let from = after;
+  for (let i = 0; i < 3; i++) {
+    const expression = cronFor(cycle, from);
+    if (!expression.hasNext()) return undefined;
+    const next = expression.next().toDate();
+    const stretchEnd = everyHour || cycle.timeZone === 'UTC' ? undefined : repeatedStretchEnd(next.getTime(), cycle.timeZone);
+    if (stretchEnd === undefined) return next;
+    from = new Date(stretchEnd);
+  }
+  return undefined;
 }
 
 /** Why a static timer cycle text cannot run, or undefined when it can (checked at deploy time). */
