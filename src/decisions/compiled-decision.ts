@@ -1,6 +1,7 @@
 /**
  * A decision compiled for repeated evaluation of its value (no explanation trace): decision tables through their
- * compiled form (compiled-table.ts), literal expressions through their compiled closure, required decisions and
+ * compiled form (compiled-table.ts), the plainest literal expressions through compiled-expression.ts and others
+ * through the interpreter's compiled closure, required decisions and
  * input data read straight from the caller's JSON. Each node keeps its buffers, so an evaluation of a table on
  * plain values allocates nothing. Whatever this path does not cover, per evaluation (a value that needs
  * conversion, a warning the interpreter would give) or per model (contexts, BKMs, imports, a decision required
@@ -15,6 +16,8 @@ import type { Scope, Warnings } from './feel.js';
 import { findNode } from './model.js';
 import type { CompiledModel, DecisionNode, EvalContext, InputNode } from './model.js';
 import { coerce } from './types.js';
+import { compileValuesExpression } from './compiled-expression.js';
+import { childText } from './xml-tree.js';
 
 /**
  * Evaluates the decision for one JSON context; appends warnings to `warnings` when given. `path` says whether the
@@ -88,6 +91,9 @@ function bodyFn(node: DecisionNode, names: readonly string[], values: unknown[],
     };
   }
   if (node.expressionKind !== 'literalExpression') return undefined;
+  const literal = node.el.children.find((c) => c.name === 'literalExpression');
+  const simple = literal && !literal.attrs.typeRef ? compileValuesExpression(childText(literal, 'text') ?? '', names) : undefined;
+  if (simple) return () => simple(values);
   // A literal expression reads only the warnings of its evaluation context; one context object serves every call.
   let current: Warnings = [];
   const ec: EvalContext = {

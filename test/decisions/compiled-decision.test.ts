@@ -106,6 +106,19 @@ describe('compiled decisions', () => {
       assert.deepEqual([total(context, warnings), warnings], [evaluateDecision(graph, 'total', context).value, evaluateDecision(graph, 'total', context).warnings]);
     }
     assert.equal(total({ age: 30, kind: 'A' }), 37.53, '12.5 × 3 + 0.03, exact');
+    // The plainest literal expressions are compiled too; a null operand or mixed types go to the interpreter.
+    const banded = parseDmn(tableDmn({ ...spec, rules: spec.rules.slice(0, 2) }).replace('</definitions>', `<decision id="band" name="band"><variable name="band"/>
+      <informationRequirement><requiredDecision href="#d"/></informationRequirement>
+      <informationRequirement><requiredInput href="#in_kind"/></informationRequirement>
+      <literalExpression><text>if result = null then "none" else if result + 0.05 >= 12.55 then kind else if kind = "A" then result - 0.1 else result &lt; kind</text></literalExpression></decision></definitions>`));
+    const band = compileDecision(banded, 'band');
+    assert.equal(band.path, 'compiled');
+    for (const context of [{ age: 30, kind: 'A' }, { age: 10, kind: 'A' }, { age: 10, kind: 'B' }, { age: 90, kind: 'B' }, { age: 30, kind: 'Z' }, { age: 10, kind: null }]) {
+      const warnings: string[] = [];
+      assert.deepEqual([band(context, warnings), warnings], [evaluateDecision(banded, 'band', context).value, evaluateDecision(banded, 'band', context).warnings], JSON.stringify(context));
+    }
+    assert.equal(band({ age: 10, kind: 'A' }), -0.1);
+    assert.equal(band({ age: 90, kind: 'B' }), 'none');
     assert.throws(() => compileDecision(graph, 'nope'), /GOVFLOW_ERR_DECISION_NOT_FOUND|No decision 'nope'/);
   });
 });
