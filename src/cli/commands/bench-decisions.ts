@@ -1,5 +1,5 @@
 /**
- * `govflow bench decisions [--json] [--seconds S]`: decision evaluations per second, one core, in-process.
+ * `govflow bench decisions [--json] [--seconds S] [--compare-build <checkout dir>]`: decision evaluations per second, one core, in-process.
  *
  * Scenarios:
  * - `table-10-F`: the first 10 rules of that table, hit policy FIRST (a single-hit table of the size issue 24 sets
