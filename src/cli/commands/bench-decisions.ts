@@ -267,7 +267,18 @@ export function measure(seconds: number, other?: OtherBuild): DecisionBenchLine[
 /** Loads another checkout's decisions module (run through tsx, as bin/govflow.mjs does without a build). */
 async function loadOtherBuild(dir: string): Promise<OtherBuild> {
   const root = resolve(dir);
-  const mod = (await import(pathToFileURL(join(root, 'src/decisions/index.ts')).href)) as Partial<OtherBuild>;
+  const href = pathToFileURL(join(root, 'src/decisions/index.ts')).href;
+  let mod: Partial<OtherBuild>;
+  try {
+    mod = (await import(href)) as Partial<OtherBuild>;
+  } catch {
+    // Running from dist/ (plain node): TypeScript needs tsx's loader, which the sources' runs already have.
+    const loader = 'tsx/esm/api';
+    const { register } = (await import(loader)) as { register: () => void };
+    register();
+    // A new address: the failed import may be remembered under the first one.
+    mod = (await import(`${href}?tsx`)) as Partial<OtherBuild>;
+  }
   if (typeof mod.parseDmn !== 'function' || typeof mod.evaluateDecision !== 'function') throw new Error(`--compare-build: ${root}/src/decisions/index.ts has no parseDmn and evaluateDecision`);
   return { dir: root, parseDmn: mod.parseDmn, evaluateDecision: mod.evaluateDecision };
 }
