@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Entry> = {
   restore: { summary: 'restore a backup into an empty database and verify the ledger', load: () => import('./commands/restore.js') },
   apikey: { summary: 'issue, list, rotate and revoke agency API keys (scoped; the key is printed once)', load: () => import('./commands/apikey.js') },
   keys: { summary: 'rotate the signing keys, the vault\'s data key or the master key (rerun to continue an interrupted one)', load: () => import('./commands/keys.js') },
+  simulate: { summary: 'simulate a demo city\'s sensors: readings of the five Smart Data Models to a running govflow over NGSI-LD or MQTT', load: () => import('./commands/simulate.js') },
 };
 
 function help(): string {

@@ -20,3 +20,7 @@ export { casesOf } from './observation-store.js';
 export type { AssetCase } from './observation-store.js';
 export { connectToBroker, ingestMessage, MQTT_TOPIC, startEmbeddedBroker } from './mqtt.js';
 export type { MqttIngest } from './mqtt.js';
+export { DEMO_CITY_CENTRE, demoAssets, simulateCity, simulatedReading } from './simulation.js';
+export type { CitySimulation, DemoAsset } from './simulation.js';
+export { SEED_INTERVAL_MINUTES, seedSeries, sensorCounts } from './bench-seed.js';
+export type { SeededSeries } from './bench-seed.js';

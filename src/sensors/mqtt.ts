@@ -68,7 +68,7 @@ export interface EmbeddedBrokerOptions {
   readonly logger?: Logger;
 }
 
-/** Runs aedes in this process; its `published` hook stores each message before the publisher gets its PUBACK. */
+/** Runs aedes in this process; each message is stored before the publisher gets its PUBACK. */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<MqttIngest> {
   const log = options.logger ?? createLogger({ name: 'sensors-mqtt' });
   // aedes and mqtt.js load when a broker starts or is joined, not in every process that imports sensors.
@@ -79,9 +79,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       const key = password?.toString('utf8') ?? '';
       options.checkKey(key).then((ok) => done(ok ? null : Object.assign(new Error('bad API key'), { returnCode: 4 as const }), ok), () => done(Object.assign(new Error('key check failed'), { returnCode: 3 as const }), false));
     },
-    published: (packet, client, done) => {
-      if (!client || packet.topic.startsWith('$SYS')) return done();
-      ingestMessage(options.sensors, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), log).then(() => done(), (error: unknown) => {
+    // Stored in authorizePublish, which aedes runs before it writes a QoS 1 PUBACK (its `published` hook runs after
+    // the PUBACK is sent, so a crash there would lose an acknowledged message). A failure to store refuses the
+    // publish: the connection drops unacknowledged and the device sends the message again.
+    authorizePublish: (client, packet, done) => {
+      if (!client || packet.topic.startsWith('$SYS')) return done(null);
+      ingestMessage(options.sensors, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), log).then(() => done(null), (error: unknown) => {
         log.error({ err: (error as Error).message, topic: packet.topic }, 'an MQTT message could not be stored; the device will send it again');
         done(error as Error);
       });

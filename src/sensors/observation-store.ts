@@ -75,18 +75,19 @@ export async function ensurePartitions(db: Database, observedAt: readonly string
   }
 }
 
-export async function insertObservations(tx: Queryable, observations: readonly Observation[]): Promise<number> {
-  if (observations.length === 0) return 0;
+/** Stores readings not stored yet; returns the keys stored now (a reading already there, or twice in the list, once). */
+export async function insertObservations(tx: Queryable, observations: readonly Observation[]): Promise<Set<string>> {
+  if (observations.length === 0) return new Set();
   const numeric = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null);
-  const result = await tx.query(
+  const result = await tx.query<{ idempotency_key: string }>(
     `insert into sensor_observation (entity_id, attribute, observed_at, value_number, value_json, idempotency_key)
      select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::jsonb[], $6::text[])
-     on conflict do nothing`,
+     on conflict do nothing returning idempotency_key`,
     [observations.map((o) => o.entityId), observations.map((o) => o.attribute), observations.map((o) => o.observedAt),
       observations.map((o) => numeric(o.value)), observations.map((o) => JSON.stringify(o.value)), observations.map((o) => o.key)],
-    { name: 'sensors-insert-observations' },
+    { name: 'sensors-insert-observations-returning' },
   );
-  return result.rowCount;
+  return new Set(result.rows.map((r) => r.idempotency_key));
 }
 
 function pointOf(entity: SensorEntity): { lon: number | null; lat: number | null } {
@@ -231,40 +232,63 @@ export interface HistoryFacts {
   readonly statusMinutes: number | null;
 }
 
-export async function historyFacts(db: Queryable, entityId: string): Promise<HistoryFacts> {
-  const [row] = (await db.query<{ power_baseline: number | null; min_occupancy: number | null; status_minutes: number | null }>(
+/**
+ * The history facts of many assets in one statement (the rules run after every batch, so a query per asset would
+ * cost more than the batch itself); an asset without the readings a fact needs gets null for it.
+ */
+export async function historyFactsOf(db: Queryable, entityIds: readonly string[]): Promise<Map<string, HistoryFacts>> {
+  const rows = (await db.query<{ entity_id: string; power_baseline: number | null; min_occupancy: number | null; status_minutes: number | null }>(
     `with latest as (
-       select attribute, max(observed_at) as at from sensor_observation where entity_id = $1 and attribute in ('powerConsumption', 'occupancy', 'status') group by attribute
+       select entity_id, attribute, max(observed_at) as at from sensor_observation
+       where entity_id = any($1::text[]) and attribute in ('powerConsumption', 'occupancy', 'status') group by entity_id, attribute
      ), power as (
-       select case when count(*) >= 3 then avg(o.value_number) end as baseline from sensor_observation o join latest l on l.attribute = o.attribute
-       where o.entity_id = $1 and o.attribute = 'powerConsumption' and o.observed_at >= l.at - interval '7 days' and o.observed_at < l.at
+       select l.entity_id, case when count(*) >= 3 then avg(o.value_number) end as baseline
+       from latest l join sensor_observation o on o.entity_id = l.entity_id and o.attribute = l.attribute
+       where l.attribute = 'powerConsumption' and o.observed_at >= l.at - interval '7 days' and o.observed_at < l.at group by l.entity_id
      ), occupancy_start as (
-       select max(o.observed_at) as at from sensor_observation o join latest l on l.attribute = o.attribute
-       where o.entity_id = $1 and o.attribute = 'occupancy' and o.observed_at <= l.at - interval '15 minutes'
+       select l.entity_id, l.at as latest_at, (select max(o.observed_at) from sensor_observation o
+         where o.entity_id = l.entity_id and o.attribute = 'occupancy' and o.observed_at <= l.at - interval '15 minutes') as at
+       from latest l where l.attribute = 'occupancy'
      ), occupancy as (
-       select min(o.value_number) as low from sensor_observation o, occupancy_start s, latest l
-       where s.at is not null and l.attribute = 'occupancy' and o.entity_id = $1 and o.attribute = 'occupancy' and o.observed_at between s.at and l.at
+       select s.entity_id, (select min(o.value_number) from sensor_observation o
+         where o.entity_id = s.entity_id and o.attribute = 'occupancy' and o.observed_at between s.at and s.latest_at) as low
+       from occupancy_start s where s.at is not null
      ), current_status as (
-       select o.value_json, o.observed_at from sensor_observation o join latest l on l.attribute = o.attribute and l.at = o.observed_at where o.entity_id = $1 and o.attribute = 'status' limit 1
+       select l.entity_id, l.at, (select o.value_json from sensor_observation o where o.entity_id = l.entity_id and o.attribute = 'status' and o.observed_at = l.at limit 1) as value_json
+       from latest l where l.attribute = 'status'
      ), status_since as (
-       select min(o.observed_at) as since from sensor_observation o, current_status c
-       where o.entity_id = $1 and o.attribute = 'status' and o.value_json = c.value_json and o.observed_at > coalesce(
-         (select max(d.observed_at) from sensor_observation d where d.entity_id = $1 and d.attribute = 'status' and d.value_json <> c.value_json and d.observed_at <= c.observed_at), '-infinity')
+       select c.entity_id, c.at, (select min(o.observed_at) from sensor_observation o
+         where o.entity_id = c.entity_id and o.attribute = 'status' and o.value_json = c.value_json and o.observed_at > coalesce(
+           (select max(d.observed_at) from sensor_observation d where d.entity_id = c.entity_id and d.attribute = 'status' and d.value_json <> c.value_json and d.observed_at <= c.at), '-infinity')) as since
+       from current_status c
      )
-     select (select baseline from power) as power_baseline, (select low from occupancy) as min_occupancy,
-       (select extract(epoch from (c.observed_at - s.since)) / 60 from current_status c, status_since s) as status_minutes`,
-    [entityId], { name: 'sensors-history-facts' },
+     select i.entity_id, p.baseline as power_baseline, oc.low as min_occupancy, extract(epoch from (ss.at - ss.since)) / 60 as status_minutes
+     from unnest($1::text[]) as i(entity_id) left join power p using (entity_id) left join occupancy oc using (entity_id) left join status_since ss using (entity_id)`,
+    [entityIds], { name: 'sensors-history-facts-of' },
   )).rows;
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return { powerBaseline: num(row?.power_baseline), minOccupancy15: num(row?.min_occupancy), statusMinutes: num(row?.status_minutes) };
+  return new Map(rows.map((r) => [r.entity_id, { powerBaseline: num(r.power_baseline), minOccupancy15: num(r.min_occupancy), statusMinutes: num(r.status_minutes) }]));
+}
+
+/** The latest state of many entities, by id (absent ids are left out). */
+export async function readEntities(db: Queryable, ids: readonly string[]): Promise<Map<string, SensorEntity>> {
+  const rows = (await db.query<EntityRow>('select entity_id, entity_type, attrs from sensor_entity where entity_id = any($1::text[])', [ids], { name: 'sensors-read-entities' })).rows;
+  return new Map(rows.map((r) => [r.entity_id, toEntity(r)]));
 }
 
 export interface OpenCase { readonly id: number; readonly condition: string; readonly instanceId: number | null; readonly closeOnRecovery: boolean }
 
-export async function openCasesOf(db: Queryable, entityId: string): Promise<OpenCase[]> {
-  const rows = (await db.query<{ id: string; condition: string; instance_id: string | null; close_on_recovery: boolean }>(
-    'select id, condition, instance_id, close_on_recovery from sensor_case where entity_id = $1 and closed_at is null', [entityId])).rows;
-  return rows.map((r) => ({ id: Number(r.id), condition: r.condition, instanceId: r.instance_id === null ? null : Number(r.instance_id), closeOnRecovery: r.close_on_recovery }));
+/** The open cases of many assets, by asset (an asset without one is absent). */
+export async function openCasesOf(db: Queryable, entityIds: readonly string[]): Promise<Map<string, OpenCase[]>> {
+  const rows = (await db.query<{ entity_id: string; id: string; condition: string; instance_id: string | null; close_on_recovery: boolean }>(
+    'select entity_id, id, condition, instance_id, close_on_recovery from sensor_case where entity_id = any($1::text[]) and closed_at is null', [entityIds], { name: 'sensors-open-cases-of' })).rows;
+  const out = new Map<string, OpenCase[]>();
+  for (const r of rows) {
+    const list = out.get(r.entity_id) ?? [];
+    list.push({ id: Number(r.id), condition: r.condition, instanceId: r.instance_id === null ? null : Number(r.instance_id), closeOnRecovery: r.close_on_recovery });
+    out.set(r.entity_id, list);
+  }
+  return out;
 }
 
 /** Claims the one open case of an asset and condition; undefined when one is open already (a repeat). */

@@ -11,7 +11,7 @@ import { evaluateDecision, parseDmn, type DmnModel } from '../decisions/index.js
 import type { Engine } from '../engine/index.js';
 import { createLogger, isGovflowError, type Logger } from '../kernel/index.js';
 import type { Attribute, SensorEntity } from './ngsi-ld.js';
-import { claimCase, closeCase, dropCase, historyFacts, openCasesOf, readEntity, setCaseInstance } from './observation-store.js';
+import { claimCase, closeCase, dropCase, historyFactsOf, openCasesOf, readEntities, setCaseInstance, type HistoryFacts, type OpenCase } from './observation-store.js';
 import type { Sensors } from './sensors.js';
 
 export const SENSOR_ALARM_PROCESS = 'sensor-alarm';
@@ -42,7 +42,7 @@ const valueOf = (attrs: Readonly<Record<string, Attribute>>, ...names: string[])
 const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /** The DMN's `reading`: the latest state plus what history says, every key present (null when unknown). */
-export function readingContext(entity: SensorEntity, facts: Awaited<ReturnType<typeof historyFacts>>): Record<string, unknown> {
+export function readingContext(entity: SensorEntity, facts: HistoryFacts): Record<string, unknown> {
   const power = numberOrNull(valueOf(entity.attrs, 'powerConsumption'));
   return {
     type: entity.type,
@@ -100,35 +100,50 @@ export function createRules(sensors: Sensors, options: RulesOptions): Rules {
     }
   };
 
-  const evaluateOne = async (entityId: string): Promise<{ opened: number; closed: number }> => {
-    const entity = await readEntity(db, entityId);
-    if (!entity) return { opened: 0, closed: 0 };
-    const reading = readingContext(entity, await historyFacts(db, entityId));
+  const NO_FACTS: HistoryFacts = { powerBaseline: null, minOccupancy15: null, statusMinutes: null };
+
+  /** One asset: the decision in memory over what was read for the whole batch; a query only when a case changes. */
+  const evaluateOne = async (entity: SensorEntity, facts: HistoryFacts, openCases: readonly OpenCase[]): Promise<{ opened: number; closed: number }> => {
+    const reading = readingContext(entity, facts);
     const holding = conditionsOf(evaluateDecision(model, DECISION, { reading }).value);
     let opened = 0;
     let closed = 0;
-    for (const existing of await openCasesOf(db, entityId)) {
+    const stillOpen = new Set<string>();
+    for (const existing of openCases) {
       const still = holding.some((c) => c.condition === existing.condition);
       const instance = existing.instanceId === null ? undefined : await engine.getInstance(existing.instanceId);
       if (instance && instance.state !== 'active') {
         // Staff finished the case: the row closes with it, and a condition that still holds opens a new one below.
         await closeCase(db, existing.id);
-      } else if (!still && existing.closeOnRecovery && (await closeCase(db, existing.id))) {
-        await recovered(entityId, existing.condition, existing.id, reading);
-        closed++;
+      } else if (!still && existing.closeOnRecovery) {
+        if (await closeCase(db, existing.id)) {
+          await recovered(entity.id, existing.condition, existing.id, reading);
+          closed++;
+        }
+      } else {
+        stillOpen.add(existing.condition);
       }
     }
-    for (const c of holding) if (await open(entity, c, reading)) opened++;
+    // A repeat of an open case's condition changes nothing (the claim would find the open row): no query for it.
+    for (const c of holding) if (!stillOpen.has(c.condition) && (await open(entity, c, reading))) opened++;
     return { opened, closed };
   };
 
   return {
     async evaluate(entityIds) {
+      const ids = [...new Set(entityIds)];
+      if (ids.length === 0) return { opened: 0, closed: 0 };
+      // Three reads for the whole batch, whatever its size: latest states, history facts, open cases.
+      const entities = await readEntities(db, ids);
+      const facts = await historyFactsOf(db, ids);
+      const openCases = await openCasesOf(db, ids);
       let opened = 0;
       let closed = 0;
-      for (const id of new Set(entityIds)) {
+      for (const id of ids) {
+        const entity = entities.get(id);
+        if (!entity) continue;
         try {
-          const r = await evaluateOne(id);
+          const r = await evaluateOne(entity, facts.get(id) ?? NO_FACTS, openCases.get(id) ?? []);
           opened += r.opened;
           closed += r.closed;
         } catch (error) {

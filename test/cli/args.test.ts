@@ -5,26 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { main, numberFlag, parseCommandArgs } from '../../src/cli/index.js';
-
-/** Runs the CLI in this process and returns its exit code and what it wrote to stderr. */
-async function cli(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const errors: string[] = [];
-  const out: string[] = [];
-  const { error, log } = console;
-  console.error = (...parts: unknown[]) => errors.push(parts.map(String).join(' '));
-  console.log = (...parts: unknown[]) => out.push(parts.map(String).join(' '));
-  try {
-    return { code: await main(argv), stderr: errors.join('\n'), stdout: out.join('\n') };
-  } finally {
-    Object.assign(console, { error, log });
-  }
-}
+import { numberFlag, parseCommandArgs } from '../../src/cli/index.js';
+import { cli } from '../support/cli-in-process.js';
 
 // Every command line that parses flags: the commands, the bench subjects and the ledger subcommands.
 const COMMAND_LINES = [
   ['serve'], ['deploy', 'x.bpmn'], ['start', 'p'], ['mine', 'log.csv'], ['tck'], ['backup'], ['restore', 'b.tar.gz'],
-  ['bench', 'engine'], ['bench', 'decisions'], ['bench', 'mining'], ['bench', 'ledger'], ['bench', 'web'], ['bench', 'transparency'], ['transparency', 'import-spending', 'x.csv'],
+  ['bench', 'engine'], ['bench', 'decisions'], ['bench', 'mining'], ['bench', 'ledger'], ['bench', 'web'], ['bench', 'transparency'], ['bench', 'sensors'], ['simulate', 'sensors'], ['transparency', 'import-spending', 'x.csv'],
   ['ledger', 'verify'], ['ledger', 'seal'], ['ledger', 'head'], ['ledger', 'checkpoint'], ['ledger', 'proof', '1'], ['ledger', 'consistency', '1', '2'], ['ledger', 'health'],
 ];
 
@@ -34,7 +21,7 @@ describe('govflow command lines', () => {
       const { code, stderr } = await cli([...line, '--no-such-flag']);
       assert.equal(code, 2, stderr);
       assert.match(stderr, new RegExp(`^govflow ${line[0]}: unknown option --no-such-flag \\[GOVFLOW_ERR_VALIDATION\\]`));
-      assert.match(stderr, new RegExp(`Run \`govflow ${line[0]}${['bench', 'ledger', 'transparency'].includes(line[0]!) ? ` ${line[1]}` : ''} --help\``));
+      assert.match(stderr, new RegExp(`Run \`govflow ${line[0]}${['bench', 'ledger', 'transparency', 'simulate'].includes(line[0]!) ? ` ${line[1]}` : ''} --help\``));
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     });
   }

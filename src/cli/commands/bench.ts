@@ -14,6 +14,7 @@ const SUBJECTS: Record<string, () => Promise<{ USAGE?: string; runBench(argv: st
   engagement: () => import('./bench-engagement.js'),
   assistant: () => import('./bench-assistant.js'),
   exchange: () => import('./bench-exchange.js'),
+  sensors: () => import('./bench-sensors.js'),
 };
 
 function subjectOf(subject: string | undefined): () => Promise<{ USAGE?: string; runBench(argv: string[]): Promise<number> }> {
