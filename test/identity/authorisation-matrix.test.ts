@@ -97,6 +97,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /admin/decision-editor/:key/evaluate': ['admin'],
   'GET /admin/services': ['admin'],
   'GET /admin/services/:id': ['admin'],
+  // a new service created in the browser (issue 20)
+  'GET /admin/services/new': ['admin'],
+  'POST /admin/services/new': ['admin'],
   'POST /admin/services/:id': ['admin'],
   'GET /admin/services/:id/forms/:page': ['admin'],
   'POST /admin/services/:id/forms/:page': ['admin'],
