@@ -27,7 +27,8 @@ export const ALLOWED_DEPENDENCIES = {
   payments: ['kernel', 'store'],
   api: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'privacy'],
   portal: ['kernel', 'store', 'engine', 'decisions', 'identity', 'web', 'catalogue', 'payments', 'privacy', 'i18n'],
-  workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy', 'i18n'],
+  // mining (issue 20): the managers' process-intelligence pages show the mining module's own figures.
+  workbench: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'privacy', 'i18n', 'mining'],
   admin: ['kernel', 'store', 'engine', 'decisions', 'catalogue', 'web', 'identity', 'i18n'],
   operations: ['kernel', 'store', 'engine', 'ledger', 'notifications', 'identity', 'web', 'catalogue'],
   // services floor (house plan): engagement uses only the engines and the web edge; compose passes the catalogue's SLA and identity's key check.

@@ -8,6 +8,7 @@ import { registerDecisionRoutes } from './decision-routes.js';
 import { registerOrganisationRoutes } from './organisation-routes.js';
 import { registerProcessRoutes } from './process-routes.js';
 import { registerPublishingRoutes } from './publishing-routes.js';
+import { registerServiceCreateRoutes } from './service-create-routes.js';
 import { registerServiceRoutes } from './service-routes.js';
 
 /**
@@ -55,6 +56,7 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
     });
     registerProcessRoutes(server, ctx);
     registerServiceRoutes(server, ctx);
+    registerServiceCreateRoutes(server, ctx);
     registerPublishingRoutes(server, ctx);
     registerDecisionRoutes(server, ctx);
     registerOrganisationRoutes(server, ctx);

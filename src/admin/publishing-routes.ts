@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { getServiceVersion, reviewServiceDraft, serviceStartContent, translationProblems, type ReviewRefusal, type Service, type ServiceFields } from '../catalogue/index.js';
+import { getServiceVersion, newestCreatedService, reviewServiceDraft, serviceStartContent, translationProblems, type ReviewRefusal, type Service, type ServiceFields } from '../catalogue/index.js';
 import { actorOf } from '../identity/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, PageError, PARAM, paramsSchema } from '../web/index.js';
@@ -40,8 +40,9 @@ export function registerPublishingRoutes(server: FastifyInstance, ctx: AdminCont
   const { send, adminOf, post, csrfField } = ctx;
   const { db, catalogue } = ctx.options;
 
-  const serviceOr404 = (id: string): Service => {
-    const service = SERVICE_ID.test(id) ? catalogue.get(id) : undefined;
+  // A service created in the browser is reviewed before citizens can see it: its newest stored version stands in.
+  const serviceOr404 = async (id: string): Promise<Service> => {
+    const service = SERVICE_ID.test(id) ? catalogue.get(id) ?? await newestCreatedService(db, id) : undefined;
     if (!service) throw new PageError(404, 'Page not found', 'There is no such service.');
     return service;
   };
@@ -56,7 +57,7 @@ export function registerPublishingRoutes(server: FastifyInstance, ctx: AdminCont
 
   server.get<Params>('/admin/services/:id/versions/:version', params, async (request, reply) => {
     const admin = adminOf(request);
-    const service = serviceOr404(request.params.id);
+    const service = await serviceOr404(request.params.id);
     const v = await versionOr404(service, request.params.version);
     const now = fieldTexts(service);
     const then = fieldTexts(v.fields);
@@ -81,7 +82,7 @@ ${csrfField(admin)}
   });
 
   server.get<Params>('/admin/services/:id/versions/:version/preview', params, async (request, reply) => {
-    const service = serviceOr404(request.params.id);
+    const service = await serviceOr404(request.params.id);
     const v = await versionOr404(service, request.params.version);
     return send(reply, adminOf(request), `Preview: ${v.fields.title}`, html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Preview of version ${v.version} (${stateTag(v.state)}): this is how citizens would read the start page of the service.</strong></div>
 <div class="govflow-preview">${serviceStartContent({ ...service, ...v.fields }, null, null)}</div>`, { current: 'services', backLink: `/admin/services/${service.id}/versions/${v.version}` });
@@ -89,7 +90,7 @@ ${csrfField(admin)}
 
   server.post<Params>('/admin/services/:id/versions/:version/review', params, async (request, reply) => {
     const { body, actor } = await post(request);
-    const service = serviceOr404(request.params.id);
+    const service = await serviceOr404(request.params.id);
     const version = (await versionOr404(service, request.params.version)).version;
     const decision = str(body, 'decision');
     if (decision !== 'approved' && decision !== 'returned') throw new PageError(400, 'There is a problem with your request', 'Choose whether to approve or return the draft.');

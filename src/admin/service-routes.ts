@@ -8,7 +8,7 @@ import {
 import { appendEvent } from '../store/index.js';
 import { fields as formFields, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { describedBy, fieldError, formatDate, groupClass, SERVICE_ID, str, summary, type AdminContext, type AdminSession } from './admin-context.js';
-import { changedFields, slaInputs, slaValues, successBanner, versionTable } from './service-versions-html.js';
+import { changedFields, serviceTextFields, slaInputs, slaValues, successBanner, versionTable } from './service-versions-html.js';
 
 /**
  * Serves the catalogue's administration: the services list, each service's plain-language fields and SLA as stored
@@ -41,14 +41,7 @@ ${pending ? html`<div class="govuk-inset-text">Draft version ${pending.version} 
 <form method="post" action="/admin/services/${service.id}" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${baseVersion}">
-${input('title', 'Title')}
-${input('summary', 'Summary', 'One sentence for the list of services.')}
-${area('description', 'Description', 'Leave a blank line between paragraphs.')}
-${area('whoCanApply', 'Who can apply', 'One item a line.')}
-${area('documentsNeeded', 'Documents needed', 'One item a line.')}
-${input('fee', 'Fee')}
-${input('expectedTime', 'Expected time')}
-${input('department', 'Responsible department')}
+${serviceTextFields(input, area)}
 <h2 class="govuk-heading-m">Service level (SLA)</h2>
 ${slaInputs(service, values, errors)}
 <button type="submit" class="govuk-button" data-module="govuk-button">Save as a draft</button>
@@ -111,6 +104,7 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
     const admin = adminOf(request);
     return send(reply, admin, 'Services', html`<h1 class="govuk-heading-l">Services</h1>
 <p class="govuk-body">What citizens read about each service and the questions they answer. The files in <code>services/</code> are the starting point; every change here is kept as a new version.</p>
+<p class="govuk-body"><a class="govuk-link" href="/admin/services/new">Create a service</a></p>
 <table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${catalogue.services.length} services</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Service</th><th scope="col" class="govuk-table__header">Department</th><th scope="col" class="govuk-table__header">Question pages</th></tr></thead>
 <tbody class="govuk-table__body">${catalogue.services.map((s) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/admin/services/${s.id}">${s.title}</a></td><td class="govuk-table__cell">${s.department}</td><td class="govuk-table__cell"><ul class="govuk-list">${s.pages.map((p) => html`<li><a class="govuk-link" href="/admin/services/${s.id}/forms/${p.id}">${p.title}<span class="govuk-visually-hidden"> (${s.title})</span></a></li>`)}</ul></td></tr>`)}</tbody></table>`, { current: 'services' });

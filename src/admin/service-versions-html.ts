@@ -71,3 +71,15 @@ export function changedFields(before: ServiceFields, after: ServiceFields): stri
   const b = fieldTexts(after);
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]);
 }
+
+/** The plain-language fields of a service's form, the same on the create and the edit page (`input`, `area` draw one). */
+export function serviceTextFields(input: (name: string, label: string, hint?: string) => SafeHtml, area: (name: string, label: string, hint: string) => SafeHtml): SafeHtml {
+  return html`${input('title', 'Title')}
+${input('summary', 'Summary', 'One sentence for the list of services.')}
+${area('description', 'Description', 'Leave a blank line between paragraphs.')}
+${area('whoCanApply', 'Who can apply', 'One item a line.')}
+${area('documentsNeeded', 'Documents needed', 'One item a line.')}
+${input('fee', 'Fee')}
+${input('expectedTime', 'Expected time')}
+${input('department', 'Responsible department')}`;
+}

@@ -4,6 +4,7 @@ import { fields, parseFormSchema, type FormSchema } from '../web/index.js';
 import { loadCatalogue, type Catalogue, type Service, type ServicePage } from './catalogue.js';
 import type { ServiceSla } from './service-rules.js';
 import { daysHoursOf, parseDaysHours } from './sla-days.js';
+import { createdService, createdStructures, type CreatedStructure } from './created-services.js';
 
 /**
  * Admins' edits of the catalogue, stored as versions in the database (migration 0009) and laid over the catalogue
@@ -135,7 +136,7 @@ export function parseFormVersion(text: string, requiredKeys: readonly string[] =
  * Stores a new version of a service's fields. A draft (the admin pages' saves, see service-publishing.ts) is not
  * shown to citizens until a second admin approves it; without `draft` the version is published at once.
  */
-export async function insertServiceVersion(tx: CatalogueQueryable, serviceId: string, fields: ServiceFields, actor: string | null, options: { draft?: boolean } = {}): Promise<number> {
+export async function insertServiceVersion(tx: CatalogueQueryable, serviceId: string, fields: ServiceFields & { readonly created?: CreatedStructure }, actor: string | null, options: { draft?: boolean } = {}): Promise<number> {
   const { rows } = await tx.query<{ version: number }>(
     `insert into admin_service_version (service_id, version, fields, actor, draft)
      select $1, coalesce(max(version), 0) + 1, $2::jsonb, $3, $4 from admin_service_version where service_id = $1 returning version`,
@@ -180,7 +181,7 @@ async function overlay(db: CatalogueQueryable, seed: Catalogue): Promise<Service
   const formRows = await db.query<FormRow>(
     'select distinct on (service_id, page_id) * from admin_form_version order by service_id, page_id, version desc');
   const fieldsOf = new Map(fieldsRows.rows.map((r) => [r.service_id, (typeof r.fields === 'string' ? JSON.parse(r.fields) : r.fields) as ServiceFields]));
-  return seed.services.map((service) => {
+  const merged = seed.services.map((service) => {
     const fields = fieldsOf.get(service.id);
     const pages: ServicePage[] = service.pages.map((p) => {
       const row = formRows.rows.find((r) => r.service_id === service.id && r.page_id === p.id);
@@ -190,6 +191,12 @@ async function overlay(db: CatalogueQueryable, seed: Catalogue): Promise<Service
     });
     return { ...service, ...(fields ? pickFields(fields) : {}), pages };
   });
+  // Services created in the browser (created-services.ts), once a version of theirs is approved.
+  const structures = await createdStructures(db);
+  const created = [...fieldsOf].filter(([id]) => !seed.get(id) && structures.has(id))
+    .map(([id, fields]) => createdService(id, pickFields(fields), structures.get(id)!, (pageId) => formRows.rows.find((r) => r.service_id === id && r.page_id === pageId)))
+    .filter((s): s is Service => s !== null);
+  return [...merged, ...created];
 }
 
 function pickFields(f: ServiceFields): ServiceFields {

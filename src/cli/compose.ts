@@ -4,7 +4,7 @@ import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig,
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, citizenCaseSummaries, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
-import { createCaseSearchProjector, createWorkbenchPlugin, type SearchService } from '../workbench/index.js';
+import { createCaseSearchProjector, createWorkbenchPlugin, runConformanceChecks, type SearchService } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
@@ -227,6 +227,8 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
     // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
     tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))), () => assistant.assistant.eraseExpired(),
+      // The managers' daily conformance check (issue 20): once per day and service, on the engine's clock.
+      () => runConformanceChecks({ db: govflow.db, engine: govflow.engine, services: catalogue.services, now: govflow.engine.clock.now() }).then((made) => made.length),
       () => projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => privacy.vault.searchTokens(kind, text) })),
       ...(notifications ? [() => projectPending(govflow.db, createActionEmailProjector({ catalogue, engine: govflow.engine, enqueue: (tx, input) => notifications.enqueue(tx, input), logger: govflow.logger }))] : [])],
     handlers: {

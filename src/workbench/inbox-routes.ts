@@ -24,6 +24,7 @@ const ASSETS: Readonly<Record<string, { file: () => string; type: string }>> = {
   'case-diagram.js': { file: () => fileURLToPath(new URL('./assets/case-diagram.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
   'case-diagram.css': { file: () => fileURLToPath(new URL('./assets/case-diagram.css', import.meta.url)), type: 'text/css; charset=utf-8' },
   'case-page.css': { file: () => fileURLToPath(new URL('./assets/case-page.css', import.meta.url)), type: 'text/css; charset=utf-8' },
+  'intelligence.css': { file: () => fileURLToPath(new URL('./assets/intelligence.css', import.meta.url)), type: 'text/css; charset=utf-8' },
 };
 
 

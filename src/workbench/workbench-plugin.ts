@@ -4,6 +4,7 @@ import { caseRenderer, registerCaseRoutes } from './case-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
 import { registerIncidentRoutes } from './incident-routes.js';
 import { registerInboxRoutes } from './inbox-routes.js';
+import { registerIntelligenceRoutes } from './intelligence-routes.js';
 import { registerSearchRoutes } from './search-routes.js';
 import { registerTaskRoutes } from './task-routes.js';
 import { createWorkbenchContext, type WorkbenchOptions } from './workbench-context.js';
@@ -50,5 +51,6 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
     registerDecisionRoutes(server, ctx, renderCase);
     registerIncidentRoutes(server, ctx);
     registerSearchRoutes(server, ctx);
+    registerIntelligenceRoutes(server, ctx);
   };
 }

@@ -76,6 +76,10 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /staff/search/filters/:id/delete': DECIDERS,
   'POST /staff/search/bulk': DECIDERS,
   'POST /staff/incidents/:id/retry': DECIDERS,
+  // process intelligence (issue 20): managers of the service's departments, and those who oversee every process
+  'GET /staff/intelligence': ['manager', 'admin', 'auditor'],
+  'GET /staff/intelligence/:service': ['manager', 'admin', 'auditor'],
+  'GET /staff/intelligence/:service/map.svg': ['manager', 'admin', 'auditor'],
   // a manager of the case's department revokes its signed decision (other managers: 403 inside, or not found)
   'POST /staff/cases/:id/revoke-decision': ['manager'],
   // administration (src/admin/): admins only; visitors are sent to the staff sign-in
@@ -93,6 +97,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /admin/decision-editor/:key/evaluate': ['admin'],
   'GET /admin/services': ['admin'],
   'GET /admin/services/:id': ['admin'],
+  // a new service created in the browser (issue 20)
+  'GET /admin/services/new': ['admin'],
+  'POST /admin/services/new': ['admin'],
   'POST /admin/services/:id': ['admin'],
   'GET /admin/services/:id/forms/:page': ['admin'],
   'POST /admin/services/:id/forms/:page': ['admin'],

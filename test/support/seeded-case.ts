@@ -48,6 +48,8 @@ export function routeSample(before: string, segment: string, param: string, data
     'conversations/:id': 'A'.repeat(22),
     // sensors (issue 22): an asset id of the right shape that was never stored (404s)
     'assets/:id': 'urn:ngsi-ld:WasteContainer:none', 'entities/:id': 'urn:ngsi-ld:WasteContainer:none',
+    // process intelligence (issue 20): a service whose departments the demo manager manages
+    'intelligence/:service': 'building-permit',
   };
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
