@@ -67,7 +67,7 @@ if (!pgServer) {
 // a file missing from the list runs after these, in path order.
 const SLOWEST_FIRST = [
   'test/e2e/services-journeys.test.ts', 'test/security/attacks.test.ts', 'test/transparency/figures.test.ts',
-  'test/portal/citizen-journey.test.ts', 'test/i18n/journeys-browser.test.ts', 'test/transparency/pages-browser.test.ts', 'test/architecture/reads-never-write.test.ts',
+  'test/portal/citizen-journey.test.ts', 'test/i18n/journeys-browser.test.ts', 'test/admin/service-builder-browser.test.ts', 'test/workbench/process-intelligence.test.ts', 'test/sensors/bench-and-simulate.test.ts', 'test/transparency/pages-browser.test.ts', 'test/architecture/reads-never-write.test.ts',
   'test/architecture/page-sweep.test.ts', 'test/admin/admin-browser.test.ts', 'test/engagement/participation-pages.test.ts',
   'test/engagement/feedback-and-triage-pages.test.ts', 'test/cli/backup.test.ts', 'test/bench-web.test.ts',
   'test/identity/authorisation-matrix.test.ts', 'test/workbench/case-page-browser.test.ts', 'test/admin/admin-editors-browser.test.ts',
