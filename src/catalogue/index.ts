@@ -24,3 +24,5 @@ export { SlaTimer, slaClock, workingDays } from './sla-clock.js';
 export type { ClockEvent, SlaCounting, SlaReading, SlaTerms } from './sla-clock.js';
 export { localiseService, missingTranslations, offeredIn, translatableTexts, translationProblems } from './service-translations.js';
 export type { ServiceTranslations } from './service-translations.js';
+export { caseDecisionReasons, decisionReasonsInWords, decisionsApplied, valueInWords } from './decision-reasons.js';
+export type { DecisionApplied, DecisionReading, MatchedRule } from './decision-reasons.js';

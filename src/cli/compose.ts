@@ -230,7 +230,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       () => projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => privacy.vault.searchTokens(kind, text) })),
       ...(notifications ? [() => projectPending(govflow.db, createActionEmailProjector({ catalogue, engine: govflow.engine, enqueue: (tx, input) => notifications.enqueue(tx, input), logger: govflow.logger }))] : [])],
     handlers: {
-    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue), nationalIdOf: async (job) => {
+    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue, (id) => govflow.engine.getEvents(id)), nationalIdOf: async (job) => {
       const subject = await privacy.subjectOfInstance(job.instanceId);
       return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
     } }),
