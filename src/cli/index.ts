@@ -8,5 +8,5 @@ export { openGovflow, publishedServices, startServer } from './compose.js';
 export { decisionLetters } from './decision-letters.js';
 export type { Govflow } from './compose.js';
 /** `bench web`'s flag parser and load generator, for its tests. */
-export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL } from './commands/bench-web.js';
+export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss } from './commands/bench-web.js';
 export type { LoadSpec, TargetResult, WebBenchOptions, WebBenchResult } from './commands/bench-web.js';
