@@ -161,8 +161,9 @@ function addMonths(iso: string, months: number): string {
  * The letter for one case: the template filled from the case's variables (`variables`, as the one letter-data
  * function returns them), the outcome and the day of issue. Every text is resolved: what the signed decision
  * carries (documents' `DecisionLetter`, plus the licence period) needs nothing from the reader's software.
+ * `rulesApplied` is the case's decisions in plain words (decision-reasons.ts), the letter's "the rules we applied".
  */
-export function composeLetter(template: LetterTemplate, department: string, variables: Record<string, unknown>, outcome: 'approved' | 'refused', issuedAt: string) {
+export function composeLetter(template: LetterTemplate, department: string, variables: Record<string, unknown>, outcome: 'approved' | 'refused', issuedAt: string, rulesApplied: readonly string[] = []) {
   const validity = outcome === 'approved' && template.validForMonths ? { validFrom: issuedAt.slice(0, 10), validUntil: addMonths(issuedAt, template.validForMonths) } : {};
   const appealBy = new Date(Date.parse(issuedAt) + template.appeal.days * 86_400_000).toISOString().slice(0, 10);
   const all: Record<string, unknown> = { ...variables, ...validity, issuedAt, appealBy, appealDays: template.appeal.days, department };
@@ -179,6 +180,7 @@ export function composeLetter(template: LetterTemplate, department: string, vari
     terms: template.terms[outcome].map(fill).filter((t): t is string => t !== null),
     appeal: { text: fill(template.appeal.text) ?? template.appeal.text, by: appealBy },
     decidedBy: { role: fill(rule.role) ?? rule.role, department },
+    ...(rulesApplied.length > 0 ? { rulesApplied } : {}),
     ...validity,
   };
 }

@@ -1,10 +1,10 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
-import { createEngine, deployedSource, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
+import { caseElementEvents, createEngine, deployedSource, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, type LiveCatalogue } from '../catalogue/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, serviceCaseSla, slaPauseElements, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, citizenCaseSummaries, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
-import { createCaseSearchProjector, createWorkbenchPlugin, runConformanceChecks, type SearchService } from '../workbench/index.js';
+import { createCaseSearchProjector, createSlaEscalationProjector, createWorkbenchPlugin, runConformanceChecks, type SearchService } from '../workbench/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
@@ -18,7 +18,7 @@ import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } fr
 import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
-import { openDatabaseFromConfig, projectPending, type Database } from '../store/index.js';
+import { openDatabaseFromConfig, projectPending, type Database, type Queryable } from '../store/index.js';
 import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
@@ -36,7 +36,11 @@ const NO_PAYMENT_PROVIDER: PaymentProvider = {
 
 /** The catalogue's services as the transparency figures publish them (read on every projector round and refresh). */
 export function publishedServices(catalogue: Catalogue): PublishedService[] {
-  return catalogue.services.map((s) => ({ id: s.id, title: s.title, processKey: s.process.key, department: s.department, ...(s.sla?.case ? { sla: s.sla.case } : {}) }));
+  return catalogue.services.map((s) => ({
+    id: s.id, title: s.title, processKey: s.process.key, department: s.department,
+    // The dashboard's deadline from the one SLA clock, over the case's waits for the applicant read in the projector's transaction.
+    ...(s.sla?.case ? { sla: s.sla.case, slaPausesAt: slaPauseElements(s), slaDeadline: async (tx: Queryable, id: number, receivedAt: string, at: string) => serviceCaseSla(s, receivedAt, await caseElementEvents(tx, id, slaPauseElements(s)), new Date(at))?.dueAt ?? null } : {}),
+  }));
 }
 
 /** Where each catalogued service's cases wait for the applicant: an answer or a payment (the case search's states). */
@@ -229,10 +233,12 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))), () => assistant.assistant.eraseExpired(),
       // The managers' daily conformance check (issue 20): once per day and service, on the engine's clock.
       () => runConformanceChecks({ db: govflow.db, engine: govflow.engine, services: catalogue.services, now: govflow.engine.clock.now() }).then((made) => made.length),
+      // The SLA escalation timers follow the one SLA clock (pauses move them): workbench/sla-escalation.ts.
+      () => projectPending(govflow.db, createSlaEscalationProjector(() => catalogue)),
       () => projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => privacy.vault.searchTokens(kind, text) })),
       ...(notifications ? [() => projectPending(govflow.db, createActionEmailProjector({ catalogue, engine: govflow.engine, enqueue: (tx, input) => notifications.enqueue(tx, input), logger: govflow.logger }))] : [])],
     handlers: {
-    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue), nationalIdOf: async (job) => {
+    'issue-decision': createIssueDecisionHandler(documents, { letter: decisionLetters(catalogue, (id) => govflow.engine.getEvents(id)), nationalIdOf: async (job) => {
       const subject = await privacy.subjectOfInstance(job.instanceId);
       return subject ? privacy.vault.getIdentifier(subject, 'national-id', { actor: 'system:issue-decision', purpose: 'signed decision', receiverSystem: 'govflow-documents', reference: `case:${job.instanceId}` }) : null;
     } }),

@@ -1,6 +1,6 @@
-import { answersAsShown, composeLetter, type Catalogue, type Service } from '../catalogue/index.js';
+import { answersAsShown, caseDecisionReasons, composeLetter, type Catalogue, type Service } from '../catalogue/index.js';
 import type { ComposeLetter } from '../documents/index.js';
-import type { ActivatedJob } from '../engine/index.js';
+import type { ActivatedJob, EventView } from '../engine/index.js';
 
 /**
  * The one place a decision letter reads the case's data: the job's variables and the answers as the citizen saw
@@ -11,11 +11,16 @@ export async function letterData(service: Service, job: ActivatedJob): Promise<R
   return { ...job.variables, shown: answersAsShown(service, job.variables) };
 }
 
-/** The issue-decision job's letter: the service's `letter.json` (as the live catalogue has it) filled from the case. */
-export function decisionLetters(catalogue: Catalogue): ComposeLetter {
+/**
+ * The issue-decision job's letter: the service's `letter.json` (as the live catalogue has it) filled from the case,
+ * with the case's decisions in plain words (the rules that matched and why), read from the events the engine stored
+ * when each decision ran: the same reading the clerk's case page shows.
+ */
+export function decisionLetters(catalogue: Catalogue, caseEvents: (instanceId: number) => Promise<readonly EventView[]>): ComposeLetter {
   return async (job, input, issuedAt) => {
     const service = catalogue.get(input.service);
     if (!service?.letter) return null;
-    return composeLetter(service.letter, service.department, await letterData(service, job), input.outcome, issuedAt);
+    const reasons = caseDecisionReasons(service, await caseEvents(job.instanceId));
+    return composeLetter(service.letter, service.department, await letterData(service, job), input.outcome, issuedAt, reasons);
   };
 }

@@ -4,7 +4,8 @@ export type { Command } from './command.js';
 /** The one argument parser of every command, for its tests. */
 export { choiceFlag, numberFlag, parseCommandArgs } from './args.js';
 /** The composition root, for tests that need the whole server as `govflow serve` runs it (the authorisation matrix). */
-export { openGovflow, startServer } from './compose.js';
+export { openGovflow, publishedServices, startServer } from './compose.js';
+export { decisionLetters } from './decision-letters.js';
 export type { Govflow } from './compose.js';
 /** `bench web`'s flag parser and load generator, for its tests. */
 export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss } from './commands/bench-web.js';

@@ -19,6 +19,8 @@ export interface DecisionLetter {
   readonly terms: readonly string[];
   readonly appeal: { readonly text: string; readonly by: string };
   readonly decidedBy: { readonly role: string; readonly department: string };
+  /** Why, in plain words: each decision table's matched rules (their annotations) and the facts that made them match. */
+  readonly rulesApplied?: readonly string[];
 }
 
 /** The signed content of a decision. Canonicalised with RFC 8785 (JCS) before signing. */

@@ -125,6 +125,10 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
     heading(say(payload.outcome === 'approved' ? 'letter.whyApproved' : 'letter.whyRefused'));
     for (const reason of payload.reasons) for (const paragraph of paragraphs(reason)) write(paragraph, { gap: 6 });
   }
+  if (letter?.rulesApplied && letter.rulesApplied.length > 0) {
+    heading(say('letter.rulesApplied'));
+    for (const reason of letter.rulesApplied) write(reason, { gap: 6 });
+  }
   if (letter && letter.terms.length > 0) {
     heading(say('letter.whatThisMeans'));
     for (const term of letter.terms) write(term, { gap: 6 });

@@ -22,7 +22,8 @@ export type {
 export { JobBpmnError, startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
-export { caseProcessKey, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
+export { moveCaseTimer } from './persistence/work-store.js';
+export { caseElementEvents, caseProcessKey, caseStartedAt, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
 export type { DeployedDefinition, ElementReach } from './persistence/shared-reads.js';
 export {
   applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instanceForExport, instancesOfApplicant,

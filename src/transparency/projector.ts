@@ -20,12 +20,22 @@ export interface PublishedService {
   readonly department: string;
   /** The published time to a decision (ISO 8601 duration, e.g. P5D), if any. */
   readonly sla?: string;
+  /** Where a case waits for the applicant with its SLA clock stopped (the service's choice); none: the clock never stops. */
+  readonly slaPausesAt?: readonly string[];
+  /**
+   * The case's deadline as the one SLA clock reads it (the catalogue's serviceCaseSla over the case's events, passed
+   * in by the composition root), read through `tx` at `at`; while paused, the deadline were it to resume then.
+   * Without it, the SLA counts in calendar time from the start.
+   */
+  readonly slaDeadline?: (tx: Queryable, instanceId: number, receivedAt: string, at: string) => Promise<string | null>;
 }
 
 export const TRANSPARENCY_PROJECTOR = 'transparency';
 export const TRANSPARENCY_TABLES = ['transparency_case', 'transparency_fee', 'transparency_benefit'] as const;
 
-const EVENT_TYPES = ['process.started', 'task.created', 'decision.issued', 'process.completed', 'process.terminated', ...MONEY_EVENT_TYPES] as const;
+// The element events only for the SLA clock's pauses (slaPausesAt); every other element event is skipped at once.
+const CLOCK_TYPES = ['element.activated', 'element.completed', 'element.terminated'] as const;
+const EVENT_TYPES = ['process.started', 'task.created', 'decision.issued', 'process.completed', 'process.terminated', ...CLOCK_TYPES, ...MONEY_EVENT_TYPES] as const;
 
 export function createTransparencyProjector(services: readonly PublishedService[]): Projector {
   const byProcess = new Map(services.map((s) => [s.processKey, s]));
@@ -35,6 +45,7 @@ export function createTransparencyProjector(services: readonly PublishedService[
     eventTypes: EVENT_TYPES,
     apply: async (tx, events) => {
       await applyBatch(tx, byProcess, events);
+      await applyClock(tx, byProcess, events);
       await applyMoney(tx, byProcess, events);
     },
   };
@@ -50,7 +61,8 @@ async function applyBatch(tx: Queryable, byProcess: ReadonlyMap<string, Publishe
     if (e.type === 'process.started') {
       const service = e.processKey ? byProcess.get(e.processKey) : undefined;
       if (!service) continue;
-      const due = service.sla ? addDuration(e.occurredAt, isoPeriod(service.sla, 'sla')).toISOString() : null;
+      // With the one clock, the deadline is set below (applyClock), after the row exists.
+      const due = service.sla && !service.slaDeadline ? addDuration(e.occurredAt, isoPeriod(service.sla, 'sla')).toISOString() : null;
       started.push({ id: e.instanceId, service: service.id, department: service.department, at: e.occurredAt.toISOString(), due, digest: e.businessKey === null ? null : referenceDigest(e.businessKey) });
     } else if (e.type === 'task.created') {
       tasks.add(e.instanceId);
@@ -90,4 +102,34 @@ async function applyBatch(tx: Queryable, byProcess: ReadonlyMap<string, Publishe
       [ended.map((d) => d.id), ended.map((d) => d.at), ended.map((d) => d.terminated)],
     );
   }
+}
+
+/**
+ * The deadline from the one SLA clock: recounted for each case of the batch that started, began or stopped waiting
+ * for the applicant, or was decided, at that event's time (for a decided case, at its decision: one decided while
+ * paused is within the SLA when time was left), so the dashboard's "within the SLA" is the clerk's countdown's.
+ */
+async function applyClock(tx: Queryable, byProcess: ReadonlyMap<string, PublishedService>, events: readonly ProjectedEvent[]): Promise<void> {
+  const latest = new Map<number, { service: PublishedService; at: Date }>();
+  for (const e of events) {
+    if (e.instanceId === null || !e.processKey) continue;
+    const service = byProcess.get(e.processKey);
+    if (!service?.slaDeadline || !service.sla) continue;
+    const clock = (CLOCK_TYPES as readonly string[]).includes(e.type) && e.elementId !== null && (service.slaPausesAt ?? []).includes(e.elementId);
+    if (!clock && e.type !== 'decision.issued' && e.type !== 'process.started') continue;
+    const seen = latest.get(e.instanceId);
+    if (!seen || seen.at < e.occurredAt) latest.set(e.instanceId, { service, at: e.occurredAt });
+  }
+  if (latest.size === 0) return;
+  const { rows } = await tx.query<{ instance_id: string | number; received_at: Date; decided_at: Date | null }>(
+    'select instance_id, received_at, decided_at from transparency_case where instance_id = any($1::bigint[])', [[...latest.keys()]]);
+  const ids: number[] = [];
+  const dues: (string | null)[] = [];
+  for (const row of rows) {
+    const id = Number(row.instance_id);
+    const { service, at } = latest.get(id)!;
+    ids.push(id);
+    dues.push(await service.slaDeadline!(tx, id, new Date(row.received_at).toISOString(), (row.decided_at ? new Date(row.decided_at) : at).toISOString()));
+  }
+  await tx.query('update transparency_case c set sla_due_at = v.due from unnest($1::bigint[], $2::timestamptz[]) as v(id, due) where c.instance_id = v.id', [ids, dues]);
 }

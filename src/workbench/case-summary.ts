@@ -1,4 +1,4 @@
-import type { Service } from '../catalogue/index.js';
+import { decisionReasonsInWords, decisionsApplied, valueInWords, type Service } from '../catalogue/index.js';
 import type { EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
 import { displayAnswer, fields, html, type FormSchema, type SafeHtml } from '../web/index.js';
 import { formatDate, plural } from './workbench-context.js';
@@ -40,69 +40,24 @@ ${row('Recorded violations', violations.length === 0 ? 'None' : html`<ul class="
 const DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
 const formatDay = (iso: string): string => (Number.isNaN(Date.parse(iso)) ? iso : DAY.format(new Date(iso)));
 
-/** A decision's value in words: text as is, numbers grouped, yes/no, lists and records spelled out. */
-export function valueInWords(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'number') return value.toLocaleString('en-GB');
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(valueInWords).join('; ');
-  if (isRecord(value)) return Object.entries(value).map(([k, v]) => `${k}: ${valueInWords(v)}`).join(', ');
-  return String(value);
-}
-
-interface DmnLabels { readonly inputs: ReadonlyMap<string, string>; readonly rules: ReadonlyMap<string, string> }
-const unescapeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-const labelCache = new WeakMap<Service, DmnLabels>();
-
 /**
- * The words a DMN file gives its table: each input expression's label, each rule's annotation (DMN 1.3
- * `<description>` or a Camunda `annotationEntry`). Read from the service's own files, which are what it deploys.
- */
-function dmnLabels(service: Service | undefined): DmnLabels {
-  if (!service) return { inputs: new Map(), rules: new Map() };
-  const cached = labelCache.get(service);
-  if (cached) return cached;
-  const inputs = new Map<string, string>();
-  const rules = new Map<string, string>();
-  for (const d of service.decisions) {
-    for (const m of d.xml.matchAll(/<(?:\w+:)?input\b[^>]*\blabel="([^"]*)"[^>]*>\s*<(?:\w+:)?inputExpression\b[^>]*>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/g)) inputs.set(unescapeXml(m[2]!.trim()), unescapeXml(m[1]!));
-    for (const m of d.xml.matchAll(/<(?:\w+:)?rule\b[^>]*\bid="([^"]*)"[^>]*>([\s\S]*?)<\/(?:\w+:)?rule>/g)) {
-      const note = /<(?:\w+:)?description>([\s\S]*?)<\/(?:\w+:)?description>/.exec(m[2]!) ?? /<(?:\w+:)?annotationEntry>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/.exec(m[2]!);
-      if (note) rules.set(m[1]!, unescapeXml(note[1]!.trim()));
-    }
-  }
-  const labels = { inputs, rules };
-  labelCache.set(service, labels);
-  return labels;
-}
-
-interface Trace { decisionName?: unknown; hitPolicy?: unknown; matchedRules?: unknown; inputs?: unknown; value?: unknown }
-
-/**
- * "How the rules decided": every `decision.evaluated` event of the case (the explanation the engine stored when the
- * decision ran, not a re-evaluation): the inputs as the table saw them, the rules that matched with their
- * annotation, and the output.
+ * "How the rules decided": every decision the rules took on the case (catalogue's decisionsApplied: the explanation
+ * the engine stored when the decision ran, not a re-evaluation): the inputs as the table saw them, the rules that
+ * matched with their annotation, and the output; then the same reasons in the plain words the letter uses.
  */
 export function decisionExplanations(service: Service | undefined, events: readonly EventView[], stepName: (elementId: string) => string): SafeHtml {
-  const evaluated = events.filter((e) => e.type === 'decision.evaluated');
-  if (evaluated.length === 0) return html`<p class="govuk-body">No decision table has been applied to this case yet.</p>`;
-  const labels = dmnLabels(service);
-  return html`${evaluated.map((e, n) => {
-    const explanation = isRecord(e.data['explanation']) ? e.data['explanation'] : {};
-    const traces = (Array.isArray(explanation['trace']) ? explanation['trace'] : []).filter(isRecord) as Trace[];
-    const main = traces[traces.length - 1];
-    const name = typeof main?.decisionName === 'string' ? main.decisionName : String(e.data['decisionId'] ?? 'Decision');
+  const applied = decisionsApplied(service, events);
+  if (applied.length === 0) return html`<p class="govuk-body">No decision table has been applied to this case yet.</p>`;
+  return html`${applied.map((a, n) => {
+    const name = a.traces.at(-1)?.name ?? (a.decisionId || 'Decision');
+    const reasons = decisionReasonsInWords([a]);
     return html`<div class="govuk-summary-card" id="decision-${n + 1}"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">${name}</h3></div><div class="govuk-summary-card__content">
-<p class="govuk-body-s">Applied at the step “${stepName(e.elementId ?? '')}”, ${formatDate(e.occurredAt)}; version ${String(e.data['version'] ?? '')} of the table.</p>
-${traces.map((t) => {
-      const inputs = (Array.isArray(t.inputs) ? t.inputs : []).filter(isRecord);
-      const matched = (Array.isArray(t.matchedRules) ? t.matchedRules : []).filter(isRecord);
-      return html`<dl class="govuk-summary-list">
-${inputs.map((i) => row(labels.inputs.get(String(i['expression'] ?? '').trim()) ?? `Input: ${String(i['expression'] ?? '')}`, valueInWords(i['value'])))}
-${row('Rules that matched', matched.length === 0 ? 'None' : html`<ul class="govuk-list">${matched.map((r) => html`<li>Rule ${Number(r['index'])}${typeof r['id'] === 'string' ? html` (${r['id']})` : ''}${typeof r['id'] === 'string' && labels.rules.has(r['id']) ? html`: ${labels.rules.get(r['id'])}` : ''}</li>`)}</ul>`)}
-${row('Outcome', valueInWords(t.value))}</dl>`;
-    })}</div></div>`;
+<p class="govuk-body-s">Applied at the step “${stepName(a.elementId ?? '')}”, ${formatDate(a.occurredAt)}; version ${a.version} of the table.</p>
+${a.traces.map((t) => html`<dl class="govuk-summary-list">
+${t.inputs.map((i) => row(i.label, valueInWords(i.value)))}
+${row('Rules that matched', t.matched.length === 0 ? 'None' : html`<ul class="govuk-list">${t.matched.map((r) => html`<li>Rule ${r.index}${r.id !== null ? html` (${r.id})` : ''}${r.annotation !== null ? html`: ${r.annotation}` : ''}</li>`)}</ul>`)}
+${row('Outcome', valueInWords(t.output))}</dl>`)}
+${reasons.length > 0 ? html`<p class="govuk-body" data-reason>Why, in the words of the decision letter: ${reasons.join(' ')}</p>` : ''}</div></div>`;
   })}`;
 }
 

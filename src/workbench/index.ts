@@ -12,3 +12,4 @@ export type { CaseQuery, CaseState, FoundCase, SearchService, SearchTokens } fro
 export { readCaseQuery, SEARCH_PAGE_SIZE } from './search-routes.js';
 export { CONFORMANCE_EVENT, latestConformanceCheck, runConformanceChecks, serviceIntelligence } from './intelligence.js';
 export type { ConformanceCheck } from './intelligence.js';
+export { createSlaEscalationProjector, PAUSED_UNTIL, SLA_ESCALATION_PROJECTOR, SLA_TIMER_ELEMENT } from './sla-escalation.js';

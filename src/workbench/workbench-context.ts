@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { slaClock, type Catalogue, type Service, type SlaTerms } from '../catalogue/index.js';
+import { serviceCaseSla, slaClock, slaCounting, slaPauseElements, type Catalogue, type Service } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
 import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
@@ -7,7 +7,7 @@ import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
 import { formBody, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
 import { diagramOf, type ProcessDiagram } from './diagram.js';
-import { applicantPauses, caseSlaState, slaState, type CaseSla, type SlaState } from './sla.js';
+import { slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
 
 /**
@@ -107,9 +107,6 @@ export interface WorkbenchContext {
   revealRecords(principal: StaffPrincipal, instance: ProcessInstanceView): Promise<Record<string, unknown>>;
 }
 
-/** How a service's SLAs count: calendar time, or working days of its jurisdiction (FI when it names none). */
-const countingOf = (sla: NonNullable<Service['sla']>): Omit<SlaTerms, 'duration'> => (sla.counting === 'working-days' ? { counting: 'working-days', jurisdiction: sla.jurisdiction ?? 'FI' } : { counting: 'calendar' });
-
 export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchContext {
   const { engine, catalogue } = options;
   const log = options.logger ?? createLogger({ name: 'workbench' });
@@ -190,24 +187,21 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     const declared = sla?.tasks?.[task.elementId];
     if (!declared) return null;
     try {
-      const reading = slaClock(task.createdAt, { duration: declared, ...countingOf(sla) }, [], now());
+      const reading = slaClock(task.createdAt, { duration: declared, ...slaCounting(sla) }, [], now());
       return { overdue: reading.overdue, days: reading.days };
     } catch {
       return null; // the catalogue validates SLAs at load; an unreadable one shows as "no deadline", not an error page
     }
   };
 
-  /** The case SLA from the catalogue, with the time the case waited for the applicant taken out when the service says so. */
+  /** The case SLA from the one clock (catalogue's serviceCaseSla), with the waits for the applicant taken out when the service says so. */
   function caseSla(instance: ProcessInstanceView, events: readonly EventView[] | null): CaseSla | null {
     const service = serviceOf(instance.processKey);
-    if (!service?.sla?.case) return null;
-    const waitingAt = [service.informationRequest?.waitingAt, service.payment?.waitingAt].filter((x): x is string => !!x);
-    const pauses = service.sla.pauseWhileWaitingForApplicant && events ? applicantPauses(events, waitingAt) : [];
-    return caseSlaState(instance.startedAt, service.sla.case, pauses, now(), instance.endedAt, countingOf(service.sla));
+    return service ? serviceCaseSla(service, instance.startedAt, events ?? [], now(), instance.endedAt) : null;
   }
   const needsEvents = (processKey: string): boolean => !!serviceOf(processKey)?.sla?.pauseWhileWaitingForApplicant;
   /** Every element where a case of a pausing service waits for the applicant: the only events an inbox row reads. */
-  const pauseElements = (): string[] => [...new Set(catalogue.services.filter((s) => s.sla?.pauseWhileWaitingForApplicant).flatMap((s) => [s.informationRequest?.waitingAt, s.payment?.waitingAt]).filter((x): x is string => !!x))];
+  const pauseElements = (): string[] => [...new Set(catalogue.services.flatMap((s) => slaPauseElements(s)))];
 
   async function recordRead(principal: StaffPrincipal, instance: ProcessInstanceView, action: string, categories: string[]): Promise<void> {
     if (!options.privacy) return;

@@ -259,6 +259,8 @@ describeEachBackend('staff workbench', (backend) => {
     assert.match(findings, /Zoning review<\/h3>[\s\S]*?By Mia Manager[\s\S]*?Outcome of the zoning review<\/dt><dd class="govuk-summary-list__value">Objection<[\s\S]*?Findings<\/dt><dd class="govuk-summary-list__value">Too tall for the zone\.</);
     assert.match(findings, /Decision<\/dt><dd class="govuk-summary-list__value">Refuse<\/dd>[\s\S]*?Reasons<\/dt><dd class="govuk-summary-list__value">The building is higher than the zoning plan allows\.</);
     assert.match(decidedPage, /id="decision-explanations">[\s\S]*?Floor area \(m²\)<\/dt>[\s\S]*?Rules that matched[\s\S]*?Outcome<\/dt>/);
+    // Issue 20: the same reasons in the plain words the letter uses (this case: 150 m², not open to the public).
+    assert.match(decidedPage, /Why, in the words of the decision letter: Building permit fee: A building not open to the public of more than 100 and up to 500 square metres pays the medium residential fee\. Based on: Floor area \(m²\): 150; Open to the public: no\./);
     assert.match(decidedPage, /id="current-steps">Closed: refused<|id="current-steps">Being processed automatically/);
     assert.doesNotMatch(decidedPage.replace(/<[^>]*>/g, ' '), /\b(zoningOutcome|fireSafetyFindings|structuralFindings|decisionReasons|applicationId|task\.completed|element\.activated)\b/);
   });

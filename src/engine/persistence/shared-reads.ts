@@ -1,4 +1,5 @@
 import type { Queryable } from '../../store/index.js';
+import type { EventType } from '../event-types.js';
 
 /**
  * The engine's answers to other modules' questions about definitions, instances and jobs (issue 14: modules own
@@ -100,4 +101,21 @@ export async function deployedReach(q: Queryable, knownUpTo?: number): Promise<{
     upTo,
     elements: rows.map((r) => ({ processKey: r.key, elementType: r.type, eventKind: r.kind, messageName: r.message, signalName: r.signal, calledProcess: r.called, decisionId: r.decision })),
   };
+}
+
+/**
+ * A case's events at some of its elements (where it waits for the applicant: the SLA clock's pauses), in order,
+ * read through `q` so that a projector reads inside its own transaction.
+ */
+export async function caseElementEvents(q: Queryable, instanceId: number, elementIds: readonly string[]): Promise<{ type: EventType; elementId: string; occurredAt: string }[]> {
+  if (elementIds.length === 0) return [];
+  const { rows } = await q.query<{ type: EventType; element_id: string; occurred_at: Date | string }>(
+    'select type, element_id, occurred_at from event_log where instance_id = $1 and element_id = any($2::text[]) order by seq', [instanceId, [...elementIds]]);
+  return rows.map((r) => ({ type: r.type, elementId: r.element_id, occurredAt: new Date(r.occurred_at).toISOString() }));
+}
+
+/** When a case started, read through `q` (a projector's transaction); null for no such case. */
+export async function caseStartedAt(q: Queryable, instanceId: number): Promise<string | null> {
+  const { rows } = await q.query<{ started_at: Date | string }>('select started_at from process_instance where id = $1', [instanceId]);
+  return rows[0] ? new Date(rows[0].started_at).toISOString() : null;
 }

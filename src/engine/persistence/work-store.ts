@@ -194,3 +194,12 @@ export async function bufferMessage(tx: Queryable, message: { name: string; corr
     on conflict (message_id) do update set variables = excluded.variables, expires_at = excluded.expires_at`,
     [message.name, message.correlationKey, message.messageId, JSON.stringify(message.variables), message.expiresAt, now]);
 }
+
+/**
+ * Moves a case's waiting timer at `elementId` (its SLA escalation, issue 20) to `dueAt`: the SLA clock moved it
+ * (a pause, a resume, an SLA change). Returns how many timers moved (0 once it fired or the case moved on).
+ */
+export async function moveCaseTimer(tx: Queryable, instanceId: number, elementId: string, dueAt: string): Promise<number> {
+  const result = await tx.query("update job set due_at = $3 where instance_id = $1 and element_id = $2 and kind = 'timer' and state = 'ready' and due_at <> $3", [instanceId, elementId, dueAt]);
+  return result.rowCount;
+}
