@@ -22,7 +22,7 @@ export type {
 export { JobBpmnError, startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
-export { caseProcessKey, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
+export { caseProcessKey, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, latestDecisionVersion, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
 export type { DeployedDefinition, ElementReach } from './persistence/shared-reads.js';
 export {
   applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instanceForExport, instancesOfApplicant,
