@@ -36,8 +36,8 @@ export async function getConversation(q: Queryable, id: string): Promise<Convers
   return rows[0] ? toConversation(rows[0]) : null;
 }
 
-export async function insertConversation(q: Queryable, id: string, citizenId: string | null, language: string): Promise<ConversationRow> {
-  const { rows } = await q.query<RawConversation>('insert into assistant_conversation (id, citizen_id, language) values ($1, $2, $3) returning id, number, citizen_id, context, department, enquiry_instance_id, last_at', [id, citizenId, language]);
+export async function insertConversation(q: Queryable, id: string, citizenId: string | null, language: string, context: string | null = null): Promise<ConversationRow> {
+  const { rows } = await q.query<RawConversation>('insert into assistant_conversation (id, citizen_id, language, context) values ($1, $2, $3, $4) returning id, number, citizen_id, context, department, enquiry_instance_id, last_at', [id, citizenId, language, context]);
   return toConversation(rows[0]!);
 }
 
@@ -49,9 +49,40 @@ export async function setEnquiry(q: Queryable, id: string, department: string, i
   await q.query('update assistant_conversation set department = $2, enquiry_instance_id = $3 where id = $1', [id, department, instanceId]);
 }
 
-export async function insertMessage(q: Queryable, m: { conversationId: string; role: 'citizen' | 'assistant'; kind: ReplyKind | null; body: string; serviceId: string | null }): Promise<number> {
-  const { rows } = await q.query<{ id: string | number }>('insert into assistant_message (conversation_id, role, kind, body, service_id) values ($1, $2, $3, $4, $5) returning id', [m.conversationId, m.role, m.kind, m.body, m.serviceId]);
-  return Number(rows[0]!.id);
+/** A turn to store: the message and its reply, both referring to the turn's sealed record `body`. */
+export interface TurnRow {
+  readonly conversationId: string;
+  /** Null: the conversation exists already (its context is moved on to this turn's record). */
+  readonly start: { readonly citizenId: string | null; readonly language: string } | null;
+  readonly kind: ReplyKind;
+  readonly body: string;
+  readonly serviceId: string | null;
+}
+
+/**
+ * Stores a batch of turns (each of a different conversation) in three statements: the new conversations inserted
+ * already pointing at their first turn, the others' context moved on, and each turn's two messages (the citizen's
+ * first, so it keeps the lower id). Returns each turn's reply id, in the order given.
+ */
+export async function insertTurns(q: Queryable, turns: readonly TurnRow[]): Promise<number[]> {
+  const fresh = turns.filter((t) => t.start !== null);
+  const old = turns.filter((t) => t.start === null);
+  if (fresh.length > 0) {
+    await q.query('insert into assistant_conversation (id, citizen_id, language, context) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])',
+      [fresh.map((t) => t.conversationId), fresh.map((t) => t.start!.citizenId), fresh.map((t) => t.start!.language), fresh.map((t) => t.body)]);
+  }
+  if (old.length > 0) {
+    await q.query('update assistant_conversation c set context = v.context, last_at = now() from unnest($1::text[], $2::text[]) as v(id, context) where c.id = v.id',
+      [old.map((t) => t.conversationId), old.map((t) => t.body)]);
+  }
+  const { rows } = await q.query<{ id: string | number; conversation_id: string; role: string }>(
+    `insert into assistant_message (conversation_id, role, kind, body, service_id)
+     select m.conversation_id, r.role, case when r.role = 'assistant' then m.kind end, m.body, case when r.role = 'assistant' then m.service_id end
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as m(conversation_id, kind, body, service_id, n)
+     cross join (values (1, 'citizen'), (2, 'assistant')) as r(o, role) order by m.n, r.o returning id, conversation_id, role`,
+    [turns.map((t) => t.conversationId), turns.map((t) => t.kind), turns.map((t) => t.body), turns.map((t) => t.serviceId)]);
+  const replies = new Map(rows.filter((r) => r.role === 'assistant').map((r) => [r.conversation_id, Number(r.id)]));
+  return turns.map((t) => replies.get(t.conversationId)!);
 }
 
 export async function listMessages(q: Queryable, conversationId: string): Promise<MessageRow[]> {

@@ -11,12 +11,14 @@ import * as store from './assistant-store.js';
 import { KnowledgeIndex, type CatalogueEntry } from './knowledge.js';
 import type { Phrase } from './phrasing.js';
 import { replyTo, type Action, type OwnCase, type Reply, type ReplyKind, type Source } from './replies.js';
+import { createTurnWriter, type SealMany } from './turn-writer.js';
 
 export const ENQUIRY_PROCESS = 'enquiry';
 
 /** The vault as the assistant uses it (privacy's records; compose passes them in). Subject: `assistant:<id>`. */
 export interface TextVault {
-  seal(tx: Queryable, subject: string, kind: string, value: unknown): Promise<string>;
+  /** Seals records in `tx`, one key look-up and one insert for all; references in the order given. */
+  sealMany: SealMany;
   /** Opens the `vault:` references inside `value`; reading another subject's is logged for `reader`. */
   reveal<T>(tx: Queryable, value: T, reader: { actor: string; purpose: string; self?: string }): Promise<T>;
   eraseOf(tx: Queryable, subject: string): Promise<number>;
@@ -69,9 +71,22 @@ export interface ConversationView {
 
 interface Context { service?: string; inputs?: Record<string, unknown>; failures?: number }
 interface Body { text: string; sources?: Source[]; actions?: Action[] }
+/**
+ * One sealed record per turn: the question, the reply and the context the next message starts from. Both message
+ * rows and the conversation's context refer to it (one seal per message instead of three). Records written before
+ * hold a single message's Body, or the Context alone.
+ */
+interface Turn { question: string; reply: Body; context: Context }
+
+const isTurn = (v: unknown): v is Turn => typeof v === 'object' && v !== null && 'question' in v && 'reply' in v;
+/** A message row's text as revealed: its half of a turn, or an older record's own body. */
+const bodyOf = (role: 'citizen' | 'assistant', revealed: unknown): Body | undefined =>
+  isTurn(revealed) ? (role === 'citizen' ? { text: revealed.question } : revealed.reply) : revealed as Body | undefined;
+const contextOf = (revealed: unknown): Context => (isTurn(revealed) ? revealed.context : revealed as Context);
 
 const ID = /^[A-Za-z0-9_-]{22}$/;
 const subjectOf = (id: string): string => `assistant:${id}`;
+const newId = (): string => randomBytes(16).toString('base64url');
 
 export interface Assistant {
   send(caller: Caller, message: { text: string; conversationId?: string | undefined; language?: string | undefined }): Promise<AssistantReply>;
@@ -86,6 +101,7 @@ export interface Assistant {
 export function createAssistant(options: AssistantOptions): Assistant {
   const { db, engine, vault } = options;
   const log = options.logger ?? createLogger({ name: 'assistant' });
+  const writeTurn = createTurnWriter(db, vault.sealMany);
   let built: { from: readonly CatalogueEntry[]; index: KnowledgeIndex } | null = null;
   const index = (): KnowledgeIndex => {
     const current = options.catalogue();
@@ -120,19 +136,20 @@ export function createAssistant(options: AssistantOptions): Assistant {
 
   async function transcriptOf(tx: Queryable, c: store.ConversationRow, last: string): Promise<string> {
     const rows = await store.listMessages(tx, c.id);
-    const bodies = await vault.reveal(tx, rows.map((r) => r.body), { actor: 'system:assistant', purpose: 'enquiry handover' }) as unknown as Body[];
-    return [...rows.map((r, i) => `${r.role === 'citizen' ? 'Citizen' : 'Assistant'}: ${bodies[i]?.text ?? ''}`), `Citizen: ${last}`].join('\n').slice(-8000);
+    const bodies = await vault.reveal(tx, rows.map((r) => r.body), { actor: 'system:assistant', purpose: 'enquiry handover' }) as unknown[];
+    return [...rows.map((r, i) => `${r.role === 'citizen' ? 'Citizen' : 'Assistant'}: ${bodyOf(r.role, bodies[i])?.text ?? ''}`), `Citizen: ${last}`].join('\n').slice(-8000);
   }
 
   return {
     async send(caller, message) {
       const existing = message.conversationId ? await mine(caller, message.conversationId) : null;
-      const conversation = existing ?? await store.insertConversation(db, randomBytes(16).toString('base64url'), caller.citizenId, message.language ?? 'en');
-      const context: Context = conversation.context ? await vault.reveal(db, conversation.context, { actor: 'system:assistant', purpose: 'conversation', self: subjectOf(conversation.id) }) as unknown as Context : {};
+      const context: Context = existing?.context ? contextOf(await vault.reveal(db, existing.context, { actor: 'system:assistant', purpose: 'conversation', self: subjectOf(existing.id) })) : {};
       let r = await reply(message.text, caller, context);
       const failed = r.kind === 'decline';
+      let conversation = existing;
       // Asked for a person, or a third failure in a row: an enquiry case for a person to answer.
       if (r.kind === 'handover' || (failed && (context.failures ?? 0) >= 2)) {
+        conversation ??= await store.insertConversation(db, newId(), caller.citizenId, message.language ?? 'en');
         try {
           r = await handOver(conversation, r.serviceId ?? context.service ?? null, await transcriptOf(db, conversation, message.text));
         } catch (error) {
@@ -142,21 +159,21 @@ export function createAssistant(options: AssistantOptions): Assistant {
       }
       const text = options.phrase ? await options.phrase(r) : r.answer;
       const next: Context = { ...(r.serviceId ?? context.service ? { service: r.serviceId ?? context.service } : {}), ...(r.kind === 'clarify' && r.inputs ? { inputs: { ...r.inputs } } : {}), failures: failed ? (context.failures ?? 0) + 1 : 0 };
-      const subject = subjectOf(conversation.id);
-      const messageId = await db.transaction(async (tx) => {
-        await store.insertMessage(tx, { conversationId: conversation.id, role: 'citizen', kind: null, body: await vault.seal(tx, subject, 'assistant-message', { text: message.text }), serviceId: null });
-        const id = await store.insertMessage(tx, { conversationId: conversation.id, role: 'assistant', kind: r.kind, body: await vault.seal(tx, subject, 'assistant-message', { text, sources: r.sources, actions: r.actions }), serviceId: r.serviceId ?? null });
-        await store.updateConversation(tx, conversation.id, await vault.seal(tx, subject, 'assistant-context', next));
-        return id;
-      });
-      return { conversationId: conversation.id, messageId, kind: r.kind, answer: text, sources: r.sources, actions: r.actions };
+      const turn: Turn = { question: message.text, reply: { text, sources: [...r.sources], actions: [...r.actions] }, context: next };
+      // One sealed record per turn, stored with other replies' turns in one transaction (turn-writer.ts).
+      const id = conversation?.id ?? newId();
+      const messageId = await writeTurn({ conversationId: id, subject: subjectOf(id), value: turn, start: conversation ? null : { citizenId: caller.citizenId, language: message.language ?? 'en' }, kind: r.kind, serviceId: r.serviceId ?? null });
+      return { conversationId: id, messageId, kind: r.kind, answer: text, sources: r.sources, actions: r.actions };
     },
 
     async conversation(caller, id) {
       const c = await mine(caller, id);
       const rows = await store.listMessages(db, c.id);
-      const bodies = await vault.reveal(db, rows.map((r) => r.body), { actor: caller.citizenId ? `citizen:${caller.citizenId}` : 'anonymous', purpose: 'the citizen reads their conversation', self: subjectOf(c.id) }) as unknown as Body[];
-      const messages: ShownMessage[] = rows.map((r, i) => ({ id: r.id, role: r.role, kind: r.kind, text: bodies[i]?.text ?? '', sources: bodies[i]?.sources ?? [], actions: bodies[i]?.actions ?? [], rating: r.rating }));
+      const revealed = await vault.reveal(db, rows.map((r) => r.body), { actor: caller.citizenId ? `citizen:${caller.citizenId}` : 'anonymous', purpose: 'the citizen reads their conversation', self: subjectOf(c.id) }) as unknown[];
+      const messages: ShownMessage[] = rows.map((r, i) => {
+        const body = bodyOf(r.role, revealed[i]);
+        return { id: r.id, role: r.role, kind: r.kind, text: body?.text ?? '', sources: body?.sources ?? [], actions: body?.actions ?? [], rating: r.rating };
+      });
       let enquiry: ConversationView['enquiry'] = null;
       if (c.enquiryInstanceId !== null) {
         const instance = await engine.getInstance(c.enquiryInstanceId);

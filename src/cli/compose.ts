@@ -1,5 +1,5 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
-import { caseElementEvents, createEngine, deployedSource, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
+import { caseElementEvents, createEngine, deployedSource, latestDecisionVersion, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, serviceCaseSla, slaPauseElements, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
@@ -366,6 +366,23 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
 }
 
 /**
+ * The deployed DMN of a decision, kept per version: each call reads only the latest version number and reads the
+ * DMN again only when a new version was deployed (by any process), instead of its whole text per reply.
+ */
+function deployedDecisions(db: Database): (decisionId: string) => Promise<string | null> {
+  const kept = new Map<string, { version: number; xml: string }>();
+  return async (decisionId) => {
+    const version = await latestDecisionVersion(db, decisionId);
+    if (version === null) return null;
+    const cached = kept.get(decisionId);
+    if (cached?.version === version) return cached.xml;
+    const source = await deployedSource(db, 'decision', decisionId, version);
+    if (source) kept.set(decisionId, { version, xml: source.xml });
+    return source?.xml ?? null;
+  };
+}
+
+/**
  * The assistant (issue 19): the published catalogue, the deployed decisions, the citizen's cases as their status
  * pages state them, enquiries routed to the department of the service talked about; texts sealed in the vault.
  */
@@ -374,7 +391,7 @@ function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; pri
   const assistant = createAssistant({
     db: govflow.db, engine: govflow.engine, logger: govflow.logger,
     catalogue: () => catalogue.services,
-    deployedDecision: async (decisionId) => (await deployedSource(govflow.db, 'decision', decisionId))?.xml ?? null,
+    deployedDecision: deployedDecisions(govflow.db),
     ownCases: (citizenId) => citizenCaseSummaries({ db: govflow.db, engine: govflow.engine, catalogue }, citizenId),
     departmentOf: async (serviceId) => {
       const name = serviceId ? catalogue.get(serviceId)?.department : undefined;
@@ -384,7 +401,7 @@ function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; pri
       return departments.find((d) => d.name.toLowerCase() === name?.toLowerCase())?.id ?? departments.find((d) => words.includes(d.id) || words.includes(d.name.toLowerCase()))?.id ?? 'intake';
     },
     vault: {
-      seal: (tx, subject, kind, value) => privacy.vault.records.seal(tx, { subject, kind, value }),
+      sealMany: (tx, records) => privacy.vault.records.sealMany(tx, records),
       reveal: (tx, value, reader) => privacy.vault.records.revealIn(tx, value, reader),
       eraseOf: (tx, subject) => privacy.vault.records.eraseOf(tx, subject),
     },

@@ -51,6 +51,12 @@ export async function processDefinitionId(q: Queryable, key: string, version?: n
   return rows[0] ? Number(rows[0].id) : null;
 }
 
+/** The latest deployed version of a decision (null when none is): a cheap check before using a cached copy of its DMN. */
+export async function latestDecisionVersion(q: Queryable, key: string): Promise<number | null> {
+  const { rows } = await q.query<{ version: number | string | null }>('select max(version) as version from decision_definition where key = $1', [key]);
+  return rows[0]?.version == null ? null : Number(rows[0].version);
+}
+
 export async function isDecisionDeployed(q: Queryable, key: string): Promise<boolean> {
   return (await q.query('select 1 from decision_definition where key = $1 limit 1', [key])).rows.length > 0;
 }
