@@ -186,8 +186,6 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // The demo is a member of a demo X-Road instance unless GOVFLOW_EXCHANGE=off; production only with GOVFLOW_EXCHANGE_MEMBER.
   const exchangeMember = options.exchange?.member ?? process.env['GOVFLOW_EXCHANGE_MEMBER'] ?? (demo && process.env['GOVFLOW_EXCHANGE'] !== 'off' ? `DEMO/GOV/${encodeURIComponent(agency().code)}/govflow` : undefined);
   const exchange = exchangeMember ? await createExchange({ db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), member: exchangeMember, tls: options.exchange?.tls ?? process.env['GOVFLOW_EXCHANGE_TLS'] !== 'off', host: govflow.config.host, privacy, logger: govflow.logger, ...(process.env['GOVFLOW_EXCHANGE_PORT'] ? { port: Number(process.env['GOVFLOW_EXCHANGE_PORT']) } : {}) }) : undefined;
-  // The demo pair (src/cli/demo-exchange.ts): the city and the fire service find and trust each other.
-  const demoPair = exchange && options.exchange?.pair ? await joinDemoPair({ ...options.exchange.pair, exchange, engine: govflow.engine, logger: govflow.logger }) : undefined;
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -244,6 +242,9 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     ...(exchange ? { 'exchange-call': exchange.handler() } : {}),
   } });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
+  // The demo pair (src/cli/demo-exchange.ts): the city and the fire service find and trust each other; after the
+  // portal deployed the catalogue's processes, so the city's building permit that asks the fire service is the latest.
+  const demoPair = exchange && options.exchange?.pair ? await joinDemoPair({ ...options.exchange.pair, exchange, engine: govflow.engine, logger: govflow.logger }) : undefined;
   return {
     url: address,
     worker,
