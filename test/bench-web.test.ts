@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, type WebBenchResult } from '../src/cli/index.js';
+import { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss, type WebBenchResult } from '../src/cli/index.js';
 import { isApplicant, listUploads, seedSubmittedCases } from '../src/portal/index.js';
 import { describeEachBackend, pgUrl } from './support/databases.js';
 import { startTestPortal } from './portal/support.js';
@@ -30,7 +30,7 @@ describe('govflow bench web --json', { skip: pgUrl ? false : 'no PostgreSQL test
     assert.equal(result.cases, 200);
     assert.equal(result.processes, 1);
     assert.ok(result.seedSeconds > 0 && result.casesPerSecondSeeded > 0);
-    assert.deepEqual(result.targets.map((t) => t.target), ['status-page', 'staff-inbox', 'api-instance', 'baseline']);
+    assert.deepEqual(result.targets.map((t) => t.target), ['status-page', 'status-page-ca', 'staff-inbox', 'api-instance', 'baseline']);
     for (const t of result.targets) {
       assert.ok(t.ok > 0, `${t.target} served requests`);
       assert.equal(t.non2xx, 0, `${t.target}: no 3xx/4xx/5xx`);
@@ -41,6 +41,11 @@ describe('govflow bench web --json', { skip: pgUrl ? false : 'no PostgreSQL test
     }
     // The citizen's 6 cases are the mix the status page cycles through.
     assert.match(result.targets[0]!.path, /^\/applications\/BP-\d{4}-\d{6} \(\+5 more\)$/);
+    // Catalan reads the same pages in the same run; the translation's loss is their ratio (issue 21).
+    assert.equal(result.targets[1]!.path, result.targets[0]!.path);
+    const translation = result.translation!;
+    assert.equal(translation.ratio, Math.round((result.targets[1]!.requestsPerSecond / result.targets[0]!.requestsPerSecond) * 10_000) / 10_000);
+    assert.equal(translation.met, translation.lossPercent <= 5);
     assert.equal(result.allResponses2xx, true);
     const goal = result.goals[0]!;
     assert.equal(goal.target, 'status-page');
@@ -80,6 +85,18 @@ describe('the load generator', () => {
   });
 });
 
+describe('the loss from translation (issue 21)', () => {
+  it('is Catalan against English on the status page, both from the run; unknown without either', () => {
+    const run = (en: number, ca: number) => [{ target: 'status-page' as const, requestsPerSecond: en, p99Ms: 9, serverCpuMsPerRequest: 0.5 }, { target: 'status-page-ca' as const, requestsPerSecond: ca, p99Ms: 11 }];
+    assert.deepEqual(translationLoss(run(2000, 1920)), {
+      english: { requestsPerSecond: 2000, p99Ms: 9, serverCpuMsPerRequest: 0.5 }, catalan: { requestsPerSecond: 1920, p99Ms: 11, serverCpuMsPerRequest: null }, ratio: 0.96, lossPercent: 4, goalPercent: 5, met: true,
+    });
+    assert.equal(translationLoss(run(2000, 1880))!.met, false, '6 % lost');
+    assert.equal(translationLoss(run(2000, 2100))!.lossPercent, -5, 'faster in Catalan: a negative loss');
+    assert.equal(translationLoss(run(2000, 1900).slice(0, 1)), null);
+  });
+});
+
 describe('bench web flags', () => {
   it('takes every value in range and keeps the defaults otherwise', () => {
     fc.assert(fc.property(
@@ -111,7 +128,7 @@ describe('bench web flags', () => {
   });
 
   it('takes a subset of the targets and refuses unknown ones', () => {
-    const targets = ['status-page', 'staff-inbox', 'api-instance', 'baseline'];
+    const targets = ['status-page', 'status-page-ca', 'staff-inbox', 'api-instance', 'baseline'];
     fc.assert(fc.property(fc.subarray(targets, { minLength: 1 }), (subset) => {
       assert.deepEqual(parseWebBenchArgs(['--targets', subset.join(',')]).targets, subset);
     }));

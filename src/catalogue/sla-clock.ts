@@ -1,4 +1,5 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type HolidaysLib from 'date-holidays';
 import { addDuration, GovflowError, isoPeriod } from '../kernel/index.js';
 
 /**
@@ -86,6 +87,8 @@ export function workingDays(jurisdiction: string): Calendar {
   const cached = workingCalendars.get(jurisdiction);
   if (cached) return cached;
   const [country, state] = jurisdiction.split('-');
+  // date-holidays (its CommonJS build, with every country's data) loads with the first working-day calendar.
+  const Holidays = createRequire(import.meta.url)('date-holidays') as typeof HolidaysLib;
   const known = new Holidays().getCountries();
   if (!country || !Object.hasOwn(known, country)) {
     throw new GovflowError('GOVFLOW_ERR_VALIDATION', `no holiday calendar for the jurisdiction ${jurisdiction}`, [{ where: 'sla.jurisdiction', message: 'must be a country code date-holidays knows, e.g. FI or GB-ENG' }]);

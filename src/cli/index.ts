@@ -7,6 +7,6 @@ export { choiceFlag, numberFlag, parseCommandArgs } from './args.js';
 export { openGovflow, startServer } from './compose.js';
 export type { Govflow } from './compose.js';
 /** `bench web`'s flag parser and load generator, for its tests. */
-export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL } from './commands/bench-web.js';
+export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss } from './commands/bench-web.js';
 export type { LoadSpec, TargetResult, WebBenchOptions, WebBenchResult } from './commands/bench-web.js';
 export { buildingPermitViaExchange, DEMO_CITY_MEMBER, DEMO_FIRE_MEMBER, FIRE_SERVICE_CATALOGUE, joinDemoPair } from './demo-exchange.js';

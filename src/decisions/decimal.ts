@@ -79,6 +79,10 @@ export function decimalArith(op: string, a: FeelNumber, b: FeelNumber): FeelNumb
     const r = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : undefined;
     if (r !== undefined && r >= -SAFE && r <= SAFE) return r === 0 ? 0 : r;
   }
+  if ((op === '+' || op === '-') && typeof a === 'number' && typeof b === 'number') {
+    const r = exactScaledSum(a, op === '+' ? b : -b);
+    if (r !== undefined) return r;
+  }
   if (op === '/' && typeof a === 'number' && typeof b === 'number') {
     const q = exactIntegerQuotient(a, b);
     if (q !== undefined) return q;
@@ -99,6 +103,25 @@ export function decimalArith(op: string, a: FeelNumber, b: FeelNumber): FeelNumb
     default:
       return null;
   }
+}
+
+/**
+ * `a + b` without decimal.js when both are decimals of at most 9 fraction digits and 15 significant digits (money):
+ * then a = m/10^k and b = n/10^k exactly for integers m, n below 10^15 (two decimals of 15 digits never share a
+ * double), and when |m + n| < 10^15 the double nearest (m + n)/10^k prints as exactly that decimal. Undefined
+ * otherwise, and decimal.js decides.
+ */
+function exactScaledSum(a: number, b: number): number | undefined {
+  for (let k = 1, p = 10; k <= 9; k++, p *= 10) {
+    const m = Math.round(a * p);
+    const n = Math.round(b * p);
+    if (m / p !== a || n / p !== b) continue;
+    const sum = m + n;
+    if (Math.abs(m) >= 1e15 || Math.abs(n) >= 1e15 || Math.abs(sum) >= 1e15) return undefined;
+    const r = sum / p;
+    return r === 0 ? 0 : r;
+  }
+  return undefined;
 }
 
 /**

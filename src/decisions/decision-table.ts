@@ -7,6 +7,8 @@ import { child, childrenNamed, childText } from './xml-tree.js';
 import type { XmlElement } from './xml-tree.js';
 import { coerce } from './types.js';
 import { splitAtTopLevelCommas } from './fast-unary.js';
+import { compileFastTable } from './compiled-table.js';
+import type { FastTable } from './compiled-table.js';
 import type { DmnType } from './types.js';
 
 /** The part of a decision's explanation that a table adds: which rules matched and on what inputs. */
@@ -19,6 +21,7 @@ export interface TableTrace {
 
 interface Input {
   readonly text: string;
+  readonly allowedText: string | undefined;
   readonly expression: CompiledExpression;
   readonly allowed: CompiledUnaryTests | undefined;
   readonly type: DmnType;
@@ -30,6 +33,7 @@ interface Output {
   /** Output values in priority order, for P and O hit policies. */
   readonly priorities: readonly CompiledUnaryTests[];
   readonly defaultValue: CompiledExpression | undefined;
+  readonly defaultText: string | undefined;
 }
 
 interface Rule {
@@ -37,6 +41,9 @@ interface Rule {
   readonly index: number;
   readonly tests: readonly CompiledUnaryTests[];
   readonly outputs: readonly CompiledExpression[];
+  /** The cells' texts, for the compiled form (compiled-table.ts). */
+  readonly testTexts: readonly string[];
+  readonly outputTexts: readonly string[];
 }
 
 const HIT_POLICIES: Record<string, string> = {
@@ -67,6 +74,7 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
     const allowedText = child(input, 'inputValues') ? valuesText : undefined;
     return {
       text,
+      allowedText,
       expression: c.expr(text, `${id}/input[${i}]`, names),
       allowed: allowedText ? c.unary(allowedText, `${id}/input[${i}]/inputValues`) : undefined,
       type: c.resolveType(exprEl?.attrs.typeRef),
@@ -83,11 +91,14 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
       type: c.resolveType(output.attrs.typeRef),
       priorities,
       defaultValue: defText !== undefined ? c.expr(defText, `${id}/output[${i}]/default`, names) : undefined,
+      defaultText: defText,
     };
   });
   const rules: Rule[] = childrenNamed(el, 'rule').map((rule, r) => ({
     id: rule.attrs.id,
     index: r + 1,
+    testTexts: childrenNamed(rule, 'inputEntry').map((e) => childText(e, 'text') ?? '-'),
+    outputTexts: childrenNamed(rule, 'outputEntry').map((e) => childText(e, 'text') ?? ''),
     tests: childrenNamed(rule, 'inputEntry').map((e, i) => c.unary(childText(e, 'text') ?? '-', `${rule.attrs.id ?? `${id}/rule[${r + 1}]`}/inputEntry[${i}]`, names)),
     outputs: childrenNamed(rule, 'outputEntry').map((e, i) => c.expr(childText(e, 'text') ?? '', `${rule.attrs.id ?? `${id}/rule[${r + 1}]`}/outputEntry[${i}]`, names)),
   }));
@@ -123,7 +134,7 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
       const idx = out.priorities.findIndex((p) => p(v, scope, ec.warnings));
       return idx < 0 ? out.priorities.length : idx;
     });
-  return (scope, ec) => {
+  const evaluator: Evaluator = (scope, ec) => {
     const inputValues: unknown[] = new Array<unknown>(nInputs);
     for (let i = 0; i < nInputs; i++) {
       const input = inputs[i] as Input;
@@ -172,7 +183,20 @@ export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, de
     };
     return result;
   };
+  const fast = compileFastTable({
+    id,
+    hit,
+    aggregation,
+    inputs,
+    outputs,
+    rules: rules.map((r) => ({ id: r.id, tests: r.tests.map((test, i) => ({ test, text: r.testTexts[i] ?? '-' })), outputs: r.outputs.map((expr, i) => ({ expr, text: r.outputTexts[i] ?? '' })) })),
+  });
+  if (fast) FAST_TABLES.set(evaluator, fast);
+  return evaluator;
 }
+
+/** The compiled form of a table's evaluator, where the table has one (compiled-decision.ts). */
+export const FAST_TABLES = new WeakMap<Evaluator, FastTable>();
 
 function compareRanks(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) {

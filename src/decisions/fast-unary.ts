@@ -128,7 +128,7 @@ function compileOne(text: string): Test | undefined {
   return undefined;
 }
 
-export function compileFastUnaryTests(text: string): ((input: unknown, scope: unknown, warnings: unknown) => boolean) | undefined {
+export function compileFastUnaryTests(text: string): ((input: unknown, scope?: unknown, warnings?: unknown) => boolean) | undefined {
   const parts = splitTopLevel(text);
   if (!parts || parts.some((p) => p === '')) return undefined;
   const tests: Test[] = [];
@@ -137,10 +137,7 @@ export function compileFastUnaryTests(text: string): ((input: unknown, scope: un
     if (!test) return undefined;
     tests.push(test);
   }
-  if (tests.length === 1) {
-    const only = tests[0] as Test;
-    return (input) => only(input);
-  }
+  if (tests.length === 1) return tests[0] as Test;
   return (input) => {
     for (const test of tests) if (test(input)) return true;
     return false;

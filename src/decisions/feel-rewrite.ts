@@ -15,6 +15,7 @@ import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, p
 import type { FeelNumber } from './decimal.js';
 import { builtinType, coerce, isInstance } from './types.js';
 import type { DmnType } from './types.js';
+import { cycleYear, isWideYear, wideArithmetic, widen, wideYearOrder } from './wide-dates.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -145,6 +146,7 @@ function temporalDifference(a: FeelDateTime | FeelDate, b: FeelDateTime | FeelDa
 }
 
 export function arith(op: unknown, a: unknown, b: unknown): unknown {
+  if (wideArithmetic(op, a, b) === null) return warn('date arithmetic is limited to years within ±270,000');
   // A time has no date: it cannot take years and months, nor be subtracted from or by a date (TCK 0100 errors).
   if ((op === '+' || op === '-') && ((a instanceof FeelTime && b instanceof FeelDuration && b.yearsMonths) || (b instanceof FeelTime && a instanceof FeelDuration && a.yearsMonths))) {
     return warn('a time cannot be combined with a years-and-months duration');
@@ -280,11 +282,15 @@ export function extendedYear(text: unknown): unknown {
   const m = /^([+-]?)(\d{4,})(-\d{2}-\d{2}.*)$/.exec(text);
   if (!m) return null;
   const year = Number(m[2]) * (m[1] === '-' ? -1 : 1);
+  // Beyond Temporal's years the value is built in the same year of the 400-year cycle (wide-dates.ts).
+  const wide = isWideYear(year);
+  const target = wide ? cycleYear(year) : year;
   try {
     const base: unknown = evaluate(`@${JSON.stringify(`2000${m[3] ?? ''}`)}`).value;
-    if (base instanceof FeelDate) return new FeelDate(base.value.with({ year }, { overflow: 'reject' }));
-    if (base instanceof FeelDateTime) return new FeelDateTime(base.value.with({ year }, { overflow: 'reject' }), base.zone);
-    return null;
+    let moved: unknown = null;
+    if (base instanceof FeelDate) moved = new FeelDate(base.value.with({ year: target }, { overflow: 'reject' }));
+    if (base instanceof FeelDateTime) moved = new FeelDateTime(base.value.with({ year: target }, { overflow: 'reject' }), base.zone);
+    return wide && (moved instanceof FeelDate || moved instanceof FeelDateTime) ? widen(moved, year) : moved;
   } catch {
     return warn(`not a valid date: '${text}'`);
   }
@@ -374,6 +380,10 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
     if ((ka !== undefined || kb !== undefined) && ka !== kb) return warn(`cannot compare ${ka ?? 'a value'} with ${kb ?? 'a value'}`);
     if (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths) return warn('cannot compare a years-and-months duration with a days-and-time duration');
     if (ka === 'number' && kb === 'number') return numberComparison(op, compareNumbers(a as FeelNumber, b as FeelNumber));
+    if ((a instanceof FeelDate && b instanceof FeelDate) || (a instanceof FeelDateTime && b instanceof FeelDateTime)) {
+      const order = wideYearOrder(a, b);
+      if (order !== undefined) return numberComparison(op, order);
+    }
   }
   const n = NATIVE_COMPARE[op];
   if (!n) return null;
@@ -439,6 +449,7 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
       }
       // feelin reads numbers as doubles only, and drops the fraction of `second` (TCK 0007: 01.3 seconds).
       args = args.map((a) => (a instanceof FeelDecimal ? a.valueOf() : a));
+      if (name === 'date' && args.length === 3 && typeof args[0] === 'number' && isWideYear(args[0])) return wideDate(args[0], args[1], args[2]);
       const second = name === 'time' && args.length >= 3 && typeof args[2] === 'number' ? args[2] : undefined;
       if (second !== undefined && !Number.isInteger(second)) return timeWithFraction(args[0], args[1], second, args.slice(3));
       const target = arities[args.length - 1];
@@ -446,6 +457,14 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
     },
     params,
   );
+}
+
+/** `date(999999999, 12, 31)`: built in the cycle year, then moved to its real year. */
+const dateOfParts = evaluate('function(y, m, d) date(y, m, d)').value as FeelFunction;
+
+function wideDate(year: number, month: unknown, day: unknown): unknown {
+  const base: unknown = dateOfParts.invoke([cycleYear(year), month, day]);
+  return base instanceof FeelDate ? widen(base, year) : warn(`date: not a valid date ${year}-${String(month)}-${String(day)}`);
 }
 
 const timeOf = guardedConstructor('time', ['hour', 'minute', 'second', 'offset', 'from']);

@@ -2,13 +2,16 @@
  * Decisions: DMN 1.1–1.5 models with FEEL (through feelin), compiled once into closures and evaluated purely.
  * Other modules use only what this file exports.
  */
-import { compileModel, evaluateInModel, reviveJsonInputs } from './model.js';
+import { compileModel, evaluateInModel, findNode, reviveJsonInputs } from './model.js';
+import { compileDecisionEvaluator } from './compiled-decision.js';
+import type { CompiledDecision } from './compiled-decision.js';
 import type { CompiledModel, DecisionTrace } from './model.js';
 import { toJsonValue } from './values.js';
 import { compileExpression, compileUnaryTests } from './feel.js';
 import { withFeelClock } from './feel-builtins.js';
 
 export type { DecisionTrace } from './model.js';
+export type { CompiledDecision } from './compiled-decision.js';
 export { toJsonValue } from './values.js';
 export { runTck } from './tck-runner.js';
 export type { TckCounts, TckSummary, TckOptions } from './tck-runner.js';
@@ -69,6 +72,24 @@ export function evaluateDecision(model: DmnModel, decisionIdOrName: string, cont
     value: toJsonValue(raw.value),
     explanation: raw.explanation.map((t) => ({ ...t, value: toJsonValue(t.value), ...(t.outputs ? { outputs: t.outputs.map(toJsonValue) } : {}), ...(t.inputs ? { inputs: t.inputs.map((i) => ({ expression: i.expression, value: toJsonValue(i.value) })) } : {}) })),
   };
+}
+
+/**
+ * Compiles a decision for evaluating many contexts: each call gives the value {@link evaluateDecision} gives (as
+ * JSON, warnings appended to the array passed), without the explanation. Decision tables on plain numbers,
+ * strings and booleans run as compiled JavaScript comparisons that allocate nothing; everything else, per cell,
+ * per evaluation or per model, goes through the same interpreter as evaluateDecision. Throws
+ * `GOVFLOW_ERR_DECISION_NOT_FOUND` at once for an unknown decision.
+ */
+export function compileDecision(model: DmnModel, decisionIdOrName: string): CompiledDecision {
+  const node = findNode(model.compiled, decisionIdOrName);
+  // evaluateInModel refuses what is not a decision or decision service, with the error evaluateDecision gives.
+  if (!node || node.kind === 'input' || node.kind === 'bkm') evaluateInModel(model.compiled, decisionIdOrName, {});
+  return compileDecisionEvaluator(model.compiled, decisionIdOrName, (context, warnings) => {
+    const raw = evaluateDecisionRaw(model, decisionIdOrName, reviveJsonInputs(model.compiled, context));
+    for (const w of raw.warnings) warnings.push(w);
+    return toJsonValue(raw.value);
+  });
 }
 
 /** As {@link evaluateDecision} but keeps FEEL values (FeelDate, FeelDuration, functions) in the result. */

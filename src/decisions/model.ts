@@ -36,14 +36,14 @@ export interface EvalContext {
 
 export type Evaluator = (scope: Scope, ec: EvalContext) => unknown;
 
-interface NamedElement {
+export interface NamedElement {
   readonly id: string;
   readonly name: string;
   readonly model: CompiledModel;
   readonly el: XmlElement;
 }
 
-interface DecisionNode extends NamedElement {
+export interface DecisionNode extends NamedElement {
   readonly kind: 'decision';
   readonly type: DmnType;
   requirements: Requirement[];
@@ -51,21 +51,21 @@ interface DecisionNode extends NamedElement {
   expressionKind: string;
 }
 
-interface InputNode extends NamedElement {
+export interface InputNode extends NamedElement {
   readonly kind: 'input';
   readonly type: DmnType;
 }
 
-interface InvocableNode extends NamedElement {
+export interface InvocableNode extends NamedElement {
   readonly kind: 'bkm' | 'service';
   requirements: Requirement[];
   /** Builds the FEEL function value for one evaluation. */
   makeFunction: (ec: EvalContext) => unknown;
 }
 
-type DrgNode = DecisionNode | InputNode | InvocableNode;
+export type DrgNode = DecisionNode | InputNode | InvocableNode;
 
-interface Requirement {
+export interface Requirement {
   readonly href: string;
   readonly kind: 'decision' | 'input' | 'knowledge';
   target?: DrgNode;

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import fontkit from '@pdf-lib/fontkit';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFString, PDFHexString, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import QRCode from 'qrcode';
+import type Fontkit from '@pdf-lib/fontkit';
+import type * as PdfLib from 'pdf-lib';
+import type { PDFDocument, PDFFont, PDFPage } from 'pdf-lib';
+import type * as QRCodeLib from 'qrcode';
 import { formatDay, translate, type AnyLanguage, type MessageKey, type MessageValues } from '../i18n/index.js';
 import type { DecisionPayload } from './decision.js';
 
@@ -16,6 +17,11 @@ export const JWS_ATTACHMENT_NAME = 'decision.jws';
  * glyphs a letter uses). A character even DejaVu lacks is shown as '?' (the signed JWS keeps the exact text).
  */
 const require = createRequire(import.meta.url);
+// pdf-lib, fontkit and qrcode are some 200 modules: loaded when the first letter is drawn or read, not by every
+// process that imports this module (the CLI, the portal, every test).
+const pdf = (): typeof PdfLib => require('pdf-lib') as typeof PdfLib;
+const fontkit = (): typeof Fontkit => require('@pdf-lib/fontkit') as typeof Fontkit;
+const qrcode = (): typeof QRCodeLib => require('qrcode') as typeof QRCodeLib;
 let fontBytes: Promise<{ regular: Uint8Array; bold: Uint8Array }> | undefined;
 const letterFonts = (): Promise<{ regular: Uint8Array; bold: Uint8Array }> => (fontBytes ??= Promise.all([
   readFile(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf')), readFile(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')),
@@ -48,7 +54,7 @@ const TITLES: Readonly<Record<string, MessageKey>> = { permit: 'letter.title.per
 
 /** The QR code's PNG: the verification URL, error-correction level M. */
 export async function qrPng(url: string): Promise<Buffer> {
-  return QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 4 });
+  return qrcode().toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 4 });
 }
 
 /**
@@ -61,8 +67,9 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
   const letter = payload.letter;
   const say = (key: MessageKey, values?: MessageValues): string => translate(language, key, values);
   const day = (iso: string): string => formatDay(iso, language);
+  const { PDFDocument, rgb } = pdf();
   const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(fontkit());
   const fonts = await letterFonts();
   const regular = await doc.embedFont(fonts.regular, { subset: true });
   const bold = await doc.embedFont(fonts.bold, { subset: true });
@@ -145,6 +152,7 @@ export async function renderDecisionPdf(payload: DecisionPayload, jws: string, v
 
 /** Reads the `decision.jws` attachment back out of a PDF (null when the file has none or is not a PDF). */
 export async function extractJwsFromPdf(bytes: Uint8Array): Promise<string | null> {
+  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFString, PDFHexString } = pdf();
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, { updateMetadata: false });

@@ -4,13 +4,16 @@
  * Naive Bayes because it learns one example at a time by adding counts: a staff correction changes the next guess at
  * once, and the whole model is rebuilt from the catalogue and the stored corrections in milliseconds at start-up.
  */
-import winkNLP from 'wink-nlp';
-import model from 'wink-eng-lite-web-model';
+import { createRequire } from 'node:module';
+import type winkNLP from 'wink-nlp';
+import type model from 'wink-eng-lite-web-model';
 
 type Nlp = ReturnType<typeof winkNLP>;
 let nlp: Nlp | null = null;
 // Loading the model takes a few hundred milliseconds: only when a text is first classified, never at import.
-const loadNlp = (): Nlp => (nlp ??= winkNLP(model, []));
+// The packages themselves too (some 80 modules and the model's data): required here, not at import.
+const load = createRequire(import.meta.url);
+const loadNlp = (): Nlp => (nlp ??= (load('wink-nlp') as typeof winkNLP)(load('wink-eng-lite-web-model') as typeof model, []));
 
 /** Words so common in reports that they say nothing about the kind of problem. */
 const REPORT_STOP_WORDS = new Set(['please', 'hi', 'hello', 'report', 'problem', 'outsid', 'near', 'road', 'street', 'day', 'week', 'night', 'month']);

@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { generate } from 'selfsigned';
+import { createRequire } from 'node:module';
+import type * as Selfsigned from 'selfsigned';
 import { GovflowError, openSecret, sealSecret } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 
@@ -22,6 +23,8 @@ export async function loadOrCreateMemberKey(db: Queryable, masterKey: string | B
   const read = () => db.query<{ certificate: string; private_key_box: string }>('select certificate, private_key_box from exchange_member_key where member_id = $1', [memberId]);
   let { rows } = await read();
   if (!rows[0]) {
+    // selfsigned and its X.509 stack (some 250 modules) only when a member first needs a certificate.
+    const { generate } = createRequire(import.meta.url)('selfsigned') as typeof Selfsigned;
     const made = await generate([{ name: 'commonName', value: memberId.slice(0, 64) }, { name: 'organizationName', value: memberId.split('/')[2] ?? memberId }], {
       keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notAfterDate: new Date(Date.now() + 825 * 86_400_000),
       // Loopback names: the embedded default runs both members on this machine; behind a security server TLS ends there.

@@ -1,7 +1,8 @@
 /** Serves staff enrolment from a one-time link: /staff/enrol/:token, the authenticator step and the finish. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateSecret, generateURI } from 'otplib';
-import QRCode from 'qrcode';
+import { createRequire } from 'node:module';
+import type * as QRCodeLib from 'qrcode';
 import { openSecret, sealSecret } from '../kernel/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, PARAM, paramsSchema } from '../web/index.js';
@@ -59,7 +60,7 @@ async function authenticatorStep(ctx: IdentityContext, reply: FastifyReply, row:
   let qr = '';
   if (!e.hasTotp && e.totpSealed) {
     secretText = openSecret(e.totpSealed, ctx.masterKey, `enrol-totp:${e.staffId}`).toString('utf8');
-    qr = await QRCode.toDataURL(generateURI({ issuer: 'govflow', label: e.username, secret: secretText }), { margin: 2, width: 240 });
+    qr = await (createRequire(import.meta.url)('qrcode') as typeof QRCodeLib).toDataURL(generateURI({ issuer: 'govflow', label: e.username, secret: secretText }), { margin: 2, width: 240 });
   }
   const done = e.hasTotp || e.passkeys > 0;
   return sendPage(reply, 'Add a way to prove it is you', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">

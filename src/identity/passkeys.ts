@@ -2,10 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendEvent } from '../store/index.js';
 import { relyingParty, signedIn, type IdentityContext } from './context.js';
@@ -14,6 +11,9 @@ import { actorOf } from './principal.js';
 import { staffPrincipal } from './principals.js';
 import type { SessionRow } from './sessions.js';
 import { safeEqual } from './tokens.js';
+
+// @simplewebauthn/server (some 70 modules) loads with the first passkey ceremony, not at start-up.
+const webauthn = () => import('@simplewebauthn/server');
 
 /**
  * Passkeys (WebAuthn, `@simplewebauthn/server`): a staff member registers one at enrolment or from their account
@@ -54,7 +54,7 @@ export function registerPasskeyRegistration(server: FastifyInstance, ctx: Identi
     const { rows } = await ctx.db.query<{ username: string; name: string }>('select username, name from identity_staff where id = $1', [staffId]);
     const existing = await ctx.db.query<{ credential_id: string; transports: string[] }>('select credential_id, transports from identity_passkey where staff_id = $1', [staffId]);
     const { rpID } = relyingParty(ctx, request);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: 'govflow', rpID, userName: rows[0]!.username, userDisplayName: rows[0]!.name, userID: new TextEncoder().encode(staffId), attestationType: 'none',
       excludeCredentials: existing.rows.map((c) => ({ id: c.credential_id, transports: c.transports as AuthenticatorTransportFuture[] })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
@@ -71,7 +71,7 @@ export function registerPasskeyRegistration(server: FastifyInstance, ctx: Identi
     const response = (request.body as { credential?: RegistrationResponseJSON } | null)?.credential;
     if (!expectedChallenge || !response || typeof response !== 'object') return refuse(reply, 400, 'The passkey was not created. Try again.');
     const { rpID, origin } = relyingParty(ctx, request);
-    const result = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true }).catch(() => null);
+    const result = await (await webauthn()).verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true }).catch(() => null);
     if (!result?.verified) return refuse(reply, 400, 'The passkey could not be verified. Try again.');
     const { credential } = result.registrationInfo;
     await ctx.db.transaction(async (tx) => {
@@ -88,7 +88,7 @@ export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityCont
   server.post('/staff/sign-in/passkey/options', async (request, reply) => {
     const row = await checkedSession(ctx, request);
     if (!row) return refuse(reply, 403, 'Your session has expired. Reload the page and try again.');
-    const options = await generateAuthenticationOptions({ rpID: relyingParty(ctx, request).rpID, userVerification: 'required' });
+    const options = await (await webauthn()).generateAuthenticationOptions({ rpID: relyingParty(ctx, request).rpID, userVerification: 'required' });
     await storeChallenge(ctx, row, options.challenge);
     return json(reply, 200, options);
   });
@@ -107,7 +107,7 @@ export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityCont
       'select staff_id, public_key, counter, transports from identity_passkey where credential_id = $1', [credentialId]);
     const stored = rows[0];
     const { rpID, origin } = relyingParty(ctx, request);
-    const result = stored && expectedChallenge && response ? await verifyAuthenticationResponse({
+    const result = stored && expectedChallenge && response ? await (await webauthn()).verifyAuthenticationResponse({
       response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true,
       credential: { id: credentialId, publicKey: new Uint8Array(Buffer.from(stored.public_key, 'base64url')), counter: Number(stored.counter), transports: stored.transports as AuthenticatorTransportFuture[] },
     }).catch(() => null) : null;

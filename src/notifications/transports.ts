@@ -1,4 +1,5 @@
-import { createTransport } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
 import type { Logger } from '../kernel/index.js';
 
 export interface OutgoingMessage {
@@ -35,7 +36,8 @@ export function logOnlyTransport(logger?: Logger): Transport {
 }
 
 export function smtpTransport(url: string, from: string): Transport {
-  const transporter = createTransport(url);
+  // nodemailer loads only where an SMTP server is configured.
+  const transporter = (createRequire(import.meta.url)('nodemailer') as typeof Nodemailer).createTransport(url);
   return {
     name: 'smtp',
     async send(message) {

@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
+import { createRequire } from 'node:module';
+import type * as AedesLib from 'aedes';
+import type mqttLib from 'mqtt';
 import { createLogger, type Logger } from '../kernel/index.js';
 import { NgsiLdProblem, representationOf, type Representation } from './ngsi-ld.js';
 import type { Sensors } from './sensors.js';
@@ -70,6 +71,8 @@ export interface EmbeddedBrokerOptions {
 /** Runs aedes in this process; its `published` hook stores each message before the publisher gets its PUBACK. */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<MqttIngest> {
   const log = options.logger ?? createLogger({ name: 'sensors-mqtt' });
+  // aedes and mqtt.js load when a broker starts or is joined, not in every process that imports sensors.
+  const { Aedes } = await import('aedes') as typeof AedesLib;
   const broker = await Aedes.createBroker({
     authenticate: (_client, _username, password, done) => {
       if (!options.checkKey) return done(null, true);
@@ -111,6 +114,7 @@ export interface BrokerClientOptions {
 /** Subscribes to an existing broker (QoS 1, persistent session), acknowledging each message once it is stored. */
 export async function connectToBroker(options: BrokerClientOptions): Promise<MqttIngest> {
   const log = options.logger ?? createLogger({ name: 'sensors-mqtt' });
+  const mqtt = createRequire(import.meta.url)('mqtt') as typeof mqttLib;
   const client = mqtt.connect(options.url, { clientId: options.clientId ?? 'govflow-sensors', clean: false, reconnectPeriod: 1000 });
   // mqtt.js sends a QoS 1 PUBACK when handleMessage calls back (customHandleAcks is MQTT 5 only); set before the
   // session resumes, so what the broker kept for us goes through it too.

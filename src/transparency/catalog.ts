@@ -4,11 +4,17 @@
  * rdf:Description per subject — `n3` and `jsonld` do not write RDF/XML; the tests parse it back with
  * rdfxml-streaming-parser and compare graphs). Validated against the DCAT-AP SHACL shapes in the tests.
  */
-import jsonld from 'jsonld';
-import { DataFactory, Writer, type Quad } from 'n3';
+import { createRequire } from 'node:module';
+import type JsonLd from 'jsonld';
+import type * as N3 from 'n3';
+import type { Quad } from 'n3';
 import { LICENCE, type OpenDataset, type Publisher } from './datasets.js';
 
-const { namedNode, literal, quad, blankNode } = DataFactory;
+// n3 and jsonld (with rdf-canonize and their HTTP client, some 150 modules) load when the catalogue is first
+// written, not in every process that imports the transparency module.
+const load = createRequire(import.meta.url);
+const n3 = (): typeof N3 => load('n3') as typeof N3;
+const jsonld = (): typeof JsonLd => load('jsonld') as typeof JsonLd;
 
 export const NS = {
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
@@ -27,6 +33,7 @@ export const RDF_MEDIA_TYPES: Readonly<Record<RdfFormat, string>> = { turtle: 't
 
 /** The catalogue's triples. */
 export function catalogQuads(base: string, publisher: Publisher, datasets: readonly OpenDataset[], modified: string): Quad[] {
+  const { namedNode, literal, quad, blankNode } = n3().DataFactory;
   const out: Quad[] = [];
   const n = (prefix: keyof typeof NS, local: string) => namedNode(NS[prefix] + local);
   const add = (s: Quad['subject'], p: ReturnType<typeof n>, o: Quad['object']) => out.push(quad(s, p, o));
@@ -120,7 +127,7 @@ const PREFIXES = { dcat: NS.dcat, dct: NS.dct, foaf: NS.foaf, vcard: NS.vcard, x
 
 export function toTurtle(quads: readonly Quad[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const writer = new Writer({ prefixes: PREFIXES });
+    const writer = new (n3().Writer)({ prefixes: PREFIXES });
     writer.addQuads([...quads]);
     writer.end((error, result: string) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
   });
@@ -128,15 +135,15 @@ export function toTurtle(quads: readonly Quad[]): Promise<string> {
 
 export function toNQuads(quads: readonly Quad[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const writer = new Writer({ format: 'N-Quads' });
+    const writer = new (n3().Writer)({ format: 'N-Quads' });
     writer.addQuads([...quads]);
     writer.end((error, result: string) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)));
   });
 }
 
 export async function toJsonLd(quads: readonly Quad[]): Promise<string> {
-  const expanded = await jsonld.fromRDF(await toNQuads(quads), { format: 'application/n-quads' });
-  const compacted = await jsonld.compact(expanded, { ...PREFIXES });
+  const expanded = await jsonld().fromRDF(await toNQuads(quads), { format: 'application/n-quads' });
+  const compacted = await jsonld().compact(expanded, { ...PREFIXES });
   return JSON.stringify(compacted, null, 2);
 }
 

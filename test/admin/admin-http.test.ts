@@ -243,6 +243,31 @@ describeEachBackend('admin pages', (backend) => {
     assert.match(history.text, /Returned .* by staff:bea: Say &quot;housing costs&quot;/);
   });
 
+  it('refuses to publish a draft in a language it is incomplete in, naming the language and the places (issue 21)', async () => {
+    // The licence renewal is offered in Spanish, Catalan and Estonian; the draft adds a paragraph only in English.
+    const form = await get('/admin/services/business-licence-renewal', ada);
+    const fields = fieldsOf(form.text);
+    const paragraph = 'Renewals asked for after the licence has ended are treated as new applications.';
+    const saved = await post('/admin/services/business-licence-renewal', ada, { ...fields, description: `${fields['description']}\n\n${paragraph}` });
+    assert.equal(saved.status, 303, saved.text.slice(0, 600));
+    const version = /\/versions\/(\d+)/.exec((await get('/admin/services/business-licence-renewal', ada)).text)?.[1] ?? assert.fail('the draft is listed');
+    // A second administrator reviews (the author may not): made through the organisation pages.
+    const made = await post('/admin/staff', ada, { username: 'cyd', name: 'Cyd Reviewer', email: '' });
+    assert.equal(made.status, 201);
+    assert.equal((await post('/admin/staff/cyd/memberships', ada, { action: 'grant', department: 'digital', role: 'admin' })).status, 303);
+    const cyd = await signInStaffWith(base, 'cyd', /<code id="initial-password">([^<]+)<\/code>/.exec(made.text)![1]!, /<code id="totp-secret">([^<]+)<\/code>/.exec(made.text)![1]!, { newPassword: 'cyd-chose-this-one' });
+    const refused = await post(`/admin/services/business-licence-renewal/versions/${version}/review`, cyd, { decision: 'approved' });
+    assert.equal(refused.status, 409);
+    assert.match(refused.text, /The draft cannot be published in all its languages/);
+    for (const language of ['es', 'ca', 'et']) assert.match(refused.text, new RegExp(`translations\\.${language} is not complete in &#39;${language}&#39;: missing description\\.2[;.]`), language);
+    // Nothing was published: citizens still read the service without the paragraph, and the draft waits.
+    assert.doesNotMatch(await (await fetch(`${base}/services/business-licence-renewal`)).text(), new RegExp(paragraph));
+    assert.match((await get(`/admin/services/business-licence-renewal/versions/${version}`, cyd)).text, /Waiting for review/);
+    assert.equal(await count("select count(*) as n from event_log where type = 'catalogue.service-draft-approved' and data->>'service' = 'business-licence-renewal'"), 0);
+    // Returning it is still possible (the author translates it, or stops offering a language).
+    assert.equal((await post(`/admin/services/business-licence-renewal/versions/${version}/review`, cyd, { decision: 'returned', note: 'Translate the new paragraph' })).status, 303);
+  });
+
   it('saves a question page\'s form as a new version; old versions stay retrievable; drafts on the old version are sent back', async () => {
     const file = JSON.parse(await readFile(path.resolve('services', 'business-licence-renewal', 'forms', 'the-business.form'), 'utf8')) as { components: { key?: string; label?: string }[] };
     const editor = await get('/admin/services/business-licence-renewal/forms/the-business', ada);

@@ -72,6 +72,19 @@ describe('FEEL decimal numbers (issue 24)', () => {
     );
   });
 
+  it('sums and differences of money-sized numbers, passed as variables (plain doubles), equal decimal.js', () => {
+    // Up to 15 digits and 9 decimals: the range decimal.ts adds on scaled integers instead of decimal.js.
+    const money = fc.tuple(fc.bigInt({ min: -(10n ** 15n) + 1n, max: 10n ** 15n - 1n }), fc.integer({ min: 0, max: 9 })).map(([m, k]) => new D(m.toString()).div(new D(10).pow(k)));
+    fc.assert(
+      fc.property(money, money, (x, y) => {
+        const context = { a: x.toNumber(), b: y.toNumber() };
+        assertEqualDecimal(evaluateFeel('a + b', context).value, new D(context.a).plus(context.b), `${x} + ${y}`);
+        assertEqualDecimal(evaluateFeel('a - b', context).value, new D(context.a).minus(context.b), `${x} - ${y}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('numeric built-ins equal decimal.js', () => {
     const scale = fc.integer({ min: -3, max: 6 });
     fc.assert(

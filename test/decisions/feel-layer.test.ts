@@ -70,6 +70,30 @@ describe('FEEL layer over feelin', () => {
     assert.equal(feel('[@"2024-01-01"..@"2024-12-31"] instance of range<date>'), true);
   });
 
+  it('holds years up to ±999,999,999, beyond Temporal, with their real calendar', () => {
+    // ISO weekday (1 = Monday) by Howard Hinnant's days-from-civil count, computed here without any date library.
+    const weekday = (y: number, m: number, d: number): number => {
+      const yy = m <= 2 ? y - 1 : y;
+      const era = Math.floor(yy / 400);
+      const yoe = yy - era * 400;
+      const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+      const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+      return ((((days + 3) % 7) + 7) % 7) + 1;
+    };
+    assert.equal(feel('string(date("999999999-12-31"))'), '999999999-12-31');
+    assert.equal(feel('string(date(-999999999, 12, 31))'), '-999999999-12-31');
+    assert.equal(feel('date("-999999999-12-31").year'), -999999999);
+    assert.equal(feel('date(999999999, 12, 31).weekday'), weekday(999999999, 12, 31));
+    assert.equal(feel('date(-999999996, 2, 29).weekday'), weekday(-999999996, 2, 29));
+    assert.equal(feel('date(999999999, 2, 29)'), null, '999,999,999 is not a leap year');
+    assert.equal(feel('string(date and time("999999999-12-31T23:59:59.999999999@Europe/Paris"))'), '999999999-12-31T23:59:59.999999999@Europe/Paris');
+    assert.equal(feel('date("999999999-12-31") = date(999999999, 12, 31)'), true);
+    assert.equal(feel('date("999999999-01-01") > date("2020-06-01")'), true);
+    assert.equal(feel('date(-999999999, 12, 31) < date(-999999998, 1, 1)'), true);
+    assert.equal(feel('date("999999999-12-31") - date("999999999-12-01")'), 'P30D');
+    assert.equal(feel('date("999999999-12-31") - date("2020-01-01")'), null, 'not computed on the shifted year');
+  });
+
   it('reads years before 1 and after 9999', () => {
     assert.equal(feel('string(@"-2021-01-01T10:10:10+11:00" + @"P1M")'), '-2021-02-01T10:10:10+11:00');
     assert.equal(feel('string(date and time("99999-12-31T11:22:33"))'), '99999-12-31T11:22:33');

@@ -121,11 +121,11 @@ export async function signInStaffInBrowser(page: Page, baseUrl: string, username
   await page.waitForURL((url) => !url.pathname.startsWith('/staff/sign-in'));
 }
 
-export async function signInCitizenInBrowser(page: Page, baseUrl: string, person: string): Promise<void> {
+export async function signInCitizenInBrowser(page: Page, baseUrl: string, person: string, button = 'Sign in'): Promise<void> {
   const id = demoCitizenId(person);
   await page.goto(`${baseUrl}/sign-in`);
   await page.locator(`input[name="citizen"][value="${id}"]`).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: button }).click();
   await page.waitForURL((url) => url.pathname !== '/sign-in');
 }
 

@@ -7,6 +7,9 @@
  * Targets (each warmed up, then measured for `--duration` seconds):
  * - `status-page`: `GET /applications/:reference`, a signed-in citizen (real session cookie from the sign-in page)
  *   cycling through their own references, some received and some in review;
+ * - `status-page-ca` (issue 21): the same pages, requests and warm-up read in Catalan (the language cookie the
+ *   switcher sets): the messages, the service's translated texts and dates in the reader's locale. The result's
+ *   `translation` compares the two (the loss from translation; goal ≤ 5 %);
  * - `staff-inbox`: `GET /staff`, a signed-in caseworker (password + TOTP through the staff sign-in pages);
  * - `api-instance`: `GET /api/process-instances/:id`, an agency system's API key (bearer), cycling through cases;
  * - `case-search` (issue 20, not in the default set: ask for it with `--targets`): `GET /staff/search` by a signed-in
@@ -30,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
 import pg from 'pg';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../catalogue/index.js';
+import { LANGUAGE_COOKIE } from '../../i18n/index.js';
 import { createIdentity, DEMO_CITIZENS, DEMO_STAFF } from '../../identity/index.js';
 import { loadConfig } from '../../kernel/index.js';
 import { sealPending } from '../../ledger/index.js';
@@ -44,15 +48,15 @@ import { printMachineLoad } from './bench-load.js';
 import { runLoadChild } from './load-child.js';
 
 export const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
-  [--processes P] [--targets status-page,staff-inbox,api-instance,baseline,case-search] [--citizen-cases N]
+  [--processes P] [--targets status-page,status-page-ca,staff-inbox,api-instance,baseline,case-search] [--citizen-cases N]
   [--database-url postgres://…] [--socket] [--server-log FILE]
   --processes: server processes sharing the port (default 1; node:cluster, round-robin)
   --socket: the server processes reach the throwaway PostgreSQL through its Unix socket instead of TCP on loopback`;
 
-const TARGETS = ['status-page', 'staff-inbox', 'api-instance', 'baseline', 'case-search'] as const;
+const TARGETS = ['status-page', 'status-page-ca', 'staff-inbox', 'api-instance', 'baseline', 'case-search'] as const;
 type Target = (typeof TARGETS)[number];
 /** What a run measures without --targets (the case search seeds its index too: asked for by name). */
-const DEFAULT_TARGETS: readonly Target[] = ['status-page', 'staff-inbox', 'api-instance', 'baseline'];
+const DEFAULT_TARGETS: readonly Target[] = ['status-page', 'status-page-ca', 'staff-inbox', 'api-instance', 'baseline'];
 
 export interface WebBenchOptions {
   json: boolean;
@@ -72,6 +76,23 @@ export interface WebBenchOptions {
 export const STATUS_PAGE_GOAL = { requestsPerSecond: 2000, p99Ms: 50 } as const;
 /** The goal of issue 20 (acceptance 1), for the case search over 100,000 cases. */
 export const CASE_SEARCH_GOAL = { requestsPerSecond: 500, p99Ms: 100 } as const;
+/** The goal of issue 21 (acceptance 5): the status page read in Catalan serves at most 5 % fewer requests than in English. */
+export const TRANSLATION_LOSS_GOAL_PERCENT = 5;
+
+/** English against Catalan on the status page, both measured in this run: the loss in requests per second. */
+export function translationLoss(results: readonly Pick<TargetResult, 'target' | 'requestsPerSecond' | 'p99Ms' | 'serverCpuMsPerRequest'>[]): WebBenchResult['translation'] {
+  const english = results.find((r) => r.target === 'status-page');
+  const catalan = results.find((r) => r.target === 'status-page-ca');
+  if (!english || !catalan || english.requestsPerSecond <= 0) return null;
+  const ratio = catalan.requestsPerSecond / english.requestsPerSecond;
+  const lossPercent = Math.round((1 - ratio) * 10_000) / 100;
+  return {
+    // CPU per request as well: on a busy machine it varies less than requests per second.
+    english: { requestsPerSecond: english.requestsPerSecond, p99Ms: english.p99Ms, serverCpuMsPerRequest: english.serverCpuMsPerRequest ?? null },
+    catalan: { requestsPerSecond: catalan.requestsPerSecond, p99Ms: catalan.p99Ms, serverCpuMsPerRequest: catalan.serverCpuMsPerRequest ?? null },
+    ratio: Math.round(ratio * 10_000) / 10_000, lossPercent, goalPercent: TRANSLATION_LOSS_GOAL_PERCENT, met: lossPercent <= TRANSLATION_LOSS_GOAL_PERCENT,
+  };
+}
 
 /** Parses the command line; throws a message naming the flag for anything it cannot use. */
 export function parseWebBenchArgs(argv: readonly string[]): WebBenchOptions {
@@ -353,6 +374,8 @@ function postgresCpuMicros(dataDir: string | undefined): number | null {
 
 // ---------------------------------------------------------------------------- the run
 
+interface TranslationSide { requestsPerSecond: number; p99Ms: number; serverCpuMsPerRequest: number | null }
+
 export interface WebBenchResult {
   subject: 'web';
   backend: 'postgres';
@@ -367,6 +390,12 @@ export interface WebBenchResult {
   logLevel: string;
   targets: TargetResult[];
   goals: { target: 'status-page' | 'case-search'; requestsPerSecond: number; p99Ms: number; met: boolean | null; measured: { requestsPerSecond: number; p99Ms: number } | null }[];
+  /** The status page in Catalan against English (issue 21): null when either was not measured. */
+  translation: {
+    english: TranslationSide; catalan: TranslationSide;
+    /** Catalan's requests per second over English's. */
+    ratio: number; lossPercent: number; goalPercent: number; met: boolean;
+  } | null;
   allResponses2xx: boolean;
   loadavgBefore: number[];
   loadavgAfter: number[];
@@ -469,7 +498,9 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     // Each target is checked once before load: the page it must be, not a redirect or an error page that says 200.
     const step = Math.max(1, Math.floor(seeded.length / 200));
     const specs: Record<Target, { headers: Record<string, string>; paths: string[]; expect: RegExp }> = {
-      'status-page': { headers: { cookie: citizenCookie }, paths: own.map((c) => `/applications/${c.reference}`), expect: /id="status"/ },
+      'status-page': { headers: { cookie: citizenCookie }, paths: own.map((c) => `/applications/${c.reference}`), expect: /<html lang="en"[\s\S]*id="status"/ },
+      // The same pages and work, read in Catalan: the cookie the language switcher leaves.
+      'status-page-ca': { headers: { cookie: `${citizenCookie}; ${LANGUAGE_COOKIE}=ca` }, paths: own.map((c) => `/applications/${c.reference}`), expect: /<html lang="ca"[\s\S]*Sol·licitud BP-[\s\S]*id="status"/ },
       'staff-inbox': { headers: { cookie: staffCookie }, paths: ['/staff'], expect: /<h1 class="govuk-heading-l">Inbox<\/h1>/ },
       'api-instance': {
         headers: { authorization: `Bearer ${apiKey.key}`, 'x-govflow-purpose': 'benchmark: status of a building permit case' },
@@ -514,6 +545,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         target: 'case-search' as const, ...CASE_SEARCH_GOAL, met: search.requestsPerSecond >= CASE_SEARCH_GOAL.requestsPerSecond && search.p99Ms < CASE_SEARCH_GOAL.p99Ms && allOk,
         measured: { requestsPerSecond: search.requestsPerSecond, p99Ms: search.p99Ms },
       }] : [])],
+      translation: translationLoss(results),
       allResponses2xx: allOk,
       sameRun: 'every target, the no-database baseline included, was measured in this run against the same servers',
       loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
