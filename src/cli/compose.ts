@@ -13,6 +13,7 @@ import { openSealedRecipient, setUpUpdates } from './compose-updates.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createExchange, createExchangePlugin } from '../exchange/index.js';
+import { joinDemoPair, type DemoRole } from './demo-exchange.js';
 import { createPrivacy, startRetentionLoop, type Privacy } from '../privacy/index.js';
 import { createSealer, createWriteGuard, eraseEventData, loadOrCreateSigner } from '../ledger/index.js';
 import path from 'node:path';
@@ -137,7 +138,7 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
  * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
  * tests that compare the database before and after a request, so that only the request can have changed it.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean; exchange?: { member: string; tls?: boolean } } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean; exchange?: { member?: string; tls?: boolean; pair?: { directory: string; role: DemoRole; everyMs?: number } }; servicesDir?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, timeZone: process.env['GOVFLOW_TIME_ZONE'] ?? DEFAULT_TIME_ZONE, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
@@ -145,6 +146,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const demo = mode.demoAccounts;
   const background = options.background ?? true;
   const registered: RegisteredRoute[] = [];
+  const servicesDir = options.servicesDir ?? process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR;
   const identity = createIdentity(identityOptions(govflow, demo));
   if (demo) await identity.seedDemo();
   // The demo municipality's public projects (issue 17), created once.
@@ -157,7 +159,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Admins' edits (issue 5, src/admin/) are stored versions laid over the files; portal and workbench read the merge.
   // Several processes on one database (docs/operations.md): an admin's catalogue edit in any process reaches this one
   // through LISTEN/NOTIFY; portal, workbench and admin all hold the catalogue the change feed hands out.
-  const changeFeed = await startChangeFeed({ db: govflow.db, catalogue: await loadCatalogueWithOverrides(govflow.db, process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR), logger: govflow.logger });
+  const changeFeed = await startChangeFeed({ db: govflow.db, catalogue: await loadCatalogueWithOverrides(govflow.db, servicesDir), logger: govflow.logger });
   const catalogue = changeFeed.catalogue;
   // Fee payments (issue 5): the built-in test provider (a hosted page at /payments/test/:id); a successful payment
   // publishes payment-received to the case, message id = payment id so a replayed confirmation is one payment.
@@ -227,7 +229,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const sender = background ? notifications?.start() : undefined;
   const mqttIngest = background ? await startMqtt(govflow, sensors.sensors, identity) : undefined;
   // Retention (issue 6): erases personal data of ended cases past their service's retention.personalData period.
-  const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir: process.env['GOVFLOW_SERVICES_DIR'] ?? DEFAULT_CATALOGUE_DIR, logger: govflow.logger }) : undefined;
+  const retention = background ? startRetentionLoop({ db: govflow.db, vault: privacy.vault, holders: privacy.holders, eraseEventData, servicesDir, logger: govflow.logger }) : undefined;
   const worker: WorkerLoop = !background ? { stop: async () => {}, poll: async () => {} } : startWorkerLoop(govflow.engine, { logger: govflow.logger,
     // The read models follow the log live (exactly once, any number of processes: store/projector.ts).
     tasks: [() => projectPending(govflow.db, createTransparencyProjector(publishedServices(catalogue))), () => assistant.assistant.eraseExpired(),
@@ -248,6 +250,9 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     ...(exchange ? { 'exchange-call': exchange.handler() } : {}),
   } });
   const address = await server.listen({ host: govflow.config.host, port: govflow.config.port });
+  // The demo pair (src/cli/demo-exchange.ts): the city and the fire service find and trust each other; after the
+  // portal deployed the catalogue's processes, so the city's building permit that asks the fire service is the latest.
+  const demoPair = exchange && options.exchange?.pair ? await joinDemoPair({ ...options.exchange.pair, exchange, engine: govflow.engine, logger: govflow.logger }) : undefined;
   return {
     url: address,
     worker,
@@ -265,6 +270,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
       await pendingReports?.stop();
       await pendingComplaints?.stop();
       await registries.stop();
+      demoPair?.stop();
       await exchange?.stop();
       await changeFeed.stop();
       await tracing?.shutdown();

@@ -96,7 +96,8 @@ function invalid(where: string, message: string): GovflowError {
  * The `exchange-call` job: a service task calls another organisation's service. Task headers: `service` (its X-Road
  * service id, required), `purpose` (required: why the case sends or asks, recorded in the applicant's access log),
  * `method` (POST), `path` (/), `input` (variables sent, comma-separated), `output` (variable of the answer,
- * `exchangeAnswer`), `issue` (variable holding X-Road-Issue; default the case's id), `data` (data categories sent).
+ * `exchangeAnswer`), `issue` (variable holding X-Road-Issue; default the case's id), `data` (data categories sent),
+ * `receiver` (the receiving organisation's name as the citizen reads it on "Who has seen my data"; default its member id).
  * The X-Road-Id comes from the job's idempotency key: a retry after a timeout or a restart is the same message,
  * which the provider answers once. Failures are the job's: retried with backoff, then an incident.
  */
@@ -118,7 +119,7 @@ function callHandler(call: (c: ServiceCall) => Promise<ServiceAnswer>, options: 
     if (privacy && subject) {
       const categories = (job.headers['data'] ?? 'case-data').split(',').map((s) => s.trim()).filter(Boolean);
       await privacy.db.transaction((tx) => privacy.recordAccess(tx, {
-        subject, actor: ACTOR, receiverCode: answer.provider, receiverName: answer.provider, receiverSystem: service,
+        subject, actor: ACTOR, receiverCode: answer.provider, receiverName: job.headers['receiver']?.trim() || answer.provider, receiverSystem: service,
         action: 'exchange.disclosed', dataCategories: categories, purpose, reference: `case:${job.instanceId}`,
       }));
     }

@@ -15,6 +15,7 @@ const ACTIONS: Record<string, string> = {
   'registry.population.household-member.read': 'Read your details in the population register because someone in your household made a claim',
   'registry.business.representation.read': 'Checked in the business register which businesses you represent',
   'personal-record.read': 'Looked at your details from a register',
+  'exchange.disclosed': 'Sent details of your application to another organisation\'s system',
 };
 
 export function describeAction(action: string): string {

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { DEMO_CITIZENS } from '../../src/identity/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { verifyLedger } from '../../src/ledger/index.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
-import { apiKeyFor } from '../support/sign-in.js';
+import { apiKeyFor, signInCitizen } from '../support/sign-in.js';
 
 const CITY = 'GOV/GOV/city/CASES';
 const FIRE = 'GOV/GOV/fire/REVIEWS';
@@ -41,7 +42,7 @@ ${messages}<bpmn:process id="${id}" isExecutable="true">${body}</bpmn:process></
 const call = (id: string, headers: Record<string, string>): string => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="exchange-call" retries="3" /><zeebe:taskHeaders>${Object.entries(headers).map(([k, v]) => `<zeebe:header key="${k}" value="${v}" />`).join('')}</zeebe:taskHeaders></bpmn:extensionElements></bpmn:serviceTask>`;
 
 // The city asks for a fire-safety review and waits for the answer, which comes back as a message (an X-Road call to it).
-const PERMIT = bpmn('permit-review', `<bpmn:startEvent id="s" />${call('ask-fire', { service: FIRE_REVIEW, purpose: 'building permit fire-safety review', input: 'address,floors', issue: 'permitRef' })}
+const PERMIT = bpmn('permit-review', `<bpmn:startEvent id="s" />${call('ask-fire', { service: FIRE_REVIEW, purpose: 'building permit fire-safety review', input: 'address,floors', issue: 'permitRef', receiver: 'Regional Fire Service' })}
 <bpmn:receiveTask id="await-review" messageRef="m-answer" /><bpmn:endEvent id="e" />
 <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask-fire" /><bpmn:sequenceFlow id="f2" sourceRef="ask-fire" targetRef="await-review" /><bpmn:sequenceFlow id="f3" sourceRef="await-review" targetRef="e" />`,
 `<bpmn:message id="m-answer" name="fire-review-answer"><bpmn:extensionElements><zeebe:subscription correlationKey="=permitRef" /></bpmn:extensionElements></bpmn:message>`);
@@ -84,7 +85,9 @@ describe('exchange between two govflow instances (city on PGlite, fire service o
     assert.equal(services[0]?.openapi.openapi, '3.0.3');
     assert.ok(services[0]?.openapi.paths['/']);
     // The city's process calls before any grant: the fire service refuses with Server.ServerProxy.AccessDenied.
-    const first = await city.govflow.engine.startInstance('permit-review', { variables: { permitRef: 'BP-1', address: '1 Main St', floors: 4 } });
+    // The case is about a citizen (its applicant): the disclosure to the fire service goes into their access log.
+    const alex = DEMO_CITIZENS.find((c) => c.username === 'alex')!;
+    const first = await city.govflow.engine.startInstance('permit-review', { variables: { permitRef: 'BP-1', address: '1 Main St', floors: 4, applicant: alex.id } });
     const refused = await eventually('the refusal in the job', async () => {
       const events = await city.govflow.engine.getEvents(first.id);
       return events.find((e) => e.type === 'job.failed' && JSON.stringify(e.data).includes('AccessDenied'));
@@ -108,6 +111,14 @@ describe('exchange between two govflow instances (city on PGlite, fire service o
     const fireCases = await fire.govflow.engine.listInstances({ processKey: 'fire-review' });
     assert.equal(fireCases.length, 1, 'one fire-service case, however often the city retried');
     assert.equal(fireCases[0]?.variables['address'], '1 Main St');
+
+    // The citizen's "Who has seen my data" page at the city shows the call: who received it, what, why, which case.
+    const page = await (await fetch(new URL('/my-data', city.running.url), { headers: { cookie: await signInCitizen(city.running.url, 'alex') } })).text();
+    const row = /<tr class="govuk-table__row">(?:(?!<\/tr>)[\s\S])*Regional Fire Service(?:(?!<\/tr>)[\s\S])*<\/tr>/.exec(page)?.[0];
+    assert.ok(row, 'a row naming the fire service');
+    assert.match(row, /Sent details of your application to another organisation/);
+    assert.match(row, /building permit fire-safety review/);
+    assert.equal((await city.govflow.db.query("select 1 from personal_data_access where action = 'exchange.disclosed' and subject = $1", [alex.id])).rows.length, 1, 'one record for the one answered call, refused tries not counted');
 
     // Revoked: refused again.
     assert.deepEqual((await api(fire, 'POST', '/api/exchange/access/revoke', { service: 'fire-review', client: CITY })).json, { revoked: true });
