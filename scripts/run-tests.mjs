@@ -93,7 +93,7 @@ env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(tmpdir(), 'govflow-test-pglite');
 // authorisation matrix): the production limits would refuse them. The rate-limit tests set their own small limits.
 env.GOVFLOW_RATE_LIMITS ??= '*=1000000/1m';
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.GOVFLOW_TEST_CONCURRENCY ?? 2}`, ...targets], { stdio: 'inherit', cwd: root, env });
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-files.mjs'), ...targets], { stdio: 'inherit', cwd: root, env });
 const stop = () => pgServer?.stop();
 process.on('SIGINT', () => { child.kill('SIGINT'); });
 child.on('exit', (code) => {

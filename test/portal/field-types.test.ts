@@ -108,6 +108,9 @@ describeEachBackend('every field type refuses wrong input with a message next to
     json.process.bpmn = path.resolve(DEFAULT_CATALOGUE_DIR, 'building-permit', json.process.bpmn);
     json.decisions = json.decisions.map((d) => path.resolve(DEFAULT_CATALOGUE_DIR, 'building-permit', d));
     json['pages'] = PAGES.map((p) => ({ id: p.id, title: `A ${p.id} question`, form: `forms/${p.id}.form` }));
+    // The new pages are in English only: the copy is offered in English only (a translation must be complete).
+    delete json['languages'];
+    delete json['translations'];
     // The filepicker's rule is the service's: PDF only, at most 1 KB.
     json['documents'] = { filepicker: { plan: { label: 'Site plan', types: ['pdf'], maxBytes: 1024, required: true } } };
     for (const p of PAGES) await writeFile(path.join(svcDir, 'forms', `${p.id}.form`), JSON.stringify({ components: [p.component] }));
