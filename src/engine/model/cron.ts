@@ -1,6 +1,6 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { parseIsoCycle } from './iso-time.js';
-import { parseZonedCycle } from './zoned-cycle.js';
+import { offsetAt, parseZonedCycle } from './zoned-cycle.js';
 
 /**
  * Cron timer cycles as Camunda 8 (Spring `CronExpression`) and Camunda 7 accept them: six fields, seconds first
@@ -64,19 +64,6 @@ export function parseCron(text: string): CronCycle | { readonly problem: string 
     const message = error instanceof Error ? error.message : String(error);
     return { problem: /both dayOfMonth and dayOfWeek/.test(message) ? 'give day-of-month or day-of-week, and ? in the other (as Quartz asks)' : message };
   }
-}
-
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's UTC offset at an instant, in ms. */
-function offsetAt(instant: number, timeZone: string): number {
-  const format = offsetFormats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-  });
-  offsetFormats.set(timeZone, format);
-  const whole = Math.floor(instant / 1000) * 1000;
-  const p = Object.fromEntries(format.formatToParts(new Date(whole)).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - whole;
 }
 
 /**

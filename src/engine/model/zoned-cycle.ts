@@ -38,7 +38,8 @@ export function parseZonedCycle(text: string): ZonedCycle | undefined {
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
-function offsetAt(instant: number, timeZone: string): number {
+/** The zone's UTC offset at an instant, in ms (to the second). */
+export function offsetAt(instant: number, timeZone: string): number {
   const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', {
     timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
   });
