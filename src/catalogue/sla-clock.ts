@@ -109,7 +109,9 @@ export function workingDays(jurisdiction: string): Calendar {
   };
   const calendar: Calendar = {
     count(from, to) {
-      if (to <= from) return -calendar.count(to, from) || 0;
+      // An empty stretch is zero units; a reversed one is the forward count negated (never recursing on itself).
+      if (to === from) return 0;
+      if (to < from) return -calendar.count(to, from);
       let units = 0;
       for (let t = from; t < to;) {
         const day = localDay(timeZone, t);

@@ -53,6 +53,17 @@ describe('the SLA clock', () => {
     }), { numRuns: 100 });
   });
 
+  it('reads a working-day clock at the very instant of its deadline (counted no time, not forever)', () => {
+    // The case CI found: half a working day from a Friday morning in Helsinki, read exactly at the deadline.
+    const initial: SlaTerms = { duration: 'PT12H', counting: 'working-days', jurisdiction: 'FI' };
+    const due = slaClock(new Date(START).toISOString(), initial, [], new Date(START)).dueAt!;
+    const atDeadline = slaClock(new Date(START).toISOString(), initial, [], new Date(due));
+    assert.equal(atDeadline.dueAt, due);
+    assert.equal(atDeadline.overdue, false);
+    assert.equal(atDeadline.days, 1);
+    assert.equal(workingDays('FI').count(Date.parse(due), Date.parse(due)), 0);
+  });
+
   it('moves the deadline by exactly the pause in calendar time', () => {
     const initial: SlaTerms = { duration: 'P10D', counting: 'calendar' };
     const events: ClockEvent[] = [{ type: 'pause', at: '2026-03-22T09:30:00Z' }, { type: 'resume', at: '2026-03-25T09:30:00Z' }];
