@@ -38,9 +38,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function open(side: Omit<Side, 'now'>): Promise<Instance> {
+async function open(side: Omit<Side, 'now'>, opened?: Govflow): Promise<Instance> {
   const t0 = Date.now();
-  const govflow = await openGovflow({ config: side.config, ...(side.engine ? { engine: side.engine } : {}) });
+  const govflow = opened ?? await openGovflow({ config: side.config, ...(side.engine ? { engine: side.engine } : {}) });
   const t1 = Date.now();
   // A one-service catalogue (the demo fire service's) keeps each start light: the catalogue plays no part here.
   const running = await startServer(govflow, { rateLimits: 'off', servicesDir: FIRE_SERVICE_CATALOGUE, exchange: { member: side.member, port: side.exchangePort } });
@@ -135,12 +135,12 @@ describe('exchange across a restart of either side (city on a PGlite directory, 
   let fire: Side;
   let relay: Awaited<ReturnType<typeof startRelay>>;
 
-  const side = async (member: string, postgres: boolean, engine?: EngineOptions): Promise<Side> => {
+  const side = async (member: string, postgres: boolean, engine?: EngineOptions): Promise<{ base: Omit<Side, 'now'>; govflow: Govflow }> => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-exchange-restart-'));
     dirs.push(dataDir);
     const databaseUrl = postgres && pgUrl ? await createServerDatabase() : undefined;
     const base = { member, config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', ...(databaseUrl ? { databaseUrl } : {}) }, exchangePort: await freePort(), ...(engine ? { engine } : {}) };
-    return { ...base, now: await open(base) };
+    return { base, govflow: await openGovflow({ config: base.config, ...(engine ? { engine } : {}) }) };
   };
 
   /** The city's case for `permitRef`, once its call is answered and it completed. */
@@ -178,7 +178,11 @@ describe('exchange across a restart of either side (city on a PGlite directory, 
   before(async () => {
     process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
     process.env['GOVFLOW_REGISTRY'] = 'off';
-    [city, fire] = await Promise.all([side(CITY, false, CITY_ENGINE), side(FIRE, true)]);
+    // The databases open together; the servers start one after the other (one event loop: together, each start's
+    // plugins would take twice as long, which a crowded machine can push past Fastify's plugin timeout).
+    const [c0, f0] = await Promise.all([side(CITY, false, CITY_ENGINE), side(FIRE, true)]);
+    city = { ...c0.base, now: await open(c0.base, c0.govflow) };
+    fire = { ...f0.base, now: await open(f0.base, f0.govflow) };
     relay = await startRelay(fire.exchangePort);
     const [c, f] = await Promise.all([api(city.now, 'GET', '/api/exchange/member'), api(fire.now, 'GET', '/api/exchange/member')]);
     // The city knows the fire service at the relay's address; the fire service comes back behind it on its own port.
