@@ -59,8 +59,8 @@ export const formatDate = (iso: string): string => formatDateTime(iso);
 /** A calendar day in the reader's language. */
 export const formatDay = (iso: string): string => (Number.isNaN(Date.parse(iso)) ? iso : formatCalendarDay(iso.slice(0, 10)));
 
-/** English-only counting, for the pages not yet moved into the i18n layer (the pseudo-locale test lists them). */
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** A share (0.125) as a percentage in the reader's language ("12.5%", "12,5 %"). */
+export const formatPercent = (share: number): string => t('staff.percent', { share: Math.round(share * 1000) / 1000 });
 
 export function slaTag(sla: SlaState | null): SafeHtml {
   if (!sla) return html`<span class="govuk-body-s">${t('staff.sla.none')}</span>`;
