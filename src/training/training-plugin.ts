@@ -180,11 +180,11 @@ function encodeForm(body: FormBody): string {
 
 /** The sandbox workbench's page, its links leading back into the sandbox, under a banner that says where the trainee is. */
 function inSandbox(body: string, base: string, sandbox: Sandbox, csrfToken: string): string {
-  const banner = html`<div class="govuk-notification-banner" role="region" aria-labelledby="training-banner-title" data-module="govuk-notification-banner">
+  const banner = html`<section class="govuk-notification-banner" aria-labelledby="training-banner-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="training-banner-title">Training sandbox</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">You are training on ${sandbox.service.title} with made-up cases.</p>
 <p class="govuk-body">Nothing you do here reaches real cases, the ledger or anyone's e-mail.</p>
-<form method="post" action="/staff/training/${sandbox.id}/finish" novalidate><input type="hidden" name="csrf" value="${csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Finish and get feedback</button></form></div></div>`;
+<form method="post" action="/staff/training/${sandbox.id}/finish" novalidate><input type="hidden" name="csrf" value="${csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Finish and get feedback</button></form></div></section>`;
   return body.replace(WORKBENCH_LINK, `$1="${base}`)
     .replace('<title>', '<title>Training: ')
     .replace('<main class="govuk-main-wrapper" id="main-content">', `<main class="govuk-main-wrapper" id="main-content">${banner.value}`);
