@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -13,9 +14,12 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss, type WebBenchResult } from '../src/cli/index.js';
+import { caseSearchPaths, generateLoad, parseWebBenchArgs, seedCaseSearch, STATUS_PAGE_GOAL, translationLoss, type WebBenchResult } from '../src/cli/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../src/catalogue/index.js';
+import { createVault } from '../src/privacy/index.js';
+import { CASE_STATES, readCaseQuery, searchCases, type SearchTokens } from '../src/workbench/index.js';
 import { isApplicant, listUploads, seedSubmittedCases } from '../src/portal/index.js';
-import { describeEachBackend, pgUrl } from './support/databases.js';
+import { describeEachBackend, freshDatabase, pgUrl } from './support/databases.js';
 import { startTestPortal } from './portal/support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -196,6 +200,47 @@ describeEachBackend('seedSubmittedCases', (backend) => {
       assert.equal(Number(rows[0]!.n), 0);
     } finally {
       await portal.close();
+    }
+  });
+});
+
+// The case-search target (issue 20): its bulk cases are searchable as the projector's are, and its searches find them.
+describe('the case-search target\'s cases and searches', () => {
+  it('seeds every state and service with names only as blind-index tokens; the searches find the cases they were made from', { timeout: 60_000 }, async () => {
+    const db = await freshDatabase('pglite');
+    try {
+      const vault = createVault({ db, masterKey: randomBytes(32) });
+      const tokens: SearchTokens = (kind, text) => vault.searchTokens(kind, text);
+      const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
+      const now = new Date();
+      const seed = await seedCaseSearch(db, { total: 400, catalogue, tokens, now });
+      assert.equal(seed.indexedCases, 400);
+      assert.equal(seed.bulkCases, 400);
+      assert.deepEqual(Object.keys(seed.byState).sort(), [...CASE_STATES].sort());
+      assert.ok(Object.keys(seed.byService).length >= 7, `seven services: ${Object.keys(seed.byService).join(', ')}`);
+      const dump = (await db.query<{ t: string }>('select string_agg(row_to_json(c)::text, \' \') as t from workbench_case_index c')).rows[0]!.t;
+      assert.doesNotMatch(dump, /Aino|Tamm|Mill Lane|Harbour/, 'no name or address in plain text');
+      // Again with more cases asked for: only the difference is added.
+      assert.equal((await seedCaseSearch(db, { total: 450, catalogue, tokens, now })).bulkCases, 50);
+
+      // One search of each kind (the bench cycles through many of each).
+      const kinds = new Set<string>();
+      const paths = caseSearchPaths({ bulk: 450, now, catalogue, engineReferences: [] }).filter((p) => {
+        const raw = Object.fromEntries(new URLSearchParams(p.split('?')[1]));
+        const kind = Object.keys(raw).sort().join('+') + (raw['reference'] && raw['reference'].length <= 8 ? ' (part)' : '') + (raw['name'] && !raw['name'].includes(' ') ? ' (word)' : '');
+        return kinds.has(kind) ? false : !!kinds.add(kind);
+      });
+      for (const p of paths) {
+        const raw = Object.fromEntries(new URLSearchParams(p.split('?')[1]));
+        const { query, serviceIds, errors } = readCaseQuery(raw, catalogue.services.map((s) => s.id));
+        assert.deepEqual(errors, [], p);
+        const found = await searchCases(db, { ...query, processKeys: serviceIds.map((id) => catalogue.get(id)!.process.key) }, ['planning', 'intake'], tokens);
+        // A search made from one case's reference, full name or address finds that case (in the searcher's scope).
+        if (raw['reference'] && raw['reference'].length > 8 || raw['name']?.includes(' ') || raw['address']) assert.ok(found.total > 0, `${p} finds its case`);
+      }
+      for (const kind of ['reference', 'reference (part)', 'name', 'name+status (word)', 'address', 'from+to', 'assignee+status', 'page+sort+status', 'from+service+status+to']) assert.ok(kinds.has(kind), `searches by ${kind}`);
+    } finally {
+      await db.close();
     }
   });
 });

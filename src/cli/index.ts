@@ -10,4 +10,5 @@ export type { Govflow } from './compose.js';
 /** `bench web`'s flag parser and load generator, for its tests. */
 export { generateLoad, parseWebBenchArgs, STATUS_PAGE_GOAL, translationLoss } from './commands/bench-web.js';
 export type { LoadSpec, TargetResult, WebBenchOptions, WebBenchResult } from './commands/bench-web.js';
+export { caseSearchPaths, seedCaseSearch } from './commands/bench-web-search.js';
 export { buildingPermitViaExchange, DEMO_CITY_MEMBER, DEMO_FIRE_MEMBER, FIRE_SERVICE_CATALOGUE, joinDemoPair } from './demo-exchange.js';

@@ -7,49 +7,25 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Govflow } from '../../src/cli/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { watchPageProblems as watch, withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInStaffInBrowser } from '../support/sign-in.js';
 
 const check = auditPage;
 
-/** CSP violations and page errors, collected from the page itself (securitypolicyviolation events). */
-async function watch(context: BrowserContext): Promise<() => Promise<string[]>> {
-  await context.addInitScript({ content: `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));` });
-  const errors: string[] = [];
-  context.on('page', (p) => p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`)));
-  return async () => [...errors, ...(await Promise.all(context.pages().map((p) => p.evaluate(() => (globalThis as unknown as { __violations: string[] }).__violations ?? []).catch(() => [])))).flat()];
-}
 
 describe('admin pages in Chromium', () => {
-  let server: DemoServer;
-  let govflow: Govflow;
-  let running: DemoServer['running'];
-  let browser: Browser;
-  const versionsOf = async (key: string): Promise<number[]> => (await govflow.db.query<{ version: number }>('select version from process_definition where key = $1 order by version', [key])).rows.map((r) => Number(r.version));
-
-  before(async () => {
-    server = await startDemoServer('admin-browser');
-    ({ govflow, running } = server);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser.close();
-    await server.stop();
-  });
+  const demo = withDemoBrowser('admin-browser');
+  const versionsOf = async (key: string): Promise<number[]> => (await demo.govflow.db.query<{ version: number }>('select version from process_definition where key = $1 order by version', [key])).rows.map((r) => Number(r.version));
 
   it('renders the building-permit diagram in the modeller and deploys an edit as a new version', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 1000 }, axe: true });
     const problems = await watch(context);
     const page = await context.newPage();
-    await signInStaffInBrowser(page, running.url, 'ada');
-    await page.goto(`${running.url}/admin/processes`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/admin/processes`);
     await check(page, 'the processes page');
     await page.getByRole('link', { name: 'Open building-permit in the modeller' }).click();
     await page.locator('#modeller-canvas[data-ready="true"]').waitFor({ timeout: 20_000 });
@@ -80,22 +56,21 @@ describe('admin pages in Chromium', () => {
     await page.waitForURL(/\/admin\/processes\?deployment=\d+$/);
     assert.match(await page.locator('.govuk-notification-banner').innerText(), new RegExp(`Deployed process building-permit version ${before.length + 1}`));
     assert.deepEqual(await versionsOf('building-permit'), [...before, before.length + 1]);
-    const { rows } = await govflow.db.query<{ name: string }>("select model->'elements'->'check-completeness'->>'name' as name from process_definition where key = 'building-permit' order by version desc limit 1");
-    const xml = (await govflow.db.query<{ content: string }>("select r.content from process_definition p join deployment_resource r on r.deployment_id = p.deployment_id where p.key = 'building-permit' order by p.version desc limit 1")).rows[0]!.content;
+    const { rows } = await demo.govflow.db.query<{ name: string }>("select model->'elements'->'check-completeness'->>'name' as name from process_definition where key = 'building-permit' order by version desc limit 1");
+    const xml = (await demo.govflow.db.query<{ content: string }>("select r.content from process_definition p join deployment_resource r on r.deployment_id = p.deployment_id where p.key = 'building-permit' order by p.version desc limit 1")).rows[0]!.content;
     assert.match(xml, /name="Check the application is complete"/, `the deployed XML carries the edit${rows[0] ? '' : ''}`);
-    const started = await govflow.engine.startInstance('building-permit', { businessKey: 'BP-2026-990001', variables: { applicant: 'x', applicantName: 'X', applicationId: 'BP-2026-990001' } });
+    const started = await demo.govflow.engine.startInstance('building-permit', { businessKey: 'BP-2026-990001', variables: { applicant: 'x', applicantName: 'X', applicationId: 'BP-2026-990001' } });
     assert.equal(started.version, before.length + 1, 'new cases start on the saved version');
     assert.deepEqual(await problems(), [], 'no CSP violation or script error');
     await context.close();
   });
 
   it('edits a question page in the form editor and saves a new form version', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 1000 }, axe: true });
     const problems = await watch(context);
     const page = await context.newPage();
-    await signInStaffInBrowser(page, running.url, 'ada');
-    await page.goto(`${running.url}/admin/services`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/admin/services`);
     await check(page, 'the services page');
     await page.getByRole('link', { name: 'About you (Apply for housing benefit)' }).or(page.locator('a[href="/admin/services/housing-benefit/forms/about-you"]')).first().click();
     await page.locator('#form-editor[data-ready="true"]').waitFor({ timeout: 20_000 });
@@ -109,15 +84,15 @@ describe('admin pages in Chromium', () => {
     });
     await page.getByRole('button', { name: 'Save a new form version' }).click();
     await page.waitForURL(/\?saved=1$/);
-    const { rows } = await govflow.db.query<{ schema: string; checksum: string }>("select schema, checksum from admin_form_version where service_id = 'housing-benefit' and page_id = 'about-you' and version = 1");
+    const { rows } = await demo.govflow.db.query<{ schema: string; checksum: string }>("select schema, checksum from admin_form_version where service_id = 'housing-benefit' and page_id = 'about-you' and version = 1");
     assert.equal(rows.length, 1);
     assert.match(rows[0]!.schema, /Your full name, as on your ID/);
     // The citizen's question page now shows the saved version.
-    const citizenPage = await (await fetch(`${running.url}/services/housing-benefit`)).text();
+    const citizenPage = await (await fetch(`${demo.base}/services/housing-benefit`)).text();
     assert.ok(citizenPage.length > 0);
     assert.deepEqual(await problems(), [], 'no CSP violation or script error');
 
-    await page.goto(`${running.url}/admin/services/building-permit`);
+    await page.goto(`${demo.base}/admin/services/building-permit`);
     await check(page, 'the service edit page');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'admin-catalogue.png'), fullPage: true });
     await page.getByLabel('Title').fill('');
@@ -125,23 +100,23 @@ describe('admin pages in Chromium', () => {
     assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter the title/);
     await check(page, 'the service edit page with errors');
     for (const url of ['/admin', '/admin/organisation', '/admin/staff/pat', '/admin/processes/building-permit/1']) {
-      await page.goto(`${running.url}${url}`);
+      await page.goto(`${demo.base}${url}`);
       await check(page, url);
     }
     await context.close();
   });
 
   it('works without JavaScript: the modeller posts its XML and the upload form deploys a file', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, javaScriptEnabled: false });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 1000 }, javaScriptEnabled: false });
     const page = await context.newPage();
-    await signInStaffInBrowser(page, running.url, 'ada');
-    await page.goto(`${running.url}/admin/modeller/housing-benefit`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/admin/modeller/housing-benefit`);
     assert.ok(await page.getByLabel('BPMN XML').isVisible());
     await page.getByRole('button', { name: 'Save and deploy a new version' }).click();
     // The examples have no diagram layout; the modeller page added one, which is no change to the process (issue 23).
     assert.match(await page.locator('#no-changes').innerText(), /No changes: the model is the same as version 1/);
-    await page.goto(`${running.url}/admin/processes`);
-    const file = path.join(server.dataDir, 'no-js.bpmn');
+    await page.goto(`${demo.base}/admin/processes`);
+    const file = path.join(demo.server.dataDir, 'no-js.bpmn');
     await writeFile(file, `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://govflow.test">
   <process id="no-js-upload" isExecutable="true"><startEvent id="s"/><endEvent id="e"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/></process>

@@ -6,23 +6,14 @@
  * passes axe-core and html-validate, under its CSP without a violation.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Govflow } from '../../src/cli/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { watchPageProblems as watch, withDemoBrowser } from '../support/demo-browser.js';
 import { bpmn } from '../engine/bpmn.js';
 import { eventually } from '../support/eventually.js';
 import { auditPage } from '../support/page-audit.js';
 import { signInStaffInBrowser } from '../support/sign-in.js';
 
-async function watch(context: BrowserContext): Promise<() => Promise<string[]>> {
-  await context.addInitScript({ content: `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));` });
-  const errors: string[] = [];
-  context.on('page', (p) => p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`)));
-  return async () => [...errors, ...(await Promise.all(context.pages().map((p) => p.evaluate(() => (globalThis as unknown as { __violations: string[] }).__violations ?? []).catch(() => [])))).flat()];
-}
 
 /**
  * Draws on the canvas through bpmn-js's modeling service (what the palette and context pad call). A string: the
@@ -71,29 +62,14 @@ async function group(page: Page, title: string): Promise<void> {
 }
 
 describe('admin editors in Chromium', () => {
-  let server: DemoServer;
-  let govflow: Govflow;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    server = await startDemoServer('admin-editors');
-    govflow = server.govflow;
-    base = server.running.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser.close();
-    await server.stop();
-  });
+  const demo = withDemoBrowser('admin-editors');
 
   it('draws a process from scratch, completes it in the properties panel, deploys it and runs it down the chosen path', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1400, height: 1000 }, axe: true });
     const problems = await watch(context);
     const page = await context.newPage();
-    await signInStaffInBrowser(page, base, 'ada');
-    await page.goto(`${base}/admin/processes`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/admin/processes`);
     await page.getByLabel('Process id').fill('drawn-permit');
     await page.getByRole('button', { name: 'Open an empty diagram' }).click();
     await page.locator('#modeller-canvas[data-ready="true"]').waitFor({ timeout: 20_000 });
@@ -132,31 +108,31 @@ describe('admin editors in Chromium', () => {
     assert.match(await page.locator('.govuk-notification-banner').innerText(), /Deployed process drawn-permit version 1/);
 
     // It runs: the job is the panel's job type; amount 500 takes the condition's path to the user task and its form.
-    const started = await govflow.engine.startInstance('drawn-permit', { variables: { amount: 500 } });
+    const started = await demo.govflow.engine.startInstance('drawn-permit', { variables: { amount: 500 } });
     const [job] = await eventually('the drawn-check job', async () => {
-      const jobs = await govflow.engine.activateJobs({ type: 'drawn-check', worker: 'admin-editors-test', processKeys: ['drawn-permit'] });
+      const jobs = await demo.govflow.engine.activateJobs({ type: 'drawn-check', worker: 'admin-editors-test', processKeys: ['drawn-permit'] });
       return jobs.length > 0 ? jobs : null;
     });
-    await govflow.engine.completeJob(job!.id, { worker: 'admin-editors-test' });
-    const task = await eventually('the user task', async () => (await govflow.engine.listTasks({ instanceId: started.id })).find((t) => t.state === 'created' || t.state === 'open') ?? null);
+    await demo.govflow.engine.completeJob(job!.id, { worker: 'admin-editors-test' });
+    const task = await eventually('the user task', async () => (await demo.govflow.engine.listTasks({ instanceId: started.id })).find((t) => t.state === 'created' || t.state === 'open') ?? null);
     assert.equal(task.elementId, 'review');
     assert.equal(task.formKey, 'building-permit-decide');
-    const small = await govflow.engine.startInstance('drawn-permit', { variables: { amount: 20 } });
+    const small = await demo.govflow.engine.startInstance('drawn-permit', { variables: { amount: 20 } });
     const [job2] = await eventually('the second job', async () => {
-      const jobs = await govflow.engine.activateJobs({ type: 'drawn-check', worker: 'admin-editors-test', processKeys: ['drawn-permit'] });
+      const jobs = await demo.govflow.engine.activateJobs({ type: 'drawn-check', worker: 'admin-editors-test', processKeys: ['drawn-permit'] });
       return jobs.length > 0 ? jobs : null;
     });
-    await govflow.engine.completeJob(job2!.id, { worker: 'admin-editors-test' });
-    const waiting = await eventually('the timer', async () => (await govflow.engine.getInstanceWithEvents(small.id)).events.find((e) => e.type === 'element.activated' && (e.elementId === 'wait' || e.elementId === 'review')) ?? null);
+    await demo.govflow.engine.completeJob(job2!.id, { worker: 'admin-editors-test' });
+    const waiting = await eventually('the timer', async () => (await demo.govflow.engine.getInstanceWithEvents(small.id)).events.find((e) => e.type === 'element.activated' && (e.elementId === 'wait' || e.elementId === 'review')) ?? null);
     assert.equal(waiting.elementId, 'wait', 'amount 20 takes the other condition to the timer');
 
     // Saved again unchanged (the modeller re-formats the XML): no new version, and the page says so.
-    await page.goto(`${base}/admin/modeller/drawn-permit`);
+    await page.goto(`${demo.base}/admin/modeller/drawn-permit`);
     await page.locator('#modeller-canvas[data-ready="true"]').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Save and deploy a new version' }).click();
     await page.locator('#no-changes').waitFor();
     assert.match(await page.locator('#no-changes').innerText(), /No changes: the model is the same as version 1/);
-    const versions = await govflow.db.query<{ n: number | string }>("select count(*) as n from process_definition where key = 'drawn-permit'");
+    const versions = await demo.govflow.db.query<{ n: number | string }>("select count(*) as n from process_definition where key = 'drawn-permit'");
     assert.equal(Number(versions.rows[0]!.n), 1);
     assert.deepEqual(await problems(), []);
     await context.close();
@@ -164,22 +140,21 @@ describe('admin editors in Chromium', () => {
 
   it('changes a fee in the decision-table editor, tried in its test panel first; the next case computes the new fee', async () => {
     // A case's fee comes from the deployed decision, as the building permit's does (a business rule task).
-    await govflow.engine.deploy([{ name: 'fee-case.bpmn', content: bpmn('fee-case', '<startEvent id="s"/><businessRuleTask id="compute-fee"><extensionElements><zeebe:calledDecision decisionId="building-permit-fee" resultVariable="fee"/></extensionElements></businessRuleTask><endEvent id="e"/>', 's -> compute-fee; compute-fee -> e') }]);
+    await demo.govflow.engine.deploy([{ name: 'fee-case.bpmn', content: bpmn('fee-case', '<startEvent id="s"/><businessRuleTask id="compute-fee"><extensionElements><zeebe:calledDecision decisionId="building-permit-fee" resultVariable="fee"/></extensionElements></businessRuleTask><endEvent id="e"/>', 's -> compute-fee; compute-fee -> e') }]);
     const feeOfNextCase = async (): Promise<unknown> => {
-      const started = await govflow.engine.startInstance('fee-case', { variables: { floorArea: 80, features: [] } });
+      const started = await demo.govflow.engine.startInstance('fee-case', { variables: { floorArea: 80, features: [] } });
       return eventually('the fee', async () => {
-        const instance = await govflow.engine.getInstance(started.id);
+        const instance = await demo.govflow.engine.getInstance(started.id);
         return instance.state === 'completed' ? { fee: (instance.variables as Record<string, unknown>)['fee'] } : null;
       });
     };
     assert.deepEqual(await feeOfNextCase(), { fee: 250 });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 1000 }, axe: true });
     const problems = await watch(context);
     const page = await context.newPage();
-    await signInStaffInBrowser(page, base, 'ada');
-    await page.goto(`${base}/admin/processes`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/admin/processes`);
     await page.getByRole('link', { name: 'Open building-permit-fee in the decision-table editor' }).click();
     await page.locator('#decision-editor[data-ready="true"]').waitFor({ timeout: 20_000 });
     await auditPage(page, 'the decision-table editor');
@@ -211,7 +186,7 @@ describe('admin editors in Chromium', () => {
     assert.deepEqual(await feeOfNextCase(), { fee: 275 }, 'the next case computes the new fee');
 
     // Saved again unchanged: no version 3.
-    await page.goto(`${base}/admin/decision-editor/building-permit-fee`);
+    await page.goto(`${demo.base}/admin/decision-editor/building-permit-fee`);
     await page.locator('#decision-editor[data-ready="true"]').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Save and deploy a new version' }).click();
     await page.locator('#no-changes').waitFor();

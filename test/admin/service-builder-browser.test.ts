@@ -5,10 +5,9 @@
  * applies for it in the portal and a licensing clerk decides the case in the workbench.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { describe, it } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { eventually } from '../support/eventually.js';
 import { signInCitizenInBrowser, signInStaff, signInStaffInBrowser, signInStaffWith } from '../support/sign-in.js';
 
@@ -40,19 +39,10 @@ async function postForm(base: string, url: string, cookie: string, fields: Recor
 }
 
 describe('a new service built in the browser', () => {
-  let server: DemoServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startDemoServer('service-builder');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const demo = withDemoBrowser('service-builder');
 
   it('is drawn, created and published by administrators, applied for by a citizen and decided by a clerk', async () => {
-    const base = server.running.url;
+    const { base, server, browser } = demo;
     const admin = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await admin.newPage();
     await signInStaffInBrowser(page, base, 'ada');

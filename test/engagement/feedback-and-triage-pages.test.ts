@@ -6,39 +6,26 @@
 // every page passes axe-core (WCAG 2.2 A/AA) and html-validate.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { engagementFigures, getReport } from '../../src/engagement/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 
-let server: DemoServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startDemoServer('feedback-pages');
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = withDemoBrowser('feedback-pages');
 
 async function signedIn(who: { citizen: string } | { staff: string }, javaScript: boolean): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: javaScript, bypassCSP: true });
-  if (javaScript) await context.addInitScript({ content: axe.source });
+  const context = await demo.newContext({ javaScriptEnabled: javaScript, bypassCSP: true, axe: javaScript });
   const page = await context.newPage();
-  if ('citizen' in who) await signInCitizenInBrowser(page, server.running.url, who.citizen);
-  else await signInStaffInBrowser(page, server.running.url, who.staff);
+  if ('citizen' in who) await signInCitizenInBrowser(page, demo.base, who.citizen);
+  else await signInStaffInBrowser(page, demo.base, who.staff);
   return page;
 }
 
 it('triage correction, a formal complaint answered, and satisfaction feedback, with JavaScript off; every page audited', async () => {
-  const base = server.running.url;
-  const { engine, db } = server.govflow;
+  const base = demo.base;
+  const { engine, db } = demo.govflow;
   const citizen = await signedIn({ citizen: 'alex' }, false);
   const audit = await signedIn({ citizen: 'alex' }, true);
   const check = async (url: string, what: string, page: Page = audit): Promise<void> => {

@@ -7,40 +7,25 @@
 // link http(s), mailto or local — and passes axe-core (WCAG 2.2 A/AA) and html-validate.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 import { XSS_CORPUS, XSS_TEXT, XSS_TITLES } from './xss-corpus.js';
 
-let server: DemoServer;
-let browser: Browser;
+const demo = withDemoBrowser('participation', { env: () => ({ GOVFLOW_PROPOSAL_THRESHOLD: '2' }) });
 const saved: Record<string, string> = {};
-
-before(async () => {
-  process.env['GOVFLOW_PROPOSAL_THRESHOLD'] = '2';
-  server = await startDemoServer('participation');
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-});
-after(async () => {
-  delete process.env['GOVFLOW_PROPOSAL_THRESHOLD'];
-  await browser?.close();
-  await server?.stop();
-});
 
 /** A signed-in page; with script on, axe is injected and the CSP bypassed, so only our escaping stands in the way. */
 async function pageOf(who: { citizen?: string; staff?: string }, javaScript: boolean): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: javaScript, bypassCSP: true });
-  if (javaScript) await context.addInitScript({ content: axe.source });
+  const context = await demo.newContext({ javaScriptEnabled: javaScript, bypassCSP: true, axe: javaScript });
   const page = await context.newPage();
-  if (who.citizen) await signInCitizenInBrowser(page, server.running.url, who.citizen);
-  if (who.staff) await signInStaffInBrowser(page, server.running.url, who.staff);
+  if (who.citizen) await signInCitizenInBrowser(page, demo.base, who.citizen);
+  if (who.staff) await signInStaffInBrowser(page, demo.base, who.staff);
   return page;
 }
-const url = (p: string): string => `${server.running.url}${p}`;
+const url = (p: string): string => `${demo.base}${p}`;
 const main = async (page: Page): Promise<string> => page.locator('main').innerText();
 // Reasons fit their fields (1000 characters for an abuse report, 4000 for an answer): as much of the corpus as fits.
 const fitting = (max: number): string => {
@@ -112,7 +97,7 @@ it('with JavaScript off: propose, support to the threshold, answer in the workbe
   assert.match(await main(sam), new RegExp(`${XSS_TITLES[1]!.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*1 comments`));
 
   // Bob (building control: the streets topic's department) answers in the workbench, and replies officially.
-  const [instance] = await server.govflow.engine.listInstances({ businessKey: `PP-${id}` });
+  const [instance] = await demo.govflow.engine.listInstances({ businessKey: `PP-${id}` });
   assert.ok(instance, 'the second support started the answer case');
   const bob = await pageOf({ staff: 'bob' }, false);
   await bob.goto(url(`/staff/cases/${instance.id}`));
@@ -143,7 +128,7 @@ it('with JavaScript off: propose, support to the threshold, answer in the workbe
   await mia.getByRole('button', { name: `Restore proposal ${id}` }).click();
   await sam.goto(url(`/proposals/${id}`));
   assert.equal(await sam.locator('h1').innerText(), XSS_TITLES[0]);
-  const { rows } = await server.govflow.db.query<{ type: string; actor: string; reason: string }>(
+  const { rows } = await demo.govflow.db.query<{ type: string; actor: string; reason: string }>(
     "select type, actor, data ->> 'reason' as reason from event_log where type like 'engagement.moderation.%' order by id");
   assert.deepEqual(rows, [
     { type: 'engagement.moderation.hidden', actor: 'staff:mia', reason: 'It repeats another proposal word for word.' },

@@ -8,44 +8,36 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import type { Page } from 'playwright-core';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage } from '../support/page-audit.js';
 import { signInCitizenInBrowser } from '../support/sign-in.js';
 
 // The smallest PNG (file-type knows it by its first bytes).
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da636460f80f00010401005f5c2d3b0000000049454e44ae426082', 'hex');
 
-let server: DemoServer;
-let browser: Browser;
+const demo = withDemoBrowser('report-page');
 let files: string;
 
 before(async () => {
-  server = await startDemoServer('report-page');
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   files = await mkdtemp(path.join(tmpdir(), 'govflow-photo-'));
   await writeFile(path.join(files, 'light.png'), PNG);
   await writeFile(path.join(files, 'not-a-photo.png'), 'just text');
 });
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await rm(files, { recursive: true, force: true });
 });
 
 async function citizenPage(javaScript: boolean): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: javaScript, bypassCSP: true });
-  if (javaScript) await context.addInitScript({ content: axe.source });
+  const context = await demo.newContext({ javaScriptEnabled: javaScript, bypassCSP: true, axe: javaScript });
   const page = await context.newPage();
-  await signInCitizenInBrowser(page, server.running.url, 'alex');
+  await signInCitizenInBrowser(page, demo.base, 'alex');
   return page;
 }
 
 /** One report through the pages; `check` runs on each page reached (the audit, or nothing). */
 async function report(page: Page, check: (what: string) => Promise<void>, place: { lat: string; long: string }, photo: string | null): Promise<string> {
-  const base = server.running.url;
+  const base = demo.base;
   await page.goto(`${base}/report-a-problem`);
   await check('report a problem: where and what');
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -75,7 +67,7 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
   const page = await citizenPage(false);
   const nothing = async (): Promise<void> => {};
   // A file that is not a picture is refused by its content, naming the field.
-  await page.goto(`${server.running.url}/report-a-problem/details?category=street-light&address=Mill+Lane&lat=&long=`);
+  await page.goto(`${demo.base}/report-a-problem/details?category=street-light&address=Mill+Lane&lat=&long=`);
   await page.getByLabel('Describe the problem').fill('Dark');
   await page.getByLabel('Not lit at all').check();
   await page.getByLabel('Photo (optional)').setInputFiles(path.join(files, 'not-a-photo.png'));
@@ -84,24 +76,24 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
 
   const id = await report(page, nothing, { lat: '51.50101', long: '-0.14156' }, 'light.png');
   assert.match(await page.locator('main').innerText(), /Street light not working[\s\S]*Open[\s\S]*Intake has not looked at it yet/);
-  const photo = await page.request.get(`${server.running.url}/reports/${id}/photo`);
+  const photo = await page.request.get(`${demo.base}/reports/${id}/photo`);
   assert.equal(photo.headers()['content-type'], 'image/png');
   assert.deepEqual(Buffer.from(await photo.body()), PNG);
 
   // Forty metres away, the same kind of problem: the first report is offered before the second is written.
-  await page.goto(`${server.running.url}/report-a-problem/details?category=street-light&address=High+Street&lat=51.50137&long=-0.14156`);
+  await page.goto(`${demo.base}/report-a-problem/details?category=street-light&address=High+Street&lat=51.50137&long=-0.14156`);
   assert.match(await page.locator('main').innerText(), new RegExp(`Has it already been reported\\?[\\s\\S]*Report ${id}[\\s\\S]*about 40 metres away`));
-  await page.goto(`${server.running.url}/report-a-problem/details?category=pothole&address=High+Street&lat=51.50137&long=-0.14156`);
+  await page.goto(`${demo.base}/report-a-problem/details?category=pothole&address=High+Street&lat=51.50137&long=-0.14156`);
   assert.doesNotMatch(await page.locator('main').innerText(), /Has it already been reported/, 'another kind of problem is not a duplicate');
 
   // Staff triage it: the note reaches the citizen's page.
-  const [instance] = await server.govflow.engine.listInstances({ businessKey: `PR-${id}`, limit: 1 });
-  const [task] = await server.govflow.engine.listTasks({ instanceId: instance!.id });
+  const [instance] = await demo.govflow.engine.listInstances({ businessKey: `PR-${id}`, limit: 1 });
+  const [task] = await demo.govflow.engine.listTasks({ instanceId: instance!.id });
   assert.deepEqual(task!.candidateGroups, ['intake']);
-  await server.govflow.engine.completeTask(task!.id, { variables: { triageOutcome: 'accepted', statusNotes: 'Sent to building control.' }, actor: 'pat' });
-  const [next] = await server.govflow.engine.listTasks({ instanceId: instance!.id });
+  await demo.govflow.engine.completeTask(task!.id, { variables: { triageOutcome: 'accepted', statusNotes: 'Sent to building control.' }, actor: 'pat' });
+  const [next] = await demo.govflow.engine.listTasks({ instanceId: instance!.id });
   assert.deepEqual(next!.candidateGroups, ['building-control'], 'the category\'s department gets the next task');
-  await page.goto(`${server.running.url}/reports/${id}`);
+  await page.goto(`${demo.base}/reports/${id}`);
   assert.match(await page.locator('main').innerText(), /Sent to building control\./);
   await page.context().close();
 });
@@ -109,7 +101,7 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
 it('every page passes axe-core (WCAG 2.2 A/AA) and html-validate', async () => {
   const page = await citizenPage(true);
   await report(page, (what) => auditPage(page, what), { lat: '51.4', long: '-0.2' }, null);
-  await page.goto(`${server.running.url}/report-a-problem/details?category=pothole&address=High+Street&lat=51.4&long=-0.2`);
+  await page.goto(`${demo.base}/report-a-problem/details?category=pothole&address=High+Street&lat=51.4&long=-0.2`);
   await auditPage(page, 'report a problem: details with a multi-value question');
   await page.context().close();
 });

@@ -7,20 +7,16 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import axe from 'axe-core';
 import type { ParsedMail } from 'mailparser';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import Parser from 'rss-parser';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { eventually } from '../support/eventually.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { apiKeyFor, signInStaff } from '../support/sign-in.js';
 import { startSmtp, type SmtpSink } from '../support/smtp-sink.js';
 
 let smtp: SmtpSink;
-let server: DemoServer;
-let browser: Browser;
 let base: string;
 /** Mia, a manager of building control, signed in once (each sign-in spends a TOTP step). */
 let staff: string;
@@ -28,16 +24,13 @@ const TOPIC = '/updates/department/building-control';
 
 before(async () => {
   smtp = await startSmtp();
-  process.env['GOVFLOW_SMTP_URL'] = smtp.url;
-  process.env['GOVFLOW_MAIL_FROM'] = 'Demo Municipality <noreply@demo.test>';
-  server = await startDemoServer('updates');
-  base = server.running.url;
+});
+const demo = withDemoBrowser('updates', { env: () => ({ GOVFLOW_SMTP_URL: smtp.url, GOVFLOW_MAIL_FROM: 'Demo Municipality <noreply@demo.test>' }) });
+before(async () => {
+  base = demo.base;
   staff = await signInStaff(base, 'mia');
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 });
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await smtp?.stop();
 });
 
@@ -82,7 +75,7 @@ it('subscriptions: double opt-in through a real SMTP server, the address only in
   assert.match(asked.text, /Check your e-mail/);
 
   // Personal data only in the vault: neither engagement's row nor the outbox holds the address.
-  const db = server.govflow.db;
+  const db = demo.govflow.db;
   const { rows: [row] } = await db.query<{ id: number; subject: string; address_ref: string; status: string; whole: string }>(
     "select id::float8 as id, subject, address_ref, status, row_to_json(s)::text as whole from engagement_subscription s order by id desc limit 1");
   assert.match(row!.address_ref, /^vault:pd1_/);
@@ -132,16 +125,16 @@ it('subscriptions: double opt-in through a real SMTP server, the address only in
 it('feeds: Atom and RSS parse with a real feed parser and carry the news and a problem report\'s status change', async () => {
   const news = await publish('Winter gritting starts on Monday');
   // A street-light report (building control's category) over Open311, triaged with a public note.
-  const key = await apiKeyFor(server.govflow.db, { roles: ['agency-system'], services: ['open311'] });
+  const key = await apiKeyFor(demo.govflow.db, { roles: ['agency-system'], services: ['open311'] });
   const posted = await fetch(`${base}/open311/v2/requests.json`, {
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ api_key: key, service_code: 'street-light', lat: '51.5', long: '-0.14', description: 'Lamp out', 'attribute[fault]': 'out' }).toString(),
   });
   assert.equal(posted.status, 200, await posted.clone().text());
   const [{ service_request_id: reportId }] = await posted.json() as [{ service_request_id: string }];
-  const [instance] = await server.govflow.engine.listInstances({ businessKey: `PR-${reportId}`, limit: 1 });
-  const [task] = await server.govflow.engine.listTasks({ instanceId: instance!.id });
-  await server.govflow.engine.completeTask(task!.id, { variables: { triageOutcome: 'accepted', statusNotes: 'A crew will replace the lamp this week.' }, actor: 'pat' });
+  const [instance] = await demo.govflow.engine.listInstances({ businessKey: `PR-${reportId}`, limit: 1 });
+  const [task] = await demo.govflow.engine.listTasks({ instanceId: instance!.id });
+  await demo.govflow.engine.completeTask(task!.id, { variables: { triageOutcome: 'accepted', statusNotes: 'A crew will replace the lamp this week.' }, actor: 'pat' });
 
   const parser = new Parser();
   for (const format of ['atom', 'rss'] as const) {
@@ -168,8 +161,7 @@ it('feeds: Atom and RSS parse with a real feed parser and carry the news and a p
 });
 
 async function newPage(javaScript: boolean): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: javaScript, bypassCSP: true });
-  if (javaScript) await context.addInitScript({ content: axe.source });
+  const context = await demo.newContext({ javaScriptEnabled: javaScript, bypassCSP: true, axe: javaScript });
   return context.newPage();
 }
 

@@ -4,37 +4,25 @@
  * axe-core clean and valid HTML.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
 import { Notifications } from '../../src/notifications/index.js';
 import { bpmn, job } from '../engine/bpmn.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage } from '../support/page-audit.js';
 import { signInStaffInBrowser } from '../support/sign-in.js';
 
 describe('operations pages in Chromium (audit events, incidents, notifications)', () => {
-  let server: DemoServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startDemoServer('operations-browser');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser.close();
-    await server.stop();
-  });
+  const demo = withDemoBrowser('operations-browser');
 
   const contextFor = async (): Promise<BrowserContext> => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1200, height: 900 }, axe: true });
     return context;
   };
 
   /** A message whose delivery failed for good: sent through a transport that always refuses, one attempt allowed. */
   async function failedNotification(): Promise<number> {
-    const { db } = server.govflow;
+    const { db } = demo.govflow;
     const refusing = new Notifications({ db, maxAttempts: 1, transport: { name: 'refusing', send: async () => { throw new Error('550 mailbox unavailable'); } } });
     // The server's own sender (log-only) may deliver a message first; then queue another.
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -46,7 +34,7 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
   }
 
   it('lets an admin retry an incident and resend a notification, and shows both in the audit events', async () => {
-    const { engine } = server.govflow;
+    const { engine } = demo.govflow;
     await engine.deploy([{ name: 'ops.bpmn', content: bpmn('operations-probe', `<startEvent id="s"/>${job('call-agency', 'operations-probe-job')}<endEvent id="e"/>`, 's -> call-agency; call-agency -> e') }]);
     const instance = await engine.startInstance('operations-probe');
     const [claimed] = await engine.activateJobs({ type: 'operations-probe-job', worker: 'test', maxJobs: 1 });
@@ -57,8 +45,8 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
 
     const context = await contextFor();
     const page = await context.newPage();
-    await signInStaffInBrowser(page, server.running.url, 'ada');
-    await page.goto(`${server.running.url}/operations`);
+    await signInStaffInBrowser(page, demo.base, 'ada');
+    await page.goto(`${demo.base}/operations`);
     assert.equal(await page.locator('h1').innerText(), 'Operations');
     assert.match(await page.locator('main').innerText(), /Open incidents\s+1/);
     await auditPage(page, 'the operations overview');
@@ -73,7 +61,7 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
     const [again] = await engine.activateJobs({ type: 'operations-probe-job', worker: 'test', maxJobs: 1 });
     assert.equal(again?.instanceId, instance.id, 'the job is back for a worker to take');
 
-    await page.goto(`${server.running.url}/operations/notifications?status=failed`);
+    await page.goto(`${demo.base}/operations/notifications?status=failed`);
     assert.match(await page.locator('table').innerText(), /550 mailbox unavailable/);
     assert.doesNotMatch(await page.locator('table').innerText(), /applicant\d@example\.org/, 'addresses are masked');
     await auditPage(page, 'the failed notifications');
@@ -83,7 +71,7 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
     await page.getByRole('link', { name: 'Pending' }).click();
     await auditPage(page, 'the pending notifications');
 
-    await page.goto(`${server.running.url}/operations/audit`);
+    await page.goto(`${demo.base}/operations/audit`);
     await auditPage(page, 'the audit events');
     await page.getByLabel('Event type').fill('notification.');
     await page.getByLabel('Actor').fill('staff:ada');
@@ -104,9 +92,9 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
   it('shows an auditor the same pages without the buttons', async () => {
     const context = await contextFor();
     const page = await context.newPage();
-    await signInStaffInBrowser(page, server.running.url, 'aud');
+    await signInStaffInBrowser(page, demo.base, 'aud');
     for (const url of ['/operations', '/operations/incidents', '/operations/notifications?status=failed', '/operations/audit?type=identity.']) {
-      await page.goto(`${server.running.url}${url}`);
+      await page.goto(`${demo.base}${url}`);
       assert.equal(await page.getByRole('button', { name: /Retry|Resend|Send now/ }).count(), 0, url);
       await auditPage(page, `${url} as an auditor`);
     }

@@ -8,14 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Govflow } from '../../src/cli/index.js';
+import { after, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { resolveMasterKey } from '../../src/kernel/index.js';
 import { exportPrivateKey, generateSigningKey, loadOrCreateClientKey, startAgencySimulator, type RunningSimulator } from '../../src/registries/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { eventually } from '../support/eventually.js';
 import { auditPage } from '../support/page-audit.js';
 import { signInCitizen, signInStaff, signInStaffInBrowser } from '../support/sign-in.js';
@@ -43,38 +40,30 @@ async function fits(page: Page, what: string): Promise<void> {
 }
 
 describe('the clerk\'s case page and the department\'s incidents (registry down, then up)', () => {
-  let server: DemoServer;
-  let govflow: Govflow;
-  let browser: Browser;
   let sim: RunningSimulator | undefined;
   let registryPort: number;
   const registryKey = generateSigningKey('agency-simulator');
-  before(async () => {
-    // govflow is configured for a registry on a port nobody listens on yet: every look-up fails until it starts.
-    registryPort = await freePort();
-    process.env['GOVFLOW_REGISTRY_URL'] = `http://127.0.0.1:${registryPort}`;
-    process.env['GOVFLOW_REGISTRY_PUBLIC_KEY'] = registryKey.publicKey;
-    server = await startDemoServer('case-page');
-    govflow = server.govflow;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  // govflow is configured for a registry on a port nobody listens on yet: every look-up fails until it starts.
+  const demo = withDemoBrowser('case-page', {
+    env: async () => {
+      registryPort = await freePort();
+      return { GOVFLOW_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, GOVFLOW_REGISTRY_PUBLIC_KEY: registryKey.publicKey };
+    },
   });
   after(async () => {
     await sim?.stop();
-    await browser?.close();
-    await server?.stop();
   });
 
   it('lists a stuck renewal for licensing, retries it once the registry answers, and shows the case in words', async () => {
-    const base = server.running.url;
+    const base = demo.base;
     await signInCitizen(base, 'sam'); // the eID sign-in keeps Sam's national identity number in the vault
-    const start = (reference: string, businessCode: string) => govflow.engine.startInstance('business-licence-renewal', {
+    const start = (reference: string, businessCode: string) => demo.govflow.engine.startInstance('business-licence-renewal', {
       businessKey: reference, variables: { applicant: 'demo-citizen-sam', applicantName: 'Sam Example', email: 'sam@example.test', applicantEmail: 'sam@example.test', businessCode, applicationId: reference, reference, serviceId: 'business-licence-renewal', serviceName: 'Renew a business licence' },
     });
     const stuck = await start('BL-2026-990001', 'BR-300400');
-    await eventually('the failed look-up to become an incident', async () => (await govflow.engine.listIncidents({ instanceId: stuck.id })).length === 1);
+    await eventually('the failed look-up to become an incident', async () => (await demo.govflow.engine.listIncidents({ instanceId: stuck.id })).length === 1);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 900 }, axe: true });
     const page = await context.newPage();
     await signInStaffInBrowser(page, base, 'lin');
     assert.equal(new URL(page.url()).pathname, '/staff', 'staff sign-in lands on the inbox');
@@ -99,13 +88,13 @@ describe('the clerk\'s case page and the department\'s incidents (registry down,
 
     // The registry comes up on the configured port; the retry runs the look-up again and the case reaches its review.
     sim = await startAgencySimulator({
-      clients: { govflow: (await loadOrCreateClientKey(govflow.db, resolveMasterKey(govflow.config))).publicKey },
+      clients: { govflow: (await loadOrCreateClientKey(demo.govflow.db, resolveMasterKey(demo.govflow.config))).publicKey },
       env: { AGENCY_SIM_PORT: String(registryPort), AGENCY_SIM_PRIVATE_KEY: exportPrivateKey(registryKey.privateKey) },
     });
     await page.locator('tr', { hasText: 'BL-2026-990001' }).getByRole('button', { name: /Retry/ }).click();
     assert.match(await page.locator('.govuk-notification-banner').innerText(), /tried again/);
-    const review = await eventually('the renewal to reach its review', async () => (await govflow.engine.listTasks({ instanceId: stuck.id, state: 'created' })).find((t) => t.elementId === 'clerk-review'));
-    assert.equal((await govflow.engine.listIncidents({ instanceId: stuck.id })).length, 0);
+    const review = await eventually('the renewal to reach its review', async () => (await demo.govflow.engine.listTasks({ instanceId: stuck.id, state: 'created' })).find((t) => t.elementId === 'clerk-review'));
+    assert.equal((await demo.govflow.engine.listIncidents({ instanceId: stuck.id })).length, 0);
     await page.reload();
     assert.equal(await page.locator('#no-incidents').count(), 1, 'the case left the incident list');
 
@@ -124,8 +113,8 @@ describe('the clerk\'s case page and the department\'s incidents (registry down,
     await page.getByLabel('Refuse').check();
     await page.getByLabel('Reasons').fill('Two violations in the last six months, one of food hygiene.');
     await page.getByRole('button', { name: 'Complete task' }).click();
-    await eventually('the refusal to close the case', async () => (await govflow.engine.getInstance(stuck.id)).state === 'completed', {
-      describe: async () => `${JSON.stringify((await govflow.engine.getInstance(stuck.id)).activeElements)} ${JSON.stringify(await govflow.engine.listIncidents({ instanceId: stuck.id }))} ${(await page.locator('main').innerText()).slice(0, 1500)}`,
+    await eventually('the refusal to close the case', async () => (await demo.govflow.engine.getInstance(stuck.id)).state === 'completed', {
+      describe: async () => `${JSON.stringify((await demo.govflow.engine.getInstance(stuck.id)).activeElements)} ${JSON.stringify(await demo.govflow.engine.listIncidents({ instanceId: stuck.id }))} ${(await page.locator('main').innerText()).slice(0, 1500)}`,
     });
     await page.goto(`${base}/staff/cases/${stuck.id}`);
     assert.equal(await text('#current-steps'), 'Closed: refused');
@@ -140,7 +129,7 @@ describe('the clerk\'s case page and the department\'s incidents (registry down,
 
     // The approve path: a clean business is renewed by the rules alone; an administrator reads its explanation.
     const clean = await start('BL-2026-990002', 'BR-100200');
-    await eventually('the clean renewal to close', async () => (await govflow.engine.getInstance(clean.id)).state === 'completed');
+    await eventually('the clean renewal to close', async () => (await demo.govflow.engine.getInstance(clean.id)).state === 'completed');
     const ada = await signInStaff(base, 'ada');
     const html = await (await fetch(`${base}/staff/cases/${clean.id}`, { headers: { cookie: ada } })).text();
     assert.match(html, /id="current-steps">Closed: approved</);

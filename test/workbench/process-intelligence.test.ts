@@ -5,15 +5,11 @@
  * non-conformant only once the daily conformance check has run for the next day.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser } from 'playwright-core';
-import type { Govflow } from '../../src/cli/index.js';
+import { describe, it } from 'node:test';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogue } from '../../src/catalogue/index.js';
 import { analyzeLog, readEventLogFromDatabase } from '../../src/mining/index.js';
 import { runConformanceChecks } from '../../src/workbench/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { eventually } from '../support/eventually.js';
 import { auditPage } from '../support/page-audit.js';
 import { signInStaff, signInStaffInBrowser } from '../support/sign-in.js';
@@ -33,22 +29,10 @@ const rowValues = (page: string, key: string): number[] => {
 };
 
 describe('process intelligence in the workbench', () => {
-  let server: DemoServer;
-  let govflow: Govflow;
-  let browser: Browser;
-  before(async () => {
-    server = await startDemoServer('intelligence');
-    govflow = server.govflow;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const demo = withDemoBrowser('intelligence');
 
   it('shows the mining module\'s figures, passes axe and html-validate, and lists a planted deviation the next day', async () => {
-    const base = server.running.url;
-    const { engine, db } = govflow;
+    const { base, govflow: { engine, db } } = demo;
     const ids: number[] = [];
     for (let i = 1; i <= 4; i++) {
       const started = await engine.startInstance('sensor-alarm', { businessKey: `SA-TEST-${i}`, variables: { alarmKey: `bin-${i}|full`, department: 'building-control', summary: `Bin ${i} is full` } });
@@ -118,8 +102,7 @@ describe('process intelligence in the workbench', () => {
     // Caseworkers are refused; the page and its map pass in Chromium for an administrator.
     const bob = await signInStaff(base, 'bob');
     assert.equal((await fetch(`${base}/staff/intelligence/sensor-alarm`, { headers: { cookie: bob } })).status, 403);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript({ content: axe.source });
+    const context = await demo.newContext({ viewport: { width: 1280, height: 900 }, axe: true });
     const page = await context.newPage();
     await signInStaffInBrowser(page, base, 'ada');
     await page.goto(`${base}/staff/intelligence`);

@@ -3,43 +3,27 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Govflow } from '../../src/cli/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
-import { startDemoServer, type DemoServer } from '../support/demo-server.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { withDemoBrowser } from '../support/demo-browser.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInStaffInBrowser } from '../support/sign-in.js';
 
 const check = auditPage;
 
 describe('staff workbench in Chromium', () => {
-  let server: DemoServer;
-  let govflow: Govflow;
-  let running: DemoServer['running'];
-  let browser: Browser;
-  before(async () => {
-    server = await startDemoServer('workbench-browser');
-    ({ govflow, running } = server);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser.close();
-    await server.stop();
-  });
+  const demo = withDemoBrowser('workbench-browser');
 
   it('intake works a case from the inbox: diagram, task form with errors, escalation; pages accessible', async () => {
-    for (const n of [1, 2]) await govflow.engine.startInstance('building-permit', { businessKey: `BP-2026-90010${n}`, variables: { applicant: `person-${n}`, applicantName: `Applicant ${n}`, applicationId: `BP-2026-90010${n}` } });
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.addInitScript({ content: axe.source });
+    for (const n of [1, 2]) await demo.govflow.engine.startInstance('building-permit', { businessKey: `BP-2026-90010${n}`, variables: { applicant: `person-${n}`, applicantName: `Applicant ${n}`, applicationId: `BP-2026-90010${n}` } });
+    const context = await demo.newContext({ viewport: { width: 1200, height: 900 }, axe: true });
     // Every CSP violation on the page, as the browser reports it (the console does not always say).
     await context.addInitScript({ content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" });
     const page = await context.newPage();
     const cspViolations: string[] = [];
     page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text()); });
-    await signInStaffInBrowser(page, running.url, 'pat');
-    await page.goto(`${running.url}/staff`);
+    await signInStaffInBrowser(page, demo.base, 'pat');
+    await page.goto(`${demo.base}/staff`);
     assert.equal(await page.locator('h1').innerText(), 'Inbox');
     assert.match(await page.locator('table').innerText(), /Case deadline[\s\S]*60 days left/);
     await check(page, 'the inbox');
@@ -84,7 +68,7 @@ describe('staff workbench in Chromium', () => {
     assert.equal(await page.locator('h1').innerText(), 'BP-2026-900101');
     assert.match(await page.locator('#case-history').innerText(), /Pat Planner escalated the task “Zoning review” to planning\/manager: The site is on the border of two zones\./);
     assert.equal(await page.getByRole('button', { name: 'Assign to me' }).count(), 0, 'the escalated task is for the managers now');
-    await page.goto(`${running.url}/staff?view=mine`);
+    await page.goto(`${demo.base}/staff?view=mine`);
     await check(page, 'my tasks');
     assert.deepEqual(cspViolations, [], 'the pages run under their CSP without violations');
     await context.close();

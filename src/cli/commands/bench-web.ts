@@ -13,9 +13,10 @@
  * - `staff-inbox`: `GET /staff`, a signed-in caseworker (password + TOTP through the staff sign-in pages);
  * - `api-instance`: `GET /api/process-instances/:id`, an agency system's API key (bearer), cycling through cases;
  * - `case-search` (issue 20, not in the default set: ask for it with `--targets`): `GET /staff/search` by a signed-in
- *   caseworker, cycling through searches by applicant name (the vault's blind index), reference, address and
- *   state over the seeded cases (goal over 100,000 cases: ≥ 500 searches/s, p99 < 100 ms; run it with
- *   `--cases 100000 --targets case-search`);
+ *   caseworker of planning and intake (department scope), cycling through searches by reference, applicant name
+ *   (the vault's blind index), address, state, date range, assignee and service over `--search-cases` cases
+ *   (default 100,000): the seeded building permits and, in bulk, cases of seven services in every state (see
+ *   bench-web-search.ts). Goal over 100,000 cases: ≥ 500 searches/s, p99 < 100 ms;
  * - `baseline`: `GET /` without a session (routing, layout and HTTP, no database), measured in the same run so
  *   figures taken on a busy machine can be compared with each other.
  * Only 2xx responses count as requests served; any other status, error or timeout fails the run.
@@ -42,15 +43,17 @@ import type { Answers } from '../../web/index.js';
 import { numberFlag, parseCommandArgs, usageError } from '../args.js';
 import { createVault } from '../../privacy/index.js';
 import { projectPending, startThrowawayPostgres } from '../../store/index.js';
-import { createCaseSearchProjector } from '../../workbench/index.js';
+import { createCaseSearchProjector, type SearchTokens } from '../../workbench/index.js';
 import { openGovflow, searchServices, startServer } from '../compose.js';
 import { printMachineLoad } from './bench-load.js';
+import { caseSearchPaths, seedCaseSearch, SEARCHER, type CaseSearchSeed } from './bench-web-search.js';
 import { runLoadChild } from './load-child.js';
 
 export const USAGE = `govflow bench web [--json] [--cases N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
-  [--processes P] [--targets status-page,status-page-ca,staff-inbox,api-instance,baseline,case-search] [--citizen-cases N]
+  [--processes P] [--targets status-page,status-page-ca,staff-inbox,api-instance,baseline,case-search] [--citizen-cases N] [--search-cases N]
   [--database-url postgres://…] [--socket] [--server-log FILE]
   --processes: server processes sharing the port (default 1; node:cluster, round-robin)
+  --search-cases: cases in the case search's index for the case-search target (default 100,000; the seeded cases count)
   --socket: the server processes reach the throwaway PostgreSQL through its Unix socket instead of TCP on loopback`;
 
 const TARGETS = ['status-page', 'status-page-ca', 'staff-inbox', 'api-instance', 'baseline', 'case-search'] as const;
@@ -67,6 +70,7 @@ export interface WebBenchOptions {
   processes: number;
   targets: Target[];
   citizenCases: number;
+  searchCases: number;
   databaseUrl: string | undefined;
   socket: boolean;
   serverLog: string;
@@ -75,7 +79,7 @@ export interface WebBenchOptions {
 /** The goal of issue 5 (acceptance 5), for the status page on PostgreSQL. */
 export const STATUS_PAGE_GOAL = { requestsPerSecond: 2000, p99Ms: 50 } as const;
 /** The goal of issue 20 (acceptance 1), for the case search over 100,000 cases. */
-export const CASE_SEARCH_GOAL = { requestsPerSecond: 500, p99Ms: 100 } as const;
+export const CASE_SEARCH_GOAL = { requestsPerSecond: 500, p99Ms: 100, cases: 100_000 } as const;
 /** The goal of issue 21 (acceptance 5): the status page read in Catalan serves at most 5 % fewer requests than in English. */
 export const TRANSLATION_LOSS_GOAL_PERCENT = 5;
 
@@ -97,12 +101,12 @@ export function translationLoss(results: readonly Pick<TargetResult, 'target' | 
 /** Parses the command line; throws a message naming the flag for anything it cannot use. */
 export function parseWebBenchArgs(argv: readonly string[]): WebBenchOptions {
   const options: WebBenchOptions = {
-    json: false, cases: 10_000, durationSeconds: 10, warmupSeconds: 2, connections: 10, processes: 1, targets: [...DEFAULT_TARGETS], citizenCases: 20,
+    json: false, cases: 10_000, durationSeconds: 10, warmupSeconds: 2, connections: 10, processes: 1, targets: [...DEFAULT_TARGETS], citizenCases: 20, searchCases: 100_000,
     databaseUrl: process.env['GOVFLOW_DATABASE_URL'] || undefined, socket: false, serverLog: '/dev/null',
   };
   const { values } = parseCommandArgs(argv, {
     json: { type: 'boolean' }, socket: { type: 'boolean' }, cases: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
-    connections: { type: 'string' }, processes: { type: 'string' }, 'citizen-cases': { type: 'string' }, 'database-url': { type: 'string' },
+    connections: { type: 'string' }, processes: { type: 'string' }, 'citizen-cases': { type: 'string' }, 'search-cases': { type: 'string' }, 'database-url': { type: 'string' },
     'server-log': { type: 'string' }, targets: { type: 'string' },
   });
   options.json = values.json === true;
@@ -113,6 +117,7 @@ export function parseWebBenchArgs(argv: readonly string[]): WebBenchOptions {
   options.connections = numberFlag('--connections', values.connections, options.connections, { min: 1, max: 1000, integer: true });
   options.processes = numberFlag('--processes', values.processes, options.processes, { min: 1, max: 64, integer: true });
   options.citizenCases = numberFlag('--citizen-cases', values['citizen-cases'], options.citizenCases, { min: 1, max: 1000, integer: true });
+  options.searchCases = numberFlag('--search-cases', values['search-cases'], options.searchCases, { min: 1, max: 2_000_000, integer: true });
   if (values['server-log'] !== undefined) options.serverLog = values['server-log'];
   const databaseUrl = values['database-url'];
   if (databaseUrl !== undefined) {
@@ -147,20 +152,6 @@ function buildingPermitAnswers(i: number, applicant: { name: string; email: stri
 
 /** A small but real PDF: the bytes a site plan upload is checked by (file-type reads `%PDF-`). */
 const SITE_PLAN = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n');
-
-/** A clerk's searches over the seeded cases: by name (blind index), part of a reference, address words and state. */
-function caseSearchPaths(seeded: readonly { reference: string }[]): string[] {
-  const step = Math.max(1, Math.floor(seeded.length / 50));
-  return seeded.filter((_, k) => k % step === 0).slice(0, 50).flatMap((c, k) => {
-    const i = k * step;
-    return [
-      `/staff/search?${new URLSearchParams({ status: 'open', sort: 'reference', page: String(1 + (k % 5)) }).toString()}`,
-      `/staff/search?${new URLSearchParams({ name: `Applicant ${i}` }).toString()}`,
-      `/staff/search?${new URLSearchParams({ reference: c.reference.slice(-6) }).toString()}`,
-      `/staff/search?${new URLSearchParams({ address: `${1 + (i % 250)} Bench Street`, status: 'open' }).toString()}`,
-    ];
-  });
-}
 
 // ---------------------------------------------------------------------------- sign-in through the real pages
 
@@ -390,6 +381,8 @@ export interface WebBenchResult {
   logLevel: string;
   targets: TargetResult[];
   goals: { target: 'status-page' | 'case-search'; requestsPerSecond: number; p99Ms: number; met: boolean | null; measured: { requestsPerSecond: number; p99Ms: number } | null }[];
+  /** What the case search's index held (case-search target only). */
+  search: CaseSearchSeed | null;
   /** The status page in Catalan against English (issue 21): null when either was not measured. */
   translation: {
     english: TranslationSide; catalan: TranslationSide;
@@ -477,10 +470,15 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     }
     const identity = createIdentity({ db: govflow.db, masterKey: env['GOVFLOW_MASTER_KEY']! });
     const apiKey = await identity.createApiKey({ id: `bench-web-${process.pid}`, name: 'bench web: another agency\'s case system', roles: ['agency-system'], services: ['building-permit'] });
-    // The case search's index is projected now, as the server's worker loop would (with the same master key).
+    // The case search's index is projected now, as the server's worker loop would (with the same master key), then
+    // filled up to --search-cases in bulk.
+    const searchedAt = new Date();
+    let search: CaseSearchSeed | null = null;
     if (options.targets.includes('case-search')) {
       const vault = createVault({ db: govflow.db, masterKey: env['GOVFLOW_MASTER_KEY']! });
-      await projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens: (kind, text) => vault.searchTokens(kind, text) }), 5000);
+      const tokens: SearchTokens = (kind, text) => vault.searchTokens(kind, text);
+      await projectPending(govflow.db, createCaseSearchProjector({ services: () => searchServices(catalogue), tokens }), 5000);
+      search = await seedCaseSearch(govflow.db, { total: options.searchCases, catalogue, tokens, now: searchedAt });
     }
     // The seed's events are sealed now, so no target pays for the sealer catching up with 10,000 cases.
     await sealPending(govflow.db, { waitMs: 600_000 });
@@ -493,7 +491,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     cleanups.push(() => servers.stop());
     const base = servers.url;
     const citizenCookie = await signInCitizen(base, citizen.id);
-    const staffCookie = await signInStaff(base, 'pat');
+    const staffCookie = await signInStaff(base, SEARCHER);
 
     // Each target is checked once before load: the page it must be, not a redirect or an error page that says 200.
     const step = Math.max(1, Math.floor(seeded.length / 200));
@@ -507,7 +505,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         paths: seeded.filter((_, k) => k % step === 0).slice(0, 200).map((c) => `/api/process-instances/${c.instanceId}`), expect: /"processKey":"building-permit"/,
       },
       baseline: { headers: {}, paths: ['/'], expect: /<h1 class="govuk-heading-xl">Services<\/h1>/ },
-      'case-search': { headers: { cookie: staffCookie }, paths: caseSearchPaths(seeded), expect: /id="found-cases"/ },
+      'case-search': { headers: { cookie: staffCookie }, paths: caseSearchPaths({ bulk: search?.bulkCases ?? 0, now: searchedAt, catalogue, engineReferences: seeded.map((c) => c.reference) }), expect: /id="found-cases"/ },
     };
     for (const target of options.targets) {
       const spec = specs[target];
@@ -531,7 +529,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
       });
     }
     const status = results.find((r) => r.target === 'status-page');
-    const search = results.find((r) => r.target === 'case-search');
+    const searched = results.find((r) => r.target === 'case-search');
     const allOk = results.every((r) => r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0);
     return {
       subject: 'web', backend: 'postgres', startedAt, cases: seeded.length, seedSeconds: Math.round(seedSeconds * 100) / 100,
@@ -541,11 +539,14 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
         target: 'status-page', ...STATUS_PAGE_GOAL,
         met: status ? status.requestsPerSecond >= STATUS_PAGE_GOAL.requestsPerSecond && status.p99Ms < STATUS_PAGE_GOAL.p99Ms && allOk : null,
         measured: status ? { requestsPerSecond: status.requestsPerSecond, p99Ms: status.p99Ms } : null,
-      }, ...(search ? [{
-        target: 'case-search' as const, ...CASE_SEARCH_GOAL, met: search.requestsPerSecond >= CASE_SEARCH_GOAL.requestsPerSecond && search.p99Ms < CASE_SEARCH_GOAL.p99Ms && allOk,
-        measured: { requestsPerSecond: search.requestsPerSecond, p99Ms: search.p99Ms },
+      }, ...(searched ? [{
+        // The goal is over 100,000 cases: a smaller index measures the target but not the goal.
+        target: 'case-search' as const, ...CASE_SEARCH_GOAL,
+        met: (search?.indexedCases ?? 0) < CASE_SEARCH_GOAL.cases ? null : searched.requestsPerSecond >= CASE_SEARCH_GOAL.requestsPerSecond && searched.p99Ms < CASE_SEARCH_GOAL.p99Ms && allOk,
+        measured: { requestsPerSecond: searched.requestsPerSecond, p99Ms: searched.p99Ms },
       }] : [])],
       translation: translationLoss(results),
+      search,
       allResponses2xx: allOk,
       sameRun: 'every target, the no-database baseline included, was measured in this run against the same servers',
       loadavgBefore, loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length, node: process.version,
