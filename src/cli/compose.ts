@@ -20,8 +20,8 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, projectPending, type Database, type Queryable } from '../store/index.js';
-import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
-import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
+import { countProjectDebates, createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, listProjectNames, mayEditProjectsOf, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { assistantRoutes, createAssistant, createAssistantPlugin, createPhrasing } from '../assistant/index.js';
 import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
@@ -367,7 +367,9 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
     threshold: process.env['GOVFLOW_PROPOSAL_THRESHOLD'] ? Number(process.env['GOVFLOW_PROPOSAL_THRESHOLD']) : 25,
     answerSla: catalogue.get('proposal-answer')?.sla?.tasks['answer'] ?? null,
   });
-  const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger });
+  // Debates about projects (issue 18): transparency's project timelines, read through its index; its rule for who
+  // edits a department's projects is also who opens an official debate on one.
+  const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger, projects: { list: () => listProjectNames(govflow.db), mayOpen: mayEditProjectsOf } });
   return { engagement, complaints, engagementPlugin, participation, participationPlugin };
 }
 
@@ -478,6 +480,8 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
     publisher: { id: agency().code, name: agency().name, email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
     ...(process.env['GOVFLOW_OCDS_PREFIX'] ? { ocidPrefix: process.env['GOVFLOW_OCDS_PREFIX'] } : {}),
+    // The project page links to engagement's debates about it (the two services meet only here).
+    debatesAbout: async (slug) => ({ href: `/debates/projects/${slug}`, count: await countProjectDebates(govflow.db, slug) }),
   });
 }
 

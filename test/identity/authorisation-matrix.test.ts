@@ -234,6 +234,11 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'POST /debates': CITIZEN,
   'GET /debates/:id': ALL,
   'POST /debates/:id/comments': ['citizen', 'caseworker', 'manager', 'admin'],
+  // debates about a project (issue 18): public to read; opened by a signed-in citizen, or for the municipality by
+  // whoever edits the project's department (its managers, communications, admins); other staff 403 before any lookup
+  'GET /debates/projects/:slug': ALL,
+  'GET /debates/projects/:slug/new': ['citizen', 'manager', 'admin'],
+  'POST /debates/projects/:slug': ['citizen', 'manager', 'admin'],
   'GET /report-abuse/:kind/:id': CITIZEN,
   'POST /report-abuse/:kind/:id': CITIZEN,
   'GET /staff/moderation': ['manager', 'admin'],
