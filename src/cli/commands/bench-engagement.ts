@@ -109,7 +109,12 @@ export async function runBench(argv: string[]): Promise<number> {
       await load('post-requests', { ...spec, requests: [post] }),
     ]);
     // Every accepted post started its case (the seeded reports have none): counted through the engine.
-    const casesStarted = (await govflow.engine.listInstances({ processKey: 'problem-report', limit: 10_000_000 })).length;
+    // The engine lists at most 1,000 instances a page: count page by page.
+    let casesStarted = 0;
+    for (let page = 1000; page === 1000;) {
+      page = (await govflow.engine.listInstances({ processKey: 'problem-report', limit: 1000, offset: casesStarted })).length;
+      casesStarted += page;
+    }
     const byTarget = Object.fromEntries(result.map((r) => [r.target, r]));
     const report = {
       backend: 'postgresql', reports, seedSeconds, connections, durationSeconds, warmupSeconds, targets: result, posted: byTargetOk(result, 'post-requests'), casesStarted,
