@@ -93,7 +93,9 @@ export async function runBench(argv: string[]): Promise<number> {
     const jurisdiction = (process.env['GOVFLOW_OPEN311_JURISDICTIONS'] ?? process.env['GOVFLOW_AGENCY'] ?? 'demo-municipality').split(',')[0]!.trim();
     const seedStarted = performance.now();
     await seedBenchReports(govflow.db, { count: reports, jurisdictionId: jurisdiction, serviceCodes: DEFAULT_CATEGORIES.map((c) => c.code) });
-    await govflow.db.query('analyze engagement_report');
+    // Vacuumed as a production table would be (autovacuum would otherwise run during the timed load, and the
+    // visibility map lets the request lists read the page's ids from the index alone).
+    await govflow.db.query('vacuum analyze engagement_report');
     const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
     const { key } = await issueApiKey(govflow.db, { name: 'bench-engagement', scopes: ['open311'], services: [] }, 'bench');
     const post: Request = {
