@@ -8,7 +8,7 @@ import { createCaseSearchProjector, createSlaEscalationProjector, createWorkbenc
 import { createTrainingPlugin } from '../training/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
-import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
+import { appShellPlugin, configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { openSealedRecipient, setUpUpdates } from './compose-updates.js';
 import { decisionLetters } from './decision-letters.js';
@@ -21,8 +21,8 @@ import path from 'node:path';
 import { setUpNotifications } from '../notifications/index.js';
 import { createPayments, createRecordPaymentScheduleHandler, createTestPaymentProvider, createTestProviderPages, type PaymentProvider } from '../payments/index.js';
 import { openDatabaseFromConfig, projectPending, type Database, type Queryable } from '../store/index.js';
-import { createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
-import { createTransparencyPlugin, createTransparencyProjector, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
+import { countProjectDebates, createComplaints, createEngagement, createEngagementPlugin, createParticipation, createParticipationPlugin, OPEN311_SCOPE, startPendingReportsLoop } from '../engagement/index.js';
+import { createTransparencyPlugin, createTransparencyProjector, listProjectNames, mayEditProjectsOf, registerProjectsStaffPages, seedDemoProjects, type PublishedService } from '../transparency/index.js';
 import type { Catalogue } from '../catalogue/index.js';
 import { assistantRoutes, createAssistant, createAssistantPlugin, createPhrasing } from '../assistant/index.js';
 import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
@@ -202,7 +202,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createTrainingPlugin({ db: govflow.db, catalogue, logger: govflow.logger, ...(govflow.config.pgliteSnapshotDir ? { migratedSnapshotDir: govflow.config.pgliteSnapshotDir } : {}) }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, ...(exchange ? [createExchangePlugin(exchange, govflow.logger, identity.authenticate)] : []), createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, appShellPlugin, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createTrainingPlugin({ db: govflow.db, catalogue, logger: govflow.logger, ...(govflow.config.pgliteSnapshotDir ? { migratedSnapshotDir: govflow.config.pgliteSnapshotDir } : {}) }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, ...(exchange ? [createExchangePlugin(exchange, govflow.logger, identity.authenticate)] : []), createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -357,7 +357,9 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
     threshold: process.env['GOVFLOW_PROPOSAL_THRESHOLD'] ? Number(process.env['GOVFLOW_PROPOSAL_THRESHOLD']) : 25,
     answerSla: catalogue.get('proposal-answer')?.sla?.tasks['answer'] ?? null,
   });
-  const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger });
+  // Debates about projects (issue 18): transparency's project timelines, read through its index; its rule for who
+  // edits a department's projects is also who opens an official debate on one.
+  const participationPlugin = createParticipationPlugin({ participation, logger: govflow.logger, projects: { list: () => listProjectNames(govflow.db), mayOpen: mayEditProjectsOf } });
   return { engagement, complaints, engagementPlugin, participation, participationPlugin };
 }
 
@@ -468,6 +470,8 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     ...(govflow.config.publicUrl ? { publicUrl: govflow.config.publicUrl } : {}),
     publisher: { id: agency().code, name: agency().name, email: process.env['GOVFLOW_OPEN_DATA_EMAIL'] ?? 'open-data@example.org', homepage: govflow.config.publicUrl ?? 'https://example.org' },
     ...(process.env['GOVFLOW_OCDS_PREFIX'] ? { ocidPrefix: process.env['GOVFLOW_OCDS_PREFIX'] } : {}),
+    // The project page links to engagement's debates about it (the two services meet only here).
+    debatesAbout: async (slug) => ({ href: `/debates/projects/${slug}`, count: await countProjectDebates(govflow.db, slug) }),
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Serves the debates per topic and the discussion of each proposal: threaded comments (a reply form under each comment,
+ * Serves the debates per topic (those about a project too: project-debates.ts) and the discussion of each proposal: threaded comments (a reply form under each comment,
  * a plain <details>, so it works without script), official replies marked as such, Markdown rendered inert
  * (discussion-markdown.ts), abuse reports. Hidden items keep their place with the moderator's reason.
  */
@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
 import { renderMarkdown } from './discussion-markdown.js';
 import * as talk from './discussion-store.js';
-import { authorOf, checkText, citizenOf, isKind, officialOf, send, signInFirst, textField, tooManyPosts, topicField, when, type PagesContext } from './participation-kit.js';
+import { authorOf, checkText, citizenOf, isKind, officialOf, projectNamed, send, signInFirst, textField, tooManyPosts, topicField, when, type PagesContext } from './participation-kit.js';
 import * as store from './proposals-store.js';
 
 const MAX_DEPTH = 6;
@@ -60,12 +60,14 @@ ${textField({ key: 'body', label: 'What do you want to discuss?', hint: 'You can
     const t = (request.query as Record<string, unknown>)['topic'];
     const topic = typeof t === 'string' && participation.topics.some((x) => x.code === t) ? t : null;
     const debates = await talk.listDebates(db, { topic, limit: 100 });
+    const projects = debates.some((d) => d.project !== null) ? await ctx.projects?.list() ?? [] : [];
+    const subjectOf = (d: talk.DebateView): string => (d.project !== null ? `Project: ${projects.find((p) => p.slug === d.project)?.title ?? d.project}` : topicName(d.topic));
     return send(request, reply, 'Debates', html`<h1 class="govuk-heading-l">Debates</h1>
-<p class="govuk-body">Talk with other residents and with the municipality's officials. <a class="govuk-link" href="/proposals">See the proposals</a>.</p>
+<p class="govuk-body">Talk with other residents and with the municipality's officials. <a class="govuk-link" href="/proposals">See the proposals</a>${ctx.projects ? html`, or debate a <a class="govuk-link" href="/projects">project</a> from its page` : html``}.</p>
 <p class="govuk-body"><a class="govuk-button" data-module="govuk-button" role="button" draggable="false" href="/debates/new">Start a debate</a></p>
 <nav aria-label="Topics"><ul class="govuk-list">${[html`<li><a class="govuk-link" href="/debates"${topic === null ? html` aria-current="page"` : html``}>All topics</a></li>`,
   ...participation.topics.map((x) => html`<li><a class="govuk-link" href="/debates?topic=${x.code}"${x.code === topic ? html` aria-current="page"` : html``}>${x.name}</a></li>`)]}</ul></nav>
-${debates.length === 0 ? html`<p class="govuk-body">There are no debates${topic ? html` on this topic` : html``} yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${debates.map((d) => html`<li><a class="govuk-link govuk-!-font-weight-bold" href="/debates/${String(d.id)}">${d.title}</a><br><span class="govuk-body-s">${topicName(d.topic)} · started by ${d.author ?? 'the municipality'} · ${String(d.comments)} comments</span></li>`)}</ul>`}`);
+${debates.length === 0 ? html`<p class="govuk-body">There are no debates${topic ? html` on this topic` : html``} yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${debates.map((d) => html`<li><a class="govuk-link govuk-!-font-weight-bold" href="/debates/${String(d.id)}">${d.title}</a><br><span class="govuk-body-s">${subjectOf(d)} · started by ${d.author ?? 'the municipality'} · ${String(d.comments)} comments</span></li>`)}</ul>`}`);
   });
 
   scope.get('/debates/new', async (request, reply) => {
@@ -92,8 +94,12 @@ ${debates.length === 0 ? html`<p class="govuk-body">There are no debates${topic 
     const debate = await talk.getDebate(db, idOf(request));
     if (!debate) throw pageNotFound('There is no debate with this number.');
     if (debate.proposalId !== null) return reply.redirect(`/proposals/${debate.proposalId}#discussion`, 303);
-    return send(request, reply, debate.hidden ? 'Hidden debate' : debate.title, html`<a href="/debates?topic=${debate.topic}" class="govuk-back-link">${topicName(debate.topic)}</a>
-${debate.hidden ? html`<h1 class="govuk-heading-l">Hidden debate</h1><p class="govuk-body">A moderator hid this debate: ${debate.hidden.reason}</p>` : html`<span class="govuk-caption-l">Debate · ${topicName(debate.topic)}</span>
+    const project = debate.project !== null ? await projectNamed(ctx, debate.project) : null;
+    const back = debate.project !== null
+      ? html`<a href="/debates/projects/${debate.project}" class="govuk-back-link">Debates about ${project?.title ?? 'the project'}</a>`
+      : html`<a href="/debates?topic=${debate.topic}" class="govuk-back-link">${topicName(debate.topic)}</a>`;
+    return send(request, reply, debate.hidden ? 'Hidden debate' : debate.title, html`${back}
+${debate.hidden ? html`<h1 class="govuk-heading-l">Hidden debate</h1><p class="govuk-body">A moderator hid this debate: ${debate.hidden.reason}</p>` : html`<span class="govuk-caption-l">Debate · ${debate.project !== null ? html`Project: <a class="govuk-link" href="/projects/${debate.project}">${project?.title ?? debate.project}</a>` : topicName(debate.topic)}</span>
 <h1 class="govuk-heading-l">${debate.title}</h1>
 <p class="govuk-body-s">Started by ${debate.author ?? 'the municipality'} on ${when(debate.createdAt)}</p>
 <div>${renderMarkdown(debate.body)}</div>
@@ -110,7 +116,9 @@ ${await renderDiscussion(ctx, request, debate)}`}`);
     const debate = await talk.getDebate(db, idOf(request));
     if (!debate) throw pageNotFound('There is no debate with this number.');
     const proposal = debate.proposalId !== null ? await store.getProposal(db, debate.proposalId) : null;
-    const author = authorOf(request, proposal?.department ?? null)!;
+    // An official reply names the department the proposal or project belongs to, when the official is in it.
+    const project = debate.project !== null ? await projectNamed(ctx, debate.project) : null;
+    const author = authorOf(request, proposal?.department ?? project?.department ?? null)!;
     const body = formBody(request);
     const parentText = formText(body, 'parent');
     const parent = /^[1-9]\d{0,14}$/.test(parentText) ? await talk.getComment(db, Number(parentText)) : null;

@@ -3,10 +3,20 @@ import { DISPLAY_NAME_SQL } from './proposals-store.js';
 
 export interface Hidden { readonly at: string; readonly reason: string }
 
+/**
+ * A debate about a project (transparency's project timelines) keeps `project:<slug>` as its topic: the slug is
+ * checked through the project directory the composition root passes (engagement never reads transparency's tables).
+ */
+export const PROJECT_TOPIC = 'project:';
+export const projectTopic = (slug: string): string => `${PROJECT_TOPIC}${slug}`;
+
 export interface DebateView {
   readonly id: number;
   readonly topic: string;
+  /** The project's slug when the debate is about a project, else null. */
+  readonly project: string | null;
   readonly proposalId: number | null;
+  /** The participant's public name; null when staff opened it for the municipality (or a proposal's own discussion). */
   readonly author: string | null;
   readonly title: string;
   readonly body: string;
@@ -39,7 +49,7 @@ const SELECT_DEBATE = `select d.id::float8 as id, d.topic, d.proposal_id::float8
     d.title, d.body, (select count(*)::int from engagement_comment c where c.debate_id = d.id and c.hidden_at is null) as comments, d.hidden_at, d.hidden_reason, d.created_at
   from engagement_debate d left join engagement_participant who on who.citizen_id = d.citizen_id`;
 const toDebate = (r: DebateRow): DebateView => ({
-  id: Number(r.id), topic: r.topic, proposalId: r.proposal_id === null ? null : Number(r.proposal_id), author: r.author, title: r.title, body: r.body,
+  id: Number(r.id), topic: r.topic, project: r.topic.startsWith(PROJECT_TOPIC) ? r.topic.slice(PROJECT_TOPIC.length) : null, proposalId: r.proposal_id === null ? null : Number(r.proposal_id), author: r.author, title: r.title, body: r.body,
   comments: Number(r.comments), hidden: hiddenOf(r.hidden_at, r.hidden_reason), createdAt: iso(r.created_at),
 });
 
@@ -64,6 +74,18 @@ export async function listDebates(db: Queryable, q: { topic: string | null; limi
   const { rows } = await db.query<DebateRow>(`${SELECT_DEBATE} where d.proposal_id is null and d.hidden_at is null and ($1::text is null or d.topic = $1) order by d.created_at desc, d.id desc limit $2`,
     [q.topic, q.limit]);
   return rows.map(toDebate);
+}
+
+/** The debates about one project, newest first, hidden ones left out. */
+export async function listProjectDebates(db: Queryable, slug: string, limit: number): Promise<DebateView[]> {
+  const { rows } = await db.query<DebateRow>(`${SELECT_DEBATE} where d.topic = $1 and d.hidden_at is null order by d.created_at desc, d.id desc limit $2`, [projectTopic(slug), limit]);
+  return rows.map(toDebate);
+}
+
+/** How many debates (not hidden) there are about a project: what its public page links to. */
+export async function countProjectDebates(db: Queryable, slug: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select count(*)::int as n from engagement_debate where topic = $1 and hidden_at is null', [projectTopic(slug)]);
+  return Number(rows[0]!.n);
 }
 
 interface CommentRow { id: number; debate_id: number; parent_id: number | null; author: string; department: string | null; staff: boolean; body: string; hidden_at: Date | string | null; hidden_reason: string | null; created_at: Date | string }

@@ -91,7 +91,7 @@ export function registerFeedbackPages(options: { engagement: Engagement; complai
   const { db } = engagement;
   const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => (request.principal?.kind === 'citizen' ? request.principal : null);
   const send = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, app: true }).value);
   const signInFirst = (request: FastifyRequest, reply: FastifyReply): { id: string; name: string } | null => {
     const citizen = citizenOf(request);
     if (!citizen) void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
@@ -113,8 +113,9 @@ export function registerFeedbackPages(options: { engagement: Engagement; complai
 
   return async (server) => {
     await server.register(async (scope) => {
+      // The citizen's status pages carry the installable app (the service worker keeps them for reading offline).
       await scope.register(htmlPageEdge, {
-        formBodyLimit: 32 * 1024,
+        app: true, formBodyLimit: 32 * 1024,
         errors: { render: (request, reply, title, content, status) => send(request, reply, title, content, status), log: options.logger, home: { href: '/complaints', label: 'Go to your complaints' } },
       });
       scope.get('/feedback', async (request, reply) => {

@@ -32,7 +32,8 @@ export type { Participation, ParticipationOptions, Topic as ProposalTopic } from
 export { createParticipationPlugin } from './participation-plugin.js';
 export { ANSWERS, getProposal, listProposals } from './proposals-store.js';
 export type { Answer, ProposalState, ProposalView, SupportOutcome } from './proposals-store.js';
-export { getComment, listComments } from './discussion-store.js';
+export { countProjectDebates, getComment, listComments, listProjectDebates } from './discussion-store.js';
+export type { ProjectDirectory, ProjectRef } from './participation-kit.js';
 export type { CommentView, DebateView, ModerationTarget } from './discussion-store.js';
 export { renderMarkdown } from './discussion-markdown.js';
 export type { ReportView, UpdateView } from './report-store.js';

@@ -7,12 +7,24 @@ import { html, page, PageError, type FieldError, type SafeHtml } from '../web/in
 import type { Participation } from './proposals.js';
 import type { Author } from './discussion-store.js';
 
-export interface PagesContext {
-  readonly participation: Participation;
-}
-
 // Identity's type, as its session hook declares it on the request (engagement does not depend on identity).
 type Principal = NonNullable<FastifyRequest['principal']>;
+export type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;
+
+/** A public project as debates name it: transparency's project timelines, passed in by the composition root. */
+export interface ProjectRef { readonly slug: string; readonly title: string; readonly department: string }
+
+/** Projects people debate about, and which staff may open an official debate on one (compose passes transparency's rule). */
+export interface ProjectDirectory {
+  list(): Promise<readonly ProjectRef[]>;
+  mayOpen(staff: StaffPrincipal, department: string): boolean;
+}
+
+export interface PagesContext {
+  readonly participation: Participation;
+  /** Absent: no debates about projects (engagement on its own, as in some tests). */
+  readonly projects?: ProjectDirectory;
+}
 
 export const principalOf = (request: FastifyRequest): Principal | null => request.principal ?? null;
 export const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => {
@@ -24,6 +36,11 @@ export const officialOf = (request: FastifyRequest): Extract<Principal, { kind: 
   const p = principalOf(request);
   return p?.kind === 'staff' && p.roles.some((r) => r !== 'auditor') ? p : null;
 };
+
+/** The project of this slug in the directory, or null (no such project, or no directory). */
+export async function projectNamed(ctx: PagesContext, slug: string): Promise<ProjectRef | null> {
+  return (await ctx.projects?.list())?.find((p) => p.slug === slug) ?? null;
+}
 
 export function send(request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200, hasErrors = false): FastifyReply {
   const p = principalOf(request);

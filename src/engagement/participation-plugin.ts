@@ -3,17 +3,18 @@ import type { Logger } from '../kernel/index.js';
 import { htmlPageEdge } from '../web/index.js';
 import { registerDiscussionRoutes } from './discussion-pages.js';
 import { registerModerationRoutes } from './moderation-pages.js';
-import { send } from './participation-kit.js';
+import { send, type ProjectDirectory } from './participation-kit.js';
+import { registerProjectDebateRoutes } from './project-debates.js';
 import type { Participation } from './proposals.js';
 import { registerProposalRoutes } from './proposals-pages.js';
 
 /**
- * Serves proposals, debates and moderation (the routes of proposals-pages.ts, discussion-pages.ts and
- * moderation-pages.ts) as one Fastify plugin: one scope with the page edge (form parsing, security
+ * Serves proposals, debates and moderation (the routes of proposals-pages.ts, discussion-pages.ts,
+ * project-debates.ts and moderation-pages.ts) as one Fastify plugin: one scope with the page edge (form parsing, security
  * headers, the HTML error pages). CSRF is the server-wide session hook's, as on every other form.
  */
-export function createParticipationPlugin(options: { participation: Participation; logger: Logger }): (server: FastifyInstance) => Promise<void> {
-  const ctx = { participation: options.participation };
+export function createParticipationPlugin(options: { participation: Participation; logger: Logger; projects?: ProjectDirectory }): (server: FastifyInstance) => Promise<void> {
+  const ctx = { participation: options.participation, ...(options.projects ? { projects: options.projects } : {}) };
   return async (server) => {
     await server.register(async (scope) => {
       await scope.register(htmlPageEdge, {
@@ -22,6 +23,7 @@ export function createParticipationPlugin(options: { participation: Participatio
       });
       registerProposalRoutes(scope, ctx);
       registerDiscussionRoutes(scope, ctx);
+      registerProjectDebateRoutes(scope, ctx);
       registerModerationRoutes(scope, ctx);
     });
   };

@@ -44,6 +44,11 @@ export interface Participation {
   /** One support per person: a second one is `already`; the support reaching the threshold starts the answer case. */
   support(proposalId: number, citizenId: string): Promise<store.SupportOutcome>;
   startDebate(citizenId: string, d: { topic: string; title: string; body: string }): Promise<number>;
+  /**
+   * Opens a debate about a project (its slug already checked against the project directory): by a citizen, as any
+   * debate, or by staff for the municipality, which goes on the event log with the official as actor.
+   */
+  startProjectDebate(opener: talk.Author, d: { project: string; title: string; body: string }): Promise<number>;
   comment(c: { debateId: number; parentId: number | null; author: talk.Author; body: string }): Promise<number>;
   /** True when the person may post now (MAX_POSTS in RATE_WINDOW_MS). */
   mayPost(citizenId: string): Promise<boolean>;
@@ -112,6 +117,16 @@ export function createParticipation(options: ParticipationOptions): Participatio
       return db.transaction(async (tx) => {
         await store.ensureParticipant(tx, citizenId);
         return talk.insertDebate(tx, { topic: topic.code, proposalId: null, citizenId, title: d.title, body: d.body });
+      });
+    },
+    async startProjectDebate(opener, d) {
+      return db.transaction(async (tx) => {
+        if (opener.kind === 'citizen') await store.ensureParticipant(tx, opener.citizenId);
+        const id = await talk.insertDebate(tx, { topic: talk.projectTopic(d.project), proposalId: null, citizenId: opener.kind === 'citizen' ? opener.citizenId : null, title: d.title, body: d.body });
+        if (opener.kind === 'staff') {
+          await appendEvent(tx, { type: 'engagement.debate.opened', actor: `staff:${opener.staffId}`, data: { debate: id, project: d.project, department: opener.department, title: d.title } });
+        }
+        return id;
       });
     },
     async comment(c) {

@@ -145,7 +145,7 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
   const { db, categories } = engagement;
   const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => (request.principal?.kind === 'citizen' ? request.principal : null);
   const send = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, app: true }).value);
   const signInFirst = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (citizenOf(request)) return false;
     void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
@@ -160,8 +160,9 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
 
   return async (server: FastifyInstance) => {
     await server.register(async (scope) => {
+      // The citizen's status pages carry the installable app (the service worker keeps them for reading offline).
       await scope.register(htmlPageEdge, {
-        formBodyLimit: 64 * 1024, multipart: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 50, fieldSize: 8 * 1024, parts: 60, headerPairs: 100 },
+        app: true, formBodyLimit: 64 * 1024, multipart: { fileSize: MAX_PHOTO_BYTES, files: 1, fields: 50, fieldSize: 8 * 1024, parts: 60, headerPairs: 100 },
         errors: { render: (request, reply, title, content, status) => send(request, reply, title, content, status), log: options.logger, home: { href: '/report-a-problem', label: 'Go to Report a problem' } },
       });
       scope.get('/report-a-problem', async (request, reply) => {

@@ -65,7 +65,8 @@ ${DEMO_CITIZENS.map((c, i) => html`<div class="govuk-radios__item"><input class=
     // The sign-out form has one field: a post that carries files is not it (nothing is read from them).
     if (formFiles(request).length > 0) throw new PageError(400, t('error.badRequestTitle'), t('signIn.signOutNoFiles'));
     await options.identity.signOut(request, reply);
-    return reply.redirect('/', 303);
+    // A shared computer: the pages the app kept for reading offline go with the session (its worker forgets them too).
+    return reply.header('clear-site-data', '"storage"').redirect('/', 303);
   });
 
   server.get('/', async (request, reply) => ctx.send(request, reply, t('nav.services'), html`<h1 class="govuk-heading-xl">${t('nav.services')}</h1>

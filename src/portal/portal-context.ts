@@ -130,7 +130,7 @@ export function createPortalContext(options: PortalOptions): PortalContext {
   return {
     options, engine, catalogue, db, store, log, measured, serviceOr404, startCase, localised: listed, localisedById,
     send(request, reply, title, content, extra = {}) {
-      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, ...(options.privacy ? { accountLinks: ACCOUNT_LINKS } : {}), ...extra });
+      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, app: true, ...(options.privacy ? { accountLinks: ACCOUNT_LINKS } : {}), ...extra });
       return reply.status(extra.status ?? 200).type('text/html; charset=utf-8').send(body.value);
     },
     citizen(request, reply, next = request.url) {

@@ -33,8 +33,9 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
       deployed ??= deployServices(ctx.engine, ctx.catalogue);
       await deployed;
     }
+    // The portal's pages carry the installable app (issue 18): its status pages stay readable offline.
     await server.register(htmlPageEdge, {
-      formBodyLimit: FORM_BODY_LIMIT, multipart: PAGE_MULTIPART_LIMITS,
+      app: true, formBodyLimit: FORM_BODY_LIMIT, multipart: PAGE_MULTIPART_LIMITS,
       errors: {
         render: (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status: number) => ctx.send(request, reply, title, content, { status }),
         log: ctx.log, home: { href: '/', get label() { return t('error.home'); } }, get bugHint() { return t('error.answersSaved'); },

@@ -29,6 +29,11 @@ export interface TransparencyOptions {
   readonly publicUrl?: string;
   /** The publisher's registered OCDS ocid prefix (`ocds-` + six characters; GOVFLOW_OCDS_PREFIX). */
   readonly ocidPrefix?: string;
+  /**
+   * Where people debate a project and how many debates there are (engagement's debates, passed in by the composition
+   * root: transparency does not depend on engagement). Absent: the project page has no debates link.
+   */
+  readonly debatesAbout?: (slug: string) => Promise<{ readonly href: string; readonly count: number }>;
 }
 
 export const NAVIGATION = [

@@ -1,7 +1,7 @@
 /**
  * Serves the public project timelines (issue 17): `/projects` (every project with its status and progress, and a map
  * of those that have a place, as SVG with the same facts in a table), `/projects/:slug` (milestones planned and
- * reached, budget and what has been spent from its budget line, the history of updates) and the open data files
+ * reached, budget and what has been spent from its budget line, the history of updates, a link to its debates) and the open data files
  * `/open-data/projects.csv` and `/open-data/projects.json`. Server-rendered, no script, cached by ETag.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -72,7 +72,9 @@ ${projects.length === 0 ? html`<p class="govuk-body">There are no projects yet.<
 const lateness = (m: Project['milestones'][number], today: string): string =>
   m.doneOn === null ? (m.plannedOn < today ? 'Late' : 'To come') : m.doneOn > m.plannedOn ? `Reached late, on ${m.doneOn}` : `Reached on ${m.doneOn}`;
 
-function projectPage(p: Project, spent: { spentMinor: number; budgetMinor: number; currency: string } | null, today: string): SafeHtml {
+type Debates = { readonly href: string; readonly count: number } | null;
+
+function projectPage(p: Project, spent: { spentMinor: number; budgetMinor: number; currency: string } | null, today: string, debates: Debates): SafeHtml {
   return html`<span class="govuk-caption-l">Project · ${p.department}</span>
 <h1 class="govuk-heading-l">${p.title}</h1>
 <p class="govuk-body-l">${p.summary}</p>
@@ -89,6 +91,8 @@ ${p.milestones.length === 0 ? html`<p class="govuk-body">No milestones are plann
 <tbody class="govuk-table__body">${p.milestones.map((m) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${m.title}</th><td class="govuk-table__cell">${m.plannedOn}</td><td class="govuk-table__cell">${lateness(m, today)}</td></tr>`)}</tbody></table>`}
 <h2 class="govuk-heading-m">Updates</h2>
 ${p.updates.length === 0 ? html`<p class="govuk-body">No updates yet.</p>` : html`<ol class="govuk-list" reversed>${p.updates.map((u) => html`<li class="govuk-!-margin-bottom-4"><h3 class="govuk-heading-s govuk-!-margin-bottom-1"><time datetime="${u.at}">${u.at.slice(0, 10)}</time>: ${STATUS_WORDS[u.status]}, ${u.progress}% done</h3><p class="govuk-body">${u.text}</p></li>`)}</ol>`}
+${debates ? html`<h2 class="govuk-heading-m">Debates</h2>
+<p class="govuk-body">${debates.count === 0 ? 'Nobody has started a debate about this project yet.' : `${debates.count} ${debates.count === 1 ? 'debate' : 'debates'} about this project.`} <a class="govuk-link" href="${debates.href}">${debates.count === 0 ? 'Start a debate' : 'Read and join the debates'}<span class="govuk-visually-hidden"> about ${p.title}</span></a></p>` : ''}
 <p class="govuk-body"><a class="govuk-link" href="/updates/project/${p.slug}">News about this project</a> · <a class="govuk-link" href="/projects">All projects</a></p>`;
 }
 
@@ -113,7 +117,8 @@ export function registerProjectPages(server: FastifyInstance, options: Transpare
     const project = await getProject(options.db, request.params.slug);
     if (!project) throw pageNotFound(`There is no project '${request.params.slug}'.`);
     const line = project.budgetLine ? (await readBudgetLines(options.db)).find((l) => l.id === project.budgetLine) : undefined;
-    return render(request, reply, project.title, projectPage(project, line ? { spentMinor: line.spentMinor, budgetMinor: line.budgetMinor, currency: line.currency } : null, today()));
+    const debates = options.debatesAbout ? await options.debatesAbout(project.slug) : null;
+    return render(request, reply, project.title, projectPage(project, line ? { spentMinor: line.spentMinor, budgetMinor: line.budgetMinor, currency: line.currency } : null, today(), debates));
   });
   server.get('/open-data/projects.csv', async (request, reply) => sendCached(request, reply, 'text/csv; charset=utf-8; header=present', projectsCsv(await listProjects(options.db))));
   server.get('/open-data/projects.json', async (request, reply) => sendCached(request, reply, 'application/json', JSON.stringify({ projects: await listProjects(options.db) }, null, 2)));

@@ -22,6 +22,13 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
+/**
+ * The policy of the citizen's pages that carry the installable app (issue 18, app-shell.ts): the edge's, plus the
+ * app's own script, manifest and service worker from 'self' (still no inline script, no eval, nothing from elsewhere).
+ */
+export const APP_CSP = SECURITY_HEADERS['content-security-policy']!.replace("default-src 'none';", "default-src 'none'; script-src 'self'; manifest-src 'self'; worker-src 'self';");
+export const APP_SECURITY_HEADERS: Readonly<Record<string, string>> = { ...SECURITY_HEADERS, 'content-security-policy': APP_CSP };
+
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
@@ -127,6 +134,11 @@ export interface HtmlPageEdgeOptions {
   readonly languagePreference?: (request: FastifyRequest) => unknown;
   /** A page that needs script (a bpmn-js diagram, an editor) relaxes the policy for that reply only. */
   readonly cspFor?: (reply: FastifyReply) => string | undefined;
+  /**
+   * The area's pages carry the installable app (PageOptions `app`): its manifest, worker and script from 'self' are
+   * allowed (APP_CSP; still no inline script). The citizen's areas only: staff pages run no script.
+   */
+  readonly app?: boolean;
   /** The area's error pages (one handler for all areas, see page-error.ts). */
   readonly errors: HtmlErrorOptions;
 }
@@ -180,6 +192,7 @@ export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<Htm
   server.addHook('onSend', async (_request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.headers(SECURITY_HEADERS);
+      if (options.app) reply.header('content-security-policy', APP_CSP);
       const csp = options.cspFor?.(reply);
       if (csp) reply.header('content-security-policy', csp);
     }

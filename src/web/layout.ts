@@ -17,6 +17,9 @@ export function configureSite(site: { demo: boolean; name?: string; timeZone?: s
   siteName = site.name ?? SITE_NAME;
 }
 
+/** The site's name as configured (the web app manifest names the app after it). */
+export const currentSiteName = (): string => siteName;
+
 export interface NavigationItem {
   readonly href: string;
   readonly label: string;
@@ -80,6 +83,12 @@ export interface PageOptions {
   readonly backLink?: string;
   readonly hasErrors?: boolean;
   readonly current?: string;
+  /**
+   * A citizen's page that carries the installable app (issue 18): the manifest, the app icons and the small script
+   * registering the service worker (app-shell.ts). The page must be answered with APP_SECURITY_HEADERS (the page
+   * edge's `app` option does it); without script the page works the same.
+   */
+  readonly app?: boolean;
 }
 
 /** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
@@ -99,7 +108,11 @@ export function page(options: PageOptions): SafeHtml {
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
 ${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
-${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+${options.app ? html`<link rel="manifest" href="/manifest.webmanifest">
+<link rel="icon" type="image/svg+xml" href="/app-icon.svg">
+<link rel="apple-touch-icon" href="/app-icon-192.png">
+<script src="/app.js" defer></script>
+` : ''}${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 ${options.head ?? ''}
 </head>
 <body class="govuk-template__body">

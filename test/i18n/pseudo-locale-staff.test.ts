@@ -31,6 +31,8 @@ const NOT_YET = new Set<string>([
   '/admin/organisation', '/admin/processes', '/admin/processes/:key/:version', '/admin/services', '/admin/services/:id', '/admin/services/:id/forms/:page',
   '/admin/services/:id/forms/:page/versions/:version', '/admin/services/:id/versions/:version', '/admin/services/:id/versions/:version/preview',
   '/admin/services/new', '/admin/staff/:id',
+  // the training sandbox's own pages (its workbench pages are the workbench's, translated there)
+  '/staff/training', '/staff/training/records', '/staff/training/records/:id',
 ]);
 
 /** Not pages a person reads (files, downloads, assets), and the sign-in pages (identity's, translated with the citizen ones). */
