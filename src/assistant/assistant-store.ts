@@ -60,27 +60,28 @@ export interface TurnRow {
 }
 
 /**
- * Stores a batch of turns (each of a different conversation) in three statements: the new conversations inserted
- * already pointing at their first turn, the others' context moved on, and each turn's two messages (the citizen's
- * first, so it keeps the lower id). Returns each turn's reply id, in the order given.
+ * Stores a batch of turns (each of a different conversation) in ONE statement, atomic on its own: the vault's insert
+ * of their sealed records (`sealed`, parameters from $1), the new conversations inserted already pointing at their
+ * first turn, the others' context moved on, and each turn's two messages (the citizen's first, so it keeps the lower
+ * id). Returns each turn's reply id, in the order given.
  */
-export async function insertTurns(q: Queryable, turns: readonly TurnRow[]): Promise<number[]> {
+export async function storeTurns(q: Queryable, sealed: { readonly sql: string; readonly params: readonly unknown[] }, turns: readonly TurnRow[]): Promise<number[]> {
   const fresh = turns.filter((t) => t.start !== null);
   const old = turns.filter((t) => t.start === null);
-  if (fresh.length > 0) {
-    await q.query('insert into assistant_conversation (id, citizen_id, language, context) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])',
-      [fresh.map((t) => t.conversationId), fresh.map((t) => t.start!.citizenId), fresh.map((t) => t.start!.language), fresh.map((t) => t.body)]);
-  }
-  if (old.length > 0) {
-    await q.query('update assistant_conversation c set context = v.context, last_at = now() from unnest($1::text[], $2::text[]) as v(id, context) where c.id = v.id',
-      [old.map((t) => t.conversationId), old.map((t) => t.body)]);
-  }
+  const n = sealed.params.length;
+  const $ = (i: number): string => `$${String(n + i)}`;
   const { rows } = await q.query<{ id: string | number; conversation_id: string; role: string }>(
-    `insert into assistant_message (conversation_id, role, kind, body, service_id)
+    `with sealed as (${sealed.sql}),
+     fresh as (insert into assistant_conversation (id, citizen_id, language, context) select * from unnest(${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[])),
+     moved as (update assistant_conversation c set context = v.context, last_at = now() from unnest(${$(5)}::text[], ${$(6)}::text[]) as v(id, context) where c.id = v.id)
+     insert into assistant_message (conversation_id, role, kind, body, service_id)
      select m.conversation_id, r.role, case when r.role = 'assistant' then m.kind end, m.body, case when r.role = 'assistant' then m.service_id end
-     from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as m(conversation_id, kind, body, service_id, n)
+     from unnest(${$(7)}::text[], ${$(8)}::text[], ${$(9)}::text[], ${$(10)}::text[]) with ordinality as m(conversation_id, kind, body, service_id, n)
      cross join (values (1, 'citizen'), (2, 'assistant')) as r(o, role) order by m.n, r.o returning id, conversation_id, role`,
-    [turns.map((t) => t.conversationId), turns.map((t) => t.kind), turns.map((t) => t.body), turns.map((t) => t.serviceId)]);
+    [...sealed.params,
+      fresh.map((t) => t.conversationId), fresh.map((t) => t.start!.citizenId), fresh.map((t) => t.start!.language), fresh.map((t) => t.body),
+      old.map((t) => t.conversationId), old.map((t) => t.body),
+      turns.map((t) => t.conversationId), turns.map((t) => t.kind), turns.map((t) => t.body), turns.map((t) => t.serviceId)]);
   const replies = new Map(rows.filter((r) => r.role === 'assistant').map((r) => [r.conversation_id, Number(r.id)]));
   return turns.map((t) => replies.get(t.conversationId)!);
 }

@@ -11,14 +11,12 @@ import * as store from './assistant-store.js';
 import { KnowledgeIndex, type CatalogueEntry } from './knowledge.js';
 import type { Phrase } from './phrasing.js';
 import { replyTo, type Action, type OwnCase, type Reply, type ReplyKind, type Source } from './replies.js';
-import { createTurnWriter, type SealMany } from './turn-writer.js';
+import { createTurnWriter, type TurnSealer } from './turn-writer.js';
 
 export const ENQUIRY_PROCESS = 'enquiry';
 
 /** The vault as the assistant uses it (privacy's records; compose passes them in). Subject: `assistant:<id>`. */
-export interface TextVault {
-  /** Seals records in `tx`, one key look-up and one insert for all; references in the order given. */
-  sealMany: SealMany;
+export interface TextVault extends TurnSealer {
   /** Opens the `vault:` references inside `value`; reading another subject's is logged for `reader`. */
   reveal<T>(tx: Queryable, value: T, reader: { actor: string; purpose: string; self?: string }): Promise<T>;
   eraseOf(tx: Queryable, subject: string): Promise<number>;
@@ -101,7 +99,7 @@ export interface Assistant {
 export function createAssistant(options: AssistantOptions): Assistant {
   const { db, engine, vault } = options;
   const log = options.logger ?? createLogger({ name: 'assistant' });
-  const writeTurn = createTurnWriter(db, vault.sealMany);
+  const writeTurn = createTurnWriter(db, vault);
   let built: { from: readonly CatalogueEntry[]; index: KnowledgeIndex } | null = null;
   const index = (): KnowledgeIndex => {
     const current = options.catalogue();

@@ -101,23 +101,47 @@ export type Computation =
   | { readonly kind: 'missing'; readonly understood: Readonly<Record<string, unknown>>; readonly missing: readonly string[] }
   | { readonly kind: 'result'; readonly decisionId: string; readonly value: unknown; readonly inputs: Readonly<Record<string, unknown>>; readonly assumed: readonly string[] };
 
-const compiled = new Map<string, DmnModel>();
+/** What is kept of one DMN text: its input names at once, its model once a question needs it evaluated. */
+interface Known { readonly names: readonly string[]; model?: DmnModel }
+
+/** By content digest: deployed resources never change, so a text compiles once whatever string holds it. */
+const byDigest = new Map<string, DmnModel>();
+/**
+ * By the text itself: the assistant hands in the same few strings (the catalogue's files, the cached deployed
+ * versions) reply after reply, and a Map looks a string up by its hash, which V8 keeps on the string once computed,
+ * where digesting the whole DMN and scanning it for its inputs cost a pass over its text per reply.
+ */
+const byText = new Map<string, Known>();
+
+function knownOf(xml: string): Known {
+  let known = byText.get(xml);
+  if (!known) {
+    known = { names: [...xml.matchAll(/<(?:\w+:)?inputData\b[^>]*\bname="([^"]+)"/g)].map((m) => m[1]!) };
+    if (byText.size > 50) byText.clear();
+    byText.set(xml, known);
+  }
+  return known;
+}
 
 /** The model of this DMN text, compiled once per content (deployed resources never change). */
 export function modelOf(xml: string): DmnModel {
-  const key = createHash('sha256').update(xml).digest('hex');
-  let model = compiled.get(key);
-  if (!model) {
-    model = parseDmn(xml, 'assistant.dmn');
-    if (compiled.size > 50) compiled.clear();
-    compiled.set(key, model);
+  const known = knownOf(xml);
+  if (!known.model) {
+    const key = createHash('sha256').update(xml).digest('hex');
+    let model = byDigest.get(key);
+    if (!model) {
+      model = parseDmn(xml, 'assistant.dmn');
+      if (byDigest.size > 50) byDigest.clear();
+      byDigest.set(key, model);
+    }
+    known.model = model;
   }
-  return model;
+  return known.model;
 }
 
 /** The names of the decision's input data (what a question must state). */
 export function inputNames(xml: string): string[] {
-  return [...xml.matchAll(/<(?:\w+:)?inputData\b[^>]*\bname="([^"]+)"/g)].map((m) => m[1]!);
+  return [...knownOf(xml).names];
 }
 
 /**
@@ -125,7 +149,7 @@ export function inputNames(xml: string): string[] {
  * states none of them or the decision has an input the assistant cannot read; `missing` names what to ask for.
  */
 export function compute(ref: DecisionRef, text: string, earlier: Readonly<Record<string, unknown>> = {}): Computation {
-  const names = inputNames(ref.xml);
+  const { names } = knownOf(ref.xml);
   if (names.length === 0 || names.some((n) => !INPUT_READERS[n])) return { kind: 'none' };
   const stated: Record<string, unknown> = {};
   for (const n of names) {

@@ -68,7 +68,7 @@ export function passagesOf(service: CatalogueEntry): Passage[] {
   ];
 }
 
-interface ServiceDoc { id: string; name: string; text: string }
+interface ServiceDoc { id: string; name: string }
 interface PassageDoc { id: string; serviceId: string; facet: Facet; cues: string; text: string }
 
 export interface Retrieval {
@@ -87,14 +87,16 @@ export class KnowledgeIndex {
 
   constructor(entries: readonly CatalogueEntry[]) {
     const options = { processTerm: (t: string) => terms(t)[0] ?? null, tokenize: (t: string) => t.split(/[^\p{L}\p{N}]+/u) };
-    this.serviceIndex = new MiniSearch<ServiceDoc>({ fields: ['name', 'text'], storeFields: [], ...options });
+    // Services are found by their name words alone, so only those are indexed: the typo-tolerant search walks every
+    // indexed term, and the passages' words would multiply its work without ever changing a result.
+    this.serviceIndex = new MiniSearch<ServiceDoc>({ fields: ['name'], storeFields: [], ...options });
     this.passageIndex = new MiniSearch<PassageDoc>({ fields: ['cues', 'text'], storeFields: ['serviceId', 'facet'], ...options });
     for (const s of entries) {
       this.services.set(s.id, s);
       const passages = passagesOf(s);
       for (const passage of passages) this.passages.set(passage.id, passage);
       const name = [...new Set([...s.id.split('-'), ...s.title.split(/\s+/)].filter((w) => terms(w).some((t) => !GENERIC.has(t))))].join(' ');
-      this.serviceIndex.add({ id: s.id, name, text: passages.map((x) => x.text).join(' ') });
+      this.serviceIndex.add({ id: s.id, name });
       this.passageIndex.addAll(passages.map((x) => ({ id: x.id, serviceId: s.id, facet: x.facet, cues: CUES[x.facet], text: x.text })));
     }
   }

@@ -1,13 +1,22 @@
 /**
- * Stores turns as they come, in batches: while one transaction is writing, the turns that arrive wait and go
- * together in the next (group commit). A reply is returned only once its own turn is committed, as before; under
- * load a batch replaces a transaction, a key look-up and a commit per reply. A quiet server writes each turn at once.
+ * Stores turns as they come, in batches: while one batch is being written, the turns that arrive wait and go
+ * together in the next (group commit). A batch is ONE statement, committed on its own: the sealed records, the new
+ * conversations, the others' context moved on and every turn's two messages (assistant-store.ts `storeTurns`), so a
+ * batch costs one round trip to the database instead of a transaction of five. A reply is returned only once its
+ * own turn is committed, as before. A quiet server writes each turn at once.
  */
-import type { Database, Queryable } from '../store/index.js';
-import { insertTurns, type TurnRow } from './assistant-store.js';
+import type { Database } from '../store/index.js';
+import { storeTurns, type TurnRow } from './assistant-store.js';
 
-/** The vault's batch sealing (privacy's `sealMany`), one record per turn. */
-export type SealMany = (tx: Queryable, records: readonly { subject: string; kind: string; value: unknown }[]) => Promise<string[]>;
+/** Records sealed for the writer's own statement: their references and the insert as SQL with its parameters. */
+export interface SealingStatement { readonly refs: readonly string[]; readonly sql: string; readonly params: readonly unknown[] }
+
+/** The vault's sealing for one statement (privacy's `sealingStatement` and `staleKey`), one record per turn. */
+export interface TurnSealer {
+  sealingStatement(records: readonly { subject: string; kind: string; value: unknown }[], firstParam: number): Promise<SealingStatement>;
+  /** True when the statement failed because the vault's data key was rotated meanwhile (the next sealing rereads it). */
+  staleKey(error: unknown): boolean;
+}
 
 export interface TurnToWrite extends Omit<TurnRow, 'body'> {
   readonly subject: string;
@@ -20,14 +29,17 @@ const MAX_BATCH = 64;
 
 interface Waiting { readonly turn: TurnToWrite; resolve(id: number): void; reject(error: unknown): void }
 
-export function createTurnWriter(db: Database, sealMany: SealMany): (turn: TurnToWrite) => Promise<number> {
+export function createTurnWriter(db: Database, sealer: TurnSealer): (turn: TurnToWrite) => Promise<number> {
   let queue: Waiting[] = [];
   let draining = false;
 
-  const write = (turns: readonly TurnToWrite[]): Promise<number[]> => db.transaction(async (tx) => {
-    const refs = await sealMany(tx, turns.map((t) => ({ subject: t.subject, kind: 'assistant-turn', value: t.value })));
-    return insertTurns(tx, turns.map((t, i) => ({ conversationId: t.conversationId, start: t.start, kind: t.kind, body: refs[i]!, serviceId: t.serviceId })));
-  });
+  const writeOnce = async (turns: readonly TurnToWrite[]): Promise<number[]> => {
+    const sealed = await sealer.sealingStatement(turns.map((t) => ({ subject: t.subject, kind: 'assistant-turn', value: t.value })), 1);
+    return storeTurns(db, sealed, turns.map((t, i) => ({ conversationId: t.conversationId, start: t.start, kind: t.kind, body: sealed.refs[i]!, serviceId: t.serviceId })));
+  };
+  // A data key rotated out since the last batch fails the statement as a whole; sealed again under the new one.
+  const write = (turns: readonly TurnToWrite[]): Promise<number[]> =>
+    writeOnce(turns).catch((error: unknown) => (sealer.staleKey(error) ? writeOnce(turns) : Promise.reject(error)));
 
   async function drain(): Promise<void> {
     try {

@@ -1,5 +1,5 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
-import { caseElementEvents, createEngine, deployedSource, latestDecisionVersion, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
+import { caseElementEvents, createEngine, deployedSource, latestDecisionVersions, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
 import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, serviceCaseSla, slaPauseElements, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
@@ -365,12 +365,30 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
 
 /**
  * The deployed DMN of a decision, kept per version: each call reads only the latest version number and reads the
- * DMN again only when a new version was deployed (by any process), instead of its whole text per reply.
+ * DMN again only when a new version was deployed (by any process), instead of its whole text per reply. Replies
+ * asking at the same moment share one version check, of all the decisions they ask about: it starts after every
+ * one of them asked (at the next turn of the event loop, or once the check under way has ended), so no reply reads
+ * a version older than its own request, and a busy server checks once per batch of replies, not once per reply.
  */
 function deployedDecisions(db: Database): (decisionId: string) => Promise<string | null> {
   const kept = new Map<string, { version: number; xml: string }>();
+  let asking: { keys: Set<string>; versions: Promise<Map<string, number>> } | null = null;
+  let checking: Promise<unknown> = Promise.resolve();
+  const latestVersion = (key: string): Promise<number | null> => {
+    if (!asking) {
+      const keys = new Set<string>();
+      const versions = checking.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => {
+        asking = null; // who asks from now on waits for the next check
+        return latestDecisionVersions(db, [...keys]);
+      });
+      asking = { keys, versions };
+      checking = versions.catch(() => undefined);
+    }
+    asking.keys.add(key);
+    return asking.versions.then((found) => found.get(key) ?? null);
+  };
   return async (decisionId) => {
-    const version = await latestDecisionVersion(db, decisionId);
+    const version = await latestVersion(decisionId);
     if (version === null) return null;
     const cached = kept.get(decisionId);
     if (cached?.version === version) return cached.xml;
@@ -399,7 +417,8 @@ function setUpAssistant(govflow: Govflow, parts: { catalogue: LiveCatalogue; pri
       return departments.find((d) => d.name.toLowerCase() === name?.toLowerCase())?.id ?? departments.find((d) => words.includes(d.id) || words.includes(d.name.toLowerCase()))?.id ?? 'intake';
     },
     vault: {
-      sealMany: (tx, records) => privacy.vault.records.sealMany(tx, records),
+      sealingStatement: (records, firstParam) => privacy.vault.records.sealingStatement(records, firstParam),
+      staleKey: (error) => privacy.vault.records.staleKey(error),
       reveal: (tx, value, reader) => privacy.vault.records.revealIn(tx, value, reader),
       eraseOf: (tx, subject) => privacy.vault.records.eraseOf(tx, subject),
     },

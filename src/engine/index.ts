@@ -23,7 +23,7 @@ export { JobBpmnError, startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
 export { moveCaseTimer } from './persistence/work-store.js';
-export { caseElementEvents, caseProcessKey, caseStartedAt, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, latestDecisionVersion, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
+export { caseElementEvents, caseProcessKey, caseStartedAt, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, latestDecisionVersion, latestDecisionVersions, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
 export type { DeployedDefinition, ElementReach } from './persistence/shared-reads.js';
 export {
   applicantOfInstanceSql, caseFamily, casesAmong, endedCasesSql, eraseInstanceVariables, eventsWithData, instanceForExport, instancesOfApplicant,

@@ -18,7 +18,7 @@ export { createVault } from './vault.js';
 export { retireUnusedDataKeys, rewrapVaultMasterKey } from './key-rotation.js';
 export type { IdentifierReader, Vault } from './vault.js';
 export { isRecordRef, RECORD_REF_PREFIX } from './records.js';
-export type { RecordReader, Records, RecordToSeal, SealedRecord } from './records.js';
+export type { RecordReader, Records, RecordToSeal, SealedRecord, SealingStatement } from './records.js';
 export { describeAction, describePurpose } from './wording.js';
 export { ERASED_MARKER, loadRetentionRules, runRetention, startRetentionLoop } from './retention.js';
 export type { RetentionOptions, RetentionResult, RetentionRule } from './retention.js';

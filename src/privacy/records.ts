@@ -34,6 +34,9 @@ export interface SealedRecord {
   readonly value: unknown;
 }
 
+/** Records sealed for the caller's own statement: their references, and the insert as SQL with its parameters. */
+export interface SealingStatement { readonly refs: string[]; readonly sql: string; readonly params: unknown[] }
+
 export interface RecordToSeal { readonly subject: string; readonly kind: string; readonly value: unknown; readonly instanceId?: number }
 
 interface Row { token: string; subject: string; kind: string; instance_id: string | number | null; key_id: number; ciphertext: string }
@@ -99,16 +102,42 @@ export function createRecords(db: Database, envelope: Envelope) {
     return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
   }
 
-  async function sealMany(tx: Queryable, records: readonly RecordToSeal[]): Promise<string[]> {
+  function checkRecords(records: readonly RecordToSeal[]): void {
     for (const record of records) {
       if (typeof record.subject !== 'string' || record.subject.length === 0 || record.subject.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record needs a subject of 1 to 200 characters', [{ where: 'subject', message: 'is not valid' }]);
       if (!KIND.test(record.kind)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record kind must be lower-case letters, digits and hyphens', [{ where: 'kind', message: 'is not valid' }]);
     }
+  }
+
+  /** Tokens and boxes of records sealed under `key` (each its own token, IV and associated data). */
+  function boxesOf(key: Buffer, records: readonly RecordToSeal[]): { tokens: string[]; boxes: string[] } {
+    const tokens = records.map(() => `pd1_${randomBytes(18).toString('base64url')}`);
+    return { tokens, boxes: records.map((r, i) => envelope.encrypt(key, aadOf(tokens[i]!, r.subject, r.kind), JSON.stringify(r.value ?? null))) };
+  }
+
+  // The current data key as this process last read it; `sealingStatement` checks it in the database with each insert.
+  let knownKey: number | null = null;
+
+  async function sealingStatement(records: readonly RecordToSeal[], firstParam: number): Promise<SealingStatement> {
+    checkRecords(records);
+    knownKey ??= await db.transaction((tx) => envelope.currentKeyId(tx));
+    const keyId = knownKey;
+    const { tokens, boxes } = boxesOf(await envelope.dataKey(db, keyId), records);
+    const $ = (i: number): string => `$${String(firstParam + i)}`;
+    return {
+      refs: tokens.map((t) => `${RECORD_REF_PREFIX}${t}`),
+      // key_id is null, and the statement fails (not-null), when the key is no longer the current one.
+      sql: `insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, (select k.key_id from privacy_data_key k where k.key_id = ${$(4)}::integer and k.current), t.box from unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::bigint[], ${$(5)}::text[]) as t(token, subject, kind, instance_id, box)`,
+      params: [tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, boxes],
+    };
+  }
+
+  async function sealMany(tx: Queryable, records: readonly RecordToSeal[]): Promise<string[]> {
+    checkRecords(records);
     if (records.length === 0) return [];
     const keyId = await envelope.currentKeyId(tx);
     const key = await envelope.dataKey(tx, keyId);
-    const tokens = records.map(() => `pd1_${randomBytes(18).toString('base64url')}`);
-    const boxes = records.map((r, i) => envelope.encrypt(key, aadOf(tokens[i]!, r.subject, r.kind), JSON.stringify(r.value ?? null)));
+    const { tokens, boxes } = boxesOf(key, records);
     await tx.query(
       'insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, $5::integer, t.box from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $6::text[]) as t(token, subject, kind, instance_id, box)',
       [tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, boxes]);
@@ -126,6 +155,24 @@ export function createRecords(db: Database, envelope: Envelope) {
      * come back in the order given. Each record is sealed exactly as `seal` seals it.
      */
     sealMany,
+
+    /**
+     * Seals records for a writer that stores them in one statement of its own beside its rows (the assistant's
+     * group commit: one statement, no transaction, per batch): each sealed exactly as `sealMany` seals it, and the
+     * insert returned as SQL (parameters from `$firstParam`) to run as a CTE of that statement. The data key is the
+     * current one as this process last read it, and the insert checks that it still is: a key rotated out since
+     * makes the statement fail (`staleKey` says so and forgets it), so no record is stored under an old key. Call
+     * it outside any transaction (it may read the key in one of its own).
+     */
+    sealingStatement,
+
+    /** Did this error come from a `sealingStatement` whose key had been rotated out? Then the next one reads it again. */
+    staleKey(error: unknown): boolean {
+      const e = error as { code?: unknown; column?: unknown; message?: unknown } | null;
+      const stale = e?.code === '23502' && (e.column === 'key_id' || String(e.message).includes('"key_id"'));
+      if (stale) knownKey = null;
+      return stale;
+    },
 
     /**
      * `value` with every `vault:` reference in it replaced by the record it names (records erased since stay as

@@ -20,7 +20,7 @@ before(async () => {
   const catalogue = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
   assistant = createAssistant({
     db, engine: createEngine(db), catalogue: () => catalogue.services, deployedDecision: async () => null, ownCases: async () => [], departmentOf: async () => 'intake',
-    vault: { sealMany: (tx, records) => privacy.vault.records.sealMany(tx, records), reveal: (tx, v, reader) => privacy.vault.records.revealIn(tx, v, reader), eraseOf: (tx, s) => privacy.vault.records.eraseOf(tx, s) },
+    vault: { sealingStatement: (records, first) => privacy.vault.records.sealingStatement(records, first), staleKey: (e) => privacy.vault.records.staleKey(e), reveal: (tx, v, reader) => privacy.vault.records.revealIn(tx, v, reader), eraseOf: (tx, s) => privacy.vault.records.eraseOf(tx, s) },
   });
 });
 after(async () => db.close());
@@ -51,6 +51,16 @@ it('stores each turn as one sealed record, twelve concurrent replies in fewer tr
   assert.equal(view.messages[1]!.text, replies[0]!.answer);
   assert.deepEqual(view.messages[1]!.sources, replies[0]!.sources);
   assert.equal(view.messages[2]!.text, 'and how long does it take?');
+});
+
+it('stores a turn under the data key made current by another process, never the one this process knew', async () => {
+  await assistant.send({ citizenId: null }, { text: 'Who can claim housing benefit?' });
+  // Another process rotates the vault's data key: this one learns it from the rejected insert, then seals again.
+  const rotated = await createPrivacy({ db, masterKey: 'turn-storage-test-master-key-0123456789' }).vault.rotateDataKey();
+  const r = await assistant.send({ citizenId: null }, { text: 'How long does housing benefit take?' });
+  const { rows } = await db.query<{ key_id: number; n: number }>('select key_id, count(*)::int as n from privacy_record where subject = $1 group by key_id', [`assistant:${r.conversationId}`]);
+  assert.deepEqual(rows, [{ key_id: rotated, n: 1 }]);
+  assert.equal((await assistant.conversation({ citizenId: null }, r.conversationId)).messages[0]!.text, 'How long does housing benefit take?');
 });
 
 it('logs a read by anyone but the conversation itself, and still reads turns stored one record per message', async () => {

@@ -145,7 +145,7 @@ export async function runBench(argv: string[]): Promise<number> {
       // The reply logic alone: nothing stored, so the store and vault are never reached.
       const assistant = createAssistant({
         db: govflow.db, engine: govflow.engine, catalogue: () => catalogue.services, deployedDecision: async () => null, ownCases: async () => [], departmentOf: async () => 'intake',
-        vault: { sealMany: () => Promise.reject(new Error('not used')), reveal: (_tx, v) => Promise.resolve(v), eraseOf: async () => 0 },
+        vault: { sealingStatement: () => Promise.reject(new Error('not used')), staleKey: () => false, reveal: (_tx, v) => Promise.resolve(v), eraseOf: async () => 0 },
       });
       const posts: Request[] = BENCH_QUESTIONS.map((text) => ({ method: 'POST', path: '/api/assistant/messages', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }));
       const spec = { url: running.url, connections, warmupSeconds, durationSeconds };

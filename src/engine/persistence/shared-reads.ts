@@ -57,6 +57,12 @@ export async function latestDecisionVersion(q: Queryable, key: string): Promise<
   return rows[0]?.version == null ? null : Number(rows[0].version);
 }
 
+/** The latest deployed version of each of these decisions (absent: none is deployed), in one statement. */
+export async function latestDecisionVersions(q: Queryable, keys: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ key: string; version: number | string }>('select key, max(version) as version from decision_definition where key = any($1::text[]) group by key', [keys]);
+  return new Map(rows.map((r) => [r.key, Number(r.version)]));
+}
+
 export async function isDecisionDeployed(q: Queryable, key: string): Promise<boolean> {
   return (await q.query('select 1 from decision_definition where key = $1 limit 1', [key])).rows.length > 0;
 }
