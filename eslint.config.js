@@ -41,7 +41,9 @@ export const ALLOWED_DEPENDENCIES = {
   sensors: ['kernel', 'store', 'engine', 'decisions', 'web'],
   // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge.
   exchange: ['kernel', 'store', 'engine', 'privacy', 'web'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n'],
+  // The training sandbox (issue 20): on the web edge beside the workbench, whose real plugin it mounts over a sandbox's own database.
+  training: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'workbench'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n', 'training'],
 };
 
 const srcRoot = path.resolve('src');

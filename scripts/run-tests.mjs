@@ -72,6 +72,7 @@ const SLOWEST_FIRST = [
   'test/engagement/feedback-and-triage-pages.test.ts', 'test/cli/backup.test.ts', 'test/bench-web.test.ts',
   'test/identity/authorisation-matrix.test.ts', 'test/workbench/case-page-browser.test.ts', 'test/admin/admin-editors-browser.test.ts',
   'test/workbench/workbench-browser.test.ts', 'test/engagement/updates.test.ts',
+  'test/training/training-sandbox.test.ts',
 ].map((file) => path.join(root, file));
 const rank = (file) => { const i = SLOWEST_FIRST.indexOf(file); return i < 0 ? SLOWEST_FIRST.length : i; };
 const everyTest = () => [...findTests(path.join(root, 'test')), ...findTests(path.join(root, 'src'))].map((file, i) => ({ file, i }))

@@ -5,6 +5,7 @@ import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, serviceCaseSla, slaP
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, citizenCaseSummaries, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createCaseSearchProjector, createSlaEscalationProjector, createWorkbenchPlugin, runConformanceChecks, type SearchService } from '../workbench/index.js';
+import { createTrainingPlugin } from '../training/index.js';
 import { createDocuments, createDocumentsPlugin, createIssueDecisionHandler, documentRoutes } from '../documents/index.js';
 import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepartments, mayDecide, type Identity, type Principal } from '../identity/index.js';
 import { configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
@@ -139,7 +140,7 @@ function identityOptions(govflow: Govflow, demo: boolean): Parameters<typeof cre
  * `background: false` starts no background work (sealer, worker loop, e-mail sender, retention, case starts): for
  * tests that compare the database before and after a request, so that only the request can have changed it.
  */
-export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean; exchange?: { member?: string; tls?: boolean; pair?: { directory: string; role: DemoRole; everyMs?: number } }; servicesDir?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
+export async function startServer(govflow: Govflow, options: { demo?: boolean; mode?: DeploymentMode; rateLimits?: string; background?: boolean; exchange?: { member?: string; tls?: boolean; port?: number; pair?: { directory: string; role: DemoRole; everyMs?: number } }; servicesDir?: string } = {}): Promise<{ url: string; worker: WorkerLoop; identity: Identity; routes: readonly RegisteredRoute[]; stop(): Promise<void> }> {
   const mode = options.mode ?? deploymentMode(process.env, { noDemo: options.demo === false });
   await checkMode(govflow, mode);
   configureSite({ demo: !mode.production, timeZone: process.env['GOVFLOW_TIME_ZONE'] ?? DEFAULT_TIME_ZONE, ...(mode.production ? { name: process.env['GOVFLOW_AGENCY_NAME'] ?? 'govflow' } : {}) });
@@ -190,7 +191,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   // Exchange between agencies (issue 25): X-Road REST on its own mutual-TLS listener when this govflow is a member.
   // The demo is a member of a demo X-Road instance unless GOVFLOW_EXCHANGE=off; production only with GOVFLOW_EXCHANGE_MEMBER.
   const exchangeMember = options.exchange?.member ?? process.env['GOVFLOW_EXCHANGE_MEMBER'] ?? (demo && process.env['GOVFLOW_EXCHANGE'] !== 'off' ? `DEMO/GOV/${encodeURIComponent(agency().code)}/govflow` : undefined);
-  const exchange = exchangeMember ? await createExchange({ db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), member: exchangeMember, tls: options.exchange?.tls ?? process.env['GOVFLOW_EXCHANGE_TLS'] !== 'off', host: govflow.config.host, privacy, logger: govflow.logger, ...(process.env['GOVFLOW_EXCHANGE_PORT'] ? { port: Number(process.env['GOVFLOW_EXCHANGE_PORT']) } : {}) }) : undefined;
+  const exchange = exchangeMember ? await createExchange({ db: govflow.db, engine: govflow.engine, masterKey: resolveMasterKey(govflow.config), member: exchangeMember, tls: options.exchange?.tls ?? process.env['GOVFLOW_EXCHANGE_TLS'] !== 'off', host: govflow.config.host, privacy, logger: govflow.logger, ...exchangePort(options.exchange?.port) }) : undefined;
   if (background) sealer.start();
   // Observability (docs/operations.md): Prometheus metrics at /metrics, OpenTelemetry traces when a collector is set.
   const tracing = await startTracing(process.env, govflow.logger);
@@ -202,7 +203,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
   const { server } = await createApiServer({
     ledger: { publishNow: () => sealer.publishNow(), limits: ledgerLimitsSet, guard: ledgerGuard },
     instruments: [...(tracing ? [tracing.instrumentServer] : []), metrics.instrumentServer, (server) => useRateLimits(server, { db: govflow.db, rules: rateLimits, logger: govflow.logger })],
-    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, ...(exchange ? [createExchangePlugin(exchange, govflow.logger, identity.authenticate)] : []), createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
+    engine: govflow.engine, db: govflow.db, logger: govflow.logger, plugins: [identity.plugin, portal, createWorkbenchPlugin({ engine: govflow.engine, catalogue, privacy, caseDocuments: caseDocuments(govflow.db), decisions: { status: (code) => documents.status(code), revoke: (code, reason, actor) => documents.revokeDecision(code, reason, actor) }, logger: govflow.logger }), createTrainingPlugin({ db: govflow.db, catalogue, logger: govflow.logger, ...(govflow.config.pgliteSnapshotDir ? { migratedSnapshotDir: govflow.config.pgliteSnapshotDir } : {}) }), createAdminPlugin({ engine: govflow.engine, db: govflow.db, catalogue, identity, masterKey: resolveMasterKey(govflow.config), logger: govflow.logger }), documentsPlugin, transparencyPages(govflow, catalogue), registerProjectsStaffPages({ db: govflow.db, departments: () => listDepartments(govflow.db), logger: govflow.logger }), ...(mode.testPayments ? [createTestProviderPages({ db: govflow.db })] : []), metrics.plugin, engagementPlugin, participationPlugin, updates.plugin, assistant.plugin, sensors.plugin, ...(exchange ? [createExchangePlugin(exchange, govflow.logger, identity.authenticate)] : []), createOversightPlugin({ engine: govflow.engine, db: govflow.db, identity, logger: govflow.logger })], extraRoutes: [...documentRoutes(documents, { mayRevoke: mayRevokeIn(govflow.engine) }), ...assistant.routes],
     authenticate: identity.authenticate,
     htmlErrors: { isPage: isPageAddress, document: errorPageDocument, headers: SECURITY_HEADERS },
     // One session system for every page, and the one CSRF hook of every state-changing route (src/identity/web-session.ts).
@@ -261,21 +262,10 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     identity,
     routes: registered,
     async stop() {
-      await server.close();
-      await mqttIngest?.stop();
-      await worker.stop();
-      ledgerGuard.stop();
-      await sealer.stop();
-      await sender?.stop();
-      await retention?.stop();
-      await caseStarts?.stop();
-      await pendingReports?.stop();
-      await pendingComplaints?.stop();
-      await registries.stop();
-      demoPair?.stop();
-      await exchange?.stop();
-      await changeFeed.stop();
-      await tracing?.shutdown();
+      // Every part stops even when one fails (its database already gone, as after a crash): none keeps a port or a timer.
+      await stopAll([() => server.close(), () => mqttIngest?.stop(), () => worker.stop(), () => ledgerGuard.stop(), () => sealer.stop(), () => sender?.stop(),
+        () => retention?.stop(), () => caseStarts?.stop(), () => pendingReports?.stop(), () => pendingComplaints?.stop(), () => registries.stop(), () => demoPair?.stop(),
+        () => exchange?.stop(), () => changeFeed.stop(), () => tracing?.shutdown()]);
     },
   };
 }
@@ -493,6 +483,28 @@ function hasOpen311Scope(principal: Principal): boolean {
 }
 
 /** The address people reach this deployment at: GOVFLOW_PUBLIC_URL, else the address it listens on. */
+/** Runs each stop in order, all of them; the first failure is thrown after the last. */
+async function stopAll(parts: readonly (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const part of parts) {
+    try {
+      await part();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * The exchange listener's port: the option, else GOVFLOW_EXCHANGE_PORT, else a free one. A restarted member must come
+ * back on the address its peers registered (their baseUrl), so a deployment pins it.
+ */
+function exchangePort(option: number | undefined): { port?: number } {
+  const port = option ?? (process.env['GOVFLOW_EXCHANGE_PORT'] ? Number(process.env['GOVFLOW_EXCHANGE_PORT']) : undefined);
+  return port === undefined ? {} : { port };
+}
+
 function publicUrlOf(config: GovflowConfig): string {
   return config.publicUrl ?? `http://${config.host}:${config.port}`;
 }

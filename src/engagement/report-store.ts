@@ -71,13 +71,14 @@ const CASE_STATE = `left join lateral (
 /** A merged report's Open311 status_notes (its case is cancelled; the note names the report it follows). */
 const MERGED_NOTE = `'Duplicate: merged into request ' || r.merged_into || '. Follow that request for updates.'`;
 
-const SELECT_REPORT = `select r.id::float8 as id, r.token, r.jurisdiction_id, r.service_code, r.description, r.lat, r.long, r.address,
+const selectReports = (source: string): string => `select r.id::float8 as id, r.token, r.jurisdiction_id, r.service_code, r.description, r.lat, r.long, r.address,
     r.address_id, r.zipcode, r.media_url, r.attributes, r.instance_id::float8 as instance_id, r.citizen_id,
     r.merged_into::float8 as merged_into, r.category_guessed,
     ${W3C('r.requested_at')} as requested_at, ${W3C('greatest(coalesce(c.updated_at, r.requested_at), r.merged_at)')} as updated_at,
     case when c.ended or r.merged_into is not null then 'closed' else 'open' end as status,
     case when r.merged_into is not null then ${MERGED_NOTE} else c.notes end as notes
-  from engagement_report r ${CASE_STATE}`;
+  from ${source} r ${CASE_STATE}`;
+const SELECT_REPORT = selectReports('engagement_report');
 
 interface ReportRow {
   id: number; token: string; jurisdiction_id: string; service_code: string; description: string; lat: number | null; long: number | null;
@@ -152,13 +153,15 @@ export async function listReports(db: Queryable, f: ReportFilter): Promise<Repor
     return rows.map(toView);
   }
   if (!f.statuses) {
-    // Without a status filter the page is chosen before any case is read: the window index gives the rows in order
-    // and only the page's reports look up their case (with the filter, every report of the window must).
-    const { rows } = await db.query<ReportRow>(
-      `${SELECT_REPORT}
-       where r.jurisdiction_id = $1 and ($2::text[] is null or r.service_code = any($2)) and r.requested_at >= $3 and r.requested_at <= $4
-       order by r.requested_at desc, r.id desc limit $5 offset $6`,
-      [f.jurisdictionId, f.serviceCodes ? [...f.serviceCodes] : null, f.from ?? new Date(0), f.to ?? new Date('9999-12-31T00:00:00Z'), f.limit, f.offset]);
+    // Without a status filter the page is chosen before any case is read: the page's ids come from the window index
+    // alone (an index-only scan when no category is asked for, however deep the offset), and only those reports are
+    // read and look up their case (with the filter, every report of the window must). Joined after the limit, the
+    // planner would look up the case of every report the offset skips.
+    const params: unknown[] = [f.jurisdictionId, f.from ?? new Date(0), f.to ?? new Date('9999-12-31T00:00:00Z'), f.limit, f.offset];
+    const byCategory = f.serviceCodes ? `and service_code = any($${params.push([...f.serviceCodes])}::text[])` : '';
+    const page = `select id from engagement_report where jurisdiction_id = $1 and requested_at >= $2 and requested_at <= $3 ${byCategory}
+      order by requested_at desc, id desc limit $4 offset $5`;
+    const { rows } = await db.query<ReportRow>(`${selectReports(`(select * from engagement_report where id in (${page}))`)} order by r.requested_at desc, r.id desc`, params);
     return rows.map(toView);
   }
   const { rows } = await db.query<ReportRow>(

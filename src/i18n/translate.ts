@@ -4,6 +4,7 @@ import ca from './messages/ca.json' with { type: 'json' };
 import en from './messages/en.json' with { type: 'json' };
 import es from './messages/es.json' with { type: 'json' };
 import et from './messages/et.json' with { type: 'json' };
+import { STAFF_CATALOGUES, type staffEn } from './staff-catalogues.js';
 import { DEFAULT_LANGUAGE, intlLocale, type AnyLanguage, type Language } from './languages.js';
 
 /**
@@ -11,13 +12,16 @@ import { DEFAULT_LANGUAGE, intlLocale, type AnyLanguage, type Language } from '.
  * code's), English the source. A message is compiled once per language and kept; the reader's language travels
  * with the request (AsyncLocalStorage), so a template deep inside a page asks `t(key)` without being handed it.
  */
-export type MessageKey = keyof typeof en;
+export type MessageKey = keyof typeof en | keyof typeof staffEn;
 export type MessageValues = Readonly<Record<string, string | number | Date>>;
 
-const CATALOGUES: Readonly<Record<Language, Readonly<Partial<Record<MessageKey, string>>>>> = { en, es, ca, et };
+const CATALOGUES: Readonly<Record<Language, Readonly<Partial<Record<MessageKey, string>>>>> = {
+  en: { ...en, ...STAFF_CATALOGUES.en }, es: { ...es, ...STAFF_CATALOGUES.es }, ca: { ...ca, ...STAFF_CATALOGUES.ca }, et: { ...et, ...STAFF_CATALOGUES.et },
+};
+const english = CATALOGUES.en as Readonly<Record<MessageKey, string>>;
 
 export const catalogue = (language: Language): Readonly<Partial<Record<MessageKey, string>>> => CATALOGUES[language];
-export const messageKeys = (): readonly MessageKey[] => Object.keys(en) as MessageKey[];
+export const messageKeys = (): readonly MessageKey[] => Object.keys(english) as MessageKey[];
 
 interface Reading {
   language: AnyLanguage;
@@ -79,7 +83,7 @@ function compile(language: AnyLanguage, key: MessageKey): IntlMessageFormat {
   const id = `${language}\u0000${key}`;
   let format = compiled.get(id);
   if (!format) {
-    const source = language === 'qps' || language === 'qps-rtl' ? en[key] : CATALOGUES[language][key] ?? en[key];
+    const source = language === 'qps' || language === 'qps-rtl' ? english[key] : CATALOGUES[language][key] ?? english[key];
     format = new IntlMessageFormat(source, intlLocale(language));
     if (language === 'qps' || language === 'qps-rtl') {
       format = new IntlMessageFormat([{ type: 0, value: PSEUDO_OPEN }, ...pseudoAst(format.getAst()), { type: 0, value: PSEUDO_CLOSE }] as Ast, intlLocale(language));

@@ -49,7 +49,8 @@ export async function ingestMessage(sensors: Sensors, topic: string, payload: Bu
   const form = formOf(topic, body);
   if (!form) return 'ignored';
   try {
-    await sensors.ingestPayload(body, form, { mode: 'merge', keySeed: createHash('sha256').update(topic).update(payload).digest('base64url') });
+    // The PUBACK promises the readings are stored, nothing more: the rules run after it, in their own lane.
+    await sensors.ingestPayload(body, form, { mode: 'merge', rules: 'background', keySeed: createHash('sha256').update(topic).update(payload).digest('base64url') });
     return 'stored';
   } catch (error) {
     if (!(error instanceof NgsiLdProblem)) throw error;

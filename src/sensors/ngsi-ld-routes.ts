@@ -187,7 +187,8 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
     scope.post(`${BASE}/entityOperations/upsert`, async (request, reply) => {
       const query = request.query as Query;
       const entities = parseBatch(request.body, representationOf(query));
-      const result = await sensors.ingest(entities, { mode: optionsOf(query).has('update') ? 'merge' : 'replace' });
+      // Answered once stored (201/204 say so); the rules run right after, as for MQTT.
+      const result = await sensors.ingest(entities, { mode: optionsOf(query).has('update') ? 'merge' : 'replace', rules: 'background' });
       return result.created.length > 0 ? reply.status(201).type('application/json').send(result.created) : reply.status(204).send();
     });
 
@@ -198,7 +199,7 @@ export async function registerNgsiLdRoutes(server: FastifyInstance, sensors: Sen
         throw new NgsiLdProblem('BadRequestData', 'A notification is an object with "type": "Notification" and a "data" array of entities', { attribute: 'data' });
       }
       const entities = parseBatch(body.data, representationOf(request.query as Query));
-      const result = await sensors.ingest(entities, { mode: 'merge' });
+      const result = await sensors.ingest(entities, { mode: 'merge', rules: 'background' });
       return reply.status(200).type('application/json').send({ stored: result.stored });
     });
 

@@ -75,10 +75,12 @@ export async function ensurePartitions(db: Database, observedAt: readonly string
   }
 }
 
+/** A reading's number (a flag as 1 or 0), for aggregates; null for a text. */
+const numeric = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null);
+
 /** Stores readings not stored yet; returns the keys stored now (a reading already there, or twice in the list, once). */
 export async function insertObservations(tx: Queryable, observations: readonly Observation[]): Promise<Set<string>> {
   if (observations.length === 0) return new Set();
-  const numeric = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null);
   const result = await tx.query<{ idempotency_key: string }>(
     `insert into sensor_observation (entity_id, attribute, observed_at, value_number, value_json, idempotency_key)
      select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::jsonb[], $6::text[])
@@ -120,7 +122,55 @@ export async function writeEntities(tx: Queryable, entities: readonly SensorEnti
   return ids.filter((id) => !existing.has(id));
 }
 
-const latestTime = (entity: SensorEntity, now: Date): string => observationsOf(entity, now).map((o) => o.observedAt).sort().at(-1) ?? now.toISOString();
+/** The time of an entity's newest reading (ISO strings of one format compare as times), or now when it carries none. */
+function latestTime(entity: SensorEntity, now: Date, observations: readonly Observation[] = observationsOf(entity, now)): string {
+  let latest: string | undefined;
+  for (const o of observations) if (o.entityId === entity.id && (latest === undefined || o.observedAt > latest)) latest = o.observedAt;
+  return latest ?? now.toISOString();
+}
+
+/**
+ * A merge or replace burst in ONE statement: the entities' latest state upserted and their readings inserted
+ * together (data-modifying CTEs commit or fail as one), so a burst of any size costs one round trip and one commit
+ * instead of a transaction of four. Entities go in id order, so two writers never lock the same rows crosswise.
+ * Returns the ids that were new (`xmax = 0`: inserted, not updated) and the reading keys stored now.
+ */
+export async function writeBurst(db: Queryable, entities: readonly SensorEntity[], observations: readonly Observation[], mode: 'replace' | 'merge', now: Date): Promise<{ created: Set<string>; stored: Set<string> }> {
+  const sorted = [...entities].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byEntity = new Map<string, Observation[]>();
+  for (const o of observations) {
+    const list = byEntity.get(o.entityId);
+    if (list) list.push(o);
+    else byEntity.set(o.entityId, [o]);
+  }
+  const points = sorted.map(pointOf);
+  const rows = (await db.query<{ k: string; v: string }>(
+    `with stored as (
+       insert into sensor_observation (entity_id, attribute, observed_at, value_number, value_json, idempotency_key)
+       select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::jsonb[], $6::text[])
+       on conflict do nothing returning idempotency_key
+     ), latest as (
+       insert into sensor_entity as e (entity_id, entity_type, attrs, lon, lat, observed_at, created_at, modified_at)
+       select id, type, attrs, lon, lat, observed, $13, $13
+       from unnest($7::text[], $8::text[], $9::jsonb[], $10::float8[], $11::float8[], $12::timestamptz[]) with ordinality as u(id, type, attrs, lon, lat, observed, n) order by n
+       on conflict (entity_id) do update set
+         attrs = case when $14 then e.attrs || excluded.attrs else excluded.attrs end,
+         lon = coalesce(excluded.lon, case when $14 then e.lon end), lat = coalesce(excluded.lat, case when $14 then e.lat end),
+         observed_at = greatest(e.observed_at, excluded.observed_at), modified_at = $13
+       returning entity_id, xmax = 0 as inserted
+     )
+     select 'o' as k, idempotency_key as v from stored union all select 'e', entity_id from latest where inserted`,
+    [observations.map((o) => o.entityId), observations.map((o) => o.attribute), observations.map((o) => o.observedAt),
+      observations.map((o) => numeric(o.value)), observations.map((o) => JSON.stringify(o.value)), observations.map((o) => o.key),
+      sorted.map((e) => e.id), sorted.map((e) => e.type), sorted.map((e) => JSON.stringify(e.attrs)), points.map((p) => p.lon), points.map((p) => p.lat),
+      sorted.map((e) => latestTime(e, now, byEntity.get(e.id))), now.toISOString(), mode === 'merge'],
+    { name: 'sensors-write-burst' },
+  )).rows;
+  const created = new Set<string>();
+  const stored = new Set<string>();
+  for (const r of rows) (r.k === 'e' ? created : stored).add(r.v);
+  return { created, stored };
+}
 
 interface EntityRow { entity_id: string; entity_type: string; attrs: Record<string, Attribute> }
 const toEntity = (r: EntityRow): SensorEntity => ({ id: r.entity_id, type: r.entity_type as ModelType, attrs: r.attrs });
@@ -172,13 +222,26 @@ export interface SeriesPoint {
   readonly value: unknown;
 }
 
-/** An entity's readings between two instants (both inclusive), oldest first. */
+/**
+ * An entity's readings between two instants (both inclusive), oldest first. The series index leads with (entity,
+ * attribute): the asset's attributes are found by a skip scan (one index step each), then each attribute's window
+ * is one exact index range, so a day's readings cost the same among ten million stored rows as among a thousand.
+ */
 export async function readSeries(db: Queryable, entityId: string, range: { from: string; to: string; attrs?: readonly string[]; limit: number }): Promise<SeriesPoint[]> {
   const rows = (await db.query<{ attribute: string; observed_at: string; value_json: unknown }>(
-    `select attribute, to_char(observed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as observed_at, value_json
-     from sensor_observation where entity_id = $1 and observed_at between $2 and $3 and ($4::text[] is null or attribute = any($4::text[]))
-     order by observed_at, attribute limit $5`,
-    [entityId, range.from, range.to, range.attrs ?? null, range.limit], { name: 'sensors-read-series' },
+    `with recursive attrs(name) as (
+       select min(attribute) from sensor_observation where entity_id = $1
+       union all
+       select (select min(o.attribute) from sensor_observation o where o.entity_id = $1 and o.attribute > a.name) from attrs a where a.name is not null
+     )
+     select p.attribute, to_char(p.observed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as observed_at, p.value_json
+     from attrs a cross join lateral (
+       select o.attribute, o.observed_at, o.value_json from sensor_observation o
+       where o.entity_id = $1 and o.attribute = a.name and o.observed_at between $2 and $3 order by o.observed_at limit $5
+     ) p
+     where a.name is not null and ($4::text[] is null or a.name = any($4::text[]))
+     order by p.observed_at, p.attribute limit $5`,
+    [entityId, range.from, range.to, range.attrs ?? null, range.limit], { name: 'sensors-read-series-by-attribute' },
   )).rows;
   return rows.map((r) => ({ attribute: r.attribute, observedAt: r.observed_at, value: r.value_json }));
 }
@@ -238,33 +301,27 @@ export interface HistoryFacts {
  */
 export async function historyFactsOf(db: Queryable, entityIds: readonly string[]): Promise<Map<string, HistoryFacts>> {
   const rows = (await db.query<{ entity_id: string; power_baseline: number | null; min_occupancy: number | null; status_minutes: number | null }>(
-    `with latest as (
-       select entity_id, attribute, max(observed_at) as at from sensor_observation
-       where entity_id = any($1::text[]) and attribute in ('powerConsumption', 'occupancy', 'status') group by entity_id, attribute
-     ), power as (
-       select l.entity_id, case when count(*) >= 3 then avg(o.value_number) end as baseline
-       from latest l join sensor_observation o on o.entity_id = l.entity_id and o.attribute = l.attribute
-       where l.attribute = 'powerConsumption' and o.observed_at >= l.at - interval '7 days' and o.observed_at < l.at group by l.entity_id
-     ), occupancy_start as (
-       select l.entity_id, l.at as latest_at, (select max(o.observed_at) from sensor_observation o
-         where o.entity_id = l.entity_id and o.attribute = 'occupancy' and o.observed_at <= l.at - interval '15 minutes') as at
-       from latest l where l.attribute = 'occupancy'
-     ), occupancy as (
-       select s.entity_id, (select min(o.value_number) from sensor_observation o
-         where o.entity_id = s.entity_id and o.attribute = 'occupancy' and o.observed_at between s.at and s.latest_at) as low
-       from occupancy_start s where s.at is not null
-     ), current_status as (
-       select l.entity_id, l.at, (select o.value_json from sensor_observation o where o.entity_id = l.entity_id and o.attribute = 'status' and o.observed_at = l.at limit 1) as value_json
-       from latest l where l.attribute = 'status'
-     ), status_since as (
-       select c.entity_id, c.at, (select min(o.observed_at) from sensor_observation o
-         where o.entity_id = c.entity_id and o.attribute = 'status' and o.value_json = c.value_json and o.observed_at > coalesce(
-           (select max(d.observed_at) from sensor_observation d where d.entity_id = c.entity_id and d.attribute = 'status' and d.value_json <> c.value_json and d.observed_at <= c.at), '-infinity')) as since
-       from current_status c
-     )
-     select i.entity_id, p.baseline as power_baseline, oc.low as min_occupancy, extract(epoch from (ss.at - ss.since)) / 60 as status_minutes
-     from unnest($1::text[]) as i(entity_id) left join power p using (entity_id) left join occupancy oc using (entity_id) left join status_since ss using (entity_id)`,
-    [entityIds], { name: 'sensors-history-facts-of' },
+    // Every fact is a lateral lookup per asset over the series index (the latest time is one backward index step),
+    // so the cost grows with the assets asked about. The earlier form joined CTEs of all assets to each other, and
+    // the planner (guessing ten assets) ran their subplans once per pair: a second at 50 assets, a minute at 1,000.
+    `select i.entity_id, pw.baseline as power_baseline, oc.low as min_occupancy, extract(epoch from (ls.at - ss.since)) / 60 as status_minutes
+     from unnest($1::text[]) as i(entity_id)
+     left join lateral (select o.observed_at as at from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'powerConsumption' order by o.observed_at desc limit 1) lp on true
+     left join lateral (select case when count(*) >= 3 then avg(o.value_number) end as baseline from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'powerConsumption' and o.observed_at >= lp.at - interval '7 days' and o.observed_at < lp.at) pw on lp.at is not null
+     left join lateral (select o.observed_at as at from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'occupancy' order by o.observed_at desc limit 1) lo on true
+     left join lateral (select o.observed_at as at from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'occupancy' and o.observed_at <= lo.at - interval '15 minutes' order by o.observed_at desc limit 1) os on lo.at is not null
+     left join lateral (select min(o.value_number) as low from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'occupancy' and o.observed_at between os.at and lo.at) oc on os.at is not null
+     left join lateral (select o.observed_at as at, o.value_json from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'status' order by o.observed_at desc limit 1) ls on true
+     left join lateral (select min(o.observed_at) as since from sensor_observation o
+       where o.entity_id = i.entity_id and o.attribute = 'status' and o.value_json = ls.value_json and o.observed_at > coalesce(
+         (select max(d.observed_at) from sensor_observation d where d.entity_id = i.entity_id and d.attribute = 'status' and d.value_json <> ls.value_json and d.observed_at <= ls.at), '-infinity')) ss on ls.at is not null`,
+    [entityIds], { name: 'sensors-history-facts-by-asset' },
   )).rows;
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   return new Map(rows.map((r) => [r.entity_id, { powerBaseline: num(r.power_baseline), minOccupancy15: num(r.min_occupancy), statusMinutes: num(r.status_minutes) }]));

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateDecision, parseDmn, type DmnModel } from '../decisions/index.js';
+import { compileDecision, parseDmn, type DmnModel } from '../decisions/index.js';
 import type { Engine } from '../engine/index.js';
 import { createLogger, isGovflowError, type Logger } from '../kernel/index.js';
 import type { Attribute, SensorEntity } from './ngsi-ld.js';
@@ -71,6 +71,8 @@ export function createRules(sensors: Sensors, options: RulesOptions): Rules {
   const { engine } = options;
   const { db } = sensors;
   const model = options.model ?? loadRules();
+  // Compiled once: an asset's evaluation is a closure call, not a FEEL parse per reading.
+  const decide = compileDecision(model, DECISION);
   const log = options.logger ?? createLogger({ name: 'sensors-rules' });
   const alarmKey = (entityId: string, condition: string): string => `${entityId}|${condition}`;
 
@@ -105,7 +107,7 @@ export function createRules(sensors: Sensors, options: RulesOptions): Rules {
   /** One asset: the decision in memory over what was read for the whole batch; a query only when a case changes. */
   const evaluateOne = async (entity: SensorEntity, facts: HistoryFacts, openCases: readonly OpenCase[]): Promise<{ opened: number; closed: number }> => {
     const reading = readingContext(entity, facts);
-    const holding = conditionsOf(evaluateDecision(model, DECISION, { reading }).value);
+    const holding = conditionsOf(decide({ reading }));
     let opened = 0;
     let closed = 0;
     const stillOpen = new Set<string>();

@@ -6,12 +6,17 @@ import type { Database } from '../store/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
 import type { Representation, SensorEntity } from './ngsi-ld.js';
 import { parseBatch, parseEntity } from './ngsi-ld.js';
-import { ensurePartitions, insertObservations, observationsOf, writeEntities, type Observation, type WriteMode } from './observation-store.js';
+import { ensurePartitions, insertObservations, observationsOf, writeBurst, writeEntities, type Observation, type WriteMode } from './observation-store.js';
 
 export interface IngestOptions {
   readonly mode: WriteMode;
   /** A digest of the message the entities came in (MQTT), for readings that carry no time of their own. */
   readonly keySeed?: string;
+  /**
+   * `wait` (the default): answered once the readings are committed AND the rules have run over them. `background`:
+   * answered once committed; the rules run right after (an edge's acknowledgement means "stored", as MQTT QoS 1 does).
+   */
+  readonly rules?: 'wait' | 'background';
 }
 
 export interface IngestResult {
@@ -35,14 +40,17 @@ export interface Sensors {
 
 interface Waiting {
   readonly entities: readonly SensorEntity[];
-  readonly mode: WriteMode;
+  readonly mode: 'replace' | 'merge';
   readonly observations: readonly Observation[];
+  readonly waitForRules: boolean;
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
 }
 
-/** A burst written at once holds at most this many readings; more wait for the next transaction. */
+/** A burst written at once holds at most this many readings; more wait for the next statement. */
 const MAX_BURST_READINGS = 20_000;
+/** Bursts written at once on a server (each on its own connection, about disjoint assets): one waits for its commit while the next is built. */
+const MAX_WRITERS = 3;
 
 /** Several calls' entities as one write: in merge mode later attributes go over earlier ones, in replace mode the later entity wins. */
 function combine(waiting: readonly Waiting[], mode: WriteMode): SensorEntity[] {
@@ -62,7 +70,10 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
   const now = options.now ?? (() => new Date());
   const steps: AfterIngest[] = [];
   const queue: Waiting[] = [];
-  let writing = false;
+  const writers = Math.max(1, Math.min(MAX_WRITERS, db.concurrency - 1));
+  /** Assets of the bursts being written: a call about one of them waits, so an asset's readings land in order. */
+  const busy = new Set<string>();
+  let writing = 0;
 
   const runSteps = async (entities: readonly SensorEntity[]): Promise<void> => {
     for (const step of steps) {
@@ -74,14 +85,44 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
     }
   };
 
-  /** One transaction for the calls in `waiting` (all of one mode); each caller learns what was new for it. */
-  const writeBurst = async (waiting: readonly Waiting[]): Promise<{ entities: SensorEntity[]; results: IngestResult[] }> => {
-    const mode = waiting[0]!.mode;
-    const entities = combine(waiting, mode);
-    const observations = waiting.flatMap((w) => w.observations);
+  /**
+   * The rules lane: committed assets wait here and one pass at a time takes all of them. The rules read each asset's
+   * stored latest state and history, so an asset written by several bursts meanwhile is evaluated once, on its
+   * newest state; the lane never holds more than one entry per asset, however far ingest runs ahead.
+   */
+  let pendingRules = new Map<string, SensorEntity>();
+  let rulesWaiters: (() => void)[] = [];
+  let ruling = false;
+  const rulesPass = async (): Promise<void> => {
+    ruling = true;
+    try {
+      while (pendingRules.size > 0) {
+        const entities = [...pendingRules.values()];
+        const waiters = rulesWaiters;
+        pendingRules = new Map();
+        rulesWaiters = [];
+        await runSteps(entities);
+        for (const done of waiters) done();
+      }
+    } finally {
+      ruling = false;
+    }
+  };
+  const afterCommit = (entities: readonly SensorEntity[], waiter?: () => void): void => {
+    if (steps.length === 0) return waiter?.();
+    for (const e of entities) pendingRules.set(e.id, e);
+    if (waiter) rulesWaiters.push(waiter);
+    if (!ruling) void rulesPass();
+  };
+
+  /** One statement for the calls in `burst` (all of one mode); each caller learns what was new for it. */
+  const write = async (burst: readonly Waiting[]): Promise<{ entities: SensorEntity[]; results: IngestResult[] }> => {
+    const mode = burst[0]!.mode;
+    const entities = combine(burst, mode);
+    const observations = burst.flatMap((w) => w.observations);
     await ensurePartitions(db, observations.map((o) => o.observedAt));
-    const { created, stored } = await db.transaction(async (tx) => ({ created: new Set(await writeEntities(tx, entities, mode, now())), stored: await insertObservations(tx, observations) }));
-    const results = waiting.map((w) => {
+    const { created, stored } = await writeBurst(db, entities, observations, mode, now());
+    const results = burst.map((w) => {
       // A reading stored now counts for the first caller that sent it.
       let count = 0;
       for (const o of w.observations) if (stored.delete(o.key)) count++;
@@ -90,47 +131,67 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
     return { entities, results };
   };
 
+  const answer = (waiting: Waiting, result: IngestResult, entities: readonly SensorEntity[]): void => {
+    if (waiting.waitForRules) afterCommit(entities, () => waiting.resolve(result));
+    else {
+      waiting.resolve(result);
+      afterCommit(entities);
+    }
+  };
+
+  /** The next burst: queued calls of the head's mode, in order, up to the first about an asset being written. */
+  const takeBurst = (): Waiting[] => {
+    const burst: Waiting[] = [];
+    const mine = new Set<string>();
+    let readings = 0;
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      if (burst.length > 0 && (next.mode !== burst[0]!.mode || readings + next.observations.length > MAX_BURST_READINGS)) break;
+      // Two calls about one asset in the same burst are combined in order; another writer's asset waits for it.
+      if (next.entities.some((e) => busy.has(e.id) && !mine.has(e.id))) break;
+      queue.shift();
+      burst.push(next);
+      readings += next.observations.length;
+      for (const e of next.entities) mine.add(e.id);
+    }
+    for (const id of mine) busy.add(id);
+    return burst;
+  };
+
   /**
-   * Group commit: while a transaction is under way, calls queue; the next transaction takes all queued calls of
-   * the head's mode at once, so a burst of MQTT messages or batch upserts costs one transaction and one rules pass
-   * instead of one each. A caller is answered only after its readings are committed and the rules have run.
+   * Group commit: calls queue while bursts are written; each free writer takes all queued calls of the head's mode
+   * at once, so a burst of MQTT messages or batch upserts costs one statement (one commit) instead of one each.
+   * On a server up to MAX_WRITERS bursts about different assets are written at once (PGlite has one connection).
+   * A caller is answered once its readings are committed (and, unless it asked otherwise, the rules have run).
    */
-  const drain = async (): Promise<void> => {
-    writing = true;
+  const pump = (): void => {
+    while (writing < writers && queue.length > 0) {
+      const burst = takeBurst();
+      if (burst.length === 0) return;
+      writing++;
+      void writeOut(burst).finally(() => {
+        for (const w of burst) for (const e of w.entities) busy.delete(e.id);
+        writing--;
+        pump();
+      });
+    }
+  };
+
+  const writeOut = async (burst: readonly Waiting[]): Promise<void> => {
     try {
-      while (queue.length > 0) {
-        const mode = queue[0]!.mode;
-        let readings = 0;
-        let n = 0;
-        while (n < queue.length && queue[n]!.mode === mode && (n === 0 || readings + queue[n]!.observations.length <= MAX_BURST_READINGS)) readings += queue[n++]!.observations.length;
-        const burst = queue.splice(0, n);
-        const answered: { waiting: Waiting; result: IngestResult }[] = [];
-        const written: SensorEntity[] = [];
+      const written = await write(burst);
+      burst.forEach((waiting, i) => answer(waiting, written.results[i]!, waiting.entities));
+    } catch (error) {
+      if (burst.length === 1) return burst[0]!.reject(error);
+      // One call's trouble must not fail the others: each is written alone.
+      for (const waiting of burst) {
         try {
-          const burstWritten = await writeBurst(burst);
-          written.push(...burstWritten.entities);
-          burst.forEach((waiting, i) => answered.push({ waiting, result: burstWritten.results[i]! }));
-        } catch (error) {
-          if (burst.length === 1) {
-            burst[0]!.reject(error);
-            continue;
-          }
-          // One call's trouble must not fail the others: each is written alone.
-          for (const waiting of burst) {
-            try {
-              const alone = await writeBurst([waiting]);
-              written.push(...alone.entities);
-              answered.push({ waiting, result: alone.results[0]! });
-            } catch (failure) {
-              waiting.reject(failure);
-            }
-          }
+          const alone = await write([waiting]);
+          answer(waiting, alone.results[0]!, waiting.entities);
+        } catch (failure) {
+          waiting.reject(failure);
         }
-        // The rules run while the next burst is written; callers hear back when both are done.
-        if (answered.length > 0) void runSteps(written).then(() => answered.forEach((a) => a.waiting.resolve(a.result)));
       }
-    } finally {
-      writing = false;
     }
   };
 
@@ -139,19 +200,20 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
     async ingest(entities, ingestOptions) {
       const at = now();
       const observations = entities.flatMap((e) => observationsOf(e, at, ingestOptions.keySeed));
-      if (ingestOptions.mode === 'create') {
+      const mode = ingestOptions.mode;
+      if (mode === 'create') {
         // Create refuses an id already stored: written alone, so the refusal is this caller's.
         await ensurePartitions(db, observations.map((o) => o.observedAt));
         const result = await db.transaction(async (tx) => {
-          const created = await writeEntities(tx, entities, ingestOptions.mode, at);
+          const created = await writeEntities(tx, entities, mode, at);
           return { created, stored: (await insertObservations(tx, observations)).size };
         });
-        await runSteps(entities);
+        await new Promise<void>((resolve) => afterCommit(entities, resolve));
         return result;
       }
       return new Promise<IngestResult>((resolve, reject) => {
-        queue.push({ entities, mode: ingestOptions.mode, observations, resolve, reject });
-        if (!writing) void drain();
+        queue.push({ entities, mode, observations, waitForRules: ingestOptions.rules !== 'background', resolve, reject });
+        pump();
       });
     },
     ingestPayload(body, representation, ingestOptions) {

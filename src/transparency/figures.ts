@@ -102,7 +102,8 @@ async function readBacklog(q: Queryable, now: Date): Promise<Map<string, number[
 
 function add(into: Raw, from: Raw): void {
   for (const m of COUNT_MEASURES) into.counts[m] += from.counts[m];
-  into.durations.push(...from.durations);
+  // A loop, not push(...spread): a service's year can hold more durations than a call's argument limit.
+  for (const d of from.durations) into.durations.push(d);
 }
 
 interface RawUnit { kind: 'service' | 'department'; id: string; title: string; department: string; periods: Map<string, Raw>; total: Raw; ages: number[] }
@@ -124,7 +125,7 @@ function buildUnits(services: readonly PublishedService[], raw: Map<string, Map<
       add(d, r);
     }
     add(dept.total, total);
-    dept.ages.push(...unit.ages);
+    for (const age of unit.ages) dept.ages.push(age);
   }
   for (const d of departments.values()) d.ages.sort((a, b) => a - b);
   return [...units, ...departments.values()];

@@ -74,6 +74,8 @@ export interface PageOptions {
   readonly head?: HtmlValue;
   /** Wider than the GOV.UK reading width (staff pages with tables). */
   readonly wide?: boolean;
+  /** Show the language switcher (the citizen portal's pages always; a staff area once its pages are translated). */
+  readonly languageSwitcher?: boolean;
   readonly csrfToken?: string;
   readonly backLink?: string;
   readonly hasErrors?: boolean;
@@ -130,7 +132,7 @@ ${options.citizen && options.csrfToken ? html`<form method="post" action="${opti
 ${demoSite ? html`<div class="govuk-phase-banner">
 <p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">${t('layout.demoTag')}</strong><span class="govuk-phase-banner__text">${t('layout.demoBanner')}</span></p>
 </div>` : ''}
-${options.navigation ? '' : languageSwitcher()}
+${(options.languageSwitcher ?? !options.navigation) ? languageSwitcher() : ''}
 ${notOfferedNotice()}
 ${options.backLink ? html`<a href="${options.backLink}" class="govuk-back-link">${t('layout.back')}</a>` : ''}
 <main class="govuk-main-wrapper" id="main-content">

@@ -6,7 +6,8 @@ import { isRecordRef } from '../privacy/index.js';
 import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
 import { applicationSummary, businessRecord, decisionExplanations, historyLine, historyTable, reviewerFindings, statusInWords } from './case-summary.js';
 import { decisionRow } from './decision-routes.js';
-import { bytes, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, plural, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
+import { t } from '../i18n/index.js';
+import { bytes, caseLabel, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
  * Serves the case page (`/staff/cases/:id`: applicant data, documents, the diagram with the current position, open
@@ -36,12 +37,12 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     await recordRead(staff.principal, instance, 'case.viewed', ['application']);
     // Registry records live in the vault: opened for this page only, each person's record logged for that person.
     const registryRecords = renderRegistryRecords(instance.variables as Record<string, unknown>, await revealRecords(staff.principal, instance), isRecordRef, {
-      applicant: 'Applicant', caption: 'Opened from the vault for this page: each person shown finds this look on their "Who has seen my data" page',
+      applicant: t('staff.case.applicant'), caption: t('staff.case.vaultCaption'),
     });
     const events: EventView[] = await engine.getEvents(id);
     const notes = events.filter((e) => e.type === 'case.note-added');
     const open = tasks.filter((t) => t.state === 'created');
-    const title = instance.businessKey ?? `Case ${id}`;
+    const title = instance.businessKey ?? caseLabel(id);
     const sla = caseSla(instance, events);
     const uploads = await uploadsOf(instance.businessKey);
     const incidents = await engine.listIncidents({ instanceId: id, state: 'open' });
@@ -66,42 +67,42 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     const errors = state?.errors ?? [];
     if (diagram) diagramPages.add(reply);
     const status = statusInWords({ instance, service, openTasks: open, incidents, currentSteps, stepName });
-    return send(reply, staff, `${errors.length > 0 ? 'Error: ' : ''}${title}`, html`${renderErrorSummary(errors)}<span class="govuk-caption-l">${service?.title ?? instance.processKey}</span>
+    return send(reply, staff, `${errors.length > 0 ? t('layout.errorPrefix') : ''}${title}`, html`${renderErrorSummary(errors)}<span class="govuk-caption-l">${service?.title ?? instance.processKey}</span>
 <h1 class="govuk-heading-l">${title}</h1>
-${incidents.length > 0 ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This case is stuck: ${incidents.map((i) => `${stepName(i.elementId)} failed (${i.message})`).join('; ')}. <a class="govuk-link" href="/staff/incidents">Retry it from the incident list</a>.</strong></div>` : ''}
+${incidents.length > 0 ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${t('staff.case.stuck', { failures: incidents.map((i) => t('staff.case.stepFailed', { step: stepName(i.elementId), message: i.message })).join('; ') })} <a class="govuk-link" href="/staff/incidents">${t('staff.case.retryLink')}</a>.</strong></div>` : ''}
 <dl class="govuk-summary-list">
-${typeof instance.variables['applicantName'] === 'string' ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Applicant</dt><dd class="govuk-summary-list__value" id="applicant-name">${instance.variables['applicantName']}</dd></div>` : ''}
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Status</dt><dd class="govuk-summary-list__value" id="current-steps">${status}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Case deadline</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.case}${service.sla.pauseWhileWaitingForApplicant ? ', the clock stops while the case waits for the applicant' : ''})` : ''}${sla.pausedMs > 0 ? `; waited for the applicant ${plural(Math.round(sla.pausedMs / 3_600_000), 'hour')}` : ''}</span>` : 'No deadline'}</dd></div>
+${typeof instance.variables['applicantName'] === 'string' ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.case.applicant')}</dt><dd class="govuk-summary-list__value" id="applicant-name">${instance.variables['applicantName']}</dd></div>` : ''}
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.case.status')}</dt><dd class="govuk-summary-list__value" id="current-steps">${status}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.common.caseDeadline')}</dt><dd class="govuk-summary-list__value">${sla ? html`${caseSlaTag(sla)} <span class="govuk-body-s">${formatDay(sla.dueAt)}${service?.sla ? ` (${service.sla.pauseWhileWaitingForApplicant ? t('staff.case.slaPausing', { sla: service.sla.case }) : service.sla.case})` : ''}${sla.pausedMs > 0 ? t('staff.case.waitedHours', { hours: Math.round(sla.pausedMs / 3_600_000) }) : ''}</span>` : t('staff.sla.none')}</dd></div>
 ${await decisionRow(ctx, staff, id, instance.variables, tasks, state)}
 </dl>
-<h2 class="govuk-heading-m">Open tasks</h2>
-${open.length === 0 ? html`<p class="govuk-body">No open tasks.</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
-<h2 class="govuk-heading-m">The application</h2>
+<h2 class="govuk-heading-m">${t('staff.case.openTasks')}</h2>
+${open.length === 0 ? html`<p class="govuk-body">${t('staff.case.noOpenTasks')}</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
+<h2 class="govuk-heading-m">${t('staff.case.application')}</h2>
 <div id="application-summary">${applicationSummary(service, instance.variables)}</div>
 ${businessRecord(instance.variables)}
 ${registryRecords}
-<h2 class="govuk-heading-m">How the rules decided</h2>
+<h2 class="govuk-heading-m">${t('staff.case.rulesDecided')}</h2>
 <div id="decision-explanations">${decisionExplanations(service, events, stepName)}</div>
-<h2 class="govuk-heading-m">What the reviewers found</h2>
+<h2 class="govuk-heading-m">${t('staff.case.reviewersFound')}</h2>
 <div id="reviewer-findings">${reviewerFindings(service, events, tasks, nameOf)}</div>
-<h2 class="govuk-heading-m">Documents</h2>
-${uploads.length === 0 ? html`<p class="govuk-body">The applicant has not uploaded any documents.</p>` : html`<table class="govuk-table govflow-fit-table" id="case-documents"><caption class="govuk-table__caption govuk-table__caption--s">Uploaded by the applicant (type checked by content)</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Document</th><th scope="col" class="govuk-table__header">Type and size</th><th scope="col" class="govuk-table__header">Uploaded</th></tr></thead>
+<h2 class="govuk-heading-m">${t('staff.case.documents')}</h2>
+${uploads.length === 0 ? html`<p class="govuk-body">${t('staff.case.noDocuments')}</p>` : html`<table class="govuk-table govflow-fit-table" id="case-documents"><caption class="govuk-table__caption govuk-table__caption--s">${t('staff.case.documentsCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.case.document')}</th><th scope="col" class="govuk-table__header">${t('staff.case.typeAndSize')}</th><th scope="col" class="govuk-table__header">${t('staff.case.uploaded')}</th></tr></thead>
 <tbody class="govuk-table__body">${uploads.map((u) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${id}/documents/${u.id}">${u.filename}</a><br><span class="govuk-body-s govflow-digest">SHA-256 ${u.sha256}</span></td><td class="govuk-table__cell">${u.mediaType}, ${bytes(u.sizeBytes)}</td><td class="govuk-table__cell">${formatDate(u.createdAt)}</td></tr>`)}</tbody></table>`}
-<h2 class="govuk-heading-m">Internal notes</h2>
-${notes.length === 0 ? html`<p class="govuk-body">No notes yet.</p>` : html`<ul class="govuk-list">${notes.map((n) => html`<li><strong>${n.actor ? nameOf(n.actor) : ''}</strong>, ${formatDate(n.occurredAt)}: ${String(n.data['text'] ?? '')}</li>`)}</ul>`}
+<h2 class="govuk-heading-m">${t('staff.case.notes')}</h2>
+${notes.length === 0 ? html`<p class="govuk-body">${t('staff.case.noNotes')}</p>` : html`<ul class="govuk-list">${notes.map((n) => html`<li><strong>${n.actor ? nameOf(n.actor) : ''}</strong>, ${formatDate(n.occurredAt)}: ${String(n.data['text'] ?? '')}</li>`)}</ul>`}
 <form method="post" action="/staff/cases/${id}/notes" novalidate>
 <input type="hidden" name="csrf" value="${staff.csrfToken}">
 ${noteField(state)}
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Add note</button>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.case.addNote')}</button>
 </form>
-<h2 class="govuk-heading-m">Process</h2>
+<h2 class="govuk-heading-m">${t('staff.case.process')}</h2>
 ${diagram ? html`<figure class="govuk-!-margin-0">
-<figcaption class="govuk-body">Where the case is in the process: the current step${currentSteps.length === 1 ? ' is' : 's are'} outlined in thick blue, the steps passed in green.</figcaption>
+<figcaption class="govuk-body">${t('staff.case.diagramCaption', { count: currentSteps.length })}</figcaption>
 <div id="case-diagram" class="govflow-diagram" data-src="/staff/cases/${id}/diagram.bpmn" data-active="${currentSteps.join(' ')}" data-active-scopes="${activeIds.filter((a) => diagram.containers.has(a)).join(' ')}" data-completed="${completedIds.join(' ')}"></div>
-</figure>` : html`<p class="govuk-body">The diagram of this process cannot be shown.</p>`}
-<h2 class="govuk-heading-m">History</h2>
+</figure>` : html`<p class="govuk-body">${t('staff.case.noDiagram')}</p>`}
+<h2 class="govuk-heading-m">${t('staff.case.history')}</h2>
 ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
     errors.length > 0 ? 400 : 200,
     { stylesheets: ['/staff/assets/case-page.css', ...(diagram ? ['/staff/assets/diagram-js.css', '/staff/assets/bpmn-js.css', '/staff/assets/case-diagram.css'] : [])], ...(diagram ? { scripts: ['/staff/assets/bpmn-viewer.js', '/staff/assets/case-diagram.js'] } : {}) });
@@ -110,7 +111,7 @@ ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
   function noteField(state: FormState | null): SafeHtml {
     const error = state?.action === 'note' ? state.errors.find((e) => e.key === 'note') : undefined;
     const value = state?.action === 'note' ? String(state.input['note'] ?? '') : '';
-    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="note">Add a note (only staff see it)</label>${error ? html`<p id="note-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="note" name="note" rows="3"${error ? html` aria-describedby="note-error"` : ''}>${value}</textarea></div>`;
+    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="note">${t('staff.case.noteLabel')}</label>${error ? html`<p id="note-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="note" name="note" rows="3"${error ? html` aria-describedby="note-error"` : ''}>${value}</textarea></div>`;
   }
 
   function taskPanel(task: TaskView, staff: StaffSession, state: FormState | null, colleagues: StaffMember[] | null): SafeHtml {
@@ -124,29 +125,29 @@ ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
     const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
     const parts: SafeHtml[] = [];
     if (!task.assignee) {
-      parts.push(html`<p class="govuk-body">Nobody is working on this task.</p>${mayWork ? html`<form method="post" action="/staff/tasks/${task.id}/claim" novalidate>${csrf}<button type="submit" class="govuk-button" data-module="govuk-button">Assign to me</button></form>` : ''}`);
+      parts.push(html`<p class="govuk-body">${t('staff.task.nobody')}</p>${mayWork ? html`<form method="post" action="/staff/tasks/${task.id}/claim" novalidate>${csrf}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.claim')}</button></form>` : ''}`);
     } else if (task.assignee !== me) {
-      parts.push(html`<p class="govuk-body">Assigned to ${nameOf(task.assignee)}.</p>`);
+      parts.push(html`<p class="govuk-body">${t('staff.task.assignedTo', { name: nameOf(task.assignee) })}</p>`);
     } else {
       const form = serviceOf(task.processKey)?.taskForms[task.elementId];
       const input = state?.action === 'complete' ? state.input : (form?.defaults ?? {});
-      parts.push(html`<p class="govuk-body">Assigned to you.</p><form method="post" action="/staff/tasks/${task.id}/complete" novalidate>${csrf}${form ? renderFormFields(form.form, input, state?.action === 'complete' ? state.errors : []) : ''}<button type="submit" class="govuk-button" data-module="govuk-button">Complete task</button></form>
-<form method="post" action="/staff/tasks/${task.id}/release" novalidate>${csrf}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Release task</button></form>`);
+      parts.push(html`<p class="govuk-body">${t('staff.task.assignedToYou')}</p><form method="post" action="/staff/tasks/${task.id}/complete" novalidate>${csrf}${form ? renderFormFields(form.form, input, state?.action === 'complete' ? state.errors : []) : ''}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.complete')}</button></form>
+<form method="post" action="/staff/tasks/${task.id}/release" novalidate>${csrf}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.task.release')}</button></form>`);
     }
     if (isManager && colleagues) {
       const chosen = state?.action === 'assign' ? String(state.input['assignee'] ?? '') : (task.assignee ?? '');
       const error = state?.action === 'assign' ? errorOf('assignee') : undefined;
-      parts.push(html`<form method="post" action="/staff/tasks/${task.id}/assign" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="assignee-${task.id}">Assign to a colleague</label>${error ? html`<p id="assignee-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
-<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="assignee-${task.id}" name="assignee"${error ? html` aria-describedby="assignee-${task.id}-error"` : ''}><option value="">Nobody</option>${colleagues.map((c) => html`<option value="${c.actor}"${c.actor === chosen ? html` selected` : ''}>${c.name}</option>`)}</select></div>
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Assign</button></form>`);
+      parts.push(html`<form method="post" action="/staff/tasks/${task.id}/assign" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="assignee-${task.id}">${t('staff.task.assignToColleague')}</label>${error ? html`<p id="assignee-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}
+<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="assignee-${task.id}" name="assignee"${error ? html` aria-describedby="assignee-${task.id}-error"` : ''}><option value="">${t('staff.common.nobody')}</option>${colleagues.map((c) => html`<option value="${c.actor}"${c.actor === chosen ? html` selected` : ''}>${c.name}</option>`)}</select></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.task.assign')}</button></form>`);
     }
     if ((task.assignee === me || isManager) && !isManagerGroup(task) && department) {
       const error = state?.action === 'escalate' ? errorOf('reason') : undefined;
       const value = state?.action === 'escalate' ? String(state.input['reason'] ?? '') : '';
-      parts.push(html`<details class="govuk-details"${error ? html` open` : ''}><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Escalate to a manager of ${department}</span></summary><div class="govuk-details__text">
-<form method="post" action="/staff/tasks/${task.id}/escalate" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="reason-${task.id}">Why does a manager need to take this task?</label>${error ? html`<p id="reason-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+      parts.push(html`<details class="govuk-details"${error ? html` open` : ''}><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${t('staff.task.escalateTo', { department })}</span></summary><div class="govuk-details__text">
+<form method="post" action="/staff/tasks/${task.id}/escalate" novalidate>${csrf}<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="reason-${task.id}">${t('staff.task.escalateReason')}</label>${error ? html`<p id="reason-${task.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}
 <textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="reason-${task.id}" name="reason" rows="3"${error ? html` aria-describedby="reason-${task.id}-error"` : ''}>${value}</textarea></div>
-<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Escalate</button></form></div></details>`);
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('staff.task.escalate')}</button></form></div></details>`);
     }
     return html`<div class="govuk-inset-text">${heading}${parts}</div>`;
   }
@@ -180,7 +181,7 @@ export function registerCaseRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const { instance } = await caseInScope(staff.principal, caseId(request.params.id));
     const uploadId = /^\d{1,15}$/.test(request.params.uploadId) ? Number(request.params.uploadId) : 0;
     const upload = ctx.options.caseDocuments && instance.businessKey && uploadId > 0 ? await ctx.options.caseDocuments.read(uploadId, instance.businessKey) : null;
-    if (!upload) throw new PageError(404, 'Page not found', 'There is no such document on this case.');
+    if (!upload) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchDocument'));
     // A document of the applicant is personal data: each download is in their access log.
     await recordRead(staff.principal, instance, 'document.downloaded', ['documents']);
     return reply.type(upload.mediaType).header('content-disposition', dispositionOf(upload.filename)).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')

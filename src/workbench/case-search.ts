@@ -9,9 +9,6 @@ import type { ProjectedEvent, Projector, Queryable } from '../store/index.js';
 
 export const CASE_STATES = ['open', 'waiting-applicant', 'waiting-payment', 'closed', 'withdrawn'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
-export const CASE_STATE_WORDS: Readonly<Record<CaseState, string>> = {
-  open: 'Open', 'waiting-applicant': 'Waiting for the applicant', 'waiting-payment': 'Waiting for payment', closed: 'Closed', withdrawn: 'Withdrawn',
-};
 
 /** Where a service's cases wait for the applicant (an answer, a payment): from the catalogue, wired by compose. */
 export interface SearchService {

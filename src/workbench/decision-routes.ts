@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TaskView } from '../engine/index.js';
 import { actorOf, inDepartment, type StaffPrincipal } from '../identity/index.js';
+import { t } from '../i18n/index.js';
 import { html, PageError, PARAM, paramsSchema, type SafeHtml } from '../web/index.js';
 import type { RenderCase } from './case-routes.js';
 import { departmentOf, formatDay, MAX_REASON, text, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
@@ -26,20 +27,20 @@ const decisionCodeOf = (variables: unknown): string | null => {
 /** The "Signed decision" row of the case page's summary list. */
 export async function decisionRow(ctx: WorkbenchContext, staff: StaffSession, caseId: number, variables: unknown, tasks: readonly TaskView[], state: FormState | null): Promise<SafeHtml> {
   const code = decisionCodeOf(variables);
-  const row = (value: SafeHtml | string): SafeHtml => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Signed decision</dt><dd class="govuk-summary-list__value" id="signed-decision">${value}</dd></div>`;
-  if (!code) return row('Not issued yet');
-  const link = html`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">Verify decision ${code}</a>`;
+  const row = (value: SafeHtml | string): SafeHtml => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.decision.signed')}</dt><dd class="govuk-summary-list__value" id="signed-decision">${value}</dd></div>`;
+  if (!code) return row(t('staff.decision.notIssued'));
+  const link = html`<a class="govuk-link" href="/verify/${encodeURIComponent(code)}">${t('staff.decision.verify', { code })}</a>`;
   const status = await ctx.options.decisions?.status(code) ?? null;
-  if (status?.status === 'revoked') return row(html`${link}<p class="govuk-body"><strong class="govuk-tag govuk-tag--red">Revoked</strong> on ${formatDay(status.revokedAt!)}: ${status.revokedReason ?? ''}</p>`);
+  if (status?.status === 'revoked') return row(html`${link}<p class="govuk-body"><strong class="govuk-tag govuk-tag--red">${t('staff.decision.revoked')}</strong> ${t('staff.decision.revokedOn', { date: formatDay(status.revokedAt!) })} ${status.revokedReason ?? ''}</p>`);
   if (!status || !mayRevoke(staff.principal, tasks)) return row(link);
   const error = state?.action === 'revoke' ? state.errors.find((e) => e.key === 'reason') : undefined;
   const value = state?.action === 'revoke' ? String(state.input['reason'] ?? '') : '';
   return row(html`${link}
-<details class="govuk-details govuk-!-margin-top-2"${error ? html` open` : ''}><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Revoke this decision</span></summary><div class="govuk-details__text">
+<details class="govuk-details govuk-!-margin-top-2"${error ? html` open` : ''}><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${t('staff.decision.revokeSummary')}</span></summary><div class="govuk-details__text">
 <form method="post" action="/staff/cases/${caseId}/revoke-decision" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}">
-<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="revoke-reason">Why is the decision revoked? Anyone who verifies it will see this reason</label>${error ? html`<p id="revoke-reason-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}
+<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="revoke-reason">${t('staff.decision.revokeReason')}</label>${error ? html`<p id="revoke-reason-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}
 <textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="revoke-reason" name="reason" rows="3"${error ? html` aria-describedby="revoke-reason-error"` : ''}>${value}</textarea></div>
-<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Revoke</button></form></div></details>`);
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">${t('staff.decision.revoke')}</button></form></div></details>`);
 }
 
 export function registerDecisionRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
@@ -47,15 +48,15 @@ export function registerDecisionRoutes(server: FastifyInstance, ctx: WorkbenchCo
     const post = await ctx.postStaff(request, reply);
     if (!post) return reply;
     // Only managers revoke; asked before the case is looked up, so others learn nothing about which cases exist.
-    if (!post.principal.memberships.some((m) => m.role === 'manager')) throw new PageError(403, 'You cannot revoke this decision', 'Only a manager of the department that decided the case can revoke its decision.');
+    if (!post.principal.memberships.some((m) => m.role === 'manager')) throw new PageError(403, t('staff.error.revokeTitle'), t('staff.error.revokeText'));
     const id = ctx.caseId(request.params.id);
     const { instance, tasks } = await ctx.caseInScope(post.principal, id);
     const code = decisionCodeOf(instance.variables);
     const decisions = ctx.options.decisions;
-    if (!code || !decisions) throw new PageError(404, 'Page not found', 'This case has no signed decision.');
-    if (!mayRevoke(post.principal, tasks)) throw new PageError(403, 'You cannot revoke this decision', 'Only a manager of the department that decided the case can revoke its decision.');
+    if (!code || !decisions) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noDecision'));
+    if (!mayRevoke(post.principal, tasks)) throw new PageError(403, t('staff.error.revokeTitle'), t('staff.error.revokeText'));
     const reason = text(post.body, 'reason');
-    const problem = reason === '' ? 'Enter why the decision is revoked' : [...reason].length > MAX_REASON ? `The reason must be ${MAX_REASON.toLocaleString('en-GB')} characters or less` : null;
+    const problem = reason === '' ? t('staff.decision.reasonMissing') : [...reason].length > MAX_REASON ? t('staff.common.reasonTooLong', { max: MAX_REASON }) : null;
     if (problem) return renderCase(reply, post, id, { taskId: 0, action: 'revoke', input: post.body, errors: [{ key: 'reason', anchor: 'revoke-reason', message: problem }] });
     await decisions.revoke(code, reason, actorOf(post.principal));
     return reply.redirect(`/staff/cases/${id}`, 303);

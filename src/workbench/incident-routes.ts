@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { IncidentView } from '../engine/index.js';
 import { actorOf, inCaseScope, mayDecide, type StaffPrincipal } from '../identity/index.js';
 import { html, PageError, PARAM, paramsSchema } from '../web/index.js';
-import { formatDate, plural, type WorkbenchContext } from './workbench-context.js';
+import { t } from '../i18n/index.js';
+import { caseLabel, formatDate, type WorkbenchContext } from './workbench-context.js';
 
 /**
  * Serves the department's incident list (`/staff/incidents`): the cases of the staff member's departments that are
@@ -37,7 +38,7 @@ export async function incidentsInScope(ctx: WorkbenchContext, principal: StaffPr
 }
 
 /** What went wrong, in words a clerk reads: the step and the engine's message (which names the registry that failed). */
-export const incidentSentence = (i: ScopedIncident): string => `${i.stepName} failed: ${i.message}`;
+export const incidentSentence = (i: ScopedIncident): string => t('staff.history.failed', { step: i.stepName, message: i.message });
 
 export function registerIncidentRoutes(server: FastifyInstance, ctx: WorkbenchContext): void {
   const { send, staffSession, serviceOf } = ctx;
@@ -49,12 +50,12 @@ export function registerIncidentRoutes(server: FastifyInstance, ctx: WorkbenchCo
     const retried = typeof request.query.retried === 'string' && /^\d{1,15}$/.test(request.query.retried) ? request.query.retried : null;
     const mayRetry = (i: ScopedIncident): boolean => mayDecide(staff.principal, i.departments);
     const anyRetry = incidents.some(mayRetry);
-    return send(reply, staff, 'Incidents', html`${retried ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="retried-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="retried-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">The failed step was tried again. If it fails again, the case comes back to this list.</p></div></div>` : ''}
-<h1 class="govuk-heading-l">Incidents</h1>
-<p class="govuk-body">Cases of ${staff.principal.departments.join(', ') || 'your departments'} that stopped on a step that failed, such as a registry that did not answer. Each waits here until someone tries the step again.</p>
-${incidents.length === 0 ? html`<p class="govuk-body" id="no-incidents">There are no stuck cases.</p>` : html`<table class="govuk-table govflow-fit-table"><caption class="govuk-table__caption govuk-table__caption--m">${plural(incidents.length, 'stuck case')}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">What went wrong</th><th scope="col" class="govuk-table__header">Since</th>${anyRetry ? html`<th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Action</span></th>` : ''}</tr></thead>
-<tbody class="govuk-table__body">${incidents.map((i) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${i.instanceId}">${i.businessKey ?? `Case ${i.instanceId}`}</a><br><span class="govuk-body-s">${serviceOf(i.processKey)?.title ?? i.processKey}</span></td><td class="govuk-table__cell">${incidentSentence(i)}</td><td class="govuk-table__cell">${formatDate(i.createdAt)}</td>${anyRetry ? html`<td class="govuk-table__cell">${mayRetry(i) ? html`<form method="post" action="/staff/incidents/${i.id}/retry" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Retry<span class="govuk-visually-hidden"> ${i.businessKey ?? `case ${i.instanceId}`}</span></button></form>` : ''}</td>` : ''}</tr>`)}</tbody></table>`}`,
+    return send(reply, staff, t('staff.incidents.title'), html`${retried ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="retried-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="retried-title">${t('common.success')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${t('staff.incidents.retried')}</p></div></div>` : ''}
+<h1 class="govuk-heading-l">${t('staff.incidents.title')}</h1>
+<p class="govuk-body">${staff.principal.departments.length > 0 ? t('staff.incidents.intro', { departments: staff.principal.departments.join(', ') }) : t('staff.incidents.introNone')}</p>
+${incidents.length === 0 ? html`<p class="govuk-body" id="no-incidents">${t('staff.incidents.none')}</p>` : html`<table class="govuk-table govflow-fit-table"><caption class="govuk-table__caption govuk-table__caption--m">${t('staff.incidents.count', { count: incidents.length })}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.common.case')}</th><th scope="col" class="govuk-table__header">${t('staff.incidents.what')}</th><th scope="col" class="govuk-table__header">${t('staff.incidents.since')}</th>${anyRetry ? html`<th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">${t('staff.incidents.action')}</span></th>` : ''}</tr></thead>
+<tbody class="govuk-table__body">${incidents.map((i) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${i.instanceId}">${i.businessKey ?? caseLabel(i.instanceId)}</a><br><span class="govuk-body-s">${serviceOf(i.processKey)?.title ?? i.processKey}</span></td><td class="govuk-table__cell">${incidentSentence(i)}</td><td class="govuk-table__cell">${formatDate(i.createdAt)}</td>${anyRetry ? html`<td class="govuk-table__cell">${mayRetry(i) ? html`<form method="post" action="/staff/incidents/${i.id}/retry" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${t('staff.incidents.retry')}<span class="govuk-visually-hidden"> ${i.businessKey ?? caseLabel(i.instanceId)}</span></button></form>` : ''}</td>` : ''}</tr>`)}</tbody></table>`}`,
     200, { stylesheets: ['/staff/assets/case-page.css'], current: 'incidents' });
   });
 
@@ -64,8 +65,8 @@ ${incidents.length === 0 ? html`<p class="govuk-body" id="no-incidents">There ar
     const id = Number(request.params.id);
     // Only incidents of the person's departments: any other id is "not found", so nothing about other cases leaks.
     const incident = (await incidentsInScope(ctx, post.principal)).find((i) => i.id === id);
-    if (!incident) throw new PageError(404, 'Page not found', 'There is no such stuck case in your departments. Someone may have retried it already.');
-    if (!mayDecide(post.principal, incident.departments)) throw new PageError(403, 'You cannot retry this case', 'Only a caseworker or manager of the case\'s department can try a failed step again.');
+    if (!incident) throw new PageError(404, t('staff.error.notFound'), t('staff.incidents.noSuch'));
+    if (!mayDecide(post.principal, incident.departments)) throw new PageError(403, t('staff.incidents.mayNotTitle'), t('staff.incidents.mayNotText'));
     await ctx.engine.resolveIncident(id, { actor: actorOf(post.principal) });
     return reply.redirect(`/staff/incidents?retried=${id}`, 303);
   });

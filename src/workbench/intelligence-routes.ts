@@ -5,7 +5,8 @@ import type { StaffPrincipal } from '../identity/index.js';
 import { renderProcessMapSvg, type MiningSummary } from '../mining/index.js';
 import { html, PageError, PARAM, paramsSchema, type SafeHtml } from '../web/index.js';
 import { latestConformanceCheck, serviceIntelligence, type ConformanceCheck } from './intelligence.js';
-import { formatDate, plural, type StaffSession, type WorkbenchContext } from './workbench-context.js';
+import { formatNumber, t } from '../i18n/index.js';
+import { caseLabel, formatDate, formatDay, formatPercent, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
  * Serves the managers' process intelligence (`/staff/intelligence`, issue 20): per service, live from the event log
@@ -14,23 +15,29 @@ import { formatDate, plural, type StaffSession, type WorkbenchContext } from './
  */
 
 const oversees = (principal: StaffPrincipal): boolean => principal.roles.includes('admin') || principal.roles.includes('auditor');
-const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+const percent = (share: number): string => formatPercent(share);
+
+/** The mining module's SLA basis ("case duration over 5184000 s") in the reader's words; another basis (a case attribute) as it is. */
+function slaBasis(basis: string): string {
+  const seconds = /^case duration over (\d+) s$/.exec(basis)?.[1];
+  return seconds === undefined ? basis : t('staff.intelligence.slaBasis', { duration: durationText(Number(seconds)) });
+}
 
 /** Seconds as a person reads a waiting time: the two largest units. */
 export function durationText(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'none';
+  if (!Number.isFinite(seconds)) return t('staff.intelligence.noDuration');
   const s = Math.round(seconds);
-  if (s < 60) return plural(s, 'second');
+  if (s < 60) return t('staff.duration', { unit: 'second', count: s });
   const units: [number, string][] = [[86_400, 'day'], [3600, 'hour'], [60, 'minute']];
-  const parts: string[] = [];
+  const parts: { n: number; unit: string }[] = [];
   let rest = s;
-  for (const [size, word] of units) {
+  for (const [size, unit] of units) {
     const n = Math.floor(rest / size);
     rest -= n * size;
-    if (n > 0 || parts.length > 0) parts.push(plural(n, word));
+    if (n > 0 || parts.length > 0) parts.push({ n, unit });
     if (parts.length === 2) break;
   }
-  return parts.filter((p) => !p.startsWith('0 ')).join(' ') || plural(s, 'second');
+  return parts.filter((p) => p.n !== 0).map((p) => t('staff.duration', { unit: p.unit, count: p.n })).join(' ') || t('staff.duration', { unit: 'second', count: s });
 }
 
 const row = (cells: readonly (SafeHtml | string | number)[], data?: string): SafeHtml =>
@@ -50,44 +57,44 @@ const figure = (key: string, label: string, value: number, shown: string): SafeH
 function figures(summary: MiningSummary): SafeHtml {
   const d = summary.caseDuration;
   return html`<dl class="govuk-summary-list">
-${figure('cases', 'Cases', summary.cases, String(summary.cases))}
-${figure('events', 'Events', summary.events, String(summary.events))}
-${figure('activities', 'Activities', summary.activities, String(summary.activities))}
-${figure('variants', 'Variants (distinct paths)', summary.variants, String(summary.variants))}
-${figure('duration-median', 'Case duration, median', d.medianSeconds, durationText(d.medianSeconds))}
-${figure('duration-p90', 'Case duration, 90th percentile', d.p90Seconds, durationText(d.p90Seconds))}
-${figure('rework-cases', 'Cases with rework', summary.rework.cases, `${summary.rework.cases} (${percent(summary.rework.share)})`)}
-${summary.sla ? html`${figure('sla-checked', 'Cases checked against the SLA', summary.sla.casesChecked, `${summary.sla.casesChecked} (${summary.sla.basis})`)}
-${figure('sla-breached', 'SLA breaches', summary.sla.breached, `${summary.sla.breached} (${percent(summary.sla.breachRate)})`)}` : ''}
+${figure('cases', t('staff.intelligence.cases'), summary.cases, formatNumber(summary.cases))}
+${figure('events', t('staff.intelligence.events'), summary.events, formatNumber(summary.events))}
+${figure('activities', t('staff.intelligence.activities'), summary.activities, formatNumber(summary.activities))}
+${figure('variants', t('staff.intelligence.variantCount'), summary.variants, formatNumber(summary.variants))}
+${figure('duration-median', t('staff.intelligence.durationMedian'), d.medianSeconds, durationText(d.medianSeconds))}
+${figure('duration-p90', t('staff.intelligence.durationP90'), d.p90Seconds, durationText(d.p90Seconds))}
+${figure('rework-cases', t('staff.intelligence.reworkCases'), summary.rework.cases, `${formatNumber(summary.rework.cases)} (${percent(summary.rework.share)})`)}
+${summary.sla ? html`${figure('sla-checked', t('staff.intelligence.slaChecked'), summary.sla.casesChecked, `${formatNumber(summary.sla.casesChecked)} (${slaBasis(summary.sla.basis)})`)}
+${figure('sla-breached', t('staff.intelligence.slaBreached'), summary.sla.breached, `${formatNumber(summary.sla.breached)} (${percent(summary.sla.breachRate)})`)}` : ''}
 </dl>`;
 }
 
 function conformanceSection(check: ConformanceCheck | null): SafeHtml {
-  if (!check) return html`<h2 class="govuk-heading-m" id="conformance">Conformance to the model</h2><p class="govuk-body" data-figure="conformance-day" data-value="">Not checked yet: the check runs once a day.</p>`;
-  return html`<h2 class="govuk-heading-m" id="conformance">Conformance to the model</h2>
-<p class="govuk-body" data-figure="conformance-day" data-value="${check.day}">Checked for ${check.day} (at ${formatDate(check.checkedAt)}): each finished case replayed on the process version it ran on.</p>
+  if (!check) return html`<h2 class="govuk-heading-m" id="conformance">${t('staff.intelligence.conformance')}</h2><p class="govuk-body" data-figure="conformance-day" data-value="">${t('staff.intelligence.notChecked')}</p>`;
+  return html`<h2 class="govuk-heading-m" id="conformance">${t('staff.intelligence.conformance')}</h2>
+<p class="govuk-body" data-figure="conformance-day" data-value="${check.day}">${t('staff.intelligence.checkedFor', { day: formatDay(check.day), at: formatDate(check.checkedAt) })}</p>
 <dl class="govuk-summary-list">
-${figure('conformance-cases', 'Finished cases checked', check.casesChecked, String(check.casesChecked))}
-${figure('conformance-fitness', 'Fitness (token replay)', check.fitness, check.fitness.toFixed(3))}
-${figure('conformance-deviating', 'Cases that deviate from the model', check.deviatingCount, String(check.deviatingCount))}
+${figure('conformance-cases', t('staff.intelligence.finishedChecked'), check.casesChecked, formatNumber(check.casesChecked))}
+${figure('conformance-fitness', t('staff.intelligence.fitness'), check.fitness, formatNumber(Number(check.fitness.toFixed(3))))}
+${figure('conformance-deviating', t('staff.intelligence.deviatingCount'), check.deviatingCount, formatNumber(check.deviatingCount))}
 </dl>
-${check.deviating.length > 0 ? html`<p class="govuk-body">The cases that deviate:</p><ul class="govuk-list govuk-list--bullet">${check.deviating.map((c) => html`<li data-deviating="${String(c.instanceId)}"><a class="govuk-link" href="/staff/cases/${String(c.instanceId)}">${c.reference ?? `Case ${c.instanceId}`}</a></li>`)}</ul>` : ''}`;
+${check.deviating.length > 0 ? html`<p class="govuk-body">${t('staff.intelligence.deviating')}</p><ul class="govuk-list govuk-list--bullet">${check.deviating.map((c) => html`<li data-deviating="${String(c.instanceId)}"><a class="govuk-link" href="/staff/cases/${String(c.instanceId)}">${c.reference ?? caseLabel(c.instanceId)}</a></li>`)}</ul>` : ''}`;
 }
 
 function intelligencePage(service: Service, summary: MiningSummary, check: ConformanceCheck | null): SafeHtml {
   const edges = [...summary.dfg].sort((a, b) => b.count - a.count);
   const rework = summary.activityStats.filter((a) => a.reworkCases > 0);
-  return html`<span class="govuk-caption-l">Process intelligence</span>
+  return html`<span class="govuk-caption-l">${t('staff.intelligence.title')}</span>
 <h1 class="govuk-heading-l">${service.title}</h1>
-<p class="govuk-body">Live from the event log of every version of the process <code>${service.process.key}</code>, as the mining module computes it.</p>
+<p class="govuk-body">${t('staff.intelligence.live')} <code>${service.process.key}</code></p>
 ${figures(summary)}
-<h2 class="govuk-heading-m">Process map</h2>
-<p class="govuk-body">${summary.cases > 0 ? html`<img class="govflow-process-map" src="/staff/intelligence/${service.id}/map.svg" alt="Process map of ${service.title}: the steps and how often one follows another; the table below says the same in words.">` : 'No cases yet.'}</p>
-${table('Steps that follow each other', ['From', 'To', 'Times', 'Waiting, mean', 'Waiting, median'], edges.map((e) => row([e.from, e.to, html`<span data-value="${String(e.count)}">${e.count}</span>`, html`<span data-value="${String(e.meanSeconds)}">${durationText(e.meanSeconds)}</span>`, durationText(e.medianSeconds)], `dfg:${e.from}→${e.to}`)), 'No steps yet.')}
-${table('Variants (most frequent first)', ['Path', 'Cases'], summary.topVariants.map((v) => row([v.activities.join(' → '), html`<span data-value="${String(v.count)}">${v.count}</span>`], `variant:${v.activities.join('→')}`)), 'No cases yet.')}
-${table('Bottlenecks (where cases wait longest in total)', ['From', 'To', 'Times', 'Waiting in total', 'Share of all waiting'], summary.bottlenecks.map((b) => row([b.from, b.to, html`<span data-value="${String(b.count)}">${b.count}</span>`, html`<span data-value="${String(b.totalSeconds)}">${durationText(b.totalSeconds)}</span>`, percent(b.share)], `bottleneck:${b.from}→${b.to}`)), 'No waiting between steps yet.')}
-${table('Rework (steps done more than once in a case)', ['Step', 'Cases with rework', 'Repetitions'], rework.map((a) => row([a.activity, html`<span data-value="${String(a.reworkCases)}">${a.reworkCases}</span>`, String(a.repetitions)], `rework:${a.activity}`)), 'No step was done twice in a case.')}
-${summary.sla ? table('Cases furthest over the SLA', ['Case', 'Over by'], summary.sla.worst.map((w) => row([html`<a class="govuk-link" href="/staff/cases/${w.caseId}">Case ${w.caseId}</a>`, durationText(w.overSeconds)], `sla:${w.caseId}`)), 'No case went over the SLA.') : html`<p class="govuk-body">This service has no case SLA.</p>`}
+<h2 class="govuk-heading-m">${t('staff.intelligence.map')}</h2>
+<p class="govuk-body">${summary.cases > 0 ? html`<img class="govflow-process-map" src="/staff/intelligence/${service.id}/map.svg" alt="${t('staff.intelligence.mapAlt', { service: service.title })}">` : t('staff.intelligence.noCases')}</p>
+${table(t('staff.intelligence.follows'), [t('staff.intelligence.from'), t('staff.intelligence.to'), t('staff.intelligence.times'), t('staff.intelligence.waitMean'), t('staff.intelligence.waitMedian')], edges.map((e) => row([e.from, e.to, html`<span data-value="${String(e.count)}">${e.count}</span>`, html`<span data-value="${String(e.meanSeconds)}">${durationText(e.meanSeconds)}</span>`, durationText(e.medianSeconds)], `dfg:${e.from}→${e.to}`)), t('staff.intelligence.noSteps'))}
+${table(t('staff.intelligence.variants'), [t('staff.intelligence.path'), t('staff.intelligence.cases')], summary.topVariants.map((v) => row([v.activities.join(' → '), html`<span data-value="${String(v.count)}">${v.count}</span>`], `variant:${v.activities.join('→')}`)), t('staff.intelligence.noCases'))}
+${table(t('staff.intelligence.bottlenecks'), [t('staff.intelligence.from'), t('staff.intelligence.to'), t('staff.intelligence.times'), t('staff.intelligence.waitTotal'), t('staff.intelligence.waitShare')], summary.bottlenecks.map((b) => row([b.from, b.to, html`<span data-value="${String(b.count)}">${b.count}</span>`, html`<span data-value="${String(b.totalSeconds)}">${durationText(b.totalSeconds)}</span>`, percent(b.share)], `bottleneck:${b.from}→${b.to}`)), t('staff.intelligence.noWaiting'))}
+${table(t('staff.intelligence.rework'), [t('staff.intelligence.step'), t('staff.intelligence.reworkCases'), t('staff.intelligence.repetitions')], rework.map((a) => row([a.activity, html`<span data-value="${String(a.reworkCases)}">${a.reworkCases}</span>`, formatNumber(a.repetitions)], `rework:${a.activity}`)), t('staff.intelligence.noRework'))}
+${summary.sla ? table(t('staff.intelligence.worst'), [t('staff.common.case'), t('staff.intelligence.overBy')], summary.sla.worst.map((w) => row([html`<a class="govuk-link" href="/staff/cases/${w.caseId}">${caseLabel(Number(w.caseId))}</a>`, durationText(w.overSeconds)], `sla:${w.caseId}`)), t('staff.intelligence.noneOver')) : html`<p class="govuk-body">${t('staff.intelligence.noSla')}</p>`}
 ${conformanceSection(check)}`;
 }
 
@@ -103,12 +110,12 @@ export function registerIntelligenceRoutes(server: FastifyInstance, ctx: Workben
   }
   const manages = async (principal: StaffPrincipal, service: Service): Promise<boolean> =>
     oversees(principal) || (await departmentsOf(service)).some((d) => principal.memberships.some((m) => m.department === d && m.role === 'manager'));
-  const refused = (): PageError => new PageError(403, 'You cannot see process intelligence', 'Process intelligence is for the managers of a service\'s departments and for administrators.');
+  const refused = (): PageError => new PageError(403, t('staff.intelligence.refusedTitle'), t('staff.intelligence.refusedText'));
 
   async function managerOf(request: FastifyRequest<{ Params: { service: string } }>, staff: StaffSession): Promise<Service> {
-    if (!db) throw new PageError(503, 'Process intelligence is not available', 'It needs the database.');
+    if (!db) throw new PageError(503, t('staff.intelligence.unavailableTitle'), t('staff.intelligence.unavailableText'));
     const service = catalogue.get(request.params.service);
-    if (!service) throw new PageError(404, 'Page not found', 'There is no such service.');
+    if (!service) throw new PageError(404, t('staff.error.notFound'), t('staff.intelligence.noSuchService'));
     if (!await manages(staff.principal, service)) throw refused();
     return service;
   }
@@ -119,9 +126,9 @@ export function registerIntelligenceRoutes(server: FastifyInstance, ctx: Workben
     const mine: Service[] = [];
     for (const service of catalogue.services) if (await manages(staff.principal, service)) mine.push(service);
     if (mine.length === 0 && !staff.principal.memberships.some((m) => m.role === 'manager')) throw refused();
-    return send(reply, staff, 'Process intelligence', html`<h1 class="govuk-heading-l">Process intelligence</h1>
-<p class="govuk-body">How the cases of your services really run: the map of their steps, waiting times, bottlenecks, rework, SLA breaches, and a daily check of each finished case against its process model.</p>
-${mine.length === 0 ? html`<p class="govuk-body">None of your departments handles a service yet.</p>` : html`<ul class="govuk-list">${mine.map((s) => html`<li><a class="govuk-link" href="/staff/intelligence/${s.id}">${s.title}</a></li>`)}</ul>`}`, 200, { current: 'intelligence' });
+    return send(reply, staff, t('staff.intelligence.title'), html`<h1 class="govuk-heading-l">${t('staff.intelligence.title')}</h1>
+<p class="govuk-body">${t('staff.intelligence.intro')}</p>
+${mine.length === 0 ? html`<p class="govuk-body">${t('staff.intelligence.noServices')}</p>` : html`<ul class="govuk-list">${mine.map((s) => html`<li><a class="govuk-link" href="/staff/intelligence/${s.id}">${ctx.serviceOf(s.process.key)?.title ?? s.title}</a></li>`)}</ul>`}`, 200, { current: 'intelligence' });
   });
 
   const params = { schema: paramsSchema({ service: PARAM.slug }) };
@@ -130,7 +137,8 @@ ${mine.length === 0 ? html`<p class="govuk-body">None of your departments handle
     if (!staff) return reply;
     const service = await managerOf(request, staff);
     const [summary, check] = await Promise.all([serviceIntelligence(db!, service), latestConformanceCheck(db!, service.id)]);
-    return send(reply, staff, `Process intelligence: ${service.title}`, intelligencePage(service, summary, check), 200, { current: 'intelligence', stylesheets: ['/staff/assets/intelligence.css'] });
+    const shown = ctx.serviceOf(service.process.key) ?? service;
+    return send(reply, staff, t('staff.intelligence.titleOf', { service: shown.title }), intelligencePage(shown, summary, check), 200, { current: 'intelligence', stylesheets: ['/staff/assets/intelligence.css'] });
   });
 
   server.get<{ Params: { service: string } }>('/staff/intelligence/:service/map.svg', params, async (request, reply) => {
@@ -139,7 +147,7 @@ ${mine.length === 0 ? html`<p class="govuk-body">None of your departments handle
     const service = await managerOf(request, staff);
     const summary = await serviceIntelligence(db!, service);
     // The mining module draws a map of cases; before the first there is nothing to draw.
-    if (summary.cases === 0) throw new PageError(404, 'Page not found', 'This service has no cases to draw yet.');
+    if (summary.cases === 0) throw new PageError(404, t('staff.error.notFound'), t('staff.intelligence.nothingToDraw'));
     return reply.type('image/svg+xml').header('cache-control', 'private, no-store').send(renderProcessMapSvg(summary));
   });
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf, candidateGroupsOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember, type StaffPrincipal } from '../identity/index.js';
 import { html, PageError, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
-import { CASE_STATE_WORDS, CASE_STATES, deleteFilter, listSavedFilters, saveFilter, searchCases, SEARCH_SORTS, type CaseQuery, type CaseState, type FoundCase, type SearchSort, type SearchTokens } from './case-search.js';
-import { departmentOf, formatDay, isManagerGroup, MAX_REASON, plural, text, type StaffSession, type WorkbenchContext } from './workbench-context.js';
+import { CASE_STATES, deleteFilter, listSavedFilters, saveFilter, searchCases, SEARCH_SORTS, type CaseQuery, type CaseState, type FoundCase, type SearchSort, type SearchTokens } from './case-search.js';
+import { t } from '../i18n/index.js';
+import { caseLabel, departmentOf, formatDay, isManagerGroup, MAX_REASON, pagination, text, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
 /**
  * Serves the case search (`/staff/search`, issue 20): every case of the staff member's departments in any state, by
@@ -27,12 +28,16 @@ const many = (raw: RawQuery, key: string): string[] => {
 };
 const validDay = (d: string): boolean => DAY.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
 
+/** A case's state in the reader's words. */
+// ICU select keys cannot hold a hyphen: waiting-applicant is asked for as waitingApplicant.
+const stateWords = (state: CaseState): string => t('staff.state', { state: state.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) });
+
 /** The search the query string asks for, with a message for each criterion it cannot use. */
 export function readCaseQuery(raw: RawQuery, serviceIds: readonly string[]): { query: CaseQuery; serviceIds: string[]; errors: FieldError[]; page: number } {
   const errors: FieldError[] = [];
   const field = (key: string, max: number): string => {
     const v = one(raw, key);
-    if ([...v].length > max) errors.push({ key, anchor: key, message: `Enter ${max} characters or fewer` });
+    if ([...v].length > max) errors.push({ key, anchor: key, message: t('staff.search.tooLong', { max }) });
     return v.slice(0, max);
   };
   const reference = field('reference', 40);
@@ -41,17 +46,17 @@ export function readCaseQuery(raw: RawQuery, serviceIds: readonly string[]): { q
   const assignee = field('assignee', 200);
   const services = many(raw, 'service');
   const unknownService = services.find((s) => !serviceIds.includes(s));
-  if (unknownService) errors.push({ key: 'service', anchor: 'service', message: 'Select a service from the list' });
+  if (unknownService) errors.push({ key: 'service', anchor: 'service', message: t('staff.search.serviceUnknown') });
   const statuses = many(raw, 'status');
-  if (statuses.some((s) => !(CASE_STATES as readonly string[]).includes(s))) errors.push({ key: 'status', anchor: 'status', message: 'Select states from the list' });
+  if (statuses.some((s) => !(CASE_STATES as readonly string[]).includes(s))) errors.push({ key: 'status', anchor: 'status', message: t('staff.search.stateUnknown') });
   const from = one(raw, 'from');
   const to = one(raw, 'to');
-  if (from && !validDay(from)) errors.push({ key: 'from', anchor: 'from', message: 'Started from must be a real date, like 2026-03-31' });
-  if (to && !validDay(to)) errors.push({ key: 'to', anchor: 'to', message: 'Started to must be a real date, like 2026-03-31' });
-  if (from && to && validDay(from) && validDay(to) && from > to) errors.push({ key: 'to', anchor: 'to', message: 'Started to must be the same as or after started from' });
+  if (from && !validDay(from)) errors.push({ key: 'from', anchor: 'from', message: t('staff.search.fromInvalid') });
+  if (to && !validDay(to)) errors.push({ key: 'to', anchor: 'to', message: t('staff.search.toInvalid') });
+  if (from && to && validDay(from) && validDay(to) && from > to) errors.push({ key: 'to', anchor: 'to', message: t('staff.search.toBeforeFrom') });
   const sortRaw = one(raw, 'sort') || 'started';
   const sort: SearchSort = (SEARCH_SORTS as readonly string[]).includes(sortRaw) ? sortRaw as SearchSort : 'started';
-  if (sort !== sortRaw) errors.push({ key: 'sort', anchor: 'sort', message: 'Select an order from the list' });
+  if (sort !== sortRaw) errors.push({ key: 'sort', anchor: 'sort', message: t('staff.search.sortUnknown') });
   const pageRaw = one(raw, 'page') || '1';
   const page = /^\d{1,6}$/.test(pageRaw) ? Math.max(1, Number(pageRaw)) : 1;
   const descending = (one(raw, 'order') || (sort === 'started' ? 'desc' : 'asc')) === 'desc';
@@ -91,7 +96,7 @@ export function registerSearchRoutes(server: FastifyInstance, ctx: WorkbenchCont
   server.get<{ Querystring: RawQuery }>('/staff/search', async (request, reply) => {
     const staff = await staffSession(request, reply);
     if (!staff) return reply;
-    if (!db || !tokens) throw new PageError(503, 'Search is not available', 'The case search needs the database and the vault.');
+    if (!db || !tokens) throw new PageError(503, t('staff.search.unavailableTitle'), t('staff.search.unavailableText'));
     const raw = request.query;
     const { query, serviceIds, errors, page } = readCaseQuery(raw, catalogue.services.map((s) => s.id));
     const processKeys = serviceIds.map((id) => catalogue.get(id)?.process.key).filter((k): k is string => !!k);
@@ -107,10 +112,10 @@ export function registerSearchRoutes(server: FastifyInstance, ctx: WorkbenchCont
       return `/staff/search?${params.toString()}`;
     };
     const pages = found ? Math.max(1, Math.ceil(found.total / SEARCH_PAGE_SIZE)) : 1;
-    return send(reply, staff, `${errors.length > 0 ? 'Error: ' : ''}Find a case${page > 1 ? ` (page ${page} of ${pages})` : ''}`, html`${renderErrorSummary(errors)}<h1 class="govuk-heading-l">Find a case</h1>
-<p class="govuk-body">Every case of ${staff.principal.departments.join(', ') || 'your departments'} in any state. A name or an address is matched by whole words, compared only as the vault's blind index.</p>
+    return send(reply, staff, `${errors.length > 0 ? t('layout.errorPrefix') : ''}${page > 1 ? t('staff.search.titlePaged', { page, pages }) : t('staff.search.title')}`, html`${renderErrorSummary(errors)}<h1 class="govuk-heading-l">${t('staff.search.title')}</h1>
+<p class="govuk-body">${staff.principal.departments.length > 0 ? t('staff.search.intro', { departments: staff.principal.departments.join(', ') }) : t('staff.search.introNone')}</p>
 ${savedFilters(saved, staff)}
-${searchForm(raw, query, serviceIds, errors, colleagues, catalogue.services.map((s) => ({ id: s.id, title: s.title })))}
+${searchForm(raw, query, serviceIds, errors, colleagues, catalogue.services.map((s) => ({ id: s.id, title: serviceOf(s.process.key)?.title ?? s.title })))}
 ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ?? k, nameOf, colleagues) : ''}`, errors.length > 0 ? 400 : 200, { current: 'search' });
   });
 
@@ -119,10 +124,10 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
     if (!post || !db) return reply;
     const name = text(post.body, 'filterName');
     const query = typeof post.body['query'] === 'string' ? post.body['query'] : '';
-    if (name === '' || [...name].length > 80) throw new PageError(400, 'Give the search a name', 'Go back and enter a name of 1 to 80 characters for the search.');
+    if (name === '' || [...name].length > 80) throw new PageError(400, t('staff.search.nameTitle'), t('staff.search.nameText'));
     // The query is read again like a search, so a saved one holds only criteria the page understands, without names.
     const raw = Object.fromEntries([...new URLSearchParams(query.slice(0, 2000)).keys()].map((k) => [k, new URLSearchParams(query).getAll(k)]));
-    if (readCaseQuery(raw, catalogue.services.map((s) => s.id)).errors.length > 0) throw new PageError(400, 'The search cannot be saved', 'Go back and correct the search first.');
+    if (readCaseQuery(raw, catalogue.services.map((s) => s.id)).errors.length > 0) throw new PageError(400, t('staff.search.unsavableTitle'), t('staff.search.unsavableText'));
     await saveFilter(db, actorOf(post.principal), name, savedQueryOf(raw));
     return reply.redirect(`/staff/search?${savedQueryOf(raw)}`, 303);
   });
@@ -130,7 +135,7 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
   server.post<{ Params: { id: string } }>('/staff/search/filters/:id/delete', { schema: paramsSchema({ id: PARAM.id }) }, async (request, reply) => {
     const post = await postStaff(request, reply);
     if (!post || !db) return reply;
-    if (!await deleteFilter(db, actorOf(post.principal), Number(request.params.id))) throw new PageError(404, 'Page not found', 'There is no such saved search.');
+    if (!await deleteFilter(db, actorOf(post.principal), Number(request.params.id))) throw new PageError(404, t('staff.error.notFound'), t('staff.search.noSuchSaved'));
     return reply.redirect('/staff/search', 303);
   });
 
@@ -138,24 +143,24 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
     const post = await postStaff(request, reply);
     if (!post) return reply;
     const action = text(post.body, 'action') as BulkAction;
-    if (!(BULK_ACTIONS as readonly string[]).includes(action)) throw new PageError(400, 'Choose what to do', 'Go back and choose claim, reassign or escalate.');
+    if (!(BULK_ACTIONS as readonly string[]).includes(action)) throw new PageError(400, t('staff.bulk.chooseTitle'), t('staff.bulk.chooseText'));
     const raw = post.body['case'];
     const ids = [...new Set((Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []).filter((x) => /^[1-9]\d{0,14}$/.test(x)).map(Number))];
-    if (ids.length === 0 || ids.length > SEARCH_PAGE_SIZE) throw new PageError(400, 'Select cases', `Go back and tick between 1 and ${SEARCH_PAGE_SIZE} cases.`);
+    if (ids.length === 0 || ids.length > SEARCH_PAGE_SIZE) throw new PageError(400, t('staff.bulk.selectTitle'), t('staff.bulk.selectText', { max: SEARCH_PAGE_SIZE }));
     const reason = text(post.body, 'reason');
     const assignee = text(post.body, 'assignee');
-    if (action === 'escalate' && (reason === '' || [...reason].length > MAX_REASON)) throw new PageError(400, 'Enter why a manager needs to take these cases', `Go back and give a reason of 1 to ${MAX_REASON} characters.`);
+    if (action === 'escalate' && (reason === '' || [...reason].length > MAX_REASON)) throw new PageError(400, t('staff.bulk.reasonTitle'), t('staff.bulk.reasonText', { max: MAX_REASON }));
     const outcomes: { id: number; reference: string; done: boolean; message: string }[] = [];
     for (const id of ids) {
       const { instance, tasks } = await caseInScope(post.principal, id).catch(() => ({ instance: null, tasks: [] }));
-      if (!instance) { outcomes.push({ id, reference: `Case ${id}`, done: false, message: 'not a case of your departments' }); continue; }
-      const reference = instance.businessKey ?? `Case ${id}`;
-      const message = await bulkOnCase(post.principal, action, tasks.filter((t) => t.state === 'created'), { reason, assignee });
-      outcomes.push({ id, reference, done: message === null, message: message ?? 'done' });
+      if (!instance) { outcomes.push({ id, reference: caseLabel(id), done: false, message: t('staff.bulk.notYourCase') }); continue; }
+      const reference = instance.businessKey ?? caseLabel(id);
+      const message = await bulkOnCase(post.principal, action, tasks.filter((task) => task.state === 'created'), { reason, assignee });
+      outcomes.push({ id, reference, done: message === null, message: message ?? t('staff.bulk.done') });
     }
-    return send(reply, post, 'Cases changed', html`<h1 class="govuk-heading-l">${action === 'claim' ? 'Claim' : action === 'reassign' ? 'Reassign' : 'Escalate'}: ${plural(outcomes.filter((o) => o.done).length, 'case')} changed</h1>
+    return send(reply, post, t('staff.bulk.title'), html`<h1 class="govuk-heading-l">${t('staff.bulk.heading', { action, count: outcomes.filter((o) => o.done).length })}</h1>
 <ul class="govuk-list" id="bulk-outcomes">${outcomes.map((o) => html`<li><a class="govuk-link" href="/staff/cases/${o.id}">${o.reference}</a>: ${o.message}</li>`)}</ul>
-<p class="govuk-body"><a class="govuk-link" href="/staff/search">Back to the search</a></p>`, 200, { current: 'search' });
+<p class="govuk-body"><a class="govuk-link" href="/staff/search">${t('staff.bulk.back')}</a></p>`, 200, { current: 'search' });
   });
 
   /** One task per case (the first the action applies to): one event in the case's history. Null when done, else why not. */
@@ -164,22 +169,22 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
     const mine = open.filter((t) => mayDecide(principal, t.candidateGroups));
     if (action === 'claim') {
       const task = mine.find((t) => !t.assignee);
-      if (!task) return 'no unassigned task you can take';
+      if (!task) return t('staff.bulk.noUnassigned');
       await engine.claimTask(task.id, me);
       return null;
     }
     if (action === 'reassign') {
       const task = mine.find((t) => { const d = departmentOf(t); return !!d && inDepartment(principal, d, 'manager'); });
-      if (!task || !db) return 'no task you manage';
+      if (!task || !db) return t('staff.bulk.noManaged');
       const department = departmentOf(task)!;
       const colleagues = await listStaffOfDepartment(db, department, isManagerGroup(task) ? 'manager' : undefined);
-      if (input.assignee !== '' && !colleagues.some((c) => c.actor === input.assignee)) return `the person chosen is not in ${department}`;
-      if (task.assignee === (input.assignee || null)) return 'already assigned so';
+      if (input.assignee !== '' && !colleagues.some((c) => c.actor === input.assignee)) return t('staff.bulk.notInDepartment', { department });
+      if (task.assignee === (input.assignee || null)) return t('staff.bulk.alreadySo');
       await engine.assignTask(task.id, { assignee: input.assignee || null, actor: me });
       return null;
     }
     const task = mine.find((t) => { const d = departmentOf(t); return !!d && !isManagerGroup(t) && (t.assignee === me || inDepartment(principal, d, 'manager')); });
-    if (!task) return 'no task you can escalate (assign it to yourself first)';
+    if (!task) return t('staff.bulk.noEscalatable');
     await engine.escalateTask(task.id, { candidateGroups: [`${departmentOf(task)!}/manager`], actor: me, reason: input.reason });
     return null;
   }
@@ -187,31 +192,31 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
 
 function savedFilters(saved: readonly { id: number; name: string; query: string }[], staff: StaffSession): SafeHtml {
   if (saved.length === 0) return html``;
-  return html`<h2 class="govuk-heading-s">Your saved searches</h2><ul class="govuk-list" id="saved-searches">${saved.map((f) => html`<li><a class="govuk-link" href="/staff/search?${f.query}">${f.name}</a>
-<form method="post" action="/staff/search/filters/${f.id}/delete" class="govflow-inline-form" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Delete<span class="govuk-visually-hidden"> ${f.name}</span></button></form></li>`)}</ul>`;
+  return html`<h2 class="govuk-heading-s">${t('staff.search.saved')}</h2><ul class="govuk-list" id="saved-searches">${saved.map((f) => html`<li><a class="govuk-link" href="/staff/search?${f.query}">${f.name}</a>
+<form method="post" action="/staff/search/filters/${f.id}/delete" class="govflow-inline-form" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${t('staff.search.delete')}<span class="govuk-visually-hidden"> ${f.name}</span></button></form></li>`)}</ul>`;
 }
 
 function searchForm(raw: RawQuery, query: CaseQuery, serviceIds: readonly string[], errors: readonly FieldError[], colleagues: readonly StaffMember[], services: readonly { id: string; title: string }[]): SafeHtml {
   const errorOf = (key: string): FieldError | undefined => errors.find((e) => e.key === key);
   const input = (key: string, label: string, type = 'text', width = 'govuk-input--width-20'): SafeHtml => {
     const error = errorOf(key);
-    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="${key}">${label}</label>${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<input class="govuk-input ${width}${error ? ' govuk-input--error' : ''}" id="${key}" name="${key}" type="${type}" value="${one(raw, key)}"${error ? html` aria-describedby="${key}-error"` : ''}></div>`;
+    return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="${key}">${label}</label>${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}<input class="govuk-input ${width}${error ? ' govuk-input--error' : ''}" id="${key}" name="${key}" type="${type}" value="${one(raw, key)}"${error ? html` aria-describedby="${key}-error"` : ''}></div>`;
   };
   const statuses = query.statuses ?? [];
   return html`<form method="get" action="/staff/search" novalidate id="case-search">
 <div class="govflow-search-grid">
-${input('reference', 'Reference (or part of it)')}
-${input('name', 'Applicant name (whole words)')}
-${input('address', 'Address (whole words)')}
-<div class="govuk-form-group"><label class="govuk-label" for="service">Service</label><select class="govuk-select" id="service" name="service"><option value="">All services</option>${services.map((s) => html`<option value="${s.id}"${serviceIds.includes(s.id) ? html` selected` : ''}>${s.title}</option>`)}</select></div>
-<div class="govuk-form-group"><fieldset class="govuk-fieldset" id="status"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">State</legend><div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">${CASE_STATES.map((s) => html`<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="status-${s}" name="status" type="checkbox" value="${s}"${statuses.includes(s) ? html` checked` : ''}><label class="govuk-label govuk-checkboxes__label" for="status-${s}">${CASE_STATE_WORDS[s]}</label></div>`)}</div></fieldset></div>
-${input('from', 'Started from (YYYY-MM-DD)', 'text', 'govuk-input--width-10')}
-${input('to', 'Started to (YYYY-MM-DD)', 'text', 'govuk-input--width-10')}
-<div class="govuk-form-group"><label class="govuk-label" for="assignee">Assigned to</label><select class="govuk-select" id="assignee" name="assignee"><option value="">Anyone or nobody</option>${colleagues.map((c) => html`<option value="${c.actor}"${query.assignee === c.actor ? html` selected` : ''}>${c.name}</option>`)}</select></div>
-<div class="govuk-form-group"><label class="govuk-label" for="sort">Order by</label><select class="govuk-select" id="sort" name="sort">${SEARCH_SORTS.map((s) => html`<option value="${s}"${query.sort === s ? html` selected` : ''}>${s === 'started' ? 'Date started' : s === 'reference' ? 'Reference' : 'State'}</option>`)}</select>
-<select class="govuk-select" id="order" name="order" aria-label="Direction"><option value="desc"${query.descending ? html` selected` : ''}>Newest or last first</option><option value="asc"${query.descending ? '' : html` selected`}>Oldest or first first</option></select></div>
+${input('reference', t('staff.search.reference'))}
+${input('name', t('staff.search.name'))}
+${input('address', t('staff.search.address'))}
+<div class="govuk-form-group"><label class="govuk-label" for="service">${t('staff.common.service')}</label><select class="govuk-select" id="service" name="service"><option value="">${t('staff.common.allServices')}</option>${services.map((s) => html`<option value="${s.id}"${serviceIds.includes(s.id) ? html` selected` : ''}>${s.title}</option>`)}</select></div>
+<div class="govuk-form-group"><fieldset class="govuk-fieldset" id="status"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${t('staff.search.state')}</legend><div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes">${CASE_STATES.map((s) => html`<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="status-${s}" name="status" type="checkbox" value="${s}"${statuses.includes(s) ? html` checked` : ''}><label class="govuk-label govuk-checkboxes__label" for="status-${s}">${stateWords(s)}</label></div>`)}</div></fieldset></div>
+${input('from', t('staff.search.from'), 'text', 'govuk-input--width-10')}
+${input('to', t('staff.search.to'), 'text', 'govuk-input--width-10')}
+<div class="govuk-form-group"><label class="govuk-label" for="assignee">${t('staff.common.assignedTo')}</label><select class="govuk-select" id="assignee" name="assignee"><option value="">${t('staff.search.anyone')}</option>${colleagues.map((c) => html`<option value="${c.actor}"${query.assignee === c.actor ? html` selected` : ''}>${c.name}</option>`)}</select></div>
+<div class="govuk-form-group"><label class="govuk-label" for="sort">${t('staff.search.orderBy')}</label><select class="govuk-select" id="sort" name="sort">${SEARCH_SORTS.map((s) => html`<option value="${s}"${query.sort === s ? html` selected` : ''}>${t('staff.search.sort', { sort: s })}</option>`)}</select>
+<select class="govuk-select" id="order" name="order" aria-label="${t('staff.search.direction')}"><option value="desc"${query.descending ? html` selected` : ''}>${t('staff.search.descending')}</option><option value="asc"${query.descending ? '' : html` selected`}>${t('staff.search.ascending')}</option></select></div>
 </div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Search</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.search.submit')}</button>
 </form>`;
 }
 
@@ -219,20 +224,16 @@ function results(found: { cases: FoundCase[]; total: number }, staff: StaffSessi
   const first = (page - 1) * SEARCH_PAGE_SIZE + 1;
   const query = link(1).replace(/^\/staff\/search\?/, '');
   return html`<form method="post" action="/staff/search/filters" class="govuk-!-margin-bottom-6" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><input type="hidden" name="query" value="${query}">
-<div class="govuk-form-group"><label class="govuk-label" for="filterName">Save this search as (names and addresses are not saved)</label><input class="govuk-input govuk-input--width-20" id="filterName" name="filterName" type="text"></div>
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Save search</button></form>
-${found.cases.length === 0 ? html`<p class="govuk-body" id="no-cases">No case matches.</p>` : html`<form method="post" action="/staff/search/bulk" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}">
-<table class="govuk-table govflow-fit-table" id="found-cases"><caption class="govuk-table__caption govuk-table__caption--m">${plural(found.total, 'case')}${pages > 1 ? html`, showing ${first} to ${first + found.cases.length - 1}` : ''}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Select</th><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Service</th><th scope="col" class="govuk-table__header">State</th><th scope="col" class="govuk-table__header">Started</th><th scope="col" class="govuk-table__header">Assigned to</th></tr></thead>
-<tbody class="govuk-table__body">${found.cases.map((c) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><div class="govuk-checkboxes govuk-checkboxes--small"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="case-${c.instanceId}" name="case" type="checkbox" value="${c.instanceId}"><label class="govuk-label govuk-checkboxes__label" for="case-${c.instanceId}"><span class="govuk-visually-hidden">Select ${c.reference ?? `case ${c.instanceId}`}</span></label></div></div></td>
-<td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${c.instanceId}">${c.reference ?? `Case ${c.instanceId}`}</a></td><td class="govuk-table__cell">${titleOf(c.processKey)}</td><td class="govuk-table__cell" data-state="${c.status}">${CASE_STATE_WORDS[c.status]}</td><td class="govuk-table__cell">${formatDay(c.startedAt)}</td><td class="govuk-table__cell">${c.assignees.length ? c.assignees.map(nameOf).join(', ') : 'Nobody'}</td></tr>`)}</tbody></table>
-<div class="govuk-form-group"><label class="govuk-label" for="action">With the cases ticked</label><select class="govuk-select" id="action" name="action"><option value="claim">Assign to me</option><option value="reassign">Reassign (managers)</option><option value="escalate">Escalate to a manager</option></select></div>
-<div class="govuk-form-group"><label class="govuk-label" for="bulk-assignee">Reassign to</label><select class="govuk-select" id="bulk-assignee" name="assignee"><option value="">Nobody</option>${colleagues.map((c) => html`<option value="${c.actor}">${c.name}</option>`)}</select></div>
-<div class="govuk-form-group"><label class="govuk-label" for="reason">Why a manager needs to take them (for escalation)</label><textarea class="govuk-textarea" id="reason" name="reason" rows="2"></textarea></div>
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Apply to the cases ticked</button></form>`}
-${pages > 1 ? html`<nav class="govuk-pagination" aria-label="Result pages">
-${page > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="${link(page - 1)}" rel="prev"><span class="govuk-pagination__link-title">Previous<span class="govuk-visually-hidden"> page</span></span></a></div>` : ''}
-<p class="govuk-body govuk-!-margin-bottom-0">Page ${page} of ${pages}</p>
-${page < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="${link(page + 1)}" rel="next"><span class="govuk-pagination__link-title">Next<span class="govuk-visually-hidden"> page</span></span></a></div>` : ''}
-</nav>` : ''}`;
+<div class="govuk-form-group"><label class="govuk-label" for="filterName">${t('staff.search.saveAs')}</label><input class="govuk-input govuk-input--width-20" id="filterName" name="filterName" type="text"></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.search.save')}</button></form>
+${found.cases.length === 0 ? html`<p class="govuk-body" id="no-cases">${t('staff.search.none')}</p>` : html`<form method="post" action="/staff/search/bulk" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}">
+<table class="govuk-table govflow-fit-table" id="found-cases"><caption class="govuk-table__caption govuk-table__caption--m">${t('staff.search.count', { count: found.total })}${pages > 1 ? t('staff.common.showing', { first, last: first + found.cases.length - 1 }) : ''}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.search.select')}</th><th scope="col" class="govuk-table__header">${t('staff.common.case')}</th><th scope="col" class="govuk-table__header">${t('staff.common.service')}</th><th scope="col" class="govuk-table__header">${t('staff.search.state')}</th><th scope="col" class="govuk-table__header">${t('staff.search.started')}</th><th scope="col" class="govuk-table__header">${t('staff.common.assignedTo')}</th></tr></thead>
+<tbody class="govuk-table__body">${found.cases.map((c) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><div class="govuk-checkboxes govuk-checkboxes--small"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="case-${c.instanceId}" name="case" type="checkbox" value="${c.instanceId}"><label class="govuk-label govuk-checkboxes__label" for="case-${c.instanceId}"><span class="govuk-visually-hidden">${t('staff.search.selectCase', { reference: c.reference ?? caseLabel(c.instanceId) })}</span></label></div></div></td>
+<td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${c.instanceId}">${c.reference ?? caseLabel(c.instanceId)}</a></td><td class="govuk-table__cell">${titleOf(c.processKey)}</td><td class="govuk-table__cell" data-state="${c.status}">${stateWords(c.status)}</td><td class="govuk-table__cell">${formatDay(c.startedAt)}</td><td class="govuk-table__cell">${c.assignees.length ? c.assignees.map(nameOf).join(', ') : t('staff.common.nobody')}</td></tr>`)}</tbody></table>
+<div class="govuk-form-group"><label class="govuk-label" for="action">${t('staff.bulk.withTicked')}</label><select class="govuk-select" id="action" name="action"><option value="claim">${t('staff.task.claim')}</option><option value="reassign">${t('staff.bulk.reassign')}</option><option value="escalate">${t('staff.bulk.escalate')}</option></select></div>
+<div class="govuk-form-group"><label class="govuk-label" for="bulk-assignee">${t('staff.bulk.reassignTo')}</label><select class="govuk-select" id="bulk-assignee" name="assignee"><option value="">${t('staff.common.nobody')}</option>${colleagues.map((c) => html`<option value="${c.actor}">${c.name}</option>`)}</select></div>
+<div class="govuk-form-group"><label class="govuk-label" for="reason">${t('staff.bulk.reason')}</label><textarea class="govuk-textarea" id="reason" name="reason" rows="2"></textarea></div>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.bulk.apply')}</button></form>`}
+${pagination(page, pages, link, t('staff.search.pages'))}`;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TaskView } from '../engine/index.js';
 import { actorOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffPrincipal } from '../identity/index.js';
+import { t } from '../i18n/index.js';
 import { PageError, PARAM, paramsSchema } from '../web/index.js';
 import type { RenderCase } from './case-routes.js';
 import { readTaskForm } from './task-form.js';
@@ -16,8 +17,8 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
   async function taskForAction(principal: StaffPrincipal, id: string): Promise<TaskView> {
     const taskId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
     const task = taskId > 0 ? await engine.getTask(taskId).catch(() => null) : null;
-    if (!task || !mayDecide(principal, task.candidateGroups)) throw new PageError(404, 'Page not found', 'There is no such task in your departments.');
-    if (task.state !== 'created') throw new PageError(409, 'The task is already done', 'Someone completed this task. Go back to the case to see what happens next.');
+    if (!task || !mayDecide(principal, task.candidateGroups)) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchTask'));
+    if (task.state !== 'created') throw new PageError(409, t('staff.error.taskDoneTitle'), t('staff.error.taskDoneText'));
     return task;
   }
 
@@ -39,7 +40,7 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const post = await postStaff(request, reply);
     if (!post) return reply;
     const task = await taskForAction(post.principal, request.params.id);
-    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, 'The task is not assigned to you', 'Only the person a task is assigned to can release it; a manager can reassign it.');
+    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, t('staff.error.notYoursTitle'), t('staff.error.notYoursText'));
     await engine.unclaimTask(task.id, actorOf(post.principal));
     return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
   });
@@ -49,11 +50,11 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     if (!post) return reply;
     const task = await taskForAction(post.principal, request.params.id);
     const department = departmentOf(task);
-    if (!department || !inDepartment(post.principal, department, 'manager') || !db) throw new PageError(403, 'Only a manager can reassign this task', `Ask a manager of ${department ?? 'the department'} to reassign it.`);
+    if (!department || !inDepartment(post.principal, department, 'manager') || !db) throw new PageError(403, t('staff.error.reassignTitle'), department ? t('staff.error.reassignText', { department }) : t('staff.error.reassignTextNone'));
     const assignee = text(post.body, 'assignee');
     const colleagues = await listStaffOfDepartment(db, department, isManagerGroup(task) ? 'manager' : undefined);
     if (assignee !== '' && !colleagues.some((c) => c.actor === assignee)) {
-      return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'assign', input: post.body, errors: [{ key: 'assignee', anchor: `assignee-${task.id}`, message: `Select a colleague of ${department} from the list` }] });
+      return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'assign', input: post.body, errors: [{ key: 'assignee', anchor: `assignee-${task.id}`, message: t('staff.task.selectColleague', { department }) }] });
     }
     await engine.assignTask(task.id, { assignee: assignee || null, actor: actorOf(post.principal) });
     return reply.redirect(`/staff/cases/${task.instanceId}`, 303);
@@ -65,10 +66,10 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const task = await taskForAction(post.principal, request.params.id);
     const department = departmentOf(task);
     const me = actorOf(post.principal);
-    if (!department || (task.assignee !== me && !inDepartment(post.principal, department, 'manager'))) throw new PageError(403, 'You cannot escalate this task', 'Assign the task to yourself first, or ask a manager.');
-    if (isManagerGroup(task)) throw new PageError(409, 'The task is already with the managers', 'A task for the managers cannot be escalated further here.');
+    if (!department || (task.assignee !== me && !inDepartment(post.principal, department, 'manager'))) throw new PageError(403, t('staff.error.escalateTitle'), t('staff.error.escalateText'));
+    if (isManagerGroup(task)) throw new PageError(409, t('staff.error.withManagersTitle'), t('staff.error.withManagersText'));
     const reason = text(post.body, 'reason');
-    const problem = reason === '' ? 'Enter why a manager needs to take this task' : [...reason].length > MAX_REASON ? `The reason must be ${MAX_REASON} characters or less` : null;
+    const problem = reason === '' ? t('staff.task.reasonMissing') : [...reason].length > MAX_REASON ? t('staff.common.reasonTooLong', { max: MAX_REASON }) : null;
     if (problem) return renderCase(reply, post, task.instanceId, { taskId: task.id, action: 'escalate', input: post.body, errors: [{ key: 'reason', anchor: `reason-${task.id}`, message: problem }] });
     await engine.escalateTask(task.id, { candidateGroups: [`${department}/manager`], actor: me, reason });
     return backToCase(reply, post.principal, task.instanceId);
@@ -78,7 +79,7 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const post = await postStaff(request, reply);
     if (!post) return reply;
     const task = await taskForAction(post.principal, request.params.id);
-    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, 'Assign the task to yourself first', 'Only the person a task is assigned to can complete it.');
+    if (task.assignee !== actorOf(post.principal)) throw new PageError(409, t('staff.error.claimFirstTitle'), t('staff.error.claimFirstText'));
     const form = serviceOf(task.processKey)?.taskForms[task.elementId];
     let variables: Record<string, unknown> = {};
     if (form) {
@@ -97,9 +98,9 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     if (!post) return reply;
     const id = caseId(request.params.id);
     const { tasks } = await caseInScope(post.principal, id);
-    if (!mayDecide(post.principal, tasks.flatMap((t) => t.candidateGroups))) throw new PageError(403, 'You cannot add notes to this case', 'Only a caseworker or manager of the case\'s department can add a note.');
+    if (!mayDecide(post.principal, tasks.flatMap((t) => t.candidateGroups))) throw new PageError(403, t('staff.error.noteTitle'), t('staff.error.noteText'));
     const note = text(post.body, 'note');
-    const problem = note === '' ? 'Enter a note' : [...note].length > 4000 ? 'The note must be 4,000 characters or less' : null;
+    const problem = note === '' ? t('staff.case.noteMissing') : [...note].length > 4000 ? t('staff.case.noteTooLong', { max: 4000 }) : null;
     if (problem) return renderCase(reply, post, id, { taskId: 0, action: 'note', input: post.body, errors: [{ key: 'note', anchor: 'note', message: problem }] });
     await engine.recordCaseEvent(id, { type: 'case.note-added', data: { text: note } }, { actor: actorOf(post.principal) });
     return reply.redirect(`/staff/cases/${id}`, 303);

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { serviceCaseSla, slaClock, slaCounting, slaPauseElements, type Catalogue, type Service } from '../catalogue/index.js';
+import { localiseService, serviceCaseSla, slaClock, slaCounting, slaPauseElements, type Catalogue, type Service } from '../catalogue/index.js';
 import type { Engine, EventView, ProcessInstanceView, TaskView } from '../engine/index.js';
 import { actorOf, decidesCases, inCaseScope, type StaffPrincipal } from '../identity/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
-import { formBody, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
+import { currentLanguage, formatDay as formatCalendarDay, formatNumber, t } from '../i18n/index.js';
+import { formBody, formatDateTime, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
 import { diagramOf, type ProcessDiagram } from './diagram.js';
 import { slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
@@ -38,7 +39,8 @@ export interface WorkbenchOptions {
   readonly now?: () => Date;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/search', label: 'Find a case', key: 'search' }, { href: '/staff/incidents', label: 'Incidents', key: 'incidents' }];
+/** The workbench's menu, in the reader's language (built per page: the words depend on who reads). */
+export const navigation = (): readonly NavigationItem[] => [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/search', label: t('staff.nav.search'), key: 'search' }, { href: '/staff/incidents', label: t('staff.nav.incidents'), key: 'incidents' }];
 /** Rows per inbox page; the engine counts and pages in the database, so a department with 10,000 tasks pages too. */
 export const INBOX_PAGE_SIZE = 50;
 export const MAX_REASON = 2000;
@@ -52,28 +54,42 @@ export interface FormState {
   readonly errors: readonly FieldError[];
 }
 
-// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call (≈ 0.15 ms each,
-// the largest single cost of a status page before).
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-const DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
-export const formatDate = (iso: string): string => DATE_TIME.format(new Date(iso)) + ' UTC';
-export const formatDay = (iso: string): string => DAY.format(new Date(iso));
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** A moment as staff read it: in their language, in the municipality's time zone (the web layer's one formatter). */
+export const formatDate = (iso: string): string => formatDateTime(iso);
+/** A calendar day in the reader's language. */
+export const formatDay = (iso: string): string => (Number.isNaN(Date.parse(iso)) ? iso : formatCalendarDay(iso.slice(0, 10)));
+
+/** A share (0.125) as a percentage in the reader's language ("12.5%", "12,5 %"). */
+export const formatPercent = (share: number): string => t('staff.percent', { share: Math.round(share * 1000) / 1000 });
 
 export function slaTag(sla: SlaState | null): SafeHtml {
-  if (!sla) return html`<span class="govuk-body-s">No deadline</span>`;
+  if (!sla) return html`<span class="govuk-body-s">${t('staff.sla.none')}</span>`;
   // The words carry the meaning; the colour only repeats it (WCAG 1.4.1).
-  if (sla.overdue) return html`<strong class="govuk-tag govuk-tag--red">Overdue by ${plural(sla.days, 'day')}</strong>`;
-  return html`<strong class="govuk-tag ${sla.days <= 2 ? 'govuk-tag--orange' : 'govuk-tag--grey'}">${plural(sla.days, 'day')} left</strong>`;
+  if (sla.overdue) return html`<strong class="govuk-tag govuk-tag--red">${t('staff.sla.overdue', { days: sla.days })}</strong>`;
+  return html`<strong class="govuk-tag ${sla.days <= 2 ? 'govuk-tag--orange' : 'govuk-tag--grey'}">${t('staff.sla.left', { days: sla.days })}</strong>`;
 }
 
 export function caseSlaTag(sla: CaseSla | null): SafeHtml {
-  if (!sla) return html`<span class="govuk-body-s">No deadline</span>`;
-  if (sla.paused) return html`<strong class="govuk-tag govuk-tag--blue">Paused: waiting for the applicant (${plural(sla.days, 'day')} left)</strong>`;
+  if (!sla) return html`<span class="govuk-body-s">${t('staff.sla.none')}</span>`;
+  if (sla.paused) return html`<strong class="govuk-tag govuk-tag--blue">${t('staff.sla.paused', { days: sla.days })}</strong>`;
   return slaTag(sla);
 }
 
-export const bytes = (n: number): string => (n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
+/** "Case 12" for a case without a reference. */
+export const caseLabel = (id: number): string => t('staff.common.caseNumber', { id: String(id) });
+
+/** GOV.UK pagination: previous, "Page 2 of 5", next. */
+export function pagination(current: number, pages: number, link: (page: number) => string, label: string): SafeHtml | '' {
+  if (pages <= 1) return '';
+  const hidden = html`<span class="govuk-visually-hidden">${t('staff.pagination.page')}</span>`;
+  return html`<nav class="govuk-pagination" aria-label="${label}">
+${current > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="${link(current - 1)}" rel="prev"><span class="govuk-pagination__link-title">${t('staff.pagination.previous')}${hidden}</span></a></div>` : ''}
+<p class="govuk-body govuk-!-margin-bottom-0">${t('staff.pagination.pageOf', { page: current, pages })}</p>
+${current < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="${link(current + 1)}" rel="next"><span class="govuk-pagination__link-title">${t('staff.pagination.next')}${hidden}</span></a></div>` : ''}
+</nav>`;
+}
+
+export const bytes = (n: number): string => (n < 1024 ? t('staff.bytes', { count: n }) : n < 1024 * 1024 ? `${formatNumber(Math.round(n / 102.4) / 10)} KB` : `${formatNumber(Math.round(n / 104857.6) / 10)} MB`);
 /** A file name fit for a Content-Disposition header (ASCII, no quotes or separators), the full name in filename*. */
 export const dispositionOf = (name: string): string => `attachment; filename="${name.replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, 150) || 'document'}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 export const departmentOf = (task: TaskView): string | null => task.candidateGroups[0]?.split('/')[0] ?? null;
@@ -112,7 +128,11 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
   const log = options.logger ?? createLogger({ name: 'workbench' });
   const now = options.now ?? (() => new Date());
   const db = options.db ?? options.privacy?.db ?? null;
-  const serviceOf = (processKey: string): Service | undefined => catalogue.services.find((s) => s.process.key === processKey);
+  // The service as the reader reads it: its own words in their language where the service offers it (catalogue's translations).
+  const serviceOf = (processKey: string): Service | undefined => {
+    const service = catalogue.services.find((s) => s.process.key === processKey);
+    return service ? localiseService(service, currentLanguage()) : undefined;
+  };
   // A `requiredWhen` the workbench cannot read is a broken catalogue: refuse to start rather than skip the rule.
   const formProblems = catalogue.services.flatMap((s) => Object.values(s.taskForms).flatMap((f) => requiredWhenRules(f.form).problems.map((p) => ({ where: `services/${s.id}/${f.formFile}`, message: p }))));
   if (formProblems.length > 0) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `task forms: ${formProblems.map((p) => `${p.where}: ${p.message}`).join('; ')}`, formProblems);
@@ -134,7 +154,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
   function send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status = 200, extra: { scripts?: string[]; stylesheets?: string[]; current?: string } = {}): FastifyReply {
     const { current = 'inbox', ...assets } = extra;
     return reply.status(status).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: NAVIGATION, current, section: { name: 'Staff workbench', href: '/staff' }, wide: true,
+      title, content, navigation: navigation(), current, section: { name: t('staff.section'), href: '/staff' }, wide: true, languageSwitcher: true,
       citizen: staff?.principal.name ?? null, ...(staff ? { csrfToken: staff.csrfToken } : {}), ...assets,
     }).value);
   }
@@ -143,7 +163,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
   async function staffSession(request: FastifyRequest, reply: FastifyReply): Promise<StaffSession | null> {
     const principal = request.principal;
     if (principal?.kind === 'staff') return { principal, csrfToken: request.csrfToken };
-    if (principal) throw new PageError(403, 'You cannot use the staff workbench', 'This part of the site is for the staff of the municipality.');
+    if (principal) throw new PageError(403, t('staff.error.notStaffTitle'), t('staff.error.notStaffText'));
     await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
     return null;
   }
@@ -152,25 +172,25 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     const staff = await staffSession(request, reply);
     // Reads and writes are checked separately (issue 13): an auditor reads only, an admin administers; only a
     // caseworker or manager role decides cases (claims, completes, annotates), and only in its department.
-    if (staff && !decidesCases(staff.principal)) throw new PageError(403, 'You cannot change cases', 'Your role lets you read cases, not work on them. Ask a caseworker or manager of the department.');
+    if (staff && !decidesCases(staff.principal)) throw new PageError(403, t('staff.error.readOnlyTitle'), t('staff.error.readOnlyText'));
     return staff ? { ...staff, body: formBody(request) } : null;
   }
 
   const caseId = (raw: string): number => {
     const id = Number(raw);
-    if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id <= 0) throw new PageError(404, 'Page not found', 'There is no such case.');
+    if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id <= 0) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchCase'));
     return id;
   };
 
   /** A case the staff member may see: one of its user tasks is (or was) for their groups. Anything else is "not found". */
   async function caseInScope(principal: StaffPrincipal, id: number): Promise<{ instance: ProcessInstanceView; tasks: TaskView[] }> {
     const instance = await engine.getInstance(id).catch(() => null);
-    if (!instance) throw new PageError(404, 'Page not found', 'There is no such case.');
+    if (!instance) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchCase'));
     const tasks = [...await engine.listTasks({ instanceId: id, state: 'created', limit: 1000 }), ...await engine.listTasks({ instanceId: id, state: 'completed', limit: 1000 })];
     // A case stuck before its first task (an incident) belongs to the departments of its process's user tasks, so
     // that whoever sees it in the incident list can open it; a case without tasks and without an incident stays out.
     const groups = tasks.length > 0 ? tasks.flatMap((t) => t.candidateGroups) : (await engine.listIncidents({ instanceId: id })).length > 0 ? await caseGroups(instance) : [];
-    if (!inCaseScope(principal, groups)) throw new PageError(404, 'Page not found', 'There is no such case in your departments.');
+    if (!inCaseScope(principal, groups)) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchCaseHere'));
     return { instance, tasks };
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { t } from '../i18n/index.js';
 import { htmlPageEdge } from '../web/index.js';
 import { caseRenderer, registerCaseRoutes } from './case-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
@@ -40,7 +41,7 @@ export function createWorkbenchPlugin(options: WorkbenchOptions): (server: Fasti
       cspFor: (reply) => (ctx.diagramPages.has(reply) ? CASE_PAGE_CSP : undefined),
       errors: {
         render: (request, reply, title, content, status) => ctx.send(reply, request.principal?.kind === 'staff' ? { principal: request.principal, csrfToken: request.csrfToken } : null, title, content, status),
-        log: ctx.log, home: { href: '/staff', label: 'Back to the inbox' }, userMessages: true,
+        log: ctx.log, home: { href: '/staff', get label() { return t('staff.backToInbox'); } }, userMessages: true,
         onError: (reply) => ctx.diagramPages.delete(reply),
       },
     });

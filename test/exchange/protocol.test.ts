@@ -76,7 +76,7 @@ describe('the provider endpoint and the consumer (PGlite)', () => {
   before(async () => {
     db = await freshDatabase('pglite');
     const engine = createEngine(db);
-    plain = await createExchange({ db, engine, masterKey: Buffer.alloc(32, 7), member: self, tls: false, timeoutMs: 300 });
+    plain = await createExchange({ db, engine, masterKey: Buffer.alloc(32, 7), member: self, tls: false, timeoutMs: 1500 });
     mtls = await createExchange({ db, engine, masterKey: Buffer.alloc(32, 7), member: 'TEST/GOV/fire/REVIEWS', tls: true });
     await engine.deploy([{ name: 'noop.bpmn', content: `<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t"><bpmn:process id="noop" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:userTask id="wait" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="wait" /></bpmn:process></bpmn:definitions>` }]);
     await plain.publish({ serviceCode: 'open-case', title: 'Open a case', kind: 'start-process', target: 'noop' }, 'staff:ada');

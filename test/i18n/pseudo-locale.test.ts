@@ -14,32 +14,12 @@ import { TemplateStore } from '../../src/notifications/index.js';
 import { readGovukAsset, SITE_CSS } from '../../src/web/index.js';
 import { samplePdf, startTestPortal, type TestPortal } from '../portal/support.js';
 import { flowed, pdfText } from '../support/pdf-text.js';
-
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#96;': '`', '&nbsp;': ' ' };
-const decode = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39|#96|nbsp);/g, (e) => ENTITIES[e] ?? e);
+import { untranslated } from './pseudo-text.js';
 
 /** Data, not words of the interface: the citizen's own answers, names, references, the configured site name. */
 const sam = DEMO_CITIZENS.find((c) => c.id === 'demo-citizen-sam')!;
 // File formats and size units are the same words in every language.
 const DATA = [sam.name, 'sam@example.org', 'site-plan.pdf', 'PDF', 'PNG', 'JPEG', 'KB', 'MB', '2 Test Road', 'A new library building.', 'govflow demo municipality', 'govflow', 'Apache', ...Object.values(LANGUAGE_NAMES)];
-
-/** The visible words of a page outside any ⟦…⟧: text nodes, the title and the attributes people read. */
-function untranslated(page: string, data: readonly string[]): string[] {
-  const body = page.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ');
-  const texts = [
-    ...body.replace(/<[^>]*>/g, '\n').split('\n'),
-    ...[...body.matchAll(/\s(?:aria-label|alt|title|placeholder)="([^"]*)"/g)].map((m) => m[1]!),
-  ];
-  const found: string[] = [];
-  for (const raw of texts) {
-    let text = decode(raw);
-    while (/⟦[^⟦⟧]*⟧/.test(text)) text = text.replace(/⟦[^⟦⟧]*⟧/g, ' ');
-    for (const d of data) text = text.split(d).join(' ');
-    text = text.replace(/\b[A-Z]{1,5}-\d{4}-\d{6,12}\b/g, ' ');
-    if (/[A-Za-z]{2,}/.test(text)) found.push(text.trim().replace(/\s+/g, ' '));
-  }
-  return [...new Set(found)];
-}
 
 describe('the pseudo-locale: every citizen page and e-mail goes through the i18n layer', () => {
   let portal: TestPortal;

@@ -347,6 +347,17 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   'GET /staff/sensors': STAFF,
   'GET /staff/sensors/route': STAFF,
   'GET /staff/sensors/assets/:id': STAFF,
+  // the training sandbox (issue 20): every staff member trains on made-up cases in a sandbox of their own (another
+  // person's is "not found"); the records page shows each their own, managers their departments', admins and auditors all
+  'GET /staff/training': STAFF,
+  'POST /staff/training': STAFF,
+  'POST /staff/training/:sandboxId/finish': STAFF,
+  'GET /staff/training/records': STAFF,
+  'GET /staff/training/records/:id': STAFF,
+  'GET /staff/sandbox/:sandboxId': STAFF,
+  'POST /staff/sandbox/:sandboxId': STAFF,
+  'GET /staff/sandbox/:sandboxId/*': STAFF,
+  'POST /staff/sandbox/:sandboxId/*': STAFF,
 };
 
 /**
@@ -360,6 +371,8 @@ const OWN_SESSION_OR_ACCOUNT = /^POST \/(staff\/)?(sign-in|sign-out|account|enro
 const OWN_SUBSCRIPTION = /^POST \/updates\//;
 /** A visitor's own conversation with the assistant (issue 19): asking and rating are anyone's, an auditor's too. */
 const OWN_CONVERSATION = /^POST \/(api\/)?assistant(\/|$)/;
+/** A staff member's own training (issue 20): the sandbox is theirs and thrown away; finishing writes only their own training record. */
+const OWN_TRAINING = /^POST \/staff\/(training|sandbox)(\/|$)/;
 /** POSTs that change nothing of govflow's: checking a document, and the external payment provider's stand-in page. */
 const NOT_GOVFLOW_WRITES = new Set(['POST /api/verify', 'POST /payments/test/:id']);
 const CASE_DECISIONS = /^(POST \/staff\/(tasks|cases)\/|POST \/api\/tasks\/|PATCH \/api\/process-instances\/:id\/variables)/;
@@ -375,7 +388,7 @@ const NEEDS_REAL_OBJECT = new Set([
   'POST /applications/:ref/documents',
 ]);
 
-const PARAMS: Record<string, string> = { id: '1', uploadId: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval' };
+const PARAMS: Record<string, string> = { id: '1', uploadId: '1', service: 'building-permit', ref: 'BP-2026-000001', page: 'about-you', kind: 'css', file: 'x.css', code: 'ABCDEF', key: 'approval', sandboxId: 'A'.repeat(16) };
 // Path parameters are well-formed (a malformed one is a 400 before any access decision: test/security/csrf-and-params.test.ts);
 // `/applications/*` is probed with a well-formed reference, as before the references had a declared shape; an
 // NGSI-LD entity id is a URN.
@@ -461,7 +474,7 @@ describe('authorisation matrix (every registered route × every role)', () => {
   it('has a write column: every state-changing route denies the auditor (but for their own session) and case decisions deny the admin role', () => {
     const writes = Object.keys(MATRIX).filter((k) => !k.startsWith('GET ') && !NOT_GOVFLOW_WRITES.has(k));
     assert.ok(writes.length > 40, `the registered writes (${writes.length})`);
-    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k) && !OWN_SUBSCRIPTION.test(k) && !OWN_CONVERSATION.test(k));
+    const auditorWrites = writes.filter((k) => MATRIX[k]!.includes('auditor') && !OWN_SESSION_OR_ACCOUNT.test(k) && !OWN_SUBSCRIPTION.test(k) && !OWN_CONVERSATION.test(k) && !OWN_TRAINING.test(k));
     assert.deepEqual(auditorWrites, [], 'writes open to the auditor');
     const decisions = writes.filter((k) => CASE_DECISIONS.test(k));
     assert.ok(decisions.length >= 10, `case decisions found (${decisions.join(', ')})`);

@@ -50,6 +50,8 @@ export function routeSample(before: string, segment: string, param: string, data
     'assets/:id': 'urn:ngsi-ld:WasteContainer:none', 'entities/:id': 'urn:ngsi-ld:WasteContainer:none',
     // process intelligence (issue 20): a service whose departments the demo manager manages
     'intelligence/:service': 'building-permit',
+    // the training sandbox (issue 20): a sandbox id of the right shape never opened, a record number never written (404s)
+    'sandbox/:sandboxId': 'A'.repeat(16), 'records/:id': '1',
   };
   return (segment.startsWith(':') ? byName[`${before}/${segment}/:${param}`] : undefined) ?? byName[`${segment}/:${param}`] ?? byName[`:${param}`];
 }
