@@ -1,4 +1,5 @@
 import type { EventView } from '../engine/index.js';
+import { intlLocale, translate, type AnyLanguage } from '../i18n/index.js';
 import type { Service } from './catalogue.js';
 
 /**
@@ -21,7 +22,8 @@ export interface MatchedRule {
 export interface DecisionReading {
   readonly decisionId: string;
   readonly name: string;
-  readonly inputs: readonly { readonly label: string; readonly value: unknown }[];
+  /** `id`: the DMN input's id, when the service's file gives the expression one (the place of its translation). */
+  readonly inputs: readonly { readonly label: string; readonly value: unknown; readonly id?: string }[];
   readonly matched: readonly MatchedRule[];
   readonly output: unknown;
 }
@@ -36,42 +38,79 @@ export interface DecisionApplied {
   readonly traces: readonly DecisionReading[];
 }
 
-/** A decision's value in words: text as is, numbers grouped, yes/no, lists and records spelled out. */
-export function valueInWords(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'number') return value.toLocaleString('en-GB');
+/**
+ * A decision's value in words: text as is, numbers grouped, yes/no, lists and records spelled out; in the reader's
+ * language when one is given (a letter), English otherwise (the clerk's case page).
+ */
+export function valueInWords(value: unknown, language: AnyLanguage = 'en'): string {
+  const locale = intlLocale(language);
+  if (value === null || value === undefined) return translate(language, 'letter.value.nothing');
+  if (typeof value === 'boolean') return translate(language, value ? 'letter.value.yes' : 'letter.value.no');
+  if (typeof value === 'number') return value.toLocaleString(locale);
   // FEEL decimals reach the log as exact decimal text (2666.666…667): a person reads them rounded, grouped.
-  if (typeof value === 'string') return /^-?\d+\.\d{4,}$/.test(value) ? Number(value).toLocaleString('en-GB', { maximumFractionDigits: 2 }) : value;
-  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(valueInWords).join('; ');
-  if (isRecord(value)) return Object.entries(value).map(([k, v]) => `${k}: ${valueInWords(v)}`).join(', ');
+  if (typeof value === 'string') return /^-?\d+\.\d{4,}$/.test(value) ? Number(value).toLocaleString(locale, { maximumFractionDigits: 2 }) : value;
+  if (Array.isArray(value)) return value.length === 0 ? translate(language, 'letter.value.none') : value.map((v) => valueInWords(v, language)).join('; ');
+  if (isRecord(value)) return Object.entries(value).map(([k, v]) => `${k}: ${valueInWords(v, language)}`).join(', ');
   return String(value);
 }
 
-interface DmnLabels { readonly inputs: ReadonlyMap<string, string>; readonly rules: ReadonlyMap<string, string> }
+interface DmnLabels {
+  /** Input expression → its label and id. */
+  readonly inputs: ReadonlyMap<string, { readonly label: string; readonly id: string | null }>;
+  readonly rules: ReadonlyMap<string, string>;
+  /** Decision id → its name. */
+  readonly names: ReadonlyMap<string, string>;
+}
 const unescapeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-const labelCache = new WeakMap<Service, DmnLabels>();
+const attribute = (attributes: string, name: string): string | null => {
+  const m = new RegExp(`\\b${name}="([^"]*)"`).exec(attributes);
+  return m ? unescapeXml(m[1]!) : null;
+};
+const labelCache = new WeakMap<Pick<Service, 'decisions'>, DmnLabels>();
 
 /**
- * The words a DMN file gives its table: each input expression's label, each rule's annotation (DMN 1.3
- * `<description>` or a Camunda `annotationEntry`). Read from the service's own files, which are what it deploys.
+ * The words a DMN file gives its table: each decision's name, each input expression's label, each rule's
+ * annotation (DMN 1.3 `<description>` or a Camunda `annotationEntry`). Read from the service's own files, which are
+ * what it deploys.
  */
 function dmnLabels(service: Pick<Service, 'decisions'> | undefined): DmnLabels {
-  if (!service) return { inputs: new Map(), rules: new Map() };
-  const cached = labelCache.get(service as Service);
+  if (!service) return { inputs: new Map(), rules: new Map(), names: new Map() };
+  const cached = labelCache.get(service);
   if (cached) return cached;
-  const inputs = new Map<string, string>();
+  const inputs = new Map<string, { label: string; id: string | null }>();
   const rules = new Map<string, string>();
+  const names = new Map<string, string>();
   for (const d of service.decisions) {
-    for (const m of d.xml.matchAll(/<(?:\w+:)?input\b[^>]*\blabel="([^"]*)"[^>]*>\s*<(?:\w+:)?inputExpression\b[^>]*>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/g)) inputs.set(unescapeXml(m[2]!.trim()), unescapeXml(m[1]!));
+    for (const m of d.xml.matchAll(/<(?:\w+:)?decision\b([^>]*)>/g)) {
+      const id = attribute(m[1]!, 'id');
+      const name = attribute(m[1]!, 'name');
+      if (id && name) names.set(id, name);
+    }
+    for (const m of d.xml.matchAll(/<(?:\w+:)?input\b([^>]*)>\s*<(?:\w+:)?inputExpression\b[^>]*>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/g)) {
+      const label = attribute(m[1]!, 'label');
+      if (label !== null) inputs.set(unescapeXml(m[2]!.trim()), { label, id: attribute(m[1]!, 'id') });
+    }
     for (const m of d.xml.matchAll(/<(?:\w+:)?rule\b[^>]*\bid="([^"]*)"[^>]*>([\s\S]*?)<\/(?:\w+:)?rule>/g)) {
       const note = /<(?:\w+:)?description>([\s\S]*?)<\/(?:\w+:)?description>/.exec(m[2]!) ?? /<(?:\w+:)?annotationEntry>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/.exec(m[2]!);
       if (note) rules.set(m[1]!, unescapeXml(note[1]!.trim()));
     }
   }
-  const labels = { inputs, rules };
-  labelCache.set(service as Service, labels);
+  const labels = { inputs, rules, names };
+  labelCache.set(service, labels);
   return labels;
+}
+
+/**
+ * The words of a service's decision tables a letter prints, each with its place for a translation (letter.json's
+ * `translations`): `decisions.<decisionId>.name`, `decisions.input.<inputId>`, `decisions.rule.<ruleId>`.
+ */
+export function decisionTexts(service: Pick<Service, 'decisions'> | undefined): [string, string][] {
+  const labels = dmnLabels(service);
+  return [
+    ...[...labels.names].map(([id, name]): [string, string] => [`decisions.${id}.name`, name]),
+    ...[...labels.inputs.values()].filter((i) => i.id !== null).map((i): [string, string] => [`decisions.input.${i.id!}`, i.label]),
+    ...[...labels.rules].map(([id, note]): [string, string] => [`decisions.rule.${id}`, note]),
+  ];
 }
 
 /** Every decision the rules took on the case, in the order they ran, read with the service's own words. */
@@ -84,7 +123,8 @@ export function decisionsApplied(service: Pick<Service, 'decisions'> | undefined
       name: typeof t['decisionName'] === 'string' ? t['decisionName'] : String(e.data['decisionId'] ?? 'Decision'),
       inputs: (Array.isArray(t['inputs']) ? t['inputs'] : []).filter(isRecord).map((i) => {
         const expression = String(i['expression'] ?? '').trim();
-        return { label: labels.inputs.get(expression) ?? `Input: ${expression}`, value: i['value'] };
+        const known = labels.inputs.get(expression);
+        return { label: known?.label ?? `Input: ${expression}`, value: i['value'], ...(known?.id ? { id: known.id } : {}) };
       }),
       matched: (Array.isArray(t['matchedRules']) ? t['matchedRules'] : []).filter(isRecord).map((r) => {
         const id = typeof r['id'] === 'string' ? r['id'] : null;
@@ -96,20 +136,25 @@ export function decisionsApplied(service: Pick<Service, 'decisions'> | undefined
   });
 }
 
+/** A text of a decision table in the reader's language: its translation at `place`, else the table's own words. */
+export type DecisionWords = (place: string, english: string) => string;
+
 /**
  * The letter's "why", one plain sentence per decision table that matched a rule: the table, what its matched rules
  * say, and the facts that made them match ("Licence renewal route: Any recorded violation sends the renewal to a
- * licensing officer. Based on: Registry status: active; Violations: 2.").
+ * licensing officer. Based on: Registry status: active; Violations: 2."). In `language` with the table's words as
+ * `words` gives them (a letter); in English with the table's own words otherwise (the clerk's case page).
  */
-export function decisionReasonsInWords(applied: readonly DecisionApplied[]): string[] {
+export function decisionReasonsInWords(applied: readonly DecisionApplied[], language: AnyLanguage = 'en', words: DecisionWords = (_place, english) => english): string[] {
   return applied.flatMap((a) => a.traces.filter((t) => t.matched.length > 0).map((t) => {
-    const said = t.matched.map((r) => r.annotation ?? `rule ${r.index} of the table applies.`).join(' ');
-    const facts = t.inputs.map((i) => `${i.label}: ${valueInWords(i.value)}`).join('; ');
-    return `${t.name}: ${said}${facts ? ` Based on: ${facts}.` : ''}`;
+    const said = t.matched.map((r) => (r.annotation !== null && r.id !== null ? words(`decisions.rule.${r.id}`, r.annotation) : translate(language, 'letter.rules.ruleNumber', { index: r.index }))).join(' ');
+    const facts = t.inputs.map((i) => `${i.id ? words(`decisions.input.${i.id}`, i.label) : i.label}: ${valueInWords(i.value, language)}`).join('; ');
+    const decision = words(`decisions.${t.decisionId}.name`, t.name);
+    return facts ? translate(language, 'letter.rules.withFacts', { decision, rules: said, facts }) : translate(language, 'letter.rules.withoutFacts', { decision, rules: said });
   }));
 }
 
 /** As {@link decisionReasonsInWords} for a case's events, for callers holding the events rather than the readings. */
-export function caseDecisionReasons(service: Pick<Service, 'decisions'> | undefined, events: readonly Pick<EventView, 'type' | 'elementId' | 'occurredAt' | 'data'>[]): string[] {
-  return decisionReasonsInWords(decisionsApplied(service, events));
+export function caseDecisionReasons(service: Pick<Service, 'decisions'> | undefined, events: readonly Pick<EventView, 'type' | 'elementId' | 'occurredAt' | 'data'>[], language: AnyLanguage = 'en', words?: DecisionWords): string[] {
+  return decisionReasonsInWords(decisionsApplied(service, events), language, words);
 }

@@ -15,6 +15,8 @@ export { formChecksum, getFormVersion, insertFormVersion, insertServiceVersion, 
 export type { CatalogueQueryable, FormVersionRow, LiveCatalogue, ServiceFieldError, ServiceFields } from './catalogue-store.js';
 export { answersAsShown, composeLetter, fillLetterText, letterDate, parseLetterTemplate } from './letter.js';
 export type { LetterLine, LetterTemplate } from './letter.js';
+export { letterDecisionWords, letterTexts, letterTranslationProblems, localiseLetter } from './letter-translations.js';
+export type { LetterTranslations } from './letter-translations.js';
 export { getServiceVersion, listServiceVersions, reviewServiceDraft } from './service-publishing.js';
 export type { ReviewRefusal, ServiceReview, ServiceVersionRow, ServiceVersionState } from './service-publishing.js';
 export { daysHoursOf, isoFromDaysHours, parseDaysHours } from './sla-days.js';
@@ -26,7 +28,7 @@ export { localiseService, missingTranslations, offeredIn, translatableTexts, tra
 export type { ServiceTranslations } from './service-translations.js';
 export { newestCreatedService } from './created-services.js';
 export type { CreatedStructure } from './created-services.js';
-export { caseDecisionReasons, decisionReasonsInWords, decisionsApplied, valueInWords } from './decision-reasons.js';
-export type { DecisionApplied, DecisionReading, MatchedRule } from './decision-reasons.js';
+export { caseDecisionReasons, decisionReasonsInWords, decisionsApplied, decisionTexts, valueInWords } from './decision-reasons.js';
+export type { DecisionApplied, DecisionReading, DecisionWords, MatchedRule } from './decision-reasons.js';
 export { applicantPauses, caseSlaState, serviceCaseSla, slaCounting, slaPauseElements } from './case-sla.js';
 export type { CaseSla, Pause, SlaState } from './case-sla.js';

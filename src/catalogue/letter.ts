@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { formatDay, intlLocale, type AnyLanguage } from '../i18n/index.js';
 import { displayAnswer, fields } from '../web/index.js';
 import type { Service } from './catalogue.js';
+import { localiseLetter, parseLetterTranslations, type LetterTranslations } from './letter-translations.js';
 
 /**
  * The decision letter of a service, as an administrator edits it: `services/<id>/letter.json`. Text may name the
@@ -26,6 +28,8 @@ export interface LetterTemplate {
   readonly decidedBy: readonly { readonly when?: Readonly<Record<string, string>>; readonly role: string }[];
   /** Approved decisions valid for this many months from the day of issue (a licence period), if any. */
   readonly validForMonths?: number;
+  /** Per language, the place of an English text → its translation (letter-translations.ts). */
+  readonly translations?: LetterTranslations;
 }
 
 export interface LetterLine {
@@ -82,6 +86,7 @@ export function parseLetterTemplate(raw: unknown, fail: Fail): LetterTemplate | 
     if (when !== undefined && (!isRecord(when) || Object.values(when).some((v) => typeof v !== 'string'))) fail(`letter.decidedBy[${i}].when`, 'must map variable paths to texts');
     decidedBy.push({ role: str(rule, 'role', `letter.decidedBy[${i}].`, fail), ...(isRecord(when) ? { when: when as Record<string, string> } : {}) });
   }
+  const translations = parseLetterTranslations(raw['translations'], fail);
   const months = raw['validForMonths'];
   if (months !== undefined && (typeof months !== 'number' || !Number.isInteger(months) || months < 1 || months > 120)) fail('letter.validForMonths', 'must be a whole number of months from 1 to 120');
   return {
@@ -93,6 +98,7 @@ export function parseLetterTemplate(raw: unknown, fail: Fail): LetterTemplate | 
     appeal: { days: typeof days === 'number' ? days : 0, text: str(appeal, 'text', 'letter.appeal.', fail) },
     decidedBy,
     ...(typeof months === 'number' ? { validForMonths: months } : {}),
+    ...(Object.keys(translations).length > 0 ? { translations } : {}),
   };
 }
 
@@ -124,27 +130,33 @@ function lookup(variables: Record<string, unknown>, dotted: string): unknown {
 
 const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
-/** 3 April 2027, for a date or date-time (the date as written, not shifted by a zone). */
-export function letterDate(value: string): string {
+/** 3 April 2027, for a date or date-time (the date as written, not shifted by a zone); in `language` through Intl. */
+export function letterDate(value: string, language: AnyLanguage = 'en'): string {
   const day = /^\d{4}-\d{2}-\d{2}/.exec(value)?.[0];
-  return day ? DAY.format(new Date(`${day}T00:00:00Z`)) : value;
+  if (!day) return value;
+  return language === 'en' ? DAY.format(new Date(`${day}T00:00:00Z`)) : formatDay(day, language);
 }
 
-function format(value: unknown, how: string | undefined): string | undefined {
+// English letters keep the form they were issued in ("EUR 1,250.00"); other languages are Intl's ("1.250,00 EUR").
+const number = (value: number, language: AnyLanguage, options: Intl.NumberFormatOptions = {}): string => value.toLocaleString(intlLocale(language), options);
+
+function format(value: unknown, how: string | undefined, language: AnyLanguage): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (how === 'date' && typeof value === 'string') return letterDate(value);
-  if (how === 'money' && typeof value === 'number') return `EUR ${value.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  if (how === 'number' && typeof value === 'number') return value.toLocaleString('en-GB');
+  if (how === 'date' && typeof value === 'string') return letterDate(value, language);
+  if (how === 'money' && typeof value === 'number') {
+    return language === 'en' ? `EUR ${number(value, language, { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : number(value, language, { style: 'currency', currency: 'EUR', currencyDisplay: 'code', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  if (how === 'number' && typeof value === 'number') return number(value, language);
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
   return undefined;
 }
 
-/** Fills `{{…}}`; null when any value is missing (the line is then left out). */
-export function fillLetterText(text: string, variables: Record<string, unknown>): string | null {
+/** Fills `{{…}}` (values formatted for `language`); null when any value is missing (the line is then left out). */
+export function fillLetterText(text: string, variables: Record<string, unknown>, language: AnyLanguage = 'en'): string | null {
   let missing = false;
   const out = text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(date|money|number))?\s*\}\}/g, (_m, key: string, how: string | undefined) => {
-    const v = format(lookup(variables, key), how);
+    const v = format(lookup(variables, key), how, language);
     if (v === undefined) missing = true;
     return v ?? '';
   });
@@ -162,12 +174,14 @@ function addMonths(iso: string, months: number): string {
  * function returns them), the outcome and the day of issue. Every text is resolved: what the signed decision
  * carries (documents' `DecisionLetter`, plus the licence period) needs nothing from the reader's software.
  * `rulesApplied` is the case's decisions in plain words (decision-reasons.ts), the letter's "the rules we applied".
+ * `language` is the case's (the citizen's when they applied): the letter's words and its dates, numbers and money.
  */
-export function composeLetter(template: LetterTemplate, department: string, variables: Record<string, unknown>, outcome: 'approved' | 'refused', issuedAt: string, rulesApplied: readonly string[] = []) {
+export function composeLetter(english: LetterTemplate, department: string, variables: Record<string, unknown>, outcome: 'approved' | 'refused', issuedAt: string, rulesApplied: readonly string[] = [], language: AnyLanguage = 'en') {
+  const template = localiseLetter(english, language);
   const validity = outcome === 'approved' && template.validForMonths ? { validFrom: issuedAt.slice(0, 10), validUntil: addMonths(issuedAt, template.validForMonths) } : {};
   const appealBy = new Date(Date.parse(issuedAt) + template.appeal.days * 86_400_000).toISOString().slice(0, 10);
   const all: Record<string, unknown> = { ...variables, ...validity, issuedAt, appealBy, appealDays: template.appeal.days, department };
-  const fill = (text: string): string | null => fillLetterText(text, all);
+  const fill = (text: string): string | null => fillLetterText(text, all, language);
   const rule = template.decidedBy.find((r) => Object.entries(r.when ?? {}).every(([key, want]) => String(lookup(all, key)) === want)) ?? template.decidedBy[template.decidedBy.length - 1]!;
   return {
     serviceName: template.serviceName,

@@ -1,6 +1,7 @@
 import { isLanguage, PSEUDO_CLOSE, PSEUDO_OPEN, pseudoText, type AnyLanguage, type Language } from '../i18n/index.js';
 import type { FormComponent, FormSchema } from '../web/index.js';
 import type { Service, ServicePage } from './catalogue.js';
+import { letterTranslationProblems } from './letter-translations.js';
 
 /**
  * A service's own words in other languages (issue 21). `service.json` carries `languages` (those it is offered in,
@@ -49,8 +50,11 @@ export function missingTranslations(svc: Texts, translations: ServiceTranslation
   return translatableTexts(svc).map(([place]) => place).filter((place) => !given[place]?.trim());
 }
 
-/** Every declared language complete: the problems, one per language, naming the places missing. */
-export function translationProblems(svc: Texts, languages: readonly string[], translations: ServiceTranslations | undefined): { where: string; message: string }[] {
+/**
+ * Every declared language complete: the problems, one per language, naming the places missing; the decision letter
+ * (letter.json) too when the service has one, since a letter sent later is in the case's language.
+ */
+export function translationProblems(svc: Texts & Partial<Pick<Service, 'letter' | 'decisions'>>, languages: readonly string[], translations: ServiceTranslations | undefined): { where: string; message: string }[] {
   const problems: { where: string; message: string }[] = [];
   for (const language of languages) {
     if (!isLanguage(language)) {
@@ -60,6 +64,7 @@ export function translationProblems(svc: Texts, languages: readonly string[], tr
     const missing = missingTranslations(svc, translations, language);
     if (missing.length > 0) problems.push({ where: `translations.${language}`, message: `is not complete in '${language}': missing ${missing.join(', ')}` });
   }
+  if (svc.letter) problems.push(...letterTranslationProblems(svc.letter, { decisions: svc.decisions ?? [] }, languages));
   return problems;
 }
 

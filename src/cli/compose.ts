@@ -11,6 +11,7 @@ import { activeDemoAccounts, createIdentity, inCaseScope, inDepartment, listDepa
 import { appShellPlugin, configureSite, DEFAULT_TIME_ZONE, errorPageDocument, isPageAddress, SECURITY_HEADERS } from '../web/index.js';
 import { ensureCliAdminKey } from './api-client.js';
 import { openSealedRecipient, setUpUpdates } from './compose-updates.js';
+import { caseEmailValues } from './case-email-values.js';
 import { decisionLetters } from './decision-letters.js';
 import { setUpRegistryConnector } from '../registries/index.js';
 import { createExchange, createExchangePlugin } from '../exchange/index.js';
@@ -104,7 +105,7 @@ function submissionEmail(govflow: Govflow, notifications: () => Awaited<ReturnTy
     if (!outbox || !contact.email) return;
     try {
       await outbox.enqueue(tx, { template: 'submission-received', to: contact.email, instanceId: submitted.instanceId, idempotencyKey: `submit:${submitted.reference}`,
-        values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, date: submitted.submittedAt.slice(0, 10) } });
+        values: { applicantName: contact.name ?? 'applicant', reference: submitted.reference, serviceName: submitted.serviceTitle, serviceId: submitted.serviceId, date: submitted.submittedAt.slice(0, 10), ...(submitted.language ? { language: submitted.language } : {}) } });
     } catch (error) {
       // An address the outbox cannot send to must not stop the case: it is checked before anything is written.
       if (!(isGovflowError(error) && error.code === 'GOVFLOW_ERR_NOTIFICATION_INPUT')) throw error;
@@ -226,6 +227,7 @@ export async function startServer(govflow: Govflow, options: { demo?: boolean; m
     publicUrl: publicUrlOf(govflow.config),
     onAttempt: (outcome) => metrics.countNotificationAttempt(outcome),
     openRecipient: openSealedRecipient(privacy),
+    localise: caseEmailValues(() => catalogue),
   });
   const sender = background ? notifications?.start() : undefined;
   const mqttIngest = background ? await startMqtt(govflow, sensors.sensors, identity) : undefined;

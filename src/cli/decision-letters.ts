@@ -1,4 +1,4 @@
-import { answersAsShown, caseDecisionReasons, composeLetter, type Catalogue, type Service } from '../catalogue/index.js';
+import { answersAsShown, caseDecisionReasons, composeLetter, letterDecisionWords, localiseService, offeredIn, type Catalogue, type Service } from '../catalogue/index.js';
 import type { ComposeLetter } from '../documents/index.js';
 import type { ActivatedJob, EventView } from '../engine/index.js';
 
@@ -14,13 +14,17 @@ export async function letterData(service: Service, job: ActivatedJob): Promise<R
 /**
  * The issue-decision job's letter: the service's `letter.json` (as the live catalogue has it) filled from the case,
  * with the case's decisions in plain words (the rules that matched and why), read from the events the engine stored
- * when each decision ran: the same reading the clerk's case page shows.
+ * when each decision ran: the same reading the clerk's case page shows. All in the case's language (recorded when
+ * the citizen applied), when the service is offered in it: the letter's words, the answers as the citizen read them
+ * (the service's translated labels), the department's name and the decision tables' words.
  */
 export function decisionLetters(catalogue: Catalogue, caseEvents: (instanceId: number) => Promise<readonly EventView[]>): ComposeLetter {
   return async (job, input, issuedAt) => {
     const service = catalogue.get(input.service);
     if (!service?.letter) return null;
-    const reasons = caseDecisionReasons(service, await caseEvents(job.instanceId));
-    return composeLetter(service.letter, service.department, await letterData(service, job), input.outcome, issuedAt, reasons);
+    const language = input.language && offeredIn(service, input.language) ? input.language : 'en';
+    const read = localiseService(service, language);
+    const reasons = caseDecisionReasons(service, await caseEvents(job.instanceId), language, letterDecisionWords(service.letter, language));
+    return composeLetter(service.letter, read.department, await letterData(read, job), input.outcome, issuedAt, reasons, language);
   };
 }

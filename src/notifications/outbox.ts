@@ -90,6 +90,11 @@ export interface NotificationsOptions {
   readonly openRecipient?: (tx: Queryable, ref: string) => Promise<string | null>;
   /** Told of every delivery attempt's outcome (metrics): sent, failed but to be retried, or failed for good. */
   readonly onAttempt?: (outcome: 'sent' | 'retry' | 'failed') => void;
+  /**
+   * A message's values as its reader reads them (issue 21): the composition root puts the case's own words in the
+   * case's language (the service's name, the outcome, the day), which notifications cannot know.
+   */
+  readonly localise?: (values: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export class Notifications {
@@ -102,7 +107,8 @@ export class Notifications {
   }
 
   enqueue(tx: Queryable, input: NotificationInput): Promise<number> {
-    const values: Record<string, unknown> = { ...this.options.defaults, ...input.values };
+    const given: Record<string, unknown> = { ...this.options.defaults, ...input.values };
+    const values = this.options.localise ? this.options.localise(given) : given;
     // The portal's status page for the case, when the caller did not give one.
     if (values['statusUrl'] === undefined && typeof values['publicUrl'] === 'string' && typeof values['reference'] === 'string') {
       values['statusUrl'] = `${values['publicUrl'].replace(/\/$/, '')}/applications/${encodeURIComponent(values['reference'])}`;

@@ -1,5 +1,6 @@
 import type { Catalogue } from '../catalogue/index.js';
 import type { Engine } from '../engine/index.js';
+import { formatMoney, isLanguage } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import type { ProjectedEvent, Projector, Queryable } from '../store/index.js';
 import { feeDue, money } from './payment-pages.js';
@@ -37,10 +38,13 @@ export function createActionEmailProjector(options: ActionEmailOptions): Project
           if (due) options.logger?.warn({ instanceId: event.instanceId }, 'a fee is due but the case has no applicantEmail: no e-mail');
           continue;
         }
+        // The amount as the case's reader writes money (the template itself is picked by the case's language).
+        const language = instance.variables['language'];
+        const feeAmount = isLanguage(language) && language !== 'en' ? formatMoney(due.amount, due.currency, language) : money(due.amount, due.currency);
         const reference = typeof instance.variables['reference'] === 'string' ? instance.variables['reference'] : instance.businessKey ?? String(instance.id);
         await options.enqueue(tx, {
           template: 'payment-requested', to, instanceId: event.instanceId, idempotencyKey: `action:payment:${event.id}`,
-          values: { applicantName: 'applicant', serviceName: service.title, ...instance.variables, reference, feeAmount: money(due.amount, due.currency) },
+          values: { applicantName: 'applicant', serviceName: service.title, ...instance.variables, reference, feeAmount },
         });
       }
     },

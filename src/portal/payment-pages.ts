@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProcessInstanceView } from '../engine/index.js';
 import type { Service } from '../catalogue/index.js';
+import { currentLanguage, formatDay, formatMoney, t, type MessageKey, type MessageValues } from '../i18n/index.js';
 import { toMinorUnits, type Payments } from '../payments/index.js';
 import { html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';
 
@@ -23,6 +24,15 @@ const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximu
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 export const money = (amount: number, currency: string): string => `${currency === 'EUR' ? '€' : `${currency} `}${AMOUNT.format(amount)}`;
 
+/** Money on a page in the reader's language (English as it always read: "€1,234.50"). */
+const pageMoney = (amount: number, currency: string): string => (currentLanguage() === 'en' ? money(amount, currency) : formatMoney(amount, currency));
+
+/** A message with one part in bold (`{name}` in it): the translator places it, the page marks it. */
+function withStrong(key: MessageKey, name: string, strong: string, values: MessageValues = {}): SafeHtml {
+  const [before = '', after = ''] = t(key, { ...values, [name]: '\u0000' }).split('\u0000');
+  return html`${before}<strong>${strong}</strong>${after}`;
+}
+
 /** The fee the case waits for, if it waits for one now. */
 export function feeDue(service: Service, instance: ProcessInstanceView | null): { amount: number; currency: string; amountMinor: number } | null {
   const payment = service.payment;
@@ -37,13 +47,13 @@ export function caseActions(service: Service, instance: ProcessInstanceView | nu
   const due = feeDue(service, instance);
   const decisionCode = instance?.variables['decisionCode'];
   return html`${due ? html`<div class="govuk-inset-text" id="fee-due">
-<h2 class="govuk-heading-m">Pay the fee</h2>
-<p class="govuk-body">The fee for your application is <strong>${money(due.amount, due.currency)}</strong>. We will make a decision after you have paid.</p>
+<h2 class="govuk-heading-m">${t('status.payFee')}</h2>
+<p class="govuk-body">${withStrong('fee.amount', 'amount', pageMoney(due.amount, due.currency))}</p>
 <form method="post" action="/applications/${reference}/pay" novalidate>
 <input type="hidden" name="csrf" value="${csrfToken}">
-<button type="submit" class="govuk-button" data-module="govuk-button">Pay the fee</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('status.payFee')}</button>
 </form>
-</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}${typeof decisionCode === 'string' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=case:${reference}">Tell us how satisfied you are with this service</a></p>` : ''}`;
+</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}${typeof decisionCode === 'string' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=case:${reference}">${t('decision.feedback')}</a></p>` : ''}`;
 }
 
 export interface ScheduledPayment { readonly dueOn: string; readonly amount: number; readonly currency: string }
@@ -64,17 +74,18 @@ export function paymentScheduleOf(raw: unknown): ScheduledPayment[] {
   return out;
 }
 
-const longDate = (isoDay: string): string => LONG_DATE.format(new Date(`${isoDay}T00:00:00Z`));
+const longDate = (isoDay: string): string => (currentLanguage() === 'en' ? LONG_DATE.format(new Date(`${isoDay}T00:00:00Z`)) : formatDay(isoDay));
 
 function paymentScheduleTable(schedule: readonly ScheduledPayment[]): SafeHtml {
   const total = schedule.reduce((sum, p) => sum + Math.round(p.amount * 100), 0) / 100;
   const sameAmount = schedule.every((p) => p.amount === schedule[0]!.amount && p.currency === schedule[0]!.currency);
-  return html`<h3 class="govuk-heading-s">Your payments</h3>
-<p class="govuk-body" id="payment-schedule-summary">${sameAmount ? html`${schedule.length} payments of ${money(schedule[0]!.amount, schedule[0]!.currency)}` : html`${schedule.length} payments`}, ${money(total, schedule[0]!.currency)} in total.</p>
+  const totalText = pageMoney(total, schedule[0]!.currency);
+  return html`<h3 class="govuk-heading-s">${t('schedule.heading')}</h3>
+<p class="govuk-body" id="payment-schedule-summary">${sameAmount ? t('schedule.summarySame', { count: schedule.length, amount: pageMoney(schedule[0]!.amount, schedule[0]!.currency), total: totalText }) : t('schedule.summary', { count: schedule.length, total: totalText })}</p>
 <table class="govuk-table" id="payment-schedule">
-<caption class="govuk-table__caption govuk-visually-hidden">When we will pay you</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Payment date</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Amount</th></tr></thead>
-<tbody class="govuk-table__body">${schedule.map((p) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${longDate(p.dueOn)}</td><td class="govuk-table__cell govuk-table__cell--numeric">${money(p.amount, p.currency)}</td></tr>`)}</tbody>
+<caption class="govuk-table__caption govuk-visually-hidden">${t('schedule.caption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('schedule.date')}</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">${t('schedule.amount')}</th></tr></thead>
+<tbody class="govuk-table__body">${schedule.map((p) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${longDate(p.dueOn)}</td><td class="govuk-table__cell govuk-table__cell--numeric">${pageMoney(p.amount, p.currency)}</td></tr>`)}</tbody>
 </table>`;
 }
 
@@ -92,13 +103,13 @@ function decisionSection(code: string, outcome: unknown, reasonsRaw: unknown, sc
   const refused = outcome === 'refused';
   const reasons = decisionReasonsOf(reasonsRaw);
   return html`<div class="govuk-inset-text" id="decision">
-<h2 class="govuk-heading-m">Your decision</h2>
-${outcome === 'approved' || refused ? html`<p class="govuk-body" id="decision-outcome">Your application was <strong>${refused ? 'refused' : 'approved'}</strong>.</p>` : ''}
-${refused && reasons.length > 0 ? html`<h3 class="govuk-heading-s">Why your application was refused</h3>
+<h2 class="govuk-heading-m">${t('decision.heading')}</h2>
+${outcome === 'approved' || refused ? html`<p class="govuk-body" id="decision-outcome">${withStrong('decision.outcome', 'outcome', t(refused ? 'decision.refused' : 'decision.approved'))}</p>` : ''}
+${refused && reasons.length > 0 ? html`<h3 class="govuk-heading-s">${t('decision.whyRefused')}</h3>
 <ul class="govuk-list govuk-list--bullet" id="decision-reasons">${reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
 ${outcome === 'approved' && schedule.length > 0 ? paymentScheduleTable(schedule) : ''}
-<p class="govuk-body"><a class="govuk-link" href="/decisions/${code}.pdf" download>Download your decision (PDF)</a></p>
-<p class="govuk-body">Verification code: <strong id="verification-code">${code}</strong>. Anyone you show the decision to can <a class="govuk-link" href="/verify/${code}">check that it is genuine at /verify/${code}</a>.</p>
+<p class="govuk-body"><a class="govuk-link" href="/decisions/${code}.pdf" download>${t('decision.download')}</a></p>
+<p class="govuk-body">${t('decision.codeLabel')} <strong id="verification-code">${code}</strong>. ${t('decision.checkBefore')} <a class="govuk-link" href="/verify/${code}">${t('decision.checkLink', { url: `/verify/${code}` })}</a>.</p>
 </div>`;
 }
 

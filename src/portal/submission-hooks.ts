@@ -1,4 +1,5 @@
 import type { Service } from '../catalogue/index.js';
+import type { Language } from '../i18n/index.js';
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
 import type { Submission } from './portal-store.js';
@@ -18,6 +19,8 @@ export interface SubmittedCase {
   readonly instanceId: number;
   readonly answers: Answers;
   readonly submittedAt: string;
+  /** The language the citizen applied in (the case's), when the request knew it. */
+  readonly language?: Language;
 }
 
 /** Runs in the transaction that records the started case; throwing rolls that step back (the case is retried). */

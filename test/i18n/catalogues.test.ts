@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogue, loadService, localiseService, translationProblems } from '../../src/catalogue/index.js';
+import { composeLetter, DEFAULT_CATALOGUE_DIR, loadCatalogue, loadService, localiseService, translationProblems } from '../../src/catalogue/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
 import { catalogue, formatMoney, fromAcceptLanguage, LANGUAGES, messageKeys, resolveLanguage, runInLanguage, t, translate } from '../../src/i18n/index.js';
 import { TemplateStore } from '../../src/notifications/index.js';
@@ -89,6 +89,39 @@ describe('the i18n layer', () => {
         assert.ok(isGovflowError(error));
         assert.match(error.message, /'translations\.et' is not complete in 'et': missing summary, fee, expectedTime, department, description\.0, .*forms\.about-you\.applicantName\.label/);
         assert.doesNotMatch(error.message, /missing title\b/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a decision letter is composed in the case\'s language; a language its letter is incomplete in is refused, naming the places', async () => {
+    const services = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
+    const permit = services.get('building-permit')!;
+    const variables = { applicantName: 'Jüri Õunapuu', siteAddress: 'Carrer de la Pau 12', workDescription: 'x', shown: { workType: 'Ampliación' }, floorArea: 1500, plannedStart: '2027-04-03', fee: 1250, reference: 'BP-2026-000001' };
+    const spanish = composeLetter(permit.letter!, 'Urbanismo', variables, 'approved', '2026-12-06T10:00:00.000Z', [], 'es');
+    assert.equal(spanish.headline, permit.letter!.translations!['es']!['headline.approved']);
+    assert.deepEqual(spanish.decidedOn.map((l) => `${l.label}: ${l.value}`).slice(2), ['Superficie construida: 1500 metros cuadrados', 'Inicio previsto: 3 de abril de 2027', 'Tasa pagada: 1250,00\u00a0EUR']);
+    assert.match(spanish.appeal.text, /a más tardar el 5 de enero de 2027 \(30 días/);
+    assert.equal(composeLetter(permit.letter!, 'Building control', variables, 'approved', '2026-12-06T10:00:00.000Z').decidedOn[4]!.value, 'EUR 1,250.00', 'English as issued so far');
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'govflow-i18n-letter-'));
+    try {
+      // The service with its BPMN and DMN files (../../examples), so its decision tables' words are asked for too.
+      await cp(path.join(DEFAULT_CATALOGUE_DIR, 'building-permit'), path.join(dir, 'services', 'building-permit'), { recursive: true });
+      await cp(path.join(DEFAULT_CATALOGUE_DIR, '..', 'examples'), path.join(dir, 'examples'), { recursive: true });
+      const file = path.join(dir, 'services', 'building-permit', 'letter.json');
+      const raw = JSON.parse(await readFile(file, 'utf8')) as { translations: Record<string, Record<string, string>> };
+      delete raw.translations['ca']!['headline.refused'];
+      delete raw.translations['ca']!['decisions.rule.public-large'];
+      raw.translations['es']!['appeal.text'] = 'Puede recurrir esta resolución.';
+      await writeFile(file, JSON.stringify(raw));
+      await assert.rejects(loadService(path.join(dir, 'services', 'building-permit', 'service.json'), 'building-permit/service.json'), (error: unknown) => {
+        assert.ok(isGovflowError(error));
+        assert.match(error.message, /the letter is not complete in 'ca': missing headline\.refused, decisions\.rule\.public-large/);
+        assert.match(error.message, /the letter in 'es' names other values than the English: appeal\.text \(needs \{\{appealBy\|date\}\} \{\{appealDays\}\} \{\{department\}\} \{\{reference\}\}\)/);
+        assert.doesNotMatch(error.message, /'et'/);
         return true;
       });
     } finally {

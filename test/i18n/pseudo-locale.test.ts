@@ -1,15 +1,19 @@
 // The pseudo-locale test (issue 21, acceptance 1): every citizen page of a whole application, and every e-mail
 // template, rendered in a pseudo-language in which each message of the i18n layer (and each text of a service) is
 // accented and bracketed ⟦…⟧. Any visible word left outside the brackets did not go through the layer: the test
-// fails listing each, page by page. The pseudo-RTL locale shows the layout turns right to left with no physical
-// left/right rule of our own.
+// fails listing each, page by page. The decision letters of the three demo services are read back out of their PDFs
+// (pdf.js) the same way. The pseudo-RTL locale shows the layout turns right to left with no physical left/right rule
+// of our own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { answersAsShown, composeLetter, decisionReasonsInWords, decisionsApplied, letterDecisionWords, localiseService } from '../../src/catalogue/index.js';
+import { DECISION_TYPE_ID, renderDecisionPdf } from '../../src/documents/index.js';
 import { DEMO_CITIZENS } from '../../src/identity/index.js';
-import { enablePseudoLanguages, LANGUAGE_NAMES } from '../../src/i18n/index.js';
+import { enablePseudoLanguages, LANGUAGE_NAMES, pseudoText } from '../../src/i18n/index.js';
 import { TemplateStore } from '../../src/notifications/index.js';
 import { readGovukAsset, SITE_CSS } from '../../src/web/index.js';
 import { samplePdf, startTestPortal, type TestPortal } from '../portal/support.js';
+import { flowed, pdfText } from '../support/pdf-text.js';
 import { untranslated } from './pseudo-text.js';
 
 /** Data, not words of the interface: the citizen's own answers, names, references, the configured site name. */
@@ -107,6 +111,36 @@ describe('the pseudo-locale: every citizen page and e-mail goes through the i18n
       }
     }
     assert.deepEqual(findings, [], `e-mail text that did not go through the i18n layer:\n${findings.join('\n')}`);
+  });
+
+  it('the decision letters of the three demo services, in the pseudo-language: no word outside the layer', async () => {
+    const cases: Record<string, { type: string; variables: Record<string, unknown>; data: string[] }> = {
+      'building-permit': { type: 'permit', data: ['2 Test Road', 'A new library building.'], variables: { siteAddress: '2 Test Road', workType: 'extension', workDescription: 'A new library building.', floorArea: 80, plannedStart: '2028-02-01', fee: 250 } },
+      'business-licence-renewal': { type: 'licence', data: ['Example Bakery Ltd', '4 Mill Lane, Demo Town', 'BR-100200'], variables: { business: { name: 'Example Bakery Ltd', address: '4 Mill Lane, Demo Town' }, businessCode: 'BR-100200', route: 'auto-approve' } },
+      'housing-benefit': { type: 'benefit', data: [], variables: { monthlyIncome: 1300, monthlyRent: 650, householdSize: 1, monthlyAmount: 325, paymentSchedule: [{ dueOn: '2027-01-01', amount: 325, currency: 'EUR' }, { dueOn: '2027-02-01', amount: 325, currency: 'EUR' }] } },
+    };
+    // The rules we applied: the fee table of the building permit as the engine's explanation records it.
+    const explained = [{ type: 'decision.evaluated' as const, elementId: 'compute-fee', occurredAt: '2026-12-06T10:00:00Z', data: { decisionId: 'building-permit-fee', version: '1', explanation: { trace: [
+      { decisionId: 'building-permit-fee', decisionName: 'Building permit fee', inputs: [{ expression: 'floorArea', value: 80 }], matchedRules: [{ index: 1, id: 'residential-small' }], value: 250 },
+    ] } } }];
+    const findings: string[] = [];
+    const code = 'K7QX-M2PA-9F3D';
+    for (const [id, c] of Object.entries(cases)) {
+      const svc = portal.catalogue.get(id)!;
+      const variables = { ...c.variables, applicantName: sam.name, reference: `${svc.referencePrefix}-2026-000042` };
+      const rules = id === 'building-permit' ? decisionReasonsInWords(decisionsApplied(svc, explained), 'qps', letterDecisionWords(svc.letter, 'qps')) : [];
+      const { validFrom, validUntil, ...letter } = composeLetter(svc.letter!, localiseService(svc, 'qps').department, { ...variables, shown: answersAsShown(localiseService(svc, 'qps'), variables) }, 'approved', '2026-12-06T10:00:00.000Z', rules, 'qps');
+      const pdf = await renderDecisionPdf({
+        type: DECISION_TYPE_ID, issuer: { agency: 'demo', name: 'govflow demo municipality' }, service: id, reference: variables.reference, decisionType: c.type, outcome: 'approved',
+        reasons: ['Reasons typed by the clerk.'], subject: { name: sam.name }, issuedAt: '2026-12-06T10:00:00.000Z', details: {}, verificationCode: code, letter,
+        ...(validFrom ? { validFrom } : {}), ...(validUntil ? { validUntil } : {}),
+      }, 'x.y.z', `https://demo.example/verify/${code}`, 'qps');
+      const text = flowed(await pdfText(pdf));
+      if (id === 'building-permit') assert.ok(text.includes(`⟦${pseudoText('Building permit fee')}⟧`), 'the rules we applied are in the letter');
+      const data = [...DATA, ...c.data, 'Reasons typed by the clerk.', `https://demo.example/verify/${code}`, code, 'EUR'];
+      for (const word of untranslated(text.replace(/</g, '&lt;'), data)) findings.push(`${id} letter: "${word}"`);
+    }
+    assert.deepEqual(findings, [], `letter text that did not go through the i18n layer:\n${findings.join('\n')}`);
   });
 
   it('the pseudo-RTL locale turns the page right to left; our own CSS has only logical properties', async () => {
