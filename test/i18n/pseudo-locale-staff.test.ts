@@ -32,7 +32,7 @@ const NOT_YET = new Set<string>([
   '/admin/services/:id/forms/:page/versions/:version', '/admin/services/:id/versions/:version', '/admin/services/:id/versions/:version/preview',
   '/admin/services/new', '/admin/staff/:id',
   // the training sandbox's own pages (its workbench pages are the workbench's, translated there)
-  '/staff/training', '/staff/training/records', '/staff/training/records/:id',
+  '/staff/training', '/staff/training/records', '/staff/training/records/:id', '/staff/sandbox/:sandboxId',
 ]);
 
 /** Not pages a person reads (files, downloads, assets), and the sign-in pages (identity's, translated with the citizen ones). */
