@@ -54,6 +54,8 @@ export class OcelJsonReader {
   private line = 1;
   private lineStart = 0;
   private scanned = 0;
+  /** Stream offsets of the latest line starts (the last is lineStart): an error found late can still name its line. */
+  private readonly recentLineStarts: number[] = [];
 
   constructor(private readonly where = 'input.jsonocel') {
     this.tokenizer.onToken = (token) => this.onToken(token);
@@ -99,10 +101,28 @@ export class OcelJsonReader {
     while (i >= 0 && i < to) {
       this.line++;
       this.lineStart = this.chunkStart + i + 1;
+      this.recentLineStarts.push(this.lineStart);
+      if (this.recentLineStarts.length > 256) this.recentLineStarts.shift();
       i = buf.indexOf(10, i + 1);
     }
     this.scanned = Math.max(this.scanned, at);
     return { line: this.line, lineStart: this.lineStart, at, chunk, chunkStart: this.chunkStart };
+  }
+
+  /**
+   * The mark of a byte the line count has already passed. The parser reports a token where it starts, which can be
+   * in an earlier chunk than the one being read when the error is found (a string cut between two chunks): the
+   * same file must get the same line and column however it arrives.
+   */
+  private markBehind(at: number): Mark | undefined {
+    if (at >= this.scanned) return undefined;
+    const starts = this.recentLineStarts;
+    let after = 0;
+    for (let k = starts.length - 1; k >= 0; k--, after++) {
+      if (starts[k]! <= at) return { line: this.line - after, lineStart: starts[k]!, at, chunk: this.chunk, chunkStart: this.chunkStart };
+    }
+    // Before the first line start kept: line 1 when no newline was ever passed, otherwise unknown (the count moves on).
+    return this.line - after === 1 ? { line: 1, lineStart: 0, at, chunk: this.chunk, chunkStart: this.chunkStart } : undefined;
   }
 
   private fail(mark: Mark, message: string): GovflowError {
@@ -124,7 +144,7 @@ export class OcelJsonReader {
     const at = position ? Number(position[1]) : fallbackAt;
     const unexpected = /^Unexpected (?:"(.)"|\w+ \((.*)\))/.exec(message);
     const what = unexpected ? `unexpected ${unexpected[1] !== undefined ? `'${unexpected[1]}'` : (unexpected[2] ?? '')}` : message.includes('ended') ? 'unexpected end of input' : message;
-    return this.fail(this.mark(Math.max(at, this.scanned)), `invalid JSON: ${what}`);
+    return this.fail(this.markBehind(at) ?? this.mark(Math.max(at, this.scanned)), `invalid JSON: ${what}`);
   }
 
   /** Follows the document's shape to know where each value sits before handing the token to the parser. */
