@@ -75,46 +75,46 @@ function replaceRefs(value: unknown, opened: Map<string, unknown>, depth = 0): u
  * personal value a case needs, stored encrypted under the subject (the person whose data it is) and referred to by
  * `vault:<token>` everywhere else. Reading one back is `reveal`, which logs the read against each subject.
  */
+async function openRows(envelope: Envelope, q: Queryable, rows: readonly Row[]): Promise<Map<string, { subject: string; kind: string; value: unknown }>> {
+  const out = new Map<string, { subject: string; kind: string; value: unknown }>();
+  for (const r of rows) {
+    const text = await envelope.open(q, Number(r.key_id), aadOf(r.token, r.subject, r.kind), r.ciphertext);
+    out.set(r.token, { subject: r.subject, kind: r.kind, value: JSON.parse(text) as unknown });
+  }
+  return out;
+}
+
+async function revealWith<T>(envelope: Envelope, tx: Queryable, value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
+  const tokens = new Set<string>();
+  collectRefs(value, tokens);
+  const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where token = any($1::text[])', [[...tokens]]);
+  const opened = await openRows(envelope, tx, rows);
+  const kindsBySubject = new Map<string, Set<string>>();
+  for (const r of opened.values()) if (r.subject !== reader.self) kindsBySubject.set(r.subject, (kindsBySubject.get(r.subject) ?? new Set()).add(r.kind));
+  for (const [subject, kinds] of kindsBySubject) {
+    await recordAccess(tx, {
+      subject, actor: reader.actor, action: reader.action ?? 'personal-record.read', dataCategories: [...kinds].sort(), purpose: reader.purpose,
+      receiverCode: reader.receiverCode ?? 'govflow', receiverName: reader.receiverName ?? 'govflow', receiverSystem: reader.receiverSystem ?? 'govflow',
+      ...(reader.reference ? { reference: reader.reference } : {}),
+    });
+  }
+  return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
+}
+
+function checkRecords(records: readonly RecordToSeal[]): void {
+  for (const record of records) {
+    if (typeof record.subject !== 'string' || record.subject.length === 0 || record.subject.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record needs a subject of 1 to 200 characters', [{ where: 'subject', message: 'is not valid' }]);
+    if (!KIND.test(record.kind)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record kind must be lower-case letters, digits and hyphens', [{ where: 'kind', message: 'is not valid' }]);
+  }
+}
+
+/** Tokens and boxes of records sealed under `key` (each its own token, IV and associated data). */
+function boxesOf(envelope: Envelope, key: Buffer, records: readonly RecordToSeal[]): { tokens: string[]; boxes: string[] } {
+  const tokens = records.map(() => `pd1_${randomBytes(18).toString('base64url')}`);
+  return { tokens, boxes: records.map((r, i) => envelope.encrypt(key, aadOf(tokens[i]!, r.subject, r.kind), JSON.stringify(r.value ?? null))) };
+}
+
 export function createRecords(db: Database, envelope: Envelope) {
-  async function openRows(q: Queryable, rows: readonly Row[]): Promise<Map<string, { subject: string; kind: string; value: unknown }>> {
-    const out = new Map<string, { subject: string; kind: string; value: unknown }>();
-    for (const r of rows) {
-      const text = await envelope.open(q, Number(r.key_id), aadOf(r.token, r.subject, r.kind), r.ciphertext);
-      out.set(r.token, { subject: r.subject, kind: r.kind, value: JSON.parse(text) as unknown });
-    }
-    return out;
-  }
-
-  async function revealIn<T>(tx: Queryable, value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
-    const tokens = new Set<string>();
-    collectRefs(value, tokens);
-    const { rows } = await tx.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where token = any($1::text[])', [[...tokens]]);
-    const opened = await openRows(tx, rows);
-    const kindsBySubject = new Map<string, Set<string>>();
-    for (const r of opened.values()) if (r.subject !== reader.self) kindsBySubject.set(r.subject, (kindsBySubject.get(r.subject) ?? new Set()).add(r.kind));
-    for (const [subject, kinds] of kindsBySubject) {
-      await recordAccess(tx, {
-        subject, actor: reader.actor, action: reader.action ?? 'personal-record.read', dataCategories: [...kinds].sort(), purpose: reader.purpose,
-        receiverCode: reader.receiverCode ?? 'govflow', receiverName: reader.receiverName ?? 'govflow', receiverSystem: reader.receiverSystem ?? 'govflow',
-        ...(reader.reference ? { reference: reader.reference } : {}),
-      });
-    }
-    return replaceRefs(value, new Map([...opened].map(([t, r]) => [t, r.value]))) as T;
-  }
-
-  function checkRecords(records: readonly RecordToSeal[]): void {
-    for (const record of records) {
-      if (typeof record.subject !== 'string' || record.subject.length === 0 || record.subject.length > 200) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record needs a subject of 1 to 200 characters', [{ where: 'subject', message: 'is not valid' }]);
-      if (!KIND.test(record.kind)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'a sealed record kind must be lower-case letters, digits and hyphens', [{ where: 'kind', message: 'is not valid' }]);
-    }
-  }
-
-  /** Tokens and boxes of records sealed under `key` (each its own token, IV and associated data). */
-  function boxesOf(key: Buffer, records: readonly RecordToSeal[]): { tokens: string[]; boxes: string[] } {
-    const tokens = records.map(() => `pd1_${randomBytes(18).toString('base64url')}`);
-    return { tokens, boxes: records.map((r, i) => envelope.encrypt(key, aadOf(tokens[i]!, r.subject, r.kind), JSON.stringify(r.value ?? null))) };
-  }
-
   // The current data key as this process last read it; `sealingStatement` checks it in the database with each insert.
   let knownKey: number | null = null;
 
@@ -122,7 +122,7 @@ export function createRecords(db: Database, envelope: Envelope) {
     checkRecords(records);
     knownKey ??= await db.transaction((tx) => envelope.currentKeyId(tx));
     const keyId = knownKey;
-    const { tokens, boxes } = boxesOf(await envelope.dataKey(db, keyId), records);
+    const { tokens, boxes } = boxesOf(envelope, await envelope.dataKey(db, keyId), records);
     const $ = (i: number): string => `$${String(firstParam + i)}`;
     return {
       refs: tokens.map((t) => `${RECORD_REF_PREFIX}${t}`),
@@ -137,7 +137,7 @@ export function createRecords(db: Database, envelope: Envelope) {
     if (records.length === 0) return [];
     const keyId = await envelope.currentKeyId(tx);
     const key = await envelope.dataKey(tx, keyId);
-    const { tokens, boxes } = boxesOf(key, records);
+    const { tokens, boxes } = boxesOf(envelope, key, records);
     await tx.query(
       'insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, $5::integer, t.box from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $6::text[]) as t(token, subject, kind, instance_id, box)',
       [tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, boxes]);
@@ -182,7 +182,7 @@ export function createRecords(db: Database, envelope: Envelope) {
     async reveal<T>(value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
       checkReader(reader);
       if (!hasRefs(value)) return value;
-      return db.transaction((tx) => revealIn(tx, value, reader));
+      return db.transaction((tx) => revealWith(envelope, tx, value, reader));
     },
 
     /**
@@ -191,7 +191,7 @@ export function createRecords(db: Database, envelope: Envelope) {
      */
     async revealIn<T>(tx: Queryable, value: T, reader: RecordReader & { readonly self?: string }): Promise<T> {
       checkReader(reader);
-      return hasRefs(value) ? revealIn(tx, value, reader) : value;
+      return hasRefs(value) ? revealWith(envelope, tx, value, reader) : value;
     },
 
     /** The subjects of the records `value` refers to (no decryption): whose data a page is about to show. */
@@ -206,7 +206,7 @@ export function createRecords(db: Database, envelope: Envelope) {
     /** Every record of a person, decrypted, for their own data export (not logged as a use). */
     async recordsOf(q: Queryable, subject: string): Promise<SealedRecord[]> {
       const { rows } = await q.query<Row>('select token, subject, kind, instance_id, key_id, ciphertext from privacy_record where subject = $1 order by created_at, token', [subject]);
-      const opened = await openRows(q, rows);
+      const opened = await openRows(envelope, q, rows);
       return rows.map((r) => ({ token: `${RECORD_REF_PREFIX}${r.token}`, kind: r.kind, instanceId: r.instance_id === null ? null : Number(r.instance_id), value: opened.get(r.token)!.value }));
     },
 

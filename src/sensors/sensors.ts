@@ -64,17 +64,12 @@ function combine(waiting: readonly Waiting[], mode: WriteMode): SensorEntity[] {
   return [...byId.values()];
 }
 
-export function createSensors(options: { db: Database; logger?: Logger; now?: () => Date }): Sensors {
-  const { db } = options;
-  const log = options.logger ?? createLogger({ name: 'sensors' });
-  const now = options.now ?? (() => new Date());
-  const steps: AfterIngest[] = [];
-  const queue: Waiting[] = [];
-  const writers = Math.max(1, Math.min(MAX_WRITERS, db.concurrency - 1));
-  /** Assets of the bursts being written: a call about one of them waits, so an asset's readings land in order. */
-  const busy = new Set<string>();
-  let writing = 0;
-
+/**
+ * The rules lane: committed assets wait here and one pass at a time takes all of them. The rules read each asset's
+ * stored latest state and history, so an asset written by several bursts meanwhile is evaluated once, on its
+ * newest state; the lane never holds more than one entry per asset, however far ingest runs ahead.
+ */
+function rulesLane(steps: readonly AfterIngest[], log: Logger): (entities: readonly SensorEntity[], waiter?: () => void) => void {
   const runSteps = async (entities: readonly SensorEntity[]): Promise<void> => {
     for (const step of steps) {
       try {
@@ -85,11 +80,6 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
     }
   };
 
-  /**
-   * The rules lane: committed assets wait here and one pass at a time takes all of them. The rules read each asset's
-   * stored latest state and history, so an asset written by several bursts meanwhile is evaluated once, on its
-   * newest state; the lane never holds more than one entry per asset, however far ingest runs ahead.
-   */
   let pendingRules = new Map<string, SensorEntity>();
   let rulesWaiters: (() => void)[] = [];
   let ruling = false;
@@ -114,6 +104,21 @@ export function createSensors(options: { db: Database; logger?: Logger; now?: ()
     if (waiter) rulesWaiters.push(waiter);
     if (!ruling) void rulesPass();
   };
+  return afterCommit;
+}
+
+export function createSensors(options: { db: Database; logger?: Logger; now?: () => Date }): Sensors {
+  const { db } = options;
+  const log = options.logger ?? createLogger({ name: 'sensors' });
+  const now = options.now ?? (() => new Date());
+  const steps: AfterIngest[] = [];
+  const queue: Waiting[] = [];
+  const writers = Math.max(1, Math.min(MAX_WRITERS, db.concurrency - 1));
+  /** Assets of the bursts being written: a call about one of them waits, so an asset's readings land in order. */
+  const busy = new Set<string>();
+  let writing = 0;
+
+  const afterCommit = rulesLane(steps, log);
 
   /** One statement for the calls in `burst` (all of one mode); each caller learns what was new for it. */
   const write = async (burst: readonly Waiting[]): Promise<{ entities: SensorEntity[]; results: IngestResult[] }> => {

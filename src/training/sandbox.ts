@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Catalogue, Service } from '../catalogue/index.js';
 import { createEngine, type ActivatedJob, type Clock, type Engine } from '../engine/index.js';
 import type { Membership, StaffPrincipal } from '../identity/index.js';
-import { GovflowError, type Logger } from '../kernel/index.js';
+import { GovflowError, parseIsoDuration, type Logger } from '../kernel/index.js';
 import { openDatabase, type Database } from '../store/index.js';
 import { createWorkbenchPlugin } from '../workbench/index.js';
 import { caseFeedback, readTrainingRules, sessionFeedback, type SessionFeedback, type TrainingRules } from './feedback.js';
@@ -113,7 +113,8 @@ async function taskGroups(engine: Engine, service: Service): Promise<string[]> {
  * so some are close to their deadline or past it when the trainee opens the inbox.
  */
 async function seedCases(engine: Engine, service: Service, random: Random, clock: ReturnType<typeof shiftableClock>, registryAnswers: Map<number, Record<string, unknown>>, runJobs: () => Promise<void>, wanted: number): Promise<void> {
-  const slaDays = service.sla?.case ? Math.max(1, Number(/P(\d+)D/.exec(service.sla.case)?.[1] ?? 10)) : 10;
+  const sla = service.sla?.case ? parseIsoDuration(service.sla.case) : undefined;
+  const slaDays = sla ? Math.max(1, Math.round(sla.years * 365 + sla.months * 30 + sla.weeks * 7 + sla.days + sla.hours / 24)) : 10;
   const year = new Date().getUTCFullYear();
   for (let n = 1; n <= MAX_STARTS; n++) {
     const waiting = (await engine.listTasks({ state: 'created', limit: 1000 })).length;

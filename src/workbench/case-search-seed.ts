@@ -42,3 +42,16 @@ export async function insertIndexedCases(q: Queryable, cases: readonly IndexedCa
     );
   }
 }
+
+/** What the case index holds, for a bench's report: all rows, and the rows by state and by process. */
+export async function caseIndexTally(q: Queryable): Promise<{ total: number; byState: Record<string, number>; byService: Record<string, number> }> {
+  const tally = async (column: 'status' | 'process_key'): Promise<Record<string, number>> =>
+    Object.fromEntries((await q.query<{ k: string; n: string }>(`select ${column} as k, count(*)::text as n from workbench_case_index group by 1 order by 1`)).rows.map((r) => [r.k, Number(r.n)]));
+  const byState = await tally('status');
+  return { total: Object.values(byState).reduce((sum, n) => sum + n, 0), byState, byService: await tally('process_key') };
+}
+
+/** Refreshes the planner's statistics of the case index after a bulk load. */
+export async function analyzeCaseIndex(q: Queryable): Promise<void> {
+  await q.query('analyze workbench_case_index');
+}

@@ -10,7 +10,7 @@ export type { RequiredWhen } from './task-form.js';
 export { CASE_SEARCH_PROJECTOR, CASE_SEARCH_TABLES, CASE_STATES, createCaseSearchProjector, searchCases } from './case-search.js';
 export type { CaseQuery, CaseState, FoundCase, SearchService, SearchTokens } from './case-search.js';
 export { readCaseQuery, SEARCH_PAGE_SIZE } from './search-routes.js';
-export { insertIndexedCases } from './case-search-seed.js';
+export { analyzeCaseIndex, caseIndexTally, insertIndexedCases } from './case-search-seed.js';
 export type { IndexedCase } from './case-search-seed.js';
 export { CONFORMANCE_EVENT, latestConformanceCheck, runConformanceChecks, serviceIntelligence } from './intelligence.js';
 export type { ConformanceCheck } from './intelligence.js';

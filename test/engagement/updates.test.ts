@@ -22,10 +22,14 @@ let base: string;
 let staff: string;
 const TOPIC = '/updates/department/building-control';
 
-before(async () => {
-  smtp = await startSmtp();
+// The SMTP sink starts inside the server's set-up: the server must be configured with its address, and two root
+// before() hooks are not sure to run one after the other.
+const demo = withDemoBrowser('updates', {
+  env: async () => {
+    smtp = await startSmtp();
+    return { GOVFLOW_SMTP_URL: smtp.url, GOVFLOW_MAIL_FROM: 'Demo Municipality <noreply@demo.test>' };
+  },
 });
-const demo = withDemoBrowser('updates', { env: () => ({ GOVFLOW_SMTP_URL: smtp.url, GOVFLOW_MAIL_FROM: 'Demo Municipality <noreply@demo.test>' }) });
 before(async () => {
   base = demo.base;
   staff = await signInStaff(base, 'mia');

@@ -8,7 +8,7 @@
 import type { Catalogue } from '../../catalogue/index.js';
 import { DEMO_STAFF } from '../../identity/index.js';
 import type { Queryable } from '../../store/index.js';
-import { CASE_STATES, insertIndexedCases, type CaseState, type IndexedCase, type SearchTokens } from '../../workbench/index.js';
+import { analyzeCaseIndex, CASE_STATES, caseIndexTally, insertIndexedCases, type CaseState, type IndexedCase, type SearchTokens } from '../../workbench/index.js';
 
 /** Who searches: Pat, a caseworker of planning and intake, so every search is limited to those departments' cases. */
 export const SEARCHER = 'pat';
@@ -78,17 +78,15 @@ export interface CaseSearchSeed {
 /** Fills the index up to `total` cases (the engine's cases count) and says what it holds. */
 export async function seedCaseSearch(db: Queryable, options: { total: number; catalogue: Catalogue; tokens: SearchTokens; now: Date }): Promise<CaseSearchSeed> {
   const started = performance.now();
-  const count = async (): Promise<number> => Number((await db.query<{ n: string }>('select count(*)::text as n from workbench_case_index')).rows[0]?.n ?? 0);
-  const bulk = Math.max(0, options.total - await count());
+  const bulk = Math.max(0, options.total - (await caseIndexTally(db)).total);
   const firstId = 1_000_000_000;
   for (let from = 0; from < bulk; from += 10_000) {
     const cases = Array.from({ length: Math.min(10_000, bulk - from) }, (_, k) => indexedCase(from + k, firstId, options.now, options.catalogue));
     await insertIndexedCases(db, cases, options.tokens);
   }
-  await db.query('analyze workbench_case_index');
-  const tally = async (column: 'status' | 'process_key'): Promise<Record<string, number>> =>
-    Object.fromEntries((await db.query<{ k: string; n: string }>(`select ${column} as k, count(*)::text as n from workbench_case_index group by 1 order by 1`)).rows.map((r) => [r.k, Number(r.n)]));
-  return { indexedCases: await count(), bulkCases: bulk, byState: await tally('status'), byService: await tally('process_key'), seconds: Math.round((performance.now() - started) / 10) / 100 };
+  await analyzeCaseIndex(db);
+  const held = await caseIndexTally(db);
+  return { indexedCases: held.total, bulkCases: bulk, byState: held.byState, byService: held.byService, seconds: Math.round((performance.now() - started) / 10) / 100 };
 }
 
 /**

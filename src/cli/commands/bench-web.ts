@@ -398,6 +398,36 @@ export interface WebBenchResult {
   node: string;
 }
 
+interface TargetSpec { headers: Record<string, string>; paths: string[]; expect: RegExp }
+
+/**
+ * Checks each target once (the page it must be, not a redirect or an error page that says 200), then loads each in
+ * turn; server and PostgreSQL CPU are read around each whole run of the load generator (warm-up included).
+ */
+async function measureTargets(base: string, specs: Record<Target, TargetSpec>, options: WebBenchOptions, servers: { cpuMicros(): Promise<number> }, pgDataDir: string | undefined): Promise<TargetResult[]> {
+  for (const target of options.targets) {
+    const spec = specs[target];
+    const response = await fetch(`${base}${spec.paths[0]}`, { headers: spec.headers, redirect: 'manual' });
+    const body = await response.text();
+    if (response.status !== 200 || !spec.expect.test(body)) throw new Error(`${target}: ${spec.paths[0]} answered HTTP ${response.status} without the expected content`);
+  }
+
+  const results: TargetResult[] = [];
+  for (const target of options.targets) {
+    const [serverBefore, pgBefore] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
+    const result = await generateLoad(target, { url: base, connections: options.connections, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds, ...specs[target] });
+    const [serverAfter, pgAfter] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
+    const requests = result.totalRequests;
+    results.push({
+      ...result,
+      serverCpuMsPerRequest: requests > 0 && Number.isFinite(serverAfter - serverBefore) ? Math.round(((serverAfter - serverBefore) / 1000 / requests) * 1000) / 1000 : null,
+      // Negative when pool connections closed meanwhile (their backends' time leaves the sum): not measured then.
+      postgresCpuMsPerRequest: requests > 0 && pgBefore !== null && pgAfter !== null && pgAfter >= pgBefore ? Math.round(((pgAfter - pgBefore) / 1000 / requests) * 1000) / 1000 : null,
+    });
+  }
+  return results;
+}
+
 async function run(options: WebBenchOptions): Promise<WebBenchResult> {
   const startedAt = new Date().toISOString();
   const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -493,9 +523,8 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
     const citizenCookie = await signInCitizen(base, citizen.id);
     const staffCookie = await signInStaff(base, SEARCHER);
 
-    // Each target is checked once before load: the page it must be, not a redirect or an error page that says 200.
     const step = Math.max(1, Math.floor(seeded.length / 200));
-    const specs: Record<Target, { headers: Record<string, string>; paths: string[]; expect: RegExp }> = {
+    const specs: Record<Target, TargetSpec> = {
       'status-page': { headers: { cookie: citizenCookie }, paths: own.map((c) => `/applications/${c.reference}`), expect: /<html lang="en"[\s\S]*id="status"/ },
       // The same pages and work, read in Catalan: the cookie the language switcher leaves.
       'status-page-ca': { headers: { cookie: `${citizenCookie}; ${LANGUAGE_COOKIE}=ca` }, paths: own.map((c) => `/applications/${c.reference}`), expect: /<html lang="ca"[\s\S]*Sol·licitud BP-[\s\S]*id="status"/ },
@@ -507,27 +536,7 @@ async function run(options: WebBenchOptions): Promise<WebBenchResult> {
       baseline: { headers: {}, paths: ['/'], expect: /<h1 class="govuk-heading-xl">Services<\/h1>/ },
       'case-search': { headers: { cookie: staffCookie }, paths: caseSearchPaths({ bulk: search?.bulkCases ?? 0, now: searchedAt, catalogue, engineReferences: seeded.map((c) => c.reference) }), expect: /id="found-cases"/ },
     };
-    for (const target of options.targets) {
-      const spec = specs[target];
-      const response = await fetch(`${base}${spec.paths[0]}`, { headers: spec.headers, redirect: 'manual' });
-      const body = await response.text();
-      if (response.status !== 200 || !spec.expect.test(body)) throw new Error(`${target}: ${spec.paths[0]} answered HTTP ${response.status} without the expected content`);
-    }
-
-    const results: TargetResult[] = [];
-    for (const target of options.targets) {
-      // CPU is read around the whole run of the load generator (warm-up included), so it is divided by all requests.
-      const [serverBefore, pgBefore] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
-      const result = await generateLoad(target, { url: base, connections: options.connections, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds, ...specs[target] });
-      const [serverAfter, pgAfter] = [await servers.cpuMicros(), postgresCpuMicros(pgDataDir)];
-      const requests = result.totalRequests;
-      results.push({
-        ...result,
-        serverCpuMsPerRequest: requests > 0 && Number.isFinite(serverAfter - serverBefore) ? Math.round(((serverAfter - serverBefore) / 1000 / requests) * 1000) / 1000 : null,
-        // Negative when pool connections closed meanwhile (their backends' time leaves the sum): not measured then.
-        postgresCpuMsPerRequest: requests > 0 && pgBefore !== null && pgAfter !== null && pgAfter >= pgBefore ? Math.round(((pgAfter - pgBefore) / 1000 / requests) * 1000) / 1000 : null,
-      });
-    }
+    const results = await measureTargets(base, specs, options, servers, pgDataDir);
     const status = results.find((r) => r.target === 'status-page');
     const searched = results.find((r) => r.target === 'case-search');
     const allOk = results.every((r) => r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0);
