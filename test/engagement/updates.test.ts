@@ -31,6 +31,7 @@ const demo = withDemoBrowser('updates', {
   },
 });
 before(async () => {
+  await demo.started();
   base = demo.base;
   staff = await signInStaff(base, 'mia');
 });

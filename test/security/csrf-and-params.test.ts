@@ -30,7 +30,7 @@ import { apiKeyFor, signInCitizen, signInStaff } from '../support/sign-in.js';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const BAD_VALUES = ['99999999999999999999', '-1', 'abc', '1e3', 'x'.repeat(5000)] as const;
 /** Values a well-formed parameter may take, tried in order until the route's declared shape accepts one. */
-const WELL_FORMED = ['1', 'building-permit', 'BP-2026-000001', 'ada', 'K7QXM2PA9F3D', 'x.css', 'urn:ngsi-ld:WasteContainer:none'] as const;
+const WELL_FORMED = ['1', 'building-permit', 'BP-2026-000001', 'ada', 'K7QXM2PA9F3D', 'x.css', 'urn:ngsi-ld:WasteContainer:none', 'AAAAAAAAAAAAAAAA'] as const;
 
 interface Schema { type?: string; pattern?: string; properties?: Record<string, Schema> }
 interface Registered { method: string; url: string; schema?: { params?: unknown } }

@@ -17,6 +17,11 @@ export interface DemoBrowser {
   readonly browser: Browser;
   /** A new context of the one browser; `axe: true` injects axe-core into each of its pages (for auditPage). */
   newContext(options?: BrowserContextOptions & { axe?: boolean }): Promise<BrowserContext>;
+  /**
+   * Settles when the server and browser are up (or their start failed). node 20 may run a file's top-level before()
+   * hooks side by side, so a later top-level hook that uses the server awaits this first.
+   */
+  started(): Promise<void>;
 }
 
 export interface DemoBrowserOptions {
@@ -32,7 +37,9 @@ export function withDemoBrowser(name: string, options: DemoBrowserOptions = {}):
   let server: DemoServer | undefined;
   let browser: Browser | undefined;
   const previous = new Map<string, string | undefined>();
-  before(async () => {
+  let markStarted: () => void = () => {};
+  const startedOnce = new Promise<void>((resolve) => { markStarted = resolve; });
+  const start = async (): Promise<void> => {
     for (const [key, value] of Object.entries(await options.env?.() ?? {})) {
       previous.set(key, process.env[key]);
       process.env[key] = value;
@@ -41,6 +48,14 @@ export function withDemoBrowser(name: string, options: DemoBrowserOptions = {}):
     if (started.status === 'fulfilled') server = started.value;
     if (launched.status === 'fulfilled') browser = launched.value;
     for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
+  };
+  // node 20 starts a top-level hook as soon as it is registered: everything it uses is defined above it.
+  before(async () => {
+    try {
+      await start();
+    } finally {
+      markStarted();
+    }
   });
   after(async () => {
     const closed = await Promise.allSettled([browser?.close(), server?.stop()]);
@@ -59,6 +74,7 @@ export function withDemoBrowser(name: string, options: DemoBrowserOptions = {}):
     get govflow() { return ready('demo server', server).govflow; },
     get base() { return ready('demo server', server).running.url; },
     get browser() { return ready('browser', browser); },
+    started: () => startedOnce,
     async newContext(contextOptions = {}) {
       const { axe: withAxe, ...rest } = contextOptions;
       const context = await ready('browser', browser).newContext(rest);
