@@ -70,11 +70,6 @@ function replaceRefs(value: unknown, opened: Map<string, unknown>, depth = 0): u
   return value;
 }
 
-/**
- * Personal records in the vault (migration 0016): a registry's person record, a household member's record, any
- * personal value a case needs, stored encrypted under the subject (the person whose data it is) and referred to by
- * `vault:<token>` everywhere else. Reading one back is `reveal`, which logs the read against each subject.
- */
 async function openRows(envelope: Envelope, q: Queryable, rows: readonly Row[]): Promise<Map<string, { subject: string; kind: string; value: unknown }>> {
   const out = new Map<string, { subject: string; kind: string; value: unknown }>();
   for (const r of rows) {
@@ -114,6 +109,21 @@ function boxesOf(envelope: Envelope, key: Buffer, records: readonly RecordToSeal
   return { tokens, boxes: records.map((r, i) => envelope.encrypt(key, aadOf(tokens[i]!, r.subject, r.kind), JSON.stringify(r.value ?? null))) };
 }
 
+/**
+ * The one insert of sealed records, its parameters from `$(0)` to `$(5)` (tokens, subjects, kinds, instance ids, the
+ * key id, boxes); `keyId` is the SQL that stores the key id (the parameter itself, or a check that it is current).
+ */
+const insertRecordsSql = ($: (i: number) => string, keyId: string): string =>
+  `insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, ${keyId}, t.box from unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::bigint[], ${$(5)}::text[]) as t(token, subject, kind, instance_id, box)`;
+const insertRecordsParams = (records: readonly RecordToSeal[], sealed: { tokens: string[]; boxes: string[] }, keyId: number): unknown[] =>
+  [sealed.tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, sealed.boxes];
+const refsOf = (tokens: readonly string[]): string[] => tokens.map((t) => `${RECORD_REF_PREFIX}${t}`);
+
+/**
+ * Personal records in the vault (migration 0016): a registry's person record, a household member's record, any
+ * personal value a case needs, stored encrypted under the subject (the person whose data it is) and referred to by
+ * `vault:<token>` everywhere else. Reading one back is `reveal`, which logs the read against each subject.
+ */
 export function createRecords(db: Database, envelope: Envelope) {
   // The current data key as this process last read it; `sealingStatement` checks it in the database with each insert.
   let knownKey: number | null = null;
@@ -122,13 +132,13 @@ export function createRecords(db: Database, envelope: Envelope) {
     checkRecords(records);
     knownKey ??= await db.transaction((tx) => envelope.currentKeyId(tx));
     const keyId = knownKey;
-    const { tokens, boxes } = boxesOf(envelope, await envelope.dataKey(db, keyId), records);
+    const sealed = boxesOf(envelope, await envelope.dataKey(db, keyId), records);
     const $ = (i: number): string => `$${String(firstParam + i)}`;
     return {
-      refs: tokens.map((t) => `${RECORD_REF_PREFIX}${t}`),
+      refs: refsOf(sealed.tokens),
       // key_id is null, and the statement fails (not-null), when the key is no longer the current one.
-      sql: `insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, (select k.key_id from privacy_data_key k where k.key_id = ${$(4)}::integer and k.current), t.box from unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::bigint[], ${$(5)}::text[]) as t(token, subject, kind, instance_id, box)`,
-      params: [tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, boxes],
+      sql: insertRecordsSql($, `(select k.key_id from privacy_data_key k where k.key_id = ${$(4)}::integer and k.current)`),
+      params: insertRecordsParams(records, sealed, keyId),
     };
   }
 
@@ -137,11 +147,9 @@ export function createRecords(db: Database, envelope: Envelope) {
     if (records.length === 0) return [];
     const keyId = await envelope.currentKeyId(tx);
     const key = await envelope.dataKey(tx, keyId);
-    const { tokens, boxes } = boxesOf(envelope, key, records);
-    await tx.query(
-      'insert into privacy_record (token, subject, kind, instance_id, key_id, ciphertext) select t.token, t.subject, t.kind, t.instance_id, $5::integer, t.box from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $6::text[]) as t(token, subject, kind, instance_id, box)',
-      [tokens, records.map((r) => r.subject), records.map((r) => r.kind), records.map((r) => r.instanceId ?? null), keyId, boxes]);
-    return tokens.map((t) => `${RECORD_REF_PREFIX}${t}`);
+    const sealed = boxesOf(envelope, key, records);
+    await tx.query(insertRecordsSql((i) => `$${String(i + 1)}`, '$5::integer'), insertRecordsParams(records, sealed, keyId));
+    return refsOf(sealed.tokens);
   }
 
   return {
