@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { html } from './html.js';
-import { APP_SECURITY_HEADERS } from './http.js';
+import { APP_SECURITY_HEADERS, PARAM } from './http.js';
 import { currentSiteName, page } from './layout.js';
 import { iconPng, iconSvg } from './app-icon.js';
 
@@ -22,10 +22,11 @@ const THEME_COLOUR = '#0b0c0c';
  * The citizen's status pages the worker keeps: their applications and each one's status page, their problem reports'
  * pages and their complaints. Anything else (staff pages above all) is never kept.
  */
+const shapeOf = (param: { readonly pattern: string }): string => param.pattern.replace(/^\^|\$$/g, '');
 export const STATUS_PAGES: readonly RegExp[] = [
-  /^\/applications(?:\/[A-Z]{1,5}-[0-9]{4}-[0-9]{6,12})?$/,
-  /^\/reports\/[1-9][0-9]{0,14}$/,
-  /^\/complaints(?:\/[1-9][0-9]{0,14})?$/,
+  new RegExp(`^/applications(?:/${shapeOf(PARAM.reference)})?$`),
+  new RegExp(`^/reports/${shapeOf(PARAM.id)}$`),
+  new RegExp(`^/complaints(?:/${shapeOf(PARAM.id)})?$`),
 ];
 /** Posting to these (signing in or out, citizen or staff) makes the worker forget every page it kept. */
 export const SIGN_IN_OR_OUT = /^\/(?:staff\/)?sign-(?:in|out)(?:\/|$)/;
