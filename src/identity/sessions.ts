@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Database } from '../store/index.js';
+import { isLanguage, LANGUAGE_COOKIE, type Language } from '../i18n/index.js';
+import type { Database, Queryable } from '../store/index.js';
+import { parseCookies } from '../web/index.js';
 import type { Principal, StaffRole } from './principal.js';
 import { staffFrom } from './principals.js';
 import { safeEqual, SESSION_COOKIE, sessionIdFromCookies, sha256, token } from './tokens.js';
@@ -26,6 +28,8 @@ export interface PageSession {
   readonly principal: Principal | null;
   /** Empty when there is no session (a read-only visitor): forms need `create: true`. */
   readonly csrfToken: string;
+  /** The language the signed-in account last chose (kept at sign-in and sign-out); undefined when never chosen. */
+  readonly language?: Language;
 }
 
 /** Who a new session belongs to: nobody yet, a signed-in principal, or a staff member half-way through signing in. */
@@ -38,7 +42,7 @@ export interface SessionOwner {
 
 export interface SessionStore {
   load(request: FastifyRequest): Promise<SessionRow | null>;
-  loadWithPrincipal(request: FastifyRequest): Promise<{ row: SessionRow; principal: Principal | null } | null>;
+  loadWithPrincipal(request: FastifyRequest): Promise<{ row: SessionRow; principal: Principal | null; language?: Language } | null>;
   rotate(reply: FastifyReply, old: SessionRow | null, who: SessionOwner): Promise<SessionRow>;
   pageSession(request: FastifyRequest, reply: FastifyReply, how?: { create?: boolean }): Promise<PageSession>;
   checkCsrf(request: FastifyRequest, given: unknown): Promise<boolean>;
@@ -70,12 +74,12 @@ export function createSessionStore(db: Database, options: { idleMs: number; abso
    * The session and whoever it belongs to (person and businesses, or staff member and memberships) in one named
    * statement: every page view and API call with a cookie runs it, so it is one round trip instead of three.
    */
-  async function loadWithPrincipal(request: FastifyRequest): Promise<{ row: SessionRow; principal: Principal | null } | null> {
+  async function loadWithPrincipal(request: FastifyRequest): Promise<{ row: SessionRow; principal: Principal | null; language?: Language } | null> {
     const id = sessionIdFromCookies(request.headers.cookie);
     if (!id) return null;
-    const { rows } = await db.query<SessionRow & { person_name: string | null; businesses: string[] | null; staff_name: string | null; staff_disabled: boolean | null; memberships: { department: string; role: StaffRole }[] | null }>(
+    const { rows } = await db.query<SessionRow & { person_name: string | null; businesses: string[] | null; staff_name: string | null; staff_disabled: boolean | null; memberships: { department: string; role: StaffRole }[] | null; account_language: string | null }>(
       `select s.id_hash, s.csrf_token, s.principal_kind, s.principal_id, s.pending_staff_id, s.pending_step, s.webauthn_challenge, s.oidc_flow, s.last_seen_at, s.expires_at,
-              p.name as person_name,
+              p.name as person_name, coalesce(st.language, p.language) as account_language,
               case when p.id is null then null else array(select b.business_code from identity_person_business b where b.person_id = p.id order by b.business_code) end as businesses,
               st.name as staff_name, st.disabled as staff_disabled,
               case when st.id is null then null else (select coalesce(json_agg(json_build_object('department', m.department_id, 'role', m.role) order by m.department_id, m.role), '[]'::json)
@@ -83,15 +87,27 @@ export function createSessionStore(db: Database, options: { idleMs: number; abso
        from identity_session s
        left join identity_person p on s.principal_kind is distinct from 'staff' and p.id = s.principal_id
        left join identity_staff st on s.principal_kind = 'staff' and st.id = s.principal_id
-       where s.id_hash = $1`, [sha256(id)], { name: 'identity-session-with-principal-v2' });
+       where s.id_hash = $1`, [sha256(id)], { name: 'identity-session-with-principal-v3' });
     const found = rows[0];
     if (!found) return null;
-    const { person_name: personName, businesses, staff_name: staffName, staff_disabled: staffDisabled, memberships, ...row } = found;
+    const { person_name: personName, businesses, staff_name: staffName, staff_disabled: staffDisabled, memberships, account_language: accountLanguage, ...row } = found;
     if (!(await keepAlive(row))) return null;
     let principal: Principal | null = null;
     if (row.principal_id && row.principal_kind === 'staff') principal = staffFrom(row.principal_id, staffName, staffDisabled, memberships ?? []);
     else if (row.principal_id && personName !== null) principal = { kind: 'citizen', id: row.principal_id, name: personName, roles: ['citizen'], businesses: businesses ?? [] };
-    return { row, principal };
+    return { row, principal, ...(principal && isLanguage(accountLanguage) ? { language: accountLanguage } : {}) };
+  }
+
+  /**
+   * Keeps the language this browser chose (the switcher's cookie) with the account that signs in or out: a POST that
+   * writes anyway, so choosing a language stays a plain link (GET pages never write). Only the four languages.
+   */
+  async function rememberLanguage(tx: Queryable, reply: FastifyReply, account: { kind: 'citizen' | 'staff' | null; id: string | null }): Promise<void> {
+    const chosen = parseCookies(reply.request.headers.cookie)[LANGUAGE_COOKIE];
+    if (!account.id || !account.kind || !isLanguage(chosen)) return;
+    await tx.query(account.kind === 'staff'
+      ? 'update identity_staff set language = $2 where id = $1 and language is distinct from $2'
+      : 'update identity_person set language = $2 where id = $1 and language is distinct from $2', [account.id, chosen]);
   }
 
   function setCookie(reply: FastifyReply, id: string): void {
@@ -104,6 +120,8 @@ export function createSessionStore(db: Database, options: { idleMs: number; abso
     const csrf = token();
     const row = await db.transaction(async (tx) => {
       if (old) await tx.query('delete from identity_session where id_hash = $1', [old.id_hash]);
+      // Signing in keeps the new account's choice; signing out, the leaving account's (chosen while signed in).
+      await rememberLanguage(tx, reply, who.id ? who : { kind: old?.principal_kind ?? null, id: old?.principal_id ?? null });
       const { rows } = await tx.query<SessionRow>(
         `insert into identity_session (id_hash, csrf_token, principal_kind, principal_id, pending_staff_id, pending_step, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7) returning *`,
@@ -116,7 +134,7 @@ export function createSessionStore(db: Database, options: { idleMs: number; abso
 
   async function pageSession(request: FastifyRequest, reply: FastifyReply, how: { create?: boolean } = {}): Promise<PageSession> {
     const found = await loadWithPrincipal(request);
-    if (found) return { principal: found.principal, csrfToken: found.row.csrf_token };
+    if (found) return { principal: found.principal, csrfToken: found.row.csrf_token, ...(found.language ? { language: found.language } : {}) };
     if (!how.create) return { principal: null, csrfToken: '' };
     const created = await rotate(reply, null, { kind: null, id: null });
     return { principal: null, csrfToken: created.csrf_token };

@@ -30,7 +30,7 @@ declare module 'fastify' {
 
 export interface WebSessionOptions {
   /** Identity's page session (one statement: the session row and its principal); `create` only on sign-in pages. */
-  readonly pageSession: (request: FastifyRequest, reply: FastifyReply) => Promise<{ principal: Principal | null; csrfToken: string }>;
+  readonly pageSession: (request: FastifyRequest, reply: FastifyReply) => Promise<{ principal: Principal | null; csrfToken: string; language?: string }>;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -66,6 +66,7 @@ const isOneClickUnsubscribe = (request: FastifyRequest, body: Record<string, unk
 export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) => {
   server.decorateRequest('principal', null);
   server.decorateRequest('csrfToken', '');
+  server.decorateRequest('languagePreference', undefined);
 
   server.addHook('onRequest', async (request, reply) => {
     if (isApiPath(request.url)) {
@@ -83,6 +84,8 @@ export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) =>
     const s = await options.pageSession(request, reply);
     request.principal = s.principal;
     request.csrfToken = s.csrfToken;
+    // The account's language, for the page edge's choice after the switcher and its cookie (web/http.ts).
+    if (s.language) request.languagePreference = s.language;
   });
 
   // After the body is parsed (multipart included: areas read it in preValidation), before any handler.

@@ -2,7 +2,7 @@ import { instanceWithEventsJson, parseInstanceWithEvents, type EventView, type P
 import type { Database, Queryable } from '../store/index.js';
 import type { Answers } from '../web/index.js';
 import type { StoredUpload } from './uploads.js';
-import type { Language } from '../i18n/index.js';
+import { isLanguage, type Language } from '../i18n/index.js';
 
 /** The portal's own tables (migration 0002-portal.sql): drafts, submissions, the reference sequence. Sessions are identity's. */
 export interface Draft {
@@ -20,22 +20,21 @@ export interface Submission {
   readonly formVersions: Record<string, string>;
   readonly submittedAt: string;
   /**
-   * The language the citizen applied in, known to the request that sends the application: the case starts with
-   * it (the `language` variable), so its e-mails and letter speak it. Not a column yet (it would be migration 0029,
-   * which cannot land before 0026–0028): a start retried later by the case-start loop speaks English.
+   * The language the citizen applied in: the case starts with it (the `language` variable), so its e-mails and
+   * letter speak it; kept with the submission, so a start the case-start loop retries later speaks it too.
    */
   readonly language?: Language;
 }
 
 interface SubmissionRow {
   reference: string; citizen_id: string; service_id: string; process_key: string; instance_id: string | number | null;
-  answers: Answers; form_versions: Record<string, string>; submitted_at: Date | string;
+  answers: Answers; form_versions: Record<string, string>; submitted_at: Date | string; language: string | null;
 }
 
 const toSubmission = (r: SubmissionRow): Submission => ({
   reference: r.reference, citizenId: r.citizen_id, serviceId: r.service_id, processKey: r.process_key,
   instanceId: r.instance_id === null ? null : Number(r.instance_id), answers: r.answers, formVersions: r.form_versions,
-  submittedAt: new Date(r.submitted_at).toISOString(),
+  submittedAt: new Date(r.submitted_at).toISOString(), ...(isLanguage(r.language) ? { language: r.language } : {}),
 });
 
 export class PortalStore {
@@ -87,15 +86,15 @@ export class PortalStore {
     // `after` runs in the same transaction (the draft's uploads get the reference): both or neither.
     const first = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<SubmissionRow>(
-        `insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions)
-         values ($1, $2 || '-' || $3 || '-' || lpad(nextval('portal_reference_seq')::text, 6, '0'), $4, $5, $6, $7, $8)
+        `insert into portal_submission (token, reference, citizen_id, service_id, process_key, answers, form_versions, language)
+         values ($1, $2 || '-' || $3 || '-' || lpad(nextval('portal_reference_seq')::text, 6, '0'), $4, $5, $6, $7, $8, $9)
          on conflict (token) do nothing returning *`,
-        [input.token, input.prefix, String(input.year), input.citizenId, input.serviceId, input.processKey, JSON.stringify(input.answers), JSON.stringify(input.formVersions)]);
+        [input.token, input.prefix, String(input.year), input.citizenId, input.serviceId, input.processKey, JSON.stringify(input.answers), JSON.stringify(input.formVersions), input.language ?? null]);
       const recorded = rows[0] ? toSubmission(rows[0]) : null;
       if (recorded && after) await after(tx, recorded);
       return recorded;
     });
-    if (first) return input.language ? { ...first, language: input.language } : first;
+    if (first) return first;
     const existing = (await this.submissionByToken(input.token))!;
     if (existing.citizenId !== input.citizenId) throw new Error('submission token reused by another citizen');
     return existing;

@@ -510,6 +510,7 @@ table identity_person
   column name text not null
   column email text
   column created_at timestamp with time zone not null default now()
+  column language text
   constraint identity_person_issuer_subject_key UNIQUE (issuer, subject)
   constraint identity_person_pkey PRIMARY KEY (id)
   CREATE UNIQUE INDEX identity_person_issuer_subject_key ON identity_person USING btree (issuer, subject)
@@ -557,6 +558,7 @@ table identity_staff
   column created_at timestamp with time zone not null default now()
   column totp_last_step bigint
   column password_change_required boolean not null default false
+  column language text
   constraint identity_staff_pkey PRIMARY KEY (id)
   constraint identity_staff_username_key UNIQUE (username)
   CREATE UNIQUE INDEX identity_staff_pkey ON identity_staff USING btree (id)
@@ -785,6 +787,7 @@ table portal_submission
   column answers jsonb not null
   column form_versions jsonb not null
   column submitted_at timestamp with time zone not null default now()
+  column language text
   constraint portal_submission_pkey PRIMARY KEY (id)
   constraint portal_submission_reference_key UNIQUE (reference)
   constraint portal_submission_token_key UNIQUE (token)

@@ -148,7 +148,14 @@ export interface HtmlPageEdgeOptions {
  * the cookie, the signed-in account's preference, `Accept-Language`. The request and all it awaits run in it, so
  * templates ask the i18n layer for words without being handed the language.
  */
-export function useReaderLanguage(server: FastifyInstance, preference?: (request: FastifyRequest) => unknown): void {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in account's language, set by whoever knows who is signed in (identity's session hook). */
+    languagePreference?: string;
+  }
+}
+
+export function useReaderLanguage(server: FastifyInstance, preference: (request: FastifyRequest) => unknown = (request) => request.languagePreference): void {
   server.addHook('onRequest', (request, reply, done) => {
     const query = (request.query as Record<string, unknown> | undefined)?.['lang'];
     const switched = chosenLanguage(query);
