@@ -60,6 +60,12 @@ interface DmnLabels {
   readonly rules: ReadonlyMap<string, string>;
   /** Decision id → its name. */
   readonly names: ReadonlyMap<string, string>;
+  /**
+   * A rule's words for a person (a text output with a space in it, such as a refusal's reason; a code such as
+   * "not-eligible" has none) → its place for a translation, `decisions.output.<ruleId>.<n>` (n: the output's
+   * position). A process passes such a text on as the decision's reasons, so the letter and the status page say it.
+   */
+  readonly outputs: ReadonlyMap<string, string>;
 }
 const unescapeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 const attribute = (attributes: string, name: string): string | null => {
@@ -68,18 +74,30 @@ const attribute = (attributes: string, name: string): string | null => {
 };
 const labelCache = new WeakMap<Pick<Service, 'decisions'>, DmnLabels>();
 
+/** The text of a FEEL string literal (`"Your rent is…"`), or null for any other expression. */
+function feelStringLiteral(expression: string): string | null {
+  if (!/^"(?:[^"\\]|\\.)*"$/.test(expression)) return null;
+  try {
+    const text: unknown = JSON.parse(expression);
+    return typeof text === 'string' ? text : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The words a DMN file gives its table: each decision's name, each input expression's label, each rule's
  * annotation (DMN 1.3 `<description>` or a Camunda `annotationEntry`). Read from the service's own files, which are
  * what it deploys.
  */
 function dmnLabels(service: Pick<Service, 'decisions'> | undefined): DmnLabels {
-  if (!service) return { inputs: new Map(), rules: new Map(), names: new Map() };
+  if (!service) return { inputs: new Map(), rules: new Map(), names: new Map(), outputs: new Map() };
   const cached = labelCache.get(service);
   if (cached) return cached;
   const inputs = new Map<string, { label: string; id: string | null }>();
   const rules = new Map<string, string>();
   const names = new Map<string, string>();
+  const outputs = new Map<string, string>();
   for (const d of service.decisions) {
     for (const m of d.xml.matchAll(/<(?:\w+:)?decision\b([^>]*)>/g)) {
       const id = attribute(m[1]!, 'id');
@@ -93,9 +111,13 @@ function dmnLabels(service: Pick<Service, 'decisions'> | undefined): DmnLabels {
     for (const m of d.xml.matchAll(/<(?:\w+:)?rule\b[^>]*\bid="([^"]*)"[^>]*>([\s\S]*?)<\/(?:\w+:)?rule>/g)) {
       const note = /<(?:\w+:)?description>([\s\S]*?)<\/(?:\w+:)?description>/.exec(m[2]!) ?? /<(?:\w+:)?annotationEntry>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/.exec(m[2]!);
       if (note) rules.set(m[1]!, unescapeXml(note[1]!.trim()));
+      [...m[2]!.matchAll(/<(?:\w+:)?outputEntry\b[^>]*>\s*<(?:\w+:)?text>([\s\S]*?)<\/(?:\w+:)?text>/g)].forEach((entry, n) => {
+        const words = feelStringLiteral(unescapeXml(entry[1]!.trim()));
+        if (words !== null && /\S\s+\S/.test(words) && !outputs.has(words)) outputs.set(words, `decisions.output.${m[1]!}.${n}`);
+      });
     }
   }
-  const labels = { inputs, rules, names };
+  const labels = { inputs, rules, names, outputs };
   labelCache.set(service, labels);
   return labels;
 }
@@ -110,7 +132,20 @@ export function decisionTexts(service: Pick<Service, 'decisions'> | undefined): 
     ...[...labels.names].map(([id, name]): [string, string] => [`decisions.${id}.name`, name]),
     ...[...labels.inputs.values()].filter((i) => i.id !== null).map((i): [string, string] => [`decisions.input.${i.id!}`, i.label]),
     ...[...labels.rules].map(([id, note]): [string, string] => [`decisions.rule.${id}`, note]),
+    ...[...labels.outputs].map(([words, place]): [string, string] => [place, words]),
   ];
+}
+
+/**
+ * The decision's reasons in the reader's language: a reason that is a rule's own words (a table decided and the
+ * process passed its text on) is said with its translation at its place; a reason a person wrote stays as written.
+ */
+export function reasonsInWords(service: Pick<Service, 'decisions'> | undefined, reasons: readonly string[], words: DecisionWords): string[] {
+  const { outputs } = dmnLabels(service);
+  return reasons.map((reason) => {
+    const place = outputs.get(reason.trim());
+    return place ? words(place, reason) : reason;
+  });
 }
 
 /** Every decision the rules took on the case, in the order they ran, read with the service's own words. */

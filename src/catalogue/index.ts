@@ -28,7 +28,7 @@ export { localiseService, missingTranslations, offeredIn, translatableTexts, tra
 export type { ServiceTranslations } from './service-translations.js';
 export { newestCreatedService } from './created-services.js';
 export type { CreatedStructure } from './created-services.js';
-export { caseDecisionReasons, decisionReasonsInWords, decisionsApplied, decisionTexts, valueInWords } from './decision-reasons.js';
+export { caseDecisionReasons, decisionReasonsInWords, decisionsApplied, decisionTexts, reasonsInWords, valueInWords } from './decision-reasons.js';
 export type { DecisionApplied, DecisionReading, DecisionWords, MatchedRule } from './decision-reasons.js';
 export { applicantPauses, caseSlaState, serviceCaseSla, slaCounting, slaPauseElements } from './case-sla.js';
 export type { CaseSla, Pause, SlaState } from './case-sla.js';

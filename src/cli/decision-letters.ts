@@ -1,4 +1,4 @@
-import { answersAsShown, caseDecisionReasons, composeLetter, letterDecisionWords, localiseService, offeredIn, type Catalogue, type Service } from '../catalogue/index.js';
+import { answersAsShown, caseDecisionReasons, composeLetter, letterDecisionWords, localiseService, offeredIn, reasonsInWords, type Catalogue, type Service } from '../catalogue/index.js';
 import type { ComposeLetter } from '../documents/index.js';
 import type { ActivatedJob, EventView } from '../engine/index.js';
 
@@ -24,7 +24,9 @@ export function decisionLetters(catalogue: Catalogue, caseEvents: (instanceId: n
     if (!service?.letter) return null;
     const language = input.language && offeredIn(service, input.language) ? input.language : 'en';
     const read = localiseService(service, language);
-    const reasons = caseDecisionReasons(service, await caseEvents(job.instanceId), language, letterDecisionWords(service.letter, language));
-    return composeLetter(service.letter, read.department, await letterData(read, job), input.outcome, issuedAt, reasons, language);
+    const words = letterDecisionWords(service.letter, language);
+    const rulesApplied = caseDecisionReasons(service, await caseEvents(job.instanceId), language, words);
+    const letter = composeLetter(service.letter, read.department, await letterData(read, job), input.outcome, issuedAt, rulesApplied, language);
+    return { ...letter, reasons: reasonsInWords(service, input.reasons, words) };
   };
 }

@@ -267,7 +267,7 @@ export function decisionInputFromJob(job: ActivatedJob): IssueDecisionInput {
  * The letter of a case: the composition root fills the service's template from the case (documents does not know
  * the catalogue). `issuedAt` is the day of issue the letter's dates count from. Null: a letter without those sections.
  */
-export type ComposeLetter = (job: ActivatedJob, input: IssueDecisionInput, issuedAt: string) => Promise<(DecisionLetter & { validFrom?: string; validUntil?: string }) | null>;
+export type ComposeLetter = (job: ActivatedJob, input: IssueDecisionInput, issuedAt: string) => Promise<(DecisionLetter & { validFrom?: string; validUntil?: string; reasons?: readonly string[] }) | null>;
 
 /** The `issue-decision` job handler: issues once per (instance, element instance) and returns `{ decisionCode }`. */
 export function createIssueDecisionHandler(documents: Documents, options: { letter?: ComposeLetter; nationalIdOf?: (job: ActivatedJob) => Promise<string | null>; now?: () => Date } = {}): JobHandler {
@@ -275,12 +275,15 @@ export function createIssueDecisionHandler(documents: Documents, options: { lett
   return async (job) => {
     const input = decisionInputFromJob(job);
     const composed = options.letter ? await options.letter(job, input, now().toISOString()) : null;
-    const { validFrom, validUntil, ...letter } = composed ?? { validFrom: undefined, validUntil: undefined };
+    // `reasons`: the reasons as the letter's reader reads them (a rule's own words in the case's language); they are
+    // what is signed and printed, as the reasons a clerk writes in that language are.
+    const { validFrom, validUntil, reasons, ...letter } = composed ?? { validFrom: undefined, validUntil: undefined, reasons: undefined };
     // The national ID is not a case variable (it lives only in the vault): the composition root opens it for the
     // document, logged as a read for the person; it is written into the signed decision, never into the case.
     const nationalId = options.nationalIdOf ? await options.nationalIdOf(job) : null;
     const issued = await documents.issueDecision({
       ...input,
+      ...(reasons ? { reasons } : {}),
       ...(nationalId ? { subjectNationalId: nationalId } : {}),
       ...(composed ? { letter: letter as DecisionLetter } : {}),
       ...(validFrom && !input.validFrom ? { validFrom } : {}),

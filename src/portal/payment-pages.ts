@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProcessInstanceView } from '../engine/index.js';
-import type { Service } from '../catalogue/index.js';
+import { letterDecisionWords, reasonsInWords, type Service } from '../catalogue/index.js';
 import { currentLanguage, formatDay, formatMoney, t, type MessageKey, type MessageValues } from '../i18n/index.js';
 import { toMinorUnits, type Payments } from '../payments/index.js';
 import { html, PARAM, paramsSchema, type HtmlValue, type SafeHtml } from '../web/index.js';
@@ -53,7 +53,7 @@ export function caseActions(service: Service, instance: ProcessInstanceView | nu
 <input type="hidden" name="csrf" value="${csrfToken}">
 <button type="submit" class="govuk-button" data-module="govuk-button">${t('status.payFee')}</button>
 </form>
-</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], instance?.variables['decisionReasons'], paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}${typeof decisionCode === 'string' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=case:${reference}">${t('decision.feedback')}</a></p>` : ''}`;
+</div>` : ''}${typeof decisionCode === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(decisionCode) ? decisionSection(decisionCode, instance?.variables['decision'], reasonsInWords(service, decisionReasonsOf(instance?.variables['decisionReasons']), letterDecisionWords(service.letter, currentLanguage())), paymentScheduleOf(instance?.variables['paymentSchedule'])) : ''}${typeof decisionCode === 'string' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=case:${reference}">${t('decision.feedback')}</a></p>` : ''}`;
 }
 
 export interface ScheduledPayment { readonly dueOn: string; readonly amount: number; readonly currency: string }
@@ -96,12 +96,12 @@ export function decisionReasonsOf(raw: unknown): string[] {
 }
 
 /**
- * The decision on the status page: outcome, the reasons of a refusal (the citizen must be able to see why), the
- * signed PDF (only the applicant and case staff may download it) and the code anyone can check at /verify.
+ * The decision on the status page: outcome, the reasons of a refusal (the citizen must be able to see why; a rule's
+ * own words in the reader's language, as the letter says them), the signed PDF (only the applicant and case staff
+ * may download it) and the code anyone can check at /verify.
  */
-function decisionSection(code: string, outcome: unknown, reasonsRaw: unknown, schedule: readonly ScheduledPayment[]): SafeHtml {
+function decisionSection(code: string, outcome: unknown, reasons: readonly string[], schedule: readonly ScheduledPayment[]): SafeHtml {
   const refused = outcome === 'refused';
-  const reasons = decisionReasonsOf(reasonsRaw);
   return html`<div class="govuk-inset-text" id="decision">
 <h2 class="govuk-heading-m">${t('decision.heading')}</h2>
 ${outcome === 'approved' || refused ? html`<p class="govuk-body" id="decision-outcome">${withStrong('decision.outcome', 'outcome', t(refused ? 'decision.refused' : 'decision.approved'))}</p>` : ''}

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answersAsShown, composeLetter, loadCatalogue, parseLetterTemplate, type Service } from '../../src/catalogue/index.js';
-import { DECISION_TYPE_ID, renderDecisionPdf, type DecisionPayload } from '../../src/documents/index.js';
+import { decisionLetters } from '../../src/cli/index.js';
+import { DECISION_TYPE_ID, decisionInputFromJob, renderDecisionPdf, type DecisionPayload } from '../../src/documents/index.js';
+import type { ActivatedJob } from '../../src/engine/index.js';
 import { flowed, pdfText } from '../support/pdf-text.js';
 
 const ISSUED_AT = '2026-12-06T10:00:00.000Z';
@@ -85,6 +87,20 @@ describe('decision letters from the catalogue templates', async () => {
     const clerk = composeLetter(service.letter!, service.department, CASES[service.id]!.variables, 'refused', ISSUED_AT);
     assert.equal(clerk.decidedBy.role, 'Licensing clerk');
     assert.equal(clerk.validUntil, undefined, 'a refused licence has no period');
+  });
+
+  it('a refusal the rules made, in Spanish: the letter\'s reasons are the rule\'s words in Spanish, as issue-decision signs them', async () => {
+    const service = catalogue.get('housing-benefit')!;
+    const job: ActivatedJob = {
+      id: 1, type: 'issue-decision', instanceId: 7, processKey: 'housing-benefit', elementId: 'issue', elementInstance: 'issue#1', retries: 3, headers: {},
+      lockExpiresAt: ISSUED_AT, idempotencyKey: 'k',
+      variables: { ...CASES[service.id]!.variables, serviceId: service.id, decision: 'refused', decisionType: 'benefit', language: 'es', decisionReasons: 'Your household income is above the limit.' },
+    };
+    const composed = await decisionLetters(catalogue, async () => [])(job, decisionInputFromJob(job), ISSUED_AT);
+    assert.deepEqual(composed?.reasons, [service.letter!.translations!['es']!['decisions.output.income-above-limit.1']]);
+    assert.equal(composed?.reasons?.[0], 'Los ingresos de su hogar superan el límite.');
+    const english = await decisionLetters(catalogue, async () => [])({ ...job, variables: { ...job.variables, language: 'en' } }, decisionInputFromJob({ ...job, variables: { ...job.variables, language: 'en' } }), ISSUED_AT);
+    assert.deepEqual(english?.reasons, ['Your household income is above the limit.']);
   });
 
   it('a template with wrong fields is refused naming each field', () => {

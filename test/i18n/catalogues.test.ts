@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { composeLetter, DEFAULT_CATALOGUE_DIR, loadCatalogue, loadService, localiseService, translationProblems } from '../../src/catalogue/index.js';
+import { composeLetter, decisionTexts, DEFAULT_CATALOGUE_DIR, letterDecisionWords, loadCatalogue, loadService, localiseService, reasonsInWords, translationProblems } from '../../src/catalogue/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
 import { catalogue, formatMoney, fromAcceptLanguage, LANGUAGES, messageKeys, resolveLanguage, runInLanguage, t, translate } from '../../src/i18n/index.js';
 import { TemplateStore } from '../../src/notifications/index.js';
@@ -127,6 +127,23 @@ describe('the i18n layer', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a rule\'s own words passed on as the reasons are said in the case\'s language; a clerk\'s words stay as written', async () => {
+    const services = await loadCatalogue(DEFAULT_CATALOGUE_DIR);
+    const benefit = services.get('housing-benefit')!;
+    // The sentence the eligibility table's first rule gives as its reason (examples/housing-benefit-eligibility.dmn).
+    const ruleSays = 'Your household income is above the limit.';
+    const places = decisionTexts(benefit).filter(([, english]) => english === ruleSays).map(([place]) => place);
+    assert.deepEqual(places, ['decisions.output.income-above-limit.1'], 'the reason is a place of the letter to translate');
+    assert.ok(!decisionTexts(benefit).some(([, english]) => english === 'not-eligible'), 'a code is not words to translate');
+    for (const language of ['es', 'ca', 'et'] as const) {
+      const said = reasonsInWords(benefit, [ruleSays, 'Escrito por la gestora.'], letterDecisionWords(benefit.letter, language));
+      assert.equal(said[0], benefit.letter!.translations![language]!['decisions.output.income-above-limit.1'], language);
+      assert.notEqual(said[0], ruleSays, `${language}: translated`);
+      assert.equal(said[1], 'Escrito por la gestora.', 'a reason a person wrote is not touched');
+    }
+    assert.deepEqual(reasonsInWords(benefit, [ruleSays], letterDecisionWords(benefit.letter, 'en')), [ruleSays], 'English as the table says it');
   });
 
   it('a citizen e-mail goes out in the case\'s language, in English when it has none', () => {
