@@ -35,6 +35,7 @@ describeEachBackend('execution listeners (zeebe:executionListeners) as jobs', (b
     const first = await oneJob(h, 'el.first');
     assert.equal(first.elementId, 'work');
     assert.equal(first.retries, 2);
+    assert.equal(first.listener, 'start', 'a worker can tell a listener job from the element job');
     assert.deepEqual(first.headers, { from: 'task', shared: 'listener' }, 'the listener header wins over the task header of the same key');
     await h.engine.completeJob(first.id, { worker: 'w', variables: { fromFirst: 1 } });
     await noJob('work');
@@ -44,10 +45,12 @@ describeEachBackend('execution listeners (zeebe:executionListeners) as jobs', (b
     const work = await oneJob(h, 'work');
     assert.equal(work.variables['prepared'], 'yes', 'the task sees what its start listeners set');
     assert.deepEqual(work.headers, { from: 'task', shared: 'task' });
+    assert.equal(work.listener, undefined);
     assert.equal(new Set([first.idempotencyKey, second.idempotencyKey, work.idempotencyKey]).size, 3, 'listener jobs have their own idempotency keys');
     await h.engine.completeJob(work.id, { worker: 'w', variables: { result: 5 } });
     assert.equal((await instance(h, started.id)).state, 'active', 'the end listener holds the flow');
     const after = await oneJob(h, 'el.after');
+    assert.equal(after.listener, 'end');
     assert.equal(after.variables['result'], 5, 'the end listener sees the task result');
     await h.engine.completeJob(after.id, { worker: 'w', variables: { audited: true } });
     const done = await assertCompleted(h, started.id);
