@@ -165,6 +165,16 @@ describeEachBackend('execution listeners (zeebe:executionListeners) as jobs', (b
     assert.deepEqual(done.variables['results'], ['a!', 'b!']);
   });
 
+  it('cancelling a case that waits for a listener job removes that job', async () => {
+    await deploy(h, bpmn('el_cancel', `<startEvent id="s"/><userTask id="review"><extensionElements>${listeners('end|el.cancelEnd')}</extensionElements></userTask><endEvent id="e"/>`, 's -> review; review -> e'));
+    const started = await h.engine.startInstance('el_cancel');
+    const [task] = await h.engine.listTasks({ instanceId: started.id });
+    await h.engine.completeTask(task!.id, { actor: 'clerk', variables: { ok: true } });
+    assert.deepEqual((await instance(h, started.id)).activeElements.map((a) => a.elementId), ['review'], 'the user task waits for its end listener');
+    await h.engine.cancelInstance(started.id, { reason: 'withdrawn' });
+    await noJob('el.cancelEnd');
+  });
+
   it('a listener job cannot throw a BPMN error (as in Zeebe)', async () => {
     await deploy(h, bpmn('el_error', `<startEvent id="s"/><serviceTask id="work"><extensionElements><zeebe:taskDefinition type="work.err"/>${listeners('start|el.err')}</extensionElements></serviceTask><endEvent id="e"/>`, 's -> work; work -> e'));
     await h.engine.startInstance('el_error');
