@@ -251,6 +251,44 @@ const SCENARIOS: Scenario[] = [
       for (const task of await engine.listTasks({})) await engine.completeTask(task.id, { actor: 'clerk' });
     },
   },
+  {
+    // Issue 16: Zeebe execution listeners as jobs. A process start listener, two start listeners (one with a FEEL
+    // job type, one failing once) and an end listener on a service task, an inline (govflow:set) listener, a
+    // start listener choosing a gateway's path and one computing a timer's duration, and a process end listener.
+    name: 'listeners',
+    files: {
+      'listeners.bpmn': bpmn('listeners',
+        `<startEvent id="s"/>
+         <serviceTask id="check"><extensionElements><zeebe:taskDefinition type="check"/>
+           <zeebe:executionListeners><zeebe:executionListener eventType="start" type="=&quot;fetch.&quot; + source"/><zeebe:executionListener eventType="start" type="flaky" retries="2"/>
+           <zeebe:executionListener eventType="end" type="govflow:set"><zeebe:taskHeaders><zeebe:header key="stamped" value="yes"/></zeebe:taskHeaders></zeebe:executionListener>
+           <zeebe:executionListener eventType="end" type="audit"/></zeebe:executionListeners></extensionElements></serviceTask>
+         <exclusiveGateway id="route"><extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="start" type="route"/></zeebe:executionListeners></extensionElements></exclusiveGateway>
+         <intermediateCatchEvent id="pause"><extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="start" type="delay"/></zeebe:executionListeners></extensionElements><timerEventDefinition><timeDuration>=delay</timeDuration></timerEventDefinition></intermediateCatchEvent>
+         <endEvent id="fast"/><endEvent id="slow"/>`,
+        's->check; check->route; route->fast [= lane = "fast"]; route->pause (default); pause->slow')
+        .replace('<process id="listeners" isExecutable="true">', '<process id="listeners" isExecutable="true"><extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="start" type="opened"/><zeebe:executionListener eventType="end" type="closed"/></zeebe:executionListeners></extensionElements>'),
+    },
+    async run(engine, clock) {
+      for (const lane of ['fast', 'slow']) {
+        await engine.startInstance('listeners', { variables: { source: 'registry', lane }, businessKey: `L-${lane}`, actor: 'portal' });
+        await workAll(engine, clock, 'opened', () => ({ openedAt: clock.now().toISOString() }));
+        await workAll(engine, clock, 'fetch.registry', () => ({ fetched: 3 }));
+        const [flaky] = await engine.activateJobs({ type: 'flaky', worker: 'recorder' });
+        clock.advance(minute);
+        await engine.failJob(flaky!.id, { worker: 'recorder', errorMessage: 'busy', backoffMs: 0 });
+        await workAll(engine, clock, 'flaky', () => ({ prepared: true }));
+        await workAll(engine, clock, 'check', (vars) => ({ checked: Number(vars['fetched']) * 2 }));
+        await workAll(engine, clock, 'audit', (vars) => ({ audited: vars['stamped'] }));
+        await workAll(engine, clock, 'route', () => ({ routed: true }));
+        if (await workAll(engine, clock, 'delay', () => ({ delay: 'PT1H' })) > 0) {
+          clock.advance(60 * minute);
+          await engine.runDueTimers();
+        }
+        await workAll(engine, clock, 'closed', () => ({ closed: true }));
+      }
+    },
+  },
 ];
 
 async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]> {

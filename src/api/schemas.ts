@@ -78,6 +78,7 @@ export const Job = Type.Object({
   variables: Variables,
   lockExpiresAt: Type.String(),
   idempotencyKey: Type.String({ description: 'Stable across retries: make the side effect happen once per key' }),
+  listener: Type.Optional(Type.Union([Type.Literal('start'), Type.Literal('end')], { description: "An execution listener's job: start or end (absent on the element's own job)" })),
 });
 
 export const Incident = Type.Object({

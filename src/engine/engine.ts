@@ -10,7 +10,7 @@ import { JOB_WAKE_CHANNEL, latestDefinitionId, lockInstance, lockJobAndInstance 
 import * as reads from './persistence/read-store.js';
 import * as work from './persistence/work-store.js';
 import { computeTimer } from './runtime/timers.js';
-import type { Command, DecisionOutcome, InlineHandler, Variables } from './runtime/types.js';
+import type { Command, DecisionOutcome, InlineHandler, Token, Variables } from './runtime/types.js';
 import { StepRunner, type WorkItem } from './step-runner.js';
 import {
   checkVariables, iso, visibleVariables,
@@ -266,6 +266,7 @@ export class Engine {
       });
     }
     return rows.sort((a, b) => a.id - b.id).map((r) => ({
+      ...listenerOf(r.execution.tokens[r.element_instance]),
       id: r.id, type: r.type, instanceId: r.instance_id, processKey: r.process_key, elementId: r.element_id, elementInstance: r.element_instance,
       retries: r.retries, headers: r.headers, variables: visibleVariables(r.variables, r.execution.tokens, r.element_instance),
       lockExpiresAt: iso(r.lock_expires_at)!, idempotencyKey: r.idempotency_key,
@@ -463,3 +464,8 @@ export function createEngine(db: Database, options: EngineOptions = {}): Engine 
 }
 
 export type { Variables };
+
+/** The listener event type of a job whose token waits for an execution listener. */
+function listenerOf(token: Token | undefined): { listener?: 'start' | 'end' } {
+  return token?.listener ? { listener: token.listener.event } : {};
+}

@@ -109,6 +109,8 @@ export interface ActivatedJob {
   readonly lockExpiresAt: string;
   /** Stable across retries and re-locks: make the job's side effect happen once per key. */
   readonly idempotencyKey: string;
+  /** Set on an execution listener's job (Zeebe's listener event type); absent on the element's own job. */
+  readonly listener?: 'start' | 'end';
 }
 
 export interface IncidentView {

@@ -73,7 +73,7 @@ describe('extension table: nothing of the Zeebe and Camunda 7 namespaces is sile
 
   it('every entry that is run or inert is accepted by a deploy that uses it (removing one from the table fails here)', async () => {
     const seen = new Set<string>();
-    for (const name of ['zeebe-all.bpmn', 'camunda-all.bpmn']) {
+    for (const name of ['zeebe-all.bpmn', 'camunda-all.bpmn', 'zeebe-listeners.bpmn']) {
       const compiled = await compileBpmn(await fixture(name), name);
       for (const key of compiled.extensions) seen.add(key);
     }
@@ -89,6 +89,11 @@ describe('extension table: nothing of the Zeebe and Camunda 7 namespaces is sile
       name: 'a Camunda 7 execution listener',
       xml: camundaModel('    <bpmn:userTask id="t">\n      <bpmn:extensionElements>\n        <camunda:executionListener event="start" expression="${status.set(1)}" />\n      </bpmn:extensionElements>\n    </bpmn:userTask>'),
       where: 't', type: 'bpmn:UserTask', extension: /^camunda:ExecutionListener$/, tag: '<camunda:executionListener', instead: /govflow convert/,
+    },
+    {
+      name: 'a Zeebe user task listener (not run yet)',
+      xml: zeebeModel('    <bpmn:userTask id="ut">\n      <bpmn:extensionElements>\n        <zeebe:userTask />\n        <zeebe:taskListeners><zeebe:taskListener eventType="completing" type="check" /></zeebe:taskListeners>\n      </bpmn:extensionElements>\n    </bpmn:userTask>'),
+      where: 'ut', type: 'bpmn:UserTask', extension: /^zeebe:TaskListeners$/, tag: '<zeebe:taskListeners', instead: /execution listeners/,
     },
     {
       name: 'Zeebe linked resources',

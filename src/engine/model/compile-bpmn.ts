@@ -6,10 +6,11 @@ import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
 import { camundaCallBindings } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
+import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
-  DecisionBindingSpec, ElementModel, ElementType, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
+  DecisionBindingSpec, ElementModel, ElementType, EventKind, EventSpec, FlowModel, Mapping, MultiInstanceSpec, ProcessModel, TimerSpec, UserTaskSpec,
 } from './types.js';
 
 /** Models larger than this are refused before parsing (a deployment is a model, not a data dump). */
@@ -135,6 +136,7 @@ class ProcessCompiler {
     const id = this.process.id ?? 'process';
     const scope = this.compileScope(this.process, null);
     this.checkCycles();
+    const listeners = compileListeners(this.process, this.listenerSite(this.process, 'process', undefined, false));
     const triggered = Object.values(this.elements).filter((e) => e.parent === null && e.type === 'startEvent' && e.event && e.event.kind !== 'none').map((e) => e.id);
     return {
       id,
@@ -146,6 +148,7 @@ class ProcessCompiler {
       triggeredStartEvents: triggered,
       eventSubProcesses: scope.eventSubProcesses,
       inclusiveJoinSources: this.inclusiveJoinSources(),
+      ...(listeners ? { listeners } : {}),
     };
   }
 
@@ -389,7 +392,18 @@ class ProcessCompiler {
     }
     if (text(node, 'resultVariable') !== undefined && type !== 'businessRuleTask' && type !== 'scriptTask') this.unsupported(node, 'camunda:resultVariable only means something on a business rule or script task; remove it');
     if (prop<boolean>(node, 'isForCompensation')) this.unsupported(node, 'compensation activities are not supported yet');
+    const listeners = compileListeners(node, this.listenerSite(node, type, base.event?.kind, base.triggeredByEvent === true));
+    if (listeners) base.listeners = listeners;
     return base;
+  }
+
+  private listenerSite(node: Node, type: ListenerSite['type'], eventKind: EventKind | undefined, triggeredByEvent: boolean): ListenerSite {
+    return {
+      type, eventKind, triggeredByEvent,
+      value: (raw, what) => this.value(node, raw, what),
+      unsupported: (what) => this.unsupported(node, what),
+      invalid: (what) => this.invalid(node, `${node.id ?? node.$type}: ${what}`),
+    };
   }
 
   private compileJob(node: Node, base: { taskType?: string; retries?: number; headers?: Record<string, string> }, required: boolean): void {

@@ -23,7 +23,7 @@ const refuse = (instead: string): ExtensionHandling => ({ handling: 'refused', i
 
 const MODELLER = inert('modeller metadata (element templates); it has no run-time meaning');
 const CONVERT = 'run `govflow convert` on the Camunda 7 model first';
-const LISTENERS = 'listeners do not run yet; model the work as a service task before or after the element';
+const LISTENERS = 'user task listeners do not run yet; use execution listeners (zeebe:executionListeners) or a service task before or after the user task';
 const ASYNC = inert('govflow commits at every wait state and job, so a Camunda 7 asynchronous continuation changes nothing');
 
 const ZEEBE: Record<string, ExtensionHandling> = {
@@ -103,13 +103,13 @@ const ZEEBE: Record<string, ExtensionHandling> = {
   'zeebe:Script': run('FEEL script task'),
   'zeebe:Script#expression': run('script expression'),
   'zeebe:Script#resultVariable': run('script result variable'),
-  'zeebe:ExecutionListeners': refuse(LISTENERS),
-  'zeebe:ExecutionListeners#listeners': refuse(LISTENERS),
-  'zeebe:ExecutionListener': refuse(LISTENERS),
-  'zeebe:ExecutionListener#eventType': refuse(LISTENERS),
-  'zeebe:ExecutionListener#retries': refuse(LISTENERS),
-  'zeebe:ExecutionListener#type': refuse(LISTENERS),
-  'zeebe:ExecutionListener#headers': refuse('remove the headers of the listener; put them on the task (zeebe:taskHeaders)'),
+  'zeebe:ExecutionListeners': run('execution listeners, run as jobs before (start) or after (end) the element'),
+  'zeebe:ExecutionListeners#listeners': run('execution listeners in model order'),
+  'zeebe:ExecutionListener': run('execution listener job'),
+  'zeebe:ExecutionListener#eventType': run('start or end (refused where Zeebe does not run that kind)'),
+  'zeebe:ExecutionListener#retries': run('execution listener job retries'),
+  'zeebe:ExecutionListener#type': run('execution listener job type (static or =FEEL)'),
+  'zeebe:ExecutionListener#headers': run('execution listener job headers (over the element\'s headers)'),
   'zeebe:TaskListeners': refuse(LISTENERS),
   'zeebe:TaskListeners#listeners': refuse(LISTENERS),
   'zeebe:TaskListener': refuse(LISTENERS),

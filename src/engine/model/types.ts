@@ -77,6 +77,18 @@ export interface DecisionSpec {
   readonly binding?: DecisionBindingSpec;
 }
 
+/**
+ * A Zeebe execution listener: a job of `jobType` (static or `=FEEL`) run before the element starts its work
+ * (`start`) or after it completed, before the flow moves on (`end`). The element waits for each in turn.
+ */
+export interface ListenerSpec {
+  readonly eventType: 'start' | 'end';
+  readonly jobType: string;
+  readonly retries: number;
+  /** The listener's own headers; the element's headers are added under them when the job is created. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface ElementModel {
   readonly id: string;
   readonly type: ElementType;
@@ -112,6 +124,8 @@ export interface ElementModel {
   /** Scopes (sub-processes): their none start event and their event sub-processes. */
   readonly startEvent?: string;
   readonly eventSubProcesses?: readonly string[];
+  /** Execution listeners in model order; left out when there are none (so older models keep their checksum). */
+  readonly listeners?: readonly ListenerSpec[];
   /** Where it is in the source file, for messages that point at it. */
   readonly line?: number;
 }
@@ -140,4 +154,6 @@ export interface ProcessModel {
    * Precomputed so the join check at run time is a set lookup.
    */
   readonly inclusiveJoinSources: Readonly<Record<string, readonly string[]>>;
+  /** The process's own execution listeners (start: before its start event; end: before it completes). */
+  readonly listeners?: readonly ListenerSpec[];
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/index.js';
 import type { Effect, Token, Variables } from '../runtime/types.js';
-import { JOB_WAKE_CHANNEL } from './instance-store.js';
+import { JOB_WAKE_CHANNEL, listenerKeySuffix } from './instance-store.js';
 
 /**
  * The writes of a step's effects that are not folded into the step's own statement (see `saveStep`): one
@@ -14,7 +14,7 @@ export async function insertTaskJob(tx: Queryable, owner: Owner, effect: EffectO
   await tx.query(
     `insert into job (instance_id, definition_id, element_id, element_instance, kind, type, state, retries, due_at, headers, created_at, idempotency_key)
      values ($1, $2, $3, $4, 'task', $5, 'ready', $6, $7, $8::jsonb, $7, $9)`,
-    [owner.instanceId, owner.definitionId, effect.elementId, effect.elementInstance, effect.jobType, effect.retries, now, JSON.stringify(effect.headers), `${owner.instanceId}-${effect.elementInstance}-${effect.elementId}`],
+    [owner.instanceId, owner.definitionId, effect.elementId, effect.elementInstance, effect.jobType, effect.retries, now, JSON.stringify(effect.headers), `${owner.instanceId}-${effect.elementInstance}-${effect.elementId}${listenerKeySuffix(effect.listener)}`],
   );
   if (notify) await tx.query('select pg_notify($1, $2)', [JOB_WAKE_CHANNEL, effect.jobType]);
 }

@@ -88,6 +88,12 @@ export interface NewJob {
   readonly jobType: string;
   readonly retries: number;
   readonly headers: Record<string, string>;
+  readonly listener?: { readonly event: 'start' | 'end'; readonly index: number } | undefined;
+}
+
+/** What sets an execution listener's job key apart from the job of its element on the same token. */
+export function listenerKeySuffix(listener: NewJob['listener']): string {
+  return listener ? `-listener-${listener.event}-${listener.index}` : '';
 }
 
 /** A `cancelWaits` effect written in the step's own statement: jobs, subscriptions and open tasks of a token. */
@@ -153,8 +159,8 @@ function stepCtes(p: Params, source: string, definitionId: number, firstSeq: num
   ];
   if (step.jobs.length > 0) {
     ctes.push(`new_jobs as (insert into job (instance_id, definition_id, element_id, element_instance, kind, type, state, retries, due_at, headers, created_at, idempotency_key)
-       select ${source}.id, ${p.add(definitionId, '::bigint')}, el, ei, 'task', ty, 'ready', r, ${at}, h, ${at}, ${source}.id || '-' || ei || '-' || el
-       from ${source}, jsonb_to_recordset(${p.add(JSON.stringify(step.jobs.map((j) => ({ el: j.elementId, ei: j.elementInstance, ty: j.jobType, r: j.retries, h: j.headers }))), '::jsonb')}) as j(el text, ei text, ty text, r int, h jsonb))`);
+       select ${source}.id, ${p.add(definitionId, '::bigint')}, el, ei, 'task', ty, 'ready', r, ${at}, h, ${at}, ${source}.id || '-' || ei || '-' || el || sx
+       from ${source}, jsonb_to_recordset(${p.add(JSON.stringify(step.jobs.map((j) => ({ el: j.elementId, ei: j.elementInstance, ty: j.jobType, r: j.retries, h: j.headers, sx: listenerKeySuffix(j.listener) }))), '::jsonb')}) as j(el text, ei text, ty text, r int, h jsonb, sx text))`);
   }
   if (step.cancels.length > 0) {
     const cancels = p.add(JSON.stringify(step.cancels.map((c) => ({ ei: c.elementInstance, ids: c.elementIds ?? null }))), '::jsonb');

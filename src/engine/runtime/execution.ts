@@ -2,7 +2,8 @@ import { GovflowError } from '../../kernel/index.js';
 import { isExpression, stripEquals } from '../model/feel.js';
 import { addDuration, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
 import type { DecisionSpec, ElementModel } from '../model/types.js';
-import { IncidentSignal, StepFlow, withPath, type Operation } from './step-flow.js';
+import { IncidentSignal, withPath, type Operation } from './step-flow.js';
+import { StepListeners } from './step-listeners.js';
 import type { StepInput, StepResult } from './step-types.js';
 import { computeTimer } from './timers.js';
 import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js';
@@ -24,7 +25,7 @@ export function applyCommand(input: StepInput, command: Command, hooks: RuntimeH
   return step.result();
 }
 
-class Step extends StepFlow {
+class Step extends StepListeners {
   // ---------------------------------------------------------------- the loop
 
   run(command: Command): void {
@@ -40,7 +41,7 @@ class Step extends StepFlow {
         }
         const operation = this.queue.shift()!;
         if (operation.op === 'activate') this.activate(operation);
-        else if (operation.op === 'complete') this.complete(operation.token, operation.vars, operation.takeFlows);
+        else if (operation.op === 'complete') this.complete(operation.token, operation.vars, operation.takeFlows, operation.listenersDone);
         else if (operation.op === 'retry') this.retryBehaviour(operation.token);
         else this.checkScope(operation.scope);
       }
@@ -57,12 +58,18 @@ class Step extends StepFlow {
       case 'jobCompleted':
       case 'taskCompleted': {
         const token = this.waitingToken(command.elementInstance, command.type === 'jobCompleted' ? 'job' : 'task');
+        if (command.type === 'jobCompleted' && token.listener) {
+          this.emit('job.completed', token, { variables: command.variables, listener: token.listener.event });
+          this.listenerCompleted(token, command.variables);
+          return;
+        }
         this.emit(command.type === 'jobCompleted' ? 'job.completed' : 'task.completed', token, { variables: command.variables });
         this.queue.push({ op: 'complete', token: token.id, vars: command.variables });
         return;
       }
       case 'jobError': {
         const token = this.waitingToken(command.elementInstance, 'job');
+        this.refuseListenerError(token);
         this.emit('error.thrown', token, { errorCode: command.errorCode, message: command.message ?? null });
         this.throwError(token, command.errorCode, command.variables);
         return;
@@ -122,6 +129,7 @@ class Step extends StepFlow {
     root.wait = 'scope';
     this.variables = { ...this.variables, ...(startEventId ? {} : variables) };
     this.emit('process.started', undefined, { processId: this.model.id, variables, startEventId: startId });
+    if (this.beginStartListeners(root, undefined, startEventId ? variables : undefined, startId)) return;
     this.subscribeEventSubProcesses(root, this.model.eventSubProcesses);
     this.queue.push({ op: 'activate', elementId: startId, scope: root.id, ...(startEventId ? { triggered: variables } : {}) });
   }
@@ -172,8 +180,26 @@ class Step extends StepFlow {
           if (head) token.vars = { ...token.vars, [head]: withPath(token.vars?.[head], path, value) };
         }
       }
+      if (this.beginStartListeners(token, element, triggered)) return;
       if (token.index === undefined) this.subscribeBoundaries(token, element);
       this.behave(token, element, triggered);
+    } catch (error) {
+      if (!(error instanceof IncidentSignal)) throw error;
+      this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
+    }
+  }
+
+  protected afterStartListeners(token: Token, element: ElementModel | undefined, state: NonNullable<Token['listener']>): void {
+    if (!element) {
+      // The process: its event sub-processes open, then its start event runs.
+      token.wait = 'scope';
+      this.subscribeEventSubProcesses(token, this.model.eventSubProcesses);
+      this.queue.push({ op: 'activate', elementId: state.startEventId!, scope: token.id, ...(state.vars ? { triggered: state.vars } : {}) });
+      return;
+    }
+    try {
+      if (token.index === undefined) this.subscribeBoundaries(token, element);
+      this.behave(token, element, state.vars);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
       this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
@@ -191,7 +217,13 @@ class Step extends StepFlow {
     this.effects.push({ type: 'resolveIncidents', elementInstance: token.id });
     this.emit('incident.resolved', token);
     if (incident.phase === 'complete') {
-      this.queue.push({ op: 'complete', token: token.id, ...(incident.vars ? { vars: incident.vars } : {}), ...(incident.takeFlows ? { takeFlows: incident.takeFlows } : {}) });
+      this.queue.push({
+        op: 'complete', token: token.id, ...(incident.vars ? { vars: incident.vars } : {}), ...(incident.takeFlows ? { takeFlows: incident.takeFlows } : {}), ...(incident.listenersDone ? { listenersDone: true } : {}),
+      });
+      return;
+    }
+    if (token.listener) {
+      this.queue.push({ op: 'retry', token: token.id });
       return;
     }
     const element = this.element(token.elementId);
@@ -206,6 +238,10 @@ class Step extends StepFlow {
   private retryBehaviour(tokenId: string): void {
     const token = this.token(tokenId);
     if (!token) return;
+    if (token.listener) {
+      this.restartListeners(token);
+      return;
+    }
     const element = this.element(token.elementId);
     try {
       this.behave(token, element, undefined);

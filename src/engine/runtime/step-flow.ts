@@ -13,7 +13,7 @@ import type { StepInput, StepResult } from './step-types.js';
 
 export type Operation =
   | { op: 'activate'; elementId: string; scope: string; flow?: string; triggered?: Variables; inner?: { body: string; index: number; item: unknown } }
-  | { op: 'complete'; token: string; vars?: Variables; takeFlows?: string[] }
+  | { op: 'complete'; token: string; vars?: Variables; takeFlows?: string[]; listenersDone?: boolean }
   | { op: 'checkScope'; scope: string }
   | { op: 'retry'; token: string };
 
@@ -56,6 +56,10 @@ export abstract class StepFlow {
       this.events.push({ type, data });
     }
   }
+
+  // Execution listeners (step-listeners.ts): true when the token now waits for a listener job instead.
+  protected abstract beginStartListeners(token: Token, element: ElementModel | undefined, triggered?: Variables, startEventId?: string): boolean;
+  protected abstract beginEndListeners(token: Token, element: ElementModel | undefined, resultContext: Variables, takeFlows?: string[]): boolean;
 
   protected element(id: string): ElementModel {
     const element = this.model.elements[id];
@@ -226,7 +230,11 @@ export abstract class StepFlow {
 
   // ---------------------------------------------------------------- completion
 
-  protected complete(tokenId: string, vars?: Variables, takeFlows?: string[]): void {
+  /**
+   * Output mappings, then the end execution listeners (the token waits for them and comes back with
+   * `listenersDone`, its result context in `vars`), then the flow moves on.
+   */
+  protected complete(tokenId: string, vars?: Variables, takeFlows?: string[], listenersDone = false): void {
     const token = this.token(tokenId);
     if (!token) return;
     const element = this.model.elements[token.elementId];
@@ -237,7 +245,10 @@ export abstract class StepFlow {
     }
     let resultContext: Variables = vars ?? {};
     try {
-      resultContext = this.applyResult(token, element, vars);
+      if (!listenersDone) {
+        resultContext = this.applyResult(token, element, vars);
+        if (this.beginEndListeners(token, element, resultContext, takeFlows)) return;
+      }
       if (token.index !== undefined) {
         this.innerCompleted(token, element, resultContext);
         return;
@@ -249,7 +260,9 @@ export abstract class StepFlow {
       this.leave(element, token.scope!, flows);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
-      this.raiseIncident(token, error.kind, error.message, { phase: 'complete', ...(vars ? { vars } : {}), ...(takeFlows ? { takeFlows } : {}) });
+      this.raiseIncident(token, error.kind, error.message, {
+        phase: 'complete', ...(vars || listenersDone ? { vars: listenersDone ? resultContext : vars } : {}), ...(takeFlows ? { takeFlows } : {}), ...(listenersDone ? { listenersDone } : {}),
+      });
     }
   }
 
@@ -294,7 +307,7 @@ export abstract class StepFlow {
   /** A scope with no tokens left is complete: a sub-process leaves, the process ends. */
   protected checkScope(scopeId: string): void {
     const scope = this.token(scopeId);
-    if (!scope || scope.wait === 'mi' || scope.wait === 'incident') return;
+    if (!scope || scope.wait === 'mi' || scope.wait === 'incident' || scope.listener) return;
     for (const t of Object.values(this.state.tokens)) if (t.scope === scopeId) return;
     if (this.queue.some((o) => o.op === 'activate' && o.scope === scopeId)) return;
     // A token that waits at an inclusive join is still in the scope: the join fires once nothing else can arrive.
@@ -302,12 +315,8 @@ export abstract class StepFlow {
       if (flows.length > 0 && key.startsWith(`${scopeId}|`) && this.model.elements[key.slice(scopeId.length + 1)]?.type === 'inclusiveGateway') return;
     }
     if (scope.scope === null) {
-      if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
-      delete this.state.tokens[scope.id];
-      this.clearJoins(scope.id);
-      this.status = 'completed';
-      this.emit('process.completed', undefined, {});
-      if (this.input.hasParent) this.effects.push({ type: 'notifyParent', command: { type: 'childCompleted', elementInstance: '', variables: this.variables } });
+      if (this.beginEndListeners(scope, undefined, {})) return;
+      this.finishProcess(scope);
       return;
     }
     this.clearJoins(scope.id);
@@ -320,6 +329,16 @@ export abstract class StepFlow {
     }
     delete scope.wait;
     this.queue.push({ op: 'complete', token: scope.id });
+  }
+
+  /** The process scope is empty and its end listeners (if any) have run: the instance completes. */
+  protected finishProcess(scope: Token): void {
+    if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
+    delete this.state.tokens[scope.id];
+    this.clearJoins(scope.id);
+    this.status = 'completed';
+    this.emit('process.completed', undefined, {});
+    if (this.input.hasParent) this.effects.push({ type: 'notifyParent', command: { type: 'childCompleted', elementInstance: '', variables: this.variables } });
   }
 
   protected terminateScope(scopeId: string): void {
@@ -388,7 +407,7 @@ export abstract class StepFlow {
         this.consumeJoin(gateway, scopeId);
         const token = this.newToken(gateway.id, scopeId);
         this.emit('element.activated', token);
-        this.queue.push({ op: 'complete', token: token.id });
+        if (!this.beginStartListeners(token, gateway)) this.queue.push({ op: 'complete', token: token.id });
         return true;
       }
     }

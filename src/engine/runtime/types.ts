@@ -30,8 +30,14 @@ export interface Token {
   esp?: boolean;
   /** Something was scheduled for this token (job, timer, subscription, task) that must be cancelled with it. */
   hasWaits?: boolean;
-  /** What to retry when an incident on this token is resolved. */
-  incident?: { phase: 'activate' | 'complete'; vars?: Record<string, unknown>; takeFlows?: string[] };
+  /** What to retry when an incident on this token is resolved (`listenersDone`: the end listeners have run). */
+  incident?: { phase: 'activate' | 'complete'; vars?: Record<string, unknown>; takeFlows?: string[]; listenersDone?: boolean };
+  /**
+   * The execution listener this token waits for: which kind, which one (index into the element's listeners of that
+   * kind), and what the element continues with once the last one completed (trigger or completion variables, the
+   * flows a gateway chose, the start event a process begins at).
+   */
+  listener?: { event: 'start' | 'end'; index: number; vars?: Record<string, unknown>; takeFlows?: string[]; startEventId?: string };
 }
 
 export interface ExecutionState {
@@ -63,7 +69,11 @@ export interface EngineEvent {
 }
 
 export type Effect =
-  | { readonly type: 'createJob'; readonly elementId: string; readonly elementInstance: string; readonly jobType: string; readonly retries: number; readonly headers: Record<string, string> }
+  | {
+      readonly type: 'createJob'; readonly elementId: string; readonly elementInstance: string; readonly jobType: string; readonly retries: number; readonly headers: Record<string, string>;
+      /** An execution listener's job: its own idempotency key (the element's job comes after it on the same token). */
+      readonly listener?: { readonly event: 'start' | 'end'; readonly index: number };
+    }
   | { readonly type: 'createTimer'; readonly elementId: string; readonly elementInstance: string; readonly dueAt: string; readonly cycle?: string }
   | {
       readonly type: 'createTask'; readonly elementId: string; readonly elementInstance: string; readonly name: string | null;
