@@ -20,7 +20,7 @@ import { loadOrCreateSigner, publishTreeHead, sealPending, verifyLedger } from '
 import { createVault } from '../../src/privacy/index.js';
 import { loadOrCreateClientKey } from '../../src/registries/index.js';
 import { openDatabase, type Backend, type Database } from '../../src/store/index.js';
-import { createServerDatabase, describeEachBackend, migratedSnapshotDir } from '../support/databases.js';
+import { createServerDatabase, describeEachBackend } from '../support/databases.js';
 
 const bin = new URL('../../bin/govflow.mjs', import.meta.url).pathname;
 const SERVICES_DIR = path.resolve(import.meta.dirname, '..', '..', 'services');
@@ -61,8 +61,7 @@ describeEachBackend('govflow keys rotate (issue 13, acceptance 7)', (backend: Ba
   let masterKey: string;
   const population: Population = { codes: [], secrets: new Map() };
 
-  // A new data directory starts from the migrated image (docs/testing.md): what is tested here is the rotation, not migrating.
-  const open = (): Promise<Database> => openDatabase(url ? { url, poolSize: 3 } : { dataDir: dir, ...(migratedSnapshotDir ? { migratedSnapshotDir } : {}) });
+  const open = (): Promise<Database> => openDatabase(url ? { url, poolSize: 3 } : { dataDir: dir });
   async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
     const db = await open();
     try {
