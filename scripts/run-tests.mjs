@@ -72,8 +72,13 @@ const SLOWEST_FIRST = [
   'test/engagement/feedback-and-triage-pages.test.ts', 'test/cli/backup.test.ts', 'test/bench-web.test.ts',
   'test/identity/authorisation-matrix.test.ts', 'test/workbench/case-page-browser.test.ts', 'test/admin/admin-editors-browser.test.ts',
   'test/workbench/workbench-browser.test.ts', 'test/engagement/updates.test.ts',
+  // Stop 18, targeted runs side by side at load 20-30 (no clean-clone log per file): about as long as the training
+  // sandbox test or longer, and most of them late in path order, where they would have run last.
+  'test/workbench/workbench.test.ts',
   'test/training/training-sandbox.test.ts',
+  'test/transparency/open-data.test.ts', 'test/privacy/personal-data-at-rest.test.ts', 'test/exchange/fire-review-browser.test.ts', 'test/cli/keys-rotation.test.ts',
   'test/engagement/installable-app.test.ts',
+  'test/exchange/two-instances.test.ts', 'test/exchange/restart.test.ts',
 ].map((file) => path.join(root, file));
 const rank = (file) => { const i = SLOWEST_FIRST.indexOf(file); return i < 0 ? SLOWEST_FIRST.length : i; };
 const everyTest = () => [...findTests(path.join(root, 'test')), ...findTests(path.join(root, 'src'))].map((file, i) => ({ file, i }))

@@ -15,7 +15,7 @@ export const pgUrl = process.env['GOVFLOW_TEST_PG_URL'];
  * migrations still run on top of the image; PostgreSQL databases and test/architecture/table-ownership.test.ts
  * migrate from nothing.
  */
-const migratedSnapshotDir = process.env['GOVFLOW_PGLITE_SNAPSHOT_DIR'] || undefined;
+export const migratedSnapshotDir = process.env['GOVFLOW_PGLITE_SNAPSHOT_DIR'] || undefined;
 
 /** A fresh, migrated database of the given backend: PGlite in memory, or a new database on the test server. */
 export async function freshDatabase(backend: Backend, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database & { url: string }> {

@@ -11,8 +11,9 @@ import jsonld from 'jsonld';
 import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
-import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
+import { projectPending, type Database } from '../../src/store/index.js';
 import { addMilestone, createProject, createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending, readServiceMoney, type PublishedService } from '../../src/transparency/index.js';
+import { freshDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
 import { sharedPath, skipWithoutSharedData } from '../support/shared-data.js';
 import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
@@ -51,7 +52,7 @@ describe('open data: DCAT-AP catalogue, CKAN API, caching', () => {
   let base: string;
   let services: PublishedService[];
   before(async () => {
-    db = await openDatabase({ url: 'memory://' });
+    db = await freshDatabase('pglite');
     const run = await driveServices(db, { days: 20, perDay: 3 });
     services = publishedOf(run.services);
     // Spending and contracts as imported, and fees paid on eight licence cases (one refunded): the spending

@@ -7,10 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
-import { openDatabase, projectPending, type Database } from '../../src/store/index.js';
+import { projectPending, type Database } from '../../src/store/index.js';
 import { createTransparencyPlugin, createTransparencyProjector, importContracts, importSpending } from '../../src/transparency/index.js';
 import { readGovukAsset } from '../../src/web/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../portal/support.js';
+import { freshDatabase } from '../support/databases.js';
 import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { driveServices, GOOD_CONTRACTS, GOOD_SPENDING, payFees, publishedOf } from './support.js';
 
@@ -31,7 +32,7 @@ describe('transparency pages in Chromium', () => {
   let base: string;
   let browser: Browser;
   before(async () => {
-    db = await openDatabase({ url: 'memory://' });
+    db = await freshDatabase('pglite');
     const run = await driveServices(db, { days: 45, perDay: 3 });
     const services = publishedOf(run.services);
     const { rows } = await db.query<{ business_key: string }>("select business_key from process_instance where business_key like 'BL-%' order by id limit 7");

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { openDatabase, type Database } from '../../src/store/index.js';
+import type { Database } from '../../src/store/index.js';
 import {
   addMilestone, checkMilestone, checkNewProject, checkProjectUpdate, completeMilestone, createProject, getProject, listProjects, projectsCsv, recordProjectUpdate,
 } from '../../src/transparency/index.js';
-import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { signInStaff } from '../support/sign-in.js';
 
@@ -19,7 +19,7 @@ const NEW = { title: 'Riverside park renewal', summary: 'New paths and lighting.
 describeEachBackend('project timelines: the store', (backend) => {
   let db: Database;
   before(async () => {
-    db = await openDatabase({ url: backend === 'postgres' ? await createServerDatabase() : 'memory://' });
+    db = await freshDatabase(backend);
   });
   after(async () => db?.close());
 
