@@ -99,6 +99,11 @@ env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(tmpdir(), 'govflow-test-pglite');
 // Every test file signs in, posts and calls the API from 127.0.0.1, some hundreds of times a minute (the
 // authorisation matrix): the production limits would refuse them. The rate-limit tests set their own small limits.
 env.GOVFLOW_RATE_LIMITS ??= '*=1000000/1m';
+// Each file's time, for keeping SLOWEST_FIRST (and the 30-minute budget) honest from a clean run.
+if (args.length === 0) {
+  env.GOVFLOW_TEST_DURATIONS ??= path.join(tmpdir(), 'govflow-test-durations.json');
+  console.log(`» each file's time goes to ${env.GOVFLOW_TEST_DURATIONS}`);
+}
 
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-files.mjs'), ...targets], { stdio: 'inherit', cwd: root, env });
 const stop = () => pgServer?.stop();
