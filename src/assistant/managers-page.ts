@@ -15,7 +15,7 @@ const pct = (n: number, of: number): string => (of === 0 ? '–' : t('staff.assi
 
 function send(request: FastifyRequest, reply: FastifyReply, content: SafeHtml, status = 200): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(page({
-    title: t('staff.assistant.title'), content, section: { name: t('staff.section'), href: '/staff' }, wide: true, current: 'assistant',
+    title: t('staff.assistant.title'), content, section: { name: t('staff.section'), href: '/staff' }, wide: true, languageSwitcher: true, current: 'assistant',
     navigation: [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/assistant', label: t('staff.nav.assistant'), key: 'assistant' }],
     citizen: request.principal?.name ?? null, csrfToken: request.csrfToken, signOutAction: '/staff/sign-out',
   }).value);

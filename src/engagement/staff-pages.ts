@@ -24,7 +24,7 @@ export async function staffUser(request: FastifyRequest, reply: FastifyReply): P
 
 export function sendStaffPage(request: FastifyRequest, reply: FastifyReply, options: { title: string; content: SafeHtml; status?: number; hasErrors?: boolean; current: string }): FastifyReply {
   return reply.status(options.status ?? 200).type('text/html; charset=utf-8').send(page({
-    title: options.title, content: options.content, section: { name: t('staff.section'), href: '/staff' }, wide: true, current: options.current,
+    title: options.title, content: options.content, section: { name: t('staff.section'), href: '/staff' }, wide: true, languageSwitcher: true, current: options.current,
     navigation: [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/triage', label: t('staff.triage.title'), key: 'triage' }],
     citizen: request.principal?.name ?? null, csrfToken: request.csrfToken, signOutAction: '/staff/sign-out', hasErrors: options.hasErrors ?? false,
   }).value);

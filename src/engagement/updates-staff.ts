@@ -75,7 +75,7 @@ export function registerUpdatesStaffPage(options: { updates: Updates; logger: Lo
   const { updates } = options;
   const send = (reply: FastifyReply, staff: StaffPrincipal | null, csrf: string, title: string, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
     reply.status(status).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: navigation(), current: 'updates', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors,
+      title, content, navigation: navigation(), current: 'updates', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors, languageSwitcher: true,
     }).value);
 
   /** The publisher signed in, or a redirect to the staff sign-in (null after replying); a 403 for anyone else. */

@@ -155,7 +155,7 @@ ${mapSvg(t('staff.sensors.routeMap', { count: stops.length }), plan.ordered.map(
 
 export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logger: Logger): Promise<void> {
   const send = (reply: FastifyReply, staff: StaffPrincipal | null, csrf: string, title: string, content: SafeHtml, status = 200): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, navigation: navigation(), current: 'sensors', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, wide: true }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, navigation: navigation(), current: 'sensors', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, wide: true, languageSwitcher: true }).value);
   /** Staff only: a visitor goes to the staff sign-in, anyone else gets a 403. */
   const staffOf = async (request: FastifyRequest, reply: FastifyReply): Promise<StaffPrincipal | null> => {
     const principal = request.principal;

@@ -56,7 +56,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
   const forwardedCsp = new WeakMap<FastifyReply, string>();
 
   const send: TrainingContext['send'] = (reply, staff, title, content, status = 200, current = 'training') => reply.status(status).type('text/html; charset=utf-8').send(page({
-    title, content, navigation: trainingNavigation(), current, section: { name: t('staff.training.section'), href: '/staff/training' }, wide: true,
+    title, content, navigation: trainingNavigation(), current, section: { name: t('staff.training.section'), href: '/staff/training' }, wide: true, languageSwitcher: true,
     citizen: staff?.principal.name ?? null, ...(staff ? { csrfToken: staff.csrfToken } : {}),
   }).value);
 

@@ -67,7 +67,7 @@ export function registerProjectsStaffPages(options: ProjectsStaffOptions): (serv
   const today = (): string => (options.now?.() ?? new Date()).toISOString().slice(0, 10);
   const send = (reply: FastifyReply, staff: StaffPrincipal | null, csrf: string, title: string, content: SafeHtml, status = 200): FastifyReply =>
     reply.status(status).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: navigation(), current: 'projects', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors: status === 400, wide: true,
+      title, content, navigation: navigation(), current: 'projects', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors: status === 400, wide: true, languageSwitcher: true,
     }).value);
 
   /**
