@@ -17,7 +17,8 @@ export const ALLOWED_DEPENDENCIES = {
   engine: ['kernel', 'store', 'decisions'],
   identity: ['kernel', 'store', 'privacy', 'web', 'i18n'],
   privacy: ['kernel', 'store', 'engine'],
-  // web renders every page in the reader's language, so the i18n layer sits beside kernel, under the page edge.
+  // web renders every page in the reader's language, so the i18n layer sits beside kernel, under the page edge; every
+  // module with pages of its own (staff pages included) may ask it for words.
   web: ['kernel', 'i18n'],
   i18n: ['kernel'],
   documents: ['kernel', 'store', 'engine', 'web', 'i18n'],
@@ -34,15 +35,15 @@ export const ALLOWED_DEPENDENCIES = {
   // services floor (house plan): engagement uses only the engines and the web edge; compose passes the catalogue's SLA and identity's key check.
   engagement: ['kernel', 'store', 'engine', 'web', 'i18n'],
   // A service on the platform floor: figures from its own projector's table, the ledger's tree head, public pages on the web edge.
-  transparency: ['kernel', 'store', 'ledger', 'web'],
+  transparency: ['kernel', 'store', 'ledger', 'web', 'i18n'],
   // services floor: the catalogue's text comes in as plain data and the decisions are evaluated through decisions/; compose passes the citizen's cases and the vault.
-  assistant: ['kernel', 'store', 'engine', 'decisions', 'web'],
+  assistant: ['kernel', 'store', 'engine', 'decisions', 'web', 'i18n'],
   // Sensors (issue 22): its own tables, cases through the engine, rules through decisions, staff pages on the web edge.
-  sensors: ['kernel', 'store', 'engine', 'decisions', 'web'],
+  sensors: ['kernel', 'store', 'engine', 'decisions', 'web', 'i18n'],
   // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge.
   exchange: ['kernel', 'store', 'engine', 'privacy', 'web'],
   // The training sandbox (issue 20): on the web edge beside the workbench, whose real plugin it mounts over a sandbox's own database.
-  training: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'workbench'],
+  training: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'workbench', 'i18n'],
   cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n', 'training'],
 };
 

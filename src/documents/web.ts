@@ -2,7 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, personalData } from '../kernel/index.js';
-import { html, htmlErrorHandler, page, readGovukAsset, SECURITY_HEADERS, type SafeHtml } from '../web/index.js';
+import { formatDay, t } from '../i18n/index.js';
+import { html, htmlErrorHandler, page, readGovukAsset, SECURITY_HEADERS, useReaderLanguage, type SafeHtml } from '../web/index.js';
 import type { DecisionPayload } from './decision.js';
 import type { DecisionStatus, Documents, JwsVerification } from './service.js';
 import { parseVerificationCode } from './verification-code.js';
@@ -117,9 +118,9 @@ export function documentRoutes(documents: Documents, options: { mayRevoke?: (pri
   ];
 }
 
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const day = (iso: string): string => DATE.format(new Date(iso));
-const TYPE_NAMES: Record<string, string> = { permit: 'Permit', licence: 'Licence', benefit: 'Benefit decision' };
+/** A moment as its calendar day in UTC, in the reader's language. */
+const day = (iso: string): string => formatDay(new Date(iso).toISOString().slice(0, 10));
+const typeName = (type: string): string => (['permit', 'licence', 'benefit'].includes(type) ? t('verify.type', { type }) : type);
 
 function row(key: string, value: string | SafeHtml): SafeHtml {
   return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
@@ -129,46 +130,46 @@ function codeForm(options: { value?: string; error?: string } = {}): SafeHtml {
   const error = options.error;
   return html`<form method="get" action="/verify" novalidate>
 <div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
-<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">Check a decision is genuine</label></h1>
-<div id="code-hint" class="govuk-hint">Enter the verification code printed on the decision, for example K7QX-M2PA-9F3D</div>
-${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error}</p>` : ''}
+<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">${t('verify.title')}</label></h1>
+<div id="code-hint" class="govuk-hint">${t('verify.hint', { example: 'K7QX-M2PA-9F3D' })}</div>
+${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error}</p>` : ''}
 <input class="govuk-input govuk-input--width-20${error ? ' govuk-input--error' : ''}" id="code" name="code" type="text" spellcheck="false" autocomplete="off" value="${options.value ?? ''}" aria-describedby="code-hint${error ? ' code-error' : ''}">
 </div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Check</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('verify.check')}</button>
 </form>`;
 }
 
 function resultPage(code: string, status: DecisionStatus | null, serviceName: (id: string) => string | undefined): { title: string; content: SafeHtml } {
   if (!status) {
-    return { title: 'Decision not found', content: html`<h1 class="govuk-heading-l">We could not find a decision with this code</h1>
-<p class="govuk-body">No decision has the verification code <strong>${code}</strong>. Check the code on the document and <a class="govuk-link" href="/verify">try again</a>.</p>
-<p class="govuk-body">If the code is right, the document may not be genuine.</p>` };
+    return { title: t('verify.notFoundTitle'), content: html`<h1 class="govuk-heading-l">${t('verify.notFoundHeading')}</h1>
+<p class="govuk-body">${t('verify.noDecision')} <strong>${code}</strong>. ${t('verify.checkCode')} <a class="govuk-link" href="/verify">${t('verify.tryAgain')}</a>.</p>
+<p class="govuk-body">${t('verify.mayNotBeGenuine')}</p>` };
   }
   const p = status.payload;
   const view = publicView(p);
   const banner = status.status === 'current'
-    ? html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">This decision is genuine</h1><div class="govuk-panel__body">It was issued by ${p.issuer.name} and has not been revoked</div></div>`
-    : html`<h1 class="govuk-heading-l">This decision has been revoked</h1>
-<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> It was revoked on ${day(status.revokedAt!)}: ${status.revokedReason ?? ''}</strong></div>`;
+    ? html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">${t('verify.genuine')}</h1><div class="govuk-panel__body">${t('verify.issuedNotRevoked', { issuer: p.issuer.name })}</div></div>`
+    : html`<h1 class="govuk-heading-l">${t('verify.revoked')}</h1>
+<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${t('verify.revokedOn', { day: day(status.revokedAt!) })} ${status.revokedReason ?? ''}</strong></div>`;
   return {
-    title: status.status === 'current' ? 'Decision is genuine' : 'Decision revoked',
+    title: status.status === 'current' ? t('verify.genuineTitle') : t('verify.revokedTitle'),
     content: html`${banner}
-<h2 class="govuk-heading-m">What the decision says</h2>
+<h2 class="govuk-heading-m">${t('verify.says')}</h2>
 <dl class="govuk-summary-list">
-${row('Verification code', status.code)}
-${row('Issued by', p.issuer.name)}
-${row('Type', TYPE_NAMES[p.decisionType] ?? p.decisionType)}
-${row('Service', p.letter?.serviceName ?? serviceName(p.service) ?? p.service)}
-${row('Reference', p.reference)}
-${row('Outcome', p.outcome === 'approved' ? 'Approved' : 'Refused')}
-${view['holder'] !== undefined ? row('Issued to', view['holder']) : ''}
-${row('Issued on', day(p.issuedAt))}
-${p.validFrom ? row('Valid from', day(p.validFrom)) : ''}
-${p.validUntil ? row('Valid until', day(p.validUntil)) : ''}
-${row('Status', status.status === 'current' ? 'Current' : `Revoked on ${day(status.revokedAt!)}`)}
+${row(t('verify.code'), status.code)}
+${row(t('verify.issuedBy'), p.issuer.name)}
+${row(t('verify.typeLabel'), typeName(p.decisionType))}
+${row(t('verify.service'), p.letter?.serviceName ?? serviceName(p.service) ?? p.service)}
+${row(t('verify.reference'), p.reference)}
+${row(t('verify.outcome'), p.outcome === 'approved' ? t('verify.approved') : t('verify.refused'))}
+${view['holder'] !== undefined ? row(t('verify.issuedTo'), view['holder']) : ''}
+${row(t('verify.issuedOn'), day(p.issuedAt))}
+${p.validFrom ? row(t('verify.validFrom'), day(p.validFrom)) : ''}
+${p.validUntil ? row(t('verify.validUntil'), day(p.validUntil)) : ''}
+${row(t('verify.status'), status.status === 'current' ? t('verify.current') : t('verify.revokedOnDay', { day: day(status.revokedAt!) }))}
 </dl>
-<p class="govuk-body">Compare these details with the document you were shown. ${NAME_PUBLIC_FOR.has(p.decisionType) ? '' : 'The name of the person and the reasons are not shown here, to protect their privacy.'}</p>
-<p class="govuk-body"><a class="govuk-link" href="/verify">Check another decision</a></p>` };
+<p class="govuk-body">${t('verify.compare')}${NAME_PUBLIC_FOR.has(p.decisionType) ? '' : ` ${t('verify.privacy')}`}</p>
+<p class="govuk-body"><a class="govuk-link" href="/verify">${t('verify.another')}</a></p>` };
 }
 
 export interface DocumentsPluginOptions {
@@ -187,6 +188,8 @@ export interface DocumentsPluginOptions {
 export function createDocumentsPlugin(options: DocumentsPluginOptions): (server: FastifyInstance) => Promise<void> {
   const { documents } = options;
   return async (server) => {
+    // /verify and the downloads' pages in the reader's language (switcher, cookie, Accept-Language), as every area's.
+    useReaderLanguage(server);
     server.addHook('onSend', async (_request, reply, payload) => {
       if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(SECURITY_HEADERS);
       return payload;
@@ -194,11 +197,11 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
     const send = (reply: { status(n: number): unknown; type(t: string): unknown; send(b: string): unknown }, status: number, title: string, content: SafeHtml) => {
       reply.status(status);
       reply.type('text/html; charset=utf-8');
-      return reply.send(page({ title, content, navigation: [{ key: 'verify', href: '/verify', label: 'Check a decision' }], current: 'verify' }).toString());
+      return reply.send(page({ title, content, navigation: [{ key: 'verify', href: '/verify', label: t('verify.nav') }], current: 'verify' }).toString());
     };
     // A malformed address (a code longer than any, a file that is not <code>.pdf|.jws) is a 400 page, like every area's.
     const log = createLogger({ name: 'documents' });
-    server.setErrorHandler(htmlErrorHandler({ render: (_request, reply, title, content, status) => send(reply, status, title, content) as FastifyReply, log, home: { href: '/verify', label: 'Check a decision' }, userMessages: true }));
+    server.setErrorHandler(htmlErrorHandler({ render: (_request, reply, title, content, status) => send(reply, status, title, content) as FastifyReply, log, home: { href: '/verify', get label() { return t('verify.nav'); } }, userMessages: true }));
     if (options.serveAssets) {
       server.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) => {
         const asset = await readGovukAsset(request.params['*']);
@@ -208,11 +211,11 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
     }
     server.get<{ Querystring: { code?: string } }>('/verify', async (request, reply) => {
       const typed = typeof request.query.code === 'string' ? request.query.code : undefined;
-      if (typed === undefined) return send(reply, 200, 'Check a decision is genuine', codeForm());
+      if (typed === undefined) return send(reply, 200, t('verify.title'), codeForm());
       const normal = parseVerificationCode(typed);
       if (!normal) {
-        const error = typed.trim() === '' ? 'Enter the verification code' : 'Enter the code as it is printed, 12 letters and numbers like K7QX-M2PA-9F3D';
-        return send(reply, 400, 'Check a decision is genuine', html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="#code">${error}</a></li></ul></div></div></div>${codeForm({ value: typed.slice(0, 64), error })}`);
+        const error = typed.trim() === '' ? t('verify.enterCode') : t('verify.codeShape', { example: 'K7QX-M2PA-9F3D' });
+        return send(reply, 400, t('verify.title'), html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">${t('form.problem')}</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="#code">${error}</a></li></ul></div></div></div>${codeForm({ value: typed.slice(0, 64), error })}`);
       }
       return reply.redirect(`/verify/${normal}`, 303);
     });
@@ -227,11 +230,11 @@ export function createDocumentsPlugin(options: DocumentsPluginOptions): (server:
       const m = /^(.+)\.(pdf|jws)$/.exec(request.params.file);
       const normal = m ? parseVerificationCode(m[1]!) : null;
       const found = normal ? await documents.download(normal) : null;
-      if (!found) return send(reply, 404, 'Page not found', html`<h1 class="govuk-heading-l">Page not found</h1><p class="govuk-body">There is no decision document at this address.</p>`);
+      if (!found) return send(reply, 404, t('error.notFound'), html`<h1 class="govuk-heading-l">${t('error.notFound')}</h1><p class="govuk-body">${t('verify.noDocument')}</p>`);
       const principal = options.authenticate ? await options.authenticate(request) : null;
-      if (!principal) return send(reply, 401, 'Sign in', html`<h1 class="govuk-heading-l">Sign in to download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it. Anyone can <a class="govuk-link" href="/verify/${normal!}">check it is genuine</a>.</p>`);
+      if (!principal) return send(reply, 401, t('nav.signIn'), html`<h1 class="govuk-heading-l">${t('verify.signInToDownload')}</h1><p class="govuk-body">${t('verify.onlyApplicant')} ${t('verify.anyoneCan')} <a class="govuk-link" href="/verify/${normal!}">${t('verify.checkGenuine')}</a>.</p>`);
       if (!(await (options.canDownload ?? (() => false))(principal, found.reference))) {
-        return send(reply, 403, 'Not allowed', html`<h1 class="govuk-heading-l">You cannot download this decision</h1><p class="govuk-body">Only the applicant and the staff handling the case can download it.</p>`);
+        return send(reply, 403, t('verify.cannotDownload'), html`<h1 class="govuk-heading-l">${t('verify.cannotDownload')}</h1><p class="govuk-body">${t('verify.onlyApplicant')}</p>`);
       }
       const ext = m![2]!;
       // A decision names the person it is about: a download by anyone but them is in their access log (issue 13).

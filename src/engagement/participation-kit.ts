@@ -3,6 +3,7 @@
  * their errors, and the checks of what people type (lengths named in the error message, never a 500).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { html, page, PageError, type FieldError, type SafeHtml } from '../web/index.js';
 import type { Participation } from './proposals.js';
 import type { Author } from './discussion-store.js';
@@ -70,7 +71,7 @@ export const tooManyPosts = (): PageError => new PageError(429, 'You have posted
 
 const errorOf = (errors: readonly FieldError[], key: string): SafeHtml => {
   const e = errors.find((x) => x.key === key);
-  return e ? html`<p class="govuk-error-message" id="${key}-error"><span class="govuk-visually-hidden">Error:</span> ${e.message}</p>` : html``;
+  return e ? html`<p class="govuk-error-message" id="${key}-error"><span class="govuk-visually-hidden">${t('form.error')}</span> ${e.message}</p>` : html``;
 };
 
 /** A GOV.UK text input or textarea with its label, hint and error. */

@@ -3,6 +3,7 @@
  * use them. Engagement may not import the workbench (module floors), so the layout options are repeated here, small.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { page, PageError, type SafeHtml } from '../web/index.js';
 
 export interface StaffUser {
@@ -16,15 +17,15 @@ export interface StaffUser {
 export async function staffUser(request: FastifyRequest, reply: FastifyReply): Promise<StaffUser | null> {
   const p = request.principal;
   if (p?.kind === 'staff') return { id: p.id, name: p.name, decides: p.roles.some((r) => r === 'caseworker' || r === 'manager') };
-  if (p) throw new PageError(403, 'You cannot use the staff workbench', 'This part of the site is for the staff of the municipality.');
+  if (p) throw new PageError(403, t('staff.error.notStaffTitle'), t('staff.error.notStaffText'));
   await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
   return null;
 }
 
 export function sendStaffPage(request: FastifyRequest, reply: FastifyReply, options: { title: string; content: SafeHtml; status?: number; hasErrors?: boolean; current: string }): FastifyReply {
   return reply.status(options.status ?? 200).type('text/html; charset=utf-8').send(page({
-    title: options.title, content: options.content, section: { name: 'Staff workbench', href: '/staff' }, wide: true, current: options.current,
-    navigation: [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/triage', label: 'Triage', key: 'triage' }],
+    title: options.title, content: options.content, section: { name: t('staff.section'), href: '/staff' }, wide: true, languageSwitcher: true, current: options.current,
+    navigation: [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/triage', label: t('staff.triage.title'), key: 'triage' }],
     citizen: request.principal?.name ?? null, csrfToken: request.csrfToken, signOutAction: '/staff/sign-out', hasErrors: options.hasErrors ?? false,
   }).value);
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateSecret, generateURI } from 'otplib';
 import { createRequire } from 'node:module';
 import type * as QRCodeLib from 'qrcode';
+import { t } from '../i18n/index.js';
 import { openSecret, sealSecret } from '../kernel/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, PARAM, paramsSchema } from '../web/index.js';
@@ -22,8 +23,8 @@ import { totpStep } from './totp.js';
  */
 interface Enrolling { staffId: string; username: string; totpSealed: string | null; hasTotp: boolean; passkeys: number }
 
-const notValid = (reply: FastifyReply): FastifyReply => sendPage(reply, 'This enrolment link is not valid', html`<h1 class="govuk-heading-l">This enrolment link is not valid</h1>
-<p class="govuk-body">It has expired (links are valid for 24 hours) or it was already used. Ask a govflow administrator for a new one.</p>`, '', 404);
+const notValid = (reply: FastifyReply): FastifyReply => sendPage(reply, t('staff.enrol.notValidTitle'), html`<h1 class="govuk-heading-l">${t('staff.enrol.notValidTitle')}</h1>
+<p class="govuk-body">${t('staff.enrol.notValidText', { hours: 24 })}</p>`, '', 404);
 
 async function enrolling(ctx: IdentityContext, row: SessionRow | null): Promise<Enrolling | null> {
   if (!row) return null;
@@ -44,14 +45,14 @@ async function validLink(ctx: IdentityContext, secret: string): Promise<{ staff_
 }
 
 function passwordStep(reply: FastifyReply, secret: string, csrf: string, username: string, error: string | null): FastifyReply {
-  return sendPage(reply, 'Set up your govflow account', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-${error ? errorSummary(error, '#password') : ''}<h1 class="govuk-heading-l">Set up your govflow account</h1>
-<p class="govuk-body">Your username is <strong>${username}</strong>. Choose a password, then add an authenticator app or a passkey.</p>
+  return sendPage(reply, t('staff.enrol.setUpTitle'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+${error ? errorSummary(error, '#password') : ''}<h1 class="govuk-heading-l">${t('staff.enrol.setUpTitle')}</h1>
+<p class="govuk-body">${t('staff.enrol.yourUsername')} <strong>${username}</strong>. ${t('staff.enrol.choosePassword')}</p>
 <form method="post" action="/staff/enrol/${secret}" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">
-${textInput({ id: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'At least 12 characters. A few unrelated words make a good password.', error })}
-${textInput({ id: 'confirm', label: 'Confirm password', type: 'password', autocomplete: 'new-password' })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Continue</button>
+${textInput({ id: 'password', label: t('staff.password.password'), type: 'password', autocomplete: 'new-password', hint: t('staff.password.hint'), error })}
+${textInput({ id: 'confirm', label: t('staff.password.confirm'), type: 'password', autocomplete: 'new-password' })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('common.continue')}</button>
 </form></div></div>`, csrf, error ? 400 : 200, !!error);
 }
 
@@ -63,24 +64,24 @@ async function authenticatorStep(ctx: IdentityContext, reply: FastifyReply, row:
     qr = await (createRequire(import.meta.url)('qrcode') as typeof QRCodeLib).toDataURL(generateURI({ issuer: 'govflow', label: e.username, secret: secretText }), { margin: 2, width: 240 });
   }
   const done = e.hasTotp || e.passkeys > 0;
-  return sendPage(reply, 'Add a way to prove it is you', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-${error ? errorSummary(error, '#code') : ''}<h1 class="govuk-heading-l">Add a way to prove it is you</h1>
-<p class="govuk-body">Each time you sign in, govflow asks for your password and a code from an authenticator app, or for a passkey instead of both. Add at least one.</p>
-<h2 class="govuk-heading-m">Authenticator app</h2>
-${e.hasTotp ? html`<p class="govuk-body" id="totp-done">Your authenticator app is set up.</p>` : html`<p class="govuk-body">Scan this QR code with an authenticator app.</p>
-<img src="${qr}" alt="QR code to add govflow to an authenticator app" width="240" height="240" id="totp-qr">
-<p class="govuk-body">Or enter this key by hand: <code class="govflow-secret" id="totp-secret">${secretText}</code></p>
+  return sendPage(reply, t('staff.enrol.proveTitle'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+${error ? errorSummary(error, '#code') : ''}<h1 class="govuk-heading-l">${t('staff.enrol.proveTitle')}</h1>
+<p class="govuk-body">${t('staff.enrol.proveIntro')}</p>
+<h2 class="govuk-heading-m">${t('staff.enrol.authenticator')}</h2>
+${e.hasTotp ? html`<p class="govuk-body" id="totp-done">${t('staff.enrol.authenticatorDone')}</p>` : html`<p class="govuk-body">${t('staff.enrol.scan')}</p>
+<img src="${qr}" alt="${t('staff.enrol.qrAlt')}" width="240" height="240" id="totp-qr">
+<p class="govuk-body">${t('staff.enrol.byHand')} <code class="govflow-secret" id="totp-secret">${secretText}</code></p>
 <form method="post" action="/staff/enrol/authenticator" novalidate>
 <input type="hidden" name="csrf" value="${row.csrf_token}">
-${textInput({ id: 'code', label: 'Enter the 6-digit code from the app', autocomplete: 'one-time-code', error, width: 'govuk-input--width-5' })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Confirm code</button>
+${textInput({ id: 'code', label: t('staff.enrol.codeLabel'), autocomplete: 'one-time-code', error, width: 'govuk-input--width-5' })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.enrol.confirmCode')}</button>
 </form>`}
-<h2 class="govuk-heading-m">Passkey</h2>
-<p class="govuk-body">${e.passkeys > 0 ? `You have added ${e.passkeys} passkey${e.passkeys === 1 ? '' : 's'}.` : 'A passkey on this device or your phone signs you in without a password or code.'}</p>
+<h2 class="govuk-heading-m">${t('staff.enrol.passkey')}</h2>
+<p class="govuk-body">${e.passkeys > 0 ? t('staff.enrol.passkeysAdded', { count: e.passkeys }) : t('staff.enrol.passkeyIntro')}</p>
 <input type="hidden" name="csrf" value="${row.csrf_token}">
-${passkeyButton({ label: 'Add a passkey', mode: 'register', options: '/staff/enrol/passkey/options', verify: '/staff/enrol/passkey' })}
+${passkeyButton({ label: t('staff.account.addPasskey'), mode: 'register', options: '/staff/enrol/passkey/options', verify: '/staff/enrol/passkey' })}
 ${done ? html`<form method="post" action="/staff/enrol/finish" novalidate><input type="hidden" name="csrf" value="${row.csrf_token}">
-<button type="submit" class="govuk-button" data-module="govuk-button">Finish and sign in</button></form>` : ''}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.enrol.finish')}</button></form>` : ''}
 </div></div>`, row.csrf_token, error ? 400 : 200, !!error, true);
 }
 
@@ -98,7 +99,7 @@ export function registerEnrolment(server: FastifyInstance, ctx: IdentityContext)
     const row = await sessions.load(request);
     const link = await validLink(ctx, request.params.token);
     if (!link) return notValid(reply);
-    if (!row || !safeEqual(field(request.body, 'csrf'), row.csrf_token)) return passwordStep(reply, request.params.token, row?.csrf_token ?? '', link.username, 'Your session expired. Enter your password again');
+    if (!row || !safeEqual(field(request.body, 'csrf'), row.csrf_token)) return passwordStep(reply, request.params.token, row?.csrf_token ?? '', link.username, t('staff.enrol.sessionExpired'));
     const password = field(request.body, 'password');
     const problem = passwordProblem(password, field(request.body, 'confirm'), [link.username, link.email ?? '']);
     if (problem) return passwordStep(reply, request.params.token, row.csrf_token, link.username, problem);
@@ -111,7 +112,7 @@ export function registerEnrolment(server: FastifyInstance, ctx: IdentityContext)
     return reply.redirect('/staff/enrol/authenticator', 303);
   });
 
-  const expired = (reply: FastifyReply): FastifyReply => sendPage(reply, 'Your enrolment has expired', html`<h1 class="govuk-heading-l">Your enrolment has expired</h1><p class="govuk-body">Ask a govflow administrator for a new enrolment link.</p>`, '', 403);
+  const expired = (reply: FastifyReply): FastifyReply => sendPage(reply, t('staff.enrol.expiredTitle'), html`<h1 class="govuk-heading-l">${t('staff.enrol.expiredTitle')}</h1><p class="govuk-body">${t('staff.enrol.expiredText')}</p>`, '', 403);
 
   server.get('/staff/enrol/authenticator', async (request, reply) => {
     const row = await sessions.load(request);
@@ -127,7 +128,7 @@ export function registerEnrolment(server: FastifyInstance, ctx: IdentityContext)
     if (e.hasTotp || !e.totpSealed) return reply.redirect('/staff/enrol/authenticator', 303);
     const secret = openSecret(e.totpSealed, ctx.masterKey, `enrol-totp:${e.staffId}`).toString('utf8');
     const step = totpStep(secret, field(request.body, 'code').replace(/\s+/g, ''));
-    if (step === null) return authenticatorStep(ctx, reply, row, e, 'Enter the 6-digit code shown in your authenticator app');
+    if (step === null) return authenticatorStep(ctx, reply, row, e, t('staff.enrol.codeMissing'));
     // The confirming code's step counts as used: it cannot sign anyone in afterwards.
     await db.transaction(async (tx) => {
       await tx.query('update identity_staff set totp_secret_sealed = $2, totp_last_step = $3 where id = $1', [e.staffId, sealSecret(secret, ctx.masterKey, `totp:${e.staffId}`), step]);

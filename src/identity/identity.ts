@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database } from '../store/index.js';
-import { htmlErrorHandler, parseForm } from '../web/index.js';
+import { htmlErrorHandler, parseForm, useReaderLanguage } from '../web/index.js';
 import { sendPage } from './pages.js';
 import { apiKeyMayReach, revokeApiKey as revokeApiKeyOf } from './api-keys.js';
 import { createAttempts } from './attempts.js';
@@ -171,6 +171,8 @@ export function createIdentity(options: IdentityOptions): Identity {
     if (options.oidc) registerOidcRoutes(server, ctx, { kind: 'citizen', provider: options.oidc, signInCitizen, ...(options.oidc.nationalIdClaim ? { nationalIdClaim: options.oidc.nationalIdClaim } : {}) });
     if (options.staffOidc) registerOidcRoutes(server, ctx, { kind: 'staff', provider: options.staffOidc, signInCitizen });
     if (options.demo) await seedDemo();
+    // The account and enrolment pages in the reader's language (switcher, cookie, Accept-Language), as every other area's.
+    useReaderLanguage(server);
     // The sign-in pages' errors (a refused CSRF token from the web session plugin's hook among them) as HTML pages.
     server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => sendPage(reply, title, content, request.csrfToken, status), log: ctx.log, home: { href: '/staff/sign-in', label: 'Start signing in again' }, userMessages: true }));
     if (!server.hasContentTypeParser('application/x-www-form-urlencoded')) {

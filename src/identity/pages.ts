@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { t } from '../i18n/index.js';
 import { html, page, SECURITY_HEADERS, type HtmlValue } from '../web/index.js';
 import { decidesCases, type Principal } from './principal.js';
 
@@ -34,14 +35,14 @@ export function sendPage(reply: FastifyReply, title: string, content: HtmlValue,
     .send(page({ title, content, csrfToken, hasErrors, ...(scripts ? { scripts: PASSKEY_SCRIPTS } : {}) }).value);
 }
 
-export const errorSummary = (message: string, href: string): HtmlValue => html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="${href}">${message}</a></li></ul></div></div></div>`;
+export const errorSummary = (message: string, href: string): HtmlValue => html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">${t('form.problem')}</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="${href}">${message}</a></li></ul></div></div></div>`;
 
 /** A GOV.UK text input with its label, optional hint and error message. */
 export function textInput(o: { id: string; label: string; type?: string; autocomplete?: string; hint?: string; error?: string | null; value?: string; width?: string }): HtmlValue {
   const described = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
   return html`<div class="govuk-form-group${o.error ? ' govuk-form-group--error' : ''}">
 <label class="govuk-label" for="${o.id}">${o.label}</label>
-${o.hint ? html`<div id="${o.id}-hint" class="govuk-hint">${o.hint}</div>` : ''}${o.error ? html`<p id="${o.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${o.error}</p>` : ''}<input class="govuk-input ${o.width ?? 'govuk-!-width-one-half'}${o.error ? ' govuk-input--error' : ''}" id="${o.id}" name="${o.id}" type="${o.type ?? 'text'}"${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''} spellcheck="false"${described ? html` aria-describedby="${described}"` : ''}${o.value ? html` value="${o.value}"` : ''}>
+${o.hint ? html`<div id="${o.id}-hint" class="govuk-hint">${o.hint}</div>` : ''}${o.error ? html`<p id="${o.id}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${o.error}</p>` : ''}<input class="govuk-input ${o.width ?? 'govuk-!-width-one-half'}${o.error ? ' govuk-input--error' : ''}" id="${o.id}" name="${o.id}" type="${o.type ?? 'text'}"${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''} spellcheck="false"${described ? html` aria-describedby="${described}"` : ''}${o.value ? html` value="${o.value}"` : ''}>
 </div>`;
 }
 
@@ -53,11 +54,11 @@ export const LOCKED = 'Too many attempts. Wait 15 minutes and try again';
  * to show, or null when it is acceptable.
  */
 export function passwordProblem(password: string, confirm: string, avoid: readonly string[]): string | null {
-  if (password.length < 12) return 'Enter a password of at least 12 characters';
-  if (password.length > 200) return 'Enter a password of 200 characters or fewer';
-  if (password !== confirm) return 'Enter the same password twice';
+  if (password.length < 12) return t('staff.password.tooShort', { min: 12 });
+  if (password.length > 200) return t('staff.password.tooLong', { max: 200 });
+  if (password !== confirm) return t('staff.password.notSame');
   const lower = password.toLowerCase();
-  if (avoid.some((a) => a.length >= 4 && lower.includes(a.toLowerCase()))) return 'Enter a password that does not contain your username or e-mail address';
+  if (avoid.some((a) => a.length >= 4 && lower.includes(a.toLowerCase()))) return t('staff.password.containsName');
   return null;
 }
 

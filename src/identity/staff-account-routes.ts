@@ -1,6 +1,7 @@
 /** Serves a signed-in staff member's account pages (/staff/account, password change) and /staff/sign-out. */
 import { verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { html } from '../web/index.js';
 import type { IdentityContext } from './context.js';
 import { field, passkeyButton, passwordProblem, safeNext, sendPage } from './pages.js';
@@ -14,18 +15,18 @@ import { safeEqual } from './tokens.js';
  */
 export function registerStaffAccount(server: FastifyInstance, ctx: IdentityContext, signOut: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
   const { db, sessions } = ctx;
-  const own = { action: '/staff/account/password', current: true, heading: 'Change your password', intro: 'You will stay signed in here; your other sessions end.' };
+  const own = (): { action: string; current: true; heading: string; intro: string } => ({ action: '/staff/account/password', current: true, heading: t('staff.account.changePassword'), intro: t('staff.password.changeIntro') });
 
   server.get('/staff/account', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
     if (found?.principal?.kind !== 'staff') return reply.redirect('/staff/sign-in?next=/staff/account', 303);
     const { rows } = await db.query<{ n: string | number }>('select count(*) as n from identity_passkey where staff_id = $1', [found.principal.id]);
-    return sendPage(reply, 'Your account', html`<h1 class="govuk-heading-l">Your account</h1>
-<p class="govuk-body"><a class="govuk-link" href="/staff/account/password">Change your password</a></p>
-<h2 class="govuk-heading-m">Passkeys</h2>
-<p class="govuk-body">You have ${String(Number(rows[0]!.n))} passkey${Number(rows[0]!.n) === 1 ? '' : 's'}. A passkey signs you in without a password or code.</p>
+    return sendPage(reply, t('staff.account.title'), html`<h1 class="govuk-heading-l">${t('staff.account.title')}</h1>
+<p class="govuk-body"><a class="govuk-link" href="/staff/account/password">${t('staff.account.changePassword')}</a></p>
+<h2 class="govuk-heading-m">${t('staff.account.passkeys')}</h2>
+<p class="govuk-body">${t('staff.account.passkeyCount', { count: Number(rows[0]!.n) })}</p>
 <input type="hidden" name="csrf" value="${found.row.csrf_token}">
-${passkeyButton({ label: 'Add a passkey', mode: 'register', options: '/staff/account/passkey/options', verify: '/staff/account/passkey' })}`, found.row.csrf_token, 200, false, true);
+${passkeyButton({ label: t('staff.account.addPasskey'), mode: 'register', options: '/staff/account/passkey/options', verify: '/staff/account/passkey' })}`, found.row.csrf_token, 200, false, true);
   });
 
   registerPasskeyRegistration(server, ctx, '/staff/account/passkey', async (row) => (row.principal_kind === 'staff' ? row.principal_id : null), '/staff/account');
@@ -33,7 +34,7 @@ ${passkeyButton({ label: 'Add a passkey', mode: 'register', options: '/staff/acc
   server.get<{ Querystring: { next?: string } }>('/staff/account/password', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
     if (found?.principal?.kind !== 'staff') return reply.redirect('/staff/sign-in?next=/staff/account/password', 303);
-    return newPasswordPage(reply, { ...own, csrf: found.row.csrf_token, next: safeNext(request.query.next, '/staff/account'), error: null });
+    return newPasswordPage(reply, { ...own(), csrf: found.row.csrf_token, next: safeNext(request.query.next, '/staff/account'), error: null });
   });
 
   server.post('/staff/account/password', async (request, reply) => {
@@ -47,13 +48,13 @@ ${passkeyButton({ label: 'Add a passkey', mode: 'register', options: '/staff/acc
     const current = field(request.body, 'current').slice(0, 1000);
     if (attempt.locked || !rows[0] || !(await argonVerify(rows[0].password_hash, current).catch(() => false))) {
       if (!attempt.locked) await ctx.attempts.failed(accountKey, 'password-change');
-      return newPasswordPage(reply, { ...own, csrf: found.row.csrf_token, next, error: attempt.locked ? 'Too many attempts. Wait 15 minutes and try again' : 'Enter your current password', status: attempt.locked ? 429 : 400 });
+      return newPasswordPage(reply, { ...own(), csrf: found.row.csrf_token, next, error: attempt.locked ? t('staff.password.locked') : t('staff.password.enterCurrent'), status: attempt.locked ? 429 : 400 });
     }
     await ctx.attempts.succeeded(attempt);
     const password = field(request.body, 'password');
     let problem = passwordProblem(password, field(request.body, 'confirm'), [rows[0].username, rows[0].email ?? '']);
-    if (!problem && password === current) problem = 'Enter a password different from your current one';
-    if (problem) return newPasswordPage(reply, { ...own, csrf: found.row.csrf_token, next, error: problem });
+    if (!problem && password === current) problem = t('staff.password.sameAsCurrent');
+    if (problem) return newPasswordPage(reply, { ...own(), csrf: found.row.csrf_token, next, error: problem });
     await setPassword(ctx, staffId, password, 'changed');
     // Whoever else may hold a session of this account (a forgotten browser, a stolen cookie) is signed out.
     await db.query("delete from identity_session where ((principal_kind = 'staff' and principal_id = $1) or pending_staff_id = $1) and id_hash <> $2", [staffId, found.row.id_hash]);

@@ -1,6 +1,7 @@
 /** Serves staff sign-in: password, then the authenticator code, and the new password a first sign-in sets. */
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { t } from '../i18n/index.js';
 import { appendEvent } from '../store/index.js';
 import { html } from '../web/index.js';
 import { normaliseUsername } from './attempts.js';
@@ -53,10 +54,10 @@ ${o.error ? errorSummary(o.error, o.current ? '#current' : '#password') : ''}<h1
 <p class="govuk-body">${o.intro}</p>
 <form method="post" action="${o.action}" novalidate>
 <input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="next" value="${o.next}">
-${o.current ? textInput({ id: 'current', label: 'Current password', type: 'password', autocomplete: 'current-password' }) : ''}
-${textInput({ id: 'password', label: 'New password', type: 'password', autocomplete: 'new-password', hint: 'At least 12 characters. A few unrelated words make a good password.', error: o.error })}
-${textInput({ id: 'confirm', label: 'Confirm new password', type: 'password', autocomplete: 'new-password' })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Save password</button>
+${o.current ? textInput({ id: 'current', label: t('staff.password.current'), type: 'password', autocomplete: 'current-password' }) : ''}
+${textInput({ id: 'password', label: t('staff.password.new'), type: 'password', autocomplete: 'new-password', hint: t('staff.password.hint'), error: o.error })}
+${textInput({ id: 'confirm', label: t('staff.password.confirmNew'), type: 'password', autocomplete: 'new-password' })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.password.save')}</button>
 </form></div></div>`, o.csrf, o.status ?? (o.error ? 400 : 200), !!o.error);
 }
 

@@ -137,25 +137,25 @@ export function registerPaymentPages(server: FastifyInstance, deps: CaseActionDe
     const own = await deps.ownCase(request, request.params.ref);
     const payment = await payments.get(request.params.paymentId);
     if (!payment || payment.reference !== own.reference) {
-      return deps.send(request, reply, 'Payment not found', html`<h1 class="govuk-heading-l">Payment not found</h1><p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Go back to your application</a></p>`, { status: 404 });
+      return deps.send(request, reply, t('payment.notFound'), html`<h1 class="govuk-heading-l">${t('payment.notFound')}</h1><p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">${t('payment.backToApplication')}</a></p>`, { status: 404 });
     }
     const confirmed = await payments.confirm(payment.id, `citizen:${citizen}`);
-    const amount = money(confirmed.amountMinor / 100, confirmed.currency);
+    const amount = pageMoney(confirmed.amountMinor / 100, confirmed.currency);
     if (confirmed.state === 'succeeded') {
-      return deps.send(request, reply, 'Payment received', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Payment received</h1><div class="govuk-panel__body">You paid ${amount}<br>for application <strong>${own.reference}</strong></div></div>
-<p class="govuk-body">Your payment reference is ${confirmed.id}.</p>
-<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Follow the progress of your application</a></p>
+      return deps.send(request, reply, t('payment.received'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">${t('payment.received')}</h1><div class="govuk-panel__body">${t('payment.youPaid', { amount })}<br>${withStrong('payment.forApplication', 'reference', own.reference)}</div></div>
+<p class="govuk-body">${t('payment.yourReference', { id: confirmed.id })}</p>
+<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">${t('payment.follow')}</a></p>
 </div></div>`, { current: 'applications' });
     }
     if (confirmed.state === 'created') {
-      return deps.send(request, reply, 'Payment not finished', html`<h1 class="govuk-heading-l">Your payment is not finished</h1><p class="govuk-body">We have not heard from the payment provider yet. <a class="govuk-link" href="/applications/${own.reference}/payment/${confirmed.id}">Check again</a> or <a class="govuk-link" href="/applications/${own.reference}">go back to your application</a>.</p>`, { current: 'applications' });
+      return deps.send(request, reply, t('payment.notFinishedTitle'), html`<h1 class="govuk-heading-l">${t('payment.notFinished')}</h1><p class="govuk-body">${t('payment.notHeard')} <a class="govuk-link" href="/applications/${own.reference}/payment/${confirmed.id}">${t('payment.checkAgain')}</a> ${t('payment.or')} <a class="govuk-link" href="/applications/${own.reference}">${t('payment.goBack')}</a>.</p>`, { current: 'applications' });
     }
-    return deps.send(request, reply, 'Your payment was declined', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">Your payment was declined</h1>
-<p class="govuk-body">No money was taken. You can try again with the same or another card.</p>
-${feeDue(own.service, own.instance) ? html`<form method="post" action="/applications/${own.reference}/pay" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Try the payment again</button></form>` : ''}
-<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">Go back to your application</a></p>
+    return deps.send(request, reply, t('payment.declined'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">${t('payment.declined')}</h1>
+<p class="govuk-body">${t('payment.noMoneyTaken')}</p>
+${feeDue(own.service, own.instance) ? html`<form method="post" action="/applications/${own.reference}/pay" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">${t('payment.tryAgain')}</button></form>` : ''}
+<p class="govuk-body"><a class="govuk-link" href="/applications/${own.reference}">${t('payment.backToApplication')}</a></p>
 </div></div>`, { status: 200, current: 'applications' });
   });
 }

@@ -5,6 +5,7 @@
  * are SVG drawn here, each with a table that says the same.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatNumber, t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import { html, htmlPageEdge, page, PageError, pageNotFound, type NavigationItem, type SafeHtml } from '../web/index.js';
 import { planRoute, type Stop } from './collection-route.js';
@@ -13,7 +14,7 @@ import { checkEntityId, entityIdParams, NgsiLdProblem, type SensorEntity } from 
 import { casesOf, lastReadingAt, queryEntities, readEntity, readSeries, type AssetCase, type SeriesPoint } from './observation-store.js';
 import type { Sensors } from './sensors.js';
 
-const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/sensors', label: 'Sensors', key: 'sensors' }];
+const navigation = (): readonly NavigationItem[] => [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/sensors', label: t('staff.sensors.title'), key: 'sensors' }];
 const MAX_ASSETS = 500;
 const FULL = 0.8;
 
@@ -25,7 +26,7 @@ const fmt = (v: unknown): string => (typeof v === 'number' ? String(Math.round(v
 /** A line about the asset's state from the attributes its model checks (e.g. "fillingLevel 0.85 · status ok"). */
 function stateOf(entity: SensorEntity): string {
   const names = Object.keys(MODEL_ATTRIBUTES[entity.type]).filter((n) => entity.attrs[n] !== undefined).slice(0, 3);
-  return names.length === 0 ? 'no readings yet' : names.map((n) => `${n} ${fmt(entity.attrs[n]!.value)}`).join(' · ');
+  return names.length === 0 ? t('staff.sensors.noReadings') : names.map((n) => `${n} ${fmt(entity.attrs[n]!.value)}`).join(' · ');
 }
 
 const pointOf = (e: SensorEntity): { lon: number; lat: number } | undefined => {
@@ -57,7 +58,7 @@ ${points.map((p) => html`<circle cx="${sx(p.lon).toFixed(1)}" cy="${sy(p.lat).to
 /** A line chart of numeric readings over time, drawn as SVG; the data table below it is the accessible version. */
 function chartSvg(title: string, points: readonly SeriesPoint[]): SafeHtml {
   const numeric = points.filter((p): p is SeriesPoint & { value: number } => typeof p.value === 'number');
-  if (numeric.length === 0) return html`<p class="govuk-body">No numeric readings in this period.</p>`;
+  if (numeric.length === 0) return html`<p class="govuk-body">${t('staff.sensors.noNumericPeriod')}</p>`;
   const W = 640;
   const H = 240;
   const times = numeric.map((p) => Date.parse(p.observedAt));
@@ -78,10 +79,10 @@ function chartSvg(title: string, points: readonly SeriesPoint[]): SafeHtml {
 }
 
 function casesTable(cases: readonly AssetCase[], withAsset: boolean): SafeHtml {
-  if (cases.length === 0) return html`<p class="govuk-body">No cases.</p>`;
-  return html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Cases opened by the sensor rules</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">${withAsset ? html`<th scope="col" class="govuk-table__header">Asset</th>` : html``}<th scope="col" class="govuk-table__header">Condition</th><th scope="col" class="govuk-table__header">Opened</th><th scope="col" class="govuk-table__header">State</th></tr></thead>
-<tbody class="govuk-table__body">${cases.map((c) => html`<tr class="govuk-table__row">${withAsset ? html`<td class="govuk-table__cell"><a class="govuk-link" href="${assetHref(c.entityId)}">${c.entityId}</a></td>` : html``}<td class="govuk-table__cell">${c.instanceId !== null ? html`<a class="govuk-link" href="/staff/cases/${String(c.instanceId)}">${c.condition}</a>` : c.condition}</td><td class="govuk-table__cell">${c.openedAt.replace('T', ' ').slice(0, 16)}</td><td class="govuk-table__cell">${c.closedAt === null ? 'open' : `closed ${c.closedAt.replace('T', ' ').slice(0, 16)}`}</td></tr>`)}</tbody></table>`;
+  if (cases.length === 0) return html`<p class="govuk-body">${t('staff.sensors.noCases')}</p>`;
+  return html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">${t('staff.sensors.casesCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row">${withAsset ? html`<th scope="col" class="govuk-table__header">${t('staff.sensors.asset')}</th>` : html``}<th scope="col" class="govuk-table__header">${t('staff.sensors.condition')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.opened')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.state')}</th></tr></thead>
+<tbody class="govuk-table__body">${cases.map((c) => html`<tr class="govuk-table__row">${withAsset ? html`<td class="govuk-table__cell"><a class="govuk-link" href="${assetHref(c.entityId)}">${c.entityId}</a></td>` : html``}<td class="govuk-table__cell">${c.instanceId !== null ? html`<a class="govuk-link" href="/staff/cases/${String(c.instanceId)}">${c.condition}</a>` : c.condition}</td><td class="govuk-table__cell">${c.openedAt.replace('T', ' ').slice(0, 16)}</td><td class="govuk-table__cell">${c.closedAt === null ? t('staff.sensors.open') : t('staff.sensors.closed', { when: c.closedAt.replace('T', ' ').slice(0, 16) })}</td></tr>`)}</tbody></table>`;
 }
 
 async function assetsPage(sensors: Sensors, query: Record<string, string | undefined>): Promise<{ title: string; content: SafeHtml }> {
@@ -91,14 +92,14 @@ async function assetsPage(sensors: Sensors, query: Record<string, string | undef
   const openBy = new Map<string, number>();
   for (const c of open) openBy.set(c.entityId, (openBy.get(c.entityId) ?? 0) + 1);
   const points = entities.flatMap((e) => { const p = pointOf(e); return p ? [{ id: e.id, ...p, alarm: openBy.has(e.id), label: `${e.type} ${e.id}: ${stateOf(e)}` }] : []; });
-  return { title: 'Sensors', content: html`<h1 class="govuk-heading-l">Sensors</h1>
-<p class="govuk-body">${String(count)} assets${type ? ` of type ${type}` : ''}${count > MAX_ASSETS ? `; the first ${MAX_ASSETS} are shown` : ''}. ${String(open.length)} open cases. <a class="govuk-link" href="/staff/sensors/route">Today's collection route</a>.</p>
-<nav aria-label="Asset types"><ul class="govuk-list"><li><a class="govuk-link" href="/staff/sensors">All</a></li>${MODEL_TYPES.map((t) => html`<li><a class="govuk-link" href="/staff/sensors?type=${t}"${t === type ? html` aria-current="page"` : html``}>${t}</a></li>`)}</ul></nav>
-${mapSvg(`Map of ${points.length} assets; red ones have an open case`, points)}
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">Assets and their state</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Asset</th><th scope="col" class="govuk-table__header">Type</th><th scope="col" class="govuk-table__header">State</th><th scope="col" class="govuk-table__header">Open cases</th></tr></thead>
+  return { title: t('staff.sensors.title'), content: html`<h1 class="govuk-heading-l">${t('staff.sensors.title')}</h1>
+<p class="govuk-body">${type ? t('staff.sensors.assetsOfType', { count, type }) : t('staff.sensors.assets', { count })}${count > MAX_ASSETS ? t('staff.sensors.firstShown', { max: MAX_ASSETS }) : ''}. ${t('staff.sensors.openCases', { count: open.length })} <a class="govuk-link" href="/staff/sensors/route">${t('staff.sensors.route')}</a>.</p>
+<nav aria-label="${t('staff.sensors.assetTypes')}"><ul class="govuk-list"><li><a class="govuk-link" href="/staff/sensors">${t('staff.sensors.all')}</a></li>${MODEL_TYPES.map((t) => html`<li><a class="govuk-link" href="/staff/sensors?type=${t}"${t === type ? html` aria-current="page"` : html``}>${t}</a></li>`)}</ul></nav>
+${mapSvg(t('staff.sensors.map', { count: points.length }), points)}
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${t('staff.sensors.assetsCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.sensors.asset')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.type')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.state')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.openCasesHeader')}</th></tr></thead>
 <tbody class="govuk-table__body">${entities.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell govuk-!-text-break-word"><a class="govuk-link" href="${assetHref(e.id)}">${e.id}</a></td><td class="govuk-table__cell">${e.type}</td><td class="govuk-table__cell">${stateOf(e)}</td><td class="govuk-table__cell">${String(openBy.get(e.id) ?? 0)}</td></tr>`)}</tbody></table>
-<h2 class="govuk-heading-m">Open cases</h2>${casesTable(open, true)}` };
+<h2 class="govuk-heading-m">${t('staff.sensors.openCasesHeader')}</h2>${casesTable(open, true)}` };
 }
 
 async function assetPage(sensors: Sensors, rawId: string, query: Record<string, string | undefined>): Promise<{ title: string; content: SafeHtml }> {
@@ -106,11 +107,11 @@ async function assetPage(sensors: Sensors, rawId: string, query: Record<string, 
   try {
     id = checkEntityId(rawId);
   } catch (error) {
-    if (error instanceof NgsiLdProblem) throw pageNotFound('There is no such asset.');
+    if (error instanceof NgsiLdProblem) throw pageNotFound(t('staff.sensors.noSuchAsset'));
     throw error;
   }
   const entity = await readEntity(sensors.db, id);
-  if (!entity) throw pageNotFound(`There is no asset '${id}'.`);
+  if (!entity) throw pageNotFound(t('staff.sensors.noAsset', { id }));
   const numeric = Object.entries(entity.attrs).filter(([, a]) => a.kind === 'Property' && typeof a.value === 'number').map(([n]) => n);
   const attribute = query['attribute'] && numeric.includes(query['attribute']) ? query['attribute'] : numeric[0];
   // The 24 hours up to the asset's latest reading of that attribute (a quiet sensor still shows its last day).
@@ -118,17 +119,17 @@ async function assetPage(sensors: Sensors, rawId: string, query: Record<string, 
   const end = latest ? new Date(latest) : new Date();
   const series = attribute ? await readSeries(sensors.db, id, { from: new Date(end.getTime() - 86_400_000).toISOString(), to: end.toISOString(), attrs: [attribute], limit: 2000 }) : [];
   const cases = await casesOf(sensors.db, { entityId: id });
-  return { title: `Asset ${id}`, content: html`<span class="govuk-caption-l">${entity.type}</span><h1 class="govuk-heading-l govuk-!-text-break-word">${id}</h1>
+  return { title: t('staff.sensors.assetTitle', { id }), content: html`<span class="govuk-caption-l">${entity.type}</span><h1 class="govuk-heading-l govuk-!-text-break-word">${id}</h1>
 <p class="govuk-body">${stateOf(entity)}</p>
-<h2 class="govuk-heading-m">Latest state</h2>
+<h2 class="govuk-heading-m">${t('staff.sensors.latest')}</h2>
 <dl class="govuk-summary-list">${Object.entries(entity.attrs).map(([name, a]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${name}</dt><dd class="govuk-summary-list__value govuk-!-text-break-word">${fmt(a.value)}${a.observedAt ? ` (${a.observedAt})` : ''}</dd></div>`)}</dl>
-<h2 class="govuk-heading-m">Readings${attribute ? `: ${attribute}` : ''}</h2>
+<h2 class="govuk-heading-m">${attribute ? t('staff.sensors.readingsOf', { attribute }) : t('staff.sensors.readings')}</h2>
 ${numeric.length > 1 ? html`<ul class="govuk-list">${numeric.map((n) => html`<li><a class="govuk-link" href="${assetHref(id)}?attribute=${encodeURIComponent(n)}"${n === attribute ? html` aria-current="true"` : html``}>${n}</a></li>`)}</ul>` : html``}
-${attribute ? chartSvg(`${attribute} over the 24 hours to ${end.toISOString().slice(0, 16).replace('T', ' ')} UTC`, series) : html`<p class="govuk-body">This asset reports no numeric readings.</p>`}
-${series.length > 0 ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">The readings in the chart</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Observed (UTC)</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">${attribute ?? ''}</th></tr></thead>
+${attribute ? chartSvg(t('staff.sensors.chart', { attribute, end: end.toISOString().slice(0, 16).replace('T', ' ') }), series) : html`<p class="govuk-body">${t('staff.sensors.noNumeric')}</p>`}
+${series.length > 0 ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">${t('staff.sensors.chartReadings')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.sensors.observed')}</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">${attribute ?? ''}</th></tr></thead>
 <tbody class="govuk-table__body">${series.map((p) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${p.observedAt.replace('T', ' ').slice(0, 19)}</td><td class="govuk-table__cell govuk-table__cell--numeric">${fmt(p.value)}</td></tr>`)}</tbody></table>` : html``}
-<h2 class="govuk-heading-m">Cases</h2>${casesTable(cases, false)}` };
+<h2 class="govuk-heading-m">${t('staff.sensors.cases')}</h2>${casesTable(cases, false)}` };
 }
 
 async function routePage(sensors: Sensors): Promise<{ title: string; content: SafeHtml }> {
@@ -142,19 +143,19 @@ async function routePage(sensors: Sensors): Promise<{ title: string; content: Sa
   const depot = all.length > 0 ? { lon: Math.min(...all.map((p) => p.lon)), lat: Math.min(...all.map((p) => p.lat)) } : { lon: 0, lat: 0 };
   const plan = planRoute(depot, stops);
   const byId = new Map(stops.map((s) => [s.id, s]));
-  return { title: "Today's collection route", content: html`<h1 class="govuk-heading-l">Today's collection route</h1>
-${stops.length === 0 ? html`<p class="govuk-body">No container is over ${String(FULL * 100)} % full or has an open collection case.</p>` : html`<p class="govuk-body">${String(stops.length)} containers to empty, from the depot at ${depot.lat.toFixed(5)}, ${depot.lon.toFixed(5)}.</p>
-<dl class="govuk-summary-list"><div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">This route (nearest neighbour, then 2-opt)</dt><dd class="govuk-summary-list__value">${plan.orderedKm.toFixed(2)} km</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">The same stops in list order</dt><dd class="govuk-summary-list__value">${plan.unorderedKm.toFixed(2)} km</dd></div></dl>
-${mapSvg(`The route through ${stops.length} containers, in order, from the depot`, plan.ordered.map((s) => ({ ...s, alarm: true, label: s.id })), [depot, ...plan.ordered])}
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">Stops in order</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Stop</th><th scope="col" class="govuk-table__header">Container</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Filling level</th></tr></thead>
-<tbody class="govuk-table__body">${plan.ordered.map((s, i) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${String(i + 1)}</td><td class="govuk-table__cell govuk-!-text-break-word"><a class="govuk-link" href="${assetHref(s.id)}">${s.id}</a></td><td class="govuk-table__cell govuk-table__cell--numeric">${byId.get(s.id)?.level === undefined ? 'unknown' : `${Math.round(byId.get(s.id)!.level! * 100)} %`}</td></tr>`)}</tbody></table>`}` };
+  return { title: t('staff.sensors.route'), content: html`<h1 class="govuk-heading-l">${t('staff.sensors.route')}</h1>
+${stops.length === 0 ? html`<p class="govuk-body">${t('staff.sensors.noStops', { percent: FULL * 100 })}</p>` : html`<p class="govuk-body">${t('staff.sensors.stops', { count: stops.length, lat: depot.lat.toFixed(5), lon: depot.lon.toFixed(5) })}</p>
+<dl class="govuk-summary-list"><div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.sensors.thisRoute')}</dt><dd class="govuk-summary-list__value">${t('staff.sensors.km', { km: formatNumber(Math.round(plan.orderedKm * 100) / 100) })}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('staff.sensors.listOrder')}</dt><dd class="govuk-summary-list__value">${t('staff.sensors.km', { km: formatNumber(Math.round(plan.unorderedKm * 100) / 100) })}</dd></div></dl>
+${mapSvg(t('staff.sensors.routeMap', { count: stops.length }), plan.ordered.map((s) => ({ ...s, alarm: true, label: s.id })), [depot, ...plan.ordered])}
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${t('staff.sensors.stopsCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.sensors.stop')}</th><th scope="col" class="govuk-table__header">${t('staff.sensors.container')}</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">${t('staff.sensors.filling')}</th></tr></thead>
+<tbody class="govuk-table__body">${plan.ordered.map((s, i) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${String(i + 1)}</td><td class="govuk-table__cell govuk-!-text-break-word"><a class="govuk-link" href="${assetHref(s.id)}">${s.id}</a></td><td class="govuk-table__cell govuk-table__cell--numeric">${byId.get(s.id)?.level === undefined ? t('staff.sensors.unknown') : t('staff.sensors.percent', { value: Math.round(byId.get(s.id)!.level! * 100) })}</td></tr>`)}</tbody></table>`}` };
 }
 
 export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logger: Logger): Promise<void> {
   const send = (reply: FastifyReply, staff: StaffPrincipal | null, csrf: string, title: string, content: SafeHtml, status = 200): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, navigation: NAVIGATION, current: 'sensors', section: { name: 'Staff workbench', href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, wide: true }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, navigation: navigation(), current: 'sensors', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, wide: true, languageSwitcher: true }).value);
   /** Staff only: a visitor goes to the staff sign-in, anyone else gets a 403. */
   const staffOf = async (request: FastifyRequest, reply: FastifyReply): Promise<StaffPrincipal | null> => {
     const principal = request.principal;
@@ -162,7 +163,7 @@ export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logg
       await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url)}`, 303);
       return null;
     }
-    if (principal.kind !== 'staff') throw new PageError(403, 'You cannot see the sensors', 'This part of the site is for the staff of the municipality.');
+    if (principal.kind !== 'staff') throw new PageError(403, t('staff.sensors.forbidden'), t('staff.error.notStaffText'));
     return principal;
   };
   const show = (build: (request: FastifyRequest) => Promise<{ title: string; content: SafeHtml }>) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -174,7 +175,7 @@ export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logg
   return server.register(async (scope) => {
     await scope.register(htmlPageEdge, {
       formBodyLimit: 1024,
-      errors: { render: (request, reply, title, content, status) => send(reply, request.principal?.kind === 'staff' ? request.principal : null, request.csrfToken, title, content, status), log: logger, home: { href: '/staff', label: 'Go to the workbench' } },
+      errors: { render: (request, reply, title, content, status) => send(reply, request.principal?.kind === 'staff' ? request.principal : null, request.csrfToken, title, content, status), log: logger, home: { href: '/staff', get label() { return t('staff.backToInbox'); } } },
     });
     const query = (request: FastifyRequest): Record<string, string | undefined> => request.query as Record<string, string | undefined>;
     scope.get('/staff/sensors', show((request) => assetsPage(sensors, query(request))));

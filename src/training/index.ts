@@ -1,5 +1,5 @@
 /** The training sandbox (issue 20): made-up cases in a database of their own, worked with the real workbench; feedback and training records. */
-export { createTrainingPlugin, TRAINING_NAVIGATION } from './training-plugin.js';
+export { createTrainingPlugin, trainingNavigation } from './training-plugin.js';
 export type { TrainingOptions } from './training-plugin.js';
 export { caseFeedback, DEFAULT_TRAINING_RULES, readTrainingRules, sessionFeedback } from './feedback.js';
 export type { CaseFeedback, SessionFeedback, TrainingRules } from './feedback.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Catalogue } from '../catalogue/index.js';
 import { actorOf, type StaffPrincipal } from '../identity/index.js';
+import { t } from '../i18n/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { formBody, html, htmlPageEdge, page, PageError, type FormBody, type HtmlValue, type NavigationItem } from '../web/index.js';
@@ -28,7 +29,10 @@ export interface TrainingOptions {
   readonly idleMinutes?: number;
 }
 
-export const TRAINING_NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/training', label: 'Training', key: 'training' }, { href: '/staff/training/records', label: 'Training records', key: 'records' }];
+/** The training area's navigation, in the reader's language (so built per page). */
+export const trainingNavigation = (): readonly NavigationItem[] => [
+  { href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/training', label: t('staff.training.title'), key: 'training' }, { href: '/staff/training/records', label: t('staff.training.records'), key: 'records' },
+];
 const PER_TRAINEE = 2;
 const FORM_BODY_LIMIT = 64 * 1024;
 /** The workbench's own addresses in its pages and redirects, which inside a sandbox must lead back into it. */
@@ -52,7 +56,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
   const forwardedCsp = new WeakMap<FastifyReply, string>();
 
   const send: TrainingContext['send'] = (reply, staff, title, content, status = 200, current = 'training') => reply.status(status).type('text/html; charset=utf-8').send(page({
-    title, content, navigation: TRAINING_NAVIGATION, current, section: { name: 'Staff training', href: '/staff/training' }, wide: true,
+    title, content, navigation: trainingNavigation(), current, section: { name: t('staff.training.section'), href: '/staff/training' }, wide: true, languageSwitcher: true,
     citizen: staff?.principal.name ?? null, ...(staff ? { csrfToken: staff.csrfToken } : {}),
   }).value);
 
@@ -60,7 +64,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
   async function staffOnly(request: FastifyRequest, reply: FastifyReply): Promise<{ principal: StaffPrincipal; csrfToken: string } | null> {
     const principal = request.principal;
     if (principal?.kind === 'staff') return { principal, csrfToken: request.csrfToken };
-    if (principal) throw new PageError(403, 'You cannot use staff training', 'This part of the site is for the staff of the municipality.');
+    if (principal) throw new PageError(403, t('staff.training.notStaffTitle'), t('staff.error.notStaffText'));
     await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff/training')}`, 303);
     return null;
   }
@@ -68,7 +72,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
   /** The caller's own sandbox; another person's, or one that ended, is "not found" (never "forbidden": ids are not confirmed). */
   function sandboxOf(principal: StaffPrincipal, id: string): Sandbox {
     const sandbox = sandboxes.get(id);
-    if (!sandbox || sandbox.owner.id !== principal.id) throw new PageError(404, 'Page not found', 'There is no such training session. It may have finished; start a new one from the training page.');
+    if (!sandbox || sandbox.owner.id !== principal.id) throw new PageError(404, t('staff.error.notFound'), t('staff.training.noSuchSession'));
     lastUsed.set(id, Date.now());
     return sandbox;
   }
@@ -84,11 +88,11 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
     const idleMs = (options.idleMinutes ?? 120) * 60_000;
     for (const [id, at] of lastUsed) if (Date.now() - at > idleMs) await closeSandbox(id);
     const service = options.catalogue.get(serviceId);
-    if (!service?.process.bpmn) throw new PageError(400, 'Choose a service', 'Choose one of the services listed to train on.');
+    if (!service?.process.bpmn) throw new PageError(400, t('staff.training.chooseTitle'), t('staff.training.chooseText'));
     if ([...sandboxes.values()].filter((s) => s.owner.id === principal.id).length >= PER_TRAINEE) {
-      throw new PageError(409, 'Finish a training session first', `You can have ${PER_TRAINEE} training sessions open at once. Finish one from the training page, then start another.`);
+      throw new PageError(409, t('staff.training.tooManyTitle'), t('staff.training.tooManyText', { max: PER_TRAINEE }));
     }
-    if (sandboxes.size >= (options.maxSandboxes ?? 10)) throw new PageError(503, 'Training is busy', 'Too many training sessions are open on this server. Try again in a few minutes.');
+    if (sandboxes.size >= (options.maxSandboxes ?? 10)) throw new PageError(503, t('staff.training.busyTitle'), t('staff.training.busyText'));
     const sandbox = await openSandbox({
       catalogue: options.catalogue, service, logger: log, ...(options.migratedSnapshotDir ? { migratedSnapshotDir: options.migratedSnapshotDir } : {}),
       owner: { id: principal.id, name: principal.name, actor: actorOf(principal), departments: principal.departments },
@@ -133,7 +137,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
       cspFor: (reply) => forwardedCsp.get(reply),
       errors: {
         render: (request, reply, title, content, status) => send(reply, request.principal?.kind === 'staff' ? { principal: request.principal, csrfToken: request.csrfToken } : null, title, content, status),
-        log, home: { href: '/staff/training', label: 'Back to training' }, userMessages: true,
+        log, home: { href: '/staff/training', get label() { return t('staff.training.back'); } }, userMessages: true,
         onError: (reply) => forwardedCsp.delete(reply),
       },
     });
@@ -181,11 +185,11 @@ function encodeForm(body: FormBody): string {
 /** The sandbox workbench's page, its links leading back into the sandbox, under a banner that says where the trainee is. */
 function inSandbox(body: string, base: string, sandbox: Sandbox, csrfToken: string): string {
   const banner = html`<section class="govuk-notification-banner" aria-labelledby="training-banner-title" data-module="govuk-notification-banner">
-<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="training-banner-title">Training sandbox</h2></div>
-<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">You are training on ${sandbox.service.title} with made-up cases.</p>
-<p class="govuk-body">Nothing you do here reaches real cases, the ledger or anyone's e-mail.</p>
-<form method="post" action="/staff/training/${sandbox.id}/finish" novalidate><input type="hidden" name="csrf" value="${csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">Finish and get feedback</button></form></div></section>`;
+<div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="training-banner-title">${t('staff.training.sandbox')}</h2></div>
+<div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${t('staff.training.trainingOn', { service: sandbox.service.title })}</p>
+<p class="govuk-body">${t('staff.training.nothingReaches')}</p>
+<form method="post" action="/staff/training/${sandbox.id}/finish" novalidate><input type="hidden" name="csrf" value="${csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.training.finish')}</button></form></div></section>`;
   return body.replace(WORKBENCH_LINK, `$1="${base}`)
-    .replace('<title>', '<title>Training: ')
+    .replace('<title>', `<title>${t('staff.training.titlePrefix')}`)
     .replace('<main class="govuk-main-wrapper" id="main-content">', `<main class="govuk-main-wrapper" id="main-content">${banner.value}`);
 }

@@ -18,12 +18,13 @@ const TAG: Readonly<Record<ProjectStatus, string>> = {
 export const money = (minor: number | null, currency = 'EUR'): string =>
   minor === null ? 'Not set' : new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: minor % 100 === 0 ? 0 : 2 }).format(minor / 100);
 
-export const statusTag = (p: Pick<Project, 'status'>): SafeHtml => html`<strong class="govuk-tag ${TAG[p.status]}">${STATUS_WORDS[p.status]}</strong>`;
+/** The status as a tag; the staff pages pass the word in the reader's language. */
+export const statusTag = (p: Pick<Project, 'status'>, word: string = STATUS_WORDS[p.status]): SafeHtml => html`<strong class="govuk-tag ${TAG[p.status]}">${word}</strong>`;
 
 /** A progress bar people and screen readers read the same way: the number is written, the bar only shows it. */
-export function progressBar(p: Pick<Project, 'progress' | 'title'>): SafeHtml {
+export function progressBar(p: Pick<Project, 'progress' | 'title'>, done = `${p.progress}% done`): SafeHtml {
   const width = 200;
-  return html`<svg class="gf-progress" width="${width}" height="12" viewBox="0 0 ${width} 12" role="img" aria-label="${p.progress}% done"><rect width="${width}" height="12" fill="#f3f2f1" stroke="#505a5f"/><rect width="${(width * p.progress) / 100}" height="12" fill="#1d70b8"/></svg> <span class="govuk-body-s">${p.progress}% done</span>`;
+  return html`<svg class="gf-progress" width="${width}" height="12" viewBox="0 0 ${width} 12" role="img" aria-label="${done}"><rect width="${width}" height="12" fill="#f3f2f1" stroke="#505a5f"/><rect width="${(width * p.progress) / 100}" height="12" fill="#1d70b8"/></svg> <span class="govuk-body-s">${done}</span>`;
 }
 
 /**

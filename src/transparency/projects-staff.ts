@@ -4,16 +4,21 @@
  * progress updates. Each change is one transaction with its `project.*` event. Server-rendered, no script.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatDay, t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
 import { formBody, formText, html, htmlPageEdge, page, PageError, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type NavigationItem, type SafeHtml } from '../web/index.js';
-import { progressBar, statusTag } from './projects-pages.js';
+import { progressBar as citizenProgressBar, statusTag as citizenStatusTag } from './projects-pages.js';
 import {
   addMilestone, checkMilestone, checkNewProject, checkProjectUpdate, completeMilestone, createProject, getProject, listProjects,
-  PROJECT_STATUSES, recordProjectUpdate, STATUS_WORDS, type Project, type ProjectFieldError,
+  PROJECT_STATUSES, recordProjectUpdate, type Project, type ProjectFieldError,
 } from './projects.js';
 
-const NAVIGATION: readonly NavigationItem[] = [{ href: '/staff', label: 'Inbox', key: 'inbox' }, { href: '/staff/projects', label: 'Projects', key: 'projects' }];
+const navigation = (): readonly NavigationItem[] => [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/projects', label: t('staff.projects.title'), key: 'projects' }];
+// An ICU select key is a plain word: 'in-progress' is asked for as inProgress.
+const statusWord = (status: string): string => t('staff.projects.status', { status: status.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase()) });
+const statusTag = (p: Pick<Project, 'status'>): SafeHtml => citizenStatusTag(p, statusWord(p.status));
+const progressBar = (p: Pick<Project, 'progress' | 'title'>): SafeHtml => citizenProgressBar(p, t('staff.projects.done', { progress: p.progress }));
 /** Members of this department may edit every project (they publish for the whole organisation). */
 export const COMMUNICATIONS_DEPARTMENT = 'communications';
 
@@ -45,7 +50,7 @@ function input(key: string, label: string, body: FormBody, errors: readonly Fiel
   const value = formText(body, key);
   return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
 <label class="govuk-label govuk-label--s" for="${key}">${label}</label>
-${o.hint ? html`<div id="${key}-hint" class="govuk-hint">${o.hint}</div>` : ''}${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}${o.textarea
+${o.hint ? html`<div id="${key}-hint" class="govuk-hint">${o.hint}</div>` : ''}${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}${o.textarea
     ? html`<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="${key}" name="${key}" rows="4"${described ? html` aria-describedby="${described}"` : ''}>${value}</textarea>`
     : html`<input class="govuk-input${o.width ? ` ${o.width}` : ''}${error ? ' govuk-input--error' : ''}" id="${key}" name="${key}" type="${o.type ?? 'text'}" value="${value}"${described ? html` aria-describedby="${described}"` : ''}>`}
 </div>`;
@@ -54,7 +59,7 @@ ${o.hint ? html`<div id="${key}-hint" class="govuk-hint">${o.hint}</div>` : ''}$
 function select(key: string, label: string, options: readonly { value: string; text: string }[], chosen: string, errors: readonly FieldError[]): SafeHtml {
   const error = errors.find((e) => e.key === key);
   return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--s" for="${key}">${label}</label>
-${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : ''}<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="${key}" name="${key}"${error ? html` aria-describedby="${key}-error"` : ''}><option value="">Choose</option>${options.map((o) => html`<option value="${o.value}"${o.value === chosen ? html` selected` : ''}>${o.text}</option>`)}</select></div>`;
+${error ? html`<p id="${key}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}<select class="govuk-select${error ? ' govuk-select--error' : ''}" id="${key}" name="${key}"${error ? html` aria-describedby="${key}-error"` : ''}><option value="">${t('staff.projects.choose')}</option>${options.map((o) => html`<option value="${o.value}"${o.value === chosen ? html` selected` : ''}>${o.text}</option>`)}</select></div>`;
 }
 
 export function registerProjectsStaffPages(options: ProjectsStaffOptions): (server: FastifyInstance) => Promise<void> {
@@ -62,7 +67,7 @@ export function registerProjectsStaffPages(options: ProjectsStaffOptions): (serv
   const today = (): string => (options.now?.() ?? new Date()).toISOString().slice(0, 10);
   const send = (reply: FastifyReply, staff: StaffPrincipal | null, csrf: string, title: string, content: SafeHtml, status = 200): FastifyReply =>
     reply.status(status).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: NAVIGATION, current: 'projects', section: { name: 'Staff workbench', href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors: status === 400, wide: true,
+      title, content, navigation: navigation(), current: 'projects', section: { name: t('staff.section'), href: '/staff' }, citizen: staff?.name ?? null, csrfToken: csrf, hasErrors: status === 400, wide: true, languageSwitcher: true,
     }).value);
 
   /**
@@ -75,8 +80,8 @@ export function registerProjectsStaffPages(options: ProjectsStaffOptions): (serv
       await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0]!)}`, 303);
       return null;
     }
-    if (principal.kind !== 'staff') throw new PageError(403, 'You cannot edit projects', 'This part of the site is for the staff of the municipality.');
-    if ((await editableDepartments(principal)).length === 0) throw new PageError(403, 'You cannot edit projects', 'Managers edit their department\'s projects; the communications department and administrators edit all of them.');
+    if (principal.kind !== 'staff') throw new PageError(403, t('staff.projects.forbiddenTitle'), t('staff.error.notStaffText'));
+    if ((await editableDepartments(principal)).length === 0) throw new PageError(403, t('staff.projects.forbiddenTitle'), t('staff.projects.forbiddenText'));
     return principal;
   }
   async function editableDepartments(staff: StaffPrincipal) {
@@ -84,52 +89,52 @@ export function registerProjectsStaffPages(options: ProjectsStaffOptions): (serv
   }
   async function projectFor(staff: StaffPrincipal, slug: string): Promise<Project> {
     const project = await getProject(db, slug);
-    if (!project) throw new PageError(404, 'Page not found', `There is no project '${slug}'.`);
-    if (!mayEditProjectsOf(staff, project.department)) throw new PageError(403, 'You cannot edit this project', `Managers of ${project.department}, the communications department and administrators edit it.`);
+    if (!project) throw new PageError(404, t('staff.error.notFound'), t('staff.projects.noSuch', { slug }));
+    if (!mayEditProjectsOf(staff, project.department)) throw new PageError(403, t('staff.projects.mayNotThisTitle'), t('staff.projects.mayNotThisText', { department: project.department }));
     return project;
   }
 
   async function listView(reply: FastifyReply, staff: StaffPrincipal, csrf: string, body: FormBody, errors: FieldError[]): Promise<FastifyReply> {
     const departments = await editableDepartments(staff);
     const projects = (await listProjects(db)).filter((p) => mayEditProjectsOf(staff, p.department));
-    return send(reply, staff, csrf, 'Projects', html`${renderErrorSummary(errors)}<h1 class="govuk-heading-l">Projects</h1>
-${projects.length === 0 ? html`<p class="govuk-body">You have no projects to look after yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${projects.map((p) => html`<li><a class="govuk-link" href="/staff/projects/${p.slug}">${p.title}</a> ${statusTag(p)} ${p.progress}% · ${p.department}</li>`)}</ul>`}
-<h2 class="govuk-heading-m">Start a project</h2>
+    return send(reply, staff, csrf, t('staff.projects.title'), html`${renderErrorSummary(errors)}<h1 class="govuk-heading-l">${t('staff.projects.title')}</h1>
+${projects.length === 0 ? html`<p class="govuk-body">${t('staff.projects.none')}</p>` : html`<ul class="govuk-list govuk-list--spaced">${projects.map((p) => html`<li><a class="govuk-link" href="/staff/projects/${p.slug}">${p.title}</a> ${statusTag(p)} ${t('staff.projects.percent', { progress: p.progress })} · ${p.department}</li>`)}</ul>`}
+<h2 class="govuk-heading-m">${t('staff.projects.start')}</h2>
 <form method="post" action="/staff/projects" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">
-${input('title', 'Project name', body, errors, { hint: 'What people will call it, like "Riverside park renewal".' })}
-${input('summary', 'Summary', body, errors, { hint: 'What changes for people, in one or two sentences.', textarea: true })}
-${select('department', 'Department responsible', departments.map((d) => ({ value: d.id, text: d.name })), formText(body, 'department'), errors)}
-${input('budget', 'Budget in euros (optional)', body, errors, { width: 'govuk-input--width-10' })}
-${input('budgetLine', 'Budget line (optional)', body, errors, { hint: 'The identifier of the budget line it is paid from, as on the spending page.', width: 'govuk-input--width-20' })}
-${input('place', 'Place (optional)', body, errors)}
-${input('latitude', 'Latitude (optional)', body, errors, { width: 'govuk-input--width-10' })}
-${input('longitude', 'Longitude (optional)', body, errors, { width: 'govuk-input--width-10' })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Start the project</button>
+${input('title', t('staff.projects.name'), body, errors, { hint: t('staff.projects.nameHint') })}
+${input('summary', t('staff.projects.summary'), body, errors, { hint: t('staff.projects.summaryHint'), textarea: true })}
+${select('department', t('staff.projects.department'), departments.map((d) => ({ value: d.id, text: d.name })), formText(body, 'department'), errors)}
+${input('budget', t('staff.projects.budget'), body, errors, { width: 'govuk-input--width-10' })}
+${input('budgetLine', t('staff.projects.budgetLine'), body, errors, { hint: t('staff.projects.budgetLineHint'), width: 'govuk-input--width-20' })}
+${input('place', t('staff.projects.place'), body, errors)}
+${input('latitude', t('staff.projects.latitude'), body, errors, { width: 'govuk-input--width-10' })}
+${input('longitude', t('staff.projects.longitude'), body, errors, { width: 'govuk-input--width-10' })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.projects.startButton')}</button>
 </form>`, errors.length > 0 ? 400 : 200);
   }
 
   function projectView(reply: FastifyReply, staff: StaffPrincipal, csrf: string, p: Project, body: FormBody, errors: FieldError[], saved: boolean): FastifyReply {
     const action = `/staff/projects/${p.slug}`;
-    return send(reply, staff, csrf, p.title, html`${saved ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="saved-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">Saved and public. <a class="govuk-notification-banner__link" href="/projects/${p.slug}">See it as citizens do</a>.</p></div></div>` : ''}
+    return send(reply, staff, csrf, p.title, html`${saved ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="saved-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="saved-title">${t('common.success')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${t('staff.projects.saved')} <a class="govuk-notification-banner__link" href="/projects/${p.slug}">${t('staff.updates.seeAsCitizens')}</a>.</p></div></div>` : ''}
 ${renderErrorSummary(errors)}
-<span class="govuk-caption-l">Project · ${p.department}</span><h1 class="govuk-heading-l">${p.title}</h1>
+<span class="govuk-caption-l">${t('staff.projects.caption', { department: p.department })}</span><h1 class="govuk-heading-l">${p.title}</h1>
 <p class="govuk-body">${statusTag(p)} ${progressBar(p)}</p>
-<h2 class="govuk-heading-m">Milestones</h2>
-${p.milestones.length === 0 ? html`<p class="govuk-body">None yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${p.milestones.map((m) => html`<li>${m.title}: planned ${m.plannedOn}${m.doneOn ? html`, reached ${m.doneOn}` : html`<form method="post" action="${action}/milestones/${m.id}/reached" class="govuk-!-display-inline govuk-!-margin-left-2"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Reached today<span class="govuk-visually-hidden">: ${m.title}</span></button></form>`}</li>`)}</ul>`}
+<h2 class="govuk-heading-m">${t('staff.projects.milestones')}</h2>
+${p.milestones.length === 0 ? html`<p class="govuk-body">${t('staff.projects.noneYet')}</p>` : html`<ul class="govuk-list govuk-list--spaced">${p.milestones.map((m) => html`<li>${m.doneOn ? t('staff.projects.milestoneReached', { title: m.title, planned: formatDay(m.plannedOn), reached: formatDay(m.doneOn) }) : html`${t('staff.projects.milestonePlanned', { title: m.title, planned: formatDay(m.plannedOn) })}<form method="post" action="${action}/milestones/${m.id}/reached" class="govuk-!-display-inline govuk-!-margin-left-2"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${t('staff.projects.reachedToday')}<span class="govuk-visually-hidden">: ${m.title}</span></button></form>`}</li>`)}</ul>`}
 <form method="post" action="${action}/milestones" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">
-${input('milestone', 'New milestone', body, errors, { width: 'govuk-input--width-30' })}
-${input('plannedOn', 'Planned date', body, errors, { hint: 'For example, 2027-03-31', width: 'govuk-input--width-10' })}
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Plan the milestone</button>
+${input('milestone', t('staff.projects.newMilestone'), body, errors, { width: 'govuk-input--width-30' })}
+${input('plannedOn', t('staff.projects.plannedOn'), body, errors, { hint: t('staff.projects.plannedOnHint', { example: '2027-03-31' }), width: 'govuk-input--width-10' })}
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.projects.plan')}</button>
 </form>
-<h2 class="govuk-heading-m">Publish an update</h2>
+<h2 class="govuk-heading-m">${t('staff.projects.publishUpdate')}</h2>
 <form method="post" action="${action}/updates" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">
-${select('status', 'Status', PROJECT_STATUSES.map((s) => ({ value: s, text: STATUS_WORDS[s] })), formText(body, 'status') || p.status, errors)}
-${input('progress', 'Progress (% done)', { progress: formText(body, 'progress') || String(p.progress) }, errors, { width: 'govuk-input--width-3' })}
-${input('text', 'What has happened', body, errors, { hint: 'Shown on the project\'s public page.', textarea: true })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Publish the update</button>
+${select('status', t('staff.projects.statusLabel'), PROJECT_STATUSES.map((s) => ({ value: s, text: statusWord(s) })), formText(body, 'status') || p.status, errors)}
+${input('progress', t('staff.projects.progress'), { progress: formText(body, 'progress') || String(p.progress) }, errors, { width: 'govuk-input--width-3' })}
+${input('text', t('staff.projects.happened'), body, errors, { hint: t('staff.projects.happenedHint'), textarea: true })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.projects.publishButton')}</button>
 </form>`, errors.length > 0 ? 400 : 200);
   }
 
@@ -138,7 +143,7 @@ ${input('text', 'What has happened', body, errors, { hint: 'Shown on the project
     await server.register(async (scope) => {
       await scope.register(htmlPageEdge, {
         formBodyLimit: 32 * 1024,
-        errors: { render: (request, reply, title, content, status) => send(reply, request.principal?.kind === 'staff' ? request.principal : null, request.csrfToken, title, content, status), log: options.logger, home: { href: '/staff', label: 'Go to the workbench' } },
+        errors: { render: (request, reply, title, content, status) => send(reply, request.principal?.kind === 'staff' ? request.principal : null, request.csrfToken, title, content, status), log: options.logger, home: { href: '/staff', get label() { return t('staff.backToInbox'); } } },
       });
       scope.get('/staff/projects', async (request, reply) => {
         const staff = await staffOf(request, reply);
@@ -183,7 +188,7 @@ ${input('text', 'What has happened', body, errors, { hint: 'Shown on the project
       });
       change('/milestones/:id/reached', async (p, _body, actor, milestoneId) => {
         const milestone = p.milestones.find((m) => m.id === milestoneId);
-        if (!milestone) throw new PageError(404, 'Page not found', `The project has no milestone ${milestoneId}.`);
+        if (!milestone) throw new PageError(404, t('staff.error.notFound'), t('staff.projects.noMilestone', { id: milestoneId }));
         // Reached twice is reached once: the first date stands.
         if (milestone.doneOn === null) await completeMilestone(db, p.slug, milestoneId, today(), actor);
         return [];

@@ -4,6 +4,7 @@
  * a `project.*` event to the event log, so the ledger seals the history and the timeline can be checked against it.
  * Input is checked here, once, into field errors a page shows by the field (nothing is written when one is wrong).
  */
+import { t } from '../i18n/index.js';
 import { appendEvent, type Database, type Queryable } from '../store/index.js';
 
 export const PROJECT_STATUSES = ['planned', 'in-progress', 'paused', 'completed', 'cancelled'] as const;
@@ -67,18 +68,19 @@ const LIMITS = { title: 120, summary: 600, place: 200, text: 2000, milestone: 12
 
 const text = (input: Readonly<Record<string, string | undefined>>, key: string): string => (input[key] ?? '').trim();
 
-function decimalOrNull(errors: ProjectFieldError[], key: string, raw: string, what: string, min: number, max: number): number | null {
+function decimalOrNull(errors: ProjectFieldError[], key: string, raw: string, what: 'latitude' | 'longitude', min: number, max: number): number | null {
   if (raw === '') return null;
   if (!/^-?\d{1,3}(\.\d{1,8})?$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    errors.push({ key, message: `${what} must be a number between ${min} and ${max}, like ${key === 'latitude' ? '41.3874' : '2.1686'}` });
+    errors.push({ key, message: t('staff.projects.errorCoordinate', { what, min, max, example: key === 'latitude' ? '41.3874' : '2.1686' }) });
     return null;
   }
   return Number(raw);
 }
 
-function required(errors: ProjectFieldError[], key: string, value: string, what: string, max: number): void {
-  if (value === '') errors.push({ key, message: `Enter the ${what}` });
-  else if (value.length > max) errors.push({ key, message: `The ${what} must be ${max} characters or fewer` });
+/** `what` names the field for the messages (an ICU select in the catalogue). */
+function required(errors: ProjectFieldError[], key: string, value: string, what: 'name' | 'summary' | 'update' | 'milestone', max: number): void {
+  if (value === '') errors.push({ key, message: t('staff.projects.errorMissing', { what }) });
+  else if (value.length > max) errors.push({ key, message: t('staff.projects.errorTooLong', { what, max }) });
 }
 
 /** Checks a new project's form fields; `departments` are the ones the author may publish for. */
@@ -89,21 +91,21 @@ export function checkNewProject(input: Readonly<Record<string, string | undefine
   const department = text(input, 'department');
   const place = text(input, 'place');
   const budgetLine = text(input, 'budgetLine');
-  required(errors, 'title', title, 'project name', LIMITS.title);
+  required(errors, 'title', title, 'name', LIMITS.title);
   required(errors, 'summary', summary, 'summary', LIMITS.summary);
-  if (!departments.includes(department)) errors.push({ key: 'department', message: 'Select the department responsible for the project' });
+  if (!departments.includes(department)) errors.push({ key: 'department', message: t('staff.projects.errorDepartment') });
   const budget = text(input, 'budget').replace(/[\s,]/g, '');
   let budgetMinor: number | null = null;
   if (budget !== '') {
-    if (!/^\d{1,12}(\.\d{1,2})?$/.test(budget)) errors.push({ key: 'budget', message: 'Budget must be an amount in euros, like 250000 or 1250.50' });
+    if (!/^\d{1,12}(\.\d{1,2})?$/.test(budget)) errors.push({ key: 'budget', message: t('staff.projects.errorBudget', { example1: '250000', example2: '1250.50' }) });
     else budgetMinor = Math.round(Number(budget) * 100);
   }
-  if (place.length > LIMITS.place) errors.push({ key: 'place', message: `The place must be ${LIMITS.place} characters or fewer` });
-  if (budgetLine.length > LIMITS.budgetLine || (budgetLine !== '' && !/^[A-Za-z0-9._/-]+$/.test(budgetLine))) errors.push({ key: 'budgetLine', message: 'Budget line must be the identifier of a budget line, like PW-2026-014' });
-  const latitude = decimalOrNull(errors, 'latitude', text(input, 'latitude'), 'Latitude', -90, 90);
-  const longitude = decimalOrNull(errors, 'longitude', text(input, 'longitude'), 'Longitude', -180, 180);
+  if (place.length > LIMITS.place) errors.push({ key: 'place', message: t('staff.projects.errorPlace', { max: LIMITS.place }) });
+  if (budgetLine.length > LIMITS.budgetLine || (budgetLine !== '' && !/^[A-Za-z0-9._/-]+$/.test(budgetLine))) errors.push({ key: 'budgetLine', message: t('staff.projects.errorBudgetLine', { example: 'PW-2026-014' }) });
+  const latitude = decimalOrNull(errors, 'latitude', text(input, 'latitude'), 'latitude', -90, 90);
+  const longitude = decimalOrNull(errors, 'longitude', text(input, 'longitude'), 'longitude', -180, 180);
   if ((latitude === null) !== (longitude === null) && !errors.some((e) => e.key === 'latitude' || e.key === 'longitude')) {
-    errors.push({ key: latitude === null ? 'latitude' : 'longitude', message: 'Enter both latitude and longitude, or neither' });
+    errors.push({ key: latitude === null ? 'latitude' : 'longitude', message: t('staff.projects.errorBoth') });
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: { title, summary, department, budgetMinor, budgetLine: budgetLine || null, place: place || null, latitude, longitude } };
@@ -115,12 +117,12 @@ export function checkProjectUpdate(input: Readonly<Record<string, string | undef
   const status = text(input, 'status');
   const progressRaw = text(input, 'progress');
   const note = text(input, 'text');
-  if (!(PROJECT_STATUSES as readonly string[]).includes(status)) errors.push({ key: 'status', message: 'Select the project\'s status' });
-  if (!/^\d{1,3}$/.test(progressRaw) || Number(progressRaw) > 100) errors.push({ key: 'progress', message: 'Progress must be a whole number from 0 to 100' });
+  if (!(PROJECT_STATUSES as readonly string[]).includes(status)) errors.push({ key: 'status', message: t('staff.projects.errorStatus') });
+  if (!/^\d{1,3}$/.test(progressRaw) || Number(progressRaw) > 100) errors.push({ key: 'progress', message: t('staff.projects.errorProgress') });
   required(errors, 'text', note, 'update', LIMITS.text);
   if (errors.length > 0) return { ok: false, errors };
   const progress = Number(progressRaw);
-  if (status === 'completed' && progress !== 100) return { ok: false, errors: [{ key: 'progress', message: 'A completed project is 100% done: set progress to 100 or choose another status' }] };
+  if (status === 'completed' && progress !== 100) return { ok: false, errors: [{ key: 'progress', message: t('staff.projects.errorCompleted') }] };
   return { ok: true, value: { status: status as ProjectStatus, progress, text: note } };
 }
 
@@ -130,7 +132,7 @@ export function checkMilestone(input: Readonly<Record<string, string | undefined
   const title = text(input, 'milestone');
   const plannedOn = text(input, 'plannedOn');
   required(errors, 'milestone', title, 'milestone', LIMITS.milestone);
-  if (!isRealDate(plannedOn)) errors.push({ key: 'plannedOn', message: 'Planned date must be a real date, like 2027-03-31' });
+  if (!isRealDate(plannedOn)) errors.push({ key: 'plannedOn', message: t('staff.projects.errorDate', { example: '2027-03-31' }) });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { title, plannedOn } };
 }
 
