@@ -65,7 +65,10 @@ ${csrf}
       return shownOnce(reply, admin, t('admin.keys.issued'), issued, 201);
     } catch (error) {
       if (!(error instanceof GovflowError) || error.code !== 'GOVFLOW_ERR_VALIDATION') throw error;
-      return keysPage(reply, admin, error.details.map((d) => ({ field: d.where ?? 'name', message: d.message })), body, 400);
+      // Worded in the reader's language where the page knows what the field asks for; anything else in identity's words.
+      const chosen = [body['scope'] ?? []].flat();
+      const message = (d: { where?: string; message: string }): string => d.where === 'name' ? t('admin.keys.error.name') : d.where === 'scopes' && chosen.length === 0 ? t('admin.keys.error.scopes', { scopes: API_KEY_SCOPES.join(', ') }) : d.message;
+      return keysPage(reply, admin, error.details.map((d) => ({ field: d.where ?? 'name', message: message(d) })), body, 400);
     }
   });
 

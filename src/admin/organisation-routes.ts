@@ -15,6 +15,11 @@ const STAFF_PARAMS = paramsSchema({ id: PARAM.slug });
 const ROLE_KEYS: Readonly<Record<string, MessageKey>> = { caseworker: 'admin.role.caseworker', manager: 'admin.role.manager', admin: 'admin.role.admin', auditor: 'admin.role.auditor' };
 const roleName = (role: string): string => (ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role);
 
+/** What each form's fields ask for, when identity refuses them (see orgErrors). */
+const DEPARTMENT_ERRORS: Readonly<Record<string, MessageKey>> = { 'id': 'admin.org.error.departmentId', 'name': 'admin.org.error.departmentName', 'agency': 'admin.org.error.agency', 'conflict:id': 'admin.org.error.departmentTaken' };
+const STAFF_ERRORS: Readonly<Record<string, MessageKey>> = { 'username': 'admin.org.error.username', 'name': 'admin.org.error.fullName', 'email': 'admin.org.error.email', 'conflict:username': 'admin.org.error.usernameTaken' };
+const MEMBERSHIP_ERRORS: Readonly<Record<string, MessageKey>> = { department: 'admin.org.error.department' };
+
 /** The pages and helpers of registerOrganisationRoutes's routes, apart so that no function grows past the size limit. */
 function organisationPages(ctx: AdminContext) {
   const { send, csrfField } = ctx;
@@ -48,10 +53,17 @@ ${input('email', t('admin.org.email'))}
 </form>`, { current: 'organisation', status, hasErrors: errors.length > 0 });
   }
 
-  /** A validation or conflict from the organisation functions as errors next to the named fields. */
-  const orgErrors = (error: unknown, fieldName: (where: string) => string): { field: string; message: string }[] | null => {
+  /**
+   * A validation or conflict from the organisation functions as errors next to the named fields, worded in the
+   * reader's language by what the field asks for (`words`: the field, or `conflict:` and the field, to a message with
+   * the form's values); a detail the page does not know keeps identity's words.
+   */
+  const orgErrors = (error: unknown, fieldName: (where: string) => string, words: Readonly<Record<string, MessageKey>> = {}, values: Readonly<Record<string, string>> = {}): { field: string; message: string }[] | null => {
     if (!(error instanceof GovflowError) || (error.code !== 'GOVFLOW_ERR_VALIDATION' && error.code !== 'GOVFLOW_ERR_CONFLICT')) return null;
-    return error.details.map((d) => ({ field: fieldName(d.where ?? ''), message: d.message }));
+    return error.details.map((d) => {
+      const key = words[`${error.code === 'GOVFLOW_ERR_CONFLICT' ? 'conflict:' : ''}${d.where ?? ''}`];
+      return { field: fieldName(d.where ?? ''), message: key ? t(key, values) : d.message };
+    });
   };
 
   async function staffPage(reply: FastifyReply, admin: AdminSession, staffId: string, errors: readonly { field: string; message: string }[] = [], status = 200): Promise<FastifyReply> {
@@ -108,7 +120,7 @@ export function registerOrganisationRoutes(server: FastifyInstance, ctx: AdminCo
     try {
       await createDepartment(db, { id: str(body, 'department-id'), name: str(body, 'department-name'), agencyId: str(body, 'agency') }, actor);
     } catch (error) {
-      const errors = orgErrors(error, (where) => (where === 'agency' ? 'agency' : `department-${where}`));
+      const errors = orgErrors(error, (where) => (where === 'agency' ? 'agency' : `department-${where}`), DEPARTMENT_ERRORS, { id: str(body, 'department-id').trim() });
       if (!errors) throw error;
       return organisationPage(reply, admin, errors, { 'department-id': str(body, 'department-id'), 'department-name': str(body, 'department-name'), agency: str(body, 'agency') }, 400);
     }
@@ -121,7 +133,7 @@ export function registerOrganisationRoutes(server: FastifyInstance, ctx: AdminCo
     try {
       created = await createStaff(db, masterKey, { username: str(body, 'username'), name: str(body, 'name'), email: str(body, 'email') }, actor);
     } catch (error) {
-      const errors = orgErrors(error, (where) => where);
+      const errors = orgErrors(error, (where) => where, STAFF_ERRORS, { username: str(body, 'username').trim() });
       if (!errors) throw error;
       return organisationPage(reply, admin, errors, { username: str(body, 'username'), name: str(body, 'name'), email: str(body, 'email') }, 400);
     }
@@ -145,7 +157,7 @@ export function registerOrganisationRoutes(server: FastifyInstance, ctx: AdminCo
     try {
       membership = await parseMembership(db, body['department'], body['role']);
     } catch (error) {
-      const errors = orgErrors(error, (where) => where);
+      const errors = orgErrors(error, (where) => where, MEMBERSHIP_ERRORS);
       if (!errors) throw error;
       return staffPage(reply, admin, staff.id, errors, 400);
     }

@@ -201,5 +201,19 @@ it('the administration pages in the pseudo-language: no word outside the layer',
     findings.push(...untranslated(withoutDigests(withoutDocuments(r.body)), words).map((text) => `${url}: "${text}"`));
     assert.match(r.body, /<html lang="en" dir="ltr"/, `${url}: a pseudo-language is English underneath`);
   }
+  // Forms sent back with their problems: identity's refusals and the modeller's are worded by the page.
+  const refused = [
+    ['a department refused', '/admin/departments', { 'department-id': 'X', 'department-name': '', agency: '' }],
+    ['a staff account refused', '/admin/staff', { username: 'pat', name: '', email: 'not an address' }],
+    ['an API key refused', '/admin/api-keys', { name: '' }],
+    ['a model refused', `/admin/modeller/${permit.process.key}`, { xml: '' }],
+    ['a decision table refused', `/admin/decision-editor/${decision}`, { xml: '' }],
+  ] as const;
+  for (const [name, url, fields] of refused) {
+    const r = await post('ada', url, fields);
+    assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status}`);
+    assert.match(r.body, /govuk-error-summary/, `${name}: the problems are shown`);
+    findings.push(...untranslated(withoutDigests(withoutDocuments(r.body)), words).map((text) => `${name}: "${text}"`));
+  }
   assert.deepEqual(findings, [], `visible text that did not go through the i18n layer:\n${findings.join('\n')}`);
 });
