@@ -201,13 +201,15 @@ it('the administration pages in the pseudo-language: no word outside the layer',
     findings.push(...untranslated(withoutDigests(withoutDocuments(r.body)), words).map((text) => `${url}: "${text}"`));
     assert.match(r.body, /<html lang="en" dir="ltr"/, `${url}: a pseudo-language is English underneath`);
   }
-  // Forms sent back with their problems: identity's refusals and the modeller's are worded by the page.
+  // Forms sent back with their problems, in the layer too: identity's refusals, the catalogue's and the editors'.
   const refused = [
     ['a department refused', '/admin/departments', { 'department-id': 'X', 'department-name': '', agency: '' }],
     ['a staff account refused', '/admin/staff', { username: 'pat', name: '', email: 'not an address' }],
     ['an API key refused', '/admin/api-keys', { name: '' }],
     ['a model refused', `/admin/modeller/${permit.process.key}`, { xml: '' }],
     ['a decision table refused', `/admin/decision-editor/${decision}`, { xml: '' }],
+    ['a service\'s text refused', `/admin/services/${permit.id}`, { title: '', 'sla-case-days': 'ten' }],
+    ['a new service refused', '/admin/services/new', { id: 'Not an id' }],
   ] as const;
   for (const [name, url, fields] of refused) {
     const r = await post('ada', url, fields);
