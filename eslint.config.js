@@ -40,8 +40,9 @@ export const ALLOWED_DEPENDENCIES = {
   assistant: ['kernel', 'store', 'engine', 'decisions', 'web', 'i18n'],
   // Sensors (issue 22): its own tables, cases through the engine, rules through decisions, staff pages on the web edge.
   sensors: ['kernel', 'store', 'engine', 'decisions', 'web', 'i18n'],
-  // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge.
-  exchange: ['kernel', 'store', 'engine', 'privacy', 'web'],
+  // A service on the platform floor (issue 25): X-Road REST exchange; cases through the engine, the access log through privacy, pages on the web edge
+  // in the administrator's language (i18n).
+  exchange: ['kernel', 'store', 'engine', 'privacy', 'web', 'i18n'],
   // The training sandbox (issue 20): on the web edge beside the workbench, whose real plugin it mounts over a sandbox's own database.
   training: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'workbench', 'i18n'],
   cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n', 'training'],

@@ -4,8 +4,9 @@ import { MAX_BPMN_BYTES, type Engine } from '../engine/index.js';
 import { actorOf, type Identity, type StaffPrincipal } from '../identity/index.js';
 import type { GovflowError} from '../kernel/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
+import { t } from '../i18n/index.js';
 import type { Database } from '../store/index.js';
-import { formBody, html, page, PageError, renderErrorSummary, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { formBody, formatDateTime, html, page, PageError, renderErrorSummary, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
 
 /**
  * What every route module of the administration pages shares (process-routes.ts, service-routes.ts,
@@ -23,12 +24,13 @@ export interface AdminOptions {
   readonly logger?: Logger;
 }
 
-export const NAVIGATION: readonly NavigationItem[] = [
-  { href: '/admin', label: 'Overview', key: 'overview' },
-  { href: '/admin/processes', label: 'Processes and decisions', key: 'processes' },
-  { href: '/admin/services', label: 'Services', key: 'services' },
-  { href: '/admin/organisation', label: 'Organisation', key: 'organisation' },
-  { href: '/admin/api-keys', label: 'API keys', key: 'api-keys' },
+/** The administration menu, in the reader's language (built per page: the words depend on who reads). */
+export const navigation = (): readonly NavigationItem[] => [
+  { href: '/admin', label: t('admin.nav.overview'), key: 'overview' },
+  { href: '/admin/processes', label: t('admin.nav.processes'), key: 'processes' },
+  { href: '/admin/services', label: t('admin.nav.services'), key: 'services' },
+  { href: '/admin/organisation', label: t('admin.nav.organisation'), key: 'organisation' },
+  { href: '/admin/api-keys', label: t('admin.nav.apiKeys'), key: 'api-keys' },
 ];
 
 /**
@@ -55,22 +57,21 @@ export interface AdminSession {
 export type Body = FormBody;
 export const str = (body: Body, name: string): string => (typeof body[name] === 'string' ? (body[name] as string) : '');
 
-// One formatter per process: Date#toLocaleString builds a new Intl.DateTimeFormat on every call.
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-export const formatDate = (value: string | Date): string => DATE_TIME.format(new Date(value)) + ' UTC';
+/** A moment as administrators read it: in their language, in the municipality's time zone (the web layer's one formatter). */
+export const formatDate = (value: string | Date): string => formatDateTime(new Date(value));
 
 /** The problems of a refused deployment, one line each, naming the file, element and line where the engine did. */
 export function deploymentProblems(error: GovflowError, fallbackWhere: string): string[] {
   if (error.details.length === 0) return [error.message];
   return error.details.map((d) => {
-    const where = [d.where ?? fallbackWhere, d.line !== undefined ? `line ${d.line}` : null].filter((x) => x !== null).join(', ');
+    const where = [d.where ?? fallbackWhere, d.line !== undefined ? t('admin.common.line', { line: d.line }) : null].filter((x) => x !== null).join(', ');
     return `${where}: ${d.message}`;
   });
 }
 
 export const fieldError = (errors: readonly { field: string; message: string }[], name: string): SafeHtml | '' => {
   const e = errors.find((x) => x.field === name);
-  return e ? html`<p id="${name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${e.message}</p>` : '';
+  return e ? html`<p id="${name}-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${e.message}</p>` : '';
 };
 export const groupClass = (errors: readonly { field: string }[], name: string): string => `govuk-form-group${errors.some((x) => x.field === name) ? ' govuk-form-group--error' : ''}`;
 export const describedBy = (errors: readonly { field: string }[], name: string, hint?: string): SafeHtml | '' => {
@@ -85,7 +86,7 @@ export function xmlSourceGroup(label: string, refusal: string, problems: readonl
   const failed = problems.length > 0;
   return html`<div class="govuk-form-group${failed ? ' govuk-form-group--error' : ''}" id="xml-group">
 <label class="govuk-label" for="xml">${label}</label>
-${failed ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${refusal}</p>` : ''}
+${failed ? html`<p id="xml-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${refusal}</p>` : ''}
 <textarea class="govuk-textarea${failed ? ' govuk-textarea--error' : ''}" id="xml" name="xml" rows="20" spellcheck="false"${failed ? html` aria-describedby="xml-error"` : ''}>${xml}</textarea>
 </div>`;
 }
@@ -117,7 +118,7 @@ export function createAdminContext(options: AdminOptions): AdminContext {
   function send(reply: FastifyReply, admin: AdminSession | null, title: string, content: HtmlValue, extra: { status?: number; hasErrors?: boolean; current?: string; editor?: { scripts: string[]; stylesheets: string[] }; backLink?: string } = {}): FastifyReply {
     if (extra.editor) editorPages.add(reply);
     return reply.status(extra.status ?? 200).type('text/html; charset=utf-8').send(page({
-      title, content, navigation: NAVIGATION, current: extra.current ?? '', section: { name: 'Administration', href: '/admin' }, wide: true,
+      title, content, navigation: navigation(), current: extra.current ?? '', section: { name: t('admin.section'), href: '/admin' }, wide: true, languageSwitcher: true,
       citizen: admin?.principal.name ?? null, signOutAction: '/staff/sign-out', ...(admin ? { csrfToken: admin.csrfToken } : {}),
       stylesheets: [...(extra.editor?.stylesheets ?? []), '/admin/assets/admin.css'], ...(extra.editor ? { scripts: extra.editor.scripts } : {}),
       ...(extra.hasErrors ? { hasErrors: true } : {}), ...(extra.backLink ? { backLink: extra.backLink } : {}),
@@ -126,7 +127,7 @@ export function createAdminContext(options: AdminOptions): AdminContext {
 
   const adminOf = (request: FastifyRequest): AdminSession => {
     const s = sessions.get(request);
-    if (!s) throw new PageError(403, 'You cannot use the administration pages', 'These pages are for the administrators of the platform.');
+    if (!s) throw new PageError(403, t('admin.error.notAdminTitle'), t('admin.error.notAdminText'));
     return s;
   };
 

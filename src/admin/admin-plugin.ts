@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_BPMN_BYTES } from '../engine/index.js';
+import { t } from '../i18n/index.js';
 import { hasRole } from '../identity/index.js';
 import { htmlPageEdge, PageError } from '../web/index.js';
 import { createAdminContext, EDITOR_CSP, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
@@ -34,7 +35,7 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
       cspFor: (reply) => (ctx.editorPages.has(reply) ? EDITOR_CSP : undefined),
       errors: {
         render: (request, reply, title, content, status) => ctx.send(reply, ctx.sessions.get(request) ?? null, title, content, { status }),
-        log: ctx.log, home: { href: '/admin', label: 'Back to the overview' }, userMessages: true,
+        log: ctx.log, home: { href: '/admin', get label() { return t('admin.backToOverview'); } }, userMessages: true,
       },
     });
     // Who may use the admin pages is decided before the body is read: a visitor or non-admin never gets to send a
@@ -44,14 +45,14 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
       // A body declared larger than any admin form or upload may be is refused as such, for everyone: 413 says what
       // is wrong without reading a byte of it (and without telling a visitor anything about their rights).
       if (Number(request.headers['content-length'] ?? 0) > FORM_BODY_LIMIT) {
-        throw new PageError(413, 'There is a problem with your request', 'What you sent is too large. Go back and try again.');
+        throw new PageError(413, t('error.badRequestTitle'), `${t('error.tooLarge')} ${t('error.goBack')}`);
       }
       const principal = request.principal;
       if (principal?.kind === 'staff' && hasRole(principal, ['admin'])) {
         ctx.sessions.set(request, { principal, csrfToken: request.csrfToken });
         return;
       }
-      if (principal) throw new PageError(403, 'You cannot use the administration pages', 'These pages are for the administrators of the platform.');
+      if (principal) throw new PageError(403, t('admin.error.notAdminTitle'), t('admin.error.notAdminText'));
       await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url.split('?')[0] ?? '/admin' : '/admin')}`, 303);
     });
     registerProcessRoutes(server, ctx);

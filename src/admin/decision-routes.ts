@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { evaluateDecision, parseDmn, type DecisionResult } from '../decisions/index.js';
 import { deployedSource, MAX_BPMN_BYTES } from '../engine/index.js';
+import { t } from '../i18n/index.js';
 import { isGovflowError } from '../kernel/index.js';
 import { html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { deploymentProblems, xmlSourceGroup, KEY, str, type AdminContext, type AdminSession, type Body } from './admin-context.js';
@@ -23,12 +24,12 @@ export function decisionInputNames(xml: string): string[] {
 
 /** A typed value: JSON when it reads as JSON (numbers, true/false, lists, quoted text), otherwise the text. */
 function inputValue(text: string): unknown {
-  const t = text.trim();
-  if (t === '') return null;
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
   try {
-    return JSON.parse(t) as unknown;
+    return JSON.parse(trimmed) as unknown;
   } catch {
-    return t;
+    return trimmed;
   }
 }
 
@@ -40,7 +41,7 @@ export function registerDecisionRoutes(server: FastifyInstance, ctx: AdminContex
 
   async function latestDecision(key: string): Promise<{ version: number; xml: string }> {
     const found = KEY.test(key) ? await deployedSource(db, 'decision', key) : null;
-    if (!found) throw new PageError(404, 'Page not found', 'There is no such decision. Deploy it first by uploading its file.');
+    if (!found) throw new PageError(404, t('admin.common.notFound'), t('admin.decision.noSuchDecision'));
     return found;
   }
 
@@ -48,12 +49,12 @@ export function registerDecisionRoutes(server: FastifyInstance, ctx: AdminContex
     if (evaluation.problem) return html`<div class="govuk-inset-text" id="evaluation-result" role="status">${evaluation.problem}</div>`;
     const result = evaluation.result;
     if (!result) return html``;
-    const trace = result.explanation.find((t) => t.decisionId === key) ?? result.explanation.at(-1);
+    const trace = result.explanation.find((e) => e.decisionId === key) ?? result.explanation.at(-1);
     const matched = trace?.matchedRules ?? [];
-    return html`<div id="evaluation-result" role="status"><h3 class="govuk-heading-s">Result</h3>
-<dl class="govuk-summary-list"><div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Output</dt><dd class="govuk-summary-list__value"><code id="evaluation-output">${JSON.stringify(result.value)}</code></dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Rules that matched</dt><dd class="govuk-summary-list__value" id="evaluation-rules">${matched.length === 0 ? 'None' : matched.map((r) => `rule ${r.index}${r.id ? ` (${r.id})` : ''}`).join(', ')}</dd></div>
-${result.warnings.length > 0 ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Warnings</dt><dd class="govuk-summary-list__value">${result.warnings.join('; ')}</dd></div>` : ''}</dl></div>`;
+    return html`<div id="evaluation-result" role="status"><h3 class="govuk-heading-s">${t('admin.decision.result')}</h3>
+<dl class="govuk-summary-list"><div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('admin.decision.output')}</dt><dd class="govuk-summary-list__value"><code id="evaluation-output">${JSON.stringify(result.value)}</code></dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('admin.decision.matched')}</dt><dd class="govuk-summary-list__value" id="evaluation-rules">${matched.length === 0 ? t('admin.common.none') : matched.map((r) => (r.id ? t('admin.decision.ruleWithId', { index: r.index, id: r.id }) : t('admin.decision.rule', { index: r.index }))).join(', ')}</dd></div>
+${result.warnings.length > 0 ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t('admin.decision.warnings')}</dt><dd class="govuk-summary-list__value">${result.warnings.join('; ')}</dd></div>` : ''}</dl></div>`;
   }
 
   function editorPage(reply: FastifyReply, admin: AdminSession, key: string, version: number, xml: string, extra: { problems?: string[]; notice?: string; evaluation?: Evaluation; status?: number } = {}): FastifyReply {
@@ -61,25 +62,25 @@ ${result.warnings.length > 0 ? html`<div class="govuk-summary-list__row"><dt cla
     const names = decisionInputNames(xml);
     const values = extra.evaluation?.values ?? {};
     const action = `/admin/decision-editor/${encodeURIComponent(key)}`;
-    return send(reply, admin, `Decision editor: ${key}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}${extra.notice ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Important</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="no-changes">${extra.notice}</p></div></div>` : ''}
-<span class="govuk-caption-l">Decision-table editor</span>
+    return send(reply, admin, t('admin.decision.title', { key }), html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}${extra.notice ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">${t('common.important')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="no-changes">${extra.notice}</p></div></div>` : ''}
+<span class="govuk-caption-l">${t('admin.decision.caption')}</span>
 <h1 class="govuk-heading-l">${key}</h1>
-<p class="govuk-body">You are editing version ${version}, the one cases use from now on. Saving deploys a new version after the engine checked it; decisions already taken keep their result.</p>
-<p class="govuk-body" id="decision-editor-status" role="status">Without JavaScript, edit the XML below.</p>
+<p class="govuk-body">${t('admin.decision.editing', { version: String(version) })}</p>
+<p class="govuk-body" id="decision-editor-status" role="status">${t('admin.common.withoutScriptXml')}</p>
 <div id="decision-editor" class="govflow-decision-editor" hidden></div>
 <form method="post" action="${action}" id="decision-form" class="govflow-editor-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${version}">
-${xmlSourceGroup('DMN XML', 'The decision was not deployed', problems, xml)}
-<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save and deploy a new version</button>
+${xmlSourceGroup(t('admin.decision.xml'), t('admin.decision.notDeployed'), problems, xml)}
+<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">${t('admin.common.saveAndDeploy')}</button>
 </form>
-<h2 class="govuk-heading-m" id="test">Test the table</h2>
-<p class="govuk-body">Enter inputs to see what the table you are editing decides. Nothing is saved. Numbers, true or false, and lists like ["public-access"] are read as such.</p>
+<h2 class="govuk-heading-m" id="test">${t('admin.decision.test')}</h2>
+<p class="govuk-body">${t('admin.decision.testIntro')}</p>
 <form method="post" action="${action}/evaluate#test" id="evaluate-form" class="govflow-editor-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="xml" value="${xml}">
 ${names.map((n) => html`<div class="govuk-form-group"><label class="govuk-label" for="in-${n}">${n}</label><input class="govuk-input govuk-input--width-20" id="in-${n}" name="in-${n}" type="text" value="${values[n] ?? ''}" spellcheck="false"></div>`)}
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Evaluate</button>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('admin.decision.evaluate')}</button>
 </form>
 ${extra.evaluation ? resultPanel(key, extra.evaluation) : ''}`, {
       current: 'processes', status: extra.status ?? 200, hasErrors: problems.length > 0, backLink: '/admin/processes',
@@ -102,17 +103,17 @@ ${extra.evaluation ? resultPanel(key, extra.evaluation) : ''}`, {
     const xml = str(body, 'xml');
     const page = (problems: string[], status: number): FastifyReply => editorPage(reply, admin, key, latest.version, xml, { problems, status });
     const base = str(body, 'base-version');
-    if (base !== '' && base !== String(latest.version)) return page([`Someone else deployed version ${latest.version} of ${key} after you opened this page. Your table was not deployed and is shown below: check version ${latest.version}, then save again to deploy yours after it`], 409);
-    if (xml.trim() === '') return page(['Enter the DMN XML of the decision'], 400);
-    if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return page([`The decision must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`], 413);
+    if (base !== '' && base !== String(latest.version)) return page([t('admin.decision.conflict', { version: String(latest.version), key })], 409);
+    if (xml.trim() === '') return page([t('admin.decision.enterXml')], 400);
+    if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return page([t('admin.decision.tooLarge', { mb: MAX_BPMN_BYTES / 1024 / 1024 })], 413);
     const name = `${key}.dmn`;
     try {
-      if (!parseDmn(xml, name).decisions.some((d) => d.id === key)) return page([`${name}: the model must keep the decision with the id ${key}`], 422);
+      if (!parseDmn(xml, name).decisions.some((d) => d.id === key)) return page([t('admin.decision.mustKeep', { file: name, key })], 422);
     } catch (error) {
       if (isGovflowError(error) && error.kind === 'user') return page(deploymentProblems(error, name), error.status);
       throw error;
     }
-    if (sameDecisionModel(latest.xml, xml)) return editorPage(reply, admin, key, latest.version, xml, { notice: `No changes: the table is the same as version ${latest.version}, so no new version was deployed.` });
+    if (sameDecisionModel(latest.xml, xml)) return editorPage(reply, admin, key, latest.version, xml, { notice: t('admin.decision.noChanges', { version: String(latest.version) }) });
     try {
       const result = await engine.deploy([{ name, content: xml }], { name: `admin: ${name}`, actor });
       return reply.redirect(`/admin/processes?deployment=${result.deploymentId}`, 303);
@@ -135,7 +136,7 @@ ${extra.evaluation ? resultPanel(key, extra.evaluation) : ''}`, {
       evaluation = { values, result: evaluateDecision(model, key, context) };
     } catch (error) {
       if (!(isGovflowError(error) && error.kind === 'user')) throw error;
-      evaluation = { values, problem: `The table cannot be evaluated: ${deploymentProblems(error, `${key}.dmn`).join('; ')}` };
+      evaluation = { values, problem: t('admin.decision.cannotEvaluate', { problems: deploymentProblems(error, `${key}.dmn`).join('; ') }) };
     }
     return editorPage(reply, admin, key, latest.version, xml, { evaluation });
   });

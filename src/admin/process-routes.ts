@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { compileBpmn, deployedSource, listDeployedDefinitions, MAX_BPMN_BYTES, type DeployedDefinition } from '../engine/index.js';
 import { actorOf } from '../identity/index.js';
+import { t } from '../i18n/index.js';
 import { isGovflowError } from '../kernel/index.js';
 import { formFiles, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { readAdminAsset } from './admin-assets.js';
@@ -23,34 +24,34 @@ function processPages(ctx: AdminContext) {
     const { processes, decisions } = await listDeployedDefinitions(db);
     let banner: SafeHtml | '' = '';
     if (deploymentId !== null) {
-      const made = [...processes.filter((p) => p.deploymentId === deploymentId).map((p) => `process ${p.key} version ${p.version}`), ...decisions.filter((d) => d.deploymentId === deploymentId).map((d) => `decision ${d.key} version ${d.version}`)];
-      banner = html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="deployed-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="deployed-title">Success</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${made.length > 0 ? `Deployed ${made.join(', ')}` : 'Nothing new was deployed: the files are identical to the latest versions'}</p></div></div>`;
+      const made = [...processes.filter((p) => p.deploymentId === deploymentId).map((p) => t('admin.processes.madeProcess', { key: p.key, version: String(p.version) })), ...decisions.filter((d) => d.deploymentId === deploymentId).map((d) => t('admin.processes.madeDecision', { key: d.key, version: String(d.version) }))];
+      banner = html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="deployed-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="deployed-title">${t('common.success')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${made.length > 0 ? t('admin.processes.deployed', { list: made.join(', ') }) : t('admin.processes.nothingNew')}</p></div></div>`;
     }
     const latest = (rows: DeployedDefinition[], key: string): number => Math.max(...rows.filter((r) => r.key === key).map((r) => Number(r.version)));
-    const table = (rows: DeployedDefinition[], kind: 'processes' | 'decisions', caption: string): SafeHtml => rows.length === 0 ? html`<p class="govuk-body">None deployed yet.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key</th><th scope="col" class="govuk-table__header">Version</th><th scope="col" class="govuk-table__header">Name</th><th scope="col" class="govuk-table__header">Deployed</th><th scope="col" class="govuk-table__header">New cases</th></tr></thead>
-<tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">Version ${r.version}<span class="govuk-visually-hidden"> of ${r.key}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployedAt)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? 'Start on this version' : 'Evaluated'}</strong>` : ''}</td></tr>`)}</tbody></table>`;
+    const table = (rows: DeployedDefinition[], kind: 'processes' | 'decisions', caption: string): SafeHtml => rows.length === 0 ? html`<p class="govuk-body">${t('admin.processes.noneYet')}</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${caption}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('admin.common.key')}</th><th scope="col" class="govuk-table__header">${t('admin.processes.version')}</th><th scope="col" class="govuk-table__header">${t('admin.common.name')}</th><th scope="col" class="govuk-table__header">${t('admin.processes.deployedAt')}</th><th scope="col" class="govuk-table__header">${t('admin.processes.newCases')}</th></tr></thead>
+<tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${r.key}</td><td class="govuk-table__cell"><a class="govuk-link" href="/admin/${kind}/${encodeURIComponent(r.key)}/${r.version}">${t('admin.common.version', { version: String(r.version) })}<span class="govuk-visually-hidden"> ${t('admin.processes.versionOf', { key: r.key })}</span></a></td><td class="govuk-table__cell">${r.name ?? ''}</td><td class="govuk-table__cell">${formatDate(r.deployedAt)}</td><td class="govuk-table__cell">${Number(r.version) === latest(rows, r.key) ? html`<strong class="govuk-tag govuk-tag--green">${kind === 'processes' ? t('admin.processes.startHere') : t('admin.processes.evaluated')}</strong>` : ''}</td></tr>`)}</tbody></table>`;
     const keys = [...new Set(processes.map((p) => p.key))];
     const decisionKeys = [...new Set(decisions.map((d) => d.key))];
-    return send(reply, admin, 'Processes and decisions', html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'file', anchor: 'file', message }))) : ''}${banner}
-<h1 class="govuk-heading-l">Processes and decisions</h1>
-<p class="govuk-body">New cases start on the latest version of their process; cases already running stay on the version they started on.</p>
-${keys.length > 0 ? html`<h2 class="govuk-heading-m">Draw a new version</h2><ul class="govuk-list">${keys.map((k) => html`<li><a class="govuk-link" href="/admin/modeller/${encodeURIComponent(k)}">Open ${k} in the modeller</a></li>`)}</ul>` : ''}
-${decisionKeys.length > 0 ? html`<h2 class="govuk-heading-m">Change fees and rules</h2><ul class="govuk-list">${decisionKeys.map((k) => html`<li><a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(k)}">Open ${k} in the decision-table editor</a></li>`)}</ul>` : ''}
-<h2 class="govuk-heading-m">Draw a new process</h2>
-<form method="get" action="/admin/modeller" novalidate><div class="govuk-form-group"><label class="govuk-label" for="new-key">Process id</label><div id="new-key-hint" class="govuk-hint">Letters, digits, dots, dashes and underscores, starting with a letter, like parking-permit.</div><input class="govuk-input govuk-input--width-20" id="new-key" name="key" type="text" spellcheck="false" aria-describedby="new-key-hint"></div><button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Open an empty diagram</button></form>
-${table(processes, 'processes', 'Processes')}
-${table(decisions, 'decisions', 'Decisions')}
-<h2 class="govuk-heading-m">Deploy a file</h2>
+    return send(reply, admin, t('admin.nav.processes'), html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'file', anchor: 'file', message }))) : ''}${banner}
+<h1 class="govuk-heading-l">${t('admin.nav.processes')}</h1>
+<p class="govuk-body">${t('admin.processes.intro')}</p>
+${keys.length > 0 ? html`<h2 class="govuk-heading-m">${t('admin.processes.drawVersion')}</h2><ul class="govuk-list">${keys.map((k) => html`<li><a class="govuk-link" href="/admin/modeller/${encodeURIComponent(k)}">${t('admin.processes.openInModeller', { key: k })}</a></li>`)}</ul>` : ''}
+${decisionKeys.length > 0 ? html`<h2 class="govuk-heading-m">${t('admin.processes.changeRules')}</h2><ul class="govuk-list">${decisionKeys.map((k) => html`<li><a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(k)}">${t('admin.processes.openInDecisionEditor', { key: k })}</a></li>`)}</ul>` : ''}
+<h2 class="govuk-heading-m">${t('admin.processes.drawNew')}</h2>
+<form method="get" action="/admin/modeller" novalidate><div class="govuk-form-group"><label class="govuk-label" for="new-key">${t('admin.processes.processId')}</label><div id="new-key-hint" class="govuk-hint">${t('admin.processes.processIdHint')}</div><input class="govuk-input govuk-input--width-20" id="new-key" name="key" type="text" spellcheck="false" aria-describedby="new-key-hint"></div><button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('admin.processes.openEmpty')}</button></form>
+${table(processes, 'processes', t('admin.processes.processes'))}
+${table(decisions, 'decisions', t('admin.processes.decisions'))}
+<h2 class="govuk-heading-m">${t('admin.processes.deployFile')}</h2>
 <form method="post" action="/admin/processes" enctype="multipart/form-data" novalidate>
 ${csrfField(admin)}
 <div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}">
-<label class="govuk-label" for="file">Upload a BPMN (.bpmn) or DMN (.dmn) file</label>
-<div id="file-hint" class="govuk-hint">The engine checks the whole file before anything is deployed. Up to ${MAX_BPMN_BYTES / 1024 / 1024} MB.</div>
-${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The file was not deployed</p>` : ''}
+<label class="govuk-label" for="file">${t('admin.processes.upload')}</label>
+<div id="file-hint" class="govuk-hint">${t('admin.processes.uploadHint', { mb: MAX_BPMN_BYTES / 1024 / 1024 })}</div>
+${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${t('admin.processes.notDeployed')}</p>` : ''}
 <input class="govuk-file-upload${problems.length > 0 ? ' govuk-file-upload--error' : ''}" id="file" name="file" type="file" accept=".bpmn,.dmn" aria-describedby="file-hint${problems.length > 0 ? ' file-error' : ''}">
 </div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Deploy</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('admin.processes.deploy')}</button>
 </form>`, { current: 'processes', status, hasErrors: problems.length > 0 });
   }
 
@@ -68,19 +69,19 @@ ${problems.length > 0 ? html`<p id="file-error" class="govuk-error-message"><spa
   const xmlOf = (kind: 'processes' | 'decisions', key: string, version: number) => deployedSource(db, kind === 'processes' ? 'process' : 'decision', key, version);
 
   function modellerPage(reply: FastifyReply, admin: AdminSession, key: string, latestVersion: number, xml: string, problems: string[], status = 200, notice = ''): FastifyReply {
-    return send(reply, admin, `Modeller: ${key}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}${notice ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">Important</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="no-changes">${notice}</p></div></div>` : ''}
-<span class="govuk-caption-l">Process modeller</span>
+    return send(reply, admin, t('admin.modeller.title', { key }), html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'xml', anchor: 'xml', message }))) : ''}${notice ? html`<div class="govuk-notification-banner" role="region" aria-labelledby="notice-title" data-module="govuk-notification-banner"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="notice-title">${t('common.important')}</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading" id="no-changes">${notice}</p></div></div>` : ''}
+<span class="govuk-caption-l">${t('admin.modeller.caption')}</span>
 <h1 class="govuk-heading-l">${key}</h1>
-<p class="govuk-body">${latestVersion === 0 ? 'A new process: saving deploys its version 1 after the engine checked it.' : `You are editing version ${latestVersion}, the one new cases start on. Saving deploys a new version after the engine checked it; cases already running stay on their version.`} Select an element to set its job type, condition, timer, form, assignment or input and output mappings in the properties panel.</p>
-<p class="govuk-body" id="modeller-status" role="status">Without JavaScript, edit the XML below.</p>
+<p class="govuk-body">${latestVersion === 0 ? t('admin.modeller.newProcess') : t('admin.modeller.editing', { version: String(latestVersion) })} ${t('admin.modeller.properties')}</p>
+<p class="govuk-body" id="modeller-status" role="status">${t('admin.common.withoutScriptXml')}</p>
 <div class="govflow-modeller-layout"><div id="modeller-canvas" class="govflow-modeller" hidden></div><div id="modeller-properties" class="govflow-properties" hidden></div></div>
 <form method="post" action="/admin/modeller/${encodeURIComponent(key)}" id="modeller-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${latestVersion}">
-${xmlSourceGroup('BPMN XML', 'The model was not deployed', problems, xml)}
-<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save and deploy a new version</button>
+${xmlSourceGroup(t('admin.modeller.xml'), t('admin.modeller.notDeployed'), problems, xml)}
+<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">${t('admin.common.saveAndDeploy')}</button>
 </form>
-<p class="govuk-body"><a class="govuk-link" href="/admin/processes">Upload a file instead</a></p>`, {
+<p class="govuk-body"><a class="govuk-link" href="/admin/processes">${t('admin.modeller.uploadInstead')}</a></p>`, {
       current: 'processes', status, hasErrors: problems.length > 0,
       editor: {
         scripts: ['/admin/assets/bpmn-js/bpmn-modeler.js', '/admin/assets/bpmn-js-properties-panel/properties-panel.js', '/admin/assets/zeebe-moddle.js', '/admin/assets/modeller.js'],
@@ -94,7 +95,7 @@ ${xmlSourceGroup('BPMN XML', 'The model was not deployed', problems, xml)}
     const found = KEY.test(key) ? await deployedSource(db, 'process', key) : null;
     if (found) return { version: found.version, xml: found.xml };
     if (orNew && KEY.test(key)) return { version: 0, xml: newProcessXml(key) };
-    throw new PageError(404, 'Page not found', 'There is no such process. Deploy it first by uploading its file, or draw a new one.');
+    throw new PageError(404, t('admin.common.notFound'), t('admin.modeller.noSuchProcess'));
   }
 
   /** The XML with a diagram for bpmn-js (see auto-layout.ts); when layout fails, the page falls back to the XML. */
@@ -114,17 +115,17 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
 
   server.get('/admin', async (request, reply) => {
     const admin = adminOf(request);
-    return send(reply, admin, 'Administration', html`<h1 class="govuk-heading-l">Administration</h1>
+    return send(reply, admin, t('admin.section'), html`<h1 class="govuk-heading-l">${t('admin.section')}</h1>
 <ul class="govuk-list">
-<li><a class="govuk-link" href="/admin/processes">Processes and decisions</a>: deploy new versions, draw them in the modeller, see which version new cases start on.</li>
-<li><a class="govuk-link" href="/admin/services">Services</a>: edit what citizens read about a service and its question pages.</li>
-<li><a class="govuk-link" href="/admin/organisation">Organisation</a>: departments, staff accounts and their roles.</li>
+<li><a class="govuk-link" href="/admin/processes">${t('admin.nav.processes')}</a>${t('admin.overview.processes')}</li>
+<li><a class="govuk-link" href="/admin/services">${t('admin.nav.services')}</a>${t('admin.overview.services')}</li>
+<li><a class="govuk-link" href="/admin/organisation">${t('admin.nav.organisation')}</a>${t('admin.overview.organisation')}</li>
 </ul>`, { current: 'overview' });
   });
 
   server.get<{ Params: { '*': string } }>('/admin/assets/*', async (request, reply) => {
     const asset = await readAdminAsset(request.params['*']);
-    if (!asset) throw new PageError(404, 'Page not found', 'There is no such file.');
+    if (!asset) throw new PageError(404, t('admin.common.notFound'), t('error.noSuchFile'));
     return reply.type(asset.type).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(asset.content);
   });
 
@@ -139,20 +140,20 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
   // The upload is multipart: the admin page edge reads it before the handler (and the CSRF hook), files in formFiles.
   server.post('/admin/processes', async (request, reply) => {
     const admin = adminOf(request);
-    if (!request.isMultipart()) throw new PageError(415, 'Send the form as multipart/form-data', 'Go back and choose a file to upload.');
+    if (!request.isMultipart()) throw new PageError(415, t('admin.processes.multipartTitle'), t('admin.processes.multipartText'));
     const chosen = formFiles(request).find((f) => f.filename !== '' || f.bytes.length > 0);
     const file = chosen ? { name: chosen.filename, bytes: chosen.bytes, truncated: chosen.truncated } : null;
     const refuse = (message: string, status: number): Promise<FastifyReply> => processesPage(reply, admin, [message], status, null);
-    if (file?.truncated) return refuse(`The selected file must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`, 413);
-    if (!file) return refuse('Select a BPMN or DMN file', 400);
-    if (file.bytes.length === 0) return refuse('The selected file is empty', 400);
+    if (file?.truncated) return refuse(t('admin.processes.tooLarge', { mb: MAX_BPMN_BYTES / 1024 / 1024 }), 413);
+    if (!file) return refuse(t('admin.processes.selectFile'), 400);
+    if (file.bytes.length === 0) return refuse(t('admin.processes.empty'), 400);
     const name = file.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-100);
-    if (!/\.(bpmn|dmn)$/i.test(name)) return refuse('The selected file must be a .bpmn or .dmn file', 415);
+    if (!/\.(bpmn|dmn)$/i.test(name)) return refuse(t('admin.processes.wrongType'), 415);
     let content: string;
     try {
       content = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes);
     } catch {
-      return refuse('The selected file must be UTF-8 text (BPMN and DMN are XML)', 415);
+      return refuse(t('admin.processes.notUtf8'), 415);
     }
     const outcome = await tryDeploy([{ name, content }], actorOf(admin.principal));
     if ('problems' in outcome) return processesPage(reply, admin, outcome.problems, outcome.status, null);
@@ -164,13 +165,14 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
       const admin = adminOf(request);
       const version = Number(request.params.version);
       const found = KEY.test(request.params.key) && Number.isSafeInteger(version) && version > 0 ? await xmlOf(kind, request.params.key, version) : null;
-      if (!found) throw new PageError(404, 'Page not found', `There is no such ${kind === 'processes' ? 'process' : 'decision'} version.`);
-      const title = `${request.params.key} version ${version}`;
-      return send(reply, admin, title, html`<span class="govuk-caption-l">${kind === 'processes' ? 'Process' : 'Decision'}${found.name ? `: ${found.name}` : ''}</span>
+      if (!found) throw new PageError(404, t('admin.common.notFound'), kind === 'processes' ? t('admin.version.noSuchProcess') : t('admin.version.noSuchDecision'));
+      const title = t('admin.version.title', { key: request.params.key, version: String(version) });
+      const caption = kind === 'processes' ? t('admin.version.process') : t('admin.version.decision');
+      return send(reply, admin, title, html`<span class="govuk-caption-l">${found.name ? t('admin.version.captionNamed', { kind: caption, name: found.name }) : caption}</span>
 <h1 class="govuk-heading-l">${title}</h1>
-<p class="govuk-body">Deployed from ${found.resource}.${kind === 'processes' ? html` <a class="govuk-link" href="/admin/modeller/${encodeURIComponent(request.params.key)}">Open the latest version in the modeller</a>.` : html` <a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(request.params.key)}">Open the latest version in the decision-table editor</a>.`}</p>
-<h2 class="govuk-heading-m">XML</h2>
-<pre class="govflow-xml" tabindex="0" aria-label="The XML of ${title}">${found.xml}</pre>`, { current: 'processes', backLink: '/admin/processes' });
+<p class="govuk-body">${t('admin.version.deployedFrom', { resource: found.resource })}${kind === 'processes' ? html` <a class="govuk-link" href="/admin/modeller/${encodeURIComponent(request.params.key)}">${t('admin.version.openModeller')}</a>.` : html` <a class="govuk-link" href="/admin/decision-editor/${encodeURIComponent(request.params.key)}">${t('admin.version.openDecisionEditor')}</a>.`}</p>
+<h2 class="govuk-heading-m">${t('admin.version.xml')}</h2>
+<pre class="govflow-xml" tabindex="0" aria-label="${t('admin.version.xmlOf', { title })}">${found.xml}</pre>`, { current: 'processes', backLink: '/admin/processes' });
     });
   }
 
@@ -186,7 +188,7 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
   server.get<{ Querystring: { key?: string } }>('/admin/modeller', async (request, reply) => {
     adminOf(request);
     const key = (request.query.key ?? '').trim();
-    if (!KEY.test(key)) throw new PageError(400, 'Enter a process id', 'A process id starts with a letter and has only letters, digits, dots, dashes and underscores. Go back and enter one.');
+    if (!KEY.test(key)) throw new PageError(400, t('admin.modeller.enterIdTitle'), t('admin.modeller.enterIdText'));
     return reply.redirect(`/admin/modeller/${encodeURIComponent(key)}?new`, 303);
   });
 
@@ -199,18 +201,18 @@ export function registerProcessRoutes(server: FastifyInstance, ctx: AdminContext
     // Two admins editing the same process: the later save must not silently replace the version the other one just
     // deployed. The page carries the version it was opened on; the form comes back with the admin's model kept.
     if (base !== '' && base !== String(latest.version)) {
-      return modellerPage(reply, admin, key, latest.version, xml, [`Someone else deployed version ${latest.version} of ${key} after you opened this page. Your model was not deployed and is shown below: check version ${latest.version}, then save again to deploy yours after it`], 409);
+      return modellerPage(reply, admin, key, latest.version, xml, [t('admin.modeller.conflict', { version: String(latest.version), key })], 409);
     }
-    if (xml.trim() === '') return modellerPage(reply, admin, key, latest.version, xml, ['Enter the BPMN XML of the process'], 400);
-    if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return modellerPage(reply, admin, key, latest.version, xml, [`The model must be smaller than ${MAX_BPMN_BYTES / 1024 / 1024} MB`], 413);
+    if (xml.trim() === '') return modellerPage(reply, admin, key, latest.version, xml, [t('admin.modeller.enterXml')], 400);
+    if (Buffer.byteLength(xml) > MAX_BPMN_BYTES) return modellerPage(reply, admin, key, latest.version, xml, [t('admin.modeller.tooLarge', { mb: MAX_BPMN_BYTES / 1024 / 1024 })], 413);
     const name = `${key}.bpmn`;
     // The page saves a new version of this process: a model that no longer contains it would deploy something else.
     try {
       const compiled = await compileBpmn(xml, name);
-      if (!compiled.processes.some((p) => p.id === key)) return modellerPage(reply, admin, key, latest.version, xml, [`${name}: the model must keep the process with the id ${key}`], 422);
+      if (!compiled.processes.some((p) => p.id === key)) return modellerPage(reply, admin, key, latest.version, xml, [t('admin.modeller.mustKeep', { file: name, key })], 422);
       // Saving what is deployed (the layout or the XML's formatting may differ) makes no new version, and says so.
       if (latest.version > 0 && await sameProcess(latest.xml, xml, key)) {
-        return modellerPage(reply, admin, key, latest.version, xml, [], 200, `No changes: the model is the same as version ${latest.version}, so no new version was deployed.`);
+        return modellerPage(reply, admin, key, latest.version, xml, [], 200, t('admin.modeller.noChanges', { version: String(latest.version) }));
       }
     } catch (error) {
       if (isGovflowError(error) && error.kind === 'user') return modellerPage(reply, admin, key, latest.version, xml, deploymentProblems(error, name), error.status);

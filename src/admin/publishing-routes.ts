@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { getServiceVersion, newestCreatedService, reviewServiceDraft, serviceStartContent, translationProblems, type ReviewRefusal, type Service, type ServiceFields } from '../catalogue/index.js';
+import { t, type MessageKey } from '../i18n/index.js';
 import { actorOf } from '../identity/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, PageError, PARAM, paramsSchema } from '../web/index.js';
 import { SERVICE_ID, str, type AdminContext } from './admin-context.js';
-import { changedFields, fieldTexts, stateTag, successBanner } from './service-versions-html.js';
+import { changedFields, fieldTexts, reviewText, stateTag, successBanner } from './service-versions-html.js';
 
 /**
  * Serves the publishing workflow of a service's text (catalogue/service-publishing.ts): each saved draft's page (what it
@@ -12,9 +13,13 @@ import { changedFields, fieldTexts, stateTag, successBanner } from './service-ve
  * admin's review — approve (citizens see it at once) or return it with a note. Each step is an event.
  */
 
-const LABELS: Record<string, string> = {
-  'title': 'Title', 'summary': 'Summary', 'description': 'Description', 'whoCanApply': 'Who can apply', 'documentsNeeded': 'Documents needed',
-  'fee': 'Fee', 'expectedTime': 'Expected time', 'department': 'Responsible department', 'sla-case': 'SLA: the whole case',
+const LABELS: Record<string, MessageKey> = {
+  'title': 'admin.field.title', 'summary': 'admin.field.summary', 'description': 'admin.field.description', 'whoCanApply': 'admin.field.whoCanApply', 'documentsNeeded': 'admin.field.documentsNeeded',
+  'fee': 'admin.field.fee', 'expectedTime': 'admin.field.expectedTime', 'department': 'admin.field.department', 'sla-case': 'admin.field.slaCase',
+};
+const fieldLabel = (k: string): string => {
+  const key = LABELS[k];
+  return key ? t(key) : k.startsWith('sla-task-') ? t('admin.field.slaTask', { task: k.slice('sla-task-'.length) }) : k;
 };
 
 /**
@@ -25,15 +30,15 @@ function refuseIncompleteLanguages(service: Service, fields: ServiceFields): voi
   const merged = { ...service, ...fields };
   const problems = translationProblems(merged, merged.languages ?? [], merged.translations);
   if (problems.length > 0) {
-    throw new PageError(409, 'The draft cannot be published in all its languages', `Translate these first, or stop offering the service in the language: ${problems.map((p) => `${p.where} ${p.message}`).join('; ')}.`);
+    throw new PageError(409, t('admin.publish.incompleteTitle'), t('admin.publish.incompleteText', { problems: problems.map((p) => `${p.where} ${p.message}`).join('; ') }));
   }
 }
 
-const REFUSALS: Record<ReviewRefusal, [number, string]> = {
-  'own-draft': [403, 'You saved this draft, so another administrator must review it. Ask a colleague to approve it.'],
-  'already-reviewed': [409, 'This draft has already been reviewed. Nothing was changed.'],
-  'replaced': [409, 'A later draft replaced this one. Review the latest draft instead.'],
-  'no-such-draft': [404, 'There is no such draft.'],
+const REFUSALS: Record<ReviewRefusal, [number, MessageKey]> = {
+  'own-draft': [403, 'admin.publish.ownDraft'],
+  'already-reviewed': [409, 'admin.publish.alreadyReviewed'],
+  'replaced': [409, 'admin.publish.replaced'],
+  'no-such-draft': [404, 'admin.publish.noSuchDraft'],
 };
 
 export function registerPublishingRoutes(server: FastifyInstance, ctx: AdminContext): void {
@@ -43,13 +48,13 @@ export function registerPublishingRoutes(server: FastifyInstance, ctx: AdminCont
   // A service created in the browser is reviewed before citizens can see it: its newest stored version stands in.
   const serviceOr404 = async (id: string): Promise<Service> => {
     const service = SERVICE_ID.test(id) ? catalogue.get(id) ?? await newestCreatedService(db, id) : undefined;
-    if (!service) throw new PageError(404, 'Page not found', 'There is no such service.');
+    if (!service) throw new PageError(404, t('admin.common.notFound'), t('admin.services.noSuchService'));
     return service;
   };
   const versionOr404 = async (service: Service, text: string) => {
     const n = Number(text);
     const found = Number.isSafeInteger(n) && n > 0 ? await getServiceVersion(db, service.id, n) : null;
-    if (!found) throw new PageError(404, 'Page not found', 'There is no such version of this service.');
+    if (!found) throw new PageError(404, t('admin.common.notFound'), t('admin.publish.noSuchVersion'));
     return found;
   };
   type Params = { Params: { id: string; version: string }; Querystring: { reviewed?: string } };
@@ -64,27 +69,28 @@ export function registerPublishingRoutes(server: FastifyInstance, ctx: AdminCont
     const changed = new Set(changedFields(service, v.fields));
     const own = v.actor === actorOf(admin.principal);
     const base = `/admin/services/${service.id}/versions/${v.version}`;
-    const reviewed = request.query.reviewed === 'approved' ? successBanner(`Version ${v.version} is published. Citizens see it now.`)
-      : request.query.reviewed === 'returned' ? successBanner(`Version ${v.version} was returned to ${v.actor ?? 'its author'}.`) : '';
-    return send(reply, admin, `${service.title}: version ${v.version}`, html`${reviewed}<span class="govuk-caption-l">${service.title}</span>
-<h1 class="govuk-heading-l">Version ${v.version}</h1>
-<p class="govuk-body">${stateTag(v.state)} Saved by ${v.actor ?? 'unknown'}.${v.review ? ` ${v.review.decision === 'approved' ? 'Approved' : 'Returned'} by ${v.review.actor}${v.review.note ? `: ${v.review.note}` : ''}.` : ''}</p>
-<p class="govuk-body"><a class="govuk-link" href="${base}/preview">Preview version ${v.version} as a citizen</a></p>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${changed.size === 0 ? 'No differences from what citizens see now' : `${changed.size} ${changed.size === 1 ? 'field differs' : 'fields differ'} from what citizens see now`}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Field</th><th scope="col" class="govuk-table__header">Citizens see now</th><th scope="col" class="govuk-table__header">Version ${v.version}</th></tr></thead>
-<tbody class="govuk-table__body">${[...changed].map((k) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${LABELS[k] ?? k.replace(/^sla-task-/, 'SLA: task ')}</th><td class="govuk-table__cell govflow-pre-wrap">${now[k] ?? ''}</td><td class="govuk-table__cell govflow-pre-wrap">${then[k] ?? ''}</td></tr>`)}</tbody></table>
-${v.state !== 'awaiting-review' ? '' : own ? html`<div class="govuk-inset-text">You saved this draft, so another administrator must review it.</div>` : html`<h2 class="govuk-heading-m">Review</h2>
+    const version = String(v.version);
+    const reviewed = request.query.reviewed === 'approved' ? successBanner(t('admin.publish.published', { version }))
+      : request.query.reviewed === 'returned' ? successBanner(v.actor ? t('admin.publish.returnedTo', { version, actor: v.actor }) : t('admin.publish.returnedToAuthor', { version })) : '';
+    return send(reply, admin, t('admin.publish.title', { title: service.title, version }), html`${reviewed}<span class="govuk-caption-l">${service.title}</span>
+<h1 class="govuk-heading-l">${t('admin.common.version', { version })}</h1>
+<p class="govuk-body">${stateTag(v.state)} ${t('admin.publish.savedBy', { actor: v.actor ?? t('admin.common.unknown') })}${v.review ? ` ${reviewText({ decision: v.review.decision, actor: v.review.actor, note: v.review.note })}.` : ''}</p>
+<p class="govuk-body"><a class="govuk-link" href="${base}/preview">${t('admin.publish.previewLink', { version })}</a></p>
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${t('admin.publish.differences', { count: changed.size })}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('admin.publish.field')}</th><th scope="col" class="govuk-table__header">${t('admin.publish.now')}</th><th scope="col" class="govuk-table__header">${t('admin.common.version', { version })}</th></tr></thead>
+<tbody class="govuk-table__body">${[...changed].map((k) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${fieldLabel(k)}</th><td class="govuk-table__cell govflow-pre-wrap">${now[k] ?? ''}</td><td class="govuk-table__cell govflow-pre-wrap">${then[k] ?? ''}</td></tr>`)}</tbody></table>
+${v.state !== 'awaiting-review' ? '' : own ? html`<div class="govuk-inset-text">${t('admin.publish.own')}</div>` : html`<h2 class="govuk-heading-m">${t('admin.publish.review')}</h2>
 <form method="post" action="${base}/review" novalidate>
 ${csrfField(admin)}
-<div class="govuk-form-group"><label class="govuk-label" for="note">Note to ${v.actor ?? 'the author'} (optional)</label><div id="note-hint" class="govuk-hint">Say what to change when you return the draft.</div><textarea class="govuk-textarea" id="note" name="note" rows="3" aria-describedby="note-hint"></textarea></div>
-<div class="govuk-button-group"><button type="submit" class="govuk-button" name="decision" value="approved" data-module="govuk-button">Approve and publish</button><button type="submit" class="govuk-button govuk-button--secondary" name="decision" value="returned" data-module="govuk-button">Return to the author</button></div>
+<div class="govuk-form-group"><label class="govuk-label" for="note">${v.actor ? t('admin.publish.noteTo', { actor: v.actor }) : t('admin.publish.noteToAuthor')}</label><div id="note-hint" class="govuk-hint">${t('admin.publish.noteHint')}</div><textarea class="govuk-textarea" id="note" name="note" rows="3" aria-describedby="note-hint"></textarea></div>
+<div class="govuk-button-group"><button type="submit" class="govuk-button" name="decision" value="approved" data-module="govuk-button">${t('admin.publish.approve')}</button><button type="submit" class="govuk-button govuk-button--secondary" name="decision" value="returned" data-module="govuk-button">${t('admin.publish.return')}</button></div>
 </form>`}`, { current: 'services', backLink: `/admin/services/${service.id}` });
   });
 
   server.get<Params>('/admin/services/:id/versions/:version/preview', params, async (request, reply) => {
     const service = await serviceOr404(request.params.id);
     const v = await versionOr404(service, request.params.version);
-    return send(reply, adminOf(request), `Preview: ${v.fields.title}`, html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> Preview of version ${v.version} (${stateTag(v.state)}): this is how citizens would read the start page of the service.</strong></div>
+    return send(reply, adminOf(request), t('admin.preview.title', { title: v.fields.title }), html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${t('admin.preview.of', { version: String(v.version) })} (${stateTag(v.state)})${t('admin.preview.how')}</strong></div>
 <div class="govflow-preview">${serviceStartContent({ ...service, ...v.fields }, null, null)}</div>`, { current: 'services', backLink: `/admin/services/${service.id}/versions/${v.version}` });
   });
 
@@ -93,7 +99,7 @@ ${csrfField(admin)}
     const service = await serviceOr404(request.params.id);
     const version = (await versionOr404(service, request.params.version)).version;
     const decision = str(body, 'decision');
-    if (decision !== 'approved' && decision !== 'returned') throw new PageError(400, 'There is a problem with your request', 'Choose whether to approve or return the draft.');
+    if (decision !== 'approved' && decision !== 'returned') throw new PageError(400, t('error.badRequestTitle'), t('admin.publish.chooseDecision'));
     const note = str(body, 'note').trim().replace(/\s+/g, ' ').slice(0, 500);
     if (decision === 'approved') refuseIncompleteLanguages(service, (await versionOr404(service, request.params.version)).fields);
     const outcome = await db.transaction(async (tx) => {
@@ -108,7 +114,7 @@ ${csrfField(admin)}
     });
     if (!outcome.ok) {
       const [status, message] = REFUSALS[outcome.refusal];
-      throw new PageError(status, status === 403 ? 'You cannot approve your own draft' : 'The draft was not reviewed', message);
+      throw new PageError(status, status === 403 ? t('admin.publish.ownTitle') : t('admin.publish.notReviewed'), t(message));
     }
     await catalogue.refresh();
     return reply.redirect(`/admin/services/${service.id}/versions/${version}?reviewed=${decision}`, 303);

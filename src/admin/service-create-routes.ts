@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { insertFormVersion, insertServiceVersion, listServiceVersions, parseServiceFields, type CreatedStructure, type ServiceFieldError } from '../catalogue/index.js';
 import { listDeployedDefinitions } from '../engine/index.js';
+import { t } from '../i18n/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, type SafeHtml } from '../web/index.js';
 import { serviceTextFields } from './service-versions-html.js';
@@ -30,16 +31,16 @@ export function registerServiceCreateRoutes(server: FastifyInstance, ctx: AdminC
     const v = (name: string): string => values[name] ?? '';
     const input = (name: string, label: string, hint?: string): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label>${hint ? html`<div id="${name}-hint" class="govuk-hint">${hint}</div>` : ''}${fieldError(errors, name)}<input class="govuk-input${errors.some((e) => e.field === name) ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${v(name)}"${describedBy(errors, name, hint ? `${name}-hint` : undefined)}></div>`;
     const area = (name: string, label: string, hint: string): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(errors, name)}<textarea class="govuk-textarea${errors.some((e) => e.field === name) ? ' govuk-textarea--error' : ''}" id="${name}" name="${name}" rows="3"${describedBy(errors, name, `${name}-hint`)}>${v(name)}</textarea></div>`;
-    return send(reply, admin, `${errors.length > 0 ? 'Error: ' : ''}Create a service`, html`${summary(errors)}<h1 class="govuk-heading-l">Create a service</h1>
-<p class="govuk-body">Draw its process in the <a class="govuk-link" href="/admin/processes">modeller</a> first. The service is saved as a draft with one question page; edit that page's form in the form editor, and another administrator publishes it.</p>
+    return send(reply, admin, errors.length > 0 ? `${t('form.error')} ${t('admin.create.title')}` : t('admin.create.title'), html`${summary(errors)}<h1 class="govuk-heading-l">${t('admin.create.title')}</h1>
+<p class="govuk-body">${t('admin.create.intro1')} <a class="govuk-link" href="/admin/processes">${t('admin.create.modeller')}</a> ${t('admin.create.intro2')}</p>
 <form method="post" action="/admin/services/new" novalidate>
 ${csrfField(admin)}
-${input('id', 'Service id', 'Lower-case letters, digits and dashes, like pet-licence. It is part of the service\'s web address.')}
-${input('referencePrefix', 'Reference prefix', '1 to 5 capital letters that start its reference numbers, like PL.')}
-<div class="${groupClass(errors, 'processKey')}"><label class="govuk-label govuk-label--s" for="processKey">Process</label>${fieldError(errors, 'processKey')}<select class="govuk-select" id="processKey" name="processKey"${describedBy(errors, 'processKey')}><option value="">Choose a deployed process</option>${processes.map((key) => html`<option value="${key}"${key === v('processKey') ? html` selected` : ''}>${key}</option>`)}</select></div>
-${input('pageTitle', 'Title of the first question page')}
+${input('id', t('admin.create.id'), t('admin.create.idHint'))}
+${input('referencePrefix', t('admin.create.prefix'), t('admin.create.prefixHint'))}
+<div class="${groupClass(errors, 'processKey')}"><label class="govuk-label govuk-label--s" for="processKey">${t('admin.create.process')}</label>${fieldError(errors, 'processKey')}<select class="govuk-select" id="processKey" name="processKey"${describedBy(errors, 'processKey')}><option value="">${t('admin.create.chooseProcess')}</option>${processes.map((key) => html`<option value="${key}"${key === v('processKey') ? html` selected` : ''}>${key}</option>`)}</select></div>
+${input('pageTitle', t('admin.create.pageTitle'))}
 ${serviceTextFields(input, area)}
-<button type="submit" class="govuk-button" data-module="govuk-button">Create as a draft</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('admin.create.submit')}</button>
 </form>`, { current: 'services', status, hasErrors: errors.length > 0, backLink: '/admin/services' });
   }
 
@@ -50,15 +51,15 @@ ${serviceTextFields(input, area)}
     const values = Object.fromEntries(['id', 'referencePrefix', 'processKey', 'pageTitle', 'title', 'summary', 'description', 'whoCanApply', 'documentsNeeded', 'fee', 'expectedTime', 'department'].map((k) => [k, str(body, k).trim()]));
     const errors: ServiceFieldError[] = [];
     const id = values['id']!;
-    if (!SERVICE_ID.test(id) || id === 'new') errors.push({ field: 'id', message: 'Enter a service id of lower-case letters, digits and dashes, starting with a letter' });
-    else if (catalogue.get(id) || (await listServiceVersions(db, id)).length > 0) errors.push({ field: 'id', message: `There is already a service with the id ${id}` });
+    if (!SERVICE_ID.test(id) || id === 'new') errors.push({ field: 'id', message: t('admin.create.enterId') });
+    else if (catalogue.get(id) || (await listServiceVersions(db, id)).length > 0) errors.push({ field: 'id', message: t('admin.create.idTaken', { id }) });
     const prefix = values['referencePrefix']!;
-    if (!/^[A-Z]{1,5}$/.test(prefix)) errors.push({ field: 'referencePrefix', message: 'Enter a reference prefix of 1 to 5 capital letters' });
-    else if (catalogue.services.some((s) => s.referencePrefix === prefix)) errors.push({ field: 'referencePrefix', message: `The service ${catalogue.services.find((s) => s.referencePrefix === prefix)!.title} already uses the prefix ${prefix}` });
+    if (!/^[A-Z]{1,5}$/.test(prefix)) errors.push({ field: 'referencePrefix', message: t('admin.create.enterPrefix') });
+    else if (catalogue.services.some((s) => s.referencePrefix === prefix)) errors.push({ field: 'referencePrefix', message: t('admin.create.prefixTaken', { service: catalogue.services.find((s) => s.referencePrefix === prefix)!.title, prefix }) });
     const processKey = values['processKey']!;
-    if (!(await listDeployedDefinitions(db)).processes.some((p) => p.key === processKey)) errors.push({ field: 'processKey', message: 'Choose a deployed process' });
+    if (!(await listDeployedDefinitions(db)).processes.some((p) => p.key === processKey)) errors.push({ field: 'processKey', message: t('admin.create.chooseProcess') });
     const pageTitle = values['pageTitle']!;
-    if (pageTitle === '' || pageTitle.length > 120) errors.push({ field: 'pageTitle', message: 'Enter the title of the first question page, 120 characters or fewer' });
+    if (pageTitle === '' || pageTitle.length > 120) errors.push({ field: 'pageTitle', message: t('admin.create.enterPageTitle', { max: 120 }) });
     const { fields, errors: fieldErrors } = parseServiceFields(body, { sla: null });
     errors.push(...fieldErrors);
     if (!fields || errors.length > 0) return createPage(reply, admin, values, errors, 400);

@@ -5,6 +5,7 @@ import {
   getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, listServiceVersions, parseFormVersion, parseServiceFields, slaTaskField,
   type FormVersionRow, type Service, type ServiceFieldError,
 } from '../catalogue/index.js';
+import { t } from '../i18n/index.js';
 import { appendEvent } from '../store/index.js';
 import { fields as formFields, html, PageError, PARAM, paramsSchema, renderErrorSummary, type SafeHtml } from '../web/index.js';
 import { describedBy, fieldError, formatDate, groupClass, SERVICE_ID, str, summary, type AdminContext, type AdminSession } from './admin-context.js';
@@ -22,7 +23,7 @@ function servicePages(ctx: AdminContext) {
 
   const serviceOr404 = (id: string): Service => {
     const service = SERVICE_ID.test(id) ? catalogue.get(id) : undefined;
-    if (!service) throw new PageError(404, 'Page not found', 'There is no such service.');
+    if (!service) throw new PageError(404, t('admin.common.notFound'), t('admin.services.noSuchService'));
     return service;
   };
 
@@ -33,20 +34,20 @@ function servicePages(ctx: AdminContext) {
     const pending = versions[0]?.state === 'awaiting-review' ? versions[0] : undefined;
     const input = (name: string, label: string, hint?: string): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label>${hint ? html`<div id="${name}-hint" class="govuk-hint">${hint}</div>` : ''}${fieldError(errors, name)}<input class="govuk-input${errors.some((e) => e.field === name) ? ' govuk-input--error' : ''}" id="${name}" name="${name}" type="text" value="${values[name] ?? ''}"${describedBy(errors, name, hint ? `${name}-hint` : undefined)}></div>`;
     const area = (name: string, label: string, hint: string, rows = 5): SafeHtml => html`<div class="${groupClass(errors, name)}"><label class="govuk-label govuk-label--s" for="${name}">${label}</label><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(errors, name)}<textarea class="govuk-textarea${errors.some((e) => e.field === name) ? ' govuk-textarea--error' : ''}" id="${name}" name="${name}" rows="${rows}"${describedBy(errors, name, `${name}-hint`)}>${values[name] ?? ''}</textarea></div>`;
-    return send(reply, admin, `Edit ${service.title}`, html`${summary(errors)}${saved !== null ? successBanner(`Saved as draft version ${saved}. Citizens do not see it until another administrator approves it.`, html`<a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}/preview">Preview it as a citizen</a> or <a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}">see what changed</a>.`) : ''}
-<span class="govuk-caption-l">Service</span>
-<h1 class="govuk-heading-l">Edit ${service.title}</h1>
-<p class="govuk-body">Saving makes a draft. Another administrator reviews it; citizens see it once it is approved.</p>
-${pending ? html`<div class="govuk-inset-text">Draft version ${pending.version} by ${pending.actor ?? 'unknown'} is waiting for review; the form shows it. <a class="govuk-link" href="/admin/services/${service.id}/versions/${pending.version}">Review version ${pending.version}</a>.</div>` : ''}
+    return send(reply, admin, t('admin.service.title', { title: service.title }), html`${summary(errors)}${saved !== null ? successBanner(t('admin.service.saved', { version: String(saved) }), html`<a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}/preview">${t('admin.service.previewLink')}</a> ${t('admin.service.or')} <a class="govuk-notification-banner__link" href="/admin/services/${service.id}/versions/${saved}">${t('admin.service.changesLink')}</a>.`) : ''}
+<span class="govuk-caption-l">${t('admin.common.service')}</span>
+<h1 class="govuk-heading-l">${t('admin.service.title', { title: service.title })}</h1>
+<p class="govuk-body">${t('admin.service.intro')}</p>
+${pending ? html`<div class="govuk-inset-text">${t('admin.service.pending', { version: String(pending.version), actor: pending.actor ?? t('admin.common.unknown') })} <a class="govuk-link" href="/admin/services/${service.id}/versions/${pending.version}">${t('admin.service.reviewVersion', { version: String(pending.version) })}</a>.</div>` : ''}
 <form method="post" action="/admin/services/${service.id}" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-version" value="${baseVersion}">
 ${serviceTextFields(input, area)}
-<h2 class="govuk-heading-m">Service level (SLA)</h2>
+<h2 class="govuk-heading-m">${t('admin.service.sla')}</h2>
 ${slaInputs(service, values, errors)}
-<button type="submit" class="govuk-button" data-module="govuk-button">Save as a draft</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('admin.service.saveDraft')}</button>
 </form>
-<h2 class="govuk-heading-m" id="versions">Versions</h2>
+<h2 class="govuk-heading-m" id="versions">${t('admin.common.versions')}</h2>
 ${versionTable(service, versions)}`, { current: 'services', status, hasErrors: errors.length > 0, backLink: '/admin/services' });
   }
 
@@ -60,31 +61,31 @@ ${versionTable(service, versions)}`, { current: 'services', status, hasErrors: e
 
   const pageOr404 = (service: Service, pageId: string): Service['pages'][number] => {
     const found = service.pages.find((p) => p.id === pageId);
-    if (!found) throw new PageError(404, 'Page not found', 'The service has no such question page.');
+    if (!found) throw new PageError(404, t('admin.common.notFound'), t('admin.form.noSuchPage'));
     return found;
   };
 
   async function formPage(reply: FastifyReply, admin: AdminSession, service: Service, pageId: string, schemaText: string, problems: string[], saved: number | null, status = 200): Promise<FastifyReply> {
     const questionPage = pageOr404(service, pageId);
     const versions = await listFormVersions(db, service.id, pageId);
-    return send(reply, admin, `Form: ${questionPage.title}`, html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'schema', anchor: 'schema', message }))) : ''}${saved !== null ? successBanner(`Saved as form version ${saved}. New answers use it; drafts started on the old version are asked to check this page again.`) : ''}
+    return send(reply, admin, t('admin.form.title', { title: questionPage.title }), html`${problems.length > 0 ? renderErrorSummary(problems.map((message) => ({ key: 'schema', anchor: 'schema', message }))) : ''}${saved !== null ? successBanner(t('admin.form.saved', { version: String(saved) })) : ''}
 <span class="govuk-caption-l">${service.title}</span>
-<h1 class="govuk-heading-l">Question page: ${questionPage.title}</h1>
-<p class="govuk-body">Current form version ${questionPage.formVersion}. Each submission keeps the version it was filled in with.</p>
-<p class="govuk-body" id="form-editor-status" role="status">Without JavaScript, edit the form's JSON below.</p>
+<h1 class="govuk-heading-l">${t('admin.form.heading', { title: questionPage.title })}</h1>
+<p class="govuk-body">${t('admin.form.current', { version: questionPage.formVersion })}</p>
+<p class="govuk-body" id="form-editor-status" role="status">${t('admin.form.withoutScript')}</p>
 <div id="form-editor" class="govflow-form-editor" hidden></div>
 <form method="post" action="/admin/services/${service.id}/forms/${pageId}" id="form-editor-form" novalidate>
 ${csrfField(admin)}
 <input type="hidden" name="base-form-version" value="${questionPage.formVersion}">
 <div class="govuk-form-group${problems.length > 0 ? ' govuk-form-group--error' : ''}" id="schema-group">
-<label class="govuk-label" for="schema">Form (Camunda Forms JSON)</label>
-${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> The form was not saved</p>` : ''}
+<label class="govuk-label" for="schema">${t('admin.form.schema')}</label>
+${problems.length > 0 ? html`<p id="schema-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${t('admin.form.notSaved')}</p>` : ''}
 <textarea class="govuk-textarea${problems.length > 0 ? ' govuk-textarea--error' : ''}" id="schema" name="schema" rows="20" spellcheck="false"${problems.length > 0 ? html` aria-describedby="schema-error"` : ''}>${schemaText}</textarea>
 </div>
-<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">Save a new form version</button>
+<button type="submit" class="govuk-button govuk-!-margin-top-4" data-module="govuk-button">${t('admin.form.save')}</button>
 </form>
-<h2 class="govuk-heading-m">Versions</h2>
-<ul class="govuk-list">${versions.map((v) => html`<li><a class="govuk-link" href="/admin/services/${service.id}/forms/${pageId}/versions/${v.version}">Version ${v.version}</a> (${v.checksum}), ${formatDate(v.createdAt)} by ${v.actor ?? 'unknown'}</li>`)}<li>The file ${questionPage.formFile} in services/${service.id}/ (the starting point)</li></ul>`, {
+<h2 class="govuk-heading-m">${t('admin.common.versions')}</h2>
+<ul class="govuk-list">${versions.map((v) => html`<li><a class="govuk-link" href="/admin/services/${service.id}/forms/${pageId}/versions/${v.version}">${t('admin.common.version', { version: String(v.version) })}</a> ${t('admin.form.versionRow', { checksum: v.checksum, at: formatDate(v.createdAt), actor: v.actor ?? t('admin.common.unknown') })}</li>`)}<li>${t('admin.form.file', { file: questionPage.formFile, dir: `services/${service.id}/` })}</li></ul>`, {
       current: 'services', status, hasErrors: problems.length > 0, backLink: '/admin/services',
       editor: { scripts: ['/admin/assets/form-js/form-editor.js', '/admin/assets/form-editor.js'], stylesheets: ['/admin/assets/form-js/form-js.css', '/admin/assets/form-js/form-js-editor.css', '/admin/assets/form-js/properties-panel.css'] },
     });
@@ -102,11 +103,11 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
 
   server.get('/admin/services', async (request, reply) => {
     const admin = adminOf(request);
-    return send(reply, admin, 'Services', html`<h1 class="govuk-heading-l">Services</h1>
-<p class="govuk-body">What citizens read about each service and the questions they answer. The files in <code>services/</code> are the starting point; every change here is kept as a new version.</p>
-<p class="govuk-body"><a class="govuk-link" href="/admin/services/new">Create a service</a></p>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${catalogue.services.length} services</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Service</th><th scope="col" class="govuk-table__header">Department</th><th scope="col" class="govuk-table__header">Question pages</th></tr></thead>
+    return send(reply, admin, t('admin.nav.services'), html`<h1 class="govuk-heading-l">${t('admin.nav.services')}</h1>
+<p class="govuk-body">${t('admin.services.intro1')} <code>services/</code> ${t('admin.services.intro2')}</p>
+<p class="govuk-body"><a class="govuk-link" href="/admin/services/new">${t('admin.create.title')}</a></p>
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${t('admin.services.count', { count: catalogue.services.length })}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('admin.common.service')}</th><th scope="col" class="govuk-table__header">${t('admin.common.department')}</th><th scope="col" class="govuk-table__header">${t('admin.services.pages')}</th></tr></thead>
 <tbody class="govuk-table__body">${catalogue.services.map((s) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/admin/services/${s.id}">${s.title}</a></td><td class="govuk-table__cell">${s.department}</td><td class="govuk-table__cell"><ul class="govuk-list">${s.pages.map((p) => html`<li><a class="govuk-link" href="/admin/services/${s.id}/forms/${p.id}">${p.title}<span class="govuk-visually-hidden"> (${s.title})</span></a></li>`)}</ul></td></tr>`)}</tbody></table>`, { current: 'services' });
   });
 
@@ -143,7 +144,7 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
     if (typeof version !== 'number') {
       await catalogue.refresh();
       const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'csrf' && k !== 'base-version').map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? '' : v]));
-      return servicePage(reply, admin, catalogue.get(service.id) ?? service, values, [{ field: 'versions', message: `Someone else saved version ${version.conflict} of this service${version.by ? ` (${version.by})` : ''} after you opened this page. Your changes were not saved and are shown below: check version ${version.conflict}, then save again to replace it` }], null, 409);
+      return servicePage(reply, admin, catalogue.get(service.id) ?? service, values, [{ field: 'versions', message: version.by ? t('admin.service.conflictBy', { version: String(version.conflict), by: version.by }) : t('admin.service.conflict', { version: String(version.conflict) }) }], null, 409);
     }
     await catalogue.refresh();
     return reply.redirect(`/admin/services/${service.id}?saved=${version}`, 303);
@@ -171,7 +172,7 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
     const conflict = async (): Promise<FastifyReply> => {
       await catalogue.refresh();
       const now = catalogue.get(service.id) ?? service;
-      return formPage(reply, admin, now, questionPage.id, text, [`Someone else saved a new version of this form after you opened this page. Your form was not saved and is shown below: check the current version, then save again to replace it`], null, 409);
+      return formPage(reply, admin, now, questionPage.id, text, [t('admin.form.conflict')], null, 409);
     };
     // The stored versions are the truth (another govflow process may have saved one this catalogue has not read).
     const currentVersion = (stored: FormVersionRow | undefined): string => stored?.checksum ?? questionPage.formVersion;
@@ -182,9 +183,9 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
     if (schema) {
       // Keys are unique across a service's pages: the answers of all pages become one set of process variables.
       const others = new Set(service.pages.filter((p) => p.id !== questionPage.id).flatMap((p) => formFields(p.form).map((f) => f.key)));
-      for (const f of formFields(schema)) if (others.has(f.key)) problems.push(`The key '${f.key}' is already used on another page of this service`);
+      for (const f of formFields(schema)) if (others.has(f.key)) problems.push(t('admin.form.keyUsed', { key: f.key }));
     }
-    if (!schema || problems.length > 0) return formPage(reply, admin, service, questionPage.id, text, problems.length > 0 ? problems : ['The form is not valid'], null, 400);
+    if (!schema || problems.length > 0) return formPage(reply, admin, service, questionPage.id, text, problems.length > 0 ? problems : [t('admin.form.notValid')], null, 400);
     // Stored as formatted JSON, so a version differs from the last only when the form does.
     const normalised = JSON.stringify(JSON.parse(text), null, 2);
     if (current && current.schema === normalised && current.checksum === questionPage.formVersion) return reply.redirect(`/admin/services/${service.id}/forms/${questionPage.id}?saved=${current.version}`, 303);
@@ -205,7 +206,7 @@ export function registerServiceRoutes(server: FastifyInstance, ctx: AdminContext
     const questionPage = pageOr404(service, request.params.page);
     const version = Number(request.params.version);
     const found = Number.isSafeInteger(version) && version > 0 ? await getFormVersion(db, service.id, questionPage.id, version) : null;
-    if (!found) throw new PageError(404, 'Page not found', 'There is no such form version.');
+    if (!found) throw new PageError(404, t('admin.common.notFound'), t('admin.form.noSuchVersion'));
     return reply.type('application/json; charset=utf-8').header('x-govflow-form-version', found.checksum).send(found.schema);
   });
 }

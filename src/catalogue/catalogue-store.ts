@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { t } from '../i18n/index.js';
 import { GovflowError } from '../kernel/index.js';
 import { fields, parseFormSchema, type FormSchema } from '../web/index.js';
 import { loadCatalogue, type Catalogue, type Service, type ServicePage } from './catalogue.js';
@@ -64,28 +65,29 @@ const one = (input: Readonly<Record<string, string | readonly string[] | undefin
  */
 export function parseServiceFields(input: Readonly<Record<string, string | readonly string[] | undefined>>, current: Pick<Service, 'sla'>): { fields: ServiceFields | null; errors: ServiceFieldError[] } {
   const errors: ServiceFieldError[] = [];
-  const text = (name: keyof typeof LIMITS, label: string): string => {
+  // The messages name each field in the reader's language (an ICU select on the field's name).
+  const text = (name: 'title' | 'summary' | 'fee' | 'expectedTime' | 'department'): string => {
     const v = one(input, name);
-    if (v === '') errors.push({ field: name, message: `Enter the ${label}` });
-    else if (v.length > LIMITS[name]) errors.push({ field: name, message: `The ${label} must be ${LIMITS[name]} characters or fewer` });
-    else if (v.includes('\n')) errors.push({ field: name, message: `The ${label} must be on one line` });
+    if (v === '') errors.push({ field: name, message: t('admin.serviceForm.enter', { field: name }) });
+    else if (v.length > LIMITS[name]) errors.push({ field: name, message: t('admin.serviceForm.tooLong', { field: name, max: LIMITS[name] }) });
+    else if (v.includes('\n')) errors.push({ field: name, message: t('admin.serviceForm.oneLine', { field: name }) });
     return v;
   };
-  const list = (name: string, label: string, split: RegExp): string[] => {
+  const list = (name: 'description' | 'whoCanApply' | 'documentsNeeded', split: RegExp): string[] => {
     const items = one(input, name).split(split).map((s) => s.replace(/\s*\n\s*/g, ' ').trim()).filter((s) => s !== '');
-    if (items.length === 0) errors.push({ field: name, message: `Enter ${label}` });
-    else if (items.length > LIMITS.items) errors.push({ field: name, message: `Enter ${LIMITS.items} or fewer ${label}` });
-    else if (items.some((s) => s.length > LIMITS.item)) errors.push({ field: name, message: `Each of the ${label} must be ${LIMITS.item} characters or fewer` });
+    if (items.length === 0) errors.push({ field: name, message: t('admin.serviceForm.enter', { field: name }) });
+    else if (items.length > LIMITS.items) errors.push({ field: name, message: t('admin.serviceForm.tooMany', { field: name, max: LIMITS.items }) });
+    else if (items.some((s) => s.length > LIMITS.item)) errors.push({ field: name, message: t('admin.serviceForm.itemTooLong', { field: name, max: LIMITS.item }) });
     return items;
   };
-  const title = text('title', 'title');
-  const summary = text('summary', 'summary');
-  const description = list('description', 'the description', /\n\s*\n/);
-  const whoCanApply = list('whoCanApply', 'who can apply', /\n/);
-  const documentsNeeded = list('documentsNeeded', 'the documents needed', /\n/);
-  const fee = text('fee', 'fee');
-  const expectedTime = text('expectedTime', 'expected time');
-  const department = text('department', 'department');
+  const title = text('title');
+  const summary = text('summary');
+  const description = list('description', /\n\s*\n/);
+  const whoCanApply = list('whoCanApply', /\n/);
+  const documentsNeeded = list('documentsNeeded', /\n/);
+  const fee = text('fee');
+  const expectedTime = text('expectedTime');
+  const department = text('department');
   // SLAs are typed as days and hours (sla-days.ts). A stored duration the form cannot show (months, minutes) is
   // kept while both of its fields are left empty.
   const duration = (field: string, what: string, currentValue: string | undefined, required: boolean): string => {
@@ -93,15 +95,15 @@ export function parseServiceFields(input: Readonly<Record<string, string | reado
     if ('iso' in read) return read.iso;
     if ('error' in read) errors.push({ field: `${field}-days`, message: read.error });
     else if (currentValue !== undefined && daysHoursOf(currentValue) === null) return currentValue;
-    else if (required) errors.push({ field: `${field}-days`, message: `Enter the days or hours for ${what}` });
+    else if (required) errors.push({ field: `${field}-days`, message: t('admin.serviceForm.enterDuration', { what }) });
     return '';
   };
   let sla: ServiceSla | null = current.sla;
   const tasks: Record<string, string> = {};
   for (const [elementId, currentValue] of Object.entries(current.sla?.tasks ?? {})) {
-    tasks[elementId] = duration(slaTaskField(elementId), `the task ${elementId}`, currentValue, true);
+    tasks[elementId] = duration(slaTaskField(elementId), t('admin.serviceForm.whatTask', { task: elementId }), currentValue, true);
   }
-  const slaCase = duration('sla-case', 'the whole case', current.sla?.case, current.sla !== null);
+  const slaCase = duration('sla-case', t('admin.serviceForm.whatCase'), current.sla?.case, current.sla !== null);
   if (current.sla || slaCase !== '') {
     sla = { ...current.sla, case: slaCase, tasks, pauseWhileWaitingForApplicant: current.sla?.pauseWhileWaitingForApplicant ?? false };
   }

@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.js';
 import { parseIsoDuration } from '../kernel/index.js';
 
 /**
@@ -37,12 +38,12 @@ export function parseDaysHours(daysText: string, hoursText: string, what: string
   const days = daysText.trim();
   const hours = hoursText.trim();
   if (days === '' && hours === '') return { empty: true };
-  if (days !== '' && !/^\d{1,5}$/.test(days)) return { error: `The days for ${what} must be a whole number, like 10` };
-  if (hours !== '' && !/^\d{1,2}$/.test(hours)) return { error: `The hours for ${what} must be a whole number, like 4` };
+  if (days !== '' && !/^\d{1,5}$/.test(days)) return { error: t('admin.serviceForm.daysWhole', { what }) };
+  if (hours !== '' && !/^\d{1,2}$/.test(hours)) return { error: t('admin.serviceForm.hoursWhole', { what }) };
   const d = days === '' ? 0 : Number(days);
   const h = hours === '' ? 0 : Number(hours);
-  if (d > MAX_SLA_DAYS) return { error: `The days for ${what} must be ${MAX_SLA_DAYS} or fewer` };
-  if (h > 23) return { error: `The hours for ${what} must be between 0 and 23` };
-  if (d === 0 && h === 0) return { error: `The time for ${what} must be at least 1 hour` };
+  if (d > MAX_SLA_DAYS) return { error: t('admin.serviceForm.daysMax', { what, max: String(MAX_SLA_DAYS) }) };
+  if (h > 23) return { error: t('admin.serviceForm.hoursRange', { what }) };
+  if (d === 0 && h === 0) return { error: t('admin.serviceForm.atLeastAnHour', { what }) };
   return { iso: isoFromDaysHours({ days: d, hours: h }) };
 }
