@@ -12,7 +12,7 @@ export { activeDemoAccounts, DEMO_ISSUER, disableDemoAccounts } from './demo-see
 export { createAdministrator, ENROLMENT_VALID_MS, issueEnrolment } from './enrolment.js';
 export { DEMO_AGENCIES, DEMO_CITIZENS, DEMO_DEPARTMENTS, DEMO_STAFF } from './demo-organisation.js';
 export type { DemoStaff } from './demo-organisation.js';
-export { listStaffOfDepartment } from './staff-directory.js';
+export { listStaffOfDepartment, listStaffOfDepartments } from './staff-directory.js';
 export type { StaffMember } from './staff-directory.js';
 export { createDepartment, createStaff, getStaff, listAgencies, listDepartments, listStaff, ORGANISATION_ID, parseMembership, resetStaffCredentials, setStaffDisabled, staffIdOfUsername } from './organisation.js';
 export type { DepartmentView, StaffView } from './organisation.js';

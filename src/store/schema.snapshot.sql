@@ -1161,15 +1161,19 @@ table workbench_case_index
   column address_tokens text[] not null default '{}'::text[]
   column open_tasks jsonb not null default '{}'::jsonb
   column waiting text[] not null default '{}'::text[]
+  column reference_key text default upper(regexp_replace(COALESCE(reference, ''::text), '[^A-Za-z0-9]+'::text, ''::text, 'g'::text))
   constraint workbench_case_index_pkey PRIMARY KEY (instance_id)
   constraint workbench_case_index_status_check CHECK ((status = ANY (ARRAY['open'::text, 'waiting-applicant'::text, 'waiting-payment'::text, 'closed'::text, 'withdrawn'::text])))
   CREATE INDEX workbench_case_index_addresses ON workbench_case_index USING gin (address_tokens)
-  CREATE INDEX workbench_case_index_groups ON workbench_case_index USING gin (groups)
   CREATE INDEX workbench_case_index_handlers ON workbench_case_index USING gin (handlers)
   CREATE INDEX workbench_case_index_names ON workbench_case_index USING gin (name_tokens)
   CREATE UNIQUE INDEX workbench_case_index_pkey ON workbench_case_index USING btree (instance_id)
   CREATE INDEX workbench_case_index_reference ON workbench_case_index USING btree (reference)
+  CREATE INDEX workbench_case_index_reference_end ON workbench_case_index USING btree (reverse(reference_key) text_pattern_ops)
+  CREATE INDEX workbench_case_index_reference_start ON workbench_case_index USING btree (reference_key text_pattern_ops)
   CREATE INDEX workbench_case_index_started ON workbench_case_index USING btree (started_at DESC, instance_id DESC)
+  CREATE INDEX workbench_case_index_status_reference ON workbench_case_index USING btree (status, reference, instance_id) INCLUDE (groups, handlers, process_key, started_at, ended_at, assignees)
+  CREATE INDEX workbench_case_index_status_started ON workbench_case_index USING btree (status, started_at DESC, instance_id DESC) INCLUDE (groups, handlers, process_key, reference, ended_at, assignees)
 table workbench_saved_filter
   column id bigint not null default nextval('workbench_saved_filter_id_seq'::regclass)
   column actor text not null

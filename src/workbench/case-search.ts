@@ -202,42 +202,67 @@ export interface FoundCase {
 
 const ORDER: Readonly<Record<SearchSort, string>> = { started: 'started_at', reference: 'reference', status: 'status' };
 
+/** A count stops here: beyond it the page says "more than 1,000 cases", and counting every match costs every row. */
+export const COUNT_CAP = 1000;
+
+/**
+ * A reference as the index keeps it (`reference_key`, migration 0032): letters and digits only, in capitals, so
+ * "bp 2026/900123" finds BP-2026-900123.
+ */
+const referenceKey = (reference: string): string => reference.replace(/[^A-Za-z0-9]+/g, '').toUpperCase();
+
+const WHERE = `where ($1::text[] is null or groups && $1::text[])
+       and ($2::text is null or reference_key like $2::text or reverse(reference_key) like $3::text)
+       and ($4::text[] is null or name_tokens @> $4::text[])
+       and ($5::text[] is null or address_tokens @> $5::text[])
+       and ($6::text[] is null or process_key = any($6::text[]))
+       and ($7::text[] is null or status = any($7::text[]))
+       and ($11::text is null or status = $11::text)
+       and ($8::timestamptz is null or started_at >= $8::timestamptz)
+       and ($9::timestamptz is null or started_at < $9::timestamptz)
+       and ($10::text is null or handlers @> array[$10::text])`;
+
 /**
  * The cases matching every criterion given, within `scope` (candidate groups; null: every case, for admins and
- * auditors), one page in the order asked for, with the count of all matches. A name or address matches when the
+ * auditors), one page in the order asked for, with the count of the matches up to `COUNT_CAP` (or the page's end,
+ * when further) and whether there are more: counting every match of a broad search read every matching row. A
+ * reference matches by its beginning or its end (migration 0032 says why). A name or address matches when the
  * case's blind index holds every word's token: the words are turned into HMACs before they reach the database.
  */
-export async function searchCases(q: Queryable, query: CaseQuery, scope: readonly string[] | null, tokens: SearchTokens): Promise<{ cases: FoundCase[]; total: number }> {
+export async function searchCases(q: Queryable, query: CaseQuery, scope: readonly string[] | null, tokens: SearchTokens): Promise<{ cases: FoundCase[]; total: number; more: boolean }> {
   const nameTokens = query.name ? tokens('name', query.name) : null;
   const addressTokens = query.address ? tokens('address', query.address) : null;
-  // A name of only punctuation has no words: it matches nothing rather than everything.
-  if ((nameTokens && nameTokens.length === 0) || (addressTokens && addressTokens.length === 0)) return { cases: [], total: 0 };
-  const reference = query.reference ? `%${query.reference.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const reference = query.reference ? referenceKey(query.reference) : null;
+  // A name or reference of only punctuation has no words: it matches nothing rather than everything.
+  if ((nameTokens && nameTokens.length === 0) || (addressTokens && addressTokens.length === 0) || reference === '') return { cases: [], total: 0, more: false };
   const to = query.to ? new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000).toISOString() : null;
   const direction = query.descending ? 'desc' : 'asc';
-  const { rows } = await q.query<{ instance_id: string; reference: string | null; process_key: string; status: CaseState; started_at: Date | string; ended_at: Date | string | null; assignees: string[]; total: string }>(
-    `select instance_id::text, reference, process_key, status, started_at, ended_at, assignees, count(*) over ()::text as total
-     from workbench_case_index
-     where ($1::text[] is null or groups && $1::text[])
-       and ($2::text is null or reference ilike $2::text)
-       and ($3::text[] is null or name_tokens @> $3::text[])
-       and ($4::text[] is null or address_tokens @> $4::text[])
-       and ($5::text[] is null or process_key = any($5::text[]))
-       and ($6::text[] is null or status = any($6::text[]))
-       and ($7::timestamptz is null or started_at >= $7::timestamptz)
-       and ($8::timestamptz is null or started_at < $8::timestamptz)
-       and ($9::text is null or handlers @> array[$9::text])
-     order by ${ORDER[query.sort]} ${direction}, instance_id ${direction}
-     limit $10 offset $11`,
-    [scope ? [...scope] : null, reference, nameTokens, addressTokens, query.processKeys?.length ? [...query.processKeys] : null, query.statuses?.length ? [...query.statuses] : null,
-      query.from ? `${query.from}T00:00:00Z` : null, to, query.assignee || null, query.limit, query.offset],
+  // The key holds letters and digits only, so the patterns need no escaping. One state is compared with `=`, not
+  // `= any(…)`: only then does the planner read the (status, started_at) or (status, reference) index in order.
+  const params = [scope ? [...scope] : null, reference === null ? null : `${reference}%`, reference === null ? null : `${[...reference].reverse().join('')}%`,
+    nameTokens, addressTokens, query.processKeys?.length ? [...query.processKeys] : null, (query.statuses?.length ?? 0) > 1 ? [...query.statuses!] : null,
+    query.from ? `${query.from}T00:00:00Z` : null, to, query.assignee || null, query.statuses?.length === 1 ? query.statuses[0] : null];
+  const cap = Math.max(COUNT_CAP, query.offset + query.limit);
+  // One statement: the page, and the matches counted up to the cap (the count stops at the first match past it). A
+  // page that is empty still yields one row, with the count.
+  const { rows } = await q.query<{ id: string | null; reference: string | null; process_key: string; status: CaseState; started_at: Date | string; ended_at: Date | string | null; assignees: string[]; n: string }>(
+    `with page as (
+       select instance_id, reference, process_key, status, started_at, ended_at, assignees
+       from workbench_case_index
+       ${WHERE}
+       order by ${ORDER[query.sort]} ${direction}, instance_id ${direction}
+       limit $12 offset $13),
+     counted as (select count(*) as n from (select 1 from workbench_case_index ${WHERE} limit $14) as m)
+     select page.instance_id::text as id, page.reference, page.process_key, page.status, page.started_at, page.ended_at, page.assignees, counted.n::text as n
+     from counted left join page on true
+     order by page.${ORDER[query.sort]} ${direction}, page.instance_id ${direction}`,
+    [...params, query.limit, query.offset, cap + 1],
   );
-  let total = rows[0] ? Number(rows[0].total) : 0;
-  if (rows.length === 0 && query.offset > 0) total = (await searchCases(q, { ...query, offset: 0, limit: 1 }, scope, tokens)).total;
+  const n = Number(rows[0]?.n ?? 0);
   const iso = (d: Date | string): string => new Date(d).toISOString();
   return {
-    total,
-    cases: rows.map((r) => ({ instanceId: Number(r.instance_id), reference: r.reference, processKey: r.process_key, status: r.status, startedAt: iso(r.started_at), endedAt: r.ended_at === null ? null : iso(r.ended_at), assignees: r.assignees })),
+    total: Math.min(n, cap), more: n > cap,
+    cases: rows.filter((r) => r.id !== null).map((r) => ({ instanceId: Number(r.id), reference: r.reference, processKey: r.process_key, status: r.status, startedAt: iso(r.started_at), endedAt: r.ended_at === null ? null : iso(r.ended_at), assignees: r.assignees })),
   };
 }
 

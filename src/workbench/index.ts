@@ -7,7 +7,7 @@ export { diagramOf } from './diagram.js';
 export type { ProcessDiagram } from './diagram.js';
 export { readTaskForm, requiredWhenRules } from './task-form.js';
 export type { RequiredWhen } from './task-form.js';
-export { CASE_SEARCH_PROJECTOR, CASE_SEARCH_TABLES, CASE_STATES, createCaseSearchProjector, searchCases } from './case-search.js';
+export { CASE_SEARCH_PROJECTOR, CASE_SEARCH_TABLES, CASE_STATES, COUNT_CAP, createCaseSearchProjector, searchCases } from './case-search.js';
 export type { CaseQuery, CaseState, FoundCase, SearchService, SearchTokens } from './case-search.js';
 export { readCaseQuery, SEARCH_PAGE_SIZE } from './search-routes.js';
 export { analyzeCaseIndex, caseIndexTally, insertIndexedCases } from './case-search-seed.js';

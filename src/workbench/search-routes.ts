@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { actorOf, candidateGroupsOf, inDepartment, listStaffOfDepartment, mayDecide, type StaffMember, type StaffPrincipal } from '../identity/index.js';
+import { actorOf, candidateGroupsOf, inDepartment, listStaffOfDepartment, listStaffOfDepartments, mayDecide, type StaffMember, type StaffPrincipal } from '../identity/index.js';
 import { html, PageError, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
 import { CASE_STATES, deleteFilter, listSavedFilters, saveFilter, searchCases, SEARCH_SORTS, type CaseQuery, type CaseState, type FoundCase, type SearchSort, type SearchTokens } from './case-search.js';
 import { t } from '../i18n/index.js';
@@ -13,6 +13,7 @@ import { caseLabel, departmentOf, formatDay, isManagerGroup, MAX_REASON, paginat
  */
 
 export const SEARCH_PAGE_SIZE = 25;
+const COLLEAGUES_TTL_MS = 30_000;
 const BULK_ACTIONS = ['claim', 'reassign', 'escalate'] as const;
 type BulkAction = (typeof BULK_ACTIONS)[number];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -86,11 +87,21 @@ export function registerSearchRoutes(server: FastifyInstance, ctx: WorkbenchCont
   const searchTokens = ctx.options.privacy?.vault?.searchTokens;
   const tokens: SearchTokens | null = searchTokens ? (kind, t) => searchTokens(kind, t) : null;
 
-  async function colleaguesOf(principal: StaffPrincipal): Promise<StaffMember[]> {
-    if (!db) return [];
-    const seen = new Map<string, StaffMember>();
-    for (const m of principal.memberships) for (const s of await listStaffOfDepartment(db, m.department)) seen.set(s.actor, s);
-    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  // The colleagues only fill the form's choices (filter by assignee, reassign to): a bulk reassignment checks the
+  // department again when posted. So each department set's list is read at most every COLLEAGUES_TTL_MS, not on
+  // every search: a colleague added in the admin shows up within that time.
+  const colleagueLists = new Map<string, { at: number; list: Promise<StaffMember[]> }>();
+  function colleaguesOf(principal: StaffPrincipal): Promise<StaffMember[]> {
+    if (!db) return Promise.resolve([]);
+    const departments = [...new Set(principal.memberships.map((m) => m.department))].sort();
+    const key = departments.join('\n');
+    const cached = colleagueLists.get(key);
+    if (cached && Date.now() - cached.at < COLLEAGUES_TTL_MS) return cached.list;
+    const list = listStaffOfDepartments(db, departments).then((staff) => staff.sort((a, b) => a.name.localeCompare(b.name)));
+    list.catch(() => colleagueLists.delete(key));
+    if (colleagueLists.size > 500) colleagueLists.clear();
+    colleagueLists.set(key, { at: Date.now(), list });
+    return list;
   }
 
   server.get<{ Querystring: RawQuery }>('/staff/search', async (request, reply) => {
@@ -101,9 +112,12 @@ export function registerSearchRoutes(server: FastifyInstance, ctx: WorkbenchCont
     const { query, serviceIds, errors, page } = readCaseQuery(raw, catalogue.services.map((s) => s.id));
     const processKeys = serviceIds.map((id) => catalogue.get(id)?.process.key).filter((k): k is string => !!k);
     const searched = Object.keys(raw).some((k) => k !== 'page' && k !== 'sort' && k !== 'order');
-    const found = errors.length === 0 && searched ? await searchCases(db, { ...query, processKeys }, scopeOf(staff.principal), tokens) : null;
-    const colleagues = await colleaguesOf(staff.principal);
-    const saved = await listSavedFilters(db, actorOf(staff.principal));
+    // Three independent reads: on PostgreSQL each has its own pooled connection.
+    const [found, colleagues, saved] = await Promise.all([
+      errors.length === 0 && searched ? searchCases(db, { ...query, processKeys }, scopeOf(staff.principal), tokens) : null,
+      colleaguesOf(staff.principal),
+      listSavedFilters(db, actorOf(staff.principal)),
+    ]);
     const nameOf = (actor: string): string => colleagues.find((c) => c.actor === actor)?.name ?? actor.replace(/^staff:/, '');
     const link = (p: number): string => {
       const params = new URLSearchParams();
@@ -220,14 +234,14 @@ ${input('to', t('staff.search.to'), 'text', 'govuk-input--width-10')}
 </form>`;
 }
 
-function results(found: { cases: FoundCase[]; total: number }, staff: StaffSession, page: number, pages: number, link: (p: number) => string, titleOf: (processKey: string) => string, nameOf: (actor: string) => string, colleagues: readonly StaffMember[]): SafeHtml {
+function results(found: { cases: FoundCase[]; total: number; more: boolean }, staff: StaffSession, page: number, pages: number, link: (p: number) => string, titleOf: (processKey: string) => string, nameOf: (actor: string) => string, colleagues: readonly StaffMember[]): SafeHtml {
   const first = (page - 1) * SEARCH_PAGE_SIZE + 1;
   const query = link(1).replace(/^\/staff\/search\?/, '');
   return html`<form method="post" action="/staff/search/filters" class="govuk-!-margin-bottom-6" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}"><input type="hidden" name="query" value="${query}">
 <div class="govuk-form-group"><label class="govuk-label" for="filterName">${t('staff.search.saveAs')}</label><input class="govuk-input govuk-input--width-20" id="filterName" name="filterName" type="text"></div>
 <button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.search.save')}</button></form>
 ${found.cases.length === 0 ? html`<p class="govuk-body" id="no-cases">${t('staff.search.none')}</p>` : html`<form method="post" action="/staff/search/bulk" novalidate><input type="hidden" name="csrf" value="${staff.csrfToken}">
-<table class="govuk-table govflow-fit-table" id="found-cases"><caption class="govuk-table__caption govuk-table__caption--m">${t('staff.search.count', { count: found.total })}${pages > 1 ? t('staff.common.showing', { first, last: first + found.cases.length - 1 }) : ''}</caption>
+<table class="govuk-table govflow-fit-table" id="found-cases"><caption class="govuk-table__caption govuk-table__caption--m">${found.more ? t('staff.search.countMore', { count: found.total }) : t('staff.search.count', { count: found.total })}${pages > 1 ? t('staff.common.showing', { first, last: first + found.cases.length - 1 }) : ''}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.search.select')}</th><th scope="col" class="govuk-table__header">${t('staff.common.case')}</th><th scope="col" class="govuk-table__header">${t('staff.common.service')}</th><th scope="col" class="govuk-table__header">${t('staff.search.state')}</th><th scope="col" class="govuk-table__header">${t('staff.search.started')}</th><th scope="col" class="govuk-table__header">${t('staff.common.assignedTo')}</th></tr></thead>
 <tbody class="govuk-table__body">${found.cases.map((c) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><div class="govuk-checkboxes govuk-checkboxes--small"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="case-${c.instanceId}" name="case" type="checkbox" value="${c.instanceId}"><label class="govuk-label govuk-checkboxes__label" for="case-${c.instanceId}"><span class="govuk-visually-hidden">${t('staff.search.selectCase', { reference: c.reference ?? caseLabel(c.instanceId) })}</span></label></div></div></td>
 <td class="govuk-table__cell"><a class="govuk-link" href="/staff/cases/${c.instanceId}">${c.reference ?? caseLabel(c.instanceId)}</a></td><td class="govuk-table__cell">${titleOf(c.processKey)}</td><td class="govuk-table__cell" data-state="${c.status}">${stateWords(c.status)}</td><td class="govuk-table__cell">${formatDay(c.startedAt)}</td><td class="govuk-table__cell">${c.assignees.length ? c.assignees.map(nameOf).join(', ') : t('staff.common.nobody')}</td></tr>`)}</tbody></table>

@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import { createEngine, createManualClock, type Engine } from '../../src/engine/index.js';
 import { createVault } from '../../src/privacy/index.js';
 import { projectPending, type Database } from '../../src/store/index.js';
-import { CASE_STATES, createCaseSearchProjector, readCaseQuery, searchCases, type CaseQuery, type CaseState, type SearchTokens } from '../../src/workbench/index.js';
+import { CASE_STATES, COUNT_CAP, createCaseSearchProjector, insertIndexedCases, readCaseQuery, searchCases, type CaseQuery, type CaseState, type SearchTokens } from '../../src/workbench/index.js';
 import { bpmn, message, messageRef, userTask } from '../engine/bpmn.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 
@@ -105,6 +105,16 @@ describeEachBackend('case search', (backend) => {
     assert.equal((await search({ name: '!!!' })).total, 0, 'a name without words matches nothing, not everything');
   });
 
+  it('finds a reference by its beginning or its end, whatever the case and punctuation typed', async () => {
+    const open = ids.get('open')!;
+    for (const reference of ['sp 2026/000011', 'SP2026000011', '000011', '2026-000011']) {
+      assert.deepEqual((await search({ reference })).cases.map((c) => c.instanceId), [open], reference);
+    }
+    assert.equal((await search({ reference: 'sp-2026' })).total, 5, 'the beginning: every planning case of 2026');
+    assert.equal((await search({ reference: '6-0000' })).total, 0, 'the middle alone matches nothing');
+    assert.equal((await search({ reference: '- /' })).total, 0, 'punctuation alone matches nothing, not everything');
+  });
+
   it('stores and compares no name or address in plain text', async () => {
     const { rows } = await db.query<{ row: string }>('select row_to_json(c)::text as row from workbench_case_index c');
     assert.equal(rows.length, 6);
@@ -122,5 +132,38 @@ describeEachBackend('case search', (backend) => {
     assert.deepEqual(ok.query.statuses, ['closed', 'withdrawn']);
     assert.equal(ok.query.offset, 50);
     assert.equal(ok.query.descending, false);
+  });
+});
+
+// Counting every match of a broad search costs a read of every matching row: past COUNT_CAP the page says "more".
+describeEachBackend('case search count', (backend) => {
+  let db: Database;
+  const tokens: SearchTokens = (kind, text) => text.toLowerCase().split(/\W+/).filter((w) => w).map((w) => `${kind}:${w.length}`);
+  const cases = COUNT_CAP + 30;
+  const search = (q: Partial<CaseQuery>) => searchCases(db, { sort: 'started', descending: true, limit: 25, offset: 0, ...q }, ['planning'], tokens);
+
+  before(async () => {
+    db = await freshDatabase(backend);
+    await insertIndexedCases(db, Array.from({ length: cases }, (_, i) => ({
+      instanceId: 1 + i, reference: `CT-2026-${String(i).padStart(6, '0')}`, processKey: 'count-permit', status: i % 2 ? 'closed' as const : 'open' as const,
+      startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000), endedAt: null, groups: ['planning'], assignees: [], handlers: [], applicantName: 'A B', address: '1 C',
+    })), tokens);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  it('counts up to the cap, then says there are more', async () => {
+    const all = await search({});
+    assert.deepEqual([all.total, all.more, all.cases.length], [COUNT_CAP, true, 25]);
+    assert.equal(all.cases[0]!.instanceId, cases, 'newest first');
+    const open = await search({ statuses: ['open'] });
+    assert.deepEqual([open.total, open.more], [cases / 2, false], 'under the cap: exact');
+    const last = await search({ offset: cases - 5 });
+    assert.deepEqual([last.total, last.more, last.cases.length], [cases, false, 5], 'a page that is not full ends the matches');
+    const past = await search({ offset: cases + 100 });
+    assert.deepEqual([past.total, past.more, past.cases.length], [cases, false, 0], 'past the end: counted as far as the page');
+    const deep = await search({ offset: COUNT_CAP });
+    assert.deepEqual([deep.total, deep.more], [COUNT_CAP + 25, true], 'a deep page counts as far as its end');
   });
 });
