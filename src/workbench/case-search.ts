@@ -206,7 +206,7 @@ const ORDER: Readonly<Record<SearchSort, string>> = { started: 'started_at', ref
 export const COUNT_CAP = 1000;
 
 /**
- * A reference as the index keeps it (`reference_key`, migration 0032): letters and digits only, in capitals, so
+ * A reference as the index keeps it (`reference_key`, migration 0033): letters and digits only, in capitals, so
  * "bp 2026/900123" finds BP-2026-900123.
  */
 const referenceKey = (reference: string): string => reference.replace(/[^A-Za-z0-9]+/g, '').toUpperCase();
@@ -226,7 +226,7 @@ const WHERE = `where ($1::text[] is null or groups && $1::text[])
  * The cases matching every criterion given, within `scope` (candidate groups; null: every case, for admins and
  * auditors), one page in the order asked for, with the count of the matches up to `COUNT_CAP` (or the page's end,
  * when further) and whether there are more: counting every match of a broad search read every matching row. A
- * reference matches by its beginning or its end (migration 0032 says why). A name or address matches when the
+ * reference matches by its beginning or its end (migration 0033 says why). A name or address matches when the
  * case's blind index holds every word's token: the words are turned into HMACs before they reach the database.
  */
 export async function searchCases(q: Queryable, query: CaseQuery, scope: readonly string[] | null, tokens: SearchTokens): Promise<{ cases: FoundCase[]; total: number; more: boolean }> {

@@ -1,4 +1,4 @@
--- 0032: the case search over 100,000 cases (issue 20, acceptance 1: ≥ 500 searches/s, p99 < 100 ms).
+-- 0033: the case search over 100,000 cases (issue 20, acceptance 1: ≥ 500 searches/s, p99 < 100 ms).
 --
 -- A reference is looked up as a clerk on the telephone hears it: the whole reference, its beginning ("BP-2026"), or
 -- its end (the number alone, "900123"), whatever the case and punctuation the clerk types. `reference_key` is the
