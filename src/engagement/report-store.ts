@@ -111,13 +111,16 @@ export async function insertReport(db: Queryable, report: NewReport, token: stri
      ), ev as (${changeEvent('ins', 'engagement.report.submitted', "jsonb_build_object('report', ins.id)")})
      select id::float8 as id from ins`,
     [token, report.jurisdictionId, report.serviceCode, report.description, report.lat, report.long, report.address, report.addressId, report.zipcode,
-      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId, report.categoryGuessed ?? false]);
+      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId, report.categoryGuessed ?? false],
+    // Named: parsed and planned once per connection (each report posted runs it).
+    { name: 'engagement-insert-report' });
   return Number(rows[0]!.id);
 }
 
 export async function setReportInstance(db: Queryable, id: number, instanceId: number): Promise<void> {
   await db.query(`with upd as (update engagement_report set instance_id = $2 where id = $1 returning id)
-    ${changeEvent('upd', 'engagement.report.case-started', "jsonb_build_object('report', upd.id, 'instanceId', $2::bigint)")}`, [id, instanceId]);
+    ${changeEvent('upd', 'engagement.report.case-started', "jsonb_build_object('report', upd.id, 'instanceId', $2::bigint)")}`, [id, instanceId],
+  { name: 'engagement-set-report-instance' });
 }
 
 /** Staff moved the report to another category, or confirmed it (the triage page): no longer a guess either way. */
