@@ -24,7 +24,7 @@ export interface ListCache {
 }
 
 interface Entry { readonly page: RenderedPage; readonly at: number; readonly nowRelative: boolean }
-interface Generation { readonly id: number; snapshot: string; readonly entries: Map<string, Entry>; readonly pending: Map<string, Promise<RenderedPage>> }
+interface Generation { readonly id: number; snapshot: string; checkedAt: number; readonly entries: Map<string, Entry>; readonly pending: Map<string, Promise<RenderedPage>> }
 
 export interface ListCacheOptions {
   readonly db: Queryable;
@@ -35,6 +35,8 @@ export interface ListCacheOptions {
   readonly maxEntries?: number;
   readonly windowTtlMs?: number;
 }
+
+const IDLE_RESTART_MS = 30_000;
 
 export function createListCache(options: ListCacheOptions): ListCache {
   const { db, processKey } = options;
@@ -47,10 +49,12 @@ export function createListCache(options: ListCacheOptions): ListCache {
 
   const check = async (): Promise<void> => {
     try {
-      const r = await reportsChangedSince(db, generation?.snapshot ?? null, processKey);
+      // A check scans the events written since the last one: after a quiet spell, starting afresh is cheaper.
+      const recent = generation && performance.now() - generation.checkedAt < IDLE_RESTART_MS ? generation : null;
+      const r = await reportsChangedSince(db, recent?.snapshot ?? null, processKey);
       // Unchanged: every page is as true at this snapshot as at the old one, and later checks scan fewer events.
-      if (!r.changed && generation) generation.snapshot = r.snapshot;
-      else generation = { id: ++generations, snapshot: r.snapshot, entries: new Map(), pending: new Map() };
+      if (!r.changed && recent) Object.assign(recent, { snapshot: r.snapshot, checkedAt: performance.now() });
+      else generation = { id: ++generations, snapshot: r.snapshot, checkedAt: performance.now(), entries: new Map(), pending: new Map() };
     } catch (error) {
       // Without a check nothing cached can be trusted: render afresh until one succeeds.
       generation = null;
