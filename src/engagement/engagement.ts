@@ -55,9 +55,10 @@ export function createEngagement(options: EngagementOptions): Engagement {
   const log = options.logger ?? createLogger({ name: 'engagement' });
   const sla = options.caseSla ? parseIsoDuration(options.caseSla) : undefined;
 
-  const startCase = async (reportId: number, serviceCode: string): Promise<void> => {
+  /** `report`: what the case needs from the report, when the caller has it at hand (else it is read). */
+  const startCase = async (reportId: number, serviceCode: string, known?: Pick<store.ReportView, 'description' | 'address' | 'lat' | 'long' | 'attributes' | 'categoryGuessed'>): Promise<void> => {
     const category = categories.find((c) => c.code === serviceCode);
-    const report = await store.getReport(db, null, reportId);
+    const report = known ?? await store.getReport(db, null, reportId);
     if (!category || !report) return;
     // Only what routing and the workbench need: the reporter's contact stays in engagement's table.
     const instance = await engine.startInstance(PROBLEM_REPORT_PROCESS, {
@@ -79,16 +80,15 @@ export function createEngagement(options: EngagementOptions): Engagement {
       const report: store.NewReport = { ...input, jurisdictionId: input.jurisdictionId ?? jurisdictions[0]! };
       // The report row (and its photo) first, then the case: if the case cannot start now, the row waits for
       // startPending, so a report once acknowledged to its reporter is never lost.
-      const id = await db.transaction(async (tx) => {
+      // Without a photo the insert is one statement (the row and its event), atomic without a transaction.
+      const id = !photo ? await store.insertReport(db, report, token) : await db.transaction(async (tx) => {
         const reportId = await store.insertReport(tx, report, token);
-        if (photo) {
-          await store.insertPhoto(tx, { reportId, ...photo });
-          await store.setReportMedia(tx, reportId, `${options.publicUrl}/reports/${reportId}/photo`);
-        }
+        await store.insertPhoto(tx, { reportId, ...photo });
+        await store.setReportMedia(tx, reportId, `${options.publicUrl}/reports/${reportId}/photo`);
         return reportId;
       });
       try {
-        await startCase(id, report.serviceCode);
+        await startCase(id, report.serviceCode, { ...report, categoryGuessed: report.categoryGuessed ?? false });
       } catch (error) {
         log.warn({ err: (error as Error).message, reportId: id }, 'the report is stored; its case starts later');
       }

@@ -8,7 +8,8 @@ import type { Engine } from '../engine/index.js';
 import { isGovflowError, type Logger } from '../kernel/index.js';
 import { parseForm } from '../web/index.js';
 import type { ProblemCategory } from './categories.js';
-import type { Engagement, Open311KeyCheck } from './engagement.js';
+import { PROBLEM_REPORT_PROCESS, type Engagement, type Open311KeyCheck } from './engagement.js';
+import { createListCache } from './open311-cache.js';
 import { render, renderErrors, type Value } from './open311-format.js';
 import {
   jurisdictionOf, Open311Failure, open311Failure, pageOf, parseResourcePath, parseServiceRequest, parseUpdate, requestIdOf, requestIdsOf, single, list, statusesOf, windowOf,
@@ -62,6 +63,7 @@ export function registerOpen311(options: Open311Options): (server: FastifyInstan
   const now = options.now ?? ((): Date => new Date());
   const changeset = now().toISOString();
   const { db } = engagement;
+  const lists = createListCache({ db, processKey: PROBLEM_REPORT_PROCESS, logger: options.logger, now });
 
   const send = (reply: FastifyReply, format: Format, root: string, value: Value, status = 200): FastifyReply => {
     const out = render(format, root, value);
@@ -110,11 +112,19 @@ export function registerOpen311(options: Open311Options): (server: FastifyInstan
       case 'requests': {
         const page = pageOf(q);
         const ids = requestIdsOf(q);
+        const window = ids ? undefined : windowOf(q, now());
         const filter: store.ReportFilter = ids
           ? { jurisdictionId: jurisdiction, ids, ...page }
-          : { jurisdictionId: jurisdiction, ...windowOf(q, now()), ...page, ...optional('serviceCodes', list(q, 'service_code')), ...optional('statuses', statusesOf(q)) };
-        const reports = await store.listReports(db, filter);
-        return send(reply, format, 'service_requests', reports.map((r) => requestOf(engagement, r)));
+          : { jurisdictionId: jurisdiction, ...window, ...page, ...optional('serviceCodes', list(q, 'service_code')), ...optional('statuses', statusesOf(q)) };
+        // Without end_date the window ends now and moves with the clock; with it, the window is fixed by the query.
+        const nowRelative = window !== undefined && single(q, 'end_date') === undefined;
+        const key = JSON.stringify([format, filter.jurisdictionId, filter.ids ?? null, filter.serviceCodes ?? null, filter.statuses ?? null,
+          nowRelative ? single(q, 'start_date') ?? null : filter.from?.toISOString() ?? null, nowRelative ? null : filter.to?.toISOString() ?? null, filter.limit, filter.offset]);
+        const out = await lists.page(key, nowRelative, async () => {
+          const reports = await store.listReports(db, filter);
+          return render(format, 'service_requests', reports.map((r) => requestOf(engagement, r)));
+        });
+        return reply.status(200).header('content-type', out.type).header('access-control-allow-origin', '*').send(out.body);
       }
       case 'updates': {
         const updates = await store.listUpdates(db, { jurisdictionId: jurisdiction, ...windowOf(q, now()), ...pageOf(q) });

@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.js';
+import { INSERT_PLATFORM_EVENTS_SQL, type Queryable } from '../store/index.js';
 
 /** What a report says, whichever edge it came through. */
 interface ReportCore {
@@ -94,27 +94,45 @@ const toView = (r: ReportRow): ReportView => ({
   mergedInto: r.merged_into === null ? null : Number(r.merged_into), categoryGuessed: r.category_guessed,
 });
 
+/**
+ * Every write that changes what a report shows appends an `engagement.report.*` event in the same statement: the
+ * event log is what the Open311 list cache checks (open311-cache.ts), by transaction id, so a change committed by
+ * any process is seen by the next read of every other.
+ */
+const changeEvent = (source: string, type: string, data: string): string =>
+  `${INSERT_PLATFORM_EVENTS_SQL} select null, null, '${type}', null, 'engagement', now(), ${data} from ${source}`;
+
+/** One statement (atomic without a transaction of its own): the row and its `engagement.report.submitted` event. */
 export async function insertReport(db: Queryable, report: NewReport, token: string): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, address_id, zipcode, contact, media_url, attributes, channel, client_id, citizen_id, category_guessed)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id::float8 as id`,
+    `with ins as (
+       insert into engagement_report (token, jurisdiction_id, service_code, description, lat, long, address, address_id, zipcode, contact, media_url, attributes, channel, client_id, citizen_id, category_guessed)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id
+     ), ev as (${changeEvent('ins', 'engagement.report.submitted', "jsonb_build_object('report', ins.id)")})
+     select id::float8 as id from ins`,
     [token, report.jurisdictionId, report.serviceCode, report.description, report.lat, report.long, report.address, report.addressId, report.zipcode,
-      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId, report.categoryGuessed ?? false]);
+      JSON.stringify(report.contact), report.mediaUrl, JSON.stringify(report.attributes), report.channel, report.clientId, report.citizenId, report.categoryGuessed ?? false],
+    // Named: parsed and planned once per connection (each report posted runs it).
+    { name: 'engagement-insert-report' });
   return Number(rows[0]!.id);
 }
 
 export async function setReportInstance(db: Queryable, id: number, instanceId: number): Promise<void> {
-  await db.query('update engagement_report set instance_id = $2 where id = $1', [id, instanceId]);
+  await db.query(`with upd as (update engagement_report set instance_id = $2 where id = $1 returning id)
+    ${changeEvent('upd', 'engagement.report.case-started', "jsonb_build_object('report', upd.id, 'instanceId', $2::bigint)")}`, [id, instanceId],
+  { name: 'engagement-set-report-instance' });
 }
 
 /** Staff moved the report to another category, or confirmed it (the triage page): no longer a guess either way. */
 export async function setReportCategory(db: Queryable, id: number, serviceCode: string): Promise<void> {
-  await db.query('update engagement_report set service_code = $2, category_guessed = false where id = $1', [id, serviceCode]);
+  await db.query(`with upd as (update engagement_report set service_code = $2, category_guessed = false where id = $1 returning id)
+    ${changeEvent('upd', 'engagement.report.recategorised', "jsonb_build_object('report', upd.id, 'serviceCode', $2::text)")}`, [id, serviceCode]);
 }
 
 /**
  * Marks `id` merged into `into`, unless either is already merged (no chains): false when it was not. Guarded in the
- * statement itself, so two staff merging at once cannot make a chain or a cycle.
+ * statement itself, so two staff merging at once cannot make a chain or a cycle. The caller appends
+ * `engagement.report.merged` in the same transaction (the list cache's signal).
  */
 export async function markMerged(db: Queryable, id: number, into: number): Promise<boolean> {
   const { rows } = await db.query<{ id: number }>(
@@ -125,6 +143,7 @@ export async function markMerged(db: Queryable, id: number, into: number): Promi
   return rows.length === 1;
 }
 
+/** In the transaction that inserted the report (whose event already signals the change). */
 export async function setReportMedia(db: Queryable, id: number, mediaUrl: string): Promise<void> {
   await db.query('update engagement_report set media_url = $2 where id = $1', [id, mediaUrl]);
 }
@@ -172,6 +191,27 @@ export async function listReports(db: Queryable, f: ReportFilter): Promise<Repor
     [f.jurisdictionId, f.serviceCodes ? [...f.serviceCodes] : null, f.from ?? new Date(0), f.to ?? new Date('9999-12-31T00:00:00Z'),
       f.statuses ? [...f.statuses] : null, f.limit, f.offset]);
   return rows.map(toView);
+}
+
+/**
+ * Whether anything a report shows may have changed since `snapshot` (a `pg_snapshot` in text form): an event of a
+ * problem-report case or an `engagement.report.*` event written by a transaction `snapshot` does not see and that
+ * has committed since. Answers with the statement's own snapshot, the next one to check against when nothing
+ * changed. Reads the engine's `process_event` view by its transaction-id index: only events of transactions at or
+ * after the snapshot's xmin are looked at.
+ */
+export async function reportsChangedSince(db: Queryable, snapshot: string | null, processKey: string): Promise<{ changed: boolean; snapshot: string }> {
+  if (snapshot === null) {
+    const { rows } = await db.query<{ snapshot: string }>('select pg_current_snapshot()::text as snapshot');
+    return { changed: true, snapshot: rows[0]!.snapshot };
+  }
+  const { rows } = await db.query<{ changed: boolean; snapshot: string }>(
+    `select pg_current_snapshot()::text as snapshot, exists (
+       select 1 from process_event e
+        where e.tx_id >= pg_snapshot_xmin($1::pg_snapshot) and not pg_visible_in_snapshot(e.tx_id, $1::pg_snapshot)
+          and (e.process_key = $2::text or starts_with(e.type, 'engagement.report.'))) as changed`,
+    [snapshot, processKey], { name: 'engagement-reports-changed-since' });
+  return rows[0]!;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DecisionBinder } from './decision-binding.js';
 import * as effects from './persistence/effect-store.js';
 import {
   appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, notifyJobTypes, readJobAndInstance, saveJobStepIfUnchanged, saveStep,
-  type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob, type VersionedInstanceRow,
+  type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob, type NewTask, type VersionedInstanceRow,
 } from './persistence/instance-store.js';
 import * as work from './persistence/work-store.js';
 import { applyCommand } from './runtime/execution.js';
@@ -161,7 +161,7 @@ export class StepRunner {
 
   /**
    * The common start in one statement, without a transaction around it: the first step runs before anything is
-   * written (it needs no instance id), and the instance, its events and its jobs are inserted together, on the
+   * written (it needs no instance id), and the instance, its events, jobs and user tasks are inserted together, on the
    * condition that the cached definition is still the latest version. Returns undefined when the step needs more
    * (other effects) or the definition changed; the caller then takes the general path.
    */
@@ -176,10 +176,17 @@ export class StepRunner {
     const command: Command = { type: 'start', variables };
     const decisionBindings = await this.binder.bindAtStart(this.db, definition);
     const result = await this.step(this.db, definition, null, decisionBindings, now, command);
-    const { jobs, cancels, rest } = foldEffects(result.effects);
-    if (rest.length > 0 || cancels.length > 0) return undefined;
+    // Jobs and user tasks go in the start's one statement (different tables: their order does not matter); any
+    // other effect takes the general path.
+    const jobs: NewJob[] = [];
+    const tasks: NewTask[] = [];
+    for (const effect of result.effects) {
+      if (effect.type === 'createJob') jobs.push(effect);
+      else if (effect.type === 'createTask') tasks.push(effect);
+      else return undefined;
+    }
     const events = withCommand(result.events, command);
-    const inserted = await insertStartedInstance(this.db, definition, { execution: result.state, variables: result.variables, state: result.status, events, jobs, cancels },
+    const inserted = await insertStartedInstance(this.db, definition, { execution: result.state, variables: result.variables, state: result.status, events, jobs, cancels: [], tasks },
       { businessKey, actor, now, notify: false, decisionBindings });
     if (!inserted) {
       this.latestByKey.delete(processKey);

@@ -19,14 +19,16 @@ export interface Open311Server {
   stop(): Promise<void>;
 }
 
-export async function startOpen311Server(backend: Backend, name: string, jurisdictions?: string): Promise<Open311Server> {
+/** `shareWith`: a server whose PostgreSQL database and master key this one uses too (a second process of one deployment). */
+export async function startOpen311Server(backend: Backend, name: string, jurisdictions?: string, shareWith?: Open311Server): Promise<Open311Server> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `govflow-${name}-`));
   process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
   const before = process.env['GOVFLOW_OPEN311_JURISDICTIONS'];
   if (jurisdictions) process.env['GOVFLOW_OPEN311_JURISDICTIONS'] = jurisdictions;
   else delete process.env['GOVFLOW_OPEN311_JURISDICTIONS'];
-  const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
-  const govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
+  const databaseUrl = backend === 'postgres' ? shareWith?.govflow.config.databaseUrl ?? await createServerDatabase() : undefined;
+  const shared = shareWith ? { masterKey: undefined, masterKeyFile: path.join(shareWith.govflow.config.dataDir, 'master.key') } : {};
+  const govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl, ...shared } });
   const running = await startServer(govflow, { rateLimits: 'off', background: false });
   if (before === undefined) delete process.env['GOVFLOW_OPEN311_JURISDICTIONS'];
   else process.env['GOVFLOW_OPEN311_JURISDICTIONS'] = before;

@@ -8,7 +8,7 @@
  * - `baseline`: `GET /` without a session, in the same run, so figures from a busy machine compare with each other.
  * Only 2xx responses count; any other status, error or timeout fails the run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CATEGORIES, seedBenchReports } from '../../engagement/index.js';
@@ -62,6 +62,45 @@ export async function load(target: string, spec: { url: string; connections: num
   };
 }
 
+/**
+ * CPU time (ms) used so far by a PostgreSQL server and its backends, from /proc (Linux; null elsewhere or when the
+ * server is not ours to see): the postmaster's own and reaped children's time plus each live backend's.
+ */
+function postgresCpuMs(dataDir: string): number | null {
+  try {
+    const pid = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+    const fields = (p: string): string[] => readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After the command name: state is field 3 (index 0 here), ppid 4, utime 14, stime 15, cutime 16, cstime 17.
+    const own = fields(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        const f = fields(p);
+        if (f[1] === pid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return ticks * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** `load` with the CPU the server spent per 2xx response (this process: Fastify and the engine; and PostgreSQL's). */
+async function measured(target: string, spec: Parameters<typeof load>[1], pgDataDir: string | null): Promise<EngagementTargetResult & { serverCpuMsPerRequest: number; postgresCpuMsPerRequest: number | null }> {
+  const cpu0 = process.cpuUsage();
+  const pg0 = pgDataDir ? postgresCpuMs(pgDataDir) : null;
+  const r = await load(target, spec);
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = pgDataDir ? postgresCpuMs(pgDataDir) : null;
+  // Warm-up requests are served too: divided by all of them (the load child counts the measured ones only).
+  const served = r.ok * (1 + spec.warmupSeconds / Math.max(spec.durationSeconds, 0.001));
+  const per = (ms: number): number => Math.round((ms / served) * 1000) / 1000;
+  return { ...r, serverCpuMsPerRequest: per((cpu.user + cpu.system) / 1000), postgresCpuMsPerRequest: pg0 !== null && pg1 !== null ? per(pg1 - pg0) : null };
+}
+
 const byTargetOk = (results: readonly EngagementTargetResult[], target: string): number => results.find((r) => r.target === target)?.ok ?? 0;
 
 export async function runBench(argv: string[]): Promise<number> {
@@ -77,11 +116,13 @@ export async function runBench(argv: string[]): Promise<number> {
 
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
+    let pgDataDir: string | null = null;
     if (!databaseUrl) {
       const throwaway = await startThrowawayPostgres({ prefix: 'govflow-bench-engagement-pg-', settings: { max_connections: 100 } });
       if (!throwaway) throw usageError('no PostgreSQL installation found; give --database-url');
       cleanups.push(() => throwaway.stop());
       databaseUrl = throwaway.url;
+      pgDataDir = path.join(throwaway.dir, 'data');
     }
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'govflow-bench-engagement-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -106,9 +147,9 @@ export async function runBench(argv: string[]): Promise<number> {
     const gets: Request[] = Array.from({ length: pages }, (_, i) => ({ method: 'GET', path: `/open311/v2/requests.json?page_size=50&page=${i + 1}` }));
     const spec = { url: running.url, connections, warmupSeconds, durationSeconds };
     const { result, load: machine } = await withMachineLoad(async () => [
-      await load('baseline', { ...spec, requests: [{ method: 'GET', path: '/' }] }),
-      await load('get-requests', { ...spec, requests: gets }),
-      await load('post-requests', { ...spec, requests: [post] }),
+      await measured('baseline', { ...spec, requests: [{ method: 'GET', path: '/' }] }, pgDataDir),
+      await measured('get-requests', { ...spec, requests: gets }, pgDataDir),
+      await measured('post-requests', { ...spec, requests: [post] }, pgDataDir),
     ]);
     // Every accepted post started its case (the seeded reports have none): counted through the engine.
     // The engine lists at most 1,000 instances a page: count page by page.
@@ -125,7 +166,7 @@ export async function runBench(argv: string[]): Promise<number> {
       load: machine,
     };
     if (values.json) console.log(JSON.stringify(report));
-    else for (const r of result) console.log(`${r.target.padEnd(14)} ${String(r.requestsPerSecond).padStart(8)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  (${r.path})`);
+    else for (const r of result) console.log(`${r.target.padEnd(14)} ${String(r.requestsPerSecond).padStart(8)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  CPU/request ${r.serverCpuMsPerRequest} ms + PostgreSQL ${r.postgresCpuMsPerRequest ?? '?'} ms  (${r.path})`);
     return 0;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();

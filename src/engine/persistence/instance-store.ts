@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../../store/index.js';
 import type { ProcessModel } from '../model/types.js';
 import type { EventType } from '../event-types.js';
-import type { DecisionBindings, EngineEvent, ExecutionState, InstanceStatus, Variables } from '../runtime/types.js';
+import type { DecisionBindings, Effect, EngineEvent, ExecutionState, InstanceStatus, Variables } from '../runtime/types.js';
 
 /** The engine's private tables, reached only through these named queries. */
 
@@ -97,6 +97,9 @@ export function listenerKeySuffix(listener: NewJob['listener']): string {
 }
 
 /** A `cancelWaits` effect written in the step's own statement: jobs, subscriptions and open tasks of a token. */
+/** A user task the step creates (written with the step only by the one-statement start; see insertStartedInstance). */
+export type NewTask = Omit<Extract<Effect, { type: 'createTask' }>, 'type'>;
+
 export interface CancelWaits {
   readonly elementInstance: string;
   readonly elementIds?: string[] | undefined;
@@ -110,6 +113,7 @@ export interface StepWrite {
   readonly events: readonly EngineEvent[];
   readonly jobs: readonly NewJob[];
   readonly cancels: readonly CancelWaits[];
+  readonly tasks?: readonly NewTask[];
 }
 
 export const JOB_WAKE_CHANNEL = 'govflow_jobs';
@@ -162,6 +166,13 @@ function stepCtes(p: Params, source: string, definitionId: number, firstSeq: num
        select ${source}.id, ${p.add(definitionId, '::bigint')}, el, ei, 'task', ty, 'ready', r, ${at}, h, ${at}, ${source}.id || '-' || ei || '-' || el || sx
        from ${source}, jsonb_to_recordset(${p.add(JSON.stringify(step.jobs.map((j) => ({ el: j.elementId, ei: j.elementInstance, ty: j.jobType, r: j.retries, h: j.headers, sx: listenerKeySuffix(j.listener) }))), '::jsonb')}) as j(el text, ei text, ty text, r int, h jsonb, sx text))`);
   }
+  if (step.tasks && step.tasks.length > 0) {
+    // The columns and values of effect-store's insertUserTask.
+    ctes.push(`new_tasks as (insert into user_task (instance_id, definition_id, element_id, element_instance, name, state, assignee, candidate_groups, candidate_users, form_key, due_at, follow_up_at, priority, created_at)
+       select ${source}.id, ${p.add(definitionId, '::bigint')}, el, ei, nm, 'created', asg, coalesce(cg, '{}'), coalesce(cu, '{}'), fk, due, fu, pr, ${at}
+       from ${source}, jsonb_to_recordset(${p.add(JSON.stringify(step.tasks.map((t) => ({ el: t.elementId, ei: t.elementInstance, nm: t.name, asg: t.assignee, cg: t.candidateGroups, cu: t.candidateUsers, fk: t.formKey, due: t.dueAt, fu: t.followUpAt, pr: t.priority }))), '::jsonb')})
+         as t(el text, ei text, nm text, asg text, cg text[], cu text[], fk text, due timestamptz, fu timestamptz, pr int))`);
+  }
   if (step.cancels.length > 0) {
     const cancels = p.add(JSON.stringify(step.cancels.map((c) => ({ ei: c.elementInstance, ids: c.elementIds ?? null }))), '::jsonb');
     const keep = p.add(keepJobId, '::bigint');
@@ -209,7 +220,7 @@ export async function saveStep(tx: Queryable, row: Pick<InstanceRow, 'id' | 'def
 
 /**
  * Starts an instance whose first step needs no more than its own writes, in one statement (its own
- * transaction): inserts the instance with the step's result, its events and jobs. The definition must still be
+ * transaction): inserts the instance with the step's result, its events, jobs and user tasks. The definition must still be
  * the latest version of its key; otherwise nothing is written and undefined is returned, so the caller reloads.
  */
 export async function insertStartedInstance(
