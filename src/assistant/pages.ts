@@ -4,6 +4,7 @@
  * A signed-out citizen's conversation is addressed by its random id (?c=), a signed-in one's is theirs alone.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatDay, t } from '../i18n/index.js';
 import { isGovflowError, type Logger } from '../kernel/index.js';
 import { formText, html, htmlPageEdge, page, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
 import type { Assistant, Caller, ConversationView, ShownMessage } from './assistant.js';
@@ -15,20 +16,20 @@ const ASSISTANT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'
 export const MAX_QUESTION = 1000;
 const CONVERSATION = /^[A-Za-z0-9_-]{22}$/;
 
-const WHO = { citizen: 'You', assistant: 'Assistant', staff: 'Member of staff' } as const;
+const WHO = { citizen: 'assistant.who.citizen', assistant: 'assistant.who.assistant', staff: 'assistant.who.staff' } as const;
 
 function message(m: ShownMessage, conversationId: string, csrf: string, last: boolean): SafeHtml {
   const rating = m.role === 'assistant' && m.kind !== null
     ? m.rating
-      ? html`<p class="govuk-body-s">You rated this reply: ${m.rating === 'helpful' ? 'helpful' : 'not helpful'}.</p>`
+      ? html`<p class="govuk-body-s">${t(m.rating === 'helpful' ? 'assistant.ratedHelpful' : 'assistant.ratedNotHelpful')}</p>`
       : html`<form method="post" action="/assistant/rating" class="govuk-!-margin-bottom-2"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="c" value="${conversationId}"><input type="hidden" name="m" value="${String(m.id)}">
-<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Was this reply helpful?</legend>
-<div class="govuk-button-group"><button type="submit" name="helpful" value="yes" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Yes<span class="govuk-visually-hidden">, reply ${String(m.id)} was helpful</span></button>
-<button type="submit" name="helpful" value="no" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">No<span class="govuk-visually-hidden">, reply ${String(m.id)} was not helpful</span></button></div></fieldset></form>`
+<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${t('assistant.wasHelpful')}</legend>
+<div class="govuk-button-group"><button type="submit" name="helpful" value="yes" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${t('assistant.yes')}<span class="govuk-visually-hidden">${t('assistant.yesHidden', { id: String(m.id) })}</span></button>
+<button type="submit" name="helpful" value="no" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">${t('assistant.no')}<span class="govuk-visually-hidden">${t('assistant.noHidden', { id: String(m.id) })}</span></button></div></fieldset></form>`
     : html``;
-  const links = [...m.sources.map((s) => html`<li>Source: <a class="govuk-link" href="${s.url}">${s.title}</a></li>`), ...m.actions.map((a) => html`<li><a class="govuk-link" href="${a.href}">${a.label}</a></li>`)];
+  const links = [...m.sources.map((s) => html`<li>${t('assistant.source')} <a class="govuk-link" href="${s.url}">${s.title}</a></li>`), ...m.actions.map((a) => html`<li><a class="govuk-link" href="${a.href}">${a.label}</a></li>`)];
   return html`<div class="govuk-!-margin-bottom-4 assistant-message assistant-message--${m.role}"${last ? html` id="latest" tabindex="-1"` : html``}>
-<h3 class="govuk-heading-s govuk-!-margin-bottom-1">${WHO[m.role]}</h3>
+<h3 class="govuk-heading-s govuk-!-margin-bottom-1">${t(WHO[m.role])}</h3>
 <p class="govuk-body">${m.text}</p>
 ${links.length > 0 ? html`<ul class="govuk-list govuk-body-s">${links}</ul>` : html``}
 ${rating}</div>`;
@@ -36,23 +37,23 @@ ${rating}</div>`;
 
 function assistantPage(view: ConversationView | null, csrf: string, errors: readonly FieldError[], text: string, past: readonly { id: string; lastAt: string; enquiry: boolean }[]): SafeHtml {
   const error = errors[0];
-  return html`<h1 class="govuk-heading-l">Ask the assistant</h1>
+  return html`<h1 class="govuk-heading-l">${t('assistant.title')}</h1>
 ${renderErrorSummary(errors)}
-<p class="govuk-body">Ask about our services: what they cost, who can apply, what you need and how long they take. It can work out a fee, tell you about your own applications when you are signed in, or pass your question to a member of staff. Do not type other people’s details.</p>
-${view?.enquiry ? html`<div class="govuk-inset-text">Enquiry ${view.enquiry.reference}: ${view.enquiry.open ? 'a member of staff will answer it here within 5 working days.' : 'answered.'}</div>` : html``}
-<section aria-labelledby="conversation-heading"><h2 class="govuk-heading-m" id="conversation-heading">Your conversation</h2>
-${view && view.messages.length > 0 ? view.messages.map((m, i) => message(m, view.id, csrf, i === view.messages.length - 1)) : html`<p class="govuk-body">Nothing asked yet.</p>`}
+<p class="govuk-body">${t('assistant.intro')}</p>
+${view?.enquiry ? html`<div class="govuk-inset-text">${t(view.enquiry.open ? 'assistant.enquiryOpen' : 'assistant.enquiryAnswered', { reference: view.enquiry.reference })}</div>` : html``}
+<section aria-labelledby="conversation-heading"><h2 class="govuk-heading-m" id="conversation-heading">${t('assistant.conversation')}</h2>
+${view && view.messages.length > 0 ? view.messages.map((m, i) => message(m, view.id, csrf, i === view.messages.length - 1)) : html`<p class="govuk-body">${t('assistant.nothingYet')}</p>`}
 <div id="assistant-live" aria-live="polite"></div></section>
 <form method="post" action="/assistant" novalidate id="assistant-form">
 <input type="hidden" name="csrf" value="${csrf}">${view ? html`<input type="hidden" name="c" value="${view.id}">` : html``}
-<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--m" for="text">Your question</label>
-<div id="text-hint" class="govuk-hint">For example: how much does a building permit cost for 240 m²?</div>
-${error ? html`<p class="govuk-error-message" id="text-error"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : html``}
+<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--m" for="text">${t('assistant.question')}</label>
+<div id="text-hint" class="govuk-hint">${t('assistant.questionHint')}</div>
+${error ? html`<p class="govuk-error-message" id="text-error"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : html``}
 <textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="text" name="text" rows="3" aria-describedby="text-hint${error ? ' text-error' : ''}">${text}</textarea></div>
-<div class="govuk-button-group"><button type="submit" class="govuk-button" data-module="govuk-button">Ask</button>
-${view ? html`<a class="govuk-link" href="/assistant">Start a new conversation</a>` : html``}</div>
+<div class="govuk-button-group"><button type="submit" class="govuk-button" data-module="govuk-button">${t('assistant.ask')}</button>
+${view ? html`<a class="govuk-link" href="/assistant">${t('assistant.newConversation')}</a>` : html``}</div>
 </form>
-${past.length > 0 ? html`<h2 class="govuk-heading-m">Your earlier conversations</h2><ul class="govuk-list">${past.map((p) => html`<li><a class="govuk-link" href="/assistant?c=${p.id}">Conversation of ${p.lastAt.slice(0, 10)}</a>${p.enquiry ? ' (passed to a member of staff)' : ''}</li>`)}</ul>` : html``}`;
+${past.length > 0 ? html`<h2 class="govuk-heading-m">${t('assistant.earlier')}</h2><ul class="govuk-list">${past.map((p) => html`<li><a class="govuk-link" href="/assistant?c=${p.id}">${t('assistant.conversationOf', { day: formatDay(p.lastAt.slice(0, 10)) })}</a>${p.enquiry ? ` ${t('assistant.passedToStaff')}` : ''}</li>`)}</ul>` : html``}`;
 }
 
 /** A form token for a visitor without a session (identity's, passed in by compose): asking needs no sign-in. */
@@ -63,7 +64,7 @@ export function registerAssistantPages(options: { assistant: Assistant; ensureSe
   const citizenOf = (request: FastifyRequest): { id: string; name: string } | null => (request.principal?.kind === 'citizen' ? request.principal : null);
   const callerOf = (request: FastifyRequest): Caller => ({ citizenId: citizenOf(request)?.id ?? null });
   const send = (request: FastifyRequest, reply: FastifyReply, content: SafeHtml, status = 200, hasErrors = false): FastifyReply =>
-    reply.status(status).type('text/html; charset=utf-8').send(page({ title: 'Ask the assistant', content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, scripts: ['/assistant/widget.js'] }).value);
+    reply.status(status).type('text/html; charset=utf-8').send(page({ title: t('assistant.title'), content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, scripts: ['/assistant/widget.js'] }).value);
   const render = async (request: FastifyRequest, reply: FastifyReply, id: string, errors: readonly FieldError[] = [], text = ''): Promise<FastifyReply> => {
     const citizen = citizenOf(request);
     const view = CONVERSATION.test(id) ? await assistant.conversation(callerOf(request), id).catch((e: unknown) => {
@@ -80,7 +81,7 @@ export function registerAssistantPages(options: { assistant: Assistant; ensureSe
     await server.register(async (scope) => {
       await scope.register(htmlPageEdge, {
         formBodyLimit: 16 * 1024, cspFor: () => ASSISTANT_CSP,
-        errors: { render: (request, reply, title, content, status) => send(request, reply, content, status), log: options.logger, home: { href: '/assistant', label: 'Ask the assistant' } },
+        errors: { render: (request, reply, title, content, status) => send(request, reply, content, status), log: options.logger, home: { href: '/assistant', get label() { return t('assistant.title'); } } },
       });
       scope.get('/assistant/widget.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(WIDGET_SCRIPT));
       // ?q= comes from the small form on a service page: the question is put in the box, ready to send (a GET never asks).
@@ -92,7 +93,7 @@ export function registerAssistantPages(options: { assistant: Assistant; ensureSe
         const text = formText(request.body, 'text').trim();
         const c = formText(request.body, 'c');
         if (text === '' || text.length > MAX_QUESTION) {
-          return render(request, reply, c, [{ key: 'text', anchor: 'text', message: text === '' ? 'Enter your question' : `Your question must be ${String(MAX_QUESTION)} characters or fewer` }], text);
+          return render(request, reply, c, [{ key: 'text', anchor: 'text', message: text === '' ? t('assistant.enterQuestion') : t('assistant.questionTooLong', { max: String(MAX_QUESTION) }) }], text);
         }
         const answered = await assistant.send(callerOf(request), { text, conversationId: CONVERSATION.test(c) ? c : undefined });
         return reply.redirect(`/assistant?c=${answered.conversationId}#latest`, 303);
