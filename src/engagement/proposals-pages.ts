@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { t } from '../i18n/index.js';
 import { renderMarkdown } from './discussion-markdown.js';
 import { renderDiscussion } from './discussion-pages.js';
 import * as talk from './discussion-store.js';
@@ -116,12 +117,14 @@ ${debate ? await renderDiscussion(ctx, request, debate) : html``}`);
   });
 
   const nameForm = async (request: FastifyRequest, reply: FastifyReply, value: string, errors: FieldError[]): Promise<FastifyReply> => {
-    const current = (await store.publicNameOf(db, citizenOf(request)!.id)) ?? 'a numbered resident, given when you first take part';
-    return send(request, reply, 'Your public name', html`<h1 class="govuk-heading-l">Your public name</h1>${renderErrorSummary(errors)}
-<p class="govuk-body">Your proposals and comments show this name. It is <strong>${current}</strong> now. Your real name, e-mail and identity number are never shown.</p>
+    const current = (await store.publicNameOf(db, citizenOf(request)!.id)) ?? t('participation.name.numbered');
+    // The name in bold where the translator placed it.
+    const [before = '', after = ''] = t('participation.name.intro', { name: '\u0000' }).split('\u0000');
+    return send(request, reply, t('participation.name.title'), html`<h1 class="govuk-heading-l">${t('participation.name.title')}</h1>${renderErrorSummary(errors)}
+<p class="govuk-body">${before}<strong>${current}</strong>${after}</p>
 <form method="post" action="/participation/name" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}">
-${textField({ key: 'name', label: 'Public name', hint: '2 to 40 letters, digits, spaces, full stops, hyphens or apostrophes. Leave it empty to be shown as a numbered resident.', value, errors })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Save</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
+${textField({ key: 'name', label: t('participation.name.label'), hint: t('participation.name.hint'), value, errors })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('participation.name.save')}</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
   };
   scope.get('/participation/name', async (request, reply) => {
     if (signInFirst(request, reply)) return reply;
@@ -131,8 +134,8 @@ ${textField({ key: 'name', label: 'Public name', hint: '2 to 40 letters, digits,
     if (signInFirst(request, reply)) return reply;
     const name = formText(formBody(request), 'name').trim().replace(/\s+/g, ' ');
     const errors: FieldError[] = [];
-    if (name !== '' && !NAME.test(name)) errors.push({ key: 'name', anchor: 'name', message: 'Public name must be 2 to 40 letters, digits, spaces, full stops, hyphens or apostrophes' });
-    else if (RESERVED.test(name)) errors.push({ key: 'name', anchor: 'name', message: 'Public name must not suggest you speak for the municipality' });
+    if (name !== '' && !NAME.test(name)) errors.push({ key: 'name', anchor: 'name', message: t('participation.name.invalid') });
+    else if (RESERVED.test(name)) errors.push({ key: 'name', anchor: 'name', message: t('participation.name.reserved') });
     if (errors.length > 0) return nameForm(request, reply, name, errors);
     await store.setDisplayName(db, citizenOf(request)!.id, name === '' ? null : name);
     return reply.redirect('/proposals', 303);

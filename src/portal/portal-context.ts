@@ -80,7 +80,7 @@ export interface PortalContext {
 }
 
 /** Beside the citizen's name in the header: their own data, with who has used it (issue 23). */
-const ACCOUNT_LINKS = [{ href: '/my-data', label: 'Who has seen my data' }] as const;
+const accountLinks = (): { href: string; label: string }[] => [{ href: '/my-data', label: t('dataUsage.title') }];
 
 export const REFERENCE = /^[A-Z]{1,5}-\d{4}-\d{6,12}$/;
 /** The one-time token of a submit or an answer form (a UUID): a resent form is one submission. */
@@ -130,7 +130,7 @@ export function createPortalContext(options: PortalOptions): PortalContext {
   return {
     options, engine, catalogue, db, store, log, measured, serviceOr404, startCase, localised: listed, localisedById,
     send(request, reply, title, content, extra = {}) {
-      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, app: true, ...(options.privacy ? { accountLinks: ACCOUNT_LINKS } : {}), ...extra });
+      const body = page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, app: true, ...(options.privacy ? { accountLinks: accountLinks() } : {}), ...extra });
       return reply.status(extra.status ?? 200).type('text/html; charset=utf-8').send(body.value);
     },
     citizen(request, reply, next = request.url) {
