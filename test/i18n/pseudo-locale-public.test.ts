@@ -24,7 +24,6 @@ import { untranslated } from './pseudo-text.js';
  */
 const NOT_YET = new Set<string>([
   // engagement (issue 18): reports, complaints and feedback, proposals and debates, updates to citizens
-  '/report-a-problem', '/report-a-problem/details', '/reports/:id', '/complaints', '/complaints/new', '/complaints/:id', '/feedback',
   '/proposals', '/proposals/new', '/proposals/:id', '/debates', '/debates/new', '/debates/:id', '/debates/projects/:slug', '/debates/projects/:slug/new',
   '/report-abuse/:kind/:id', '/updates', '/updates/:kind/:id', '/updates/:kind/:id/subscribe', '/updates/news/:id', '/updates/confirm/:token', '/updates/unsubscribe/:token',
   // transparency (issue 17)
