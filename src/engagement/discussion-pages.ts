@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { t } from '../i18n/index.js';
 import { renderMarkdown } from './discussion-markdown.js';
 import * as talk from './discussion-store.js';
 import { authorOf, checkText, citizenOf, isKind, officialOf, projectNamed, send, signInFirst, textField, tooManyPosts, topicField, when, type PagesContext } from './participation-kit.js';
@@ -18,9 +19,9 @@ function commentTree(comments: readonly talk.CommentView[], parentId: number | n
   if (children.length === 0) return html``;
   return html`<ul class="govuk-list govuk-!-margin-left-${depth === 0 ? '0' : '4'}">${children.map((c) => html`<li>
 <article class="govuk-!-margin-bottom-4" id="comment-${String(c.id)}" aria-labelledby="comment-${String(c.id)}-by">
-<p class="govuk-body-s govuk-!-margin-bottom-1" id="comment-${String(c.id)}-by"><strong>${c.author}</strong>${c.official ? html` <strong class="govuk-tag govuk-tag--blue">Official reply</strong> ${c.official.department}` : html``} <span class="govuk-hint govuk-!-display-inline">${when(c.createdAt)}</span></p>
-${c.hidden ? html`<p class="govuk-body govuk-hint">A moderator hid this comment: ${c.hidden.reason}</p>` : html`<div>${renderMarkdown(c.body)}</div>
-${replyForm(c)}<p class="govuk-body-s"><a class="govuk-link" href="/report-abuse/comment/${String(c.id)}">Report this comment<span class="govuk-visually-hidden"> by ${c.author}</span></a></p>`}
+<p class="govuk-body-s govuk-!-margin-bottom-1" id="comment-${String(c.id)}-by"><strong>${c.author}</strong>${c.official ? html` <strong class="govuk-tag govuk-tag--blue">${t('discussion.officialTag')}</strong> ${c.official.department}` : html``} <span class="govuk-hint govuk-!-display-inline">${when(c.createdAt)}</span></p>
+${c.hidden ? html`<p class="govuk-body govuk-hint">${t('discussion.hiddenComment', { reason: c.hidden.reason })}</p>` : html`<div>${renderMarkdown(c.body)}</div>
+${replyForm(c)}<p class="govuk-body-s"><a class="govuk-link" href="/report-abuse/comment/${String(c.id)}">${t('discussion.reportComment')}<span class="govuk-visually-hidden"> ${t('discussion.by', { author: c.author })}</span></a></p>`}
 ${depth < MAX_DEPTH ? commentTree(comments, c.id, depth + 1, replyForm) : html``}
 </article></li>`)}</ul>`;
 }
@@ -32,15 +33,15 @@ export async function renderDiscussion(ctx: PagesContext, request: FastifyReques
   const csrf = request.csrfToken;
   const form = (parentId: number | null, key: string, label: string): SafeHtml => html`<form method="post" action="/debates/${String(debate.id)}/comments" novalidate>
 <input type="hidden" name="csrf" value="${csrf}">${parentId !== null ? html`<input type="hidden" name="parent" value="${String(parentId)}">` : html``}
-${textField({ key, label, hint: 'You can use Markdown: *emphasis*, **strong**, lists and links.', value: '', errors: [], rows: 4 })}
-<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${officialOf(request) ? 'Post official reply' : 'Post comment'}</button></form>`;
+${textField({ key, label, hint: t('discussion.markdownHint'), value: '', errors: [], rows: 4 })}
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${officialOf(request) ? t('discussion.postOfficial') : t('discussion.post')}</button></form>`;
   const replyForm = (c: talk.CommentView): SafeHtml => (canWrite
-    ? html`<details class="govuk-details govuk-!-margin-bottom-1"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Reply<span class="govuk-visually-hidden"> to ${c.author}</span></span></summary>
-<div class="govuk-details__text">${form(c.id, `reply-${String(c.id)}`, 'Your reply')}</div></details>`
+    ? html`<details class="govuk-details govuk-!-margin-bottom-1"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${t('discussion.reply')}<span class="govuk-visually-hidden"> ${t('discussion.to', { author: c.author })}</span></span></summary>
+<div class="govuk-details__text">${form(c.id, `reply-${String(c.id)}`, t('discussion.yourReply'))}</div></details>`
     : html``);
-  return html`<h2 class="govuk-heading-m" id="discussion">Discussion (${String(comments.filter((c) => !c.hidden).length)})</h2>
+  return html`<h2 class="govuk-heading-m" id="discussion">${t('discussion.title', { count: comments.filter((c) => !c.hidden).length })}</h2>
 ${commentTree(comments, null, 0, replyForm)}
-${canWrite ? form(null, 'comment', 'Add a comment') : html`<p class="govuk-body"><a class="govuk-link" href="/sign-in?next=${encodeURIComponent(request.url)}">Sign in to comment</a>.</p>`}`;
+${canWrite ? form(null, 'comment', t('discussion.add')) : html`<p class="govuk-body"><a class="govuk-link" href="/sign-in?next=${encodeURIComponent(request.url)}">${t('discussion.signIn')}</a>.</p>`}`;
 }
 
 export function registerDiscussionRoutes(scope: FastifyInstance, ctx: PagesContext): void {
@@ -82,8 +83,8 @@ ${debates.length === 0 ? html`<p class="govuk-body">There are no debates${topic 
     const errors: FieldError[] = [];
     const topic = formText(body, 'topic');
     if (!participation.topics.some((t) => t.code === topic)) errors.push({ key: 'topic', anchor: 'topic', message: 'Select the topic of the debate' });
-    const title = checkText(errors, 'title', 'a title', formText(body, 'title'), 3, 150);
-    const text = checkText(errors, 'body', 'what you want to discuss', formText(body, 'body'), 10, 5000);
+    const title = checkText(errors, 'title', 'title', formText(body, 'title'), 3, 150);
+    const text = checkText(errors, 'body', 'debate', formText(body, 'body'), 10, 5000);
     if (errors.length > 0) return newDebateForm(request, reply, body, errors);
     if (!(await participation.mayPost(citizen.id))) throw tooManyPosts();
     const id = await participation.startDebate(citizen.id, { topic, title, body: text });
@@ -125,7 +126,7 @@ ${await renderDiscussion(ctx, request, debate)}`}`);
     if (parentText !== '' && (!parent || parent.debateId !== debate.id)) throw pageNotFound('The comment you replied to is not in this discussion.');
     const key = parent ? `reply-${String(parent.id)}` : 'comment';
     const errors: FieldError[] = [];
-    const text = checkText(errors, key, 'your comment', formText(body, key), 1, 5000);
+    const text = checkText(errors, key, 'comment', formText(body, key), 1, 5000);
     const back = debate.proposalId !== null ? `/proposals/${debate.proposalId}` : `/debates/${debate.id}`;
     if (debate.hidden || proposal?.hidden) errors.push({ key, anchor: key, message: 'This discussion is closed: a moderator hid it' });
     if (errors.length > 0) {
@@ -159,7 +160,7 @@ ${textField({ key: 'reason', label: 'What is wrong with it?', hint: 'For example
     if (signInFirst(request, reply)) return reply;
     const t = await targetOf(request);
     const errors: FieldError[] = [];
-    const reason = checkText(errors, 'reason', 'what is wrong with it', formText(formBody(request), 'reason'), 5, 1000);
+    const reason = checkText(errors, 'reason', 'abuse', formText(formBody(request), 'reason'), 5, 1000);
     if (errors.length > 0) return reportForm(request, reply, t.kind, t.id, t.text, formText(formBody(request), 'reason'), errors);
     await participation.reportAbuse({ kind: t.kind, id: t.id, reporterId: citizenOf(request)!.id, reason });
     return send(request, reply, 'Thank you', html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">Thank you for your report</h1></div>

@@ -63,7 +63,7 @@ ${hidden.length === 0 ? html`<p class="govuk-body">Nothing is hidden.</p>` : hid
       if (!isKind(kind)) throw pageNotFound('There is nothing to moderate at this address.');
       const key = `${action}-${kind}-${id}`;
       const errors: FieldError[] = [];
-      const reason = checkText(errors, key, 'the reason', formText(formBody(request), key), 3, 500);
+      const reason = checkText(errors, key, 'reason', formText(formBody(request), key), 3, 500);
       if (errors.length > 0) return render(request, reply, errors, { action, kind, id: Number(id), reason: formText(formBody(request), key) });
       if (!(await participation.moderate({ action, kind, id: Number(id), reason, actor: `staff:${moderator.id}` }))) throw pageNotFound('There is nothing to moderate at this address.');
       return reply.redirect('/staff/moderation', 303);

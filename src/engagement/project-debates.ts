@@ -77,8 +77,8 @@ ${debates.length === 0 ? html`<p class="govuk-body">There are no debates about t
     if (!opener) return reply;
     const body = formBody(request);
     const errors: FieldError[] = [];
-    const title = checkText(errors, 'title', 'a title', formText(body, 'title'), 3, 150);
-    const text = checkText(errors, 'body', 'what you want to discuss', formText(body, 'body'), 10, 5000);
+    const title = checkText(errors, 'title', 'title', formText(body, 'title'), 3, 150);
+    const text = checkText(errors, 'body', 'debate', formText(body, 'body'), 10, 5000);
     if (errors.length > 0) return newForm(request, reply, opener.project, body, errors);
     if (opener.author.kind === 'citizen' && !(await participation.mayPost(opener.author.citizenId))) throw tooManyPosts();
     const id = await participation.startProjectDebate(opener.author, { project: opener.project.slug, title, body: text });

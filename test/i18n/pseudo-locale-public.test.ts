@@ -24,7 +24,7 @@ import { untranslated } from './pseudo-text.js';
  */
 const NOT_YET = new Set<string>([
   // engagement (issue 18): reports, complaints and feedback, proposals and debates, updates to citizens
-  '/proposals', '/proposals/new', '/proposals/:id', '/debates', '/debates/new', '/debates/:id', '/debates/projects/:slug', '/debates/projects/:slug/new',
+  '/debates', '/debates/new', '/debates/:id', '/debates/projects/:slug', '/debates/projects/:slug/new',
   '/report-abuse/:kind/:id', '/updates', '/updates/:kind/:id', '/updates/:kind/:id/subscribe', '/updates/news/:id', '/updates/confirm/:token', '/updates/unsubscribe/:token',
   // transparency (issue 17)
   '/performance', '/performance/departments/:id', '/performance/services/:id', '/open-data', '/open-data/datasets/:id', '/spending', '/projects', '/projects/:slug',
@@ -48,6 +48,7 @@ let running: Awaited<ReturnType<typeof startServer>>;
 let dataDir: string;
 const data: Record<string, string> = {};
 let cookie = 'govflow_lang=qps';
+const PROPOSAL = { title: 'More benches along the river path', body: 'Older residents need somewhere to rest on the walk into town.' };
 
 before(async () => {
   enablePseudoLanguages(true);
@@ -58,6 +59,14 @@ before(async () => {
   running = await startServer(govflow, { background: false, rateLimits: 'off' });
   Object.assign(data, await seedAlexPermitCase(govflow));
   cookie = `${await signInCitizen(running.url, 'alex')}; govflow_lang=qps`;
+  // A proposal of Alex's, through its form, so that its page (and the pages about it) are shown rather than a 404.
+  const form = await (await fetch(`${running.url}/proposals/new`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+  const proposed = await fetch(`${running.url}/proposals`, {
+    method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, topic: 'streets', title: PROPOSAL.title, body: PROPOSAL.body }).toString(),
+  });
+  data['proposal'] = /\/proposals\/(\d+)$/.exec(proposed.headers.get('location') ?? '')?.[1] ?? '1';
 });
 
 after(async () => {
@@ -70,7 +79,8 @@ after(async () => {
 /** Data, not words of the interface: the demo people, the seeded case's answers, the configured site name. */
 const DATA = [
   ...DEMO_CITIZENS.map((c) => c.name), 'Alex Demo', 'alex@example.org', '1 Demo Street', 'A new kitchen at the back of the house.', 'site-plan.pdf',
-  'govflow demo municipality', 'govflow', 'Apache', 'PDF', 'PNG', 'JPEG', 'CSV', 'JSON', 'KB', 'MB', ...Object.values(LANGUAGE_NAMES),
+  // Alex's public name, given (and stored) the first time they took part, is theirs: data like their real name.
+  'Resident 1', PROPOSAL.title, PROPOSAL.body, 'govflow demo municipality', 'govflow', 'Apache', 'PDF', 'PNG', 'JPEG', 'CSV', 'JSON', 'KB', 'MB', ...Object.values(LANGUAGE_NAMES),
 ].sort((a, b) => b.length - a.length);
 
 it('every citizen and public page in the pseudo-language: converted pages show no word outside the layer, listed ones still do', async () => {
