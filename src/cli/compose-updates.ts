@@ -1,4 +1,5 @@
-import type { LiveCatalogue } from '../catalogue/index.js';
+import { localiseService, type LiveCatalogue } from '../catalogue/index.js';
+import { currentLanguage } from '../i18n/index.js';
 import { createUpdatesPlugin, type Engagement, type Topic } from '../engagement/index.js';
 import { listDepartments, type Identity } from '../identity/index.js';
 import type { Notifications } from '../notifications/index.js';
@@ -21,7 +22,8 @@ async function topicsOf(db: Database, catalogue: LiveCatalogue): Promise<Topic[]
   const departmentOf = (name: string): string | null =>
     departments.find((d) => d.name.toLowerCase() === name.trim().toLowerCase() || d.id === name.trim().toLowerCase())?.id ?? null;
   return [
-    ...catalogue.services.map((s): Topic => ({ kind: 'service', id: s.id, name: s.title, department: departmentOf(s.department) })),
+    // A service's title in the reader's language (English outside a request: e-mails and letters name it so).
+    ...catalogue.services.map((s): Topic => ({ kind: 'service', id: s.id, name: localiseService(s, currentLanguage()).title, department: departmentOf(s.department) })),
     ...departments.map((d): Topic => ({ kind: 'department', id: d.id, name: d.name, department: d.id })),
     ...(await listProjectNames(db)).map((p): Topic => ({ kind: 'project', id: p.slug, name: p.title, department: departmentOf(p.department) })),
   ];

@@ -1,7 +1,7 @@
 import { createApiServer, type RegisteredRoute } from '../api/index.js';
 import { caseElementEvents, createEngine, deployedSource, latestDecisionVersions, startWorkerLoop, type Engine, type EngineOptions, type WorkerLoop } from '../engine/index.js';
 import { createLogger, deploymentMode, GovflowError, isGovflowError, loadConfig, masterKeyRefusal, productionRefusal, resolveMasterKey, type DeploymentMode, type GovflowConfig, type Logger } from '../kernel/index.js';
-import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, serviceCaseSla, slaPauseElements, type LiveCatalogue } from '../catalogue/index.js';
+import { DEFAULT_CATALOGUE_DIR, loadCatalogueWithOverrides, localiseService, serviceCaseSla, slaPauseElements, type LiveCatalogue } from '../catalogue/index.js';
 import { createAdminPlugin } from '../admin/index.js';
 import { applicantContact, caseDocuments, citizenCaseSummaries, createActionEmailProjector, createCaseStarts, createPortalPlugin, isApplicant, portalPersonalData, type PortalOptions } from '../portal/index.js';
 import { createCaseSearchProjector, createSlaEscalationProjector, createWorkbenchPlugin, runConformanceChecks, type SearchService } from '../workbench/index.js';
@@ -28,6 +28,7 @@ import type { Catalogue } from '../catalogue/index.js';
 import { assistantRoutes, createAssistant, createAssistantPlugin, createPhrasing } from '../assistant/index.js';
 import { attachRules, connectToBroker, createSensors, createSensorsPlugin, SENSORS_SCOPE, startEmbeddedBroker, type MqttIngest, type Sensors } from '../sensors/index.js';
 import { configureRateLimits, createMetrics, createOversightPlugin, startChangeFeed, startTracing, useRateLimits } from '../operations/index.js';
+import { currentLanguage } from '../i18n/index.js';
 
 /** Production without a payment provider configured: a fee cannot be paid online (the citizen is told to try later). */
 const NO_PAYMENT_PROVIDER: PaymentProvider = {
@@ -337,11 +338,13 @@ function setUpEngagement(govflow: Govflow, parts: { catalogue: LiveCatalogue; id
         const view = await govflow.engine.getInstance(instance.id);
         return { department, decided: view.state !== 'active' || typeof view.variables['decisionCode'] === 'string' };
       },
-      // The catalogue names a service's department for people; a name identity does not know goes to intake.
+      // The catalogue names a service's department for people; a name identity does not know goes to intake. The
+      // title is the reader's (the complaint form lists them).
       async services() {
+        const titleIn = (id: string, title: string): string => { const svc = catalogue.get(id); return svc ? localiseService(svc, currentLanguage()).title : title; };
         const departments = await listDepartments(govflow.db);
         return publishedServices(catalogue).filter((s) => s.id !== 'complaint')
-          .map((s) => ({ id: s.id, title: s.title, department: departments.find((d) => d.name.toLowerCase() === s.department.toLowerCase())?.id ?? 'intake' }));
+          .map((s) => ({ id: s.id, title: titleIn(s.id, s.title), department: departments.find((d) => d.name.toLowerCase() === s.department.toLowerCase())?.id ?? 'intake' }));
       },
     },
   });

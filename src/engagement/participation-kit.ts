@@ -3,7 +3,7 @@
  * their errors, and the checks of what people type (lengths named in the error message, never a 500).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { t } from '../i18n/index.js';
+import { messageKeys, t, type MessageKey } from '../i18n/index.js';
 import { html, page, PageError, type FieldError, type SafeHtml } from '../web/index.js';
 import type { Participation } from './proposals.js';
 import type { Author } from './discussion-store.js';
@@ -67,7 +67,7 @@ export function authorOf(request: FastifyRequest, department: string | null): Au
   return { kind: 'staff', staffId: staff.id, name: staff.name, department: dept };
 }
 
-export const tooManyPosts = (): PageError => new PageError(429, 'You have posted a lot in a short time', 'To keep the discussion readable, each person may post 10 times in 10 minutes. Wait a few minutes and try again.');
+export const tooManyPosts = (): PageError => new PageError(429, t('participation.tooMany.title'), t('participation.tooMany.text'));
 
 const errorOf = (errors: readonly FieldError[], key: string): SafeHtml => {
   const e = errors.find((x) => x.key === key);
@@ -92,24 +92,32 @@ ${f.hint ? html`<div id="${f.key}-hint" class="govuk-hint">${f.hint}</div>` : ht
 export function topicField(participation: Participation, chosen: string, errors: readonly FieldError[]): SafeHtml {
   const failed = errors.some((e) => e.key === 'topic');
   return html`<div class="govuk-form-group${failed ? ' govuk-form-group--error' : ''}"><fieldset class="govuk-fieldset"${failed ? html` aria-describedby="topic-error"` : html``}>
-<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Topic</legend>${errorOf(errors, 'topic')}
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${t('participation.topic')}</legend>${errorOf(errors, 'topic')}
 <div class="govuk-radios" data-module="govuk-radios">
-${participation.topics.map((t, i) => html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="${i === 0 ? 'topic' : `topic-${t.code}`}" name="topic" type="radio" value="${t.code}"${t.code === chosen ? html` checked` : html``}>
-<label class="govuk-label govuk-radios__label" for="${i === 0 ? 'topic' : `topic-${t.code}`}">${t.name}</label></div>
+${participation.topics.map((topic, i) => html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="${i === 0 ? 'topic' : `topic-${topic.code}`}" name="topic" type="radio" value="${topic.code}"${topic.code === chosen ? html` checked` : html``}>
+<label class="govuk-label govuk-radios__label" for="${i === 0 ? 'topic' : `topic-${topic.code}`}">${topicNameOf(topic)}</label></div>
 `)}</div></fieldset></div>`;
 }
 
+/** The demo topics' names in the reader's language; a deployment's own topics show as configured. */
+const KNOWN = new Set<string>(messageKeys());
+export const topicNameOf = (topic: { readonly code: string; readonly name: string }): string => {
+  const key = `participation.topic.${topic.code}`;
+  return KNOWN.has(key) ? t(key as MessageKey) : topic.name;
+};
+
+/** The typed texts checked, each named in the messages (a select in each language's message). */
+export type CheckedText = 'title' | 'proposal' | 'debate' | 'comment' | 'abuse' | 'reason';
+
 /** Checks a typed text: required, within [min, max] characters; the message names the field. */
-export function checkText(errors: FieldError[], key: string, what: string, value: string, min: number, max: number): string {
+export function checkText(errors: FieldError[], key: string, field: CheckedText, value: string, min: number, max: number): string {
   // Browsers send a textarea's line breaks as CRLF; a length is counted as the person sees it.
   const v = value.replace(/\r\n?/g, '\n').trim();
-  if (v === '') errors.push({ key, anchor: key, message: `Enter ${what}` });
-  else if (v.length < min) errors.push({ key, anchor: key, message: `${capitalise(what)} must be ${min} characters or more` });
-  else if (v.length > max) errors.push({ key, anchor: key, message: `${capitalise(what)} must be ${max} characters or fewer` });
+  if (v === '') errors.push({ key, anchor: key, message: t('participation.check.enter', { field }) });
+  else if (v.length < min) errors.push({ key, anchor: key, message: t('participation.check.short', { field, min }) });
+  else if (v.length > max) errors.push({ key, anchor: key, message: t('participation.check.long', { field, max }) });
   return v;
 }
-
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 

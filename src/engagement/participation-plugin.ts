@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import { htmlPageEdge } from '../web/index.js';
 import { registerDiscussionRoutes } from './discussion-pages.js';
@@ -19,7 +20,7 @@ export function createParticipationPlugin(options: { participation: Participatio
     await server.register(async (scope) => {
       await scope.register(htmlPageEdge, {
         formBodyLimit: 64 * 1024,
-        errors: { render: (request, reply, title, content, status) => send(request, reply, title, content, status), log: options.logger, home: { href: '/proposals', label: 'Go to Proposals' } },
+        errors: { render: (request, reply, title, content, status) => send(request, reply, title, content, status), log: options.logger, home: { href: '/proposals', get label() { return t('participation.home'); } } },
       });
       registerProposalRoutes(scope, ctx);
       registerDiscussionRoutes(scope, ctx);

@@ -7,6 +7,7 @@
  * replies, abuse reports and moderation are those of every debate (`/debates/:id`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { formBody, formText, html, PageError, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError } from '../web/index.js';
 import * as talk from './discussion-store.js';
 import { checkText, citizenOf, officialOf, projectNamed, send, textField, tooManyPosts, when, type PagesContext, type ProjectRef } from './participation-kit.js';
@@ -20,7 +21,7 @@ export function registerProjectDebateRoutes(scope: FastifyInstance, ctx: PagesCo
   const { participation } = ctx;
   const projectOr404 = async (slug: string): Promise<ProjectRef> => {
     const project = await projectNamed(ctx, slug);
-    if (!project) throw pageNotFound(`There is no project '${slug}'.`);
+    if (!project) throw pageNotFound(t('debates.projects.notFound', { slug }));
     return project;
   };
 
@@ -46,24 +47,24 @@ export function registerProjectDebateRoutes(scope: FastifyInstance, ctx: PagesCo
     return { author: { kind: 'staff', staffId: staff!.id, name: staff!.name, department }, project };
   };
 
-  const newForm = (request: FastifyRequest, reply: FastifyReply, project: ProjectRef, body: Record<string, string | string[]>, errors: FieldError[]): FastifyReply => send(request, reply, 'Start a debate', html`<a href="/debates/projects/${project.slug}" class="govuk-back-link">Back</a>
-<span class="govuk-caption-l">Project: ${project.title}</span>
-<h1 class="govuk-heading-l">Start a debate about this project</h1>${renderErrorSummary(errors)}
-${officialOf(request) ? html`<p class="govuk-body">You open this debate for the municipality; it is shown as started by the municipality.</p>` : html``}
+  const newForm = (request: FastifyRequest, reply: FastifyReply, project: ProjectRef, body: Record<string, string | string[]>, errors: FieldError[]): FastifyReply => send(request, reply, t('debates.start'), html`<a href="/debates/projects/${project.slug}" class="govuk-back-link">${t('layout.back')}</a>
+<span class="govuk-caption-l">${t('debates.projectSubject', { project: project.title })}</span>
+<h1 class="govuk-heading-l">${t('debates.projects.startAbout')}</h1>${renderErrorSummary(errors)}
+${officialOf(request) ? html`<p class="govuk-body">${t('debates.projects.forMunicipality')}</p>` : html``}
 <form method="post" action="/debates/projects/${project.slug}" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}">
-${textField({ key: 'title', label: 'Title', value: formText(body, 'title'), errors })}
-${textField({ key: 'body', label: 'What do you want to discuss?', hint: 'You can use Markdown.', value: formText(body, 'body'), errors, rows: 8 })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Start the debate</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
+${textField({ key: 'title', label: t('debates.new.titleLabel'), value: formText(body, 'title'), errors })}
+${textField({ key: 'body', label: t('debates.new.bodyLabel'), hint: t('debates.new.bodyHint'), value: formText(body, 'body'), errors, rows: 8 })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('debates.new.submit')}</button></form>`, errors.length > 0 ? 400 : 200, errors.length > 0);
 
   scope.get<Params>('/debates/projects/:slug', SLUG, async (request, reply) => {
     const project = await projectOr404(request.params.slug);
     const debates = await talk.listProjectDebates(participation.db, project.slug, 100);
-    return send(request, reply, `Debates about ${project.title}`, html`<a href="/projects/${project.slug}" class="govuk-back-link">${project.title}</a>
-<span class="govuk-caption-l">Project</span>
-<h1 class="govuk-heading-l">Debates about ${project.title}</h1>
-<p class="govuk-body">Talk with other residents and with the officials of the project. <a class="govuk-link" href="/projects/${project.slug}">See the project's milestones and updates</a>.</p>
-<p class="govuk-body"><a class="govuk-button" data-module="govuk-button" role="button" draggable="false" href="/debates/projects/${project.slug}/new">Start a debate about this project</a></p>
-${debates.length === 0 ? html`<p class="govuk-body">There are no debates about this project yet.</p>` : html`<ul class="govuk-list govuk-list--spaced">${debates.map((d) => html`<li><a class="govuk-link govuk-!-font-weight-bold" href="/debates/${String(d.id)}">${d.title}</a><br><span class="govuk-body-s">started by ${d.author ?? 'the municipality'} on ${when(d.createdAt)} · ${String(d.comments)} comments</span></li>`)}</ul>`}`);
+    return send(request, reply, t('debates.aboutProject', { project: project.title }), html`<a href="/projects/${project.slug}" class="govuk-back-link">${project.title}</a>
+<span class="govuk-caption-l">${t('debates.projects.caption')}</span>
+<h1 class="govuk-heading-l">${t('debates.aboutProject', { project: project.title })}</h1>
+<p class="govuk-body">${t('debates.projects.intro')} <a class="govuk-link" href="/projects/${project.slug}">${t('debates.projects.seeProject')}</a>.</p>
+<p class="govuk-body"><a class="govuk-button" data-module="govuk-button" role="button" draggable="false" href="/debates/projects/${project.slug}/new">${t('debates.projects.startAbout')}</a></p>
+${debates.length === 0 ? html`<p class="govuk-body">${t('debates.projects.none')}</p>` : html`<ul class="govuk-list govuk-list--spaced">${debates.map((d) => html`<li><a class="govuk-link govuk-!-font-weight-bold" href="/debates/${String(d.id)}">${d.title}</a><br><span class="govuk-body-s">${t('debates.projects.listLine', { author: d.author ?? t('debates.theMunicipality'), when: when(d.createdAt), comments: d.comments })}</span></li>`)}</ul>`}`);
   });
 
   scope.get<Params>('/debates/projects/:slug/new', SLUG, async (request, reply) => {
@@ -77,8 +78,8 @@ ${debates.length === 0 ? html`<p class="govuk-body">There are no debates about t
     if (!opener) return reply;
     const body = formBody(request);
     const errors: FieldError[] = [];
-    const title = checkText(errors, 'title', 'a title', formText(body, 'title'), 3, 150);
-    const text = checkText(errors, 'body', 'what you want to discuss', formText(body, 'body'), 10, 5000);
+    const title = checkText(errors, 'title', 'title', formText(body, 'title'), 3, 150);
+    const text = checkText(errors, 'body', 'debate', formText(body, 'body'), 10, 5000);
     if (errors.length > 0) return newForm(request, reply, opener.project, body, errors);
     if (opener.author.kind === 'citizen' && !(await participation.mayPost(opener.author.citizenId))) throw tooManyPosts();
     const id = await participation.startProjectDebate(opener.author, { project: opener.project.slug, title, body: text });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { messageKeys, t, type MessageKey } from '../i18n/index.js';
 import { describeAction, describePurpose, type Privacy } from '../privacy/index.js';
 import { formatDateTime, html, type HtmlValue, type SafeHtml } from '../web/index.js';
 
@@ -19,6 +20,14 @@ export interface DataUsagePageOptions {
 export const USAGE_PAGE_SIZE = 25;
 const PAGE = /^[1-9]\d{0,5}$/;
 
+// The access log's action and purpose codes the reader's language has words for; any other code is shown in the
+// privacy module's readable form of it (an organisation's own code is its data).
+const KNOWN = new Set<string>(messageKeys());
+const inWords = (prefix: string, code: string, fallback: (code: string) => string): string => {
+  const key = `${prefix}${code.toLowerCase()}`;
+  return KNOWN.has(key) ? t(key as MessageKey) : fallback(code);
+};
+
 
 /**
  * "Who has seen my data": the signed-in citizen's access log in plain language, newest first, 25 to a page, and
@@ -34,25 +43,25 @@ export function registerDataUsagePages(server: FastifyInstance, options: DataUsa
     const pageNo = typeof raw === 'string' && PAGE.test(raw) ? Number(raw) : 1;
     const { total, entries } = await options.privacy.listAccess(person, { offset: (pageNo - 1) * USAGE_PAGE_SIZE, limit: USAGE_PAGE_SIZE });
     const pages = Math.max(1, Math.ceil(total / USAGE_PAGE_SIZE));
-    const rows: SafeHtml[] = entries.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${formatDateTime(e.logtime)}</td><td class="govuk-table__cell">${e.receiverName}</td><td class="govuk-table__cell">${describeAction(e.action)}</td><td class="govuk-table__cell">${describePurpose(e.purpose)}</td><td class="govuk-table__cell">${e.reference ? (options.nameCase?.(e.reference) ?? e.reference) : 'Not about one application'}</td></tr>
+    const rows: SafeHtml[] = entries.map((e) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${formatDateTime(e.logtime)}</td><td class="govuk-table__cell">${e.receiverName}</td><td class="govuk-table__cell">${inWords('dataUsage.action.', e.action, describeAction)}</td><td class="govuk-table__cell">${inWords('dataUsage.purpose.', e.purpose, describePurpose)}</td><td class="govuk-table__cell">${e.reference ? (options.nameCase?.(e.reference) ?? e.reference) : t('dataUsage.notOneApplication')}</td></tr>
 `);
-    const pager = pages > 1 ? html`<nav class="govuk-pagination" aria-label="Pages of the list">
-${pageNo > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo - 1)}" rel="prev"><span class="govuk-pagination__link-title">Newer</span></a></div>` : ''}
-<p class="govuk-body govuk-!-margin-bottom-0">Page ${String(Math.min(pageNo, pages))} of ${String(pages)}</p>
-${pageNo < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo + 1)}" rel="next"><span class="govuk-pagination__link-title">Older</span></a></div>` : ''}
+    const pager = pages > 1 ? html`<nav class="govuk-pagination" aria-label="${t('dataUsage.pages')}">
+${pageNo > 1 ? html`<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo - 1)}" rel="prev"><span class="govuk-pagination__link-title">${t('dataUsage.newer')}</span></a></div>` : ''}
+<p class="govuk-body govuk-!-margin-bottom-0">${t('dataUsage.pageOf', { page: Math.min(pageNo, pages), pages })}</p>
+${pageNo < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="/my-data?page=${String(pageNo + 1)}" rel="next"><span class="govuk-pagination__link-title">${t('dataUsage.older')}</span></a></div>` : ''}
 </nav>` : '';
-    return options.send(request, reply, 'Who has seen my data', html`<h1 class="govuk-heading-l">Who has seen my data</h1>
-<p class="govuk-body">Every time someone working on your applications, or another organisation's system, looks at your personal data, it is recorded here with the reason. The newest is first.</p>
-${rows.length === 0 ? html`<p class="govuk-body">Nobody has looked at your data yet.</p>` : html`<table class="govuk-table">
-<caption class="govuk-table__caption govuk-table__caption--m">Uses of your data (${String(total)})</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">What they did</th><th scope="col" class="govuk-table__header">Why</th><th scope="col" class="govuk-table__header">Application</th></tr></thead>
+    return options.send(request, reply, t('dataUsage.title'), html`<h1 class="govuk-heading-l">${t('dataUsage.title')}</h1>
+<p class="govuk-body">${t('dataUsage.intro')}</p>
+${rows.length === 0 ? html`<p class="govuk-body">${t('dataUsage.nobody')}</p>` : html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--m">${t('dataUsage.caption', { total })}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('dataUsage.when')}</th><th scope="col" class="govuk-table__header">${t('dataUsage.who')}</th><th scope="col" class="govuk-table__header">${t('dataUsage.what')}</th><th scope="col" class="govuk-table__header">${t('dataUsage.why')}</th><th scope="col" class="govuk-table__header">${t('dataUsage.application')}</th></tr></thead>
 <tbody class="govuk-table__body">
 ${rows}</tbody>
 </table>`}
 ${pager}
-<h2 class="govuk-heading-m">Download your data</h2>
-<p class="govuk-body">You can download everything we hold about you: your applications and answers, what happened on them, this list, and your identity numbers.</p>
-<p class="govuk-body"><a class="govuk-link" href="/my-data/download" download="my-data.json">Download all my data (JSON file)</a></p>`);
+<h2 class="govuk-heading-m">${t('dataUsage.downloadHeading')}</h2>
+<p class="govuk-body">${t('dataUsage.downloadText')}</p>
+<p class="govuk-body"><a class="govuk-link" href="/my-data/download" download="my-data.json">${t('dataUsage.downloadLink')}</a></p>`);
   });
 
   server.get('/my-data/download', async (request, reply) => {

@@ -6,8 +6,9 @@
  * in or out (a shared computer). Every page works without script: the app is an addition, never a requirement.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { html } from './html.js';
-import { APP_SECURITY_HEADERS, PARAM } from './http.js';
+import { t } from '../i18n/index.js';
+import { html, type SafeHtml } from './html.js';
+import { APP_SECURITY_HEADERS, PARAM, useReaderLanguage } from './http.js';
 import { currentSiteName, page } from './layout.js';
 import { iconPng, iconSvg } from './app-icon.js';
 
@@ -132,8 +133,15 @@ const iconOf = (size: number): Buffer => {
   return cached.get(key)!;
 };
 
-/** The app's files and the offline page, as one Fastify plugin of the web edge. */
+/** A message with one link in it (`\u0000` in its text, where the translator placed it). */
+function withLink(message: string, href: string, text: string): SafeHtml {
+  const [before = '', after = ''] = message.split('\u0000');
+  return html`${before}<a class="govuk-link" href="${href}">${text}</a>${after}`;
+}
+
+/** The app's files and the offline page, as one Fastify plugin of the web edge; the page in the reader's language. */
 export async function appShellPlugin(server: FastifyInstance): Promise<void> {
+  useReaderLanguage(server);
   const files = (type: string, body: string | Buffer, maxAge: number) => ({ type, body, maxAge });
   const send = (reply: FastifyReply, f: ReturnType<typeof files>, extra: Record<string, string> = {}) =>
     reply.type(f.type).headers({ 'x-content-type-options': 'nosniff', 'cache-control': f.maxAge > 0 ? `public, max-age=${f.maxAge}` : 'no-cache', ...extra }).send(f.body);
@@ -146,10 +154,10 @@ export async function appShellPlugin(server: FastifyInstance): Promise<void> {
     server.get(`/app-icon-${size}.png`, async (_request, reply) => send(reply, files('image/png', iconOf(size), 86_400)));
   }
   server.get(OFFLINE_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').headers(APP_SECURITY_HEADERS).send(page({
-    title: 'You are offline', app: true,
-    content: html`<h1 class="govuk-heading-l">You are offline</h1>
-<p class="govuk-body">This page needs a connection to the internet. Check your connection and try again.</p>
-<p class="govuk-body">The pages of <a class="govuk-link" href="/applications">your applications</a>, reports and complaints that you opened on this device can still be read, as they were when you last opened them.</p>
-<p class="govuk-body">They are removed from this device when you sign out.</p>`,
+    title: t('offline.title'), app: true,
+    content: html`<h1 class="govuk-heading-l">${t('offline.title')}</h1>
+<p class="govuk-body">${t('offline.needsConnection')}</p>
+<p class="govuk-body">${withLink(t('offline.kept', { applications: '\u0000' }), '/applications', t('offline.keptLink'))}</p>
+<p class="govuk-body">${t('offline.removed')}</p>`,
   }).value));
 }

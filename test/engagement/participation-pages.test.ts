@@ -94,7 +94,7 @@ it('with JavaScript off: propose, support to the threshold, answer in the workbe
   await sam.getByLabel('Add a comment').fill(XSS_CORPUS.slice(12, 30).join('\n'));
   await sam.getByRole('button', { name: 'Post comment' }).click();
   await sam.goto(url('/debates?topic=planning'));
-  assert.match(await main(sam), new RegExp(`${XSS_TITLES[1]!.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*1 comments`));
+  assert.match(await main(sam), new RegExp(`${XSS_TITLES[1]!.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*1 comment`));
 
   // Bob (building control: the streets topic's department) answers in the workbench, and replies officially.
   const [instance] = await demo.govflow.engine.listInstances({ businessKey: `PP-${id}` });
