@@ -1,5 +1,6 @@
 /** Serves identity's pages through `createIdentity(...).plugin`: staff sign-in, enrolment, account, OpenID Connect and passkeys. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import { createVault, type Vault } from '../privacy/index.js';
 import { appendEvent, type Database } from '../store/index.js';
@@ -173,8 +174,9 @@ export function createIdentity(options: IdentityOptions): Identity {
     if (options.demo) await seedDemo();
     // The account and enrolment pages in the reader's language (switcher, cookie, Accept-Language), as every other area's.
     useReaderLanguage(server);
-    // The sign-in pages' errors (a refused CSRF token from the web session plugin's hook among them) as HTML pages.
-    server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => sendPage(reply, title, content, request.csrfToken, status), log: ctx.log, home: { href: '/staff/sign-in', label: 'Start signing in again' }, userMessages: true }));
+    // The sign-in pages' errors (a refused CSRF token from the web session plugin's hook among them) as HTML pages;
+    // the link's words are read when a page is rendered, in its reader's language.
+    server.setErrorHandler(htmlErrorHandler({ render: (request, reply, title, content, status) => sendPage(reply, title, content, request.csrfToken, status), log: ctx.log, home: { href: '/staff/sign-in', get label() { return t('staff.signIn.expiredLink'); } }, userMessages: true }));
     if (!server.hasContentTypeParser('application/x-www-form-urlencoded')) {
       server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
         done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));

@@ -1,6 +1,7 @@
 /** Serves the OpenID Connect sign-in routes: the redirect to the provider and its callback, for citizens and for staff. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidcClient from 'openid-client';
+import { t } from '../i18n/index.js';
 import { appendEvent } from '../store/index.js';
 import { html, type HtmlValue } from '../web/index.js';
 import type { IdentityContext } from './context.js';
@@ -113,20 +114,20 @@ async function staffFor(ctx: IdentityContext, issuer: string, claims: Record<str
   const subjectHash = sha256(`${issuer}\n${claims.sub}`);
   const bound = await vault.findPersonByIdentifier(STAFF_OIDC_KIND, subjectHash);
   const refuse = (reason: string, detail: HtmlValue): OidcRefusal => new OidcRefusal(reason, {
-    title: 'You cannot sign in to govflow with this account', status: 403,
-    body: html`<h1 class="govuk-heading-l">You cannot sign in to govflow with this account</h1>${detail}<p class="govuk-body">Ask a govflow administrator in your agency to set up your staff account, or <a class="govuk-link" href="/staff/sign-in">sign in with your username and password</a>.</p>`,
+    title: t('staff.signIn.cannotTitle'), status: 403,
+    body: html`<h1 class="govuk-heading-l">${t('staff.signIn.cannotTitle')}</h1>${detail}<p class="govuk-body">${t('staff.signIn.cannotAsk')} <a class="govuk-link" href="/staff/sign-in">${t('staff.signIn.cannotLink')}</a>.</p>`,
   });
   if (bound?.startsWith('staff:')) return { staffId: bound.slice('staff:'.length), bind: null };
   const email = typeof claims['email'] === 'string' ? claims['email'].trim() : '';
   if (!email || claims['email_verified'] !== true) {
-    throw refuse('oidc-email-unverified', html`<p class="govuk-body">Your agency account did not give govflow a verified e-mail address, so govflow cannot tell which staff account is yours.</p>`);
+    throw refuse('oidc-email-unverified', html`<p class="govuk-body">${t('staff.signIn.unverified')}</p>`);
   }
   const { rows } = await db.query<{ id: string }>('select id from identity_staff where lower(email) = lower($1) limit 2', [email.slice(0, 320)]);
-  if (rows.length !== 1) throw refuse('oidc-unknown-staff', html`<p class="govuk-body">No govflow staff account belongs to ${email}.</p>`);
+  if (rows.length !== 1) throw refuse('oidc-unknown-staff', html`<p class="govuk-body">${t('staff.signIn.unknownStaff', { email })}</p>`);
   const staffId = rows[0]!.id;
   const existing = (await vault.identifiersOf(db, `staff:${staffId}`))[STAFF_OIDC_KIND];
   if (existing !== undefined && existing !== subjectHash) {
-    throw refuse('oidc-staff-bound-elsewhere', html`<p class="govuk-body">The govflow staff account for ${email} is already linked to a different agency account.</p>`);
+    throw refuse('oidc-staff-bound-elsewhere', html`<p class="govuk-body">${t('staff.signIn.boundElsewhere', { email })}</p>`);
   }
   return { staffId, bind: existing === undefined ? subjectHash : null };
 }
@@ -153,7 +154,8 @@ export function registerOidcRoutes(server: FastifyInstance, ctx: IdentityContext
   server.get(new URL(callback).pathname, async (request, reply) => {
     const row = await ctx.sessions.load(request);
     const flow = typeof row?.oidc_flow === 'string' ? JSON.parse(row.oidc_flow) as OidcFlow : row?.oidc_flow;
-    const failed = (status = 400, title = 'Sign-in did not work', body: HtmlValue = html`<h1 class="govuk-heading-l">Sign-in did not work</h1><p class="govuk-body"><a class="govuk-link" href="${startAgain}">Try signing in again</a>.</p>`): FastifyReply =>
+    // Citizens' and staff's alike (one flow): the words are the staff catalogue's, in the reader's language.
+    const failed = (status = 400, title = t('staff.signIn.failed'), body: HtmlValue = html`<h1 class="govuk-heading-l">${t('staff.signIn.failed')}</h1><p class="govuk-body"><a class="govuk-link" href="${startAgain}">${t('staff.signIn.failedLink')}</a>.</p>`): FastifyReply =>
       sendPage(reply, title, body, row?.csrf_token ?? '', status);
     // A flow started for the other kind of sign-in (older rows have no kind: citizen) does not finish here.
     if (!row || !flow || (flow.kind ?? 'citizen') !== kind) return failed();
@@ -178,8 +180,8 @@ export function registerOidcRoutes(server: FastifyInstance, ctx: IdentityContext
       const { staffId, bind } = await staffFor(ctx, issuer, profile);
       const principal = await staffPrincipal(db, staffId);
       if (!principal) {
-        throw new OidcRefusal('oidc-staff-disabled', { title: 'Your staff account is not active', status: 403,
-          body: html`<h1 class="govuk-heading-l">Your staff account is not active</h1><p class="govuk-body">Ask a govflow administrator in your agency.</p>` });
+        throw new OidcRefusal('oidc-staff-disabled', { title: t('staff.signIn.inactiveTitle'), status: 403,
+          body: html`<h1 class="govuk-heading-l">${t('staff.signIn.inactiveTitle')}</h1><p class="govuk-body">${t('staff.signIn.inactiveText')}</p>` });
       }
       await ctx.sessions.rotate(reply, row, { kind: 'staff', id: staffId });
       log.info({ actor: actorOf(principal), method: 'agency-oidc' }, 'signed in');

@@ -46,9 +46,6 @@ ${o.hint ? html`<div id="${o.id}-hint" class="govuk-hint">${o.hint}</div>` : ''}
 </div>`;
 }
 
-export const GENERIC = 'Enter a valid username and password';
-export const LOCKED = 'Too many attempts. Wait 15 minutes and try again';
-
 /**
  * A new password: 12 to 200 characters, not the user name or e-mail, and not the current one. Returns the message
  * to show, or null when it is acceptable.
@@ -62,8 +59,8 @@ export function passwordProblem(password: string, confirm: string, avoid: readon
   return null;
 }
 
-/** The passkey button: hidden until the script finds WebAuthn in the browser; the status line reports failures. */
+/** The passkey button: hidden until the script finds WebAuthn in the browser; the status line reports failures (a browser's own failure in the reader's words, `data-failed`). */
 export function passkeyButton(o: { label: string; mode: 'register' | 'sign-in'; options: string; verify: string }): HtmlValue {
-  return html`<button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" data-passkey="${o.mode}" data-options="${o.options}" data-verify="${o.verify}" hidden>${o.label}</button>
+  return html`<button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" data-passkey="${o.mode}" data-options="${o.options}" data-verify="${o.verify}" data-failed="${t('staff.signIn.passkeyFailed')}" hidden>${o.label}</button>
 <p class="govuk-body" id="passkey-status" role="status"></p>`;
 }

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../i18n/index.js';
 import { appendEvent } from '../store/index.js';
 import { relyingParty, signedIn, type IdentityContext } from './context.js';
-import { LOCKED, safeNext, staffLanding } from './pages.js';
+import { safeNext, staffLanding } from './pages.js';
 import { actorOf } from './principal.js';
 import { staffPrincipal } from './principals.js';
 import type { SessionRow } from './sessions.js';
@@ -50,7 +51,7 @@ export function registerPasskeyRegistration(server: FastifyInstance, ctx: Identi
   server.post(`${prefix}/options`, async (request, reply) => {
     const row = await checkedSession(ctx, request);
     const staffId = row ? await staffOf(row) : null;
-    if (!row || !staffId) return refuse(reply, 403, 'Your session has expired. Start again.');
+    if (!row || !staffId) return refuse(reply, 403, t('staff.signIn.passkeyExpiredStart'));
     const { rows } = await ctx.db.query<{ username: string; name: string }>('select username, name from identity_staff where id = $1', [staffId]);
     const existing = await ctx.db.query<{ credential_id: string; transports: string[] }>('select credential_id, transports from identity_passkey where staff_id = $1', [staffId]);
     const { rpID } = relyingParty(ctx, request);
@@ -66,13 +67,13 @@ export function registerPasskeyRegistration(server: FastifyInstance, ctx: Identi
   server.post(prefix, async (request, reply) => {
     const row = await checkedSession(ctx, request);
     const staffId = row ? await staffOf(row) : null;
-    if (!row || !staffId) return refuse(reply, 403, 'Your session has expired. Start again.');
+    if (!row || !staffId) return refuse(reply, 403, t('staff.signIn.passkeyExpiredStart'));
     const expectedChallenge = await takeChallenge(ctx, row);
     const response = (request.body as { credential?: RegistrationResponseJSON } | null)?.credential;
-    if (!expectedChallenge || !response || typeof response !== 'object') return refuse(reply, 400, 'The passkey was not created. Try again.');
+    if (!expectedChallenge || !response || typeof response !== 'object') return refuse(reply, 400, t('staff.signIn.passkeyNotCreated'));
     const { rpID, origin } = relyingParty(ctx, request);
     const result = await (await webauthn()).verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true }).catch(() => null);
-    if (!result?.verified) return refuse(reply, 400, 'The passkey could not be verified. Try again.');
+    if (!result?.verified) return refuse(reply, 400, t('staff.signIn.passkeyNotVerified'));
     const { credential } = result.registrationInfo;
     await ctx.db.transaction(async (tx) => {
       await tx.query('insert into identity_passkey (credential_id, staff_id, public_key, counter, transports) values ($1, $2, $3, $4, $5)',
@@ -87,7 +88,7 @@ export function registerPasskeyRegistration(server: FastifyInstance, ctx: Identi
 export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityContext): void {
   server.post('/staff/sign-in/passkey/options', async (request, reply) => {
     const row = await checkedSession(ctx, request);
-    if (!row) return refuse(reply, 403, 'Your session has expired. Reload the page and try again.');
+    if (!row) return refuse(reply, 403, t('staff.signIn.passkeyExpired'));
     const options = await (await webauthn()).generateAuthenticationOptions({ rpID: relyingParty(ctx, request).rpID, userVerification: 'required' });
     await storeChallenge(ctx, row, options.challenge);
     return json(reply, 200, options);
@@ -95,13 +96,13 @@ export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityCont
 
   server.post('/staff/sign-in/passkey', async (request, reply) => {
     const row = await checkedSession(ctx, request);
-    if (!row) return refuse(reply, 403, 'Your session has expired. Reload the page and try again.');
+    if (!row) return refuse(reply, 403, t('staff.signIn.passkeyExpired'));
     const body = request.body as { credential?: AuthenticationResponseJSON; next?: unknown } | null;
     const response = body?.credential;
     const credentialId = typeof response?.id === 'string' ? response.id.slice(0, 1024) : '';
     const accountKey = `passkey:${credentialId}`;
     const attempt = await ctx.attempts.start(accountKey, request);
-    if (attempt.locked) return refuse(reply, 429, LOCKED);
+    if (attempt.locked) return refuse(reply, 429, t('staff.password.locked'));
     const expectedChallenge = await takeChallenge(ctx, row);
     const { rows } = await ctx.db.query<{ staff_id: string; public_key: string; counter: string | number; transports: string[] }>(
       'select staff_id, public_key, counter, transports from identity_passkey where credential_id = $1', [credentialId]);
@@ -114,7 +115,7 @@ export function registerPasskeySignIn(server: FastifyInstance, ctx: IdentityCont
     const principal = result?.verified && stored ? await staffPrincipal(ctx.db, stored.staff_id) : null;
     if (!result?.verified || !stored || !principal) {
       await ctx.attempts.failed(accountKey, 'passkey');
-      return refuse(reply, 400, 'Your passkey was not accepted. Try again, or sign in with your password and security code.');
+      return refuse(reply, 400, t('staff.signIn.passkeyRefused'));
     }
     await ctx.attempts.succeeded(attempt);
     await ctx.db.query('update identity_passkey set counter = $2, last_used_at = now() where credential_id = $1', [credentialId, result.authenticationInfo.newCounter]);
@@ -147,7 +148,7 @@ const GLUE = `(function () {
         .then(function (options) { return button.getAttribute('data-passkey') === 'register' ? lib.startRegistration({ optionsJSON: options }) : lib.startAuthentication({ optionsJSON: options }); })
         .then(function (credential) { return post(button.getAttribute('data-verify'), { credential: credential }); })
         .then(function (done) { window.location.assign(done.redirect); })
-        .catch(function (error) { status.textContent = error && error.message ? error.message : 'The passkey did not work. Try again.'; });
+        .catch(function (error) { status.textContent = error && error.message ? error.message : button.getAttribute('data-failed') || 'The passkey did not work. Try again.'; });
     });
   });
 })();

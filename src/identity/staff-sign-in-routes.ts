@@ -6,7 +6,7 @@ import { appendEvent } from '../store/index.js';
 import { html } from '../web/index.js';
 import { normaliseUsername } from './attempts.js';
 import { signedIn, type IdentityContext } from './context.js';
-import { errorSummary, field, GENERIC, LOCKED, passkeyButton, passwordProblem, safeNext, sendPage, staffLanding, textInput } from './pages.js';
+import { errorSummary, field, passkeyButton, passwordProblem, safeNext, sendPage, staffLanding, textInput } from './pages.js';
 import { registerPasskeySignIn } from './passkeys.js';
 import { staffPrincipal } from './principals.js';
 import { safeEqual } from './tokens.js';
@@ -15,35 +15,35 @@ import { acceptTotpOnce } from './totp.js';
 // A real argon2id hash of a random string: verifying against it costs what verifying a real account costs.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$FvSNNyh3qPxojhKKaQ4tsQ$7aPhDDwOxsXE99EkbjrKuZsfhfEP1uU9mCUX42mB3jU';
 
-const expired = (reply: FastifyReply): FastifyReply => sendPage(reply, 'Your session has expired', html`<h1 class="govuk-heading-l">Your session has expired</h1><p class="govuk-body"><a class="govuk-link" href="/staff/sign-in">Start signing in again</a>.</p>`, '', 403);
+const expired = (reply: FastifyReply): FastifyReply => sendPage(reply, t('staff.signIn.expired'), html`<h1 class="govuk-heading-l">${t('staff.signIn.expired')}</h1><p class="govuk-body"><a class="govuk-link" href="/staff/sign-in">${t('staff.signIn.expiredLink')}</a>.</p>`, '', 403);
 
 function passwordPage(ctx: IdentityContext, reply: FastifyReply, csrf: string, next: string, error: string | null, username = '', status = 200): FastifyReply {
-  return sendPage(reply, 'Staff sign in', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-${error ? errorSummary(error, '#username') : ''}<h1 class="govuk-heading-l">Staff sign in</h1>
+  return sendPage(reply, t('staff.signIn.title'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+${error ? errorSummary(error, '#username') : ''}<h1 class="govuk-heading-l">${t('staff.signIn.title')}</h1>
 <form method="post" action="/staff/sign-in" novalidate>
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="next" value="${next}">
-${textInput({ id: 'username', label: 'Username', autocomplete: 'username webauthn', error, value: username })}
-${textInput({ id: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}
-<button type="submit" class="govuk-button" data-module="govuk-button">Continue</button>
+${textInput({ id: 'username', label: t('staff.signIn.username'), autocomplete: 'username webauthn', error, value: username })}
+${textInput({ id: 'password', label: t('staff.password.password'), type: 'password', autocomplete: 'current-password' })}
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('common.continue')}</button>
 </form>
-<h2 class="govuk-heading-m">Or use a passkey</h2>
-<p class="govuk-body">If you added a passkey to this device or your phone, you can sign in with it instead.</p>
-${passkeyButton({ label: 'Sign in with a passkey', mode: 'sign-in', options: '/staff/sign-in/passkey/options', verify: '/staff/sign-in/passkey' })}
-${ctx.staffOidc ? html`<h2 class="govuk-heading-m">Or use your agency account</h2>
-<p class="govuk-body">Sign in through your agency's sign-in service. You need a govflow staff account with the same e-mail address.</p>
-<a href="/staff/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button">Sign in with your agency account</a>` : ''}</div></div>`, csrf, status, !!error, true);
+<h2 class="govuk-heading-m">${t('staff.signIn.passkeyHeading')}</h2>
+<p class="govuk-body">${t('staff.signIn.passkeyText')}</p>
+${passkeyButton({ label: t('staff.signIn.passkeyButton'), mode: 'sign-in', options: '/staff/sign-in/passkey/options', verify: '/staff/sign-in/passkey' })}
+${ctx.staffOidc ? html`<h2 class="govuk-heading-m">${t('staff.signIn.agencyHeading')}</h2>
+<p class="govuk-body">${t('staff.signIn.agencyText')}</p>
+<a href="/staff/sign-in/oidc?next=${encodeURIComponent(next)}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.signIn.agencyButton')}</a>` : ''}</div></div>`, csrf, status, !!error, true);
 }
 
 function codePage(reply: FastifyReply, csrf: string, next: string, error: string | null, status = 200): FastifyReply {
-  return sendPage(reply, 'Enter your security code', html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+  return sendPage(reply, t('staff.signIn.code'), html`<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 ${error ? errorSummary(error, '#code') : ''}<form method="post" action="/staff/sign-in/code" novalidate>
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="next" value="${next}">
 <div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
-<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">Enter your security code</label></h1>
-<div id="code-hint" class="govuk-hint">The 6-digit code from your authenticator app</div>
-${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error}</p>` : ''}<input class="govuk-input govuk-input--width-5" id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" aria-describedby="code-hint${error ? ' code-error' : ''}">
+<h1 class="govuk-label-wrapper"><label class="govuk-label govuk-label--l" for="code">${t('staff.signIn.code')}</label></h1>
+<div id="code-hint" class="govuk-hint">${t('staff.signIn.codeHint')}</div>
+${error ? html`<p id="code-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error}</p>` : ''}<input class="govuk-input govuk-input--width-5" id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" aria-describedby="code-hint${error ? ' code-error' : ''}">
 </div>
-<button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.signIn.submit')}</button>
 </form></div></div>`, csrf, status, !!error);
 }
 
@@ -90,14 +90,14 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     const next = safeNext(field(request.body, 'next'), '');
     const accountKey = `staff:${username}`;
     const attempt = await attempts.start(accountKey, request);
-    if (attempt.locked) return passwordPage(ctx, reply, row.csrf_token, next, LOCKED, typed, 429);
+    if (attempt.locked) return passwordPage(ctx, reply, row.csrf_token, next, t('staff.password.locked'), typed, 429);
     const { rows } = await db.query<{ id: string; password_hash: string; disabled: boolean }>('select id, password_hash, disabled from identity_staff where username = $1', [username]);
     const staff = rows[0];
     // Verify against a dummy hash for unknown users too, so timing does not tell which usernames exist.
     const ok = await argonVerify(staff?.password_hash ?? DUMMY_HASH, password).catch(() => false);
     if (!staff || staff.disabled || !ok) {
       await attempts.failed(accountKey, 'password');
-      return passwordPage(ctx, reply, row.csrf_token, next, GENERIC, typed, 400);
+      return passwordPage(ctx, reply, row.csrf_token, next, t('staff.signIn.wrongPassword'), typed, 400);
     }
     await attempts.succeeded(attempt);
     // Half signed in: a new session that only knows whose code to ask for.
@@ -119,10 +119,10 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     const staffId = row.pending_staff_id;
     const accountKey = `staff:${staffId}`;
     const attempt = await attempts.start(accountKey, request);
-    if (attempt.locked) return codePage(reply, row.csrf_token, next, LOCKED, 429);
+    if (attempt.locked) return codePage(reply, row.csrf_token, next, t('staff.password.locked'), 429);
     if (!(await acceptTotpOnce(db, ctx.masterKey, staffId, code))) {
       await attempts.failed(accountKey, 'code');
-      return codePage(reply, row.csrf_token, next, 'Enter the 6-digit code shown in your authenticator app. Each code works once: if you just used it, wait for the next one', 400);
+      return codePage(reply, row.csrf_token, next, t('staff.signIn.codeWrong'), 400);
     }
     await attempts.succeeded(attempt);
     const principal = await staffPrincipal(db, staffId);
@@ -138,11 +138,12 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     return reply.redirect(next || staffLanding(principal), 303);
   });
 
-  const forced = { action: '/staff/sign-in/new-password', current: false, heading: 'Choose a new password', intro: 'Your password was set by an administrator. Choose your own before you continue; only you will know it.' };
+  // Built per request: the words are in the reader's language.
+  const forced = (): { action: string; current: boolean; heading: string; intro: string } => ({ action: '/staff/sign-in/new-password', current: false, heading: t('staff.signIn.newPassword'), intro: t('staff.signIn.newPasswordIntro') });
   server.get<{ Querystring: { next?: string } }>('/staff/sign-in/new-password', async (request, reply) => {
     const row = await sessions.load(request);
     if (!row?.pending_staff_id || row.pending_step !== 'new-password') return reply.redirect('/staff/sign-in', 303);
-    return newPasswordPage(reply, { ...forced, csrf: row.csrf_token, next: safeNext(request.query.next, ''), error: null });
+    return newPasswordPage(reply, { ...forced(), csrf: row.csrf_token, next: safeNext(request.query.next, ''), error: null });
   });
 
   server.post('/staff/sign-in/new-password', async (request, reply) => {
@@ -153,8 +154,8 @@ export function registerStaffSignIn(server: FastifyInstance, ctx: IdentityContex
     const { rows } = await db.query<{ username: string; email: string | null; password_hash: string }>('select username, email, password_hash from identity_staff where id = $1', [staffId]);
     const password = field(request.body, 'password');
     let problem = passwordProblem(password, field(request.body, 'confirm'), [rows[0]?.username ?? '', rows[0]?.email ?? '']);
-    if (!problem && rows[0] && await argonVerify(rows[0].password_hash, password).catch(() => false)) problem = 'Enter a password different from the one you were given';
-    if (problem) return newPasswordPage(reply, { ...forced, csrf: row.csrf_token, next, error: problem });
+    if (!problem && rows[0] && await argonVerify(rows[0].password_hash, password).catch(() => false)) problem = t('staff.signIn.newPasswordSame');
+    if (problem) return newPasswordPage(reply, { ...forced(), csrf: row.csrf_token, next, error: problem });
     const principal = await staffPrincipal(db, staffId);
     if (!principal) return reply.redirect('/staff/sign-in', 303);
     await setPassword(ctx, staffId, password, 'forced-change');
