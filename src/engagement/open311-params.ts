@@ -6,7 +6,15 @@
 import type { CategoryAttribute, ProblemCategory } from './categories.js';
 
 export type Format = 'xml' | 'json';
-export interface Open311Error { readonly code: number; readonly description: string }
+export interface Open311Error {
+  readonly code: number;
+  /** The API's words (Open311 errors are English text for the client's developer). */
+  readonly description: string;
+  /** What is wrong with which attribute, for a page that says it to a person in their language (never serialised). */
+  readonly attribute?: { readonly code: string; readonly problem: AttributeProblem; readonly max?: number };
+}
+/** How an attribute's answer is wrong: the report page words each in the reader's language. */
+export type AttributeProblem = 'informationOnly' | 'required' | 'oneValue' | 'tooLong' | 'notOffered' | 'number' | 'date' | 'lineBreaks';
 export class Open311Failure extends Error {
   constructor(readonly status: 400 | 403 | 404, readonly errors: readonly Open311Error[]) {
     super(errors.map((e) => e.description).join('; '));
@@ -191,32 +199,32 @@ export function attributesOf(body: Params): Record<string, string | string[]> {
 
 function checkAttribute(a: CategoryAttribute, value: string | string[] | undefined, problems: Open311Error[]): void {
   if (!a.variable) {
-    if (value !== undefined) problems.push({ code: 400, description: `attribute[${a.code}] is information only and takes no answer` });
+    if (value !== undefined) problems.push({ code: 400, description: `attribute[${a.code}] is information only and takes no answer`, attribute: { code: a.code, problem: 'informationOnly' } });
     return;
   }
   if (value === undefined) {
-    if (a.required) problems.push({ code: 400, description: `attribute[${a.code}] is required: ${a.description}` });
+    if (a.required) problems.push({ code: 400, description: `attribute[${a.code}] is required: ${a.description}`, attribute: { code: a.code, problem: 'required' } });
     return;
   }
   const values = Array.isArray(value) ? value : [value];
   if (a.datatype !== 'multivaluelist' && values.length > 1) {
-    problems.push({ code: 400, description: `attribute[${a.code}] takes one value (it is a ${a.datatype})` });
+    problems.push({ code: 400, description: `attribute[${a.code}] takes one value (it is a ${a.datatype})`, attribute: { code: a.code, problem: 'oneValue' } });
     return;
   }
   const keys = new Set((a.values ?? []).map((v) => v.key));
   for (const v of values) {
-    if (v.length > MAX_FIELD && a.datatype !== 'text') problems.push({ code: 400, description: `attribute[${a.code}] is longer than ${MAX_FIELD} characters` });
-    else if (a.datatype === 'text' && v.length > MAX_TEXT) problems.push({ code: 400, description: `attribute[${a.code}] is longer than ${MAX_TEXT} characters` });
+    if (v.length > MAX_FIELD && a.datatype !== 'text') problems.push({ code: 400, description: `attribute[${a.code}] is longer than ${MAX_FIELD} characters`, attribute: { code: a.code, problem: 'tooLong', max: MAX_FIELD } });
+    else if (a.datatype === 'text' && v.length > MAX_TEXT) problems.push({ code: 400, description: `attribute[${a.code}] is longer than ${MAX_TEXT} characters`, attribute: { code: a.code, problem: 'tooLong', max: MAX_TEXT } });
     else if ((a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') && !keys.has(v)) {
-      problems.push({ code: 400, description: `attribute[${a.code}] value '${v.slice(0, 40)}' is not one of ${[...keys].join(', ')}` });
-    } else if (a.datatype === 'number' && !/^-?\d{1,12}(\.\d{1,12})?$/.test(v)) problems.push({ code: 400, description: `attribute[${a.code}] must be a number` });
+      problems.push({ code: 400, description: `attribute[${a.code}] value '${v.slice(0, 40)}' is not one of ${[...keys].join(', ')}`, attribute: { code: a.code, problem: 'notOffered' } });
+    } else if (a.datatype === 'number' && !/^-?\d{1,12}(\.\d{1,12})?$/.test(v)) problems.push({ code: 400, description: `attribute[${a.code}] must be a number`, attribute: { code: a.code, problem: 'number' } });
     else if (a.datatype === 'datetime') {
       try {
         parseW3cDate(`attribute[${a.code}]`, v);
       } catch (error) {
-        problems.push(...(error as Open311Failure).errors);
+        problems.push(...(error as Open311Failure).errors.map((e) => ({ ...e, attribute: { code: a.code, problem: 'date' as const } })));
       }
-    } else if (a.datatype === 'string' && /[\r\n]/.test(v)) problems.push({ code: 400, description: `attribute[${a.code}] is a string without line breaks` });
+    } else if (a.datatype === 'string' && /[\r\n]/.test(v)) problems.push({ code: 400, description: `attribute[${a.code}] is a string without line breaks`, attribute: { code: a.code, problem: 'lineBreaks' } });
   }
 }
 

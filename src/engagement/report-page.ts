@@ -12,7 +12,7 @@ import type { Logger } from '../kernel/index.js';
 import { formatDateTime, formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
 import type { CategoryAttribute, ProblemCategory } from './categories.js';
 import type { Engagement } from './engagement.js';
-import { Open311Failure, parseServiceRequest, type Params } from './open311-params.js';
+import { Open311Failure, parseServiceRequest, type Open311Error, type Params } from './open311-params.js';
 import * as store from './report-store.js';
 
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
@@ -35,6 +35,17 @@ const localised = (c: ProblemCategory): ProblemCategory => ({
     ...(a.values ? { values: a.values.map((v) => ({ ...v, name: word(`problem.${c.code}.${a.code}.${v.key}`, v.name) })) } : {}),
   })),
 });
+
+/**
+ * An attribute's problem said to a person, naming the question as the page asked it (in the reader's language); a
+ * problem without an attribute (the API's own words) is shown as the parser gave it.
+ */
+function attributeMessage(e: Open311Error, category: ProblemCategory | undefined): string {
+  if (!e.attribute) return e.description;
+  const asked = category?.attributes.find((a) => a.code === e.attribute!.code);
+  const question = asked ? localised(category!).attributes.find((a) => a.code === asked.code)!.description : e.attribute.code;
+  return t(`report.attribute.${e.attribute.problem}`, { question, max: String(e.attribute.max ?? '') });
+}
 
 const whereOf = (source: Params): Where => {
   const v = (k: string): string => {
@@ -215,7 +226,7 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
           parsed = parseServiceRequest(params, rules);
         } catch (error) {
           if (!(error instanceof Open311Failure)) throw error;
-          for (const e of error.errors) errors.push({ key: 'attributes', anchor: 'description', message: e.description.replace(/^attribute\[([^\]]+)\]/, (_m, code: string) => categories.find((c) => c.code === w.category)?.attributes.find((a) => a.code === code)?.description ?? code) });
+          for (const e of error.errors) errors.push({ key: 'attributes', anchor: 'description', message: attributeMessage(e, categories.find((c) => c.code === serviceCode)) });
         }
         if (errors.length > 0 || !parsed) return details(request, reply, w, body, errors);
         const r = parsed.request;

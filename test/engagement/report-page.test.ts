@@ -95,6 +95,13 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
   assert.deepEqual(next!.candidateGroups, ['building-control'], 'the category\'s department gets the next task');
   await page.goto(`${demo.base}/reports/${id}`);
   assert.match(await page.locator('main').innerText(), /Sent to building control\./);
+
+  // In Spanish, the category's unanswered question is refused in Spanish, naming the question as the page asked it.
+  await page.goto(`${demo.base}/report-a-problem/details?category=street-light&address=Mill+Lane&lat=&long=&lang=es`);
+  await page.getByLabel('Describa el problema').fill('La farola está apagada.');
+  await page.locator('#description').evaluate((e) => (e as HTMLTextAreaElement).form!.requestSubmit());
+  await page.waitForLoadState();
+  assert.match(await page.locator('.govuk-error-summary').innerText(), /Responda a «¿Qué le pasa a la farola\?»/);
   await page.context().close();
 });
 
