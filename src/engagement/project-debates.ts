@@ -14,7 +14,7 @@ import { checkText, citizenOf, officialOf, projectNamed, send, textField, tooMan
 import type { Author } from './discussion-store.js';
 
 type Params = { Params: { slug: string } };
-const refused = (): PageError => new PageError(403, 'You cannot open a debate on this project', 'The project\'s department managers, the communications department and administrators open debates for the municipality.');
+const refused = (): PageError => new PageError(403, t('staff.debates.projectRefusedTitle'), t('staff.debates.projectRefusedText'));
 const SLUG = { schema: paramsSchema({ slug: PARAM.slug }) };
 
 export function registerProjectDebateRoutes(scope: FastifyInstance, ctx: PagesContext): void {
@@ -33,7 +33,7 @@ export function registerProjectDebateRoutes(scope: FastifyInstance, ctx: PagesCo
     const citizen = citizenOf(request);
     const staff = officialOf(request);
     if (!citizen && !staff) {
-      if (request.principal?.kind === 'staff') throw new PageError(403, 'You cannot open a debate', 'Auditors read the discussions; they do not take part.');
+      if (request.principal?.kind === 'staff') throw new PageError(403, t('staff.debates.auditorTitle'), t('staff.debates.auditorText'));
       // Back to the project's debates after signing in (a form post has no page of its own to come back to).
       void reply.redirect(`/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url : `/debates/projects/${slug}`)}`, 303);
       return null;

@@ -99,8 +99,7 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
   // In Spanish, the category's unanswered question is refused in Spanish, naming the question as the page asked it.
   await page.goto(`${demo.base}/report-a-problem/details?category=street-light&address=Mill+Lane&lat=&long=&lang=es`);
   await page.getByLabel('Describa el problema').fill('La farola está apagada.');
-  await page.locator('#description').evaluate((e) => (e as HTMLTextAreaElement).form!.requestSubmit());
-  await page.waitForLoadState();
+  await page.locator('#description').locator('xpath=ancestor::form').locator('button[type=submit]').click();
   assert.match(await page.locator('.govuk-error-summary').innerText(), /Responda a «¿Qué le pasa a la farola\?»/);
   await page.context().close();
 });
