@@ -1,7 +1,7 @@
 /**
  * Serves the public performance pages (`/performance`): server-rendered, no script, each figure as a chart, a table and a
  * sentence, with a CSV under each. Figures change at most once a minute for readers: they are read from the
- * projector's table at most once per `cacheMs`, each page is rendered once per snapshot of figures, and answered
+ * projector's table at most once per `cacheMs`, each page is rendered once per snapshot of figures and language, and answered
  * with an ETag and Cache-Control.
  */
 import { createHash } from 'node:crypto';
@@ -110,9 +110,9 @@ export const tagged = (body: string): TaggedBody => ({ body, etag: `"${createHas
  */
 export function sendCached(request: FastifyRequest, reply: FastifyReply, type: string, content: string | TaggedBody, maxAgeSeconds = 60): FastifyReply {
   const { body, etag } = typeof content === 'string' ? tagged(content) : content;
-  const page = type.startsWith('text/html');
-  if (page) reply.headers(PUBLIC_PAGE_HEADERS);
-  reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds}`).header('vary', page ? 'Accept, Cookie, Accept-Language' : 'Accept');
+  const isPage = type.startsWith('text/html');
+  if (isPage) reply.headers(PUBLIC_PAGE_HEADERS);
+  reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds}`).header('vary', isPage ? 'Accept, Cookie, Accept-Language' : 'Accept');
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
   return reply.type(type).send(body);
 }
