@@ -2,6 +2,7 @@
  * Server-rendered SVG charts: no script, a title and description for assistive technology, and always beside a
  * data table and a sentence that say the same (the chart is `aria-hidden` only where the table repeats it).
  */
+import { formatNumber } from '../i18n/index.js';
 import { html, type SafeHtml } from '../web/index.js';
 
 export interface Series {
@@ -32,7 +33,7 @@ export function barChart(id: string, title: string, description: string, categor
   return html`<svg class="gf-chart" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${WIDTH} ${HEIGHT}" xmlns="http://www.w3.org/2000/svg">
 <title id="${id}-title">${title}</title>
 <desc id="${id}-desc">${description}</desc>
-${ticks.map((t) => html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#b1b4b6" stroke-width="1"/><text x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#0b0c0c">${t}</text>`)}
+${ticks.map((t) => html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#b1b4b6" stroke-width="1"/><text x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#0b0c0c">${formatNumber(t)}</text>`)}
 ${categories.map((c, ci) => html`<g>${series.map((s, si) => {
     const v = s.values[ci];
     const x = PAD.left + ci * group + group * 0.1 + si * bar;

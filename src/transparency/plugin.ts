@@ -4,11 +4,12 @@
  * read-only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html, page, pageNotFound, PARAM, paramsSchema, SECURITY_HEADERS } from '../web/index.js';
+import { formatDay, t } from '../i18n/index.js';
+import { html, pageNotFound, PARAM, paramsSchema, SECURITY_HEADERS, useReaderLanguage } from '../web/index.js';
 import { catalogQuads, negotiateRdf, RDF_MEDIA_TYPES, toJsonLd, toRdfXml, toTurtle, type RdfFormat } from './catalog.js';
 import { registerCkanApi } from './ckan.js';
 import { LICENCE, listDatasets, type OpenDataset, type Publisher } from './datasets.js';
-import { figuresSource, NAVIGATION, registerPerformancePages, sendCached, type TransparencyOptions } from './pages.js';
+import { figuresSource, publicPage, registerPerformancePages, sendCached, tMarkup, type TransparencyOptions } from './pages.js';
 import { registerProjectPages } from './projects-pages.js';
 import { registerSpendingPages } from './spending-pages.js';
 
@@ -22,11 +23,13 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
   return async (server) => {
     const baseOf = (request: FastifyRequest): string => options.publicUrl ?? `${request.protocol}://${request.host}`;
     const datasetsFor = (base: string) => () => listDatasets(options.db, options.services(), base, options.now?.() ?? new Date());
+    // The pages are read in the reader's language (switcher, cookie, Accept-Language), like the portal's.
+    useReaderLanguage(server);
     registerPerformancePages(server, figures);
     registerSpendingPages(server, { ...options, publisher, ocidPrefix: options.ocidPrefix ?? DEMO_OCID_PREFIX }, baseOf);
     registerProjectPages(server, options);
     const renderHtml = (request: FastifyRequest, reply: FastifyReply, title: string, content: ReturnType<typeof html>) =>
-      sendCached(request, reply, 'text/html; charset=utf-8', page({ title, content, navigation: NAVIGATION, current: 'open-data', wide: true }).toString());
+      sendCached(request, reply, 'text/html; charset=utf-8', publicPage(title, content, 'open-data'));
 
     const sendCatalog = async (request: FastifyRequest, reply: FastifyReply, format: RdfFormat) => {
       const base = baseOf(request);
@@ -52,27 +55,36 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
     const datasetList = (datasets: readonly OpenDataset[]) => html`<ul class="govuk-list govuk-list--spaced">${datasets.map((d) => html`<li><a class="govuk-link" href="/open-data/datasets/${d.id}">${d.title}</a></li>`)}</ul>`;
     server.get('/open-data', async (request, reply) => {
       const datasets = await datasetsFor(baseOf(request))();
-      return renderHtml(request, reply, 'Open data', html`<h1 class="govuk-heading-l">Open data</h1>
-<p class="govuk-body-l">Data we publish for anyone to use under the ${LICENCE.title} licence (<a class="govuk-link" href="${LICENCE.url}">${LICENCE.id}</a>).</p>
-<h2 class="govuk-heading-m">Datasets</h2>${datasetList(datasets)}
-<h2 class="govuk-heading-m">For machines</h2>
-<ul class="govuk-list govuk-list--bullet"><li>The DCAT-AP 3.0.1 catalogue: <a class="govuk-link" href="/open-data/catalog.ttl">Turtle</a>, <a class="govuk-link" href="/open-data/catalog.jsonld">JSON-LD</a>, <a class="govuk-link" href="/open-data/catalog.rdf">RDF/XML</a> (or <code>/open-data/catalog</code> with an Accept header)</li>
-<li>A CKAN-compatible API: <a class="govuk-link" href="/api/3/action/package_list"><code>/api/3/action/package_list</code></a>, <code>package_show</code>, <code>package_search</code>, <code>organization_list</code></li></ul>`);
+      const code = (text: string) => html`<code>${text}</code>`;
+      return renderHtml(request, reply, t('transparency.nav.openData'), html`<h1 class="govuk-heading-l">${t('transparency.nav.openData')}</h1>
+<p class="govuk-body-l">${tMarkup('transparency.openData.lead', { licence: LICENCE.title }, { id: html`<a class="govuk-link" href="${LICENCE.url}">${LICENCE.id}</a>` })}</p>
+<h2 class="govuk-heading-m">${t('transparency.openData.datasets')}</h2>${datasetList(datasets)}
+<h2 class="govuk-heading-m">${t('transparency.openData.forMachines')}</h2>
+<ul class="govuk-list govuk-list--bullet"><li>${tMarkup('transparency.openData.dcat', {}, {
+        turtle: html`<a class="govuk-link" href="/open-data/catalog.ttl">Turtle</a>`, jsonld: html`<a class="govuk-link" href="/open-data/catalog.jsonld">JSON-LD</a>`,
+        rdfxml: html`<a class="govuk-link" href="/open-data/catalog.rdf">RDF/XML</a>`, address: code('/open-data/catalog'),
+      })}</li>
+<li>${tMarkup('transparency.openData.ckan', {}, {
+        list: html`<a class="govuk-link" href="/api/3/action/package_list"><code>/api/3/action/package_list</code></a>`, show: code('package_show'), search: code('package_search'), organisations: code('organization_list'),
+      })}</li></ul>`);
     });
     server.get<{ Params: { id: string } }>('/open-data/datasets/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
       const dataset = (await datasetsFor(baseOf(request))()).find((d) => d.id === request.params.id);
-      if (!dataset) throw pageNotFound(`There is no dataset '${request.params.id}'.`);
-      return renderHtml(request, reply, dataset.title, html`<span class="govuk-caption-l">Dataset · ${dataset.department}</span><h1 class="govuk-heading-l">${dataset.title}</h1>
+      if (!dataset) throw pageNotFound(t('transparency.openData.notFound', { id: request.params.id }));
+      const row = (key: Parameters<typeof t>[0], value: ReturnType<typeof html> | string) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t(key)}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
+      // The dataset's title, description and files are its DCAT-AP record (the catalogue's data, in English as the
+      // machines read it); the words around them are the page's.
+      return renderHtml(request, reply, dataset.title, html`<span class="govuk-caption-l">${t('transparency.openData.datasetCaption', { department: dataset.department })}</span><h1 class="govuk-heading-l">${dataset.title}</h1>
 <p class="govuk-body">${dataset.description}</p>
 <dl class="govuk-summary-list">
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Publisher</dt><dd class="govuk-summary-list__value">${publisher.name} (<a class="govuk-link" href="mailto:${publisher.email}">${publisher.email}</a>)</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Licence</dt><dd class="govuk-summary-list__value"><a class="govuk-link" href="${LICENCE.url}">${LICENCE.title}</a></dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Covers</dt><dd class="govuk-summary-list__value">${dataset.temporal.start.slice(0, 10)} to ${dataset.temporal.end.slice(0, 10)}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Last changed</dt><dd class="govuk-summary-list__value">${dataset.modified}</dd></div>
+${row('transparency.openData.publisher', html`${publisher.name} (<a class="govuk-link" href="mailto:${publisher.email}">${publisher.email}</a>)`)}
+${row('transparency.openData.licence', html`<a class="govuk-link" href="${LICENCE.url}">${LICENCE.title}</a>`)}
+${row('transparency.openData.covers', t('transparency.openData.coversRange', { start: formatDay(dataset.temporal.start), end: formatDay(dataset.temporal.end) }))}
+${row('transparency.openData.lastChanged', html`<time datetime="${dataset.modified}">${formatDay(dataset.modified)}</time>`)}
 </dl>
-<h2 class="govuk-heading-m">Files</h2>
+<h2 class="govuk-heading-m">${t('transparency.openData.files')}</h2>
 <ul class="govuk-list govuk-list--spaced">${dataset.distributions.map((d) => html`<li><a class="govuk-link" href="${d.url}">${d.title}</a> (${d.format})<br><span class="govuk-body-s">${d.description}</span></li>`)}</ul>
-<p class="govuk-body"><a class="govuk-link" href="${dataset.landingPage}">See the figures</a></p>`);
+<p class="govuk-body"><a class="govuk-link" href="${dataset.landingPage}">${t('transparency.openData.seeFigures')}</a></p>`);
     });
     registerCkanApi(server, { datasets: (request) => datasetsFor(baseOf(request))(), publisher, base: baseOf });
     server.addHook('onSend', async (_request, reply, payload) => {

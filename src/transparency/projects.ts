@@ -9,9 +9,6 @@ import { appendEvent, type Database, type Queryable } from '../store/index.js';
 
 export const PROJECT_STATUSES = ['planned', 'in-progress', 'paused', 'completed', 'cancelled'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
-export const STATUS_WORDS: Readonly<Record<ProjectStatus, string>> = {
-  planned: 'Planned', 'in-progress': 'In progress', paused: 'Paused', completed: 'Completed', cancelled: 'Cancelled',
-};
 
 export interface Milestone {
   readonly id: number;

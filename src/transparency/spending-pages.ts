@@ -4,22 +4,25 @@
  * the contracts as an OCDS 1.1 release package. Server-rendered, no script, a chart always beside its table.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html, page, type SafeHtml } from '../web/index.js';
+import { currentLanguage, formatDay, formatMoney, formatNumber, intlLocale, t, type MessageKey } from '../i18n/index.js';
+import { html, type SafeHtml } from '../web/index.js';
 import { barChart } from './charts.js';
 import { csvCell } from './csv.js';
 import { LICENCE } from './datasets.js';
 import { readContracts, releasePackage, type PublicContract } from './ocds.js';
-import { NAVIGATION, sendCached, type TransparencyOptions } from './pages.js';
+import { publicPage, sendCached, type TransparencyOptions } from './pages.js';
 import { SPENDING_COLUMNS } from './spending.js';
 import { fromMinor, readBudgetLines, readServiceMoney, readSpendingRecords, type BudgetLine, type ServiceMoney } from './spending-figures.js';
 import type { Publisher } from './datasets.js';
 
-const money = (minor: number | null, currency: string): string => (minor === null ? 'withheld' : `${currency} ${Number(fromMinor(minor)).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
-const th = (label: string, numeric = false) => html`<th scope="col" class="govuk-table__header${numeric ? ' govuk-table__header--numeric' : ''}">${label}</th>`;
-const td = (value: string | number, numeric = false) => html`<td class="govuk-table__cell${numeric ? ' govuk-table__cell--numeric' : ''}">${value}</td>`;
+const money = (minor: number | null, currency: string): string => (minor === null ? t('transparency.withheld') : formatMoney(Number(fromMinor(minor)), currency));
+const th = (label: MessageKey, numeric = false) => html`<th scope="col" class="govuk-table__header${numeric ? ' govuk-table__header--numeric' : ''}">${t(label)}</th>`;
+const td = (value: string | number, numeric = false) => html`<td class="govuk-table__cell${numeric ? ' govuk-table__cell--numeric' : ''}">${typeof value === 'number' ? formatNumber(value) : value}</td>`;
+/** A month of the figures ("2026-03") in the reader's words. */
+const monthOf = (month: string): string => t('transparency.period.month', { month: new Date(`${month}-01T00:00:00Z`).toLocaleDateString(intlLocale(currentLanguage()), { month: 'short', year: 'numeric', timeZone: 'UTC' }) });
 
 function budgetSection(lines: readonly BudgetLine[]): SafeHtml {
-  if (lines.length === 0) return html`<h2 class="govuk-heading-m">Budget and spending</h2><p class="govuk-body">No budget has been published yet.</p>`;
+  if (lines.length === 0) return html`<h2 class="govuk-heading-m">${t('transparency.spending.budgetHeading')}</h2><p class="govuk-body">${t('transparency.spending.noBudget')}</p>`;
   const year = lines[0]!.financialYear;
   const current = lines.filter((l) => l.financialYear === year);
   const departments = [...new Set(current.map((l) => l.department))];
@@ -27,41 +30,43 @@ function budgetSection(lines: readonly BudgetLine[]): SafeHtml {
   const currency = current[0]!.currency;
   const budget = current.reduce((s, l) => s + l.budgetMinor, 0);
   const spent = current.reduce((s, l) => s + l.spentMinor, 0);
-  const sentence = `In ${year}, ${money(spent, currency)} of a budget of ${money(budget, currency)} has been spent (${budget > 0 ? Math.round((spent / budget) * 100) : 0}%), across ${departments.length} department${departments.length === 1 ? '' : 's'}.`;
-  const chart = barChart('chart-budget', `Budget and spending by department in ${year} (${currency})`, sentence, departments, [
-    { label: 'Budget', values: departments.map((d) => Math.round(sum(d, (l) => l.budgetMinor) / 100)), colour: '#1d70b8' },
-    { label: 'Spent', values: departments.map((d) => Math.round(sum(d, (l) => l.spentMinor) / 100)), colour: '#00703c' },
+  const sentence = t('transparency.spending.sentence', { year: String(year), spent: money(spent, currency), budget: money(budget, currency), percent: budget > 0 ? Math.round((spent / budget) * 100) : 0, departments: departments.length });
+  const chart = barChart('chart-budget', t('transparency.spending.chartTitle', { year: String(year), currency }), sentence, departments, [
+    { label: t('transparency.spending.budget'), values: departments.map((d) => Math.round(sum(d, (l) => l.budgetMinor) / 100)), colour: '#1d70b8' },
+    { label: t('transparency.spending.spent'), values: departments.map((d) => Math.round(sum(d, (l) => l.spentMinor) / 100)), colour: '#00703c' },
   ]);
-  return html`<h2 class="govuk-heading-m">Budget and spending</h2>
+  return html`<h2 class="govuk-heading-m">${t('transparency.spending.budgetHeading')}</h2>
 <p class="govuk-body">${sentence}</p>
-<figure class="govuk-!-margin-0">${chart}<figcaption class="govuk-body-s">The chart shows the totals per department of the table below.</figcaption></figure>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Budget lines and what has been spent on them</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">${th('Budget line')}${th('Department')}${th('Year', true)}${th('Budget', true)}${th('Spent', true)}${th('Payments', true)}</tr></thead>
-<tbody class="govuk-table__body">${lines.map((l) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${l.id}: ${l.description}</th>${td(l.department)}${td(l.financialYear, true)}${td(money(l.budgetMinor, l.currency), true)}${td(money(l.spentMinor, l.currency), true)}${td(l.payments, true)}</tr>`)}</tbody></table>
-<p class="govuk-body"><a class="govuk-link" href="/open-data/spending.csv" download>Download budget lines and payments (CSV)</a></p>`;
+<figure class="govuk-!-margin-0">${chart}<figcaption class="govuk-body-s">${t('transparency.spending.budgetChartCaption')}</figcaption></figure>
+<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">${t('transparency.spending.budgetTableCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row">${th('transparency.spending.budgetLine')}${th('transparency.spending.department')}${th('transparency.spending.year', true)}${th('transparency.spending.budget', true)}${th('transparency.spending.spent', true)}${th('transparency.spending.payments', true)}</tr></thead>
+<tbody class="govuk-table__body">${lines.map((l) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${l.id}: ${l.description}</th>${td(l.department)}${td(String(l.financialYear), true)}${td(money(l.budgetMinor, l.currency), true)}${td(money(l.spentMinor, l.currency), true)}${td(l.payments, true)}</tr>`)}</tbody></table>
+<p class="govuk-body"><a class="govuk-link" href="/open-data/spending.csv" download>${t('transparency.spending.downloadBudget')}</a></p>`;
 }
 
 function moneySection(units: readonly ServiceMoney[]): SafeHtml {
-  const label = (u: ServiceMoney) => `${u.kind === 'fees' ? 'Fees collected' : 'Benefits paid'}: ${u.title}`;
-  const sentence = units.length === 0 ? 'No fees have been collected and no benefits paid through our services yet.'
-    : `${units.map((u) => `${label(u)}, ${money(u.total.amountMinor, u.currency)} in ${u.total.count ?? 'a few'} payments`).join('; ')}.`;
-  return html`<h2 class="govuk-heading-m">Fees and benefits</h2>
-<p class="govuk-body">${sentence} Amounts from fewer than a few payments are withheld, so that nobody's own payment can be read from them.</p>
-${units.map((u, i) => html`<figure class="govuk-!-margin-0">${barChart(`chart-money-${i}`, `${label(u)} by month (${u.currency})`, `${label(u)}, by month.`, u.months.map((m) => m.month), [
-    { label: u.kind === 'fees' ? 'Fees' : 'Benefits', values: u.months.map((m) => (m.cell.amountMinor === null ? null : Math.round(m.cell.amountMinor / 100))), colour: '#1d70b8' },
-  ])}<figcaption class="govuk-body-s">The chart shows the amounts of the table below; a dash marks a withheld amount.</figcaption></figure>
+  const label = (u: ServiceMoney) => t('transparency.spending.moneyLabel', { kind: u.kind, title: u.title });
+  const sentence = units.length === 0 ? t('transparency.spending.noMoney')
+    : t('transparency.summary.sentence', { parts: units.map((u) => (u.total.count === null
+      ? t('transparency.spending.moneyFew', { label: label(u), amount: money(u.total.amountMinor, u.currency) })
+      : t('transparency.spending.moneyTotal', { label: label(u), amount: money(u.total.amountMinor, u.currency), count: u.total.count }))).join('; ') });
+  return html`<h2 class="govuk-heading-m">${t('transparency.spending.moneyHeading')}</h2>
+<p class="govuk-body">${sentence} ${t('transparency.spending.moneyWithheld')}</p>
+${units.map((u, i) => html`<figure class="govuk-!-margin-0">${barChart(`chart-money-${i}`, t('transparency.spending.moneyChartTitle', { label: label(u), currency: u.currency }), t('transparency.spending.moneyChartDescription', { label: label(u) }), u.months.map((m) => monthOf(m.month)), [
+    { label: t('transparency.spending.moneyKind', { kind: u.kind }), values: u.months.map((m) => (m.cell.amountMinor === null ? null : Math.round(m.cell.amountMinor / 100))), colour: '#1d70b8' },
+  ])}<figcaption class="govuk-body-s">${t('transparency.spending.moneyChartCaption')}</figcaption></figure>
 <table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">${label(u)}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">${th('Month')}${th('Payments', true)}${th('Amount', true)}</tr></thead>
-<tbody class="govuk-table__body">${[...u.months, { month: 'All months', cell: u.total }].map((m) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${m.month}</th>${td(m.cell.count === null ? 'withheld' : m.cell.count, true)}${td(money(m.cell.amountMinor, u.currency), true)}</tr>`)}</tbody></table>`)}
-<p class="govuk-body"><a class="govuk-link" href="/open-data/fees-and-benefits.csv" download>Download fees and benefits (CSV)</a></p>`;
+<thead class="govuk-table__head"><tr class="govuk-table__row">${th('transparency.spending.month')}${th('transparency.spending.payments', true)}${th('transparency.spending.amount', true)}</tr></thead>
+<tbody class="govuk-table__body">${[...u.months.map((m) => ({ month: monthOf(m.month), cell: m.cell })), { month: t('transparency.spending.allMonths'), cell: u.total }].map((m) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${m.month}</th>${td(m.cell.count === null ? t('transparency.withheld') : m.cell.count, true)}${td(money(m.cell.amountMinor, u.currency), true)}</tr>`)}</tbody></table>`)}
+<p class="govuk-body"><a class="govuk-link" href="/open-data/fees-and-benefits.csv" download>${t('transparency.spending.downloadMoney')}</a></p>`;
 }
 
 function contractsSection(contracts: readonly PublicContract[]): SafeHtml {
-  return html`<h2 class="govuk-heading-m">Public contracts</h2>
-${contracts.length === 0 ? html`<p class="govuk-body">No contracts have been published yet.</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">Contracts signed, newest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row">${th('Contract')}${th('Department')}${th('Supplier')}${th('Signed')}${th('Status')}${th('Value', true)}</tr></thead>
-<tbody class="govuk-table__body">${contracts.map((c) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${c.id}: ${c.title}</th>${td(c.department)}${td(c.supplierName)}${td(c.dateSigned)}${td(c.status)}${td(money(c.amountMinor, c.currency), true)}</tr>`)}</tbody></table>`}
-<p class="govuk-body"><a class="govuk-link" href="/open-data/contracts.json">Contracts as Open Contracting Data Standard 1.1 releases (JSON)</a></p>`;
+  return html`<h2 class="govuk-heading-m">${t('transparency.spending.contractsHeading')}</h2>
+${contracts.length === 0 ? html`<p class="govuk-body">${t('transparency.spending.noContracts')}</p>` : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">${t('transparency.spending.contractsCaption')}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row">${th('transparency.spending.contract')}${th('transparency.spending.department')}${th('transparency.spending.supplier')}${th('transparency.spending.signed')}${th('transparency.spending.status')}${th('transparency.spending.value', true)}</tr></thead>
+<tbody class="govuk-table__body">${contracts.map((c) => html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${c.id}: ${c.title}</th>${td(c.department)}${td(c.supplierName)}${td(c.dateSigned ? formatDay(c.dateSigned) : '')}${td(t('transparency.spending.contractStatus', { status: c.status }))}${td(money(c.amountMinor, c.currency), true)}</tr>`)}</tbody></table>`}
+<p class="govuk-body"><a class="govuk-link" href="/open-data/contracts.json">${t('transparency.spending.contractsJson')}</a></p>`;
 }
 
 export function spendingCsv(records: Awaited<ReturnType<typeof readSpendingRecords>>): string {
@@ -81,11 +86,11 @@ export function registerSpendingPages(server: FastifyInstance, options: Transpar
   const money = () => readServiceMoney(options.db, options.services(), options.threshold ?? 5, now());
   server.get('/spending', async (request: FastifyRequest, reply: FastifyReply) => {
     const [lines, units, contracts] = await Promise.all([readBudgetLines(options.db), money(), readContracts(options.db)]);
-    const content = html`<h1 class="govuk-heading-l">Spending</h1>
-<p class="govuk-body-l">Where public money goes: the budget and what has been spent from it, the fees our services collect and the benefits they pay, and the contracts we sign.</p>
+    const content = html`<h1 class="govuk-heading-l">${t('transparency.nav.spending')}</h1>
+<p class="govuk-body-l">${t('transparency.spending.lead')}</p>
 ${budgetSection(lines)}${moneySection(units)}${contractsSection(contracts)}
-<p class="govuk-body"><a class="govuk-link" href="/open-data">All open data</a></p>`;
-    return sendCached(request, reply, 'text/html; charset=utf-8', page({ title: 'Spending', content, navigation: NAVIGATION, current: 'spending', wide: true }).toString());
+<p class="govuk-body"><a class="govuk-link" href="/open-data">${t('transparency.allOpenData')}</a></p>`;
+    return sendCached(request, reply, 'text/html; charset=utf-8', publicPage(t('transparency.nav.spending'), content, 'spending'));
   });
   server.get('/open-data/spending.csv', async (request, reply) =>
     sendCached(request, reply, 'text/csv; charset=utf-8; header=present', spendingCsv(await readSpendingRecords(options.db))));
