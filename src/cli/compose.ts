@@ -42,6 +42,7 @@ const NO_PAYMENT_PROVIDER: PaymentProvider = {
 export function publishedServices(catalogue: Catalogue): PublishedService[] {
   return catalogue.services.map((s) => ({
     id: s.id, title: s.title, processKey: s.process.key, department: s.department,
+    translations: Object.fromEntries(Object.entries(s.translations ?? {}).map(([language, said]) => [language, { title: said['title'], department: said['department'] }])),
     // The dashboard's deadline from the one SLA clock, over the case's waits for the applicant read in the projector's transaction.
     ...(s.sla?.case ? { sla: s.sla.case, slaPausesAt: slaPauseElements(s), slaDeadline: async (tx: Queryable, id: number, receivedAt: string, at: string) => serviceCaseSla(s, receivedAt, await caseElementEvents(tx, id, slaPauseElements(s)), new Date(at))?.dueAt ?? null } : {}),
   }));

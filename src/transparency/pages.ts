@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { currentLanguage, formatNumber, intlLocale, t, type MessageKey, type MessageValues } from '../i18n/index.js';
+import { currentLanguage, formatNumber, intlLocale, PSEUDO_CLOSE, PSEUDO_OPEN, pseudoText, t, type MessageKey, type MessageValues } from '../i18n/index.js';
 import { createLogger } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { escapeHtml, html, htmlErrorHandler, page, pageNotFound, PARAM, paramsSchema, SafeHtml, SECURITY_HEADERS } from '../web/index.js';
@@ -172,10 +172,33 @@ ${numeric('transparency.performance.p90Days')}</tr></thead>
 <tbody class="govuk-table__body">${unit.periods.map(row)}${row(unit.total)}</tbody></table>`;
 }
 
+/** A service's title or a department's name in the reader's language: the catalogue's translation, else as published. */
+export type CatalogueWords = (english: string) => string;
+
+/**
+ * The catalogue's words for the figures' titles and departments, read from the published services on each call (a
+ * catalogue edit shows on the next snapshot's pages): English title or department → its translation in the reader's
+ * language. The figures keep the English names (the CSV and JSON files, and the projector, speak them).
+ */
+export function catalogueWords(services: () => readonly PublishedService[]): CatalogueWords {
+  return (english) => {
+    const language = currentLanguage();
+    // The pseudo-languages (tests) mark the catalogue's words as the portal's service pages do.
+    if (language === 'qps' || language === 'qps-rtl') return `${PSEUDO_OPEN}${pseudoText(english)}${PSEUDO_CLOSE}`;
+    for (const s of services()) {
+      const said = s.translations?.[language];
+      if (!said) continue;
+      if (s.title === english && said.title) return said.title;
+      if (s.department === english && said.department) return said.department;
+    }
+    return english;
+  };
+}
+
 /** The sentence that says what the chart shows, for everyone (and screen readers first). */
-export function summary(unit: UnitFigures): string {
+export function summary(unit: UnitFigures, words: CatalogueWords = (english) => english): string {
   const c = unit.total.counts;
-  const parts = [t('transparency.summary.counts', { title: unit.title, received: fmt(c.received), decided: fmt(c.decided) })];
+  const parts = [t('transparency.summary.counts', { title: words(unit.title), received: fmt(c.received), decided: fmt(c.decided) })];
   if (c.approved !== null && c.decided) parts.push(t('transparency.summary.approved', { share: share(c.approved, c.decided) }));
   if (c.withinSla !== null && c.decided) parts.push(t('transparency.summary.withinTime', { share: share(c.withinSla, c.decided) }));
   if (unit.total.medianDays !== null) parts.push(t('transparency.summary.days', { median: unit.total.medianDays, p90: unit.total.p90Days ?? 0 }));
@@ -184,16 +207,16 @@ export function summary(unit: UnitFigures): string {
   return t('transparency.summary.sentence', { parts: parts.join('; ') });
 }
 
-function unitPage(f: Figures, unit: UnitFigures, base: string): SafeHtml {
+function unitPage(f: Figures, unit: UnitFigures, base: string, words: CatalogueWords): SafeHtml {
   const other: Granularity = f.granularity === 'month' ? 'week' : 'month';
   const categories = unit.periods.map((p) => (f.granularity === 'week' ? p.period : periodLabel(f.granularity, p.period)));
-  const chart = barChart(`chart-${f.granularity}`, t('transparency.performance.chartTitle', { granularity: f.granularity }), summary(unit), categories, [
+  const chart = barChart(`chart-${f.granularity}`, t('transparency.performance.chartTitle', { granularity: f.granularity }), summary(unit, words), categories, [
     { label: t('transparency.performance.received'), values: unit.periods.map((p) => p.counts.received), colour: '#1d70b8' },
     { label: t('transparency.performance.decided'), values: unit.periods.map((p) => p.counts.decided), colour: '#00703c' },
   ]);
-  return html`<span class="govuk-caption-l">${unit.kind === 'service' ? t('transparency.performance.serviceCaption', { department: unit.department }) : t('transparency.performance.departmentCaption')}</span>
-<h1 class="govuk-heading-l">${unit.title}</h1>
-<p class="govuk-body-l">${summary(unit)}</p>
+  return html`<span class="govuk-caption-l">${unit.kind === 'service' ? t('transparency.performance.serviceCaption', { department: words(unit.department) }) : t('transparency.performance.departmentCaption')}</span>
+<h1 class="govuk-heading-l">${words(unit.title)}</h1>
+<p class="govuk-body-l">${summary(unit, words)}</p>
 <p class="govuk-body">${t('transparency.performance.showing', { granularity: f.granularity })} <a class="govuk-link" href="${base}?period=${other}">${t('transparency.performance.showBy', { granularity: other })}</a></p>
 <figure class="govuk-!-margin-0">${chart}<figcaption class="govuk-body-s">${t('transparency.performance.chartCaption')}</figcaption></figure>
 ${table(f, unit)}
@@ -201,8 +224,8 @@ ${table(f, unit)}
 ${provenance(f)}`;
 }
 
-function indexPage(f: Figures): SafeHtml {
-  const list = (kind: 'service' | 'department') => f.units.filter((u) => u.kind === kind).map((u) => html`<li><a class="govuk-link" href="/performance/${kind === 'service' ? 'services' : 'departments'}/${u.id}">${u.title}</a>: ${summary(u)}</li>`);
+function indexPage(f: Figures, words: CatalogueWords): SafeHtml {
+  const list = (kind: 'service' | 'department') => f.units.filter((u) => u.kind === kind).map((u) => html`<li><a class="govuk-link" href="/performance/${kind === 'service' ? 'services' : 'departments'}/${u.id}">${words(u.title)}</a>: ${summary(u, words)}</li>`);
   return html`<h1 class="govuk-heading-l">${t('transparency.performance.title')}</h1>
 <p class="govuk-body-l">${t('transparency.performance.lead')}</p>
 <h2 class="govuk-heading-m">${t('transparency.performance.services')}</h2><ul class="govuk-list govuk-list--spaced">${list('service')}</ul>
@@ -214,7 +237,7 @@ ${provenance(f)}`;
 const granularityOf = (query: unknown): Granularity => ((query as { period?: unknown } | undefined)?.period === 'week' ? 'week' : 'month');
 const QUERY = { querystring: { type: 'object', properties: { period: { type: 'string', enum: ['week', 'month'] } }, additionalProperties: false } };
 
-export function registerPerformancePages(server: FastifyInstance, figures: () => Promise<ReadonlyMap<Granularity, Figures>>): void {
+export function registerPerformancePages(server: FastifyInstance, figures: () => Promise<ReadonlyMap<Granularity, Figures>>, words: CatalogueWords = (english) => english): void {
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status = 200): FastifyReply => {
     if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').headers(SECURITY_HEADERS).send(publicPage(title, content, 'performance'));
     return sendCached(request, reply, 'text/html; charset=utf-8', publicPage(title, content, 'performance'));
@@ -225,7 +248,7 @@ export function registerPerformancePages(server: FastifyInstance, figures: () =>
     home: { href: '/performance', get label() { return t('transparency.nav.performance'); } } }));
   server.get('/performance', { schema: QUERY }, async (request, reply) => {
     const f = (await figures()).get('month')!;
-    return sendCached(request, reply, HTML, once(f, 'index', () => publicPage(t('transparency.performance.title'), indexPage(f), 'performance')));
+    return sendCached(request, reply, HTML, once(f, 'index', () => publicPage(t('transparency.performance.title'), indexPage(f, words), 'performance')));
   });
   for (const [path, kind] of [['services', 'service'], ['departments', 'department']] as const) {
     const find = async (request: FastifyRequest<{ Params: { id: string } }>) => {
@@ -236,7 +259,7 @@ export function registerPerformancePages(server: FastifyInstance, figures: () =>
     };
     server.get<{ Params: { id: string } }>(`/performance/${path}/:id`, { schema: { ...paramsSchema({ id: PARAM.slug }), ...QUERY } }, async (request, reply) => {
       const { f, unit } = await find(request);
-      return sendCached(request, reply, HTML, once(f, `${kind} ${unit.id}`, () => publicPage(t('transparency.performance.unitTitle', { title: unit.title }), unitPage(f, unit, `/performance/${path}/${unit.id}`), 'performance')));
+      return sendCached(request, reply, HTML, once(f, `${kind} ${unit.id}`, () => publicPage(t('transparency.performance.unitTitle', { title: words(unit.title) }), unitPage(f, unit, `/performance/${path}/${unit.id}`, words), 'performance')));
     });
     server.get<{ Params: { id: string } }>(`/performance/${path}/:id/figures.csv`, { schema: { ...paramsSchema({ id: PARAM.slug }), ...QUERY } }, async (request, reply) => {
       const { f, unit } = await find(request);

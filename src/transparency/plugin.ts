@@ -9,7 +9,7 @@ import { html, pageNotFound, PARAM, paramsSchema, SECURITY_HEADERS, useReaderLan
 import { catalogQuads, negotiateRdf, RDF_MEDIA_TYPES, toJsonLd, toRdfXml, toTurtle, type RdfFormat } from './catalog.js';
 import { registerCkanApi } from './ckan.js';
 import { LICENCE, listDatasets, type OpenDataset, type Publisher } from './datasets.js';
-import { figuresSource, publicPage, registerPerformancePages, sendCached, tMarkup, type TransparencyOptions } from './pages.js';
+import { catalogueWords, figuresSource, publicPage, registerPerformancePages, sendCached, tMarkup, type TransparencyOptions } from './pages.js';
 import { registerProjectPages } from './projects-pages.js';
 import { registerSpendingPages } from './spending-pages.js';
 
@@ -25,7 +25,7 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
     const datasetsFor = (base: string) => () => listDatasets(options.db, options.services(), base, options.now?.() ?? new Date());
     // The pages are read in the reader's language (switcher, cookie, Accept-Language), like the portal's.
     useReaderLanguage(server);
-    registerPerformancePages(server, figures);
+    registerPerformancePages(server, figures, catalogueWords(options.services));
     registerSpendingPages(server, { ...options, publisher, ocidPrefix: options.ocidPrefix ?? DEMO_OCID_PREFIX }, baseOf);
     registerProjectPages(server, options);
     const renderHtml = (request: FastifyRequest, reply: FastifyReply, title: string, content: ReturnType<typeof html>) =>

@@ -16,6 +16,8 @@ import { applyMoney, MONEY_EVENT_TYPES, referenceDigest } from './money-projecti
 export interface PublishedService {
   readonly id: string;
   readonly title: string;
+  /** The title and department in other languages, as the catalogue has them: language → { title, department }. */
+  readonly translations?: Readonly<Record<string, Readonly<{ title?: string; department?: string }>>>;
   readonly processKey: string;
   readonly department: string;
   /** The published time to a decision (ISO 8601 duration, e.g. P5D), if any. */

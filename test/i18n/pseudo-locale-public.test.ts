@@ -27,7 +27,7 @@ const NOT_YET = new Set<string>([
   // transparency (issue 17): the pages' own words are in the layer, but they show the services' and departments'
   // English titles (the figures carry the English ones, not the catalogue's translations), the open-data catalogue's
   // dataset records (titles and descriptions written in English only), and on the projects map a department's id.
-  '/performance', '/performance/services/:id', '/open-data', '/open-data/datasets/:id', '/projects', '/projects/:slug',
+  '/open-data', '/open-data/datasets/:id', '/projects', '/projects/:slug',
 ]);
 
 /** The operations pages are for administrators and auditors (a citizen is refused): staff pages, not public ones. */

@@ -124,6 +124,13 @@ describe('the render cache and shared caches keep languages apart', () => {
       assert.match(english.body, /<html lang="en"/);
       assert.match(byCookie.body, /<html lang="ca"/);
       assert.notEqual(spanish.body, english.body, 'English readers are not handed the Spanish page rendered first');
+      // The services' titles and departments as the catalogue says them in the reader's language.
+      for (const service of services) {
+        const said = service.translations?.['es'];
+        assert.ok(said?.title && said.department, `${service.id} has a Spanish title and department`);
+        assert.ok(spanish.body.includes(said.title) && spanish.body.includes(said.department), `${service.id}: its Spanish title and department on the Spanish page`);
+        assert.ok(english.body.includes(service.title) && !english.body.includes(said.title), `${service.id}: English on the English page`);
+      }
       assert.notEqual(spanish.etag, english.etag);
       assert.notEqual(byCookie.etag, spanish.etag);
       assert.deepEqual(await get({ 'accept-language': 'es' }), spanish, 'the Spanish page is still made once per snapshot');

@@ -18,7 +18,10 @@ export const DAY = 86_400_000;
 export const DRIVEN_SERVICES = ['business-licence-renewal', 'housing-benefit'] as const;
 
 export function publishedOf(services: readonly Service[]): PublishedService[] {
-  return services.map((s) => ({ id: s.id, title: s.title, processKey: s.process.key, department: s.department, ...(s.sla?.case ? { sla: s.sla.case } : {}) }));
+  return services.map((s) => ({
+    id: s.id, title: s.title, processKey: s.process.key, department: s.department, ...(s.sla?.case ? { sla: s.sla.case } : {}),
+    translations: Object.fromEntries(Object.entries(s.translations ?? {}).map(([language, said]) => [language, { title: said['title'], department: said['department'] }])),
+  }));
 }
 
 type Plan = { service: string; kind: 'auto' | 'staff' | 'withdraw'; decision?: 'approved' | 'refused'; afterDays: number; startedDay: number; taskElement?: string };
