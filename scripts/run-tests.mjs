@@ -62,7 +62,7 @@ if (!pgServer) {
   console.warn('» no PostgreSQL server found: PostgreSQL tests will be skipped (install postgresql to run them)');
 }
 
-// The longest files start first (longest-processing-time order): with two at a time, a two-minute file that
+// The longest files start first (longest-processing-time order): with three at a time, a two-minute file that
 // starts last keeps the run going two minutes after everything else has ended. Durations from clean-clone runs;
 // a file missing from the list runs after these, in path order.
 const SLOWEST_FIRST = [
