@@ -497,6 +497,7 @@ function transparencyPages(govflow: Govflow, catalogue: LiveCatalogue) {
     ...(process.env['GOVFLOW_OCDS_PREFIX'] ? { ocidPrefix: process.env['GOVFLOW_OCDS_PREFIX'] } : {}),
     // The project page links to engagement's debates about it (the two services meet only here).
     debatesAbout: async (slug) => ({ href: `/debates/projects/${slug}`, count: await countProjectDebates(govflow.db, slug) }),
+    departmentNames: async () => new Map((await listDepartments(govflow.db)).map((d) => [d.id, d.name])),
   });
 }
 

@@ -35,6 +35,8 @@ export interface TransparencyOptions {
    * root: transparency does not depend on engagement). Absent: the project page has no debates link.
    */
   readonly debatesAbout?: (slug: string) => Promise<{ readonly href: string; readonly count: number }>;
+  /** The organisation's departments, id → name (identity's, passed in by the composition root): a project names its department by id. */
+  readonly departmentNames?: () => Promise<ReadonlyMap<string, string>>;
 }
 
 /** The transparency pages' menu, in the reader's language (read per page, not once at start). */

@@ -62,7 +62,9 @@ ${placed.map((p, i) => html`<circle cx="${x(p.longitude!).toFixed(1)}" cy="${y(p
 </figure>`;
 }
 
-function listPage(projects: readonly Project[]): SafeHtml {
+type DepartmentName = (id: string) => string;
+
+function listPage(projects: readonly Project[], department: DepartmentName): SafeHtml {
   const th = (key: Parameters<typeof t>[0]) => html`<th scope="col" class="govuk-table__header">${t(key)}</th>`;
   return html`<h1 class="govuk-heading-l">${t('transparency.nav.projects')}</h1>
 <p class="govuk-body-l">${t('transparency.projects.lead')}</p>
@@ -71,7 +73,7 @@ ${projects.length === 0 ? html`<p class="govuk-body">${t('transparency.projects.
 <thead class="govuk-table__head"><tr class="govuk-table__row">${th('transparency.projects.project')}${th('transparency.projects.department')}${th('transparency.projects.statusLabel')}${th('transparency.projects.progress')}${th('transparency.projects.nextMilestone')}</tr></thead>
 <tbody class="govuk-table__body">${projects.map((p) => {
     const next = p.milestones.find((m) => m.doneOn === null);
-    return html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/projects/${p.slug}">${p.title}</a></td><td class="govuk-table__cell">${p.department}</td><td class="govuk-table__cell">${statusTag(p)}</td><td class="govuk-table__cell">${t('transparency.percent', { n: p.progress })}</td><td class="govuk-table__cell">${next ? t('transparency.projects.nextPlanned', { title: next.title, day: next.plannedOn }) : t('transparency.projects.noNext')}</td></tr>`;
+    return html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/projects/${p.slug}">${p.title}</a></td><td class="govuk-table__cell">${department(p.department)}</td><td class="govuk-table__cell">${statusTag(p)}</td><td class="govuk-table__cell">${t('transparency.percent', { n: p.progress })}</td><td class="govuk-table__cell">${next ? t('transparency.projects.nextPlanned', { title: next.title, day: next.plannedOn }) : t('transparency.projects.noNext')}</td></tr>`;
   })}</tbody></table>`}
 <p class="govuk-body"><a class="govuk-link" href="/open-data/projects.csv" download>${t('transparency.projects.downloadCsv')}</a> · <a class="govuk-link" href="/open-data/projects.json">JSON</a> · <a class="govuk-link" href="/open-data">${t('transparency.allOpenData')}</a></p>`;
 }
@@ -86,11 +88,11 @@ const lateness = (m: Project['milestones'][number], today: string): string =>
 
 type Debates = { readonly href: string; readonly count: number } | null;
 
-function projectPage(p: Project, spent: { spentMinor: number; budgetMinor: number; currency: string } | null, today: string, debates: Debates): SafeHtml {
+function projectPage(p: Project, spent: { spentMinor: number; budgetMinor: number; currency: string } | null, today: string, debates: Debates, department: DepartmentName): SafeHtml {
   const row = (key: Parameters<typeof t>[0], value: SafeHtml | string) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t(key)}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
   const th = (key: Parameters<typeof t>[0]) => html`<th scope="col" class="govuk-table__header">${t(key)}</th>`;
   const budgetLine = spent ? html`<br><span class="govuk-body-s">${t('transparency.projects.budgetLine', { line: p.budgetLine ?? '', spent: money(spent.spentMinor, spent.currency), budget: money(spent.budgetMinor, spent.currency) })} (<a class="govuk-link" href="/spending">${t('transparency.projects.spendingLink')}</a>)</span>` : '';
-  return html`<span class="govuk-caption-l">${t('transparency.projects.caption', { department: p.department })}</span>
+  return html`<span class="govuk-caption-l">${t('transparency.projects.caption', { department: department(p.department) })}</span>
 <h1 class="govuk-heading-l">${p.title}</h1>
 <p class="govuk-body-l">${p.summary}</p>
 <dl class="govuk-summary-list">
@@ -127,13 +129,18 @@ export function registerProjectPages(server: FastifyInstance, options: Transpare
   const today = (): string => (options.now?.() ?? new Date()).toISOString().slice(0, 10);
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml) =>
     sendCached(request, reply, 'text/html; charset=utf-8', publicPage(title, content, 'projects'));
-  server.get('/projects', async (request, reply) => render(request, reply, t('transparency.nav.projects'), listPage(await listProjects(options.db))));
+  // A project names its department by id; readers see the organisation's name for it.
+  const departmentName = async (): Promise<DepartmentName> => {
+    const names = options.departmentNames ? await options.departmentNames() : new Map<string, string>();
+    return (id) => names.get(id) ?? id;
+  };
+  server.get('/projects', async (request, reply) => render(request, reply, t('transparency.nav.projects'), listPage(await listProjects(options.db), await departmentName())));
   server.get<{ Params: { slug: string } }>('/projects/:slug', { schema: paramsSchema({ slug: PARAM.slug }) }, async (request, reply) => {
     const project = await getProject(options.db, request.params.slug);
     if (!project) throw pageNotFound(t('transparency.projects.notFound', { slug: request.params.slug }));
     const line = project.budgetLine ? (await readBudgetLines(options.db)).find((l) => l.id === project.budgetLine) : undefined;
     const debates = options.debatesAbout ? await options.debatesAbout(project.slug) : null;
-    return render(request, reply, project.title, projectPage(project, line ? { spentMinor: line.spentMinor, budgetMinor: line.budgetMinor, currency: line.currency } : null, today(), debates));
+    return render(request, reply, project.title, projectPage(project, line ? { spentMinor: line.spentMinor, budgetMinor: line.budgetMinor, currency: line.currency } : null, today(), debates, await departmentName()));
   });
   server.get('/open-data/projects.csv', async (request, reply) => sendCached(request, reply, 'text/csv; charset=utf-8; header=present', projectsCsv(await listProjects(options.db))));
   server.get('/open-data/projects.json', async (request, reply) => sendCached(request, reply, 'application/json', JSON.stringify({ projects: await listProjects(options.db) }, null, 2)));
