@@ -6,6 +6,7 @@ import es from './messages/es.json' with { type: 'json' };
 import et from './messages/et.json' with { type: 'json' };
 import { ADMIN_CATALOGUES, type adminEn } from './admin-catalogues.js';
 import { STAFF_CATALOGUES, type staffEn } from './staff-catalogues.js';
+import { TRANSPARENCY_CATALOGUES, type transparencyEn } from './transparency-catalogues.js';
 import { DEFAULT_LANGUAGE, intlLocale, type AnyLanguage, type Language } from './languages.js';
 
 /**
@@ -13,12 +14,14 @@ import { DEFAULT_LANGUAGE, intlLocale, type AnyLanguage, type Language } from '.
  * code's), English the source. A message is compiled once per language and kept; the reader's language travels
  * with the request (AsyncLocalStorage), so a template deep inside a page asks `t(key)` without being handed it.
  */
-export type MessageKey = keyof typeof en | keyof typeof staffEn | keyof typeof adminEn;
+export type MessageKey = keyof typeof en | keyof typeof staffEn | keyof typeof adminEn | keyof typeof transparencyEn;
 export type MessageValues = Readonly<Record<string, string | number | Date>>;
 
 const CATALOGUES: Readonly<Record<Language, Readonly<Partial<Record<MessageKey, string>>>>> = {
-  en: { ...en, ...STAFF_CATALOGUES.en, ...ADMIN_CATALOGUES.en }, es: { ...es, ...STAFF_CATALOGUES.es, ...ADMIN_CATALOGUES.es },
-  ca: { ...ca, ...STAFF_CATALOGUES.ca, ...ADMIN_CATALOGUES.ca }, et: { ...et, ...STAFF_CATALOGUES.et, ...ADMIN_CATALOGUES.et },
+  en: { ...en, ...STAFF_CATALOGUES.en, ...ADMIN_CATALOGUES.en, ...TRANSPARENCY_CATALOGUES.en },
+  es: { ...es, ...STAFF_CATALOGUES.es, ...ADMIN_CATALOGUES.es, ...TRANSPARENCY_CATALOGUES.es },
+  ca: { ...ca, ...STAFF_CATALOGUES.ca, ...ADMIN_CATALOGUES.ca, ...TRANSPARENCY_CATALOGUES.ca },
+  et: { ...et, ...STAFF_CATALOGUES.et, ...ADMIN_CATALOGUES.et, ...TRANSPARENCY_CATALOGUES.et },
 };
 const english = CATALOGUES.en as Readonly<Record<MessageKey, string>>;
 

@@ -8,6 +8,7 @@ import { formatDay, t } from '../i18n/index.js';
 import { html, pageNotFound, PARAM, paramsSchema, SECURITY_HEADERS, useReaderLanguage } from '../web/index.js';
 import { catalogQuads, negotiateRdf, RDF_MEDIA_TYPES, toJsonLd, toRdfXml, toTurtle, type RdfFormat } from './catalog.js';
 import { registerCkanApi } from './ckan.js';
+import { datasetInWords } from './dataset-words.js';
 import { LICENCE, listDatasets, type OpenDataset, type Publisher } from './datasets.js';
 import { catalogueWords, figuresSource, publicPage, registerPerformancePages, sendCached, tMarkup, type TransparencyOptions } from './pages.js';
 import { registerProjectPages } from './projects-pages.js';
@@ -53,8 +54,14 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
     server.get('/open-data/catalog.rdf', catalogRoute('rdf'));
 
     const datasetList = (datasets: readonly OpenDataset[]) => html`<ul class="govuk-list govuk-list--spaced">${datasets.map((d) => html`<li><a class="govuk-link" href="/open-data/datasets/${d.id}">${d.title}</a></li>`)}</ul>`;
+    // The records as people read them on these pages, in their language (dataset-words.ts); the DCAT and CKAN answers above and below keep the records' own words.
+    const words = catalogueWords(options.services);
+    const inWords = (datasets: readonly OpenDataset[]): OpenDataset[] => {
+      const services = options.services();
+      return datasets.map((d) => datasetInWords(d, services, words));
+    };
     server.get('/open-data', async (request, reply) => {
-      const datasets = await datasetsFor(baseOf(request))();
+      const datasets = inWords(await datasetsFor(baseOf(request))());
       const code = (text: string) => html`<code>${text}</code>`;
       return renderHtml(request, reply, t('transparency.nav.openData'), html`<h1 class="govuk-heading-l">${t('transparency.nav.openData')}</h1>
 <p class="govuk-body-l">${tMarkup('transparency.openData.lead', { licence: LICENCE.title }, { id: html`<a class="govuk-link" href="${LICENCE.url}">${LICENCE.id}</a>` })}</p>
@@ -69,11 +76,9 @@ export function createTransparencyPlugin(options: TransparencyOptions): (server:
       })}</li></ul>`);
     });
     server.get<{ Params: { id: string } }>('/open-data/datasets/:id', { schema: paramsSchema({ id: PARAM.slug }) }, async (request, reply) => {
-      const dataset = (await datasetsFor(baseOf(request))()).find((d) => d.id === request.params.id);
+      const dataset = inWords(await datasetsFor(baseOf(request))()).find((d) => d.id === request.params.id);
       if (!dataset) throw pageNotFound(t('transparency.openData.notFound', { id: request.params.id }));
       const row = (key: Parameters<typeof t>[0], value: ReturnType<typeof html> | string) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${t(key)}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
-      // The dataset's title, description and files are its DCAT-AP record (the catalogue's data, in English as the
-      // machines read it); the words around them are the page's.
       return renderHtml(request, reply, dataset.title, html`<span class="govuk-caption-l">${t('transparency.openData.datasetCaption', { department: dataset.department })}</span><h1 class="govuk-heading-l">${dataset.title}</h1>
 <p class="govuk-body">${dataset.description}</p>
 <dl class="govuk-summary-list">
