@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
-import { messageKeys, t, type MessageKey } from '../i18n/index.js';
+import { formatDay, messageKeys, t, type MessageKey } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import { formatDateTime, formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
 import type { CategoryAttribute, ProblemCategory } from './categories.js';
@@ -280,7 +280,7 @@ function mergedNote(engagement: Engagement, main: store.ReportView): SafeHtml {
   return html`<div class="govuk-notification-banner" role="region" aria-labelledby="merged-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="merged-title">${t('report.merged.title')}</h2></div>
 <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${mergedBefore}<a class="govuk-notification-banner__link" href="/reports/${String(main.id)}">${t('report.merged.link', { id: String(main.id) })}</a>${mergedAfter}</p>
-<p class="govuk-body">${t(main.status === 'closed' ? 'report.merged.closed' : 'report.merged.open', { id: String(main.id), news: main.statusNotes ?? t('report.notLookedAt') })}${expected ? ` ${t('report.merged.expected', { day: expected.slice(0, 10) })}` : ''}</p></div></div>`;
+<p class="govuk-body">${t(main.status === 'closed' ? 'report.merged.closed' : 'report.merged.open', { id: String(main.id), news: main.statusNotes ?? t('report.notLookedAt') })}${expected ? ` ${t('report.merged.expected', { day: formatDay(expected.slice(0, 10)) })}` : ''}</p></div></div>`;
 }
 
 function statusPage(engagement: Engagement, r: store.ReportView, own: boolean, main: store.ReportView | null = null): SafeHtml {
@@ -295,7 +295,7 @@ ${row(t('report.row.news'), r.statusNotes ?? t('report.notLookedAtYet'))}
 ${row(t('report.row.where'), [r.address ?? '', r.lat !== null ? ` (${String(r.lat)}, ${String(r.long)})` : ''].join(''))}
 ${row(t('report.row.description'), r.description)}
 ${row(t('report.row.reported'), formatDateTime(r.requestedAt))}
-${r.status === 'open' && engagement.expectedAt(r.requestedAt) ? row(t('report.row.expected'), engagement.expectedAt(r.requestedAt)!.slice(0, 10)) : html``}
+${r.status === 'open' && engagement.expectedAt(r.requestedAt) ? row(t('report.row.expected'), formatDay(engagement.expectedAt(r.requestedAt)!.slice(0, 10))) : html``}
 </dl>
 ${r.mediaUrl ? html`<p class="govuk-body"><a class="govuk-link" href="${r.mediaUrl}">${t('report.seePhoto')}</a></p>` : html``}
 ${own && r.status === 'closed' ? html`<p class="govuk-body"><a class="govuk-link" href="/feedback?about=report:${String(r.id)}">${t('report.feedback')}</a></p>` : html``}

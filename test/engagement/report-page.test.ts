@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { withDemoBrowser } from '../support/demo-browser.js';
-import { auditPage } from '../support/page-audit.js';
+import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
 import { signInCitizenInBrowser } from '../support/sign-in.js';
 
 // The smallest PNG (file-type knows it by its first bytes).
@@ -106,7 +106,12 @@ it('with JavaScript off: a citizen reports a broken light with a photo, sees its
 
 it('every page passes axe-core (WCAG 2.2 A/AA) and html-validate', async () => {
   const page = await citizenPage(true);
-  await report(page, (what) => auditPage(page, what), { lat: '51.4', long: '-0.2' }, null);
+  // The pages as docs/engagement.md shows them: the category's questions, and the report's status page.
+  const shots: Record<string, string> = { 'report a problem: details': 'report-a-problem-details.png', 'report status': 'report-status.png' };
+  await report(page, async (what) => {
+    await auditPage(page, what);
+    if (shots[what]) await page.screenshot({ path: path.join(SCREENSHOTS, shots[what]), fullPage: true });
+  }, { lat: '51.4', long: '-0.2' }, null);
   await page.goto(`${demo.base}/report-a-problem/details?category=pothole&address=High+Street&lat=51.4&long=-0.2`);
   await auditPage(page, 'report a problem: details with a multi-value question');
   await page.context().close();
