@@ -42,9 +42,9 @@ const localised = (c: ProblemCategory): ProblemCategory => ({
  */
 function attributeMessage(e: Open311Error, category: ProblemCategory | undefined): string {
   if (!e.attribute) return e.description;
-  const asked = category?.attributes.find((a) => a.code === e.attribute!.code);
-  const question = asked ? localised(category!).attributes.find((a) => a.code === asked.code)!.description : e.attribute.code;
-  return t(`report.attribute.${e.attribute.problem}`, { question, max: String(e.attribute.max ?? '') });
+  const { code, problem, max } = e.attribute;
+  const question = (category ? localised(category).attributes.find((a) => a.code === code)?.description : undefined) ?? code;
+  return t(`report.attribute.${problem}`, { question, max: String(max ?? '') });
 }
 
 const whereOf = (source: Params): Where => {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { departmentSlug } from './figures.js';
-import { LICENCE, type OpenDataset, type Publisher } from './datasets.js';
+import { ALL_DEPARTMENTS, LICENCE, type OpenDataset, type Publisher } from './datasets.js';
 
 interface Organisation { id: string; name: string; title: string; description: string }
 
@@ -19,7 +19,7 @@ export function stableId(name: string): string {
 }
 
 function organisationOf(dataset: OpenDataset, publisher: Publisher): Organisation {
-  if (dataset.department === 'All departments') return { id: stableId(`org:${publisher.id}`), name: publisher.id, title: publisher.name, description: `${publisher.name}` };
+  if (dataset.department === ALL_DEPARTMENTS) return { id: stableId(`org:${publisher.id}`), name: publisher.id, title: publisher.name, description: `${publisher.name}` };
   const name = departmentSlug(dataset.department);
   return { id: stableId(`org:${name}`), name, title: dataset.department, description: `${dataset.department}, ${publisher.name}` };
 }

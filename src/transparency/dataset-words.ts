@@ -6,7 +6,7 @@
  * A dataset or file of another kind (none yet) shows its record's own words.
  */
 import { t, type MessageKey } from '../i18n/index.js';
-import type { OpenDataset, OpenDistribution } from './datasets.js';
+import { ALL_DEPARTMENTS, type OpenDataset, type OpenDistribution } from './datasets.js';
 import type { CatalogueWords } from './pages.js';
 import type { PublishedService } from './projector.js';
 
@@ -32,7 +32,7 @@ function fileInWords(f: OpenDistribution, service: PublishedService | undefined)
 export function datasetInWords(d: OpenDataset, services: readonly PublishedService[], words: CatalogueWords): OpenDataset {
   const service = services.find((s) => d.id === `performance-${s.id}`);
   const kind = DATASETS[d.id];
-  const department = d.department === 'All departments' ? t('transparency.dataset.allDepartments') : words(d.department);
+  const department = d.department === ALL_DEPARTMENTS ? t('transparency.dataset.allDepartments') : words(d.department);
   const distributions = d.distributions.map((f) => fileInWords(f, service));
   if (service) {
     const values = { service: words(service.title), department: words(service.department) };

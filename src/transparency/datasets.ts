@@ -42,6 +42,8 @@ export interface OpenDataset {
   readonly distributions: readonly OpenDistribution[];
 }
 
+/** The department a dataset of the whole organisation names: the CKAN API gives it the publisher as organisation, pages say it in the reader's language. */
+export const ALL_DEPARTMENTS = 'All departments';
 export const LICENCE = { id: 'CC-BY-4.0', title: 'Creative Commons Attribution 4.0', url: 'https://creativecommons.org/licenses/by/4.0/' } as const;
 
 const MEDIA = { CSV: 'text/csv', JSON: 'application/json', HTML: 'text/html' } as const;
@@ -78,7 +80,7 @@ export async function listDatasets(q: Queryable, services: readonly PublishedSer
     title: 'Performance of all public services',
     description: 'The performance figures of every service and department in one file, with the signed tree head of the ledger they were computed at.',
     keywords: ['performance', 'public services'],
-    department: 'All departments',
+    department: ALL_DEPARTMENTS,
     landingPage: `${base}/performance`,
     issued: allFirst, modified: allLast, temporal: { start: allFirst, end: today },
     distributions: [

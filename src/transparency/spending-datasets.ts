@@ -3,7 +3,7 @@
  * month, public contracts (OCDS), and project timelines. Each is listed once it has something in it, with its temporal coverage.
  */
 import type { Queryable } from '../store/index.js';
-import type { OpenDataset, OpenDistribution } from './datasets.js';
+import { ALL_DEPARTMENTS, type OpenDataset, type OpenDistribution } from './datasets.js';
 
 interface Coverage { first: string; last: string; modified: string }
 
@@ -35,7 +35,7 @@ export async function spendingDatasets(q: Queryable, base: string, now: Date, di
     if (!cov) return [];
     // A budget may run past today (a year's last day); a period of time still has to end after it starts.
     const end = cov.last > today ? cov.last : today;
-    return [{ ...d, department: 'All departments', landingPage: `${base}/spending`, issued: cov.first, modified: cov.modified > today ? today : cov.modified, temporal: { start: cov.first, end } }];
+    return [{ ...d, department: ALL_DEPARTMENTS, landingPage: `${base}/spending`, issued: cov.first, modified: cov.modified > today ? today : cov.modified, temporal: { start: cov.first, end } }];
   };
   return [
     ...dataset('spending', {
