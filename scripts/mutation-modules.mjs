@@ -3,7 +3,8 @@
 export const MUTATION_MODULES = {
   ledger: {
     mutate: ['src/ledger/**/*.ts', '!src/ledger/index.ts'],
-    tests: ['test/ledger/ledger-tamper.test.ts', 'test/ledger/ledger.test.ts'],
+    // The proof verifiers without a database first (a second), then the database-backed files.
+    tests: ['test/ledger/merkle-proofs.test.ts', 'test/ledger/ledger-tamper.test.ts', 'test/ledger/ledger.test.ts'],
   },
   'engine-runtime': {
     mutate: ['src/engine/runtime/**/*.ts'],

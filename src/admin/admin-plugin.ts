@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_BPMN_BYTES } from '../engine/index.js';
 import { t } from '../i18n/index.js';
 import { hasRole } from '../identity/index.js';
-import { htmlPageEdge, PageError } from '../web/index.js';
+import { htmlPageEdge, PageError, redirectToSignIn } from '../web/index.js';
 import { createAdminContext, EDITOR_CSP, FORM_BODY_LIMIT, type AdminOptions } from './admin-context.js';
 import { registerApiKeyRoutes } from './api-key-routes.js';
 import { registerDecisionRoutes } from './decision-routes.js';
@@ -53,7 +53,7 @@ export function createAdminPlugin(options: AdminOptions): (server: FastifyInstan
         return;
       }
       if (principal) throw new PageError(403, t('admin.error.notAdminTitle'), t('admin.error.notAdminText'));
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url.split('?')[0] ?? '/admin' : '/admin')}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/admin');
     });
     registerProcessRoutes(server, ctx);
     registerServiceRoutes(server, ctx);

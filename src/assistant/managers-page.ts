@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../kernel/index.js';
-import { html, htmlPageEdge, page, PageError, type SafeHtml } from '../web/index.js';
+import { html, htmlPageEdge, page, PageError, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { Database } from '../store/index.js';
 import { formatNumber, t } from '../i18n/index.js';
 import { assistantFigures } from './assistant-store.js';
@@ -27,7 +27,7 @@ export function registerManagersPage(options: { db: Database; logger: Logger }):
       await scope.register(htmlPageEdge, { formBodyLimit: 1024, errors: { render: (request, reply, _title, content, status) => send(request, reply, content, status), log: options.logger, home: { href: '/staff', get label() { return t('staff.backToInbox'); } } } });
       scope.get('/staff/assistant', async (request, reply) => {
         const p = request.principal;
-        if (!p) return reply.redirect('/staff/sign-in?next=%2Fstaff%2Fassistant', 303);
+        if (!p) return redirectToSignIn(reply, 'staff', request, '/staff/assistant');
         if (p.kind !== 'staff' || !p.roles.some((r) => r === 'manager' || r === 'admin' || r === 'auditor')) {
           throw new PageError(403, t('staff.assistant.forbiddenTitle'), t('staff.assistant.forbiddenText'));
         }

@@ -6,6 +6,7 @@
  */
 import { compute, INPUT_READERS, type Computation } from './computed.js';
 import type { CatalogueEntry, KnowledgeIndex, Passage } from './knowledge.js';
+import { signInAddress } from '../web/index.js';
 
 export const REPLY_KINDS = ['answer', 'status', 'handover', 'decline', 'clarify'] as const;
 export type ReplyKind = (typeof REPLY_KINDS)[number];
@@ -147,7 +148,7 @@ export async function replyTo(text: string, index: KnowledgeIndex, ctx: ReplyCon
   if (HANDOVER.test(text)) return { kind: 'handover', answer: '', sources: [], actions: [] };
   // "How can I complain about my case?" is about the complaints service, not the case's status.
   if (references.length > 0 || (STATUS.test(text) && !/\b(?:complain|complaint|appeal)/i.test(text))) {
-    if (!ctx.ownCases) return { kind: 'status', answer: 'Sign in to see your applications and where each of them is.', sources: [{ title: 'My applications', url: '/applications' }], actions: [{ label: 'Sign in', href: '/sign-in?next=/assistant' }] };
+    if (!ctx.ownCases) return { kind: 'status', answer: 'Sign in to see your applications and where each of them is.', sources: [{ title: 'My applications', url: '/applications' }], actions: [{ label: 'Sign in', href: signInAddress('citizen', '/assistant') }] };
     return statusReply(await ctx.ownCases(), references);
   }
   const found = index.retrieve(text, ctx.lastService);

@@ -4,7 +4,7 @@
  * (discussion-markdown.ts), abuse reports. Hidden items keep their place with the moderator's reason.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml, signInAddress } from '../web/index.js';
 import { t } from '../i18n/index.js';
 import { renderMarkdown } from './discussion-markdown.js';
 import * as talk from './discussion-store.js';
@@ -41,7 +41,7 @@ ${textField({ key, label, hint: t('discussion.markdownHint'), value: '', errors:
     : html``);
   return html`<h2 class="govuk-heading-m" id="discussion">${t('discussion.title', { count: comments.filter((c) => !c.hidden).length })}</h2>
 ${commentTree(comments, null, 0, replyForm)}
-${canWrite ? form(null, 'comment', t('discussion.add')) : html`<p class="govuk-body"><a class="govuk-link" href="/sign-in?next=${encodeURIComponent(request.url)}">${t('discussion.signIn')}</a>.</p>`}`;
+${canWrite ? form(null, 'comment', t('discussion.add')) : html`<p class="govuk-body"><a class="govuk-link" href="${signInAddress('citizen', request.url)}">${t('discussion.signIn')}</a>.</p>`}`;
 }
 
 export function registerDiscussionRoutes(scope: FastifyInstance, ctx: PagesContext): void {

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { t, type MessageKey } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
-import { formatDateTime, formBody, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
+import { formatDateTime, formBody, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { Complaints } from './complaints.js';
 import type { Engagement } from './engagement.js';
 import * as feedback from './feedback-store.js';
@@ -95,7 +95,7 @@ export function registerFeedbackPages(options: { engagement: Engagement; complai
     reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, app: true }).value);
   const signInFirst = (request: FastifyRequest, reply: FastifyReply): { id: string; name: string } | null => {
     const citizen = citizenOf(request);
-    if (!citizen) void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+    if (!citizen) void redirectToSignIn(reply, 'citizen', request, request.url);
     return citizen;
   };
   const titleOf = async (c: feedback.ComplaintView): Promise<string> => c.subjectKind === 'case' ? t('complaints.case', { reference: c.subject }) : (await complaints.subjects.services()).find((s) => s.id === c.subject)?.title ?? c.subject;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { t } from '../i18n/index.js';
-import { formBody, formatDateTime, formText, html, PageError, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { formBody, formatDateTime, formText, html, PageError, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import * as talk from './discussion-store.js';
 import { isKind, principalOf, send, textField, type PagesContext } from './participation-kit.js';
 
@@ -21,7 +21,7 @@ export function registerModerationRoutes(scope: FastifyInstance, ctx: PagesConte
     const p = principalOf(request);
     if (p?.kind === 'staff' && p.roles.some((r) => MODERATORS.includes(r))) return p;
     if (p?.kind === 'staff') throw new PageError(403, t('staff.moderation.forbiddenTitle'), t('staff.moderation.forbiddenText'));
-    void reply.redirect(`/staff/sign-in?next=${encodeURIComponent('/staff/moderation')}`, 303);
+    void redirectToSignIn(reply, 'staff', request, '/staff/moderation');
     return null;
   };
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { messageKeys, t, type MessageKey } from '../i18n/index.js';
-import { html, page, PageError, type FieldError, type SafeHtml } from '../web/index.js';
+import { html, page, PageError, type FieldError, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { Participation } from './proposals.js';
 import type { Author } from './discussion-store.js';
 
@@ -53,7 +53,7 @@ export function send(request: FastifyRequest, reply: FastifyReply, title: string
 /** Sends a visitor who is not signed in as a citizen to sign in, coming back here; true when it did. */
 export function signInFirst(request: FastifyRequest, reply: FastifyReply): boolean {
   if (citizenOf(request)) return false;
-  void reply.redirect(`/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url : request.url.replace(/\/[^/]*$/, ''))}`, 303);
+  void redirectToSignIn(reply, 'citizen', request, request.url.replace(/\/[^/]*$/, ''));
   return true;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { t } from '../i18n/index.js';
-import { formBody, formText, html, PageError, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError } from '../web/index.js';
+import { formBody, formText, html, PageError, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, redirectToSignIn } from '../web/index.js';
 import * as talk from './discussion-store.js';
 import { checkText, citizenOf, officialOf, projectNamed, send, textField, tooManyPosts, when, type PagesContext, type ProjectRef } from './participation-kit.js';
 import type { Author } from './discussion-store.js';
@@ -35,7 +35,7 @@ export function registerProjectDebateRoutes(scope: FastifyInstance, ctx: PagesCo
     if (!citizen && !staff) {
       if (request.principal?.kind === 'staff') throw new PageError(403, t('staff.debates.auditorTitle'), t('staff.debates.auditorText'));
       // Back to the project's debates after signing in (a form post has no page of its own to come back to).
-      void reply.redirect(`/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url : `/debates/projects/${slug}`)}`, 303);
+      void redirectToSignIn(reply, 'citizen', request, `/debates/projects/${slug}`);
       return null;
     }
     // Staff who open debates on no department's projects are refused before any project is looked up.

@@ -4,7 +4,7 @@
  * date it is due, its discussion), the support button, and the citizen's public name.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml } from '../web/index.js';
+import { formBody, formText, html, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type SafeHtml, signInAddress } from '../web/index.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { renderMarkdown } from './discussion-markdown.js';
 import { renderDiscussion } from './discussion-pages.js';
@@ -93,7 +93,7 @@ ${proposals.length === 0 ? html`<p class="govuk-body">${t('proposals.none')}</p>
       ? html`<p class="govuk-body"><strong>${t('proposals.youSupport')}</strong></p>`
       : citizen
         ? html`<form method="post" action="/proposals/${String(p.id)}/support" novalidate><input type="hidden" name="csrf" value="${request.csrfToken}"><button type="submit" class="govuk-button" data-module="govuk-button">${t('proposals.support')}</button></form>`
-        : html`<p class="govuk-body"><a class="govuk-link" href="/sign-in?next=${encodeURIComponent(`/proposals/${p.id}`)}">${t('proposals.signInToSupport')}</a>.</p>`;
+        : html`<p class="govuk-body"><a class="govuk-link" href="${signInAddress('citizen', `/proposals/${p.id}`)}">${t('proposals.signInToSupport')}</a>.</p>`;
     return send(request, reply, p.title, html`<a href="/proposals" class="govuk-back-link">${t('proposals.title')}</a>
 <span class="govuk-caption-l">${t('proposals.caption', { id: String(p.id), topic: topicName(p.topic) })}</span>
 <h1 class="govuk-heading-l">${p.title}</h1>

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import { formatDay, messageKeys, t, type MessageKey } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
-import { formatDateTime, formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml } from '../web/index.js';
+import { formatDateTime, formBody, formFiles, formText, html, htmlPageEdge, page, pageNotFound, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { CategoryAttribute, ProblemCategory } from './categories.js';
 import type { Engagement } from './engagement.js';
 import { Open311Failure, parseServiceRequest, type Open311Error, type Params } from './open311-params.js';
@@ -173,7 +173,7 @@ export function registerReportPages(options: ReportPageOptions): (server: Fastif
     reply.status(status).type('text/html; charset=utf-8').send(page({ title, content, citizen: citizenOf(request)?.name ?? null, csrfToken: request.csrfToken, hasErrors, app: true }).value);
   const signInFirst = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (citizenOf(request)) return false;
-    void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+    void redirectToSignIn(reply, 'citizen', request, '/report-a-problem');
     return true;
   };
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { t } from '../i18n/index.js';
-import { page, PageError, type SafeHtml } from '../web/index.js';
+import { page, PageError, type SafeHtml, redirectToSignIn } from '../web/index.js';
 
 export interface StaffUser {
   readonly id: string;
@@ -18,7 +18,7 @@ export async function staffUser(request: FastifyRequest, reply: FastifyReply): P
   const p = request.principal;
   if (p?.kind === 'staff') return { id: p.id, name: p.name, decides: p.roles.some((r) => r === 'caseworker' || r === 'manager') };
   if (p) throw new PageError(403, t('staff.error.notStaffTitle'), t('staff.error.notStaffText'));
-  await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
+  await redirectToSignIn(reply, 'staff', request, '/staff');
   return null;
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatDay, t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
-import { formBody, formText, html, htmlPageEdge, page, PageError, renderErrorSummary, type FieldError, type FormBody, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { formBody, formText, html, htmlPageEdge, page, PageError, renderErrorSummary, type FieldError, type FormBody, type NavigationItem, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { Topic, Updates } from './updates.js';
 
 const navigation = (): readonly NavigationItem[] => [{ href: '/staff', label: t('staff.nav.inbox'), key: 'inbox' }, { href: '/staff/updates', label: t('staff.updates.title'), key: 'updates' }];
@@ -82,7 +82,7 @@ export function registerUpdatesStaffPage(options: { updates: Updates; logger: Lo
   async function publisher(request: FastifyRequest, reply: FastifyReply): Promise<{ staff: StaffPrincipal; topics: Topic[] } | null> {
     const principal = request.principal;
     if (!principal) {
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent('/staff/updates')}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/staff/updates');
       return null;
     }
     if (principal.kind !== 'staff') throw new PageError(403, t('staff.updates.forbiddenTitle'), t('staff.error.notStaffText'));

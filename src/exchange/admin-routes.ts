@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { t, type MessageKey } from '../i18n/index.js';
 import { GovflowError, type Logger } from '../kernel/index.js';
-import { html, htmlPageEdge, page, PageError, type SafeHtml } from '../web/index.js';
+import { html, htmlPageEdge, page, PageError, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import type { Exchange } from './exchange.js';
 import { SERVICE_KINDS } from './exchange-store.js';
 
@@ -67,7 +67,7 @@ function pageRoutes(exchange: Exchange, logger: Logger) {
     server.addHook('onRequest', async (request, reply) => {
       if (adminActor(request)) return;
       if (request.principal) throw new PageError(403, t('admin.error.notAdminTitle'), t('admin.error.notAdminText'));
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent('/admin/exchange')}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/admin/exchange');
     });
     const csrf = (request: FastifyRequest): SafeHtml => html`<input type="hidden" name="csrf" value="${request.csrfToken}">`;
     const cell = (v: unknown): SafeHtml => html`<td class="govuk-table__cell">${v === null || v === undefined ? '' : String(v)}</td>`;

@@ -2,7 +2,7 @@
 import { verify as argonVerify } from '@node-rs/argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { t } from '../i18n/index.js';
-import { html } from '../web/index.js';
+import { html, redirectToSignIn } from '../web/index.js';
 import type { IdentityContext } from './context.js';
 import { field, passkeyButton, passwordProblem, safeNext, sendPage } from './pages.js';
 import { registerPasskeyRegistration } from './passkeys.js';
@@ -19,7 +19,7 @@ export function registerStaffAccount(server: FastifyInstance, ctx: IdentityConte
 
   server.get('/staff/account', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
-    if (found?.principal?.kind !== 'staff') return reply.redirect('/staff/sign-in?next=/staff/account', 303);
+    if (found?.principal?.kind !== 'staff') return redirectToSignIn(reply, 'staff', request, '/staff/account');
     const { rows } = await db.query<{ n: string | number }>('select count(*) as n from identity_passkey where staff_id = $1', [found.principal.id]);
     return sendPage(reply, t('staff.account.title'), html`<h1 class="govuk-heading-l">${t('staff.account.title')}</h1>
 <p class="govuk-body"><a class="govuk-link" href="/staff/account/password">${t('staff.account.changePassword')}</a></p>
@@ -33,13 +33,13 @@ ${passkeyButton({ label: t('staff.account.addPasskey'), mode: 'register', option
 
   server.get<{ Querystring: { next?: string } }>('/staff/account/password', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
-    if (found?.principal?.kind !== 'staff') return reply.redirect('/staff/sign-in?next=/staff/account/password', 303);
+    if (found?.principal?.kind !== 'staff') return redirectToSignIn(reply, 'staff', request, '/staff/account/password');
     return newPasswordPage(reply, { ...own(), csrf: found.row.csrf_token, next: safeNext(request.query.next, '/staff/account'), error: null });
   });
 
   server.post('/staff/account/password', async (request, reply) => {
     const found = await sessions.loadWithPrincipal(request);
-    if (found?.principal?.kind !== 'staff' || !safeEqual(field(request.body, 'csrf'), found.row.csrf_token)) return reply.redirect('/staff/sign-in?next=/staff/account/password', 303);
+    if (found?.principal?.kind !== 'staff' || !safeEqual(field(request.body, 'csrf'), found.row.csrf_token)) return redirectToSignIn(reply, 'staff', request, '/staff/account/password');
     const staffId = found.principal.id;
     const next = safeNext(field(request.body, 'next'), '/staff/account');
     const accountKey = `staff:${staffId}`;

@@ -8,7 +8,7 @@ import { actorOf, hasRole, type Identity, type StaffPrincipal } from '../identit
 import { createLogger, GovflowError, isGovflowError, toGovflowError, type Logger } from '../kernel/index.js';
 import { listUndelivered, resendNotification } from '../notifications/index.js';
 import { listAuditEvents, type AuditEvent, type AuditFilter, type Database } from '../store/index.js';
-import { html, page, PARAM, paramsSchema, renderErrorSummary, useHtmlPageEdge, type HtmlValue, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { html, page, PARAM, paramsSchema, renderErrorSummary, useHtmlPageEdge, type HtmlValue, type NavigationItem, type SafeHtml, redirectToSignIn } from '../web/index.js';
 
 export interface OversightOptions {
   readonly engine: Engine;
@@ -171,7 +171,7 @@ export function createOversightPlugin(options: OversightOptions): (server: Fasti
         return;
       }
       if (s.principal) throw new OversightHttpError(403, 'You cannot use the operations pages', 'These pages are for administrators and auditors.');
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.method === 'GET' ? request.url.split('?')[0] ?? '/operations' : '/operations')}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/operations');
     });
 
     server.setErrorHandler(async (error, request, reply) => {

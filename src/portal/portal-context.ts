@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../kernel/index.js';
 import type { Payments } from '../payments/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Database } from '../store/index.js';
-import { formatDateTime, page, pageNotFound, type HtmlValue } from '../web/index.js';
+import { formatDateTime, page, pageNotFound, type HtmlValue, signInAddress } from '../web/index.js';
 import { PortalStore, type Submission } from './portal-store.js';
 import type { OnSubmitted } from './submission-hooks.js';
 import { createCaseStarts } from './case-starts.js';
@@ -136,7 +136,7 @@ export function createPortalContext(options: PortalOptions): PortalContext {
     citizen(request, reply, next = request.url) {
       const citizen = citizenOf(request);
       if (citizen) return citizen.id;
-      void reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`, 303);
+      void reply.redirect(signInAddress('citizen', next), 303);
       return null;
     },
     pageOr404(service, pageId) {

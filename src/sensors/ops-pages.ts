@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatNumber, t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
-import { html, htmlPageEdge, page, PageError, pageNotFound, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { html, htmlPageEdge, page, PageError, pageNotFound, type NavigationItem, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import { planRoute, type Stop } from './collection-route.js';
 import { MODEL_ATTRIBUTES, MODEL_TYPES, modelTypeOf } from './models.js';
 import { checkEntityId, entityIdParams, NgsiLdProblem, type SensorEntity } from './ngsi-ld.js';
@@ -160,7 +160,7 @@ export function registerOpsPages(server: FastifyInstance, sensors: Sensors, logg
   const staffOf = async (request: FastifyRequest, reply: FastifyReply): Promise<StaffPrincipal | null> => {
     const principal = request.principal;
     if (!principal) {
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/staff/sensors');
       return null;
     }
     if (principal.kind !== 'staff') throw new PageError(403, t('staff.sensors.forbidden'), t('staff.error.notStaffText'));

@@ -4,7 +4,7 @@ import { actorOf, type StaffPrincipal } from '../identity/index.js';
 import { t } from '../i18n/index.js';
 import { createLogger, type Logger } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
-import { formBody, html, htmlPageEdge, page, PageError, type FormBody, type HtmlValue, type NavigationItem } from '../web/index.js';
+import { formBody, html, htmlPageEdge, page, PageError, type FormBody, type HtmlValue, type NavigationItem, redirectToSignIn } from '../web/index.js';
 import { recordTrainingSession } from './records.js';
 import { CSRF_HEADER, openSandbox, type Sandbox } from './sandbox.js';
 import { registerTrainingPages } from './training-pages.js';
@@ -65,7 +65,7 @@ export function createTrainingPlugin(options: TrainingOptions): (server: Fastify
     const principal = request.principal;
     if (principal?.kind === 'staff') return { principal, csrfToken: request.csrfToken };
     if (principal) throw new PageError(403, t('staff.training.notStaffTitle'), t('staff.error.notStaffText'));
-    await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff/training')}`, 303);
+    await redirectToSignIn(reply, 'staff', request, '/staff/training');
     return null;
   }
 

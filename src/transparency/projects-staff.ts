@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatDay, t } from '../i18n/index.js';
 import type { Logger } from '../kernel/index.js';
 import type { Database } from '../store/index.js';
-import { formBody, formText, html, htmlPageEdge, page, PageError, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type NavigationItem, type SafeHtml } from '../web/index.js';
+import { formBody, formText, html, htmlPageEdge, page, PageError, PARAM, paramsSchema, renderErrorSummary, type FieldError, type FormBody, type NavigationItem, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import { progressBar as citizenProgressBar, statusTag as citizenStatusTag } from './projects-pages.js';
 import {
   addMilestone, checkMilestone, checkNewProject, checkProjectUpdate, completeMilestone, createProject, getProject, listProjects,
@@ -77,7 +77,7 @@ export function registerProjectsStaffPages(options: ProjectsStaffOptions): (serv
   async function staffOf(request: FastifyRequest, reply: FastifyReply): Promise<StaffPrincipal | null> {
     const principal = request.principal;
     if (!principal) {
-      await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0]!)}`, 303);
+      await redirectToSignIn(reply, 'staff', request, '/staff/projects');
       return null;
     }
     if (principal.kind !== 'staff') throw new PageError(403, t('staff.projects.forbiddenTitle'), t('staff.error.notStaffText'));

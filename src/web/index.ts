@@ -22,6 +22,8 @@ export type { FormBody, HtmlPageEdgeOptions, IncomingFile, MultipartLimits } fro
 export { htmlErrorHandler, PageError, pageNotFound, sessionExpired } from './page-error.js';
 export type { HtmlErrorOptions } from './page-error.js';
 export { errorPageDocument, isPageAddress } from './error-pages.js';
+export { pageToComeBackTo, redirectToSignIn, signInAddress } from './sign-in-address.js';
+export type { SignInArea } from './sign-in-address.js';
 export { SITE_CSS } from './site-css.js';
 export { appShellPlugin, isStatusPage, MANIFEST_PATH, OFFLINE_PATH, SERVICE_WORKER_PATH, STATUS_PAGES, webManifest } from './app-shell.js';
 export { iconPng, iconSvg } from './app-icon.js';

@@ -6,7 +6,7 @@ import { createLogger, GovflowError, type Logger } from '../kernel/index.js';
 import type { Privacy } from '../privacy/index.js';
 import type { Queryable } from '../store/index.js';
 import { currentLanguage, formatDay as formatCalendarDay, formatNumber, t } from '../i18n/index.js';
-import { formBody, formatDateTime, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml } from '../web/index.js';
+import { formBody, formatDateTime, html, page, PageError, type FieldError, type FormBody, type HtmlValue, type NavigationItem, type RawInput, type SafeHtml, redirectToSignIn } from '../web/index.js';
 import { diagramOf, type ProcessDiagram } from './diagram.js';
 import { slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
@@ -164,7 +164,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     const principal = request.principal;
     if (principal?.kind === 'staff') return { principal, csrfToken: request.csrfToken };
     if (principal) throw new PageError(403, t('staff.error.notStaffTitle'), t('staff.error.notStaffText'));
-    await reply.redirect(`/staff/sign-in?next=${encodeURIComponent(request.url.split('?')[0] ?? '/staff')}`, 303);
+    await redirectToSignIn(reply, 'staff', request, '/staff');
     return null;
   }
 

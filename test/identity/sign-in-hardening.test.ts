@@ -134,7 +134,7 @@ describeEachBackend('identity: staff sign-in hardening (issue 13)', (backend) =>
     // has expired", which links to sign-in) before the handler; and mia's password is still the old one.
     assert.equal((await c.post('/staff/account/password', one, { csrf, current: demo('mia').password, password: 'x'.repeat(20), confirm: 'x'.repeat(20) })).status, 403, 'its forms are refused');
     await signInStaff(s.base, 'mia');
-    assert.equal((await c.get('/staff/account', one)).headers.get('location'), '/staff/sign-in?next=/staff/account');
+    assert.equal((await c.get('/staff/account', one)).headers.get('location'), '/staff/sign-in?next=%2Fstaff%2Faccount');
     assert.equal((await c.get('/api/tasks', two)).status, 200, 'the other session is untouched');
 
     const aud = await signInStaff(s.base, 'aud');
