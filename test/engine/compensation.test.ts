@@ -116,6 +116,30 @@ describeEachBackend('engine: compensation and transactions', (backend) => {
     await assertCompleted(h, id);
   });
 
+  it('each instance of a multi-instance sub-process is compensated from outside, its handlers seeing that instance\'s item', async () => {
+    await deploy(h, bpmn('comp_misub',
+      `<startEvent id="s"/><subProcess id="perRoom"><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="=rooms" inputElement="room"/></extensionElements></multiInstanceLoopCharacteristics>
+         <startEvent id="rs"/>${job('hold', 'c6.hold')}${compensation('hold', 'c6.release')}${job('clean', 'c6.clean')}${compensation('clean', 'c6.unclean')}<endEvent id="re"/>
+         <sequenceFlow id="rf1" sourceRef="rs" targetRef="hold"/><sequenceFlow id="rf2" sourceRef="hold" targetRef="clean"/><sequenceFlow id="rf3" sourceRef="clean" targetRef="re"/></subProcess>
+       ${compensateThrow('undo', 'perRoom')}<endEvent id="e"/>`,
+      's -> perRoom; perRoom -> undo; undo -> e'));
+    const { id } = await h.engine.startInstance('comp_misub', { variables: { rooms: [101, 102] } });
+    for (let i = 0; i < 2; i++) {
+      await complete(h, 'c6.hold');
+      await complete(h, 'c6.clean');
+    }
+    const undone: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const ready = (await readyJobs(h, ['c6.release', 'c6.unclean'])).filter((j) => j.instanceId === id);
+      if (ready.length === 0) break;
+      assert.equal(ready.length, 1);
+      undone.push(`${ready[0]!.type}:${String(ready[0]!.variables['room'])}`);
+      await h.engine.completeJob(ready[0]!.id, { worker: 'w' });
+    }
+    assert.deepEqual(undone, ['c6.unclean:102', 'c6.release:102', 'c6.unclean:101', 'c6.release:101']);
+    await assertCompleted(h, id);
+  });
+
   it('a compensation throw in an error event sub-process compensates the scope it interrupted; unfinished work is not compensated', async () => {
     await deploy(h, bpmn('comp_esp',
       `<startEvent id="s"/>${job('reserve', 'c5.reserve')}${compensation('reserve', 'c5.release')}<parallelGateway id="fork"/>

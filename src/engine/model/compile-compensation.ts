@@ -92,7 +92,11 @@ function checkCancel(element: ElementModel, elements: Readonly<Record<string, El
     else if (!(transaction.boundaryEvents ?? []).some((b) => elements[b]?.event?.kind === 'cancel')) {
       report.invalid(element.id, `transaction ${transaction.id} has a cancel end event (${element.id}) but no cancel boundary event to leave through`);
     }
-  } else if (element.type === 'boundaryEvent' && !elements[element.attachedTo ?? '']?.transaction) {
-    report.invalid(element.id, `cancel boundary event ${element.id} must be attached to a transaction sub-process`);
+  } else if (element.type === 'boundaryEvent') {
+    const transaction = elements[element.attachedTo ?? ''];
+    if (!transaction?.transaction) report.invalid(element.id, `cancel boundary event ${element.id} must be attached to a transaction sub-process`);
+    else if ((transaction.boundaryEvents ?? []).filter((b) => elements[b]?.event?.kind === 'cancel').length > 1) {
+      report.invalid(element.id, `transaction ${transaction.id} has more than one cancel boundary event; it can be left through one only`);
+    }
   }
 }

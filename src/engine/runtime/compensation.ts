@@ -28,6 +28,8 @@ export abstract class StepCompensation extends StepListeners {
         if (record.scope !== token.id) continue;
         record.scope = token.scope;
         record.within = [...(record.within ?? []), element.id];
+        // Inside an instance of a multi-instance sub-process, a handler sees that instance's locals (its item).
+        if (token.index !== undefined && token.vars && !record.vars) record.vars = structuredClone(token.vars);
       }
     }
     // A multi-instance body is not compensated as a whole: each of its completed inner instances is.

@@ -49,13 +49,14 @@ export interface Token {
  * A completed activity whose compensation handler has not run. `scope` is the live scope it belongs to: when an
  * embedded sub-process (or a multi-instance body) completes, its records move to the enclosing scope and the
  * sub-process's element id is added to `within`, so compensating the scope (or that sub-process by activityRef)
- * still finds them. `vars`: an inner multi-instance instance's locals (its item), given to its handler.
+ * still finds them. `vars`: the locals (item, loop counter) of the multi-instance instance it completed in, given to
+ * its handler.
  */
 export interface Compensable {
   readonly elementId: string;
   scope: string;
   within?: string[];
-  readonly vars?: Record<string, unknown>;
+  vars?: Record<string, unknown>;
 }
 
 export interface ExecutionState {
