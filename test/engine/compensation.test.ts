@@ -154,6 +154,21 @@ describeEachBackend('engine: compensation and transactions', (backend) => {
     await assertCompleted(h, id);
   });
 
+  it('what completed inside a sub-process that was then interrupted is never compensated', async () => {
+    await deploy(h, bpmn('comp_cut',
+      `<startEvent id="s"/>${job('open', 'c7.open')}${compensation('open', 'c7.close')}
+       ${subProcess('work', `<startEvent id="ws"/>${job('draft', 'c7.draft')}${compensation('draft', 'c7.shred')}${job('review', 'c7.review')}<endEvent id="we"/>`, 'ws -> draft; draft -> review; review -> we')}
+       <boundaryEvent id="stop" attachedToRef="work">${errorRef('Stop')}</boundaryEvent>${compensateEnd('undo')}<endEvent id="e"/>`,
+      's -> open; open -> work; work -> e; stop -> undo', error('Stop', 'STOP')));
+    const { id } = await h.engine.startInstance('comp_cut');
+    await complete(h, 'c7.open');
+    await complete(h, 'c7.draft');
+    const review = await oneJob(h, 'c7.review');
+    await h.engine.throwJobError(review.id, { worker: 'w', errorCode: 'STOP' });
+    assert.deepEqual(await workOneAtATime(h, ['c7.close', 'c7.shred'], id), ['c7.close'], 'draft completed, but inside the interrupted sub-process');
+    await assertCompleted(h, id);
+  });
+
   it('a cancel end event in a transaction compensates it in reverse order and leaves through the cancel boundary', async () => {
     await deploy(h, bpmn('txn',
       `<startEvent id="s"/>
