@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, createManualClock, type Engine, type ManualClock } from '../src/engine/index.js';
 import { openDatabase, type Database } from '../src/store/index.js';
-import { bpmn, job, userTask } from '../test/engine/bpmn.js';
+import { bpmn, compensateEnd, compensateThrow, compensation, job, subProcess, userTask } from '../test/engine/bpmn.js';
 import { awardDmn } from '../test/engine/decision-models.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -286,6 +286,50 @@ const SCENARIOS: Scenario[] = [
           await engine.runDueTimers();
         }
         await workAll(engine, clock, 'closed', () => ({ closed: true }));
+      }
+    },
+  },
+  {
+    // Issue 16: compensation. A booking, a multi-instance letter run inside an embedded sub-process and a charge,
+    // each with a compensation handler; a throw event undoes the charge alone (activityRef), then either the case
+    // is kept or a compensation end event undoes the rest in reverse order of completion (each letter with its
+    // own item). And a transaction sub-process left through its cancel boundary after a cancel end event
+    // compensated it, next to one that ends normally.
+    name: 'compensation',
+    files: {
+      'compensation.bpmn': bpmn('compensation',
+        `<startEvent id="s"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}
+         ${subProcess('post', `<startEvent id="ps"/><serviceTask id="send"><extensionElements><zeebe:taskDefinition type="c.send"/></extensionElements>
+           <multiInstanceLoopCharacteristics><extensionElements><zeebe:loopCharacteristics inputCollection="=letters" inputElement="letter"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>
+           ${compensation('send', 'c.recall')}<endEvent id="pe"/>`, 'ps -> send; send -> pe')}
+         ${job('charge', 'c.charge')}${compensation('charge', 'c.refund')}${compensateThrow('undoCharge', 'charge')}<exclusiveGateway id="keep"/><endEvent id="kept"/>${compensateEnd('undoAll')}`,
+        's -> book; book -> post; post -> charge; charge -> undoCharge; undoCharge -> keep; keep -> kept [= keep]; keep -> undoAll (default)'),
+      'transaction.bpmn': bpmn('booking',
+        `<startEvent id="s"/>
+         <transaction id="txn"><startEvent id="ts"/>${job('seat', 't.seat')}${compensation('seat', 't.freeSeat')}${job('pay', 't.pay')}${compensation('pay', 't.refund')}
+           <exclusiveGateway id="paid" default="tf5"/><endEvent id="te"/><endEvent id="abort"><cancelEventDefinition/></endEvent>
+           <sequenceFlow id="tf1" sourceRef="ts" targetRef="seat"/><sequenceFlow id="tf2" sourceRef="seat" targetRef="pay"/><sequenceFlow id="tf3" sourceRef="pay" targetRef="paid"/>
+           <sequenceFlow id="tf4" sourceRef="paid" targetRef="abort"><conditionExpression xsi:type="tFormalExpression">=ok = false</conditionExpression></sequenceFlow><sequenceFlow id="tf5" sourceRef="paid" targetRef="te"/></transaction>
+         <boundaryEvent id="cancelled" attachedToRef="txn"><cancelEventDefinition/></boundaryEvent>${job('apologise', 't.apologise')}<endEvent id="e"/><endEvent id="ce"/>`,
+        's -> txn; txn -> e; cancelled -> apologise; apologise -> ce'),
+    },
+    async run(engine, clock) {
+      for (const keep of [false, true]) {
+        await engine.startInstance('compensation', { variables: { letters: ['a', 'b', 'c'], keep }, businessKey: `C-${keep}`, actor: 'portal' });
+        await workAll(engine, clock, 'c.book', () => ({ booking: 'B-1' }));
+        await workAll(engine, clock, 'c.send', (vars) => ({ [`sent_${String(vars['letter'])}`]: true }));
+        await workAll(engine, clock, 'c.charge', () => ({ charged: 25 }));
+        for (let round = 0; round < 6; round++) {
+          let worked = 0;
+          for (const type of ['c.refund', 'c.recall', 'c.unbook']) worked += await workAll(engine, clock, type, (vars) => ({ [`undone_${type.replace('.', '_')}${vars['letter'] ? `_${String(vars['letter'])}` : ''}`]: true }));
+          if (worked === 0) break;
+        }
+      }
+      for (const ok of [false, true]) {
+        await engine.startInstance('booking', { variables: {}, businessKey: `T-${ok}`, actor: 'portal' });
+        await workAll(engine, clock, 't.seat', () => ({ seat: '12A' }));
+        await workAll(engine, clock, 't.pay', () => ({ ok }));
+        for (const type of ['t.refund', 't.freeSeat', 't.apologise']) await workAll(engine, clock, type, () => ({ [`done_${type.replace('.', '_')}`]: true }));
       }
     },
   },

@@ -64,3 +64,14 @@ export const escalation = (id: string, code: string) => `<escalation id="${id}" 
 /** `zeebe:ioMapping` with inputs and outputs given as `target: =source`. */
 export const ioMapping = (inputs: Record<string, string>, outputs: Record<string, string> = {}) =>
   `<zeebe:ioMapping>${Object.entries(inputs).map(([t, s]) => `<zeebe:input source="${escapeXml(s)}" target="${t}"/>`).join('')}${Object.entries(outputs).map(([t, s]) => `<zeebe:output source="${escapeXml(s)}" target="${t}"/>`).join('')}</zeebe:ioMapping>`;
+
+/** A compensation boundary event on `activity`, associated with a service-task handler (element id = job type `handler`). */
+export const compensation = (activity: string, handler: string, handlerExtensions = '') =>
+  `<boundaryEvent id="${activity}_undo" attachedToRef="${activity}"><compensateEventDefinition/></boundaryEvent>
+   <serviceTask id="${handler}" isForCompensation="true"><extensionElements><zeebe:taskDefinition type="${handler}"/>${handlerExtensions}</extensionElements></serviceTask>
+   <association id="${activity}_assoc" associationDirection="One" sourceRef="${activity}_undo" targetRef="${handler}"/>`;
+/** Compensation intermediate throw and end events: of one activity (`activityRef`), or of the whole scope. */
+export const compensateThrow = (id: string, activityRef?: string) =>
+  `<intermediateThrowEvent id="${id}"><compensateEventDefinition${activityRef ? ` activityRef="${activityRef}"` : ''}/></intermediateThrowEvent>`;
+export const compensateEnd = (id: string, activityRef?: string) =>
+  `<endEvent id="${id}"><compensateEventDefinition${activityRef ? ` activityRef="${activityRef}"` : ''}/></endEvent>`;

@@ -176,8 +176,8 @@ describeEachBackend('engine: unsupported elements are refused at deploy time', (
       xml: bpmn('unsupported_js', '<startEvent id="s"/>\n<scriptTask id="js" scriptFormat="javascript"><script>process.exit(1)</script></scriptTask>\n<endEvent id="e"/>', 's -> js; js -> e'),
     },
     {
-      name: 'a compensation boundary event', id: 'comp', type: /compensat/i,
-      xml: bpmn('unsupported_comp', `<startEvent id="s"/>${userTask('t')}\n<boundaryEvent id="comp" attachedToRef="t"><compensateEventDefinition/></boundaryEvent>\n<endEvent id="e"/>`, 's -> t; t -> e'),
+      name: 'a compensation event sub-process', id: 'comp', type: /compensation event sub-processes are not supported/i,
+      xml: bpmn('unsupported_comp', `<startEvent id="s"/>${userTask('t')}\n<subProcess id="undo" triggeredByEvent="true">\n<startEvent id="comp"><compensateEventDefinition/></startEvent><endEvent id="ue"/><sequenceFlow id="uf" sourceRef="comp" targetRef="ue"/></subProcess>\n<endEvent id="e"/>`, 's -> t; t -> e'),
     },
   ];
 

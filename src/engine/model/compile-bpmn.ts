@@ -7,6 +7,7 @@ import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlError
 import { camundaCallBindings } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
+import { linkCompensation } from './compile-compensation.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
@@ -22,22 +23,22 @@ const ELEMENT_TYPE_BY_MODDLE: Record<string, ElementType> = {
   'bpmn:UserTask': 'userTask', 'bpmn:ServiceTask': 'serviceTask', 'bpmn:SendTask': 'sendTask', 'bpmn:ReceiveTask': 'receiveTask',
   'bpmn:ManualTask': 'manualTask', 'bpmn:ScriptTask': 'scriptTask', 'bpmn:BusinessRuleTask': 'businessRuleTask',
   'bpmn:ExclusiveGateway': 'exclusiveGateway', 'bpmn:ParallelGateway': 'parallelGateway', 'bpmn:InclusiveGateway': 'inclusiveGateway',
-  'bpmn:EventBasedGateway': 'eventBasedGateway', 'bpmn:SubProcess': 'subProcess', 'bpmn:CallActivity': 'callActivity',
+  'bpmn:EventBasedGateway': 'eventBasedGateway', 'bpmn:SubProcess': 'subProcess', 'bpmn:Transaction': 'subProcess', 'bpmn:CallActivity': 'callActivity',
 };
 /** Carry no behaviour; ignored by design (documentation and data artefacts). */
 const IGNORED = new Set(['bpmn:SequenceFlow', 'bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
 const EVENT_KIND_BY_DEFINITION: Record<string, EventSpec['kind']> = {
   'bpmn:MessageEventDefinition': 'message', 'bpmn:TimerEventDefinition': 'timer', 'bpmn:SignalEventDefinition': 'signal',
   'bpmn:ErrorEventDefinition': 'error', 'bpmn:EscalationEventDefinition': 'escalation', 'bpmn:TerminateEventDefinition': 'terminate',
-  'bpmn:LinkEventDefinition': 'link',
+  'bpmn:LinkEventDefinition': 'link', 'bpmn:CompensateEventDefinition': 'compensation', 'bpmn:CancelEventDefinition': 'cancel',
 };
 /** Which event triggers the engine executes, per event type. */
 const SUPPORTED_EVENTS: Record<string, ReadonlySet<EventSpec['kind']>> = {
   startEvent: new Set(['none', 'message', 'timer', 'signal', 'error', 'escalation']),
-  endEvent: new Set(['none', 'terminate', 'error', 'message', 'escalation', 'signal']),
+  endEvent: new Set(['none', 'terminate', 'error', 'message', 'escalation', 'signal', 'compensation', 'cancel']),
   intermediateCatchEvent: new Set(['message', 'timer', 'signal', 'link']),
-  intermediateThrowEvent: new Set(['none', 'message', 'signal', 'escalation', 'link']),
-  boundaryEvent: new Set(['message', 'timer', 'signal', 'error', 'escalation']),
+  intermediateThrowEvent: new Set(['none', 'message', 'signal', 'escalation', 'link', 'compensation']),
+  boundaryEvent: new Set(['message', 'timer', 'signal', 'error', 'escalation', 'compensation', 'cancel']),
 };
 const FEEL_LANGUAGES = new Set([
   'feel', 'https://www.omg.org/spec/dmn/20191111/feel/', 'http://www.omg.org/spec/feel/20140401',
@@ -71,9 +72,9 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
   }
   const moddle = moddleFor(xml);
   let definitions: Node;
-  let parseWarnings: { message: string }[];
+  let parseWarnings: { message: string; property?: string; value?: string }[];
   try {
-    const parsed = (await moddle.fromXML(xml, 'bpmn:Definitions')) as unknown as { rootElement: Node; warnings: { message: string }[] };
+    const parsed = (await moddle.fromXML(xml, 'bpmn:Definitions')) as unknown as { rootElement: Node; warnings: typeof parseWarnings };
     definitions = parsed.rootElement;
     parseWarnings = parsed.warnings;
   } catch (cause) {
@@ -89,6 +90,8 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
   const lineOf = lineIndex(xml);
   const problems = new Problems();
   for (const warning of parseWarnings) {
+    // An activityRef that names nothing would otherwise read as "compensate everything".
+    if (warning.property === 'bpmn:activityRef') problems.add('GOVFLOW_ERR_BPMN_INVALID', source, undefined, `a compensation event names activity '${warning.value ?? ''}', which does not exist`);
     // Unresolved references in data and vendor attributes are harmless; the ones execution needs (flow ends,
     // messages, signals, errors) are reported by the checks below with the element that holds them.
     // Unknown vendor extensions are legal BPMN; only broken structure is a problem.
@@ -136,6 +139,7 @@ class ProcessCompiler {
     const id = this.process.id ?? 'process';
     const scope = this.compileScope(this.process, null);
     this.checkCycles();
+    linkCompensation(this.process, this.elements, { invalid: (at, what) => this.problems.add('GOVFLOW_ERR_BPMN_INVALID', at, this.lineOf(at), what), unsupported: (at, what) => this.problems.add('GOVFLOW_ERR_BPMN_UNSUPPORTED', at, this.lineOf(at), what) });
     const listeners = compileListeners(this.process, this.listenerSite(this.process, 'process', undefined, false));
     const triggered = Object.values(this.elements).filter((e) => e.parent === null && e.type === 'startEvent' && e.event && e.event.kind !== 'none').map((e) => e.id);
     return {
@@ -203,7 +207,6 @@ class ProcessCompiler {
       if (!type) {
         const reason: Record<string, string> = {
           'bpmn:ComplexGateway': 'complex gateways are not supported; use inclusive or exclusive gateways',
-          'bpmn:Transaction': 'transaction sub-processes are not supported',
           'bpmn:AdHocSubProcess': 'ad-hoc sub-processes are not supported',
           'bpmn:ChoreographyTask': 'choreographies are not executable',
         };
@@ -222,7 +225,7 @@ class ProcessCompiler {
     }
     if (noneStarts.length > 1) this.invalid(container, `${container.id ?? 'the process'} has ${noneStarts.length} none start events (${noneStarts.join(', ')}); only one is allowed`);
     const isEventSub = prop<boolean>(container, 'triggeredByEvent') === true;
-    if (container.$type === 'bpmn:SubProcess' && !isEventSub && noneStarts.length === 0 && flowElements.length > 0) {
+    if (container.$type !== 'bpmn:Process' && !isEventSub && noneStarts.length === 0 && flowElements.length > 0) {
       this.invalid(container, `sub-process ${container.id} needs a none start event`);
     }
     return { startEvent: noneStarts[0], eventSubProcesses };
@@ -364,6 +367,7 @@ class ProcessCompiler {
       }
       case 'subProcess': {
         base.triggeredByEvent = prop<boolean>(node, 'triggeredByEvent') === true;
+        if (node.$type === 'bpmn:Transaction') base.transaction = true;
         const inner = this.compileScope(node, id);
         if (inner.startEvent) base.startEvent = inner.startEvent;
         base.eventSubProcesses = inner.eventSubProcesses;
@@ -391,7 +395,7 @@ class ProcessCompiler {
       else this.unsupported(node, 'standard loops are not supported; use multi-instance');
     }
     if (text(node, 'resultVariable') !== undefined && type !== 'businessRuleTask' && type !== 'scriptTask') this.unsupported(node, 'camunda:resultVariable only means something on a business rule or script task; remove it');
-    if (prop<boolean>(node, 'isForCompensation')) this.unsupported(node, 'compensation activities are not supported yet');
+    if (prop<boolean>(node, 'isForCompensation')) base.isForCompensation = true;
     const listeners = compileListeners(node, this.listenerSite(node, type, base.event?.kind, base.triggeredByEvent === true));
     if (listeners) base.listeners = listeners;
     return base;
@@ -561,6 +565,10 @@ class ProcessCompiler {
       return undefined;
     }
     const kind: EventSpec['kind'] = definition ? EVENT_KIND_BY_DEFINITION[definition.$type]! : 'none';
+    if (kind === 'compensation' && type === 'startEvent') {
+      this.unsupported(node, 'compensation event sub-processes are not supported (nor by Camunda 8); attach a compensation boundary event with its handler to each activity to undo');
+      return undefined;
+    }
     if (!SUPPORTED_EVENTS[type]?.has(kind)) {
       this.unsupported(node, `a ${kind} ${type.replace(/([A-Z])/g, ' $1').toLowerCase()} is not supported`);
       return undefined;
@@ -605,6 +613,11 @@ class ProcessCompiler {
       }
       case 'timer':
         return this.compileTimer(definition!, node);
+      case 'compensation': {
+        if (prop<boolean>(definition, 'waitForCompletion') === false) this.unsupported(node, 'waitForCompletion="false" is not supported: a compensation event waits for its handlers (as in Camunda 8); remove the attribute');
+        const activity = prop<Node>(definition, 'activityRef')?.id;
+        return activity ? { kind, activityRef: activity } : { kind };
+      }
       case 'link': {
         const name = text(definition, 'name') ?? '';
         if (!name) this.invalid(node, `link event ${node.id} needs a name`);
@@ -724,7 +737,7 @@ class ProcessCompiler {
     const collect = (container: Node): void => {
       for (const n of nodes(container, 'flowElements')) {
         flowElements.push(n);
-        if (n.$type === 'bpmn:SubProcess') collect(n);
+        if (Array.isArray(n['flowElements'])) collect(n);
       }
     };
     collect(this.process);

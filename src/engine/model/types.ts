@@ -11,7 +11,7 @@ export const ELEMENT_TYPES = [
 ] as const;
 export type ElementType = (typeof ELEMENT_TYPES)[number];
 
-export type EventKind = 'none' | 'message' | 'timer' | 'signal' | 'error' | 'escalation' | 'terminate' | 'link';
+export type EventKind = 'none' | 'message' | 'timer' | 'signal' | 'error' | 'escalation' | 'terminate' | 'link' | 'compensation' | 'cancel';
 
 export interface TimerSpec {
   readonly type: 'duration' | 'date' | 'cycle';
@@ -29,6 +29,8 @@ export interface EventSpec {
   /** Error or escalation code; undefined on a catch event means "catch all". */
   readonly code?: string;
   readonly linkName?: string;
+  /** A compensation throw or end event: the one activity it compensates (same scope); absent for all of them. */
+  readonly activityRef?: string;
 }
 
 /** A FEEL expression (`source`) whose value is written to a variable path (`target`, dots for nesting). */
@@ -126,6 +128,12 @@ export interface ElementModel {
   readonly eventSubProcesses?: readonly string[];
   /** Execution listeners in model order; left out when there are none (so older models keep their checksum). */
   readonly listeners?: readonly ListenerSpec[];
+  /** An activity with a compensation boundary event: its handler (the activity marked isForCompensation). */
+  readonly compensationHandler?: string;
+  /** A compensation handler: it runs only when compensation is thrown, never through a flow. */
+  readonly isForCompensation?: boolean;
+  /** A transaction sub-process: a cancel end event inside compensates it and leaves through its cancel boundary. */
+  readonly transaction?: boolean;
   /** Where it is in the source file, for messages that point at it. */
   readonly line?: number;
 }

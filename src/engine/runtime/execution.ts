@@ -3,7 +3,7 @@ import { isExpression, stripEquals } from '../model/feel.js';
 import { addDuration, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
 import type { DecisionSpec, ElementModel } from '../model/types.js';
 import { IncidentSignal, withPath, type Operation } from './step-flow.js';
-import { StepListeners } from './step-listeners.js';
+import { StepCompensation } from './compensation.js';
 import type { StepInput, StepResult } from './step-types.js';
 import { computeTimer } from './timers.js';
 import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js';
@@ -25,7 +25,7 @@ export function applyCommand(input: StepInput, command: Command, hooks: RuntimeH
   return step.result();
 }
 
-class Step extends StepListeners {
+class Step extends StepCompensation {
   // ---------------------------------------------------------------- the loop
 
   run(command: Command): void {
@@ -428,7 +428,8 @@ class Step extends StepListeners {
   private subscribeBoundaries(token: Token, element: ElementModel): void {
     for (const boundaryId of element.boundaryEvents ?? []) {
       const boundary = this.element(boundaryId);
-      if (boundary.event?.kind === 'error' || boundary.event?.kind === 'escalation') continue; // caught when thrown
+      // Errors and escalations are caught when thrown; compensation and cancel boundaries are not subscriptions.
+      if (boundary.event?.kind !== 'message' && boundary.event?.kind !== 'timer' && boundary.event?.kind !== 'signal') continue;
       this.subscribeCatch(token, boundary, token.id);
     }
   }
@@ -532,6 +533,12 @@ class Step extends StepListeners {
           this.emit('message.published', token, { messageName: event.messageName, correlationKey: key ?? null });
         }
         this.queue.push({ op: 'complete', token: token.id });
+        return;
+      case 'compensation':
+        this.throwCompensation(token, element);
+        return;
+      case 'cancel':
+        this.cancelTransaction(token);
         return;
       case 'link': {
         this.emit('element.completed', token);

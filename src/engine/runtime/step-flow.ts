@@ -60,6 +60,10 @@ export abstract class StepFlow {
   // Execution listeners (step-listeners.ts): true when the token now waits for a listener job instead.
   protected abstract beginStartListeners(token: Token, element: ElementModel | undefined, triggered?: Variables, startEventId?: string): boolean;
   protected abstract beginEndListeners(token: Token, element: ElementModel | undefined, resultContext: Variables, takeFlows?: string[]): boolean;
+  // Compensation (compensation.ts): completions are recorded, cancelled scopes forgotten, a throw event's handlers run.
+  protected abstract compensableCompleted(token: Token, element: ElementModel): void;
+  protected abstract compensableCancelled(scopeId: string): void;
+  protected abstract nextCompensation(thrower: Token): void;
 
   protected element(id: string): ElementModel {
     const element = this.model.elements[id];
@@ -200,6 +204,7 @@ export abstract class StepFlow {
     mi.completed++;
     mi.active--;
     this.emit('element.completed', inner, { loopCounter: inner.index! + 1 });
+    this.compensableCompleted(inner, element);
     if (inner.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: inner.id });
     delete this.state.tokens[inner.id];
     const done = spec.completionCondition
@@ -222,6 +227,7 @@ export abstract class StepFlow {
     const spec = element.multiInstance!;
     if (spec.outputCollection) this.propagate(body.scope, spec.outputCollection, body.mi!.outputs.map((v) => (v === undefined ? null : v)));
     this.emit('element.completed', body, { multiInstanceBody: true });
+    this.compensableCompleted(body, element);
     if (body.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: body.id });
     delete this.state.tokens[body.id];
     this.leave(element, body.scope!, undefined);
@@ -255,6 +261,7 @@ export abstract class StepFlow {
       }
       const flows = takeFlows ?? this.outgoingFlows(token, element);
       this.emit('element.completed', token);
+      this.compensableCompleted(token, element);
       if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
       delete this.state.tokens[token.id];
       this.leave(element, token.scope!, flows);
@@ -310,6 +317,10 @@ export abstract class StepFlow {
     if (!scope || scope.wait === 'mi' || scope.wait === 'incident' || scope.listener) return;
     for (const t of Object.values(this.state.tokens)) if (t.scope === scopeId) return;
     if (this.queue.some((o) => o.op === 'activate' && o.scope === scopeId)) return;
+    if (scope.compensation) {
+      this.nextCompensation(scope);
+      return;
+    }
     // A token that waits at an inclusive join is still in the scope: the join fires once nothing else can arrive.
     for (const [key, flows] of Object.entries(this.state.joins)) {
       if (flows.length > 0 && key.startsWith(`${scopeId}|`) && this.model.elements[key.slice(scopeId.length + 1)]?.type === 'inclusiveGateway') return;
@@ -322,6 +333,7 @@ export abstract class StepFlow {
     this.clearJoins(scope.id);
     if (scope.esp) {
       this.emit('element.completed', scope);
+      this.compensableCompleted(scope, this.element(scope.elementId));
       if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
       delete this.state.tokens[scope.id];
       this.queue.push({ op: 'checkScope', scope: scope.scope });
@@ -336,6 +348,7 @@ export abstract class StepFlow {
     if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
     delete this.state.tokens[scope.id];
     this.clearJoins(scope.id);
+    delete this.state.compensable;
     this.status = 'completed';
     this.emit('process.completed', undefined, {});
     if (this.input.hasParent) this.effects.push({ type: 'notifyParent', command: { type: 'childCompleted', elementInstance: '', variables: this.variables } });
@@ -353,6 +366,7 @@ export abstract class StepFlow {
   protected cancelToken(token: Token, includeSelf: boolean): void {
     for (const child of Object.values(this.state.tokens).filter((t) => t.scope === token.id)) this.cancelToken(child, true);
     this.clearJoins(token.id);
+    this.compensableCancelled(token.id);
     if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
     if (token.wait === 'call') this.effects.push({ type: 'cancelChild', elementInstance: token.id });
     if (token.wait === 'incident') this.effects.push({ type: 'resolveIncidents', elementInstance: token.id });

@@ -2,7 +2,7 @@ import type { RuntimeEventType } from '../event-types.js';
 
 /** The runtime's data: execution state stored per instance, the commands that drive it, and what it asks of storage. */
 
-export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident';
+export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident' | 'compensation';
 
 export interface MultiInstanceState {
   readonly sequential: boolean;
@@ -38,6 +38,25 @@ export interface Token {
    * flows a gateway chose, the start event a process begins at).
    */
   listener?: { event: 'start' | 'end'; index: number; vars?: Record<string, unknown>; takeFlows?: string[]; startEventId?: string };
+  /**
+   * A compensation throw or end event (or a transaction's cancel end event) running handlers: those still to run,
+   * in order, one at a time as the throw's children; `cancel` leaves the transaction through its cancel boundary.
+   */
+  compensation?: { pending: Compensable[]; cancel?: boolean };
+}
+
+/**
+ * A completed activity whose compensation handler has not run. `scope` is the live scope it belongs to: when an
+ * embedded sub-process (or a multi-instance body) completes, its records move to the enclosing scope and the
+ * sub-process's element id is added to `within`, so compensating the scope (or that sub-process by activityRef)
+ * still finds them. `vars`: the locals (item, loop counter) of the multi-instance instance it completed in, given to
+ * its handler.
+ */
+export interface Compensable {
+  readonly elementId: string;
+  scope: string;
+  within?: string[];
+  vars?: Record<string, unknown>;
 }
 
 export interface ExecutionState {
@@ -45,6 +64,8 @@ export interface ExecutionState {
   tokens: Record<string, Token>;
   /** Arrivals at joining gateways: key `${scopeTokenId}|${gatewayId}` → the flows that arrived. */
   joins: Record<string, string[]>;
+  /** Completed activities with a compensation handler, in order of completion; absent until there is one. */
+  compensable?: Compensable[];
 }
 
 export type Variables = Record<string, unknown>;
