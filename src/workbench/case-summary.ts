@@ -120,7 +120,9 @@ export function statusInWords(f: StatusFacts): string {
 /** One event of the case as a sentence for the history, or null for the engine's bookkeeping a person need not read. */
 export function historyLine(e: EventView, stepName: (elementId: string) => string, nameOf: (actor: string) => string, service: Service | undefined): string | null {
   const step = e.elementId ? stepName(e.elementId) : '';
-  const who = e.actor ? nameOf(e.actor) : t('staff.history.system');
+  // A transition that waited for user task listeners is recorded by the listener's step; `by` is who asked for it.
+  const by = typeof e.data['by'] === 'string' ? e.data['by'] : e.actor;
+  const who = by ? nameOf(by) : t('staff.history.system');
   const d = e.data;
   switch (e.type) {
     case 'process.started': return t('staff.history.received');
