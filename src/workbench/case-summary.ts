@@ -131,9 +131,17 @@ export function historyLine(e: EventView, stepName: (elementId: string) => strin
     case 'task.created': return t('staff.history.taskCreated', { step });
     case 'task.claimed': return t('staff.history.taskClaimed', { who: nameOf(String(d['assignee'] ?? e.actor ?? '')), step });
     case 'task.unclaimed': return t('staff.history.taskReleased', { who, step });
-    case 'task.assigned': return d['assignee'] ? t('staff.history.taskAssigned', { who, step, to: nameOf(String(d['assignee'])) }) : t('staff.history.taskUnassigned', { who, step });
+    case 'task.assigned':
+      // Through assigning listeners, a claim or a release is recorded as the assignment it became.
+      if (d['action'] === 'claim' && d['assignee']) return t('staff.history.taskClaimed', { who: nameOf(String(d['assignee'])), step });
+      if (d['action'] === 'unclaim') return t('staff.history.taskReleased', { who, step });
+      return d['assignee'] ? t('staff.history.taskAssigned', { who, step, to: nameOf(String(d['assignee'])) }) : t('staff.history.taskUnassigned', { who, step });
     case 'task.escalated': return t('staff.history.taskEscalated', { who, step, to: (d['to'] as string[] | undefined)?.join(', ') ?? t('staff.history.aManager'), reason: String(d['reason'] ?? '') });
     case 'task.completed': return t('staff.history.taskCompleted', { who, step });
+    case 'task.denied': {
+      const reason = typeof d['reason'] === 'string' ? d['reason'] : t('staff.task.noReasonGiven');
+      return d['event'] === 'completing' ? t('staff.history.taskCompletionRefused', { who, step, reason }) : t('staff.history.taskAssignmentRefused', { who, step, reason });
+    }
     case 'decision.evaluated': return t('staff.history.rulesGave', { step, output: valueInWords(d['output']) });
     case 'decision.issued': return t('staff.history.decisionIssued');
     case 'registry.queried': return t('staff.history.registryAsked', { step: step || t('staff.history.registryLookUp'), registry: String(d['registry'] ?? ''), purpose: String(d['purpose'] ?? '') });

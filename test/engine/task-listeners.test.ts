@@ -181,6 +181,22 @@ describeEachBackend('user task listeners (zeebe:taskListeners) as jobs', (backen
     await assertCompleted(h, started.id);
   });
 
+  it('an inline handler as a listener lets the transition through in the step; one that sets variables is an incident', async () => {
+    await deploy(h, reviewModel('utl_inline', listeners('completing|govflow:noop', 'completing|utl.after-noop')));
+    const started = await h.engine.startInstance('utl_inline');
+    await h.engine.completeTask((await openTask(started.id)).id, { actor: 'clerk', variables: { ok: true } });
+    const after = await oneJob(h, 'utl.after-noop');
+    assert.equal(after.headers['io.camunda.zeebe:action'], 'complete');
+    await h.engine.completeJob(after.id, { worker: 'w' });
+    assert.equal((await assertCompleted(h, started.id)).variables['ok'], true);
+
+    await deploy(h, reviewModel('utl_inline_set', `<zeebe:taskHeaders><zeebe:header key="stamped" value="yes"/></zeebe:taskHeaders>${listeners('creating|govflow:set')}`));
+    const set = await h.engine.startInstance('utl_inline_set');
+    const [incident] = await h.engine.listIncidents({ instanceId: set.id, state: 'open' });
+    assert.match(incident!.message, /cannot/);
+    assert.deepEqual(await h.engine.listTasks({ instanceId: set.id }), []);
+  });
+
   it('a listener job cannot be completed with variables or throw a BPMN error; a job result is only for task listener jobs', async () => {
     await deploy(h, bpmn('utl_rules', `<startEvent id="s"/>${userTask('review', listeners('completing|utl.rules'))}<serviceTask id="after"><extensionElements><zeebe:taskDefinition type="utl.after"/></extensionElements></serviceTask><endEvent id="e"/>`, 's -> review; review -> after; after -> e'));
     const started = await h.engine.startInstance('utl_rules');

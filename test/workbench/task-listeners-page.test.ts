@@ -64,6 +64,7 @@ describeEachBackend('workbench: a task whose completing listener checks the comp
     const refused = await get(`/staff/cases/${started.id}`);
     assert.match(refused.text, /The checks refused to complete the task: the envelope has no reference/);
     assert.match(refused.text, new RegExp(`action="/staff/tasks/${task!.id}/complete"`), 'the staff member can complete it again');
+    assert.match(refused.text, /asked to complete the task .{0,40}sort-post.{0,40}; the checks refused: the envelope has no reference/, 'the history says so too');
 
     assert.equal((await post(`/staff/tasks/${task!.id}/complete`)).status, 303);
     const [second] = await govflow.engine.activateJobs({ type: 'post.check', worker: 'checker' });

@@ -171,6 +171,23 @@ export abstract class StepTaskListeners extends StepListeners {
       return;
     }
     const headers = { ...(element.headers ?? {}), ...taskHeaders(state, element) };
+    const handler = this.hooks.inlineHandlers.get(jobType);
+    if (handler) {
+      // An inline handler (govflow:noop) lets the transition through inside the step; it has no job result.
+      let variables: Variables | undefined;
+      try {
+        variables = handler({ variables: this.context(token.id), headers, elementId: token.elementId });
+      } catch (error) {
+        this.raiseIncident(token, 'handler', `task listener handler '${jobType}' failed: ${error instanceof Error ? error.message : String(error)}`, { phase: 'activate' });
+        return;
+      }
+      if (variables && Object.keys(variables).length > 0) {
+        this.raiseIncident(token, 'handler', `task listener handler '${jobType}' of ${token.elementId} set variables; a user task listener cannot (as in Camunda 8)`, { phase: 'activate' });
+        return;
+      }
+      this.taskListenerCompleted(token, {}, undefined);
+      return;
+    }
     token.wait = 'job';
     this.emit('job.created', token, { jobType, retries: spec.retries, listener: state.event, listenerIndex: state.index });
     this.effects.push({
