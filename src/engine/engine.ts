@@ -8,7 +8,7 @@ import type { CaseEventType } from './event-types.js';
 import { insertIncident } from './persistence/effect-store.js';
 import { JOB_WAKE_CHANNEL, latestDefinitionId, lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
 import * as reads from './persistence/read-store.js';
-import { taskAttributes } from './persistence/task-listener-store.js';
+import { taskAttributes, taskOwner } from './persistence/task-listener-store.js';
 import * as work from './persistence/work-store.js';
 import { computeTimer } from './runtime/timers.js';
 import type { Command, DecisionOutcome, InlineHandler, TaskAction, Token, Variables } from './runtime/types.js';
@@ -221,15 +221,19 @@ export class Engine {
    */
   private async changeOpenTask(id: number, actor: string, change: (task: work.LockedTask) => TaskChange | undefined): Promise<void> {
     await transactionWithRetry(this.db, async (tx) => {
-      const instanceId = await work.taskInstanceId(tx, id);
-      const instance = instanceId === undefined ? undefined : await lockInstance(tx, instanceId);
+      // A task with listeners may be waiting for them (its instance's state says so): lock the instance first, as
+      // every step does; a task without them needs only its own row.
+      const owner = await taskOwner(tx, id);
+      const model = owner && (await this.runner.definition(tx, owner.definition_id)).model;
+      const listened = !!owner && !!model && hasTaskListeners(model, owner.element_id);
+      const instance = listened ? await lockInstance(tx, owner.instance_id) : undefined;
       const task = await work.lockTask(tx, id);
       if (!task) throw new GovflowError('GOVFLOW_ERR_TASK_NOT_FOUND', `task ${id} does not exist`);
       if (task.state !== 'created') throw new GovflowError('GOVFLOW_ERR_TASK_ALREADY_COMPLETED', `task ${id} is ${task.state}`);
       refusePendingTask(instance, task);
       const planned = change(task);
       if (!planned) return;
-      if (planned.assign && instance && hasTaskListeners((await this.runner.definition(tx, instance.definition_id)).model, task.element_id, 'assigning')) {
+      if (planned.assign && instance && model && hasTaskListeners(model, task.element_id, 'assigning')) {
         const command: Command = {
           type: 'taskTransition', event: 'assigning', action: planned.assign.action, elementInstance: task.element_instance, taskId: id,
           task: (await taskAttributes(tx, id))!, assignee: planned.assign.assignee, actor,

@@ -8,8 +8,9 @@ import type { JobResult, TaskCorrections, TaskListenerEvent } from './runtime/ty
  * wait for, whether a task is already waiting for some, and the job result a listener's worker returns.
  */
 
-export function hasTaskListeners(model: ProcessModel, elementId: string, event: TaskListenerEvent): boolean {
-  return model.elements[elementId]?.taskListeners?.some((l) => l.eventType === event) === true;
+/** Whether a user task has listeners of `event` (of any event when left out). */
+export function hasTaskListeners(model: ProcessModel, elementId: string, event?: TaskListenerEvent): boolean {
+  return model.elements[elementId]?.taskListeners?.some((l) => event === undefined || l.eventType === event) === true;
 }
 
 /** A task whose transition waits for its listeners takes no other change until they are done (as in Camunda 8). */

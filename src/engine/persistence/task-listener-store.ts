@@ -3,6 +3,12 @@ import type { Effect, TaskAttributes } from '../runtime/types.js';
 
 /** The user task writes and reads of a transition that waits for task listeners (see runtime/task-listeners.ts). */
 
+/** Whose a task is (read without a lock): enough to tell whether its element has task listeners. */
+export async function taskOwner(tx: Queryable, id: number): Promise<{ instance_id: number; definition_id: number; element_id: string } | undefined> {
+  const { rows } = await tx.query<{ instance_id: number; definition_id: number; element_id: string }>('select instance_id, definition_id, element_id from user_task where id = $1', [id]);
+  return rows[0];
+}
+
 /** A task's attributes as a listener's transition starts from them. */
 export async function taskAttributes(tx: Queryable, id: number): Promise<TaskAttributes | undefined> {
   const { rows } = await tx.query<{ assignee: string | null; candidate_groups: string[]; candidate_users: string[]; due_at: Date | null; follow_up_at: Date | null; priority: number }>(
