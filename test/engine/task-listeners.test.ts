@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachBackend } from '../support/databases.js';
-import { bpmn, escapeXml, userTask } from './bpmn.js';
-import { assertCompleted, assertInOrder, deploy, instance, oneJob, rejection, traceOf, useEngine } from './harness.js';
+import { bpmn, escapeXml, timer, userTask } from './bpmn.js';
+import { HOUR, advance, assertCompleted, assertInOrder, deploy, instance, oneJob, rejection, traceOf, useEngine } from './harness.js';
 
 /** `zeebe:taskListeners` with `eventType|jobType[|retries]` entries. */
 const listeners = (...entries: string[]) => `<zeebe:taskListeners>${entries.map((e) => {
@@ -251,6 +251,35 @@ describeEachBackend('user task listeners (zeebe:taskListeners) as jobs', (backen
     await h.engine.cancelInstance(started.id, { reason: 'withdrawn' });
     await noJob('utl.cancelled');
     assert.equal((await h.engine.getTask(task.id)).state, 'cancelled');
+  });
+
+  it('on a multi-instance user task each inner task runs its own listeners', async () => {
+    await deploy(h, bpmn('utl_multi', `<startEvent id="s"/>
+      <userTask id="sign" name="sign"><multiInstanceLoopCharacteristics><extensionElements><zeebe:loopCharacteristics inputCollection="= signers" inputElement="signer"/></extensionElements></multiInstanceLoopCharacteristics>
+        <extensionElements><zeebe:userTask/><zeebe:assignmentDefinition assignee="= signer"/>${listeners('completing|utl.countersign')}</extensionElements></userTask><endEvent id="e"/>`, 's -> sign; sign -> e'));
+    const started = await h.engine.startInstance('utl_multi', { variables: { signers: ['mia', 'noa'] } });
+    const tasks = await h.engine.listTasks({ instanceId: started.id });
+    assert.deepEqual(tasks.map((t) => t.assignee).sort(), ['mia', 'noa']);
+    for (const task of tasks) await h.engine.completeTask(task.id, { actor: task.assignee! });
+    const jobs = await h.engine.activateJobs({ type: 'utl.countersign', worker: 'w', maxJobs: 10 });
+    assert.deepEqual(jobs.map((j) => j.headers['io.camunda.zeebe:assignee']).sort(), ['mia', 'noa']);
+    await h.engine.completeJob(jobs[0]!.id, { worker: 'w' });
+    assert.equal((await instance(h, started.id)).state, 'active', 'one signature still waits for its check');
+    await h.engine.completeJob(jobs[1]!.id, { worker: 'w' });
+    await assertCompleted(h, started.id);
+  });
+
+  it('an interrupting boundary timer ends a task waiting for its completing listener: the job goes, the case takes the timer\'s path', async () => {
+    await deploy(h, bpmn('utl_timeout', `<startEvent id="s"/>${userTask('review', listeners('completing|utl.slow'))}
+      <boundaryEvent id="late" attachedToRef="review">${timer('timeDuration', 'PT1H')}</boundaryEvent><endEvent id="e"/><endEvent id="expired"/>`, 's -> review; review -> e; late -> expired'));
+    const started = await h.engine.startInstance('utl_timeout');
+    const task = await openTask(started.id);
+    await h.engine.completeTask(task.id, { actor: 'clerk' });
+    assert.equal(await advance(h, HOUR), 1);
+    await noJob('utl.slow');
+    assert.equal((await h.engine.getTask(task.id)).state, 'cancelled');
+    const trace = await traceOf(h, started.id);
+    assert.ok(trace.includes('element.completed:expired') && !trace.includes('task.completed:review'), trace.join(' → '));
   });
 
   it('refuses at deploy time the task listener events govflow does not run, and malformed listeners', async () => {
