@@ -333,6 +333,52 @@ const SCENARIOS: Scenario[] = [
       }
     },
   },
+  {
+    // Issue 16: Zeebe user task listeners as jobs. A creating listener correcting the new task (groups, due date),
+    // an assigning listener (FEEL job type) that denies one claim and corrects an assignment, and two completing
+    // listeners, one failing once and one denying a completion before letting the next one through.
+    name: 'task-listeners',
+    files: {
+      'task-listeners.bpmn': bpmn('tasklisteners',
+        `<startEvent id="s"/>${userTask('review', `<zeebe:userTask/><zeebe:assignmentDefinition candidateGroups="intake"/><zeebe:taskListeners>
+           <zeebe:taskListener eventType="creating" type="route"/><zeebe:taskListener eventType="assigning" type="=&quot;roster.&quot; + office"/>
+           <zeebe:taskListener eventType="completing" type="stamp" retries="2"/><zeebe:taskListener eventType="completing" type="validate"/></zeebe:taskListeners>`)}
+         <exclusiveGateway id="decision"/><endEvent id="granted"/><endEvent id="refused"/>`,
+        's->review; review->decision; decision->granted [= approved = true]; decision->refused (default)'),
+    },
+    async run(engine, clock) {
+      for (const approved of [true, false]) {
+        await engine.startInstance('tasklisteners', { variables: { office: 'north' }, businessKey: `T-${approved}`, actor: 'portal' });
+        const [route] = await engine.activateJobs({ type: 'route', worker: 'recorder' });
+        clock.advance(minute);
+        await engine.completeJob(route!.id, { worker: 'recorder', result: { corrections: { candidateGroups: ['clerks'], dueDate: '2026-03-09T17:00:00.000Z' } } });
+        const [task] = await engine.listTasks({ candidateGroups: ['clerks'] });
+        clock.advance(minute);
+        await engine.claimTask(task!.id, 'bob');
+        const [roster] = await engine.activateJobs({ type: 'roster.north', worker: 'recorder' });
+        clock.advance(minute);
+        await engine.completeJob(roster!.id, { worker: 'recorder', result: approved ? { corrections: { priority: 80 } } : { denied: true, deniedReason: 'bob is on leave' } });
+        if (!approved) {
+          await engine.assignTask(task!.id, { assignee: 'carol', actor: 'manager' });
+          await workAll(engine, clock, 'roster.north');
+        }
+        const worker = approved ? 'bob' : 'carol';
+        clock.advance(minute);
+        await engine.completeTask(task!.id, { actor: worker, variables: { approved } });
+        const [stamp] = await engine.activateJobs({ type: 'stamp', worker: 'recorder' });
+        clock.advance(minute);
+        await engine.failJob(stamp!.id, { worker: 'recorder', errorMessage: 'busy', backoffMs: 0 });
+        await workAll(engine, clock, 'stamp');
+        const [validate] = await engine.activateJobs({ type: 'validate', worker: 'recorder' });
+        clock.advance(minute);
+        await engine.completeJob(validate!.id, { worker: 'recorder', result: { denied: true, deniedReason: 'no reference number' } });
+        clock.advance(minute);
+        await engine.completeTask(task!.id, { actor: worker, variables: { approved, reference: `R-${String(approved)}` } });
+        await workAll(engine, clock, 'stamp');
+        await workAll(engine, clock, 'validate');
+      }
+    },
+  },
 ];
 
 async function record(db: Database, scenario: Scenario): Promise<ReplayFixture[]> {

@@ -64,6 +64,8 @@ export const Task = Type.Object({
   createdAt: Type.String(),
   completedAt: Type.Union([Type.String(), Type.Null()]),
   completedBy: Type.Union([Type.String(), Type.Null()]),
+  pending: Type.Optional(Type.Union([Type.Literal('assigning'), Type.Literal('completing')], { description: 'A transition waiting for the task\'s listeners (user task listeners)' })),
+  denied: Type.Optional(Type.Object({ event: Type.Union([Type.Literal('assigning'), Type.Literal('completing')]), reason: Type.Union([Type.String(), Type.Null()]) }, { description: 'The last transition a task listener denied' })),
 });
 
 export const Job = Type.Object({
@@ -78,7 +80,9 @@ export const Job = Type.Object({
   variables: Variables,
   lockExpiresAt: Type.String(),
   idempotencyKey: Type.String({ description: 'Stable across retries: make the side effect happen once per key' }),
-  listener: Type.Optional(Type.Union([Type.Literal('start'), Type.Literal('end')], { description: "An execution listener's job: start or end (absent on the element's own job)" })),
+  listener: Type.Optional(Type.Union(['start', 'end', 'creating', 'assigning', 'completing'].map((l) => Type.Literal(l)), {
+    description: "A listener's job: an execution listener's (start, end) or a user task listener's (creating, assigning, completing); absent on the element's own job",
+  })),
 });
 
 export const Incident = Type.Object({

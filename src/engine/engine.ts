@@ -8,10 +8,12 @@ import type { CaseEventType } from './event-types.js';
 import { insertIncident } from './persistence/effect-store.js';
 import { JOB_WAKE_CHANNEL, latestDefinitionId, lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
 import * as reads from './persistence/read-store.js';
+import { taskAttributes, taskOwner } from './persistence/task-listener-store.js';
 import * as work from './persistence/work-store.js';
 import { computeTimer } from './runtime/timers.js';
-import type { Command, DecisionOutcome, InlineHandler, Token, Variables } from './runtime/types.js';
+import type { Command, DecisionOutcome, InlineHandler, TaskAction, Token, Variables } from './runtime/types.js';
 import { StepRunner, type WorkItem } from './step-runner.js';
+import { checkJobResult, hasTaskListeners, refusePendingTask } from './task-transitions.js';
 import {
   checkVariables, iso, visibleVariables,
   type ActivatedJob, type DecisionEngine, type DeploymentResult, type DeployResource, type EngineOptions, type EventView, type IncidentView, type ProcessInstanceView, type TaskView,
@@ -169,20 +171,18 @@ export class Engine {
 
   /** Claims a task for a user. Claiming a task someone else holds is a conflict; claiming your own is a no-op. */
   async claimTask(id: number, user: string): Promise<TaskView> {
-    await this.changeOpenTask(id, user, async (tx, task) => {
+    await this.changeOpenTask(id, user, (task) => {
       if (task.assignee && task.assignee !== user) throw new GovflowError('GOVFLOW_ERR_TASK_CLAIMED', `task ${id} is claimed by ${task.assignee}`);
       if (task.assignee === user) return undefined;
-      await work.setTaskAssignee(tx, id, user);
-      return { type: 'task.claimed', data: { taskId: id, assignee: user } };
+      return { type: 'task.claimed', data: { taskId: id, assignee: user }, assign: { action: 'claim', assignee: user } };
     });
     return this.getTask(id);
   }
 
   async unclaimTask(id: number, user: string): Promise<TaskView> {
-    await this.changeOpenTask(id, user, async (tx, task) => {
+    await this.changeOpenTask(id, user, (task) => {
       if (!task.assignee) return undefined;
-      await work.setTaskAssignee(tx, id, null);
-      return { type: 'task.unclaimed', data: { taskId: id, previousAssignee: task.assignee } };
+      return { type: 'task.unclaimed', data: { taskId: id, previousAssignee: task.assignee }, assign: { action: 'unclaim', assignee: null } };
     });
     return this.getTask(id);
   }
@@ -192,10 +192,12 @@ export class Engine {
    * {@link claimTask}, whose actor is the new assignee. The event names both, so the timeline says who did it.
    */
   async assignTask(id: number, options: { assignee: string | null; actor: string; reason?: string }): Promise<TaskView> {
-    await this.changeOpenTask(id, options.actor, async (tx, task) => {
+    await this.changeOpenTask(id, options.actor, (task) => {
       if (task.assignee === options.assignee) return undefined;
-      await work.setTaskAssignee(tx, id, options.assignee);
-      return { type: 'task.assigned', data: { taskId: id, assignee: options.assignee, previousAssignee: task.assignee, ...(options.reason ? { reason: options.reason } : {}) } };
+      return {
+        type: 'task.assigned', data: { taskId: id, assignee: options.assignee, previousAssignee: task.assignee, ...(options.reason ? { reason: options.reason } : {}) },
+        assign: { action: 'assign', assignee: options.assignee },
+      };
     });
     return this.getTask(id);
   }
@@ -205,21 +207,43 @@ export class Engine {
    * and the event keeps the groups it came from, the reason and who escalated it.
    */
   async escalateTask(id: number, options: { candidateGroups: readonly string[]; actor: string; reason: string }): Promise<TaskView> {
-    await this.changeOpenTask(id, options.actor, async (tx, task) => {
-      await work.setTaskCandidateGroups(tx, id, options.candidateGroups);
-      return { type: 'task.escalated', data: { taskId: id, from: task.candidate_groups, to: [...options.candidateGroups], previousAssignee: task.assignee, reason: options.reason } };
-    });
+    await this.changeOpenTask(id, options.actor, (task) => ({
+      type: 'task.escalated', data: { taskId: id, from: task.candidate_groups, to: [...options.candidateGroups], previousAssignee: task.assignee, reason: options.reason },
+      write: (tx) => work.setTaskCandidateGroups(tx, id, options.candidateGroups),
+    }));
     return this.getTask(id);
   }
 
-  /** Locks an open task, lets `change` update it, and appends the event it returns (none: nothing changed). */
-  private async changeOpenTask(id: number, actor: string, change: (tx: Queryable, task: work.LockedTask) => Promise<{ type: 'task.claimed' | 'task.unclaimed' | 'task.assigned' | 'task.escalated'; data: Record<string, unknown> } | undefined>): Promise<void> {
+  /**
+   * Locks an open task (after its instance), asks `change` what to do, writes it and appends its event (none:
+   * nothing changed). An assignee change on a task with assigning listeners goes to the runtime instead, which
+   * makes it once the listeners let it through (task-listeners.ts).
+   */
+  private async changeOpenTask(id: number, actor: string, change: (task: work.LockedTask) => TaskChange | undefined): Promise<void> {
     await transactionWithRetry(this.db, async (tx) => {
+      // A task with listeners may be waiting for them (its instance's state says so): lock the instance first, as
+      // every step does; a task without them needs only its own row.
+      const owner = await taskOwner(tx, id);
+      const model = owner && (await this.runner.definition(tx, owner.definition_id)).model;
+      const listened = !!owner && !!model && hasTaskListeners(model, owner.element_id);
+      const instance = listened ? await lockInstance(tx, owner.instance_id) : undefined;
       const task = await work.lockTask(tx, id);
       if (!task) throw new GovflowError('GOVFLOW_ERR_TASK_NOT_FOUND', `task ${id} does not exist`);
       if (task.state !== 'created') throw new GovflowError('GOVFLOW_ERR_TASK_ALREADY_COMPLETED', `task ${id} is ${task.state}`);
-      const event = await change(tx, task);
-      if (event) await work.appendInstanceEvent(tx, task.instance_id, { ...event, elementId: task.element_id, elementInstance: task.element_instance }, actor, this.clock.now());
+      refusePendingTask(instance, task);
+      const planned = change(task);
+      if (!planned) return;
+      if (planned.assign && instance && model && hasTaskListeners(model, task.element_id, 'assigning')) {
+        const command: Command = {
+          type: 'taskTransition', event: 'assigning', action: planned.assign.action, elementInstance: task.element_instance, taskId: id,
+          task: (await taskAttributes(tx, id))!, assignee: planned.assign.assignee, actor,
+        };
+        await this.runner.process(tx, [{ instanceId: task.instance_id, command }], actor, instance);
+        return;
+      }
+      if (planned.assign) await work.setTaskAssignee(tx, id, planned.assign.assignee);
+      else await planned.write?.(tx);
+      await work.appendInstanceEvent(tx, task.instance_id, { type: planned.type, data: planned.data, elementId: task.element_id, elementInstance: task.element_instance }, actor, this.clock.now());
     });
   }
 
@@ -233,11 +257,18 @@ export class Engine {
     await transactionWithRetry(this.db, async (tx) => {
       const instanceId = await work.taskInstanceId(tx, id);
       if (instanceId === undefined) throw new GovflowError('GOVFLOW_ERR_TASK_NOT_FOUND', `task ${id} does not exist`);
-      await lockInstance(tx, instanceId);
+      const instance = await lockInstance(tx, instanceId);
       const task = await work.lockTask(tx, id);
       if (!task) throw new GovflowError('GOVFLOW_ERR_TASK_NOT_FOUND', `task ${id} does not exist`);
       if (task.state !== 'created') throw new GovflowError('GOVFLOW_ERR_TASK_ALREADY_COMPLETED', `task ${id} was already ${task.state}`);
       if (task.assignee && actor && task.assignee !== actor) throw new GovflowError('GOVFLOW_ERR_TASK_CLAIMED', `task ${id} is claimed by ${task.assignee}`);
+      refusePendingTask(instance, task);
+      if (instance && hasTaskListeners((await this.runner.definition(tx, instance.definition_id)).model, task.element_id, 'completing')) {
+        // The task completes (and the case moves on) when its completing listeners let it through.
+        const command: Command = { type: 'taskTransition', event: 'completing', action: 'complete', elementInstance: task.element_instance, taskId: id, task: (await taskAttributes(tx, id))!, variables, actor };
+        await this.runner.process(tx, [{ instanceId: task.instance_id, command }], actor, instance);
+        return;
+      }
       await work.markTaskCompleted(tx, id, this.clock.now(), actor);
       await this.runner.process(tx, [{ instanceId: task.instance_id, command: { type: 'taskCompleted', elementInstance: task.element_instance, variables } }], actor);
     });
@@ -273,10 +304,14 @@ export class Engine {
     }));
   }
 
-  /** Completes a job locked by this worker and moves its instance on, in one transaction. */
-  async completeJob(id: number, options: { worker: string; variables?: unknown }): Promise<void> {
+  /**
+   * Completes a job locked by this worker and moves its instance on, in one transaction. `result` (Camunda's job
+   * result) is for a user task listener's job: deny the task's transition, or correct the task.
+   */
+  async completeJob(id: number, options: { worker: string; variables?: unknown; result?: unknown }): Promise<void> {
     const variables = checkVariables(options.variables);
-    if (await this.runner.completeJobOptimistically(id, options.worker, variables)) return;
+    const result = checkJobResult(options.result);
+    if (!result && await this.runner.completeJobOptimistically(id, options.worker, variables)) return;
     await transactionWithRetry(this.db, async (tx) => {
       // Job and instance locked in one statement; the job is deleted by the step's own write.
       const locked = await lockJobAndInstance(tx, id);
@@ -285,7 +320,7 @@ export class Engine {
       if (job.state !== 'locked' || job.lock_owner !== options.worker) {
         throw new GovflowError('GOVFLOW_ERR_JOB_NOT_LOCKED', `job ${id} is not locked by worker '${options.worker}'${job.lock_owner ? ` (held by '${job.lock_owner}')` : ''}`);
       }
-      await this.runner.process(tx, [{ instanceId: instance.id, command: { type: 'jobCompleted', elementInstance: job.element_instance, variables } }], options.worker, instance, id);
+      await this.runner.process(tx, [{ instanceId: instance.id, command: { type: 'jobCompleted', elementInstance: job.element_instance, variables, ...(result ? { result } : {}) } }], options.worker, instance, id);
     });
   }
 
@@ -465,7 +500,16 @@ export function createEngine(db: Database, options: EngineOptions = {}): Engine 
 
 export type { Variables };
 
-/** The listener event type of a job whose token waits for an execution listener. */
-function listenerOf(token: Token | undefined): { listener?: 'start' | 'end' } {
+/** The listener event type of a job whose token waits for an execution listener or a user task listener. */
+function listenerOf(token: Token | undefined): Pick<ActivatedJob, 'listener'> {
+  if (token?.taskListener) return { listener: token.taskListener.event };
   return token?.listener ? { listener: token.listener.event } : {};
+}
+
+/** What a task change writes and records; `assign` changes the assignee (through assigning listeners if any). */
+interface TaskChange {
+  readonly type: 'task.claimed' | 'task.unclaimed' | 'task.assigned' | 'task.escalated';
+  readonly data: Record<string, unknown>;
+  readonly assign?: { readonly action: TaskAction; readonly assignee: string | null };
+  readonly write?: (tx: Queryable) => Promise<void>;
 }

@@ -13,6 +13,9 @@ export const RUNTIME_EVENT_TYPES = [
   'error.thrown', 'escalation.thrown', 'signal.thrown', 'signal.received',
   'message.published', 'message.correlated', 'timer.fired', 'variables.updated',
   'compensation.thrown', 'compensation.started', 'transaction.cancelled',
+  // User task listeners: a transition a listener denied, and an assignment that waited for its listeners (the
+  // engine appends task.assigned itself when a task has no assigning listeners).
+  'task.denied', 'task.assigned',
 ] as const;
 
 /**
@@ -20,7 +23,7 @@ export const RUNTIME_EVENT_TYPES = [
  * (`message.buffered` and `deployment.created` belong to no case).
  */
 export const ENGINE_APPENDED_EVENT_TYPES = [
-  'task.claimed', 'task.unclaimed', 'task.assigned', 'task.escalated', 'job.failed', 'message.buffered', 'deployment.created',
+  'task.claimed', 'task.unclaimed', 'task.escalated', 'job.failed', 'message.buffered', 'deployment.created',
 ] as const;
 
 /** Recorded on a case by other modules through `Engine.recordCaseEvent`; a new kind of case event is added here. */

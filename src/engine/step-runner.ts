@@ -7,6 +7,7 @@ import {
   appendEvents, insertInstance, insertStartedInstance, latestDefinitionId, loadDefinition, lockInstance, notifyJobTypes, readJobAndInstance, saveJobStepIfUnchanged, saveStep,
   type CancelWaits, type DefinitionRow, type InstanceRow, type NewJob, type NewTask, type VersionedInstanceRow,
 } from './persistence/instance-store.js';
+import { updateTask } from './persistence/task-listener-store.js';
 import * as work from './persistence/work-store.js';
 import { applyCommand } from './runtime/execution.js';
 import type { StepResult } from './runtime/step-types.js';
@@ -108,6 +109,8 @@ export class StepRunner {
         return effects.insertTimer(tx, owner, effect, now);
       case 'createTask':
         return effects.insertUserTask(tx, owner, effect, now);
+      case 'updateTask':
+        return updateTask(tx, row.id, effect, now);
       case 'subscribe': {
         const message = await effects.subscribe(tx, owner, effect, now);
         if (message) items.push({ instanceId: row.id, command: { type: 'trigger', trigger: 'message', elementId: effect.elementId, elementInstance: effect.elementInstance, variables: message.variables } });

@@ -94,6 +94,10 @@ export interface TaskView {
   readonly createdAt: string;
   readonly completedAt: string | null;
   readonly completedBy: string | null;
+  /** A transition that waits for the task's listeners (the staff member sees "waiting for checks"). */
+  readonly pending?: 'assigning' | 'completing';
+  /** The last transition a task listener denied, with its reason (until the next one starts). */
+  readonly denied?: { readonly event: 'assigning' | 'completing'; readonly reason: string | null };
 }
 
 export interface ActivatedJob {
@@ -109,8 +113,11 @@ export interface ActivatedJob {
   readonly lockExpiresAt: string;
   /** Stable across retries and re-locks: make the job's side effect happen once per key. */
   readonly idempotencyKey: string;
-  /** Set on an execution listener's job (Zeebe's listener event type); absent on the element's own job. */
-  readonly listener?: 'start' | 'end';
+  /**
+   * Set on a listener's job (Zeebe's listener event type): an execution listener's (start, end) or a user task
+   * listener's (creating, assigning, completing); absent on the element's own job.
+   */
+  readonly listener?: 'start' | 'end' | 'creating' | 'assigning' | 'completing';
 }
 
 export interface IncidentView {

@@ -124,6 +124,15 @@ ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
     const mayWork = mayDecide(staff.principal, task.candidateGroups);
     const errorOf = (key: string): FieldError | undefined => state?.errors.find((e) => e.key === key);
     const parts: SafeHtml[] = [];
+    if (task.pending) {
+      // A task listener checks the transition: no action until it lets it through or refuses it.
+      const waiting = task.pending === 'completing' ? t('staff.task.waitingForChecksCompleting') : t('staff.task.waitingForChecksAssigning');
+      return html`<div class="govuk-inset-text">${heading}<p class="govuk-body" role="status">${waiting}</p></div>`;
+    }
+    if (task.denied) {
+      const reason = task.denied.reason ?? t('staff.task.noReasonGiven');
+      parts.push(html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${task.denied.event === 'completing' ? t('staff.task.completionRefused', { reason }) : t('staff.task.assignmentRefused', { reason })}</strong></div>`);
+    }
     if (!task.assignee) {
       parts.push(html`<p class="govuk-body">${t('staff.task.nobody')}</p>${mayWork ? html`<form method="post" action="/staff/tasks/${task.id}/claim" novalidate>${csrf}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.claim')}</button></form>` : ''}`);
     } else if (task.assignee !== me) {

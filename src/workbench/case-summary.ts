@@ -120,7 +120,9 @@ export function statusInWords(f: StatusFacts): string {
 /** One event of the case as a sentence for the history, or null for the engine's bookkeeping a person need not read. */
 export function historyLine(e: EventView, stepName: (elementId: string) => string, nameOf: (actor: string) => string, service: Service | undefined): string | null {
   const step = e.elementId ? stepName(e.elementId) : '';
-  const who = e.actor ? nameOf(e.actor) : t('staff.history.system');
+  // A transition that waited for user task listeners is recorded by the listener's step; `by` is who asked for it.
+  const by = typeof e.data['by'] === 'string' ? e.data['by'] : e.actor;
+  const who = by ? nameOf(by) : t('staff.history.system');
   const d = e.data;
   switch (e.type) {
     case 'process.started': return t('staff.history.received');
@@ -129,9 +131,17 @@ export function historyLine(e: EventView, stepName: (elementId: string) => strin
     case 'task.created': return t('staff.history.taskCreated', { step });
     case 'task.claimed': return t('staff.history.taskClaimed', { who: nameOf(String(d['assignee'] ?? e.actor ?? '')), step });
     case 'task.unclaimed': return t('staff.history.taskReleased', { who, step });
-    case 'task.assigned': return d['assignee'] ? t('staff.history.taskAssigned', { who, step, to: nameOf(String(d['assignee'])) }) : t('staff.history.taskUnassigned', { who, step });
+    case 'task.assigned':
+      // Through assigning listeners, a claim or a release is recorded as the assignment it became.
+      if (d['action'] === 'claim' && d['assignee']) return t('staff.history.taskClaimed', { who: nameOf(String(d['assignee'])), step });
+      if (d['action'] === 'unclaim') return t('staff.history.taskReleased', { who, step });
+      return d['assignee'] ? t('staff.history.taskAssigned', { who, step, to: nameOf(String(d['assignee'])) }) : t('staff.history.taskUnassigned', { who, step });
     case 'task.escalated': return t('staff.history.taskEscalated', { who, step, to: (d['to'] as string[] | undefined)?.join(', ') ?? t('staff.history.aManager'), reason: String(d['reason'] ?? '') });
     case 'task.completed': return t('staff.history.taskCompleted', { who, step });
+    case 'task.denied': {
+      const reason = typeof d['reason'] === 'string' ? d['reason'] : t('staff.task.noReasonGiven');
+      return d['event'] === 'completing' ? t('staff.history.taskCompletionRefused', { who, step, reason }) : t('staff.history.taskAssignmentRefused', { who, step, reason });
+    }
     case 'decision.evaluated': return t('staff.history.rulesGave', { step, output: valueInWords(d['output']) });
     case 'decision.issued': return t('staff.history.decisionIssued');
     case 'registry.queried': return t('staff.history.registryAsked', { step: step || t('staff.history.registryLookUp'), registry: String(d['registry'] ?? ''), purpose: String(d['purpose'] ?? '') });

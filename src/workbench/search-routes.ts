@@ -180,7 +180,8 @@ ${found ? results(found, staff, page, pages, link, (k) => serviceOf(k)?.title ??
   /** One task per case (the first the action applies to): one event in the case's history. Null when done, else why not. */
   async function bulkOnCase(principal: StaffPrincipal, action: BulkAction, open: Awaited<ReturnType<WorkbenchContext['caseInScope']>>['tasks'], input: { reason: string; assignee: string }): Promise<string | null> {
     const me = actorOf(principal);
-    const mine = open.filter((t) => mayDecide(principal, t.candidateGroups));
+    // A task waiting for its task listeners' checks takes no other action until they are done.
+    const mine = open.filter((t) => mayDecide(principal, t.candidateGroups) && !t.pending);
     if (action === 'claim') {
       const task = mine.find((t) => !t.assignee);
       if (!task) return t('staff.bulk.noUnassigned');

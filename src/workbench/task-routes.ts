@@ -19,6 +19,7 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     const task = taskId > 0 ? await engine.getTask(taskId).catch(() => null) : null;
     if (!task || !mayDecide(principal, task.candidateGroups)) throw new PageError(404, t('staff.error.notFound'), t('staff.error.noSuchTask'));
     if (task.state !== 'created') throw new PageError(409, t('staff.error.taskDoneTitle'), t('staff.error.taskDoneText'));
+    if (task.pending) throw new PageError(409, t('staff.error.taskPendingTitle'), t('staff.error.taskPendingText'));
     return task;
   }
 

@@ -73,7 +73,7 @@ describe('extension table: nothing of the Zeebe and Camunda 7 namespaces is sile
 
   it('every entry that is run or inert is accepted by a deploy that uses it (removing one from the table fails here)', async () => {
     const seen = new Set<string>();
-    for (const name of ['zeebe-all.bpmn', 'camunda-all.bpmn', 'zeebe-listeners.bpmn']) {
+    for (const name of ['zeebe-all.bpmn', 'camunda-all.bpmn', 'zeebe-listeners.bpmn', 'zeebe-task-listeners.bpmn']) {
       const compiled = await compileBpmn(await fixture(name), name);
       for (const key of compiled.extensions) seen.add(key);
     }
@@ -89,11 +89,6 @@ describe('extension table: nothing of the Zeebe and Camunda 7 namespaces is sile
       name: 'a Camunda 7 execution listener',
       xml: camundaModel('    <bpmn:userTask id="t">\n      <bpmn:extensionElements>\n        <camunda:executionListener event="start" expression="${status.set(1)}" />\n      </bpmn:extensionElements>\n    </bpmn:userTask>'),
       where: 't', type: 'bpmn:UserTask', extension: /^camunda:ExecutionListener$/, tag: '<camunda:executionListener', instead: /govflow convert/,
-    },
-    {
-      name: 'a Zeebe user task listener (not run yet)',
-      xml: zeebeModel('    <bpmn:userTask id="ut">\n      <bpmn:extensionElements>\n        <zeebe:userTask />\n        <zeebe:taskListeners><zeebe:taskListener eventType="completing" type="check" /></zeebe:taskListeners>\n      </bpmn:extensionElements>\n    </bpmn:userTask>'),
-      where: 'ut', type: 'bpmn:UserTask', extension: /^zeebe:TaskListeners$/, tag: '<zeebe:taskListeners', instead: /execution listeners/,
     },
     {
       name: 'Zeebe linked resources',
@@ -129,6 +124,16 @@ describe('extension table: nothing of the Zeebe and Camunda 7 namespaces is sile
       assert.match(detail.message, new RegExp(`${c.where}.*${String(detail.instead).slice(0, 12).replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}`));
     });
   }
+
+  it('Zeebe user task listeners are run: a model with them deploys and names them among what it runs', async () => {
+    const compiled = await compileBpmn(await fixture('zeebe-task-listeners.bpmn'), 'task-listeners.bpmn');
+    for (const key of ['zeebe:TaskListeners', 'zeebe:TaskListener', 'zeebe:TaskListener#eventType', 'zeebe:TaskListener#type', 'zeebe:TaskListener#retries']) {
+      assert.ok(compiled.extensions.includes(key), `${key} is accepted`);
+      assert.equal(EXTENSION_TABLE[key]?.handling, 'executed');
+    }
+    const review = compiled.processes[0]!.elements['review']!;
+    assert.deepEqual(review.taskListeners?.map((l) => l.eventType), ['creating', 'assigning', 'completing'], 'each listener is compiled, in model order');
+  });
 
   it('a Camunda 7 attribute left in a Camunda 8 model is named in a warning, not dropped unsaid', async () => {
     const compiled = await compileBpmn(zeebeModel('    <bpmn:serviceTask id="job" camunda:topic="mail">\n      <bpmn:extensionElements><zeebe:taskDefinition type="mail" /></bpmn:extensionElements>\n    </bpmn:serviceTask>'), 'leftover.bpmn');

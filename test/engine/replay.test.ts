@@ -9,8 +9,9 @@
  * Not produced by the runtime, so skipped: events the engine appends outside a runtime step (claims, job
  * failures, incidents raised or resolved through the job API). They change no execution state, only the
  * sequence number, so they cannot affect what the runtime does; they are recognised by type (task.claimed,
- * task.unclaimed, job.failed) or, for incident.raised/resolved, by the job or incident id the engine puts in them
- * (the runtime's own incident events carry neither).
+ * task.unclaimed, task.escalated, job.failed), for task.assigned by the missing `action` (the runtime's, through
+ * assigning task listeners, has one) or, for incident.raised/resolved, by the job or incident id the engine puts
+ * in them (the runtime's own incident events carry neither).
  *
  * Business-rule tasks: a fixture records the decisions its instance was bound to, with their DMN files, and the
  * replay passes exactly those into the step (what is deployed today plays no part). Every replay runs with the
@@ -65,6 +66,9 @@ const readFixture = async (file: string): Promise<Fixture> => JSON.parse(await r
 
 function appendedOutsideRuntime(event: RecordedEvent): boolean {
   if (event.type === 'task.claimed' || event.type === 'task.unclaimed' || event.type === 'job.failed') return true;
+  // The runtime records an assignment that waited for assigning task listeners (with its action); the engine
+  // appends the others itself.
+  if (event.type === 'task.assigned' || event.type === 'task.escalated') return !('action' in event.data);
   if (event.type === 'incident.raised' || event.type === 'incident.resolved') return 'jobId' in event.data || 'incidentId' in event.data;
   return false;
 }

@@ -1,5 +1,5 @@
 /** Serves the engine's JSON API under /api: deployments, instances, user tasks, the external worker API, incidents, messages, signals, decisions. */
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { caseProcessKey, deployedReach, instanceOfJob, isDecisionDeployed, type Engine } from '../../engine/index.js';
 import type { Privacy } from '../../privacy/index.js';
 import { GovflowError } from '../../kernel/index.js';
@@ -11,6 +11,19 @@ import { Event, IdParams, Incident, Job, Paging, ProcessInstance, Task, Variable
 
 const Worker = Type.String({ minLength: 1, maxLength: 200, description: 'The worker\'s id; jobs are locked to it' });
 const Name = Type.String({ minLength: 1, maxLength: 500 });
+const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+const Person = Type.String({ maxLength: 200 });
+/** Camunda's job result (`POST /v2/jobs/{key}/completion` body `result`), for a user task listener's job. */
+const JobResult = Type.Object({
+  type: Nullable(Type.Literal('userTask')),
+  denied: Nullable(Type.Boolean({ description: 'Deny the task\'s transition (assigning, completing): the task stays as it was' })),
+  deniedReason: Nullable(Type.String({ maxLength: 4000 })),
+  corrections: Nullable(Type.Object({
+    assignee: Nullable(Person), dueDate: Nullable(Type.String({ maxLength: 100 })), followUpDate: Nullable(Type.String({ maxLength: 100 })),
+    candidateUsers: Nullable(Type.Array(Person, { maxItems: 200 })), candidateGroups: Nullable(Type.Array(Person, { maxItems: 200 })),
+    priority: Nullable(Type.Integer({ minimum: 0, maximum: 100 })),
+  }, { additionalProperties: false, description: 'Corrected task attributes; null keeps one, "" clears a date or the assignee, [] a list' })),
+}, { additionalProperties: false });
 
 /** The engine's HTTP surface: deployments, instances, user tasks, the external worker API, incidents, messages. */
 export function engineRoutes(engine: Engine, privacy?: Privacy, privacyOptions?: PrivacyRouteOptions, serviceOfProcess?: (processKey: string) => string | undefined, processKeysOf?: (services: readonly string[]) => string[]): RouteDefinition[] {
@@ -312,12 +325,13 @@ function taskAndJobRoutes(scope: EngineRouteScope): RouteDefinition[] {
       },
     }),
     route({
-      method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers', summary: 'Complete a locked job',
-      params: IdParams, body: Type.Object({ worker: Worker, variables: Type.Optional(Variables) }), response: Type.Object({ ok: Type.Boolean() }),
+      method: 'POST', url: '/api/jobs/:id/complete', operationId: 'completeJob', access: ['agency-system', 'admin'], tag: 'external workers',
+      summary: 'Complete a locked job (a user task listener\'s job with a result instead of variables: deny the transition or correct the task)',
+      params: IdParams, body: Type.Object({ worker: Worker, variables: Type.Optional(Variables), result: Type.Optional(JobResult) }), response: Type.Object({ ok: Type.Boolean() }),
       handler: async ({ params, body, principal }) => {
         refuseReservedVariables(body.variables);
         await requireJobScope(principal, params.id);
-        await engine.completeJob(params.id, { worker: body.worker, variables: body.variables ?? {} });
+        await engine.completeJob(params.id, { worker: body.worker, variables: body.variables ?? {}, ...(body.result ? { result: body.result } : {}) });
         return { ok: true };
       },
     }),

@@ -8,6 +8,7 @@ import { camundaCallBindings } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { linkCompensation } from './compile-compensation.js';
+import { compileTaskListeners } from './compile-task-listeners.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
 import type {
@@ -335,6 +336,10 @@ class ProcessCompiler {
         break;
       case 'userTask':
         base.userTask = this.compileUserTask(node);
+        if (extension(node, 'zeebe:TaskListeners')) {
+          const taskListeners = compileTaskListeners(node, this.listenerSite(node, type, undefined, false));
+          if (taskListeners) base.taskListeners = taskListeners;
+        }
         break;
       case 'receiveTask': {
         const message = prop<Node>(node, 'messageRef');

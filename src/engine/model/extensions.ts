@@ -23,7 +23,6 @@ const refuse = (instead: string): ExtensionHandling => ({ handling: 'refused', i
 
 const MODELLER = inert('modeller metadata (element templates); it has no run-time meaning');
 const CONVERT = 'run `govflow convert` on the Camunda 7 model first';
-const LISTENERS = 'user task listeners do not run yet; use execution listeners (zeebe:executionListeners) or a service task before or after the user task';
 const ASYNC = inert('govflow commits at every wait state and job, so a Camunda 7 asynchronous continuation changes nothing');
 
 const ZEEBE: Record<string, ExtensionHandling> = {
@@ -110,12 +109,12 @@ const ZEEBE: Record<string, ExtensionHandling> = {
   'zeebe:ExecutionListener#retries': run('execution listener job retries'),
   'zeebe:ExecutionListener#type': run('execution listener job type (static or =FEEL)'),
   'zeebe:ExecutionListener#headers': run('execution listener job headers (over the element\'s headers)'),
-  'zeebe:TaskListeners': refuse(LISTENERS),
-  'zeebe:TaskListeners#listeners': refuse(LISTENERS),
-  'zeebe:TaskListener': refuse(LISTENERS),
-  'zeebe:TaskListener#eventType': refuse(LISTENERS),
-  'zeebe:TaskListener#retries': refuse(LISTENERS),
-  'zeebe:TaskListener#type': refuse(LISTENERS),
+  'zeebe:TaskListeners': run('user task listeners, run as jobs the task\'s lifecycle transition waits for'),
+  'zeebe:TaskListeners#listeners': run('user task listeners in model order'),
+  'zeebe:TaskListener': run('user task listener job (it may deny the transition or correct the task)'),
+  'zeebe:TaskListener#eventType': run('creating, assigning or completing (updating and canceling are refused at deploy time)'),
+  'zeebe:TaskListener#retries': run('user task listener job retries'),
+  'zeebe:TaskListener#type': run('user task listener job type (static or =FEEL)'),
   'zeebe:VersionTag': inert('a process version tag is a label; govflow binds called processes to the latest version (bindingType other than latest is refused)'),
   'zeebe:VersionTag#value': inert('process version tag label'),
   'zeebe:BindingTypeSupported#bindingType': run('decision binding (latest, deployment, versionTag); refused on other elements unless latest'),

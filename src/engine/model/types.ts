@@ -91,6 +91,17 @@ export interface ListenerSpec {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A Zeebe user task listener: a job of `jobType` (static or `=FEEL`) the task's lifecycle transition waits for
+ * (`creating`: before the task is offered; `assigning`: before an assignee change takes effect; `completing`:
+ * before the task completes). The job may deny the transition (not `creating`) or correct the task's attributes.
+ */
+export interface TaskListenerSpec {
+  readonly eventType: 'creating' | 'assigning' | 'completing';
+  readonly jobType: string;
+  readonly retries: number;
+}
+
 export interface ElementModel {
   readonly id: string;
   readonly type: ElementType;
@@ -134,6 +145,8 @@ export interface ElementModel {
   readonly isForCompensation?: boolean;
   /** A transaction sub-process: a cancel end event inside compensates it and leaves through its cancel boundary. */
   readonly transaction?: boolean;
+  /** User tasks: their task listeners in model order; left out when there are none. */
+  readonly taskListeners?: readonly TaskListenerSpec[];
   /** Where it is in the source file, for messages that point at it. */
   readonly line?: number;
 }

@@ -88,12 +88,15 @@ export interface NewJob {
   readonly jobType: string;
   readonly retries: number;
   readonly headers: Record<string, string>;
-  readonly listener?: { readonly event: 'start' | 'end'; readonly index: number } | undefined;
+  readonly listener?: { readonly event: string; readonly index: number; readonly round?: number | undefined } | undefined;
 }
 
-/** What sets an execution listener's job key apart from the job of its element on the same token. */
+/**
+ * What sets a listener's job key apart from the job of its element on the same token; a user task listener's
+ * also names the transition (`round`), as a task may be completed again after a listener denied it.
+ */
 export function listenerKeySuffix(listener: NewJob['listener']): string {
-  return listener ? `-listener-${listener.event}-${listener.index}` : '';
+  return listener ? `-listener-${listener.event}${listener.round ? `-${listener.round}` : ''}-${listener.index}` : '';
 }
 
 /** A `cancelWaits` effect written in the step's own statement: jobs, subscriptions and open tasks of a token. */

@@ -98,13 +98,17 @@ type TaskRow = {
   id: number; instance_id: number; process_key: string; element_id: string; name: string | null; state: string; assignee: string | null;
   candidate_groups: string[]; candidate_users: string[]; form_key: string | null; due_at: Date | null; follow_up_at: Date | null;
   priority: number; created_at: Date; completed_at: Date | null; completed_by: string | null;
+  pending?: 'assigning' | 'completing' | null; denied?: { event: 'assigning' | 'completing'; reason: string | null } | null;
 };
-const TASK_SELECT = 'select t.*, i.process_key from user_task t join process_instance i on i.id = t.instance_id';
+/** An open task's transition waiting for task listeners, and the last one they denied, from its token. */
+const TASK_LISTENER_STATE = `(i.execution -> 'tokens' -> t.element_instance -> 'taskListener' ->> 'event') as pending, (i.execution -> 'tokens' -> t.element_instance -> 'taskDenied') as denied`;
+const TASK_SELECT = `select t.*, i.process_key, ${TASK_LISTENER_STATE} from user_task t join process_instance i on i.id = t.instance_id`;
 function taskView(r: TaskRow): TaskView {
   return {
     id: r.id, instanceId: r.instance_id, processKey: r.process_key, elementId: r.element_id, name: r.name, state: r.state, assignee: r.assignee,
     candidateGroups: r.candidate_groups, candidateUsers: r.candidate_users, formKey: r.form_key, dueAt: iso(r.due_at), followUpAt: iso(r.follow_up_at),
     priority: r.priority, createdAt: iso(r.created_at)!, completedAt: iso(r.completed_at), completedBy: r.completed_by,
+    ...(r.state === 'created' && r.pending ? { pending: r.pending } : {}), ...(r.state === 'created' && r.denied ? { denied: r.denied } : {}),
   };
 }
 
@@ -145,7 +149,7 @@ export async function listTaskPage(db: Queryable, filter: TaskPageFilter): Promi
   const { rows } = await db.query<TaskRow & { business_key: string | null; total: string | number }>(
     `with matching as materialized (select t.id, t.due_at from user_task t ${where}),
           page as (select id, due_at from matching order by due_at nulls last, id limit $5 offset $6)
-     select t.*, i.process_key, i.business_key, (select count(*) from matching) as total
+     select t.*, i.process_key, i.business_key, ${TASK_LISTENER_STATE}, (select count(*) from matching) as total
      from page join user_task t on t.id = page.id join process_instance i on i.id = t.instance_id
      order by page.due_at nulls last, page.id`,
     [...params, Math.max(1, Math.min(filter.limit, 1000)), Math.max(0, filter.offset)]);

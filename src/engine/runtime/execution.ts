@@ -3,7 +3,7 @@ import { isExpression, stripEquals } from '../model/feel.js';
 import { addDuration, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
 import type { DecisionSpec, ElementModel } from '../model/types.js';
 import { IncidentSignal, withPath, type Operation } from './step-flow.js';
-import { StepCompensation } from './compensation.js';
+import { StepTaskListeners } from './task-listeners.js';
 import type { StepInput, StepResult } from './step-types.js';
 import { computeTimer } from './timers.js';
 import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js';
@@ -25,7 +25,7 @@ export function applyCommand(input: StepInput, command: Command, hooks: RuntimeH
   return step.result();
 }
 
-class Step extends StepCompensation {
+class Step extends StepTaskListeners {
   // ---------------------------------------------------------------- the loop
 
   run(command: Command): void {
@@ -58,6 +58,13 @@ class Step extends StepCompensation {
       case 'jobCompleted':
       case 'taskCompleted': {
         const token = this.waitingToken(command.elementInstance, command.type === 'jobCompleted' ? 'job' : 'task');
+        if (command.type === 'jobCompleted' && token.taskListener) {
+          this.taskListenerCompleted(token, command.variables, command.result);
+          return;
+        }
+        if (command.type === 'jobCompleted' && command.result) {
+          throw new GovflowError('GOVFLOW_ERR_VALIDATION', `a job result (denied, corrections) is only for a user task listener's job; the job of ${token.elementId} completes with variables`);
+        }
         if (command.type === 'jobCompleted' && token.listener) {
           this.emit('job.completed', token, { variables: command.variables, listener: token.listener.event });
           this.listenerCompleted(token, command.variables);
@@ -67,6 +74,9 @@ class Step extends StepCompensation {
         this.queue.push({ op: 'complete', token: token.id, vars: command.variables });
         return;
       }
+      case 'taskTransition':
+        this.taskTransition(command);
+        return;
       case 'jobError': {
         const token = this.waitingToken(command.elementInstance, 'job');
         this.refuseListenerError(token);
@@ -242,6 +252,10 @@ class Step extends StepCompensation {
       this.restartListeners(token);
       return;
     }
+    if (token.taskListener) {
+      this.restartTaskListeners(token);
+      return;
+    }
     const element = this.element(token.elementId);
     try {
       this.behave(token, element, undefined);
@@ -382,6 +396,9 @@ class Step extends StepCompensation {
       formKey: spec.formKey ?? null,
       priority: Number.isFinite(priority) ? priority : 50,
     };
+    const attributes = { assignee: effect.assignee, candidateGroups: effect.candidateGroups, candidateUsers: effect.candidateUsers, dueAt: effect.dueAt, followUpAt: effect.followUpAt, priority: effect.priority };
+    if (this.beginCreatingListeners(token, element, attributes)) return;
+    if (this.offerWithAssigningListeners(token, element, attributes)) return;
     this.effects.push(effect);
     this.emit('task.created', token, { assignee: effect.assignee, candidateGroups: effect.candidateGroups, dueAt: effect.dueAt });
   }

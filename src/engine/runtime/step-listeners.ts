@@ -71,6 +71,9 @@ export abstract class StepListeners extends StepFlow {
   }
 
   protected refuseListenerError(token: Token): void {
+    if (token.taskListener) {
+      throw new GovflowError('GOVFLOW_ERR_VALIDATION', `element instance ${token.id} (${token.elementId}) waits for a user task listener job; a task listener cannot throw a BPMN error (as in Camunda 8), deny the transition or fail the job instead`);
+    }
     if (token.listener) {
       throw new GovflowError('GOVFLOW_ERR_VALIDATION', `element instance ${token.id} (${token.elementId}) waits for an execution listener job; a listener cannot throw a BPMN error (as in Zeebe), fail the job instead`);
     }

@@ -43,6 +43,12 @@ export interface Token {
    * in order, one at a time as the throw's children; `cancel` leaves the transaction through its cancel boundary.
    */
   compensation?: { pending: Compensable[]; cancel?: boolean };
+  /** The user task lifecycle transition waiting for its task listeners (see task-listeners.ts). */
+  taskListener?: TaskListenerState;
+  /** How many transitions with task listeners the task has had: keeps their jobs' idempotency keys apart. */
+  taskRound?: number;
+  /** The last transition a task listener denied, until the next one starts (the workbench shows the reason). */
+  taskDenied?: { event: 'assigning' | 'completing'; reason: string | null };
 }
 
 /**
@@ -59,6 +65,57 @@ export interface Compensable {
   vars?: Record<string, unknown>;
 }
 
+/** A user task's attributes a task listener sees in its job headers and may correct. */
+export interface TaskAttributes {
+  assignee: string | null;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  dueAt: string | null;
+  followUpAt: string | null;
+  priority: number;
+}
+
+export type TaskListenerEvent = 'creating' | 'assigning' | 'completing';
+export type TaskAction = 'create' | 'claim' | 'unclaim' | 'assign' | 'complete';
+
+export interface TaskListenerState {
+  event: TaskListenerEvent;
+  /** Index into the task's listeners of this event. */
+  index: number;
+  round: number;
+  action: TaskAction;
+  /** The task as the next listener sees it: the transition's change and the corrections so far. */
+  task: TaskAttributes;
+  /** The task before the transition (to tell what changed). */
+  before: TaskAttributes;
+  /** The task as the transition asked for it, before any correction (where a retried transition starts again). */
+  requested: TaskAttributes;
+  /** The user task's row id (absent while creating: there is no row yet). */
+  taskId?: number;
+  /** Completing: the completion variables; both: who asked for the transition. */
+  vars?: Record<string, unknown>;
+  actor?: string | null;
+}
+
+/**
+ * What a worker may return with a user task listener's job (Camunda's job result, `POST /v2/jobs/{key}/completion`
+ * body `result`): deny the transition, or correct the task's attributes.
+ */
+export interface JobResult {
+  readonly denied?: boolean;
+  readonly deniedReason?: string;
+  readonly corrections?: TaskCorrections;
+}
+
+export interface TaskCorrections {
+  readonly assignee?: string;
+  readonly dueDate?: string;
+  readonly followUpDate?: string;
+  readonly candidateUsers?: readonly string[];
+  readonly candidateGroups?: readonly string[];
+  readonly priority?: number;
+}
+
 export interface ExecutionState {
   nextId: number;
   tokens: Record<string, Token>;
@@ -72,9 +129,14 @@ export type Variables = Record<string, unknown>;
 
 export type Command =
   | { readonly type: 'start'; readonly variables: Variables; readonly startEventId?: string }
-  | { readonly type: 'jobCompleted'; readonly elementInstance: string; readonly variables: Variables }
+  | { readonly type: 'jobCompleted'; readonly elementInstance: string; readonly variables: Variables; readonly result?: JobResult }
   | { readonly type: 'jobError'; readonly elementInstance: string; readonly errorCode: string; readonly message?: string; readonly variables: Variables }
   | { readonly type: 'taskCompleted'; readonly elementInstance: string; readonly variables: Variables }
+  /** A task transition its task listeners must let through first (the engine sends it only when there are some). */
+  | {
+      readonly type: 'taskTransition'; readonly elementInstance: string; readonly event: 'assigning' | 'completing'; readonly action: TaskAction;
+      readonly taskId: number; readonly task: TaskAttributes; readonly assignee?: string | null; readonly variables?: Variables; readonly actor: string | null;
+    }
   | { readonly type: 'trigger'; readonly trigger: 'message' | 'timer' | 'signal'; readonly elementId: string; readonly elementInstance: string; readonly variables: Variables }
   | { readonly type: 'childCompleted'; readonly elementInstance: string; readonly variables: Variables }
   | { readonly type: 'childError'; readonly elementInstance: string; readonly errorCode: string; readonly message?: string; readonly variables: Variables }
@@ -93,7 +155,7 @@ export type Effect =
   | {
       readonly type: 'createJob'; readonly elementId: string; readonly elementInstance: string; readonly jobType: string; readonly retries: number; readonly headers: Record<string, string>;
       /** An execution listener's job: its own idempotency key (the element's job comes after it on the same token). */
-      readonly listener?: { readonly event: 'start' | 'end'; readonly index: number };
+      readonly listener?: { readonly event: 'start' | 'end' | TaskListenerEvent; readonly index: number; readonly round?: number };
     }
   | { readonly type: 'createTimer'; readonly elementId: string; readonly elementInstance: string; readonly dueAt: string; readonly cycle?: string }
   | {
@@ -101,6 +163,8 @@ export type Effect =
       readonly assignee: string | null; readonly candidateGroups: string[]; readonly candidateUsers: string[];
       readonly dueAt: string | null; readonly followUpAt: string | null; readonly formKey: string | null; readonly priority: number;
     }
+  /** Applies a task transition its listeners let through: changed attributes, and the completion if it is one. */
+  | { readonly type: 'updateTask'; readonly elementInstance: string; readonly changes: Partial<TaskAttributes>; readonly completedBy?: string | null }
   | { readonly type: 'subscribe'; readonly kind: 'message' | 'signal'; readonly name: string; readonly correlationKey: string | null; readonly elementId: string; readonly elementInstance: string }
   /** Removes jobs, timers, subscriptions and open tasks owned by a token (only those of `elementIds` when given). */
   | { readonly type: 'cancelWaits'; readonly elementInstance: string; readonly elementIds?: string[] }
