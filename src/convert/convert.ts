@@ -1,5 +1,5 @@
 import { hasJuel, JuelUntranslatable, juelValueToFeel, type FeelOptions } from './juel.js';
-import { attr, BPMN_NS, CAMUNDA_NS, Edits, MODELER_NS, ZEEBE_NS, escapeText, parseXml, type XAttr, type XNode } from './xml.js';
+import { ACTIVITI_NS, attr, BPMN_NS, CAMUNDA_NS, Edits, MODELER_NS, ZEEBE_NS, escapeText, parseXml, type XAttr, type XNode } from './xml.js';
 import { emptyParts, renderParts, type ZeebeParts } from './zeebe-parts.js';
 // Attribute rules (attribute-rules.ts) and extension element rules (extension-rules.ts) call back into Conversion.
 import { convertAttributes } from './attribute-rules.js';
@@ -177,8 +177,15 @@ function rewriteRoot(c: Conversion, root: XNode): string {
   for (let i = 2; !declared && taken.has(prefix); i++) prefix = `zeebe${i}`;
   const insertAt = root.startTagEnd - (root.selfClosing ? 2 : 1);
   if (!declared) c.edits.insert(insertAt, ` xmlns:${prefix}="${ZEEBE_NS}"`);
-  const camunda = root.attrs.find((a) => a.name.startsWith('xmlns:') && a.value === CAMUNDA_NS);
-  if (camunda && !c.camundaLeft) c.removeAttr(camunda);
+  for (const ns of root.attrs.filter((a) => a.name.startsWith('xmlns:') && (a.value === CAMUNDA_NS || a.value === ACTIVITI_NS))) {
+    if (!c.camundaLeft) c.removeAttr(ns);
+  }
+  // The converted bodies are FEEL; a definitions-wide JUEL (or other) language would make govflow read them as that.
+  const language = attr(root, '', 'expressionLanguage');
+  if (language && !FEEL_LANGS.test(language.value) && !/XPath$/i.test(language.value)) {
+    c.removeAttr(language);
+    c.note('info', root, `expressionLanguage '${language.value}' dropped: the converted expressions are FEEL, govflow's default`, { attribute: 'expressionLanguage', offset: language.start });
+  }
   const platform = attr(root, MODELER_NS, 'executionPlatform');
   if (platform && platform.value !== 'Camunda Cloud') {
     c.edits.replace(platform.start, platform.end, ` ${platform.name}="Camunda Cloud"`);

@@ -31,7 +31,8 @@ function tokenize(src: string): Token[] {
       let value = '';
       let j = i + 1;
       for (; j < src.length && src[j] !== c; j++) {
-        if (src[j] === '\\' && j + 1 < src.length) j++;
+        // EL escapes only quotes and the backslash; any other backslash is literal.
+        if (src[j] === '\\' && (src[j + 1] === '"' || src[j + 1] === "'" || src[j + 1] === '\\')) j++;
         value += src[j];
       }
       if (j >= src.length) throw new JuelUntranslatable('a string literal is not closed');
@@ -228,6 +229,8 @@ const DATE_UNITS: Record<string, (n: number) => string> = {
   plusHours: (n) => `PT${n}H`, plusMinutes: (n) => `PT${n}M`, plusSeconds: (n) => `PT${n}S`,
 };
 
+const SPIN_VALUES = new Set(['numberValue', 'stringValue', 'boolValue', 'value']);
+
 function isDateTime(n: Node): boolean {
   return n.k === 'call' && ((n.obj === undefined && n.name === 'dateTime' && n.args.length === 0) || (n.obj !== undefined && n.name in DATE_UNITS && isDateTime(n.obj)));
 }
@@ -250,6 +253,12 @@ function call(n: Extract<Node, { k: 'call' }>, opts: FeelOptions): string {
       return `${print(obj, opts)} + duration("${unit(Number(amount.feel))}")`;
     }
   }
+  // Camunda Spin JSON (`customer.prop("age").numberValue()`): govflow's variables are JSON already, so a property
+  // read is a FEEL path and the typed accessors give the value itself.
+  if (n.name === 'prop' && args.length === 1 && args[0]!.k === 'lit' && args[0]!.feel.startsWith('"')) {
+    return print({ k: 'member', obj, name: JSON.parse(args[0]!.feel) as string }, opts);
+  }
+  if (SPIN_VALUES.has(n.name) && args.length === 0 && obj.k === 'call' && obj.name === 'prop') return print(obj, opts);
   const known = ['equals/1', 'size/0', 'length/0', 'isEmpty/0', 'contains/1', 'startsWith/1', 'endsWith/1', 'toUpperCase/0', 'toLowerCase/0', 'trim/0'];
   const signature = `${n.name}/${args.length}`;
   if (!known.includes(signature)) throw new JuelUntranslatable(`the method call ${n.name}(${args.length ? '…' : ''}) has no FEEL equivalent govflow knows; move it into a job worker`);

@@ -29,6 +29,9 @@ export interface XNode {
 
 export const BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 export const CAMUNDA_NS = 'http://camunda.org/schema/1.0/bpmn';
+/** Camunda 7 still reads models in the Activiti namespace it started from; the reader files them under Camunda's. */
+export const ACTIVITI_NS = 'http://activiti.org/bpmn';
+const sameNs = (uri: string): string => (uri === ACTIVITI_NS ? CAMUNDA_NS : uri);
 export const ZEEBE_NS = 'http://camunda.org/schema/zeebe/1.0';
 export const MODELER_NS = 'http://camunda.org/schema/modeler/1.0';
 
@@ -60,10 +63,10 @@ export function parseXml(xml: string): XNode {
     const pattern = /\s([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')/g;
     for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
       const a = tag.attributes[m[1]!];
-      if (a && typeof a !== 'string') attrs.push({ name: a.name, uri: a.uri, local: a.local, value: a.value, start: start + m.index, end: start + m.index + m[0].length });
+      if (a && typeof a !== 'string') attrs.push({ name: a.name, uri: sameNs(a.uri), local: a.local, value: a.value, start: start + m.index, end: start + m.index + m[0].length });
     }
     const node: XNode = {
-      name: tag.name, uri: tag.uri, local: tag.local, attrs, children: [], parent: stack.at(-1), start, startTagEnd: end,
+      name: tag.name, uri: sameNs(tag.uri), local: tag.local, attrs, children: [], parent: stack.at(-1), start, startTagEnd: end,
       contentEnd: end, end, line: tagLine, text: '', selfClosing: tag.isSelfClosing,
     };
     if (node.parent) node.parent.children.push(node);
@@ -97,11 +100,6 @@ export function parseXml(xml: string): XNode {
 
 export function attr(node: XNode, uri: string, local: string): XAttr | undefined {
   return node.attrs.find((a) => a.uri === uri && a.local === local);
-}
-
-export function* walk(node: XNode): Generator<XNode> {
-  yield node;
-  for (const child of node.children) yield* walk(child);
 }
 
 export function escapeAttr(value: string): string {

@@ -57,6 +57,15 @@ describe('govflow convert: service tasks, decisions, scripts', () => {
     assert.ok(r.changes.some((n) => n.message.includes('camunda7Expression')));
   });
 
+  it('a message throw event with a delegate becomes a job-based message event; a JUEL expression language is dropped', async () => {
+    const xml = c7(`    <bpmn:intermediateThrowEvent id="task"><bpmn:messageEventDefinition id="md" camunda:delegateExpression="\${notifyCitizen}" /></bpmn:intermediateThrowEvent>`)
+      .replace('targetNamespace="t"', 'targetNamespace="t" expressionLanguage="http://camunda.org/juel"');
+    const r = convertCamunda7(xml);
+    const event = await compiled(r);
+    assert.equal(event.taskType, 'notifyCitizen');
+    assert.ok(r.changes.some((n) => n.attribute === 'expressionLanguage'));
+  });
+
   it('string fields become job headers; failedJobRetryTimeCycle sets the retries', async () => {
     const r = convertCamunda7(c7(`    <bpmn:serviceTask id="task" camunda:class="org.Mail">
       <bpmn:extensionElements>
@@ -270,6 +279,13 @@ describe('govflow convert: text, lines, bad input, report', () => {
     assert.equal(task.userTask?.assignee, 'a');
     assert.deepEqual(task.inputs, [{ source: 'y', target: 'x' }]);
     assert.equal((await compileBpmn(r.xml)).processes[0]!.elements['next']!.userTask?.assignee, 'b');
+  });
+
+  it('reads Camunda 7 models in the older Activiti namespace as Camunda 7 does', async () => {
+    const xml = c7('    <bpmn:serviceTask id="task" activiti:class="org.Legacy" />').replace('xmlns:camunda="http://camunda.org/schema/1.0/bpmn"', 'xmlns:activiti="http://activiti.org/bpmn"');
+    const r = convertCamunda7(xml);
+    assert.equal((await compiled(r)).taskType, 'org.Legacy');
+    assert.ok(!r.xml.includes('activiti'), 'the namespace goes with its last attribute');
   });
 
   it('refuses text that is not XML or not BPMN with a clear message naming the line', () => {

@@ -32,6 +32,8 @@ describe('JUEL to FEEL, rule by rule (the FEEL is evaluated, not compared as tex
     ['l[0] == 7', { l: [7, 8] }, true], ['m["a b"] == 1', { m: { 'a b': 1 } }, true],
     ['a + b * 2 == 7', { a: 1, b: 3 }, true], ['(a + b) * 2 == 8', { a: 1, b: 3 }, true], ['a - b - 1 == -3', { a: 1, b: 3 }, true], ['-a < 0', { a: 1 }, true],
     ['a / 2 == 2.5', { a: 5 }, true],
+    ['customer.prop("age").numberValue() >= 21', { customer: { age: 30 } }, true], ['order.prop("status").prop("code").stringValue() == "ok"', { order: { status: { code: 'ok' } } }, true],
+    ['s == "tab\\there"', { s: 'tab\\there' }, true],
   ];
   for (const [juel, vars, expected] of cases) {
     it(`\${${juel}} with ${JSON.stringify(vars)} → ${JSON.stringify(expected)}`, () => {

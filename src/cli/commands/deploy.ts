@@ -15,7 +15,7 @@ async function convertResources(resources: { name: string; content: string }[]):
   const out: { name: string; content: string }[] = [];
   const blocked: { where: string; line: number; message: string }[] = [];
   for (const r of resources) {
-    if (!r.name.endsWith('.bpmn') || !r.content.includes('http://camunda.org/schema/1.0/bpmn')) {
+    if (!/\.(bpmn|bpmn20\.xml)$/i.test(r.name) || !/http:\/\/(camunda\.org\/schema\/1\.0\/bpmn|activiti\.org\/bpmn)"/.test(r.content)) {
       out.push(r);
       continue;
     }
