@@ -235,6 +235,6 @@ function convertLoop(c: Conversion, node: XNode, take: Take, done: Done): void {
   done(collection, 'info', `camunda:collection '${raw}' → zeebe:loopCharacteristics inputCollection '${inputCollection}'`);
   done(element, 'info', 'camunda:elementVariable → zeebe:loopCharacteristics inputElement');
   if (node.children.some((ch) => ch.uri === BPMN_NS && ch.local === 'loopCardinality')) {
-    c.note('review', node, 'loopCardinality next to a collection: Zeebe runs one instance per collection item');
+    c.note('review', node, 'loopCardinality next to a collection: govflow runs one instance per collection item and ignores the cardinality');
   }
 }

@@ -126,10 +126,6 @@ function convertBody(c: Conversion, node: XNode): void {
     return;
   }
   if (!hasJuel(body)) return;
-  if (node.local === 'loopCardinality') {
-    c.note('blocked', node, 'loopCardinality (a number of instances) has no Zeebe form; use camunda:collection over a list, which becomes zeebe:loopCharacteristics');
-    return;
-  }
   const rename = node.local === 'completionCondition' ? { nrOfInstances: 'numberOfInstances', nrOfCompletedInstances: 'numberOfCompletedInstances', nrOfActiveInstances: 'numberOfActiveInstances' } : undefined;
   const feel = c.attempt(node, `${node.local} '${body}'`, undefined, () => c.value(body, rename ? { rename } : {}));
   if (feel === undefined) return;

@@ -88,6 +88,11 @@ function definitionFeel(c: Conversion, def: XNode): string {
 }
 
 function inputOutput(c: Conversion, node: XNode, owner: XNode): void {
+  if (owner.local === 'callActivity' && children(node, 'inputParameter').length > 0) {
+    // Camunda 7 keeps these local to the call activity; Zeebe's input mappings are what the called process receives.
+    c.note('blocked', node, 'camunda:inputParameter on a call activity makes a local variable the called process does not see in Camunda 7, but Zeebe passes input mappings to it; pass values with camunda:in (sourceExpression) instead');
+    return;
+  }
   const inputs: { source: string; target: string }[] = [];
   const outputs: { source: string; target: string }[] = [];
   let ok = true;

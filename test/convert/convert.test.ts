@@ -167,6 +167,8 @@ describe('govflow convert: conditions, mappings, call activities', () => {
     assert.deepEqual(all.calledElement, { processId: '=childId', propagateAllParentVariables: true, propagateAllChildVariables: true });
     const local = convertCamunda7(c7('    <bpmn:callActivity id="task" calledElement="c"><bpmn:extensionElements><camunda:in source="a" target="a" local="true" /><camunda:in businessKey="${k}" /></bpmn:extensionElements></bpmn:callActivity>'));
     assert.equal(local.blocked.length, 2, 'local="true" and businessKey are blocked');
+    const io = convertCamunda7(c7('    <bpmn:callActivity id="task" calledElement="c"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:callActivity>'));
+    assert.match(io.blocked[0]?.message ?? '', /call activity/, 'an input parameter would reach the called process in Zeebe, not in Camunda 7');
   });
 
   it('multi-instance camunda:collection becomes zeebe:loopCharacteristics; nrOf… become numberOf… in the completion condition', async () => {
@@ -181,6 +183,8 @@ describe('govflow convert: conditions, mappings, call activities', () => {
     assert.equal(task.multiInstance?.completionCondition, 'numberOfCompletedInstances / numberOfInstances >= 0.5');
     const bare = await compiled(convertCamunda7(c7('    <bpmn:userTask id="task"><bpmn:multiInstanceLoopCharacteristics camunda:collection="items" /></bpmn:userTask>')));
     assert.equal(bare.multiInstance?.inputCollection, 'items', 'a bare collection name is a variable');
+    const counted = await compiled(convertCamunda7(c7('    <bpmn:userTask id="task"><bpmn:multiInstanceLoopCharacteristics isSequential="true"><bpmn:loopCardinality>${reviewers + 1}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>')));
+    assert.equal(counted.multiInstance?.loopCardinality, 'reviewers + 1');
   });
 });
 
