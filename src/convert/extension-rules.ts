@@ -123,7 +123,11 @@ function inputOutput(c: Conversion, node: XNode, owner: XNode): void {
 function callBinding(c: Conversion, node: XNode, owner: XNode): void {
   const parts = c.partsOf(owner);
   const called = parts.calledElement;
-  if (owner.local !== 'callActivity' || !called) {
+  if (owner.local === 'callActivity' && !called) {
+    c.note('blocked', node, `camunda:${node.local} is not converted because the call activity's called element was not (see its other notes)`);
+    return;
+  }
+  if (!called) {
     c.note('blocked', node, `camunda:${node.local} on a ${owner.local} is not converted: variables pass to a called process only (on events, send them with the message or signal)`);
     return;
   }
@@ -205,9 +209,13 @@ function listener(c: Conversion, node: XNode, owner: XNode, kind: 'execution' | 
       c.note('blocked', node, `${label}: Zeebe has start and end execution listeners only; put a start listener on the flow's target element`);
       return;
     }
-    c.partsOf(owner).executionListeners.push({ eventType: event, type: delegate.type });
+    // Zeebe runs no start listener on a start or boundary event; there the end listener runs at the same point of
+    // the flow (the event completes at once) and, like Camunda 7's listener, sets variables in the enclosing scope.
+    const eventType = event === 'start' && (owner.local === 'startEvent' || owner.local === 'boundaryEvent') ? 'end' : event;
+    c.partsOf(owner).executionListeners.push({ eventType, type: delegate.type });
     c.removeNode(node);
-    c.note('review', node, `${label} → zeebe:executionListener ${event} job type '${delegate.type}': a job worker of that type must do what the listener did, and the element waits for it`);
+    const moved = eventType !== event ? ` (an end listener: Zeebe has no start listener on a ${owner.local}, and this event ends as it starts)` : '';
+    c.note('review', node, `${label} → zeebe:executionListener ${eventType} job type '${delegate.type}'${moved}: a job worker of that type must do what the listener did, and the element waits for it`);
     return;
   }
   const eventType = TASK_EVENTS[event];

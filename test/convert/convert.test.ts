@@ -216,6 +216,14 @@ describe('govflow convert: user tasks, listeners, neutral and blocked attributes
     assert.deepEqual(task.listeners?.map((l) => [l.eventType, l.jobType]), [['start', 'statusUpdater'], ['end', 'org.Audit']]);
   });
 
+  it('a start listener on a start event becomes its end listener, which Zeebe runs at the same point', async () => {
+    const xml = c7('    <bpmn:task id="task" />').replace('<bpmn:startEvent id="s" />', '<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:executionListener event="start" class="org.OnStart" /></bpmn:extensionElements></bpmn:startEvent>');
+    const r = convertCamunda7(xml);
+    const start = await compiled(r, 's');
+    assert.deepEqual(start.listeners?.map((l) => [l.eventType, l.jobType]), [['end', 'org.OnStart']]);
+    assert.ok(r.changes.some((n) => n.severity === 'review' && /an end listener/.test(n.message)));
+  });
+
   it('task listeners become zeebe:taskListeners with Zeebe event names; timeout is blocked', () => {
     const r = convertCamunda7(c7(`    <bpmn:userTask id="task">
       <bpmn:extensionElements>
