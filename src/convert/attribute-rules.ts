@@ -46,6 +46,7 @@ const BLOCKED: Record<string, string> = {
   variableName: 'conditional event variable filters are not converted; remove it (the condition is still evaluated)',
   variableEvents: 'conditional event variable filters are not converted; remove it',
   resource: 'an external script or expression resource is not read; write the FEEL inline',
+  resultVariable: 'nothing converted here produces a result for it (a FEEL script, a decision or a delegate expression does)',
 };
 
 const JOB_ELEMENTS = new Set(['serviceTask', 'sendTask', 'businessRuleTask', 'messageEventDefinition']);
@@ -75,9 +76,9 @@ export function convertAttributes(c: Conversion, node: XNode): void {
   if (node.local === 'userTask' || node.local === 'startEvent') convertForm(c, node, take, done);
   if (node.local === 'callActivity') convertCallActivity(c, node, take, done);
   if (node.local === 'multiInstanceLoopCharacteristics') convertLoop(c, node, take, done);
-  if (node.local === 'scriptTask') {
+  if (node.local === 'scriptTask' && /^feel$/i.test(attr(node, '', 'scriptFormat')?.value ?? '')) {
     const rv = take('resultVariable');
-    if (rv) c.removeAttr(rv); // written into zeebe:script
+    if (rv) c.removeAttr(rv); // written into zeebe:script, whose note names it
   }
   for (const a of camunda) {
     if (handled.has(a)) continue;
@@ -112,7 +113,15 @@ function convertJob(c: Conversion, node: XNode, take: Take, done: Done): void {
     return;
   }
   const source = topic ?? klass ?? delegate ?? expression;
-  if (!source) return;
+  const others = [klass, delegate, expression].filter((a) => a && a !== source);
+  if (others.length > 0) {
+    c.note('blocked', node, `${[source, ...others].map((a) => a!.name).join(' and ')}: one element with two implementations; keep one`, { attribute: others[0]!.name, offset: others[0]!.start });
+    return;
+  }
+  if (!source) {
+    if (type) c.note('blocked', node, 'camunda:type="external" without camunda:topic names no job type; add the topic', { attribute: type.name, offset: type.start });
+    return;
+  }
   const jobType = topic ? topic.value : jobTypeOf(source.value);
   parts.taskDefinition = { type: jobType, ...(parts.taskDefinition?.retries ? { retries: parts.taskDefinition.retries } : {}) };
   if (type) done(type, 'info', 'camunda:type="external" → zeebe:taskDefinition (external task topic = job type)');
@@ -185,12 +194,14 @@ function convertForm(c: Conversion, node: XNode, take: Take, done: Done): void {
   const ref = take('formRef');
   const binding = take('formRefBinding');
   const version = take('formRefVersion');
-  if (key) {
-    const value = c.attempt(node, 'camunda:formKey', { attribute: key.name, offset: key.start }, () => c.value(key.value));
-    if (value === undefined) return;
+  const value = key ? c.attempt(node, 'camunda:formKey', { attribute: key.name, offset: key.start }, () => c.value(key.value)) : undefined;
+  if (key && value !== undefined) {
     c.partsOf(node).form = { formKey: value };
     const embedded = /^(embedded|app|deployment):/.test(value) || value.startsWith('camunda-forms:app:');
     done(key, embedded ? 'review' : 'info', `camunda:formKey '${key.value}' → zeebe:formDefinition formKey${embedded ? '; an HTML or app form of Camunda 7 is not shown by the workbench: link a govflow form (formId) when you have one' : ''}`);
+  }
+  if (!ref) {
+    for (const a of [binding, version]) if (a) c.note('blocked', node, `${a.name} without camunda:formRef binds no form; remove it or add the formRef`, { attribute: a.name, offset: a.start });
   }
   if (ref) {
     if (binding && binding.value !== 'latest') {

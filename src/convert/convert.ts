@@ -145,7 +145,7 @@ function convertScriptTask(c: Conversion, node: XNode): void {
   const expression = (script?.text ?? '').trim();
   c.partsOf(node).script = { expression: expression.startsWith('=') ? expression : `=${expression}`, ...(resultVariable ? { resultVariable: resultVariable.value } : {}) };
   if (script) c.removeNode(script);
-  c.note('info', node, 'FEEL script → zeebe:script');
+  c.note('info', node, `FEEL script → zeebe:script${resultVariable ? ` (camunda:resultVariable '${resultVariable.value}' → its resultVariable)` : ''}`);
 }
 
 /** Inserts each element's zeebe parts into its extensionElements (made when missing), on the element's own line. */
