@@ -131,7 +131,9 @@ function convertBody(c: Conversion, node: XNode): void {
   if (feel === undefined) return;
   c.edits.replace(node.startTagEnd, node.contentEnd, escapeText(feel));
   if (language) c.removeAttr(language);
-  c.note('info', node, `${node.local} JUEL '${body}' → FEEL '${feel}'${rename ? ' (nrOf… variables renamed to Zeebe\'s numberOf…)' : ''}`);
+  // JUEL reads null as false, 0 or ""; FEEL keeps it null, so negations and comparisons can differ on null values.
+  const nullHint = /not\(|[<>]/.test(feel) ? '; if a variable in it can be null, see "Missing and null variables" in docs/convert.md' : '';
+  c.note('info', node, `${node.local} JUEL '${body}' → FEEL '${feel}'${rename ? ' (nrOf… variables renamed to Zeebe\'s numberOf…)' : ''}${nullHint}`);
 }
 
 function convertScriptTask(c: Conversion, node: XNode): void {

@@ -171,7 +171,7 @@ function callBinding(c: Conversion, node: XNode, owner: XNode): void {
   }
   (node.local === 'in' ? parts.inputs : parts.outputs).push({ source: feel, target });
   c.removeNode(node);
-  c.note('info', node, `camunda:${node.local} ${source ?? expression} → ${target} → zeebe:${node.local === 'in' ? 'input' : 'output'} '${feel}' → '${target}'`);
+  c.note('info', node, `camunda:${node.local} ${source !== undefined ? `source '${source}'` : `sourceExpression '${expression}'`} target '${target}' → zeebe:${node.local === 'in' ? 'input' : 'output'} source '${feel}' target '${target}'`);
 }
 
 /** The job type of a listener or delegate: class, delegateExpression or expression. */
