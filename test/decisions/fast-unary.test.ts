@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { unaryTest } from 'feelin';
 import { compileDecision, evaluateDecision, evaluateUnaryTests, parseDmn } from '../../src/decisions/index.js';
+import { isGovflowError } from '../../src/kernel/index.js';
 import { tableDmn, type TableSpec } from './support.js';
 
 const RUNS = Number(process.env.GOVFLOW_PROPERTY_RUNS ?? 300);
@@ -23,7 +24,7 @@ interface Tests {
 }
 
 const ws = fc.constantFrom('', '', ' ', '  ', '\t', '\n');
-const numbers = fc.oneof(fc.integer({ min: -12, max: 12 }), fc.constantFrom(-2.5, -0.5, 0.5, 1.5, 2.25, 0.1, 100));
+const numbers = fc.oneof(fc.integer({ min: -12, max: 12 }), fc.constantFrom(-2.5, -0.5, -0.75, 0.5, 0.25, 1.5, 2.25, 0.1, 100));
 // Commas and brackets inside strings: the splitter must not cut there.
 const plainChars = ['a', 'b', 'c', 'B', ' ', ',', '(', ')', '[', ']'];
 const stringsOf = (chars: string[]): fc.Arbitrary<string> => fc.array(fc.constantFrom(...chars), { maxLength: 4 }).map((cs) => cs.join(''));
@@ -158,9 +159,9 @@ describe('the fast path on long decimal inputs: exact, not the nearest double', 
   // Read as the nearest double (what feelin alone would do), each would equal the literal.
   const third = '0.3333333333333333';
   const entries = [`< ${third}`, `<= ${third}`, `> ${third}`, `>= ${third}`, `= ${third}`, `!= ${third}`, third, `[0..${third}]`, `[0..${third})`, `[${third}..1]`, `(${third}..1]`, `]${third}..1[`,
-    `< -${third}`, `<= -${third}`, `> -${third}`, `>= -${third}`, `[-1..-${third}]`, `(-1..-${third})`, `[-${third}..0]`, `(-${third}..0]`, `[0..1]`, `< 1`, `> 1`, `[-1..0]`];
-  const above = [`> ${third}`, `>= ${third}`, `!= ${third}`, `[${third}..1]`, `(${third}..1]`, `]${third}..1[`, `> -${third}`, `>= -${third}`, `[0..1]`, `< 1`];
-  const below = [`< ${third}`, `<= ${third}`, `!= ${third}`, `< -${third}`, `<= -${third}`, `[-1..-${third}]`, `(-1..-${third})`, `< 1`, `[-1..0]`];
+    `< -${third}`, `<= -${third}`, `> -${third}`, `>= -${third}`, `[-1..-${third}]`, `(-1..-${third})`, `[-${third}..0]`, `(-${third}..0]`, `[0..1]`, `< 1`, `> 1`, `[-1..0]`, '!= "x"', '!= true', '!= null'];
+  const above = [`> ${third}`, `>= ${third}`, `!= ${third}`, `[${third}..1]`, `(${third}..1]`, `]${third}..1[`, `> -${third}`, `>= -${third}`, `[0..1]`, `< 1`, '!= null'];
+  const below = [`< ${third}`, `<= ${third}`, `!= ${third}`, `< -${third}`, `<= -${third}`, `[-1..-${third}]`, `(-1..-${third})`, `< 1`, `[-1..0]`, '!= null'];
   const model = parseDmn(decimalTable(entries));
 
   it('1/3 and -1/3 against comparisons, equality and intervals whose bounds are their nearest doubles', () => {
@@ -182,7 +183,7 @@ describe('the fast path on long decimal inputs: exact, not the nearest double', 
 
 describe('what the fast path leaves to the interpreter', () => {
   it('an order comparison with a boolean or null is no FEEL test: no match, and a warning', () => {
-    for (const [text, input] of [['< true', false], ['> false', true], ['<= true', true], ['>= false', true], ['[1.."a"]', 1], ['["a"..2]', 'b']] as const) {
+    for (const [text, input] of [['< true', false], ['> false', true], ['<= true', true], ['>= false', true], ['[1.."a"]', 1], ['["a"..2]', 'b'], ['[false..true]', true], ['(false..true)', false]] as const) {
       const r = evaluateUnaryTests(text, input);
       assert.equal(r.value, false, text);
       assert.notDeepEqual(r.warnings, [], text);
@@ -191,11 +192,29 @@ describe('what the fast path leaves to the interpreter', () => {
     for (const [text, input] of [['> null', 1], ['<= null', null], ['< null', 0], ['>= null', 'a']] as const) assert.equal(evaluateUnaryTests(text, input).value, false, text);
   });
 
+  it('an unterminated string is a FEEL syntax error, with or without a comma after it', () => {
+    for (const text of ['"abc', '1, "abc', '"a\\"', '"a", "b']) {
+      assert.throws(() => evaluateUnaryTests(text, 'abc'), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_FEEL_SYNTAX', text);
+    }
+  });
+
   it('names, arithmetic and function calls are evaluated against the context', () => {
     assert.equal(evaluateUnaryTests('< limit', 3, { limit: 5 }).value, true);
     assert.equal(evaluateUnaryTests('[lo..lo + 2]', 3, { lo: 1 }).value, true);
     assert.equal(evaluateUnaryTests('not(< limit)', 3, { limit: 5 }).value, false);
     assert.equal(evaluateUnaryTests('string length(?) = 2', 'ab').value, true);
+    // Expressions that begin or end like a literal or an interval are still expressions.
+    assert.equal(evaluateUnaryTests('"a" + "b"', 'ab').value, true);
+    assert.equal(evaluateUnaryTests('"a" + "b"', 'a').value, false);
+    assert.equal(evaluateUnaryTests('1 + 2', 3).value, true);
+    assert.equal(evaluateUnaryTests('? + 1 in [1..5]', 5).value, false);
+    assert.equal(evaluateUnaryTests('? + 1 in [1..5]', 3).value, true);
+  });
+
+  it('numbers are FEEL decimals: no hexadecimal, no exponent', () => {
+    for (const text of ['0x10', '< 0x10']) assert.throws(() => evaluateUnaryTests(text, 16), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_FEEL_SYNTAX', text);
+    assert.equal(evaluateUnaryTests('1e3', 1000).value, false);
+    assert.equal(evaluateUnaryTests('< 1e3', 5).value, false);
   });
 });
 
