@@ -130,6 +130,7 @@ describe('decision tables: priorities and output values', () => {
   it('an empty output value (a doubled or leading comma) is skipped, not read as a test every value passes', () => {
     assert.equal(ranked('PRIORITY', '"HIGH",,"LOW"', ['"OTHER"', '"LOW"']).value, 'LOW');
     assert.equal(ranked('PRIORITY', ',"HIGH","LOW"', ['"LOW"', '"HIGH"']).value, 'HIGH');
+    assert.equal(ranked('PRIORITY', '"HIGH", ,"LOW"', ['"OTHER"', '"LOW"']).value, 'LOW');
   });
 });
 
