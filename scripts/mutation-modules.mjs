@@ -16,7 +16,7 @@ export const MUTATION_MODULES = {
   },
   'decision-tables': {
     mutate: ['src/decisions/decision-table.ts', 'src/decisions/fast-unary.ts'],
-    tests: ['test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-table-compile.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
+    tests: ['test/decisions/fast-unary.test.ts', 'test/decisions/decision-table-edges.test.ts', 'test/decisions/decision-table-compile.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-layer.test.ts'],
   },
   feel: {
     mutate: ['src/decisions/feel.ts', 'src/decisions/feel-rewrite.ts', 'src/decisions/feel-builtins.ts', 'src/decisions/values.ts'],

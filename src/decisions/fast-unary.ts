@@ -87,7 +87,9 @@ function compileOne(text: string): Test | undefined {
       case '=':
         return (input) => input === v;
       case '!=':
-        return v === null ? (input) => input !== null : (input) => comparable(input, v) && input !== v;
+        // FEEL's `!=` is the negation of `=`: null equals only null (`null != 5` is true), values of the same type
+        // compare by value (`false != true`), a long decimal is never a plain number, other types give null.
+        return (input) => (input === null || v === null ? input !== v : (typeof input === typeof v || (input instanceof FeelDecimal && typeof v === 'number')) && input !== v);
       case '<':
         return v === null || typeof v === 'boolean' ? undefined : (input) => (comparable(input, v) ? (input as number) < (v as number) : decimalOrder(input, v, (c) => c < 0));
       case '<=':

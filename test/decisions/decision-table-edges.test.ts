@@ -3,7 +3,8 @@
 // refused input. Every expected value is worked out from the DMN 1.3 rules, not copied from the engine's output.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateDecision, parseDmn } from '../../src/decisions/index.js';
+import { compileDecision, evaluateDecision, parseDmn } from '../../src/decisions/index.js';
+import { isGovflowError } from '../../src/kernel/index.js';
 import { tableDmn, type TableSpec } from './support.js';
 
 const run = (spec: TableSpec, input: Record<string, unknown>) => evaluateDecision(parseDmn(tableDmn(spec)), 'result', input);
@@ -95,5 +96,99 @@ describe('decision tables: input values', () => {
     const r = run(spec, { c: null });
     assert.equal(r.value, 2);
     assert.doesNotMatch(r.warnings.join('\n'), /allowed input values/);
+  });
+});
+
+describe('decision tables: priorities and output values', () => {
+  const ranked = (hitPolicy: string, values: string | undefined, outputs: string[]) =>
+    run(table(hitPolicy, outputs.map((o) => ['-', o]), { outputs: [{ name: 'y', ...(values === undefined ? {} : { values }) }] }), { x: 1 });
+
+  it('PRIORITY takes the best-ranked output whichever rule comes first', () => {
+    assert.equal(ranked('PRIORITY', '"HIGH","MID","LOW"', ['"MID"', '"LOW"']).value, 'MID');
+    assert.equal(ranked('PRIORITY', '"HIGH","MID","LOW"', ['"LOW"', '"MID"', '"LOW"']).value, 'MID');
+  });
+
+  it('with several outputs, a tie on the first output is decided by the next', () => {
+    const spec: TableSpec = {
+      hitPolicy: 'PRIORITY', inputs: [{ name: 'x', typeRef: 'number' }],
+      outputs: [{ name: 'level', values: '"A","B"' }, { name: 'route', values: '"X","Y"' }],
+      rules: [['-', '"A"', '"Y"'], ['-', '"A"', '"X"'], ['-', '"B"', '"X"']],
+    };
+    assert.deepEqual(run(spec, { x: 1 }).value, { level: 'A', route: 'X' });
+  });
+
+  it('OUTPUT ORDER keeps rule order among outputs of equal rank', () => {
+    assert.deepEqual(ranked('OUTPUT ORDER', '"HIGH"', ['"x"', '"y"', '"HIGH"', '"z"']).value, ['HIGH', 'x', 'y', 'z']);
+  });
+
+  it('without output values PRIORITY takes the first matching rule, silently', () => {
+    const r = ranked('PRIORITY', undefined, ['"b"', '"a"']);
+    assert.equal(r.value, 'b');
+    assert.deepEqual(r.warnings, []);
+  });
+
+  it('an empty output value (a doubled or leading comma) is skipped, not read as a test every value passes', () => {
+    assert.equal(ranked('PRIORITY', '"HIGH",,"LOW"', ['"OTHER"', '"LOW"']).value, 'LOW');
+    assert.equal(ranked('PRIORITY', ',"HIGH","LOW"', ['"LOW"', '"HIGH"']).value, 'HIGH');
+    assert.equal(ranked('PRIORITY', '"HIGH", ,"LOW"', ['"OTHER"', '"LOW"']).value, 'LOW');
+  });
+});
+
+describe('decision tables: more aggregation edges', () => {
+  const collect = (aggregation: string, outputs: string[]) => run(table('COLLECT', outputs.map((o) => ['-', o]), { aggregation }), { x: 1 });
+
+  it('a string first and another type after it: null with a warning', () => {
+    for (const other of ['1', 'true']) {
+      const r = collect('MIN', ['"b"', other]);
+      assert.equal(r.value, null, other);
+      assert.match(r.warnings.join('\n'), /C< needs comparable outputs/);
+    }
+  });
+
+  it('a SUM beyond decimal128 (34 digits, exponent 6144) is null, and stays null as more outputs are added', () => {
+    const big = '9.999999999999999999999999999999999 * 10 ** 6144';
+    assert.equal(collect('SUM', [big, big, '1']).value, null);
+  });
+
+  it('five strings in no order', () => {
+    assert.equal(collect('MIN', ['"c"', '"a"', '"b"', '"e"', '"d"']).value, 'a');
+    assert.equal(collect('MAX', ['"c"', '"a"', '"e"', '"b"', '"d"']).value, 'e');
+    assert.equal(collect('MAX', ['"d"', '"e"', '"c"', '"b"', '"a"']).value, 'e');
+    assert.equal(collect('MIN', ['"b"', '"c"', '"d"', '"e"', '"a"']).value, 'a');
+  });
+});
+
+describe('decision tables: entries and where errors are', () => {
+  const base = tableDmn(table('UNIQUE', [['> 1', '1']]));
+
+  it('an input entry without text matches anything; an output entry without text gives null', () => {
+    assert.equal(evaluateDecision(parseDmn(base.replace('<inputEntry><text>&gt; 1</text></inputEntry>', '<inputEntry/>')), 'result', { x: 0 }).value, 1);
+    const r = evaluateDecision(parseDmn(base.replace('<outputEntry><text>1</text></outputEntry>', '<outputEntry/>')), 'result', { x: 5 });
+    assert.equal(r.value, null);
+    assert.deepEqual(r.warnings, []);
+  });
+
+  it('a syntax error in an input expression or in input values names the column', () => {
+    const whereOf = (xml: string): unknown => {
+      try {
+        parseDmn(xml);
+        return 'parsed';
+      } catch (error) {
+        assert.ok(isGovflowError(error) && error.code === 'GOVFLOW_ERR_FEEL_SYNTAX', String(error));
+        return error.details[0]?.where;
+      }
+    };
+    assert.equal(whereOf(base.replace('<text>x</text></inputExpression>', '<text>x +* (</text></inputExpression>')), 'table/input[0]');
+    assert.equal(whereOf(base.replace('<text>x</text></inputExpression>', '<text>x</text></inputExpression><inputValues><text>1, (</text></inputValues>')), 'table/input[0]/inputValues');
+  });
+});
+
+describe('decision tables: the compiled form', () => {
+  it('a plain table compiles to JavaScript comparisons and gives what the interpreter gives', () => {
+    const model = parseDmn(tableDmn(table('FIRST', [['> 10', '"big"'], ['[1..10]', 'x * 2'], ['-', '"small"']])));
+    const decision = compileDecision(model, 'result');
+    assert.equal(decision.path, 'compiled');
+    for (const x of [20, 5, 0, null]) assert.deepEqual(decision({ x }), evaluateDecision(model, 'result', { x }).value, String(x));
+    assert.deepEqual([20, 5, 0].map((x) => decision({ x })), ['big', 10, 'small']);
   });
 });
