@@ -140,6 +140,8 @@ function variantCounts(log: EventLog): { count: number; firstCase: number }[] {
     const to = caseStart[c + 1] ?? 0;
     let h = Math.imul(0x811c9dc5 ^ (to - from), 0x01000193);
     for (let i = from; i < to; i++) h = Math.imul(h ^ (activity[i] ?? 0), 0x01000193);
+    // 30 bits keep the key a small integer, which a Map looks up without boxing it.
+    h &= 0x3fffffff;
     const group = byHash.get(h);
     let v = -1;
     if (group) {

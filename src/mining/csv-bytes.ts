@@ -149,6 +149,7 @@ export class CsvByteReader {
    */
   private fastLines(buf: Buffer, from: number, final: boolean): number {
     const delim = this.delimiter;
+    const top = Math.max(delim, LF);
     const end = buf.length;
     // Where the next quote and carriage return are, kept across calls so a file with many quoted lines stays linear.
     if (this.scanned !== buf) {
@@ -171,14 +172,17 @@ export class CsvByteReader {
       let b = 0;
       while (q < end) {
         b = buf[q] as number;
-        if (b === delim) {
-          if (f < cap) {
-            starts[f] = fieldStart;
-            ends[f] = q;
-          }
-          f++;
-          fieldStart = q + 1;
-        } else if (b === LF) break;
+        // Most bytes are above both the delimiter and the line feed: one comparison for them.
+        if (b <= top) {
+          if (b === delim) {
+            if (f < cap) {
+              starts[f] = fieldStart;
+              ends[f] = q;
+            }
+            f++;
+            fieldStart = q + 1;
+          } else if (b === LF) break;
+        }
         q++;
       }
       if (q === end && !final) return p === from ? -1 : p;

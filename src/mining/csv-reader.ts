@@ -161,7 +161,15 @@ function toEventLog(reader: CsvByteReader, skipped: EventLog['skipped']): EventL
     };
   }
   caseStart[cases] = rows;
-  for (let c = 0; c < cases; c++) sortCaseByTime(columns, caseStart[c] as number, caseStart[c + 1] as number);
+  const ts = columns.timestamp;
+  for (let c = 0; c < cases; c++) {
+    const from = caseStart[c] as number;
+    const to = caseStart[c + 1] as number;
+    let i = from + 1;
+    // In order (NaN makes the comparison false, and the careful sort decides): the usual case, checked inline.
+    while (i < to && (ts[i - 1] as number) <= (ts[i] as number)) i++;
+    if (i < to) sortCaseByTime(columns, from, to);
+  }
   return {
     activityNames: reader.activities.resolveNames(),
     resourceNames: reader.resources.resolveNames(),
