@@ -54,7 +54,13 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
       let position = 0;
       for (;;) {
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - position)));
-        const n = readSync(fd, buf, 0, buf.length, position);
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, position);
+        } catch (error) {
+          // A directory, a device that fails: the same coded error the streamed reader gives.
+          throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot read ${path}: ${(error as Error).message}`, [{ where: path, message: (error as Error).message }]);
+        }
         if (n === 0) return;
         position += n;
         options.onProgress?.(position, size);
