@@ -3,6 +3,8 @@
 // through tsx with a one-line notice, so a developer editing the sources is never served stale code and
 // `npm run build` makes it fast again. Only node built-ins are loaded here.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
@@ -14,17 +16,21 @@ function builtAt() {
   }
 }
 
-/** The newest modification time under the source folders (files and directories, so added and deleted files count). */
+/**
+ * The newest modification time under the source folders (files and directories, so added and deleted files count).
+ * Paths are joined as strings: a URL per file made this check cost more than loading the command (≈ 25 ms of CPU for
+ * 530 entries against ≈ 7 ms).
+ */
 function newestSource() {
   let newest = 0;
   for (const folder of ['src/', 'simulator/']) {
-    const dir = new URL(folder, root);
+    const dir = fileURLToPath(new URL(folder, root));
     try {
       newest = Math.max(newest, statSync(dir).mtimeMs);
     } catch {
       continue; // no sources beside this bin: only dist/ can run
     }
-    for (const entry of readdirSync(dir, { recursive: true })) newest = Math.max(newest, statSync(new URL(entry, dir)).mtimeMs);
+    for (const entry of readdirSync(dir, { recursive: true })) newest = Math.max(newest, statSync(path.join(dir, entry)).mtimeMs);
   }
   return newest;
 }

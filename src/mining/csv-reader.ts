@@ -1,11 +1,13 @@
 /**
- * A streaming CSV event-log reader with column mapping. Rows are decoded chunk by chunk (quotes may span chunks and
- * lines) into typed columns; then, as PM4Py does, events are stably sorted by case, timestamp and file row.
+ * The CSV event-log reader with column mapping. Records are cut from the bytes (see csv-bytes.ts; quotes may span
+ * chunks and lines) into typed columns; then, as PM4Py does, events are stably sorted by case, timestamp and file row.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GovflowError } from '../kernel/index.js';
 import { fileChunks, type ProgressCallback } from './byte-source.js';
-import { EventLogBuilder, LIFECYCLE_COMPLETE, lifecycleCode, type EventLog } from './event-log.js';
-import { lastHadZone, lastOffsetMs, parseTimestamp, type ZoneMode } from './timestamp.js';
+import { CsvByteReader, type Columns, type Fail } from './csv-bytes.js';
+import { sortCaseByTime, type EventColumns, type EventLog } from './event-log.js';
+import type { ZoneMode } from './timestamp.js';
 
 export interface CsvOptions {
   /** Column names; defaults: the PM4Py names (case:concept:name, concept:name, time:timestamp) or case/activity/timestamp. */
@@ -22,15 +24,168 @@ export interface CsvOptions {
   readonly onProgress?: ProgressCallback;
 }
 
+
+/** Plain files are read with synchronous reads of this many bytes (no stream, no event-loop turns); .gz is streamed. */
+const CHUNK = 32 << 20;
+
 export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<EventLog> {
-  return readCsv(fileChunks(path, options.onProgress), path, options);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot open ${path}`, [{ where: path, message: (error as Error).message }]);
+  }
+  let gzip = false;
+  let size = 0;
+  try {
+    size = fstatSync(fd).size;
+    const magic = Buffer.alloc(2);
+    gzip = path.endsWith('.gz') || (readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b);
+  } catch (error) {
+    closeSync(fd);
+    throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot read ${path}: ${(error as Error).message}`, [{ where: path, message: (error as Error).message }]);
+  }
+  if (gzip) {
+    closeSync(fd);
+    return readCsv(fileChunks(path, options.onProgress), path, options);
+  }
+  function* chunks(): Generator<Buffer> {
+    try {
+      let position = 0;
+      for (;;) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - position)));
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, position);
+        } catch (error) {
+          // A directory, a device that fails: the same coded error the streamed reader gives.
+          throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot read ${path}: ${(error as Error).message}`, [{ where: path, message: (error as Error).message }]);
+        }
+        if (n === 0) return;
+        position += n;
+        options.onProgress?.(position, size);
+        yield n === buf.length ? buf : buf.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return readCsvChunks(chunks(), path, options, size);
 }
 
 export function readCsvText(text: string, where = 'input.csv', options: CsvOptions = {}): Promise<EventLog> {
-  async function* one(): AsyncGenerator<Uint8Array> {
-    yield Buffer.from(text, 'utf8');
+  return Promise.resolve().then(() => readCsvChunks([Buffer.from(text, 'utf8')], where, options, text.length));
+}
+
+export async function readCsv(chunks: AsyncIterable<Uint8Array>, where: string, options: CsvOptions = {}): Promise<EventLog> {
+  const { reader, finish } = csvReader(where, options);
+  for await (const chunk of chunks) reader.push(asBuffer(chunk));
+  return finish();
+}
+
+function readCsvChunks(chunks: Iterable<Uint8Array>, where: string, options: CsvOptions, sizeHint: number): EventLog {
+  const { reader, finish } = csvReader(where, options);
+  let first = true;
+  for (const chunk of chunks) {
+    const buf = asBuffer(chunk);
+    if (first) {
+      // Size the columns once from the lines in the first 256 kB, rather than doubling through the whole file.
+      const sample = buf.subarray(0, 256 << 10);
+      let lines = 0;
+      for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
+      if (lines > 0) reader.sizeFor(Math.ceil(((sizeHint * lines) / sample.length) * 1.05) + 16);
+      first = false;
+    }
+    reader.push(buf);
   }
-  return readCsv(one(), where, options);
+  return finish();
+}
+
+const asBuffer = (chunk: Uint8Array): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+
+function csvReader(where: string, options: CsvOptions): { reader: CsvByteReader; finish: () => EventLog } {
+  const fail: Fail = (l, c, message) => {
+    throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `${where}:${l}:${c}: ${message}`, [{ where, line: l, column: c, message }]);
+  };
+  let skippedEvents = 0;
+  const reasons: string[] = [];
+  const reader = new CsvByteReader({
+    delimiter: options.delimiter,
+    lenient: options.lenient ?? false,
+    wallClock: (options.zones ?? 'wall-clock') === 'wall-clock',
+    fail,
+    onHeader: (header) => pickColumns(header, options, fail),
+    onSkip: (reason) => {
+      skippedEvents++;
+      if (reasons.length < 20) reasons.push(reason);
+    },
+  });
+  const finish = (): EventLog => {
+    reader.end();
+    if (!reader.headerSeen) fail(1, 1, 'the file is empty (no header line)');
+    return toEventLog(reader, { events: skippedEvents, traces: 0, reasons });
+  };
+  return { reader, finish };
+}
+
+/**
+ * The rows as an event log: case by case in order of first appearance, each case's rows in file order, then each
+ * case ordered by timestamp, stably (PM4Py's format_dataframe order), which costs one pass for a case in order.
+ * A file whose cases are in blocks (the usual export) is already in case order and is used as it is.
+ */
+function toEventLog(reader: CsvByteReader, skipped: EventLog['skipped']): EventLog {
+  const rows = reader.rows;
+  const cases = reader.cases.size;
+  const caseStart = new Int32Array(cases + 1);
+  let columns: EventColumns;
+  if (reader.contiguous) {
+    caseStart.set(reader.caseFirstRow.subarray(0, cases));
+    columns = {
+      activity: reader.rowAct.subarray(0, rows),
+      timestamp: reader.rowTs.subarray(0, rows),
+      resource: reader.rowRes.subarray(0, rows),
+      group: reader.rowGrp.subarray(0, rows),
+      lifecycle: reader.rowLife.subarray(0, rows),
+    };
+  } else {
+    const { rowCase } = reader;
+    for (let r = 0; r < rows; r++) caseStart[(rowCase[r] as number) + 1]!++;
+    for (let c = 0; c < cases; c++) caseStart[c + 1]! += caseStart[c] as number;
+    const fill = caseStart.slice(0, cases);
+    const order = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) order[fill[rowCase[r] as number]!++] = r;
+    const pick = <T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T => {
+      for (let k = 0; k < rows; k++) to[k] = from[order[k] as number] as number;
+      return to;
+    };
+    columns = {
+      activity: pick(reader.rowAct, new Int32Array(rows)),
+      timestamp: pick(reader.rowTs, new Float64Array(rows)),
+      resource: pick(reader.rowRes, new Int32Array(rows)),
+      group: pick(reader.rowGrp, new Int32Array(rows)),
+      lifecycle: pick(reader.rowLife, new Uint8Array(rows)),
+    };
+  }
+  caseStart[cases] = rows;
+  const ts = columns.timestamp;
+  for (let c = 0; c < cases; c++) {
+    const from = caseStart[c] as number;
+    const to = caseStart[c + 1] as number;
+    let i = from + 1;
+    // In order (NaN makes the comparison false, and the careful sort decides): the usual case, checked inline.
+    while (i < to && (ts[i - 1] as number) <= (ts[i] as number)) i++;
+    if (i < to) sortCaseByTime(columns, from, to);
+  }
+  return {
+    activityNames: reader.activities.resolveNames(),
+    resourceNames: reader.resources.resolveNames(),
+    groupNames: reader.groups.resolveNames(),
+    caseIds: reader.cases.resolveNames(),
+    caseStart,
+    ...columns,
+    caseAttributes: new Map(),
+    skipped,
+  };
 }
 
 const CANDIDATES = {
@@ -41,9 +196,6 @@ const CANDIDATES = {
   lifecycle: ['lifecycle:transition', 'lifecycle'],
   group: ['org:group', 'group', 'department'],
 } as const;
-
-type Fail = (line: number, column: number, message: string) => never;
-type Columns = Record<keyof typeof CANDIDATES, number>;
 
 /** The header's column for each role: the one named in the options, else the first known name (PM4Py's first). */
 function pickColumns(header: readonly string[], options: CsvOptions, fail: Fail): Columns {
@@ -71,241 +223,3 @@ function pickColumns(header: readonly string[], options: CsvOptions, fail: Fail)
   };
 }
 
-/**
- * The rows read so far as typed columns (a case number, interned activity, resource and group ids, a timestamp, a
- * lifecycle code per row), grown by doubling: millions of rows without an object each.
- */
-class RowColumns {
-  rows = 0;
-  readonly caseNames: string[] = [];
-  private readonly caseIndex = new Map<string, number>();
-  private rowCase: Int32Array = new Int32Array(4096);
-  private rowAct: Int32Array = new Int32Array(4096);
-  private rowTs: Float64Array = new Float64Array(4096);
-  private rowRes: Int32Array = new Int32Array(4096);
-  private rowGrp: Int32Array = new Int32Array(4096);
-  private rowLife: Uint8Array = new Uint8Array(4096);
-
-  add(caseId: string, activity: number, ts: number, resource: number, group: number, lifecycle: number): void {
-    let c = this.caseIndex.get(caseId);
-    if (c === undefined) {
-      c = this.caseNames.length;
-      this.caseIndex.set(caseId, c);
-      this.caseNames.push(caseId);
-    }
-    if (this.rows === this.rowCase.length) this.grow();
-    const r = this.rows++;
-    this.rowCase[r] = c;
-    this.rowAct[r] = activity;
-    this.rowTs[r] = ts;
-    this.rowRes[r] = resource;
-    this.rowGrp[r] = group;
-    this.rowLife[r] = lifecycle;
-  }
-
-  private grow(): void {
-    const size = this.rowCase.length * 2;
-    const g32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.rowCase = g32(this.rowCase);
-    this.rowAct = g32(this.rowAct);
-    this.rowRes = g32(this.rowRes);
-    this.rowGrp = g32(this.rowGrp);
-    const ts = new Float64Array(size);
-    ts.set(this.rowTs);
-    this.rowTs = ts;
-    const lf = new Uint8Array(size);
-    lf.set(this.rowLife);
-    this.rowLife = lf;
-  }
-
-  /**
-   * Hands the rows to the builder case by case (first appearance) with a counting sort, in file order; the builder
-   * then orders each case by timestamp, stably, as it closes it (PM4Py's format_dataframe order), which costs nothing
-   * for a case in order.
-   */
-  addCasesTo(builder: EventLogBuilder): void {
-    const { rows, rowCase, rowAct, rowTs, rowRes, rowGrp, rowLife, caseNames } = this;
-    const cases = caseNames.length;
-    const start = new Int32Array(cases + 1);
-    for (let r = 0; r < rows; r++) start[(rowCase[r] ?? 0) + 1]!++;
-    for (let c = 0; c < cases; c++) start[c + 1]! += start[c] ?? 0;
-    const order = new Int32Array(rows);
-    const fill = start.slice(0, cases);
-    for (let r = 0; r < rows; r++) order[fill[rowCase[r] ?? 0]!++] = r;
-    for (let c = 0; c < cases; c++) {
-      for (let k = start[c] ?? 0; k < (start[c + 1] ?? 0); k++) {
-        const r = order[k] ?? 0;
-        builder.addEvent(rowAct[r] ?? 0, rowTs[r] ?? 0, rowRes[r] ?? -1, rowGrp[r] ?? -1, rowLife[r] ?? 0);
-      }
-      builder.endCase(caseNames[c] ?? String(c));
-    }
-  }
-}
-
-/**
- * Splits decoded text into records (RFC 4180 quoting, with line and column of every field for error messages). Its
- * state survives chunk boundaries: a quoted field may span chunks and lines.
- */
-class CsvTokenizer {
-  private field = '';
-  private fields: string[] = [];
-  private fieldCols: number[] = [];
-  private inQuotes = false;
-  private afterQuote = false;
-  private line = 1;
-  private col = 1;
-  private recordLine = 1;
-  private fieldCol = 1;
-  private quoteLine = 0;
-  private quoteCol = 0;
-
-  constructor(
-    private delimiter: string | undefined,
-    private readonly fail: Fail,
-    /** One record: its fields, the column each field starts at, and the line the record starts on. */
-    private readonly onRecord: (values: string[], columns: number[], line: number) => void,
-  ) {}
-
-  consume(text: string): void {
-    for (let i = 0; i < text.length; i++) {
-      const ch = text[i] ?? '';
-      if (this.delimiter === undefined) {
-        // Guess from the first line: the most frequent of , ; tab outside quotes.
-        const nl = text.indexOf('\n');
-        const first = nl >= 0 ? text.slice(0, nl) : text;
-        const count = (d: string): number => first.split(d).length;
-        this.delimiter = [',', ';', '\t'].sort((a, b) => count(b) - count(a))[0] ?? ',';
-      }
-      if (this.inQuotes) {
-        if (ch === '"') {
-          this.inQuotes = false;
-          this.afterQuote = true;
-        } else this.field += ch;
-        if (ch === '\n') {
-          this.line++;
-          this.col = 1;
-        } else this.col++;
-        continue;
-      }
-      if (this.afterQuote && ch === '"') {
-        this.field += '"';
-        this.inQuotes = true;
-        this.afterQuote = false;
-        this.col++;
-        continue;
-      }
-      if (ch === this.delimiter) {
-        this.endField();
-        this.col++;
-        this.fieldCol = this.col;
-        continue;
-      }
-      if (ch === '\n' || ch === '\r') {
-        if (ch === '\r' && text[i + 1] === '\n') i++;
-        this.endField();
-        this.endRecord();
-        this.line++;
-        this.col = 1;
-        this.fieldCol = 1;
-        this.recordLine = this.line;
-        continue;
-      }
-      if (ch === '"') {
-        if (this.field.trim() !== '' || this.afterQuote) this.fail(this.line, this.col, 'a quote inside an unquoted field (quote the whole field and double inner quotes)');
-        this.field = '';
-        this.inQuotes = true;
-        this.quoteLine = this.line;
-        this.quoteCol = this.col;
-        this.col++;
-        continue;
-      }
-      if (this.afterQuote) this.fail(this.line, this.col, `unexpected '${ch}' after a closing quote`);
-      this.field += ch;
-      this.col++;
-    }
-  }
-
-  /** The end of the input: an open quote is an error, a last line without a line break is a record. */
-  end(): void {
-    if (this.inQuotes) this.fail(this.quoteLine, this.quoteCol, 'a quoted field is not closed before the end of the file');
-    if (this.field !== '' || this.fields.length > 0) {
-      this.endField();
-      this.endRecord();
-    }
-  }
-
-  private endField(): void {
-    this.fields.push(this.field);
-    this.fieldCols.push(this.fieldCol);
-    this.field = '';
-    this.afterQuote = false;
-  }
-
-  private endRecord(): void {
-    const values = this.fields;
-    const columns = this.fieldCols;
-    this.fields = [];
-    this.fieldCols = [];
-    this.onRecord(values, columns, this.recordLine);
-  }
-}
-
-export async function readCsv(chunks: AsyncIterable<Uint8Array>, where: string, options: CsvOptions = {}): Promise<EventLog> {
-  const decoder = new TextDecoder('utf-8');
-  const lenient = options.lenient ?? false;
-  const wallClock = (options.zones ?? 'wall-clock') === 'wall-clock';
-  const fail: Fail = (l, c, message) => {
-    throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `${where}:${l}:${c}: ${message}`, [{ where, line: l, column: c, message }]);
-  };
-  const builder = new EventLogBuilder();
-  const table = new RowColumns();
-  let header: string[] | undefined;
-  let cols: Columns = { case: -1, activity: -1, timestamp: -1, resource: -1, lifecycle: -1, group: -1 };
-  let zoneMode = 0;
-
-  const record = (values: string[], at: number[], recordLine: number): void => {
-    if (values.length === 1 && values[0] === '') return; // blank line
-    if (!header) {
-      header = values.map((v, i) => (i === 0 ? v.replace(/^\uFEFF/, '') : v));
-      cols = pickColumns(header, options, fail);
-      return;
-    }
-    const bad = (column: number, message: string): void => {
-      if (!lenient) fail(recordLine, at[column] ?? 1, message);
-      builder.skip(`line ${recordLine}, column ${at[column] ?? 1}: ${message}`);
-    };
-    if (values.length !== header.length) {
-      bad(Math.min(values.length, header.length) - 1, `row has ${values.length} fields, the header has ${header.length}`);
-      return;
-    }
-    const caseId = values[cols.case] ?? '';
-    if (caseId === '') return bad(cols.case, `empty case id in column '${header[cols.case] ?? ''}'`);
-    const activity = values[cols.activity] ?? '';
-    if (activity === '') return bad(cols.activity, `empty activity in column '${header[cols.activity] ?? ''}'`);
-    const rawTs = values[cols.timestamp] ?? '';
-    let ts = parseTimestamp(rawTs);
-    if (Number.isNaN(ts)) return bad(cols.timestamp, `unparseable timestamp '${rawTs}' (expected ISO 8601, e.g. 2024-03-01 09:30:00 or 2024-03-01T09:30:00+01:00)`);
-    const mode = lastHadZone ? 1 : 2;
-    if (zoneMode === 0) zoneMode = mode;
-    else if (zoneMode !== mode) {
-      return bad(cols.timestamp, `timestamp '${rawTs}' ${mode === 1 ? 'has a time zone but earlier ones have none' : 'has no time zone but earlier ones have one'} (mixed zones)`);
-    }
-    if (wallClock) ts += lastOffsetMs;
-    const res = cols.resource >= 0 ? (values[cols.resource] ?? '') : '';
-    const grp = cols.group >= 0 ? (values[cols.group] ?? '') : '';
-    table.add(caseId, builder.activityId(activity), ts, res === '' ? -1 : builder.resourceId(res), grp === '' ? -1 : builder.groupId(grp),
-      cols.lifecycle >= 0 ? lifecycleCode(values[cols.lifecycle] ?? '') : LIFECYCLE_COMPLETE);
-  };
-
-  const tokenizer = new CsvTokenizer(options.delimiter, fail, record);
-  for await (const chunk of chunks) tokenizer.consume(decoder.decode(chunk, { stream: true }));
-  tokenizer.consume(decoder.decode());
-  tokenizer.end();
-  if (!header) fail(1, 1, 'the file is empty (no header line)');
-  table.addCasesTo(builder);
-  return builder.build();
-}

@@ -153,24 +153,8 @@ export class EventLogBuilder {
    */
   private sortOpenCase(): void {
     const from = this.openCaseStart;
-    const to = this.n;
-    const ts = this.ts;
-    let ordered = true;
-    for (let i = from + 1; i < to; i++) {
-      if (!(orderKey(ts[i - 1] ?? NaN) <= orderKey(ts[i] ?? NaN))) {
-        ordered = false;
-        break;
-      }
-    }
-    if (ordered) return;
-    const order = Array.from({ length: to - from }, (_, k) => from + k);
-    // Array.prototype.sort is stable, and the index tie-break states the intent: file order among equal timestamps.
-    order.sort((a, b) => orderKey(ts[a] ?? NaN) - orderKey(ts[b] ?? NaN) || a - b);
-    permute(this.act, order, from);
-    permute(this.ts, order, from);
-    permute(this.res, order, from);
-    permute(this.grp, order, from);
-    permute(this.life, order, from);
+    if (isOrderedByTime(this.ts, from, this.n)) return;
+    sortCaseByTime({ activity: this.act, timestamp: this.ts, resource: this.res, group: this.grp, lifecycle: this.life }, from, this.n);
   }
 
   skip(reason: string, traces = 0, events = 1): void {
@@ -222,6 +206,39 @@ export class EventLogBuilder {
 /** Events without a timestamp go last, where pandas puts NaT. */
 function orderKey(timestamp: number): number {
   return Number.isNaN(timestamp) ? Infinity : timestamp;
+}
+
+/** The event columns a reader fills, before they become an {@link EventLog}. */
+export interface EventColumns {
+  readonly activity: Int32Array;
+  readonly timestamp: Float64Array;
+  readonly resource: Int32Array;
+  readonly group: Int32Array;
+  readonly lifecycle: Uint8Array;
+}
+
+/** Whether events from ..< to are already in timestamp order (NaN last). */
+export function isOrderedByTime(ts: Float64Array, from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if (!(orderKey(ts[i - 1] ?? NaN) <= orderKey(ts[i] ?? NaN))) return false;
+  return true;
+}
+
+/**
+ * Stable sort of one case's events (`from ..< to`) by timestamp (NaN last), as PM4Py's `sort_values([case,
+ * timestamp])` does on the imported frame. A case already in order (the usual file) costs one comparison per event
+ * and no allocation.
+ */
+export function sortCaseByTime(columns: EventColumns, from: number, to: number): void {
+  const ts = columns.timestamp;
+  if (isOrderedByTime(ts, from, to)) return;
+  const order = Array.from({ length: to - from }, (_, k) => from + k);
+  // Array.prototype.sort is stable, and the index tie-break states the intent: file order among equal timestamps.
+  order.sort((a, b) => orderKey(ts[a] ?? NaN) - orderKey(ts[b] ?? NaN) || a - b);
+  permute(columns.activity, order, from);
+  permute(columns.timestamp, order, from);
+  permute(columns.resource, order, from);
+  permute(columns.group, order, from);
+  permute(columns.lifecycle, order, from);
 }
 
 /** column[from + k] = old column[order[k]] for every k. */

@@ -4,7 +4,9 @@
  * JSON tree beside the log). Errors name the line and column: of the bad token for broken JSON, of the element's
  * `id` (or its opening brace) for an element that is valid JSON but not valid OCEL.
  */
-import { Tokenizer, TokenParser, TokenType, type ParsedElementInfo, type ParsedTokenInfo } from '@streamparser/json';
+import { createRequire } from 'node:module';
+import type * as StreamParserModule from '@streamparser/json';
+import type { ParsedElementInfo, ParsedTokenInfo, TokenType } from '@streamparser/json';
 import { GovflowError } from '../kernel/index.js';
 import type { OcelEvent, OcelLog, OcelObject, OcelRelationship, OcelType, OcelValue } from './ocel.js';
 import { parseTimestamp } from './timestamp.js';
@@ -29,11 +31,24 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+type StreamParser = typeof StreamParserModule;
+/** The tokenizer is required with the first OCEL JSON file, so importing the mining module (`govflow mine`) stays cheap. */
+let streamParser: StreamParser | undefined;
+/** The token kinds' values, set with the tokenizer. */
+let TT: typeof TokenType;
+function loadStreamParser(): StreamParser {
+  if (!streamParser) {
+    streamParser = createRequire(import.meta.url)('@streamparser/json') as StreamParser;
+    TT = streamParser.TokenType;
+  }
+  return streamParser;
+}
+
 /** Incremental OCEL 2.0 JSON reader: `write` each chunk, then `end` for the log. */
 export class OcelJsonReader {
-  private readonly tokenizer = new Tokenizer();
+  private readonly tokenizer = new (loadStreamParser().Tokenizer)();
   // '$.*.*' emits each element of each top-level member as it closes; keepStack:false drops it from its array.
-  private readonly parser = new TokenParser({ paths: ['$.*.*'], keepStack: false });
+  private readonly parser = new (loadStreamParser().TokenParser)({ paths: ['$.*.*'], keepStack: false });
   private readonly objectTypes: OcelType[] = [];
   private readonly eventTypes: OcelType[] = [];
   private readonly objects: OcelObject[] = [];
@@ -152,21 +167,21 @@ export class OcelJsonReader {
     this.tokenAt = token.offset;
     const kind = token.token;
     const depth = this.containers.length;
-    const inObject = this.containers[depth - 1] === TokenType.LEFT_BRACE;
-    if (kind === TokenType.COMMA) {
+    const inObject = this.containers[depth - 1] === TT.LEFT_BRACE;
+    if (kind === TT.COMMA) {
       if (inObject) this.awaitingKey = true;
-    } else if (kind === TokenType.RIGHT_BRACE || kind === TokenType.RIGHT_BRACKET) {
+    } else if (kind === TT.RIGHT_BRACE || kind === TT.RIGHT_BRACKET) {
       this.containers.pop();
       this.awaitingKey = false;
-    } else if (kind !== TokenType.COLON && kind !== TokenType.SEPARATOR) {
-      if (inObject && this.awaitingKey && kind === TokenType.STRING) {
+    } else if (kind !== TT.COLON && kind !== TT.SEPARATOR) {
+      if (inObject && this.awaitingKey && kind === TT.STRING) {
         this.keys[depth] = String(token.value);
         this.awaitingKey = false;
       } else {
         this.valueStarts(depth, kind, token.offset);
-        if (kind === TokenType.LEFT_BRACE || kind === TokenType.LEFT_BRACKET) {
+        if (kind === TT.LEFT_BRACE || kind === TT.LEFT_BRACKET) {
           this.containers.push(kind);
-          this.awaitingKey = kind === TokenType.LEFT_BRACE;
+          this.awaitingKey = kind === TT.LEFT_BRACE;
         }
       }
     }
@@ -177,10 +192,10 @@ export class OcelJsonReader {
     if (depth === 0) {
       if (this.rootSeen) return; // a second document: the parser reports it
       this.rootSeen = true;
-      if (kind !== TokenType.LEFT_BRACE) throw this.fail(this.mark(at), 'an OCEL 2.0 file is a JSON object with objectTypes, eventTypes, objects and events');
+      if (kind !== TT.LEFT_BRACE) throw this.fail(this.mark(at), 'an OCEL 2.0 file is a JSON object with objectTypes, eventTypes, objects and events');
     } else if (depth === 1) {
       const key = this.keys[1] ?? '';
-      if (kind === TokenType.LEFT_BRACKET) this.arrays.add(key);
+      if (kind === TT.LEFT_BRACKET) this.arrays.add(key);
       else {
         this.arrays.delete(key);
         if (isArrayKey(key)) throw this.fail(this.mark(at), `'${key}' must be an array`);

@@ -5,13 +5,17 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type { SaxesParser as Saxes } from 'saxes';
 import { GovflowError } from '../kernel/index.js';
 import { fileChunks } from './byte-source.js';
 import { EventLogBuilder, LIFECYCLE_COMPLETE, type EventLog } from './event-log.js';
 import { formatTimestamp, parseTimestamp } from './timestamp.js';
 import { escapeXml } from './xml-text.js';
 import { readOcelJson } from './ocel-json.js';
+
+/** saxes is required when an XML file is first read, so importing the mining module (`govflow mine`) stays cheap. */
+const saxes = (): typeof Saxes => (createRequire(import.meta.url)('saxes') as { SaxesParser: typeof Saxes }).SaxesParser;
 
 export type OcelValue = string | number | boolean;
 
@@ -54,7 +58,7 @@ function parseError(where: string, line: number, column: number, message: string
 
 /** OCEL XML, streamed through saxes chunk by chunk. */
 export async function readOcelXml(chunks: AsyncIterable<Uint8Array>, where = 'input.xmlocel'): Promise<OcelLog> {
-  const parser = new SaxesParser<{ position: true }>({ position: true });
+  const parser = new (saxes())<{ position: true }>({ position: true });
   const objectTypes: OcelType[] = [];
   const eventTypes: OcelType[] = [];
   const objects: OcelObject[] = [];

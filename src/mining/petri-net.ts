@@ -2,8 +2,12 @@
  * Petri nets for conformance checking: read from PNML, or derived from a BPMN model (tasks become labelled
  * transitions, gateways and events silent ones), the way PM4Py's bpmn→petri conversion does for these elements.
  */
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type { SaxesParser as Saxes } from 'saxes';
 import { GovflowError } from '../kernel/index.js';
+
+/** saxes is required when an XML file is first read, so importing the mining module (`govflow mine`) stays cheap. */
+const saxes = (): typeof Saxes => (createRequire(import.meta.url)('saxes') as { SaxesParser: typeof Saxes }).SaxesParser;
 
 export interface PetriTransition {
   readonly id: string;
@@ -35,7 +39,7 @@ interface XmlNode {
 
 /** Models are small: a tiny DOM over saxes keeps the converters readable. */
 function parseXml(text: string, where: string): XmlNode {
-  const parser = new SaxesParser({ position: true });
+  const parser = new (saxes())({ position: true });
   const root: XmlNode = { name: '#root', attrs: {}, children: [], text: '', line: 1, column: 1 };
   const stack: XmlNode[] = [root];
   parser.on('opentag', (tag) => {

@@ -16,30 +16,46 @@ export function summarise(values: Float64Array): { mean: number; median: number;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return { mean: sum / n, median: percentile(values, 50), p90: percentile(values, 90), min, max, sum };
+  const median = percentileFrom(values, 50, 0);
+  // Selecting the median left every value from its upper rank on ≥ every value before: the 90th percentile is found
+  // among those alone (half the work), when its lower rank is among them.
+  const upper = Math.ceil((n - 1) / 2);
+  const p90 = percentileFrom(values, 90, upper <= Math.floor(((n - 1) * 90) / 100) ? upper : 0);
+  return { mean: sum / n, median, p90, min, max, sum };
 }
 
 /** numpy.percentile's default (linear interpolation between closest ranks), by selection; reorders `values`. */
 export function percentile(values: Float64Array, q: number): number {
+  return percentileFrom(values, q, 0);
+}
+
+/**
+ * The percentile, looking only at values[from ..]: every value before `from` must be ≤ every value after it, and
+ * `from` at most the percentile's lower rank.
+ */
+function percentileFrom(values: Float64Array, q: number, from: number): number {
   const n = values.length;
   if (n === 0) return 0;
   const rank = ((n - 1) * q) / 100;
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
-  const b = select(values, hi);
+  const b = select(values, hi, from);
   if (lo === hi) return b;
   // After selecting position hi, everything before it is ≤ it: position lo holds the largest of those.
   let a = -Infinity;
-  for (let i = 0; i < hi; i++) {
+  for (let i = from; i < hi; i++) {
     const v = values[i] ?? 0;
     if (v > a) a = v;
   }
   return a + (b - a) * (rank - lo);
 }
 
-/** Hoare's quickselect: puts the k-th smallest value at index k (smaller before, larger after) and returns it. */
-function select(a: Float64Array, k: number): number {
-  let left = 0;
+/**
+ * Hoare's quickselect within values[from ..]: puts the k-th smallest value at index k (smaller before, larger after)
+ * and returns it.
+ */
+function select(a: Float64Array, k: number, from: number): number {
+  let left = from;
   let right = a.length - 1;
   while (right > left) {
     // Median of three as pivot keeps already sorted input (common: durations in log order) linear.

@@ -116,28 +116,56 @@ function digitsB(buf: Uint8Array, from: number, count: number): number {
   return v;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return MONTH_DAYS[month - 1] ?? 0;
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), what Date.UTC computes for the
+ * years a log has, in integer arithmetic: events of a case mostly fall on different days, so the day cache misses
+ * on most rows of a file sorted by case and Date.UTC with its Date check was half the CSV import.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 /** The same parser over bytes, written out so the hot path has no closure calls. */
 // Consecutive events mostly share their date: the day's epoch is cached by its ten bytes (YYYY-MM-DD as a number).
 let cachedDayKey = -1;
-let cachedDayMs = 0;
+// In a typed array, not a `let`: a double in a module variable is a heap number allocated at every write.
+const cachedDayMs = new Float64Array(1);
 
-function parseBytes(buf: Uint8Array, start: number, len: number): number {
+/**
+ * Writes the instant (NaN when not a timestamp) to out[at] rather than returning it: a double returned from a call
+ * that is not inlined is boxed, an allocation per event.
+ */
+function parseBytes(buf: Uint8Array, start: number, len: number, out: Float64Array, at: number): void {
   const end = start + len;
-  if (len < 10) return NaN;
+  if (len < 10) {
+    out[at] = NaN;
+    return;
+  }
   const year = digitsB(buf, start, 4);
-  if (year < 0 || (buf[start + 4] ?? 0) !== 45 || (buf[start + 7] ?? 0) !== 45) return NaN;
+  if (year < 0 || (buf[start + 4] ?? 0) !== 45 || (buf[start + 7] ?? 0) !== 45) { out[at] = NaN; return; }
   const month = digitsB(buf, start + 5, 2);
   const day = digitsB(buf, start + 8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || year < 100) return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || year < 100) { out[at] = NaN; return; }
   const dayKey = year * 10000 + month * 100 + day;
   if (dayKey !== cachedDayKey) {
-    const ms = Date.UTC(year, month - 1, day);
-    // Date.UTC rolls 31 February over into March; such a date is not a date.
-    if (new Date(ms).getUTCDate() !== day) return NaN;
+    // 31 February is not a date (Date.UTC would roll it over into March).
+    if (day > daysInMonth(year, month)) { out[at] = NaN; return; }
     cachedDayKey = dayKey;
-    cachedDayMs = ms;
+    cachedDayMs[0] = daysFromCivil(year, month, day) * 86_400_000;
   }
-  const dayMs = cachedDayMs;
+  const dayMs = cachedDayMs[0] as number;
   let p = start + 10;
   let hour = 0;
   let minute = 0;
@@ -147,16 +175,16 @@ function parseBytes(buf: Uint8Array, start: number, len: number): number {
   lastOffsetMs = 0;
   if (p < end) {
     const sep = (buf[p] ?? 0);
-    if (sep !== 84 && sep !== 32 && sep !== 116) return NaN; // T, space, t
-    if (p + 6 > end) return NaN;
+    if (sep !== 84 && sep !== 32 && sep !== 116) { out[at] = NaN; return; } // T, space, t
+    if (p + 6 > end) { out[at] = NaN; return; }
     hour = digitsB(buf, p + 1, 2);
-    if (hour < 0 || hour > 24 || (buf[p + 3] ?? 0) !== 58) return NaN;
+    if (hour < 0 || hour > 24 || (buf[p + 3] ?? 0) !== 58) { out[at] = NaN; return; }
     minute = digitsB(buf, p + 4, 2);
-    if (minute < 0 || minute > 59) return NaN;
+    if (minute < 0 || minute > 59) { out[at] = NaN; return; }
     p += 6;
     if (p < end && (buf[p] ?? 0) === 58) {
       second = digitsB(buf, p + 1, 2);
-      if (second < 0 || second > 60) return NaN;
+      if (second < 0 || second > 60) { out[at] = NaN; return; }
       p += 3;
       if (p < end && ((buf[p] ?? 0) === 46 || (buf[p] ?? 0) === 44)) {
         p++;
@@ -169,7 +197,7 @@ function parseBytes(buf: Uint8Array, start: number, len: number): number {
           scale /= 10;
           p++;
         }
-        if (p === fracStart) return NaN;
+        if (p === fracStart) { out[at] = NaN; return; }
       }
     }
     if (p < end) {
@@ -178,32 +206,41 @@ function parseBytes(buf: Uint8Array, start: number, len: number): number {
         lastHadZone = true;
       } else if (z === 43 || z === 45) {
         const oh = digitsB(buf, p + 1, 2);
-        if (oh < 0) return NaN;
+        if (oh < 0) { out[at] = NaN; return; }
         let om = 0;
         let q = p + 3;
         if (q < end && (buf[q] ?? 0) === 58) q++;
         if (q < end) {
           om = digitsB(buf, q, 2);
-          if (om < 0) return NaN;
+          if (om < 0) { out[at] = NaN; return; }
           q += 2;
         }
-        if (q !== end || oh > 18 || om > 59) return NaN;
+        if (q !== end || oh > 18 || om > 59) { out[at] = NaN; return; }
         lastHadZone = true;
         const offset = (oh * 60 + om) * 60000;
         lastOffsetMs = z === 43 ? offset : -offset;
-        return dayMs + (hour * 3600 + minute * 60 + second) * 1000 + fraction - (z === 43 ? offset : -offset);
+        out[at] = dayMs + (hour * 3600 + minute * 60 + second) * 1000 + fraction - (z === 43 ? offset : -offset);
+        return;
       } else {
-        return NaN;
+        out[at] = NaN;
+        return;
       }
     }
   }
-  return dayMs + (hour * 3600 + minute * 60 + second) * 1000 + fraction;
+  out[at] = dayMs + (hour * 3600 + minute * 60 + second) * 1000 + fraction;
 }
+
+const parsed = new Float64Array(1);
 
 export function parseTimestampBytes(buf: Uint8Array, start: number, end: number): number {
-  return parseBytes(buf, start, end - start);
+  parseBytes(buf, start, end - start, parsed, 0);
+  return parsed[0] as number;
 }
 
+/** {@link parseTimestampBytes} into out[at], for readers that store the instant in a column anyway. */
+export function parseTimestampBytesInto(buf: Uint8Array, start: number, end: number, out: Float64Array, at: number): void {
+  parseBytes(buf, start, end - start, out, at);
+}
 export function parseTimestamp(text: string): number {
   const s = text.trim();
   return parseCodes((i) => s.charCodeAt(i), 0, s.length);
