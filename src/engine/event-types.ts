@@ -12,7 +12,7 @@ export const RUNTIME_EVENT_TYPES = [
   'decision.evaluated', 'incident.raised', 'incident.resolved',
   'error.thrown', 'escalation.thrown', 'signal.thrown', 'signal.received',
   'message.published', 'message.correlated', 'timer.fired', 'variables.updated',
-  'compensation.thrown', 'compensation.started', 'transaction.cancelled',
+  'compensation.thrown', 'compensation.started', 'transaction.cancelled', 'condition.triggered',
 ] as const;
 
 /**

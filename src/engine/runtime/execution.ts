@@ -3,13 +3,16 @@ import { isExpression, stripEquals } from '../model/feel.js';
 import { addDuration, parseIsoDate, parseIsoDuration } from '../model/iso-time.js';
 import type { DecisionSpec, ElementModel } from '../model/types.js';
 import { IncidentSignal, withPath, type Operation } from './step-flow.js';
-import { StepCompensation } from './compensation.js';
+import { StepConditions } from './conditional-events.js';
 import type { StepInput, StepResult } from './step-types.js';
 import { computeTimer } from './timers.js';
 import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js';
 
 export type { StepInput, StepResult } from './step-types.js';
 export { computeTimer } from './timers.js';
+
+/** Event triggers that listen while their activity or scope is active (the others are caught when thrown). */
+const LISTENING_KINDS: ReadonlySet<string> = new Set(['message', 'timer', 'signal', 'conditional']);
 
 /** A step that activates more than this many elements is a runaway loop the deploy check could not see. */
 const MAX_OPERATIONS_PER_STEP = 20_000;
@@ -25,7 +28,7 @@ export function applyCommand(input: StepInput, command: Command, hooks: RuntimeH
   return step.result();
 }
 
-class Step extends StepCompensation {
+class Step extends StepConditions {
   // ---------------------------------------------------------------- the loop
 
   run(command: Command): void {
@@ -45,8 +48,9 @@ class Step extends StepCompensation {
         else if (operation.op === 'retry') this.retryBehaviour(operation.token);
         else this.checkScope(operation.scope);
       }
-      // Inclusive joins may become ready because a token elsewhere ended; look once the queue is empty.
-      if (!this.fireReadyInclusiveJoins()) break;
+      // Inclusive joins may become ready because a token elsewhere ended, and conditions because variables changed
+      // (or a conditional event started listening): look once the queue is empty.
+      if (!this.fireReadyInclusiveJoins() && !this.evaluateConditions()) break;
     }
   }
 
@@ -95,8 +99,10 @@ class Step extends StepCompensation {
       case 'setVariables':
         for (const [name, value] of Object.entries(command.variables)) {
           const token = command.elementInstance ? this.token(command.elementInstance) : undefined;
-          if (command.local && token) token.vars = { ...token.vars, [name]: value };
-          else this.propagate(token?.id ?? null, name, value);
+          if (command.local && token) {
+            this.variableChanged(name, token.vars && Object.hasOwn(token.vars, name) ? 'update' : 'create');
+            token.vars = { ...token.vars, [name]: value };
+          } else this.propagate(token?.id ?? null, name, value);
         }
         this.emit('variables.updated', command.elementInstance ? this.token(command.elementInstance) : undefined, { variables: command.variables });
         return;
@@ -208,6 +214,7 @@ class Step extends StepCompensation {
 
   private resolveIncident(tokenId: string): void {
     const token = this.token(tokenId);
+    if (token?.wait !== 'incident' && this.resolveConditionIncident(tokenId)) return;
     if (!token || token.wait !== 'incident' || !token.incident) {
       throw new GovflowError('GOVFLOW_ERR_CONFLICT', `element instance ${tokenId} has no open incident to resolve`);
     }
@@ -267,6 +274,7 @@ class Step extends StepCompensation {
         this.subscribeCatch(token, element, token.id);
         if (element.type === 'receiveTask' || event?.kind === 'message') token.wait = 'message';
         else if (event?.kind === 'timer') token.wait = 'timer';
+        else if (event?.kind === 'conditional') token.wait = 'conditional';
         else token.wait = 'signal';
         return;
       case 'endEvent':
@@ -416,6 +424,8 @@ class Step extends StepCompensation {
     } else if (event.kind === 'timer' && event.timer) {
       const { dueAt, cycle } = this.timerDue(target, owner.id);
       this.effects.push({ type: 'createTimer', elementId: target.id, elementInstance, dueAt, ...(cycle ? { cycle } : {}) });
+    } else if (event.kind === 'conditional') {
+      this.watchCondition(owner, target);
     }
   }
 
@@ -429,7 +439,7 @@ class Step extends StepCompensation {
     for (const boundaryId of element.boundaryEvents ?? []) {
       const boundary = this.element(boundaryId);
       // Errors and escalations are caught when thrown; compensation and cancel boundaries are not subscriptions.
-      if (boundary.event?.kind !== 'message' && boundary.event?.kind !== 'timer' && boundary.event?.kind !== 'signal') continue;
+      if (!LISTENING_KINDS.has(boundary.event?.kind ?? 'none')) continue;
       this.subscribeCatch(token, boundary, token.id);
     }
   }
@@ -440,7 +450,7 @@ class Step extends StepCompensation {
       if (!esp.startEvent) continue;
       const start = this.element(esp.startEvent);
       const kind = start.event?.kind;
-      if (kind === 'message' || kind === 'timer' || kind === 'signal') this.subscribeCatch(scope, start, scope.id);
+      if (LISTENING_KINDS.has(kind ?? 'none')) this.subscribeCatch(scope, start, scope.id);
     }
   }
 
@@ -475,19 +485,20 @@ class Step extends StepCompensation {
     }
   }
 
-  private triggerBoundary(owner: Token, boundary: ElementModel, variables: Variables): void {
+  protected triggerBoundary(owner: Token, boundary: ElementModel, variables: Variables): void {
     const scope = owner.scope!;
     if (boundary.cancelActivity !== false) this.cancelToken(owner, false);
     this.queue.push({ op: 'activate', elementId: boundary.id, scope, triggered: variables });
   }
 
-  private triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
+  protected triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
     if (start.cancelActivity !== false) {
       for (const child of Object.values(this.state.tokens).filter((t) => t.scope === scope.id)) this.cancelToken(child, false);
       this.clearJoins(scope.id);
       const container = scope.scope === null ? this.model.eventSubProcesses : (this.model.elements[scope.elementId]?.eventSubProcesses ?? []);
       const starts = container.map((id) => this.model.elements[id]?.startEvent).filter((s): s is string => s !== undefined);
       if (starts.length > 0) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id, elementIds: starts });
+      this.unwatchConditions(scope.id, starts);
     }
     const instance = this.newToken(esp.id, scope.id);
     instance.wait = 'scope';
