@@ -54,6 +54,23 @@ describeEachBackend('engine: conditional events', (backend) => {
     await assertCompleted(h, id);
   });
 
+  it('only a change the condition can see makes it be evaluated again: a local of another scope does not', async () => {
+    await deploy(h, bpmn('cond_scope',
+      `<startEvent id="s"/><parallelGateway id="fork"/>
+       ${subProcess('side', `<startEvent id="ss"/>${userTask('note')}<endEvent id="se"/>`, 'ss -> note; note -> se', '', '<extensionElements><zeebe:ioMapping><zeebe:input source="= 0" target="notes"/></zeebe:ioMapping></extensionElements>')}
+       ${catchEvent('late', '= now() >= date and time("2026-03-02T11:00:00Z")')}<endEvent id="e1"/><endEvent id="e2"/>`,
+      's -> fork; fork -> side; fork -> late; side -> e1; late -> e2'));
+    h.clock.set('2026-03-02T09:00:00Z');
+    const { id } = await h.engine.startInstance('cond_scope', {});
+    assert.ok((await activeElements(h, id)).includes('late'));
+    h.clock.advance(3 * 3_600_000);
+    const [task] = await tasksOf(h, id);
+    await h.engine.completeTask(task!.id, { variables: { notes: 1 }, actor: 'clerk' });
+    assert.deepEqual(await activeElements(h, id), ['late'], 'the sub-process\'s local changed: the catch event cannot see it and is not evaluated');
+    await h.engine.setVariables(id, { seen: true });
+    await assertCompleted(h, id);
+  });
+
   it('a conditional filter: only changes of the named variables, of the named kind, make the condition be evaluated again', async () => {
     await deploy(h, bpmn('cond_filter',
       `<startEvent id="s"/><parallelGateway id="fork"/>${catchEvent('byName', '= a + b > 10', { variableNames: 'b' })}${catchEvent('onCreate', '= c > 0', { variableEvents: 'create' })}
@@ -168,6 +185,13 @@ describeEachBackend('engine: conditional events', (backend) => {
     await h.engine.resolveIncident(bi.id);
     assert.deepEqual(await activeElements(h, b.id), ['big']);
     assert.equal((await h.engine.listIncidents({ instanceId: b.id, state: 'open' })).length, 0);
+
+    const c = await h.engine.startInstance('cond_fail_b', {});
+    assert.equal((await h.engine.listIncidents({ instanceId: c.id, state: 'open' })).length, 1);
+    const [ct] = await tasksOf(h, c.id);
+    await h.engine.completeTask(ct!.id, { actor: 'clerk' });
+    await assertCompleted(h, c.id);
+    assert.equal((await h.engine.listIncidents({ instanceId: c.id, state: 'open' })).length, 0, 'the activity left: its boundary event\'s incident is moot');
   });
 
   it('root-level conditional start events: the evaluation call starts every latest process whose condition holds, with the variables', async () => {

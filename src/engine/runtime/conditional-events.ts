@@ -5,6 +5,12 @@ import { IncidentSignal } from './step-flow.js';
 import type { ConditionWatch, Token, Variables } from './types.js';
 
 type Change = 'create' | 'update';
+/** A variable changed in a step: where it lives (a scope's token, null for the process) and how it changed. */
+interface VariableChange {
+  readonly name: string;
+  readonly change: Change;
+  readonly scope: string | null;
+}
 
 /**
  * Conditional events. A conditional intermediate catch event, boundary event or event sub-process start listens
@@ -19,15 +25,16 @@ type Change = 'create' | 'update';
  * (resolving it evaluates the condition again).
  */
 export abstract class StepConditions extends StepCompensation {
-  /** Variables changed in this step since the conditions were last evaluated, by name. */
-  private changes = new Map<string, Change>();
+  /** Variables changed in this step since the conditions were last evaluated, by scope and name. */
+  private changes = new Map<string, VariableChange>();
 
   protected abstract triggerBoundary(owner: Token, boundary: ElementModel, variables: Variables): void;
   protected abstract triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void;
 
-  protected variableChanged(name: string, change: Change): void {
+  protected variableChanged(name: string, change: Change, scope: string | null): void {
     // The first change of a variable in a step says whether it was created.
-    if (!this.changes.has(name)) this.changes.set(name, change);
+    const key = `${scope ?? ''}|${name}`;
+    if (!this.changes.has(key)) this.changes.set(key, { name, change, scope });
   }
 
   /** A conditional event starts listening (subscribeCatch): evaluated when the step is otherwise done. */
@@ -50,7 +57,9 @@ export abstract class StepConditions extends StepCompensation {
     const changes = this.changes;
     this.changes = new Map();
     if (!this.state.conditions) return false;
-    // What listened in a token that ended (completed, cancelled, interrupted) listens no more.
+    // What listened in a token that ended (completed, cancelled, interrupted) listens no more; an incident its
+    // condition raised is moot.
+    for (const w of this.state.conditions) if (w.failed && !this.token(w.owner)) this.effects.push({ type: 'resolveIncidents', elementInstance: w.owner });
     this.keepWatches((w) => this.token(w.owner) !== undefined);
     let fired = false;
     for (const watch of [...(this.state.conditions ?? [])]) {
@@ -58,7 +67,7 @@ export abstract class StepConditions extends StepCompensation {
       const owner = this.token(watch.owner);
       if (!owner || watch.failed || owner.listener?.event === 'end') continue;
       const element = this.element(watch.elementId);
-      if (!watch.fresh && !concerns(element, changes)) continue;
+      if (!watch.fresh && !concerns(element, [...changes.values()], this.visibleScopes(owner))) continue;
       delete watch.fresh;
       let holds: boolean;
       try {
@@ -79,14 +88,18 @@ export abstract class StepConditions extends StepCompensation {
     return fired;
   }
 
-  /** Resolving an incident raised by a boundary or event sub-process condition: it is evaluated again. */
-  protected resolveConditionIncident(ownerId: string): boolean {
+  /**
+   * Resolving an incident raised by a boundary or event sub-process condition: it is evaluated again. When the
+   * owner has an incident of its own as well, that one is resolved as usual (which resolves all of the owner's).
+   */
+  protected resolveConditionIncident(ownerId: string, ownerHasIncident: boolean): boolean {
     const failed = (this.state.conditions ?? []).filter((w) => w.owner === ownerId && w.failed);
     if (failed.length === 0) return false;
     for (const watch of failed) {
       delete watch.failed;
       watch.fresh = true;
     }
+    if (ownerHasIncident) return false;
     this.effects.push({ type: 'resolveIncidents', elementInstance: ownerId });
     this.emit('incident.resolved', this.token(ownerId));
     return true;
@@ -127,6 +140,13 @@ export abstract class StepConditions extends StepCompensation {
     this.emit('incident.raised', owner, { kind: error.kind, message: error.message, catchElementId: element.id });
   }
 
+  /** The token and the scopes around it: where a variable its condition can see lives (or the process). */
+  private visibleScopes(owner: Token): Set<string | null> {
+    const scopes = new Set<string | null>([null]);
+    for (let t: Token | undefined = owner; t; t = t.scope ? this.token(t.scope) : undefined) scopes.add(t.id);
+    return scopes;
+  }
+
   private keepWatches(keep: (watch: ConditionWatch) => boolean): void {
     const watches = this.state.conditions;
     if (!watches) return;
@@ -136,10 +156,11 @@ export abstract class StepConditions extends StepCompensation {
   }
 }
 
-/** Whether one of the step's variable changes passes the event's filter. */
-function concerns(element: ElementModel, changes: ReadonlyMap<string, Change>): boolean {
+/** Whether one of the step's variable changes is visible to the event and passes its filter. */
+function concerns(element: ElementModel, changes: readonly VariableChange[], visible: ReadonlySet<string | null>): boolean {
   const { variableNames, variableEvents } = element.event ?? {};
-  for (const [name, change] of changes) {
+  for (const { name, change, scope } of changes) {
+    if (!visible.has(scope)) continue;
     if (variableNames && !variableNames.includes(name)) continue;
     if (variableEvents && !variableEvents.includes(change)) continue;
     return true;

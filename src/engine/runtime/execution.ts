@@ -100,7 +100,7 @@ class Step extends StepConditions {
         for (const [name, value] of Object.entries(command.variables)) {
           const token = command.elementInstance ? this.token(command.elementInstance) : undefined;
           if (command.local && token) {
-            this.variableChanged(name, token.vars && Object.hasOwn(token.vars, name) ? 'update' : 'create');
+            this.variableChanged(name, token.vars && Object.hasOwn(token.vars, name) ? 'update' : 'create', token.id);
             token.vars = { ...token.vars, [name]: value };
           } else this.propagate(token?.id ?? null, name, value);
         }
@@ -214,7 +214,7 @@ class Step extends StepConditions {
 
   private resolveIncident(tokenId: string): void {
     const token = this.token(tokenId);
-    if (token?.wait !== 'incident' && this.resolveConditionIncident(tokenId)) return;
+    if (this.resolveConditionIncident(tokenId, token?.wait === 'incident')) return;
     if (!token || token.wait !== 'incident' || !token.incident) {
       throw new GovflowError('GOVFLOW_ERR_CONFLICT', `element instance ${tokenId} has no open incident to resolve`);
     }
