@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, createManualClock, type Engine, type ManualClock } from '../src/engine/index.js';
 import { openDatabase, type Database } from '../src/store/index.js';
-import { bpmn, compensateEnd, compensateThrow, compensation, job, subProcess, userTask } from '../test/engine/bpmn.js';
+import { bpmn, compensateEnd, compensateThrow, compensation, conditional, job, subProcess, userTask } from '../test/engine/bpmn.js';
 import { awardDmn } from '../test/engine/decision-models.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -377,6 +377,40 @@ const SCENARIOS: Scenario[] = [
         await workAll(engine, clock, 'stamp');
         await workAll(engine, clock, 'validate');
       }
+    },
+  },
+  {
+    // Issue 16: conditional events. A non-interrupting boundary on a job fires on each rise of its condition, an
+    // intermediate catch event with a filter waits for the one variable it names, an interrupting event
+    // sub-process ends the case when it is withdrawn; and a process started through its root conditional start.
+    name: 'conditional',
+    files: {
+      'conditional.bpmn': bpmn('conditional',
+        `<startEvent id="s"/>${job('collect', 'k.collect')}<boundaryEvent id="enough" attachedToRef="collect" cancelActivity="false">${conditional('= docs >= 3')}</boundaryEvent>
+         ${job('remind', 'k.remind')}<endEvent id="re"/>
+         <intermediateCatchEvent id="ready">${conditional('= approved = true', { variableNames: 'approved' })}</intermediateCatchEvent>${job('decide', 'k.decide')}<endEvent id="e"/>
+         ${subProcess('withdraw', `<startEvent id="ws">${conditional('= withdrawn = true')}</startEvent>${job('close', 'k.close')}<endEvent id="we"/>`, 'ws -> close; close -> we', 'triggeredByEvent="true"')}`,
+        's -> collect; collect -> ready; ready -> decide; decide -> e; enough -> remind; remind -> re'),
+      'condstart.bpmn': bpmn('condstart', `<startEvent id="big">${conditional('= amount > 100')}</startEvent>${job('review', 'k.review')}<endEvent id="e"/>`, 'big -> review; review -> e'),
+    },
+    async run(engine, clock) {
+      const kept = await engine.startInstance('conditional', { variables: { docs: 0, approved: false, withdrawn: false }, businessKey: 'K-1', actor: 'portal' });
+      for (const docs of [3, 4, 1, 5]) {
+        clock.advance(minute);
+        await engine.setVariables(kept.id, { docs }, { actor: 'clerk' });
+      }
+      await workAll(engine, clock, 'k.remind', () => ({ reminded: true }));
+      await workAll(engine, clock, 'k.collect', () => ({ collected: true }));
+      await engine.setVariables(kept.id, { docs: 9 }, { actor: 'clerk' });
+      await engine.setVariables(kept.id, { approved: true }, { actor: 'clerk' });
+      await workAll(engine, clock, 'k.decide', () => ({ decision: 'granted' }));
+      const withdrawn = await engine.startInstance('conditional', { variables: { docs: 0, approved: false, withdrawn: false }, businessKey: 'K-2', actor: 'portal' });
+      clock.advance(minute);
+      await engine.setVariables(withdrawn.id, { withdrawn: true }, { actor: 'citizen' });
+      await workAll(engine, clock, 'k.close', () => ({ closed: true }));
+      await engine.evaluateConditionalStarts({ variables: { amount: 50 }, actor: 'portal' });
+      await engine.evaluateConditionalStarts({ variables: { amount: 500 }, actor: 'portal' });
+      await workAll(engine, clock, 'k.review', () => ({ reviewed: true }));
     },
   },
 ];

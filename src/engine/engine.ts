@@ -6,7 +6,8 @@ import { createDmnDecisionService } from './decision-service.js';
 import { deployResources } from './deployment.js';
 import type { CaseEventType } from './event-types.js';
 import { insertIncident } from './persistence/effect-store.js';
-import { JOB_WAKE_CHANNEL, latestDefinitionId, lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
+import { JOB_WAKE_CHANNEL, latestDefinitionId, latestDefinitionIds, lockInstance, lockJobAndInstance } from './persistence/instance-store.js';
+import { conditionalStartsHolding } from './runtime/conditional-events.js';
 import * as reads from './persistence/read-store.js';
 import { taskAttributes, taskOwner } from './persistence/task-listener-store.js';
 import * as work from './persistence/work-store.js';
@@ -428,6 +429,29 @@ export class Engine {
       const result = await this.runner.signalIn(tx, options.name, variables, items, options.actor ?? null);
       await this.runner.process(tx, items, options.actor ?? null);
       return result;
+    });
+  }
+
+  /**
+   * Evaluates the root-level conditional start events of the latest version of every deployed process (of one
+   * when `processKey` is given) against `variables`, and starts an instance at each one whose condition holds, with
+   * those variables (Camunda 8.8's `POST /v2/conditionals/evaluation`). A condition that cannot be evaluated fails
+   * the whole call, naming the event, and starts nothing.
+   */
+  async evaluateConditionalStarts(options: { variables?: unknown; processKey?: string; businessKey?: string | null; actor?: string } = {}): Promise<{ startedInstances: number[] }> {
+    const variables = checkVariables(options.variables);
+    return transactionWithRetry(this.db, async (tx) => {
+      const now = this.clock.now();
+      const starts: { definition: Awaited<ReturnType<StepRunner['definition']>>; startEventId: string }[] = [];
+      for (const id of await latestDefinitionIds(tx, options.processKey)) {
+        const definition = await this.runner.definition(tx, id);
+        for (const startEventId of conditionalStartsHolding(definition.model, variables, now)) starts.push({ definition, startEventId });
+      }
+      const startedInstances: number[] = [];
+      for (const { definition, startEventId } of starts) {
+        startedInstances.push(await this.runner.createAndStart(tx, definition, { variables, businessKey: options.businessKey ?? null, actor: options.actor ?? null, startEventId }));
+      }
+      return { startedInstances };
     });
   }
 

@@ -12,7 +12,7 @@ export const RUNTIME_EVENT_TYPES = [
   'decision.evaluated', 'incident.raised', 'incident.resolved',
   'error.thrown', 'escalation.thrown', 'signal.thrown', 'signal.received',
   'message.published', 'message.correlated', 'timer.fired', 'variables.updated',
-  'compensation.thrown', 'compensation.started', 'transaction.cancelled',
+  'compensation.thrown', 'compensation.started', 'transaction.cancelled', 'condition.triggered',
   // User task listeners: a transition a listener denied, and an assignment that waited for its listeners (the
   // engine appends task.assigned itself when a task has no assigning listeners).
   'task.denied', 'task.assigned',

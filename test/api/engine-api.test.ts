@@ -103,11 +103,24 @@ describeEachBackend('engine HTTP API', (backend) => {
     assert.equal((await api.request('POST', '/api/messages', { name: 'nobody-waits', timeToLiveMs: 0 })).body.code, 'GOVFLOW_ERR_MESSAGE_NOT_CORRELATED');
   });
 
+  it('evaluates root conditional start events: each process whose condition holds starts with the variables', async () => {
+    const model = bpmn('api_conditional', `<startEvent id="big"><conditionalEventDefinition><condition xsi:type="tFormalExpression">= amount &gt; 100</condition></conditionalEventDefinition></startEvent>${job('check', 'api.check')}<endEvent id="e"/>`, 'big -> check; check -> e');
+    assert.equal((await api.request('POST', '/api/deployments', { resources: [{ name: 'cond.bpmn', content: model }] })).status, 201);
+    const small = await api.request('POST', '/api/conditionals/evaluation', { processKey: 'api_conditional', variables: { amount: 5 } });
+    assert.equal(small.status, 200, JSON.stringify(small.body));
+    assert.deepEqual(small.body.startedInstances, []);
+    const large = await api.request('POST', '/api/conditionals/evaluation', { variables: { amount: 500 } });
+    assert.equal(large.body.startedInstances.length, 1);
+    const started = await api.request('GET', `/api/process-instances/${large.body.startedInstances[0]}`);
+    assert.equal(started.body.processKey, 'api_conditional');
+    assert.equal(started.body.variables.amount, 500);
+  });
+
   it('serves an OpenAPI 3.1 document that lists every route with its error codes', async () => {
     const doc = (await api.request('GET', '/api/openapi.json')).body;
     assert.equal(doc.openapi, '3.1.0');
     const operations = Object.values(doc.paths as Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>).flatMap((p) => Object.values(p));
-    for (const id of ['deploy', 'startInstance', 'getInstance', 'completeTask', 'activateJobs', 'completeJob', 'failJob', 'resolveIncident', 'publishMessage', 'broadcastSignal', 'evaluateDecision']) {
+    for (const id of ['deploy', 'startInstance', 'getInstance', 'completeTask', 'activateJobs', 'completeJob', 'failJob', 'resolveIncident', 'publishMessage', 'broadcastSignal', 'evaluateDecision', 'evaluateConditionals']) {
       assert.ok(operations.some((o) => o.operationId === id), `documents ${id}`);
     }
     assert.deepEqual(doc.components.schemas.ErrorCode.enum, Object.keys(ERROR_CATALOGUE));

@@ -12,7 +12,7 @@ const DIR = new URL(`file://${sharedPath('bpmn-miwg/')}`);
  * Constructs the engine does not execute, found here by a plain scan of the XML (independent of the compiler):
  * every one of them must be named in the refusal.
  */
-const UNSUPPORTED_TAGS = ['complexGateway', 'adHocSubProcess', 'conditionalEventDefinition', 'standardLoopCharacteristics'];
+const UNSUPPORTED_TAGS = ['complexGateway', 'adHocSubProcess', 'standardLoopCharacteristics'];
 
 function unsupportedIds(xml: string): { id: string; tag: string }[] {
   const found: { id: string; tag: string }[] = [];

@@ -75,3 +75,7 @@ export const compensateThrow = (id: string, activityRef?: string) =>
   `<intermediateThrowEvent id="${id}"><compensateEventDefinition${activityRef ? ` activityRef="${activityRef}"` : ''}/></intermediateThrowEvent>`;
 export const compensateEnd = (id: string, activityRef?: string) =>
   `<endEvent id="${id}"><compensateEventDefinition${activityRef ? ` activityRef="${activityRef}"` : ''}/></endEvent>`;
+
+/** A conditional event definition with a FEEL condition and, optionally, a zeebe:conditionalFilter. */
+export const conditional = (condition: string, filter?: { variableNames?: string; variableEvents?: string }) =>
+  `<conditionalEventDefinition>${filter ? `<extensionElements><zeebe:conditionalFilter${filter.variableNames ? ` variableNames="${filter.variableNames}"` : ''}${filter.variableEvents ? ` variableEvents="${filter.variableEvents}"` : ''}/></extensionElements>` : ''}<condition xsi:type="tFormalExpression">${escapeXml(condition)}</condition></conditionalEventDefinition>`;

@@ -168,8 +168,8 @@ describeEachBackend('engine: unsupported elements are refused at deploy time', (
       xml: bpmn('unsupported_cx', '<startEvent id="s"/>\n<complexGateway id="cx"/>\n<endEvent id="e"/>', 's -> cx; cx -> e'),
     },
     {
-      name: 'a conditional intermediate catch event', id: 'cond', type: /ConditionalEventDefinition/,
-      xml: bpmn('unsupported_cond', '<startEvent id="s"/>\n\n<intermediateCatchEvent id="cond"><conditionalEventDefinition><condition xsi:type="tFormalExpression">= x &gt; 1</condition></conditionalEventDefinition></intermediateCatchEvent>\n<endEvent id="e"/>', 's -> cond; cond -> e'),
+      name: 'a conditional event written in JUEL', id: 'cond', type: /JUEL/,
+      xml: bpmn('unsupported_cond', '<startEvent id="s"/>\n\n<intermediateCatchEvent id="cond"><conditionalEventDefinition><condition xsi:type="tFormalExpression">${x &gt; 1}</condition></conditionalEventDefinition></intermediateCatchEvent>\n<endEvent id="e"/>', 's -> cond; cond -> e'),
     },
     {
       name: 'a JavaScript script task', id: 'js', type: /javascript/i,

@@ -129,6 +129,15 @@ describeEachBackend('identity: agency API keys act only on their services', (bac
     assert.equal((await post('/api/messages', adminKey, { name: 'shared-notice' })).status, 200, 'an admin is not limited to services');
   });
 
+  it('evaluates conditional start events only of one process of the key\'s services', async () => {
+    const everything = await post('/api/conditionals/evaluation', permitKey, { variables: { amount: 1 } });
+    assert.equal(everything.status, 403, 'without a process key it would reach every service');
+    assert.equal((await post('/api/conditionals/evaluation', permitKey, { processKey: 'renewal', variables: {} })).status, 403);
+    const mine = await post('/api/conditionals/evaluation', permitKey, { processKey: 'inspection', variables: {} });
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    assert.deepEqual(mine.body['startedInstances'], [], 'inspection has no conditional start event');
+  });
+
   it('refuses every other message, signal and decision name from an agency key, never with a 2xx or 5xx (property)', async () => {
     const receivable = new Set(['inspection-done', 'inspection-campaign', 'shared-notice', 'renewal-paid', 'building-permit-fee', 'risk_check']);
     await fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 120, unit: 'grapheme' }), fc.constantFrom('messages', 'signals', 'decisions'), async (name, route) => {

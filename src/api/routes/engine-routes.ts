@@ -188,6 +188,19 @@ function instanceRoutes(scope: EngineRouteScope): RouteDefinition[] {
       },
     }),
     route({
+      method: 'POST', url: '/api/conditionals/evaluation', operationId: 'evaluateConditionals', access: ['admin', 'agency-system'], tag: 'process instances',
+      summary: 'Start an instance of each latest process (or of processKey) whose root conditional start event holds for the variables',
+      body: Type.Object({ processKey: Type.Optional(Name), businessKey: Type.Optional(Type.String({ maxLength: 200 })), variables: Type.Optional(Variables) }),
+      response: Type.Object({ startedInstances: Type.Array(Type.Integer()) }),
+      handler: async ({ body, actor, principal }) => {
+        // Without a process key the evaluation reaches every process, beyond an agency key's services.
+        if (principal?.kind === 'agency-system' && !body.processKey) throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'an agency system evaluates the conditional start events of one process of its services: give processKey');
+        if (body.processKey) requireServiceScope(principal, body.processKey);
+        refuseReservedVariables(body.variables);
+        return engine.evaluateConditionalStarts({ variables: body.variables ?? {}, ...(body.processKey ? { processKey: body.processKey } : {}), ...(body.businessKey ? { businessKey: body.businessKey } : {}), ...(actor ? { actor } : {}) });
+      },
+    }),
+    route({
       method: 'GET', url: '/api/process-instances', operationId: 'listInstances', access: ['caseworker', 'manager', 'admin', 'auditor', 'agency-system'], tag: 'process instances',
       summary: 'List process instances, newest first',
       query: Type.Object({ processKey: Type.Optional(Name), state: Type.Optional(Type.String({ enum: ['active', 'completed', 'terminated'] })), businessKey: Type.Optional(Name), ...Paging }),

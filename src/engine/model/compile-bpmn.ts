@@ -8,6 +8,7 @@ import { camundaCallBindings } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { linkCompensation } from './compile-compensation.js';
+import { compileConditional } from './compile-conditional.js';
 import { compileTaskListeners } from './compile-task-listeners.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
@@ -31,15 +32,15 @@ const IGNORED = new Set(['bpmn:SequenceFlow', 'bpmn:DataObject', 'bpmn:DataObjec
 const EVENT_KIND_BY_DEFINITION: Record<string, EventSpec['kind']> = {
   'bpmn:MessageEventDefinition': 'message', 'bpmn:TimerEventDefinition': 'timer', 'bpmn:SignalEventDefinition': 'signal',
   'bpmn:ErrorEventDefinition': 'error', 'bpmn:EscalationEventDefinition': 'escalation', 'bpmn:TerminateEventDefinition': 'terminate',
-  'bpmn:LinkEventDefinition': 'link', 'bpmn:CompensateEventDefinition': 'compensation', 'bpmn:CancelEventDefinition': 'cancel',
+  'bpmn:LinkEventDefinition': 'link', 'bpmn:CompensateEventDefinition': 'compensation', 'bpmn:CancelEventDefinition': 'cancel', 'bpmn:ConditionalEventDefinition': 'conditional',
 };
 /** Which event triggers the engine executes, per event type. */
 const SUPPORTED_EVENTS: Record<string, ReadonlySet<EventSpec['kind']>> = {
-  startEvent: new Set(['none', 'message', 'timer', 'signal', 'error', 'escalation']),
+  startEvent: new Set(['none', 'message', 'timer', 'signal', 'error', 'escalation', 'conditional']),
   endEvent: new Set(['none', 'terminate', 'error', 'message', 'escalation', 'signal', 'compensation', 'cancel']),
-  intermediateCatchEvent: new Set(['message', 'timer', 'signal', 'link']),
+  intermediateCatchEvent: new Set(['message', 'timer', 'signal', 'link', 'conditional']),
   intermediateThrowEvent: new Set(['none', 'message', 'signal', 'escalation', 'link', 'compensation']),
-  boundaryEvent: new Set(['message', 'timer', 'signal', 'error', 'escalation', 'compensation', 'cancel']),
+  boundaryEvent: new Set(['message', 'timer', 'signal', 'error', 'escalation', 'compensation', 'cancel', 'conditional']),
 };
 const FEEL_LANGUAGES = new Set([
   'feel', 'https://www.omg.org/spec/dmn/20191111/feel/', 'http://www.omg.org/spec/feel/20140401',
@@ -618,6 +619,8 @@ class ProcessCompiler {
       }
       case 'timer':
         return this.compileTimer(definition!, node);
+      case 'conditional':
+        return compileConditional(definition!, node.id ?? '?', (e) => this.feelBody(e, node, 'condition'), { invalid: (w) => this.invalid(node, w), unsupported: (w) => this.unsupported(node, w) });
       case 'compensation': {
         if (prop<boolean>(definition, 'waitForCompletion') === false) this.unsupported(node, 'waitForCompletion="false" is not supported: a compensation event waits for its handlers (as in Camunda 8); remove the attribute');
         const activity = prop<Node>(definition, 'activityRef')?.id;

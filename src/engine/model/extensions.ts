@@ -123,9 +123,9 @@ const ZEEBE: Record<string, ExtensionHandling> = {
   'zeebe:AdHoc#activeElementsCollection': refuse('ad-hoc sub-processes are not supported'),
   'zeebe:AdHoc#outputCollection': refuse('ad-hoc sub-processes are not supported'),
   'zeebe:AdHoc#outputElement': refuse('ad-hoc sub-processes are not supported'),
-  'zeebe:ConditionalFilter': refuse('conditional events are not supported; use a message or an exclusive gateway after a wait state'),
-  'zeebe:ConditionalFilter#variableNames': refuse('conditional events are not supported'),
-  'zeebe:ConditionalFilter#variableEvents': refuse('conditional events are not supported'),
+  'zeebe:ConditionalFilter': run('conditional event filter: which variable changes make the condition be evaluated again'),
+  'zeebe:ConditionalFilter#variableNames': run('conditional event: only changes of these variables'),
+  'zeebe:ConditionalFilter#variableEvents': run('conditional event: only these kinds of change (create, update)'),
   'zeebe:AgentDefinition': refuse('AI agent sub-processes are not supported; call the agent from a job worker'),
   'zeebe:AgentDefinition#agentType': refuse('AI agent sub-processes are not supported'),
 };
@@ -268,8 +268,8 @@ const CAMUNDA: Record<string, ExtensionHandling> = {
   'camunda:FormField': refuse('generated task forms do not run; link a govflow form with formKey'),
   'camunda:Validation': refuse('generated task forms do not run; link a govflow form with formKey'),
   'camunda:Constraint': refuse('generated task forms do not run; link a govflow form with formKey'),
-  'camunda:ConditionalEventDefinitionExtension#variableName': refuse('conditional events are not supported'),
-  'camunda:ConditionalEventDefinitionExtension#variableEvents': refuse('conditional events are not supported'),
+  'camunda:ConditionalEventDefinitionExtension#variableName': run('conditional event: only changes of this variable'),
+  'camunda:ConditionalEventDefinitionExtension#variableEvents': run('conditional event: only these kinds of change (create, update; delete is refused)'),
 };
 // Every property of the generated-form types is refused with its type's reason.
 for (const [type, props] of Object.entries({

@@ -11,7 +11,7 @@ export const ELEMENT_TYPES = [
 ] as const;
 export type ElementType = (typeof ELEMENT_TYPES)[number];
 
-export type EventKind = 'none' | 'message' | 'timer' | 'signal' | 'error' | 'escalation' | 'terminate' | 'link' | 'compensation' | 'cancel';
+export type EventKind = 'none' | 'message' | 'timer' | 'signal' | 'error' | 'escalation' | 'terminate' | 'link' | 'compensation' | 'cancel' | 'conditional';
 
 export interface TimerSpec {
   readonly type: 'duration' | 'date' | 'cycle';
@@ -31,6 +31,11 @@ export interface EventSpec {
   readonly linkName?: string;
   /** A compensation throw or end event: the one activity it compensates (same scope); absent for all of them. */
   readonly activityRef?: string;
+  /** A conditional event: its FEEL condition (without `=`). */
+  readonly condition?: string;
+  /** A conditional event's filter (zeebe:conditionalFilter, camunda:variableName/variableEvents): absent = any. */
+  readonly variableNames?: readonly string[];
+  readonly variableEvents?: readonly ('create' | 'update')[];
 }
 
 /** A FEEL expression (`source`) whose value is written to a variable path (`target`, dots for nesting). */

@@ -81,6 +81,13 @@ export async function latestDefinitionId(tx: Queryable, key: string, version?: n
   return rows[0]?.id;
 }
 
+/** The latest version of every deployed process (of one when `key` is given), by key. */
+export async function latestDefinitionIds(tx: Queryable, key?: string): Promise<number[]> {
+  const { rows } = await tx.query<{ id: number }>(
+    'select distinct on (key) id from process_definition where ($1::text is null or key = $1) order by key, version desc', [key ?? null]);
+  return rows.map((r) => Number(r.id));
+}
+
 /** A job a step creates, written in the step's own statement (see {@link saveStep}). */
 export interface NewJob {
   readonly elementId: string;

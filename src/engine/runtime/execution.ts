@@ -11,6 +11,9 @@ import type { Command, Effect, RuntimeHooks, Token, Variables } from './types.js
 export type { StepInput, StepResult } from './step-types.js';
 export { computeTimer } from './timers.js';
 
+/** Event triggers that listen while their activity or scope is active (the others are caught when thrown). */
+const LISTENING_KINDS: ReadonlySet<string> = new Set(['message', 'timer', 'signal', 'conditional']);
+
 /** A step that activates more than this many elements is a runaway loop the deploy check could not see. */
 const MAX_OPERATIONS_PER_STEP = 20_000;
 
@@ -45,8 +48,9 @@ class Step extends StepTaskListeners {
         else if (operation.op === 'retry') this.retryBehaviour(operation.token);
         else this.checkScope(operation.scope);
       }
-      // Inclusive joins may become ready because a token elsewhere ended; look once the queue is empty.
-      if (!this.fireReadyInclusiveJoins()) break;
+      // Inclusive joins may become ready because a token elsewhere ended, and conditions because variables changed
+      // (or a conditional event started listening): look once the queue is empty.
+      if (!this.fireReadyInclusiveJoins() && !this.evaluateConditions()) break;
     }
   }
 
@@ -105,8 +109,10 @@ class Step extends StepTaskListeners {
       case 'setVariables':
         for (const [name, value] of Object.entries(command.variables)) {
           const token = command.elementInstance ? this.token(command.elementInstance) : undefined;
-          if (command.local && token) token.vars = { ...token.vars, [name]: value };
-          else this.propagate(token?.id ?? null, name, value);
+          if (command.local && token) {
+            this.variableChanged(name, token.vars && Object.hasOwn(token.vars, name) ? 'update' : 'create', token.id);
+            token.vars = { ...token.vars, [name]: value };
+          } else this.propagate(token?.id ?? null, name, value);
         }
         this.emit('variables.updated', command.elementInstance ? this.token(command.elementInstance) : undefined, { variables: command.variables });
         return;
@@ -218,6 +224,7 @@ class Step extends StepTaskListeners {
 
   private resolveIncident(tokenId: string): void {
     const token = this.token(tokenId);
+    if (this.resolveConditionIncident(tokenId, token?.wait === 'incident')) return;
     if (!token || token.wait !== 'incident' || !token.incident) {
       throw new GovflowError('GOVFLOW_ERR_CONFLICT', `element instance ${tokenId} has no open incident to resolve`);
     }
@@ -281,6 +288,7 @@ class Step extends StepTaskListeners {
         this.subscribeCatch(token, element, token.id);
         if (element.type === 'receiveTask' || event?.kind === 'message') token.wait = 'message';
         else if (event?.kind === 'timer') token.wait = 'timer';
+        else if (event?.kind === 'conditional') token.wait = 'conditional';
         else token.wait = 'signal';
         return;
       case 'endEvent':
@@ -433,6 +441,8 @@ class Step extends StepTaskListeners {
     } else if (event.kind === 'timer' && event.timer) {
       const { dueAt, cycle } = this.timerDue(target, owner.id);
       this.effects.push({ type: 'createTimer', elementId: target.id, elementInstance, dueAt, ...(cycle ? { cycle } : {}) });
+    } else if (event.kind === 'conditional') {
+      this.watchCondition(owner, target);
     }
   }
 
@@ -446,7 +456,7 @@ class Step extends StepTaskListeners {
     for (const boundaryId of element.boundaryEvents ?? []) {
       const boundary = this.element(boundaryId);
       // Errors and escalations are caught when thrown; compensation and cancel boundaries are not subscriptions.
-      if (boundary.event?.kind !== 'message' && boundary.event?.kind !== 'timer' && boundary.event?.kind !== 'signal') continue;
+      if (!LISTENING_KINDS.has(boundary.event?.kind ?? 'none')) continue;
       this.subscribeCatch(token, boundary, token.id);
     }
   }
@@ -457,7 +467,7 @@ class Step extends StepTaskListeners {
       if (!esp.startEvent) continue;
       const start = this.element(esp.startEvent);
       const kind = start.event?.kind;
-      if (kind === 'message' || kind === 'timer' || kind === 'signal') this.subscribeCatch(scope, start, scope.id);
+      if (LISTENING_KINDS.has(kind ?? 'none')) this.subscribeCatch(scope, start, scope.id);
     }
   }
 
@@ -492,19 +502,20 @@ class Step extends StepTaskListeners {
     }
   }
 
-  private triggerBoundary(owner: Token, boundary: ElementModel, variables: Variables): void {
+  protected triggerBoundary(owner: Token, boundary: ElementModel, variables: Variables): void {
     const scope = owner.scope!;
     if (boundary.cancelActivity !== false) this.cancelToken(owner, false);
     this.queue.push({ op: 'activate', elementId: boundary.id, scope, triggered: variables });
   }
 
-  private triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
+  protected triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
     if (start.cancelActivity !== false) {
       for (const child of Object.values(this.state.tokens).filter((t) => t.scope === scope.id)) this.cancelToken(child, false);
       this.clearJoins(scope.id);
       const container = scope.scope === null ? this.model.eventSubProcesses : (this.model.elements[scope.elementId]?.eventSubProcesses ?? []);
       const starts = container.map((id) => this.model.elements[id]?.startEvent).filter((s): s is string => s !== undefined);
       if (starts.length > 0) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id, elementIds: starts });
+      this.unwatchConditions(scope.id, starts);
     }
     const instance = this.newToken(esp.id, scope.id);
     instance.wait = 'scope';

@@ -64,6 +64,8 @@ export abstract class StepFlow {
   protected abstract compensableCompleted(token: Token, element: ElementModel): void;
   protected abstract compensableCancelled(scopeId: string): void;
   protected abstract nextCompensation(thrower: Token): void;
+  // Conditional events (conditional-events.ts): variable changes they may be evaluated on.
+  protected abstract variableChanged(name: string, change: 'create' | 'update', scope: string | null): void;
 
   protected element(id: string): ElementModel {
     const element = this.model.elements[id];
@@ -105,10 +107,12 @@ export abstract class StepFlow {
     if (!head) return;
     for (let t = fromScope ? this.token(fromScope) : undefined; t; t = t.scope ? this.token(t.scope) : undefined) {
       if (t.vars && Object.hasOwn(t.vars, head)) {
+        this.variableChanged(head, 'update', t.id);
         t.vars[head] = withPath(t.vars[head], path, value);
         return;
       }
     }
+    this.variableChanged(head, Object.hasOwn(this.variables, head) ? 'update' : 'create', null);
     this.variables = { ...this.variables, [head]: withPath(this.variables[head], path, value) };
   }
 

@@ -2,7 +2,7 @@ import { GovflowError, parseIsoDate } from '../../kernel/index.js';
 import { evaluateValue } from '../model/feel.js';
 import type { ElementModel, TaskListenerSpec } from '../model/types.js';
 import { IncidentSignal } from './step-flow.js';
-import { StepCompensation } from './compensation.js';
+import { StepConditions } from './conditional-events.js';
 import type { Command, JobResult, TaskAttributes, TaskListenerEvent, TaskListenerState, Token, Variables } from './types.js';
 
 type Transition = Extract<Command, { type: 'taskTransition' }>;
@@ -22,7 +22,7 @@ const ATTRIBUTE_NAMES: Readonly<Record<keyof TaskAttributes, string>> = {
  * type that does not evaluate raises an incident; resolving it runs the whole transition again from the first
  * listener, while a failed listener job is retried alone.
  */
-export abstract class StepTaskListeners extends StepCompensation {
+export abstract class StepTaskListeners extends StepConditions {
   private taskListenersOf(element: ElementModel, event: TaskListenerEvent): TaskListenerSpec[] {
     return (element.taskListeners ?? []).filter((l) => l.eventType === event);
   }

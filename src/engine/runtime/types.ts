@@ -2,7 +2,7 @@ import type { RuntimeEventType } from '../event-types.js';
 
 /** The runtime's data: execution state stored per instance, the commands that drive it, and what it asks of storage. */
 
-export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident' | 'compensation';
+export type WaitKind = 'job' | 'task' | 'message' | 'timer' | 'signal' | 'call' | 'gateway' | 'scope' | 'mi' | 'incident' | 'compensation' | 'conditional';
 
 export interface MultiInstanceState {
   readonly sequential: boolean;
@@ -123,6 +123,22 @@ export interface ExecutionState {
   joins: Record<string, string[]>;
   /** Completed activities with a compensation handler, in order of completion; absent until there is one. */
   compensable?: Compensable[];
+  /** Conditional events waiting for their condition to become true; absent until there is one. */
+  conditions?: ConditionWatch[];
+}
+
+/**
+ * A conditional event that listens: an intermediate catch event (owner = its own token, or the event-based gateway
+ * before it), a boundary event (owner = the activity) or an event sub-process start (owner = the scope). `held`:
+ * the condition was true when last evaluated (a non-interrupting event fires again only after it was false);
+ * `fresh`: not evaluated yet (evaluated once whatever changed); `failed`: its evaluation raised an incident.
+ */
+export interface ConditionWatch {
+  readonly owner: string;
+  readonly elementId: string;
+  held?: boolean;
+  fresh?: boolean;
+  failed?: boolean;
 }
 
 export type Variables = Record<string, unknown>;
