@@ -105,12 +105,24 @@ function validationError(error: FastifyError): GovflowError {
  * on completion) with serialised request and reply objects: ≈ 5–8 % of a status page's CPU at level `info`.
  */
 class AccessLineLogController extends LogController {
+  /**
+   * The logger's own child without redaction, for the access line only: its fields are plain strings and numbers, in
+   * which no redacted path can occur, yet the wildcard paths would run the redactor on each of them on every request
+   * (≈ 5 % of a page's CPU). The same line as the request's logger writes: its one binding, reqId, comes first.
+   */
+  private readonly access: Logger;
+
+  constructor(log: Logger) {
+    super();
+    this.access = log.child({}, { redact: [] });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request');
+    else if (this.access.isLevelEnabled('info')) this.access.info({ reqId: request.id, ...line }, 'request');
   }
 }
 
@@ -157,7 +169,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     genReqId: () => randomUUID(),
     // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
     trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
-    logController: new AccessLineLogController(),
+    logController: new AccessLineLogController(log),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     clientErrorHandler: clientErrorHandler(options.htmlErrors),
   });
