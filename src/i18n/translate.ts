@@ -88,8 +88,12 @@ function pseudoAst(ast: Ast): Ast {
  * formatToParts costs more than the rest of a lookup.
  */
 interface Compiled { readonly format: IntlMessageFormat; text?: string; recent?: Map<string, string> }
-/** How many formatted texts a message with placeholders keeps, by its values (a page repeats the same few). */
-const RECENT_LIMIT = 64;
+/**
+ * How many formatted texts a message with placeholders keeps, by its values (a page repeats the same few), and for
+ * values of at most how many characters in all: bounded, so a long-running process holds little.
+ */
+const RECENT_LIMIT = 32;
+const RECENT_VALUES_LENGTH = 200;
 interface LanguageTable { readonly messages: Map<MessageKey, Compiled>; readonly formatters: Formatters }
 const compiled = new Map<AnyLanguage, LanguageTable>();
 
@@ -158,7 +162,7 @@ export function translate(language: AnyLanguage, key: MessageKey, values?: Messa
   const entry = compile(language, key);
   if (entry.text !== undefined) return entry.text;
   const id = values === undefined ? undefined : valuesId(values);
-  if (id === undefined) return formatted(entry.format, values);
+  if (id === undefined || id.length > RECENT_VALUES_LENGTH) return formatted(entry.format, values);
   const recent = (entry.recent ??= new Map());
   let text = recent.get(id);
   if (text === undefined) {
