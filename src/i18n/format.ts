@@ -32,6 +32,15 @@ export function formatMoney(amount: number, currency: string, language: AnyLangu
 export function formatDay(isoDay: string, language: AnyLanguage = currentLanguage()): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDay);
   if (!m) return isoDay;
+  // Pages show the same few days on every view (a case's answers, its due date): each is formatted once per language.
+  const id = `${language}:${m[0]}`;
+  const known = days.get(id);
+  if (known !== undefined) return known;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return marked(language, cached(`d:${language}`, () => new Intl.DateTimeFormat(intlLocale(language), { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' })).format(date));
+  const text = marked(language, cached(`d:${language}`, () => new Intl.DateTimeFormat(intlLocale(language), { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' })).format(date));
+  if (days.size >= DAYS_LIMIT) days.clear();
+  days.set(id, text);
+  return text;
 }
+const days = new Map<string, string>();
+const DAYS_LIMIT = 20_000;

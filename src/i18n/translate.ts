@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { IntlMessageFormat } from 'intl-messageformat';
+import { IntlMessageFormat, type Formatters } from 'intl-messageformat';
 import ca from './messages/ca.json' with { type: 'json' };
 import en from './messages/en.json' with { type: 'json' };
 import es from './messages/es.json' with { type: 'json' };
@@ -82,26 +82,108 @@ function pseudoAst(ast: Ast): Ast {
   });
 }
 
-const compiled = new Map<string, IntlMessageFormat>();
+/**
+ * Compiled messages, one table per language (no key string built per lookup). A message without placeholders is
+ * the same text every time, so its formatted text is kept beside it: most of a page's words are such messages, and
+ * formatToParts costs more than the rest of a lookup.
+ */
+interface Compiled { readonly format: IntlMessageFormat; text?: string; recent?: Map<string, string> }
+/**
+ * How many formatted texts a message with placeholders keeps, by its values (a page repeats the same few), and for
+ * values of at most how many characters in all: bounded, so a long-running process holds little.
+ */
+const RECENT_LIMIT = 32;
+const RECENT_VALUES_LENGTH = 200;
+interface LanguageTable { readonly messages: Map<MessageKey, Compiled>; readonly formatters: Formatters }
+const compiled = new Map<AnyLanguage, LanguageTable>();
 
-function compile(language: AnyLanguage, key: MessageKey): IntlMessageFormat {
-  const id = `${language}\u0000${key}`;
-  let format = compiled.get(id);
-  if (!format) {
-    const source = language === 'qps' || language === 'qps-rtl' ? english[key] : CATALOGUES[language][key] ?? english[key];
-    format = new IntlMessageFormat(source, intlLocale(language));
-    if (language === 'qps' || language === 'qps-rtl') {
-      format = new IntlMessageFormat([{ type: 0, value: PSEUDO_OPEN }, ...pseudoAst(format.getAst()), { type: 0, value: PSEUDO_CLOSE }] as Ast, intlLocale(language));
-    }
-    compiled.set(id, format);
+/**
+ * The Intl formatters of one language's messages, found by the identity of their options (the parsed message's own
+ * objects, or intl-messageformat's named formats) instead of its default: a cache per message keyed by the JSON
+ * text of the arguments, serialised on every plural and number. One set per language, so the locale is fixed.
+ */
+function languageFormatters(locale: string): Formatters {
+  const numbers = new WeakMap<object, Intl.NumberFormat>();
+  const dates = new WeakMap<object, Intl.DateTimeFormat>();
+  const plurals = new Map<string, Intl.PluralRules>();
+  let plainNumber: Intl.NumberFormat | undefined;
+  let plainDate: Intl.DateTimeFormat | undefined;
+  return {
+    getNumberFormat: (_locales, options) => {
+      if (!options) return (plainNumber ??= new Intl.NumberFormat(locale));
+      let format = numbers.get(options);
+      if (!format) numbers.set(options, (format = new Intl.NumberFormat(locale, options as Intl.NumberFormatOptions)));
+      return format;
+    },
+    getDateTimeFormat: (_locales, options) => {
+      if (!options) return (plainDate ??= new Intl.DateTimeFormat(locale));
+      let format = dates.get(options);
+      if (!format) dates.set(options, (format = new Intl.DateTimeFormat(locale, options)));
+      return format;
+    },
+    getPluralRules: (_locales, options) => {
+      const type = options?.type ?? 'cardinal';
+      let rules = plurals.get(type);
+      if (!rules) plurals.set(type, (rules = new Intl.PluralRules(locale, { type })));
+      return rules;
+    },
+  };
+}
+
+function compile(language: AnyLanguage, key: MessageKey): Compiled {
+  let table = compiled.get(language);
+  if (!table) {
+    table = { messages: new Map(), formatters: languageFormatters(intlLocale(language)) };
+    compiled.set(language, table);
   }
-  return format;
+  let entry = table.messages.get(key);
+  if (!entry) {
+    const source = language === 'qps' || language === 'qps-rtl' ? english[key] : CATALOGUES[language][key] ?? english[key];
+    const options = { formatters: table.formatters };
+    let format = new IntlMessageFormat(source, intlLocale(language), undefined, options);
+    if (language === 'qps' || language === 'qps-rtl') {
+      format = new IntlMessageFormat([{ type: 0, value: PSEUDO_OPEN }, ...pseudoAst(format.getAst()), { type: 0, value: PSEUDO_CLOSE }] as Ast, intlLocale(language), undefined, options);
+    }
+    entry = { format };
+    // Literal text only (type 0): no value can change what it says.
+    if (format.getAst().every((element) => element.type === 0)) entry.text = formatted(format, undefined);
+    table.messages.set(key, entry);
+  }
+  return entry;
+}
+
+function formatted(format: IntlMessageFormat, values: MessageValues | undefined): string {
+  const out = format.format(values);
+  return typeof out === 'string' ? out : String(out);
 }
 
 /** The message in the given language (an English fallback for a key a catalogue lacks; the tests keep them complete). */
 export function translate(language: AnyLanguage, key: MessageKey, values?: MessageValues): string {
-  const out = compile(language, key).format(values);
-  return typeof out === 'string' ? out : String(out);
+  const entry = compile(language, key);
+  if (entry.text !== undefined) return entry.text;
+  const id = values === undefined ? undefined : valuesId(values);
+  if (id === undefined || id.length > RECENT_VALUES_LENGTH) return formatted(entry.format, values);
+  const recent = (entry.recent ??= new Map());
+  let text = recent.get(id);
+  if (text === undefined) {
+    text = formatted(entry.format, values);
+    if (recent.size >= RECENT_LIMIT) recent.clear();
+    recent.set(id, text);
+  }
+  return text;
+}
+
+/** The values as one unambiguous string (each length-prefixed), or undefined when one is not a string or number. */
+function valuesId(values: MessageValues): string | undefined {
+  let id = '';
+  for (const name in values) {
+    const value = values[name];
+    if (typeof value === 'string') id += `${name.length}:${name}=s${value.length}:${value};`;
+    // -0 prints as 0 here but as -0 through Intl: not kept.
+    else if (typeof value === 'number' && !Object.is(value, -0)) id += `${name.length}:${name}=n${value};`;
+    else return undefined;
+  }
+  return id;
 }
 
 /** The message in the reader's language. */

@@ -68,34 +68,47 @@ export const webSessionPlugin = fp<WebSessionOptions>(async (server, options) =>
   server.decorateRequest('csrfToken', '');
   server.decorateRequest('languagePreference', undefined);
 
-  server.addHook('onRequest', async (request, reply) => {
-    if (isApiPath(request.url)) {
-      // The API authenticates each route itself (API key or session); only a cookie call needs the token, in a header.
-      if (BEARER.test(request.headers.authorization ?? '') || !request.headers.cookie) return;
-      const s = await options.pageSession(request, reply);
+  // Callback hooks: every request passes through both, most need no session read (no cookie, a static file, a
+  // GET past the CSRF rule), and an async hook costs a promise and a microtask turn per request even then.
+  const useSession = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, check?: (csrfToken: string) => void): void => {
+    options.pageSession(request, reply).then((s) => {
       request.principal = s.principal;
       request.csrfToken = s.csrfToken;
-      if (isStateChanging(request.method) && s.csrfToken !== '' && !tokenMatches(headerToken(request), s.csrfToken)) {
-        throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'CSRF: a state-changing API call made with a session cookie must send the session\'s token in X-CSRF-Token (or use an API key)');
+      // The account's language, for the page edge's choice after the switcher and its cookie (web/http.ts).
+      if (s.language) request.languagePreference = s.language;
+      try {
+        check?.(s.csrfToken);
+      } catch (error) {
+        return done(error as Error);
       }
-      return;
+      done();
+    }, done);
+  };
+
+  server.addHook('onRequest', (request, reply, done) => {
+    // Without a cookie there is no session to read: a visitor (the decorators' defaults).
+    if (!request.headers.cookie) return done();
+    if (isApiPath(request.url)) {
+      // The API authenticates each route itself (API key or session); only a cookie call needs the token, in a header.
+      if (BEARER.test(request.headers.authorization ?? '')) return done();
+      return useSession(request, reply, done, (csrfToken) => {
+        if (isStateChanging(request.method) && csrfToken !== '' && !tokenMatches(headerToken(request), csrfToken)) {
+          throw new GovflowError('GOVFLOW_ERR_FORBIDDEN', 'CSRF: a state-changing API call made with a session cookie must send the session\'s token in X-CSRF-Token (or use an API key)');
+        }
+      });
     }
-    if (STATIC.test(request.url) && !isStateChanging(request.method)) return;
-    const s = await options.pageSession(request, reply);
-    request.principal = s.principal;
-    request.csrfToken = s.csrfToken;
-    // The account's language, for the page edge's choice after the switcher and its cookie (web/http.ts).
-    if (s.language) request.languagePreference = s.language;
+    if (STATIC.test(request.url) && !isStateChanging(request.method)) return done();
+    useSession(request, reply, done);
   });
 
   // After the body is parsed (multipart included: areas read it in preValidation), before any handler.
-  server.addHook('preHandler', async (request) => {
-    if (!isStateChanging(request.method) || isApiPath(request.url)) return;
+  server.addHook('preHandler', (request, _reply, done) => {
+    if (!isStateChanging(request.method) || isApiPath(request.url)) return done();
     // Pages are for people in a browser: an API key acts only under /api/, never through a page's form.
-    if (BEARER.test(request.headers.authorization ?? '')) throw sessionExpired();
+    if (BEARER.test(request.headers.authorization ?? '')) return done(sessionExpired());
     const body = request.body as Record<string, unknown> | null | undefined;
-    if (isOneClickUnsubscribe(request, body)) return;
+    if (isOneClickUnsubscribe(request, body)) return done();
     const given = body && typeof body === 'object' && !Buffer.isBuffer(body) && 'csrf' in body ? body['csrf'] : headerToken(request);
-    if (!tokenMatches(given, request.csrfToken)) throw sessionExpired();
+    done(tokenMatches(given, request.csrfToken) ? undefined : sessionExpired());
   });
 }, { name: 'govflow-web-session', fastify: '5.x' });

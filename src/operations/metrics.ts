@@ -97,8 +97,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     instrumentServer(server) {
-      server.addHook('onResponse', async (request, reply) => {
+      // A callback hook: an async one costs a promise per response.
+      server.addHook('onResponse', (request, reply, done) => {
         http.observe({ method: request.method, route: request.routeOptions.url ?? '(no route)', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+        done();
       });
     },
     instrumentEngine(engine, observer) {

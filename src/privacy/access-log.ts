@@ -92,7 +92,24 @@ export async function recordAccess(tx: Queryable, entry: AccessRecord): Promise<
 export async function recordInstanceAccess(q: Queryable, holders: readonly PersonalDataHolder[], instanceId: number, entry: Omit<AccessRecord, 'subject'>): Promise<{ id: number; subject: string } | null> {
   validate({ ...entry, subject: 'checked-by-the-statement' });
   const at = entry.at ?? new Date();
-  const sql = `with person as (
+  const { sql, name } = instanceAccessStatement(holders);
+  const { rows } = await q.query<{ id: string | number; subject: string }>(
+    sql,
+    [instanceId, entry.actor, entry.receiverCode, entry.receiverName, entry.receiverSystem, entry.action, [...entry.dataCategories], entry.purpose, entry.reference ?? null, at],
+    { name },
+  );
+  return rows[0] ? { id: Number(rows[0].id), subject: rows[0].subject } : null;
+}
+
+/**
+ * The statement for a set of holders, built and named once per set (every API read of a case records one): the
+ * holders wired in decide its text, and one connection may serve two configurations, so it is named per text.
+ */
+const instanceAccessStatements = new WeakMap<readonly PersonalDataHolder[], { sql: string; name: string }>();
+function instanceAccessStatement(holders: readonly PersonalDataHolder[]): { sql: string; name: string } {
+  let statement = instanceAccessStatements.get(holders);
+  if (!statement) {
+    const sql = `with person as (
        select ${subjectSql(holders, '$1::bigint', applicantOfInstanceSql('$1::bigint'))} as subject
      ), event as (
        ${INSERT_PLATFORM_EVENTS_SQL}
@@ -105,13 +122,10 @@ export async function recordInstanceAccess(q: Queryable, holders: readonly Perso
      insert into personal_data_access (subject, actor, receiver_code, receiver_name, receiver_system, action, data_categories, purpose, reference, logtime, event_id)
      select event.subject, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text, $9::text, $10::timestamptz, event.id from event
      returning id, subject`;
-  const { rows } = await q.query<{ id: string | number; subject: string }>(
-    sql,
-    [instanceId, entry.actor, entry.receiverCode, entry.receiverName, entry.receiverSystem, entry.action, [...entry.dataCategories], entry.purpose, entry.reference ?? null, at],
-    // Named per text: the holders wired in decide the statement, and one connection may serve two configurations.
-    { name: `privacy-record-instance-access-${createHash('sha256').update(sql).digest('hex').slice(0, 12)}` },
-  );
-  return rows[0] ? { id: Number(rows[0].id), subject: rows[0].subject } : null;
+    statement = { sql, name: `privacy-record-instance-access-${createHash('sha256').update(sql).digest('hex').slice(0, 12)}` };
+    instanceAccessStatements.set(holders, statement);
+  }
+  return statement;
 }
 
 interface AccessRow {

@@ -196,14 +196,15 @@ export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<Htm
       filesOfRequest.set(request, files);
     });
   }
-  server.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook: it waits for nothing, and an async one costs a promise per response.
+  server.addHook('onSend', (_request, reply, payload, done) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.headers(SECURITY_HEADERS);
       if (options.app) reply.header('content-security-policy', APP_CSP);
       const csp = options.cspFor?.(reply);
       if (csp) reply.header('content-security-policy', csp);
     }
-    return payload;
+    done(null, payload);
   });
 }
 

@@ -1,4 +1,4 @@
-import { currentLanguage, currentUrl, htmlLang, LANGUAGE_NAMES, LANGUAGES, t, textDirection, translate, unavailableLanguage } from '../i18n/index.js';
+import { currentLanguage, currentUrl, htmlLang, LANGUAGE_NAMES, LANGUAGES, t, textDirection, translate, unavailableLanguage, type AnyLanguage } from '../i18n/index.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import { setTimeZone } from './time-zone.js';
 
@@ -30,11 +30,17 @@ export interface NavigationItem {
 const citizenNavigationSignedIn = (): readonly NavigationItem[] => [{ href: '/', label: t('nav.services'), key: 'home' }, { href: '/applications', label: t('nav.applications'), key: 'applications' }];
 const citizenNavigationSignedOut = (): readonly NavigationItem[] => [{ href: '/', label: t('nav.services'), key: 'home' }, { href: '/sign-in', label: demoSite ? t('nav.signInDemo') : t('nav.signIn'), key: 'sign-in' }];
 
-/** The same address in another language: the switcher's `lang` parameter replaces any the address had. */
-function addressIn(language: string): string {
+/**
+ * The current address for each other language: the switcher's `lang` parameter replaces any the address had. The
+ * address is parsed once per page, not once per language.
+ */
+function addressesIn(): (language: string) => string {
   const url = new URL(currentUrl() ?? '/', 'http://x');
-  url.searchParams.set('lang', language);
-  return `${url.pathname}${url.search}`;
+  const query = url.searchParams;
+  return (language) => {
+    query.set('lang', language);
+    return `${url.pathname}?${query.toString()}`;
+  };
 }
 
 /** When a page's content is not offered in the reader's language: said in that language, marked with its `lang`. */
@@ -50,6 +56,24 @@ function notOfferedNotice(): SafeHtml | '' {
  */
 function languageSwitcher(): SafeHtml {
   const current = currentLanguage();
+  // The same page in the same language has the same switcher: kept by address (short addresses only, a bounded
+  // set emptied when full, so odd addresses cannot grow it).
+  const url = currentUrl() ?? '/';
+  if (url.length > SWITCHER_URL_LIMIT) return switcherIn(current);
+  const id = `${current}\u0000${url}`;
+  let switcher = switchers.get(id);
+  if (!switcher) {
+    if (switchers.size >= SWITCHERS_LIMIT) switchers.clear();
+    switchers.set(id, (switcher = switcherIn(current)));
+  }
+  return switcher;
+}
+const switchers = new Map<string, SafeHtml>();
+const SWITCHERS_LIMIT = 1000;
+const SWITCHER_URL_LIMIT = 200;
+
+function switcherIn(current: AnyLanguage): SafeHtml {
+  const addressIn = addressesIn();
   return html`<nav class="govflow-language-switcher" aria-label="${t('layout.languages')}"><ul class="govuk-list govuk-body-s govuk-!-margin-bottom-0">
 ${LANGUAGES.map((l) => (l === current
     ? html`<li class="govflow-language-switcher__item"><span aria-current="true" lang="${l}">${LANGUAGE_NAMES[l]}</span></li>`
@@ -91,7 +115,11 @@ export interface PageOptions {
   readonly app?: boolean;
 }
 
-/** The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. */
+/**
+ * The page template: GOV.UK Frontend's structure with a brand-neutral header, no script at all. The title's dash is
+ * an entity: one character above U+00FF makes the whole page a two-byte string, which costs twice as much to measure
+ * and encode for every response, while an English page is otherwise Latin-1.
+ */
 export function page(options: PageOptions): SafeHtml {
   const navigation = options.navigation ?? (options.citizen ? citizenNavigationSignedIn() : citizenNavigationSignedOut());
   const nav = (href: string, label: string, key: string): SafeHtml => options.current === key
@@ -102,7 +130,7 @@ export function page(options: PageOptions): SafeHtml {
 <html lang="${htmlLang(language)}" dir="${textDirection(language)}" class="govuk-template">
 <head>
 <meta charset="utf-8">
-<title>${options.hasErrors ? t('layout.errorPrefix') : ''}${options.title} – ${siteName}</title>
+<title>${options.hasErrors ? t('layout.errorPrefix') : ''}${options.title} &ndash; ${siteName}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="theme-color" content="#0b0c0c">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">

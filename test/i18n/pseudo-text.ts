@@ -1,7 +1,8 @@
 // What a pseudo-locale page shows outside the i18n layer: shared by the citizen and the staff pseudo-locale tests.
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#96;': '`', '&nbsp;': ' ' };
-const decode = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39|#96|nbsp);/g, (e) => ENTITIES[e] ?? e);
+// The layout writes its title's dash as an entity (src/web/layout.ts): decoded like the others.
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#96;': '`', '&nbsp;': ' ', '&ndash;': '–' };
+const decode = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39|#96|nbsp|ndash);/g, (e) => ENTITIES[e] ?? e);
 
 /** The visible words of a page outside any ⟦…⟧: text nodes, the title and the attributes people read. */
 export function untranslated(page: string, data: readonly string[]): string[] {
