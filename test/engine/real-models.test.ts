@@ -231,6 +231,10 @@ describeEachBackend('real process models from public repositories', (backend) =>
     let deployedCount = 0;
     for (const file of files) {
       const converted = convertCamunda7(read('c7', file));
+      // "Names what blocked the rest": every note must point at a line and an element of the original.
+      for (const note of [...converted.changes, ...converted.blocked]) {
+        assert.ok(note.line >= 1 && note.elementType && note.message, `${file}: a converter note without line, element or words: ${JSON.stringify(note)}`);
+      }
       if (converted.blocked.length > 0) {
         report.push(`${file}: blocked by the converter: ${converted.blocked.map((b) => `line ${b.line} ${b.elementType} ${b.elementId}${b.attribute ? ` ${b.attribute}` : ''}: ${b.message}`).join('; ')}`);
         continue;
