@@ -11,6 +11,8 @@ export const ALLOWED_DEPENDENCIES = {
   kernel: [],
   store: ['kernel'],
   decisions: ['kernel'],
+  // The Camunda 7 converter (issue 16): model text in, model text out; the CLI deploys what it writes.
+  convert: ['kernel'],
   // engine: only its event-type union (`import type`), so the database reader matches the names the engine writes.
   mining: ['kernel', 'store', 'engine'],
   ledger: ['kernel', 'store'],
@@ -45,7 +47,7 @@ export const ALLOWED_DEPENDENCIES = {
   exchange: ['kernel', 'store', 'engine', 'privacy', 'web', 'i18n'],
   // The training sandbox (issue 20): on the web edge beside the workbench, whose real plugin it mounts over a sandbox's own database.
   training: ['kernel', 'store', 'engine', 'catalogue', 'web', 'identity', 'workbench', 'i18n'],
-  cli: ['kernel', 'store', 'engine', 'decisions', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n', 'training'],
+  cli: ['kernel', 'store', 'engine', 'decisions', 'convert', 'mining', 'ledger', 'identity', 'web', 'catalogue', 'api', 'portal', 'documents', 'registries', 'notifications', 'privacy', 'payments', 'workbench', 'admin', 'operations', 'engagement', 'transparency', 'assistant', 'sensors', 'exchange', 'i18n', 'training'],
 };
 
 const srcRoot = path.resolve('src');

@@ -15,6 +15,7 @@ interface Entry {
 const COMMANDS: Record<string, Entry> = {
   serve: { summary: 'run the API and the background workers (embedded database in ./data unless GOVFLOW_DATABASE_URL is set)', load: () => import('./commands/serve.js') },
   deploy: { summary: 'deploy BPMN (and DMN, form) files; a changed process becomes a new version', load: () => import('./commands/deploy.js') },
+  convert: { summary: 'convert a Camunda 7 BPMN model to govflow\'s dialect (JUEL → FEEL, delegates → job types); prints a report', load: () => import('./commands/convert.js') },
   start: { summary: 'start an instance of a deployed process', load: () => import('./commands/start.js') },
   bench: { summary: 'measure throughput and latency (engine, decisions, mining, ledger, web); prints JSON', load: () => import('./commands/bench.js') },
   mine: { summary: 'process mining on an event log: variants, process map, bottlenecks, conformance, HTML report', load: () => import('./commands/mine.js') },
