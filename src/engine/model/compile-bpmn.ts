@@ -91,6 +91,7 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
   }
   const lineOf = lineIndex(xml);
   const problems = new Problems();
+  const textWarnings: string[] = [];
   for (const warning of parseWarnings) {
     // An activityRef that names nothing would otherwise read as "compensate everything".
     if (warning.property === 'bpmn:activityRef') problems.add('GOVFLOW_ERR_BPMN_INVALID', source, undefined, `a compensation event names activity '${warning.value ?? ''}', which does not exist`);
@@ -99,7 +100,11 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
     // Unknown vendor extensions are legal BPMN; only broken structure is a problem.
     if (/unparsable content/.test(warning.message)) {
       const pos = xmlErrorPosition(warning.message);
-      problems.add('GOVFLOW_ERR_BPMN_PARSE', source, pos.line, warning.message.split('\n')[0] ?? warning.message);
+      // Stray text among elements (a model edited by hand) means nothing to BPMN, and Zeebe deploys such files: a
+      // warning. Anything with markup in it is broken structure: refused.
+      const content = /unparsable content ([^]*?) detected/.exec(warning.message)?.[1];
+      if (content !== undefined && !content.includes('<')) textWarnings.push(`text '${content.trim().slice(0, 40)}' at line ${pos.line ?? '?'} is not part of any element; ignored`);
+      else problems.add('GOVFLOW_ERR_BPMN_PARSE', source, pos.line, warning.message.split('\n')[0] ?? warning.message);
     }
   }
   // Nothing from the Zeebe and Camunda 7 namespaces is ignored: the table in extensions.ts runs it or refuses it.
@@ -110,7 +115,7 @@ export async function compileBpmn(xml: string, source = 'model.bpmn'): Promise<C
   const defaultLanguageIsFeel = expressionLanguage === '' || expressionLanguage === 'http://www.w3.org/1999/xpath' || FEEL_LANGUAGES.has(expressionLanguage);
 
   const processes: ProcessModel[] = [];
-  const warnings: string[] = [...extensions.warnings];
+  const warnings: string[] = [...textWarnings, ...extensions.warnings];
   const rootProcesses = nodes(definitions, 'rootElements').filter((r) => r.$type === 'bpmn:Process');
   if (rootProcesses.length === 0) problems.add('GOVFLOW_ERR_BPMN_INVALID', source, undefined, 'the file contains no process');
   for (const process of rootProcesses) {
