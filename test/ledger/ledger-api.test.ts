@@ -18,6 +18,7 @@ import {
   assertLedgerCurrent,
   checkpointBody,
   checkpointsSince,
+  createSealer,
   createWriteGuard,
   eraseEventData,
   exportCheckpoint,
@@ -291,5 +292,58 @@ describeEachBackend('ledger API', (backend) => {
     assert.equal(report.ok, true, JSON.stringify(report.firstBad));
     assert.equal(report.treeSize, 41);
     assert.equal(report.erased, 2);
+  });
+
+  it('seals in rounds of a batch, and the background sealer publishes heads only when the tree grew and the interval passed', async () => {
+    const headCount = async (): Promise<number> => Number((await db.query<{ n: string }>('select count(*)::text as n from ledger_tree_head')).rows[0]!.n);
+    const sizeOf = async (): Promise<number> => (await ledgerHealth(db)).treeSize;
+    const start = await sizeOf();
+    await insertEvents(db, 10, 'rounds');
+    const one = await sealPending(db, { batchSize: 4, maxRounds: 1 });
+    assert.deepEqual({ sealed: one.sealed, treeSize: one.treeSize, caughtUp: one.caughtUp }, { sealed: 4, treeSize: start + 4, caughtUp: false });
+    const two = await sealPending(db, { batchSize: 4, maxRounds: 2 });
+    assert.deepEqual({ sealed: two.sealed, treeSize: two.treeSize }, { sealed: 6, treeSize: start + 10 });
+
+    // Without a signer: seals, publishes nothing, and publishNow is a no-op.
+    const unsigned = createSealer(db, { intervalMs: 10 });
+    await insertEvents(db, 2, 'unsigned');
+    const heads = await headCount();
+    assert.equal((await unsigned.sealNow()).sealed, 2);
+    await unsigned.publishNow();
+    assert.equal(await headCount(), heads);
+
+    // A long head interval: the first tick publishes (none yet from this sealer), later growth waits for the interval.
+    const signed = createSealer(db, { intervalMs: 10, batchSize: 3, signer, headIntervalMs: 60_000 });
+    await insertEvents(db, 5, 'ticks');
+    signed.start();
+    signed.start();
+    await eventually('the sealer to seal and publish', async () => (await headCount()) === heads + 1 && (await ledgerHealth(db)).unsealed === 0);
+    assert.equal((await latestTreeHead(db))?.treeSize, start + 17);
+    await insertEvents(db, 2, 'grown');
+    await eventually('the sealer to seal the growth', async () => (await ledgerHealth(db)).unsealed === 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await headCount(), heads + 1, 'no head before the interval has passed');
+    await signed.stop();
+    await insertEvents(db, 3, 'stopped');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await ledgerHealth(db)).unsealed, 3, 'a stopped sealer seals nothing');
+    await signed.publishNow();
+    assert.equal(await headCount(), heads + 2);
+    assert.equal((await latestTreeHead(db))?.treeSize, start + 22);
+
+    // No head interval: a head as soon as the tree grew, and none while it does not.
+    const eager = createSealer(db, { intervalMs: 10, signer, headIntervalMs: 0 });
+    await insertEvents(db, 1, 'eager');
+    eager.start();
+    try {
+      await eventually('the eager sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 23);
+      const count = await headCount();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.equal(await headCount(), count, 'no new head without growth');
+    } finally {
+      await eager.stop();
+    }
+    const report = await verifyLedger(db);
+    assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   });
 });
