@@ -83,6 +83,9 @@ describeEachBackend('ledger API', (backend) => {
     // Nothing waiting: no lag, and limits of zero are not exceeded.
     assert.equal((await ledgerHealth(db, { maxUnsealed: 0, maxLagSeconds: 0 })).behind, false);
     await assertLedgerCurrent(db, { maxUnsealed: 0, maxLagSeconds: 0 });
+    assert.equal(await latestTreeHead(db), undefined);
+    assert.equal(await exportCheckpoint(db), undefined);
+    assert.deepEqual(await checkpointsSince(db), []);
   });
 
   it('counts unsealed events and their lag, and is behind only beyond a limit', async () => {
@@ -112,6 +115,11 @@ describeEachBackend('ledger API', (backend) => {
     const reporting = createWriteGuard(db, { maxUnsealed: 36, refreshMs: 20, refuseWrites: false });
     const current = createWriteGuard(db, { maxUnsealed: 37, maxLagSeconds: 1e9, refreshMs: 20 });
     try {
+      // Before its first reading a guard lets writes through.
+      const fresh = createWriteGuard(db, { maxUnsealed: 0 });
+      fresh.stop();
+      assert.equal(fresh.last, undefined);
+      fresh.check();
       await eventually('a first reading by each guard', async () => refusing.last && reporting.last && current.last);
       assert.equal(refusing.last?.unsealed, 37);
       assert.deepEqual(refusing.last?.limits, { maxUnsealed: 36, maxLagSeconds: 60 });
@@ -163,7 +171,10 @@ describeEachBackend('ledger API', (backend) => {
   it('refuses inclusion proofs outside the tree', async () => {
     await assert.rejects(getInclusionProof(db, ids[10]!, { treeSize: 10 }), proofError(new RegExp(`^event ${ids[10]} \\(leaf 10\\) is not in a tree of size 10$`)));
     await assert.rejects(getInclusionProof(db, ids[0]!, { treeSize: 38 }), proofError(/^the tree has not reached size 38$/));
-    await assert.rejects(getInclusionProof(db, ids[36]! + 1000, { treeSize: 37 }), proofError(/is not sealed yet$/));
+    await assert.rejects(getInclusionProof(db, ids[36]! + 1000, { treeSize: 37 }), {
+      ...proofError(new RegExp(`^event ${ids[36]! + 1000} is not sealed yet$`)),
+      details: [{ where: `event ${ids[36]! + 1000}`, message: 'not in the ledger' }],
+    });
   });
 
   it('serves consistency proofs that verify by RFC 9162, and refuses impossible ones', async () => {
@@ -184,7 +195,8 @@ describeEachBackend('ledger API', (backend) => {
   let head: TreeHead;
   it('signs tree heads that verify with their key only, as checkpoints others can check', async () => {
     head = await publishTreeHead(db, signer);
-    assert.equal(head.origin, DEFAULT_ORIGIN);
+    assert.equal(DEFAULT_ORIGIN, 'govflow/ledger');
+    assert.equal(head.origin, 'govflow/ledger');
     assert.equal(head.treeSize, 37);
     assert.ok(head.rootHash.equals(mth(leaves)));
     assert.equal(head.keyId, createHash('sha256').update(signer.publicKey).digest('hex').slice(0, 16));
@@ -220,7 +232,10 @@ describeEachBackend('ledger API', (backend) => {
     assert.equal(proof.rootHash, mth(leaves).toString('hex'));
     // Sealed after the latest head: no proof until a head covers it.
     await assert.rejects(getInclusionProof(db, ids[38]!), proofError(new RegExp(`^event ${ids[38]} is sealed but no signed tree head covers it yet$`)));
-    assert.equal((await getInclusionProof(db, ids[38]!, { treeSize: 40 })).leafIndex, 38);
+    const named = await getInclusionProof(db, ids[38]!, { treeSize: 40 });
+    assert.equal(named.leafIndex, 38);
+    assert.equal(named.treeHead, undefined, 'a named size is not the latest head');
+    assert.equal((await getInclusionProof(db, ids[5]!, { treeSize: 37 })).treeHead, undefined);
     assert.equal((await getConsistencyProof(db, 37, 40)).firstRoot, mth(leaves).toString('hex'));
     const since = await checkpointsSince(db, 37);
     assert.equal(since.length, 2);
@@ -262,6 +277,11 @@ describeEachBackend('ledger API', (backend) => {
     await writeFile(broken, 'not a key');
     await assert.rejects(loadOrCreateSigner(broken));
     assert.equal(await readFile(broken, 'utf8'), 'not a key');
+    // Processes starting at once all end up with the one key that reached the file first.
+    const shared = path.join(dir, 'shared.pem');
+    const started = await Promise.all([loadOrCreateSigner(shared), loadOrCreateSigner(shared), loadOrCreateSigner(shared)]);
+    const onFile = await loadOrCreateSigner(shared);
+    assert.deepEqual(started.map((s) => s.keyId), [onFile.keyId, onFile.keyId, onFile.keyId]);
   });
 
   it('erases an event’s data and salt but keeps its leaf, and erases unsealed events too', async () => {
@@ -281,6 +301,13 @@ describeEachBackend('ledger API', (backend) => {
     assert.equal(salts[0]!.salt, '0'.repeat(32));
     assert.notEqual(salts[0]!.next, '0'.repeat(32));
     assert.deepEqual(await getInclusionProof(db, ids[5]!, { treeSize: 40 }), before);
+    // A sealed event its block's id range no longer covers would keep its salt: refused, the data kept.
+    const { rows: ranges } = await db.query<{ first_leaf: string; id_range: string }>('select first_leaf::text, id_range::text from ledger_block where $1::bigint = any(event_ids)', [ids[20]]);
+    await db.query('update ledger_block set id_range = int8range(lower(id_range), $2::bigint) where first_leaf = $1', [ranges[0]!.first_leaf, ids[20]]);
+    const kept = await dataOf(ids[20]!);
+    await assert.rejects(eraseEventData(db, ids[20]!, 'retention'), { message: `ledger: the block holding event ${ids[20]} was not found by its id range; data not erased` });
+    assert.deepEqual(await dataOf(ids[20]!), kept);
+    await db.query('update ledger_block set id_range = $2::int8range where first_leaf = $1', [ranges[0]!.first_leaf, ranges[0]!.id_range]);
     await assert.rejects(eraseEventData(db, ids[39]! + 1000, 'no such event'), { code: 'GOVFLOW_ERR_NOT_FOUND', message: `no event ${ids[39]! + 1000}` });
 
     await insertEvents(db, 1, 'late');
@@ -301,6 +328,8 @@ describeEachBackend('ledger API', (backend) => {
     await insertEvents(db, 10, 'rounds');
     const one = await sealPending(db, { batchSize: 4, maxRounds: 1 });
     assert.deepEqual({ sealed: one.sealed, treeSize: one.treeSize, caughtUp: one.caughtUp }, { sealed: 4, treeSize: start + 4, caughtUp: false });
+    // Stopped inside the inserting transaction: the rest of it is still unsealed.
+    assert.equal((await ledgerHealth(db)).unsealed, 6);
     const two = await sealPending(db, { batchSize: 4, maxRounds: 2 });
     assert.deepEqual({ sealed: two.sealed, treeSize: two.treeSize }, { sealed: 6, treeSize: start + 10 });
 
