@@ -372,6 +372,16 @@ describeEachBackend('ledger API', (backend) => {
     } finally {
       await eager.stop();
     }
+    // The defaults (a tick every 250 ms, a head at most every minute: the first tick's) and a named origin.
+    const defaults = createSealer(db, { signer, origin: 'example.org/ledger' });
+    await insertEvents(db, 1, 'defaults');
+    defaults.start();
+    try {
+      await eventually('the default sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 24);
+      assert.equal((await latestTreeHead(db))?.origin, 'example.org/ledger');
+    } finally {
+      await defaults.stop();
+    }
     const report = await verifyLedger(db);
     assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   });

@@ -179,6 +179,12 @@ describeEachBackend('ledger tamper', (backend) => {
       tamper: (db) => db.query('update ledger_block set data_salts = substring(data_salts from 1 for 16) where first_leaf = 16').then(() => undefined),
       expect: () => ({ leafIndex: 16, reason: 'not a gap-free sequence matching the recorded tree size' }),
     },
+    {
+      // Leaves 32–47 are not all sealed: no stored node may cover them yet.
+      name: 'adding a stored tree node beyond the tree (4/2, leaves 32–47)',
+      tamper: (db) => db.query(`insert into ledger_node (level, idx, hash) values (4, 2, sha256('forged'::bytea))`).then(() => undefined),
+      expect: () => ({ leafIndex: 40, reasonIs: 'the stored tree has nodes beyond its size' }),
+    },
     // Signed tree heads (step 6). The first head covers all 40; a bad later one can only be placed after it.
     {
       name: "altering the signed head's size (40 → 39)",
