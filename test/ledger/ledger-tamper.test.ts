@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { generateSigner, publishTreeHead, sealPending, verifyLedger } from '../../src/ledger/index.js';
+import { checkpointBody, generateSigner, getRootHash, publishTreeHead, sealPending, verifyLedger, type LedgerSigner, type VerifyOptions } from '../../src/ledger/index.js';
 import type { Database, Queryable } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { insertEvents } from './support.js';
@@ -16,11 +16,13 @@ describeEachBackend('ledger tamper', (backend) => {
   // One sealed, signed ledger of 40 events; each case tampers inside a transaction, verifies there, and rolls back.
   let db: Database;
   let ids: number[] = [];
+  let signer: LedgerSigner;
   before(async () => {
     db = await freshDatabase(backend);
     await insertEvents(db, 40);
     await sealPending(db, { batchSize: 16, waitMs: 10_000 });
-    await publishTreeHead(db, getSigner());
+    signer = getSigner();
+    await publishTreeHead(db, signer);
     assert.equal((await verifyLedger(db)).ok, true);
     const { rows } = await db.query<{ event_id: string }>('select event_id::text from ledger_leaf order by leaf_index');
     ids = rows.map((r) => Number(r.event_id));
@@ -39,7 +41,22 @@ describeEachBackend('ledger tamper', (backend) => {
       [eventId],
     );
   };
-  const cases: Array<{ name: string; tamper: (db: Queryable, ids: number[]) => Promise<void>; expect: (ids: number[]) => { leafIndex?: number; eventId?: number; reason?: string } }> = [
+  // Stores a head for `size` with `root`, genuinely signed by the ledger's key: what someone holding the key (or a
+  // bug in publishing) could leave behind. Its time is later than every real head's.
+  const signedHead = async (db: Queryable, size: number, root: Buffer): Promise<void> => {
+    const head = { origin: 'govflow/ledger', treeSize: size, rootHash: root, signedAt: new Date(Date.now() + 60_000).toISOString() };
+    await db.query(
+      `insert into ledger_tree_head (origin, tree_size, root_hash, signed_at, key_id, signature) values ($1, $2, $3, $4, $5, $6)`,
+      [head.origin, size, root, head.signedAt, signer.keyId, signer.sign(Buffer.from(checkpointBody(head)))],
+    );
+  };
+  const heads = '(select id from ledger_tree_head order by id limit 1)';
+  const cases: Array<{
+    name: string;
+    tamper: (db: Queryable, ids: number[]) => Promise<void>;
+    expect: (ids: number[]) => { leafIndex?: number; eventId?: number; reason?: string; reasonIs?: string };
+    options?: () => VerifyOptions;
+  }> = [
     {
       name: 'changing a column of event 17',
       tamper: (db, ids) => db.query(`update event_log set actor = 'someone-else' where id = $1`, [ids[17]]).then(() => undefined),
@@ -91,7 +108,10 @@ describeEachBackend('ledger tamper', (backend) => {
       // which covers all 40, catches the rewrite, and the report says which leaves are suspect.
       name: 'rewriting a leaf hash (leaf 33) to match a changed event',
       tamper: async (db, ids) => rewriteLeaf(db, ids[33]!),
-      expect: () => ({ leafIndex: 0, reason: 'the change is in leaves 32–39' }),
+      expect: () => ({
+        leafIndex: 0,
+        reasonIs: 'the tree no longer matches the signed tree head for size 40 (the stored nodes match leaves 0–31: unless they were rewritten too, the change is in leaves 32–39)',
+      }),
     },
     // The edges of the tree: leaf 0, the last leaf (39), and both sides of each boundary between packed blocks of
     // 16 (15 | 16 and 31 | 32; leaves 32–39 are the incomplete block no stored node covers yet). A verifier that
@@ -143,6 +163,75 @@ describeEachBackend('ledger tamper', (backend) => {
       tamper: (db, ids) => db.query('update ledger_block set id_range = int8range($1, $2) where first_leaf = 0', [ids[0], ids[15]]).then(() => undefined),
       expect: (ids) => ({ leafIndex: 15, eventId: ids[15]!, reason: "outside its block's recorded id range" }),
     },
+    // The shape of the packed blocks (step 1): the leaves must tile 0 … tree size − 1 in well-formed blocks.
+    {
+      name: 'raising the recorded tree size past the leaves (40 → 41)',
+      tamper: (db) => db.query('update ledger_state set tree_size = 41').then(() => undefined),
+      expect: () => ({ leafIndex: 40, reason: 'not a gap-free sequence matching the recorded tree size' }),
+    },
+    {
+      name: 'deleting the packed block of leaves 16–31',
+      tamper: (db) => db.query('delete from ledger_block where first_leaf = 16').then(() => undefined),
+      expect: () => ({ leafIndex: 16, reason: 'not a gap-free sequence matching the recorded tree size' }),
+    },
+    {
+      name: 'truncating the salts of the block of leaves 16–31 (a malformed block, leaf count unchanged)',
+      tamper: (db) => db.query('update ledger_block set data_salts = substring(data_salts from 1 for 16) where first_leaf = 16').then(() => undefined),
+      expect: () => ({ leafIndex: 16, reason: 'not a gap-free sequence matching the recorded tree size' }),
+    },
+    {
+      // Leaves 32–47 are not all sealed: no stored node may cover them yet.
+      name: 'adding a stored tree node beyond the tree (4/2, leaves 32–47)',
+      tamper: (db) => db.query(`insert into ledger_node (level, idx, hash) values (4, 2, sha256('forged'::bytea))`).then(() => undefined),
+      expect: () => ({ leafIndex: 40, reasonIs: 'the stored tree has nodes beyond its size' }),
+    },
+    // Signed tree heads (step 6). The first head covers all 40; a bad later one can only be placed after it.
+    {
+      name: "altering the signed head's size (40 → 39)",
+      tamper: (db) => db.query(`update ledger_tree_head set tree_size = 39`).then(() => undefined),
+      expect: () => ({ leafIndex: 0, reason: 'the signed tree head for size 39 has no valid signature by a trusted key' }),
+    },
+    {
+      name: 'adding a copy of the signed head with its size altered (40 → 39)',
+      tamper: (db) =>
+        db.query(`insert into ledger_tree_head (origin, tree_size, root_hash, signed_at, key_id, signature) select origin, 39, root_hash, signed_at, key_id, signature from ledger_tree_head`).then(() => undefined),
+      expect: () => ({ leafIndex: 38, reason: 'the signed tree head for size 39 has no valid signature by a trusted key' }),
+    },
+    {
+      name: 'verifying with trusted keys that do not include the signing key',
+      tamper: async () => undefined,
+      options: () => ({ trustedKeys: new Map([['0000000000000000', generateSigner().publicKey]]) }),
+      expect: () => ({ leafIndex: 0, reasonIs: `the signed tree head for size 40 has no valid signature by a trusted key (${signer.keyId})` }),
+    },
+    {
+      name: 'a genuinely signed head for more entries (41) than the ledger holds',
+      tamper: async (db) => signedHead(db, 41, await getRootHash(db, 40)),
+      expect: () => ({ leafIndex: 40, reasonIs: 'a signed tree head covers 41 entries but only 40 are in the ledger (entries were removed)' }),
+    },
+    {
+      // Leaves 0–31 are under stored nodes, so no hint about the newest leaves applies to a head for 32.
+      name: 'the only signed head, for 32, with another root',
+      tamper: async (db) => {
+        await db.query(`delete from ledger_tree_head`);
+        await signedHead(db, 32, Buffer.alloc(32, 7));
+      },
+      expect: () => ({ leafIndex: 0, reasonIs: 'the tree no longer matches the signed tree head for size 32' }),
+    },
+    {
+      // The head for 32 matched, so the stored nodes (leaves 0–31) say nothing new about where the change is.
+      name: 'a matching head for 32 and then one for 40 with another root',
+      tamper: async (db) => {
+        await db.query(`delete from ledger_tree_head where id = ${heads}`);
+        await signedHead(db, 32, await getRootHash(db, 32));
+        await signedHead(db, 40, Buffer.alloc(32, 7));
+      },
+      expect: () => ({ leafIndex: 32, reasonIs: 'the tree no longer matches the signed tree head for size 40' }),
+    },
+    {
+      name: 'the signed head for 40 and then another for 40 with another root',
+      tamper: async (db) => signedHead(db, 40, Buffer.alloc(32, 7)),
+      expect: () => ({ leafIndex: 40, reasonIs: 'the tree no longer matches the signed tree head for size 40' }),
+    },
   ];
 
   for (const c of cases) {
@@ -151,12 +240,13 @@ describeEachBackend('ledger tamper', (backend) => {
       await db
         .transaction(async (tx) => {
           await c.tamper(tx, ids);
-          const report = await verifyLedger(tx);
+          const report = await verifyLedger(tx, c.options?.());
           assert.equal(report.ok, false);
           const want = c.expect(ids);
           if (want.leafIndex !== undefined) assert.equal(report.firstBad?.leafIndex, want.leafIndex, JSON.stringify(report.firstBad));
           if (want.eventId !== undefined) assert.equal(report.firstBad?.eventId, want.eventId, JSON.stringify(report.firstBad));
           if (want.reason !== undefined) assert.ok(report.firstBad?.reason.includes(want.reason), JSON.stringify(report.firstBad));
+          if (want.reasonIs !== undefined) assert.equal(report.firstBad?.reason, want.reasonIs);
           if (c.name.startsWith('inserting')) {
             const { rows } = await tx.query<{ id: string }>(`select id::text from event_log where type = 'test.forged'`);
             assert.equal(report.firstBad?.eventId, Number(rows[0]!.id), JSON.stringify(report.firstBad));
