@@ -262,6 +262,9 @@ const MATRIX: Readonly<Record<string, readonly MatrixRole[]>> = {
   // engine API
   'POST /api/deployments': ['admin'],
   'POST /api/process-instances': ['admin', 'agency-system'],
+  // An agency system may evaluate only with the processKey of one of its services (api-key-services.test.ts); the
+  // matrix's probe sends no body fields, so it is refused here for who it is.
+  'POST /api/conditionals/evaluation': ['admin'],
   'GET /api/process-instances': STAFF_READ,
   'GET /api/process-instances/:id': STAFF_READ,
   'GET /api/process-instances/:id/events': STAFF_READ,
