@@ -8,19 +8,16 @@
  * COMP_CRASH_INSTANCES overrides the instance count (default 60). PostgreSQL only, like crash.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
+import { createSideEffectTables, exited, sleep, startWorker as startCrashWorker } from './crash-workers.js';
 import { bpmn, compensateEnd, compensation, job } from './bpmn.js';
 
 const INSTANCES = Number(process.env['COMP_CRASH_INSTANCES'] ?? 60);
 const LOCK_MS = 1500;
-const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'worker-process.ts');
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HANDLERS = ['undoA', 'undoB', 'undoC'];
 const JOB_TYPES = ['doA', 'doB', 'doC', ...HANDLERS];
 
@@ -28,21 +25,7 @@ const MODEL = bpmn('compcrash',
   `<startEvent id="s"/>${job('a', 'doA')}${compensation('a', 'undoA')}${job('b', 'doB')}${compensation('b', 'undoB')}${job('c', 'doC')}${compensation('c', 'undoC')}${compensateEnd('undo')}`,
   's -> a; a -> b; b -> c; c -> undo');
 
-function startWorker(url: string, workerId: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, url, workerId], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CRASH_LOCK_MS: String(LOCK_MS), CRASH_JOB_TYPES: JOB_TYPES.join(','), CRASH_PAUSE_MS: '150', CRASH_PAUSE_TYPES: HANDLERS.join(','), GOVFLOW_LOG_LEVEL: 'silent' },
-  });
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${workerId}] ${chunk.toString()}`));
-  child.stdout!.resume();
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const startWorker = (url: string, workerId: string): ChildProcess => startCrashWorker(url, workerId, { CRASH_LOCK_MS: String(LOCK_MS), CRASH_JOB_TYPES: JOB_TYPES.join(','), CRASH_PAUSE_MS: '150', CRASH_PAUSE_TYPES: HANDLERS.join(',') });
 
 describe('crash: SIGKILL while a compensation handler runs', { skip: pgUrl ? false : 'no PostgreSQL test server', timeout: 240_000 }, () => {
   let db: Database;
@@ -54,8 +37,7 @@ describe('crash: SIGKILL while a compensation handler runs', { skip: pgUrl ? fal
     url = await createServerDatabase();
     db = await openDatabase({ url, poolSize: 4 });
     engine = createEngine(db);
-    await db.exec(`create table side_effect (idempotency_key text primary key, instance_id bigint not null, element_id text not null, worker text not null, at timestamptz not null default clock_timestamp());
-      create table job_attempt (id bigserial primary key, idempotency_key text not null, worker text not null, at timestamptz not null default clock_timestamp())`);
+    await createSideEffectTables(db);
     await engine.deploy([{ name: 'compcrash.bpmn', content: MODEL }]);
   });
 

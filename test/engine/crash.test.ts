@@ -8,19 +8,16 @@
  * a failure under CI (GOVFLOW_REQUIRE_PG=1).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createServerDatabase, pgUrl } from '../support/databases.js';
+import { createSideEffectTables, exited, sleep, startWorker as startCrashWorker } from './crash-workers.js';
 import { bpmn, job } from './bpmn.js';
 
 const INSTANCES = Number(process.env['CRASH_INSTANCES'] ?? 2000);
 const LOCK_MS = 2000;
-const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'worker-process.ts');
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 if (!pgUrl && process.env['GOVFLOW_REQUIRE_PG'] === '1') {
   throw new Error('PostgreSQL test server required (CI=true) but GOVFLOW_TEST_PG_URL is not set');
@@ -30,20 +27,7 @@ const MODEL = bpmn('crash',
   `<startEvent id="start"/>${job('a', 'crash.a')}<parallelGateway id="fork"/>${job('b', 'crash.b')}${job('c', 'crash.c')}${job('d', 'crash.d')}<parallelGateway id="join"/>${job('e', 'crash.e')}<endEvent id="end"/>`,
   'start->a; a->fork; fork->b; fork->c; fork->d; b->join; c->join; d->join; join->e; e->end');
 
-function startWorker(url: string, workerId: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT, url, workerId], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CRASH_LOCK_MS: String(LOCK_MS), GOVFLOW_LOG_LEVEL: 'silent' },
-  });
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${workerId}] ${chunk.toString()}`));
-  child.stdout!.resume();
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const startWorker = (url: string, workerId: string): ChildProcess => startCrashWorker(url, workerId, { CRASH_LOCK_MS: String(LOCK_MS) });
 
 describe('crash: three worker processes, one killed with SIGKILL and restarted', { skip: pgUrl ? false : 'no PostgreSQL test server', timeout: 240_000 }, () => {
   let db: Database;
@@ -55,8 +39,7 @@ describe('crash: three worker processes, one killed with SIGKILL and restarted',
     url = await createServerDatabase();
     db = await openDatabase({ url, poolSize: 8 });
     engine = createEngine(db);
-    await db.exec(`create table side_effect (idempotency_key text primary key, instance_id bigint not null, element_id text not null, worker text not null, at timestamptz not null default clock_timestamp());
-      create table job_attempt (id bigserial primary key, idempotency_key text not null, worker text not null, at timestamptz not null default clock_timestamp())`);
+    await createSideEffectTables(db);
     await engine.deploy([{ name: 'crash.bpmn', content: MODEL }]);
   });
 
