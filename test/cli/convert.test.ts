@@ -4,26 +4,14 @@
  * Camunda 7 model and refuses one with anything blocked, naming file, element and line, deploying nothing.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { runGovflow } from '../support/cli-process.js';
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/govflow.mjs', import.meta.url).pathname;
 const models = new URL('../convert/models/', import.meta.url).pathname;
 
-async function govflow(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env, GOVFLOW_PORT: '1' }, timeout: 300_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const BLOCKED_MODEL = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
@@ -47,7 +35,7 @@ describe('govflow convert and deploy --convert', () => {
   it('convert -o --report writes the Zeebe model and the JSON report, prints the table, exit code 0', async () => {
     const out = path.join(dir, 'loan.c8.bpmn');
     const report = path.join(dir, 'loan.json');
-    const r = await govflow(['convert', path.join(models, 'loan-granting.bpmn'), '-o', out, '--report', report], env);
+    const r = await runGovflow(['convert', path.join(models, 'loan-granting.bpmn'), '-o', out, '--report', report], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /loan-granting\.bpmn: converted: \d+ info, \d+ to review, 0 blocked/);
     assert.match(r.stdout, /Task_1lvjtd4 +ServiceTask +REVIEW/);
@@ -62,24 +50,24 @@ describe('govflow convert and deploy --convert', () => {
   it('convert of a model with a blocked construct prints the JSON report and exits 1; not BPMN exits 2 with the line', async () => {
     const file = path.join(dir, 'scripted.bpmn');
     await writeFile(file, BLOCKED_MODEL);
-    const r = await govflow(['convert', file, '--json'], env);
+    const r = await runGovflow(['convert', file, '--json'], env);
     assert.equal(r.code, 1);
     const json = JSON.parse(r.stdout) as { converted: boolean; rows: { elementId: string; line: number; severity: string }[] };
     assert.equal(json.converted, false);
     assert.deepEqual(json.rows.filter((row) => row.severity === 'BLOCKED').map((row) => [row.elementId, row.line]), [['calc', 5]]);
     const notXml = path.join(dir, 'notes.bpmn');
     await writeFile(notXml, 'just some notes\n');
-    const bad = await govflow(['convert', notXml], env);
+    const bad = await runGovflow(['convert', notXml], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /not XML: the file starts with text .*\(line 1\) \[GOVFLOW_ERR_BPMN_PARSE\]/);
   });
 
   it('deploy --convert deploys a convertible model and refuses a blocked one, deploying nothing', async () => {
-    const refused = await govflow(['deploy', '--convert', path.join(models, 'loan-granting.bpmn'), path.join(dir, 'scripted.bpmn')], env);
+    const refused = await runGovflow(['deploy', '--convert', path.join(models, 'loan-granting.bpmn'), path.join(dir, 'scripted.bpmn')], env);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /not deployed: 1 Camunda 7 construct could not be converted/);
     assert.match(refused.stderr, /scripted\.bpmn calc: .*groovy.*\(line 5\)/);
-    const deployed = await govflow(['deploy', '--convert', path.join(models, 'loan-granting.bpmn')], env);
+    const deployed = await runGovflow(['deploy', '--convert', path.join(models, 'loan-granting.bpmn')], env);
     assert.equal(deployed.code, 0, deployed.stderr);
     assert.equal((JSON.parse(deployed.stdout) as { processes: { key: string }[] }).processes[0]!.key, 'loan_process');
   });
