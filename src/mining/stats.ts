@@ -13,8 +13,9 @@ export function summarise(values: Float64Array): { mean: number; median: number;
   for (let i = 0; i < n; i++) {
     const v = values[i] ?? 0;
     sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    // The order of a sorted Float64Array, where -0 comes before 0: the result does not depend on which came first.
+    if (v < min || (v === 0 && min === 0 && Object.is(v, -0))) min = v;
+    if (v > max || (v === 0 && max === 0 && Object.is(max, -0))) max = v;
   }
   const median = percentileFrom(values, 50, 0);
   // Selecting the median left every value from its upper rank on ≥ every value before: the 90th percentile is found
