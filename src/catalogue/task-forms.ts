@@ -11,7 +11,7 @@ export interface TaskForm {
   readonly form: FormSchema;
   /** First 16 hex digits of the SHA-256 of the file, like the citizen forms' versions. */
   readonly formVersion: string;
-  /** The components' form-js `defaultValue`s (strings and booleans, as the form's raw input), shown on a fresh form. */
+  /** The components' form-js `defaultValue`s (strings, numbers and booleans, as the form's raw input), shown on a fresh form. */
   readonly defaults: Readonly<Record<string, string>>;
 }
 
@@ -21,8 +21,14 @@ function defaultsOf(json: unknown): Record<string, string> {
   if (!Array.isArray(components)) return out;
   for (const c of components as unknown[]) {
     if (typeof c !== 'object' || c === null) continue;
-    const { key, defaultValue } = c as { key?: unknown; defaultValue?: unknown };
-    if (typeof key === 'string' && (typeof defaultValue === 'string' || typeof defaultValue === 'boolean')) out[key] = String(defaultValue);
+    const { key, defaultValue, type } = c as { key?: unknown; defaultValue?: unknown; type?: unknown };
+    // A date field's input is three boxes (day, month, year), so its ISO default is split the way answers are.
+    const day = type === 'datetime' && typeof key === 'string' && typeof defaultValue === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(defaultValue) : null;
+    if (day) {
+      Object.assign(out, { [`${String(key)}-day`]: String(Number(day[3])), [`${String(key)}-month`]: String(Number(day[2])), [`${String(key)}-year`]: day[1]! });
+      continue;
+    }
+    if (typeof key === 'string' && (typeof defaultValue === 'string' || typeof defaultValue === 'boolean' || typeof defaultValue === 'number')) out[key] = String(defaultValue);
   }
   return out;
 }

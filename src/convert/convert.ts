@@ -4,6 +4,7 @@ import { emptyParts, renderParts, type ZeebeParts } from './zeebe-parts.js';
 // Attribute rules (attribute-rules.ts) and extension element rules (extension-rules.ts) call back into Conversion.
 import { convertAttributes } from './attribute-rules.js';
 import { convertExtensionElement } from './extension-rules.js';
+import type { GeneratedForm } from './convert-form-data.js';
 
 /** One line of the report: what was changed (or could not be) on which element, at which line of the original. */
 export interface ConvertNote {
@@ -20,6 +21,8 @@ export interface ConvertResult {
   readonly xml: string;
   readonly changes: ConvertNote[];
   readonly blocked: ConvertNote[];
+  /** Camunda Forms generated from camunda:formData (convert-form-data.ts); deploy them with the model. */
+  readonly forms?: GeneratedForm[];
 }
 
 export interface ConvertOptions {
@@ -33,6 +36,7 @@ export class Conversion {
   readonly changes: ConvertNote[] = [];
   readonly blocked: ConvertNote[] = [];
   readonly parts = new Map<XNode, ZeebeParts>();
+  readonly forms: GeneratedForm[] = [];
   private readonly newlines: number[] = [];
   /** Camunda 7 constructs left in the output because they are blocked: the camunda namespace must stay declared. */
   camundaLeft = false;
@@ -216,5 +220,5 @@ export function convert(xml: string, options: ConvertOptions = {}): ConvertResul
   const zeebePrefix = rewriteRoot(c, root);
   writeParts(c, bpmnPrefix, zeebePrefix);
   const byLine = (a: ConvertNote, b: ConvertNote) => a.line - b.line;
-  return { xml: c.edits.apply(), changes: c.changes.sort(byLine), blocked: c.blocked.sort(byLine) };
+  return { xml: c.edits.apply(), changes: c.changes.sort(byLine), blocked: c.blocked.sort(byLine), ...(c.forms.length > 0 ? { forms: c.forms } : {}) };
 }

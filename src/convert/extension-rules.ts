@@ -1,4 +1,5 @@
 import type { Conversion } from './convert.js';
+import { convertFormData } from './convert-form-data.js';
 import { hasJuel, JuelUntranslatable, jobTypeOf } from './juel.js';
 import { attr, CAMUNDA_NS, type XNode } from './xml.js';
 
@@ -9,8 +10,7 @@ import { attr, CAMUNDA_NS, type XNode } from './xml.js';
 
 const BLOCKED: Record<string, string> = {
   connector: 'Camunda 7 connectors (HTTP, SOAP) do not run; use camunda:type="external" or a job worker',
-  formData: 'generated task forms do not run; link a govflow form (formKey or formRef)',
-  formProperty: 'generated task forms do not run; link a govflow form (formKey or formRef)',
+  formProperty: 'the old form engine\'s form properties are not converted; rewrite them as camunda:formData fields (which become a generated form) or link a govflow form (formKey or formRef)',
   potentialStarter: 'who may start a case is set on the service (services/*/service.json); dropping it would let anyone start',
   errorEventDefinition: 'error event definitions on external tasks are Camunda 7 only; throw a BPMN error from the worker',
 };
@@ -45,6 +45,8 @@ export function convertExtensionElement(c: Conversion, node: XNode, owner: XNode
       return field(c, node, owner);
     case 'failedJobRetryTimeCycle':
       return retryCycle(c, node, owner);
+    case 'formData':
+      return convertFormData(c, node, owner);
     default:
       c.note('blocked', node, `camunda:${node.local} is not converted: ${BLOCKED[node.local] ?? 'govflow has no equivalent; remove it or model the behaviour another way'}`);
   }

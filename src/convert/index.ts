@@ -6,6 +6,7 @@
 import { convert, type ConvertOptions, type ConvertResult } from './convert.js';
 
 export type { ConvertNote, ConvertOptions, ConvertResult } from './convert.js';
+export type { FormJsComponent, FormJsSchema, GeneratedForm } from './convert-form-data.js';
 export { convertReport, formatReport } from './report.js';
 export type { ConvertReport, ReportRow } from './report.js';
 export { juelToFeel, juelValueToFeel, JuelUntranslatable } from './juel.js';
@@ -13,7 +14,8 @@ export { juelToFeel, juelValueToFeel, JuelUntranslatable } from './juel.js';
 /**
  * Converts a Camunda 7 BPMN model. `changes` lists what was rewritten (severity info) or rewritten with a
  * difference to check (review); `blocked` lists what could not be converted and is left as it was, so a model with
- * anything blocked does not deploy. Throws GOVFLOW_ERR_BPMN_PARSE (with the line) for text that is not BPMN XML.
+ * anything blocked does not deploy; `forms` holds the Camunda Forms generated from camunda:formData, to deploy with
+ * the model (each converted task names its form by id). Throws GOVFLOW_ERR_BPMN_PARSE (with the line) for text that is not BPMN XML.
  */
 export function convertCamunda7(xml: string, options: ConvertOptions = {}): ConvertResult {
   return convert(xml, options);

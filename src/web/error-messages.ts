@@ -63,7 +63,7 @@ const formatNumber = (n: number): string => n.toLocaleString(intlLocale(currentL
 
 /** The kinds of problem a field can have; each maps to one message. */
 export type ErrorKind =
-  | 'required' | 'not-a-number' | 'too-small' | 'too-big' | 'too-short' | 'too-long' | 'email' | 'pattern' | 'not-a-choice'
+  | 'required' | 'not-a-number' | 'too-many-decimals' | 'too-small' | 'too-big' | 'too-short' | 'too-long' | 'email' | 'pattern' | 'not-a-choice'
   | 'date-missing-part' | 'date-not-real' | 'time-not-real' | 'datetime-incomplete';
 
 /**
@@ -87,6 +87,8 @@ export function errorMessageFor(field: FieldComponent, kind: ErrorKind, detail =
       return p['errorMessageFormat'] ?? required();
     case 'not-a-number':
       return p['errorMessageFormat'] ?? t('errors.number', { subject });
+    case 'too-many-decimals':
+      return p['errorMessageFormat'] ?? (field.decimalDigits ? t('errors.decimals', { subject, max: formatNumber(field.decimalDigits) }) : t('errors.wholeNumber', { subject }));
     case 'too-small':
       return p['errorMessageMin'] ?? range() ?? t('errors.min', { subject, min: formatNumber(v.min ?? 0) });
     case 'too-big':

@@ -24,6 +24,7 @@ function probesFor(field: FieldComponent): { probe: string; input: RawInput }[] 
   switch (field.type) {
     case 'number':
       out.push({ probe: 'not a number', input: { [k]: 'twelve' } });
+      if (field.decimalDigits !== undefined) out.push({ probe: 'too many decimals', input: { [k]: `1.${'5'.repeat(field.decimalDigits + 1)}` } });
       if (v.min !== undefined) out.push({ probe: 'too small', input: { [k]: String(v.min - 1) } });
       if (v.max !== undefined) out.push({ probe: 'too big', input: { [k]: String(v.max + 1) } });
       break;

@@ -32,6 +32,8 @@ export interface FieldComponent {
   readonly accept?: string;
   /** filepicker only (form-js `multiple`). */
   readonly multiple?: boolean;
+  /** number only (form-js `decimalDigits`): at most this many digits after the point; 0 asks for a whole number. */
+  readonly decimalDigits?: number;
   /** form-js `properties`: `patternMessage`, `autocomplete`, `checkboxLabel`, `width` (e.g. "10"). */
   readonly properties: Readonly<Record<string, string>>;
 }
@@ -152,8 +154,15 @@ export function parseFormSchema(input: unknown): { schema?: FormSchema; problems
       if (m !== undefined && typeof m !== 'boolean') problem(`${at}.multiple`, 'must be true or false');
       else if (m === true) multiple = true;
     }
+    let decimalDigits: number | undefined;
+    if (type === 'number' && raw['decimalDigits'] !== undefined) {
+      const d = raw['decimalDigits'];
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) problem(`${at}.decimalDigits`, 'must be a whole number, 0 or more');
+      else decimalDigits = d;
+    }
     components.push({
       type: type as FieldType, key, label,
+      ...(decimalDigits !== undefined ? { decimalDigits } : {}),
       ...(accept ? { accept } : {}),
       ...(multiple ? { multiple } : {}),
       ...(typeof description === 'string' && description !== '' ? { description } : {}),
@@ -252,7 +261,8 @@ export function validateAnswers(schema: FormSchema, input: RawInput): { values: 
         }
         const n = Number(text) + 0; // + 0 turns -0 into 0
         values[field.key] = n;
-        if (v.min !== undefined && n < v.min) fail('too-small');
+        if (field.decimalDigits !== undefined && (text.split('.')[1]?.length ?? 0) > field.decimalDigits) fail('too-many-decimals');
+        else if (v.min !== undefined && n < v.min) fail('too-small');
         else if (v.max !== undefined && n > v.max) fail('too-big');
         break;
       }

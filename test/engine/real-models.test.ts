@@ -89,9 +89,12 @@ interface Refusal {
   details?: { where?: string; line?: number; message: string }[];
 }
 
-async function tryDeploy(h: Harness, file: string, xml: string): Promise<{ keys: string[]; warnings: string[] } | { refusal: Refusal }> {
+async function tryDeploy(h: Harness, file: string, xml: string, forms: readonly GeneratedForm[] = []): Promise<{ keys: string[]; warnings: string[] } | { refusal: Refusal }> {
   try {
-    const result = await deploy(h, xml, file);
+    // A converted model deploys with the forms the converter generated from its camunda:formData, as deploy --convert does.
+    const result = forms.length > 0
+      ? await h.engine.deploy([{ name: file, content: xml }, ...forms.map((f) => ({ name: `${f.id}.form`, content: JSON.stringify(f.schema) }))])
+      : await deploy(h, xml, file);
     return { keys: result.processes.map((p) => p.key), warnings: result.warnings };
   } catch (error) {
     const e = error as Refusal;
@@ -238,13 +241,13 @@ describeEachBackend('real process models from public repositories', (backend) =>
         report.push(`${file}: blocked by the converter: ${converted.blocked.map((b) => `line ${b.line} ${b.elementType} ${b.elementId}${b.attribute ? ` ${b.attribute}` : ''}: ${b.message}`).join('; ')}`);
         continue;
       }
-      const deployed = await tryDeploy(h, file, converted.xml);
+      const deployed = await tryDeploy(h, file, converted.xml, converted.forms);
       if ('refusal' in deployed) {
         report.push(`${file}: converted (${converted.changes.length} changes) but refused: ${describeRefusal(deployed.refusal)}`);
         continue;
       }
       deployedCount++;
-      report.push(`${file}: converted (${converted.changes.length} changes) and deploys`);
+      report.push(`${file}: converted (${converted.changes.length} changes${converted.forms?.length ? `, ${converted.forms.length} generated form${converted.forms.length === 1 ? '' : 's'}` : ''}) and deploys`);
     }
     t.diagnostic(`Camunda 7 corpus: ${deployedCount} of ${files.length} deploy after conversion\n${report.join('\n')}`);
     assert.ok(deployedCount >= Math.ceil(files.length * 0.8), `${deployedCount} of ${files.length} Camunda 7 models deploy after conversion (80 % needed):\n${report.join('\n')}`);
@@ -259,6 +262,11 @@ interface ConvertNote {
   message: string;
 }
 
+interface GeneratedForm {
+  id: string;
+  schema: unknown;
+}
+
 interface ConvertModule {
-  convertCamunda7(xml: string): { xml: string; changes: ConvertNote[]; blocked: ConvertNote[] };
+  convertCamunda7(xml: string): { xml: string; changes: ConvertNote[]; blocked: ConvertNote[]; forms?: GeneratedForm[] };
 }

@@ -25,6 +25,11 @@ async function convertResources(resources: { name: string; content: string }[]):
     console.error('');
     blocked.push(...result.blocked.map((b) => ({ where: `${r.name} ${b.elementId}`, line: b.line, message: b.message })));
     out.push({ name: r.name, content: result.xml });
+    // The forms generated from camunda:formData go into the same deployment as the model that names them.
+    for (const form of result.forms ?? []) {
+      out.push({ name: `${form.id}.form`, content: `${JSON.stringify(form.schema, null, 2)}\n` });
+      console.error(`${r.name}: deploying the form generated for user task ${form.userTask} as ${form.id}.form`);
+    }
   }
   if (blocked.length > 0) {
     throw new GovflowError('GOVFLOW_ERR_BPMN_EXTENSION_REFUSED', `not deployed: ${blocked.length} Camunda 7 construct${blocked.length === 1 ? '' : 's'} could not be converted (see the report above)`, blocked);
@@ -33,7 +38,7 @@ async function convertResources(resources: { name: string; content: string }[]):
 }
 
 export const command: Command = {
-  usage: 'govflow deploy <file...> [--name NAME] [--url http://127.0.0.1:3000] [--convert]\n  --convert  convert Camunda 7 BPMN files first (as govflow convert); refuses to deploy if anything is blocked',
+  usage: 'govflow deploy <file...> [--name NAME] [--url http://127.0.0.1:3000] [--convert]\n  --convert  convert Camunda 7 BPMN files first (as govflow convert), with the forms generated from camunda:formData; refuses to deploy if anything is blocked',
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, url: { type: 'string' }, convert: { type: 'boolean' } }, Infinity);
     if (positionals.length === 0) throw new GovflowError('GOVFLOW_ERR_VALIDATION', 'name at least one file to deploy');
