@@ -1,4 +1,7 @@
 import type { Conversion } from './convert.js';
+import { decisionResultRead } from './convert-decision-result.js';
+import { convertListenerCall } from './convert-listener-expressions.js';
+import { scriptParameter } from './convert-scripts.js';
 import { hasJuel, JuelUntranslatable, jobTypeOf } from './juel.js';
 import { attr, CAMUNDA_NS, type XNode } from './xml.js';
 
@@ -51,7 +54,9 @@ export function convertExtensionElement(c: Conversion, node: XNode, owner: XNode
 }
 
 /** A camunda:inputParameter / outputParameter's value as a FEEL expression (without '='), or a static string. */
-function parameterValue(c: Conversion, param: XNode): { feel: string } | { static: string } {
+function parameterValue(c: Conversion, param: XNode, owner: XNode): { feel: string } | { static: string } {
+  const decisionRead = decisionResultRead(c, param, owner);
+  if (decisionRead !== undefined) return { feel: decisionRead };
   const definition = param.children.find((ch) => ch.uri === CAMUNDA_NS);
   if (!definition) {
     const text = param.text.trim();
@@ -98,7 +103,16 @@ function inputOutput(c: Conversion, node: XNode, owner: XNode): void {
   let ok = true;
   for (const param of node.children.filter((ch) => ch.uri === CAMUNDA_NS)) {
     const name = attr(param, '', 'name')?.value ?? '';
-    const value = c.attempt(param, `camunda:${param.local} '${name}'`, undefined, () => parameterValue(c, param));
+    const scripted = scriptParameter(c, param, name);
+    if (scripted !== 'not-script') {
+      if (!scripted) ok = false;
+      else {
+        (param.local === 'inputParameter' ? inputs : outputs).push({ source: `=${scripted.value}`, target: name });
+        if (scripted.extra) inputs.push(scripted.extra);
+      }
+      continue;
+    }
+    const value = c.attempt(param, `camunda:${param.local} '${name}'`, undefined, () => parameterValue(c, param, owner));
     if (!value) {
       ok = false;
       continue;
@@ -200,8 +214,8 @@ function listener(c: Conversion, node: XNode, owner: XNode, kind: 'execution' | 
     c.note('blocked', node, `${label} names no class, delegateExpression or expression`);
     return;
   }
-  if (delegate.header) {
-    c.note('blocked', node, `${label} expression '${delegate.header}' has arguments, which a listener job cannot carry; use a delegateExpression or let the worker read the variables it needs`);
+  if (delegate.header && kind === 'task') {
+    c.note('blocked', node, `${label} expression '${delegate.header}' has arguments, which a task listener job cannot carry; use a delegateExpression or let the worker read the variables it needs`);
     return;
   }
   if (kind === 'execution') {
@@ -212,9 +226,10 @@ function listener(c: Conversion, node: XNode, owner: XNode, kind: 'execution' | 
     // Zeebe runs no start listener on a start or boundary event; there the end listener runs at the same point of
     // the flow (the event completes at once) and, like Camunda 7's listener, sets variables in the enclosing scope.
     const eventType = event === 'start' && (owner.local === 'startEvent' || owner.local === 'boundaryEvent') ? 'end' : event;
+    const moved = eventType !== event ? ` (an end listener: Zeebe has no start listener on a ${owner.local}, and this event ends as it starts)` : '';
+    if (delegate.header) return convertListenerCall(c, node, owner, label, delegate.header, eventType, moved);
     c.partsOf(owner).executionListeners.push({ eventType, type: delegate.type });
     c.removeNode(node);
-    const moved = eventType !== event ? ` (an end listener: Zeebe has no start listener on a ${owner.local}, and this event ends as it starts)` : '';
     c.note('review', node, `${label} → zeebe:executionListener ${eventType} job type '${delegate.type}'${moved}: a job worker of that type must do what the listener did, and the element waits for it`);
     return;
   }
