@@ -1,6 +1,6 @@
 import type { Conversion } from './convert.js';
 import { JuelUntranslatable, parseJuel, type JuelNode } from './juel.js';
-import type { XNode } from './xml.js';
+import { attr, BPMN_NS, CAMUNDA_NS, type XNode } from './xml.js';
 
 /**
  * Camunda 7 execution listeners whose expression calls a bean method with arguments:
@@ -51,6 +51,12 @@ function beanCall(node: JuelNode): { type: string; args: unknown[] } {
   return { type: `${node.obj.name}.${node.name}`, args: node.args.map((a, i) => argument(a, i + 1)) };
 }
 
+function localInputs(owner: XNode): Set<string> {
+  const ext = owner.children.find((ch) => ch.uri === BPMN_NS && ch.local === 'extensionElements');
+  const io = ext?.children.filter((ch) => ch.uri === CAMUNDA_NS && ch.local === 'inputOutput') ?? [];
+  return new Set(io.flatMap((x) => x.children.filter((p) => p.local === 'inputParameter').map((p) => attr(p, '', 'name')?.value ?? '')));
+}
+
 /** A listener expression with arguments as a job type and headers; throws JuelUntranslatable with the reason. */
 export function listenerCall(expression: string): ListenerCall {
   const inner = /^\s*[$#]\{([\s\S]*)\}\s*$/.exec(expression)?.[1];
@@ -90,6 +96,11 @@ export function convertListenerCall(c: Conversion, node: XNode, owner: XNode, la
   const variable = call.call.resultVariable;
   if (variable && eventType === 'start' && owner.local !== 'process') {
     c.note('blocked', node, `${label} expression '${expression}' sets '${variable}' on the process (Camunda 7), but a start listener's variables are the element's own in govflow (Zeebe) and would be gone after it; make it an end listener of the element before, or set the variable in a job worker`);
+    return;
+  }
+  // Camunda 7's setVariable on an element with an input of that name writes that local; govflow writes outward.
+  if (variable && localInputs(owner).has(variable)) {
+    c.note('blocked', node, `${label} expression '${expression}' sets '${variable}', which is also an input parameter of this element: Camunda 7 writes that local variable, govflow the one outside it; rename one of them`);
     return;
   }
   const listeners = c.partsOf(owner).executionListeners;

@@ -83,6 +83,7 @@ describe('govflow convert: listener expressions that call a bean method with arg
     blocked(c7(userTask(listener('start', '${execution.getVariable("x")}'))), /not a call of a bean method/);
     // Zeebe makes a start listener's variables the element's own; Camunda 7's setVariable writes to the process.
     blocked(c7('    <bpmn:exclusiveGateway id="task" />'.replace(' />', `><bpmn:extensionElements>${listener('start', '${execution.setVariable("v", docs.read("/v", execution))}')}</bpmn:extensionElements></bpmn:exclusiveGateway>`)), /start listener's variables are the element's own/);
+    blocked(c7(userTask('<camunda:inputOutput><camunda:inputParameter name="v">1</camunda:inputParameter></camunda:inputOutput>', listener('end', '${execution.setVariable("v", docs.read("/v", execution))}'))), /also an input parameter/);
     blocked(c7(userTask(listener('end', '${a.b(execution)}'), '<camunda:executionListener event="end" class="org.X" />', listener('end', '${a.b(execution, 2)}'))), /runs in between/);
     blocked(c7('    <bpmn:userTask id="task"><bpmn:extensionElements><camunda:taskListener event="create" expression="${mail.send(task, &quot;x&quot;)}" /></bpmn:extensionElements></bpmn:userTask>'), /task listener job cannot carry/);
   });
