@@ -12,9 +12,14 @@ interface Change {
 
 const evaluated = (a: XAttr) => (/[$#]\{/.test(a.value) ? ` (its expression '${a.value}' is no longer evaluated)` : '');
 
+/** Why dropping a Camunda 7 starter list changes what it changes; `what` names the list and `who` its entries. */
+export function startersDropped(what: string, who: string): string {
+  return `${what} dropped: govflow has no list of who may start a process. Camunda 7 used it to offer the process to those users and groups (the startableByUser query, e.g. in Tasklist) and did not check it when an instance was started through the API. In govflow an instance is started by an admin, by an agency system whose services include this process, or by a citizen through a published service that names it; ${who} are not offered it, and nobody is refused by it. If only they may start it, publish no service for it and start it from the system those people use`;
+}
+
 const STARTERS: Change = {
   on: new Set(['process']),
-  message: (a) => `${a.name}="${a.value}" dropped: govflow has no list of who may start a process. Camunda 7 used it to offer the process to those ${a.local === 'candidateStarterGroups' ? 'groups' : 'users'} (the startableByUser query, e.g. in Tasklist) and did not check it when an instance was started through the API. In govflow an instance is started by an admin, by an agency system whose services include this process, or by a citizen through a published service that names it; members of ${a.value} are not offered it, and nobody is refused by it. If only they may start it, publish no service for it and start it from the system those people use`,
+  message: (a) => startersDropped(`${a.name}="${a.value}"`, `members of ${a.value}`),
 };
 
 const TENANT: Change = {

@@ -1,3 +1,4 @@
+import { startersDropped } from './changed-attributes.js';
 import type { Conversion } from './convert.js';
 import { decisionResultRead } from './convert-decision-result.js';
 import { convertListenerCall } from './convert-listener-expressions.js';
@@ -14,7 +15,6 @@ const BLOCKED: Record<string, string> = {
   connector: 'Camunda 7 connectors (HTTP, SOAP) do not run; use camunda:type="external" or a job worker',
   formData: 'generated task forms do not run; link a govflow form (formKey or formRef)',
   formProperty: 'generated task forms do not run; link a govflow form (formKey or formRef)',
-  potentialStarter: 'who may start a case is set on the service (services/*/service.json); dropping it would let anyone start',
   errorEventDefinition: 'error event definitions on external tasks are Camunda 7 only; throw a BPMN error from the worker',
 };
 
@@ -46,6 +46,13 @@ export function convertExtensionElement(c: Conversion, node: XNode, owner: XNode
     }
     case 'field':
       return field(c, node, owner);
+    case 'potentialStarter': {
+      const deepText = (n: XNode): string => `${n.text} ${n.children.map(deepText).join(' ')}`;
+      const who = deepText(node).trim().replace(/\s+/g, ' ');
+      c.removeNode(node);
+      c.note('review', node, startersDropped('camunda:potentialStarter', who ? `the starters it names (${who})` : 'the starters it names'));
+      return;
+    }
     case 'failedJobRetryTimeCycle':
       return retryCycle(c, node, owner);
     default:
