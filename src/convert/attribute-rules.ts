@@ -1,3 +1,4 @@
+import { changedAttribute } from './changed-attributes.js';
 import type { Conversion } from './convert.js';
 import { jobTypeOf } from './juel.js';
 import { attr, BPMN_NS, CAMUNDA_NS, type XAttr, type XNode } from './xml.js';
@@ -76,16 +77,20 @@ export function convertAttributes(c: Conversion, node: XNode): void {
   if (node.local === 'userTask' || node.local === 'startEvent') convertForm(c, node, take, done);
   if (node.local === 'callActivity') convertCallActivity(c, node, take, done);
   if (node.local === 'multiInstanceLoopCharacteristics') convertLoop(c, node, take, done);
-  if (node.local === 'scriptTask' && /^feel$/i.test(attr(node, '', 'scriptFormat')?.value ?? '')) {
+  if (node.local === 'scriptTask' && c.parts.get(node)?.script) {
     const rv = take('resultVariable');
     if (rv) c.removeAttr(rv); // written into zeebe:script, whose note names it
   }
   for (const a of camunda) {
     if (handled.has(a)) continue;
     const neutral = NEUTRAL[a.local];
+    const changed = changedAttribute(a, node);
     if (neutral) {
       handled.add(a);
       done(a, 'info', `${a.name} dropped: ${neutral}`);
+    } else if (changed) {
+      handled.add(a);
+      done(a, 'review', changed);
     } else {
       c.note('blocked', node, `${a.name}="${a.value}" is not converted: ${BLOCKED[a.local] ?? 'govflow has no equivalent; remove it or model the behaviour another way'}`, { attribute: a.name, offset: a.start });
     }

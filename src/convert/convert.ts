@@ -5,6 +5,7 @@ import { emptyParts, renderParts, type ZeebeParts } from './zeebe-parts.js';
 import { convertAttributes } from './attribute-rules.js';
 import { convertExtensionElement } from './extension-rules.js';
 import type { GeneratedForm } from './convert-form-data.js';
+import { javascriptTask } from './convert-scripts.js';
 
 /** One line of the report: what was changed (or could not be) on which element, at which line of the original. */
 export interface ConvertNote {
@@ -143,6 +144,7 @@ function convertBody(c: Conversion, node: XNode): void {
 function convertScriptTask(c: Conversion, node: XNode): void {
   const format = attr(node, '', 'scriptFormat')?.value ?? '';
   const script = node.children.find((ch) => ch.uri === BPMN_NS && ch.local === 'script');
+  if (javascriptTask(c, node, c.partsOf(node))) return;
   if (!/^feel$/i.test(format)) {
     c.note('blocked', node, `a ${format || 'script'} script task does not run in govflow (FEEL only); rewrite it as a FEEL script (zeebe:script) or a job worker`, { attribute: 'scriptFormat' });
     return;

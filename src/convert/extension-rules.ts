@@ -1,5 +1,9 @@
+import { startersDropped } from './changed-attributes.js';
 import type { Conversion } from './convert.js';
 import { convertFormData } from './convert-form-data.js';
+import { decisionResultRead } from './convert-decision-result.js';
+import { convertListenerCall } from './convert-listener-expressions.js';
+import { scriptParameter } from './convert-scripts.js';
 import { hasJuel, JuelUntranslatable, jobTypeOf } from './juel.js';
 import { attr, CAMUNDA_NS, type XNode } from './xml.js';
 
@@ -11,7 +15,6 @@ import { attr, CAMUNDA_NS, type XNode } from './xml.js';
 const BLOCKED: Record<string, string> = {
   connector: 'Camunda 7 connectors (HTTP, SOAP) do not run; use camunda:type="external" or a job worker',
   formProperty: 'the old form engine\'s form properties are not converted; rewrite them as camunda:formData fields (which become a generated form) or link a govflow form (formKey or formRef)',
-  potentialStarter: 'who may start a case is set on the service (services/*/service.json); dropping it would let anyone start',
   errorEventDefinition: 'error event definitions on external tasks are Camunda 7 only; throw a BPMN error from the worker',
 };
 
@@ -43,6 +46,13 @@ export function convertExtensionElement(c: Conversion, node: XNode, owner: XNode
     }
     case 'field':
       return field(c, node, owner);
+    case 'potentialStarter': {
+      const deepText = (n: XNode): string => `${n.text} ${n.children.map(deepText).join(' ')}`;
+      const who = deepText(node).trim().replace(/\s+/g, ' ');
+      c.removeNode(node);
+      c.note('review', node, startersDropped('camunda:potentialStarter', who ? `the starters it names (${who})` : 'the starters it names'));
+      return;
+    }
     case 'failedJobRetryTimeCycle':
       return retryCycle(c, node, owner);
     case 'formData':
@@ -53,7 +63,9 @@ export function convertExtensionElement(c: Conversion, node: XNode, owner: XNode
 }
 
 /** A camunda:inputParameter / outputParameter's value as a FEEL expression (without '='), or a static string. */
-function parameterValue(c: Conversion, param: XNode): { feel: string } | { static: string } {
+function parameterValue(c: Conversion, param: XNode, owner: XNode): { feel: string } | { static: string } {
+  const decisionRead = decisionResultRead(c, param, owner);
+  if (decisionRead !== undefined) return { feel: decisionRead };
   const definition = param.children.find((ch) => ch.uri === CAMUNDA_NS);
   if (!definition) {
     const text = param.text.trim();
@@ -100,7 +112,16 @@ function inputOutput(c: Conversion, node: XNode, owner: XNode): void {
   let ok = true;
   for (const param of node.children.filter((ch) => ch.uri === CAMUNDA_NS)) {
     const name = attr(param, '', 'name')?.value ?? '';
-    const value = c.attempt(param, `camunda:${param.local} '${name}'`, undefined, () => parameterValue(c, param));
+    const scripted = scriptParameter(c, param, name);
+    if (scripted !== 'not-script') {
+      if (!scripted) ok = false;
+      else {
+        (param.local === 'inputParameter' ? inputs : outputs).push({ source: `=${scripted.value}`, target: name });
+        if (scripted.extra) inputs.push(scripted.extra);
+      }
+      continue;
+    }
+    const value = c.attempt(param, `camunda:${param.local} '${name}'`, undefined, () => parameterValue(c, param, owner));
     if (!value) {
       ok = false;
       continue;
@@ -202,8 +223,8 @@ function listener(c: Conversion, node: XNode, owner: XNode, kind: 'execution' | 
     c.note('blocked', node, `${label} names no class, delegateExpression or expression`);
     return;
   }
-  if (delegate.header) {
-    c.note('blocked', node, `${label} expression '${delegate.header}' has arguments, which a listener job cannot carry; use a delegateExpression or let the worker read the variables it needs`);
+  if (delegate.header && kind === 'task') {
+    c.note('blocked', node, `${label} expression '${delegate.header}' has arguments, which a task listener job cannot carry; use a delegateExpression or let the worker read the variables it needs`);
     return;
   }
   if (kind === 'execution') {
@@ -214,9 +235,10 @@ function listener(c: Conversion, node: XNode, owner: XNode, kind: 'execution' | 
     // Zeebe runs no start listener on a start or boundary event; there the end listener runs at the same point of
     // the flow (the event completes at once) and, like Camunda 7's listener, sets variables in the enclosing scope.
     const eventType = event === 'start' && (owner.local === 'startEvent' || owner.local === 'boundaryEvent') ? 'end' : event;
+    const moved = eventType !== event ? ` (an end listener: Zeebe has no start listener on a ${owner.local}, and this event ends as it starts)` : '';
+    if (delegate.header) return convertListenerCall(c, node, owner, label, delegate.header, eventType, moved);
     c.partsOf(owner).executionListeners.push({ eventType, type: delegate.type });
     c.removeNode(node);
-    const moved = eventType !== event ? ` (an end listener: Zeebe has no start listener on a ${owner.local}, and this event ends as it starts)` : '';
     c.note('review', node, `${label} → zeebe:executionListener ${eventType} job type '${delegate.type}'${moved}: a job worker of that type must do what the listener did, and the element waits for it`);
     return;
   }

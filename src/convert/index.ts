@@ -10,6 +10,7 @@ export type { FormJsComponent, FormJsSchema, GeneratedForm } from './convert-for
 export { convertReport, formatReport } from './report.js';
 export type { ConvertReport, ReportRow } from './report.js';
 export { juelToFeel, juelValueToFeel, JuelUntranslatable } from './juel.js';
+export { javascriptToFeel } from './convert-scripts.js';
 
 /**
  * Converts a Camunda 7 BPMN model. `changes` lists what was rewritten (severity info) or rewritten with a

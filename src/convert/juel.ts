@@ -314,11 +314,19 @@ export function hasJuel(text: string): boolean {
   return /[$#]\{/.test(text);
 }
 
-/** One JUEL expression (without `${ }`) as FEEL. */
-export function juelToFeel(expression: string, opts: FeelOptions = {}): string {
+/** A parsed JUEL expression, for rules that read its shape (a listener's method call) rather than translate it. */
+export type JuelNode = Node;
+
+/** One JUEL expression (without `${ }`) as a tree; throws JuelUntranslatable when it is outside the subset. */
+export function parseJuel(expression: string): JuelNode {
   const tokens = tokenize(expression);
   if (tokens.length === 0) throw new JuelUntranslatable('the expression is empty');
-  return print(new Parser(tokens).parse(), opts);
+  return new Parser(tokens).parse();
+}
+
+/** One JUEL expression (without `${ }`) as FEEL. */
+export function juelToFeel(expression: string, opts: FeelOptions = {}): string {
+  return print(parseJuel(expression), opts);
 }
 
 /**

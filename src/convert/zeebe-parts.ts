@@ -17,7 +17,7 @@ export interface ZeebeParts {
   form?: { formKey?: string; formId?: string };
   loop?: { inputCollection?: string; inputElement?: string };
   script?: { expression: string; resultVariable?: string };
-  executionListeners: { eventType: string; type: string; retries?: string }[];
+  executionListeners: { eventType: string; type: string; retries?: string; headers?: { key: string; value: string }[] }[];
   taskListeners: { eventType: string; type: string }[];
   properties: { name: string; value: string }[];
 }
@@ -50,7 +50,11 @@ export function renderParts(parts: ZeebeParts, p: string): string {
   if (parts.priority !== undefined) out.push(tag(p, 'priorityDefinition', { priority: parts.priority }));
   if (parts.loop) out.push(tag(p, 'loopCharacteristics', parts.loop));
   if (parts.script) out.push(tag(p, 'script', parts.script));
-  if (parts.executionListeners.length) out.push(tag(p, 'executionListeners', {}, parts.executionListeners.map((l) => tag(p, 'executionListener', l)).join('')));
+  if (parts.executionListeners.length) {
+    // A listener's own headers (a Camunda 7 expression's arguments) go inside it, over the element's headers.
+    const listener = ({ headers, ...l }: ZeebeParts['executionListeners'][number]) => tag(p, 'executionListener', l, headers?.length ? tag(p, 'taskHeaders', {}, headers.map((h) => tag(p, 'header', h)).join('')) : '');
+    out.push(tag(p, 'executionListeners', {}, parts.executionListeners.map(listener).join('')));
+  }
   if (parts.taskListeners.length) out.push(tag(p, 'taskListeners', {}, parts.taskListeners.map((l) => tag(p, 'taskListener', l)).join('')));
   if (parts.properties.length) out.push(tag(p, 'properties', {}, parts.properties.map((x) => tag(p, 'property', x)).join('')));
   return out.join('');

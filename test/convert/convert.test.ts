@@ -137,12 +137,12 @@ describe('govflow convert: conditions, mappings, call activities', () => {
       <bpmn:extensionElements>
         <camunda:inputOutput>
           <camunda:inputParameter name="ok">\${1}</camunda:inputParameter>
-          <camunda:inputParameter name="bad"><camunda:script scriptFormat="javascript">1 + 1</camunda:script></camunda:inputParameter>
+          <camunda:inputParameter name="bad"><camunda:script scriptFormat="groovy">1 + 1</camunda:script></camunda:inputParameter>
         </camunda:inputOutput>
       </bpmn:extensionElements>
     </bpmn:serviceTask>`);
     const r = convertCamunda7(xml);
-    assert.ok(r.blocked.some((b) => b.line === lineOf(xml, 'name="bad"') && /javascript script/.test(b.message)));
+    assert.ok(r.blocked.some((b) => b.line === lineOf(xml, 'name="bad"') && /groovy script/.test(b.message)));
     assert.ok(r.xml.includes('<camunda:inputOutput>'), 'left in place');
     assert.ok(r.xml.includes('xmlns:camunda='), 'the namespace of what is left stays declared');
   });
@@ -245,8 +245,8 @@ describe('govflow convert: user tasks, listeners, neutral and blocked attributes
     const dropped = r.changes.filter((n) => /dropped/.test(n.message)).map((n) => n.attribute).sort();
     assert.deepEqual(dropped, ['camunda:asyncAfter', 'camunda:asyncBefore', 'camunda:exclusive', 'camunda:historyTimeToLive', 'camunda:isStartableInTasklist', 'camunda:jobPriority', 'camunda:versionTag']);
     assert.ok(!r.xml.includes('camunda:'), 'nothing of Camunda 7 is left');
-    const blocked = convertCamunda7(c7('    <bpmn:serviceTask id="task" camunda:class="org.X" camunda:somethingNew="1" />', { processAttrs: ' camunda:candidateStarterGroups="admins"' }));
-    assert.deepEqual(blocked.blocked.map((b) => b.attribute).sort(), ['camunda:candidateStarterGroups', 'camunda:somethingNew']);
+    const blocked = convertCamunda7(c7('    <bpmn:serviceTask id="task" camunda:class="org.X" camunda:somethingNew="1" />', { processAttrs: ' camunda:formHandlerClass="org.Form"' }));
+    assert.deepEqual(blocked.blocked.map((b) => b.attribute).sort(), ['camunda:formHandlerClass', 'camunda:somethingNew']);
     const unknownElement = convertCamunda7(c7('    <bpmn:serviceTask id="task" camunda:class="org.X"><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:serviceTask>'));
     assert.match(unknownElement.blocked[0]!.message, /connector/);
   });
