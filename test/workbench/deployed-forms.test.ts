@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
 import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import { convertCamunda7 } from '../../src/convert/index.js';
 import { compileBpmn } from '../../src/engine/index.js';
 import { GovflowError, loadConfig } from '../../src/kernel/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
@@ -106,8 +108,8 @@ describeEachBackend('workbench: a form deployed with the process', (backend) => 
     assert.equal(missing.status, 400);
     assert.match(missing.text, /href="#inspector"/);
     assert.equal((await post(`/staff/tasks/${second.task}/complete`, { floorArea: '80', approve: 'false', inspector: 'Ines' })).status, 303);
-    const after = await govflow.engine.getInstance(second.id);
-    assert.deepEqual({ approve: after.variables['approve'], inspector: after.variables['inspector'], remarks: after.variables['remarks'] }, { approve: false, inspector: 'Ines', remarks: '' });
+    const secondDone = await govflow.engine.getInstance(second.id);
+    assert.deepEqual({ approve: secondDone.variables['approve'], inspector: secondDone.variables['inspector'], remarks: secondDone.variables['remarks'] }, { approve: false, inspector: 'Ines', remarks: '' });
   });
 
   it('bindingType="deployment" shows the form deployed with the process version, not a newer one', async () => {
@@ -135,6 +137,27 @@ describeEachBackend('workbench: a form deployed with the process', (backend) => 
     const page = (await get(`/staff/cases/${started.id}`)).text;
     assert.match(page, /Floor area, second v1/);
     assert.doesNotMatch(page, /first v1|Floor area, v2/);
+  });
+
+  it('a Camunda 7 model with camunda:formData, deployed as deploy --convert deploys it, is completed with its generated form', async () => {
+    // test/convert/models/dynamic-form.bpmn (the Utrecht ZAC's), given a candidate group so that the case is ben's.
+    const source = readFileSync(new URL('../convert/models/dynamic-form.bpmn', import.meta.url), 'utf8').replace('<bpmn:userTask id="aTaskDefinitionKey" name="aName">', '<bpmn:userTask id="aTaskDefinitionKey" name="aName" camunda:candidateGroups="benefits">');
+    const converted = convertCamunda7(source);
+    const [form] = converted.forms ?? [];
+    assert.ok(form, 'the converter generates the form');
+    await govflow.engine.deploy([{ name: 'dynamic-form.bpmn', content: converted.xml }, { name: `${form.id}.form`, content: JSON.stringify(form.schema, null, 2) }]);
+    const started = await startWithTask('dynamicForm');
+    assert.equal((await post(`/staff/tasks/${started.task}/claim`)).status, 303);
+    assert.match((await get(`/staff/cases/${started.id}`)).text, /name="intField"/);
+    const invalid = await post(`/staff/tasks/${started.task}/complete`, { intField: 'not-an-int', enumField: 'third' });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.text, /href="#intField"/);
+    assert.equal((await post(`/staff/tasks/${started.task}/complete`, { stringField: 'Some string', intField: '42', boolField: 'true', 'dateField-day': '9', 'dateField-month': '2', 'dateField-year': '2021', enumField: 'second' })).status, 303);
+    const done = await govflow.engine.getInstance(started.id);
+    assert.equal(done.state, 'completed');
+    const v = done.variables;
+    assert.deepEqual({ stringField: v['stringField'], intField: v['intField'], boolField: v['boolField'], dateField: v['dateField'], enumField: v['enumField'] },
+      { stringField: 'Some string', intField: 42, boolField: true, dateField: '2021-02-09', enumField: 'second' });
   });
 
   it('a deployed form the workbench cannot read shows the task with the reason, and completing it is refused', async () => {
