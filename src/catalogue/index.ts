@@ -9,7 +9,7 @@ export type { TimelineEntry } from './citizen-status.js';
 export { describeProcessingTimes, processingTimes } from './processing-time.js';
 export { isIsoDuration, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from './service-rules.js';
 export type { ServiceDecisionFile, ServicePayment, ServiceSla, UploadRule, UploadType } from './service-rules.js';
-export { readTaskForms, userTaskFormIds } from './task-forms.js';
+export { readTaskForms, taskFormOf, userTaskFormIds } from './task-forms.js';
 export type { TaskForm } from './task-forms.js';
 export { formChecksum, getFormVersion, insertFormVersion, insertServiceVersion, listFormVersions, loadCatalogueWithOverrides, parseFormVersion, parseServiceFields, slaTaskField } from './catalogue-store.js';
 export type { CatalogueQueryable, FormVersionRow, LiveCatalogue, ServiceFieldError, ServiceFields } from './catalogue-store.js';

@@ -33,6 +33,16 @@ function defaultsOf(json: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * Reads one task form file (already parsed as JSON; `text` is its bytes, for the version): the same reader for a
+ * service's forms/ folder and for forms deployed with a process, so both validate and version answers alike.
+ */
+export function taskFormOf(json: unknown, text: string, formFile: string): { form: TaskForm | null; problems: { where: string; message: string }[] } {
+  const formId = typeof json === 'object' && json !== null && typeof (json as { id?: unknown }).id === 'string' ? (json as { id: string }).id : '';
+  const { schema, problems } = parseFormSchema(json);
+  return { form: schema ? { formId, formFile, form: schema, formVersion: createHash('sha256').update(text).digest('hex').slice(0, 16), defaults: defaultsOf(json) } : null, problems: [...problems] };
+}
+
 const USER_TASK = /<(?:[A-Za-z][\w-]*:)?userTask\b([^>]*?)(\/>|>([\s\S]*?)<\/(?:[A-Za-z][\w-]*:)?userTask>)/g;
 const ID_ATTR = /\bid="([^"]+)"/;
 const FORM_ID = /<(?:[A-Za-z][\w-]*:)?formDefinition\b[^>]*?\bformId="([^"]+)"/;
@@ -79,9 +89,9 @@ export async function readTaskForms(directory: string, bpmn: string | null, fail
       fail('process.bpmn', `form id '${formId}' is used by two files (${byId.get(formId)!.formFile}, forms/${file})`);
       continue;
     }
-    const { schema, problems } = parseFormSchema(json);
+    const { form, problems } = taskFormOf(json, text, `forms/${file}`);
     for (const p of problems) fail('process.bpmn', `forms/${file} ${p.where}: ${p.message}`);
-    if (schema) byId.set(formId, { formId, formFile: `forms/${file}`, form: schema, formVersion: createHash('sha256').update(text).digest('hex').slice(0, 16), defaults: defaultsOf(json) });
+    if (form) byId.set(formId, form);
   }
   const out: Record<string, TaskForm> = {};
   for (const [taskId, formId] of Object.entries(wanted)) {

@@ -12,7 +12,7 @@ export { compileBpmn, MAX_BPMN_BYTES } from './model/compile-bpmn.js';
 export { EXTENSION_TABLE } from './model/extensions.js';
 export type { ExtensionHandling } from './model/extensions.js';
 export type { CompiledDeployment } from './model/compile-bpmn.js';
-export type { DecisionBindingSpec, DecisionSpec, ElementModel, ProcessModel } from './model/types.js';
+export type { DecisionBindingSpec, DecisionSpec, ElementModel, FormBindingSpec, ProcessModel } from './model/types.js';
 export { applyCommand } from './runtime/execution.js';
 export { computeTimer } from './runtime/timers.js';
 export type { StepInput, StepResult } from './runtime/execution.js';
@@ -23,6 +23,8 @@ export { JobBpmnError, startWorkerLoop } from './worker-loop.js';
 export type { JobHandler } from './worker-loop.js';
 export type { WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
 export { moveCaseTimer } from './persistence/work-store.js';
+export { deployedTaskForm } from './persistence/deployed-forms.js';
+export type { DeployedTaskForm } from './persistence/deployed-forms.js';
 export { caseElementEvents, caseProcessKey, caseStartedAt, deployedReach, deployedSource, instanceOfJob, isDecisionDeployed, latestDecisionVersion, latestDecisionVersions, listDeployedDefinitions, processDefinitionId } from './persistence/shared-reads.js';
 export type { DeployedDefinition, ElementReach } from './persistence/shared-reads.js';
 export {

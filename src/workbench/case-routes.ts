@@ -6,6 +6,7 @@ import { isRecordRef } from '../privacy/index.js';
 import { html, PageError, renderRegistryRecords, PARAM, paramsSchema, renderErrorSummary, renderFormFields, type FieldError, type SafeHtml } from '../web/index.js';
 import { applicationSummary, businessRecord, decisionExplanations, historyLine, historyTable, reviewerFindings, statusInWords } from './case-summary.js';
 import { decisionRow } from './decision-routes.js';
+import type { TaskFormLookup } from './deployed-form.js';
 import { t } from '../i18n/index.js';
 import { bytes, caseLabel, caseSlaTag, departmentOf, dispositionOf, formatDate, formatDay, isManagerGroup, slaTag, type FormState, type StaffSession, type WorkbenchContext } from './workbench-context.js';
 
@@ -26,7 +27,7 @@ export type RenderCase = (reply: FastifyReply, staff: StaffSession, id: number, 
 
 /** The case page renderer, shared with the task actions (a refused form comes back on the case page). */
 export function caseRenderer(ctx: WorkbenchContext): RenderCase {
-  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, revealRecords, diagramFor, diagramPages, serviceOf } = ctx;
+  const { engine, db, log, send, caseInScope, taskSla, caseSla, recordRead, revealRecords, diagramFor, diagramPages, serviceOf, taskFormOf } = ctx;
 
   const uploadsOf = async (reference: string | null) => (ctx.options.caseDocuments && reference ? ctx.options.caseDocuments.list(reference) : []);
 
@@ -64,6 +65,9 @@ export function caseRenderer(ctx: WorkbenchContext): RenderCase {
     // Staff appear by name where the directory knows them (the case's departments), else by their sign-in id.
     const directory = db ? await staffNames(db, [...new Set(tasks.flatMap((t) => t.candidateGroups.map((g) => g.split('/')[0]!)))]) : new Map<string, string>();
     const nameOf = (actor: string): string => directory.get(actor) ?? actor.replace(/^staff:/, '');
+    // Resolved before rendering: a deployed form is read from the engine (open tasks' forms, completed tasks' answers).
+    const forms = new Map<number, TaskFormLookup>();
+    for (const task of tasks) forms.set(task.id, await taskFormOf(task));
     const errors = state?.errors ?? [];
     if (diagram) diagramPages.add(reply);
     const status = statusInWords({ instance, service, openTasks: open, incidents, currentSteps, stepName });
@@ -77,7 +81,7 @@ ${typeof instance.variables['applicantName'] === 'string' ? html`<div class="gov
 ${await decisionRow(ctx, staff, id, instance.variables, tasks, state)}
 </dl>
 <h2 class="govuk-heading-m">${t('staff.case.openTasks')}</h2>
-${open.length === 0 ? html`<p class="govuk-body">${t('staff.case.noOpenTasks')}</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null))}
+${open.length === 0 ? html`<p class="govuk-body">${t('staff.case.noOpenTasks')}</p>` : open.map((t) => taskPanel(t, staff, state?.taskId === t.id ? state : null, colleagues.get(`${departmentOf(t) ?? ''}${isManagerGroup(t) ? '/manager' : ''}`) ?? null, forms.get(t.id) ?? null))}
 <h2 class="govuk-heading-m">${t('staff.case.application')}</h2>
 <div id="application-summary">${applicationSummary(service, instance.variables)}</div>
 ${businessRecord(instance.variables)}
@@ -85,7 +89,7 @@ ${registryRecords}
 <h2 class="govuk-heading-m">${t('staff.case.rulesDecided')}</h2>
 <div id="decision-explanations">${decisionExplanations(service, events, stepName)}</div>
 <h2 class="govuk-heading-m">${t('staff.case.reviewersFound')}</h2>
-<div id="reviewer-findings">${reviewerFindings(service, events, tasks, nameOf)}</div>
+<div id="reviewer-findings">${reviewerFindings(events, tasks, nameOf, (task) => { const f = forms.get(task.id); return f?.kind === 'form' ? f.form.form : undefined; })}</div>
 <h2 class="govuk-heading-m">${t('staff.case.documents')}</h2>
 ${uploads.length === 0 ? html`<p class="govuk-body">${t('staff.case.noDocuments')}</p>` : html`<table class="govuk-table govflow-fit-table" id="case-documents"><caption class="govuk-table__caption govuk-table__caption--s">${t('staff.case.documentsCaption')}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">${t('staff.case.document')}</th><th scope="col" class="govuk-table__header">${t('staff.case.typeAndSize')}</th><th scope="col" class="govuk-table__header">${t('staff.case.uploaded')}</th></tr></thead>
@@ -114,7 +118,7 @@ ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
     return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><label class="govuk-label" for="note">${t('staff.case.noteLabel')}</label>${error ? html`<p id="note-error" class="govuk-error-message"><span class="govuk-visually-hidden">${t('form.error')}</span> ${error.message}</p>` : ''}<textarea class="govuk-textarea${error ? ' govuk-textarea--error' : ''}" id="note" name="note" rows="3"${error ? html` aria-describedby="note-error"` : ''}>${value}</textarea></div>`;
   }
 
-  function taskPanel(task: TaskView, staff: StaffSession, state: FormState | null, colleagues: StaffMember[] | null): SafeHtml {
+  function taskPanel(task: TaskView, staff: StaffSession, state: FormState | null, colleagues: StaffMember[] | null, lookup: TaskFormLookup): SafeHtml {
     const csrf = html`<input type="hidden" name="csrf" value="${staff.csrfToken}">`;
     const me = actorOf(staff.principal);
     const department = departmentOf(task);
@@ -133,14 +137,16 @@ ${historyTable(events, (e) => historyLine(e, stepName, nameOf, service))}`,
       const reason = task.denied.reason ?? t('staff.task.noReasonGiven');
       parts.push(html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${task.denied.event === 'completing' ? t('staff.task.completionRefused', { reason }) : t('staff.task.assignmentRefused', { reason })}</strong></div>`);
     }
+    if (lookup?.kind === 'unreadable') parts.push(html`<div class="govuk-warning-text" id="form-problem-${task.id}"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">${t('common.warning')}</span> ${t('staff.task.formUnreadable', { form: lookup.formId, file: lookup.file, problem: lookup.problem })}</strong></div>`);
+    if (lookup?.kind === 'missing') parts.push(html`<p class="govuk-body" id="form-missing-${task.id}">${t('staff.task.formMissing', { form: lookup.formId })}</p>`);
     if (!task.assignee) {
       parts.push(html`<p class="govuk-body">${t('staff.task.nobody')}</p>${mayWork ? html`<form method="post" action="/staff/tasks/${task.id}/claim" novalidate>${csrf}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.claim')}</button></form>` : ''}`);
     } else if (task.assignee !== me) {
       parts.push(html`<p class="govuk-body">${t('staff.task.assignedTo', { name: nameOf(task.assignee) })}</p>`);
     } else {
-      const form = serviceOf(task.processKey)?.taskForms[task.elementId];
+      const form = lookup?.kind === 'form' ? lookup.form : undefined;
       const input = state?.action === 'complete' ? state.input : (form?.defaults ?? {});
-      parts.push(html`<p class="govuk-body">${t('staff.task.assignedToYou')}</p><form method="post" action="/staff/tasks/${task.id}/complete" novalidate>${csrf}${form ? renderFormFields(form.form, input, state?.action === 'complete' ? state.errors : []) : ''}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.complete')}</button></form>
+      parts.push(html`<p class="govuk-body">${t('staff.task.assignedToYou')}</p>${lookup?.kind === 'unreadable' ? '' : html`<form method="post" action="/staff/tasks/${task.id}/complete" novalidate>${csrf}${form ? renderFormFields(form.form, input, state?.action === 'complete' ? state.errors : []) : ''}<button type="submit" class="govuk-button" data-module="govuk-button">${t('staff.task.complete')}</button></form>`}
 <form method="post" action="/staff/tasks/${task.id}/release" novalidate>${csrf}<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">${t('staff.task.release')}</button></form>`);
     }
     if (isManager && colleagues) {

@@ -72,11 +72,14 @@ ${reasons.length > 0 ? html`<p class="govuk-body" data-reason>${t('staff.summary
 }
 
 /** "What the reviewers found": one section per completed task, its form's answers labelled, who and when. */
-export function reviewerFindings(service: Service | undefined, events: readonly EventView[], tasks: readonly TaskView[], nameOf: (actor: string) => string): SafeHtml {
+export function reviewerFindings(events: readonly EventView[], tasks: readonly TaskView[], nameOf: (actor: string) => string, formOf: (task: TaskView) => FormSchema | undefined): SafeHtml {
   const completed = events.filter((e) => e.type === 'task.completed' && e.elementId);
   if (completed.length === 0) return html`<p class="govuk-body">${t('staff.summary.noFindings')}</p>`;
   return html`${completed.map((e) => {
-    const form = service?.taskForms[e.elementId!]?.form;
+    // The task this completion closed (by element and time; a reworked step has several), whose form it was filled in with.
+    const sameStep = tasks.filter((task) => task.elementId === e.elementId);
+    const task = sameStep.find((candidate) => candidate.completedAt === e.occurredAt) ?? sameStep[0];
+    const form = task ? formOf(task) : undefined;
     const values = isRecord(e.data['variables']) ? e.data['variables'] : {};
     const rows = form ? answerRows(form, values) : [];
     const title = tasks.find((task) => task.elementId === e.elementId)?.name ?? e.elementId!;

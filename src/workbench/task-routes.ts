@@ -12,7 +12,7 @@ import { departmentOf, isManagerGroup, MAX_REASON, text, type WorkbenchContext }
 const ID_PARAMS = paramsSchema({ id: PARAM.id });
 
 export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContext, renderCase: RenderCase): void {
-  const { engine, db, serviceOf, postStaff, caseId, caseInScope } = ctx;
+  const { engine, db, taskFormOf, postStaff, caseId, caseInScope } = ctx;
 
   async function taskForAction(principal: StaffPrincipal, id: string): Promise<TaskView> {
     const taskId = /^\d{1,15}$/.test(id) ? Number(id) : 0;
@@ -81,7 +81,10 @@ export function registerTaskRoutes(server: FastifyInstance, ctx: WorkbenchContex
     if (!post) return reply;
     const task = await taskForAction(post.principal, request.params.id);
     if (task.assignee !== actorOf(post.principal)) throw new PageError(409, t('staff.error.claimFirstTitle'), t('staff.error.claimFirstText'));
-    const form = serviceOf(task.processKey)?.taskForms[task.elementId];
+    const lookup = await taskFormOf(task);
+    // A deployed form the workbench cannot read: completing without it would drop what the process expects.
+    if (lookup?.kind === 'unreadable') throw new PageError(409, t('staff.error.formUnreadableTitle'), t('staff.task.formUnreadable', { form: lookup.formId, file: lookup.file, problem: lookup.problem }));
+    const form = lookup?.kind === 'form' ? lookup.form : undefined;
     let variables: Record<string, unknown> = {};
     if (form) {
       const read = readTaskForm(form.form, post.body);

@@ -10,6 +10,7 @@ import { formBody, formatDateTime, html, page, PageError, type FieldError, type 
 import { diagramOf, type ProcessDiagram } from './diagram.js';
 import { slaState, type CaseSla, type SlaState } from './sla.js';
 import { requiredWhenRules } from './task-form.js';
+import { taskFormResolver, type TaskFormLookup } from './deployed-form.js';
 
 /**
  * What every route module of the staff workbench shares (inbox-routes.ts, case-routes.ts, task-routes.ts): the
@@ -106,6 +107,8 @@ export interface WorkbenchContext {
   readonly diagramPages: WeakSet<FastifyReply>;
   serviceOf(processKey: string): Service | undefined;
   diagramFor(definitionId: number): Promise<ProcessDiagram>;
+  /** The form a task is completed with: the service's, else the one deployed with the process (deployed-form.ts). */
+  taskFormOf(task: TaskView): Promise<TaskFormLookup>;
   send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status?: number, extra?: { scripts?: string[]; stylesheets?: string[]; current?: string }): FastifyReply;
   /** The signed-in staff member, or a redirect to the staff sign-in (null is returned after replying). */
   staffSession(request: FastifyRequest, reply: FastifyReply): Promise<StaffSession | null>;
@@ -149,6 +152,7 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
     return d;
   };
   const diagramPages = new WeakSet<FastifyReply>();
+  const taskFormOf = taskFormResolver(engine, serviceOf);
 
 
   function send(reply: FastifyReply, staff: StaffSession | null, title: string, content: HtmlValue, status = 200, extra: { scripts?: string[]; stylesheets?: string[]; current?: string } = {}): FastifyReply {
@@ -243,5 +247,5 @@ export function createWorkbenchContext(options: WorkbenchOptions): WorkbenchCont
       receiverCode: options.agency?.code ?? 'demo-municipality', receiverName: options.agency?.name ?? 'Demo Municipality', receiverSystem: 'govflow-workbench',
     });
   }
-  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, send, staffSession, postStaff, caseId, caseInScope, caseGroups, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
+  return { options, engine, catalogue, log, db, diagramPages, serviceOf, diagramFor, taskFormOf, send, staffSession, postStaff, caseId, caseInScope, caseGroups, taskSla, caseSla, needsEvents, pauseElements, recordRead, revealRecords };
 }

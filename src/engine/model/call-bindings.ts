@@ -1,6 +1,6 @@
 import { isExpression, stripEquals } from './feel.js';
 import { extensions, text, type Node } from './moddle-read.js';
-import type { Mapping } from './types.js';
+import type { FormBindingSpec, Mapping } from './types.js';
 
 /**
  * Camunda 7 call-activity variable bindings (`camunda:in` / `camunda:out`) with Camunda 7's semantics: only mapped
@@ -48,4 +48,17 @@ export function camundaCallBindings(node: Node, refuse: (what: string) => void):
   const outs = read('camunda:Out');
   if (outs.all && outs.mappings.length > 0) refuse('camunda:out variables="all" together with named camunda:out mappings is not supported; map every variable you need by name');
   return { inputs: ins.mappings, outputs: outs.mappings, propagateAllParentVariables: ins.all, propagateAllChildVariables: outs.all };
+}
+
+/**
+ * A user task form's `bindingType` (Zeebe: latest, deployment, versionTag with `versionTag`): undefined for latest,
+ * the default; a sentence for the deploy error when it cannot be read.
+ */
+export function formBindingOf(kind: string | undefined, versionTag: string | undefined): FormBindingSpec | string | undefined {
+  switch (kind ?? 'latest') {
+    case 'latest': return undefined;
+    case 'deployment': return { type: 'deployment' };
+    case 'versionTag': return versionTag?.trim() ? { type: 'versionTag', versionTag: versionTag.trim() } : 'binds its form by version tag but names none (versionTag)';
+    default: return `has form binding type '${kind ?? ''}'; use latest, deployment or versionTag`;
+  }
 }

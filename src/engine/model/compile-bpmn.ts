@@ -4,7 +4,7 @@ import zeebeDescriptor from 'zeebe-bpmn-moddle/resources/zeebe.json' with { type
 import { GovflowError } from '../../kernel/index.js';
 import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
-import { camundaCallBindings } from './call-bindings.js';
+import { camundaCallBindings, formBindingOf } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { linkCompensation } from './compile-compensation.js';
@@ -506,9 +506,9 @@ class ProcessCompiler {
       formKey: this.formKey(node, text(form, 'formKey') ?? text(form, 'formId') ?? text(node, 'formKey')),
       priority: this.value(node, text(priority, 'priority') ?? text(node, 'priority'), 'priority'),
     };
-    const formBinding = text(form, 'bindingType') ?? 'latest';
-    if (formBinding !== 'latest') this.unsupported(node, `form binding '${formBinding}' is not supported; govflow shows the service's current form`);
-    return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as UserTaskSpec;
+    const binding = formBindingOf(text(form, 'bindingType'), text(form, 'versionTag'));
+    if (typeof binding === 'string') this.invalid(node, `user task ${node.id ?? ''} ${binding}`);
+    return { ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)), ...(typeof binding === 'object' ? { formBinding: binding } : {}) } as UserTaskSpec;
   }
 
   /** An embedded Camunda form (`camunda-forms:bpmn:<id>`) must exist in the process's zeebe:userTaskForm list. */

@@ -61,8 +61,17 @@ export interface UserTaskSpec {
   readonly dueDate?: string;
   readonly followUpDate?: string;
   readonly formKey?: string;
+  /** Which deployed version of the form the task shows; absent: `latest` (see FormBindingSpec). */
+  readonly formBinding?: FormBindingSpec;
   readonly priority?: string;
 }
+
+/**
+ * Which deployed form a user task shows (Zeebe `bindingType` on `zeebe:formDefinition`), resolved for the task's
+ * creation: the one deployed with the process version, or the newest carrying a version tag (the form's own
+ * `versionTag`). Latest, the default, is the newest form deployed when the task was created.
+ */
+export type FormBindingSpec = { readonly type: 'deployment' } | { readonly type: 'versionTag'; readonly versionTag: string };
 
 /**
  * Which version of a decision a business-rule task runs. Absent: the newest version when the case starts
