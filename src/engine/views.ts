@@ -142,7 +142,7 @@ export function activeElementsOf(tokens: Readonly<Record<string, Token>>): Proce
   return Object.values(tokens).filter((t) => t.scope !== null).map((t) => ({ elementId: t.elementId, elementInstance: t.id, waitingFor: t.wait ?? null }));
 }
 
-export function instanceView(row: InstanceRow & { version: number }): ProcessInstanceView {
+export function instanceView(row: Omit<InstanceRow, 'decision_bindings'> & { version: number }): ProcessInstanceView {
   return {
     id: row.id, definitionId: row.definition_id, processKey: row.process_key, version: row.version, businessKey: row.business_key,
     state: row.state, variables: row.variables, parentInstanceId: row.parent_instance_id, startedAt: iso(row.started_at)!, endedAt: iso(row.ended_at),
