@@ -63,7 +63,10 @@ export function createTriageModel(categories: readonly ProblemCategory[]): Triag
 
 export function createTriage(options: { db: Queryable; categories: readonly ProblemCategory[] }): Triage {
   const { db, categories } = options;
-  const model = createTriageModel(categories);
+  // Trained when first asked, not at start-up: the language model behind featuresOf is some 10 MB of heap that every
+  // server process would otherwise carry (and its garbage collector mark) without ever classifying a report.
+  let trained: TriageModel | null = null;
+  const model = (): TriageModel => (trained ??= createTriageModel(categories));
   let learntUpTo = 0;
   let learnt = 0;
   let catchingUp: Promise<void> | null = null;
@@ -76,7 +79,7 @@ export function createTriage(options: { db: Queryable; categories: readonly Prob
       for (const r of rows) {
         // A category since removed from the catalogue teaches nothing.
         if (categories.some((c) => c.code === r.category)) {
-          model.learn(r.text, r.category);
+          model().learn(r.text, r.category);
           learnt++;
         }
         learntUpTo = Number(r.id);
@@ -89,7 +92,7 @@ export function createTriage(options: { db: Queryable; categories: readonly Prob
   return {
     async guess(text) {
       await catchUp();
-      return model.guess(text);
+      return model().guess(text);
     },
     async correct(correction, tx = db) {
       if (!categories.some((c) => c.code === correction.category)) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `unknown category '${correction.category}'`);

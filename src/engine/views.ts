@@ -132,9 +132,18 @@ export interface IncidentView {
   readonly createdAt: string;
 }
 
+/** PostgreSQL's JSON text of a timestamptz in UTC: `2026-12-07T02:53:17.870123+00:00`, the fraction trimmed or absent. */
+const PG_UTC_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00:00$/;
+
 export function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  if (value instanceof Date) return value.toISOString();
+  // A page's events arrive as JSON text, dozens a page: the same string a Date would give (milliseconds, the rest
+  // cut off), without parsing it into one first; any other form still goes through Date.
+  const utc = PG_UTC_TIMESTAMP.exec(value);
+  if (!utc) return new Date(value).toISOString();
+  const fraction = utc[2] ?? '';
+  return `${utc[1]}.${fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0')}Z`;
 }
 
 /** Where an instance is now: the elements holding a token, with what they wait for. */
@@ -142,7 +151,7 @@ export function activeElementsOf(tokens: Readonly<Record<string, Token>>): Proce
   return Object.values(tokens).filter((t) => t.scope !== null).map((t) => ({ elementId: t.elementId, elementInstance: t.id, waitingFor: t.wait ?? null }));
 }
 
-export function instanceView(row: InstanceRow & { version: number }): ProcessInstanceView {
+export function instanceView(row: Omit<InstanceRow, 'decision_bindings'> & { version: number }): ProcessInstanceView {
   return {
     id: row.id, definitionId: row.definition_id, processKey: row.process_key, version: row.version, businessKey: row.business_key,
     state: row.state, variables: row.variables, parentInstanceId: row.parent_instance_id, startedAt: iso(row.started_at)!, endedAt: iso(row.ended_at),

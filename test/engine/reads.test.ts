@@ -3,7 +3,8 @@
  * exactly what the separate reads return, on PGlite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { instanceWithEventsJson, parseInstanceWithEvents } from '../../src/engine/index.js';
 import { describeEachBackend } from '../support/databases.js';
 import { bpmn, userTask } from './bpmn.js';
@@ -61,5 +62,26 @@ describeEachBackend('engine: combined reads', (backend) => {
     const tasksOfOne = [...await h.engine.listTasks({ instanceId: one!.id, state: 'created' }), ...await h.engine.listTasks({ instanceId: one!.id, state: 'completed' })];
     assert.deepEqual(await h.engine.caseCandidateGroups(one!.id), [...new Set(tasksOfOne.flatMap((t) => t.candidateGroups))].sort());
     assert.deepEqual(await h.engine.caseCandidateGroups(999_999), []);
+  });
+});
+
+describe('engine: a timestamp read as JSON text', () => {
+  // PostgreSQL writes a timestamptz into JSON with 0 to 6 fraction digits (trailing zeros trimmed) and, in UTC,
+  // `+00:00`; the combined read turns that text into the view's ISO string without a Date, and must say exactly what
+  // a Date says of it, for any instant.
+  it('gives the string a Date gives, for any instant, fraction length and offset', () => {
+    const row = { id: 1, definition_id: 1, process_key: 'p', business_key: null, state: 'active', execution: { tokens: {} }, variables: {}, parent_instance_id: null, parent_element_instance: null, last_seq: 1, version: 1 };
+    fc.assert(fc.property(
+      fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }),
+      fc.integer({ min: 0, max: 6 }), fc.constantFrom('+00:00', '+02:00', '-05:30', 'Z'),
+      (date, micros, digits, offset) => {
+        const fraction = `${date.toISOString().slice(20, 23)}${String(micros).padStart(3, '0')}`.slice(0, digits).replace(/0+$/, '');
+        const text = `${date.toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ''}${offset}`;
+        const event = { id: 1, seq: 1, type: 'process.started', element_id: null, element_instance: null, actor: null, occurred_at: text, data: {} };
+        const read = parseInstanceWithEvents(JSON.stringify({ row: { ...row, started_at: text, ended_at: null }, events: [event] }));
+        assert.equal(read?.events[0]?.occurredAt, new Date(text).toISOString(), text);
+        assert.equal(read?.instance.startedAt, new Date(text).toISOString(), text);
+      },
+    ), { numRuns: 2000 });
   });
 });

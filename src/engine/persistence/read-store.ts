@@ -6,11 +6,12 @@ import type { InstanceRow } from './instance-store.js';
 
 /** The engine's reads: instances, their events, tasks and incidents, as views. Reads never write. */
 
-type InstanceViewRow = InstanceRow & { version: number };
+/** A view shows no decision bindings (they are the step's input), so its reads leave that column in the table. */
+type InstanceViewRow = Omit<InstanceRow, 'decision_bindings'> & { version: number };
 
 /** The columns of an instance view, named (a prepared statement must not depend on `*`). */
 const INSTANCE_COLUMNS = `select i.id, i.definition_id, i.process_key, i.business_key, i.state, i.execution, i.variables, i.parent_instance_id,
-         i.parent_element_instance, i.last_seq, i.started_at, i.ended_at, i.decision_bindings, d.version`;
+         i.parent_element_instance, i.last_seq, i.started_at, i.ended_at, d.version`;
 /** The instance's events as one JSON array in sequence order (one row per instance instead of one per event). */
 const eventsOfInstance = (andWhere = ''): string => `coalesce((select json_agg(json_build_object('id', e.id, 'seq', e.seq, 'type', e.type, 'element_id', e.element_id,
            'element_instance', e.element_instance, 'actor', e.actor, 'occurred_at', e.occurred_at, 'data', e.data) order by e.seq)
