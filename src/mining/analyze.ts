@@ -485,17 +485,21 @@ export function slaReport(log: EventLog, options: AnalyzeOptions): SlaReport | u
   };
 }
 
-/** Every analysis at once: the object `govflow mine --json` prints and the HTTP layer returns. */
-export function analyzeLog(log: EventLog, options: AnalyzeOptions = {}): MiningSummary {
+/** The figures PM4Py's peer script computes (../shared/peers/pm4py-figures.py), and no more. */
+export type Pm4pyFigures = Pick<MiningSummary, 'cases' | 'events' | 'activities' | 'variants' | 'topVariants' | 'startActivities' | 'endActivities' | 'dfg' | 'caseDuration' | 'skipped'>;
+
+/**
+ * Only what PM4Py's peer script is asked for: variants, start and end activities, the DFG with performance and case
+ * durations (`govflow mine --figures pm4py`, so that `bench mining` compares the same work). {@link analyzeLog} adds
+ * bottlenecks, activity statistics, rework, ping-pong and service levels.
+ */
+export function analyzePm4pyFigures(log: EventLog, options: AnalyzeOptions = {}): Pm4pyFigures {
   const all = variants(log);
   const { startActivities, endActivities } = startEndActivities(log);
   const dfg = directlyFollows(log);
   const durations = summarise(caseDurations(log));
-  const { stats, reworkCases } = activityStatistics(log);
-  const sla = slaReport(log, options);
-  const cases = log.caseStart.length - 1;
   return {
-    cases,
+    cases: log.caseStart.length - 1,
     events: log.activity.length,
     activities: log.activityNames.length,
     variants: all.length,
@@ -510,7 +514,20 @@ export function analyzeLog(log: EventLog, options: AnalyzeOptions = {}): MiningS
       minSeconds: durations.min,
       maxSeconds: durations.max,
     },
-    bottlenecks: bottlenecks(dfg, options.bottlenecks ?? 10),
+    skipped: log.skipped,
+  };
+}
+
+/** Every analysis at once: the object `govflow mine --json` prints and the HTTP layer returns. */
+export function analyzeLog(log: EventLog, options: AnalyzeOptions = {}): MiningSummary {
+  const figures = analyzePm4pyFigures(log, options);
+  const { stats, reworkCases } = activityStatistics(log);
+  const sla = slaReport(log, options);
+  const cases = figures.cases;
+  const { skipped, ...rest } = figures;
+  return {
+    ...rest,
+    bottlenecks: bottlenecks(figures.dfg, options.bottlenecks ?? 10),
     activityStats: stats,
     rework: { cases: reworkCases, share: cases > 0 ? reworkCases / cases : 0 },
     pingPong: {
@@ -518,6 +535,6 @@ export function analyzeLog(log: EventLog, options: AnalyzeOptions = {}): MiningS
       groups: pingPong(log, log.group, log.groupNames),
     },
     ...(sla ? { sla } : {}),
-    skipped: log.skipped,
+    skipped,
   };
 }

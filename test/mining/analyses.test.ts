@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { analyzeLog, directlyFollows, EventLogBuilder, filterLog, readCsvText, readXesFile, summarise } from '../../src/mining/index.js';
+import { analyzeLog, analyzePm4pyFigures, directlyFollows, EventLogBuilder, filterLog, readCsvText, readXesFile, summarise } from '../../src/mining/index.js';
 import { SHARED_DATA_DIR, skipWithoutSharedData } from '../support/shared-data.js';
 
 const shared = `${SHARED_DATA_DIR}/`;
@@ -138,6 +138,15 @@ describe('analyses', () => {
         ['b', 'a', 2999, sequentialMean(gaps[1]!), numpyOf(gaps[1]!, 50), numpyOf(gaps[1]!, 90)],
       ],
     );
+  });
+
+  it('PM4Py\'s figures alone (mine --figures pm4py) are exactly those keys of the whole summary', async () => {
+    const log = await readCsvText(CSV, 'x.csv', { group: 'department' });
+    const all = analyzeLog(log, { topVariants: 1 });
+    const only = analyzePm4pyFigures(log, { topVariants: 1 });
+    const keys = ['cases', 'events', 'activities', 'variants', 'topVariants', 'startActivities', 'endActivities', 'dfg', 'caseDuration', 'skipped'] as const;
+    assert.deepEqual(Object.keys(only).sort(), [...keys].sort());
+    for (const key of keys) assert.deepEqual(only[key], all[key], key);
   });
 
   it('waiting vs service time from start/complete pairs, rework and ping-pong', async () => {
