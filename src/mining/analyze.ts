@@ -406,8 +406,10 @@ export function activityStatistics(log: EventLog): { stats: ActivityStats[]; rew
     const sv = service[a] ?? [];
     const wt = waiting[a] ?? [];
     if (hasStarts && (sv.length > 0 || wt.length > 0)) {
-      const s = summarise(Float64Array.from(sv));
-      const w = summarise(Float64Array.from(wt));
+      // Selected, not counted: service and waiting times to the millisecond (BPIC 2012) are too varied for a count to
+      // pay, and counting them cost its activity statistics ~10 ms.
+      const s = summarise(Float64Array.from(sv), false);
+      const w = summarise(Float64Array.from(wt), false);
       stats.push({ ...base, serviceMeanSeconds: s.mean, serviceMedianSeconds: s.median, waitingMeanSeconds: w.mean, waitingMedianSeconds: w.median });
     } else {
       stats.push(base);

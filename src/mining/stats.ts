@@ -43,7 +43,7 @@ export function summarise(values: Float64Array, tryCounting = true): Summary {
 }
 
 /** How many distinct values {@link summarise} counts before it selects instead. */
-export const DISTINCT_LIMIT = 4096;
+export const DISTINCT_LIMIT = 1024;
 /** Fewer values than this are selected: counting them would not pay. */
 const COUNT_FROM = 512;
 
