@@ -398,7 +398,7 @@ export class CsvByteReader {
     if (this.rows > 0 && cases.isLast(buf, cs, len)) c = this.rowCase[this.rows - 1] as number;
     else {
       const before = cases.size;
-      c = cases.intern(buf, cs, ce);
+      c = cases.internUncached(buf, cs, ce);
       if (c === before) {
         if (c === this.caseFirstRow.length) {
           const next = new Int32Array(c * 2);
@@ -456,14 +456,22 @@ function timestampInto(buf: Buffer, start: number, end: number, out: Float64Arra
   else out[at] = parseTimestamp(buf.toString('utf8', start, end));
 }
 
-const COMPLETE = [99, 111, 109, 112, 108, 101, 116, 101];
-const START = [115, 116, 97, 114, 116];
+/**
+ * lifecycleCode over bytes: ASCII letters compared without case, as toLowerCase() does for these two words. Written
+ * out byte by byte (no word table to index): it runs once per row.
+ */
+function lifecycleOf(buf: Buffer, s: number, end: number): number {
+  const len = end - s;
+  if (len === 8) {
+    return lower(buf, s) === 99 && lower(buf, s + 1) === 111 && lower(buf, s + 2) === 109 && lower(buf, s + 3) === 112 && lower(buf, s + 4) === 108 && lower(buf, s + 5) === 101 && lower(buf, s + 6) === 116 && lower(buf, s + 7) === 101
+      ? LIFECYCLE_COMPLETE
+      : LIFECYCLE_OTHER;
+  }
+  if (len === 5) return lower(buf, s) === 115 && lower(buf, s + 1) === 116 && lower(buf, s + 2) === 97 && lower(buf, s + 3) === 114 && lower(buf, s + 4) === 116 ? LIFECYCLE_START : LIFECYCLE_OTHER;
+  return LIFECYCLE_OTHER;
+}
 
-/** lifecycleCode over bytes: ASCII letters compared without case, as toLowerCase() does for these two words. */
-function lifecycleOf(buf: Buffer, start: number, end: number): number {
-  const len = end - start;
-  const word = len === 8 ? COMPLETE : len === 5 ? START : undefined;
-  if (!word) return LIFECYCLE_OTHER;
-  for (let i = 0; i < len; i++) if (((buf[start + i] as number) | 0x20) !== word[i]) return LIFECYCLE_OTHER;
-  return len === 8 ? LIFECYCLE_COMPLETE : LIFECYCLE_START;
+/** A byte with ASCII letters folded to lower case (other bytes change too, but never into a letter of these words). */
+function lower(buf: Buffer, i: number): number {
+  return (buf[i] as number) | 0x20;
 }

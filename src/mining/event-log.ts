@@ -21,6 +21,7 @@ export interface EventLog {
   readonly resourceNames: readonly string[];
   /** Group (org:group / department) names by id. */
   readonly groupNames: readonly string[];
+  /** Case ids by case; a reader may decode them on first access (mining analyses count cases by `caseStart`). */
   readonly caseIds: readonly string[];
   /** Length cases + 1; case c owns events caseStart[c] ..< caseStart[c+1]. */
   readonly caseStart: Int32Array;
@@ -38,12 +39,13 @@ export interface EventLog {
   readonly skipped: { readonly events: number; readonly traces: number; readonly reasons: readonly string[] };
 }
 
+// From caseStart, not caseIds: a reader may decode the case ids only when they are asked for.
 export function caseCount(log: EventLog): number {
-  return log.caseIds.length;
+  return log.caseStart.length - 1;
 }
 
 export function eventCount(log: EventLog): number {
-  return log.caseStart[log.caseIds.length] ?? 0;
+  return log.caseStart[log.caseStart.length - 1] ?? 0;
 }
 
 /** Growable typed-array builder used by every reader: no per-event objects. */

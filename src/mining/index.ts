@@ -30,6 +30,7 @@ export {
 export { parseOcelJson, readOcelJson } from './ocel-json.js';
 export {
   analyzeLog,
+  analyzePm4pyFigures,
   activityStatistics,
   bottlenecks,
   caseDurations,
@@ -44,6 +45,7 @@ export {
   type DfgEdge,
   type MiningSummary,
   type PingPong,
+  type Pm4pyFigures,
   type SlaReport,
 } from './analyze.js';
 export { filterLog, type LogFilter } from './filter.js';

@@ -15,7 +15,8 @@ const bin = new URL('../../bin/govflow.mjs', import.meta.url).pathname;
 interface LogReport {
   cases: number;
   events: number;
-  govflow: { wholeProcessSeconds: number; inProcessSeconds: number };
+  work: { compared: string; govflow: string; pm4py: string; fullMine: string };
+  govflow: { wholeProcessSeconds: number; inProcessSeconds: number; fullMine: { wholeProcessSeconds: number } };
   pm4py: { source: string; wholeProcessSeconds?: number | null };
   sameFigures?: boolean;
   ratios: { sameRun: boolean; wholeProcess: number | null; inProcess: number | null };
@@ -52,6 +53,9 @@ describe('govflow bench mining --json', () => {
     assert.ok(only);
     assert.equal(only.cases, 40);
     assert.ok(only.govflow.wholeProcessSeconds > 0 && only.govflow.inProcessSeconds > 0);
+    // The ratios compare PM4Py's figures with govflow's same figures; the full `mine --json` is reported beside them.
+    assert.match(only.work.govflow, /--figures pm4py/);
+    assert.ok(only.govflow.fullMine.wholeProcessSeconds > 0);
     assert.equal(only.ratios.sameRun, false);
     assert.equal(only.ratios.wholeProcess, null);
     assert.match(only.pm4py.source, /not measured/);

@@ -1,11 +1,14 @@
 /**
  * `govflow bench mining`: govflow against PM4Py on the same logs in the same run, measured two ways:
  *
- * - whole process: `govflow mine LOG --json` against `python3 pm4py-figures.py LOG` (../shared/peers), wall time
- *   from spawn to exit, which is what a user of either tool waits for (start-up, imports, reading, analysis);
+ * - whole process: `govflow mine LOG --json --figures pm4py` against `python3 pm4py-figures.py LOG`
+ *   (../shared/peers), wall time from spawn to exit, which is what a user of either tool waits for (start-up, imports,
+ *   reading, analysis). `--figures pm4py` computes what the script computes (variants, start and end activities, the
+ *   DFG with performance, case durations) and no more; plain `mine --json` (bottlenecks, activity statistics, rework,
+ *   ping-pong too) is measured beside it and reported as `govflow.fullMine`, not in the ratios;
  * - in-process: the import + analysis seconds each tool reports from inside a fresh process (govflow: `bench mining
- *   --read LOG` in a child, reading and every analysis; PM4Py: its script's `seconds.import + seconds.analyse`,
- *   reading and DFG, performance DFG and variants).
+ *   --read LOG --figures pm4py` in a child; PM4Py: its script's `seconds.import + seconds.analyse`, reading and DFG,
+ *   performance DFG and variants).
  *
  * Runs alternate govflow and PM4Py so load that comes and goes hits both; medians are reported. PM4Py runs from its
  * source tree at PM4PY_SRC with Debian's Python (PM4PY_PYTHON, default /usr/bin/python3). Without it the bench falls
@@ -21,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeLog, generateFinesCsv, generateXes, readEventLogFile } from '../../mining/index.js';
+import { analyzeLog, analyzePm4pyFigures, generateFinesCsv, generateXes, readEventLogFile } from '../../mining/index.js';
 import { numberFlag, parseCommandArgs, usageError } from '../args.js';
 import { withMachineLoad } from './bench-load.js';
 
@@ -31,16 +34,17 @@ const shared = path.join(root, '../shared');
 export const USAGE = `govflow bench mining [--json] [--log FILE]... [--runs N] [--big [--size-mb MB]]
   --log FILE   a log to compare on (repeatable; default: Road Traffic Fines CSV and BPIC 2012)
   --runs N     measurements per tool and log (default 3), alternating govflow and PM4Py
-  --read FILE  read and analyse one file in this process and print JSON (what the bench runs in a child)`;
+  --read FILE  read and analyse one file in this process and print JSON (what the bench runs in a child);
+               with --figures pm4py only what PM4Py's script computes`;
 
 const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-/** Reads one file and analyses it, printing JSON: what the parent measures in a fresh process. */
-async function readOnce(file: string): Promise<Record<string, number>> {
+/** Reads one file and analyses it (every analysis, or PM4Py's figures only), printing JSON: what the parent measures. */
+async function readOnce(file: string, figures: 'all' | 'pm4py'): Promise<Record<string, number>> {
   const t0 = performance.now();
   const log = await readEventLogFile(file);
   const t1 = performance.now();
-  const summary = analyzeLog(log);
+  const summary = figures === 'pm4py' ? analyzePm4pyFigures(log) : analyzeLog(log);
   const t2 = performance.now();
   return {
     events: summary.events,
@@ -53,8 +57,8 @@ async function readOnce(file: string): Promise<Record<string, number>> {
 }
 
 /** Runs `--read` in a child so its timings and peak RSS are its own, not the bench's or a previous run's. */
-export function measureInChild(file: string, extraNodeArgs: string[] = []): Record<string, number> {
-  const r = spawnSync(process.execPath, [...extraNodeArgs, path.join(root, 'bin/govflow.mjs'), 'bench', 'mining', '--read', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+export function measureInChild(file: string, extraNodeArgs: string[] = [], figures: 'all' | 'pm4py' = 'all'): Record<string, number> {
+  const r = spawnSync(process.execPath, [...extraNodeArgs, path.join(root, 'bin/govflow.mjs'), 'bench', 'mining', '--read', file, '--figures', figures], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
 }
@@ -67,6 +71,8 @@ interface Figures {
 }
 
 interface ProcessRun {
+  /** `mine --json` with every analysis, beside the PM4Py-equal run (govflow only). */
+  full?: { wallSeconds: number; cpuSeconds: number };
   wallSeconds: number;
   /** User + system CPU seconds of the whole process (threads included), NaN where /usr/bin/time is missing. */
   cpuSeconds: number;
@@ -99,10 +105,25 @@ function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): { wall
 }
 
 function govflowRun(file: string): ProcessRun {
-  const whole = timed(process.execPath, [path.join(root, 'bin/govflow.mjs'), 'mine', file, '--json']);
-  const inner = measureInChild(file);
-  return { wallSeconds: whole.wallSeconds, cpuSeconds: whole.cpuSeconds, inProcessSeconds: (inner['importSeconds'] ?? NaN) + (inner['analyseSeconds'] ?? NaN), figures: whole.out as Figures };
+  const whole = timed(process.execPath, [path.join(root, 'bin/govflow.mjs'), 'mine', file, '--json', '--figures', 'pm4py']);
+  const full = timed(process.execPath, [path.join(root, 'bin/govflow.mjs'), 'mine', file, '--json']);
+  const inner = measureInChild(file, [], 'pm4py');
+  return {
+    full: { wallSeconds: full.wallSeconds, cpuSeconds: full.cpuSeconds },
+    wallSeconds: whole.wallSeconds,
+    cpuSeconds: whole.cpuSeconds,
+    inProcessSeconds: (inner['importSeconds'] ?? NaN) + (inner['analyseSeconds'] ?? NaN),
+    figures: whole.out as Figures,
+  };
 }
+
+/** What each side computes in the measured runs, for the JSON: the ratios compare the same figures. */
+const WORK = {
+  compared: 'the figures ../shared/peers/pm4py-figures.py computes: variants (top 10), start and end activities, the DFG with count, mean and median seconds per edge, case duration mean and median; reading included',
+  govflow: 'govflow mine LOG --json --figures pm4py (the same figures, plus p90 and min/max that come out of the same passes)',
+  pm4py: 'python3 pm4py-figures.py LOG (import, discover_dfg, discover_performance_dfg, get_variants, get_all_case_durations)',
+  fullMine: 'govflow mine LOG --json, what a user of mine gets by default: also bottlenecks, activity statistics, rework and ping-pong; measured in the same runs, not in the ratios',
+};
 
 interface Pm4pyPeer {
   readonly src: string;
@@ -189,7 +210,11 @@ async function compare(file: string, note: string | undefined, runs: number, pee
     inProcessSeconds: r3(median(xs.map((r) => r.inProcessSeconds))),
     samples: xs.map((r) => ({ wholeProcessSeconds: r3(r.wallSeconds), wholeProcessCpuSeconds: r3(r.cpuSeconds), inProcessSeconds: r3(r.inProcessSeconds) })),
   });
-  const govflow = summary(ours);
+  const fullRuns = ours.flatMap((r) => (r.full ? [r.full] : []));
+  const govflow = {
+    ...summary(ours),
+    fullMine: { wholeProcessSeconds: r3(median(fullRuns.map((r) => r.wallSeconds))), wholeProcessCpuSeconds: r3(median(fullRuns.map((r) => r.cpuSeconds))) },
+  };
   const first = ours[0]?.figures;
   const base = {
     log: file.startsWith(path.dirname(root)) ? path.relative(root, file) : file,
@@ -197,6 +222,7 @@ async function compare(file: string, note: string | undefined, runs: number, pee
     cases: first?.cases,
     events: first?.events,
     runs,
+    work: WORK,
     govflow,
   };
   if (failure !== undefined) {
@@ -240,9 +266,10 @@ export async function runBench(argv: string[]): Promise<number> {
     runs: { type: 'string' },
     big: { type: 'boolean' },
     'size-mb': { type: 'string' },
+    figures: { type: 'string' },
   });
   if (values.read !== undefined) {
-    console.log(JSON.stringify(await readOnce(values.read)));
+    console.log(JSON.stringify(await readOnce(values.read, values.figures === 'pm4py' ? 'pm4py' : 'all')));
     return 0;
   }
   const runs = numberFlag('--runs', values.runs, 3, { min: 1, integer: true });

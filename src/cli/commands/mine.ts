@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { GovflowError } from '../../kernel/index.js';
 import {
   analyzeLog,
+  analyzePm4pyFigures,
   caseDurations,
   checkConformance,
   discoverProcessTree,
@@ -15,7 +16,7 @@ import {
   writeOcelFile,
   type LogFilter,
 } from '../../mining/index.js';
-import { choiceFlag, numberFlag, parseCommandArgs, requiredPositional } from '../args.js';
+import { choiceFlag, numberFlag, parseCommandArgs, requiredPositional, usageError } from '../args.js';
 import type { Command } from '../command.js';
 
 const USAGE = `govflow mine <log.xes|log.xes.gz|log.csv|log.jsonocel|log.xmlocel> [options]
@@ -23,6 +24,8 @@ const USAGE = `govflow mine <log.xes|log.xes.gz|log.csv|log.jsonocel|log.xmlocel
   --resource R --lifecycle L --group G  optional CSV columns
   --json                  print one JSON object (cases, events, activities, variants, topVariants, startActivities,
                           endActivities, dfg, caseDuration, bottlenecks, …)
+  --figures all|pm4py     pm4py: only what PM4Py's peer script computes (variants, start/end activities, DFG with
+                          performance, case durations), as \`bench mining\` compares; with --json only (default all)
   --model M.pnml|M.bpmn   add fitness (tokenReplay, alignment) and deviations
   --report out.html       write a self-contained HTML report (process map, bottlenecks, variants)
   --ocel out.json         export the log as OCEL 2.0 (.json, or XML with .xml/.xmlocel)
@@ -35,7 +38,7 @@ const USAGE = `govflow mine <log.xes|log.xes.gz|log.csv|log.jsonocel|log.xmlocel
   --from ISO --to ISO     keep only cases within this time window
   --top N                 how many variants and bottlenecks to list (default 10)`;
 
-const STRING_FLAGS = ['case', 'activity', 'timestamp', 'resource', 'lifecycle', 'group', 'model', 'report', 'ocel', 'zones', 'object-type', 'sla-attribute', 'sla', 'from', 'to', 'top', 'delimiter', 'discover', 'noise'] as const;
+const STRING_FLAGS = ['case', 'activity', 'timestamp', 'resource', 'lifecycle', 'group', 'model', 'report', 'ocel', 'zones', 'object-type', 'sla-attribute', 'sla', 'from', 'to', 'top', 'delimiter', 'discover', 'noise', 'figures'] as const;
 const OPTIONS = {
   ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_FLAGS)[number], { type: 'string' }>,
   json: { type: 'boolean' },
@@ -70,6 +73,10 @@ export const command: Command = {
     const zones = choiceFlag('--zones', flags.zones, ['wall-clock', 'exact'], 'wall-clock');
     const top = numberFlag('--top', flags.top, 10, { min: 1, integer: true });
     const noise = numberFlag('--noise', flags.noise, 0.2, { min: 0, max: 1 });
+    const figures = choiceFlag('--figures', flags.figures, ['all', 'pm4py'], 'all');
+    if (figures === 'pm4py' && (flags.json !== true || flags.model || flags.report || flags.discover || flags.ocel || flags.sla !== undefined || flags['sla-attribute'] !== undefined)) {
+      throw usageError('--figures pm4py prints the figures PM4Py computes as JSON: use it with --json and without --model, --report, --discover, --ocel or --sla');
+    }
     const progress = progressBar(`reading ${file}`);
     let log = await readEventLogFile(file, {
       case: flags.case,
@@ -94,6 +101,10 @@ export const command: Command = {
       };
       const window: LogFilter = { timeWindow: { from: bound('from'), to: bound('to') } };
       log = filterLog(log, window);
+    }
+    if (figures === 'pm4py') {
+      process.stdout.write(JSON.stringify(analyzePm4pyFigures(log, { topVariants: top })) + '\n');
+      return 0;
     }
     const sla = flags.sla;
     const summary = analyzeLog(log, {
