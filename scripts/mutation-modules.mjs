@@ -9,11 +9,12 @@ export const MUTATION_MODULES = {
   },
   'engine-runtime': {
     mutate: ['src/engine/runtime/**/*.ts'],
-    // The runtime is pure (applyCommand: model, state and command in, events and effects out), so its pure tests come
-    // first: the flow rules (a second a run) and the recorded replays (twelve real histories, ~15 s). The engine's
-    // database-backed suites reach the same code through the store, at 1–2 minutes per file and mutant on this
-    // machine; add them with --tests for a slice they alone reach (timers, messages, sub-processes).
-    tests: ['test/engine/runtime-flows.test.ts', 'test/engine/replay.test.ts'],
+    // The runtime is pure (applyCommand: model, state and command in, events and effects out), so only pure tests:
+    // the flow rules, the events and activities, compensation with task listeners and conditional events, scopes and
+    // execution listeners (about a second each), then the recorded replays (twelve real histories, ~15 s). The
+    // engine's database-backed suites reach the same code through the store, at 1–2 minutes per file and mutant on
+    // this machine, and add nothing these do not reach.
+    tests: ['test/engine/runtime-flows.test.ts', 'test/engine/runtime-events.test.ts', 'test/engine/runtime-compensation.test.ts', 'test/engine/runtime-scopes.test.ts', 'test/engine/replay.test.ts'],
   },
   'decision-tables': {
     mutate: ['src/decisions/decision-table.ts', 'src/decisions/fast-unary.ts'],

@@ -1,0 +1,419 @@
+/**
+ * Compensation, user task listeners and conditional events straight through the pure runtime (applyCommand, no
+ * database). The database-backed suites (compensation, task-listeners, conditional-events) check the same through
+ * the engine; this file is what `npm run mutate -- engine-runtime` runs, a second per mutant instead of a minute.
+ * Expected outcomes follow BPMN 2.0 and Camunda 8's documented behaviour: handlers in reverse order of completion,
+ * one at a time, while the throw event waits; listener jobs in model order, a denial keeping the task as it was;
+ * a conditional event firing when its condition becomes true.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bpmn, compensateEnd, compensateThrow, compensation, conditional, error, errorRef, escapeXml, job, subProcess, userTask } from './bpmn.js';
+import { assertFields, started } from './pure-instance.js';
+
+describe('runtime: compensation', () => {
+  const twoSteps = (after: string) => bpmn('p',
+    `<startEvent id="s"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}${job('charge', 'c.charge')}${compensation('charge', 'c.refund')}${after}`,
+    's -> book; book -> charge; charge -> undo; undo -> e');
+
+  it('a throw event undoes the completed activities in reverse order, one at a time, waiting for each, then moves on', async () => {
+    const i = await started(twoSteps(`${compensateThrow('undo')}<endEvent id="e"/>`), { order: 7 });
+    i.completeJob('book', { booked: true });
+    i.completeJob('charge');
+    assert.deepEqual(i.waiting(), ['c.refund', 'undo'], 'the last completed is undone first; the throw event waits');
+    assert.equal(i.token('c.refund').scope, i.token('undo').id, 'the handler runs as a child of the throw event');
+    assert.equal(i.data('compensation.thrown', 'undo')['activityRef'], null);
+    assert.equal(i.data('compensation.started')['activityId'], 'charge');
+    assert.equal(i.data('compensation.started')['handlerId'], 'c.refund');
+    assert.deepEqual(i.state?.compensable, undefined, 'every record of the scope was taken by the throw');
+    assert.deepEqual(i.effectsOf('createJob').map((j) => j.jobType), ['c.book', 'c.charge', 'c.refund']);
+    i.completeJob('c.refund', { refunded: true });
+    assert.deepEqual(i.waiting(), ['c.unbook', 'undo']);
+    assert.equal(i.status, 'active');
+    i.completeJob('c.unbook');
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.variables, { order: 7, booked: true, refunded: true });
+    assert.deepEqual(i.trace('element.completed').slice(-4), ['element.completed:c.refund', 'element.completed:c.unbook', 'element.completed:undo', 'element.completed:e']);
+    assert.equal(i.trace().at(-1), 'process.completed');
+  });
+
+  it('an activity not completed yet is not compensated; with nothing to undo the throw event passes at once', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}${compensateThrow('undo')}<endEvent id="e"/>`, 's -> undo; undo -> book; book -> e'));
+    assert.deepEqual(i.waiting(), ['book']);
+    assert.ok(i.trace().includes('element.completed:undo'));
+    assert.ok(!i.trace().includes('compensation.started:undo'));
+    i.completeJob('book');
+    assert.equal(i.status, 'completed');
+    assert.equal(i.state?.compensable, undefined, 'the process completed: nothing left to record in');
+  });
+
+  it('records each completed activity with a handler in its scope, in order of completion', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}${job('plain', 'c.plain')}${job('charge', 'c.charge')}${compensation('charge', 'c.refund')}<endEvent id="e"/>`,
+      's -> book; book -> plain; plain -> charge; charge -> e'));
+    const root = i.root().id;
+    i.completeJob('book');
+    i.completeJob('plain');
+    assert.deepEqual(i.state?.compensable, [{ elementId: 'book', scope: root }], 'an activity without a handler is not recorded');
+    i.completeJob('charge');
+    assert.equal(i.status, 'completed');
+  });
+
+  it('activityRef undoes only that activity and leaves the others recorded', async () => {
+    const i = await started(twoSteps(`${compensateThrow('undo', 'book')}<endEvent id="e"/>`));
+    const root = i.root().id;
+    i.completeJob('book');
+    i.completeJob('charge');
+    assert.deepEqual(i.waiting(), ['c.unbook', 'undo']);
+    assert.equal(i.data('compensation.thrown')['activityRef'], 'book');
+    assert.deepEqual(i.state?.compensable, [{ elementId: 'charge', scope: root }]);
+    i.completeJob('c.unbook');
+    assert.equal(i.status, 'completed');
+  });
+
+  it('a compensation end event undoes the scope and then ends it', async () => {
+    const i = await started(twoSteps(`${compensateEnd('undo')}<endEvent id="e"/>`).replace("sourceRef=\"undo\" targetRef=\"e\"", 'sourceRef="e" targetRef="e"').replace(/<sequenceFlow id="f4_undo_e"[^>]*\/>/, ''));
+    i.completeJob('book');
+    i.completeJob('charge');
+    i.completeJob('c.refund');
+    i.completeJob('c.unbook');
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.trace('compensation.started'), ['compensation.started:undo', 'compensation.started:undo']);
+  });
+
+  it('reaches into a completed embedded sub-process (by the sub-process as activityRef too); a throw inside a sub-process stays in it', async () => {
+    const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}<endEvent id="se"/>`, 'ss -> a; a -> se');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('x', 'c.x')}${compensation('x', 'c.undoX')}${inner}${compensateThrow('undo', 'sub')}<endEvent id="e"/>`,
+      's -> x; x -> sub; sub -> undo; undo -> e'));
+    const root = i.root().id;
+    i.completeJob('x');
+    i.completeJob('a');
+    // Only c.undoA: x is outside the sub-process named by activityRef.
+    assert.deepEqual(i.waiting(), ['c.undoA', 'undo']);
+    assert.deepEqual(i.state?.compensable, [{ elementId: 'x', scope: root }]);
+    i.completeJob('c.undoA');
+    assert.equal(i.status, 'completed');
+
+    const local = await started(bpmn('p', `<startEvent id="s"/>${job('x', 'c.x')}${compensation('x', 'c.undoX')}${subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${compensateThrow('inside')}<endEvent id="se"/>`, 'ss -> a; a -> inside; inside -> se')}<endEvent id="e"/>`,
+      's -> x; x -> sub; sub -> e'));
+    local.completeJob('x');
+    local.completeJob('a');
+    assert.deepEqual(local.waiting(), ['c.undoA', 'inside'], 'x, outside the sub-process, is not undone from inside it');
+    local.completeJob('c.undoA');
+    assert.equal(local.status, 'completed');
+    assert.deepEqual(local.state?.compensable, undefined);
+  });
+
+  it('a completed sub-process moves its records to the enclosing scope, naming itself', async () => {
+    const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}<endEvent id="se"/>`, 'ss -> a; a -> se');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${inner}${userTask('wait')}<endEvent id="e"/>`, 's -> sub; sub -> wait; wait -> e'));
+    const sub = i.token('sub').id;
+    i.completeJob('a');
+    assert.ok(i.state?.compensable === undefined || i.state.compensable.every((r) => r.scope !== sub));
+    assert.deepEqual(i.state?.compensable, [{ elementId: 'a', scope: i.root().id, within: ['sub'] }]);
+  });
+
+  it('each completed multi-instance instance is undone with its own item; the body itself is not recorded', async () => {
+    const mi = `<serviceTask id="pay"><extensionElements><zeebe:taskDefinition type="c.pay"/></extensionElements><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${mi}${compensation('pay', 'c.unpay')}${compensateThrow('undo')}<endEvent id="e"/>`, 's -> pay; pay -> undo; undo -> e'), { items: ['a', 'b'] });
+    i.completeJob('pay');
+    i.completeJob('pay');
+    assert.deepEqual(i.waiting(), ['c.unpay', 'undo']);
+    assert.deepEqual(i.token('undo').vars, { item: 'b', loopCounter: 2 }, 'the last instance first, with its item');
+    i.completeJob('c.unpay');
+    assert.deepEqual(i.token('undo').vars, { item: 'a', loopCounter: 1 });
+    i.completeJob('c.unpay');
+    assert.equal(i.status, 'completed');
+  });
+
+  it('a cancelled sub-process is never compensated: its records go with it', async () => {
+    const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${job('b', 'c.b')}<endEvent id="se"/>`, 'ss -> a; a -> b; b -> se');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${inner}<boundaryEvent id="oops" attachedToRef="sub">${errorRef('err')}</boundaryEvent>${compensateThrow('undo')}<endEvent id="e"/><endEvent id="e2"/>`,
+      's -> sub; sub -> e2; oops -> undo; undo -> e', error('err', 'FAIL')));
+    i.completeJob('a');
+    assert.equal(i.state?.compensable?.length, 1);
+    i.jobError('b', 'FAIL');
+    assert.equal(i.state?.compensable, undefined, 'the records of the cancelled sub-process are dropped');
+    assert.equal(i.status, 'completed', 'the throw event found nothing to undo');
+    assert.ok(!i.trace().includes('compensation.started:undo'));
+  });
+
+  it('a cancel end event ends the rest of the transaction, undoes what completed in it, then leaves through the cancel boundary', async () => {
+    const tx = `<transaction id="tx"><startEvent id="ts"/><parallelGateway id="f"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${userTask('w')}<endEvent id="abort"><cancelEventDefinition/></endEvent>
+      <sequenceFlow id="t1" sourceRef="ts" targetRef="f"/><sequenceFlow id="t2" sourceRef="f" targetRef="a"/><sequenceFlow id="t3" sourceRef="f" targetRef="w"/><sequenceFlow id="t4" sourceRef="a" targetRef="abort"/></transaction>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${tx}<boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent><endEvent id="done"/><endEvent id="undone"/>`,
+      's -> tx; tx -> done; cancelled -> undone'));
+    assert.deepEqual(i.waiting(), ['a', 'w']);
+    i.completeJob('a');
+    assert.deepEqual(i.waiting(), ['abort', 'c.undoA'], 'the user task is ended; the handler runs');
+    assert.ok(i.effectsOf('cancelWaits').some((e) => e.elementInstance !== undefined));
+    assert.equal(i.data('transaction.cancelled')['transaction'], 'tx');
+    i.completeJob('c.undoA');
+    assert.equal(i.status, 'completed');
+    assert.ok(i.activated().includes('cancelled'));
+    assert.ok(!i.activated().includes('done'));
+    assert.deepEqual(i.trace('element.completed').slice(-3), ['element.completed:abort', 'element.completed:cancelled', 'element.completed:undone']);
+  });
+});
+
+/** `zeebe:taskListeners` with `eventType|jobType[|retries]` entries. */
+const listeners = (...entries: string[]) => `<zeebe:taskListeners>${entries.map((e) => {
+  const [eventType, type, retries] = e.split('|');
+  return `<zeebe:taskListener eventType="${eventType}" type="${escapeXml(type!)}"${retries ? ` retries="${retries}"` : ''}/>`;
+}).join('')}</zeebe:taskListeners>`;
+const review = (extra: string) => bpmn('p', `<startEvent id="s"/>${userTask('review', `<zeebe:userTask/>${extra}`)}<endEvent id="e"/>`, 's -> review; review -> e');
+const task = { assignee: null, candidateGroups: ['clerks'], candidateUsers: [], dueAt: null, followUpAt: null, priority: 50 };
+
+describe('runtime: user task listeners', () => {
+  it('creating listeners run in model order before the task is offered; corrections are applied and named', async () => {
+    const i = await started(review(`<zeebe:assignmentDefinition candidateGroups="clerks"/>${listeners('creating|l.route', 'creating|="l." + kind|2')}`), { kind: 'look' });
+    assert.deepEqual(i.effectsOf('createTask'), [], 'not offered while creating listeners run');
+    const first = i.effectsOf('createJob');
+    assert.equal(first.length, 1);
+    assert.equal(first[0]!.jobType, 'l.route');
+    assert.equal(first[0]!.retries, 3);
+    assert.deepEqual(first[0]!.listener, { event: 'creating', index: 0, round: 1 });
+    assert.equal(first[0]!.headers['io.camunda.zeebe:action'], 'create');
+    assert.equal(first[0]!.headers['io.camunda.zeebe:candidateGroups'], '["clerks"]');
+    assert.equal(first[0]!.headers['io.camunda.zeebe:assignee'], undefined);
+    assert.equal(first[0]!.headers['io.camunda.zeebe:changedAttributes'], '[]');
+    assert.equal(first[0]!.headers['io.camunda.zeebe:userTaskKey'], undefined, 'no task row yet');
+    i.completeJob('review', {}, { corrections: { assignee: 'dana', priority: 80, dueDate: '2026-05-10T12:00:00Z' } });
+    const second = i.effectsOf('createJob')[1]!;
+    assert.equal(second.jobType, 'l.look');
+    assert.equal(second.retries, 2);
+    assert.deepEqual(second.listener, { event: 'creating', index: 1, round: 1 });
+    assert.equal(second.headers['io.camunda.zeebe:assignee'], 'dana', 'a later listener sees the earlier corrections');
+    assert.equal(second.headers['io.camunda.zeebe:priority'], '80');
+    assert.equal(second.headers['io.camunda.zeebe:dueDate'], '2026-05-10T12:00:00.000Z');
+    assert.deepEqual(JSON.parse(second.headers['io.camunda.zeebe:changedAttributes']!), ['assignee', 'dueDate', 'priority']);
+    i.completeJob('review');
+    const [created] = i.effectsOf('createTask');
+    assert.equal(created?.assignee, 'dana');
+    assert.equal(created?.priority, 80);
+    assert.equal(created?.dueAt, '2026-05-10T12:00:00.000Z');
+    assert.deepEqual(created?.candidateGroups, ['clerks']);
+    const offered = i.events.find((e) => e.type === 'task.created');
+    assert.deepEqual(offered?.data['corrected'], ['assignee', 'dueDate', 'priority']);
+    assert.equal(i.token('review').wait, 'task');
+  });
+
+  it('a creating listener may not deny, nor replace an assignee the process set, nor complete with variables', async () => {
+    const i = await started(review(`<zeebe:assignmentDefinition assignee="erin"/>${listeners('creating|l.c')}`));
+    assert.throws(() => i.completeJob('review', {}, { denied: true }), (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_VALIDATION' && /cannot deny/.test(e.message));
+    assert.throws(() => i.completeJob('review', {}, { corrections: { assignee: 'other' } }), /already set an assignee/);
+    assert.throws(() => i.completeJob('review', { x: 1 }), /cannot be completed with variables/);
+    assert.throws(() => i.completeJob('review', {}, { corrections: { priority: 101 } }), /priority 101 is not a whole number from 0 to 100/);
+    assert.throws(() => i.completeJob('review', {}, { corrections: { priority: -1 } }), /priority -1/);
+    assert.throws(() => i.completeJob('review', {}, { corrections: { priority: 2.5 } }), /priority 2.5/);
+    assert.throws(() => i.completeJob('review', {}, { corrections: { dueDate: 'soon' } }), /dueDate 'soon' is not an ISO 8601 date-time/);
+    assert.throws(() => i.completeJob('review', {}, { corrections: { followUpDate: 'later' } }), /followUpDate 'later'/);
+    i.completeJob('review', {}, { corrections: { priority: 0, followUpDate: '2026-05-09T08:00:00Z', candidateUsers: ['u1'], candidateGroups: ['g1'] } });
+    const [created] = i.effectsOf('createTask');
+    assert.equal(created?.assignee, 'erin');
+    assert.equal(created?.priority, 0);
+    assert.equal(created?.followUpAt, '2026-05-09T08:00:00.000Z');
+    assert.deepEqual(created?.candidateUsers, ['u1']);
+    assert.deepEqual(created?.candidateGroups, ['g1']);
+  });
+
+  it('a completing transition waits for its listeners; the task completes with the variables and the actor only after the last', async () => {
+    const i = await started(review(`<zeebe:assignmentDefinition candidateGroups="clerks"/>${listeners('completing|l.check', 'completing|l.audit')}`));
+    const id = i.token('review').id;
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'completing', action: 'complete', taskId: 42, task, variables: { approved: true }, actor: 'clerk' });
+    assert.equal(i.status, 'active');
+    assert.equal(i.variables['approved'], undefined, 'the completion variables wait for the listeners');
+    const check = i.effectsOf('createJob')[0]!;
+    assert.equal(check.headers['io.camunda.zeebe:action'], 'complete');
+    assert.equal(check.headers['io.camunda.zeebe:userTaskKey'], '42');
+    assert.throws(() => i.send({ type: 'taskTransition', elementInstance: id, event: 'completing', action: 'complete', taskId: 42, task, actor: 'x' }), /waits for its task listeners \(completing\)/);
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('createJob')[1]!.listener, { event: 'completing', index: 1, round: 1 });
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('updateTask'), [{ type: 'updateTask', elementInstance: id, changes: {}, completedBy: 'clerk' }]);
+    assertFields(i.events.find((e) => e.type === 'task.completed')?.data, { variables: { approved: true }, by: 'clerk' });
+    assert.equal(i.status, 'completed');
+    assert.equal(i.variables['approved'], true);
+  });
+
+  it('a denied completion leaves the task open as it was, with the reason; the next transition is a new round', async () => {
+    const i = await started(review(listeners('completing|l.check')));
+    const id = i.token('review').id;
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'completing', action: 'complete', taskId: 7, task, variables: { ok: true }, actor: 'clerk' });
+    i.completeJob('review', {}, { denied: true, deniedReason: 'missing signature', corrections: { priority: 99 } });
+    assert.equal(i.token('review').wait, 'task');
+    assert.deepEqual(i.token('review').taskDenied, { event: 'completing', reason: 'missing signature' });
+    assertFields(i.events.find((e) => e.type === 'task.denied')?.data, { taskId: 7, event: 'completing', action: 'complete', reason: 'missing signature', by: 'clerk' });
+    assert.deepEqual(i.effectsOf('updateTask'), [], 'nothing applied');
+    assert.equal(i.variables['ok'], undefined);
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'completing', action: 'complete', taskId: 7, task, actor: null });
+    assert.equal(i.token('review').taskDenied, undefined, 'a new transition clears the last denial');
+    assert.deepEqual(i.effectsOf('createJob')[1]!.listener, { event: 'completing', index: 0, round: 2 });
+    i.completeJob('review');
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.effectsOf('updateTask')[0]?.completedBy, null);
+  });
+
+  it('an assigning transition applies the new assignee with the corrections and names what changed', async () => {
+    const i = await started(review(listeners('assigning|l.who')));
+    const id = i.token('review').id;
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'assigning', action: 'claim', taskId: 3, task, assignee: 'gina', actor: 'gina' });
+    const job = i.effectsOf('createJob')[0]!;
+    assert.equal(job.headers['io.camunda.zeebe:action'], 'claim');
+    assert.equal(job.headers['io.camunda.zeebe:assignee'], 'gina');
+    assert.equal(job.headers['io.camunda.zeebe:changedAttributes'], '["assignee"]');
+    i.completeJob('review', {}, { corrections: { candidateGroups: ['seniors'] } });
+    assert.deepEqual(i.effectsOf('updateTask'), [{ type: 'updateTask', elementInstance: id, changes: { assignee: 'gina', candidateGroups: ['seniors'] } }]);
+    assertFields(i.events.find((e) => e.type === 'task.assigned')?.data, { taskId: 3, assignee: 'gina', previousAssignee: null, action: 'claim', by: 'gina' });
+    assert.equal(i.token('review').wait, 'task', 'still open: assigning does not complete it');
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'assigning', action: 'unclaim', taskId: 3, task: { ...task, assignee: 'gina' }, assignee: null, actor: 'gina' });
+    i.completeJob('review', {}, { corrections: { assignee: '' } });
+    assert.deepEqual(i.effectsOf('updateTask')[1]?.changes, { assignee: null });
+  });
+
+  it('a process assignee on a task with assigning listeners is offered unassigned, then assigned through them', async () => {
+    const i = await started(review(`<zeebe:assignmentDefinition assignee="erin"/>${listeners('assigning|l.who')}`));
+    assert.equal(i.effectsOf('createTask')[0]?.assignee, null);
+    const job = i.effectsOf('createJob')[0]!;
+    assert.equal(job.headers['io.camunda.zeebe:action'], 'assign');
+    assert.equal(job.headers['io.camunda.zeebe:assignee'], 'erin');
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('updateTask')[0]?.changes, { assignee: 'erin' });
+  });
+
+  it('a job type that does not evaluate is an incident on the task; resolving it runs the transition again from the first listener', async () => {
+    const i = await started(review(listeners('creating|l.first', 'creating|= kind')));
+    i.completeJob('review', {}, { corrections: { priority: 10 } });
+    const incident = i.effectsOf('incident')[0];
+    assert.equal(incident?.elementId, 'review');
+    assert.equal(incident?.kind, 'configuration');
+    assert.match(incident!.message, /creating task listener 2 of review has an empty job type/);
+    assert.equal(i.token('review').wait, 'incident');
+    i.variables = { kind: 'l.second' };
+    i.send({ type: 'resolveIncident', elementInstance: i.token('review').id });
+    const jobs = i.effectsOf('createJob');
+    assert.equal(jobs.at(-1)!.jobType, 'l.first', 'from the first listener again');
+    assert.equal(jobs.at(-1)!.headers['io.camunda.zeebe:priority'], '50', 'with the task as first requested');
+  });
+
+  it('an inline handler lets the listener through inside the step; one that sets variables or fails is an incident', async () => {
+    const ok = await started(review(listeners('creating|inline.ok')), {}, { inline: { 'inline.ok': () => undefined } });
+    assert.equal(ok.effectsOf('createTask').length, 1);
+    assert.equal(ok.effectsOf('createJob').length, 0);
+    const sets = await started(review(listeners('creating|inline.sets')), {}, { inline: { 'inline.sets': () => ({ x: 1 }) } });
+    assert.match(sets.effectsOf('incident')[0]!.message, /set variables; a user task listener cannot/);
+    const fails = await started(review(listeners('creating|inline.fails')), {}, { inline: { 'inline.fails': () => { throw new Error('boom'); } } });
+    assert.equal(fails.effectsOf('incident')[0]!.message, "task listener handler 'inline.fails' failed: boom");
+    assert.equal(fails.effectsOf('incident')[0]!.kind, 'handler');
+  });
+
+  it('a job result is refused on a job that is not a task listener', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('t', 'w.t')}<endEvent id="e"/>`, 's -> t; t -> e'));
+    assert.throws(() => i.completeJob('t', {}, { denied: true }), /only for a user task listener/);
+  });
+});
+
+const catchEvent = (id: string, condition: string, filter?: Parameters<typeof conditional>[1]) => `<intermediateCatchEvent id="${id}">${conditional(condition, filter)}</intermediateCatchEvent>`;
+
+describe('runtime: conditional events', () => {
+  it('a catch event passes at once when its condition holds, else waits for a change that makes it hold', async () => {
+    const xml = bpmn('p', `<startEvent id="s"/>${catchEvent('ready', '= stock >= amount')}${userTask('ship')}<endEvent id="e"/>`, 's -> ready; ready -> ship; ship -> e');
+    const at = await started(xml, { stock: 5, amount: 3 });
+    assert.deepEqual(at.waiting(), ['ship']);
+    assert.equal(at.state?.conditions, undefined, 'nothing listens any more');
+    const waits = await started(xml, { stock: 1, amount: 3 });
+    assert.deepEqual(waits.waiting(), ['ready']);
+    assert.equal(waits.token('ready').wait, 'conditional');
+    waits.send({ type: 'setVariables', variables: { stock: 2 } });
+    assert.deepEqual(waits.waiting(), ['ready']);
+    waits.send({ type: 'setVariables', variables: { stock: 4 } });
+    assert.deepEqual(waits.waiting(), ['ship']);
+    assert.deepEqual(waits.trace('condition.triggered'), ['condition.triggered:ready']);
+    assertFields(waits.events.find((e) => e.type === 'condition.triggered')?.data, { catchElementId: 'ready' });
+  });
+
+  it('a filter on variable names or events leaves other changes out', async () => {
+    const byName = await started(bpmn('p', `<startEvent id="s"/>${catchEvent('c', '= ok = true or other = true', { variableNames: 'ok' })}<endEvent id="e"/>`, 's -> c; c -> e'));
+    byName.send({ type: 'setVariables', variables: { other: true } });
+    assert.deepEqual(byName.waiting(), ['c'], 'a change of another variable is not looked at');
+    byName.send({ type: 'setVariables', variables: { ok: false } });
+    assert.equal(byName.status, 'completed', 'a change of ok makes it look again, and other holds');
+
+    const onUpdate = await started(bpmn('p', `<startEvent id="s"/>${catchEvent('c', '= n > 1', { variableEvents: 'update' })}<endEvent id="e"/>`, 's -> c; c -> e'));
+    onUpdate.send({ type: 'setVariables', variables: { n: 5 } });
+    assert.deepEqual(onUpdate.waiting(), ['c'], 'creating n is not an update');
+    onUpdate.send({ type: 'setVariables', variables: { n: 6 } });
+    assert.equal(onUpdate.status, 'completed');
+
+    const onCreate = await started(bpmn('p', `<startEvent id="s"/>${catchEvent('c', '= n > 1', { variableEvents: 'create' })}<endEvent id="e"/>`, 's -> c; c -> e'), { n: 0 });
+    onCreate.send({ type: 'setVariables', variables: { n: 6 } });
+    assert.deepEqual(onCreate.waiting(), ['c'], 'updating n is not a creation');
+  });
+
+  it('an interrupting boundary event ends the activity when its condition becomes true; a non-interrupting one fires each time it becomes true again', async () => {
+    const interrupting = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<boundaryEvent id="late" attachedToRef="work">${conditional('= late = true')}</boundaryEvent><endEvent id="e"/><endEvent id="e2"/>`,
+      's -> work; work -> e; late -> e2'));
+    interrupting.send({ type: 'setVariables', variables: { late: true } });
+    assert.equal(interrupting.status, 'completed');
+    assert.deepEqual(interrupting.trace().slice(-8), ['variables.updated', 'condition.triggered:work', 'element.terminated:work', 'element.activated:late', 'element.completed:late', 'element.activated:e2', 'element.completed:e2', 'process.completed']);
+    assert.deepEqual(interrupting.effectsOf('cancelWaits').map((e) => e.elementInstance), [interrupting.events.find((e) => e.elementId === 'work')!.elementInstance]);
+
+    const repeating = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<boundaryEvent id="remind" attachedToRef="work" cancelActivity="false">${conditional('= n > 2')}</boundaryEvent>${userTask('note')}<endEvent id="e"/>`,
+      's -> work; work -> e; remind -> note'), { n: 0 });
+    repeating.send({ type: 'setVariables', variables: { n: 3 } });
+    repeating.send({ type: 'setVariables', variables: { n: 4 } });
+    assert.deepEqual(repeating.waiting(), ['note', 'work'], 'still true: no second firing');
+    repeating.send({ type: 'setVariables', variables: { n: 0 } });
+    repeating.send({ type: 'setVariables', variables: { n: 9 } });
+    assert.deepEqual(repeating.waiting(), ['note', 'note', 'work'], 'false then true again: fires again');
+  });
+
+  it('an event sub-process with a conditional start interrupts its scope when the condition becomes true', async () => {
+    const esp = subProcess('esp', `<startEvent id="es">${conditional('= stop = true')}</startEvent>${userTask('handle')}<endEvent id="ee"/>`, 'es -> handle; handle -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<endEvent id="e"/>${esp}`, 's -> work; work -> e'));
+    i.send({ type: 'setVariables', variables: { stop: true } });
+    assert.deepEqual(i.waiting(), ['handle']);
+    i.completeTask('handle');
+    assert.equal(i.status, 'completed');
+  });
+
+  it('a condition that fails to evaluate is an incident naming the event; resolving it evaluates again', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${catchEvent('c', '= nosuchfn(1) > 0')}<endEvent id="e"/>`, 's -> c; c -> e'));
+    const [incident] = i.effectsOf('incident');
+    assert.equal(incident?.elementId, 'c');
+    assert.equal(incident?.kind, 'expression');
+    assert.match(incident!.message, /^conditional event condition of c could not be evaluated: .*nosuchfn/);
+    assert.equal(i.status, 'active');
+    i.send({ type: 'resolveIncident', elementInstance: i.token('c').id });
+    assert.equal(i.effectsOf('incident').length, 2, 'evaluated again, and it still fails');
+  });
+
+  it('a boundary condition that fails is an incident on the activity; resolving it evaluates again, and what ends the activity drops it', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<boundaryEvent id="late" attachedToRef="work">${conditional('= if x then nosuchfn(1) else false')}</boundaryEvent><endEvent id="e"/><endEvent id="e2"/>`,
+      's -> work; work -> e; late -> e2'), { x: false });
+    assert.deepEqual(i.effectsOf('incident'), []);
+    i.send({ type: 'setVariables', variables: { x: true } });
+    const [incident] = i.effectsOf('incident');
+    assert.equal(incident?.elementId, 'late');
+    assert.equal(incident?.elementInstance, i.token('work').id, 'raised on the activity that owns the event');
+    i.send({ type: 'setVariables', variables: { x: false } });
+    assert.equal(i.effectsOf('incident').length, 1, 'a failed condition is not evaluated again until resolved');
+    i.send({ type: 'resolveIncident', elementInstance: i.token('work').id });
+    assert.deepEqual(i.effectsOf('resolveIncidents').map((e) => e.elementInstance), [i.token('work').id]);
+    assert.equal(i.effectsOf('incident').length, 1, 'evaluated again: false now, no new incident');
+    assert.equal(i.token('work').wait, 'task', 'the task still waits');
+    i.completeTask('work');
+    assert.equal(i.status, 'completed');
+    assert.ok(!i.activated().includes('e2'));
+  });
+
+  it('after an event-based gateway the first condition to hold wins and the other events are withdrawn', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/><eventBasedGateway id="g"/>${catchEvent('a', '= pick = "a"')}${catchEvent('b', '= pick = "b"')}<endEvent id="ea"/><endEvent id="eb"/>`,
+      's -> g; g -> a; g -> b; a -> ea; b -> eb'));
+    assert.deepEqual(i.waiting(), ['g']);
+    i.send({ type: 'setVariables', variables: { pick: 'b' } });
+    assert.equal(i.status, 'completed');
+    assert.ok(i.activated().includes('eb'));
+    assert.ok(!i.activated().includes('ea'));
+    assert.equal(i.state?.conditions, undefined);
+  });
+});
