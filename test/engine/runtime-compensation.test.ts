@@ -125,6 +125,34 @@ describe('runtime: compensation', () => {
     assert.equal(i.status, 'completed');
   });
 
+  it('inside a multi-instance sub-process each instance\'s records carry its item; a record without locals clears the last one\'s', async () => {
+    const per = `<subProcess id="per"><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics>
+      <startEvent id="ps"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}<endEvent id="pe"/><sequenceFlow id="q1" sourceRef="ps" targetRef="book"/><sequenceFlow id="q2" sourceRef="book" targetRef="pe"/></subProcess>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('first', 'c.first')}${compensation('first', 'c.unfirst')}${per}${compensateThrow('undo')}<endEvent id="e"/>`, 's -> first; first -> per; per -> undo; undo -> e'), { items: ['x', 'y'] });
+    i.completeJob('first');
+    i.completeJob('book');
+    i.completeJob('book');
+    assert.deepEqual(i.waiting(), ['c.unbook', 'undo']);
+    assert.deepEqual(i.token('undo').vars, { item: 'y', loopCounter: 2 });
+    i.completeJob('c.unbook');
+    assert.deepEqual(i.token('undo').vars, { item: 'x', loopCounter: 1 });
+    i.completeJob('c.unbook');
+    assert.deepEqual(i.waiting(), ['c.unfirst', 'undo']);
+    assert.equal(i.token('undo').vars, undefined, 'the handler of an activity outside the instances sees no item');
+    i.completeJob('c.unfirst');
+    assert.equal(i.status, 'completed');
+  });
+
+  it('a compensation throw in an event sub-process reaches the activities of the scope it belongs to', async () => {
+    const esp = subProcess('esp', `<startEvent id="es" isInterrupting="false"><messageEventDefinition messageRef="m"/></startEvent>${compensateThrow('undo')}<endEvent id="ee"/>`, 'es -> undo; undo -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('book', 'c.book')}${compensation('book', 'c.unbook')}${userTask('wait')}<endEvent id="e"/>${esp}`, 's -> book; book -> wait; wait -> e', '<message id="m" name="undo"/>'));
+    i.completeJob('book');
+    i.triggerScope('message', 'es', i.root());
+    assert.deepEqual(i.waiting(), ['c.unbook', 'undo', 'wait']);
+    i.completeJob('c.unbook');
+    assert.deepEqual(i.waiting(), ['wait']);
+  });
+
   it('a cancelled sub-process is never compensated: its records go with it', async () => {
     const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${job('b', 'c.b')}<endEvent id="se"/>`, 'ss -> a; a -> b; b -> se');
     const i = await started(bpmn('p', `<startEvent id="s"/>${inner}<boundaryEvent id="oops" attachedToRef="sub">${errorRef('err')}</boundaryEvent>${compensateThrow('undo')}<endEvent id="e"/><endEvent id="e2"/>`,
@@ -140,8 +168,8 @@ describe('runtime: compensation', () => {
   it('a cancel end event ends the rest of the transaction, undoes what completed in it, then leaves through the cancel boundary', async () => {
     const tx = `<transaction id="tx"><startEvent id="ts"/><parallelGateway id="f"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${userTask('w')}<endEvent id="abort"><cancelEventDefinition/></endEvent>
       <sequenceFlow id="t1" sourceRef="ts" targetRef="f"/><sequenceFlow id="t2" sourceRef="f" targetRef="a"/><sequenceFlow id="t3" sourceRef="f" targetRef="w"/><sequenceFlow id="t4" sourceRef="a" targetRef="abort"/></transaction>`;
-    const i = await started(bpmn('p', `<startEvent id="s"/>${tx}<boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent><endEvent id="done"/><endEvent id="undone"/>`,
-      's -> tx; tx -> done; cancelled -> undone'));
+    const i = await started(bpmn('p', `<startEvent id="s"/>${tx}<boundaryEvent id="failed" attachedToRef="tx"><errorEventDefinition/></boundaryEvent><boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent><endEvent id="done"/><endEvent id="undone"/><endEvent id="broken"/>`,
+      's -> tx; tx -> done; cancelled -> undone; failed -> broken'));
     assert.deepEqual(i.waiting(), ['a', 'w']);
     i.completeJob('a');
     assert.deepEqual(i.waiting(), ['abort', 'c.undoA'], 'the user task is ended; the handler runs');
@@ -151,6 +179,8 @@ describe('runtime: compensation', () => {
     assert.equal(i.status, 'completed');
     assert.ok(i.activated().includes('cancelled'));
     assert.ok(!i.activated().includes('done'));
+    assert.ok(!i.activated().includes('failed'), 'left through the cancel boundary, not the error boundary listed before it');
+    assert.ok(i.trace().includes('element.terminated:tx'));
     assert.deepEqual(i.trace('element.completed').slice(-3), ['element.completed:abort', 'element.completed:cancelled', 'element.completed:undone']);
   });
 });

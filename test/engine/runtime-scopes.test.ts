@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bpmn, escapeXml, ioMapping, job, subProcess, userTask } from './bpmn.js';
+import { bpmn, escapeXml, ioMapping, job, subProcess, timer, userTask } from './bpmn.js';
 import { PureInstance, assertFields, compile, started } from './pure-instance.js';
 
 describe('runtime: multi-instance details', () => {
@@ -182,6 +182,48 @@ describe('runtime: execution listeners', () => {
     i.send({ type: 'setVariables', variables: { next: 'l.b' } });
     i.send({ type: 'resolveIncident', elementInstance: i.token('t').id });
     assert.deepEqual(i.effectsOf('createJob').map((j) => j.jobType), ['l.a', 'l.a']);
+  });
+
+  it('end listeners start once the element\'s boundary events are withdrawn; a multi-instance instance\'s output waits for its end listener', async () => {
+    const t = userTask('work', listeners('end|l.end'));
+    const i = await started(bpmn('p', `<startEvent id="s"/>${t}<boundaryEvent id="late" attachedToRef="work">${timer('timeDuration', 'P1D')}</boundaryEvent><endEvent id="e"/><endEvent id="e2"/>`, 's -> work; work -> e; late -> e2'));
+    const work = i.token('work').id;
+    i.completeTask('work', { ok: true });
+    assert.deepEqual(i.last!.effects.map((e) => e.type), ['cancelWaits', 'createJob'], 'the timer is withdrawn before the end listener\'s job');
+    assert.deepEqual(i.last!.effects[0], { type: 'cancelWaits', elementInstance: work });
+    i.completeJob('work');
+    assert.equal(i.status, 'completed');
+
+    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="w"/>${listeners('end|l.end')}</extensionElements><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item" outputCollection="out" outputElement="= result"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const m = await started(bpmn('p', `<startEvent id="s"/>${mi}<endEvent id="e"/>`, 's -> w; w -> e'), { items: [1] });
+    m.completeJob('w', { result: 'A' });
+    assert.equal(m.status, 'active');
+    m.completeJob('w');
+    assert.equal(m.status, 'completed');
+    assert.deepEqual(m.variables['out'], ['A']);
+  });
+
+  it('a listener job type whose expression fails is an expression incident naming the listener', async () => {
+    const t = job('t', 'w.t', listeners('start|l.a', 'end|= nosuchfn(1)'));
+    const i = await started(bpmn('p', `<startEvent id="s"/>${t}<endEvent id="e"/>`, 's -> t; t -> e'));
+    i.completeJob('t');
+    i.completeJob('t');
+    const [incident] = i.effectsOf('incident');
+    assert.equal(incident?.kind, 'expression');
+    assert.match(incident!.message, /end listener job type/);
+    assert.match(incident!.message, /nosuchfn/);
+  });
+
+  it('a task listener job cannot throw a BPMN error', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('review', '<zeebe:userTask/><zeebe:taskListeners><zeebe:taskListener eventType="creating" type="l.c"/></zeebe:taskListeners>')}<endEvent id="e"/>`, 's -> review; review -> e'));
+    assert.throws(() => i.jobError('review', 'X'), (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_VALIDATION' && /waits for a user task listener job; a task listener cannot throw a BPMN error/.test(e.message));
+  });
+
+  it('a listener job carries the element\'s headers', async () => {
+    const t = job('t', 'w.t', `${listeners('start|l.s')}<zeebe:taskHeaders><zeebe:header key="k" value="v"/></zeebe:taskHeaders>`);
+    const i = await started(bpmn('p', `<startEvent id="s"/>${t}<endEvent id="e"/>`, 's -> t; t -> e'));
+    assert.deepEqual(i.effectsOf('createJob')[0]?.headers, { k: 'v' });
+    assertFields(i.data('job.created', 't'), { jobType: 'l.s', retries: 3, listener: 'start', listenerIndex: 0 });
   });
 
   it('an inline listener handler runs within the step; a failing one is an incident', async () => {
