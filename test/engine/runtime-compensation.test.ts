@@ -436,6 +436,54 @@ describe('runtime: conditional events', () => {
     assert.ok(!i.activated().includes('e2'));
   });
 
+  it('only a change the condition can see makes it be evaluated again: a local of another scope does not', async () => {
+    const side = subProcess('side', `<startEvent id="ss"/>${userTask('note')}<endEvent id="se"/>`, 'ss -> note; note -> se', '', `<extensionElements>${'<zeebe:ioMapping><zeebe:input source="= 0" target="notes"/></zeebe:ioMapping>'}</extensionElements>`);
+    const i = await started(bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${side}${catchEvent('late', '= now() >= date and time("2026-05-04T11:00:00Z")')}<endEvent id="e1"/><endEvent id="e2"/>`,
+      's -> f; f -> side; f -> late; side -> e1; late -> e2'));
+    assert.deepEqual(i.waiting(), ['late', 'note']);
+    i.now = new Date('2026-05-04T12:00:00Z');
+    i.send({ type: 'setVariables', variables: { notes: 1 }, elementInstance: i.token('side').id, local: true });
+    assert.deepEqual(i.waiting(), ['late', 'note'], 'the sub-process\'s local is not visible to the catch event: not evaluated');
+    i.send({ type: 'setVariables', variables: { notes: 2 }, elementInstance: i.token('side').id });
+    assert.deepEqual(i.waiting(), ['late', 'note'], 'it lives in the sub-process, so it stays there');
+    i.send({ type: 'setVariables', variables: { seen: true } });
+    assert.deepEqual(i.waiting(), ['note'], 'a process variable changed: evaluated, and now it holds');
+  });
+
+  it('a non-interrupting conditional event sub-process starts each time its condition becomes true, beside the scope', async () => {
+    const esp = subProcess('esp', `<startEvent id="es" isInterrupting="false">${conditional('= level > 2')}</startEvent>${userTask('alert')}<endEvent id="ee"/>`, 'es -> alert; alert -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<endEvent id="e"/>${esp}`, 's -> work; work -> e'), { level: 0 });
+    i.send({ type: 'setVariables', variables: { level: 3 } });
+    assert.deepEqual(i.waiting(), ['alert', 'work']);
+    i.send({ type: 'setVariables', variables: { level: 4 } });
+    assert.deepEqual(i.waiting(), ['alert', 'work']);
+    i.send({ type: 'setVariables', variables: { level: 1 } });
+    i.send({ type: 'setVariables', variables: { level: 5 } });
+    assert.deepEqual(i.waiting(), ['alert', 'alert', 'work']);
+    assert.equal(i.state?.conditions?.length, 1, 'still listening');
+  });
+
+  it('an event sub-process start condition that fails is an incident on the scope, naming the start event; it ends with the scope', async () => {
+    const esp = subProcess('esp', `<startEvent id="es">${conditional('= if x then nosuchfn(1) else false')}</startEvent>${userTask('alert')}<endEvent id="ee"/>`, 'es -> alert; alert -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<endEvent id="e"/>${esp}`, 's -> work; work -> e'), { x: false });
+    const root = i.root().id;
+    i.send({ type: 'setVariables', variables: { x: true } });
+    assert.deepEqual(i.effectsOf('incident').map((e) => [e.elementId, e.elementInstance, e.kind]), [['es', root, 'expression']]);
+    assertFields(i.data('incident.raised'), { catchElementId: 'es', kind: 'expression' });
+    assert.deepEqual(i.waiting(), ['work'], 'the process goes on');
+    assert.deepEqual(i.state?.conditions, [{ owner: root, elementId: 'es', held: false, failed: true }]);
+  });
+
+  it('an incident of a boundary condition is resolved when its activity ends', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}${userTask('next')}<boundaryEvent id="late" attachedToRef="work">${conditional('= if x then nosuchfn(1) else false')}</boundaryEvent><endEvent id="e2"/>`,
+      's -> work; work -> next; late -> e2'), { x: true });
+    const work = i.token('work').id;
+    assert.equal(i.effectsOf('incident').length, 1);
+    i.completeTask('work');
+    assert.deepEqual(i.effectsOf('resolveIncidents').map((e) => e.elementInstance), [work]);
+    assert.equal(i.state?.conditions, undefined);
+  });
+
   it('after an event-based gateway the first condition to hold wins and the other events are withdrawn', async () => {
     const i = await started(bpmn('p', `<startEvent id="s"/><eventBasedGateway id="g"/>${catchEvent('a', '= pick = "a"')}${catchEvent('b', '= pick = "b"')}<endEvent id="ea"/><endEvent id="eb"/>`,
       's -> g; g -> a; g -> b; a -> ea; b -> eb'));
