@@ -336,6 +336,29 @@ describe('runtime: user task listeners', () => {
     assert.equal(fails.effectsOf('incident')[0]!.kind, 'handler');
   });
 
+  it('a listener job\'s headers carry the task as it is: users, groups, dates, form and priority', async () => {
+    const i = await started(review(`<zeebe:formDefinition formKey="forms:r"/><zeebe:assignmentDefinition candidateUsers="u1,u2"/><zeebe:taskSchedule dueDate="2026-05-08T12:00:00Z" followUpDate="2026-05-07T12:00:00Z"/><zeebe:priorityDefinition priority="60"/>${listeners('creating|l.c')}`));
+    const { headers } = i.effectsOf('createJob')[0]!;
+    assert.deepEqual(headers, {
+      'io.camunda.zeebe:action': 'create', 'io.camunda.zeebe:candidateGroups': '[]', 'io.camunda.zeebe:candidateUsers': '["u1","u2"]', 'io.camunda.zeebe:priority': '60',
+      'io.camunda.zeebe:changedAttributes': '[]', 'io.camunda.zeebe:dueDate': '2026-05-08T12:00:00.000Z', 'io.camunda.zeebe:followUpDate': '2026-05-07T12:00:00.000Z', 'io.camunda.zeebe:formKey': 'forms:r',
+    });
+    i.completeJob('review', {}, { corrections: { dueDate: '', followUpDate: '' } });
+    const [created] = i.effectsOf('createTask');
+    assert.equal(created?.dueAt, null, 'an empty date correction clears it');
+    assert.equal(created?.followUpAt, null);
+    assert.equal(created?.formKey, 'forms:r');
+    assert.deepEqual(i.data('task.created')['corrected'], ['dueDate', 'followUpDate']);
+  });
+
+  it('a transition is refused for what is not a waiting user task', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('t', 'w.t')}<endEvent id="e"/>`, 's -> t; t -> e'));
+    assert.throws(() => i.send({ type: 'taskTransition', elementInstance: i.token('t').id, event: 'completing', action: 'complete', taskId: 1, task, actor: null }),
+      (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_CONFLICT' && e.message === `element instance ${i.token('t').id} is not waiting for a user task`);
+    assert.throws(() => i.send({ type: 'taskTransition', elementInstance: '99', event: 'completing', action: 'complete', taskId: 5, task, actor: null }),
+      (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_CONFLICT' && e.message === 'user task 5 waits for its task listeners; try again when they are done');
+  });
+
   it('a job result is refused on a job that is not a task listener', async () => {
     const i = await started(bpmn('p', `<startEvent id="s"/>${job('t', 'w.t')}<endEvent id="e"/>`, 's -> t; t -> e'));
     assert.throws(() => i.completeJob('t', {}, { denied: true }), /only for a user task listener/);
