@@ -55,6 +55,7 @@ describe('runtime: timer due times', () => {
     assert.deepEqual(computeTimer('cycle', 'R/2026-05-01T08:00[Europe/Berlin]/P1D', NOW, 'tick'), { dueAt: '2026-05-05T06:00:00.000Z', cycle: 'R/2026-05-01T08:00[Europe/Berlin]/P1D' });
     assert.deepEqual(computeTimer('cycle', 'R3/2026-05-04T08:00[Europe/Berlin]/P1D', NOW, 'tick'), { dueAt: '2026-05-05T06:00:00.000Z', cycle: 'R3/2026-05-04T08:00[Europe/Berlin]/P1D' });
     assert.deepEqual(computeTimer('cycle', 'R2/2026-05-04T08:00[Europe/Berlin]/P1D', NOW, 'tick'), { dueAt: '2026-05-05T06:00:00.000Z' }, 'the second of two fires is the last');
+    assert.equal(computeTimer('cycle', ' R/2026-05-01T08:00[Europe/Berlin]/P1D\n', NOW, 'tick').cycle, 'R/2026-05-01T08:00[Europe/Berlin]/P1D', 'kept without the whitespace around it');
     refused('cycle', 'R1/2026-05-01T08:00[Europe/Berlin]/P1D', 'has no repetitions left');
   });
 });
