@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bpmn, compensateEnd, compensateThrow, compensation, conditional, error, errorRef, escapeXml, job, subProcess, userTask } from './bpmn.js';
+import { bpmn, compensateEnd, compensateThrow, compensation, conditional, error, errorRef, escapeXml, ioMapping, job, subProcess, userTask } from './bpmn.js';
 import { assertFields, started } from './pure-instance.js';
 
 describe('runtime: compensation', () => {
@@ -22,6 +22,7 @@ describe('runtime: compensation', () => {
     i.completeJob('charge');
     assert.deepEqual(i.waiting(), ['c.refund', 'undo'], 'the last completed is undone first; the throw event waits');
     assert.equal(i.token('c.refund').scope, i.token('undo').id, 'the handler runs as a child of the throw event');
+    assert.equal(i.token('undo').wait, 'compensation');
     assert.equal(i.data('compensation.thrown', 'undo')['activityRef'], null);
     assert.equal(i.data('compensation.started')['activityId'], 'charge');
     assert.equal(i.data('compensation.started')['handlerId'], 'c.refund');
@@ -42,6 +43,7 @@ describe('runtime: compensation', () => {
     assert.deepEqual(i.waiting(), ['book']);
     assert.ok(i.trace().includes('element.completed:undo'));
     assert.ok(!i.trace().includes('compensation.started:undo'));
+    assert.equal(i.state?.compensable, undefined, 'no records: none made up');
     i.completeJob('book');
     assert.equal(i.status, 'completed');
     assert.equal(i.state?.compensable, undefined, 'the process completed: nothing left to record in');
@@ -153,29 +155,52 @@ describe('runtime: compensation', () => {
     assert.deepEqual(i.waiting(), ['wait']);
   });
 
-  it('a cancelled sub-process is never compensated: its records go with it', async () => {
+  it('a cancelled sub-process is never compensated: its records go with it, the others stay', async () => {
     const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${job('b', 'c.b')}<endEvent id="se"/>`, 'ss -> a; a -> b; b -> se');
-    const i = await started(bpmn('p', `<startEvent id="s"/>${inner}<boundaryEvent id="oops" attachedToRef="sub">${errorRef('err')}</boundaryEvent>${compensateThrow('undo')}<endEvent id="e"/><endEvent id="e2"/>`,
-      's -> sub; sub -> e2; oops -> undo; undo -> e', error('err', 'FAIL')));
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('x', 'c.x')}${compensation('x', 'c.undoX')}${inner}<boundaryEvent id="oops" attachedToRef="sub">${errorRef('err')}</boundaryEvent>${userTask('wait')}${compensateThrow('undo')}<endEvent id="e"/><endEvent id="e2"/>`,
+      's -> x; x -> sub; sub -> e2; oops -> wait; wait -> undo; undo -> e', error('err', 'FAIL')));
+    const root = i.root().id;
+    i.completeJob('x');
     i.completeJob('a');
-    assert.equal(i.state?.compensable?.length, 1);
+    assert.equal(i.state?.compensable?.length, 2);
     i.jobError('b', 'FAIL');
-    assert.equal(i.state?.compensable, undefined, 'the records of the cancelled sub-process are dropped');
-    assert.equal(i.status, 'completed', 'the throw event found nothing to undo');
-    assert.ok(!i.trace().includes('compensation.started:undo'));
+    assert.deepEqual(i.state?.compensable, [{ elementId: 'x', scope: root }], 'the records of the cancelled sub-process are dropped');
+    i.completeTask('wait');
+    assert.deepEqual(i.waiting(), ['c.undoX', 'undo'], 'only x is undone');
+    i.completeJob('c.undoX');
+    assert.equal(i.status, 'completed');
+
+    const only = await started(bpmn('p', `<startEvent id="s"/>${inner}<boundaryEvent id="oops" attachedToRef="sub">${errorRef('err')}</boundaryEvent>${userTask('wait')}<endEvent id="e2"/>`,
+      's -> sub; sub -> e2; oops -> wait', error('err', 'FAIL')));
+    only.completeJob('a');
+    only.jobError('b', 'FAIL');
+    assert.deepEqual(only.waiting(), ['wait']);
+    assert.equal(only.state?.compensable, undefined, 'no records left: none kept');
+  });
+
+  it('a handler sees only a multi-instance instance\'s locals, not those of a sub-process or of the activity\'s own input mappings', async () => {
+    const inner = subProcess('sub', `<startEvent id="ss"/>${job('a', 'c.a', ioMapping({ mine: '= 1' }))}${compensation('a', 'c.undoA')}<endEvent id="se"/>`, 'ss -> a; a -> se', '', `<extensionElements>${ioMapping({ local: '= 2' })}</extensionElements>`);
+    const i = await started(bpmn('p', `<startEvent id="s"/>${inner}${compensateThrow('undo')}<endEvent id="e"/>`, 's -> sub; sub -> undo; undo -> e'));
+    i.completeJob('a');
+    assert.deepEqual(i.state?.compensable, undefined);
+    assert.deepEqual(i.waiting(), ['c.undoA', 'undo']);
+    assert.equal(i.token('undo').vars, undefined);
+    assert.deepEqual(i.tokens().find((t) => t.elementId === 'undo'), { id: i.token('undo').id, elementId: 'undo', scope: i.root().id, wait: 'compensation', compensation: { pending: [] } });
   });
 
   it('a cancel end event ends the rest of the transaction, undoes what completed in it, then leaves through the cancel boundary', async () => {
     const tx = `<transaction id="tx"><startEvent id="ts"/><parallelGateway id="f"/>${job('a', 'c.a')}${compensation('a', 'c.undoA')}${userTask('w')}<endEvent id="abort"><cancelEventDefinition/></endEvent>
       <sequenceFlow id="t1" sourceRef="ts" targetRef="f"/><sequenceFlow id="t2" sourceRef="f" targetRef="a"/><sequenceFlow id="t3" sourceRef="f" targetRef="w"/><sequenceFlow id="t4" sourceRef="a" targetRef="abort"/></transaction>`;
-    const i = await started(bpmn('p', `<startEvent id="s"/>${tx}<boundaryEvent id="failed" attachedToRef="tx"><errorEventDefinition/></boundaryEvent><boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent><endEvent id="done"/><endEvent id="undone"/><endEvent id="broken"/>`,
-      's -> tx; tx -> done; cancelled -> undone; failed -> broken'));
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('before', 'c.before')}${compensation('before', 'c.unbefore')}${tx}<boundaryEvent id="failed" attachedToRef="tx"><errorEventDefinition/></boundaryEvent><boundaryEvent id="cancelled" attachedToRef="tx"><cancelEventDefinition/></boundaryEvent><endEvent id="done"/><endEvent id="undone"/><endEvent id="broken"/>`,
+      's -> before; before -> tx; tx -> done; cancelled -> undone; failed -> broken'));
+    i.completeJob('before');
     assert.deepEqual(i.waiting(), ['a', 'w']);
     i.completeJob('a');
     assert.deepEqual(i.waiting(), ['abort', 'c.undoA'], 'the user task is ended; the handler runs');
     assert.ok(i.effectsOf('cancelWaits').some((e) => e.elementInstance !== undefined));
     assert.equal(i.data('transaction.cancelled')['transaction'], 'tx');
     i.completeJob('c.undoA');
+    assert.ok(!i.activated().includes('c.unbefore'), 'what completed before the transaction is not undone by its cancellation');
     assert.equal(i.status, 'completed');
     assert.ok(i.activated().includes('cancelled'));
     assert.ok(!i.activated().includes('done'));
