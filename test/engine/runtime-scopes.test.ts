@@ -226,6 +226,45 @@ describe('runtime: execution listeners', () => {
     assertFields(i.data('job.created', 't'), { jobType: 'l.s', retries: 3, listener: 'start', listenerIndex: 0 });
   });
 
+  it('a listener\'s own header wins over the element\'s of the same key; an inline listener handler sees the variables, headers and element', async () => {
+    const xml = (type: string) => bpmn('p', `<startEvent id="s"/><serviceTask id="t"><extensionElements><zeebe:taskDefinition type="w.t"/><zeebe:taskHeaders><zeebe:header key="from" value="task"/><zeebe:header key="shared" value="task"/></zeebe:taskHeaders>
+      <zeebe:executionListeners><zeebe:executionListener eventType="start" type="${type}"><zeebe:taskHeaders><zeebe:header key="shared" value="listener"/></zeebe:taskHeaders></zeebe:executionListener></zeebe:executionListeners></extensionElements></serviceTask><endEvent id="e"/>`, 's -> t; t -> e');
+    const i = await started(xml('l.s'), { a: 1 });
+    assert.deepEqual(i.effectsOf('createJob')[0]?.headers, { from: 'task', shared: 'listener' });
+    const seen: unknown[] = [];
+    const inline = await started(xml('inline.l'), { a: 1 }, { inline: { 'inline.l': (input) => { seen.push(input); return undefined; } } });
+    assert.deepEqual(seen, [{ variables: { a: 1 }, headers: { from: 'task', shared: 'listener' }, elementId: 't' }]);
+    assert.deepEqual(inline.effectsOf('createJob').map((j) => j.jobType), ['w.t']);
+  });
+
+  it('cancelling the instance withdraws a listener\'s job', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('t', 'w.t', listeners('start|l.s'))}<endEvent id="e"/>`, 's -> t; t -> e'));
+    const t = i.token('t').id;
+    i.send({ type: 'cancel' });
+    assert.deepEqual(i.effectsOf('cancelWaits').map((e) => e.elementInstance), [t]);
+  });
+
+  it('a catch event after an event-based gateway with a start listener keeps the message\'s variables', async () => {
+    const b = await started(bpmn('p', `<startEvent id="s"/><eventBasedGateway id="gw"/><intermediateCatchEvent id="ask"><extensionElements>${listeners('start|l.b')}</extensionElements><messageEventDefinition messageRef="m"/></intermediateCatchEvent><intermediateCatchEvent id="late">${timer('timeDuration', 'P1D')}</intermediateCatchEvent>${userTask('answer')}<endEvent id="e"/>`,
+      's -> gw; gw -> ask; gw -> late; ask -> answer; late -> e', '<message id="m" name="ask"/>'));
+    b.trigger('message', 'ask', 'gw', { question: 'why' });
+    b.completeJob('ask');
+    assert.deepEqual(b.waiting(), ['answer']);
+    assert.equal(b.variables['question'], 'why', 'the message\'s variables, kept while the start listener ran');
+
+  });
+
+  it('a multi-instance instance\'s output element sees its job\'s unmapped variables after its end listener', async () => {
+    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="w"/>${ioMapping({}, { kept: '= raw + "!"' })}${listeners('end|l.end')}</extensionElements><multiInstanceLoopCharacteristics isSequential="true"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item" outputCollection="out" outputElement="= raw"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${mi}<endEvent id="e"/>`, 's -> w; w -> e'), { items: [1] });
+    i.completeJob('w', { raw: 'A' });
+    i.completeJob('w');
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.variables['out'], ['A']);
+    assert.equal(i.variables['raw'], undefined, 'only the output mapping reaches the process');
+    assert.equal(i.variables['kept'], 'A!');
+  });
+
   it('an inline listener handler runs within the step; a failing one is an incident', async () => {
     const t = job('t', 'w.t', listeners('start|inline.l'));
     const ok = await started(bpmn('p', `<startEvent id="s"/>${t}<endEvent id="e"/>`, 's -> t; t -> e'), {}, { inline: { 'inline.l': () => ({ x: 1 }) } });
