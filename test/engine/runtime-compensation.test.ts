@@ -243,6 +243,8 @@ describe('runtime: user task listeners', () => {
     assert.deepEqual(JSON.parse(second.headers['io.camunda.zeebe:changedAttributes']!), ['assignee', 'dueDate', 'priority']);
     i.completeJob('review');
     const [created] = i.effectsOf('createTask');
+    assert.equal(created?.name, 'review');
+    assert.equal(created?.elementId, 'review');
     assert.equal(created?.assignee, 'dana');
     assert.equal(created?.priority, 80);
     assert.equal(created?.dueAt, '2026-05-10T12:00:00.000Z');
@@ -269,6 +271,7 @@ describe('runtime: user task listeners', () => {
     assert.equal(created?.followUpAt, '2026-05-09T08:00:00.000Z');
     assert.deepEqual(created?.candidateUsers, ['u1']);
     assert.deepEqual(created?.candidateGroups, ['g1']);
+    assert.deepEqual(i.data('task.created')['corrected'], ['candidateGroups', 'candidateUsers', 'followUpDate', 'priority'], 'by Camunda\'s attribute names');
   });
 
   it('a completing transition waits for its listeners; the task completes with the variables and the actor only after the last', async () => {
@@ -327,7 +330,9 @@ describe('runtime: user task listeners', () => {
 
   it('a process assignee on a task with assigning listeners is offered unassigned, then assigned through them', async () => {
     const i = await started(review(`<zeebe:assignmentDefinition assignee="erin"/>${listeners('assigning|l.who')}`));
+    assert.equal(i.effectsOf('createTask').length, 1, 'offered once');
     assert.equal(i.effectsOf('createTask')[0]?.assignee, null);
+    assert.deepEqual(i.data('task.created')['corrected'], [], 'no listener corrected anything');
     const job = i.effectsOf('createJob')[0]!;
     assert.equal(job.headers['io.camunda.zeebe:action'], 'assign');
     assert.equal(job.headers['io.camunda.zeebe:assignee'], 'erin');
@@ -346,7 +351,7 @@ describe('runtime: user task listeners', () => {
     i.variables = { kind: 'l.second' };
     i.send({ type: 'resolveIncident', elementInstance: i.token('review').id });
     const jobs = i.effectsOf('createJob');
-    assert.equal(jobs.at(-1)!.jobType, 'l.first', 'from the first listener again');
+    assert.deepEqual(jobs.map((j) => j.jobType), ['l.first', 'l.first'], 'from the first listener again');
     assert.equal(jobs.at(-1)!.headers['io.camunda.zeebe:priority'], '50', 'with the task as first requested');
   });
 
@@ -382,6 +387,53 @@ describe('runtime: user task listeners', () => {
       (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_CONFLICT' && e.message === `element instance ${i.token('t').id} is not waiting for a user task`);
     assert.throws(() => i.send({ type: 'taskTransition', elementInstance: '99', event: 'completing', action: 'complete', taskId: 5, task, actor: null }),
       (e: Error & { code?: string }) => e.code === 'GOVFLOW_ERR_CONFLICT' && e.message === 'user task 5 waits for its task listeners; try again when they are done');
+  });
+
+  it('creating and assigning listeners with a process assignee: offered once, unassigned, after the creating ones; then assigned', async () => {
+    const i = await started(review(`<zeebe:assignmentDefinition assignee="erin"/>${listeners('creating|l.c', 'assigning|l.a')}`));
+    assert.deepEqual(i.effectsOf('createTask'), []);
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('createTask').map((t) => t.assignee), [null]);
+    assert.deepEqual(i.effectsOf('createJob').map((j) => [j.jobType, j.headers['io.camunda.zeebe:action']]), [['l.c', 'create'], ['l.a', 'assign']]);
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('updateTask').map((u) => u.changes), [{ assignee: 'erin' }]);
+  });
+
+  it('listener jobs are logged with their event, index and result; a completing transition keeps the assignee; priority 100 is allowed', async () => {
+    const i = await started(review(listeners('creating|l.c', 'completing|l.done')));
+    assertFields(i.data('job.created', 'review'), { jobType: 'l.c', retries: 3, listener: 'creating', listenerIndex: 0 });
+    i.completeJob('review', {}, { corrections: { priority: 100 } });
+    assertFields(i.data('job.completed', 'review'), { variables: {}, listener: 'creating', result: { corrections: { priority: 100 } } });
+    assert.equal(i.effectsOf('createTask')[0]?.priority, 100);
+    const id = i.token('review').id;
+    i.send({ type: 'taskTransition', elementInstance: id, event: 'completing', action: 'complete', taskId: 8, task: { ...task, assignee: 'gina' }, actor: 'gina' });
+    i.completeJob('review');
+    assert.deepEqual(i.effectsOf('updateTask'), [{ type: 'updateTask', elementInstance: id, changes: {}, completedBy: 'gina' }], 'completing changes no attribute');
+  });
+
+  it('a listener job type whose expression fails is an expression incident naming the listener; an inline handler gets the task\'s context and may return nothing or an empty object', async () => {
+    const bad = await started(review(listeners('creating|= nosuchfn(1)')));
+    const [incident] = bad.effectsOf('incident');
+    assert.equal(incident?.kind, 'expression');
+    assert.match(incident!.message, /creating task listener job type/);
+    const seen: unknown[] = [];
+    const ok = await started(review(listeners('creating|inline.empty')), { a: 1 }, { inline: { 'inline.empty': (input) => { seen.push(input); return {}; } } });
+    assert.deepEqual(ok.effectsOf('incident'), []);
+    assert.equal(ok.effectsOf('createTask').length, 1);
+    assert.equal(seen.length, 1);
+    const input = seen[0] as { variables: unknown; headers: Record<string, string>; elementId: string };
+    assert.deepEqual(input.variables, { a: 1 });
+    assert.equal(input.elementId, 'review');
+    assert.equal(input.headers['io.camunda.zeebe:action'], 'create');
+    const sets = await started(review(listeners('creating|inline.sets')), {}, { inline: { 'inline.sets': () => ({ x: 1 }) } });
+    assert.deepEqual(sets.effectsOf('incident').map((e) => e.kind), ['handler']);
+  });
+
+  it('a listener job\'s headers leave out the dates and form a task does not have', async () => {
+    const i = await started(review(listeners('creating|l.c')));
+    assert.deepEqual(i.effectsOf('createJob')[0]?.headers, {
+      'io.camunda.zeebe:action': 'create', 'io.camunda.zeebe:candidateGroups': '[]', 'io.camunda.zeebe:candidateUsers': '[]', 'io.camunda.zeebe:priority': '50', 'io.camunda.zeebe:changedAttributes': '[]',
+    });
   });
 
   it('a job result is refused on a job that is not a task listener', async () => {
