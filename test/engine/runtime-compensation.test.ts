@@ -584,6 +584,19 @@ describe('runtime: conditional events', () => {
     assert.equal(i.state?.conditions, undefined);
   });
 
+  it('an interrupting conditional event sub-process withdraws the other conditional starts of its scope', async () => {
+    const esp = (id: string, condition: string, attrs = '') => subProcess(id, `<startEvent id="${id}_s"${attrs}>${conditional(condition)}</startEvent>${userTask(`${id}_t`)}<endEvent id="${id}_e"/>`, `${id}_s -> ${id}_t; ${id}_t -> ${id}_e`, 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<endEvent id="e"/>${esp('stop', '= stop = true')}${esp('note', '= level > 2', ' isInterrupting="false"')}`, 's -> work; work -> e'), { level: 0 });
+    const root = i.root().id;
+    assert.deepEqual(i.state?.conditions?.map((w) => w.elementId).sort(), ['note_s', 'stop_s']);
+    i.send({ type: 'setVariables', variables: { stop: true } });
+    assert.deepEqual(i.waiting(), ['stop_t']);
+    assert.deepEqual(i.state?.conditions, undefined, 'neither start listens once the scope was interrupted');
+    i.send({ type: 'setVariables', variables: { level: 5 } });
+    assert.deepEqual(i.waiting(), ['stop_t'], 'the non-interrupting one no longer fires');
+    assert.ok(i.effectsOf('cancelWaits').some((e) => e.elementInstance === root && JSON.stringify(e.elementIds) === JSON.stringify(['stop_s', 'note_s'])));
+  });
+
   it('after an event-based gateway the first condition to hold wins and the other events are withdrawn', async () => {
     const i = await started(bpmn('p', `<startEvent id="s"/><eventBasedGateway id="g"/>${catchEvent('a', '= pick = "a"')}${catchEvent('b', '= pick = "b"')}<endEvent id="ea"/><endEvent id="eb"/>`,
       's -> g; g -> a; g -> b; a -> ea; b -> eb'));
