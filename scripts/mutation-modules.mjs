@@ -9,11 +9,13 @@ export const MUTATION_MODULES = {
   },
   'engine-runtime': {
     mutate: ['src/engine/runtime/**/*.ts'],
-    // The runtime is pure (applyCommand: model, state and command in, events and effects out), so its pure tests come
-    // first: the flow rules (a second a run) and the recorded replays (twelve real histories, ~15 s). The engine's
-    // database-backed suites reach the same code through the store, at 1–2 minutes per file and mutant on this
-    // machine; add them with --tests for a slice they alone reach (timers, messages, sub-processes).
-    tests: ['test/engine/runtime-flows.test.ts', 'test/engine/replay.test.ts'],
+    // The runtime is pure (applyCommand: model, state and command in, events and effects out), so only pure tests:
+    // runtime-pure-suite.ts runs the flow rules, events and activities, compensation with task listeners and
+    // conditional events, scopes and execution listeners, and timer arithmetic in one process (~3 s; a node start
+    // per file cost more than the tests on a loaded machine), then the recorded replays (twelve real histories,
+    // ~15 s). The engine's database-backed suites reach the same code through the store, at 1–2 minutes per file
+    // and mutant on this machine.
+    tests: ['test/engine/runtime-pure-suite.ts', 'test/engine/replay.test.ts'],
   },
   'decision-tables': {
     mutate: ['src/decisions/decision-table.ts', 'src/decisions/fast-unary.ts'],
