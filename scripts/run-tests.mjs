@@ -105,7 +105,7 @@ if (args.length === 0) {
   console.log(`» each file's time goes to ${env.GOVFLOW_TEST_DURATIONS}`);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'test-files.mjs'), ...targets], { stdio: 'inherit', cwd: root, env });
+const child = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(root, 'scripts', 'test-exit-guard.mjs'), path.join(root, 'scripts', 'test-files.mjs'), ...targets], { stdio: 'inherit', cwd: root, env });
 const stop = () => pgServer?.stop();
 process.on('SIGINT', () => { child.kill('SIGINT'); });
 child.on('exit', (code) => {
