@@ -79,6 +79,28 @@ describeEachBackend('ledger sealer', (backend) => {
     assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   });
 
+  it('moves the horizon of a probing round that stops at its batch limit up to the last transaction it sealed', async () => {
+    // Six transactions; then the state a restore leaves behind (sealed events may lie above the cursor: probe).
+    for (let i = 0; i < 6; i++) await insertEvents(db, 1, 'probe');
+    await db.query('update ledger_state set probing = true');
+    const { rows } = await db.query<{ tx_id: string }>(`select tx_id::text from event_log where type = 'test.probe' order by tx_id, id`);
+    // Every one of them finished for every snapshot (another test's transaction on the server could hold xmin back).
+    await eventually('the six transactions below xmin', async () =>
+      (await db.query<{ ok: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as ok', [rows[5]!.tx_id])).rows[0]!.ok,
+    );
+    const round = await sealPending(db, { batchSize: 4, maxRounds: 1 });
+    assert.deepEqual({ sealed: round.sealed, caughtUp: round.caughtUp }, { sealed: 4, caughtUp: false });
+    // Everything before the fourth transaction is sealed, so the next probing round need not walk it again.
+    assert.equal(round.horizon, rows[3]!.tx_id);
+    const rest = await sealPending(db, { batchSize: 4, waitMs: 10_000 });
+    assert.equal(rest.caughtUp, true);
+    assert.equal((await ledgerHealth(db)).unsealed, 0);
+    // Caught up above every sealed transaction: back to plain cursor rounds.
+    assert.equal((await db.query<{ probing: boolean }>('select probing from ledger_state')).rows[0]!.probing, false);
+    const report = await verifyLedger(db);
+    assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  });
+
   it('logs a failed tick as a warning with its error, through the logger it was given', async () => {
     const broken = await freshDatabase(backend);
     const lines: Array<{ level: number; msg: string; err?: { message?: string } }> = [];
