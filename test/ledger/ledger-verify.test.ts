@@ -60,6 +60,10 @@ describeEachBackend('ledger verify', (backend) => {
     await sealPending(db, { batchSize: 16, waitMs: 10_000 });
     await publishTreeHead(db, generateSigner());
     for (const chunk of [undefined, 1, 2, 3, 16]) expectOk(await verifyLedger(db, chunk === undefined ? {} : { chunk }), { treeSize: 64, treeHeads: 1 });
+    // Stored: the complete aligned subtrees of 16 leaves and up, once each (docs/ledger.md, "Storage"); the levels
+    // below are rebuilt from the leaf hashes.
+    const { rows: perLevel } = await db.query<{ level: number; n: number }>('select level::int, count(*)::int as n from ledger_node group by level order by level');
+    assert.deepEqual(perLevel.map((r) => [r.level, r.n]), [[4, 4], [5, 2], [6, 1]]);
     const { rows: nodes } = await db.query<{ idx: number; hash: Buffer }>('select idx::int, hash from ledger_node where level = 4 order by idx');
     assert.deepEqual(nodes.map((n) => n.idx), [0, 1, 2, 3]);
     const restore = async (): Promise<void> => {
