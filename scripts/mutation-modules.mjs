@@ -4,8 +4,16 @@ export const MUTATION_MODULES = {
   ledger: {
     mutate: ['src/ledger/**/*.ts', '!src/ledger/index.ts'],
     // The proof verifiers without a database first (a second), then the database-backed files: the API's returns and
-    // refusals on one small ledger (a few seconds), tampering, the whole scenario.
-    tests: ['test/ledger/merkle-proofs.test.ts', 'test/ledger/ledger-api.test.ts', 'test/ledger/ledger-tamper.test.ts', 'test/ledger/ledger.test.ts'],
+    // refusals on one small ledger (a few seconds), verify's report and chunking (a second), the sealer's edges (a
+    // transaction in flight, a failing tick: a few seconds), tampering, the whole scenario.
+    tests: [
+      'test/ledger/merkle-proofs.test.ts',
+      'test/ledger/ledger-api.test.ts',
+      'test/ledger/ledger-verify.test.ts',
+      'test/ledger/ledger-sealer.test.ts',
+      'test/ledger/ledger-tamper.test.ts',
+      'test/ledger/ledger.test.ts',
+    ],
   },
   'engine-runtime': {
     mutate: ['src/engine/runtime/**/*.ts'],

@@ -51,6 +51,9 @@ import { insertEvents } from './support.js';
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const proofError = (message: RegExp): { code: string; message: RegExp } => ({ code: 'GOVFLOW_ERR_LEDGER_PROOF', message });
 const seal = (db: Database): Promise<unknown> => sealPending(db, { batchSize: 16, waitMs: 10_000 });
+// Background work here ticks every 10–250 ms: 15 s is ample even on a crowded machine, and a mutant that stops the
+// sealer or a guard fails the file in 15 s, not at the helper's default minute (a mutation run pays it per mutant).
+const soon = { timeoutMs: 15_000 };
 
 describeEachBackend('ledger API', (backend) => {
   let db: Database;
@@ -120,7 +123,7 @@ describeEachBackend('ledger API', (backend) => {
       fresh.stop();
       assert.equal(fresh.last, undefined);
       fresh.check();
-      await eventually('a first reading by each guard', async () => refusing.last && reporting.last && current.last);
+      await eventually('a first reading by each guard', async () => refusing.last && reporting.last && current.last, soon);
       assert.equal(refusing.last?.unsealed, 37);
       assert.deepEqual(refusing.last?.limits, { maxUnsealed: 36, maxLagSeconds: 60 });
       assert.throws(() => refusing.check(), { code: 'GOVFLOW_ERR_LEDGER_BEHIND', message: /37 events/ });
@@ -130,7 +133,7 @@ describeEachBackend('ledger API', (backend) => {
       // A stopped guard keeps its last reading; a running one follows the sealer.
       refusing.stop();
       await seal(db);
-      await eventually('the running guard to see the sealed ledger', async () => reporting.last?.unsealed === 0);
+      await eventually('the running guard to see the sealed ledger', async () => reporting.last?.unsealed === 0, soon);
       reporting.check();
       assert.equal(refusing.last?.unsealed, 37);
     } finally {
@@ -346,10 +349,10 @@ describeEachBackend('ledger API', (backend) => {
     await insertEvents(db, 5, 'ticks');
     signed.start();
     signed.start();
-    await eventually('the sealer to seal and publish', async () => (await headCount()) === heads + 1 && (await ledgerHealth(db)).unsealed === 0);
+    await eventually('the sealer to seal and publish', async () => (await headCount()) === heads + 1 && (await ledgerHealth(db)).unsealed === 0, soon);
     assert.equal((await latestTreeHead(db))?.treeSize, start + 17);
     await insertEvents(db, 2, 'grown');
-    await eventually('the sealer to seal the growth', async () => (await ledgerHealth(db)).unsealed === 0);
+    await eventually('the sealer to seal the growth', async () => (await ledgerHealth(db)).unsealed === 0, soon);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(await headCount(), heads + 1, 'no head before the interval has passed');
     await signed.stop();
@@ -365,7 +368,7 @@ describeEachBackend('ledger API', (backend) => {
     await insertEvents(db, 1, 'eager');
     eager.start();
     try {
-      await eventually('the eager sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 23);
+      await eventually('the eager sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 23, soon);
       const count = await headCount();
       await new Promise((resolve) => setTimeout(resolve, 150));
       assert.equal(await headCount(), count, 'no new head without growth');
@@ -377,7 +380,7 @@ describeEachBackend('ledger API', (backend) => {
     await insertEvents(db, 1, 'defaults');
     defaults.start();
     try {
-      await eventually('the default sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 24);
+      await eventually('the default sealer to publish', async () => (await latestTreeHead(db))?.treeSize === start + 24, soon);
       assert.equal((await latestTreeHead(db))?.origin, 'example.org/ledger');
     } finally {
       await defaults.stop();

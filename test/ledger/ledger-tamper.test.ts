@@ -50,6 +50,20 @@ describeEachBackend('ledger tamper', (backend) => {
       [head.origin, size, root, head.signedAt, signer.keyId, signer.sign(Buffer.from(checkpointBody(head)))],
     );
   };
+  // Copies leaf `from` whole into the block starting at `block`: at its 1-based place `at`, or appended.
+  const copyLeaf = async (db: Queryable, from: number, block: number, at?: number): Promise<void> => {
+    const put = (column: string, leaf: string, size: number): string =>
+      at === undefined ? `b.${column} || s.${leaf}` : `overlay(b.${column} placing s.${leaf} from ${(at - 1) * size + 1} for ${size})`;
+    await db.query(
+      `update ledger_block b
+       set event_ids = ${at === undefined ? 'b.event_ids || s.event_id' : `b.event_ids[:${at - 1}] || s.event_id || b.event_ids[${at + 1}:]`},
+           data_salts = ${put('data_salts', 'data_salt', 16)}, data_digests = ${put('data_digests', 'data_digest', 32)},
+           leaf_hashes = ${put('leaf_hashes', 'leaf_hash', 32)},
+           id_range = int8range(least(lower(b.id_range), s.event_id), upper(b.id_range))
+       from ledger_leaf s where b.first_leaf = $1 and s.leaf_index = $2`,
+      [block, from],
+    );
+  };
   const heads = '(select id from ledger_tree_head order by id limit 1)';
   const cases: Array<{
     name: string;
@@ -162,6 +176,34 @@ describeEachBackend('ledger tamper', (backend) => {
       name: "narrowing block 0's id range so that it misses event 15",
       tamper: (db, ids) => db.query('update ledger_block set id_range = int8range($1, $2) where first_leaf = 0', [ids[0], ids[15]]).then(() => undefined),
       expect: (ids) => ({ leafIndex: 15, eventId: ids[15]!, reason: "outside its block's recorded id range" }),
+    },
+    // An event sealed twice: the leaf copied whole (event id, salt, digest, leaf hash) into another place, the
+    // receiving block's id range widened to take it, so every leaf still matches its event in both passes.
+    {
+      // Leaves 0–39 and the head for 40 are untouched: only the count of sealed events against the event log tells.
+      name: 'appending a copy of leaf 5 as leaf 40 (tree size 41)',
+      tamper: async (db) => {
+        await copyLeaf(db, 5, 32);
+        await db.query('update ledger_state set tree_size = 41');
+      },
+      expect: (ids) => ({ leafIndex: 40, eventId: ids[5]!, reasonIs: 'the event is sealed more than once' }),
+    },
+    {
+      // As many leaves as events, so only the sum over the sealed ids differs: the event whose leaf was overwritten
+      // is named, not the stored tree (leaf 33's hash changed too, which the head for 40 would catch).
+      name: 'overwriting leaf 33 with a copy of leaf 5',
+      tamper: (db) => copyLeaf(db, 5, 32, 2),
+      expect: (ids) => ({ eventId: ids[33]!, reasonIs: 'an event older than the sealing horizon is not in the ledger (inserted after sealing?)' }),
+    },
+    {
+      // Twice in one block: the fast pass finds an event once per block, the precise pass finds every leaf intact,
+      // and no event lies outside its block's range. Still a failure, without a position.
+      name: 'appending a copy of leaf 35 to its own block as leaf 40 (tree size 41)',
+      tamper: async (db) => {
+        await copyLeaf(db, 35, 32);
+        await db.query('update ledger_state set tree_size = 41');
+      },
+      expect: () => ({ reasonIs: 'the fast check of the leaves failed but no single leaf could be named' }),
     },
     // The shape of the packed blocks (step 1): the leaves must tile 0 … tree size − 1 in well-formed blocks.
     {

@@ -1,0 +1,95 @@
+/**
+ * What verifyLedger reports besides ok, through src/ledger/index.ts: an empty ledger, events committed after the last
+ * seal, the steps' timings, and its chunked fetching at the edges — a tree of exactly four packed blocks (a size
+ * that is a multiple of every leaf chunk), chunks of one and two stored nodes, through a pool on PostgreSQL (the
+ * steps and chunk queries at once) and one connection on PGlite, with an altered or a missing stored node in a chunk
+ * other than the first. The scenario files verify 37 to 41 leaves in one chunk, where none of this shows.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { generateSigner, publishTreeHead, sealPending, verifyLedger, type VerifyReport } from '../../src/ledger/index.js';
+import type { Database } from '../../src/store/index.js';
+import { describeEachBackend, freshDatabase } from '../support/databases.js';
+import { insertEvents } from './support.js';
+
+describeEachBackend('ledger verify', (backend) => {
+  let db: Database;
+  before(async () => {
+    db = await freshDatabase(backend);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  const expectOk = (report: VerifyReport, fields: Partial<VerifyReport>): void => {
+    assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+    assert.equal(report.firstBad, undefined);
+    for (const [name, value] of Object.entries(fields)) assert.equal(report[name as keyof VerifyReport], value, name);
+  };
+
+  it('verifies an empty ledger', async () => {
+    expectOk(await verifyLedger(db), { treeSize: 0, pending: 0, erased: 0, treeHeads: 0 });
+    expectOk(await verifyLedger(db, { chunk: 1 }), { treeSize: 0 });
+  });
+
+  it('times each of its four steps within the whole, in seconds', async () => {
+    await insertEvents(db, 20);
+    await sealPending(db, { batchSize: 16, waitMs: 10_000 });
+    const started = performance.now();
+    const report = await verifyLedger(db);
+    const wall = (performance.now() - started) / 1000;
+    expectOk(report, { treeSize: 20 });
+    assert.ok(report.seconds > 0 && report.seconds <= wall, `${report.seconds} s reported, ${wall} s measured`);
+    // What bench-ledger prints: the steps by name. They may overlap (through a pool), but none outlasts the whole
+    // (toFixed(3) rounds each up by at most half a millisecond).
+    assert.deepEqual(Object.keys(report.phases).sort(), ['leaves', 'shape', 'tree', 'unsealed']);
+    for (const [name, seconds] of Object.entries(report.phases)) {
+      assert.ok(seconds >= 0 && seconds <= report.seconds + 0.0005, `${name}: ${seconds} s of ${report.seconds} s`);
+    }
+  });
+
+  it('counts events committed after the last seal as pending, not as a fault', async () => {
+    await insertEvents(db, 3, 'late');
+    expectOk(await verifyLedger(db), { treeSize: 20, pending: 3 });
+    await sealPending(db, { batchSize: 16, waitMs: 10_000 });
+    expectOk(await verifyLedger(db), { treeSize: 23, pending: 0 });
+  });
+
+  it('verifies four whole packed blocks a stored node or two per chunk, and names a node altered or missing in a later chunk', async () => {
+    await insertEvents(db, 64 - 23, 'more');
+    await sealPending(db, { batchSize: 16, waitMs: 10_000 });
+    await publishTreeHead(db, generateSigner());
+    for (const chunk of [undefined, 1, 2, 3, 16]) expectOk(await verifyLedger(db, chunk === undefined ? {} : { chunk }), { treeSize: 64, treeHeads: 1 });
+    // Stored: the complete aligned subtrees of 16 leaves and up, once each (docs/ledger.md, "Storage"); the levels
+    // below are rebuilt from the leaf hashes.
+    const { rows: perLevel } = await db.query<{ level: number; n: number }>('select level::int, count(*)::int as n from ledger_node group by level order by level');
+    assert.deepEqual(perLevel.map((r) => [r.level, r.n]), [[4, 4], [5, 2], [6, 1]]);
+    const { rows: nodes } = await db.query<{ idx: number; hash: Buffer }>('select idx::int, hash from ledger_node where level = 4 order by idx');
+    assert.deepEqual(nodes.map((n) => n.idx), [0, 1, 2, 3]);
+    const restore = async (): Promise<void> => {
+      await db.query('delete from ledger_node where level = 4');
+      for (const n of nodes) await db.query('insert into ledger_node (level, idx, hash) values (4, $1, $2)', [n.idx, n.hash]);
+      expectOk(await verifyLedger(db, { chunk: 1 }), { treeSize: 64 });
+    };
+    const expectNode = async (chunk: number, idx: number): Promise<void> => {
+      const report = await verifyLedger(db, { chunk });
+      assert.equal(report.ok, false);
+      assert.equal(report.firstBad?.leafIndex, idx * 16, `chunk ${chunk}: ${JSON.stringify(report.firstBad)}`);
+      assert.match(report.firstBad?.reason ?? '', new RegExp(`^stored tree node 4/${idx} \\(leaves ${idx * 16}–${idx * 16 + 15}\\) does not match`));
+    };
+    // Node 4/1 is the second chunk of one node; 4/3 the second place of the second chunk of two.
+    await db.query('update ledger_node set hash = sha256(hash) where level = 4 and idx = 1');
+    await expectNode(1, 1);
+    await expectNode(3, 1);
+    await restore();
+    await db.query('update ledger_node set hash = sha256(hash) where level = 4 and idx = 3');
+    await expectNode(2, 3);
+    await expectNode(1, 3);
+    await restore();
+    // A missing node: its chunk of one comes back empty.
+    await db.query('delete from ledger_node where level = 4 and idx = 2');
+    await expectNode(1, 2);
+    await expectNode(2, 2);
+    await restore();
+  });
+});
