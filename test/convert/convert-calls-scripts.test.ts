@@ -11,21 +11,8 @@ import fc from 'fast-check';
 import { evaluate } from 'feelin';
 import { convertCamunda7, javascriptToFeel, JuelUntranslatable, type ConvertResult } from '../../src/convert/index.js';
 import { compileBpmn, type ElementModel } from '../../src/engine/index.js';
+import { c7 } from './c7-model.js';
 
-function c7(body: string, processAttrs = ''): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
-  <bpmn:process id="p" isExecutable="true"${processAttrs}>
-    <bpmn:startEvent id="s" />
-${body}
-    <bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="task" />
-    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="e" />
-  </bpmn:process>
-</bpmn:definitions>
-`;
-}
 
 const attrText = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 const listener = (event: string, expression: string) => `<camunda:executionListener event="${event}" expression="${attrText(expression)}" />`;
@@ -218,7 +205,7 @@ describe('govflow convert: JavaScript to FEEL (property)', () => {
 
 describe('govflow convert: starter groups and tenant ids', () => {
   it('candidateStarterGroups and Users are dropped with a review row that says who can start in govflow', () => {
-    const r = convertCamunda7(c7('    <bpmn:task id="task" />', ' camunda:candidateStarterGroups="ITM-KM8,ITM-KM55" camunda:candidateStarterUsers="anna"'));
+    const r = convertCamunda7(c7('    <bpmn:task id="task" />', { processAttrs: ' camunda:candidateStarterGroups="ITM-KM8,ITM-KM55" camunda:candidateStarterUsers="anna"' }));
     assert.deepEqual(r.blocked, []);
     const rows = r.changes.filter((n) => n.attribute?.startsWith('camunda:candidateStarter'));
     assert.equal(rows.length, 2);

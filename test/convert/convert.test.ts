@@ -9,21 +9,8 @@ import { describe, it } from 'node:test';
 import { convertCamunda7, convertReport, formatReport, type ConvertResult } from '../../src/convert/index.js';
 import { compileBpmn, type ElementModel } from '../../src/engine/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
+import { c7 } from './c7-model.js';
 
-/** A Camunda 7 model: `body` inside process p, a none start event `s` → `task` (if any) → end `e` when `flow`. */
-function c7(body: string, { flow = true, processAttrs = '' } = {}): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
-  <bpmn:process id="p" isExecutable="true"${processAttrs}>
-    <bpmn:startEvent id="s" />
-${body}
-    <bpmn:endEvent id="e" />
-${flow ? '    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="task" />\n    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="e" />' : ''}
-  </bpmn:process>
-</bpmn:definitions>
-`;
-}
 
 async function compiled(result: ConvertResult, id = 'task'): Promise<ElementModel> {
   assert.deepEqual(result.blocked, [], 'nothing blocked');

@@ -137,3 +137,22 @@ export async function apiKeyFor(db: Database, spec: { roles: readonly Role[]; se
   const { key } = await identity.createApiKey({ id: `test-key-${process.pid}-${++keys}-${Date.now()}`, roles: spec.roles, ...(spec.services ? { services: spec.services } : {}) });
   return key;
 }
+
+/**
+ * GET and POST as a signed-in staff member, without following redirects; a POST carries the CSRF token of the
+ * staff home page. `at` is read on each call, so a suite can make this before its `before()` signs in.
+ */
+export function staffPages(at: () => { base: string; cookie: string }) {
+  const get = async (url: string) => {
+    const { base, cookie } = at();
+    const response = await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' });
+    return { status: response.status, text: await response.text() };
+  };
+  const post = async (url: string, fields: Record<string, string> = {}) => {
+    const { base, cookie } = at();
+    const csrf = /name="csrf" value="([^"]+)"/.exec((await get('/staff')).text)?.[1] ?? '';
+    const response = await fetch(`${base}${url}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, ...fields }), redirect: 'manual' });
+    return { status: response.status, text: await response.text() };
+  };
+  return { get, post };
+}

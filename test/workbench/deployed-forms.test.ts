@@ -17,7 +17,7 @@ import { compileBpmn } from '../../src/engine/index.js';
 import { GovflowError, loadConfig } from '../../src/kernel/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
-import { signInStaff } from '../support/sign-in.js';
+import { signInStaff, staffPages } from '../support/sign-in.js';
 
 const formTask = (process: string, formDefinition: string) =>
   bpmn(process, `<startEvent id="s"/>${userTask('review', `<zeebe:userTask/><zeebe:assignmentDefinition candidateGroups="benefits"/>${formDefinition}`)}<endEvent id="e"/>`, 's -> review; review -> e');
@@ -40,15 +40,7 @@ describeEachBackend('workbench: a form deployed with the process', (backend) => 
   let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let cookie: string;
-  const get = async (url: string) => {
-    const response = await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' });
-    return { status: response.status, text: await response.text() };
-  };
-  const post = async (url: string, fields: Record<string, string> = {}) => {
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await get('/staff')).text)?.[1] ?? '';
-    const response = await fetch(`${base}${url}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, ...fields }), redirect: 'manual' });
-    return { status: response.status, text: await response.text() };
-  };
+  const { get, post } = staffPages(() => ({ base, cookie }));
   const startWithTask = async (processKey: string) => {
     const started = await govflow.engine.startInstance(processKey, {});
     const [task] = await govflow.engine.listTasks({ instanceId: started.id });

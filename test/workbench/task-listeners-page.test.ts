@@ -11,7 +11,7 @@ import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/kernel/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
-import { signInStaff } from '../support/sign-in.js';
+import { signInStaff, staffPages } from '../support/sign-in.js';
 
 const checkedProcess = bpmn('checked-post', `<startEvent id="s"/>${userTask('sort-post', '<zeebe:userTask/><zeebe:assignmentDefinition candidateGroups="benefits"/><zeebe:taskListeners><zeebe:taskListener eventType="completing" type="post.check"/></zeebe:taskListeners>')}<endEvent id="e"/>`, 's -> sort-post; sort-post -> e');
 
@@ -21,15 +21,7 @@ describeEachBackend('workbench: a task whose completing listener checks the comp
   let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let cookie: string;
-  const get = async (url: string) => {
-    const response = await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' });
-    return { status: response.status, text: await response.text() };
-  };
-  const post = async (url: string) => {
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await get('/staff')).text)?.[1] ?? '';
-    const response = await fetch(`${base}${url}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }), redirect: 'manual' });
-    return { status: response.status, text: await response.text() };
-  };
+  const { get, post } = staffPages(() => ({ base, cookie }));
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-task-listeners-'));
