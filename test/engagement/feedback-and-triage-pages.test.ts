@@ -10,7 +10,7 @@ import { it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { engagementFigures, getReport } from '../../src/engagement/index.js';
 import { withDemoBrowser } from '../support/demo-browser.js';
-import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
+import { auditPage, followLink, SCREENSHOTS } from '../support/page-audit.js';
 import { signInCitizenInBrowser, signInStaffInBrowser } from '../support/sign-in.js';
 
 const demo = withDemoBrowser('feedback-pages');
@@ -96,7 +96,7 @@ it('triage correction, a formal complaint answered, and satisfaction feedback, w
   assert.equal((await citizen.goto(`${base}/feedback?about=report:${reportId}`))!.status(), 404, 'an open report');
   await engine.cancelInstance(instance!.id, { actor: 'pat', reason: 'fixed by the landlord' });
   await citizen.goto(`${base}/reports/${reportId}`);
-  await citizen.getByRole('link', { name: /Tell us how satisfied you are/ }).click();
+  await followLink(citizen, citizen.getByRole('link', { name: /Tell us how satisfied you are/ }));
   await check(citizen.url(), 'feedback');
   await audit.screenshot({ path: path.join(SCREENSHOTS, 'engagement-feedback.png'), fullPage: true });
   await citizen.getByRole('button', { name: 'Send feedback' }).click();

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import Parser from 'rss-parser';
 import { withDemoBrowser } from '../support/demo-browser.js';
 import { eventually } from '../support/eventually.js';
-import { auditPage, SCREENSHOTS } from '../support/page-audit.js';
+import { auditPage, followLink, SCREENSHOTS } from '../support/page-audit.js';
 import { apiKeyFor, signInStaff } from '../support/sign-in.js';
 import { startSmtp, type SmtpSink } from '../support/smtp-sink.js';
 
@@ -174,9 +174,9 @@ async function newPage(javaScript: boolean): Promise<Page> {
 async function subscribeAndLeave(page: Page, address: string, check: (what: string) => Promise<void>): Promise<void> {
   await page.goto(`${base}/updates`);
   await check('news and updates');
-  await page.getByRole('link', { name: 'Building control' }).first().click();
+  await followLink(page, page.getByRole('link', { name: 'Building control' }).first());
   await check('a department\'s updates');
-  await page.getByRole('link', { name: 'Get e-mails about Building control' }).click();
+  await followLink(page, page.getByRole('link', { name: 'Get e-mails about Building control' }));
   await check('subscribe');
   await page.getByRole('button', { name: 'Subscribe' }).click();
   assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter your e-mail address/);
@@ -215,7 +215,7 @@ async function publishInBrowser(page: Page, title: string, check: (what: string)
   await page.getByRole('button', { name: 'Publish' }).click();
   await page.getByText('Published.').waitFor();
   await check('staff: published');
-  await page.getByRole('link', { name: 'See it as citizens do' }).click();
+  await followLink(page, page.getByRole('link', { name: 'See it as citizens do' }));
   await check('a news item');
   return new URL(page.url()).pathname;
 }

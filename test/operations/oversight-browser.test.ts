@@ -9,7 +9,7 @@ import type { BrowserContext } from 'playwright-core';
 import { Notifications } from '../../src/notifications/index.js';
 import { bpmn, job } from '../engine/bpmn.js';
 import { withDemoBrowser } from '../support/demo-browser.js';
-import { auditPage } from '../support/page-audit.js';
+import { auditPage, followLink } from '../support/page-audit.js';
 import { signInStaffInBrowser } from '../support/sign-in.js';
 
 describe('operations pages in Chromium (audit events, incidents, notifications)', () => {
@@ -68,7 +68,7 @@ describe('operations pages in Chromium (audit events, incidents, notifications)'
     await page.getByRole('button', { name: `Resend notification ${notification}` }).click();
     assert.match(await page.locator('.govuk-notification-banner').innerText(), new RegExp(`Notification ${notification} was queued`));
     await auditPage(page, 'the notifications after a resend');
-    await page.getByRole('link', { name: 'Pending' }).click();
+    await followLink(page, page.getByRole('link', { name: 'Pending' }));
     await auditPage(page, 'the pending notifications');
 
     await page.goto(`${demo.base}/operations/audit`);

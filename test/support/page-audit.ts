@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type axe from 'axe-core';
 import { HtmlValidate } from 'html-validate';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 export const SCREENSHOTS = path.resolve('docs', 'screenshots');
@@ -30,4 +30,14 @@ export async function auditPage(page: Page, what: string, served?: string): Prom
   assert.deepEqual(violations, [], `axe on ${what}`);
   const report = await markupValidator.validateString(served || await (await page.request.get(page.url())).text());
   assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`)), [], `html-validate on ${what}`);
+}
+
+/**
+ * Clicks a link and waits until the browser is at another address. `click()` returns once the click is sent, so an
+ * audit right after it could meet the old page or a document being swapped out (axe: no documentElement).
+ */
+export async function followLink(page: Page, link: Locator): Promise<void> {
+  const from = page.url();
+  await link.click();
+  await page.waitForURL((url) => url.href !== from);
 }
