@@ -5,18 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, it } from 'node:test';
-import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
+import type { Govflow } from '../../src/cli/index.js';
 import { convertCamunda7 } from '../../src/convert/index.js';
 import { compileBpmn } from '../../src/engine/index.js';
-import { GovflowError, loadConfig } from '../../src/kernel/index.js';
+import { GovflowError } from '../../src/kernel/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { signInStaff, staffPages } from '../support/sign-in.js';
 
 const formTask = (process: string, formDefinition: string) =>
@@ -35,9 +33,8 @@ const formV2 = reviewForm('review-form', 'Usable floor area', [{ type: 'textfiel
 const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 describeEachBackend('workbench: a form deployed with the process', (backend) => {
-  let dataDir: string;
+  let server: DemoServer;
   let govflow: Govflow;
-  let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let cookie: string;
   const { get, post } = staffPages(() => ({ base, cookie }));
@@ -49,19 +46,12 @@ describeEachBackend('workbench: a form deployed with the process', (backend) => 
   };
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-deployed-forms-'));
-    process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
-    const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
-    govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
-    running = await startServer(govflow);
-    base = running.url;
+    server = await startDemoServer('deployed-forms', { databaseUrl: backend === 'postgres' ? await createServerDatabase() : undefined });
+    ({ govflow } = server);
+    base = server.running.url;
     cookie = await signInStaff(base, 'ben');
   });
-  after(async () => {
-    await running.stop();
-    await govflow.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => server.stop());
 
   it('shows the deployed form, refuses invalid answers, completes with typed variables; a later form does not change an open task', async () => {
     await govflow.engine.deploy([{ name: 'permit-review.bpmn', content: formTask('permit-review', '<zeebe:formDefinition formId="review-form"/>') }, { name: 'review-form.form', content: formV1 }]);

@@ -3,41 +3,30 @@
  * checks" instead of the actions; a listener that refuses the completion puts the task back with its reason.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { openGovflow, startServer, type Govflow } from '../../src/cli/index.js';
-import { loadConfig } from '../../src/kernel/index.js';
+import type { Govflow } from '../../src/cli/index.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
 import { createServerDatabase, describeEachBackend } from '../support/databases.js';
+import { startDemoServer, type DemoServer } from '../support/demo-server.js';
 import { signInStaff, staffPages } from '../support/sign-in.js';
 
 const checkedProcess = bpmn('checked-post', `<startEvent id="s"/>${userTask('sort-post', '<zeebe:userTask/><zeebe:assignmentDefinition candidateGroups="benefits"/><zeebe:taskListeners><zeebe:taskListener eventType="completing" type="post.check"/></zeebe:taskListeners>')}<endEvent id="e"/>`, 's -> sort-post; sort-post -> e');
 
 describeEachBackend('workbench: a task whose completing listener checks the completion', (backend) => {
-  let dataDir: string;
+  let server: DemoServer;
   let govflow: Govflow;
-  let running: Awaited<ReturnType<typeof startServer>>;
   let base: string;
   let cookie: string;
   const { get, post } = staffPages(() => ({ base, cookie }));
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'govflow-task-listeners-'));
-    process.env['GOVFLOW_LOG_LEVEL'] ??= 'warn';
-    const databaseUrl = backend === 'postgres' ? await createServerDatabase() : undefined;
-    govflow = await openGovflow({ config: { ...loadConfig(), dataDir, port: 0, host: '127.0.0.1', databaseUrl } });
-    running = await startServer(govflow);
-    base = running.url;
+    server = await startDemoServer('task-listeners', { databaseUrl: backend === 'postgres' ? await createServerDatabase() : undefined });
+    ({ govflow } = server);
+    base = server.running.url;
     await govflow.engine.deploy([{ name: 'checked-post.bpmn', content: checkedProcess }]);
     cookie = await signInStaff(base, 'ben');
   });
-  after(async () => {
-    await running.stop();
-    await govflow.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => server.stop());
 
   it('shows "waiting for checks" until the listener answers, then the refusal with its reason, then completes', async () => {
     const started = await govflow.engine.startInstance('checked-post', { businessKey: 'CP-0001' });
