@@ -5,23 +5,39 @@ const name = process.env.GOVFLOW_MUTATE_MODULE;
 const mod = name ? MUTATION_MODULES[name] : undefined;
 if (!mod) throw new Error(`run mutation testing through 'npm run mutate -- <module>' (one of: ${Object.keys(MUTATION_MODULES).join(', ')})`);
 
+const runner = process.env.GOVFLOW_MUTATE_RUNNER ?? 'inprocess';
+// `--tests` (GOVFLOW_MUTATE_TESTS) narrows the module's list for a slice.
+const testFiles = process.env.GOVFLOW_MUTATE_TESTS ? process.env.GOVFLOW_MUTATE_TESTS.split(',') : mod.tests;
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  testRunner: 'tap',
-  plugins: ['@stryker-mutator/tap-runner'],
-  tap: {
-    // `--tests` (GOVFLOW_MUTATE_TESTS) narrows the module's list for a slice.
-    testFiles: process.env.GOVFLOW_MUTATE_TESTS ? process.env.GOVFLOW_MUTATE_TESTS.split(',') : mod.tests,
-    // `node --import tsx <file>` runs a node:test file directly; --test-reporter=tap makes it print TAP.
-    nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
-    forceBail: true,
-  },
+  // The in-process node:test runner (scripts/stryker/node-test-runner.mjs) by default; `--runner tap` runs each test
+  // file as its own `node --import tsx <file>` per mutant instead (Stryker's TAP runner), to cross-check a result.
+  ...(runner === 'tap'
+    ? {
+        testRunner: 'tap',
+        plugins: ['@stryker-mutator/tap-runner'],
+        tap: {
+          testFiles,
+          // `node --import tsx <file>` runs a node:test file directly; --test-reporter=tap makes it print TAP.
+          nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
+          forceBail: true,
+        },
+      }
+    : {
+        testRunner: 'node-test-inprocess',
+        plugins: ['./scripts/stryker/node-test-runner.mjs'],
+        testRunnerNodeArgs: ['--import', 'tsx'],
+        nodeTestInProcess: { testFiles },
+      }),
   mutate: mod.mutate,
   coverageAnalysis: 'perTest',
   concurrency: Number(process.env.GOVFLOW_MUTATE_CONCURRENCY ?? 1),
   // A mutant's limit is 1.5 × its tests' time in the dry run + 30 s: enough for a loaded machine, while a mutant that
   // loops forever (a chunk loop that never advances) costs minutes, not the quarter hour a factor of 2 + 120 s gave.
-  timeoutMS: 30_000,
+  // In process, a mutant that hangs on a promise is the usual timeout (a loop is stopped by Stryker's hit limit first),
+  // and the worker is restarted after it: 15 s there.
+  timeoutMS: runner === 'tap' ? 30_000 : 15_000,
   timeoutFactor: 1.5,
   // The first run (every test file on the instrumented code, recording coverage) can take long on a loaded machine.
   dryRunTimeoutMinutes: 30,

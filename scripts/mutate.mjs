@@ -24,10 +24,11 @@ const { values, positionals } = parseArgs({
     tests: { type: 'string' },
     nice: { type: 'string', default: '19' },
     backend: { type: 'string', default: 'pglite' },
+    runner: { type: 'string', default: 'inprocess' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-const usage = `usage: npm run mutate -- <module> [--concurrency N] [--full] [--dry-run] [--mutate SPEC] [--tests FILES] [--nice N] [--backend pglite|postgres]
+const usage = `usage: npm run mutate -- <module> [--concurrency N] [--full] [--dry-run] [--mutate SPEC] [--tests FILES] [--nice N] [--backend pglite|postgres] [--runner inprocess|tap]
 modules: ${Object.keys(MUTATION_MODULES).join(', ')}
   --concurrency N  test processes at once (default 1: the machine is shared)
   --full           ignore the previous run's results (incremental is the default)
@@ -38,6 +39,9 @@ modules: ${Object.keys(MUTATION_MODULES).join(', ')}
   --backend B      pglite (default) or postgres: the database-backed halves run on that backend only. postgres
                    uses GOVFLOW_TEST_PG_URL or starts a throwaway server, and copies a migrated template database per
                    test file (a fraction of a second) instead of starting PGlite
+  --runner R       inprocess (default): one process per worker runs the tests again for each mutant
+                   (scripts/stryker/node-test-runner.mjs); tap: a node process per test file and mutant (Stryker's TAP
+                   runner), slower, to cross-check a result
   --tests FILES    run only these test files (comma-separated) instead of the module's list, for a slice that
                    narrower files cover: a surviving mutant runs every listed file, so each slow file costs per mutant`;
 const name = positionals[0];
@@ -55,6 +59,10 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   process.exit(2);
 }
 
+if (values.runner !== 'inprocess' && values.runner !== 'tap') {
+  console.error(`--runner must be inprocess or tap, not '${values.runner}'`);
+  process.exit(2);
+}
 if (values.backend !== 'pglite' && values.backend !== 'postgres') {
   console.error(`--backend must be pglite or postgres, not '${values.backend}'`);
   process.exit(2);
@@ -86,6 +94,7 @@ if (values.backend === 'pglite') {
 env.GOVFLOW_SHARED_DATA ??= path.resolve(root, '..', 'shared', 'data');
 if (values.full) env.GOVFLOW_MUTATE_FULL = '1';
 if (values.tests) env.GOVFLOW_MUTATE_TESTS = values.tests;
+env.GOVFLOW_MUTATE_RUNNER = values.runner;
 // PGlite test databases start from a migrated image (src/store's migratedSnapshotDir) instead of applying every
 // migration once per mutant, as in `npm test`.
 env.GOVFLOW_PGLITE_SNAPSHOT_DIR ??= path.join(os.tmpdir(), 'govflow-test-pglite');

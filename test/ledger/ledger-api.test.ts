@@ -63,6 +63,9 @@ describeEachBackend('ledger API', (backend) => {
   /** The leaf bytes of every sealed event, by leaf index, as the inclusion proofs hand them out. */
   const leaves: Buffer[] = [];
   before(async () => {
+    // Fresh for each run of the file: the mutation runner runs these tests again in one process.
+    ids = [];
+    leaves.length = 0;
     db = await freshDatabase(backend);
     dir = await mkdtemp(path.join(tmpdir(), 'govflow-ledger-api-'));
     signer = generateSigner();
