@@ -133,6 +133,22 @@ export class TestCollection {
     return [...this.byId.keys()];
   }
 
+  /**
+   * The tests to run for a filter: every test of each top-level group (a file's top-level describe, or the file's
+   * own top-level tests) that holds a test in the filter. Tests in a group may build on the ones before them (the
+   * ledger's steps share one ledger and run in order), so a test is never run without those before it.
+   * @param {Iterable<string>} ids
+   */
+  expandToGroups(ids) {
+    const wanted = new Set(ids);
+    const out = new Set();
+    for (const root of this.roots) {
+      const groups = [root.children.filter((c) => c.kind === 'case'), ...root.children.filter((c) => c.kind === 'suite').map(casesUnder)];
+      for (const group of groups) if (group.some((c) => wanted.has(c.id))) for (const c of group) out.add(c.id);
+    }
+    return out;
+  }
+
   /** The ids of the tests under a suite's hooks, for attributing what its before/after hooks reach. */
   testsUnderHooks() {
     /** @type {Map<string, string[]>} */

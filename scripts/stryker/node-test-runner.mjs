@@ -3,7 +3,8 @@
 // (`__stryker__.activeMutant`), so a mutant is a global to set, not a new process. The TAP runner this replaces
 // started `node --import tsx <file>` per file and mutant: with the engine's imports, ~0.7 s of CPU before the first
 // test, and a PGlite database to start for the ledger's. Coverage is recorded per test (hooks count for every test
-// under them), so a mutant runs only the tests that reach it.
+// under them), so a mutant runs only the tests that reach it, with the rest of their top-level group: tests in a
+// describe may build on the ones before them, and one run alone would fail for that, not for the mutant.
 //
 // Mutants in code that runs when a module loads (static mutants) need a fresh process: the runner says it cannot
 // reload (`reloadEnvironment: false`), and Stryker then starts a new worker for each such mutant, where the mutant is
@@ -119,7 +120,7 @@ export class NodeTestInProcessRunner {
     ns.hitCount = options.hitLimit === undefined ? undefined : 0;
     let results;
     try {
-      results = await this.#tests.run({ only: options.testFilter ? new Set(options.testFilter) : undefined, bail: !options.disableBail, setCurrent: () => undefined });
+      results = await this.#tests.run({ only: options.testFilter ? this.#tests.expandToGroups(options.testFilter) : undefined, bail: !options.disableBail, setCurrent: () => undefined });
     } finally {
       ns.activeMutant = undefined;
     }
