@@ -4,6 +4,7 @@
 // cost more than most tests (seconds on a loaded machine). Only what the mutation modules' test files use is here:
 // describe, it/test, before/after/beforeEach/afterEach, `skip` (option and `t.skip()`), `t.mock`, `t.after`,
 // `t.diagnostic`; anything else fails the test with a message that names it instead of passing silently.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,6 +50,8 @@ export class TestCollection {
   byId = new Map();
   /** @type {Set<string>} */
   loadedFiles = new Set();
+  // The suite an async describe body belongs to, after its first await (when `current` has moved on).
+  #inSuite = new AsyncLocalStorage();
 
   /** Replaces node:test's exports (the CJS object and, through syncBuiltinESMExports, the ESM bindings) with ours. */
   install() {
@@ -93,8 +96,9 @@ export class TestCollection {
   }
 
   #scope(what) {
-    if (!this.current) throw new Error(`node:test ${what}() called outside a test file being loaded (after the file's import finished)`);
-    return this.current;
+    const suite = this.#inSuite.getStore() ?? this.current;
+    if (suite) return suite;
+    throw new Error(`node:test ${what}() called outside a test file being loaded (after the file's import finished)`);
   }
 
   #describe(args, skipped) {
@@ -105,7 +109,7 @@ export class TestCollection {
     if (!fn) return;
     this.current = suite;
     try {
-      const result = fn();
+      const result = this.#inSuite.run(suite, fn);
       if (result && typeof result.then === 'function') parent.pending.push(result);
     } finally {
       this.current = parent;
