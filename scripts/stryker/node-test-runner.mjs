@@ -13,7 +13,7 @@
 // A test that passes once but fails when run again in the same process would turn every later mutant into a false
 // kill, so the dry run runs every test twice and stops with the names of those that fail the second time.
 import { commonTokens, declareClassPlugin, PluginKind } from '@stryker-mutator/api/plugin';
-import { determineHitLimitReached, DryRunStatus, TestStatus, toMutantRunResult } from '@stryker-mutator/api/test-runner';
+import { determineHitLimitReached, DryRunStatus, MutantRunStatus, TestStatus, toMutantRunResult } from '@stryker-mutator/api/test-runner';
 import { TestCollection } from './node-test-collector.mjs';
 
 const NAMESPACE = '__stryker__';
@@ -113,7 +113,11 @@ export class NodeTestInProcessRunner {
     try {
       await this.#load();
     } catch (err) {
-      return toMutantRunResult({ status: DryRunStatus.Error, errorMessage: `loading the test files failed: ${err instanceof Error ? err.message : String(err)}` });
+      const message = `loading the test files failed: ${err instanceof Error ? err.message : String(err)}`;
+      // With the mutant switched on while the files load (a static mutant), a file that cannot load fails on the
+      // mutant, as it would fail under node --test: killed. Without it, the environment is broken: an error.
+      if (options.mutantActivation === 'static') return { status: MutantRunStatus.Killed, failureMessage: message, killedBy: [], nrOfTests: 0 };
+      return toMutantRunResult({ status: DryRunStatus.Error, errorMessage: message });
     }
     ns.activeMutant = options.activeMutant.id;
     ns.hitLimit = options.hitLimit;
