@@ -28,7 +28,9 @@ export default {
         testRunner: 'node-test-inprocess',
         plugins: ['./scripts/stryker/node-test-runner.mjs'],
         testRunnerNodeArgs: ['--import', 'tsx'],
-        nodeTestInProcess: { testFiles },
+        // A module whose tests are each independent of the others may say so (`independentTests`): a mutant then runs
+        // only the tests that reach it, not their whole describe.
+        nodeTestInProcess: { testFiles, wholeGroups: !mod.independentTests },
       }),
   mutate: mod.mutate,
   coverageAnalysis: 'perTest',

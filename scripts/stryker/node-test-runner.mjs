@@ -31,9 +31,11 @@ export class NodeTestInProcessRunner {
   #log;
   #tests = new TestCollection();
   #loaded = false;
+  #wholeGroups;
 
   constructor(options, log) {
     this.#files = options.nodeTestInProcess?.testFiles ?? [];
+    this.#wholeGroups = options.nodeTestInProcess?.wholeGroups ?? true;
     this.#log = log;
   }
 
@@ -124,7 +126,7 @@ export class NodeTestInProcessRunner {
     ns.hitCount = options.hitLimit === undefined ? undefined : 0;
     let results;
     try {
-      results = await this.#tests.run({ only: options.testFilter ? this.#tests.expandToGroups(options.testFilter) : undefined, bail: !options.disableBail, setCurrent: () => undefined });
+      results = await this.#tests.run({ only: options.testFilter ? (this.#wholeGroups ? this.#tests.expandToGroups(options.testFilter) : new Set(options.testFilter)) : undefined, bail: !options.disableBail, setCurrent: () => undefined });
     } finally {
       ns.activeMutant = undefined;
     }
@@ -153,7 +155,10 @@ export const strykerValidationSchema = {
   properties: {
     nodeTestInProcess: {
       type: 'object',
-      properties: { testFiles: { type: 'array', items: { type: 'string' }, description: 'node:test files to load, in order' } },
+      properties: {
+        testFiles: { type: 'array', items: { type: 'string' }, description: 'node:test files to load, in order' },
+        wholeGroups: { type: 'boolean', description: 'run every test of a top-level group that holds a test reaching the mutant (default), or only those tests' },
+      },
       additionalProperties: false,
     },
   },
