@@ -181,12 +181,39 @@ describe('runtime: scopes ending', () => {
     assert.equal(i.status, 'active');
   });
 
+  it('a sub-process whose branches end in the same step completes once: one run of its end listeners, one incident', async () => {
+    // sf sends both tokens to end events at once, so both reach the end of the sub-process in one step.
+    const inner = '<startEvent id="ss"/><parallelGateway id="sf"/><endEvent id="e1"/><endEvent id="e2"/>';
+    const innerFlows = 'ss -> sf; sf -> e1; sf -> e2';
+    const withListener = subProcess('S', inner, innerFlows, '', `<extensionElements>${listeners('end|l.end')}</extensionElements>`);
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('go')}${withListener}${userTask('after')}`, 's -> go; go -> S; S -> after'));
+    i.completeTask('go');
+    assert.deepEqual(i.effectsOf('createJob').map((j) => j.jobType), ['l.end']);
+    i.completeJob('S');
+    assert.deepEqual(i.waiting(), ['after']);
+    assert.equal(i.trace('element.completed').filter((e) => e === 'element.completed:S').length, 1);
+
+    const failing = await started(bpmn('p', `<startEvent id="s"/>${userTask('go')}${subProcess('S', inner, innerFlows)}${userTask('after')}${userTask('other')}`,
+      `s -> go; go -> S; S -> after [= ${guarded('true')}]; S -> other (default)`));
+    failing.completeTask('go');
+    assert.deepEqual(failing.effectsOf('incident').map((e) => e.elementId), ['S']);
+    assert.equal(failing.token('S').wait, 'incident');
+    // While S waits in its incident, nothing completes it again.
+    failing.send({ type: 'setVariables', variables: { unrelated: 1 } });
+    assert.equal(failing.effectsOf('incident').length, 1);
+    failing.send({ type: 'setVariables', variables: { ok: true } });
+    failing.send({ type: 'resolveIncident', elementInstance: failing.token('S').id });
+    assert.deepEqual(failing.waiting(), ['after']);
+  });
+
   it('a terminate end event at the top ends the instance; a task in incident there is released', async () => {
     const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${job('bad', '= nosuchfn(1)')}${userTask('go')}<endEvent id="stop"><terminateEventDefinition/></endEvent>`,
       's -> f; f -> bad; f -> go; go -> stop');
     const i = await started(xml);
     const bad = i.token('bad').id;
     assert.equal(i.token('bad').wait, 'incident');
+    assert.deepEqual(i.effectsOf('incident').map((e) => e.kind), ['expression']);
+    assert.match(i.effectsOf('incident')[0]!.message, /^job type of bad could not be evaluated/);
     i.completeTask('go');
     assert.equal(i.status, 'completed');
     assert.deepEqual(i.effectsOf('resolveIncidents').map((e) => e.elementInstance), [bad]);
