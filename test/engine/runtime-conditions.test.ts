@@ -108,6 +108,15 @@ describe('runtime: which changes a condition looks at', () => {
     assert.deepEqual(i.waiting(), ['next']);
   });
 
+  it('a job\'s variable that lives in the sub-process is updated there: an update for a catch event inside it', async () => {
+    const sub = subProcess('S', `<startEvent id="ss"/><parallelGateway id="sf"/>${catchEvent('c', '= notes > 1', { variableEvents: 'update' })}<serviceTask id="t"><extensionElements><zeebe:taskDefinition type="w.t"/></extensionElements></serviceTask>${userTask('next')}`,
+      'ss -> sf; sf -> c; sf -> t; c -> next', '', `<extensionElements>${'<zeebe:ioMapping><zeebe:input source="= 0" target="notes"/></zeebe:ioMapping>'}</extensionElements>`);
+    const i = await started(bpmn('p', `<startEvent id="s"/>${sub}`, 's -> S'));
+    i.completeJob('t', { notes: 2 });
+    assert.deepEqual(i.waiting(), ['next']);
+    assert.equal(i.variables['notes'], undefined, 'it stayed in the sub-process');
+  });
+
   it('a boundary event no longer fires once its activity waits for its end listeners', async () => {
     const work = userTask('work', `<zeebe:executionListeners><zeebe:executionListener eventType="end" type="${escapeXml('l.end')}"/></zeebe:executionListeners>`);
     const i = await started(bpmn('p', `<startEvent id="s"/>${work}${boundary('b', 'work', '= late = true')}${userTask('chase')}${userTask('next')}`, 's -> work; work -> next; b -> chase'));

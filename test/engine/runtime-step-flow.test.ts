@@ -206,6 +206,28 @@ describe('runtime: scopes ending', () => {
     assert.deepEqual(failing.waiting(), ['after']);
   });
 
+  it('a sub-process that ends while another branch is still on its way completes', async () => {
+    // The manual tasks pass at once, so their activations are queued while S checks whether it is empty.
+    const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${subProcess('S', '<startEvent id="ss"/><endEvent id="se"/>', 'ss -> se')}<manualTask id="m1"/><manualTask id="m2"/><manualTask id="m3"/>${userTask('u')}${userTask('afterS')}`,
+      's -> f; f -> S; f -> m1; m1 -> m2; m2 -> m3; m3 -> u; S -> afterS');
+    const i = await started(xml);
+    assert.deepEqual(i.waiting(), ['afterS', 'u']);
+  });
+
+  it('an event sub-process that completes releases what it listened for', async () => {
+    const nested = subProcess('inner', '<startEvent id="is" isInterrupting="false"><messageEventDefinition messageRef="m"/></startEvent><endEvent id="ie"/>', 'is -> ie', 'triggeredByEvent="true"');
+    const esp = subProcess('esp', `<startEvent id="es" isInterrupting="false"><conditionalEventDefinition><condition xsi:type="tFormalExpression">= level &gt; 2</condition></conditionalEventDefinition></startEvent>${userTask('alert')}<endEvent id="ee"/>${nested}`,
+      'es -> alert; alert -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}<endEvent id="e"/>${esp}`, 's -> work; work -> e', '<message id="m" name="poke"/>'), { level: 0 });
+    i.send({ type: 'setVariables', variables: { level: 3 } });
+    const instance = i.token('esp').id;
+    assert.ok(i.effectsOf('subscribe').some((e) => e.elementInstance === instance), 'the nested message start listens');
+    i.completeTask('alert');
+    assert.deepEqual(i.trace('element.completed').filter((e) => e === 'element.completed:esp'), ['element.completed:esp']);
+    assert.ok(i.effectsOf('cancelWaits').some((e) => e.elementInstance === instance), 'and stops listening when its event sub-process completes');
+    assert.deepEqual(i.waiting(), ['work']);
+  });
+
   it('a terminate end event at the top ends the instance; a task in incident there is released', async () => {
     const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${job('bad', '= nosuchfn(1)')}${userTask('go')}<endEvent id="stop"><terminateEventDefinition/></endEvent>`,
       's -> f; f -> bad; f -> go; go -> stop');
