@@ -145,6 +145,19 @@ describe('runtime: an inclusive gateway that joins and forks', () => {
     assert.deepEqual(i.activated().filter((id) => id === 'j'), ['j'], 'fired once, with both tokens');
   });
 
+  it('in parallel sub-process instances a join waits only for upstream joins of its own instance', async () => {
+    // Instance 2 takes b and c too; its j1 waits for b. Instance 1 takes only a: its j1 and then j2 fire at once.
+    const inner = subProcess('per', `<startEvent id="ss"/><inclusiveGateway id="g"/>${userTask('a')}${userTask('b')}${userTask('c')}<inclusiveGateway id="j1"/><inclusiveGateway id="j2"/><endEvent id="se"/>`,
+      'ss -> g; g -> a [= true]; g -> b [= item = 2]; g -> c [= item = 2]; a -> j1; b -> j1; j1 -> j2; c -> j2; j2 -> se', '',
+      '<multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= [1, 2]" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics>');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${inner}${userTask('after')}`, 's -> per; per -> after'));
+    const inInstance = (item: number) => i.tokens().find((t) => t.elementId === 'a' && i.state!.tokens[t.scope!]!.vars?.['item'] === item)!;
+    i.send({ type: 'taskCompleted', elementInstance: inInstance(2).id, variables: {} });
+    i.send({ type: 'taskCompleted', elementInstance: inInstance(1).id, variables: {} });
+    assert.deepEqual(i.waiting(), ['b', 'c'], 'instance 1 finished beside instance 2\'s waiting j1');
+    assert.equal(i.trace('element.completed').filter((e) => e === 'element.completed:per').length, 1);
+  });
+
   it('in parallel sub-process instances each instance\'s join waits only for its own tokens', async () => {
     const inner = subProcess('per', `<startEvent id="ss"/><inclusiveGateway id="g"/>${userTask('a')}${userTask('b')}<inclusiveGateway id="j"/><endEvent id="se"/>`,
       'ss -> g; g -> a [= true]; g -> b [= item = 2]; a -> j; b -> j; j -> se', '', '<multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= [1, 2]" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics>');
@@ -207,9 +220,12 @@ describe('runtime: scopes ending', () => {
   });
 
   it('a sub-process that ends while another branch is still on its way completes', async () => {
-    // The manual tasks pass at once, so their activations are queued while S checks whether it is empty.
-    const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${subProcess('S', '<startEvent id="ss"/><endEvent id="se"/>', 'ss -> se')}<manualTask id="m1"/><manualTask id="m2"/><manualTask id="m3"/>${userTask('u')}${userTask('afterS')}`,
-      's -> f; f -> S; f -> m1; m1 -> m2; m2 -> m3; m3 -> u; S -> afterS');
+    // The manual tasks pass at once, so their activations are in the queue when S (through its nested S2) is
+    // found empty: another scope's activations must not hold S.
+    const sub = subProcess('S', `<startEvent id="ss"/>${subProcess('S2', '<startEvent id="s2s"/><endEvent id="s2e"/>', 's2s -> s2e')}<endEvent id="se"/>`, 'ss -> S2; S2 -> se');
+    const chain = [1, 2, 3, 4, 5, 6, 7].map((n) => `<manualTask id="m${n}"/>`).join('');
+    const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${sub}${chain}${userTask('u')}${userTask('afterS')}`,
+      's -> f; f -> S; f -> m1; m1 -> m2; m2 -> m3; m3 -> m4; m4 -> m5; m5 -> m6; m6 -> m7; m7 -> u; S -> afterS');
     const i = await started(xml);
     assert.deepEqual(i.waiting(), ['afterS', 'u']);
   });
@@ -226,6 +242,38 @@ describe('runtime: scopes ending', () => {
     assert.deepEqual(i.trace('element.completed').filter((e) => e === 'element.completed:esp'), ['element.completed:esp']);
     assert.ok(i.effectsOf('cancelWaits').some((e) => e.elementInstance === instance), 'and stops listening when its event sub-process completes');
     assert.deepEqual(i.waiting(), ['work']);
+  });
+
+  it('a sub-process held by the incident of its outgoing flow stays there when an event sub-process inside it ends', async () => {
+    const esp = subProcess('note', `<startEvent id="ns" isInterrupting="false"><conditionalEventDefinition><condition xsi:type="tFormalExpression">= poke = true</condition></conditionalEventDefinition></startEvent><endEvent id="ne"/>`, 'ns -> ne', 'triggeredByEvent="true"');
+    const sub = subProcess('S', `<startEvent id="ss"/>${userTask('inner')}<endEvent id="se"/>${esp}`, 'ss -> inner; inner -> se');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${sub}${userTask('after')}${userTask('other')}`, `s -> S; S -> after [= ${guarded('true')}]; S -> other (default)`));
+    i.completeTask('inner');
+    assert.equal(i.token('S').wait, 'incident');
+    i.send({ type: 'setVariables', variables: { poke: true } });
+    assert.deepEqual(i.trace('element.completed').filter((e) => e === 'element.completed:note'), ['element.completed:note'], 'the event sub-process ran');
+    assert.equal(i.token('S').wait, 'incident', 'S still waits for its incident to be resolved');
+    assert.equal(i.effectsOf('incident').length, 1);
+  });
+
+  it('a task completed by an inline handler in the step its scope is terminated is not completed', async () => {
+    const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${job('t', 'inline.ok')}<endEvent id="stop"><terminateEventDefinition/></endEvent>${userTask('after')}`,
+      's -> f; f -> t; f -> stop; t -> after');
+    const i = await started(xml, {}, { inline: { 'inline.ok': () => ({ done: true }) } });
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.trace('element.terminated'), ['element.terminated:t']);
+    assert.ok(!i.activated().includes('after'));
+  });
+
+  it('a terminate end event reached after its start listener ends its sub-process', async () => {
+    // The listener job makes the terminate happen in a later step, when no check of the sub-process is pending.
+    const stop = `<endEvent id="stop"><extensionElements>${listeners('start|l.stop')}</extensionElements><terminateEventDefinition/></endEvent>`;
+    const sub = subProcess('S', `<startEvent id="ss"/><parallelGateway id="sf"/>${userTask('inner')}${stop}`, 'ss -> sf; sf -> inner; sf -> stop');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${sub}${userTask('after')}`, 's -> S; S -> after'));
+    assert.deepEqual(i.waiting(), ['inner', 'stop']);
+    i.completeJob('stop');
+    assert.deepEqual(i.trace('element.terminated'), ['element.terminated:inner']);
+    assert.deepEqual(i.waiting(), ['after']);
   });
 
   it('a terminate end event at the top ends the instance; a task in incident there is released', async () => {
