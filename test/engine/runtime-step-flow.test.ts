@@ -220,14 +220,16 @@ describe('runtime: scopes ending', () => {
   });
 
   it('a sub-process that ends while another branch is still on its way completes', async () => {
-    // The manual tasks pass at once, so their activations are in the queue when S (through its nested S2) is
-    // found empty: another scope's activations must not hold S.
-    const sub = subProcess('S', `<startEvent id="ss"/>${subProcess('S2', '<startEvent id="s2s"/><endEvent id="s2e"/>', 's2s -> s2e')}<endEvent id="se"/>`, 'ss -> S2; S2 -> se');
+    // The manual tasks pass at once, so their operations are in the queue when S is found empty: another scope's
+    // operations must not hold S. S with and without a nested sub-process meets them at different points.
     const chain = [1, 2, 3, 4, 5, 6, 7].map((n) => `<manualTask id="m${n}"/>`).join('');
-    const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${sub}${chain}${userTask('u')}${userTask('afterS')}`,
-      's -> f; f -> S; f -> m1; m1 -> m2; m2 -> m3; m3 -> m4; m4 -> m5; m5 -> m6; m6 -> m7; m7 -> u; S -> afterS');
-    const i = await started(xml);
-    assert.deepEqual(i.waiting(), ['afterS', 'u']);
+    const nested = subProcess('S2', '<startEvent id="s2s"/><endEvent id="s2e"/>', 's2s -> s2e');
+    for (const [inner, innerFlows] of [['', 'ss -> se'], [nested, 'ss -> S2; S2 -> se']] as const) {
+      const xml = bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${subProcess('S', `<startEvent id="ss"/>${inner}<endEvent id="se"/>`, innerFlows)}${chain}${userTask('u')}${userTask('afterS')}`,
+        's -> f; f -> S; f -> m1; m1 -> m2; m2 -> m3; m3 -> m4; m4 -> m5; m5 -> m6; m6 -> m7; m7 -> u; S -> afterS');
+      const i = await started(xml);
+      assert.deepEqual(i.waiting(), ['afterS', 'u'], inner ? 'S with a nested sub-process' : 'S with a start and an end');
+    }
   });
 
   it('an event sub-process that completes releases what it listened for', async () => {
