@@ -8,3 +8,5 @@ import './runtime-events.test.js';
 import './runtime-compensation.test.js';
 import './runtime-scopes.test.js';
 import './runtime-timers.test.js';
+import './runtime-step-flow.test.js';
+import './runtime-conditions.test.js';

@@ -344,7 +344,9 @@ export abstract class StepFlow {
       return;
     }
     delete scope.wait;
-    this.queue.push({ op: 'complete', token: scope.id });
+    // Branches that end in the same step each queue a check of the scope: it completes once (one run of its end
+    // listeners, one incident if its outgoing flow fails).
+    if (!this.queue.some((o) => o.op === 'complete' && o.token === scope.id)) this.queue.push({ op: 'complete', token: scope.id });
   }
 
   /** The process scope is empty and its end listeners (if any) have run: the instance completes. */
