@@ -8,3 +8,4 @@ import './runtime-events.test.js';
 import './runtime-compensation.test.js';
 import './runtime-scopes.test.js';
 import './runtime-timers.test.js';
+import './runtime-execution.test.js';
