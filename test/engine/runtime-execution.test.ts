@@ -453,3 +453,71 @@ describe('runtime execution: decision bindings', () => {
     assert.match(String(await message('')), /\(latest when the case started\)/);
   });
 });
+
+describe('runtime execution: more edges of steering, incidents and scopes', () => {
+  const conditionalBoundary = (condition: string, events: string) =>
+    `<boundaryEvent id="b" attachedToRef="work" cancelActivity="false"><conditionalEventDefinition><extensionElements><zeebe:conditionalFilter variableEvents="${events}"/></extensionElements><condition xsi:type="tFormalExpression">${escapeXml(condition)}</condition></conditionalEventDefinition></boundaryEvent>`;
+
+  it('a local variable set on an element instance is an update when the element has it, else a creation', async () => {
+    const updated = await started(bpmn('p', `<startEvent id="s"/>${userTask('work', ioMapping({ n: '= 0' }))}${conditionalBoundary('= n > 5', 'update')}${userTask('note')}<endEvent id="e"/>`, 's -> work; work -> e; b -> note'));
+    updated.send({ type: 'setVariables', variables: { n: 9 }, elementInstance: updated.token('work').id, local: true });
+    assert.deepEqual(updated.waiting(), ['note', 'work'], 'n existed on the task: an update');
+    const created = await started(bpmn('p', `<startEvent id="s"/>${userTask('work')}${conditionalBoundary('= m > 5', 'create')}${userTask('note')}<endEvent id="e"/>`, 's -> work; work -> e; b -> note'));
+    created.send({ type: 'setVariables', variables: { m: 9 }, elementInstance: created.token('work').id, local: true });
+    assert.deepEqual(created.waiting(), ['note', 'work'], 'm is new on the task: a creation');
+    assert.deepEqual(created.token('work').vars, { m: 9 });
+  });
+
+  it('a timer text that turns out invalid when a start listener is done or an incident is resolved refuses the command', async () => {
+    const catcher = (extra: string, expression: string) => bpmn('p', `<startEvent id="s"/><intermediateCatchEvent id="t">${extra}${timer('timeDuration', expression)}</intermediateCatchEvent><endEvent id="e"/>`, 's -> t; t -> e');
+    const listened = await started(catcher(`<extensionElements>${listeners('start|l.s')}</extensionElements>`, '= "soon"'));
+    assert.throws(() => listened.completeJob('t'), /timer duration 'soon' of t is not valid/);
+    const resolved = await started(catcher('', '= if ok then "soon" else nosuchfn(1)'), { ok: false });
+    assert.equal(incidents(resolved).length, 1);
+    resolved.send({ type: 'setVariables', variables: { ok: true } });
+    assert.throws(() => resolved.send({ type: 'resolveIncident', elementInstance: resolved.token('t').id }), /timer duration 'soon' of t is not valid/);
+  });
+
+  it('an empty collection gives an empty output collection', async () => {
+    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="w"/></extensionElements><multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item" outputCollection="out" outputElement="= r"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${mi}<endEvent id="e"/>`, 's -> w; w -> e'), { items: [] });
+    assert.equal(i.status, 'completed');
+    assert.deepEqual(i.variables['out'], []);
+  });
+
+  it('resolving one instance\'s incident of a multi-instance activity runs that instance again', async () => {
+    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="w"/>${listeners('start|= kind')}</extensionElements><multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${mi}<endEvent id="e"/>`, 's -> w; w -> e'), { items: [1, 2] });
+    const inner = i.tokens().filter((t) => t.wait === 'incident');
+    assert.deepEqual(inner.map((t) => t.index), [0, 1]);
+    i.send({ type: 'setVariables', variables: { kind: 'l.s' } });
+    i.send({ type: 'resolveIncident', elementInstance: inner[0]!.id });
+    assert.deepEqual(i.effectsOf('createJob').map((j) => [j.elementInstance, j.jobType]), [[inner[0]!.id, 'l.s']]);
+    assert.equal(i.tokens().find((t) => t.id === inner[1]!.id)?.wait, 'incident', 'the other instance keeps its incident');
+  });
+
+  it('an event sub-process with a none start event never starts, and an error thrown beside it is an incident', async () => {
+    const esp = subProcess('esp', `<startEvent id="es"/>${userTask('h')}<endEvent id="ee"/>`, 'es -> h; h -> ee', 'triggeredByEvent="true"');
+    const i = await started(bpmn('p', `<startEvent id="s"/>${job('t', 'w')}<endEvent id="e"/>${esp}`, 's -> t; t -> e'));
+    assert.deepEqual(i.effectsOf('subscribe'), []);
+    i.jobError('t', 'E1');
+    assert.deepEqual(incidents(i), [['t', 'unhandled-error', "error 'E1' thrown by t was not caught"]]);
+  });
+
+  it('a terminate end event in a sub-process leaves the branches outside it running', async () => {
+    const sub = subProcess('sub', `<startEvent id="ss"/><endEvent id="stop"><terminateEventDefinition/></endEvent>`, 'ss -> stop');
+    const i = await started(bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${sub}<task id="t1"/><task id="t2"/><task id="t3"/>${userTask('a')}<endEvent id="e"/><endEvent id="e2"/>`,
+      's -> f; f -> sub; f -> t1; t1 -> t2; t2 -> t3; t3 -> a; sub -> e; a -> e2'));
+    assert.deepEqual(i.waiting(), ['a']);
+    assert.deepEqual(i.activated().filter((id) => id === 'e'), ['e'], 'the terminated sub-process completes and leaves');
+  });
+
+  it('an unbound decision bound to a version number names that version', async () => {
+    const model = await compile(bpmn('p', `<startEvent id="s"/><businessRuleTask id="d"><extensionElements><zeebe:calledDecision decisionId="fee" resultVariable="fee"/></extensionElements></businessRuleTask><endEvent id="e"/>`, 's -> d; d -> e'));
+    const d = model.elements['d']!;
+    const versioned = { ...model, elements: { ...model.elements, d: { ...d, decision: { ...d.decision!, binding: { type: 'version' as const, version: 3 } } } } };
+    const i = new PureInstance(versioned);
+    i.start({});
+    assert.match(String(incidents(i)[0]?.[2]), /\(version 3\)/);
+  });
+});
