@@ -486,13 +486,13 @@ describe('runtime execution: more edges of steering, incidents and scopes', () =
   });
 
   it('resolving one instance\'s incident of a multi-instance activity runs that instance again', async () => {
-    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="w"/>${listeners('start|= kind')}</extensionElements><multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
+    const mi = `<serviceTask id="w"><extensionElements><zeebe:taskDefinition type="= kind"/></extensionElements><multiInstanceLoopCharacteristics isSequential="false"><extensionElements><zeebe:loopCharacteristics inputCollection="= items" inputElement="item"/></extensionElements></multiInstanceLoopCharacteristics></serviceTask>`;
     const i = await started(bpmn('p', `<startEvent id="s"/>${mi}<endEvent id="e"/>`, 's -> w; w -> e'), { items: [1, 2] });
     const inner = i.tokens().filter((t) => t.wait === 'incident');
     assert.deepEqual(inner.map((t) => t.index), [0, 1]);
-    i.send({ type: 'setVariables', variables: { kind: 'l.s' } });
+    i.send({ type: 'setVariables', variables: { kind: 'w.pay' } });
     i.send({ type: 'resolveIncident', elementInstance: inner[0]!.id });
-    assert.deepEqual(i.effectsOf('createJob').map((j) => [j.elementInstance, j.jobType]), [[inner[0]!.id, 'l.s']]);
+    assert.deepEqual(i.effectsOf('createJob').map((j) => [j.elementInstance, j.jobType]), [[inner[0]!.id, 'w.pay']]);
     assert.equal(i.tokens().find((t) => t.id === inner[1]!.id)?.wait, 'incident', 'the other instance keeps its incident');
   });
 
@@ -505,11 +505,28 @@ describe('runtime execution: more edges of steering, incidents and scopes', () =
   });
 
   it('a terminate end event in a sub-process leaves the branches outside it running', async () => {
-    const sub = subProcess('sub', `<startEvent id="ss"/><endEvent id="stop"><terminateEventDefinition/></endEvent>`, 'ss -> stop');
+    // The branch outside is a chain of plain tasks, so that its next activation is still queued when the sub-process terminates.
+    const sub = subProcess('sub', `<startEvent id="ss"/><task id="x1"/><endEvent id="stop"><terminateEventDefinition/></endEvent>`, 'ss -> x1; x1 -> stop');
     const i = await started(bpmn('p', `<startEvent id="s"/><parallelGateway id="f"/>${sub}<task id="t1"/><task id="t2"/><task id="t3"/>${userTask('a')}<endEvent id="e"/><endEvent id="e2"/>`,
-      's -> f; f -> sub; f -> t1; t1 -> t2; t2 -> t3; t3 -> a; sub -> e; a -> e2'));
+      's -> f; f -> t1; f -> sub; t1 -> t2; t2 -> t3; t3 -> a; sub -> e; a -> e2'));
     assert.deepEqual(i.waiting(), ['a']);
     assert.deepEqual(i.activated().filter((id) => id === 'e'), ['e'], 'the terminated sub-process completes and leaves');
+  });
+
+  it('a send task without a job type is a configuration incident', async () => {
+    const i = await started(bpmn('p', `<startEvent id="s"/><sendTask id="t"/><endEvent id="e"/>`, 's -> t; t -> e'));
+    assert.deepEqual(incidents(i), [['t', 'configuration', 't has no job type']]);
+    assert.deepEqual(i.effectsOf('createJob'), []);
+  });
+
+  it('a gateway whose output mapping fails keeps the flow it chose when the incident is resolved', async () => {
+    const gateway = `<exclusiveGateway id="g"><extensionElements>${ioMapping({}, { r: '= if ok then 1 else nosuchfn(1)' })}</extensionElements></exclusiveGateway>`;
+    const i = await started(bpmn('p', `<startEvent id="s"/>${gateway}${userTask('big')}${userTask('small')}`, 's -> g; g -> big [= x > 5]; g -> small (default)'), { x: 10, ok: false });
+    assert.equal(incidents(i).length, 1);
+    i.send({ type: 'setVariables', variables: { x: 0, ok: true } });
+    i.send({ type: 'resolveIncident', elementInstance: i.token('g').id });
+    assert.deepEqual(i.waiting(), ['big'], 'chosen when the gateway was reached, with x = 10');
+    assert.equal(i.variables['r'], 1);
   });
 
   it('an unbound decision bound to a version number names that version', async () => {
