@@ -1,7 +1,6 @@
 /**
- * The engine runtime's pure tests in one process, for `npm run mutate -- engine-runtime`: a mutant then costs one
- * node start instead of one per file (a few seconds each on a loaded machine). Not a *.test.ts file, so `npm test`
- * runs each file once on its own as usual.
+ * The engine runtime's pure tests, the files `npm run mutate -- engine-runtime` loads (with the in-process runner,
+ * once per worker). Not a *.test.ts file, so `npm test` runs each file once on its own as usual.
  */
 import './runtime-flows.test.js';
 import './runtime-events.test.js';
@@ -10,3 +9,4 @@ import './runtime-scopes.test.js';
 import './runtime-timers.test.js';
 import './runtime-step-flow.test.js';
 import './runtime-conditions.test.js';
+import './runtime-execution.test.js';

@@ -511,6 +511,7 @@ class Step extends StepTaskListeners {
   protected triggerEventSubProcess(scope: Token, esp: ElementModel, start: ElementModel, variables: Variables): void {
     if (start.cancelActivity !== false) {
       for (const child of Object.values(this.state.tokens).filter((t) => t.scope === scope.id)) this.cancelToken(child, false);
+      this.dropQueuedActivations(scope.id);
       this.clearJoins(scope.id);
       const container = scope.scope === null ? this.model.eventSubProcesses : (this.model.elements[scope.elementId]?.eventSubProcesses ?? []);
       const starts = container.map((id) => this.model.elements[id]?.startEvent).filter((s): s is string => s !== undefined);
@@ -525,6 +526,17 @@ class Step extends StepTaskListeners {
     this.queue.push({ op: 'activate', elementId: start.id, scope: instance.id, triggered: variables });
   }
 
+  /**
+   * What ends a scope also ends the branches a split in this same step started there but that have not run yet
+   * (their activations still queued): without this they would start after the scope was terminated or interrupted.
+   */
+  private dropQueuedActivations(scopeId: string): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const operation = this.queue[i]!;
+      if (operation.op === 'activate' && operation.scope === scopeId) this.queue.splice(i, 1);
+    }
+  }
+
   // ---------------------------------------------------------------- events: throw side
 
   private throwEvent(token: Token, element: ElementModel): void {
@@ -533,6 +545,7 @@ class Step extends StepTaskListeners {
       case 'terminate':
         this.emit('element.completed', token);
         delete this.state.tokens[token.id];
+        this.dropQueuedActivations(token.scope!);
         this.terminateScope(token.scope!);
         return;
       case 'error':
