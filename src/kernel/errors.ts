@@ -88,7 +88,15 @@ export interface ErrorDetail {
   readonly [extra: string]: unknown;
 }
 
+/**
+ * Brands govflow's errors so that they are recognised across copies of this module: the `mine` command is built into
+ * one file of its own (scripts/build.mjs) with its own copy of the kernel, and its errors reach the CLI's handler,
+ * which loads the kernel separately. A registered symbol is the same in every copy.
+ */
+const GOVFLOW_ERROR = Symbol.for('govflow.error');
+
 export class GovflowError extends Error {
+  readonly [GOVFLOW_ERROR] = true;
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly status: number;
@@ -111,12 +119,12 @@ export class GovflowError extends Error {
 }
 
 export function isGovflowError(value: unknown): value is GovflowError {
-  return value instanceof GovflowError;
+  return value instanceof GovflowError || (value instanceof Error && (value as Error & { [GOVFLOW_ERROR]?: unknown })[GOVFLOW_ERROR] === true);
 }
 
 /** Normalises anything thrown at a boundary into a coded error; unknown errors become `GOVFLOW_ERR_INTERNAL`. */
 export function toGovflowError(error: unknown): GovflowError {
-  if (error instanceof GovflowError) return error;
+  if (isGovflowError(error)) return error;
   const pgCode = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   if (pgCode === '40001' || pgCode === '40P01' || pgCode === '55P03') {
     return new GovflowError('GOVFLOW_ERR_CONCURRENT_UPDATE', 'A concurrent update got in the way; try again', [], { cause: error });

@@ -22,6 +22,13 @@ export interface CsvOptions {
   readonly lenient?: boolean;
   readonly zones?: ZoneMode;
   readonly onProgress?: ProgressCallback;
+  /**
+   * `pm4py`: read only the case, activity and timestamp columns, what PM4Py's figures (variants, start and end
+   * activities, the DFG with performance, case durations) are computed from; resources and groups are left empty and
+   * every lifecycle reads as complete. Rows are checked as strictly (field count, case, activity, timestamp). Default
+   * `all`.
+   */
+  readonly columns?: 'all' | 'pm4py';
 }
 
 
@@ -234,7 +241,7 @@ function pickColumns(header: readonly string[], options: CsvOptions, fail: Fail)
     if (required) fail(1, 1, `no ${name} column in the header (columns: ${header.join(', ')}); name it with --${name}`);
     return -1;
   };
-  return {
+  const columns = {
     case: pick('case', options.case, true),
     activity: pick('activity', options.activity, true),
     timestamp: pick('timestamp', options.timestamp, true),
@@ -242,5 +249,7 @@ function pickColumns(header: readonly string[], options: CsvOptions, fail: Fail)
     lifecycle: pick('lifecycle', options.lifecycle, false),
     group: pick('group', options.group, false),
   };
+  // Named optional columns are still checked above: a misspelt --resource fails the same way with either setting.
+  return options.columns === 'pm4py' ? { ...columns, resource: -1, lifecycle: -1, group: -1 } : columns;
 }
 

@@ -58,4 +58,24 @@ describe('the build', () => {
     assert.deepEqual(found.templates, readdirSync(path.join(src, 'notifications', 'templates')).sort());
     assert.deepEqual(found.services, readdirSync(path.join(root, 'services')).filter((d) => existsSync(path.join(root, 'services', d, 'service.json'))).sort());
   });
+
+  it('builds `mine` as one file, whose coded errors the CLI, loading the kernel on its own, still recognises', async () => {
+    const mine = readFileSync(path.join(out, 'cli/commands/mine.js'), 'utf8');
+    assert.doesNotMatch(mine, /(from\s*|import\()["']\.{1,2}\//, 'no import of another compiled module: everything from src/ is inside');
+    const url = (p: string): string => pathToFileURL(path.join(out, p)).href;
+    const script = `
+      const { command } = await import(${JSON.stringify(url('cli/commands/mine.js'))});
+      const kernel = await import(${JSON.stringify(url('kernel/index.js'))});
+      let thrown;
+      try { await command.run([${JSON.stringify(path.join(out, 'no-such-log.csv'))}, '--json']); } catch (error) { thrown = error; }
+      const plain = new Error('not ours');
+      console.log(JSON.stringify({
+        separateCopy: !(thrown instanceof kernel.GovflowError),
+        recognised: kernel.isGovflowError(thrown),
+        code: kernel.toGovflowError(thrown).code,
+        plain: kernel.isGovflowError(plain) || kernel.isGovflowError({ code: 'GOVFLOW_ERR_LOG_PARSE' }),
+      }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, timeout: 120_000 });
+    assert.deepEqual(JSON.parse(stdout), { separateCopy: true, recognised: true, code: 'GOVFLOW_ERR_LOG_PARSE', plain: false });
+  });
 });

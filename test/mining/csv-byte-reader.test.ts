@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isGovflowError } from '../../src/kernel/index.js';
-import { parseTimestamp, readCsv, readCsvText, type EventLog } from '../../src/mining/index.js';
+import { analyzePm4pyFigures, parseTimestamp, readCsv, readCsvText, type EventLog } from '../../src/mining/index.js';
 
 interface Row {
   readonly caseId: string;
@@ -185,6 +185,34 @@ describe('CSV byte reader', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it("with columns: 'pm4py' the same events and PM4Py figures, without resources, and the same rows refused", async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsOf(name), layout, fc.option(fc.nat()), async (rows, l, breakAt) => {
+        const keep = (ts: string): string => ts.replace(/Z$/, '');
+        let text = toCsv(rows, l, keep);
+        if (breakAt !== null) text = text.replace(/\d\d:\d\d:\d\d/, (t) => (breakAt % 2 ? `${t}x` : t));
+        const outcome = async (columns: 'all' | 'pm4py'): Promise<unknown> => {
+          try {
+            const log = await readCsvText(text, 'c.csv', { columns });
+            return { figures: analyzePm4pyFigures(log), rows: actual(log).map((r) => r.slice(0, 3)), log };
+          } catch (error) {
+            return { error: (error as Error).message };
+          }
+        };
+        const all = (await outcome('all')) as { log?: EventLog };
+        const pm4py = (await outcome('pm4py')) as { log?: EventLog };
+        if (pm4py.log) {
+          assert.ok(pm4py.log.resource.every((r) => r === -1) && pm4py.log.resourceNames.length === 0);
+          assert.ok(pm4py.log.lifecycle.every((x) => x === 0));
+        }
+        delete all.log;
+        delete pm4py.log;
+        assert.deepEqual(pm4py, all);
+      }),
+      { numRuns: 150 },
     );
   });
 

@@ -89,6 +89,8 @@ export const command: Command = {
       lenient: flags.lenient === true,
       zones,
       objectType: flags['object-type'],
+      // PM4Py's figures need no resources, groups or lifecycles: a CSV's other columns are checked but not read.
+      ...(figures === 'pm4py' ? { columns: 'pm4py' as const } : {}),
       ...(progress ? { onProgress: progress } : {}),
     });
     if (flags.from !== undefined || flags.to !== undefined) {
