@@ -71,7 +71,8 @@ function decimalOrder(input: unknown, v: Literal, test: (c: number) => boolean):
 
 function compileOne(text: string): Test | undefined {
   const t = text.trim();
-  if (t === '-') return () => true;
+  // A whole `-` is caught by the callers. Inside a list or not(...) it is no FEEL (`-` is only ever a whole entry),
+  // so it takes no fast test: the interpreter refuses it, as it does when another part of the list is not a literal.
   const notMatch = /^not\s*\((.*)\)$/s.exec(t);
   if (notMatch) {
     const inner = compileFastUnaryTests(notMatch[1] ?? '');

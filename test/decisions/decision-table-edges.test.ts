@@ -44,6 +44,28 @@ describe('decision tables: no match, several matches', () => {
     assert.deepEqual(r.explanation[0]?.matchedRules, [{ index: 2, id: 'rule2' }]);
   });
 
+  it('FIRST: the explanation has the first matching rule and its output only', () => {
+    // Later rules that also match take no part: neither their rule nor their output is the table's.
+    const r = run(table('FIRST', [['< 0', '"negative"'], ['> 1', '"big"'], ['> 5', '"bigger"'], ['-', '"any"']]), { x: 10 });
+    assert.equal(r.value, 'big');
+    assert.deepEqual(r.explanation[0]?.matchedRules, [{ index: 2, id: 'rule2' }]);
+    assert.deepEqual(r.explanation[0]?.outputs, ['big']);
+  });
+
+  it('output values rank outputs for PRIORITY only: FIRST and UNIQUE never test an output against them', () => {
+    // `< true` is an output value FEEL cannot test a string against (an order comparison with a boolean warns), so
+    // a warning shows whether the hit policy consulted the output values.
+    const spec = (hitPolicy: string, rules: string[][]) => table(hitPolicy, rules, { outputs: [{ name: 'y', values: '< true, "b"' }] });
+    for (const hitPolicy of ['FIRST', 'UNIQUE']) {
+      const r = run(spec(hitPolicy, [['> 1', '"a"'], ['> 50', '"b"']]), { x: 3 });
+      assert.equal(r.value, 'a', hitPolicy);
+      assert.deepEqual(r.warnings, [], hitPolicy);
+    }
+    const p = run(spec('PRIORITY', [['> 1', '"a"'], ['> 2', '"b"']]), { x: 3 });
+    assert.equal(p.value, 'b');
+    assert.match(p.warnings.join('\n'), /< true/);
+  });
+
   it('RULE ORDER keeps rule order even when the output values rank the outputs the other way', () => {
     const r = run(table('RULE ORDER', [['> 0', '"LOW"'], ['> 5', '"HIGH"']], { outputs: [{ name: 'y', values: '"HIGH","LOW"' }] }), { x: 10 });
     assert.deepEqual(r.value, ['LOW', 'HIGH']);
@@ -90,6 +112,18 @@ describe('decision tables: input values', () => {
     assert.deepEqual(r.explanation[0]?.matchedRules, []);
     assert.deepEqual(r.explanation[0]?.inputs?.map((i) => i.expression), ['c']);
     assert.deepEqual(r.explanation[0]?.outputs, []);
+  });
+
+  it('a value outside the input values of a later column: the explanation still shows the earlier inputs\' values', () => {
+    const two: TableSpec = {
+      hitPolicy: 'FIRST', inputs: [{ name: 'c', typeRef: 'string' }, { name: 'n', typeRef: 'number' }], outputs: [{ name: 'o' }],
+      rules: [['"a"', '-', '1']], inputValues: ['"a","b"', '[0..10]'],
+    };
+    const r = run(two, { c: 'b', n: 99 });
+    assert.equal(r.value, null);
+    assert.match(r.warnings.join('\n'), /input 'n' value is not among the allowed input values/);
+    assert.deepEqual(r.explanation[0]?.inputs?.map((i) => i.expression), ['c', 'n']);
+    assert.equal(r.explanation[0]?.inputs?.[0]?.value, 'b');
   });
 
   it('a null input is not checked against the input values (the rules decide)', () => {

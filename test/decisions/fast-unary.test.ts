@@ -211,6 +211,26 @@ describe('what the fast path leaves to the interpreter', () => {
     assert.equal(evaluateUnaryTests('? + 1 in [1..5]', 3).value, true);
   });
 
+  it('not(...) as the boolean function inside a larger expression is that expression, not a negated test', () => {
+    // `not(false) and ? > 3` is `? > 3`; read as the negated test `not(false)` it would match every number.
+    for (const text of ['not(false) and ? > 3', '? > 3 and not(false)']) {
+      assert.equal(evaluateUnaryTests(text, 1).value, false, text);
+      assert.equal(evaluateUnaryTests(text, 5).value, true, text);
+    }
+    assert.equal(evaluateUnaryTests('not(true) or ? = 2', 1).value, false);
+    assert.equal(evaluateUnaryTests('not(true) or ? = 2', 2).value, true);
+  });
+
+  it('`-` is a whole entry only: inside a list or not(...) it is a FEEL syntax error, whatever the rest is', () => {
+    // The grammar: unary tests are `-`, or positive unary tests, or not(positive unary tests); `-` is none of the
+    // positive ones. Literal or not, the other parts do not change that.
+    for (const text of ['"a", -', '-, "a"', '1, -', 'not(-)', 'not("a", -)', 'x, -']) {
+      assert.throws(() => evaluateUnaryTests(text, 'b', { x: 'a' }), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_FEEL_SYNTAX', text);
+    }
+    assert.equal(evaluateUnaryTests('-', 'b').value, true);
+    assert.equal(evaluateUnaryTests(' - ', null).value, true);
+  });
+
   it('numbers are FEEL decimals: no hexadecimal, no exponent', () => {
     for (const text of ['0x10', '< 0x10']) assert.throws(() => evaluateUnaryTests(text, 16), (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_FEEL_SYNTAX', text);
     assert.equal(evaluateUnaryTests('1e3', 1000).value, false);
