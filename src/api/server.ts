@@ -8,6 +8,7 @@ import type { Engine } from '../engine/index.js';
 import { actorOf, hasRole, webSessionPlugin, type Principal, type WebSessionOptions } from '../identity/index.js';
 import type { Database } from '../store/index.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { requestLogger } from './request-logger.js';
 import type { RouteDefinition } from './route.js';
 import { engineRoutes } from './routes/engine-routes.js';
 import { miningRoutes } from './routes/mining-routes.js';
@@ -170,6 +171,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
     trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
     logController: new AccessLineLogController(log),
+    childLoggerFactory: requestLogger,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     clientErrorHandler: clientErrorHandler(options.htmlErrors),
   });
