@@ -8,6 +8,7 @@ import type { Engine } from '../engine/index.js';
 import { actorOf, hasRole, webSessionPlugin, type Principal, type WebSessionOptions } from '../identity/index.js';
 import type { Database } from '../store/index.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { requestLogger } from './request-logger.js';
 import type { RouteDefinition } from './route.js';
 import { engineRoutes } from './routes/engine-routes.js';
 import { miningRoutes } from './routes/mining-routes.js';
@@ -170,6 +171,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
     // A hop count becomes "trust the nearest n proxies" (proxy-addr's function form; Fastify's types take no number).
     trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : options.trustProxy ?? false,
     logController: new AccessLineLogController(log),
+    childLoggerFactory: requestLogger,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     clientErrorHandler: clientErrorHandler(options.htmlErrors),
   });
@@ -220,7 +222,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<{ serv
   server.addHook('preValidation', (request, _reply, done) => {
     const where = findNul({ params: request.params, querystring: request.query, body: request.body });
     if (where) return done(new GovflowError('GOVFLOW_ERR_VALIDATION', `${where} must not contain the NUL character (U+0000)`, [{ where, message: 'must not contain the NUL character' }]));
-    const bad = malformedInteger(request.routeOptions.schema?.params, request.params, 'params') ?? malformedInteger(request.routeOptions.schema?.querystring, request.query, 'querystring');
+    // request.routeOptions builds a new object on each read: read once, and only when there is a value to check.
+    const schema = hasKeys(request.params) || hasKeys(request.query) ? request.routeOptions.schema : undefined;
+    const bad = schema ? malformedInteger(schema.params, request.params, 'params') ?? malformedInteger(schema.querystring, request.query, 'querystring') : null;
     if (bad) return done(new GovflowError('GOVFLOW_ERR_VALIDATION', `${bad} must be a whole number written in digits, from 0 to ${Number.MAX_SAFE_INTEGER}`, [{ where: bad, message: 'must be a whole number written in digits' }]));
     done();
   });
@@ -315,6 +319,12 @@ function findNul(value: unknown, path = '', depth = 0): string | null {
     if (found) return found;
   }
   return null;
+}
+
+function hasKeys(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  for (const _key in value) return true;
+  return false;
 }
 
 /** Integer-typed properties of a params/querystring schema whose raw value is not plain decimal digits within 2^53. */

@@ -189,11 +189,14 @@ export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<Htm
   });
   if (options.multipart) {
     await server.register(multipart, { limits: options.multipart, throwFileSizeLimit: false });
-    server.addHook('preValidation', async (request) => {
-      if (!request.isMultipart()) return;
-      const { fields, files } = await readMultipart(request);
-      request.body = fields;
-      filesOfRequest.set(request, files);
+    // A callback hook: most requests are not multipart, and an async hook costs each of them a promise.
+    server.addHook('preValidation', (request, _reply, done) => {
+      if (!request.isMultipart()) return done();
+      readMultipart(request).then(({ fields, files }) => {
+        request.body = fields;
+        filesOfRequest.set(request, files);
+        done();
+      }, (error: unknown) => done(error as Error));
     });
   }
   // A callback hook: it waits for nothing, and an async one costs a promise per response.

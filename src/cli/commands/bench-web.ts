@@ -45,6 +45,7 @@ import { createVault } from '../../privacy/index.js';
 import { projectPending, startThrowawayPostgres } from '../../store/index.js';
 import { createCaseSearchProjector, type SearchTokens } from '../../workbench/index.js';
 import { openGovflow, searchServices, startServer } from '../compose.js';
+import { tuneHeapForServing } from '../server-heap.js';
 import { printMachineLoad } from './bench-load.js';
 import { caseSearchPaths, seedCaseSearch, SEARCHER, type CaseSearchSeed } from './bench-web-search.js';
 import { runLoadChild } from './load-child.js';
@@ -262,6 +263,7 @@ const SERVE_WORKER_FLAG = '--serve-worker';
 
 /** A cluster worker: govflow as `govflow serve` runs it (config from the environment), until the primary says stop. */
 async function serveWorker(): Promise<number> {
+  tuneHeapForServing();
   const govflow = await openGovflow();
   const running = await startServer(govflow, { demo: true });
   process.send?.({ type: 'ready', url: running.url });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { deploymentMode, loadConfig, masterKeyRefusal, productionRefusal } from '../../kernel/index.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { openGovflow, startServer } from '../compose.js';
+import { tuneHeapForServing } from '../server-heap.js';
 import { seedDemo } from '../demo.js';
 import { DEMO_FIRE_MEMBER, FIRE_SERVICE_CATALOGUE } from '../demo-exchange.js';
 import type { Command } from '../command.js';
@@ -46,6 +47,7 @@ export const command: Command = {
       ...base, ...(fireService ? { dataDir: path.join(base.dataDir, 'fire-service'), port: 3001, databaseUrl: undefined } : {}),
       ...(values.port === undefined ? {} : { port: numberFlag('--port', values.port, 0, { min: 0, max: 65535, integer: true }) }), ...(values.host ? { host: values.host } : {}),
     };
+    tuneHeapForServing();
     const govflow = await openGovflow({ config });
     if (mode.demoAccounts && !fireService) {
       const seeded = await seedDemo(govflow.engine);
