@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actorOf, candidateGroupsOf, hasRole, inCaseScope, inDepartment, type AgencySystemPrincipal, type CitizenPrincipal, type StaffPrincipal } from '../../src/identity/index.js';
+import { actorOf, candidateGroupsOf, decidesCases, hasRole, inCaseScope, inDepartment, mayDecide, type AgencySystemPrincipal, type CitizenPrincipal, type StaffPrincipal } from '../../src/identity/index.js';
 
 // The access checks every route and page decides with, on their own (no database, no server): the authorisation
 // matrix and the department-scope suite test them through HTTP; these pin each rule's edges, which the mutation run
@@ -79,5 +79,57 @@ describe('identity: access checks on a principal', () => {
     const twice = staff('two', [{ department: 'planning', role: 'caseworker' }, { department: 'planning', role: 'manager' }]);
     assert.deepEqual(candidateGroupsOf(twice), ['planning', 'planning/manager']);
     assert.deepEqual(candidateGroupsOf(staff('none', [])), []);
+  });
+
+  it('mayDecide: a caseworker or manager of the case’s department; <dept>/manager work only for its managers', () => {
+    assert.equal(mayDecide(bob, ['building-control']), true);
+    assert.equal(mayDecide(mia, ['building-control']), true, 'a manager decides the department’s plain work too');
+    assert.equal(mayDecide(bob, ['licensing']), false, 'another department');
+    assert.equal(mayDecide(bob, ['licensing', 'building-control']), true, 'any of the groups');
+    assert.equal(mayDecide(bob, []), false);
+    assert.equal(mayDecide(bob, ['building-control/manager']), false, 'a caseworker does not decide managers’ work');
+    assert.equal(mayDecide(mia, ['building-control/manager']), true);
+    assert.equal(mayDecide(mia, ['licensing/manager']), false, 'a caseworker there, a manager elsewhere');
+    assert.equal(mayDecide(mia, ['building-control/other']), false, 'an unknown qualifier admits nobody');
+  });
+
+  it('mayDecide: admins and auditors decide nothing by that role, even in their own department; nobody else either', () => {
+    assert.equal(mayDecide(adm, ['building-control']), false);
+    assert.equal(mayDecide(adm, ['it']), false, 'an admin membership of the department does not decide its cases');
+    assert.equal(mayDecide(aud, ['audit/manager']), false);
+    const adminAndCaseworker = staff('both', [{ department: 'it', role: 'admin' }, { department: 'planning', role: 'caseworker' }]);
+    assert.equal(mayDecide(adminAndCaseworker, ['planning']), true, 'an admin who is also a caseworker of planning');
+    assert.equal(mayDecide(adminAndCaseworker, ['it']), false);
+    assert.equal(mayDecide(citizen, ['building-control']), false);
+    assert.equal(mayDecide(agency, ['building-control']), false);
+    assert.equal(mayDecide(null, ['building-control']), false);
+    assert.equal(mayDecide(undefined, ['building-control']), false);
+  });
+
+  it('mayDecide and decidesCases: an API key decides by its roles, whatever the groups', () => {
+    const key = (roles: StaffPrincipal['roles']): StaffPrincipal => ({ kind: 'staff', id: 'key', name: 'key', roles, departments: [], memberships: [], apiKey: true });
+    assert.equal(mayDecide(key(['caseworker']), ['licensing']), true);
+    assert.equal(mayDecide(key(['manager']), ['building-control/manager']), true);
+    assert.equal(mayDecide(key(['admin']), ['licensing']), false);
+    assert.equal(mayDecide(key(['admin', 'caseworker']), ['licensing']), true, 'one deciding role among others');
+    assert.equal(mayDecide(key(['auditor', 'admin']), []), false);
+    assert.equal(decidesCases(key(['admin', 'caseworker'])), true, 'one deciding role among others');
+    assert.equal(decidesCases(key(['auditor'])), false);
+    assert.equal(decidesCases(key([])), false);
+  });
+
+  it('decidesCases: a staff member with a caseworker or manager membership anywhere; not admins, auditors or others', () => {
+    assert.equal(decidesCases(bob), true);
+    assert.equal(decidesCases(mia), true);
+    assert.equal(decidesCases(staff('m', [{ department: 'planning', role: 'manager' }])), true);
+    assert.equal(decidesCases(adm), false);
+    assert.equal(decidesCases(aud), false);
+    assert.equal(decidesCases(staff('both', [{ department: 'it', role: 'admin' }, { department: 'planning', role: 'caseworker' }])), true, 'any one deciding membership');
+    // Roles alone do not decide without an API key: the memberships do.
+    assert.equal(decidesCases({ ...staff('r', [{ department: 'it', role: 'admin' }]), roles: ['caseworker'] }), false);
+    assert.equal(decidesCases(citizen), false);
+    assert.equal(decidesCases(agency), false);
+    assert.equal(decidesCases(null), false);
+    assert.equal(decidesCases(undefined), false);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createEngine } from '../../src/engine/index.js';
-import { listAccess, recordAccess, recordInstanceAccess } from '../../src/privacy/index.js';
+import { listAccess, recordAccess, recordInstanceAccess, type PersonalDataHolder } from '../../src/privacy/index.js';
 import type { Database } from '../../src/store/index.js';
 import { freshDatabase } from '../support/databases.js';
 import { bpmn, userTask } from '../engine/bpmn.js';
@@ -90,5 +90,17 @@ describe('privacy access log: stored reads', () => {
     const before = await rowCount();
     assert.equal(await recordInstanceAccess(db, [], without, entry), null);
     assert.equal(await rowCount(), before);
+
+    // A registered holder (the portal's submissions, say) that knows the person of a case is asked first, with the
+    // case's instance id; the engine's applicant variable is the fallback.
+    const holder: PersonalDataHolder = {
+      subjectOfCaseSql: (instanceId) => `(select 'person-from-holder' where ${instanceId} = ${without})`,
+      casesOf: () => Promise.resolve([]),
+      exportOf: () => Promise.resolve({}),
+      eraseCases: () => Promise.resolve({}),
+    };
+    assert.equal((await recordInstanceAccess(db, [holder], without, entry))?.subject, 'person-from-holder');
+    assert.equal((await recordInstanceAccess(db, [holder], withPerson, entry))?.subject, 'person-case', 'the holder does not know this case');
+    assert.equal((await listAccess(db, 'person-from-holder')).total, 1);
   });
 });
