@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Mutation testing of one critical module at a time (issue 26): `npm run mutate -- <module>`. Not part of CI: a run
-// takes up to an hour. StrykerJS's TAP runner runs each listed test file as `node --import tsx <file>` (node:test
-// prints TAP) against a sandbox copy whose sources carry every mutant; per-file coverage means a mutant only runs
-// the files that reach it. Results are kept per module in reports/mutation/<module>/ and reused next time
-// (incremental mode: only mutants in changed code, or covered by changed tests, run again).
+// Mutation testing of one critical module at a time (issue 26): `npm run mutate -- <module>`. Not part of CI. Stryker
+// instruments a sandbox copy of the sources with every mutant behind a switch; our in-process node:test runner
+// (scripts/stryker/node-test-runner.mjs) loads the module's test files once per worker and reruns, for each mutant,
+// only the tests whose coverage reaches it (`--runner tap`: Stryker's TAP runner, a node process per file and
+// mutant, to cross-check). Results are kept per module in reports/mutation/<module>/ and reused next time
+// (incremental mode: only mutants in changed code, or covered by changed tests, run again; `--full` for a score).
 //
 // One backend: PGlite by default (the PostgreSQL halves skip: GOVFLOW_TEST_PG_URL is cleared), or PostgreSQL with
 // --backend postgres (the PGlite halves skip); the SQL under test is the same text on both backends.
