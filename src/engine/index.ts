@@ -14,6 +14,7 @@ export type { ExtensionHandling } from './model/extensions.js';
 export type { CompiledDeployment } from './model/compile-bpmn.js';
 export type { DecisionBindingSpec, DecisionSpec, ElementModel, FormBindingSpec, ProcessModel } from './model/types.js';
 export { applyCommand } from './runtime/execution.js';
+export { conditionalStartsHolding } from './runtime/conditional-events.js';
 export { computeTimer } from './runtime/timers.js';
 export type { StepInput, StepResult } from './runtime/execution.js';
 export type {

@@ -8,8 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bpmn, conditional, escapeXml, subProcess, userTask } from './bpmn.js';
-import { started } from './pure-instance.js';
+import { bpmn, conditional, escapeXml, message, messageRef, subProcess, userTask } from './bpmn.js';
+import { compile, started } from './pure-instance.js';
+import { conditionalStartsHolding } from '../../src/engine/index.js';
 
 const catchEvent = (id: string, condition: string, filter?: Parameters<typeof conditional>[1]) => `<intermediateCatchEvent id="${id}">${conditional(condition, filter)}</intermediateCatchEvent>`;
 const boundary = (id: string, on: string, condition: string, interrupting = true) =>
@@ -171,5 +172,48 @@ describe('runtime: resolving a condition\'s incident', () => {
     i.send({ type: 'resolveIncident', elementInstance: i.token('work').id });
     i.send({ type: 'setVariables', variables: { n: 3 } });
     assert.deepEqual(i.waiting(), ['chase', 'work'], 'one firing, not one per time the activity was entered');
+  });
+});
+
+describe('runtime: root-level conditional start events', () => {
+  // Several starts of one process: two conditional ones, a message start and a plain one.
+  const starts = bpmn(
+    'p',
+    `<startEvent id="small">${conditional('= amount > 100')}</startEvent>
+     <startEvent id="large">${conditional('= amount > 1000')}</startEvent>
+     <startEvent id="byMessage">${messageRef('m')}</startEvent>
+     <userTask id="work"/><endEvent id="e"/>`,
+    'small -> work; large -> work; byMessage -> work; work -> e',
+    message('m', 'go'),
+  );
+
+  it('are the conditional starts whose condition is true for the variables, in the model’s order; never a message start', async () => {
+    const model = await compile(starts);
+    const now = new Date('2026-05-04T09:00:00Z');
+    assert.deepEqual(conditionalStartsHolding(model, { amount: 50 }, now), []);
+    assert.deepEqual(conditionalStartsHolding(model, { amount: 500 }, now), ['small']);
+    assert.deepEqual(conditionalStartsHolding(model, { amount: 5000 }, now), ['small', 'large']);
+    assert.deepEqual(conditionalStartsHolding(model, {}, now), [], 'a condition on a missing variable is not true');
+  });
+
+  it('only a condition that is exactly true starts; the evaluation’s clock is the one given', async () => {
+    const model = await compile(bpmn('p', `<startEvent id="yes">${conditional('= flag')}</startEvent><startEvent id="late">${conditional('= now() > date and time("2030-01-01T00:00:00Z")')}</startEvent><endEvent id="e"/>`, 'yes -> e; late -> e'));
+    const before = new Date('2029-06-01T00:00:00Z');
+    const after = new Date('2031-06-01T00:00:00Z');
+    assert.deepEqual(conditionalStartsHolding(model, { flag: 'true' }, before), [], 'a string is not true');
+    assert.deepEqual(conditionalStartsHolding(model, { flag: 1 }, before), []);
+    assert.deepEqual(conditionalStartsHolding(model, { flag: true }, before), ['yes']);
+    assert.deepEqual(conditionalStartsHolding(model, { flag: false }, after), ['late']);
+  });
+
+  it('a condition that fails to evaluate is an error naming the start event and that it is its condition', async () => {
+    const model = await compile(bpmn('p', `<startEvent id="broken">${conditional('= nosuch(amount)')}</startEvent><endEvent id="e"/>`, 'broken -> e'));
+    assert.throws(() => conditionalStartsHolding(model, { amount: 1 }, new Date()), (err: unknown) => {
+      const e = err as { code?: string; message?: string };
+      assert.equal(e.code, 'GOVFLOW_ERR_FEEL_EVALUATION');
+      assert.match(e.message ?? '', /broken/);
+      assert.match(e.message ?? '', /conditional start event condition/);
+      return true;
+    });
   });
 });
