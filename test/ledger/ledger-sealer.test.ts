@@ -202,12 +202,18 @@ describeEachBackend('ledger sealer', (backend) => {
     for (const demand of ['sealNow', 'publishNow'] as const) {
       const before = (await ledgerHealth(db)).treeSize;
       const held = await holdTransaction();
-      const size: Promise<number | undefined> =
-        demand === 'sealNow' ? sealer.sealNow().then((r) => r.treeSize) : sealer.publishNow().then(async () => (await latestTreeHead(db))?.treeSize);
-      await pause(200);
-      held.release();
-      await held.done;
-      assert.equal(await size, before + 2, `${demand}: the event in flight is sealed too`);
+      try {
+        const size: Promise<number | undefined> =
+          demand === 'sealNow' ? sealer.sealNow().then((r) => r.treeSize) : sealer.publishNow().then(async () => (await latestTreeHead(db))?.treeSize);
+        await pause(200);
+        held.release();
+        await held.done;
+        assert.equal(await size, before + 2, `${demand}: the event in flight is sealed too`);
+      } finally {
+        // A failure above must not leave the transaction open (closing the database would wait for it).
+        held.release();
+        await held.done;
+      }
     }
   });
 });
