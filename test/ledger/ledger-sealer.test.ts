@@ -2,9 +2,9 @@
  * The sealer's rounds and its background loop at their edges, through src/ledger/index.ts: waiting for a transaction
  * still in flight when sealing starts, a tree of one leaf (the first head), a tick that fails (logged, retried), a
  * sealer stopped in the middle of a tick or before its first (or started twice), the cursor of rounds that probe (as
- * after a restore) and the health count while probing, a wait that runs out, and sealNow/publishNow waiting.
- * ledger-api.test.ts covers the usual rounds; these are the cases it cannot reach with every event committed before
- * sealing.
+ * after a restore) and the health count while probing, a wait that runs out, sealNow/publishNow waiting, cursor rounds
+ * that stop at their batch limit, and a tick's cap of 20 rounds. ledger-api.test.ts covers the usual rounds; these
+ * are the cases it cannot reach with every event committed before sealing.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -215,5 +215,32 @@ describeEachBackend('ledger sealer', (backend) => {
         await held.done;
       }
     }
+  });
+
+  it('keeps cursor rounds stopped at their batch limit as cursor rounds, and caps a tick at 20 rounds', async () => {
+    await sealPending(db, { waitMs: 10_000 });
+    const sealed = (await ledgerHealth(db)).treeSize;
+    await insertEvents(db, 25, 'capped');
+    const { rows } = await db.query<{ tx_id: string }>(`select max(tx_id)::text as tx_id from event_log where type = 'test.capped'`);
+    await eventually('the transaction below xmin', async () =>
+      (await db.query<{ ok: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as ok', [rows[0]!.tx_id])).rows[0]!.ok,
+    );
+    const round = await sealPending(db, { batchSize: 2, maxRounds: 1 });
+    assert.deepEqual({ sealed: round.sealed, caughtUp: round.caughtUp }, { sealed: 2, caughtUp: false });
+    // An unrestored ledger: the cursor moves inside the transaction, and nothing switches the sealer to probing.
+    const { rows: state } = await db.query<{ probing: boolean; horizon_id: string | null }>('select probing, horizon_id::text from ledger_state');
+    assert.deepEqual({ probing: state[0]!.probing, cursorInside: state[0]!.horizon_id !== null }, { probing: false, cursorInside: true });
+    // A background tick seals at most 20 rounds of its batch size before it publishes: the first head covers 20 more.
+    const signer = generateSigner();
+    const sealer = createSealer(db, { intervalMs: 10, batchSize: 1, signer, headIntervalMs: 0 });
+    sealer.start();
+    try {
+      await eventually('a head by the new key', async () => (await latestTreeHead(db))?.keyId === signer.keyId, { timeoutMs: 15_000 });
+    } finally {
+      await sealer.stop();
+    }
+    const heads = await db.query<{ tree_size: string }>('select tree_size::text from ledger_tree_head where key_id = $1 order by id', [signer.keyId]);
+    assert.equal(Number(heads.rows[0]!.tree_size), sealed + 2 + 20);
+    await sealPending(db, { waitMs: 10_000 });
   });
 });
