@@ -283,6 +283,10 @@ describeEachBackend('ledger API', (backend) => {
     await writeFile(broken, 'not a key');
     await assert.rejects(loadOrCreateSigner(broken));
     assert.equal(await readFile(broken, 'utf8'), 'not a key');
+    // A key file that cannot be created is that error, not a reread's ENOENT (sysfs refuses new files, even to root).
+    if (process.platform === 'linux') {
+      await assert.rejects(loadOrCreateSigner('/sys/govflow-ledger-test.pem'), (error: NodeJS.ErrnoException) => ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? ''));
+    }
     // Processes starting at once all end up with the one key that reached the file first.
     const shared = path.join(dir, 'shared.pem');
     const started = await Promise.all([loadOrCreateSigner(shared), loadOrCreateSigner(shared), loadOrCreateSigner(shared)]);

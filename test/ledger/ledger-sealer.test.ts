@@ -1,8 +1,10 @@
 /**
  * The sealer's rounds and its background loop at their edges, through src/ledger/index.ts: waiting for a transaction
  * still in flight when sealing starts, a tree of one leaf (the first head), a tick that fails (logged, retried), a
- * sealer stopped in the middle of a tick, and the cursor of rounds that probe (as after a restore). ledger-api.test.ts
- * covers the usual rounds; these are the cases it cannot reach with every event committed before sealing.
+ * sealer stopped in the middle of a tick or before its first (or started twice), the cursor of rounds that probe (as
+ * after a restore) and the health count while probing, a wait that runs out, sealNow/publishNow waiting, cursor rounds
+ * that stop at their batch limit, and a tick's cap of 20 rounds. ledger-api.test.ts covers the usual rounds; these
+ * are the cases it cannot reach with every event committed before sealing.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -125,5 +127,120 @@ describeEachBackend('ledger sealer', (backend) => {
     assert.equal(lines[0]!.level, 40);
     assert.equal(lines[0]!.msg, 'ledger sealing failed; will retry');
     assert.ok(lines[0]!.err?.message, JSON.stringify(lines[0]));
+  });
+
+  it('stopped before its first tick, or started twice, seals nothing once stopped', async () => {
+    await sealPending(db, { waitMs: 10_000 });
+    await insertEvents(db, 1, 'never-ticked');
+    const sealer = createSealer(db, { intervalMs: 100 });
+    // A second start must not add a second timer, which stop would leave running; stop must clear the pending tick.
+    sealer.start();
+    sealer.start();
+    await sealer.stop();
+    // Long enough for a tick left running to have sealed, even on a loaded machine.
+    await pause(1500);
+    assert.equal((await ledgerHealth(db)).unsealed, 1, 'a stopped sealer seals nothing');
+    await sealPending(db, { waitMs: 10_000 });
+  });
+
+  it('counts the unsealed events of a probing ledger by probing its blocks, not by the cursor', async () => {
+    await sealPending(db, { waitMs: 10_000 });
+    // As after a restore into another cluster: the cursor says nothing, every event is tested against its block.
+    await db.query(`update ledger_state set probing = true, horizon = '0'::xid8, horizon_id = null`);
+    assert.equal((await ledgerHealth(db)).unsealed, 0);
+    await insertEvents(db, 2, 'probed');
+    assert.equal((await ledgerHealth(db)).unsealed, 2);
+    await sealPending(db, { waitMs: 10_000 });
+    assert.equal((await ledgerHealth(db)).unsealed, 0);
+    const report = await verifyLedger(db);
+    assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  });
+
+  /** A transaction that inserts an event and stays open until released; a later one commits meanwhile. */
+  const holdTransaction = async (): Promise<{ release: () => void; done: Promise<void> }> => {
+    let inserted!: () => void;
+    let release!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const done = db.transaction(async (tx) => {
+      await tx.query(`insert into event_log (type, occurred_at, data) values ('test.held', now(), '{}')`);
+      inserted();
+      await held;
+    });
+    await insertedYet;
+    await insertEvents(db, 1, 'after-held');
+    return { release, done };
+  };
+
+  it('gives up waiting for a transaction in flight when its wait runs out', async (t) => {
+    if (backend === 'pglite') return t.skip('one connection: no transaction can be in flight beside the sealer');
+    await sealPending(db, { waitMs: 10_000 });
+    const before = (await ledgerHealth(db)).treeSize;
+    const held = await holdTransaction();
+    // Released in any case, so that a sealer that never gives up fails on the time below instead of hanging.
+    const safety = setTimeout(held.release, 20_000);
+    const started = Date.now();
+    try {
+      const result = await sealPending(db, { waitMs: 300 });
+      assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+      // Nothing sealed: the event committed after the one in flight has a later tx_id, so it waits behind it (and
+      // is the only one health sees: the other is not committed).
+      assert.equal(result.treeSize, before);
+      assert.equal((await ledgerHealth(db)).unsealed, 1);
+    } finally {
+      clearTimeout(safety);
+      held.release();
+      await held.done;
+    }
+    await sealPending(db, { waitMs: 10_000 });
+  });
+
+  it('seals and publishes on demand what was in flight when asked', async (t) => {
+    if (backend === 'pglite') return t.skip('one connection: no transaction can be in flight beside the sealer');
+    await sealPending(db, { waitMs: 10_000 });
+    const sealer = createSealer(db, { signer: generateSigner() });
+    for (const demand of ['sealNow', 'publishNow'] as const) {
+      const before = (await ledgerHealth(db)).treeSize;
+      const held = await holdTransaction();
+      try {
+        const size: Promise<number | undefined> =
+          demand === 'sealNow' ? sealer.sealNow().then((r) => r.treeSize) : sealer.publishNow().then(async () => (await latestTreeHead(db))?.treeSize);
+        await pause(200);
+        held.release();
+        await held.done;
+        assert.equal(await size, before + 2, `${demand}: the event in flight is sealed too`);
+      } finally {
+        // A failure above must not leave the transaction open (closing the database would wait for it).
+        held.release();
+        await held.done;
+      }
+    }
+  });
+
+  it('keeps cursor rounds stopped at their batch limit as cursor rounds, and caps a tick at 20 rounds', async () => {
+    await sealPending(db, { waitMs: 10_000 });
+    const sealed = (await ledgerHealth(db)).treeSize;
+    await insertEvents(db, 25, 'capped');
+    const { rows } = await db.query<{ tx_id: string }>(`select max(tx_id)::text as tx_id from event_log where type = 'test.capped'`);
+    await eventually('the transaction below xmin', async () =>
+      (await db.query<{ ok: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as ok', [rows[0]!.tx_id])).rows[0]!.ok,
+    );
+    const round = await sealPending(db, { batchSize: 2, maxRounds: 1 });
+    assert.deepEqual({ sealed: round.sealed, caughtUp: round.caughtUp }, { sealed: 2, caughtUp: false });
+    // An unrestored ledger: the cursor moves inside the transaction, and nothing switches the sealer to probing.
+    const { rows: state } = await db.query<{ probing: boolean; horizon_id: string | null }>('select probing, horizon_id::text from ledger_state');
+    assert.deepEqual({ probing: state[0]!.probing, cursorInside: state[0]!.horizon_id !== null }, { probing: false, cursorInside: true });
+    // A background tick seals at most 20 rounds of its batch size before it publishes: the first head covers 20 more.
+    const signer = generateSigner();
+    const sealer = createSealer(db, { intervalMs: 10, batchSize: 1, signer, headIntervalMs: 0 });
+    sealer.start();
+    try {
+      await eventually('a head by the new key', async () => (await latestTreeHead(db))?.keyId === signer.keyId, { timeoutMs: 15_000 });
+    } finally {
+      await sealer.stop();
+    }
+    const heads = await db.query<{ tree_size: string }>('select tree_size::text from ledger_tree_head where key_id = $1 order by id', [signer.keyId]);
+    assert.equal(Number(heads.rows[0]!.tree_size), sealed + 2 + 20);
+    await sealPending(db, { waitMs: 10_000 });
   });
 });

@@ -3,11 +3,12 @@
  * seal, the steps' timings, and its chunked fetching at the edges — a tree of exactly four packed blocks (a size
  * that is a multiple of every leaf chunk), chunks of one and two stored nodes, through a pool on PostgreSQL (the
  * steps and chunk queries at once) and one connection on PGlite, with an altered or a missing stored node in a chunk
- * other than the first. The scenario files verify 37 to 41 leaves in one chunk, where none of this shows.
+ * other than the first (and the proofs that need the missing node). The scenario files verify 37 to 41 leaves in one
+ * chunk, where none of this shows.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { generateSigner, publishTreeHead, sealPending, verifyLedger, type VerifyReport } from '../../src/ledger/index.js';
+import { generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger, type VerifyReport } from '../../src/ledger/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { insertEvents } from './support.js';
@@ -90,6 +91,12 @@ describeEachBackend('ledger verify', (backend) => {
     await db.query('delete from ledger_node where level = 4 and idx = 2');
     await expectNode(1, 2);
     await expectNode(2, 2);
+    // Proofs that need the missing node name it too, rather than failing on the hash of nothing: an inclusion proof
+    // for a leaf of the fourth block (its sibling at level 4 is 4/2), a consistency proof from 48 (its path holds 4/2).
+    const { rows: fourth } = await db.query<{ id: string }>('select event_ids[1]::text as id from ledger_block where first_leaf >= 48 order by first_leaf limit 1');
+    const missing = /^ledger tree node 4\/2 is missing$/;
+    await assert.rejects(getInclusionProof(db, Number(fourth[0]!.id), { treeSize: 64 }), (error: Error) => missing.test(error.message));
+    await assert.rejects(getConsistencyProof(db, 48, 64), (error: Error) => missing.test(error.message));
     await restore();
   });
 });
