@@ -30,36 +30,14 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
 rmSync(staging, { recursive: true, force: true });
 try {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: sources,
-    outdir: staging,
-    outbase: src,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.10',
-    bundle: false,
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: process.argv.includes('--if-possible') ? 'silent' : 'warning',
-  });
+  const common = { format: 'esm', platform: 'node', target: 'node20.10', sourcemap: true, sourcesContent: false, logLevel: process.argv.includes('--if-possible') ? 'silent' : 'warning' };
+  await build({ ...common, entryPoints: sources, outdir: staging, outbase: src, bundle: false });
   // `mine` again, as one file with everything it imports from src/ (node_modules stays outside), over its per-file
   // build: loading the ~30 modules it reaches one by one was ~25 ms of a ~0.27 s `govflow mine` on a 41 MB CSV, the
   // bundle ~6 ms. It keeps its own copy of the kernel; GovflowError is branded so the CLI's handler still knows its
   // errors (src/kernel/errors.ts). Nothing in what it reaches finds files beside its own module (import.meta.url is
   // used only to resolve packages).
-  await build({
-    entryPoints: [path.join(src, 'cli/commands/mine.ts')],
-    outfile: path.join(staging, 'cli/commands/mine.js'),
-    allowOverwrite: true,
-    bundle: true,
-    packages: 'external',
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.10',
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: process.argv.includes('--if-possible') ? 'silent' : 'warning',
-  });
+  await build({ ...common, entryPoints: [path.join(src, 'cli/commands/mine.ts')], outfile: path.join(staging, 'cli/commands/mine.js'), allowOverwrite: true, bundle: true, packages: 'external' });
   // The agency simulator (simulator/, beside src/) goes to dist/simulator/: its imports of ../src/<module>/ become
   // ../<module>/, the same modules compiled.
   const simulator = path.join(root, 'simulator');

@@ -132,7 +132,7 @@ export class TestCollection {
     parent.children.push(testCase);
   }
 
-  /** Every test id in the order they run. */
+  /** Every test id, in the order the tests were registered (an async describe's come after the file's others). */
   ids() {
     return [...this.byId.keys()];
   }
@@ -169,8 +169,8 @@ export class TestCollection {
 
   /**
    * Runs the tests (all, or those in `only`), each suite's before/after hooks once around the tests of it that run.
-   * `onTest(id | undefined)` is told which test (or, for a suite's hooks, the suite's hookId) is about to run, so that
-   * coverage can be attributed. With `bail`, the first failure ends the run (after hooks still run: they close
+   * `setCurrent(id | undefined)` is told which test (or, for a suite's hooks, the suite's hookId) is about to run, so
+   * that coverage can be attributed. With `bail`, the first failure ends the run (after hooks still run: they close
    * databases).
    * @param {{ only?: Set<string>, bail: boolean, setCurrent: (id: string | undefined) => void }} options
    * @returns {Promise<CaseResult[]>}
