@@ -10,3 +10,4 @@ import './runtime-timers.test.js';
 import './runtime-step-flow.test.js';
 import './runtime-conditions.test.js';
 import './runtime-execution.test.js';
+import './runtime-semantics.test.js';

@@ -9,6 +9,7 @@ import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { linkCompensation } from './compile-compensation.js';
 import { compileConditional } from './compile-conditional.js';
+import { checkEventGatewayTargets } from './compile-gateways.js';
 import { compileTaskListeners } from './compile-task-listeners.js';
 import { cycleProblem } from './cron.js';
 import { invalidTimer, parseIsoDate, parseIsoDuration } from './iso-time.js';
@@ -146,6 +147,7 @@ class ProcessCompiler {
     const id = this.process.id ?? 'process';
     const scope = this.compileScope(this.process, null);
     this.checkCycles();
+    checkEventGatewayTargets(this.elements, this.flows, (at, what) => this.problems.add('GOVFLOW_ERR_BPMN_INVALID', at, this.lineOf(at), what));
     linkCompensation(this.process, this.elements, { invalid: (at, what) => this.problems.add('GOVFLOW_ERR_BPMN_INVALID', at, this.lineOf(at), what), unsupported: (at, what) => this.problems.add('GOVFLOW_ERR_BPMN_UNSUPPORTED', at, this.lineOf(at), what) });
     const listeners = compileListeners(this.process, this.listenerSite(this.process, 'process', undefined, false));
     const triggered = Object.values(this.elements).filter((e) => e.parent === null && e.type === 'startEvent' && e.event && e.event.kind !== 'none').map((e) => e.id);
@@ -549,6 +551,7 @@ class ProcessCompiler {
     const completion = expr('completionCondition');
     if (completion) spec.completionCondition = completion;
     if (!spec.inputCollection && !spec.loopCardinality) this.invalid(owner, `multi-instance ${owner.id} needs an input collection or a loop cardinality`);
+    if (spec.inputElement && !spec.inputCollection) this.invalid(owner, `multi-instance ${owner.id} names an input element '${spec.inputElement}' but no input collection to take it from`);
     return spec;
   }
 

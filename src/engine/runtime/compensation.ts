@@ -61,6 +61,7 @@ export abstract class StepCompensation extends StepListeners {
   protected cancelTransaction(token: Token): void {
     const transaction = this.token(token.scope!)!;
     for (const other of Object.values(this.state.tokens).filter((t) => t.scope === transaction.id && t.id !== token.id)) this.cancelToken(other, false);
+    this.dropQueuedActivations(transaction.id);
     this.clearJoins(transaction.id);
     this.emit('transaction.cancelled', token, { transaction: transaction.elementId });
     this.beginCompensation(token, this.takeCompensable((r) => r.scope === transaction.id), true);
@@ -110,4 +111,7 @@ export abstract class StepCompensation extends StepListeners {
     this.cancelToken(transaction, false);
     this.queue.push({ op: 'activate', elementId: boundary.id, scope: transaction.scope!, triggered: {} });
   }
+
+  // execution.ts: the branches a split started in this step but that have not run yet end with their scope.
+  protected abstract dropQueuedActivations(scopeId: string): void;
 }

@@ -530,7 +530,7 @@ class Step extends StepTaskListeners {
    * What ends a scope also ends the branches a split in this same step started there but that have not run yet
    * (their activations still queued): without this they would start after the scope was terminated or interrupted.
    */
-  private dropQueuedActivations(scopeId: string): void {
+  protected dropQueuedActivations(scopeId: string): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const operation = this.queue[i]!;
       if (operation.op === 'activate' && operation.scope === scopeId) this.queue.splice(i, 1);

@@ -104,7 +104,7 @@ export abstract class StepFlow {
   /** Sets a variable where it already lives (nearest scope outward), else on the process. */
   protected propagate(fromScope: string | null, name: string, value: unknown): void {
     const [head, ...path] = name.split('.');
-    if (!head) return;
+    if (!head) throw new GovflowError('GOVFLOW_ERR_VALIDATION', `variable name '${name}' is empty or starts with a dot: a variable needs a name (a dot separates the fields of one)`);
     for (let t = fromScope ? this.token(fromScope) : undefined; t; t = t.scope ? this.token(t.scope) : undefined) {
       if (t.vars && Object.hasOwn(t.vars, head)) {
         this.variableChanged(head, 'update', t.id);
@@ -197,7 +197,7 @@ export abstract class StepFlow {
     const mi = body.mi!;
     const index = mi.next++;
     mi.active++;
-    this.queue.push({ op: 'activate', elementId: element.id, scope: body.id, inner: { body: body.id, index, item: mi.items ? mi.items[index] : index + 1 } });
+    this.queue.push({ op: 'activate', elementId: element.id, scope: body.id, inner: { body: body.id, index, item: mi.items?.[index] } });
   }
 
   protected innerCompleted(inner: Token, element: ElementModel, resultContext: Variables): void {
@@ -286,9 +286,9 @@ export abstract class StepFlow {
       for (const [target, value] of values) this.propagate(token.scope, target, value);
       return context;
     }
-    // An inner multi-instance instance keeps results in its own locals when it has them (input/output element).
-    const from = token.index !== undefined ? token.id : token.scope;
-    for (const [name, value] of Object.entries(result)) this.propagate(from, name, value);
+    // As in Zeebe, from the element's own scope: a local of its own (an input mapping, a multi-instance input or
+    // output element) takes a result of the same name, and goes with the element.
+    for (const [name, value] of Object.entries(result)) this.propagate(token.id, name, value);
     return result;
   }
 
@@ -325,9 +325,9 @@ export abstract class StepFlow {
       this.nextCompensation(scope);
       return;
     }
-    // A token that waits at an inclusive join is still in the scope: the join fires once nothing else can arrive.
+    // A token waiting at a join, inclusive or parallel, is still in the scope (as in Zeebe: a taken flow is active).
     for (const [key, flows] of Object.entries(this.state.joins)) {
-      if (flows.length > 0 && key.startsWith(`${scopeId}|`) && this.model.elements[key.slice(scopeId.length + 1)]?.type === 'inclusiveGateway') return;
+      if (flows.length > 0 && key.startsWith(`${scopeId}|`)) return;
     }
     if (scope.scope === null) {
       if (this.beginEndListeners(scope, undefined, {})) return;
@@ -335,14 +335,6 @@ export abstract class StepFlow {
       return;
     }
     this.clearJoins(scope.id);
-    if (scope.esp) {
-      this.emit('element.completed', scope);
-      this.compensableCompleted(scope, this.element(scope.elementId));
-      if (scope.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: scope.id });
-      delete this.state.tokens[scope.id];
-      this.queue.push({ op: 'checkScope', scope: scope.scope });
-      return;
-    }
     delete scope.wait;
     // Branches that end in the same step each queue a check of the scope: it completes once (one run of its end
     // listeners, one incident if its outgoing flow fails).
@@ -368,14 +360,14 @@ export abstract class StepFlow {
     this.queue.push({ op: 'checkScope', scope: scopeId });
   }
 
-  /** Cancels a token and everything inside it: jobs, timers, subscriptions, tasks and called processes. */
+  /** Cancels a token and everything inside it (jobs, timers, subscriptions, tasks, called processes) and resolves incidents, the engine's too (a job out of retries, a call to a process not deployed). */
   protected cancelToken(token: Token, includeSelf: boolean): void {
     for (const child of Object.values(this.state.tokens).filter((t) => t.scope === token.id)) this.cancelToken(child, true);
     this.clearJoins(token.id);
     this.compensableCancelled(token.id);
     if (token.hasWaits) this.effects.push({ type: 'cancelWaits', elementInstance: token.id });
     if (token.wait === 'call') this.effects.push({ type: 'cancelChild', elementInstance: token.id });
-    if (token.wait === 'incident') this.effects.push({ type: 'resolveIncidents', elementInstance: token.id });
+    if (token.wait === 'incident' || token.wait === 'job' || token.wait === 'call') this.effects.push({ type: 'resolveIncidents', elementInstance: token.id });
     if (includeSelf || token.scope !== null) {
       this.emit('element.terminated', token);
       delete this.state.tokens[token.id];

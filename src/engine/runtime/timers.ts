@@ -36,7 +36,7 @@ export function computeTimer(type: 'duration' | 'date' | 'cycle', raw: string, n
   }
   const cycle = parseIsoCycle(raw);
   if (!cycle) throw fail();
-  const first = cycle.start && cycle.start.getTime() > now.getTime() ? cycle.start : addDuration(now, cycle.interval);
+  const first = cycle.start && cycle.start.getTime() >= now.getTime() ? cycle.start : addDuration(now, cycle.interval);
   const remaining = cycle.repetitions === undefined ? undefined : cycle.repetitions - 1;
   const interval = raw.trim().split('/').at(-1)!;
   const next = remaining === undefined ? `R/${interval}` : remaining > 0 ? `R${remaining}/${interval}` : undefined;
