@@ -212,6 +212,18 @@ describeEachBackend('engine: tasks', (backend) => {
     assert.equal(count(log, 'job.created:charge'), 1);
   });
 
+  it('cancelling an instance whose job ran out of retries resolves the job\'s incident (Zeebe resolves the incidents of what it terminates)', async () => {
+    await deploy(h, bpmn('retryCancel', `<startEvent id="s"/><serviceTask id="charge"><extensionElements><zeebe:taskDefinition type="pay.cancelled" retries="1"/></extensionElements></serviceTask><endEvent id="e"/>`, 's -> charge; charge -> e'));
+    const { id } = await h.engine.startInstance('retryCancel');
+    assert.deepEqual(await h.engine.failJob((await oneJob(h, 'pay.cancelled')).id, { worker: 'w', errorMessage: 'card declined' }), { retries: 0, incident: true });
+    const [incident] = await h.engine.listIncidents({ instanceId: id });
+    assert.equal(incident?.kind, 'job-failed');
+    await h.engine.cancelInstance(id);
+    assert.equal((await instance(h, id)).state, 'terminated');
+    assert.deepEqual(await h.engine.listIncidents({ instanceId: id }), []);
+    assert.deepEqual((await h.engine.listIncidents({ instanceId: id, state: 'resolved' })).map((i) => i.id), [incident.id]);
+  });
+
   it('a job whose lock expired is handed to another worker, and the first worker can no longer complete it', async () => {
     await deploy(h, bpmn('lock', `<startEvent id="s"/>${job('slow', 'lock.slow')}<endEvent id="e"/>`, 's -> slow; slow -> e'));
     const { id } = await h.engine.startInstance('lock');
