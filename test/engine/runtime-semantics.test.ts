@@ -213,6 +213,16 @@ describe('runtime: a variable without a name', () => {
     i.completeJob('t', { 'b.c': 2 });
     assert.deepEqual(i.variables, { a: 1, b: { c: 2 } }, 'a dot inside a name sets a field');
   });
+
+  it('a model that would write one is refused at deploy: a mapping target or an output collection with an empty name before or after a dot', async () => {
+    for (const target of ['.x', 'x.', 'a..b']) {
+      assert.deepEqual(await refusals(bpmn('p', `<startEvent id="s"/>${job('t', 'w', `<zeebe:ioMapping><zeebe:output source="= 1" target="${target}"/></zeebe:ioMapping>`)}`, 's -> t')),
+        [`output mapping target '${target}' names no variable: it has an empty name before or after a dot`]);
+    }
+    const collecting = (collection: string) => bpmn('p', `<startEvent id="s"/><userTask id="w"><multiInstanceLoopCharacteristics><extensionElements><zeebe:loopCharacteristics inputCollection="= [1]" outputCollection="${collection}" outputElement="= 1"/></extensionElements></multiInstanceLoopCharacteristics></userTask>`, 's -> w');
+    assert.deepEqual(await refusals(collecting('.all')), ['multi-instance w\'s output collection \'.all\' names no variable: it has an empty name before or after a dot']);
+    assert.deepEqual(await refusals(collecting('report.all')), []);
+  });
 });
 
 describe('runtime: the step limit, exactly', () => {

@@ -31,8 +31,8 @@ export function camundaCallBindings(node: Node, refuse: (what: string) => void):
       const target = text(binding, 'target');
       const source = text(binding, 'source');
       const expression = text(binding, 'sourceExpression');
-      if (!target) {
-        refuse(`${type} without a target`);
+      if (!target || target.split('.').includes('')) {
+        refuse(target ? `${type} target '${target}' names no variable: it has an empty name before or after a dot` : `${type} without a target`);
       } else if (source !== undefined) {
         if (NAME.test(source)) mappings.push({ source, target });
         else refuse(`${type} source '${source}' is not a plain variable name; use sourceExpression="= …" in FEEL`);

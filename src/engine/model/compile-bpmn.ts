@@ -452,8 +452,8 @@ class ProcessCompiler {
       params.flatMap((p) => {
         const target = text(p, 'target');
         const src = text(p, 'source') ?? '';
-        if (!target) {
-          this.invalid(node, `${what} mapping without a target`);
+        if (!target || target.split('.').includes('')) {
+          this.invalid(node, target ? `${what} mapping target '${target}' names no variable: it has an empty name before or after a dot` : `${what} mapping without a target`);
           return [];
         }
         const checked = this.value(node, src, `${what} mapping '${target}'`);
@@ -540,6 +540,7 @@ class ProcessCompiler {
     if (element) spec.inputElement = element;
     const outputCollection = text(zeebe, 'outputCollection');
     if (outputCollection) spec.outputCollection = outputCollection;
+    if (outputCollection?.split('.').includes('')) this.invalid(owner, `multi-instance ${owner.id}'s output collection '${outputCollection}' names no variable: it has an empty name before or after a dot`);
     const outputElement = text(zeebe, 'outputElement');
     if (outputElement) {
       const feel = stripEquals(outputElement);

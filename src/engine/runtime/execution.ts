@@ -193,7 +193,7 @@ class Step extends StepTaskListeners {
         for (const mapping of element.inputs) {
           const value = this.feel(element, mapping.source, token.id, `input mapping '${mapping.target}'`);
           const [head, ...path] = mapping.target.split('.');
-          if (head) token.vars = { ...token.vars, [head]: withPath(token.vars?.[head], path, value) };
+          token.vars = { ...token.vars, [head!]: withPath(token.vars?.[head!], path, value) };
         }
       }
       if (this.beginStartListeners(token, element, triggered)) return;
