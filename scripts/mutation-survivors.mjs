@@ -7,12 +7,17 @@
 //   node scripts/mutation-survivors.mjs <module>           rows for every survivor (file:line:column, mutator, the
 //                                                          original text and its replacement)
 //   node scripts/mutation-survivors.mjs <module> --check   survivors without a row in docs/mutation/<module>.md
-import { existsSync, readFileSync } from 'node:fs';
+//   node scripts/mutation-survivors.mjs <module> --rekey   after a change moved lines: a row whose key is no longer a
+//                                                          survivor takes the key of a survivor without a row that has
+//                                                          the same file, mutator, original and replacement (the
+//                                                          nearest line when several do), so its reason is kept; rows
+//                                                          left without a survivor are listed (killed since, or gone)
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { check: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { check: { type: 'boolean', default: false }, rekey: { type: 'boolean', default: false } } });
 const name = positionals[0];
 if (!name) {
   console.error('usage: node scripts/mutation-survivors.mjs <module> [--check]');
@@ -38,12 +43,38 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
 rows.sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
 
 const cell = (text) => `\`${text.replace(/\s+/g, ' ').slice(0, 60).replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
-if (!values.check) {
+if (!values.check && !values.rekey) {
   for (const r of rows) console.log(`| ${r.key} | ${r.status === 'NoCoverage' ? 'no coverage' : 'survived'} | ${cell(r.original)} → ${cell(r.replacement)} | |`);
   process.exit(0);
 }
 const docFile = path.join(root, 'docs', 'mutation', `${name}.md`);
 const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '';
+if (values.rekey) {
+  const alive = new Set(rows.map((r) => r.key));
+  const docKeys = new Set([...doc.matchAll(/^\| (src\/\S+:\d+:\d+ \w+) \|/gm)].map((m) => m[1]));
+  const unmatched = rows.filter((r) => !docKeys.has(r.key));
+  const lineOf = (key) => Number(key.split(':')[1]);
+  const sameMutant = (key) => key.replace(/:\d+:\d+ /, ' ');
+  let moved = 0;
+  const stale = [];
+  const lines = doc.split('\n').map((line) => {
+    const m = /^\| (src\/\S+:\d+:\d+ \w+) \| [^|]+ \| (.*?) \| /.exec(line);
+    if (!m || alive.has(m[1])) return line;
+    const candidates = unmatched.filter((r) => sameMutant(r.key) === sameMutant(m[1]) && line.includes(`| ${cell(r.original)} → ${cell(r.replacement)} |`));
+    if (candidates.length === 0) {
+      stale.push(m[1]);
+      return line;
+    }
+    const best = candidates.reduce((a, b) => (Math.abs(lineOf(a.key) - lineOf(m[1])) <= Math.abs(lineOf(b.key) - lineOf(m[1])) ? a : b));
+    unmatched.splice(unmatched.indexOf(best), 1);
+    moved++;
+    return line.replace(`| ${m[1]} |`, `| ${best.key} |`).replace(/^(\| \S+ \S+ \| )(survived|no coverage)( \|)/, `$1${best.status === 'NoCoverage' ? 'no coverage' : 'survived'}$3`);
+  });
+  writeFileSync(docFile, lines.join('\n'));
+  for (const key of stale) console.log(`row without a survivor (killed since the rows were written, or its code is gone): ${key}`);
+  console.error(`${moved} rows took a moved survivor's key; ${stale.length} rows have no survivor; ${unmatched.length} survivors still have no row (--check lists them)`);
+  process.exit(0);
+}
 const missing = rows.filter((r) => !doc.includes(`| ${r.key} |`));
 for (const r of missing) console.log(`${r.key} (${r.status}): ${r.original.trim()} → ${r.replacement}`);
 console.error(`${rows.length} mutants left alive in the last run of ${name}; ${missing.length} without a row in docs/mutation/${name}.md`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,6 +41,19 @@ describe('govflow startup', () => {
     // Packages: none from dist/; tsx and what it needs only when the bin fell back to the TypeScript.
     const usedTsx = ours.includes('src/cli/main.ts');
     assert.deepEqual(loaded.filter((p) => p.startsWith('node_modules/') && !(usedTsx && /^node_modules\/(tsx|esbuild|get-tsconfig|resolve-pkg-maps)\//.test(p))), []);
+  });
+
+  // npm 11 runs a package's own bin by installing the package into its npx cache after loading the whole
+  // node_modules tree; a command in node_modules/.bin runs at once (scripts/link-bin.mjs, run by `prepare`).
+  it('`npx govflow` is the link in node_modules/.bin, not a bin of the package itself', async () => {
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { bin?: unknown; scripts: Record<string, string> };
+    assert.equal(pkg.bin, undefined, 'a `bin` in package.json sends npx govflow through npm\'s self-install path');
+    assert.match(pkg.scripts['prepare'] ?? '', /node scripts\/link-bin\.mjs/);
+    const link = path.join(root, 'node_modules', '.bin', 'govflow');
+    assert.equal(await readlink(link), path.join('..', '..', 'bin', 'govflow.mjs'));
+    assert.equal(await realpath(link), await realpath(bin));
+    const { stdout } = await run('npx', ['--no-install', 'govflow', '--help'], { cwd: root, timeout: 60_000 });
+    assert.match(stdout, /^Usage: govflow <command>/m);
   });
 
   it('a command loads its own domain modules (the trace sees them)', async () => {
