@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { DecisionEngine } from '../../src/engine/index.js';
 import { describeEachBackend } from '../support/databases.js';
-import { bpmn, escapeXml, ioMapping, job, message, userTask } from './bpmn.js';
+import { bpmn, escapeXml, ioMapping, job, message, timer, userTask } from './bpmn.js';
 import {
-  HOUR, activeElements, assertCompleted, assertInOrder, count, deploy, instance, oneJob, rejection, rowCount, tasksOf, traceOf, useEngine,
+  HOUR, activeElements, advance, assertCompleted, assertInOrder, count, deploy, instance, oneJob, rejection, rowCount, tasksOf, traceOf, useEngine,
 } from './harness.js';
 
 /** A stand-in for the DMN service: every decision returns 10 per page and records what it was asked. */
@@ -143,6 +143,34 @@ describeEachBackend('engine: tasks', (backend) => {
     assertInOrder(await traceOf(h, id), ['element.activated:calc', 'incident.raised:calc', 'incident.resolved:calc', 'incident.raised:calc']);
     await h.engine.cancelInstance(id);
     assert.equal((await h.engine.listIncidents({ instanceId: id })).length, 0);
+  });
+
+  it('an input mapping that fails is an incident; once its variable is set, resolving it runs the activation again: the job has its locals and the boundary timer exists', async () => {
+    await deploy(h, bpmn('inmap', `<startEvent id="s"/>${job('check', 'inmap.check', ioMapping({ limit: '= 10', name: '= if applicant = null then missingApplicant() else applicant.name' }))}
+      <boundaryEvent id="late" attachedToRef="check">${timer('timeDuration', 'PT1H')}</boundaryEvent>${userTask('chase')}<endEvent id="e"/>`, 's -> check; check -> e; late -> chase'));
+    const { id } = await h.engine.startInstance('inmap');
+    const rows = (sql: string) => rowCount(h, `select 1 from job where instance_id = $1 and ${sql}`, [id]);
+    assert.deepEqual((await instance(h, id)).activeElements.map((a) => [a.elementId, a.waitingFor]), [['check', 'incident']]);
+    const [incident] = await h.engine.listIncidents({ instanceId: id });
+    assert.equal(incident?.kind, 'expression');
+    assert.match(incident.message, /input mapping 'name' of check could not be evaluated.*missingApplicant/s);
+    assert.equal(await rows('true'), 0, 'neither the job nor the boundary timer exists while the activation has failed');
+    await h.engine.setVariables(id, { applicant: { name: 'Ada' } });
+    const resolvedAt = h.clock.now().getTime();
+    await h.engine.resolveIncident(incident.id);
+    assert.deepEqual(await h.engine.listIncidents({ instanceId: id }), []);
+    const { rows: timers } = await h.db.query<{ due_at: Date }>("select due_at from job where instance_id = $1 and kind = 'timer' and element_id = 'late'", [id]);
+    assert.deepEqual(timers.map((t) => new Date(t.due_at).getTime()), [resolvedAt + HOUR]);
+    const activated = await oneJob(h, 'inmap.check');
+    assert.equal(activated.instanceId, id);
+    assert.deepEqual([activated.variables['limit'], activated.variables['name']], [10, 'Ada']);
+    assert.equal(await advance(h, HOUR), 1);
+    assert.deepEqual(await activeElements(h, id), ['chase'], 'the boundary timer interrupted the task');
+    assert.equal(await rows("type = 'inmap.check'"), 0, 'its job went with it');
+    const log = await traceOf(h, id);
+    assertInOrder(log, ['element.activated:check', 'incident.raised:check', 'incident.resolved:check', 'job.created:check', 'timer.fired:check', 'element.terminated:check', 'element.activated:late', 'element.activated:chase']);
+    assert.equal(count(log, 'element.activated:check'), 1);
+    await h.engine.cancelInstance(id);
   });
 
   it('a business-rule task evaluates its decision through the decision service and stores the result', async () => {

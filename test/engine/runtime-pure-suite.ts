@@ -11,3 +11,4 @@ import './runtime-step-flow.test.js';
 import './runtime-conditions.test.js';
 import './runtime-execution.test.js';
 import './runtime-semantics.test.js';
+import './runtime-activation.test.js';

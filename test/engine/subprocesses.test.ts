@@ -100,6 +100,30 @@ describeEachBackend('engine: sub-processes and call activities', (backend) => {
     assert.equal(count(await traceOf(h, id), 'element.completed:note'), 2);
   });
 
+  it('an event sub-process applies its input mappings when it starts, interrupting or not: its job sees them, the process does not', async () => {
+    const esp = (id: string, start: string, mapping: Record<string, string>) =>
+      subProcess(id, `${start}${job(`${id}_job`, `esp.map.${id}`)}<endEvent id="${id}_end"/>`, `${id}_start -> ${id}_job; ${id}_job -> ${id}_end`, 'triggeredByEvent="true"',
+        `<extensionElements>${ioMapping(mapping)}</extensionElements>`);
+    await deploy(h, bpmn('esp_map',
+      `<startEvent id="s"/>${userTask('decide')}<endEvent id="e"/>
+       ${esp('note', `<startEvent id="note_start" isInterrupting="false">${messageRef('m')}</startEvent>`, { urgency: '= if priority > 3 then "high" else "normal"' })}
+       ${esp('deadline', `<startEvent id="deadline_start">${timer('timeDuration', 'PT1H')}</startEvent>`, { escalateTo: '= team + "-lead"' })}`,
+      's -> decide; decide -> e', message('m', 'esp.map.note', '=caseId')));
+    const { id } = await h.engine.startInstance('esp_map', { variables: { caseId: 'M1', priority: 5, team: 'permits' } });
+    await h.engine.publishMessage({ name: 'esp.map.note', correlationKey: 'M1', timeToLiveMs: 0 });
+    const noted = await oneJob(h, 'esp.map.note');
+    assert.equal(noted.variables['urgency'], 'high');
+    await h.engine.completeJob(noted.id, { worker: 'w' });
+    assert.deepEqual(await activeElements(h, id), ['decide']);
+    assert.equal(await advance(h, HOUR), 1);
+    assert.deepEqual(await activeElements(h, id), ['deadline', 'deadline_job']);
+    const escalated = await oneJob(h, 'esp.map.deadline');
+    assert.equal(escalated.variables['escalateTo'], 'permits-lead');
+    await h.engine.completeJob(escalated.id, { worker: 'w' });
+    const view = await assertCompleted(h, id);
+    assert.deepEqual(view.variables, { caseId: 'M1', priority: 5, team: 'permits' }, 'the locals went with their event sub-processes');
+  });
+
   it('an error event sub-process catches a BPMN error thrown by a worker and interrupts the process', async () => {
     await deploy(h, bpmn('esp_error',
       `<startEvent id="s"/>${job('pay', 'esp.pay')}<endEvent id="e"/>

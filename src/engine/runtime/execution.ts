@@ -45,7 +45,7 @@ class Step extends StepTaskListeners {
         const operation = this.queue.shift()!;
         if (operation.op === 'activate') this.activate(operation);
         else if (operation.op === 'complete') this.complete(operation.token, operation.vars, operation.takeFlows, operation.listenersDone);
-        else if (operation.op === 'retry') this.retryBehaviour(operation.token);
+        else if (operation.op === 'retry') this.retryBehaviour(operation);
         else this.checkScope(operation.scope);
       }
       // Inclusive joins may become ready because a token elsewhere ended, and conditions because variables changed
@@ -186,18 +186,63 @@ class Step extends StepTaskListeners {
     this.runBehaviour(token, element, operation.triggered);
   }
 
-  /** Input mappings, boundary events, then what the element type does; expression failures become incidents. */
+  /**
+   * The activation, as in Zeebe: input mappings, start listeners, boundary events, then what the element type does.
+   * Expression failures become incidents; resolving one runs the activation again from where it failed.
+   */
   private runBehaviour(token: Token, element: ElementModel, triggered?: Variables): void {
+    if (!this.mapInputs(token, element, triggered)) return;
+    if (this.beginStartListeners(token, element, triggered)) return;
+    this.enter(token, element, triggered);
+  }
+
+  /**
+   * The input mappings into the token's locals, all or nothing (Zeebe maps them as one context). One that fails is
+   * an incident whose resolution maps them all again and goes on with the activation; false then.
+   */
+  private mapInputs(token: Token, element: ElementModel, triggered: Variables | undefined): boolean {
+    if (!element.inputs) return true;
+    const locals = token.vars;
     try {
-      if (element.inputs) {
-        for (const mapping of element.inputs) {
-          const value = this.feel(element, mapping.source, token.id, `input mapping '${mapping.target}'`);
-          const [head, ...path] = mapping.target.split('.');
-          token.vars = { ...token.vars, [head!]: withPath(token.vars?.[head!], path, value) };
-        }
+      for (const mapping of element.inputs) {
+        const value = this.feel(element, mapping.source, token.id, `input mapping '${mapping.target}'`);
+        const [head, ...path] = mapping.target.split('.');
+        token.vars = { ...token.vars, [head!]: withPath(token.vars?.[head!], path, value) };
       }
-      if (this.beginStartListeners(token, element, triggered)) return;
+      return true;
+    } catch (error) {
+      if (!(error instanceof IncidentSignal)) throw error;
+      if (locals) token.vars = locals;
+      else delete token.vars;
+      this.raiseIncident(token, error.kind, error.message, { phase: 'inputs', ...(triggered ? { vars: triggered } : {}) });
+      return false;
+    }
+  }
+
+  /**
+   * The boundary events subscribe, then the element does its work. A boundary event that cannot subscribe is an
+   * incident that leaves nothing listening (those subscribed before it are withdrawn: nothing of the step is stored
+   * yet), and resolving it subscribes them all again. Work that fails leaves them listening; resolving it runs the
+   * work again.
+   */
+  private enter(token: Token, element: ElementModel, triggered: Variables | undefined): void {
+    const effects = this.effects.length;
+    const hadWaits = token.hasWaits;
+    try {
       if (token.index === undefined) this.subscribeBoundaries(token, element);
+    } catch (error) {
+      if (!(error instanceof IncidentSignal)) throw error;
+      this.effects.splice(effects);
+      this.unwatchConditions(token.id, element.boundaryEvents ?? []);
+      if (!hadWaits) delete token.hasWaits;
+      this.raiseIncident(token, error.kind, error.message, { phase: 'boundaries', ...(triggered ? { vars: triggered } : {}) });
+      return;
+    }
+    this.work(token, element, triggered);
+  }
+
+  private work(token: Token, element: ElementModel, triggered: Variables | undefined): void {
+    try {
       this.behave(token, element, triggered);
     } catch (error) {
       if (!(error instanceof IncidentSignal)) throw error;
@@ -213,13 +258,7 @@ class Step extends StepTaskListeners {
       this.queue.push({ op: 'activate', elementId: state.startEventId!, scope: token.id, ...(state.vars ? { triggered: state.vars } : {}) });
       return;
     }
-    try {
-      if (token.index === undefined) this.subscribeBoundaries(token, element);
-      this.behave(token, element, state.vars);
-    } catch (error) {
-      if (!(error instanceof IncidentSignal)) throw error;
-      this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
-    }
+    this.enter(token, element, state.vars);
   }
 
   private resolveIncident(tokenId: string): void {
@@ -239,6 +278,10 @@ class Step extends StepTaskListeners {
       });
       return;
     }
+    if (incident.phase === 'inputs' || incident.phase === 'boundaries') {
+      this.queue.push({ op: 'retry', token: token.id, from: incident.phase, ...(incident.vars ? { triggered: incident.vars } : {}) });
+      return;
+    }
     if (token.listener) {
       this.queue.push({ op: 'retry', token: token.id });
       return;
@@ -252,8 +295,8 @@ class Step extends StepTaskListeners {
     this.queue.push({ op: 'retry', token: token.id });
   }
 
-  private retryBehaviour(tokenId: string): void {
-    const token = this.token(tokenId);
+  private retryBehaviour(operation: Extract<Operation, { op: 'retry' }>): void {
+    const token = this.token(operation.token);
     if (!token) return;
     if (token.listener) {
       this.restartListeners(token);
@@ -264,12 +307,10 @@ class Step extends StepTaskListeners {
       return;
     }
     const element = this.element(token.elementId);
-    try {
-      this.behave(token, element, undefined);
-    } catch (error) {
-      if (!(error instanceof IncidentSignal)) throw error;
-      this.raiseIncident(token, error.kind, error.message, { phase: 'activate' });
-    }
+    if (operation.from === 'inputs' && token.esp) this.openEventSubProcess(token, element, operation.triggered ?? {});
+    else if (operation.from === 'inputs') this.runBehaviour(token, element, operation.triggered);
+    else if (operation.from === 'boundaries') this.enter(token, element, operation.triggered);
+    else this.work(token, element, undefined);
   }
 
   private behave(token: Token, element: ElementModel, triggered?: Variables): void {
@@ -519,11 +560,21 @@ class Step extends StepTaskListeners {
       this.unwatchConditions(scope.id, starts);
     }
     const instance = this.newToken(esp.id, scope.id);
-    instance.wait = 'scope';
     instance.esp = true;
     this.emit('element.activated', instance);
+    this.openEventSubProcess(instance, esp, variables);
+  }
+
+  /**
+   * An event sub-process starts as in Zeebe: its input mappings into its own scope (an incident when one fails,
+   * resolved by mapping again), then its own event sub-processes listen and its start event runs with the trigger's
+   * variables.
+   */
+  private openEventSubProcess(instance: Token, esp: ElementModel, triggered: Variables): void {
+    if (!this.mapInputs(instance, esp, triggered)) return;
+    instance.wait = 'scope';
     this.subscribeEventSubProcesses(instance, esp.eventSubProcesses ?? []);
-    this.queue.push({ op: 'activate', elementId: start.id, scope: instance.id, triggered: variables });
+    this.queue.push({ op: 'activate', elementId: esp.startEvent!, scope: instance.id, triggered });
   }
 
   /**

@@ -15,7 +15,7 @@ export type Operation =
   | { op: 'activate'; elementId: string; scope: string; flow?: string; triggered?: Variables; inner?: { body: string; index: number; item: unknown } }
   | { op: 'complete'; token: string; vars?: Variables; takeFlows?: string[]; listenersDone?: boolean }
   | { op: 'checkScope'; scope: string }
-  | { op: 'retry'; token: string };
+  | { op: 'retry'; token: string; from?: 'inputs' | 'boundaries'; triggered?: Variables };
 
 /** Thrown inside a behaviour to park its token in an incident instead of failing the whole step. */
 export class IncidentSignal extends Error {

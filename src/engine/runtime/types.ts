@@ -30,8 +30,12 @@ export interface Token {
   esp?: boolean;
   /** Something was scheduled for this token (job, timer, subscription, task) that must be cancelled with it. */
   hasWaits?: boolean;
-  /** What to retry when an incident on this token is resolved (`listenersDone`: the end listeners have run). */
-  incident?: { phase: 'activate' | 'complete'; vars?: Record<string, unknown>; takeFlows?: string[]; listenersDone?: boolean };
+  /**
+   * What to retry when an incident on this token is resolved: the activation from its input mappings (`inputs`) or
+   * from its boundary events (`boundaries`), with the variables that triggered it in `vars`; its behaviour
+   * (`activate`); or its completion (`complete`, with `listenersDone` when the end listeners have run).
+   */
+  incident?: { phase: 'inputs' | 'boundaries' | 'activate' | 'complete'; vars?: Record<string, unknown>; takeFlows?: string[]; listenersDone?: boolean };
   /**
    * The execution listener this token waits for: which kind, which one (index into the element's listeners of that
    * kind), and what the element continues with once the last one completed (trigger or completion variables, the
