@@ -278,6 +278,6 @@ function aggregate(op: string, values: unknown[], ec: EvalContext, id: string): 
  * thrown) goes on with UNIQUE.
  */
 function unknownHitPolicy(c: Compiler, id: string, decisionName: string | undefined, written: string): string {
-  c.invalid.push({ where: id, message: `decision '${decisionName ?? id}' has an unknown hit policy '${written}' (DMN allows ${Object.keys(HIT_POLICIES).join(', ')})` });
+  c.invalid.push({ where: id, message: `decision '${decisionName ?? id}' has an unknown hit policy '${written}' (DMN allows UNIQUE, ANY, PRIORITY, FIRST, RULE ORDER, OUTPUT ORDER, COLLECT)` });
   return 'U';
 }
