@@ -64,7 +64,7 @@ function splitValues(text: string | undefined): string[] {
 export function compileDecisionTable(el: XmlElement, id: string, c: Compiler, decisionName: string | undefined, names?: readonly string[]): Evaluator {
   // The schema spells them 'RULE ORDER' and 'OUTPUT ORDER'; some tools write underscores.
   const hitPolicyName = (el.attrs.hitPolicy ?? 'UNIQUE').trim().toUpperCase().replace(/\s+/g, '_');
-  const hit = HIT_POLICIES[hitPolicyName] ?? 'U';
+  const hit = HIT_POLICIES[hitPolicyName] ?? unknownHitPolicy(c, id, decisionName, el.attrs.hitPolicy ?? '');
   const aggregation = el.attrs.aggregation ? AGGREGATIONS[el.attrs.aggregation] : undefined;
   const label = `${hit}${aggregation ?? ''}`;
   const inputs: Input[] = childrenNamed(el, 'input').map((input, i) => {
@@ -270,4 +270,14 @@ function aggregate(op: string, values: unknown[], ec: EvalContext, id: string): 
   }
   const sorted = [...(present as (number | string)[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return op === '<' ? sorted[0] : sorted[sorted.length - 1];
+}
+
+/**
+ * DMN's schema admits only the seven hit policies, so a misspelt one (`UNIQE`) is refused, naming the decision and the
+ * value: read as UNIQUE it would run a table its author meant otherwise. A lenient parse (problems reported, not
+ * thrown) goes on with UNIQUE.
+ */
+function unknownHitPolicy(c: Compiler, id: string, decisionName: string | undefined, written: string): string {
+  c.invalid.push({ where: id, message: `decision '${decisionName ?? id}' has an unknown hit policy '${written}' (DMN allows UNIQUE, ANY, PRIORITY, FIRST, RULE ORDER, OUTPUT ORDER, COLLECT)` });
+  return 'U';
 }

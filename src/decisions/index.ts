@@ -47,7 +47,7 @@ export interface ParseOptions {
 
 /**
  * Reads and compiles a DMN model. Throws `GOVFLOW_ERR_DMN_PARSE` (not XML / not DMN), `GOVFLOW_ERR_DMN_INVALID`
- * (unknown references, unsupported elements) or `GOVFLOW_ERR_FEEL_SYNTAX`, each naming the element and the problem.
+ * (unknown references, unsupported elements, an unknown hit policy) or `GOVFLOW_ERR_FEEL_SYNTAX`, each naming the element and the problem.
  */
 export function parseDmn(xml: string, source = 'model.dmn', options: ParseOptions = {}): DmnModel {
   const compiled = compileModel(xml, source, { ...(options.lenient === undefined ? {} : { lenient: options.lenient }), imports: (options.imports ?? []).map((m) => m.compiled) });

@@ -188,8 +188,8 @@ async function fastPassOnly(db: Queryable): Promise<BadEntry> {
 
 /**
  * 3. Every event that should be sealed is sealed, once: an inserted or back-dated row, a lost or a doubled leaf.
- * Skipped (such events count as pending) when the xid counter is below the horizon: after a restore into another
- * cluster, new events carry small xids until the sealer's next round resets the horizon (sealer.ts).
+ * After an xid regression (a restore into another cluster: new events carry small xids until the sealer's next round
+ * resets the horizon, sealer.ts) every unsealed event counts as pending, and only the test by the horizon is skipped.
  */
 async function checkUnsealed(db: Queryable, horizon: string, treeSize: number, sealedSum: Promise<bigint>): Promise<{ bad?: BadEntry; pending: number; erased: number }> {
   // Pending: events at or above the horizon (or any, after an xid regression) that no block holds (a GiST probe each;
@@ -206,7 +206,7 @@ async function checkUnsealed(db: Queryable, horizon: string, treeSize: number, s
   );
   const row = counts[0]!;
   const extra = { pending: Number(row.pending), erased: Number(row.erased) };
-  if (row.regressed) return extra;
+  // After an xid regression every unsealed event is pending (above), so the multiset check below still holds.
   // Every leaf's event exists (checkLeaves), so the leaves are exactly the events that are not pending, each once, iff
   // the two agree as multisets: same count and same sum of a hash of the ids (a doubled leaf and a missing
   // event would keep the count, not the sum). Only when they differ are the full-scan queries run to name the entry.
@@ -219,7 +219,7 @@ async function checkUnsealed(db: Queryable, horizon: string, treeSize: number, s
      order by e.id limit 1`,
     [horizon],
   );
-  if (stray[0]) {
+  if (stray[0] && !row.regressed) {
     return { ...extra, bad: { eventId: Number(stray[0].id), reason: 'an event older than the sealing horizon is not in the ledger (inserted after sealing?)' } };
   }
   const { rows: twice } = await db.query<{ event_id: string; leaf_index: string }>(

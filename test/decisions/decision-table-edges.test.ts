@@ -215,6 +215,22 @@ describe('decision tables: entries and where errors are', () => {
     assert.equal(whereOf(base.replace('<text>x</text></inputExpression>', '<text>x +* (</text></inputExpression>')), 'table/input[0]');
     assert.equal(whereOf(base.replace('<text>x</text></inputExpression>', '<text>x</text></inputExpression><inputValues><text>1, (</text></inputValues>')), 'table/input[0]/inputValues');
   });
+
+  it('an unknown hit policy is GOVFLOW_ERR_DMN_INVALID naming the decision and the value; a lenient parse reads it as UNIQUE', () => {
+    const misspelt = tableDmn(table('UNIQE', [['> 1', '"a"'], ['> 2', '"b"']]));
+    assert.throws(
+      () => parseDmn(misspelt),
+      (error: unknown) => isGovflowError(error) && error.code === 'GOVFLOW_ERR_DMN_INVALID' && error.details.some((d) => d.where === 'table' && d.message.includes("'result'") && d.message.includes("'UNIQE'")),
+    );
+    // The seven DMN allows, as the schema spells them or with underscores, in any case.
+    for (const hitPolicy of ['UNIQUE', 'ANY', 'PRIORITY', 'FIRST', 'RULE ORDER', 'OUTPUT ORDER', 'COLLECT', 'rule_order', 'first']) {
+      assert.doesNotThrow(() => parseDmn(tableDmn(table(hitPolicy, [['> 1', '"a"']]))), hitPolicy);
+    }
+    // Lenient: the table still runs, as UNIQUE (two rules matching give null and a warning naming them).
+    const r = evaluateDecision(parseDmn(misspelt, 'model.dmn', { lenient: true }), 'result', { x: 5 });
+    assert.equal(r.value, null);
+    assert.match(r.warnings.join('\n'), /UNIQUE but rules 1, 2 matched/);
+  });
 });
 
 describe('decision tables: the compiled form', () => {

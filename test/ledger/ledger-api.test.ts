@@ -336,6 +336,12 @@ describeEachBackend('ledger API', (backend) => {
     const sizeOf = async (): Promise<number> => (await ledgerHealth(db)).treeSize;
     const start = await sizeOf();
     await insertEvents(db, 10, 'rounds');
+    // On a PostgreSQL server shared with other test files, another file's transaction (a database being created) can
+    // hold xmin below the inserting transaction for a while; a round without a wait would then seal none of it.
+    const { rows: inserted } = await db.query<{ tx_id: string }>(`select max(tx_id)::text as tx_id from event_log where type = 'test.rounds'`);
+    await eventually('the inserting transaction below xmin', async () =>
+      (await db.query<{ ok: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as ok', [inserted[0]!.tx_id])).rows[0]!.ok, soon,
+    );
     const one = await sealPending(db, { batchSize: 4, maxRounds: 1 });
     assert.deepEqual({ sealed: one.sealed, treeSize: one.treeSize, caughtUp: one.caughtUp }, { sealed: 4, treeSize: start + 4, caughtUp: false });
     // Stopped inside the inserting transaction: the rest of it is still unsealed.
@@ -398,5 +404,58 @@ describeEachBackend('ledger API', (backend) => {
     }
     const report = await verifyLedger(db);
     assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  });
+
+  it('refreshes a write guard every second unless given an interval', async (t) => {
+    const delays: unknown[] = [];
+    for (const options of [{}, { refreshMs: 40 }]) {
+      const timers = t.mock.method(globalThis, 'setInterval');
+      const guard = createWriteGuard(db, options);
+      timers.mock.restore();
+      guard.stop();
+      delays.push(timers.mock.calls.at(-1)?.arguments[1]);
+      // Its first reading, started at once, is not left running past the test.
+      await eventually('the first reading', async () => guard.last !== undefined, soon);
+    }
+    assert.deepEqual(delays, [1000, 40]);
+  });
+
+  it('records the next signing key before it becomes current, so a rotation whose first head fails leaves it trusted', async () => {
+    const file = path.join(dir, 'keys', 'first-head-fails.pem');
+    const current = await loadOrCreateSigner(file);
+    const next = await prepareNextSigner(file);
+    // The crash injected: the first head by the new key cannot be stored.
+    await db.query(`create function govflow_test_refuse_head() returns trigger language plpgsql as $$ begin raise exception 'no head today'; end $$`);
+    await db.query('create trigger govflow_test_refuse_head before insert on ledger_tree_head for each row execute function govflow_test_refuse_head()');
+    try {
+      await assert.rejects(installNextSigner(db, file, next), /no head today/);
+    } finally {
+      await db.query('drop trigger govflow_test_refuse_head on ledger_tree_head');
+      await db.query('drop function govflow_test_refuse_head()');
+    }
+    // The new key is the current one on disk, and its public half is already recorded: heads it signs from now on verify.
+    assert.equal((await loadOrCreateSigner(file)).keyId, next.keyId);
+    assert.notEqual(next.keyId, current.keyId);
+    assert.ok((await publicKeys(db)).get(next.keyId)?.equals(next.publicKey));
+  });
+
+  it('names a missing leaf of a block split between two rounds when a proof needs it, rather than failing on the hash of nothing', async () => {
+    const split = await freshDatabase(backend);
+    try {
+      // Two rounds: leaves 0–4, then 5–19, so the first aligned block of 16 leaves is two rows.
+      await insertEvents(split, 5, 'first-round');
+      await seal(split);
+      await insertEvents(split, 15, 'second-round');
+      await sealPending(split, { waitMs: 10_000 });
+      const { rows } = await split.query<{ first_leaf: string; id: string }>('select b.first_leaf::text, b.event_ids[1]::text as id from ledger_block b order by b.first_leaf');
+      assert.deepEqual(rows.map((r) => r.first_leaf), ['0', '5', '16']);
+      await split.query('delete from ledger_block where first_leaf = 5');
+      // Leaf 0's path and the proof from size 4 both need node 2/1 (leaves 4–7): leaf 4 is there, leaf 5 is gone.
+      const missing = (error: Error): boolean => /^ledger tree node \d+\/\d+ is missing$/.test(error.message);
+      await assert.rejects(getInclusionProof(split, Number(rows[0]!.id), { treeSize: 20 }), missing);
+      await assert.rejects(getConsistencyProof(split, 4, 20), missing);
+    } finally {
+      await split.close();
+    }
   });
 });

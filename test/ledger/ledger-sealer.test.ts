@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { pino } from 'pino';
-import { createSealer, generateSigner, latestTreeHead, ledgerHealth, sealPending, verifyLedger } from '../../src/ledger/index.js';
+import { createSealer, generateSigner, latestTreeHead, ledgerHealth, sealPending, verifyLedger, type SealResult } from '../../src/ledger/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
@@ -242,5 +242,182 @@ describeEachBackend('ledger sealer', (backend) => {
     const heads = await db.query<{ tree_size: string }>('select tree_size::text from ledger_tree_head where key_id = $1 order by id', [signer.keyId]);
     assert.equal(Number(heads.rows[0]!.tree_size), sealed + 2 + 20);
     await sealPending(db, { waitMs: 10_000 });
+  });
+
+  /** Events, leaves and distinct sealed events, and whether the sealer probes. */
+  const ledgerCounts = async (target: Database): Promise<{ events: string; leaves: string; distinct: string; probing: boolean }> =>
+    (
+      await target.query<{ events: string; leaves: string; distinct: string; probing: boolean }>(
+        `select (select count(*) from event_log)::text as events, (select count(*) from ledger_leaf)::text as leaves,
+                (select count(distinct event_id) from ledger_leaf)::text as distinct, (select probing from ledger_state)`,
+      )
+    ).rows[0]!;
+  /** `n` committed rows carrying the given xids, as a restore from a cluster whose xid counter is ahead leaves them. */
+  const insertRestored = async (target: Database, n: number, firstXid: string): Promise<void> => {
+    await target.query(
+      `insert into event_log (type, occurred_at, data, tx_id)
+       select 'test.restored', now(), '{}', ($2::numeric + g - 1)::text::xid8 from generate_series(1, $1::int) g`,
+      [n, firstXid],
+    );
+  };
+  const xmaxOf = async (target: Database): Promise<bigint> =>
+    BigInt((await target.query<{ xmax: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as xmax')).rows[0]!.xmax);
+
+  it('seals restored rows above xmax once, a backlog larger than a batch too, and keeps probing while they lie above xmin', async () => {
+    const restored = await freshDatabase(backend);
+    try {
+      await insertEvents(restored, 3, 'before-restore');
+      await sealPending(restored, { waitMs: 10_000 });
+      // Far above every xid the server hands out during this test.
+      await insertRestored(restored, 5, String((await xmaxOf(restored)) + 1_000_000n));
+      // Rounds of 2: the second probes and seals restored rows only, none below xmin whose xid the horizon could take.
+      const backlog = await sealPending(restored, { batchSize: 2, waitMs: 10_000 });
+      assert.equal(backlog.treeSize, 8);
+      // Rounds that seal newer events, then rounds with nothing to seal: the sealed restored rows still lie above the
+      // cursor, so every round must keep testing candidates against the blocks, or a cursor round seals them again.
+      for (let i = 0; i < 3; i++) {
+        await insertEvents(restored, 2, 'after-restore');
+        await sealPending(restored, { waitMs: 10_000 });
+        await sealPending(restored, { waitMs: 10_000 });
+      }
+      assert.deepEqual(await ledgerCounts(restored), { events: '14', leaves: '14', distinct: '14', probing: true });
+      const report = await verifyLedger(restored);
+      assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+    } finally {
+      await restored.close();
+    }
+  });
+
+  /**
+   * One sealing round whose snapshot's xmin is exactly `xid`, the next xid the server hands out; undefined when another
+   * transaction took it first. On PGlite (one connection) the round's own transaction takes it (a snapshot's xmin
+   * counts its own xid); on PostgreSQL a transaction held open takes it, and the round waits until it is the oldest.
+   */
+  const sealAtXmin = async (target: Database, xid: bigint): Promise<SealResult | undefined> => {
+    const nextXid = async (): Promise<bigint> => BigInt((await target.query<{ x: string }>('select pg_current_xact_id()::text as x')).rows[0]!.x);
+    let last = await nextXid();
+    while (last < xid - 1n) last = await nextXid();
+    if (last !== xid - 1n) return undefined;
+    const round = async (): Promise<SealResult | undefined> => {
+      const result = await sealPending(target, { maxRounds: 1 });
+      return result.horizon === String(xid) ? result : undefined;
+    };
+    if (backend === 'pglite') return round();
+    let took!: (x: string) => void;
+    let release!: () => void;
+    const taken = new Promise<string>((resolve) => (took = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const done = target.transaction(async (tx) => {
+      took((await tx.query<{ x: string }>('select pg_current_xact_id()::text as x')).rows[0]!.x);
+      await held;
+    });
+    try {
+      if ((await taken) !== String(xid)) return undefined;
+      await eventually('the held transaction to be the oldest', async () =>
+        (await target.query<{ x: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as x')).rows[0]!.x === String(xid),
+      );
+      return await round();
+    } finally {
+      release();
+      await done;
+    }
+  };
+
+  it('keeps probing through a caught-up round whose xmin is exactly the highest sealed xid', async () => {
+    const edge = await freshDatabase(backend);
+    try {
+      let hit: SealResult | undefined;
+      // Another connection may take the xid first (a server shared with other test files): then again, with a new row.
+      for (let attempt = 0; attempt < 10 && !hit; attempt++) {
+        const xid = (await xmaxOf(edge)) + 50n;
+        await insertRestored(edge, 1, String(xid));
+        // Sealed above xmax: the sealer probes from now on, and the highest sealed xid is the row's.
+        await sealPending(edge, { maxRounds: 1 });
+        hit = await sealAtXmin(edge, xid);
+      }
+      assert.ok(hit, 'no round ran with xmin at the restored row\'s xid: other transactions took it every time');
+      assert.equal(hit.caughtUp, true);
+      // That transaction had not finished for that round, so the row still lay above its cursor: rounds after it must
+      // not seal it again.
+      await sealPending(edge, { waitMs: 10_000 });
+      await sealPending(edge, { waitMs: 10_000 });
+      const counts = await ledgerCounts(edge);
+      assert.deepEqual([counts.leaves, counts.distinct], [counts.events, counts.events]);
+      const report = await verifyLedger(edge);
+      assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+    } finally {
+      await edge.close();
+    }
+  });
+
+  it('without a wait, returns after its first caught-up round even with a transaction in flight and the clock standing still', async (t) => {
+    if (backend === 'pglite') return t.skip('one connection: no transaction can be in flight beside the sealer');
+    await sealPending(db, { waitMs: 10_000 });
+    const before = (await ledgerHealth(db)).treeSize;
+    const held = await holdTransaction();
+    // Released in any case, so that a sealer that waits for it fails on the count below instead of hanging.
+    const safety = setTimeout(held.release, 3000);
+    try {
+      // A round can finish within the millisecond it started in: that must not turn the call into a wait.
+      const now = Date.now();
+      t.mock.method(Date, 'now', () => now);
+      const result = await sealPending(db);
+      t.mock.restoreAll();
+      // Neither the event in flight nor the one committed after it.
+      assert.equal(result.treeSize, before);
+    } finally {
+      t.mock.restoreAll();
+      clearTimeout(safety);
+      held.release();
+      await held.done;
+    }
+    await sealPending(db, { waitMs: 10_000 });
+  });
+
+  it('ticks every 250 ms unless given an interval', async (t) => {
+    const firstDelay = async (options: { intervalMs?: number }): Promise<unknown> => {
+      const sealer = createSealer(db, options);
+      const timers = t.mock.method(globalThis, 'setTimeout');
+      sealer.start();
+      timers.mock.restore();
+      await sealer.stop();
+      return timers.mock.calls.at(-1)?.arguments[1];
+    };
+    assert.equal(await firstDelay({}), 250);
+    assert.equal(await firstDelay({ intervalMs: 40 }), 40);
+  });
+
+  it('logs a failed tick through a logger named ledger when given none', async (t) => {
+    const broken = await freshDatabase(backend, { migrate: false });
+    await broken.close();
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    // pino writes through process.stdout once its write has been replaced, so what the default logger prints is caught.
+    t.mock.method(process.stdout, 'write', (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      if (typeof chunk === 'string' && chunk.startsWith('{')) {
+        lines.push(chunk);
+        return true;
+      }
+      return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
+    });
+    // Silent under tests unless told otherwise; read when the logger is made.
+    const level = process.env['GOVFLOW_LOG_LEVEL'];
+    process.env['GOVFLOW_LOG_LEVEL'] = 'warn';
+    let sealer: ReturnType<typeof createSealer>;
+    try {
+      sealer = createSealer(broken, { intervalMs: 10 });
+    } finally {
+      if (level === undefined) delete process.env['GOVFLOW_LOG_LEVEL'];
+      else process.env['GOVFLOW_LOG_LEVEL'] = level;
+    }
+    sealer.start();
+    try {
+      await eventually('a warning', async () => lines.length >= 1, { timeoutMs: 15_000 });
+    } finally {
+      await sealer.stop();
+      t.mock.restoreAll();
+    }
+    const warning = JSON.parse(lines[0]!) as { name?: string; msg?: string; level?: number };
+    assert.deepEqual({ name: warning.name, msg: warning.msg, level: warning.level }, { name: 'ledger', msg: 'ledger sealing failed; will retry', level: 40 });
   });
 });

@@ -99,4 +99,33 @@ describeEachBackend('ledger verify', (backend) => {
     await assert.rejects(getConsistencyProof(db, 48, 64), (error: Error) => missing.test(error.message));
     await restore();
   });
+
+  it('after an xid regression still finds an event sealed twice, and names it rather than an event waiting to be sealed', async () => {
+    const restored = await freshDatabase(backend);
+    try {
+      await insertEvents(restored, 20, 'before-restore');
+      await sealPending(restored, { waitMs: 10_000 });
+      // As after a restore into a younger cluster: the stored horizon far above every new xid, and new events below it
+      // that wait to be sealed.
+      await restored.query(`update ledger_state set horizon = '900000000000'::xid8`);
+      await insertEvents(restored, 3, 'after-restore');
+      expectOk(await verifyLedger(restored), { treeSize: 20, pending: 3 });
+      // Leaf 5 copied whole to the end of the tree, as a sealer that sealed it twice would leave it (its block's id range
+      // widened to take it): leaves 0–19 and their stored nodes are untouched.
+      await restored.query(
+        `update ledger_block b
+         set event_ids = b.event_ids || s.event_id, data_salts = b.data_salts || s.data_salt, data_digests = b.data_digests || s.data_digest,
+             leaf_hashes = b.leaf_hashes || s.leaf_hash, id_range = int8range(least(lower(b.id_range), s.event_id), upper(b.id_range))
+         from ledger_leaf s where b.first_leaf = 16 and s.leaf_index = 5`,
+      );
+      await restored.query('update ledger_state set tree_size = 21');
+      const { rows } = await restored.query<{ event_id: string }>('select event_id::text from ledger_leaf where leaf_index = 5');
+      const report = await verifyLedger(restored);
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.firstBad, { leafIndex: 20, eventId: Number(rows[0]!.event_id), reason: 'the event is sealed more than once' });
+      assert.equal(report.pending, 3);
+    } finally {
+      await restored.close();
+    }
+  });
 });
