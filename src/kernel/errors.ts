@@ -50,6 +50,7 @@ export const ERROR_CATALOGUE = {
   GOVFLOW_ERR_CONCURRENT_UPDATE: { kind: 'retry', status: 503, title: 'A concurrent update got in the way; try again' },
   GOVFLOW_ERR_INTERNAL: { kind: 'bug', status: 500, title: 'Something went wrong on our side' },
   GOVFLOW_ERR_LEDGER_BEHIND: { kind: 'retry', status: 503, title: 'Sealing of the ledger is behind its limit; writes are paused' },
+  GOVFLOW_ERR_LEDGER_DAMAGED: { kind: 'bug', status: 500, title: "The ledger's stored tree is incomplete; run govflow ledger verify" },
   GOVFLOW_ERR_LEDGER_PROOF: { kind: 'user', status: 404, title: 'No ledger proof is available for that entry or tree size' },
   GOVFLOW_ERR_DOCUMENT_INPUT: { kind: 'user', status: 422, title: 'The variables needed to issue a decision are missing or not valid' },
   GOVFLOW_ERR_DOCUMENT_NOT_FOUND: { kind: 'user', status: 404, title: 'No signed decision has that verification code' },

@@ -79,7 +79,7 @@ export async function getInclusionProof(q: Queryable, eventId: number, options: 
     foldBlocks(
       decompose(range.start, range.end).map((b) => {
         const h = blockHash(nodes, b.level, b.idx);
-        if (!h) throw new Error(`ledger tree node ${b.level}/${b.idx} is missing`);
+        if (!h) throw new GovflowError('GOVFLOW_ERR_LEDGER_DAMAGED', `ledger tree node ${b.level}/${b.idx} is missing`);
         return h;
       }),
     );

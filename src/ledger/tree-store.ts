@@ -1,4 +1,5 @@
 /** The Merkle tree as stored: leaf hashes packed in ledger_block, complete aligned subtrees above them in ledger_node. */
+import { GovflowError } from '../kernel/index.js';
 import type { Queryable } from '../store/index.js';
 import { HASH_SIZE, decompose, foldBlocks, hashChildren, type Block, type Range } from './merkle.js';
 import { toBuffer } from './leaf.js';
@@ -52,7 +53,7 @@ export async function fetchBlocks(q: Queryable, blocks: readonly Block[]): Promi
   );
   addRows(found, rows);
   for (const b of blocks) {
-    if (!blockHash(found, b.level, b.idx)) throw new Error(`ledger tree node ${b.level}/${b.idx} is missing`);
+    if (!blockHash(found, b.level, b.idx)) throw new GovflowError('GOVFLOW_ERR_LEDGER_DAMAGED', `ledger tree node ${b.level}/${b.idx} is missing`);
   }
   return found;
 }
@@ -139,7 +140,7 @@ export async function storeNewNodes(q: Queryable, from: number, newLeaves: reado
   for (let level = 1; 2 ** level <= to; level++) {
     const child = (i: number): Buffer => {
       const h = i >= belowFirst ? below[i - belowFirst] : blockHash(frontier, level - 1, i);
-      if (!h) throw new Error(`ledger tree node ${level - 1}/${i} is missing`);
+      if (!h) throw new GovflowError('GOVFLOW_ERR_LEDGER_DAMAGED', `ledger tree node ${level - 1}/${i} is missing`);
       return h;
     };
     const first = Math.floor(from / 2 ** level);

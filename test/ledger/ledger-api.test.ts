@@ -42,6 +42,7 @@ import {
   type LedgerSigner,
   type TreeHead,
 } from '../../src/ledger/index.js';
+import { GovflowError } from '../../src/kernel/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
@@ -451,7 +452,7 @@ describeEachBackend('ledger API', (backend) => {
       assert.deepEqual(rows.map((r) => r.first_leaf), ['0', '5', '16']);
       await split.query('delete from ledger_block where first_leaf = 5');
       // Leaf 0's path and the proof from size 4 both need node 2/1 (leaves 4–7): leaf 4 is there, leaf 5 is gone.
-      const missing = (error: Error): boolean => /^ledger tree node \d+\/\d+ is missing$/.test(error.message);
+      const missing = (error: Error): boolean => error instanceof GovflowError && error.code === 'GOVFLOW_ERR_LEDGER_DAMAGED' && /^ledger tree node \d+\/\d+ is missing$/.test(error.message);
       await assert.rejects(getInclusionProof(split, Number(rows[0]!.id), { treeSize: 20 }), missing);
       await assert.rejects(getConsistencyProof(split, 4, 20), missing);
     } finally {

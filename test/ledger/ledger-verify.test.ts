@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { generateSigner, getConsistencyProof, getInclusionProof, publishTreeHead, sealPending, verifyLedger, type VerifyReport } from '../../src/ledger/index.js';
+import { GovflowError } from '../../src/kernel/index.js';
 import type { Database } from '../../src/store/index.js';
 import { describeEachBackend, freshDatabase } from '../support/databases.js';
 import { insertEvents } from './support.js';
@@ -95,7 +96,7 @@ describeEachBackend('ledger verify', (backend) => {
     // for a leaf of the fourth block (its sibling at level 4 is 4/2), a consistency proof from 48 (its path holds 4/2).
     const { rows: fourth } = await db.query<{ id: string }>('select event_ids[1]::text as id from ledger_block where first_leaf >= 48 order by first_leaf limit 1');
     const missing = /^ledger tree node 4\/2 is missing$/;
-    await assert.rejects(getInclusionProof(db, Number(fourth[0]!.id), { treeSize: 64 }), (error: Error) => missing.test(error.message));
+    await assert.rejects(getInclusionProof(db, Number(fourth[0]!.id), { treeSize: 64 }), (error: Error) => error instanceof GovflowError && error.code === 'GOVFLOW_ERR_LEDGER_DAMAGED' && missing.test(error.message));
     await assert.rejects(getConsistencyProof(db, 48, 64), (error: Error) => missing.test(error.message));
     await restore();
   });
