@@ -11,13 +11,16 @@
 //                                                          survivor takes the key of a survivor without a row that has
 //                                                          the same file, mutator, original and replacement (the
 //                                                          nearest line when several do), so its reason is kept; rows
-//                                                          left without a survivor are listed (killed since, or gone)
+//                                                          left without a survivor are listed (killed since, or gone).
+//                                                          --from COMMIT (the source the rows were written against)
+//                                                          also requires the mutant's source line to be unchanged
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { check: { type: 'boolean', default: false }, rekey: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { check: { type: 'boolean', default: false }, rekey: { type: 'boolean', default: false }, from: { type: 'string' } } });
 const name = positionals[0];
 if (!name) {
   console.error('usage: node scripts/mutation-survivors.mjs <module> [--check]');
@@ -50,29 +53,59 @@ if (!values.check && !values.rekey) {
 const docFile = path.join(root, 'docs', 'mutation', `${name}.md`);
 const doc = existsSync(docFile) ? readFileSync(docFile, 'utf8') : '';
 if (values.rekey) {
+  // Which row belongs to which moved mutant: the same file, mutator, original and replacement; then, with --from (the
+  // commit the rows' keys were written against), the same source line text; then the nearest line. Pairs are taken
+  // best first across the whole document, so a row never takes a mutant that fits another row better.
   const alive = new Set(rows.map((r) => r.key));
   const docKeys = new Set([...doc.matchAll(/^\| (src\/\S+:\d+:\d+ \w+) \|/gm)].map((m) => m[1]));
   const unmatched = rows.filter((r) => !docKeys.has(r.key));
   const lineOf = (key) => Number(key.split(':')[1]);
+  const fileOf = (key) => key.split(':')[0];
   const sameMutant = (key) => key.replace(/:\d+:\d+ /, ' ');
-  let moved = 0;
-  const stale = [];
-  const lines = doc.split('\n').map((line) => {
-    const m = /^\| (src\/\S+:\d+:\d+ \w+) \| [^|]+ \| (.*?) \| /.exec(line);
-    if (!m || alive.has(m[1])) return line;
-    const candidates = unmatched.filter((r) => sameMutant(r.key) === sameMutant(m[1]) && line.includes(`| ${cell(r.original)} → ${cell(r.replacement)} |`));
-    if (candidates.length === 0) {
-      stale.push(m[1]);
-      return line;
+  const oldSources = new Map();
+  const oldLine = (key) => {
+    if (!values.from) return undefined;
+    const file = fileOf(key);
+    if (!oldSources.has(file)) {
+      try {
+        oldSources.set(file, execFileSync('git', ['show', `${values.from}:${file}`], { cwd: root, encoding: 'utf8' }).split('\n'));
+      } catch {
+        oldSources.set(file, []);
+      }
     }
-    const best = candidates.reduce((a, b) => (Math.abs(lineOf(a.key) - lineOf(m[1])) <= Math.abs(lineOf(b.key) - lineOf(m[1])) ? a : b));
-    unmatched.splice(unmatched.indexOf(best), 1);
-    moved++;
-    return line.replace(`| ${m[1]} |`, `| ${best.key} |`).replace(/^(\| \S+ \S+ \| )(survived|no coverage)( \|)/, `$1${best.status === 'NoCoverage' ? 'no coverage' : 'survived'}$3`);
+    return oldSources.get(file)[lineOf(key) - 1]?.trim();
+  };
+  const newLine = (key) => report.files[fileOf(key)]?.source.split('\n')[lineOf(key) - 1]?.trim();
+  const docLines = doc.split('\n');
+  const pairs = [];
+  docLines.forEach((line, index) => {
+    const m = /^\| (src\/\S+:\d+:\d+ \w+) \| [^|]+ \| /.exec(line);
+    if (!m || alive.has(m[1])) return;
+    for (const r of unmatched) {
+      if (sameMutant(r.key) !== sameMutant(m[1]) || !line.includes(`| ${cell(r.original)} → ${cell(r.replacement)} |`)) continue;
+      const sameText = oldLine(m[1]) !== undefined && oldLine(m[1]) === newLine(r.key) ? 0 : 1;
+      pairs.push({ index, key: m[1], survivor: r, score: sameText * 1e6 + Math.abs(lineOf(r.key) - lineOf(m[1])) });
+    }
   });
-  writeFileSync(docFile, lines.join('\n'));
+  pairs.sort((x, y) => x.score - y.score);
+  const taken = new Set();
+  const rowTaken = new Set();
+  for (const pair of pairs) {
+    if (taken.has(pair.survivor.key) || rowTaken.has(pair.index)) continue;
+    if (values.from && pair.score >= 1e6) continue;
+    taken.add(pair.survivor.key);
+    rowTaken.add(pair.index);
+    const status = pair.survivor.status === 'NoCoverage' ? 'no coverage' : 'survived';
+    docLines[pair.index] = docLines[pair.index].replace(`| ${pair.key} |`, `| ${pair.survivor.key} |`).replace(/^(\| \S+ \S+ \| )(survived|no coverage)( \|)/, `$1${status}$3`);
+  }
+  const stale = [];
+  docLines.forEach((line, index) => {
+    const m = /^\| (src\/\S+:\d+:\d+ \w+) \|/.exec(line);
+    if (m && !alive.has(m[1]) && !rowTaken.has(index)) stale.push(m[1]);
+  });
+  writeFileSync(docFile, docLines.join('\n'));
   for (const key of stale) console.log(`row without a survivor (killed since the rows were written, or its code is gone): ${key}`);
-  console.error(`${moved} rows took a moved survivor's key; ${stale.length} rows have no survivor; ${unmatched.length} survivors still have no row (--check lists them)`);
+  console.error(`${rowTaken.size} rows took a moved survivor's key; ${stale.length} rows have no survivor; ${unmatched.length - taken.size} survivors still have no row (--check lists them)`);
   process.exit(0);
 }
 const missing = rows.filter((r) => !doc.includes(`| ${r.key} |`));
