@@ -12,6 +12,7 @@ import { delimiterOf, type Columns } from './csv-bytes.js';
 import { toEventLog } from './csv-rows.js';
 import { CSV_SCAN_WASM } from './csv-scan-wasm.js';
 import type { EventLog } from './event-log.js';
+import { globalOf, instantiate, setGlobals, wasmMemory, type WasmMemory } from './wasm.js';
 
 /** Reads the source's bytes from `position` into `into`; how many it read (0 at the end). */
 export type ByteFill = (into: Uint8Array, position: number) => number;
@@ -39,30 +40,8 @@ const ACTIVITY_POOL = 1 << 22;
 const MOST_CASE_BYTES = 1 << 28;
 const MONTH_TABLE = 3600 * 4;
 
-// The few WebAssembly types used here (TypeScript declares them only in its DOM library, which the project leaves out).
-interface WasmGlobal {
-  value: number;
-}
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface Wasm {
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: object };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
-
 interface ScanExports {
   readonly scan: (from: number, end: number) => number;
-  readonly [global: string]: WasmGlobal | ((from: number, end: number) => number);
-}
-
-let compiled: object | undefined;
-
-function instantiate(memory: WasmMemory): ScanExports {
-  compiled ??= new wasm.Module(Buffer.from(CSV_SCAN_WASM, 'base64'));
-  return new wasm.Instance(compiled, { env: { memory } }).exports as ScanExports;
 }
 
 /** Where each region of the module's memory starts, for a file of about `cap` rows at most. */
@@ -144,27 +123,31 @@ export function readCsvFast(fill: ByteFill, size: number, options: FastCsvOption
   const cap = Math.ceil(Math.max(size, n0) * perByte * 1.25) + 1024;
   const plan = layout(cap, Math.max(size, n0));
   if (plan.end > 2 ** 31) return undefined;
-  const memory = new wasm.Memory({ initial: Math.ceil(plan.end / 65536) });
-  const x = instantiate(memory);
+  const memory = wasmMemory(plan.end);
+  const x = instantiate<ScanExports>(CSV_SCAN_WASM, memory);
   const { at } = plan;
   const words = new Int32Array(memory.buffer);
   // A name table: slots, mask, count, hashes, offsets, lengths, pool, pool used, most keys, pool size, high bytes, slot room.
   words.set([at['caseSlots']!, 4095, 0, at['caseHashes']!, at['caseOffsets']!, at['caseLengths']!, at['casePool']!, 0, cap, plan.caseBytes, 0, plan.caseSlots], CASE_TABLE >> 2);
   const activities = Math.min(cap, MOST_ACTIVITIES);
   words.set([at['activitySlots']!, 4095, 0, at['activityHashes']!, at['activityOffsets']!, at['activityLengths']!, at['activityPool']!, 0, activities, ACTIVITY_POOL, 0, plan.activitySlots], ACTIVITY_TABLE >> 2);
-  const set = (name: string, value: number): void => {
-    (x[name] as WasmGlobal).value = value;
-  };
-  set('delim', head.delimiter);
-  set('nf', head.names.length);
-  set('cc', cols.case);
-  set('ac', cols.activity);
-  set('tc', cols.timestamp);
-  set('wall', options.wallClock ? 1 : 0);
-  for (const region of ['rowCase', 'rowAct', 'rowTs', 'caseFirst', 'months', 'recent']) set(region, at[region]!);
-  set('cap', cap);
-  set('caseT', CASE_TABLE);
-  set('actT', ACTIVITY_TABLE);
+  setGlobals(x, {
+    delim: head.delimiter,
+    nf: head.names.length,
+    cc: cols.case,
+    ac: cols.activity,
+    tc: cols.timestamp,
+    wall: options.wallClock ? 1 : 0,
+    rowCase: at['rowCase']!,
+    rowAct: at['rowAct']!,
+    rowTs: at['rowTs']!,
+    caseFirst: at['caseFirst']!,
+    months: at['months']!,
+    recent: at['recent']!,
+    cap,
+    caseT: CASE_TABLE,
+    actT: ACTIVITY_TABLE,
+  });
   const mem = Buffer.from(memory.buffer);
   first.copy(mem, IN, 0, n0);
   options.onProgress?.(n0, size);
@@ -204,7 +187,7 @@ function scanAll(x: ScanExports, mem: Buffer, fill: ByteFill, n0: number, from: 
 
 /** The rows and names the scan left in memory, as an event log; undefined if two case ids or activities decode alike. */
 function finish(x: ScanExports, memory: WasmMemory, at: Record<string, number>, words: Int32Array): EventLog | undefined {
-  const rows = (x['rows'] as WasmGlobal).value;
+  const rows = globalOf(x, 'rows');
   const activityNames = names(memory, words, ACTIVITY_TABLE, true);
   // Bytes that are not UTF-8 decode to U+FFFD: two such names may be one, which the general reader's interner merges.
   if (new Set(activityNames).size !== activityNames.length) return undefined;
@@ -219,7 +202,7 @@ function finish(x: ScanExports, memory: WasmMemory, at: Record<string, number>, 
     {
       rows,
       caseCount,
-      contiguous: (x['contiguous'] as WasmGlobal).value !== 0,
+      contiguous: globalOf(x, 'contiguous') !== 0,
       caseFirstRow: new Int32Array(buffer, at['caseFirst']!, caseCount),
       rowCase: new Int32Array(buffer, at['rowCase']!, rows),
       rowAct: new Int32Array(buffer, at['rowAct']!, rows),
