@@ -198,17 +198,20 @@ function finish(x: ScanExports, memory: WasmMemory, at: Record<string, number>, 
     if (new Set(caseIds).size !== caseIds.length) return undefined;
   }
   const buffer = memory.buffer;
+  const none = new Int32Array(rows).fill(-1);
   return toEventLog(
     {
       rows,
       caseCount,
       contiguous: globalOf(x, 'contiguous') !== 0,
+      ordered: globalOf(x, 'ordered') !== 0,
       caseFirstRow: new Int32Array(buffer, at['caseFirst']!, caseCount),
       rowCase: new Int32Array(buffer, at['rowCase']!, rows),
       rowAct: new Int32Array(buffer, at['rowAct']!, rows),
       rowTs: new Float64Array(buffer, at['rowTs']!, rows),
-      rowRes: new Int32Array(rows).fill(-1),
-      rowGrp: new Int32Array(rows).fill(-1),
+      rowRes: none,
+      // The same -1s: any reordering of a column of equal values leaves it as it is.
+      rowGrp: none,
       // LIFECYCLE_COMPLETE is 0: every event complete, as the general reader reads a file without a lifecycle column.
       rowLife: new Uint8Array(rows),
       activityNames,

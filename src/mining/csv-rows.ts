@@ -9,6 +9,8 @@ export interface ReadRows {
   readonly caseCount: number;
   /** True while every case's rows are consecutive, so file order is already case order. */
   readonly contiguous: boolean;
+  /** True when the reader found each case's rows in timestamp order (with contiguous: nothing to sort). */
+  readonly ordered?: boolean;
   /** First row of each case, in order of first appearance (meaningful while contiguous). */
   readonly caseFirstRow: Int32Array;
   readonly rowCase: Int32Array;
@@ -64,7 +66,7 @@ export function toEventLog(reader: ReadRows, skipped: EventLog['skipped']): Even
   }
   caseStart[cases] = rows;
   const ts = columns.timestamp;
-  for (let c = 0; c < cases; c++) {
+  for (let c = reader.contiguous && reader.ordered === true ? cases : 0; c < cases; c++) {
     const from = caseStart[c] as number;
     const to = caseStart[c + 1] as number;
     let i = from + 1;

@@ -27,6 +27,9 @@
   ;; What the scan found.
   (global $rows (export "rows") (mut i32) (i32.const 0))
   (global $contiguous (export "contiguous") (mut i32) (i32.const 1))
+  ;; 1 while each row's timestamp is at or after the one before it in the same case (the rows of a case in order).
+  (global $ordered (export "ordered") (mut i32) (i32.const 1))
+  (global $lastT (mut f64) (f64.const 0))
   (global $zoneMode (export "zoneMode") (mut i32) (i32.const 0))
   (global $lastCase (mut i32) (i32.const -1))
   (global $lastOff (mut i32) (i32.const 0))
@@ -333,7 +336,9 @@
     (if (f64.ne (local.get $t) (local.get $t)) (then (return (i32.const 1))))
     (local.set $len (i32.sub (local.get $ce) (local.get $cs)))
     (if (i32.and (i32.eq (local.get $len) (global.get $lastLen)) (call $same (global.get $lastOff) (local.get $cs) (local.get $len)))
-      (then (local.set $id (global.get $lastCase)))
+      (then
+        (local.set $id (global.get $lastCase))
+        (if (f64.lt (local.get $t) (global.get $lastT)) (then (global.set $ordered (i32.const 0)))))
       (else
         (local.set $id (call $intern (global.get $caseT) (local.get $cs) (local.get $ce)))
         (if (i32.lt_s (local.get $id) (i32.const 0)) (then (return (i32.const 2))))
@@ -345,6 +350,7 @@
         (global.set $lastOff (i32.add (i32.load offset=24 (global.get $caseT))
           (i32.load (i32.add (i32.load offset=16 (global.get $caseT)) (i32.shl (local.get $id) (i32.const 2))))))))
     (i32.store (i32.add (global.get $rowCase) (i32.shl (local.get $r) (i32.const 2))) (local.get $id))
+    (global.set $lastT (local.get $t))
     (local.set $len (i32.sub (local.get $ae) (local.get $as)))
     ;; A recent activity by its length and first, middle and last bytes: found with one comparison, no hash.
     (local.set $quick (i32.add (global.get $recent) (i32.shl (i32.shr_u (i32.mul
