@@ -12,7 +12,7 @@ import { delimiterOf, type Columns } from './csv-bytes.js';
 import { toEventLog } from './csv-rows.js';
 import { CSV_SCAN_WASM } from './csv-scan-wasm.js';
 import type { EventLog } from './event-log.js';
-import { globalOf, instantiate, setGlobals, wasmMemory, type WasmMemory } from './wasm.js';
+import { globalOf, instantiate, offerSpare, setGlobals, wasmMemory, type WasmMemory } from './wasm.js';
 
 /** Reads the source's bytes from `position` into `into`; how many it read (0 at the end). */
 export type ByteFill = (into: Uint8Array, position: number) => number;
@@ -39,6 +39,7 @@ const MOST_ACTIVITIES = 1 << 16;
 const ACTIVITY_POOL = 1 << 22;
 const MOST_CASE_BYTES = 1 << 28;
 const MONTH_TABLE = 3600 * 4;
+const MOST_ACTIVITIES_SQUARED = 1024 * 1024;
 
 interface ScanExports {
   readonly scan: (from: number, end: number) => number;
@@ -72,6 +73,8 @@ function layout(cap: number, size: number): { at: Record<string, number>; caseSl
   take('activityPool', ACTIVITY_POOL);
   take('months', MONTH_TABLE);
   take('recent', 256 * 4);
+  // For the analyses' passes over the columns read here (wasm.ts's offerSpare): 40 bytes a row and the edge table.
+  take('spare', cap * 40 + MOST_ACTIVITIES_SQUARED * 4);
   return { at, caseSlots, activitySlots, caseBytes, end: next };
 }
 
@@ -152,6 +155,7 @@ export function readCsvFast(fill: ByteFill, size: number, options: FastCsvOption
   first.copy(mem, IN, 0, n0);
   options.onProgress?.(n0, size);
   if (!scanAll(x, mem, fill, n0, IN + head.end, size, options.onProgress)) return undefined;
+  offerSpare(memory, at['spare']!, plan.end - SLACK);
   return finish(x, memory, at, words);
 }
 

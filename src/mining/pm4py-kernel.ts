@@ -8,7 +8,7 @@
  */
 import type { EventLog } from './event-log.js';
 import { PM4PY_KERNEL_WASM } from './pm4py-kernel-wasm.js';
-import { globalOf, instantiate, setGlobals, wasmMemory } from './wasm.js';
+import { globalOf, instantiate, setGlobals, takeSpare, wasmMemory } from './wasm.js';
 
 /** The dense edge table has n × n entries. */
 const MOST_ACTIVITIES = 1024;
@@ -41,13 +41,11 @@ export function pm4pyKernel(log: EventLog): KernelFigures | undefined {
   let variantSlots = 16;
   while (variantSlots < cases * 2) variantSlots *= 2;
   const at: Record<string, number> = {};
-  let next = 64;
+  let next = 0;
   const take = (name: string, bytes: number): void => {
     at[name] = next;
     next = (next + bytes + 64) & ~15;
   };
-  take('act', events * 4);
-  take('ts', events * 8);
   take('caseStart', (cases + 1) * 4);
   take('starts', n * 4);
   take('ends', n * 4);
@@ -65,10 +63,25 @@ export function pm4pyKernel(log: EventLog): KernelFigures | undefined {
   take('variantFirst', cases * 4);
   take('variantCount', cases * 4);
   take('caseDurations', cases * 8);
-  const memory = wasmMemory(next);
+  take('scratch', 16);
+  // The columns stay where they are when they are views of a memory with room to spare (the CSV fast path's).
+  const inPlace = log.activity.buffer === log.timestamp.buffer && log.activity.byteOffset % 4 === 0 && log.timestamp.byteOffset % 8 === 0;
+  const spare = inPlace ? takeSpare(log.activity.buffer, next + 64) : undefined;
+  if (!spare) {
+    take('act', events * 4);
+    take('ts', events * 8);
+  }
+  const base = spare ? (spare.from + 63) & ~15 : 64;
+  for (const name of Object.keys(at)) at[name]! += base;
+  const memory = spare?.memory ?? wasmMemory(base + next + 64);
   const buffer = memory.buffer;
-  new Int32Array(buffer, at['act']!, events).set(log.activity);
-  new Float64Array(buffer, at['ts']!, events).set(log.timestamp);
+  if (spare) {
+    at['act'] = log.activity.byteOffset;
+    at['ts'] = log.timestamp.byteOffset;
+  } else {
+    new Int32Array(buffer, at['act']!, events).set(log.activity);
+    new Float64Array(buffer, at['ts']!, events).set(log.timestamp);
+  }
   new Int32Array(buffer, at['caseStart']!, cases + 1).set(log.caseStart);
   const x = instantiate<KernelExports>(PM4PY_KERNEL_WASM, memory);
   setGlobals(x, { ...at, variantMask: variantSlots - 1 });

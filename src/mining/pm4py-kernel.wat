@@ -29,6 +29,7 @@
   (global $variantFirst (export "variantFirst") (mut i32) (i32.const 0))
   (global $variantCount (export "variantCount") (mut i32) (i32.const 0))
   (global $caseDurations (export "caseDurations") (mut i32) (i32.const 0))
+  (global $scratch (export "scratch") (mut i32) (i32.const 0))
   ;; Results besides the arrays.
   (global $edges (export "edges") (mut i32) (i32.const 0))
   (global $variants (export "variants") (mut i32) (i32.const 0))
@@ -148,18 +149,19 @@
         (br $narrow)))
     (f64.load (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 3)))))
 
-  ;; numpy's percentile q of a[from ..< to] (stats.ts's percentileFrom from 0): reorders the values.
-  (func $percentile (param $a i32) (param $from i32) (param $to i32) (param $q i32) (result f64)
+  ;; numpy's percentile q of a[from ..< to] (stats.ts's percentileFrom), looking only from a[from + skip] on: every
+  ;; value before it must be <= every value after, and skip at most the lower rank. Reorders the values.
+  (func $percentile (param $a i32) (param $from i32) (param $to i32) (param $q i32) (param $skip i32) (result f64)
     (local $n i32) (local $rank f64) (local $lo i32) (local $hi i32) (local $b f64) (local $x f64) (local $i i32) (local $v f64)
     (local.set $n (i32.sub (local.get $to) (local.get $from)))
     (if (i32.eqz (local.get $n)) (then (return (f64.const 0))))
     (local.set $rank (f64.div (f64.convert_i32_s (i32.mul (i32.sub (local.get $n) (i32.const 1)) (local.get $q))) (f64.const 100)))
     (local.set $lo (i32.trunc_f64_s (f64.floor (local.get $rank))))
     (local.set $hi (i32.trunc_f64_s (f64.ceil (local.get $rank))))
-    (local.set $b (call $select (local.get $a) (local.get $to) (i32.add (local.get $from) (local.get $hi)) (local.get $from)))
+    (local.set $b (call $select (local.get $a) (local.get $to) (i32.add (local.get $from) (local.get $hi)) (i32.add (local.get $from) (local.get $skip))))
     (if (i32.eq (local.get $lo) (local.get $hi)) (then (return (local.get $b))))
     (local.set $x (f64.const -inf))
-    (local.set $i (local.get $from))
+    (local.set $i (i32.add (local.get $from) (local.get $skip)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_s (local.get $i) (i32.add (local.get $from) (local.get $hi))))
@@ -168,6 +170,18 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (f64.add (local.get $x) (f64.mul (f64.sub (local.get $b) (local.get $x)) (f64.sub (local.get $rank) (f64.convert_i32_s (local.get $lo))))))
+
+  ;; The median and 90th percentile of a[from ..< to] into the f64s at $median and $p90 (summarise's steps: once the
+  ;; median is selected, the 90th percentile is selected among the values from its upper rank on, when it can be).
+  (func $quantiles (param $a i32) (param $from i32) (param $to i32) (param $median i32) (param $p90 i32)
+    (local $n i32) (local $upper i32)
+    (local.set $n (i32.sub (local.get $to) (local.get $from)))
+    (f64.store (local.get $median) (call $percentile (local.get $a) (local.get $from) (local.get $to) (i32.const 50) (i32.const 0)))
+    ;; ceil((n - 1) / 2) and floor((n - 1) * 90 / 100), n >= 1
+    (local.set $upper (i32.shr_u (local.get $n) (i32.const 1)))
+    (f64.store (local.get $p90) (call $percentile (local.get $a) (local.get $from) (local.get $to) (i32.const 90)
+      (select (local.get $upper) (i32.const 0)
+        (i32.le_s (local.get $upper) (i32.div_s (i32.mul (i32.sub (local.get $n) (i32.const 1)) (i32.const 90)) (i32.const 100)))))))
 
   ;; Everything, for n activities (n * n fits the dense table) and cases cases: 0, or 1 at an odd duration.
   (func (export "analyse") (param $n i32) (param $cases i32) (result i32)
@@ -255,8 +269,8 @@
         (local.set $to (i32.load (i32.add (global.get $offsets) (i32.shl (i32.add (local.get $e) (i32.const 1)) (i32.const 2)))))
         ;; the count again, from the offsets
         (i32.store (i32.add (global.get $counts) (i32.shl (local.get $e) (i32.const 2))) (i32.sub (local.get $to) (local.get $from)))
-        (f64.store (i32.add (global.get $median) (i32.shl (local.get $e) (i32.const 3))) (call $percentile (global.get $durations) (local.get $from) (local.get $to) (i32.const 50)))
-        (f64.store (i32.add (global.get $p90) (i32.shl (local.get $e) (i32.const 3))) (call $percentile (global.get $durations) (local.get $from) (local.get $to) (i32.const 90)))
+        (call $quantiles (global.get $durations) (local.get $from) (local.get $to)
+          (i32.add (global.get $median) (i32.shl (local.get $e) (i32.const 3))) (i32.add (global.get $p90) (i32.shl (local.get $e) (i32.const 3))))
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $edge)))
     ;; The case durations: sum in case order, min and max, then median and 90th percentile.
@@ -275,7 +289,8 @@
     (global.set $sum (local.get $sum))
     (global.set $min (local.get $min))
     (global.set $max (local.get $max))
-    (global.set $caseMedian (call $percentile (global.get $caseDurations) (i32.const 0) (local.get $cases) (i32.const 50)))
-    (global.set $caseP90 (call $percentile (global.get $caseDurations) (i32.const 0) (local.get $cases) (i32.const 90)))
+    (call $quantiles (global.get $caseDurations) (i32.const 0) (local.get $cases) (global.get $scratch) (i32.add (global.get $scratch) (i32.const 8)))
+    (global.set $caseMedian (f64.load (global.get $scratch)))
+    (global.set $caseP90 (f64.load offset=8 (global.get $scratch)))
     (i32.const 0))
 )

@@ -43,3 +43,22 @@ export function setGlobals(exports: object, values: Record<string, number>): voi
 export function globalOf(exports: object, name: string): number {
   return (exports as Record<string, WasmGlobal>)[name]!.value;
 }
+
+/**
+ * Room a module's memory has and no longer uses, offered to the next module that reads columns from it: the
+ * analyses' passes (pm4py-kernel.ts) then read a log's columns where the CSV scan left them instead of copying them
+ * into a memory of their own. Taken once.
+ */
+const spares = new WeakMap<ArrayBufferLike, { readonly memory: WasmMemory; readonly from: number; readonly to: number }>();
+
+export function offerSpare(memory: WasmMemory, from: number, to: number): void {
+  spares.set(memory.buffer, { memory, from, to });
+}
+
+/** The memory holding `buffer` and where its spare room starts, if it has `bytes` of it (then it is taken). */
+export function takeSpare(buffer: ArrayBufferLike, bytes: number): { readonly memory: WasmMemory; readonly from: number } | undefined {
+  const spare = spares.get(buffer);
+  if (!spare || spare.to - spare.from < bytes) return undefined;
+  spares.delete(buffer);
+  return spare;
+}
