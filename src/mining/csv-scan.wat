@@ -379,11 +379,14 @@
     (local $pos i32) (local $m i32) (local $q i32) (local $f i32) (local $fs i32) (local $b i32) (local $next i32) (local $status i32)
     (local $cs i32) (local $ce i32) (local $as i32) (local $ae i32) (local $ts i32) (local $te i32)
     (local $v v128) (local $vd v128) (local $vl v128) (local $vr v128) (local $vq v128)
-    (local $delim i32) (local $cc i32) (local $ac i32) (local $tc i32)
+    (local $delim i32) (local $cc i32) (local $ac i32) (local $tc i32) (local $ml i32) (local $low i32) (local $last i32)
     (local.set $delim (global.get $delim))
     (local.set $cc (global.get $cc))
     (local.set $ac (global.get $ac))
     (local.set $tc (global.get $tc))
+    ;; the last field read
+    (local.set $last (select (local.get $cc) (local.get $ac) (i32.gt_s (local.get $cc) (local.get $ac))))
+    (local.set $last (select (local.get $last) (local.get $tc) (i32.gt_s (local.get $last) (local.get $tc))))
     (local.set $vd (i8x16.splat (local.get $delim)))
     (local.set $vl (i8x16.splat (i32.const 10)))
     (local.set $vr (i8x16.splat (i32.const 13)))
@@ -397,10 +400,21 @@
         (local.set $m (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $vq))))
         (if (local.get $m)
           (then (if (i32.lt_u (i32.add (local.get $pos) (i32.ctz (local.get $m))) (local.get $end)) (then (return (i32.const 1))))))
-        (local.set $m (i8x16.bitmask (v128.or (v128.or (i8x16.eq (local.get $v) (local.get $vd)) (i8x16.eq (local.get $v) (local.get $vl))) (i8x16.eq (local.get $v) (local.get $vr)))))
+        (local.set $ml (i8x16.bitmask (v128.or (i8x16.eq (local.get $v) (local.get $vl)) (i8x16.eq (local.get $v) (local.get $vr)))))
+        (local.set $m (i32.or (local.get $ml) (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $vd)))))
         (block $blockDone
           (loop $bits
             (br_if $blockDone (i32.eqz (local.get $m)))
+            ;; Past the last field to read, the line's other delimiters are only counted: up to its end at once.
+            (if (i32.gt_s (local.get $f) (local.get $last))
+              (then
+                (if (i32.eqz (i32.and (local.get $m) (local.get $ml)))
+                  (then
+                    (local.set $f (i32.add (local.get $f) (i32.popcnt (local.get $m))))
+                    (br $blockDone)))
+                (local.set $low (i32.sub (i32.shl (i32.const 1) (i32.ctz (i32.and (local.get $m) (local.get $ml)))) (i32.const 1)))
+                (local.set $f (i32.add (local.get $f) (i32.popcnt (i32.and (local.get $m) (local.get $low)))))
+                (local.set $m (i32.and (local.get $m) (i32.xor (local.get $low) (i32.const -1))))))
             (local.set $q (i32.add (local.get $pos) (i32.ctz (local.get $m))))
             (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
             (br_if $done (i32.ge_u (local.get $q) (local.get $end)))

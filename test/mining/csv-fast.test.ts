@@ -212,6 +212,22 @@ describe('CSV fast path', () => {
     );
   });
 
+  it('counts the fields after the last one it reads: a row with one too many or too few there goes to the general reader', async () => {
+    const header = 'case,activity,timestamp,resource,amount,note\n';
+    const good = 'c1,a,2020-01-01T00:00:00,r1,10.5,ok\nc1,b,2020-01-02T00:00:00,r2,3,a longer note than sixteen bytes\n';
+    for (const tail of [',x', '', ',,', ',a longer note than sixteen bytes,and one more field']) {
+      for (const bad of [`c2,a,2020-01-03T00:00:00,r1,1${tail}\n`, `c2,a,2020-01-03T00:00:00,r1${tail ? `,1,${tail.slice(1)}` : ''}\n`]) {
+        const bytes = Buffer.from(header + good + bad);
+        const want = await general(bytes, 'wall-clock');
+        const fast = readCsvFast(source(bytes, 1 << 20), bytes.length, { delimiter: undefined, wallClock: true, columns });
+        if (want instanceof Error) assert.equal(fast, undefined, `${JSON.stringify(bad)}: ${want.message}`);
+        else assert.deepEqual(fast && contents(fast), contents(want), JSON.stringify(bad));
+      }
+    }
+    const ok = Buffer.from(header + good);
+    assert.ok(readCsvFast(source(ok, 7), ok.length, { delimiter: undefined, wallClock: true, columns }), 'the good rows are taken');
+  });
+
   it('a file larger than one read, with cases spread over it, and lines across the reads', async () => {
     const lines = ['case:concept:name,concept:name,time:timestamp,org:resource'];
     for (let i = 0; i < 40_000; i++) lines.push(`c${(i * 7919) % 9973},act ${i % 13},2020-${two(1 + (i % 12))}-${two(1 + (i % 28))}T${two(i % 24)}:${two(i % 60)}:00.${i % 1000}Z,r${i % 50}`);
