@@ -4,6 +4,7 @@
  * duration = last minus first timestamp).
  */
 import { LIFECYCLE_START, type EventLog } from './event-log.js';
+import { pm4pyKernel } from './pm4py-kernel.js';
 import { compareCodePoints, compareSequences, DISTINCT_LIMIT, summarise, ValueCounts } from './stats.js';
 
 export interface DfgEdge {
@@ -164,7 +165,11 @@ function variantCounts(log: EventLog): { count: number; firstCase: number }[] {
 
 /** All variants, most frequent first; ties by activity sequence (Python's tuple order), as PM4Py lists them. */
 export function variants(log: EventLog): { activities: string[]; count: number; cases: number[] }[] {
-  const list = variantCounts(log).map((v) => ({ activities: caseActivities(log, v.firstCase), count: v.count, cases: [] as number[] }));
+  return variantList(log, variantCounts(log));
+}
+
+function variantList(log: EventLog, counts: readonly { count: number; firstCase: number }[]): { activities: string[]; count: number; cases: number[] }[] {
+  const list = counts.map((v) => ({ activities: caseActivities(log, v.firstCase), count: v.count, cases: [] as number[] }));
   list.sort((a, b) => b.count - a.count || compareSequences(a.activities, b.activities));
   return list;
 }
@@ -245,8 +250,14 @@ export function directlyFollows(log: EventLog): DfgEdge[] {
   }
   const edgeCount = edgeKeys.length;
   const stats = counted.ok ? countedStats(counted, counts, sums, edgeCount) : selectedStats(log, edgeOf, counts, edgeCount);
+  return dfgEdges(log, edgeKeys, counts, stats);
+}
+
+/** The edges (keys from × n + to, in order of first appearance) with their figures, sorted by (from, to). */
+function dfgEdges(log: EventLog, edgeKeys: ArrayLike<number>, counts: ArrayLike<number>, stats: EdgeStats): DfgEdge[] {
+  const n = log.activityNames.length;
   const edges: DfgEdge[] = [];
-  for (let e = 0; e < edgeCount; e++) {
+  for (let e = 0; e < edgeKeys.length; e++) {
     const key = edgeKeys[e] as number;
     edges.push({
       from: log.activityNames[Math.floor(key / n)] ?? '',
@@ -497,10 +508,14 @@ export type Pm4pyFigures = Pick<MiningSummary, 'cases' | 'events' | 'activities'
  * bottlenecks, activity statistics, rework, ping-pong and service levels.
  */
 export function analyzePm4pyFigures(log: EventLog, options: AnalyzeOptions = {}): Pm4pyFigures {
-  const all = variants(log);
-  const { startActivities, endActivities } = startEndActivities(log);
-  const dfg = directlyFollows(log);
-  const durations = summarise(caseDurations(log));
+  // The same passes in WebAssembly where the log allows (pm4py-kernel.ts): the same figures, without V8's warm-up.
+  const k = pm4pyKernel(log);
+  const all = k ? variantList(log, k.variants) : variants(log);
+  const { startActivities, endActivities } = k
+    ? { startActivities: sortedRecord(k.starts, log.activityNames), endActivities: sortedRecord(k.ends, log.activityNames) }
+    : startEndActivities(log);
+  const dfg = k ? dfgEdges(log, k.edgeKeys, k.edgeCounts, { mean: k.mean, median: k.median, p90: k.p90 }) : directlyFollows(log);
+  const durations = k ? k.caseDuration : summarise(caseDurations(log));
   return {
     cases: log.caseStart.length - 1,
     events: log.activity.length,

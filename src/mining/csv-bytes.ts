@@ -135,11 +135,7 @@ export class CsvByteReader {
   }
 
   private guessDelimiter(firstLine: string): number {
-    const given = this.options.delimiter;
-    if (given !== undefined) return given.charCodeAt(0);
-    // The most frequent of , ; tab on the first line (ties: in that order).
-    const count = (d: string): number => firstLine.split(d).length;
-    return ([',', ';', '\t'].sort((a, b) => count(b) - count(a))[0] ?? ',').charCodeAt(0);
+    return delimiterOf(firstLine, this.options.delimiter);
   }
 
   /**
@@ -433,6 +429,13 @@ export class CsvByteReader {
     lf.set(this.rowLife);
     this.rowLife = lf;
   }
+}
+
+/** The delimiter's byte: the one given, else the most frequent of , ; tab on the first line (ties: in that order). */
+export function delimiterOf(firstLine: string, given: string | undefined): number {
+  if (given !== undefined) return given.charCodeAt(0);
+  const count = (d: string): number => firstLine.split(d).length;
+  return ([',', ';', '\t'].sort((a, b) => count(b) - count(a))[0] ?? ',').charCodeAt(0);
 }
 
 /** The index of the next `byte` from `from`, or the buffer's length when there is none. */

@@ -6,7 +6,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GovflowError } from '../kernel/index.js';
 import { fileChunks, type ProgressCallback } from './byte-source.js';
 import { CsvByteReader, type Columns, type Fail } from './csv-bytes.js';
-import { sortCaseByTime, type EventColumns, type EventLog } from './event-log.js';
+import { readCsvFast } from './csv-fast.js';
+import type { EventLog } from './event-log.js';
+import { toEventLog } from './csv-rows.js';
 import type { ZoneMode } from './timestamp.js';
 
 export interface CsvOptions {
@@ -61,6 +63,11 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
     closeSync(fd);
     return readCsv(fileChunks(path, options.onProgress), path, options);
   }
+  const fast = fastRead(fd, size, path, options);
+  if (fast) {
+    closeSync(fd);
+    return fast;
+  }
   const { reader, finish } = csvReader(path, options);
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
   try {
@@ -87,6 +94,33 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
     closeSync(fd);
   }
   return finish();
+}
+
+/**
+ * The fast path (csv-fast.ts) where the file may qualify: strict, and only the columns PM4Py's figures need. Its
+ * failures are not reported: the general reader reads the file again and reports what it finds.
+ */
+function fastRead(fd: number, size: number, where: string, options: CsvOptions): EventLog | undefined {
+  if (options.lenient) return undefined;
+  const refuse: Fail = () => {
+    throw new Error('not for the fast path');
+  };
+  try {
+    return readCsvFast((into, position) => readSync(fd, into, 0, into.length, position), size, {
+      delimiter: options.delimiter,
+      wallClock: (options.zones ?? 'wall-clock') === 'wall-clock',
+      columns: (header) => {
+        try {
+          return pickColumns(header, options, refuse);
+        } catch {
+          return undefined;
+        }
+      },
+      onProgress: options.onProgress,
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lines per byte in the first 256 kB, to size the columns once rather than doubling through the whole file. */
@@ -147,73 +181,29 @@ function csvReader(where: string, options: CsvOptions): { reader: CsvByteReader;
   const finish = (): EventLog => {
     reader.end();
     if (!reader.headerSeen) fail(1, 1, 'the file is empty (no header line)');
-    return toEventLog(reader, { events: skippedEvents, traces: 0, reasons });
+    const { cases, activities, resources, groups } = reader;
+    return toEventLog(
+      {
+        rows: reader.rows,
+        caseCount: cases.size,
+        contiguous: reader.contiguous,
+        caseFirstRow: reader.caseFirstRow,
+        rowCase: reader.rowCase,
+        rowAct: reader.rowAct,
+        rowTs: reader.rowTs,
+        rowRes: reader.rowRes,
+        rowGrp: reader.rowGrp,
+        rowLife: reader.rowLife,
+        activityNames: activities.resolveNames(),
+        resourceNames: resources.resolveNames(),
+        groupNames: groups.resolveNames(),
+        // Decoded when first read: `mine --json` prints no case id, and 138,268 of them were ~14 ms of a 41 MB import.
+        caseIds: () => cases.resolveNames(),
+      },
+      { events: skippedEvents, traces: 0, reasons },
+    );
   };
   return { reader, finish };
-}
-
-/**
- * The rows as an event log: case by case in order of first appearance, each case's rows in file order, then each
- * case ordered by timestamp, stably (PM4Py's format_dataframe order), which costs one pass for a case in order.
- * A file whose cases are in blocks (the usual export) is already in case order and is used as it is.
- */
-function toEventLog(reader: CsvByteReader, skipped: EventLog['skipped']): EventLog {
-  const rows = reader.rows;
-  const cases = reader.cases.size;
-  const caseStart = new Int32Array(cases + 1);
-  let columns: EventColumns;
-  if (reader.contiguous) {
-    caseStart.set(reader.caseFirstRow.subarray(0, cases));
-    columns = {
-      activity: reader.rowAct.subarray(0, rows),
-      timestamp: reader.rowTs.subarray(0, rows),
-      resource: reader.rowRes.subarray(0, rows),
-      group: reader.rowGrp.subarray(0, rows),
-      lifecycle: reader.rowLife.subarray(0, rows),
-    };
-  } else {
-    const { rowCase } = reader;
-    for (let r = 0; r < rows; r++) caseStart[(rowCase[r] as number) + 1]!++;
-    for (let c = 0; c < cases; c++) caseStart[c + 1]! += caseStart[c] as number;
-    const fill = caseStart.slice(0, cases);
-    const order = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) order[fill[rowCase[r] as number]!++] = r;
-    const pick = <T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T => {
-      for (let k = 0; k < rows; k++) to[k] = from[order[k] as number] as number;
-      return to;
-    };
-    columns = {
-      activity: pick(reader.rowAct, new Int32Array(rows)),
-      timestamp: pick(reader.rowTs, new Float64Array(rows)),
-      resource: pick(reader.rowRes, new Int32Array(rows)),
-      group: pick(reader.rowGrp, new Int32Array(rows)),
-      lifecycle: pick(reader.rowLife, new Uint8Array(rows)),
-    };
-  }
-  caseStart[cases] = rows;
-  const ts = columns.timestamp;
-  for (let c = 0; c < cases; c++) {
-    const from = caseStart[c] as number;
-    const to = caseStart[c + 1] as number;
-    let i = from + 1;
-    // In order (NaN makes the comparison false, and the careful sort decides): the usual case, checked inline.
-    while (i < to && (ts[i - 1] as number) <= (ts[i] as number)) i++;
-    if (i < to) sortCaseByTime(columns, from, to);
-  }
-  const caseNames = reader.cases;
-  return {
-    activityNames: reader.activities.resolveNames(),
-    resourceNames: reader.resources.resolveNames(),
-    groupNames: reader.groups.resolveNames(),
-    // Decoded when first read: `mine --json` prints no case id, and 138,268 of them were ~14 ms of a 41 MB import.
-    get caseIds(): readonly string[] {
-      return caseNames.resolveNames();
-    },
-    caseStart,
-    ...columns,
-    caseAttributes: new Map(),
-    skipped,
-  };
 }
 
 const CANDIDATES = {
