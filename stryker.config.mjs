@@ -38,8 +38,8 @@ export default {
   // A mutant's limit is 1.5 × its tests' time in the dry run + 30 s: enough for a loaded machine, while a mutant that
   // loops forever (a chunk loop that never advances) costs minutes, not the quarter hour a factor of 2 + 120 s gave.
   // In process, a mutant that hangs on a promise is the usual timeout (a loop is stopped by Stryker's hit limit first),
-  // and the worker is restarted after it: 15 s there.
-  timeoutMS: runner === 'tap' ? 30_000 : 15_000,
+  // and the worker is restarted after it: 15 s there, unless the module sets its own (`timeoutMS`: feel).
+  timeoutMS: runner === 'tap' ? 30_000 : (mod.timeoutMS ?? 15_000),
   timeoutFactor: 1.5,
   // The first run (every test file on the instrumented code, recording coverage) can take long on a loaded machine.
   dryRunTimeoutMinutes: 30,

@@ -37,6 +37,10 @@ export const MUTATION_MODULES = {
     // Pure tests, each building its own inputs: a mutant runs only the tests that reach it. With whole describes, a
     // mutant reached by one FEEL property ran all of them (~20 s), and the module took well over an hour.
     independentTests: true,
+    // A FEEL mutant that loops (a `for`, a sequence, a regex) is stopped after 1.5 × its tests' dry-run time + this;
+    // the tests take milliseconds to a few seconds, so 5 s is ample. With the default 15 s, the 124 timeouts of the
+    // first run with the TCK cost ~20 s each with the worker's restart, a third of the run.
+    timeoutMS: 5_000,
   },
   identity: {
     mutate: ['src/identity/principal.ts'],
