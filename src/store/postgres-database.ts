@@ -27,7 +27,11 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 /** A PostgreSQL server through a connection pool; LISTEN runs on one dedicated connection. */
 export async function createPostgresDatabase(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // min = max: a connection is kept once opened, never closed for being idle. pg-pool otherwise arms an idle timer
+  // (a setTimeout, cleared on the next checkout) each time a query gives its connection back: four timers per API
+  // read of a case, each also an async resource that the i18n layer's AsyncLocalStorage hooks are called for. An idle
+  // connection does not keep the process alive (allowExitOnIdle), as the idle timer's closing used to let it end.
+  const pool = new pg.Pool({ connectionString, max: poolSize, min: poolSize, allowExitOnIdle: true, types });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   await pool.query('select 1');
