@@ -6,6 +6,7 @@ import { hasRole, type Principal } from '../identity/index.js';
 import { GovflowError, safeEqual, type Logger } from '../kernel/index.js';
 import { ledgerHealth } from '../ledger/index.js';
 import { outboxBacklog } from '../notifications/index.js';
+import { createRouteLatency } from './route-latency.js';
 import type { Database } from '../store/index.js';
 
 /** The engine operations that run a step (one transaction each); they are counted and timed. */
@@ -46,7 +47,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'govflow_' });
-  const http = new Histogram({ name: 'govflow_http_request_duration_seconds', help: 'HTTP request latency by route pattern, method and status', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const http = createRouteLatency(registry, { name: 'govflow_http_request_duration_seconds', help: 'HTTP request latency by route pattern, method and status', buckets: LATENCY_BUCKETS });
   const steps = new Counter({ name: 'govflow_engine_steps_total', help: 'Engine steps run by this process, by operation and outcome (a fired timer is one step)', labelNames: ['operation', 'outcome'], registers: [registry] });
   const stepLatency = new Histogram({ name: 'govflow_engine_step_duration_seconds', help: 'Engine step latency by operation (one transaction each; timers: a poll\'s time per timer fired)', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers: [registry] });
   const registryCalls = new Histogram({ name: 'govflow_registry_call_duration_seconds', help: 'Registry lookups (signed request, verified answer, recorded on the case) by registry and outcome', labelNames: ['registry', 'outcome'], buckets: LATENCY_BUCKETS, registers: [registry] });
@@ -99,7 +100,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     instrumentServer(server) {
       // A callback hook: an async one costs a promise per response.
       server.addHook('onResponse', (request, reply, done) => {
-        http.observe({ method: request.method, route: request.routeOptions.url ?? '(no route)', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+        http.observe(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
         done();
       });
     },

@@ -33,7 +33,8 @@ const caseLanguage = (): { language?: Language } => {
 const SERVICE_PARAMS = paramsSchema({ id: PARAM.slug });
 const PAGE_PARAMS = paramsSchema({ id: PARAM.slug, page: PARAM.slug });
 
-export function registerApplyRoutes(server: FastifyInstance, ctx: PortalContext): void {
+/** `uploads`: the portal's scope that reads multipart bodies, for the question pages' posts (a page may carry files). */
+export function registerApplyRoutes(server: FastifyInstance, uploads: FastifyInstance, ctx: PortalContext): void {
   const { store, engine, db } = ctx;
 
   server.get<{ Params: { id: string } }>('/services/:id/apply', { schema: SERVICE_PARAMS }, async (request, reply) => {
@@ -73,8 +74,8 @@ ${renderFormFields(formForPage(svc, p), input, errors, { files: currentFiles(svc
     return questionPage(request, reply, svc, p, answersToInput(p.form, draft.answers), [], { change: request.query.change === '1', updated, ...(uploads ? { uploads } : {}) });
   });
 
-  // A page with a file upload comes as multipart/form-data (read by the portal's page edge); others urlencoded.
-  server.post<{ Params: { id: string; page: string }; Querystring: { change?: string } }>('/services/:id/apply/:page', { schema: PAGE_PARAMS }, async (request, reply) => {
+  // A page with a file upload comes as multipart/form-data (read before the handler in the uploads scope); others urlencoded.
+  uploads.post<{ Params: { id: string; page: string }; Querystring: { change?: string } }>('/services/:id/apply/:page', { schema: PAGE_PARAMS }, async (request, reply) => {
     const body = formBody(request);
     const svc = ctx.serviceOr404(request.params.id);
     const p = ctx.pageOr404(svc, request.params.page);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { htmlPageEdge, pageNotFound, type SafeHtml } from '../web/index.js';
+import { acceptMultipartForms, htmlPageEdge, pageNotFound, type SafeHtml } from '../web/index.js';
 import { registerApplicationRoutes } from './application-routes.js';
 import { registerApplyRoutes } from './apply-routes.js';
 import { registerCatalogueRoutes } from './catalogue-routes.js';
@@ -35,7 +35,7 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
     }
     // The portal's pages carry the installable app (issue 18): its status pages stay readable offline.
     await server.register(htmlPageEdge, {
-      app: true, formBodyLimit: FORM_BODY_LIMIT, multipart: PAGE_MULTIPART_LIMITS,
+      app: true, formBodyLimit: FORM_BODY_LIMIT,
       errors: {
         render: (request: FastifyRequest, reply: FastifyReply, title: string, content: SafeHtml, status: number) => ctx.send(request, reply, title, content, { status }),
         log: ctx.log, home: { href: '/', get label() { return t('error.home'); } }, get bugHint() { return t('error.answersSaved'); },
@@ -43,20 +43,25 @@ export function createPortalPlugin(options: PortalOptions): (server: FastifyInst
     });
 
     registerCatalogueRoutes(server, ctx);
-    registerApplyRoutes(server, ctx);
+    // The posts that may carry files (a question page, a document for a case) read multipart in a scope of their
+    // own: the multipart plugin's hooks cost every route of their scope two promises a request, pages included.
+    await server.register(async (uploads) => {
+      await acceptMultipartForms(uploads, PAGE_MULTIPART_LIMITS);
+      registerApplyRoutes(server, uploads, ctx);
+      registerUploadRoutes(uploads, {
+        db: options.db, citizen: ctx.citizen, send: ctx.send,
+        ownCase: async (request, reference) => {
+          const submission = await ctx.ownSubmission(request, reference);
+          return { reference: submission.reference, serviceId: submission.serviceId, service: ctx.serviceOr404(submission.serviceId) };
+        },
+      });
+    });
     registerApplicationRoutes(server, ctx);
     registerPaymentPages(server, {
       payments: options.payments, citizen: ctx.citizen, send: ctx.send,
       ownCase: async (request, reference) => {
         const submission = await ctx.ownSubmission(request, reference);
         return { reference: submission.reference, serviceId: submission.serviceId, instance: await ctx.instanceOf(submission), service: ctx.serviceOr404(submission.serviceId) };
-      },
-    });
-    registerUploadRoutes(server, {
-      db: options.db, citizen: ctx.citizen, send: ctx.send,
-      ownCase: async (request, reference) => {
-        const submission = await ctx.ownSubmission(request, reference);
-        return { reference: submission.reference, serviceId: submission.serviceId, service: ctx.serviceOr404(submission.serviceId) };
       },
     });
     if (options.privacy) {

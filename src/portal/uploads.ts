@@ -117,8 +117,8 @@ export interface UploadDeps {
 }
 
 /**
- * `POST /applications/:ref/documents` (multipart/form-data). The portal's page edge reads the multipart body before
- * the handler (so the CSRF hook sees the token like any form's); the files come from `formFiles`.
+ * `POST /applications/:ref/documents` (multipart/form-data), registered in the portal's uploads scope: it reads the
+ * multipart body before the handler (so the CSRF hook sees the token like any form's); the files come from `formFiles`.
  */
 export function registerUploadRoutes(server: FastifyInstance, deps: UploadDeps): void {
   server.post<{ Params: { ref: string } }>('/applications/:ref/documents', { schema: paramsSchema({ ref: PARAM.reference }) }, async (request, reply) => {

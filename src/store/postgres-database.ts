@@ -11,12 +11,30 @@ const types = {
   },
 };
 
+/**
+ * One statement through pg's callback form. Its promise form costs four promises a statement on a pool (pg-pool's
+ * wrapper and its `then`, the client's promise and the `catch` that rewrites a failure's stack) against one here;
+ * an API read of a case runs four statements, and each promise is also an async resource that the i18n layer's
+ * AsyncLocalStorage hooks run for.
+ */
+function run(client: pg.Pool | pg.PoolClient, config: pg.QueryConfig): Promise<pg.QueryResult> {
+  return new Promise((resolve, reject) => {
+    client.query(config, (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result)));
+  });
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<R>> {
-      const result = options?.name
-        ? await client.query({ name: options.name, text: sql, values: params as unknown[] })
-        : await client.query(sql, params as unknown[]);
+      let result: pg.QueryResult;
+      try {
+        result = await run(client, options?.name ? { name: options.name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] });
+      } catch (error) {
+        // As pg's promise form does: the stack leads back to the statement's caller (these async frames), not to
+        // the socket read that delivered the failure.
+        if (error instanceof Error) Error.captureStackTrace(error);
+        throw error;
+      }
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {
@@ -27,7 +45,11 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 /** A PostgreSQL server through a connection pool; LISTEN runs on one dedicated connection. */
 export async function createPostgresDatabase(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
+  // min = max: a connection is kept once opened, never closed for being idle. pg-pool otherwise arms an idle timer
+  // (a setTimeout, cleared on the next checkout) each time a query gives its connection back: four timers per API
+  // read of a case, each also an async resource that the i18n layer's AsyncLocalStorage hooks are called for. An idle
+  // connection does not keep the process alive (allowExitOnIdle), as the idle timer's closing used to let it end.
+  const pool = new pg.Pool({ connectionString, max: poolSize, min: poolSize, allowExitOnIdle: true, types });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   await pool.query('select 1');

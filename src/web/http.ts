@@ -128,7 +128,10 @@ export async function readMultipart(request: FastifyRequest): Promise<{ fields: 
 export interface HtmlPageEdgeOptions {
   /** urlencoded bodies up to this many bytes; larger is a 413 before any handler runs. */
   readonly formBodyLimit: number;
-  /** Also accept multipart/form-data (file uploads) within these limits; its text fields become the body. */
+  /**
+   * Also accept multipart/form-data (file uploads) within these limits on every route of the area, for an area whose
+   * scope holds only upload routes (see {@link acceptMultipartForms}); its text fields become the body.
+   */
   readonly multipart?: MultipartLimits;
   /** The signed-in account's language preference, if the area knows one. */
   readonly languagePreference?: (request: FastifyRequest) => unknown;
@@ -170,8 +173,9 @@ export function useReaderLanguage(server: FastifyInstance, preference: (request:
 
 /**
  * The HTML edge of one area (portal, workbench, admin, sign-in pages), registered into the area's scope: ONE form
- * parsing path (urlencoded, and multipart read completely *before* the handler and the CSRF hook, so both
- * encodings look the same to them), the security headers on every HTML answer, and the HTML error handler.
+ * parsing path (urlencoded, and on the routes that take uploads multipart read completely *before* the handler and
+ * the CSRF hook, so both encodings look the same to them), the security headers on every HTML answer, and the HTML
+ * error handler.
  */
 export const htmlPageEdge = fp<HtmlPageEdgeOptions>(async (server, options) => {
   await useHtmlPageEdge(server, options);
@@ -187,18 +191,7 @@ export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<Htm
   server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: options.formBodyLimit }, (_request, body, done) => {
     done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
   });
-  if (options.multipart) {
-    await server.register(multipart, { limits: options.multipart, throwFileSizeLimit: false });
-    // A callback hook: most requests are not multipart, and an async hook costs each of them a promise.
-    server.addHook('preValidation', (request, _reply, done) => {
-      if (!request.isMultipart()) return done();
-      readMultipart(request).then(({ fields, files }) => {
-        request.body = fields;
-        filesOfRequest.set(request, files);
-        done();
-      }, (error: unknown) => done(error as Error));
-    });
-  }
+  if (options.multipart) await acceptMultipartForms(server, options.multipart);
   // A callback hook: it waits for nothing, and an async one costs a promise per response.
   server.addHook('onSend', (_request, reply, payload, done) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
@@ -208,6 +201,27 @@ export async function useHtmlPageEdge(server: FastifyInstance, options: Omit<Htm
       if (csp) reply.header('content-security-policy', csp);
     }
     done(null, payload);
+  });
+}
+
+/**
+ * Multipart/form-data bodies for the routes of this scope (file uploads), within these limits: read completely
+ * *before* the handler and the CSRF hook, so the text fields become the body as a urlencoded form's would and the
+ * files come from {@link formFiles}. Register it in a scope that holds only the routes taking uploads (an area
+ * registers them in a child scope): @fastify/multipart adds an async onRequest and onResponse hook to every route
+ * of its scope (for files saved to disk, which govflow never does), a promise each per request; a page that takes
+ * no upload would pay for them, and a multipart body sent to it is refused with 415 before any handler runs.
+ */
+export async function acceptMultipartForms(server: FastifyInstance, limits: MultipartLimits): Promise<void> {
+  await server.register(multipart, { limits, throwFileSizeLimit: false });
+  // A callback hook: an async hook costs each request a promise, even one that is not multipart.
+  server.addHook('preValidation', (request, _reply, done) => {
+    if (!request.isMultipart()) return done();
+    readMultipart(request).then(({ fields, files }) => {
+      request.body = fields;
+      filesOfRequest.set(request, files);
+      done();
+    }, (error: unknown) => done(error as Error));
   });
 }
 

@@ -17,7 +17,7 @@ export { probeFormErrors } from './error-probes.js';
 export type { ProbedError } from './error-probes.js';
 export { renderErrorSummary, renderField, renderFormFields } from './form-render.js';
 export type { RenderOptions } from './form-render.js';
-export { APP_CSP, APP_SECURITY_HEADERS, formBody, formFiles, formText, htmlPageEdge, PARAM, paramsSchema, parseCookies, parseForm, readGovukAsset, readMultipart, SECURITY_HEADERS, useHtmlPageEdge, useReaderLanguage } from './http.js';
+export { acceptMultipartForms, APP_CSP, APP_SECURITY_HEADERS, formBody, formFiles, formText, htmlPageEdge, PARAM, paramsSchema, parseCookies, parseForm, readGovukAsset, readMultipart, SECURITY_HEADERS, useHtmlPageEdge, useReaderLanguage } from './http.js';
 export type { FormBody, HtmlPageEdgeOptions, IncomingFile, MultipartLimits } from './http.js';
 export { htmlErrorHandler, PageError, pageNotFound, sessionExpired } from './page-error.js';
 export type { HtmlErrorOptions } from './page-error.js';
