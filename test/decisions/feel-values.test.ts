@@ -115,6 +115,11 @@ describe('temporalFromXsd', () => {
     assert.equal(temporalFromXsd('duration', '12345-01-02'), null);
     assert.equal(temporalFromXsd('time', 'not a time'), null);
   });
+
+  it('gives null, never throws, for a negative year of fewer than four digits (not an XML Schema year)', () => {
+    assert.equal(temporalFromXsd('date', '-1-01-01'), null);
+    assert.equal(temporalFromXsd('dateTime', '-12-01-01T10:00:00'), null);
+  });
 });
 
 describe('temporalFromText', () => {
@@ -218,6 +223,9 @@ describe('valuesEqual', () => {
     assert.equal(valuesEqual(dateTime('2024-02-29T10:00:00Z'), dateTime('2024-02-29T10:00:00+00:00')), true);
     assert.equal(valuesEqual(dateTime('2024-02-29T10:00:00-00:00'), dateTime('2024-02-29T10:00:00Z')), true);
     assert.equal(valuesEqual(time('10:00:00+00:00'), time('10:00:00Z')), true);
+    // An offset of ±30 seconds is not UTC: only a whole zero offset is Z.
+    assert.equal(valuesEqual(time('10:00:00+00:00:30'), time('10:00:00-00:00:30')), false);
+    assert.equal(valuesEqual(time('10:00:00+00:00:30'), time('10:00:00Z')), false);
     assert.equal(valuesEqual(dateTime('2024-02-29T10:00:00+01:00'), dateTime('2024-02-29T10:00:00Z')), false);
     assert.equal(valuesEqual(dateTime('2024-02-29T00:00:00'), date('2024-02-29')), false);
     assert.equal(valuesEqual({ iso: '2024-02-29' }, date('2024-02-29')), false);
