@@ -203,6 +203,9 @@ describe('valuesEqual', () => {
       ['-P1DT1H', 'PT23H'],
       ['PT1.5S', 'PT1S'],
       ['PT0.001S', 'PT0S'],
+      ['PT0.001S', 'PT0.000000001S'],
+      ['PT0.001001S', '-PT0.000999S'],
+      ['PT0.000001001S', '-PT0.000000999S'],
     ];
     for (const [a, b] of different) {
       assert.equal(valuesEqual(duration(a), duration(b)), false, `${a} = ${b}`);
