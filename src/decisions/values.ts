@@ -98,10 +98,10 @@ export function valuesEqual(actual: unknown, expected: unknown): boolean {
   }
   return false;
 }
-
+// feelin's `seconds` drops the fraction (PT1.5S has seconds 1): the sub-second part is keyed on its own.
 function durationSeconds(d: FeelDuration): string {
   if (d.yearsMonths) return `ym:${d.years * 12 + d.months}`;
-  return `dt:${((d.days * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds}`;
+  return `dt:${((d.days * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds}:${(d.value.milliseconds * 1000 + d.value.microseconds) * 1000 + d.value.nanoseconds}`;
 }
 
 /** A short readable rendering of a FEEL value for reports. */
