@@ -541,7 +541,7 @@ function rewriteFunctionDefinition(text: string, node: SyntaxNodeLike, kids: Syn
     .map((p) => children(p))
     .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
     .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
-    .filter((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name) && typeFromText(p.type));
+    .filter((p) => /^[\p{L}_?][\p{L}\p{N}_?'./+*-]*(?: +[\p{L}\p{N}_?'./+*-]+)*$/u.test(p.name) && typeFromText(p.type));
   if (typed.length === 0 || !body) return undefined;
   const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
   return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;
@@ -570,9 +570,9 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
       return `${EXTENDED_YEAR}(${text.slice(node.from + 1, node.to)})`;
     }
     if (node.name === 'NumericLiteral' && !literalIsExactDouble(text.slice(node.from, node.to))) {
-      // More digits than a double holds: the literal is read as a decimal at run time.
+      // More digits than a double holds, or `- 1` (feelin and `Number` read a spaced sign as NaN): read as a decimal at run time.
       changed = true;
-      return `${NUMBER}("${text.slice(node.from, node.to)}")`;
+      return `${NUMBER}("${text.slice(node.from, node.to).replace(/\s+/g, '')}")`;
     }
     // Only as a value compared or asked for its properties: `x in (!=1)` stays a test.
     if (node.name === 'ParenthesizedExpression' && (parent === 'Comparison' || parent === 'PathExpression') && kids.length === 3 && kids[1]?.name === 'SimplePositiveUnaryTest') {
