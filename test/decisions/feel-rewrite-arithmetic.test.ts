@@ -2,8 +2,11 @@
 // (src/decisions/feel-rewrite.ts, first half): each expectation follows DMN 1.5 chapter 10 — an operation FEEL does
 // not define is null with a warning saying why, never an internal error — not what the code happens to return.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { evaluateFeel, toJsonValue } from '../../src/decisions/index.js';
+import { evaluateFeel, runTck, toJsonValue } from '../../src/decisions/index.js';
 
 const run = (expression: string, context: Record<string, unknown> = {}): { value: unknown; warnings: string } => {
   const r = evaluateFeel(expression, context);
@@ -184,5 +187,31 @@ describe('FEEL rewrite: extended years, string() and 24:00', () => {
     assert.equal(prefixed.value, null);
     assert.doesNotMatch(prefixed.warnings, /FEEL error/);
     assert.equal(run('@"2021-01-01T24:00:00\\n"').value, null);
+  });
+});
+
+describe('FEEL rewrite: extended years in TCK inputs', () => {
+  it('an impossible extended-year xsd:date input (29 February 12023) is null, not an exception', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'govflow-tck-'));
+    try {
+      const folder = path.join(root, 'compliance-level-2', '9999-extended-year');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, 'model.dmn'), `<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="m" name="m" namespace="urn:m">
+  <inputData id="i_d" name="d"><variable name="d" typeRef="date"/></inputData>
+  <decision id="out" name="out"><variable name="out"/><informationRequirement><requiredInput href="#i_d"/></informationRequirement>
+    <literalExpression><text>d</text></literalExpression></decision>
+</definitions>`);
+      writeFileSync(path.join(folder, '9999-extended-year-test-01.xml'), `<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <modelName>model.dmn</modelName>
+  <testCase id="001">
+    <inputNode name="d"><value xsi:type="xsd:date">12023-02-29</value></inputNode>
+    <resultNode name="out"><expected><value xsi:nil="true"/></expected></resultNode>
+  </testCase>
+</testCases>`);
+      const summary = runTck({ root, levels: ['compliance-level-2'] });
+      assert.deepEqual(summary.rows.map((r) => [r.testCase, r.result]), [['001', 'SUCCESS']]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
