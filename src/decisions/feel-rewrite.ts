@@ -290,7 +290,7 @@ export function extendedYear(text: unknown): unknown {
     let moved: unknown = null;
     if (base instanceof FeelDate) moved = new FeelDate(base.value.with({ year: target }, { overflow: 'reject' }));
     if (base instanceof FeelDateTime) moved = new FeelDateTime(base.value.with({ year: target }, { overflow: 'reject' }), base.zone);
-    return wide && (moved instanceof FeelDate || moved instanceof FeelDateTime) ? widen(moved, year) : moved;
+    return wide && (moved instanceof FeelDate || moved instanceof FeelDateTime) ? widen(moved, year) : (moved ?? warn(`not a valid date: '${text}'`));
   } catch {
     return warn(`not a valid date: '${text}'`);
   }
