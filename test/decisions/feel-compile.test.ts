@@ -75,6 +75,15 @@ describe('FEEL compile: syntax errors', () => {
     }
   });
 
+  it('an expression compiled without its names (a filter\'s match) and not FEEL is null with a warning at run time, per item', () => {
+    // DMN 1.5 boxed filter: the match sees each item's components, unknown at load, so it is checked only when run.
+    const filter = `<filter id="f"><in><literalExpression><text>[1, 2, 3]</text></literalExpression></in><match><literalExpression><text>${esc('item >')}</text></literalExpression></match></filter>`;
+    const r = evaluateDecision(parseDmn(model(filter)), 'result', { x: 1 });
+    assert.deepEqual(r.value, []); // a match that is not true keeps no item
+    assert.equal(r.warnings.length, 3, r.warnings.join('; '));
+    for (const w of r.warnings) assert.ok(w.startsWith("FEEL error in 'item >': "), w);
+  });
+
   it('a lenient model keeps an input entry with a syntax error as a rule that never matches, with a warning', () => {
     const table = `<decisionTable id="t" hitPolicy="FIRST"><input id="i"><inputExpression typeRef="number"><text>x</text></inputExpression></input><output id="o" name="result"/>
 <rule id="r1"><inputEntry><text>${esc('x >')}</text></inputEntry><outputEntry><text>"bad"</text></outputEntry></rule>
