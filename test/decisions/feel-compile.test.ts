@@ -137,6 +137,20 @@ describe('FEEL compile: literals and names', () => {
   });
 });
 
+describe('FEEL compile: evaluation never throws', () => {
+  // A host value handed in as context can throw when FEEL reads it; evaluation gives null (or no match) and says why.
+  const host = { get y(): number { throw new Error('boom'); } };
+
+  it('an expression reading a host value that throws is null with a warning', () => {
+    assert.deepEqual(evaluateFeel('x.y', { x: host }), { value: null, warnings: ["FEEL error in 'x.y': boom"] });
+    assert.deepEqual(evaluateFeel('x.y + 1', { x: host }), { value: null, warnings: ["FEEL error in 'x.y + 1': boom"] });
+  });
+
+  it('an input entry reading a host value that throws does not match, with a warning', () => {
+    assert.deepEqual(evaluateUnaryTests('> x.y', 5, { x: host }), { value: false, warnings: ["FEEL error in '> x.y': boom"] });
+  });
+});
+
 describe('FEEL compile: input entries (unary tests)', () => {
   it('an empty entry and "-" match anything', () => {
     assert.equal(evaluateUnaryTests('', 5).value, true);
