@@ -55,7 +55,7 @@ export function syntaxError(problem: SyntaxProblem): GovflowError {
 }
 
 const KEYWORDS = new Set(['true', 'false', 'null', 'not', 'for', 'if', 'some', 'every', 'function', 'and', 'or', 'in', 'return', 'then', 'else', 'satisfies', 'instance', 'of', 'between']);
-const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
 const SIMPLE_NAME = /^[A-Za-z_?][A-Za-z0-9_?]*$/;
 const STRING = /^"((?:[^"\\]|\\.)*)"$/;
 
