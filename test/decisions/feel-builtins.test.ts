@@ -69,6 +69,10 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('coincides(<10, <=10)'), false);
     assert.equal(feel('starts(<10, <20)'), true);
     assert.equal(feel('finishes(>5, >3)'), true);
+    // ...but an unbounded endpoint never equals a bounded one (null = 1 is false), even where the rest would hold.
+    assert.equal(feel('coincides((1..10), <10)'), false);
+    assert.equal(feel('coincides(<10, (1..10))'), false);
+    assert.equal(feel('starts(<10, (1..20])'), false);
     // An unbounded start is no point: range.start < point is null, so includes stays unknown.
     assert.equal(feel('includes(<10, 5)'), null);
     assert.equal(feel('overlaps before(<5, <10)'), null);
