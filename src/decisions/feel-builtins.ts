@@ -25,12 +25,12 @@ export function withFeelClock<T>(at: Date, run: () => T): T {
 
 type Tri = boolean | null;
 
-// Comparison goes through FEEL itself, so numbers, strings, dates, times and durations order exactly as in FEEL.
+// Comparison goes through FEEL itself, so numbers, strings, dates, times and durations order exactly as in FEEL (feelin alone orders the two duration kinds against each other, which govflow's FEEL refuses, so cmp refuses it too).
 // Compiled once as a FEEL function value; invoking it does not re-parse.
 const compareFn = evaluate('function(a, b) if a < b then -1 else if a = b then 0 else if a > b then 1 else null').value as FeelFunction;
 
 function cmp(a: unknown, b: unknown): number | null {
-  if (a === null || a === undefined || b === null || b === undefined) return null;
+  if (a === null || a === undefined || b === null || b === undefined || (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths)) return null;
   if (isFeelNumber(a) && isFeelNumber(b)) return compareNumbers(a, b);
   const r: unknown = compareFn.invoke([a, b]);
   return typeof r === 'number' ? r : null;
@@ -38,7 +38,7 @@ function cmp(a: unknown, b: unknown): number | null {
 
 const lt = (a: unknown, b: unknown): Tri => nullable(cmp(a, b), (c) => c < 0);
 const gt = (a: unknown, b: unknown): Tri => nullable(cmp(a, b), (c) => c > 0);
-const eq = (a: unknown, b: unknown): Tri => nullable(cmp(a, b), (c) => c === 0);
+const eq = (a: unknown, b: unknown): Tri => (a == null || b == null ? a == null && b == null : nullable(cmp(a, b), (c) => c === 0)); // FEEL's =: null equals only null, so two unbounded endpoints (table 78 reads them as null) are equal
 
 function nullable(c: number | null, test: (c: number) => boolean): Tri {
   return c === null ? null : test(c);
