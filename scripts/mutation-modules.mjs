@@ -33,7 +33,18 @@ export const MUTATION_MODULES = {
     mutate: ['src/decisions/feel.ts', 'src/decisions/feel-rewrite.ts', 'src/decisions/feel-builtins.ts', 'src/decisions/values.ts'],
     // The DMN TCK (shared data: GOVFLOW_SHARED_DATA points the sandbox at ../shared/data) reaches most of FEEL, one
     // test per TCK folder (~10 ms each), so a mutant runs only the folders whose cases reach it.
-    tests: ['test/decisions/feel-layer.test.ts', 'test/decisions/decision-tables.test.ts', 'test/decisions/feel-properties.test.ts', 'test/decisions/tck.test.ts'],
+    // Then stop 22's pure files, one per part of the layer, written against the survivors of its first run.
+    tests: [
+      'test/decisions/feel-layer.test.ts',
+      'test/decisions/decision-tables.test.ts',
+      'test/decisions/feel-properties.test.ts',
+      'test/decisions/tck.test.ts',
+      'test/decisions/feel-compile.test.ts',
+      'test/decisions/feel-values.test.ts',
+      'test/decisions/feel-rewrite-arithmetic.test.ts',
+      'test/decisions/feel-rewrite-syntax.test.ts',
+      'test/decisions/feel-builtins.test.ts',
+    ],
     // Pure tests, each building its own inputs: a mutant runs only the tests that reach it. With whole describes, a
     // mutant reached by one FEEL property ran all of them (~20 s), and the module took well over an hour.
     independentTests: true,
