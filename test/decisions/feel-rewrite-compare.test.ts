@@ -170,6 +170,9 @@ it('temporal constructors take their `from` argument by name as well as by posit
   assert.equal(feel('date(2021, 2, 3)'), '2021-02-03');
   assert.equal(feel('time(10, 20, 30)'), '10:20:30');
   assert.equal(feel('time(10, 20, 30, duration("PT1H"))'), '10:20:30+01:00');
+  // By name, `from` gets the checks a positional text gets: zone, wide year.
+  nullWith('time(from: "10:00:00+18:30")', /time: invalid zone/);
+  assert.equal(feel('date(from: "999999999-12-31")'), '999999999-12-31');
   // No signature mixes `from` with the parts.
   assert.equal(feel('time(hour: 10, from: "11:00:00")'), null);
 });
@@ -177,8 +180,10 @@ it('temporal constructors take their `from` argument by name as well as by posit
 it('time keeps a fractional second (TCK 0007), and a null second is null', () => {
   assert.equal(feel('time(10, 20, 30.5)'), '10:20:30.5');
   assert.equal(feel('time(hour: 10, minute: 20, second: 1.25, offset: duration("PT1H"))'), '10:20:01.25+01:00');
-  assert.equal(feel('time(10, 20, null)'), null);
-  assert.equal(feel('time(999999999, 0, 0)'), null);
+  const noSecond = evaluateFeel('time(10, 20, null)');
+  assert.equal(noSecond.value, null);
+  assert.doesNotMatch(noSecond.warnings.join(), /FEEL error/);
+  assert.equal(feel('time(999999999, 1, 1)'), null);
 });
 
 it('a duration with a decimal point and no digits after it is read as XML Schema reads it', () => {
