@@ -44,6 +44,7 @@ export const MUTATION_MODULES = {
       'test/decisions/feel-rewrite-arithmetic.test.ts',
       'test/decisions/feel-rewrite-syntax.test.ts',
       'test/decisions/feel-builtins.test.ts',
+      'test/decisions/feel-rewrite-compare.test.ts',
     ],
     // Pure tests, each building its own inputs: a mutant runs only the tests that reach it. With whole describes, a
     // mutant reached by one FEEL property ran all of them (~20 s), and the module took well over an hour.
