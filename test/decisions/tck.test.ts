@@ -35,7 +35,13 @@ function tckFolders(): { level: string; folder: string }[] {
   return out;
 }
 
-describe('DMN TCK', { skip: skipWithoutSharedData('dmn-tck/TestCases/compliance-level-2', 'dmn-tck/TestCases/compliance-level-3') }, () => {
+describe('DMN TCK', () => {
+  // Without the data, one skipped test that says why (under CI=true, skipWithoutSharedData throws instead).
+  const skip = skipWithoutSharedData('dmn-tck/TestCases/compliance-level-2', 'dmn-tck/TestCases/compliance-level-3');
+  if (skip) {
+    it('every TCK folder passes', { skip }, () => {});
+    return;
+  }
   const folders = tckFolders();
   const passedByFolder = new Map<string, { passed: number; total: number }>();
 
