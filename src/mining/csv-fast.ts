@@ -8,7 +8,7 @@
  * scan give up, and readCsvFile reads the file again with the general reader (csv-bytes.ts), which says what is
  * wrong and where. test/mining/csv-fast.test.ts checks that both give the same log for any file the fast path takes.
  */
-import { delimiterOf, type Columns } from './csv-bytes.js';
+import { delimiterOf, linesPerByte, type Columns } from './csv-bytes.js';
 import { toEventLog } from './csv-rows.js';
 import { CSV_SCAN_WASM } from './csv-scan-wasm.js';
 import type { EventLog } from './event-log.js';
@@ -86,14 +86,6 @@ function powerOfTwoAtLeast(n: number): number {
   return p;
 }
 
-/** Rows per byte in the first 256 kB, to size the columns for the whole file. */
-function rowsPerByte(first: Buffer): number {
-  const sample = first.subarray(0, 256 << 10);
-  let lines = 0;
-  for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
-  return sample.length > 0 ? lines / sample.length : 0;
-}
-
 /** The header's names and the delimiter, or undefined when the header is not one the fast path reads the same way. */
 function header(first: Buffer, n: number, whole: boolean, given: string | undefined): { names: string[]; delimiter: number; end: number } | undefined {
   // The byte order mark is not part of the first column's name.
@@ -122,7 +114,7 @@ export function readCsvFast(fill: ByteFill, size: number, options: FastCsvOption
   if (!head) return undefined;
   const cols = options.columns(head.names);
   if (!cols || cols.resource >= 0 || cols.lifecycle >= 0 || cols.group >= 0) return undefined;
-  const perByte = rowsPerByte(first.subarray(0, n0));
+  const perByte = linesPerByte(first.subarray(0, n0));
   const cap = Math.ceil(Math.max(size, n0) * perByte * 1.25) + 1024;
   const plan = layout(cap, Math.max(size, n0));
   if (plan.end > 2 ** 31) return undefined;

@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GovflowError } from '../kernel/index.js';
 import { fileChunks, type ProgressCallback } from './byte-source.js';
-import { CsvByteReader, type Columns, type Fail } from './csv-bytes.js';
+import { CsvByteReader, linesPerByte, type Columns, type Fail } from './csv-bytes.js';
 import { readCsvFast } from './csv-fast.js';
 import type { EventLog } from './event-log.js';
 import { toEventLog } from './csv-rows.js';
@@ -123,13 +123,6 @@ function fastRead(fd: number, size: number, where: string, options: CsvOptions):
   }
 }
 
-/** Lines per byte in the first 256 kB, to size the columns once rather than doubling through the whole file. */
-function linesPerByte(chunk: Buffer): number {
-  const sample = chunk.subarray(0, 256 << 10);
-  let lines = 0;
-  for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
-  return sample.length > 0 ? lines / sample.length : 0;
-}
 
 export function readCsvText(text: string, where = 'input.csv', options: CsvOptions = {}): Promise<EventLog> {
   return Promise.resolve().then(() => readCsvChunks([Buffer.from(text, 'utf8')], where, options, text.length));
