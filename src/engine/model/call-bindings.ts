@@ -17,6 +17,14 @@ export interface CallBindings {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Why a variable path (a mapping's target, an output collection) names no variable, or undefined when it names one:
+ * a dot separates the fields of one variable, so `a..b`, `.a` and `a.` leave a name empty (Zeebe refuses them too).
+ */
+export function unnamedVariable(path: string): string | undefined {
+  return path.split('.').includes('') ? 'names no variable: it has an empty name before or after a dot' : undefined;
+}
+
 export function camundaCallBindings(node: Node, refuse: (what: string) => void): CallBindings {
   const read = (type: 'camunda:In' | 'camunda:Out') => {
     let all = false;
@@ -31,8 +39,10 @@ export function camundaCallBindings(node: Node, refuse: (what: string) => void):
       const target = text(binding, 'target');
       const source = text(binding, 'source');
       const expression = text(binding, 'sourceExpression');
-      if (!target || target.split('.').includes('')) {
-        refuse(target ? `${type} target '${target}' names no variable: it has an empty name before or after a dot` : `${type} without a target`);
+      if (!target) {
+        refuse(`${type} without a target`);
+      } else if (unnamedVariable(target)) {
+        refuse(`${type} target '${target}' ${unnamedVariable(target)}`);
       } else if (source !== undefined) {
         if (NAME.test(source)) mappings.push({ source, target });
         else refuse(`${type} source '${source}' is not a plain variable name; use sourceExpression="= …" in FEEL`);

@@ -4,7 +4,7 @@ import zeebeDescriptor from 'zeebe-bpmn-moddle/resources/zeebe.json' with { type
 import { GovflowError } from '../../kernel/index.js';
 import { assertFeel, isExpression, stripEquals } from './feel.js';
 import { extension, extensions, lineIndex, nodes, Problems, prop, text, xmlErrorPosition, type Node } from './moddle-read.js';
-import { camundaCallBindings, formBindingOf } from './call-bindings.js';
+import { camundaCallBindings, formBindingOf, unnamedVariable } from './call-bindings.js';
 import { checkExtensions, CAMUNDA_NS, ZEEBE_NS } from './extensions.js';
 import { compileListeners, type ListenerSite } from './compile-listeners.js';
 import { linkCompensation } from './compile-compensation.js';
@@ -452,8 +452,8 @@ class ProcessCompiler {
       params.flatMap((p) => {
         const target = text(p, 'target');
         const src = text(p, 'source') ?? '';
-        if (!target || target.split('.').includes('')) {
-          this.invalid(node, target ? `${what} mapping target '${target}' names no variable: it has an empty name before or after a dot` : `${what} mapping without a target`);
+        if (!target || unnamedVariable(target)) {
+          this.invalid(node, target ? `${what} mapping target '${target}' ${unnamedVariable(target)}` : `${what} mapping without a target`);
           return [];
         }
         const checked = this.value(node, src, `${what} mapping '${target}'`);
@@ -540,7 +540,7 @@ class ProcessCompiler {
     if (element) spec.inputElement = element;
     const outputCollection = text(zeebe, 'outputCollection');
     if (outputCollection) spec.outputCollection = outputCollection;
-    if (outputCollection?.split('.').includes('')) this.invalid(owner, `multi-instance ${owner.id}'s output collection '${outputCollection}' names no variable: it has an empty name before or after a dot`);
+    if (outputCollection && unnamedVariable(outputCollection)) this.invalid(owner, `multi-instance ${owner.id}'s output collection '${outputCollection}' ${unnamedVariable(outputCollection)}`);
     const outputElement = text(zeebe, 'outputElement');
     if (outputElement) {
       const feel = stripEquals(outputElement);

@@ -111,7 +111,4 @@ export abstract class StepCompensation extends StepListeners {
     this.cancelToken(transaction, false);
     this.queue.push({ op: 'activate', elementId: boundary.id, scope: transaction.scope!, triggered: {} });
   }
-
-  // execution.ts: the branches a split started in this step but that have not run yet end with their scope.
-  protected abstract dropQueuedActivations(scopeId: string): void;
 }

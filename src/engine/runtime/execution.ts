@@ -577,17 +577,6 @@ class Step extends StepTaskListeners {
     this.queue.push({ op: 'activate', elementId: esp.startEvent!, scope: instance.id, triggered });
   }
 
-  /**
-   * What ends a scope also ends the branches a split in this same step started there but that have not run yet
-   * (their activations still queued): without this they would start after the scope was terminated or interrupted.
-   */
-  protected dropQueuedActivations(scopeId: string): void {
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const operation = this.queue[i]!;
-      if (operation.op === 'activate' && operation.scope === scopeId) this.queue.splice(i, 1);
-    }
-  }
-
   // ---------------------------------------------------------------- events: throw side
 
   private throwEvent(token: Token, element: ElementModel): void {

@@ -382,6 +382,18 @@ export abstract class StepFlow {
     for (const key of Object.keys(this.state.joins)) if (key.startsWith(`${scopeId}|`)) delete this.state.joins[key];
   }
 
+  /**
+   * What ends a scope also ends the branches a split in this same step started there but that have not run yet
+   * (their activations still queued): without this they would start after the scope was terminated, interrupted or
+   * cancelled by a transaction's cancel end event.
+   */
+  protected dropQueuedActivations(scopeId: string): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const operation = this.queue[i]!;
+      if (operation.op === 'activate' && operation.scope === scopeId) this.queue.splice(i, 1);
+    }
+  }
+
   // ---------------------------------------------------------------- joins
 
   protected joinReady(gateway: ElementModel, scopeId: string): boolean {
