@@ -25,8 +25,9 @@ export function withFeelClock<T>(at: Date, run: () => T): T {
 
 type Tri = boolean | null;
 
-// Comparison goes through FEEL itself, so numbers, strings, dates, times and durations order exactly as in FEEL (feelin alone orders the two duration kinds against each other, which govflow's FEEL refuses, so cmp refuses it too).
-// Compiled once as a FEEL function value; invoking it does not re-parse.
+// Comparison goes through FEEL itself, so numbers, strings, dates, times and durations order exactly as in FEEL.
+// Compiled once as a FEEL function value; invoking it does not re-parse. feelin alone orders the two kinds of
+// duration against each other, which govflow's FEEL refuses, so cmp refuses it too.
 const compareFn = evaluate('function(a, b) if a < b then -1 else if a = b then 0 else if a > b then 1 else null').value as FeelFunction;
 
 function cmp(a: unknown, b: unknown): number | null {
@@ -38,7 +39,8 @@ function cmp(a: unknown, b: unknown): number | null {
 
 const lt = (a: unknown, b: unknown): Tri => nullable(cmp(a, b), (c) => c < 0);
 const gt = (a: unknown, b: unknown): Tri => nullable(cmp(a, b), (c) => c > 0);
-const eq = (a: unknown, b: unknown): Tri => (a == null || b == null ? a == null && b == null : nullable(cmp(a, b), (c) => c === 0)); // FEEL's =: null equals only null, so two unbounded endpoints (table 78 reads them as null) are equal
+// FEEL's =: null equals only null, so two unbounded endpoints (table 78 reads them as null) are equal.
+const eq = (a: unknown, b: unknown): Tri => (a == null || b == null ? a == null && b == null : nullable(cmp(a, b), (c) => c === 0));
 
 function nullable(c: number | null, test: (c: number) => boolean): Tri {
   return c === null ? null : test(c);

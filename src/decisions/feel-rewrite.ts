@@ -378,7 +378,8 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
     const ka = primitiveKind(a);
     const kb = primitiveKind(b);
     if ((ka !== undefined || kb !== undefined) && ka !== kb) return warn(`cannot compare ${ka ?? 'a value'} with ${kb ?? 'a value'}`);
-    if (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths) return warn('cannot compare a years-and-months duration with a days-and-time duration'); if (a instanceof FeelDuration !== b instanceof FeelDuration) return warn('cannot compare a duration with a value of another type');
+    if (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths) return warn('cannot compare a years-and-months duration with a days-and-time duration');
+    if (a instanceof FeelDuration !== b instanceof FeelDuration) return warn('cannot compare a duration with a value of another type');
     if (ka === 'number' && kb === 'number') return numberComparison(op, compareNumbers(a as FeelNumber, b as FeelNumber));
     if ((a instanceof FeelDate && b instanceof FeelDate) || (a instanceof FeelDateTime && b instanceof FeelDateTime)) {
       const order = wideYearOrder(a, b);

@@ -98,6 +98,7 @@ export function valuesEqual(actual: unknown, expected: unknown): boolean {
   }
   return false;
 }
+
 // feelin's `seconds` drops the fraction (PT1.5S has seconds 1): the sub-second part is keyed on its own.
 function durationSeconds(d: FeelDuration): string {
   if (d.yearsMonths) return `ym:${d.years * 12 + d.months}`;

@@ -123,7 +123,6 @@ function fastRead(fd: number, size: number, where: string, options: CsvOptions):
   }
 }
 
-
 export function readCsvText(text: string, where = 'input.csv', options: CsvOptions = {}): Promise<EventLog> {
   return Promise.resolve().then(() => readCsvChunks([Buffer.from(text, 'utf8')], where, options, text.length));
 }
