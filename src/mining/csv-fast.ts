@@ -12,7 +12,7 @@ import { delimiterOf, linesPerByte, type Columns } from './csv-bytes.js';
 import { toEventLog } from './csv-rows.js';
 import { CSV_SCAN_WASM } from './csv-scan-wasm.js';
 import type { EventLog } from './event-log.js';
-import { globalOf, instantiate, offerSpare, setGlobals, wasmMemory, type WasmMemory } from './wasm.js';
+import { globalOf, instantiate, MemoryLayout, offerSpare, REGION_SLACK, setGlobals, wasmMemory, type WasmMemory } from './wasm.js';
 
 /** Reads the source's bytes from `position` into `into`; how many it read (0 at the end). */
 export type ByteFill = (into: Uint8Array, position: number) => number;
@@ -31,8 +31,6 @@ const CHUNK = 1 << 20;
 const CARRY = 1 << 16;
 /** Where the input starts in memory: the two name tables' headers sit below it (at 0 and 64). */
 const IN = 1024;
-/** Room past a region for the scan's sixteen-byte loads and the pools' eight-byte copies. */
-const SLACK = 64;
 const CASE_TABLE = 0;
 const ACTIVITY_TABLE = 64;
 const MOST_ACTIVITIES = 1 << 16;
@@ -47,12 +45,8 @@ interface ScanExports {
 
 /** Where each region of the module's memory starts, for a file of about `cap` rows at most. */
 function layout(cap: number, size: number): { at: Record<string, number>; caseSlots: number; activitySlots: number; caseBytes: number; end: number } {
-  const at: Record<string, number> = {};
-  let next = align(IN + CHUNK + CARRY + SLACK);
-  const take = (name: string, bytes: number): void => {
-    at[name] = next;
-    next = align(next + bytes + SLACK);
-  };
+  const regions = new MemoryLayout((IN + CHUNK + CARRY + REGION_SLACK + 15) & ~15);
+  const take = (name: string, bytes: number): void => regions.take(name, bytes);
   const caseSlots = powerOfTwoAtLeast(cap * 2);
   const activities = Math.min(cap, MOST_ACTIVITIES);
   const activitySlots = powerOfTwoAtLeast(activities * 2);
@@ -75,10 +69,8 @@ function layout(cap: number, size: number): { at: Record<string, number>; caseSl
   take('recent', 256 * 4);
   // For the analyses' passes over the columns read here (wasm.ts's offerSpare): 40 bytes a row and the edge table.
   take('spare', cap * 40 + MOST_ACTIVITIES_SQUARED * 4);
-  return { at, caseSlots, activitySlots, caseBytes, end: next };
+  return { at: regions.at, caseSlots, activitySlots, caseBytes, end: regions.next };
 }
-
-const align = (n: number): number => (n + 15) & ~15;
 
 function powerOfTwoAtLeast(n: number): number {
   let p = 4096;
@@ -147,7 +139,7 @@ export function readCsvFast(fill: ByteFill, size: number, options: FastCsvOption
   first.copy(mem, IN, 0, n0);
   options.onProgress?.(n0, size);
   if (!scanAll(x, mem, fill, n0, IN + head.end, size, options.onProgress)) return undefined;
-  offerSpare(memory, at['spare']!, plan.end - SLACK);
+  offerSpare(memory, at['spare']!, plan.end - REGION_SLACK);
   return finish(x, memory, at, words);
 }
 

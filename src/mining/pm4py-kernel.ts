@@ -8,7 +8,7 @@
  */
 import type { EventLog } from './event-log.js';
 import { PM4PY_KERNEL_WASM } from './pm4py-kernel-wasm.js';
-import { globalOf, instantiate, setGlobals, takeSpare, wasmMemory } from './wasm.js';
+import { globalOf, instantiate, MemoryLayout, REGION_SLACK, setGlobals, takeSpare, wasmMemory } from './wasm.js';
 
 /** The dense edge table has n × n entries. */
 const MOST_ACTIVITIES = 1024;
@@ -40,12 +40,9 @@ export function pm4pyKernel(log: EventLog): KernelFigures | undefined {
   const maxEdges = Math.min(n * n, events);
   let variantSlots = 16;
   while (variantSlots < cases * 2) variantSlots *= 2;
-  const at: Record<string, number> = {};
-  let next = 0;
-  const take = (name: string, bytes: number): void => {
-    at[name] = next;
-    next = (next + bytes + 64) & ~15;
-  };
+  const regions = new MemoryLayout();
+  const { at } = regions;
+  const take = (name: string, bytes: number): void => regions.take(name, bytes);
   take('caseStart', (cases + 1) * 4);
   take('starts', n * 4);
   take('ends', n * 4);
@@ -66,14 +63,14 @@ export function pm4pyKernel(log: EventLog): KernelFigures | undefined {
   take('scratch', 16);
   // The columns stay where they are when they are views of a memory with room to spare (the CSV fast path's).
   const inPlace = log.activity.buffer === log.timestamp.buffer && log.activity.byteOffset % 4 === 0 && log.timestamp.byteOffset % 8 === 0;
-  const spare = inPlace ? takeSpare(log.activity.buffer, next + 64) : undefined;
+  const spare = inPlace ? takeSpare(log.activity.buffer, regions.next + REGION_SLACK) : undefined;
   if (!spare) {
     take('act', events * 4);
     take('ts', events * 8);
   }
   const base = spare ? (spare.from + 63) & ~15 : 64;
   for (const name of Object.keys(at)) at[name]! += base;
-  const memory = spare?.memory ?? wasmMemory(base + next + 64);
+  const memory = spare?.memory ?? wasmMemory(base + regions.next + REGION_SLACK);
   const buffer = memory.buffer;
   if (spare) {
     at['act'] = log.activity.byteOffset;

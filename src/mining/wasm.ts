@@ -19,6 +19,23 @@ interface Wasm {
 const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 const compiled = new Map<string, object>();
 
+/** Bytes left clear after each region of a layout: room for the modules' sixteen-byte loads and eight-byte copies. */
+export const REGION_SLACK = 64;
+
+/**
+ * Where the named regions of a module's memory start (the module reads them from its globals): each 16-byte aligned
+ * and {@link REGION_SLACK} bytes clear of the next, from `next` on; `next` ends past the last.
+ */
+export class MemoryLayout {
+  readonly at: Record<string, number> = {};
+  constructor(public next = 0) {}
+
+  take(name: string, bytes: number): void {
+    this.at[name] = this.next;
+    this.next = (this.next + bytes + REGION_SLACK + 15) & ~15;
+  }
+}
+
 /** A memory of at least `bytes` bytes (zeroed). */
 export function wasmMemory(bytes: number): WasmMemory {
   return new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
