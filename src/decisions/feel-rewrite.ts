@@ -11,7 +11,7 @@
  *   `days and time duration`.)
  */
 import { javaFunction } from './java-functions.js';
-import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
+import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDec, toDouble, literalIsExactDouble } from './decimal.js';
 import type { FeelNumber } from './decimal.js';
 import { builtinType, coerce, isInstance } from './types.js';
 import type { DmnType } from './types.js';
@@ -274,11 +274,11 @@ function isSame(a: unknown, b: unknown): unknown {
 }
 
 /**
- * `@"-2021-01-01T10:10:10+11:00"`: years before 1 or after 9999. feelin's parser refuses them, Temporal holds them
- * (to ±271,821): the value is built with year 2000 and then moved to its year, refusing dates that do not exist.
+ * `@"-2021-01-01T10:10:10+11:00"`: years before 1 or after 9999. feelin's parser refuses them, Temporal holds them (to
+ * ±271,821): built in year 2000, then moved to its year, refusing dates that do not exist. Also `@` text with a zone the constructors refuse.
  */
 export function extendedYear(text: unknown): unknown {
-  if (typeof text !== 'string') return null;
+  if (typeof text !== 'string' || !validZoneText(text)) return typeof text === 'string' ? warn(`invalid zone in '${text}'`) : null;
   const m = /^([+-]?)(\d{4,})(-\d{2}-\d{2}.*)$/.exec(text);
   if (!m) return null;
   const year = Number(m[2]) * (m[1] === '-' ? -1 : 1);
@@ -425,8 +425,8 @@ function validZoneText(text: string): boolean {
 }
 
 /**
- * A guarded temporal constructor: a string argument is checked before the call; everything is then passed to
- * feelin's constructor with the same arity (named arguments arrive as a full array with gaps).
+ * A guarded temporal constructor: calls DMN 1.5 does not define, which feelin would read leniently, are refused first
+ * (`refused`); everything else is passed to feelin's constructor with the same arity (named arguments arrive as a full array with gaps).
  */
 function guardedConstructor(name: string, params: string[]): FeelFunction {
   const arities = params.map((_, i) => {
@@ -440,7 +440,7 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
       if (raw.length === params.length && raw[fromIndex] !== undefined && raw.slice(0, fromIndex).every((a) => a === undefined)) args = [raw[fromIndex]];
       while (args.length > 1 && args[args.length - 1] === undefined) args = args.slice(0, -1);
       args = args.map((a) => (a === undefined ? null : a));
-      if (args.length === 1 && typeof args[0] === 'string' && !validZoneText(args[0])) return warn(`${name}: invalid zone in '${args[0]}'`);
+      if (refused(name, args)) return null;
       // XML Schema allows a decimal point with no digits after it (`PT0.S`); Temporal does not.
       if (name === 'duration' && args.length === 1 && typeof args[0] === 'string') args = [args[0].replace(/(\d)\.S$/, '$1S')];
       if (args.length === 1 && typeof args[0] === 'string' && EXTENDED_YEAR_TEXT.test(args[0])) {
@@ -566,7 +566,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   // comparison directly inside a filter must stay a comparison.
   const render = (node: SyntaxNodeLike, filterTop = false, parent = ''): string => {
     const kids = children(node);
-    if (node.name === 'AtLiteral' && EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to))) {
+    if (node.name === 'AtLiteral' && (EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to)) || !validZoneText(text.slice(node.from + 2, node.to)))) {
       changed = true;
       return `${EXTENDED_YEAR}(${text.slice(node.from + 1, node.to)})`;
     }
@@ -692,4 +692,29 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   };
   const result = render(top);
   return changed ? result : undefined;
+}
+
+/**
+ * DMN 1.5 §10.3.4.1: a constructor call that matches none of its signatures, or whose parts make no valid value, is
+ * null; feelin reads such calls leniently, so they are refused here, with a warning. Returns whether it refused.
+ */
+function refused(name: string, args: readonly unknown[]): boolean {
+  const why = refusal(name, args);
+  if (why !== undefined) warn(`${name}: ${why}`);
+  return why !== undefined;
+}
+
+function refusal(name: string, args: readonly unknown[]): string | undefined {
+  const [first] = args;
+  if (typeof first === 'string') {
+    // Text is the `from` form and comes alone: feelin ignored what followed it, even the time after a date-and-time text.
+    if (args.length > 1) return `text takes no other argument`;
+    return validZoneText(first) ? undefined : `invalid zone in '${first}'`;
+  }
+  // Year, month, day, hour and minute are whole numbers (feelin truncated them); only seconds have a fraction.
+  const whole = name === 'date' ? 3 : name === 'time' ? 2 : 0;
+  if (args.slice(0, whole).some((a) => isFeelNumber(a) && !toDec(a).isInteger())) return `not a whole number in (${args.map(String).join(', ')})`;
+  // An offset given as a duration is held to ±18:00, as an offset in text is (validZoneText).
+  const offset = name === 'time' ? args[3] : undefined;
+  return offset instanceof FeelDuration && Math.abs(dtSeconds(offset)) > 18 * 3600 ? `offset beyond ±18:00` : undefined;
 }
