@@ -15,7 +15,7 @@ import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, p
 import type { FeelNumber } from './decimal.js';
 import { builtinType, coerce, isInstance } from './types.js';
 import type { DmnType } from './types.js';
-import { cycleYear, isWideYear, wideArithmetic, widen, wideYearOrder } from './wide-dates.js';
+import { cycleYear, FeelWideDate, FeelWideDateTime, isWideYear, wideArithmetic, widen, wideYearOrder } from './wide-dates.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -60,7 +60,7 @@ const NATIVE: Record<string, Native> = {
 function delegate(op: string, args: unknown[]): unknown {
   const n = NATIVE[op];
   if (!n) return null;
-  const value: unknown = n.fn.invoke(args);
+  const value: unknown = invokeInRange(n.fn, args);
   if (n.warnings.length > 0) {
     for (const w of n.warnings) sink?.push(w.message);
     n.warnings.length = 0;
@@ -454,7 +454,7 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
       const second = name === 'time' && args.length >= 3 && typeof args[2] === 'number' ? args[2] : undefined;
       if (second !== undefined && !Number.isInteger(second)) return timeWithFraction(args[0], args[1], second, args.slice(3));
       const target = arities[args.length - 1];
-      return target ? target.invoke(args) : null;
+      return target ? keepWideYear(target.invoke(args), args[0]) : null;
     },
     params,
   );
@@ -717,4 +717,28 @@ function refusal(name: string, args: readonly unknown[]): string | undefined {
   // An offset given as a duration is held to ±18:00, as an offset in text is (validZoneText).
   const offset = name === 'time' ? args[3] : undefined;
   return offset instanceof FeelDuration && Math.abs(dtSeconds(offset)) > 18 * 3600 ? `offset beyond ±18:00` : undefined;
+}
+
+/**
+ * Temporal throws a RangeError for a result beyond its years (±271,821), e.g. `@"2021-01-01" + duration("P99999999D")`;
+ * in FEEL that operation is null with a warning, and the rest of the expression goes on.
+ */
+function invokeInRange(fn: FeelFunction, args: unknown[]): unknown {
+  try {
+    return fn.invoke(args);
+  } catch (error) {
+    if (error instanceof RangeError) return warn('date arithmetic is limited to years within ±270,000');
+    throw error;
+  }
+}
+
+/**
+ * feelin's constructors read a wide-year value (wide-dates.ts) as its cycle year, so `date(date and time(
+ * "999999999-12-31T10:00:00"))` was 2399-12-31: what they build from one is moved back to its real year (a value
+ * they hand back as it was, `date(date("999999999-12-31"))`, is rebuilt equal).
+ */
+function keepWideYear(value: unknown, from: unknown): unknown {
+  const shift = from instanceof FeelWideDate || from instanceof FeelWideDateTime ? from.shift : 0;
+  if (shift === 0 || !(value instanceof FeelDate || value instanceof FeelDateTime)) return value;
+  return widen(value, value.value.year + shift);
 }

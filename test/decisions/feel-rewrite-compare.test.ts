@@ -279,3 +279,14 @@ it('an @ literal is its constructor\'s text: an offset beyond ±18:00, or with a
   assert.notEqual(evaluateFeel('@"-2021-01-01T10:10:10+11:00"').value, null);
   assert.equal(feel('@"P1D"'), 'P1D');
 });
+
+it('a date or date and time built from a wide-year value keeps its real year', () => {
+  // feelin read the value in its 400-year cycle year: date(date and time("999999999-12-31T10:00:00")) was 2399-12-31.
+  assert.equal(feel('date(date and time("999999999-12-31T10:00:00"))'), '999999999-12-31');
+  assert.equal(feel('date(@"-999999999-01-01T10:00:00Z")'), '-999999999-01-01');
+  assert.equal(feel('date and time(date("999999999-12-31"), time("10:00:00"))'), '999999999-12-31T10:00:00');
+  assert.equal(feel('date and time(date and time("999999999-12-31T10:00:00"), time("11:00:00Z"))'), '999999999-12-31T11:00:00Z');
+  assert.equal(feel('date(date and time("999999999-12-31T10:00:00")) = date("999999999-12-31")'), true);
+  assert.equal(feel('time(date and time("999999999-12-31T10:00:00"))'), '10:00:00');
+  assert.equal(feel('date(date and time("2021-12-31T10:00:00"))'), '2021-12-31');
+});
