@@ -70,16 +70,16 @@ function asRange(v: unknown): R | undefined {
   return { start: v.start, end: v.end, si: v['start included'], ei: v['end included'] };
 }
 
-function fn(params: string[], impl: (...args: unknown[]) => unknown): FeelFunction {
-  return new FeelFunction((...args: unknown[]) => {
-    if (args.length !== params.length || args.some((a) => a === null || a === undefined)) return null;
+function fn(overloads: Overloads, impl: (...args: unknown[]) => unknown): FeelFunction {
+  return byName(overloads, new FeelFunction((...args: unknown[]) => {
+    if (args.length !== 2 || args.some((a) => a === null || a === undefined)) return null;
     return impl(...args);
-  }, params);
+  }, [...(overloads[0] ?? [])]));
 }
 
 /** A point or range pair, dispatched the way DMN 1.5 table 78 defines each interval function. */
 function interval(pointPoint: ((a: unknown, b: unknown) => Tri) | undefined, pointRange: ((p: unknown, r: R) => Tri) | undefined, rangePoint: ((r: R, p: unknown) => Tri) | undefined, rangeRange: (a: R, b: R) => Tri): FeelFunction {
-  return fn(['a', 'b'], (a, b) => {
+  return fn(overloadNames(pointPoint, pointRange, rangePoint), (a, b) => {
     const ra = asRange(a);
     const rb = asRange(b);
     if (ra && rb) return rangeRange(ra, rb);
@@ -287,5 +287,60 @@ export const extraBuiltins: Record<string, unknown> = {
     undefined,
     (a, b) => and(eq(a.start, b.start), a.si === b.si, eq(a.end, b.end), a.ei === b.ei),
   ),
+  // feelin's own before and after know neither these names nor FEEL's null, decimals or duration kinds.
+  before: interval((a, b) => lt(a, b), beforePointRange, beforeRangePoint, beforeRanges),
+  after: interval(
+    (a, b) => gt(a, b),
+    (p, r) => beforeRangePoint(r, p),
+    (r, p) => beforePointRange(p, r),
+    (a, b) => beforeRanges(b, a),
+  ),
 };
 
+// Table 78's before; after(x, y) is before(y, x) in each of its four rows.
+function beforePointRange(p: unknown, r: R): Tri {
+  return or(lt(p, r.start), and(eq(p, r.start), !r.si));
+}
+
+function beforeRangePoint(r: R, p: unknown): Tri {
+  return or(lt(r.end, p), and(eq(r.end, p), !r.ei));
+}
+
+function beforeRanges(a: R, b: R): Tri {
+  return or(lt(a.end, b.start), and(or(!a.ei, !b.si), eq(a.end, b.start)));
+}
+
+type Overloads = readonly (readonly [string, string])[];
+
+/**
+ * DMN 1.5 table 78's parameter names of the overloads an interval function has (a range's names start with `range`);
+ * every one of them takes two ranges.
+ */
+function overloadNames(pointPoint: unknown, pointRange: unknown, rangePoint: unknown): Overloads {
+  const names: [string, string][] = [];
+  if (pointPoint) names.push(['point1', 'point2']);
+  if (pointRange) names.push(['point', 'range']);
+  if (rangePoint) names.push(['range', 'point']);
+  names.push(['range1', 'range2']);
+  return names;
+}
+
+/**
+ * Table 78 names the parameters per overload; a FeelFunction has one list of names (the first overload's), so a call
+ * by name is resolved here: the overload whose two names it gives, in the order written where two overloads share
+ * them (before and after take `point` and `range` both ways), each value of its kind. A call whose names fit no
+ * overload is left to feelin's own check (a warning); values of the wrong kind match no signature: null.
+ */
+function byName(overloads: Overloads, f: FeelFunction): FeelFunction {
+  const positional = f.invoke.bind(f);
+  f.invoke = (args: unknown): unknown => {
+    // feelin passes an array (positional) or a context (named); an array's keys ('0', '1') are no overload's names.
+    const named = args as Record<string, unknown>;
+    const [first, second, ...more] = Object.keys(named);
+    const overload = more.length > 0 ? undefined : (overloads.find(([x, y]) => x === first && y === second) ?? overloads.find(([x, y]) => x === second && y === first));
+    if (!overload) return positional(args);
+    const values = overload.map((name) => named[name]);
+    return overload.every((name, i) => name.startsWith('range') === values[i] instanceof FeelRange) ? positional(values) : null;
+  };
+  return f;
+}

@@ -11,11 +11,11 @@
  *   `days and time duration`.)
  */
 import { javaFunction } from './java-functions.js';
-import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDouble, literalIsExactDouble } from './decimal.js';
+import { compareNumbers, Dec, decimalArith, FeelDecimal, isFeelNumber, negate, parseFeelNumber, toDec, toDouble, literalIsExactDouble } from './decimal.js';
 import type { FeelNumber } from './decimal.js';
 import { builtinType, coerce, isInstance } from './types.js';
 import type { DmnType } from './types.js';
-import { cycleYear, isWideYear, wideArithmetic, widen, wideYearOrder } from './wide-dates.js';
+import { cycleYear, FeelWideDate, FeelWideDateTime, isWideYear, wideArithmetic, widen, wideYearOrder } from './wide-dates.js';
 import { evaluate, parseExpression, FeelDate, FeelDateTime, FeelDuration, FeelFunction, FeelRange, FeelTime } from 'feelin';
 
 export const ARITH = '__arith';
@@ -60,7 +60,7 @@ const NATIVE: Record<string, Native> = {
 function delegate(op: string, args: unknown[]): unknown {
   const n = NATIVE[op];
   if (!n) return null;
-  const value: unknown = n.fn.invoke(args);
+  const value: unknown = invokeInRange(n.fn, args);
   if (n.warnings.length > 0) {
     for (const w of n.warnings) sink?.push(w.message);
     n.warnings.length = 0;
@@ -274,11 +274,11 @@ function isSame(a: unknown, b: unknown): unknown {
 }
 
 /**
- * `@"-2021-01-01T10:10:10+11:00"`: years before 1 or after 9999. feelin's parser refuses them, Temporal holds them
- * (to ±271,821): the value is built with year 2000 and then moved to its year, refusing dates that do not exist.
+ * `@"-2021-01-01T10:10:10+11:00"`: years before 1 or after 9999. feelin's parser refuses them, Temporal holds them (to
+ * ±271,821): built in year 2000, then moved to its year, refusing dates that do not exist. Also `@` text with a zone the constructors refuse.
  */
 export function extendedYear(text: unknown): unknown {
-  if (typeof text !== 'string') return null;
+  if (typeof text !== 'string' || !validZoneText(text)) return typeof text === 'string' ? warn(`invalid zone in '${text}'`) : null;
   const m = /^([+-]?)(\d{4,})(-\d{2}-\d{2}.*)$/.exec(text);
   if (!m) return null;
   const year = Number(m[2]) * (m[1] === '-' ? -1 : 1);
@@ -425,8 +425,8 @@ function validZoneText(text: string): boolean {
 }
 
 /**
- * A guarded temporal constructor: a string argument is checked before the call; everything is then passed to
- * feelin's constructor with the same arity (named arguments arrive as a full array with gaps).
+ * A guarded temporal constructor: calls DMN 1.5 does not define, which feelin would read leniently, are refused first
+ * (`refused`); everything else is passed to feelin's constructor with the same arity (named arguments arrive as a full array with gaps).
  */
 function guardedConstructor(name: string, params: string[]): FeelFunction {
   const arities = params.map((_, i) => {
@@ -440,7 +440,7 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
       if (raw.length === params.length && raw[fromIndex] !== undefined && raw.slice(0, fromIndex).every((a) => a === undefined)) args = [raw[fromIndex]];
       while (args.length > 1 && args[args.length - 1] === undefined) args = args.slice(0, -1);
       args = args.map((a) => (a === undefined ? null : a));
-      if (args.length === 1 && typeof args[0] === 'string' && !validZoneText(args[0])) return warn(`${name}: invalid zone in '${args[0]}'`);
+      if (refused(name, args)) return null;
       // XML Schema allows a decimal point with no digits after it (`PT0.S`); Temporal does not.
       if (name === 'duration' && args.length === 1 && typeof args[0] === 'string') args = [args[0].replace(/(\d)\.S$/, '$1S')];
       if (args.length === 1 && typeof args[0] === 'string' && EXTENDED_YEAR_TEXT.test(args[0])) {
@@ -454,7 +454,7 @@ function guardedConstructor(name: string, params: string[]): FeelFunction {
       const second = name === 'time' && args.length >= 3 && typeof args[2] === 'number' ? args[2] : undefined;
       if (second !== undefined && !Number.isInteger(second)) return timeWithFraction(args[0], args[1], second, args.slice(3));
       const target = arities[args.length - 1];
-      return target ? target.invoke(args) : null;
+      return target ? keepWideYear(target.invoke(args), args[0]) : null;
     },
     params,
   );
@@ -566,7 +566,7 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   // comparison directly inside a filter must stay a comparison.
   const render = (node: SyntaxNodeLike, filterTop = false, parent = ''): string => {
     const kids = children(node);
-    if (node.name === 'AtLiteral' && EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to))) {
+    if (node.name === 'AtLiteral' && (EXTENDED_YEAR_TEXT.test(text.slice(node.from + 2, node.to)) || !validZoneText(text.slice(node.from + 2, node.to)))) {
       changed = true;
       return `${EXTENDED_YEAR}(${text.slice(node.from + 1, node.to)})`;
     }
@@ -692,4 +692,53 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
   };
   const result = render(top);
   return changed ? result : undefined;
+}
+
+/**
+ * DMN 1.5 §10.3.4.1: a constructor call that matches none of its signatures, or whose parts make no valid value, is
+ * null; feelin reads such calls leniently, so they are refused here, with a warning. Returns whether it refused.
+ */
+function refused(name: string, args: readonly unknown[]): boolean {
+  const why = refusal(name, args);
+  if (why !== undefined) warn(`${name}: ${why}`);
+  return why !== undefined;
+}
+
+function refusal(name: string, args: readonly unknown[]): string | undefined {
+  const [first] = args;
+  if (typeof first === 'string') {
+    // Text is the `from` form and comes alone: feelin ignored what followed it, even the time after a date-and-time text.
+    if (args.length > 1) return `text takes no other argument`;
+    return validZoneText(first) ? undefined : `invalid zone in '${first}'`;
+  }
+  // Year, month, day, hour and minute are whole numbers (feelin truncated them); only seconds have a fraction.
+  const whole = name === 'date' ? 3 : name === 'time' ? 2 : 0;
+  if (args.slice(0, whole).some((a) => isFeelNumber(a) && !toDec(a).isInteger())) return `not a whole number in (${args.map(String).join(', ')})`;
+  // An offset given as a duration is held to ±18:00, as an offset in text is (validZoneText).
+  const offset = name === 'time' ? args[3] : undefined;
+  return offset instanceof FeelDuration && Math.abs(dtSeconds(offset)) > 18 * 3600 ? `offset beyond ±18:00` : undefined;
+}
+
+/**
+ * Temporal throws a RangeError for a result beyond its years (±271,821), e.g. `@"2021-01-01" + duration("P99999999D")`;
+ * in FEEL that operation is null with a warning, and the rest of the expression goes on.
+ */
+function invokeInRange(fn: FeelFunction, args: unknown[]): unknown {
+  try {
+    return fn.invoke(args);
+  } catch (error) {
+    if (error instanceof RangeError) return warn('date arithmetic is limited to years within ±270,000');
+    throw error;
+  }
+}
+
+/**
+ * feelin's constructors read a wide-year value (wide-dates.ts) as its cycle year, so `date(date and time(
+ * "999999999-12-31T10:00:00"))` was 2399-12-31: what they build from one is moved back to its real year (a value
+ * they hand back as it was, `date(date("999999999-12-31"))`, is rebuilt equal).
+ */
+function keepWideYear(value: unknown, from: unknown): unknown {
+  const shift = from instanceof FeelWideDate || from instanceof FeelWideDateTime ? from.shift : 0;
+  if (shift === 0 || !(value instanceof FeelDate || value instanceof FeelDateTime)) return value;
+  return widen(value, value.value.year + shift);
 }

@@ -124,6 +124,86 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('replace("abc", "B", "x", "i")'), 'axc');
   });
 
+  it('calls each interval function by the parameter names table 78 gives its overloads', () => {
+    assert.equal(feel('includes(range: [1..10], point: 5)'), true);
+    assert.equal(feel('includes(range: [1..10], point: 11)'), false);
+    // Where one overload has the names, the order they are written in does not matter.
+    assert.equal(feel('includes(point: 5, range: [1..10])'), true);
+    assert.equal(feel('includes(range1: [1..10], range2: [2..3])'), true);
+    assert.equal(feel('includes(range2: [2..3], range1: [1..10])'), true);
+    assert.equal(feel('includes(range1: [2..3], range2: [1..10])'), false);
+    assert.equal(feel('during(point: 5, range: [1..10])'), true);
+    assert.equal(feel('during(range: [1..10], point: 5)'), true);
+    assert.equal(feel('during(range1: [2..3], range2: [1..10])'), true);
+    assert.equal(feel('starts(point: 1, range: [1..10])'), true);
+    assert.equal(feel('started by(range: [1..10], point: 1)'), true);
+    assert.equal(feel('finishes(point: 10, range: [1..10])'), true);
+    assert.equal(feel('finished by(range: [1..10], point: 10)'), true);
+    assert.equal(feel('overlaps before(range1: [1..5], range2: [3..8])'), true);
+    assert.equal(feel('overlaps after(range1: [3..8], range2: [1..5])'), true);
+    assert.equal(feel('coincides(point1: 5, point2: 5)'), true);
+    assert.equal(feel('coincides(range1: [1..5], range2: [1..5])'), true);
+    assert.equal(feel('before(point1: 1, point2: 2)'), true);
+    assert.equal(feel('after(point1: 2, point2: 1)'), true);
+    assert.equal(feel('before(range1: [1..5), range2: [5..10])'), true);
+    assert.equal(feel('after(range1: [5..10], range2: [1..5))'), true);
+    // feelin's own, which already use table 78's names.
+    assert.equal(feel('meets(range1: [1..5], range2: [5..10])'), true);
+    assert.equal(feel('met by(range1: [5..10], range2: [1..5])'), true);
+    assert.equal(feel('overlaps(range1: [1..5], range2: [3..10])'), true);
+  });
+
+  it('before and after take a point and a range by name either way: the order written picks the overload', () => {
+    // Table 78 has before(point, range) and before(range, point); the names alone cannot tell them apart.
+    assert.equal(feel('before(point: 1, range: [2..3])'), true);
+    assert.equal(feel('before(range: [2..3], point: 1)'), false);
+    assert.equal(feel('before(range: [2..3], point: 4)'), true);
+    assert.equal(feel('after(point: 4, range: [2..3])'), true);
+    assert.equal(feel('after(range: [2..3], point: 1)'), true);
+    assert.equal(feel('after(range: [2..3], point: 4)'), false);
+  });
+
+  it('a call by names no overload has, or with a value of the other kind, matches no signature: null', () => {
+    // The former internal names and feelin's name `value` are no DMN names: feelin's own check refuses them, with a warning.
+    for (const call of ['includes(a: [1..10], b: 5)', 'before(a: 1, b: 2)', 'includes(range: [1..10], value: 5)', 'coincides(point1: 1, point2: 1, point3: 1)', 'includes(point1: 5, point2: 5)', 'includes(point: 5, other: [1..10])']) {
+      const r = evaluateFeel(call);
+      assert.equal(r.value, null, call);
+      assert.match(r.warnings.join(), /Cannot invoke/, call);
+    }
+    assert.equal(feel('includes(range1: [1..10], range2: 5)'), null);
+    assert.equal(feel('includes(range: [1..10], point: [2..3])'), null);
+    assert.equal(feel('during(point: [2..3], range: [1..10])'), null);
+    assert.equal(feel('coincides(point1: [1..2], point2: [1..2])'), null);
+    assert.equal(feel('includes(range: [1..10])'), null);
+  });
+
+  it('before and after follow table 78 by position too: null where < cannot order, decimals exactly, both duration kinds apart', () => {
+    // feelin's own before and after answered these: false, true, true, false, true.
+    assert.equal(feel('before(1, "a")'), null);
+    assert.equal(feel('before(null, 1)'), null);
+    assert.equal(feel('before(1.00000000000000000001, 1.00000000000000000002)'), true);
+    assert.equal(feel('after(1.00000000000000000002, 1.00000000000000000001)'), true);
+    assert.equal(feel('before(@"P1Y", @"P400D")'), null);
+    // An unbounded end is null in table 78's formulas: `> 5` has no end to compare with 10.
+    assert.equal(feel('before(> 5, 10)'), null);
+    assert.equal(feel('after(10, > 5)'), null);
+    assert.equal(feel('before(< 5, 10)'), true);
+    assert.equal(feel('before(1, 2)'), true);
+    assert.equal(feel('before(2, 1)'), false);
+    assert.equal(feel('before(1, (1..10])'), true);
+    assert.equal(feel('before(1, [1..10])'), false);
+    assert.equal(feel('before([1..10), 10)'), true);
+    assert.equal(feel('before([1..10], 10)'), false);
+    assert.equal(feel('before([1..5), [5..10])'), true);
+    assert.equal(feel('before([1..5], (5..10])'), true);
+    assert.equal(feel('before([1..5], [5..10])'), false);
+    assert.equal(feel('after(10, [1..10))'), true);
+    assert.equal(feel('after([1..10], 1)'), false);
+    assert.equal(feel('after((1..10], 1)'), true);
+    assert.equal(feel('after((5..10], [1..5])'), true);
+    assert.equal(feel('after([5..10], [1..5])'), false);
+  });
+
   it('instance of range<T> checks the endpoints` type, allowing one unbounded end', () => {
     assert.equal(feel('[1..2] instance of range<days and time duration>'), false);
     assert.equal(feel('[1..2] instance of range<years and months duration>'), false);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FeelFunction } from 'feelin';
-import { evaluateDecision, evaluateFeel, evaluateUnaryTests, parseDmn } from '../../src/decisions/index.js';
+import { evaluateDecision, evaluateDecisionRaw, evaluateFeel, evaluateUnaryTests, parseDmn } from '../../src/decisions/index.js';
 import { isGovflowError } from '../../src/kernel/index.js';
 
 const syntaxRefused = (expression: string, context: Record<string, unknown> = {}): void => {
@@ -194,5 +194,19 @@ describe('FEEL compile: input entries (unary tests)', () => {
     // A name may hold `+` (DMN 1.5 10.3.1.2): known, `a+b * 2` is (a+b) times 2, not a plus b times 2.
     assert.equal(evaluateUnaryTests('a+b * 2', 10, { 'a+b': 5 }).value, true);
     assert.equal(evaluateUnaryTests("1.5 * Customer's time", input, { "Customer's time": evaluateFeel('@"P4DT1H"').value }).value, true);
+  });
+});
+
+describe('FEEL compile: warnings of nested evaluations', () => {
+  it('an evaluation that calls a function made by another evaluation keeps its own warnings after the call returns', () => {
+    // The function's body is an expression of the first evaluation: calling it runs that evaluation's compiled body,
+    // with that evaluation's warnings list, inside the second one. A warning the second raises afterwards is its own.
+    const m = parseDmn(model('<functionDefinition id="fd"><formalParameter name="n" typeRef="number"/><literalExpression><text>n + 1</text></literalExpression></functionDefinition>'));
+    const f = evaluateDecisionRaw(m, 'result', { x: 1 }).value;
+    assert.ok(f instanceof FeelFunction);
+    const alone = evaluateFeel('1 + "a"');
+    assert.equal(alone.warnings.length, 1, alone.warnings.join('; '));
+    const r = evaluateFeel('[f(1), 1 + "a"]', { f });
+    assert.deepEqual(r, { value: [2, null], warnings: alone.warnings });
   });
 });

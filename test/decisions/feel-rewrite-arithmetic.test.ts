@@ -87,6 +87,17 @@ describe('FEEL rewrite: arithmetic', () => {
   it('subtracts two date-times with a Z offset as instants', () => {
     assert.equal(run('@"2021-01-02T00:00:00Z" - @"2021-01-01T12:00:00Z"').value, 'PT12H');
   });
+
+  it('a date or date-time moved beyond the years Temporal holds is null with a warning, and the rest of the expression goes on', () => {
+    // 99,999,999 days is some 273,785 years: Temporal threw, and the whole expression ended in an internal error.
+    refused('@"2021-01-01" + duration("P99999999D")', /date arithmetic is limited to years within ±270,000/);
+    refused('duration("P99999999D") + @"2021-01-01"', /date arithmetic is limited/);
+    refused('@"2021-01-01T00:00:00" + duration("P99999999D")', /date arithmetic is limited/);
+    const r = run('[@"2021-01-01" + duration("P99999999D"), 1]');
+    assert.deepEqual(r.value, [null, 1]);
+    assert.doesNotMatch(r.warnings, /FEEL error/);
+    assert.deepEqual(run('@"2021-01-01" + duration("P999999D")'), { value: '4758-11-28', warnings: '' });
+  });
 });
 
 describe('FEEL rewrite: iterating over a range', () => {

@@ -208,3 +208,85 @@ it('dates with years beyond Temporal’s range are built from text and from part
   nullWith('date and time("999999999-12-31")', /date and time: not a valid value '999999999-12-31'/);
   nullWith('date("999999999-12-31T00:00:00")', /date: not a valid value/);
 });
+
+it('a constructor given text takes nothing else: text and more arguments match no signature (DMN 1.5 §10.3.4.1)', () => {
+  // date and time(date, time) takes a date or date and time first; feelin read text there and dropped the time.
+  nullWith('date and time("2021-01-01T10:00:00", time("11:00:00"))', /date and time: text takes no other argument/);
+  nullWith('date and time("2021-01-01T10:00:00+18:30", time("10:00:00"))', /date and time: text takes no other argument/);
+  assert.equal(feel('date and time(date("2021-01-01"), time("11:00:00"))'), '2021-01-01T11:00:00');
+  assert.equal(feel('date and time(date and time("2021-01-01T05:00:00"), time("11:00:00"))'), '2021-01-01T11:00:00');
+  // feelin ignored what followed the text, except for a wide year, which it could not read: now alike, and null.
+  nullWith('date("2021-01-01", null)', /date: text takes no other argument/);
+  nullWith('date("999999999-12-31", null)', /date: text takes no other argument/);
+  nullWith('time("10:00:00", 5)', /time: text takes no other argument/);
+  assert.equal(feel('date("2021-01-01")'), '2021-01-01');
+});
+
+it('year, month, day, hour and minute are whole numbers; only the second has a fraction', () => {
+  nullWith('date(2021, 1, 1.5)', /date: not a whole number in \(2021, 1, 1\.5\)/);
+  nullWith('date(2021, 1.5, 1)', /date: not a whole number/);
+  nullWith('date(2021.5, 1, 1)', /date: not a whole number/);
+  nullWith('date(year: 2021, month: 1, day: 1.5)', /date: not a whole number/);
+  nullWith('date(999999999.5, 12, 31)', /date: not a whole number/);
+  nullWith('date(2021, 1, 1.00000000000000000001)', /date: not a whole number/);
+  nullWith('time(10.5, 0, 0)', /time: not a whole number in \(10\.5, 0, 0\)/);
+  nullWith('time(10, 0.5, 0)', /time: not a whole number/);
+  // A whole number written with a point is whole.
+  assert.equal(feel('date(2021, 1, 1.0)'), '2021-01-01');
+  assert.equal(feel('time(10.0, 30, 1.5)'), '10:30:01.5');
+});
+
+it('an offset given to time as a duration is at most ±18:00, as an offset in text is', () => {
+  assert.equal(feel('time(10, 0, 0, duration("PT18H"))'), '10:00:00+18:00');
+  assert.equal(feel('time(10, 0, 0, duration("-PT18H"))'), '10:00:00-18:00');
+  // feelin built 10:00:00+19:00, a time whose text no constructor reads back.
+  nullWith('time(10, 0, 0, duration("PT19H"))', /time: offset beyond ±18:00/);
+  nullWith('time(10, 0, 0, duration("-PT18H30M"))', /time: offset beyond ±18:00/);
+  nullWith('time(10, 0, 0, duration("PT18H0M1S"))', /time: offset beyond ±18:00/);
+  nullWith('time(10, 0, 1.5, duration("PT19H"))', /time: offset beyond ±18:00/);
+});
+
+it('the parts of a wide-year date given by name are read as its parts', () => {
+  // A named call fills every parameter slot; the empty `from` slot must not make it a four-argument call.
+  assert.equal(feel('date(year: 999999999, month: 12, day: 31)'), '999999999-12-31');
+  assert.equal(feel('date(year: -999999999, month: 1, day: 1)'), '-999999999-01-01');
+});
+
+it('only time reads its third argument as seconds: date and time has no third part (DMN 1.5 §10.3.4.1)', () => {
+  // Three numbers are a time's parts, not a date and time's: no signature of date and time takes them.
+  assert.equal(feel('date and time(10, 30, 1.5)'), null);
+  assert.equal(feel('date and time(date("2021-01-01"), time("10:00:00"), 1.5)'), null);
+  // Nor are they a whole-number part or an offset of anything but time: no such warning for a call that has none.
+  for (const call of ['date and time(10.5, 30)', 'date(2021, 1, 1, duration("PT19H"))']) {
+    const r = evaluateFeel(call);
+    assert.equal(r.value, null, call);
+    assert.doesNotMatch(r.warnings.join(), /whole number|offset/, call);
+  }
+  assert.equal(feel('date and time(date("2021-01-01"), time("10:00:00"))'), '2021-01-01T10:00:00');
+  assert.equal(feel('time(10, 0, 1.5)'), '10:00:01.5');
+});
+
+it('an @ literal is its constructor\'s text: an offset beyond ±18:00, or with a zone id, is null there too', () => {
+  // feelin's @ took what time("…") and date and time("…") refuse.
+  nullWith('@"10:00:00+19:00"', /invalid zone in '10:00:00\+19:00'/);
+  nullWith('@"2021-01-01T10:00:00-18:30"', /invalid zone/);
+  nullWith('@"2021-01-01T10:00:00+01:00@Europe/Paris"', /invalid zone/);
+  nullWith('@"-2021-01-01T10:10:10+19:00"', /invalid zone/);
+  nullWith('time(@"10:00:00+19:00")', /invalid zone/);
+  assert.equal(feel('@"10:00:00+18:00"'), '10:00:00+18:00');
+  assert.equal(feel('@"2021-01-01T10:00:00@Europe/Paris"'), '2021-01-01T10:00:00@Europe/Paris');
+  assert.deepEqual(evaluateFeel('@"-2021-01-01T10:10:10+11:00"').warnings, []);
+  assert.notEqual(evaluateFeel('@"-2021-01-01T10:10:10+11:00"').value, null);
+  assert.equal(feel('@"P1D"'), 'P1D');
+});
+
+it('a date or date and time built from a wide-year value keeps its real year', () => {
+  // feelin read the value in its 400-year cycle year: date(date and time("999999999-12-31T10:00:00")) was 2399-12-31.
+  assert.equal(feel('date(date and time("999999999-12-31T10:00:00"))'), '999999999-12-31');
+  assert.equal(feel('date(@"-999999999-01-01T10:00:00Z")'), '-999999999-01-01');
+  assert.equal(feel('date and time(date("999999999-12-31"), time("10:00:00"))'), '999999999-12-31T10:00:00');
+  assert.equal(feel('date and time(date and time("999999999-12-31T10:00:00"), time("11:00:00Z"))'), '999999999-12-31T11:00:00Z');
+  assert.equal(feel('date(date and time("999999999-12-31T10:00:00")) = date("999999999-12-31")'), true);
+  assert.equal(feel('time(date and time("999999999-12-31T10:00:00"))'), '10:00:00');
+  assert.equal(feel('date(date and time("2021-12-31T10:00:00"))'), '2021-12-31');
+});
