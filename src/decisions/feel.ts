@@ -57,7 +57,7 @@ export function syntaxError(problem: SyntaxProblem): GovflowError {
 const KEYWORDS = new Set(['true', 'false', 'null', 'not', 'for', 'if', 'some', 'every', 'function', 'and', 'or', 'in', 'return', 'then', 'else', 'satisfies', 'instance', 'of', 'between']);
 const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
 const SIMPLE_NAME = /^[A-Za-z_?][A-Za-z0-9_?]*$/;
-const STRING = /^"((?:[^"\\]|\\.)*)"$/;
+const STRING = /^"((?:[^"\\\n]|\\.)*)"$/;
 
 function withBuiltins(scope: Scope, globals: Scope): Scope {
   // Extra built-ins and model globals (item definition type tests) sit below the caller's names, so that a model
@@ -67,9 +67,9 @@ function withBuiltins(scope: Scope, globals: Scope): Scope {
 
 function runFeel(text: string, scope: Scope, warnings: Warnings, globals: Scope = {}): unknown {
   try {
-    const context = withBuiltins(scope, globals);
+    const context = withBuiltins(Object.fromEntries(Object.entries(scope).map(([n, v]) => [n, normaliseValue(v)])), globals);
     const rewritten = rewriteExpression(text, context);
-    const result = rewritten === undefined ? evaluate(text, context) : withWarningSink(warnings, () => evaluate(rewritten, { ...context, ...rewriteFunctions }));
+    const result = withWarningSink(warnings, () => (rewritten === undefined ? evaluate(text, context) : evaluate(rewritten, { ...context, ...rewriteFunctions })));
     for (const w of result.warnings) warnings.push(w.message);
     return normaliseValue(result.value);
   } catch (error) {
@@ -183,7 +183,7 @@ function compileLambda(text: string, names: readonly string[], globals: Scope): 
     const args = params.map((p) => (Object.hasOwn(scope, p) ? normaliseValue(scope[p]) : null));
     let value: unknown;
     try {
-      value = body === text ? compiled.invoke(args) : withWarningSink(warnings, () => compiled.invoke(args));
+      value = withWarningSink(warnings, () => compiled.invoke(args));
     } catch (error) {
       warningSink.length = 0;
       warnings.push(`FEEL error in '${text}': ${error instanceof Error ? error.message : String(error)}`);
@@ -194,7 +194,7 @@ function compileLambda(text: string, names: readonly string[], globals: Scope): 
       // The function keeps its definition-time warning list; emptying it keeps one evaluation's warnings apart from the next.
       warningSink.length = 0;
     }
-    if (value !== null && typeof value === 'object' && value.constructor.name === 'InvocationFailure') return null;
+    if (value !== null && typeof value === 'object' && value.constructor?.name === 'InvocationFailure') return null;
     return normaliseValue(value);
   };
 }
@@ -233,7 +233,7 @@ export function compileUnaryTests(source: string, where: string, problems?: Synt
       // feelin's own unary tests know only doubles: a long decimal input is tested as its nearest double there.
       const context = withBuiltins({ ...scope, '?': input instanceof FeelDecimal ? input.valueOf() : input }, globals);
       const rewritten = known ? precomputed : rewriteExpression(text, context);
-      const result = rewritten === undefined ? unaryTest(text, context) : withWarningSink(warnings, () => unaryTest(rewritten, { ...context, ...rewriteFunctions }));
+      const result = withWarningSink(warnings, () => (rewritten === undefined ? unaryTest(text, context) : unaryTest(rewritten, { ...context, ...rewriteFunctions })));
       for (const w of result.warnings) warnings.push(w.message);
       return result.value === true;
     } catch (error) {

@@ -40,7 +40,16 @@ describe('FEEL compile: syntax errors', () => {
   });
 
   it('refuses a keyword on its own, which FEEL cannot read as a name', () => {
-    for (const keyword of ['for', 'if', 'some', 'and', 'or', 'in', 'return', 'then', 'else', 'satisfies', 'instance', 'between']) syntaxRefused(keyword);
+    for (const keyword of ['for', 'if', 'some', 'every', 'function', 'and', 'or', 'in', 'return', 'then', 'else', 'satisfies', 'instance', 'between']) syntaxRefused(keyword);
+  });
+
+  it('a string literal ends at its first unescaped quote and holds no line feed (DMN 1.5 grammar rule 35)', () => {
+    syntaxRefused('"""');
+    syntaxRefused('""""');
+    syntaxRefused('"a\nb"');
+    syntaxRefused('"\n"');
+    syntaxRefused('"a\nb"', { a: 1 });
+    assert.equal(evaluateFeel('""').value, '');
   });
 
   it('parses text that only ends or starts like a name as the expression it is', () => {
@@ -146,9 +155,32 @@ describe('FEEL compile: evaluation never throws', () => {
     assert.deepEqual(evaluateFeel('x.y + 1', { x: host }), { value: null, warnings: ["FEEL error in 'x.y + 1': boom"] });
   });
 
+  it('a host function that returns nothing gives null, and one that returns a context without a prototype gives that context', () => {
+    // DMN has no undefined; a context is a context whatever its JavaScript prototype.
+    assert.deepEqual(evaluateFeel('f(1)', { f: new FeelFunction(() => undefined, ['x']) }), { value: null, warnings: [] });
+    const bare = evaluateFeel('f(1)', { f: new FeelFunction(() => Object.assign(Object.create(null) as object, { a: 1 }), ['x']) });
+    assert.deepEqual({ ...(bare.value as object) }, { a: 1 });
+    assert.deepEqual(bare.warnings, []);
+  });
+
   it('an input entry reading a host value that throws does not match, with a warning', () => {
     assert.deepEqual(evaluateUnaryTests('> x.y', 5, { x: host }), { value: false, warnings: ["FEEL error in '> x.y': boom"] });
   });
+});
+
+describe('FEEL compile: host values FEEL has no value for', () => {
+  // FEEL numbers are finite (DMN 1.5 10.3.2.3.1) and DMN has no undefined: such a host value is null to FEEL, in
+  // every expression, whichever way it is compiled (a name like `a-b` cannot be a function parameter).
+  for (const extra of [{}, { 'a-b': 1 }]) {
+    const names = Object.keys(extra).join(', ') || 'no other name';
+    it(`a non-finite number or undefined is null (${names})`, () => {
+      assert.deepEqual(evaluateFeel('x = null', { ...extra, x: Number.NaN }), { value: true, warnings: [] });
+      assert.equal(evaluateFeel('x > 5', { ...extra, x: Number.POSITIVE_INFINITY }).value, null);
+      assert.deepEqual(evaluateFeel('x = null', { ...extra, x: undefined }), { value: true, warnings: [] });
+      // `not` is a name, not a reserved word: bound to undefined, it is null like any other name.
+      assert.equal(evaluateFeel('not', { ...extra, not: undefined }).value, null);
+    });
+  }
 });
 
 describe('FEEL compile: input entries (unary tests)', () => {
@@ -208,5 +240,15 @@ describe('FEEL compile: warnings of nested evaluations', () => {
     assert.equal(alone.warnings.length, 1, alone.warnings.join('; '));
     const r = evaluateFeel('[f(1), 1 + "a"]', { f });
     assert.deepEqual(r, { value: [2, null], warnings: alone.warnings });
+  });
+
+  it('a warning raised inside a FEEL function made by another evaluation goes to the evaluation that calls it', () => {
+    const g = evaluateFeel('function(n) n + 1').value;
+    assert.ok(g instanceof FeelFunction);
+    const direct = evaluateFeel('n + 1', { n: 'a' });
+    assert.equal(direct.warnings.length, 1, direct.warnings.join('; '));
+    assert.deepEqual(evaluateFeel('g("a")', { g }), direct);
+    assert.deepEqual(evaluateFeel('g("a")', { g, 'a-b': 1 }), direct);
+    assert.deepEqual(evaluateUnaryTests('g("a")', 5, { g }), { value: false, warnings: direct.warnings });
   });
 });
