@@ -27,11 +27,11 @@ type Tri = boolean | null;
 
 // Comparison goes through FEEL itself, so numbers, strings, dates, times and durations order exactly as in FEEL.
 // Compiled once as a FEEL function value; invoking it does not re-parse. feelin alone orders the two kinds of
-// duration against each other, which govflow's FEEL refuses, so cmp refuses it too.
+// duration against each other, and a duration against a number or a date, which govflow's FEEL refuses: so does cmp.
 const compareFn = evaluate('function(a, b) if a < b then -1 else if a = b then 0 else if a > b then 1 else null').value as FeelFunction;
 
 function cmp(a: unknown, b: unknown): number | null {
-  if (a === null || a === undefined || b === null || b === undefined || (a instanceof FeelDuration && b instanceof FeelDuration && a.yearsMonths !== b.yearsMonths)) return null;
+  if (a === null || a === undefined || b === null || b === undefined || (a instanceof FeelDuration ? !(b instanceof FeelDuration) || a.yearsMonths !== b.yearsMonths : b instanceof FeelDuration)) return null;
   if (isFeelNumber(a) && isFeelNumber(b)) return compareNumbers(a, b);
   const r: unknown = compareFn.invoke([a, b]);
   return typeof r === 'number' ? r : null;

@@ -542,7 +542,7 @@ function rewriteFunctionDefinition(text: string, node: SyntaxNodeLike, kids: Syn
     .map((p) => children(p))
     .filter((pk) => pk.length === 2 && pk[1]?.name === 'Type')
     .map((pk) => ({ name: text.slice((pk[0] as SyntaxNodeLike).from, (pk[0] as SyntaxNodeLike).to).trim(), type: text.slice((pk[1] as SyntaxNodeLike).from, (pk[1] as SyntaxNodeLike).to).trim() }))
-    .filter((p) => /^[\p{L}_?][\p{L}\p{N}_?'./+*-]*(?: +[\p{L}\p{N}_?'./+*-]+)*$/u.test(p.name) && typeFromText(p.type));
+    .filter((p) => typeFromText(p.type));
   if (typed.length === 0 || !body) return undefined;
   const entries = typed.map((p) => `${p.name}: ${CONFORM}(${p.name}, ${JSON.stringify(p.type)})`).join(', ');
   return `${text.slice(node.from, body.from)}{${entries}, __body: (${render(body)})}.__body`;

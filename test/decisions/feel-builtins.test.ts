@@ -86,6 +86,20 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('[@"P1D"..@"P1Y"] instance of range<days and time duration>'), false);
   });
 
+  it('does not order a duration against a number or a date: table 78`s < is null across types', () => {
+    // DMN 1.5 §10.3.2.9: < is defined only between values of one type; feelin alone ordered these.
+    assert.equal(feel('before(@"P1D", 5)'), null);
+    assert.equal(feel('before(5, @"P1D")'), null);
+    assert.equal(feel('after(@"P1D", @"2020-01-01")'), null);
+    assert.equal(feel('before(@"P1D", @"2020-01-01")'), null);
+    assert.equal(feel('includes([1..10], @"P1D")'), null);
+    assert.equal(feel('during(@"P1D", [1..10])'), null);
+    assert.equal(feel('range("[duration(\\"P1D\\")..5]")'), null);
+    // Durations of one kind still order.
+    assert.equal(feel('before(@"P1D", @"P2D")'), true);
+    assert.equal(feel('before(@"P1Y", @"P2Y")'), true);
+  });
+
   it('range() accepts only literal endpoints of one type in order', () => {
     assert.equal(feel('range("[1..10)") = [1..10)'), true);
     assert.equal(feel('range("[1.25..2]") = [1.25..2]'), true);

@@ -140,4 +140,32 @@ describe('FEEL syntax rewrites', () => {
     assert.deepEqual(feel("(function(a': number) a')(\"s\")"), null);
     assert.deepEqual(feel('(function(x  y: number) x y)("s")'), null);
   });
+
+  it('conforms a typed parameter whatever name symbols FEEL allows it: digits, a middle dot, a combining mark, a tie (grammar rules 27–30)', () => {
+    // Digits may follow the first character of every word of a name.
+    assert.deepEqual(feel('(function(line1 total22: number) line1 total22)("s")'), null);
+    assert.deepEqual(feel('(function(line1 total22: number) line1 total22 + 1)(1)'), 2);
+    // NamePartChar: U+00B7, U+0300–U+036F, U+203F–U+2040; NameStartChar: U+2070–U+218F.
+    assert.deepEqual(feel('(function(a·b: number) a·b)("s")'), null);
+    assert.deepEqual(feel('(function(e\u0301: number) e\u0301)("s")'), null);
+    assert.deepEqual(feel('(function(a‿b: number) a‿b)("s")'), null);
+    assert.deepEqual(feel('(function(a‿b: number) a‿b + 1)(1)'), 2);
+    assert.deepEqual(feel('(function(ⅷ: number) ⅷ)("s")'), null);
+  });
+
+  it('calls string() by its parameter name from, as DMN 1.5 §10.3.4.1 names it', () => {
+    assert.deepEqual(feel('string(from: 1.5)'), '1.5');
+    assert.deepEqual(feel('string(from: "a")'), 'a');
+  });
+
+  it('refuses temporal text whose offset is followed by a bare @ or whose day has one digit, with a warning', () => {
+    // An offset and a zone id together are not valid (§10.3.4.3), nor is an @ with no zone id after it.
+    assert.deepEqual(feel('time("10:00:00+01:00@")'), null);
+    assert.match(warnings('time("10:00:00+01:00@")'), /10:00:00\+01:00@/);
+    assert.deepEqual(feel('date and time("2020-01-01T10:00:00+01:00@")'), null);
+    assert.match(warnings('date and time("2020-01-01T10:00:00+01:00@")'), /2020-01-01T10:00:00\+01:00@/);
+    // An extended year needs a two-digit month and day like any other date (XML Schema's date lexical form).
+    assert.deepEqual(feel('@"10000-01-1"'), null);
+    assert.match(warnings('@"10000-01-1"'), /10000-01-1/);
+  });
 });
