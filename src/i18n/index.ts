@@ -9,6 +9,6 @@ export {
   PSEUDO_LANGUAGES, resolveLanguage, textDirection,
 } from './languages.js';
 export type { AnyLanguage, Language, LanguageSources, PseudoLanguage } from './languages.js';
-export { answerInEnglish, catalogue, currentLanguage, currentUrl, unavailableLanguage, messageKeys, PSEUDO_CLOSE, PSEUDO_OPEN, pseudoText, runInLanguage, t, translate } from './translate.js';
+export { answerInEnglish, catalogue, currentLanguage, currentUrl, holdReaderLanguage, unavailableLanguage, messageKeys, PSEUDO_CLOSE, PSEUDO_OPEN, pseudoText, runInLanguage, t, translate } from './translate.js';
 export type { MessageKey, MessageValues } from './translate.js';
 export { formatDay, formatMoney, formatNumber } from './format.js';

@@ -38,9 +38,59 @@ interface Reading {
 
 const reading = new AsyncLocalStorage<Reading>();
 
-/** Runs `fn` (and everything it awaits) for a reader of this language. */
+/**
+ * Node 20's AsyncLocalStorage, from its first run() on, calls a hook for every promise and async resource of the
+ * whole process, for requests that never ask for a language too: an API read of a case creates ~60 of them, and
+ * the hook cost it a tenth of its CPU. So the storage is switched off while nobody is being answered in a language:
+ * a page holds it from its request until its response has ended (and LINGER_MS longer, for anything the page left
+ * running), runInLanguage while its `fn` runs, and run() switches it on again.
+ */
+const LINGER_MS = 1000;
+let holders = 0;
+let lastReleaseAt = 0;
+let lingering: ReturnType<typeof setTimeout> | undefined;
+
+function switchOffWhenIdle(): void {
+  lingering = undefined;
+  if (holders > 0) return;
+  const left = lastReleaseAt + LINGER_MS - performance.now();
+  if (left > 0) {
+    lingering = setTimeout(switchOffWhenIdle, left);
+    lingering.unref();
+  } else {
+    reading.disable();
+  }
+}
+
+/** Keeps the reader's language readable until the returned release is called (more than once is harmless). */
+export function holdReaderLanguage(): () => void {
+  holders++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holders--;
+    lastReleaseAt = performance.now();
+    if (holders === 0 && !lingering) {
+      lingering = setTimeout(switchOffWhenIdle, LINGER_MS);
+      lingering.unref();
+    }
+  };
+}
+
+/** Runs `fn` (and everything it awaits, until the promise it returns settles) for a reader of this language. */
 export function runInLanguage<T>(language: AnyLanguage, fn: () => T, url?: string): T {
-  return reading.run(url === undefined ? { language } : { language, url }, fn);
+  const release = holdReaderLanguage();
+  let result: T;
+  try {
+    result = reading.run(url === undefined ? { language } : { language, url }, fn);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (result instanceof Promise) result.then(release, release);
+  else release();
+  return result;
 }
 
 /** The language of whoever is being answered now (English outside any request, e.g. the CLI). */

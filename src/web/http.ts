@@ -4,7 +4,7 @@ import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { chosenLanguage, LANGUAGE_COOKIE, resolveLanguage, runInLanguage } from '../i18n/index.js';
+import { chosenLanguage, holdReaderLanguage, LANGUAGE_COOKIE, resolveLanguage, runInLanguage } from '../i18n/index.js';
 import { htmlErrorHandler, type HtmlErrorOptions } from './page-error.js';
 import { SITE_CSS } from './site-css.js';
 
@@ -167,6 +167,9 @@ export function useReaderLanguage(server: FastifyInstance, preference: (request:
     const cookie = parseCookies(request.headers.cookie)[LANGUAGE_COOKIE];
     const language = resolveLanguage({ query, cookie, preference: preference?.(request), acceptLanguage: request.headers['accept-language'] });
     void reply.header('content-language', language === 'qps' || language === 'qps-rtl' ? 'en' : language);
+    // Until the answer has gone out or the connection is gone: while no page holds it, the language storage is off.
+    const release = holdReaderLanguage();
+    reply.raw.once('close', release);
     runInLanguage(language, () => done(), request.url);
   });
 }
