@@ -9,6 +9,21 @@ import { currentLanguage, holdReaderLanguage, runInLanguage, t } from '../../src
 /** Longer than the storage lingers after its last holder let go (one second). */
 const PAST_LINGER_MS = 1300;
 
+/**
+ * Work a Catalan page starts and leaves running (runInLanguage's own fn returns at once, so it does not hold the
+ * storage): the language that work reads once the linger is over.
+ */
+function languagePastLinger(): Promise<string> {
+  let later: Promise<string> = Promise.resolve('never started');
+  runInLanguage('ca', () => {
+    later = (async () => {
+      await sleep(PAST_LINGER_MS);
+      return currentLanguage();
+    })();
+  });
+  return later;
+}
+
 describe('the reader\'s language storage', () => {
   it('carries the language through awaits and timers while runInLanguage\'s promise is pending', async () => {
     const words = await runInLanguage('ca', async () => {
@@ -22,13 +37,7 @@ describe('the reader\'s language storage', () => {
 
   it('keeps the language for work a page left running while another page holds the storage', async () => {
     const page = holdReaderLanguage();
-    let later: Promise<string> | undefined;
-    runInLanguage('ca', () => {
-      later = (async () => {
-        await sleep(PAST_LINGER_MS);
-        return currentLanguage();
-      })();
-    });
+    const later = languagePastLinger();
     const other = holdReaderLanguage();
     page();
     assert.equal(await later, 'ca');
@@ -37,13 +46,7 @@ describe('the reader\'s language storage', () => {
 
   it('is switched off once nothing holds it: work left running past the linger reads English', async () => {
     const page = holdReaderLanguage();
-    let later: Promise<string> | undefined;
-    runInLanguage('ca', () => {
-      later = (async () => {
-        await sleep(PAST_LINGER_MS);
-        return currentLanguage();
-      })();
-    });
+    const later = languagePastLinger();
     page();
     page(); // a second release (the response's close after its finish) counts once
     assert.equal(await later, 'en');
