@@ -106,6 +106,7 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('range("[.5..1]") = [0.5..1]'), true);
     assert.equal(feel('range("[-.25..1]") = [-0.25..1]'), true);
     assert.equal(feel('range("[date( \\"2020-01-01\\")..date(\\"2021-01-01\\")]") = [date("2020-01-01")..date("2021-01-01")]'), true);
+    assert.equal(feel('range("[date( \\"2020-01-01\\" )..date(\\"2021-01-01\\")]") = [date("2020-01-01")..date("2021-01-01")]'), true);
     assert.equal(feel('range("[1+1..5]")'), null);
     assert.equal(feel('range("x[1..2]")'), null);
     assert.equal(feel('range("abc")'), null);
