@@ -44,6 +44,9 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('coincides(5)'), null);
     assert.equal(feel('includes([1..10))'), null);
     assert.equal(feel('starts(5)'), null);
+    // A parameter left out of a call by name is null too (feelin passes it as undefined).
+    assert.equal(feel('coincides(point1: 5)'), null);
+    assert.equal(feel('coincides(point2: 5)'), null);
   });
 
   it('coincides compares both endpoints and both inclusions', () => {
@@ -180,7 +183,7 @@ describe('FEEL built-ins over feelin', () => {
 
   it('a call by names no overload has, or with a value of the other kind, matches no signature: null', () => {
     // The former internal names and feelin's name `value` are no DMN names: feelin's own check refuses them, with a warning.
-    for (const call of ['includes(a: [1..10], b: 5)', 'before(a: 1, b: 2)', 'includes(range: [1..10], value: 5)', 'coincides(point1: 1, point2: 1, point3: 1)', 'includes(point1: 5, point2: 5)', 'includes(point: 5, other: [1..10])']) {
+    for (const call of ['includes(a: [1..10], b: 5)', 'before(a: 1, b: 2)', 'includes(range: [1..10], value: 5)', 'coincides(point1: 1, point2: 1, point3: 1)', 'includes(point1: 5, point2: 5)', 'includes(point: 5, other: [1..10])', 'includes(other: [1..10], point: 5)', 'includes(other: 5, range: [1..10])', 'coincides(a: 1, point2: 1)', 'coincides(1, 2, 3)']) {
       const r = evaluateFeel(call);
       assert.equal(r.value, null, call);
       assert.match(r.warnings.join(), /Cannot invoke/, call);
@@ -190,6 +193,22 @@ describe('FEEL built-ins over feelin', () => {
     assert.equal(feel('during(point: [2..3], range: [1..10])'), null);
     assert.equal(feel('coincides(point1: [1..2], point2: [1..2])'), null);
     assert.equal(feel('includes(range: [1..10])'), null);
+  });
+
+  it('a boxed invocation binds an interval function`s parameters by table 78`s names', () => {
+    const invoke = (fn: string, bindings: Record<string, string>): unknown => {
+      const params = Object.entries(bindings)
+        .map(([name, text]) => `<binding><parameter name="${name}"/><literalExpression><text>${text}</text></literalExpression></binding>`)
+        .join('');
+      const model = parseDmn(`<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="i" name="i" namespace="http://govflow.test/i">
+  <decision id="d" name="d"><invocation><literalExpression><text>${fn}</text></literalExpression>${params}</invocation></decision>
+</definitions>`);
+      return evaluateDecision(model, 'd', {}).value;
+    };
+    assert.equal(invoke('coincides', { point1: '5', point2: '5' }), true);
+    assert.equal(invoke('coincides', { point2: '5', point1: '6' }), false);
+    assert.equal(invoke('before', { point1: '1', point2: '2' }), true);
+    assert.equal(invoke('includes', { range: '[1..10]', point: '5' }), true);
   });
 
   it('before and after follow table 78 by position too: null where < cannot order, decimals exactly, both duration kinds apart', () => {

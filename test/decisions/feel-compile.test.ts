@@ -161,6 +161,10 @@ describe('FEEL compile: evaluation never throws', () => {
     const bare = evaluateFeel('f(1)', { f: new FeelFunction(() => Object.assign(Object.create(null) as object, { a: 1 }), ['x']) });
     assert.deepEqual({ ...(bare.value as object) }, { a: 1 });
     assert.deepEqual(bare.warnings, []);
+    // Nor does the name of its class matter, even when the class has none.
+    const unnamed = evaluateFeel('f(1)', { f: new FeelFunction(() => new (class { a = 1; })(), ['x']) });
+    assert.deepEqual({ ...(unnamed.value as object) }, { a: 1 });
+    assert.deepEqual(unnamed.warnings, []);
   });
 
   it('an input entry reading a host value that throws does not match, with a warning', () => {
