@@ -93,6 +93,17 @@ describe('FEEL compile: syntax errors', () => {
     for (const w of r.warnings) assert.ok(w.startsWith("FEEL error in 'item >': "), w);
   });
 
+  it('a filter\'s match that is not FEEL stays an error at run time, even where the part that parses would give a value', () => {
+    // `- (1) "b"` is a negation and a stray string; in `context<a: number, b>c: string>` the type closes at `b>`.
+    for (const match of ['- (1) "b"', 'item instance of context<a: number, b>c: string>']) {
+      const filter = `<filter id="f"><in><literalExpression><text>[1, 2, 3]</text></literalExpression></in><match><literalExpression><text>${esc(match)}</text></literalExpression></match></filter>`;
+      const r = evaluateDecision(parseDmn(model(filter)), 'result', { x: 1 });
+      assert.deepEqual(r.value, [], match);
+      assert.equal(r.warnings.length, 3, `${match}: ${r.warnings.join('; ')}`);
+      for (const w of r.warnings) assert.ok(w.startsWith(`FEEL error in '${match}': `), w);
+    }
+  });
+
   it('a lenient model keeps an input entry with a syntax error as a rule that never matches, with a warning', () => {
     const table = `<decisionTable id="t" hitPolicy="FIRST"><input id="i"><inputExpression typeRef="number"><text>x</text></inputExpression></input><output id="o" name="result"/>
 <rule id="r1"><inputEntry><text>${esc('x >')}</text></inputEntry><outputEntry><text>"bad"</text></outputEntry></rule>
@@ -165,6 +176,18 @@ describe('FEEL compile: evaluation never throws', () => {
     const unnamed = evaluateFeel('f(1)', { f: new FeelFunction(() => new (class { a = 1; })(), ['x']) });
     assert.deepEqual({ ...(unnamed.value as object) }, { a: 1 });
     assert.deepEqual(unnamed.warnings, []);
+  });
+
+  it('an operator on a host value that throws when read is null with that error, not taken for a date out of range', () => {
+    // feelin reads the operand's text for its type warning; the host value's own error is what the evaluation reports.
+    class Unprintable {
+      toString(): string {
+        throw new Error('boom');
+      }
+    }
+    for (const expression of ['x + 1', '-x']) {
+      assert.deepEqual(evaluateFeel(expression, { x: new Unprintable() }), { value: null, warnings: [`FEEL error in '${expression}': boom`] });
+    }
   });
 
   it('an input entry reading a host value that throws does not match, with a warning', () => {

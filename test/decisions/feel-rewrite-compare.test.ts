@@ -280,6 +280,21 @@ it('an @ literal is its constructor\'s text: an offset beyond ±18:00, or with a
   assert.equal(feel('@"P1D"'), 'P1D');
 });
 
+it('an @ literal with an invalid zone is null alone: the other literals of the expression keep their values', () => {
+  // Each @ literal is its own constructor call (DMN 1.5 §10.3.2.3.8): another literal's offset says nothing about it.
+  const r = evaluateFeel('[@"10:00:00", @"10:00:00+19:00", @"P1D"]');
+  assert.deepEqual(toJsonValue(r.value), ['10:00:00', null, 'P1D']);
+  assert.match(r.warnings.join('\n'), /invalid zone in '10:00:00\+19:00'/);
+});
+
+it('only duration text may end in a point with no digits: a date text ending so is refused, and quoted as written', () => {
+  // XML Schema's `PT1.S` is a duration's form; `99999-12-31.S` is no date (null), and the warning names what was given.
+  const r = evaluateFeel('date("99999-12-31.S")');
+  assert.equal(r.value, null);
+  assert.match(r.warnings.join('\n'), /'99999-12-31\.S'/);
+  assert.doesNotMatch(r.warnings.join('\n'), /'99999-12-31S'/);
+});
+
 it('a date or date and time built from a wide-year value keeps its real year', () => {
   // feelin read the value in its 400-year cycle year: date(date and time("999999999-12-31T10:00:00")) was 2399-12-31.
   assert.equal(feel('date(date and time("999999999-12-31T10:00:00"))'), '999999999-12-31');
