@@ -388,7 +388,7 @@ export function compare(op: unknown, a: unknown, b: unknown): unknown {
   }
   const n = NATIVE_COMPARE[op];
   if (!n) return null;
-  const value: unknown = n.fn.invoke([a, b]);
+  const value: unknown = n.fn.invoke([a ?? null, b ?? null]); // a host function's nothing is null (DMN has no undefined)
   if (n.warnings.length > 0) {
     for (const w of n.warnings) sink?.push(w.message);
     n.warnings.length = 0;
@@ -683,9 +683,9 @@ export function rewriteExpression(text: string, names: Record<string, unknown>):
     }
     let out = '';
     let at = node.from;
-    const isFilter = node.name === 'FilterExpression';
+    // A filter whose second child is not `[` (a parse with an error node) was not handled at 641: no filter top here.
     kids.forEach((k, i) => {
-      out += text.slice(at, k.from) + render(k, isFilter && i > 0 && kids[i - 1]?.name === '[', node.name);
+      out += text.slice(at, k.from) + render(k, false, node.name);
       at = k.to;
     });
     return out + text.slice(at, node.to);

@@ -3,7 +3,7 @@
 // stands alone: the mutation runner runs only the tests that reach a mutant.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { evaluateFeel, toJsonValue } from '../../src/decisions/index.js';
+import { evaluateFeel, evaluateUnaryTests, toJsonValue } from '../../src/decisions/index.js';
 
 const feel = (expression: string): unknown => toJsonValue(evaluateFeel(expression).value);
 
@@ -304,4 +304,28 @@ it('a date or date and time built from a wide-year value keeps its real year', (
   assert.equal(feel('date(date and time("999999999-12-31T10:00:00")) = date("999999999-12-31")'), true);
   assert.equal(feel('time(date and time("999999999-12-31T10:00:00"))'), '10:00:00');
   assert.equal(feel('date(date and time("2021-12-31T10:00:00"))'), '2021-12-31');
+});
+
+it('a host function that returns nothing compares as null: null, with no warning naming the layer\'s own parameters', () => {
+  // DMN has no undefined: `f(1) < 1` is `null < 1`, which is null without a warning.
+  const f = function (a: unknown): void {
+    void a;
+  };
+  for (const expression of ['f(1) < 1', '1 < f(1)', 'f(1) >= 1']) {
+    const r = evaluateFeel(expression, { f });
+    assert.equal(r.value, null, expression);
+    assert.deepEqual(r.warnings, [], expression);
+  }
+  assert.equal(evaluateFeel('f(1) = null', { f }).value, true);
+});
+
+it('a comparison inside a list of a unary-test list is compared by FEEL\'s rules, as the same list alone is', () => {
+  // `[x < ""]` is a list holding a comparison of a number with a string: null with a warning, whether or not
+  // another test comes before it, so `true` matches neither (x = -1).
+  for (const tests of ['[x < ""]', '1, [x < ""]']) {
+    const r = evaluateUnaryTests(tests, true, { x: -1 });
+    assert.equal(r.value, false, tests);
+    assert.match(r.warnings.join('\n'), /cannot compare number with string/, tests);
+  }
+  assert.equal(evaluateUnaryTests('1, [x < 0]', true, { x: -1 }).value, true);
 });
